@@ -1,0 +1,19 @@
+/**
+ * Names of the Kubernetes objects through which the layers meet: the Secrets the data-services
+ * layer fills and the services read, the ConfigMap of tenant runtime settings, the queue the
+ * consumer scales on.
+ */
+
+/** Per-service Secret with DB_HOST, DB_DATABASE, DB_USERNAME, DB_PASSWORD. */
+export const databaseSecretName = (workloadName: string): string => `${workloadName}-database`;
+
+/** Tenant Secret with the RabbitMQ credentials (RABBITMQ_URL, RABBITMQ_USER, RABBITMQ_PASSWORD, ...). */
+export const RABBITMQ_SECRET = "tenant-rabbitmq";
+/** Key of RABBITMQ_SECRET holding the amqp:// URL (KEDA's rabbitmq trigger reads it as `host`). */
+export const RABBITMQ_URL_KEY = "RABBITMQ_URL";
+
+/** Non-secret runtime settings of the tenant (tier, limits, endpoints). Never holds credentials. */
+export const RUNTIME_CONFIGMAP = "tenant-runtime";
+
+/** The queue the messages-broker consumes in the tenant's vhost. */
+export const CONSUMER_QUEUE = "messages-broker";

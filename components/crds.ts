@@ -1,0 +1,103 @@
+/**
+ * Typed specs of the custom resources the components create (KEDA, Gateway API, Envoy Gateway),
+ * and one helper that registers them. `CustomResource` accepts any spec; these interfaces are
+ * what keeps it honest (fields as in the CRDs' OpenAPI schemas, validated offline in tests).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ScalingRules } from "../tiers";
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+/** KEDA ScaledObject (keda.sh/v1alpha1). */
+export interface ScaledObjectSpec {
+  readonly scaleTargetRef: { readonly apiVersion: string; readonly kind: string; readonly name: string };
+  readonly minReplicaCount: number;
+  readonly maxReplicaCount: number;
+  readonly advanced?: {
+    readonly horizontalPodAutoscalerConfig?: {
+      readonly behavior?: { readonly scaleUp?: ScalingRules; readonly scaleDown?: ScalingRules };
+    };
+  };
+  readonly triggers: readonly ScaledObjectTrigger[];
+}
+
+export type ScaledObjectTrigger =
+  | { readonly type: "cpu" | "memory"; readonly metricType: "Utilization"; readonly metadata: { readonly value: string } }
+  | {
+      readonly type: "prometheus";
+      readonly metricType: "AverageValue";
+      readonly metadata: { readonly serverAddress: string; readonly query: string; readonly threshold: string };
+    }
+  | {
+      readonly type: "rabbitmq";
+      readonly metadata: { readonly protocol: "amqp"; readonly queueName: string; readonly mode: "QueueLength"; readonly value: string; readonly vhostName: string };
+      readonly authenticationRef: { readonly name: string };
+    };
+
+/** KEDA TriggerAuthentication: trigger parameters read from a Secret. */
+export interface TriggerAuthenticationSpec {
+  readonly secretTargetRef: readonly { readonly parameter: string; readonly name: string; readonly key: string }[];
+}
+
+export interface ParentReference {
+  readonly group?: string;
+  readonly kind?: string;
+  readonly name: string;
+  readonly namespace?: string;
+  readonly sectionName?: string;
+}
+
+/** Gateway API HTTPRoute (gateway.networking.k8s.io/v1). */
+export interface HttpRouteSpec {
+  readonly parentRefs: readonly ParentReference[];
+  readonly hostnames: readonly string[];
+  readonly rules: readonly {
+    readonly matches?: readonly { readonly path: { readonly type: "PathPrefix" | "Exact"; readonly value: string } }[];
+    readonly backendRefs: readonly { readonly name: string; readonly namespace?: string; readonly port: number }[];
+  }[];
+}
+
+/** Gateway API ReferenceGrant (gateway.networking.k8s.io/v1beta1). */
+export interface ReferenceGrantSpec {
+  readonly from: readonly { readonly group: string; readonly kind: string; readonly namespace: string }[];
+  readonly to: readonly { readonly group: string; readonly kind: string; readonly name?: string }[];
+}
+
+export interface RateLimitRule {
+  readonly limit: { readonly requests: number; readonly unit: "Second" | "Minute" | "Hour" };
+  /** One bucket for every route the policy targets (the tenant's total, not per route). */
+  readonly shared?: boolean;
+}
+
+/** Envoy Gateway BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1). */
+export interface BackendTrafficPolicySpec {
+  readonly targetSelectors?: readonly { readonly group?: string; readonly kind: string; readonly matchLabels: Record<string, string> }[];
+  readonly rateLimit: { readonly type: "Global"; readonly global: { readonly rules: readonly RateLimitRule[] } };
+  readonly circuitBreaker?: { readonly maxConnections: number };
+}
+
+export interface CustomResourceDefinitionRef<TSpec> {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+  readonly spec: TSpec;
+}
+
+/** Registers a custom resource whose spec type-checks against the interfaces above. */
+export function customResource<TSpec>(
+  name: string,
+  object: CustomResourceDefinitionRef<TSpec>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(
+    name,
+    { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata, spec: object.spec },
+    opts,
+  );
+}

@@ -1,0 +1,149 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  formatCpu,
+  formatMemory,
+  METRICS_PORT,
+  PROBE_PATHS,
+  RUNTIME_UID,
+  SCRATCH_PATHS,
+  type ContainerResources,
+  type WorkloadPlan,
+} from "../tiers";
+import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
+
+export interface MicroserviceArgs {
+  readonly identity: TenantIdentity;
+  readonly namespace: string;
+  /** Replicas, rollout strategy and size, from tiers/sizing.ts. */
+  readonly workload: WorkloadPlan;
+  /** Container HTTP port (SPEC section 3). */
+  readonly port: number;
+  /** Fully qualified image reference. */
+  readonly image: string;
+  readonly priorityClassName: string;
+  /** Secrets whose keys become environment variables (credentials only live in Secrets). */
+  readonly secretEnv: readonly string[];
+  /** ConfigMaps whose keys become environment variables. */
+  readonly configMapEnv: readonly string[];
+  /** Extra labels (e.g. the site number). Default none. */
+  readonly extraLabels?: Record<string, string>;
+}
+
+export function containerResources(r: ContainerResources): k8s.types.input.core.v1.ResourceRequirements {
+  return {
+    requests: { cpu: formatCpu(r.requests.cpu), memory: formatMemory(r.requests.memory) },
+    limits: { cpu: formatCpu(r.limits.cpu), memory: formatMemory(r.limits.memory) },
+  };
+}
+
+/** Pod and container security settings that satisfy Pod Security `restricted` plus a read-only root. */
+export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: RUNTIME_UID,
+  runAsGroup: RUNTIME_UID,
+  fsGroup: RUNTIME_UID,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  runAsNonRoot: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+export function deploymentStrategy(workload: WorkloadPlan): k8s.types.input.apps.v1.DeploymentStrategy {
+  return workload.strategy === "Recreate"
+    ? { type: "Recreate" }
+    : { type: "RollingUpdate", rollingUpdate: { ...workload.strategy } };
+}
+
+/**
+ * One Laravel service: a Deployment (non-root, read-only root, scratch emptyDirs, probes,
+ * credentials from Secrets), its ClusterIP Service, and a PodDisruptionBudget when it runs
+ * more than one replica. An autoscaled Deployment leaves `replicas` to its autoscaler.
+ */
+export class Microservice extends pulumi.ComponentResource {
+  readonly deploymentName: pulumi.Output<string>;
+  readonly serviceName: pulumi.Output<string>;
+
+  constructor(name: string, args: MicroserviceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:Microservice", name, {}, opts);
+    const { workload, identity } = args;
+    const selector = workloadSelector(workload.workloadName);
+    const labels = tenantLabels(identity, { ...selector, ...args.extraLabels });
+    const metadata = { name: workload.workloadName, namespace: args.namespace, labels };
+    const scratch = SCRATCH_PATHS.map((path, i) => ({ name: `scratch-${i}`, path }));
+
+    const deployment = new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata,
+        spec: {
+          ...(workload.autoscaled ? {} : { replicas: workload.minReplicas }),
+          selector: { matchLabels: selector },
+          strategy: deploymentStrategy(workload),
+          template: {
+            metadata: { labels },
+            spec: {
+              automountServiceAccountToken: false,
+              priorityClassName: args.priorityClassName,
+              securityContext: POD_SECURITY_CONTEXT,
+              containers: [
+                {
+                  name: workload.workloadName,
+                  image: args.image,
+                  ports: [
+                    { name: "http", containerPort: args.port, protocol: "TCP" },
+                    { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+                  ],
+                  env: [{ name: "SERVICE_NAME", value: workload.service }],
+                  envFrom: [
+                    ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
+                    ...args.secretEnv.map((name) => ({ secretRef: { name } })),
+                  ],
+                  resources: containerResources(workload.resources),
+                  securityContext: CONTAINER_SECURITY_CONTEXT,
+                  livenessProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+                  readinessProbe: { httpGet: { path: PROBE_PATHS.readiness, port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+                  startupProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 5, failureThreshold: 30 },
+                  volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
+                },
+              ],
+              volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    const service = new k8s.core.v1.Service(
+      name,
+      {
+        metadata,
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [
+            { name: "http", port: args.port, targetPort: "http", protocol: "TCP" },
+            { name: "metrics", port: METRICS_PORT, targetPort: "metrics", protocol: "TCP" },
+          ],
+        },
+      },
+      { parent: this },
+    );
+
+    if (workload.minReplicas > 1) {
+      new k8s.policy.v1.PodDisruptionBudget(
+        name,
+        { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
+        { parent: this },
+      );
+    }
+
+    this.deploymentName = deployment.metadata.name;
+    this.serviceName = service.metadata.name;
+    this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName });
+  }
+}

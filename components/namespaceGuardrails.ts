@@ -1,0 +1,111 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { formatCpu, formatMemory, formatStorage, TIER_NAMES, type NamespacePlan } from "../tiers";
+import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+import { NetworkIsolation, type NetworkIsolationArgs } from "./networkIsolation";
+import { storageClassName } from "./tierProfile";
+
+export const POD_SECURITY_LEVEL = "restricted";
+
+export interface NamespaceGuardrailsArgs {
+  readonly identity: TenantIdentity;
+  /** Namespace name (see tiers/naming.ts). */
+  readonly namespace: string;
+  /** "core" for the tenant's first namespace (site 1 and shared services), "site" for the others. */
+  readonly role: "core" | "site";
+  /** This namespace's share of the tenant's quota, limit range and workloads. */
+  readonly plan: NamespacePlan;
+  readonly network: Omit<NetworkIsolationArgs, "identity" | "namespace">;
+}
+
+/** ResourceQuota `hard` map of one namespace: the tier's class gets the storage, other tiers' classes 0. */
+export function quotaHard(plan: NamespacePlan, identity: TenantIdentity): Record<string, string> {
+  const q = plan.quota;
+  const hard: Record<string, string> = {
+    "requests.cpu": formatCpu(q.requestsCpu),
+    "requests.memory": formatMemory(q.requestsMemory),
+    "limits.cpu": formatCpu(q.limitsCpu),
+    "limits.memory": formatMemory(q.limitsMemory),
+    pods: String(q.pods),
+    persistentvolumeclaims: String(q.persistentVolumeClaims),
+    "services.loadbalancers": String(q.loadBalancers),
+    "services.nodeports": "0",
+    "requests.storage": formatStorage(q.requestsStorage),
+  };
+  for (const tier of TIER_NAMES) {
+    const own = tier === identity.tier;
+    const prefix = `${storageClassName(tier)}.storageclass.storage.k8s.io`;
+    hard[`${prefix}/requests.storage`] = formatStorage(own ? q.requestsStorage : 0);
+    hard[`${prefix}/persistentvolumeclaims`] = String(own ? q.persistentVolumeClaims : 0);
+  }
+  return hard;
+}
+
+/**
+ * One tenant namespace with its guardrails: tenant/tier labels, Pod Security Admission
+ * `restricted`, its share of the tenant quota, the limit range, and network isolation.
+ * The core namespace is protected; a site namespace is retained in the cluster when a
+ * downgrade removes the site, so nothing it holds is deleted by Pulumi.
+ */
+export class NamespaceGuardrails extends pulumi.ComponentResource {
+  readonly namespaceName: pulumi.Output<string>;
+
+  constructor(name: string, args: NamespaceGuardrailsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:NamespaceGuardrails", name, {}, opts);
+    const { identity, plan } = args;
+    const labels = tenantLabels(identity);
+
+    const namespace = new k8s.core.v1.Namespace(
+      name,
+      {
+        metadata: {
+          name: args.namespace,
+          labels: {
+            ...labels,
+            [LABEL.namespaceType]: args.role,
+            [LABEL.site]: String(plan.site),
+            "pod-security.kubernetes.io/enforce": POD_SECURITY_LEVEL,
+            "pod-security.kubernetes.io/enforce-version": "latest",
+            "pod-security.kubernetes.io/audit": POD_SECURITY_LEVEL,
+            "pod-security.kubernetes.io/warn": POD_SECURITY_LEVEL,
+          },
+        },
+      },
+      { parent: this, ...(args.role === "core" ? { protect: true } : {}), retainOnDelete: true },
+    );
+    this.namespaceName = namespace.metadata.name;
+    const inNamespace = { parent: this, dependsOn: [namespace] };
+
+    new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      { metadata: { name: "tenant-quota", namespace: args.namespace, labels }, spec: { hard: quotaHard(plan, identity) } },
+      inNamespace,
+    );
+
+    const lr = plan.limitRange;
+    const cpuMemory = (v: { cpu: number; memory: number }) => ({ cpu: formatCpu(v.cpu), memory: formatMemory(v.memory) });
+    new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      {
+        metadata: { name: "tenant-limits", namespace: args.namespace, labels },
+        spec: {
+          limits: [
+            {
+              type: "Container",
+              max: cpuMemory(lr.containerMax),
+              min: cpuMemory(lr.containerMin),
+              default: cpuMemory(lr.containerDefault),
+              defaultRequest: cpuMemory(lr.containerDefaultRequest),
+            },
+            { type: "Pod", max: cpuMemory(lr.podMax) },
+            { type: "PersistentVolumeClaim", min: { storage: formatStorage(lr.pvcMin) }, max: { storage: formatStorage(lr.pvcMax) } },
+          ],
+        },
+      },
+      inNamespace,
+    );
+
+    new NetworkIsolation(`${name}-network`, { identity, namespace: args.namespace, ...args.network }, inNamespace);
+    this.registerOutputs({ namespaceName: this.namespaceName });
+  }
+}

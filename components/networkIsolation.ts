@@ -1,0 +1,94 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY, METRICS_PORT } from "../tiers";
+import { LABEL, PART_OF, tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
+
+/** A platform endpoint a tenant's pods may reach: outside the cluster (CIDR) or in a namespace. */
+export type Endpoint =
+  | { readonly cidr: string; readonly port: number }
+  | { readonly namespace: string; readonly port: number };
+
+export interface PlatformEndpoints {
+  readonly mysql: Endpoint;
+  readonly rabbitmq: Endpoint;
+  readonly objectStorage: Endpoint;
+  /** The platform's shared Redis; only for tiers without a dedicated one. */
+  readonly redis?: Endpoint;
+}
+
+export interface NetworkIsolationArgs {
+  readonly identity: TenantIdentity;
+  readonly namespace: pulumi.Input<string>;
+  /** Namespace of the edge proxies (Envoy Gateway or ingress-nginx) allowed to reach the api-gateway. */
+  readonly edgeNamespace: string;
+  /** Namespace of Prometheus, allowed to scrape the metrics port. */
+  readonly monitoringNamespace: string;
+  readonly endpoints: PlatformEndpoints;
+}
+
+const byName = (namespace: string): k8s.types.input.meta.v1.LabelSelector => ({
+  matchLabels: { "kubernetes.io/metadata.name": namespace },
+});
+
+function egressRule(endpoint: Endpoint): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+  const to = "cidr" in endpoint ? [{ ipBlock: { cidr: endpoint.cidr } }] : [{ namespaceSelector: byName(endpoint.namespace) }];
+  return { to, ports: [{ protocol: "TCP", port: endpoint.port }] };
+}
+
+/**
+ * Default-deny for one tenant namespace, then the explicit allows: DNS, traffic between the
+ * tenant's own namespaces, the edge to the api-gateway, Prometheus to the metrics port, and
+ * egress to the platform's MySQL, RabbitMQ, object storage (and shared Redis where used).
+ */
+export class NetworkIsolation extends pulumi.ComponentResource {
+  constructor(name: string, args: NetworkIsolationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:NetworkIsolation", name, {}, opts);
+    const labels = tenantLabels(args.identity);
+    const ownNamespaces = { namespaceSelector: { matchLabels: { [LABEL.tenant]: args.identity.tenantId, [LABEL.partOf]: PART_OF } } };
+    const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec): void => {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${suffix}`,
+        { metadata: { name: suffix, namespace: args.namespace, labels }, spec },
+        { parent: this },
+      );
+    };
+
+    policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    policy("allow-dns", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ namespaceSelector: byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    });
+    policy("allow-tenant-namespaces", {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [ownNamespaces] }],
+      egress: [{ to: [ownNamespaces] }],
+    });
+    policy("allow-edge-to-gateway", {
+      podSelector: { matchLabels: workloadSelector(GATEWAY.workloadName) },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ namespaceSelector: byName(args.edgeNamespace) }], ports: [{ protocol: "TCP", port: GATEWAY.port }] }],
+    });
+    policy("allow-metrics-scrape", {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ namespaceSelector: byName(args.monitoringNamespace) }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
+    });
+    const { mysql, rabbitmq, objectStorage, redis } = args.endpoints;
+    policy("allow-platform-services", {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [mysql, rabbitmq, objectStorage, ...(redis ? [redis] : [])].map(egressRule),
+    });
+    this.registerOutputs({});
+  }
+}

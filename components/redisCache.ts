@@ -1,0 +1,108 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { formatStorage, SCRATCH_PATHS, type WorkloadPlan } from "../tiers";
+import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
+import { containerResources, CONTAINER_SECURITY_CONTEXT, deploymentStrategy, POD_SECURITY_CONTEXT } from "./microservice";
+import { storageClassName, volumeAttributesClassName } from "./tierProfile";
+
+export const REDIS_PORT = 6379;
+
+export interface RedisCacheArgs {
+  readonly identity: TenantIdentity;
+  readonly namespace: string;
+  /** Size and rollout of the Redis pod (tiers/sizing.ts: one replica, Recreate). */
+  readonly workload: WorkloadPlan;
+  /** Volume size; the smallest that reaches the tier's IOPS. */
+  readonly volumeGi: number;
+  /** Redis image. */
+  readonly image: string;
+  readonly priorityClassName: string;
+}
+
+/** Fraction of the container memory limit Redis may fill before evicting keys. */
+const MAXMEMORY_FRACTION = 0.8;
+
+/**
+ * The tenant's own Redis for cache and sessions, with an append-only file on a volume of the
+ * tier's storage class. The claim is protected and retained. Its storage class is fixed at
+ * creation (the field is immutable); a tier change moves it to the new tier's
+ * VolumeAttributesClass, which the EBS CSI driver applies to the volume in place.
+ */
+export class RedisCache extends pulumi.ComponentResource {
+  readonly host: pulumi.Output<string>;
+
+  constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:RedisCache", name, {}, opts);
+    const { identity, workload } = args;
+    const selector = workloadSelector(workload.workloadName);
+    const labels = tenantLabels(identity, selector);
+    const metadata = { name: workload.workloadName, namespace: args.namespace, labels };
+
+    const claim = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      {
+        metadata: { ...metadata, name: `${workload.workloadName}-data` },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: storageClassName(identity.tier),
+          volumeAttributesClassName: volumeAttributesClassName(identity.tier),
+          resources: { requests: { storage: formatStorage(args.volumeGi) } },
+        },
+      },
+      { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
+    );
+
+    const maxMemoryMb = Math.floor(workload.resources.limits.memory * MAXMEMORY_FRACTION);
+    new k8s.apps.v1.Deployment(
+      name,
+      {
+        metadata,
+        spec: {
+          replicas: workload.minReplicas,
+          selector: { matchLabels: selector },
+          strategy: deploymentStrategy(workload),
+          template: {
+            metadata: { labels },
+            spec: {
+              automountServiceAccountToken: false,
+              priorityClassName: args.priorityClassName,
+              securityContext: POD_SECURITY_CONTEXT,
+              containers: [
+                {
+                  name: "redis",
+                  image: args.image,
+                  args: [
+                    "--appendonly", "yes",
+                    "--dir", "/data",
+                    "--maxmemory", `${maxMemoryMb}mb`,
+                    // Sessions and cache entries carry TTLs; evict those first, never a key without one.
+                    "--maxmemory-policy", "volatile-lru",
+                  ],
+                  ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+                  resources: containerResources(workload.resources),
+                  securityContext: CONTAINER_SECURITY_CONTEXT,
+                  livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
+                  readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
+                  volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: SCRATCH_PATHS[0] }],
+                },
+              ],
+              volumes: [
+                { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
+                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+              ],
+            },
+          },
+        },
+      },
+      { parent: this },
+    );
+
+    const service = new k8s.core.v1.Service(
+      name,
+      { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] } },
+      { parent: this },
+    );
+    this.host = pulumi.interpolate`${service.metadata.name}.${args.namespace}.svc.cluster.local`;
+    this.registerOutputs({ host: this.host });
+  }
+}

@@ -1,0 +1,141 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY, type RateLimitSpec } from "../tiers";
+import { customResource, type HttpRouteSpec, type ReferenceGrantSpec } from "./crds";
+import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+
+/** How traffic reaches the tenant: Gateway API (default) or the legacy ingress-nginx mode. */
+export type RoutingMode =
+  | {
+      readonly mode: "gateway-api";
+      /** The platform's shared Gateway the tenant's routes attach to. */
+      readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string };
+    }
+  | { readonly mode: "ingress-nginx"; readonly ingressClassName: string };
+
+export interface SiteRoutingArgs {
+  readonly identity: TenantIdentity;
+  readonly site: number;
+  /** All hostnames of the site: the platform hostname first, then the custom domains. */
+  readonly hostnames: readonly string[];
+  /** Where Gateway API routes live: the core namespace, so one policy can rate-limit them all. */
+  readonly coreNamespace: string;
+  /** Where the site's api-gateway Service runs. */
+  readonly siteNamespace: string;
+  readonly routing: RoutingMode;
+  /** The tier's per-tenant rate limit (used by the legacy annotations; Gateway API uses TenantRateLimit). */
+  readonly rateLimit: RateLimitSpec;
+  /** Client CIDRs exempt from rate limiting (Business). Default none. */
+  readonly trustedCidrs?: readonly string[];
+}
+
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+export const routeName = (site: number): string => `site-${site}`;
+
+/**
+ * The route to one site's api-gateway. Gateway API: an HTTPRoute in the core namespace (with a
+ * ReferenceGrant in the site namespace), labelled with the tenant so TenantRateLimit can apply
+ * one shared per-tenant budget to all of them. Legacy: an Ingress with ingress-nginx's real
+ * annotations, whose limits are per client IP and per controller replica.
+ */
+export class SiteRouting extends pulumi.ComponentResource {
+  constructor(name: string, args: SiteRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:SiteRouting", name, {}, opts);
+    const { identity, routing } = args;
+    const labels = tenantLabels(identity, { [LABEL.site]: String(args.site) });
+
+    if (routing.mode === "ingress-nginx") {
+      const r = args.rateLimit;
+      const trusted = args.trustedCidrs ?? [];
+      new k8s.networking.v1.Ingress(
+        name,
+        {
+          metadata: {
+            name: routeName(args.site),
+            namespace: args.siteNamespace,
+            labels,
+            annotations: {
+              "nginx.ingress.kubernetes.io/limit-rpm": String(r.requestsPerMinute),
+              "nginx.ingress.kubernetes.io/limit-connections": String(r.maxConnections),
+              "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(r.burstMultiplier),
+              ...(trusted.length > 0 ? { "nginx.ingress.kubernetes.io/limit-whitelist": trusted.join(",") } : {}),
+            },
+          },
+          spec: {
+            ingressClassName: routing.ingressClassName,
+            tls: [{ hosts: [...args.hostnames], secretName: `${routeName(args.site)}-tls` }],
+            rules: args.hostnames.map((host) => ({
+              host,
+              http: {
+                paths: [
+                  {
+                    path: "/",
+                    pathType: "Prefix",
+                    backend: { service: { name: GATEWAY.workloadName, port: { number: GATEWAY.port } } },
+                  },
+                ],
+              },
+            })),
+          },
+        },
+        { parent: this },
+      );
+      this.registerOutputs({});
+      return;
+    }
+
+    const crossNamespace = args.siteNamespace !== args.coreNamespace;
+    const dependsOn: pulumi.Resource[] = [];
+    if (crossNamespace) {
+      dependsOn.push(
+        customResource<ReferenceGrantSpec>(
+          `${name}-grant`,
+          {
+            apiVersion: `${GATEWAY_API_GROUP}/v1beta1`,
+            kind: "ReferenceGrant",
+            metadata: { name: "tenant-routes", namespace: args.siteNamespace, labels },
+            spec: {
+              from: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute", namespace: args.coreNamespace }],
+              to: [{ group: "", kind: "Service", name: GATEWAY.workloadName }],
+            },
+          },
+          { parent: this },
+        ),
+      );
+    }
+    customResource<HttpRouteSpec>(
+      name,
+      {
+        apiVersion: `${GATEWAY_API_GROUP}/v1`,
+        kind: "HTTPRoute",
+        metadata: { name: routeName(args.site), namespace: args.coreNamespace, labels },
+        spec: {
+          parentRefs: [
+            {
+              group: GATEWAY_API_GROUP,
+              kind: "Gateway",
+              name: routing.gateway.name,
+              namespace: routing.gateway.namespace,
+              ...(routing.gateway.sectionName ? { sectionName: routing.gateway.sectionName } : {}),
+            },
+          ],
+          hostnames: args.hostnames,
+          rules: [
+            {
+              matches: [{ path: { type: "PathPrefix", value: "/" } }],
+              backendRefs: [
+                {
+                  name: GATEWAY.workloadName,
+                  ...(crossNamespace ? { namespace: args.siteNamespace } : {}),
+                  port: GATEWAY.port,
+                },
+              ],
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn },
+    );
+    this.registerOutputs({});
+  }
+}

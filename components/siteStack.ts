@@ -1,0 +1,118 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY, type EffectiveProfile, type NamespacePlan } from "../tiers";
+import { RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "./contracts";
+import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+import { Microservice } from "./microservice";
+import { NamespaceGuardrails } from "./namespaceGuardrails";
+import type { NetworkIsolationArgs } from "./networkIsolation";
+import { SiteRouting, type RoutingMode } from "./siteRouting";
+import { WorkloadAutoscaler, type ScalingSignal } from "./workloadAutoscaler";
+
+export interface SiteStackArgs {
+  readonly identity: TenantIdentity;
+  readonly profile: EffectiveProfile;
+  /** This site's namespace plan (site 1 = the core namespace, which TenantStack creates). */
+  readonly plan: NamespacePlan;
+  readonly coreNamespace: string;
+  readonly namespace: string;
+  readonly hostnames: readonly string[];
+  readonly routing: RoutingMode;
+  readonly network: Omit<NetworkIsolationArgs, "identity" | "namespace">;
+  readonly gatewayImage: string;
+  readonly priorityClassName: string;
+  /** Settings for the site namespace's runtime ConfigMap (site 1 shares the core's). */
+  readonly runtimeSettings: Record<string, string>;
+  readonly prometheusUrl: string;
+  readonly trustedCidrs?: readonly string[];
+}
+
+/**
+ * One storefront: its namespace (sites 2..N; site 1 lives in the core namespace), its
+ * api-gateway with the tier's autoscaling (this site's share of the tenant's gateway fleet),
+ * and the route for its hostnames.
+ */
+export class SiteStack extends pulumi.ComponentResource {
+  readonly namespace: string;
+  readonly hostnames: readonly string[];
+
+  constructor(name: string, args: SiteStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:SiteStack", name, {}, opts);
+    const { identity, plan, profile } = args;
+    this.namespace = args.namespace;
+    this.hostnames = args.hostnames;
+    const site = plan.site;
+    const dependsOn: pulumi.Resource[] = [];
+
+    if (site > 1) {
+      const guardrails = new NamespaceGuardrails(
+        `${name}-namespace`,
+        { identity, namespace: args.namespace, role: "site", plan, network: args.network },
+        { parent: this },
+      );
+      const runtime = new k8s.core.v1.ConfigMap(
+        `${name}-runtime`,
+        {
+          metadata: { name: RUNTIME_CONFIGMAP, namespace: args.namespace, labels: tenantLabels(identity) },
+          data: { ...args.runtimeSettings, SITE: String(site) },
+        },
+        { parent: this, dependsOn: [guardrails] },
+      );
+      dependsOn.push(guardrails, runtime);
+    }
+
+    const workload = plan.workloads.find((w) => w.service === GATEWAY.name);
+    if (!workload) throw new Error(`site ${site} plan has no ${GATEWAY.name}`);
+    new Microservice(
+      `${name}-${GATEWAY.name}`,
+      {
+        identity,
+        namespace: args.namespace,
+        workload,
+        port: GATEWAY.port,
+        image: args.gatewayImage,
+        priorityClassName: args.priorityClassName,
+        configMapEnv: [RUNTIME_CONFIGMAP],
+        secretEnv: [RABBITMQ_SECRET],
+        extraLabels: { [LABEL.site]: String(site) },
+      },
+      { parent: this, dependsOn },
+    );
+
+    const spec = profile.tier.autoscaling;
+    const signal: ScalingSignal =
+      spec.requestsPerSecondPerPod === undefined
+        ? { kind: "resources" }
+        : { kind: "requests", prometheusUrl: args.prometheusUrl, perPod: spec.requestsPerSecondPerPod };
+    new WorkloadAutoscaler(
+      `${name}-${GATEWAY.name}-autoscaler`,
+      {
+        identity,
+        namespace: args.namespace,
+        workloadName: workload.workloadName,
+        minReplicas: workload.minReplicas,
+        maxReplicas: workload.maxReplicas,
+        spec,
+        signal,
+      },
+      { parent: this, dependsOn },
+    );
+
+    new SiteRouting(
+      `${name}-routing`,
+      {
+        identity,
+        site,
+        hostnames: args.hostnames,
+        coreNamespace: args.coreNamespace,
+        siteNamespace: args.namespace,
+        routing: args.routing,
+        rateLimit: profile.tier.rateLimit,
+        ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+      },
+      { parent: this, dependsOn },
+    );
+    this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
+  }
+}
+

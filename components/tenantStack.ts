@@ -1,0 +1,206 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  assertValidTenantRequest,
+  coreNamespace,
+  effectiveProfile,
+  monthlyPrice,
+  planTenant,
+  SERVICES,
+  siteNamespace,
+  type AddOns,
+  type EffectiveProfile,
+  type TenantPlan,
+  type TierName,
+} from "../tiers";
+import { databaseSecretName, RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "./contracts";
+import { tenantLabels, type TenantIdentity } from "./labels";
+import { Microservice } from "./microservice";
+import { NamespaceGuardrails } from "./namespaceGuardrails";
+import type { Endpoint, PlatformEndpoints } from "./networkIsolation";
+import { REDIS_PORT, RedisCache } from "./redisCache";
+import { runtimeSettings } from "./runtimeSettings";
+import { SiteStack } from "./siteStack";
+import type { RoutingMode } from "./siteRouting";
+import { TenantRateLimit } from "./tenantRateLimit";
+import { priorityClassName } from "./tierProfile";
+import { WorkloadAutoscaler } from "./workloadAutoscaler";
+
+export interface SiteArgs {
+  /** The site's own domains (counted against the tier's custom-domain allowance). Default none. */
+  readonly customDomains: readonly string[];
+}
+
+export interface PlatformArgs {
+  /** Parent domain of the platform hostnames: `<tenant>.<domain>`, `<tenant>-site-<n>.<domain>`. */
+  readonly domain: string;
+  /** Namespace of the edge proxies (Envoy Gateway, or ingress-nginx in legacy mode). */
+  readonly edgeNamespace: string;
+  /** Namespace of Prometheus. */
+  readonly monitoringNamespace: string;
+  /** Prometheus HTTP API used by request-rate autoscaling. */
+  readonly prometheusUrl: string;
+  /** Shared MySQL, RabbitMQ and object storage (and the shared Redis for tiers without their own). */
+  readonly endpoints: PlatformEndpoints & { readonly redis: Endpoint & { readonly host: string } };
+}
+
+export interface TenantStackArgs {
+  /** Lowercase DNS label, 3-20 characters (tiers/naming.ts). */
+  readonly tenantId: string;
+  readonly tier: TierName;
+  /** Business add-ons. Default none. */
+  readonly addOns?: AddOns;
+  /** Sites in order; site 1 first. At least one, at most the tier's maximum. */
+  readonly sites: readonly SiteArgs[];
+  /** Image registry and tag of the 13 services (`<registry>/<service>:<tag>`), and the Redis image. */
+  readonly images: { readonly registry: string; readonly tag: string; readonly redis: string };
+  readonly routing: RoutingMode;
+  readonly platform: PlatformArgs;
+  /** Client CIDRs exempt from rate limiting (Business only). Default none. */
+  readonly trustedCidrs?: readonly string[];
+}
+
+export function platformHostname(tenantId: string, site: number, domain: string): string {
+  return site === 1 ? `${tenantId}.${domain}` : `${tenantId}-site-${site}.${domain}`;
+}
+
+/**
+ * Everything one tenant gets, sized from its tier: the core namespace with the shared
+ * services, Redis and runtime settings, one SiteStack per site, and the tenant-wide rate
+ * limit. The request is validated before anything is registered.
+ */
+export class TenantStack extends pulumi.ComponentResource {
+  readonly profile: EffectiveProfile;
+  readonly plan: TenantPlan;
+  readonly namespaces: readonly string[];
+  readonly hostnames: readonly (readonly string[])[];
+  readonly monthlyPriceEur: number;
+
+  constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    assertValidTenantRequest(args);
+    const profile = effectiveProfile(args.tier, args.addOns);
+    const plan = planTenant(profile, args.sites.length);
+    super("collect-verything:tenant:TenantStack", name, {}, opts);
+    this.profile = profile;
+    this.plan = plan;
+
+    const identity: TenantIdentity = { tenantId: args.tenantId, tier: args.tier };
+    const core = coreNamespace(args.tenantId);
+    const tier = profile.tier;
+    const dedicatedRedis = tier.redis === "dedicated";
+    const { endpoints } = args.platform;
+    const network = {
+      edgeNamespace: args.platform.edgeNamespace,
+      monitoringNamespace: args.platform.monitoringNamespace,
+      endpoints: {
+        mysql: endpoints.mysql,
+        rabbitmq: endpoints.rabbitmq,
+        objectStorage: endpoints.objectStorage,
+        ...(dedicatedRedis ? {} : { redis: endpoints.redis }),
+      },
+    };
+    const corePlan = plan.namespaces[0]!;
+    const priority = priorityClassName(args.tier);
+    const image = (service: string) => `${args.images.registry}/${service}:${args.images.tag}`;
+
+    const guardrails = new NamespaceGuardrails(
+      `${name}-core`,
+      { identity, namespace: core, role: "core", plan: corePlan, network },
+      { parent: this },
+    );
+    const inCore = { parent: this, dependsOn: [guardrails] };
+
+    const redisWorkload = corePlan.workloads.find((w) => w.service === "redis");
+    if (dedicatedRedis && (!redisWorkload || plan.redisVolumeGi === undefined)) {
+      throw new Error("a dedicated-Redis tier must plan a Redis workload and volume");
+    }
+    const redisHost =
+      redisWorkload && plan.redisVolumeGi !== undefined
+        ? `${redisWorkload.workloadName}.${core}.svc.cluster.local`
+        : endpoints.redis.host;
+    const redisPort = dedicatedRedis ? REDIS_PORT : endpoints.redis.port;
+    if (redisWorkload && plan.redisVolumeGi !== undefined) {
+      new RedisCache(
+        `${name}-redis`,
+        { identity, namespace: core, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
+        inCore,
+      );
+    }
+
+    const settings = runtimeSettings(identity, profile, { host: redisHost, port: redisPort });
+    const runtime = new k8s.core.v1.ConfigMap(
+      `${name}-runtime`,
+      { metadata: { name: RUNTIME_CONFIGMAP, namespace: core, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
+      inCore,
+    );
+    const inCoreReady = { parent: this, dependsOn: [guardrails, runtime] };
+
+    for (const svc of SERVICES.filter((s) => !s.perSite)) {
+      const workload = corePlan.workloads.find((w) => w.service === svc.name);
+      if (!workload) throw new Error(`core plan has no ${svc.name}`);
+      new Microservice(
+        `${name}-${svc.name}`,
+        {
+          identity,
+          namespace: core,
+          workload,
+          port: svc.port,
+          image: image(svc.name),
+          priorityClassName: priority,
+          configMapEnv: [RUNTIME_CONFIGMAP],
+          secretEnv: [...(svc.hasDatabase ? [databaseSecretName(svc.workloadName)] : []), RABBITMQ_SECRET],
+        },
+        inCoreReady,
+      );
+      const queueDepth = tier.autoscaling.queueDepthPerConsumer;
+      if (workload.autoscaled && svc.queueConsumer && queueDepth !== undefined) {
+        new WorkloadAutoscaler(
+          `${name}-${svc.name}-autoscaler`,
+          {
+            identity,
+            namespace: core,
+            workloadName: workload.workloadName,
+            minReplicas: workload.minReplicas,
+            maxReplicas: workload.maxReplicas,
+            spec: tier.autoscaling,
+            signal: { kind: "queue", vhost: core, perConsumer: queueDepth },
+          },
+          inCoreReady,
+        );
+      }
+    }
+
+    const sites = plan.namespaces.map((nsPlan, i) => {
+      const site = nsPlan.site;
+      const namespace = siteNamespace(args.tenantId, site);
+      return new SiteStack(
+        `${name}-site-${site}`,
+        {
+          identity,
+          profile,
+          plan: nsPlan,
+          coreNamespace: core,
+          namespace,
+          hostnames: [platformHostname(args.tenantId, site, args.platform.domain), ...args.sites[i]!.customDomains],
+          routing: args.routing,
+          network,
+          gatewayImage: image("api-gateway"),
+          priorityClassName: priority,
+          runtimeSettings: settings,
+          prometheusUrl: args.platform.prometheusUrl,
+          ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+        },
+        site === 1 ? inCoreReady : { parent: this },
+      );
+    });
+
+    if (args.routing.mode === "gateway-api") {
+      new TenantRateLimit(`${name}-rate-limit`, { identity, namespace: core, rateLimit: tier.rateLimit }, inCore);
+    }
+
+    this.namespaces = sites.map((s) => s.namespace);
+    this.hostnames = sites.map((s) => s.hostnames);
+    this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
+    this.registerOutputs({ namespaces: this.namespaces, hostnames: this.hostnames, monthlyPriceEur: this.monthlyPriceEur });
+  }
+}

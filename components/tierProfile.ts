@@ -1,0 +1,121 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { formatCpu, formatMemory, getTier, type TierName } from "../tiers";
+import { LABEL, PART_OF } from "./labels";
+
+export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
+
+export const storageClassName = (tier: TierName): string => `tier-${tier}-storage`;
+export const volumeAttributesClassName = (tier: TierName): string => `tier-${tier}-iops`;
+export const priorityClassName = (tier: TierName): string => `tier-${tier}`;
+export const admissionPolicyName = (tier: TierName): string => `tier-${tier}-containers`;
+
+export interface TierProfileArgs {
+  /** The tier whose cluster-wide objects to create. */
+  readonly tier: TierName;
+}
+
+/**
+ * The cluster-scoped objects shared by every tenant of one tier: the gp3 StorageClass and the
+ * VolumeAttributesClass that carries the tier's IOPS/throughput (a tier change points existing
+ * PVCs at another class and the EBS CSI driver modifies the volume in place), the PriorityClass,
+ * and a ValidatingAdmissionPolicy that enforces in the cluster what PSA `restricted` does not:
+ * a read-only root filesystem and container limits within the tier's per-service ceiling.
+ */
+export class TierProfile extends pulumi.ComponentResource {
+  readonly storageClassName: pulumi.Output<string>;
+  readonly volumeAttributesClassName: pulumi.Output<string>;
+  readonly priorityClassName: pulumi.Output<string>;
+
+  constructor(name: string, args: TierProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:platform:TierProfile", name, {}, opts);
+    const tier = getTier(args.tier);
+    const labels = { [LABEL.partOf]: PART_OF, [LABEL.managedBy]: "pulumi", [LABEL.tier]: tier.name };
+    const parameters = {
+      type: "gp3",
+      iops: String(tier.storageClass.iops),
+      throughput: String(tier.storageClass.throughputMiBps),
+    };
+    const child = { parent: this };
+
+    const storageClass = new k8s.storage.v1.StorageClass(
+      `${name}-storage`,
+      {
+        metadata: { name: storageClassName(tier.name), labels },
+        provisioner: EBS_CSI_DRIVER,
+        parameters: { ...parameters, encrypted: "true" },
+        allowVolumeExpansion: true,
+        volumeBindingMode: "WaitForFirstConsumer",
+        reclaimPolicy: "Retain",
+      },
+      child,
+    );
+
+    const attributes = new k8s.storage.v1.VolumeAttributesClass(
+      `${name}-iops`,
+      { metadata: { name: volumeAttributesClassName(tier.name), labels }, driverName: EBS_CSI_DRIVER, parameters },
+      child,
+    );
+
+    const priority = new k8s.scheduling.v1.PriorityClass(
+      `${name}-priority`,
+      {
+        metadata: { name: priorityClassName(tier.name), labels },
+        value: tier.priority,
+        globalDefault: false,
+        preemptionPolicy: "Never",
+        description: `Pods of ${tier.displayName} tenants`,
+      },
+      child,
+    );
+
+    // The seed's per-service size is the tier's container ceiling (sizing never exceeds it).
+    const max = tier.serviceCeiling.limits;
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-containers`,
+      {
+        metadata: { name: admissionPolicyName(tier.name), labels },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }],
+          },
+          validations: [
+            {
+              expression:
+                "object.spec.containers.all(c, has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true)",
+              message: "every container must run with a read-only root filesystem",
+            },
+            {
+              expression: `object.spec.containers.all(c, has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits && quantity(c.resources.limits.cpu).compareTo(quantity('${formatCpu(max.cpu)}')) <= 0 && quantity(c.resources.limits.memory).compareTo(quantity('${formatMemory(max.memory)}')) <= 0)`,
+              message: `every container must set CPU and memory limits within ${formatCpu(max.cpu)} CPU and ${formatMemory(max.memory)}`,
+            },
+          ],
+        },
+      },
+      child,
+    );
+
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-containers`,
+      {
+        metadata: { name: admissionPolicyName(tier.name), labels },
+        spec: {
+          policyName: admissionPolicyName(tier.name),
+          validationActions: ["Deny"],
+          matchResources: { namespaceSelector: { matchLabels: { [LABEL.tier]: tier.name, [LABEL.partOf]: PART_OF } } },
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+
+    this.storageClassName = storageClass.metadata.name;
+    this.volumeAttributesClassName = attributes.metadata.name;
+    this.priorityClassName = priority.metadata.name;
+    this.registerOutputs({
+      storageClassName: this.storageClassName,
+      volumeAttributesClassName: this.volumeAttributesClassName,
+      priorityClassName: this.priorityClassName,
+    });
+  }
+}

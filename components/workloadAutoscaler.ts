@@ -1,0 +1,128 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AutoscalingSpec, ScalingRules } from "../tiers";
+import { CONSUMER_QUEUE, RABBITMQ_SECRET, RABBITMQ_URL_KEY } from "./contracts";
+import { customResource, type ScaledObjectSpec, type ScaledObjectTrigger, type TriggerAuthenticationSpec } from "./crds";
+import { tenantLabels, type TenantIdentity } from "./labels";
+
+/** Which external signal, beyond CPU and memory, drives this workload. */
+export type ScalingSignal =
+  | { readonly kind: "resources" }
+  | { readonly kind: "requests"; readonly prometheusUrl: string; readonly perPod: number }
+  | { readonly kind: "queue"; readonly vhost: string; readonly perConsumer: number };
+
+export interface WorkloadAutoscalerArgs {
+  readonly identity: TenantIdentity;
+  readonly namespace: string;
+  /** Deployment to scale. */
+  readonly workloadName: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** The tier's targets and behaviour. */
+  readonly spec: AutoscalingSpec;
+  readonly signal: ScalingSignal;
+}
+
+export const SCALED_OBJECT_API = "keda.sh/v1alpha1";
+
+/** The Prometheus query of the gateway's request rate in one namespace. */
+export function requestRateQuery(namespace: string, workloadName: string): string {
+  return `sum(rate(http_requests_total{namespace="${namespace}",service="${workloadName}"}[1m]))`;
+}
+
+const mutableRules = (rules: ScalingRules) => ({ ...rules, policies: rules.policies.map((p) => ({ ...p })) });
+
+/** The tier's scale-up (omitted = Kubernetes default) and scale-down behaviour. */
+export function scalingBehavior(spec: AutoscalingSpec): { scaleUp?: ReturnType<typeof mutableRules>; scaleDown: ReturnType<typeof mutableRules> } {
+  return { ...(spec.scaleUp ? { scaleUp: mutableRules(spec.scaleUp) } : {}), scaleDown: mutableRules(spec.scaleDown) };
+}
+
+/**
+ * Scales a Deployment within the tier's bounds and behaviour. CPU and memory alone: a plain
+ * autoscaling/v2 HPA. Request rate or queue depth: a KEDA ScaledObject (HPA Pods/External
+ * metrics would need a metrics adapter), with a TriggerAuthentication for RabbitMQ.
+ */
+export class WorkloadAutoscaler extends pulumi.ComponentResource {
+  constructor(name: string, args: WorkloadAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:WorkloadAutoscaler", name, {}, opts);
+    const { spec, signal } = args;
+    const metadata = { name: args.workloadName, namespace: args.namespace, labels: tenantLabels(args.identity) };
+    const behavior = scalingBehavior(spec);
+    const target = { apiVersion: "apps/v1", kind: "Deployment", name: args.workloadName };
+
+    if (signal.kind === "resources") {
+      const utilization = (resource: "cpu" | "memory", averageUtilization: number) => ({
+        type: "Resource",
+        resource: { name: resource, target: { type: "Utilization", averageUtilization } },
+      });
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        name,
+        {
+          metadata,
+          spec: {
+            scaleTargetRef: target,
+            minReplicas: args.minReplicas,
+            maxReplicas: args.maxReplicas,
+            metrics: [utilization("cpu", spec.cpuUtilizationPercent), utilization("memory", spec.memoryUtilizationPercent)],
+            behavior,
+          },
+        },
+        { parent: this },
+      );
+      this.registerOutputs({});
+      return;
+    }
+
+    const triggers: ScaledObjectTrigger[] = [
+      { type: "cpu", metricType: "Utilization", metadata: { value: String(spec.cpuUtilizationPercent) } },
+      { type: "memory", metricType: "Utilization", metadata: { value: String(spec.memoryUtilizationPercent) } },
+    ];
+    const dependsOn: pulumi.Resource[] = [];
+    if (signal.kind === "requests") {
+      triggers.push({
+        type: "prometheus",
+        metricType: "AverageValue",
+        metadata: {
+          serverAddress: signal.prometheusUrl,
+          query: requestRateQuery(args.namespace, args.workloadName),
+          threshold: String(signal.perPod),
+        },
+      });
+    } else {
+      const auth = customResource<TriggerAuthenticationSpec>(
+        `${name}-rabbitmq`,
+        {
+          apiVersion: SCALED_OBJECT_API,
+          kind: "TriggerAuthentication",
+          metadata: { ...metadata, name: `${args.workloadName}-rabbitmq` },
+          spec: { secretTargetRef: [{ parameter: "host", name: RABBITMQ_SECRET, key: RABBITMQ_URL_KEY }] },
+        },
+        { parent: this },
+      );
+      dependsOn.push(auth);
+      triggers.push({
+        type: "rabbitmq",
+        metadata: { protocol: "amqp", queueName: CONSUMER_QUEUE, mode: "QueueLength", value: String(signal.perConsumer), vhostName: signal.vhost },
+        authenticationRef: { name: `${args.workloadName}-rabbitmq` },
+      });
+    }
+
+    customResource<ScaledObjectSpec>(
+      name,
+      {
+        apiVersion: SCALED_OBJECT_API,
+        kind: "ScaledObject",
+        metadata,
+        spec: {
+          scaleTargetRef: target,
+          minReplicaCount: args.minReplicas,
+          maxReplicaCount: args.maxReplicas,
+          advanced: { horizontalPodAutoscalerConfig: { behavior } },
+          triggers,
+        },
+      },
+      { parent: this, dependsOn },
+    );
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The tenant program: one stack per tenant (stack name = tenant id). `pulumi up`, the CI
+ * preview, the Automation API and the offline synth all run this same function.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { TenantStack } from "../components/tenantStack";
+import { formatCpu, formatMemory, formatStorage } from "../tiers";
+import { loadTenantConfig } from "./config";
+
+export = async () => {
+  const config = loadTenantConfig();
+  const stack = pulumi.getStack();
+  if (stack !== config.tenantId) {
+    pulumi.log.warn(`stack "${stack}" provisions tenant "${config.tenantId}"; the convention is stack name = tenant id`);
+  }
+  const tenant = new TenantStack(config.tenantId, config);
+  const q = tenant.profile.quota;
+  return {
+    tenantId: config.tenantId,
+    tier: config.tier,
+    namespaces: tenant.namespaces,
+    hostnames: tenant.hostnames,
+    quota: {
+      requestsCpu: formatCpu(q.requestsCpu),
+      requestsMemory: formatMemory(q.requestsMemory),
+      limitsCpu: formatCpu(q.limitsCpu),
+      limitsMemory: formatMemory(q.limitsMemory),
+      pods: q.pods,
+      requestsStorage: formatStorage(q.requestsStorage),
+    },
+    monthlyPriceEur: tenant.monthlyPriceEur,
+  };
+};

@@ -1,0 +1,83 @@
+import { stringify } from "yaml";
+import type { KubeObject } from "../policy/analysis/objects";
+import type { RecordedResource, SynthResult } from "./engine";
+
+const KUBERNETES = "kubernetes:";
+/** File for cluster-scoped objects. */
+export const CLUSTER_FILE = "_cluster.yaml";
+
+/** Order within a file: what must exist first comes first, as `kubectl apply -f` would want. */
+const KIND_ORDER = [
+  "Namespace",
+  "StorageClass",
+  "VolumeAttributesClass",
+  "PriorityClass",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "ResourceQuota",
+  "LimitRange",
+  "NetworkPolicy",
+  "ConfigMap",
+  "Secret",
+  "PersistentVolumeClaim",
+  "Service",
+  "Deployment",
+  "PodDisruptionBudget",
+  "HorizontalPodAutoscaler",
+  "TriggerAuthentication",
+  "ScaledObject",
+  "ReferenceGrant",
+  "HTTPRoute",
+  "BackendTrafficPolicy",
+  "Ingress",
+];
+
+const rank = (kind: string | undefined): number => {
+  const i = KIND_ORDER.indexOf(kind ?? "");
+  return i === -1 ? KIND_ORDER.length : i;
+};
+
+export const isKubernetes = (r: RecordedResource): boolean => r.custom && r.type.startsWith(KUBERNETES);
+
+/** The Kubernetes objects of a synth, in a deterministic order (kind, namespace, name). */
+export function kubernetesObjects(result: SynthResult): KubeObject[] {
+  return result.resources
+    .filter(isKubernetes)
+    .filter((r) => !r.type.startsWith("kubernetes:pulumi:") && r.type !== "pulumi:providers:kubernetes")
+    .map((r) => r.inputs as KubeObject)
+    .sort(
+      (a, b) =>
+        rank(a.kind) - rank(b.kind) ||
+        (a.metadata?.namespace ?? "").localeCompare(b.metadata?.namespace ?? "") ||
+        (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""),
+    );
+}
+
+/** One multi-document YAML file per namespace, plus CLUSTER_FILE for cluster-scoped objects. */
+export function manifestFiles(objects: readonly KubeObject[]): Map<string, string> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const file = o.metadata?.namespace ? `${o.metadata.namespace}.yaml` : o.kind === "Namespace" ? `${o.metadata?.name}.yaml` : CLUSTER_FILE;
+    groups.set(file, [...(groups.get(file) ?? []), o]);
+  }
+  const files = new Map<string, string>();
+  for (const [file, docs] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    files.set(file, docs.map((d) => stringify(d, { sortMapEntries: false, lineWidth: 0 })).join("---\n"));
+  }
+  return files;
+}
+
+/** Every resource as `{type, name, inputs}` plus its options, sorted by URN. */
+export function resourceList(result: SynthResult): object[] {
+  return [...result.resources]
+    .sort((a, b) => a.urn.localeCompare(b.urn))
+    .map((r) => ({
+      type: r.type,
+      name: r.name,
+      inputs: r.inputs,
+      ...(r.parent ? { parent: r.parent } : {}),
+      ...(r.protect ? { protect: true } : {}),
+      ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
+      ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),
+    }));
+}

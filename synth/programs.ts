@@ -1,0 +1,38 @@
+/** The repository's Pulumi programs, run offline. */
+import platformProgram = require("../stacks/platform");
+import tenantProgram = require("../stacks/tenant");
+import { PROJECT } from "../stacks/config";
+import { synthesize, type SynthResult } from "./engine";
+import type { StackConfig } from "./stackConfig";
+
+export const PLATFORM_PROJECT = "platform";
+
+export function synthTenant(stack: string, { config, secretKeys }: StackConfig): Promise<SynthResult> {
+  return synthesize(tenantProgram, { project: PROJECT, stack, config, secretKeys });
+}
+
+export function synthPlatform(stack = "synth"): Promise<SynthResult> {
+  return synthesize(platformProgram, { project: PLATFORM_PROJECT, stack, config: {} });
+}
+
+export interface ShortcutOptions {
+  readonly tenantId: string;
+  readonly tier: string;
+  readonly sites: number;
+  /** Image tag. Default "synth". */
+  readonly tag?: string;
+}
+
+/** Stack config for `--tenant --tier --sites`: platform defaults, no custom domains. */
+export function shortcutConfig(options: ShortcutOptions): StackConfig {
+  const value = {
+    tenantId: options.tenantId,
+    tier: options.tier,
+    sites: JSON.stringify(Array.from({ length: options.sites }, () => ({ customDomains: [] }))),
+    images: JSON.stringify({ registry: "registry.collect-verything.com/e-commerce", tag: options.tag ?? "synth" }),
+  };
+  return {
+    config: Object.fromEntries(Object.entries(value).map(([k, v]) => [`${PROJECT}:${k}`, v])),
+    secretKeys: [],
+  };
+}

@@ -1,0 +1,505 @@
+/**
+ * The tier catalog: every contractual number of the Standard, Premium and Business
+ * offers (seed 000, corrected by SPEC section 9), once. Resources, policies, docs,
+ * alerts and prices are derived from this module; nothing here creates resources.
+ *
+ * Units: CPU in millicores, memory in MiB, disk and object storage in GiB/GB as named.
+ * Business values are minimums that add-ons raise (see `profile.ts`).
+ */
+import { cores, gib, type Gibibytes, type Mebibytes, type Millicores } from "./units";
+
+export const TIER_NAMES = ["standard", "premium", "business"] as const;
+export type TierName = (typeof TIER_NAMES)[number];
+
+export function isTierName(value: unknown): value is TierName {
+  return typeof value === "string" && (TIER_NAMES as readonly string[]).includes(value);
+}
+
+/** The tenant-wide ResourceQuota (the tenant's total across all its namespaces). */
+export interface QuotaSpec {
+  readonly requestsCpu: Millicores;
+  readonly requestsMemory: Mebibytes;
+  readonly limitsCpu: Millicores;
+  readonly limitsMemory: Mebibytes;
+  readonly pods: number;
+  readonly persistentVolumeClaims: number;
+  readonly loadBalancers: number;
+  readonly requestsStorage: Gibibytes;
+}
+
+export interface ContainerResources {
+  readonly requests: { readonly cpu: Millicores; readonly memory: Mebibytes };
+  readonly limits: { readonly cpu: Millicores; readonly memory: Mebibytes };
+}
+
+export interface ScalingPolicy {
+  readonly type: "Percent" | "Pods";
+  readonly value: number;
+  readonly periodSeconds: number;
+}
+
+export interface ScalingRules {
+  readonly stabilizationWindowSeconds: number;
+  readonly policies: readonly ScalingPolicy[];
+  /** How several policies combine; Kubernetes defaults to "Max". */
+  readonly selectPolicy?: "Max" | "Min";
+}
+
+export interface AutoscalingSpec {
+  /** api-gateway replica range (tenant-wide; see sizing.ts for the split across sites). */
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpuUtilizationPercent: number;
+  readonly memoryUtilizationPercent: number;
+  /** Average http requests per second per gateway pod (Prometheus signal), when the tier scales on it. */
+  readonly requestsPerSecondPerPod?: number;
+  /**
+   * Average RabbitMQ queue depth per consumer pod. Queue depth scales the consumer
+   * (messages-broker), not the gateway (SPEC section 9).
+   */
+  readonly queueDepthPerConsumer?: number;
+  /** undefined = Kubernetes' default scale-up behaviour. */
+  readonly scaleUp?: ScalingRules;
+  readonly scaleDown: ScalingRules;
+}
+
+export interface StorageClassSpec {
+  readonly iops: number;
+  readonly throughputMiBps: number;
+}
+
+export interface DatabaseSpec {
+  readonly maxConnectionsPerService: number;
+  readonly queryTimeoutSeconds: number;
+  readonly maxRequestBytes: number;
+  readonly slowQuerySeconds: number;
+  readonly readReplicas: number;
+  readonly automaticFailover: boolean;
+  readonly pointInTimeRecoveryDays: number;
+  /** Business may order a dedicated MySQL InnoDB cluster. */
+  readonly dedicatedCluster?: { readonly instances: number; readonly routers: number };
+}
+
+export const BUCKET_NAMES = ["products", "sav", "newsletters"] as const;
+export type BucketName = (typeof BUCKET_NAMES)[number];
+
+export interface BucketSpec {
+  readonly quotaGb: number;
+  readonly maxObjectMb: number;
+  /** MIME types or wildcards; ["*\/*"] accepts anything. */
+  readonly allowedTypes: readonly string[];
+}
+
+export interface ObjectStorageSpec {
+  readonly buckets: Readonly<Record<BucketName, BucketSpec>>;
+  readonly versioning: boolean;
+  readonly crossRegionReplication: boolean;
+  readonly presignedUrlExpirySeconds: number;
+}
+
+export interface MessagingSpec {
+  /** undefined = unlimited queue length. */
+  readonly maxLength?: number;
+  readonly messageTtlMs: number;
+  readonly consumerTimeoutMs: number;
+  readonly maxPriority: number;
+  readonly deadLettering: boolean;
+  readonly federation: boolean;
+  /** Quorum queue replication factor (classic mirroring is gone). */
+  readonly quorumReplicas: number;
+  readonly maxMessageBytes: number;
+}
+
+export interface RateLimitSpec {
+  readonly requestsPerMinute: number;
+  readonly maxConnections: number;
+  readonly burstMultiplier: number;
+  readonly trustedIpAllowlist: boolean;
+}
+
+export interface CdnSpec {
+  readonly enabled: boolean;
+  /** undefined = unlimited. */
+  readonly monthlyBandwidthGb?: number;
+  readonly staticFromObjectStorage: boolean;
+  readonly waf: boolean;
+  readonly ddosProtection: boolean;
+  readonly advancedRateLimiting: boolean;
+  readonly loadBalancing: boolean;
+}
+
+export interface BackupSpec {
+  readonly mode: "daily" | "hourly" | "continuous";
+  readonly retentionDays: number;
+  readonly pointInTimeRecovery: boolean;
+}
+
+export type AlertChannel = "email" | "slack" | "pagerduty" | "sms";
+export type AlertSeverity = "critical" | "high" | "warning" | "info";
+
+export interface MonitoringSpec {
+  readonly level: "basic" | "advanced" | "custom";
+  readonly metricsRetentionDays: number;
+  readonly logsRetentionDays?: number;
+  /** Share of requests traced; 0 = no tracing in the contract. */
+  readonly traceSamplingPercent: number;
+  /** undefined = unlimited. */
+  readonly customDashboards?: number;
+  readonly monthlyReport: boolean;
+  /** Which severities each channel receives. */
+  readonly routes: Readonly<Partial<Record<AlertChannel, readonly AlertSeverity[]>>>;
+}
+
+export interface UsageLimits {
+  /** undefined = unlimited. */
+  readonly maxProducts?: number;
+  readonly maxOrdersPerMonth?: number;
+  readonly maxConcurrentUsers: number;
+}
+
+export interface TierDefinition {
+  readonly name: TierName;
+  readonly displayName: string;
+  readonly pricing: {
+    readonly monthlyEur: number;
+    /** undefined = custom yearly pricing. */
+    readonly yearlyEur?: number;
+    readonly custom: boolean;
+  };
+  readonly maxSites: number;
+  readonly maxCustomDomains: number;
+  readonly quota: QuotaSpec;
+  readonly autoscaling: AutoscalingSpec;
+  /** Seed per-service container size: a ceiling, never exceeded (sizing.ts derives the real size). */
+  readonly serviceCeiling: ContainerResources;
+  /** Replicas of each shared (non-gateway) service. */
+  readonly serviceReplicas: number;
+  /** Redis for cache and sessions: the platform's shared instance, or one per tenant with a volume. */
+  readonly redis: "platform" | "dedicated";
+  readonly storageClass: StorageClassSpec;
+  /** Scheduling priority of the tier's pods (PriorityClass value). */
+  readonly priority: number;
+  readonly database: DatabaseSpec;
+  readonly objectStorage: ObjectStorageSpec;
+  readonly messaging: MessagingSpec;
+  readonly rateLimit: RateLimitSpec;
+  readonly cdn: CdnSpec;
+  readonly backups: BackupSpec;
+  readonly monitoring: MonitoringSpec;
+  readonly sla: { readonly availabilityPercent: number; readonly supportResponseHours: number };
+  readonly usage: UsageLimits;
+  readonly multiRegion: boolean;
+  /** Only Business accepts add-ons (extra CPU, memory, storage). */
+  readonly acceptsAddOns: boolean;
+}
+
+const MB = 1024 * 1024;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** Container limits shared by all tiers in the seed's LimitRange. */
+export const LIMIT_RANGE = {
+  containerMax: { cpu: cores(2), memory: gib(4) },
+  containerMin: { cpu: 50, memory: 64 },
+  podMax: { cpu: cores(4), memory: gib(8) },
+  pvcMin: 1,
+  pvcMax: 100,
+} as const;
+
+/** gp3 provisions at most 500 IOPS per GiB: a volume smaller than this cannot reach the tier's IOPS. */
+export const GP3_MAX_IOPS_PER_GIB = 500;
+
+/** Quota alerts, identical for every tier (seed 000). Thresholds are fractions of the tier's quota. */
+export const QUOTA_ALERTS = [
+  { name: "TenantCPUQuotaWarning", signal: "cpu", threshold: 0.8, forMinutes: 5, severity: "warning" },
+  { name: "TenantCPUQuotaExceeded", signal: "cpu", threshold: 0.95, forMinutes: 2, severity: "critical" },
+  { name: "TenantMemoryQuotaWarning", signal: "memory", threshold: 0.8, forMinutes: 5, severity: "warning" },
+  { name: "TenantStorageQuotaWarning", signal: "storage", threshold: 0.8, forMinutes: 10, severity: "warning" },
+  { name: "TenantApiRateLimitWarning", signal: "api-rate", threshold: 0.9, forMinutes: 2, severity: "warning" },
+  { name: "TenantProductLimitWarning", signal: "products", threshold: 0.9, forMinutes: 0, severity: "warning" },
+] as const;
+
+const STANDARD: TierDefinition = {
+  name: "standard",
+  displayName: "Standard",
+  pricing: { monthlyEur: 49.99, yearlyEur: 499, custom: false },
+  maxSites: 1,
+  maxCustomDomains: 1,
+  quota: {
+    requestsCpu: cores(2),
+    requestsMemory: gib(4),
+    limitsCpu: cores(4),
+    limitsMemory: gib(8),
+    pods: 15,
+    persistentVolumeClaims: 3,
+    loadBalancers: 1,
+    requestsStorage: 50,
+  },
+  autoscaling: {
+    minReplicas: 2,
+    maxReplicas: 3,
+    cpuUtilizationPercent: 70,
+    memoryUtilizationPercent: 75,
+    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+  },
+  serviceCeiling: { requests: { cpu: 200, memory: 256 }, limits: { cpu: 400, memory: 512 } },
+  serviceReplicas: 1,
+  redis: "platform",
+  storageClass: { iops: 3000, throughputMiBps: 125 },
+  priority: 1000,
+  database: {
+    maxConnectionsPerService: 10,
+    queryTimeoutSeconds: 30,
+    maxRequestBytes: 1 * MB,
+    slowQuerySeconds: 2,
+    readReplicas: 0,
+    automaticFailover: false,
+    pointInTimeRecoveryDays: 0,
+  },
+  objectStorage: {
+    buckets: {
+      products: { quotaGb: 15, maxObjectMb: 5, allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/gif"] },
+      sav: { quotaGb: 5, maxObjectMb: 10, allowedTypes: ["application/pdf", "image/*", "text/plain"] },
+      newsletters: { quotaGb: 5, maxObjectMb: 2, allowedTypes: ["text/html", "image/*", "application/pdf"] },
+    },
+    versioning: false,
+    crossRegionReplication: false,
+    presignedUrlExpirySeconds: 3600,
+  },
+  messaging: {
+    maxLength: 5000,
+    messageTtlMs: DAY_MS,
+    consumerTimeoutMs: 30 * 60_000,
+    maxPriority: 10,
+    deadLettering: false,
+    federation: false,
+    quorumReplicas: 1,
+    maxMessageBytes: 1 * MB,
+  },
+  rateLimit: { requestsPerMinute: 500, maxConnections: 50, burstMultiplier: 2, trustedIpAllowlist: false },
+  cdn: {
+    enabled: false,
+    staticFromObjectStorage: false,
+    waf: false,
+    ddosProtection: false,
+    advancedRateLimiting: false,
+    loadBalancing: false,
+  },
+  backups: { mode: "daily", retentionDays: 7, pointInTimeRecovery: false },
+  monitoring: {
+    level: "basic",
+    metricsRetentionDays: 30,
+    traceSamplingPercent: 0,
+    customDashboards: 0,
+    monthlyReport: true,
+    routes: { email: ["critical"] },
+  },
+  sla: { availabilityPercent: 99.5, supportResponseHours: 48 },
+  usage: { maxProducts: 2000, maxOrdersPerMonth: 5000, maxConcurrentUsers: 200 },
+  multiRegion: false,
+  acceptsAddOns: false,
+};
+
+const PREMIUM: TierDefinition = {
+  name: "premium",
+  displayName: "Premium",
+  pricing: { monthlyEur: 124.99, yearlyEur: 1249, custom: false },
+  maxSites: 3,
+  maxCustomDomains: 3,
+  quota: {
+    requestsCpu: cores(6),
+    requestsMemory: gib(12),
+    limitsCpu: cores(12),
+    limitsMemory: gib(24),
+    pods: 50,
+    persistentVolumeClaims: 9,
+    loadBalancers: 3,
+    requestsStorage: 150,
+  },
+  autoscaling: {
+    minReplicas: 3,
+    maxReplicas: 6,
+    cpuUtilizationPercent: 70,
+    memoryUtilizationPercent: 75,
+    requestsPerSecondPerPod: 100,
+    scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
+    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+  },
+  serviceCeiling: { requests: { cpu: 500, memory: 512 }, limits: { cpu: 1000, memory: 1024 } },
+  serviceReplicas: 2,
+  redis: "dedicated",
+  storageClass: { iops: 10000, throughputMiBps: 500 },
+  priority: 2000,
+  database: {
+    maxConnectionsPerService: 30,
+    queryTimeoutSeconds: 60,
+    maxRequestBytes: 10 * MB,
+    slowQuerySeconds: 1,
+    readReplicas: 1,
+    automaticFailover: false,
+    pointInTimeRecoveryDays: 0,
+  },
+  objectStorage: {
+    buckets: {
+      products: { quotaGb: 60, maxObjectMb: 25, allowedTypes: ["image/*", "video/mp4", "video/webm"] },
+      sav: { quotaGb: 20, maxObjectMb: 50, allowedTypes: ["application/*", "image/*", "text/*", "video/*"] },
+      newsletters: { quotaGb: 20, maxObjectMb: 10, allowedTypes: ["text/html", "image/*", "application/pdf"] },
+    },
+    versioning: false,
+    crossRegionReplication: false,
+    presignedUrlExpirySeconds: 7200,
+  },
+  messaging: {
+    maxLength: 30000,
+    messageTtlMs: 7 * DAY_MS,
+    consumerTimeoutMs: 60 * 60_000,
+    maxPriority: 10,
+    deadLettering: true,
+    federation: false,
+    quorumReplicas: 3,
+    maxMessageBytes: 10 * MB,
+  },
+  rateLimit: { requestsPerMinute: 3000, maxConnections: 200, burstMultiplier: 3, trustedIpAllowlist: false },
+  cdn: {
+    enabled: true,
+    monthlyBandwidthGb: 100,
+    staticFromObjectStorage: true,
+    waf: false,
+    ddosProtection: false,
+    advancedRateLimiting: false,
+    loadBalancing: false,
+  },
+  backups: { mode: "hourly", retentionDays: 30, pointInTimeRecovery: false },
+  monitoring: {
+    level: "advanced",
+    metricsRetentionDays: 90,
+    traceSamplingPercent: 0,
+    customDashboards: 3,
+    monthlyReport: true,
+    routes: { email: ["critical", "high", "warning"], slack: ["critical"] },
+  },
+  sla: { availabilityPercent: 99.9, supportResponseHours: 12 },
+  usage: { maxProducts: 15000, maxOrdersPerMonth: 30000, maxConcurrentUsers: 1000 },
+  multiRegion: false,
+  acceptsAddOns: false,
+};
+
+const BUSINESS: TierDefinition = {
+  name: "business",
+  displayName: "Business",
+  pricing: { monthlyEur: 149.99, custom: true },
+  maxSites: 10,
+  maxCustomDomains: 10,
+  quota: {
+    requestsCpu: cores(12),
+    requestsMemory: gib(24),
+    limitsCpu: cores(24),
+    limitsMemory: gib(48),
+    pods: 100,
+    persistentVolumeClaims: 30,
+    loadBalancers: 10,
+    requestsStorage: 300,
+  },
+  autoscaling: {
+    minReplicas: 6,
+    maxReplicas: 15,
+    cpuUtilizationPercent: 70,
+    memoryUtilizationPercent: 75,
+    requestsPerSecondPerPod: 200,
+    queueDepthPerConsumer: 100,
+    scaleUp: {
+      stabilizationWindowSeconds: 30,
+      policies: [
+        { type: "Percent", value: 100, periodSeconds: 30 },
+        { type: "Pods", value: 4, periodSeconds: 30 },
+      ],
+      selectPolicy: "Max",
+    },
+    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 25, periodSeconds: 60 }] },
+  },
+  serviceCeiling: { requests: { cpu: 1000, memory: 1024 }, limits: { cpu: 2000, memory: 2048 } },
+  serviceReplicas: 2,
+  redis: "dedicated",
+  storageClass: { iops: 16000, throughputMiBps: 1000 },
+  priority: 3000,
+  database: {
+    maxConnectionsPerService: 100,
+    queryTimeoutSeconds: 300,
+    maxRequestBytes: 100 * MB,
+    slowQuerySeconds: 0.5,
+    readReplicas: 3,
+    automaticFailover: true,
+    pointInTimeRecoveryDays: 30,
+    dedicatedCluster: { instances: 5, routers: 3 },
+  },
+  objectStorage: {
+    buckets: {
+      products: { quotaGb: 300, maxObjectMb: 500, allowedTypes: ["*/*"] },
+      sav: { quotaGb: 100, maxObjectMb: 500, allowedTypes: ["*/*"] },
+      newsletters: { quotaGb: 100, maxObjectMb: 100, allowedTypes: ["*/*"] },
+    },
+    versioning: true,
+    crossRegionReplication: true,
+    presignedUrlExpirySeconds: 86400,
+  },
+  messaging: {
+    messageTtlMs: 30 * DAY_MS,
+    consumerTimeoutMs: 2 * HOUR_MS,
+    maxPriority: 255,
+    deadLettering: true,
+    federation: true,
+    quorumReplicas: 3,
+    maxMessageBytes: 100 * MB,
+  },
+  rateLimit: { requestsPerMinute: 15000, maxConnections: 1000, burstMultiplier: 5, trustedIpAllowlist: true },
+  cdn: {
+    enabled: true,
+    staticFromObjectStorage: true,
+    waf: true,
+    ddosProtection: true,
+    advancedRateLimiting: true,
+    loadBalancing: true,
+  },
+  backups: { mode: "continuous", retentionDays: 30, pointInTimeRecovery: true },
+  monitoring: {
+    level: "custom",
+    metricsRetentionDays: 365,
+    logsRetentionDays: 90,
+    traceSamplingPercent: 100,
+    monthlyReport: true,
+    routes: {
+      email: ["critical", "high", "warning", "info"],
+      slack: ["critical", "high"],
+      pagerduty: ["critical"],
+      sms: ["critical"],
+    },
+  },
+  sla: { availabilityPercent: 99.95, supportResponseHours: 2 },
+  usage: { maxConcurrentUsers: 5000 },
+  multiRegion: true,
+  acceptsAddOns: true,
+};
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const child of Object.values(value as object)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The catalog, deeply frozen: a mutation attempt throws in strict mode. */
+export const TIERS: Readonly<Record<TierName, TierDefinition>> = deepFreeze({
+  standard: STANDARD,
+  premium: PREMIUM,
+  business: BUSINESS,
+});
+
+export function getTier(name: TierName): TierDefinition {
+  return TIERS[name];
+}
+
+/** Tiers in ascending order, for upgrade/downgrade direction. */
+export function tierRank(name: TierName): number {
+  return TIER_NAMES.indexOf(name);
+}

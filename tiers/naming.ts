@@ -1,0 +1,71 @@
+/**
+ * Every name derived from a tenant id, and the longest tenant id for which all of them
+ * stay within their system's limits. Pure functions: the programs and the policy pack
+ * both use them, so a policy can recognise a tenant's resources by name.
+ */
+import type { BucketName } from "./catalog";
+import type { ServiceName } from "./services";
+
+export const NAMESPACE_PREFIX = "e-commerce-tenant-";
+export const MIN_TENANT_ID_LENGTH = 3;
+
+/** Largest site count any tier allows; site namespaces are numbered up to it. */
+const LONGEST_SITE_SUFFIX = "-site-10";
+const LONGEST_DATABASE_SERVICE = "newsletters";
+const LONGEST_BUCKET = "newsletters";
+
+export function coreNamespace(tenantId: string): string {
+  return `${NAMESPACE_PREFIX}${tenantId}`;
+}
+
+/** Site 1 lives in the core namespace; sites 2..N get their own (seed 000 upgrade script). */
+export function siteNamespace(tenantId: string, site: number): string {
+  return site === 1 ? coreNamespace(tenantId) : `${coreNamespace(tenantId)}-site-${site}`;
+}
+
+/** MySQL identifiers: the id's hyphens become underscores (ids never contain "_", so this is injective). */
+export function databaseName(tenantId: string, service: ServiceName): string {
+  return `${tenantId.replace(/-/g, "_")}_${service.replace(/-/g, "_")}`;
+}
+
+export const databaseUser = databaseName;
+
+export function bucketName(tenantId: string, bucket: BucketName): string {
+  return `tenant-${tenantId}-${bucket}`;
+}
+
+export function rabbitVhost(tenantId: string): string {
+  return coreNamespace(tenantId);
+}
+
+export function rabbitUser(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/** The limits each derived name must respect, as (system, limit, name built from an id). */
+const NAME_LIMITS: ReadonlyArray<{ system: string; limit: number; build: (id: string) => string }> = [
+  { system: "Kubernetes namespace (DNS label)", limit: 63, build: (id) => `${coreNamespace(id)}${LONGEST_SITE_SUFFIX}` },
+  { system: "MySQL user name", limit: 32, build: (id) => databaseUser(id, LONGEST_DATABASE_SERVICE) },
+  { system: "MySQL database name", limit: 64, build: (id) => databaseName(id, LONGEST_DATABASE_SERVICE) },
+  { system: "S3 bucket name", limit: 63, build: (id) => bucketName(id, LONGEST_BUCKET) },
+];
+
+/** The longest id for which every derived name fits (20, bound by MySQL's 32-character user names). */
+export const MAX_TENANT_ID_LENGTH: number = Math.min(
+  ...NAME_LIMITS.map(({ limit, build }) => limit - build("").length),
+);
+
+export const TENANT_ID_PATTERN = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
+
+/** Returns the reasons an id is invalid (empty when valid). */
+export function tenantIdProblems(id: string): string[] {
+  const problems: string[] = [];
+  if (id.length < MIN_TENANT_ID_LENGTH || id.length > MAX_TENANT_ID_LENGTH) {
+    problems.push(`must be ${MIN_TENANT_ID_LENGTH} to ${MAX_TENANT_ID_LENGTH} characters long (got ${id.length})`);
+  }
+  if (!TENANT_ID_PATTERN.test(id)) {
+    problems.push("must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter and not ending with '-'");
+  }
+  if (id.includes("--")) problems.push("must not contain '--'");
+  return problems;
+}

@@ -1,0 +1,103 @@
+/**
+ * The rules a tenant request must satisfy before anything is created: id, tier, sites,
+ * domains, add-ons, trusted CIDRs. Pure; used by the stack config schema, by TenantStack
+ * itself, and by the Automation API before it touches a stack.
+ */
+import { getTier, isTierName } from "./catalog";
+import { tenantIdProblems } from "./naming";
+import { ADD_ON_MAXIMUMS, type AddOns } from "./profile";
+
+export interface TenantRequest {
+  readonly tenantId: string;
+  readonly tier: string;
+  readonly sites: readonly { readonly customDomains: readonly string[] }[];
+  readonly addOns?: AddOns;
+  readonly trustedCidrs?: readonly string[];
+}
+
+export interface Problem {
+  /** Config path of the offending value, e.g. "sites[1].customDomains[0]". */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** RFC 1123 hostname, lowercase, at least two labels, no trailing dot. */
+const HOSTNAME = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+export function isHostname(value: string): boolean {
+  return HOSTNAME.test(value);
+}
+
+export function isIpv4Cidr(value: string): boolean {
+  return CIDR.test(value);
+}
+
+export function tenantRequestProblems(request: TenantRequest): Problem[] {
+  const problems: Problem[] = tenantIdProblems(request.tenantId).map((message) => ({ field: "tenantId", message }));
+  if (!isTierName(request.tier)) {
+    problems.push({ field: "tier", message: `unknown tier "${request.tier}" (expected standard, premium or business)` });
+    return problems;
+  }
+  const tier = getTier(request.tier);
+
+  if (request.sites.length < 1 || request.sites.length > tier.maxSites) {
+    problems.push({
+      field: "sites",
+      message: `${tier.displayName} allows 1 to ${tier.maxSites} site(s), got ${request.sites.length}`,
+    });
+  }
+  const seen = new Map<string, string>();
+  let domains = 0;
+  request.sites.forEach((site, i) => {
+    site.customDomains.forEach((domain, j) => {
+      const field = `sites[${i}].customDomains[${j}]`;
+      domains += 1;
+      if (!isHostname(domain)) {
+        problems.push({ field, message: `"${domain}" is not a lowercase DNS hostname` });
+      } else if (seen.has(domain)) {
+        problems.push({ field, message: `"${domain}" is already used by ${seen.get(domain)}` });
+      } else {
+        seen.set(domain, field);
+      }
+    });
+  });
+  if (domains > tier.maxCustomDomains) {
+    problems.push({
+      field: "sites",
+      message: `${tier.displayName} allows ${tier.maxCustomDomains} custom domain(s) in total, got ${domains}`,
+    });
+  }
+
+  for (const [key, value] of Object.entries(request.addOns ?? {}) as [keyof AddOns, number | undefined][]) {
+    if (value === undefined || value === 0) continue;
+    const field = `addOns.${key}`;
+    if (!tier.acceptsAddOns) {
+      problems.push({ field, message: `the ${tier.displayName} tier has no add-ons (only Business does)` });
+    } else if (!Number.isInteger(value) || value < 0 || value > ADD_ON_MAXIMUMS[key]) {
+      problems.push({ field, message: `must be an integer from 0 to ${ADD_ON_MAXIMUMS[key]}, got ${value}` });
+    }
+  }
+
+  (request.trustedCidrs ?? []).forEach((cidr, i) => {
+    const field = `trustedCidrs[${i}]`;
+    if (!tier.rateLimit.trustedIpAllowlist) {
+      problems.push({ field, message: `the ${tier.displayName} tier has no trusted-IP allowlist (only Business does)` });
+    } else if (!isIpv4Cidr(cidr)) {
+      problems.push({ field, message: `"${cidr}" is not an IPv4 CIDR` });
+    }
+  });
+  return problems;
+}
+
+export class TenantRequestError extends Error {
+  override readonly name = "TenantRequestError";
+  constructor(readonly problems: readonly Problem[]) {
+    super(`invalid tenant configuration:\n${problems.map((p) => `  - ${p.field}: ${p.message}`).join("\n")}`);
+  }
+}
+
+export function assertValidTenantRequest(request: TenantRequest): void {
+  const problems = tenantRequestProblems(request);
+  if (problems.length > 0) throw new TenantRequestError(problems);
+}

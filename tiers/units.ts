@@ -1,0 +1,62 @@
+/**
+ * Integer units for every quantity in the catalog, so sums and splits are exact:
+ * CPU in millicores, memory in MiB, disk in GiB. Kubernetes quantity strings are
+ * produced only at the edge, by the formatters below.
+ */
+
+/** Millicores: 1000 = one CPU. */
+export type Millicores = number;
+/** Mebibytes: 1024 = 1Gi. */
+export type Mebibytes = number;
+/** Gibibytes. */
+export type Gibibytes = number;
+
+export const cores = (n: number): Millicores => Math.round(n * 1000);
+export const gib = (n: number): Mebibytes => Math.round(n * 1024);
+
+/** "2" for 2000, "250m" for 250. */
+export function formatCpu(millicores: Millicores): string {
+  assertNonNegativeInteger(millicores, "cpu");
+  return millicores % 1000 === 0 ? String(millicores / 1000) : `${millicores}m`;
+}
+
+/** "4Gi" for 4096, "300Mi" for 300. */
+export function formatMemory(mebibytes: Mebibytes): string {
+  assertNonNegativeInteger(mebibytes, "memory");
+  return mebibytes % 1024 === 0 ? `${mebibytes / 1024}Gi` : `${mebibytes}Mi`;
+}
+
+export function formatStorage(gibibytes: Gibibytes): string {
+  assertNonNegativeInteger(gibibytes, "storage");
+  return `${gibibytes}Gi`;
+}
+
+const BINARY_SUFFIX: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const DECIMAL_SUFFIX: Readonly<Record<string, number>> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** Parses a Kubernetes CPU quantity ("2", "1.5", "250m") into millicores. */
+export function parseCpu(quantity: string | number): Millicores {
+  if (typeof quantity === "number") return cores(quantity);
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
+  if (!m) throw new Error(`not a CPU quantity: "${quantity}"`);
+  const value = Number(m[1]);
+  return m[2] === "m" ? Math.round(value) : cores(value);
+}
+
+/** Parses a Kubernetes byte quantity ("4Gi", "512Mi", "1G", "1048576") into bytes. */
+export function parseBytes(quantity: string | number): number {
+  if (typeof quantity === "number") return quantity;
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i|[kMGT])?$/.exec(quantity.trim());
+  if (!m) throw new Error(`not a byte quantity: "${quantity}"`);
+  const value = Number(m[1]);
+  const suffix = m[2];
+  if (!suffix) return value;
+  return value * (BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix] ?? 1);
+}
+
+export const parseMemory = (quantity: string | number): Mebibytes => parseBytes(quantity) / 2 ** 20;
+export const parseStorage = (quantity: string | number): Gibibytes => parseBytes(quantity) / 2 ** 30;
+
+function assertNonNegativeInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got ${value}`);
+}
