@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { isHostname, isIpv4Cidr, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
+import { isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
 export const PROJECT = "tenant";
@@ -32,7 +32,9 @@ const DEFAULT_PLATFORM = {
 } as const;
 
 export const tenantConfigSchema = z.strictObject({
-  tenantId: z.string(),
+  tenantId: z.string().superRefine((id, ctx) => {
+    for (const message of tenantIdProblems(id)) ctx.addIssue({ code: "custom", message });
+  }),
   tier: z.enum(TIER_NAMES, { error: (issue) => `unknown tier ${JSON.stringify(issue.input)} (expected ${TIER_NAMES.join(", ")})` }),
   sites: z.array(z.strictObject({ customDomains: z.array(z.string()).default([]) })).default([{ customDomains: [] }]),
   addOns: z

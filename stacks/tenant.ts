@@ -18,6 +18,7 @@ export = async () => {
   return {
     tenantId: config.tenantId,
     tier: config.tier,
+    addOns: tenant.profile.addOns,
     namespaces: tenant.namespaces,
     hostnames: tenant.hostnames,
     quota: {

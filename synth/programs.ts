@@ -1,6 +1,6 @@
 /** The repository's Pulumi programs, run offline. */
-import platformProgram = require("../stacks/platform");
-import tenantProgram = require("../stacks/tenant");
+import platformProgram from "../stacks/platform";
+import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
 import { synthesize, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";

@@ -1,0 +1,94 @@
+import { namespaceUsage, type ResourceTotals } from "../policy/analysis/usage";
+import { formatCpu, formatMemory, getTier, isTierName, monthlyPrice, effectiveProfile, type AddOns } from "../tiers";
+import type { KubeObject } from "../policy/analysis/objects";
+import type { SynthResult } from "./engine";
+
+const percent = (used: number, total: number): string => (total === 0 ? (used === 0 ? "-" : "over") : `${Math.round((100 * used) / total)}%`);
+
+const ROWS: readonly { key: keyof ResourceTotals; label: string; format: (n: number) => string }[] = [
+  { key: "requestsCpu", label: "requests.cpu", format: formatCpu },
+  { key: "requestsMemory", label: "requests.memory", format: formatMemory },
+  { key: "limitsCpu", label: "limits.cpu", format: formatCpu },
+  { key: "limitsMemory", label: "limits.memory", format: formatMemory },
+  { key: "pods", label: "pods", format: String },
+  { key: "persistentVolumeClaims", label: "persistentvolumeclaims", format: String },
+  { key: "requestsStorage", label: "requests.storage", format: (n) => `${n}Gi` },
+  { key: "loadBalancers", label: "services.loadbalancers", format: String },
+];
+
+function countByType(result: SynthResult): string[] {
+  const counts = new Map<string, number>();
+  for (const r of result.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `| \`${t}\` | ${n} |`);
+}
+
+/** The human summary of a tenant synth: tier, namespaces and how full they get, services, price. */
+export function tenantSummary(result: SynthResult, objects: readonly KubeObject[]): string {
+  const outputs = result.outputs as { tenantId?: string; tier?: string; hostnames?: string[][]; addOns?: AddOns };
+  const lines: string[] = [];
+  const tierName = outputs.tier;
+  if (!isTierName(tierName)) throw new Error("tenant synth produced no tier output");
+  const tier = getTier(tierName);
+  const sites = outputs.hostnames ?? [];
+  const price = monthlyPrice(effectiveProfile(tierName, outputs.addOns), sites.length);
+
+  lines.push(`# Tenant \`${outputs.tenantId}\` (stack \`${result.stack}\`)`, "");
+  lines.push(`- Tier: **${tier.displayName}**`);
+  lines.push(`- Sites: ${sites.length} of ${tier.maxSites}`);
+  sites.forEach((hosts, i) => lines.push(`  - site ${i + 1}: ${hosts.join(", ")}`));
+  lines.push(
+    `- Monthly price: ${price.monthlyEur.toFixed(2)} EUR (${price.lines.map((l) => `${l.label} ${l.eur.toFixed(2)}`).join(" + ")})` +
+      (price.yearlyEur !== undefined ? `; yearly ${price.yearlyEur} EUR` : "; yearly: custom"),
+  );
+  lines.push(`- Rate limit: ${tier.rateLimit.requestsPerMinute} req/min per tenant, ${tier.rateLimit.maxConnections} connections, burst x${tier.rateLimit.burstMultiplier}`);
+  lines.push(`- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`, "");
+
+  lines.push("## Namespaces: quota, and how full the minimum and maximum deployment make it", "");
+  lines.push("Maximum = every autoscaler at its maximum plus one rolling-update surge.", "");
+  for (const ns of namespaceUsage(objects)) {
+    if (!ns.quota) continue;
+    lines.push(`### \`${ns.namespace}\``, "", "| | quota | minimum | maximum |", "|---|---|---|---|");
+    for (const row of ROWS) {
+      const q = ns.quota[row.key];
+      const min = ns.atMinimum[row.key];
+      const max = ns.atMaximum[row.key];
+      lines.push(`| ${row.label} | ${row.format(q)} | ${row.format(min)} (${percent(min, q)}) | ${row.format(max)} (${percent(max, q)}) |`);
+    }
+    lines.push("");
+  }
+
+  lines.push("## Workloads", "", "| namespace | deployment | replicas | requests | limits |", "|---|---|---|---|---|");
+  const scale = new Map<string, string>();
+  for (const o of objects) {
+    const spec = (o.spec ?? {}) as { scaleTargetRef?: { name?: string }; minReplicas?: number; maxReplicas?: number; minReplicaCount?: number; maxReplicaCount?: number };
+    if ((o.kind === "HorizontalPodAutoscaler" || o.kind === "ScaledObject") && spec.scaleTargetRef?.name) {
+      const min = spec.minReplicas ?? spec.minReplicaCount;
+      const max = spec.maxReplicas ?? spec.maxReplicaCount;
+      scale.set(`${o.metadata?.namespace}/${spec.scaleTargetRef.name}`, `${min}-${max} (${o.kind === "ScaledObject" ? "KEDA" : "HPA"})`);
+    }
+  }
+  for (const o of objects.filter((x) => x.kind === "Deployment")) {
+    const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] } } };
+    const r = spec.template?.spec?.containers?.[0]?.resources ?? {};
+    const key = `${o.metadata?.namespace}/${o.metadata?.name}`;
+    lines.push(
+      `| ${o.metadata?.namespace} | ${o.metadata?.name} | ${scale.get(key) ?? spec.replicas ?? 1} | ${r.requests?.cpu} / ${r.requests?.memory} | ${r.limits?.cpu} / ${r.limits?.memory} |`,
+    );
+  }
+  lines.push("", "## Resources by type", "", "| type | count |", "|---|---|", ...countByType(result), "");
+  return lines.join("\n");
+}
+
+/** The summary of a platform synth. */
+export function platformSummary(result: SynthResult, objects: readonly KubeObject[]): string {
+  return [
+    `# Platform (stack \`${result.stack}\`)`,
+    "",
+    `- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`,
+    "",
+    "| kind | name |",
+    "|---|---|",
+    ...objects.map((o) => `| ${o.kind} | ${o.metadata?.name} |`),
+    "",
+  ].join("\n");
+}
