@@ -12,6 +12,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PROJECT } from "../stacks/config";
 import { TenantRequestError } from "../tiers";
+import { SynthFailure } from "../synth/engine";
 import { kubernetesObjects } from "../synth/manifests";
 import { writeSynthOutput } from "../synth/output";
 import { shortcutConfig, synthPlatform, synthTenant } from "../synth/programs";
@@ -73,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
+  (failure: unknown) => {
+    const error = failure instanceof SynthFailure ? failure.cause : failure;
     if (error instanceof TenantRequestError || error instanceof UsageError) {
       process.stderr.write(`synth: ${error.message}\n`);
       process.exit(2);

@@ -48,6 +48,17 @@ export interface SynthOptions {
   readonly secretKeys?: readonly string[];
 }
 
+/** A program that failed, with what it had registered before failing. */
+export class SynthFailure extends Error {
+  override readonly name = "SynthFailure";
+  constructor(
+    override readonly cause: unknown,
+    readonly registered: readonly RecordedResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
 /** Replaces secret envelopes by the placeholder and drops undefined values, recursively. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
@@ -129,7 +140,8 @@ class Recorder implements pulumi.runtime.Mocks {
 
 /**
  * Runs `program` as the Pulumi runtime would (inside the root Stack resource) and returns
- * what it registered. Runs are sequential: the runtime keeps global state.
+ * what it registered; a failure is a SynthFailure carrying what was registered before it.
+ * Runs are sequential: the runtime keeps global state.
  */
 export async function synthesize(program: () => Promise<unknown>, options: SynthOptions): Promise<SynthResult> {
   const { project, stack } = options;
@@ -144,9 +156,21 @@ export async function synthesize(program: () => Promise<unknown>, options: Synth
   // the synth reports errors by message, so it runs without them.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  // The program's own error is caught inside the stack, so it does not reject the runtime's
+  // internal promises (which nobody awaits) and is reported once, as a SynthFailure.
+  let failure: { error: unknown } | undefined;
+  const guarded = async () => {
+    try {
+      return await program();
+    } catch (error) {
+      failure = { error };
+      return undefined;
+    }
+  };
   try {
-    const outputs = await pulumi.runtime.runInPulumiStack(program);
+    const outputs = await pulumi.runtime.runInPulumiStack(guarded);
     await pulumi.runtime.disconnect();
+    if (failure) throw new SynthFailure(failure.error, [...recorder.resources]);
     const resolved = outputs === undefined ? {} : await resolveOutputs(outputs);
     return { project, stack, resources: recorder.resources, outputs: redactSecrets(resolved) as Record<string, unknown> };
   } finally {

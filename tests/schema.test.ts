@@ -1,0 +1,89 @@
+/**
+ * Every Kubernetes object synthesized for every tier (and the platform) validates against the
+ * OpenAPI schema of its API, offline: kubernetes-models for built-in kinds, the CRD packages
+ * for KEDA, Gateway API and Envoy Gateway. An object of an API without a model fails the test.
+ */
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../policy/analysis/objects";
+import { kubernetesObjects } from "../synth/manifests";
+import { synthPlatform } from "../synth/programs";
+import { synthShape } from "./helpers/synth";
+
+type Model = new (data: object) => { validate(): void };
+type ModelModule = Record<string, unknown>;
+
+/** apiVersion -> the package module holding its models (ESM, loaded on demand). */
+const MODULES: Record<string, () => Promise<ModelModule>> = {
+  v1: () => import("kubernetes-models/v1"),
+  "apps/v1": () => import("kubernetes-models/apps/v1"),
+  "autoscaling/v2": () => import("kubernetes-models/autoscaling/v2"),
+  "policy/v1": () => import("kubernetes-models/policy/v1"),
+  "networking.k8s.io/v1": () => import("kubernetes-models/networking.k8s.io/v1"),
+  "storage.k8s.io/v1": () => import("kubernetes-models/storage.k8s.io/v1"),
+  "scheduling.k8s.io/v1": () => import("kubernetes-models/scheduling.k8s.io/v1"),
+  "admissionregistration.k8s.io/v1": () => import("kubernetes-models/admissionregistration.k8s.io/v1"),
+  "keda.sh/v1alpha1": () => import("@kubernetes-models/keda/keda.sh/v1alpha1"),
+  "gateway.networking.k8s.io/v1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1"),
+  "gateway.networking.k8s.io/v1beta1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1"),
+  "gateway.envoyproxy.io/v1alpha1": () => import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1"),
+};
+
+async function validate(o: KubeObject): Promise<string | undefined> {
+  const where = `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
+  const load = MODULES[o.apiVersion ?? ""];
+  if (!load) return `${where}: no schema model for this apiVersion`;
+  const Model = (await load())[o.kind ?? ""] as Model | undefined;
+  if (!Model) return `${where}: no schema model for this kind`;
+  try {
+    new Model(o).validate();
+    return undefined;
+  } catch (error) {
+    return `${where}: ${(error as Error).message}`;
+  }
+}
+
+async function problems(objects: readonly KubeObject[]): Promise<string[]> {
+  return (await Promise.all(objects.map(validate))).filter((p): p is string => p !== undefined);
+}
+
+describe("Kubernetes schema validation", () => {
+  it.each([
+    ["standard", 1],
+    ["premium", 3],
+    ["business", 10],
+  ] as const)("validates every object of a %s tenant with %i site(s)", async (tier, sites) => {
+    const { objects } = await synthShape(tier, sites);
+    expect(objects.length).toBeGreaterThan(30);
+    expect(await problems(objects)).toEqual([]);
+  });
+
+  it("validates the legacy ingress-nginx mode and a Business tenant with trusted CIDRs", async () => {
+    const { objects } = await synthShape("business", 2, "acme", {
+      routing: { mode: "ingress-nginx" },
+      trustedCidrs: ["203.0.113.0/24"],
+    });
+    expect(objects.some((o) => o.kind === "Ingress")).toBe(true);
+    expect(await problems(objects)).toEqual([]);
+  });
+
+  it("validates the platform's tier objects", async () => {
+    const objects = kubernetesObjects(await synthPlatform());
+    expect(objects.map((o) => o.kind).sort()).toEqual(
+      [
+        ...Array(3).fill("PriorityClass"),
+        ...Array(3).fill("StorageClass"),
+        ...Array(3).fill("ValidatingAdmissionPolicy"),
+        ...Array(3).fill("ValidatingAdmissionPolicyBinding"),
+        ...Array(3).fill("VolumeAttributesClass"),
+      ].sort(),
+    );
+    expect(await problems(objects)).toEqual([]);
+  });
+
+  it("catches an invalid object (the validator is not a no-op)", async () => {
+    const { objects } = await synthShape("standard", 1);
+    const deployment = objects.find((o) => o.kind === "Deployment")!;
+    const broken = { ...deployment, spec: { ...(deployment.spec as object), replicas: "three" } };
+    expect(await problems([broken])).toHaveLength(1);
+  });
+});
