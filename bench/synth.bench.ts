@@ -1,0 +1,63 @@
+/**
+ * `npm run bench`: the offline synth of the largest tenant (Business, 10 sites, add-ons), each
+ * run a fresh process, against a floor measured in the same run: a fresh process that loads
+ * @pulumi/pulumi and registers the same number of bare resources under mocks.
+ * Targets: ratio <= 1.3, largest tenant under 300 MB. Prints the figures, then one JSON line.
+ */
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const LARGEST = { tier: "business", sites: 10, addOns: { extraCpuCores: 84, extraMemoryGi: 168, extraStorageGi: 1700 } };
+const root = resolve(__dirname, "..");
+
+interface Sample {
+  ms: number;
+  resources: number;
+  maxRssMb: number;
+}
+
+function run(args: string[]): Sample {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, ["--import", "tsx", "bench/synthChild.ts", ...args], { cwd: root, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) throw new Error(`bench child ${args.join(" ")} failed: ${child.stderr}`);
+  const line = child.stdout.trim().split("\n").pop()!;
+  return { ms, ...(JSON.parse(line) as { resources: number; maxRssMb: number }) };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+const synthArgs = ["synth", LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)];
+run(synthArgs); // warm the tsx transform cache, as any second run would find it
+const resources = run(synthArgs).resources;
+run(["floor", String(resources)]);
+
+// Interleave the two so machine noise hits both alike.
+const synthSamples: Sample[] = [];
+const floorSamples: Sample[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  synthSamples.push(run(synthArgs));
+  floorSamples.push(run(["floor", String(resources)]));
+}
+const synthMs = median(synthSamples.map((s) => s.ms));
+const floorMs = median(floorSamples.map((s) => s.ms));
+const rssMb = Math.max(...synthSamples.map((s) => s.maxRssMb));
+const ratio = synthMs / floorMs;
+
+process.stdout.write(
+  [
+    `largest tenant: ${LARGEST.tier}, ${LARGEST.sites} sites, add-ons ${JSON.stringify(LARGEST.addOns)}: ${resources} resources`,
+    `synth (fresh process, median of ${ROUNDS}): ${synthMs.toFixed(0)} ms, max RSS ${rssMb} MB (target < 300 MB)`,
+    `floor (load @pulumi/pulumi + ${resources} bare resources under mocks): ${floorMs.toFixed(0)} ms, max RSS ${Math.max(...floorSamples.map((s) => s.maxRssMb))} MB`,
+    `ratio synth/floor: ${ratio.toFixed(2)} (target <= 1.3)`,
+    "",
+  ].join("\n"),
+);
+process.stdout.write(
+  `${JSON.stringify({ resources, synth_ms: Math.round(synthMs), floor_ms: Math.round(floorMs), ratio: Number(ratio.toFixed(3)), rss_mb: rssMb })}\n`,
+);
