@@ -75,22 +75,30 @@ interface Scaler {
   triggers: { type: string; metadata: Record<string, string> }[];
 }
 
+interface ScalerSpec {
+  scaleTargetRef: { name: string };
+  minReplicas?: number;
+  maxReplicas?: number;
+  minReplicaCount?: number;
+  maxReplicaCount?: number;
+  behavior?: Scaler["behavior"];
+  advanced?: { horizontalPodAutoscalerConfig: { behavior: Scaler["behavior"] } };
+  triggers?: Scaler["triggers"];
+}
+
 function scalers(objects: readonly KubeObject[]): Scaler[] {
   return objects
     .filter((o) => o.kind === "HorizontalPodAutoscaler" || o.kind === "ScaledObject")
     .map((o) => {
-      const s = o.spec as Record<string, never>;
+      const s = o.spec as ScalerSpec;
       const keda = o.kind === "ScaledObject";
-      const target = (s["scaleTargetRef"] as { name: string }).name;
       return {
         kind: o.kind!,
-        target,
-        min: keda ? s["minReplicaCount"] : s["minReplicas"],
-        max: keda ? s["maxReplicaCount"] : s["maxReplicas"],
-        behavior: keda
-          ? ((s["advanced"] as { horizontalPodAutoscalerConfig: { behavior: object } }).horizontalPodAutoscalerConfig.behavior as Scaler["behavior"])
-          : (s["behavior"] as Scaler["behavior"]),
-        triggers: keda ? s["triggers"] : [],
+        target: s.scaleTargetRef.name,
+        min: (keda ? s.minReplicaCount : s.minReplicas) ?? Number.NaN,
+        max: (keda ? s.maxReplicaCount : s.maxReplicas) ?? Number.NaN,
+        behavior: (keda ? s.advanced?.horizontalPodAutoscalerConfig.behavior : s.behavior) ?? {},
+        triggers: s.triggers ?? [],
       };
     });
 }
