@@ -55,6 +55,12 @@ export const MAX_TENANT_ID_LENGTH: number = Math.min(
   ...NAME_LIMITS.map(({ limit, build }) => limit - build("").length),
 );
 
+/** The tenant id a namespace belongs to, or undefined when it is not a tenant namespace. */
+export function tenantOfNamespace(namespace: string): string | undefined {
+  if (!namespace.startsWith(NAMESPACE_PREFIX)) return undefined;
+  return namespace.slice(NAMESPACE_PREFIX.length).replace(/-site-\d+$/, "") || undefined;
+}
+
 export const TENANT_ID_PATTERN = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /** Returns the reasons an id is invalid (empty when valid). */
@@ -67,5 +73,6 @@ export function tenantIdProblems(id: string): string[] {
     problems.push("must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter and not ending with '-'");
   }
   if (id.includes("--")) problems.push("must not contain '--'");
+  if (/-site-\d+$/.test(id)) problems.push("must not end with '-site-<n>' (it would read as another tenant's site namespace)");
   return problems;
 }

@@ -60,3 +60,6 @@ export const parseStorage = (quantity: string | number): Gibibytes => parseBytes
 function assertNonNegativeInteger(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got ${value}`);
 }
+
+/** Object-storage quotas are in GB of 2^30 bytes, like every other size in the catalog. */
+export const gbToBytes = (gb: number): number => gb * 2 ** 30;

@@ -1,0 +1,77 @@
+/**
+ * Which tier a stack is judged against. Never guessed from what the program produced:
+ * 1. policy config `tier` (and `addOns`), as CI passes it per stack with --policy-pack-config;
+ * 2. otherwise the stack tags `collect-verything:tier` (and `collect-verything:addOns`, JSON).
+ * Config wins because it is pinned by whoever runs the preview; a tag can be edited by the
+ * stack's owner. Namespace labels are checked against the result, never used to choose it.
+ */
+import type { PolicyConfigSchema } from "@pulumi/policy";
+import { ADD_ON_MAXIMUMS, effectiveProfile, isTierName, TIER_NAMES, type AddOns, type EffectiveProfile, type TierName } from "../tiers";
+
+export const TAG_PREFIX = "collect-verything";
+export const TIER_TAG = `${TAG_PREFIX}:tier`;
+export const ADD_ONS_TAG = `${TAG_PREFIX}:addOns`;
+export const DEFAULT_PLATFORM_DOMAIN = "shops.collect-verything.com";
+
+export interface ContextConfig {
+  readonly tier?: string;
+  readonly addOns?: AddOns;
+  /** Hostnames under this domain are platform hostnames, not custom domains. */
+  readonly platformDomain?: string;
+}
+
+/** Config properties every tier-aware policy accepts (defaults and bounds from tiers/). */
+export const CONTEXT_CONFIG_SCHEMA: PolicyConfigSchema = {
+  properties: {
+    tier: { type: "string", enum: [...TIER_NAMES] },
+    addOns: {
+      type: "object",
+      properties: Object.fromEntries(
+        Object.entries(ADD_ON_MAXIMUMS).map(([key, max]) => [key, { type: "integer", minimum: 0, maximum: max, default: 0 }]),
+      ),
+      additionalProperties: false,
+    },
+    platformDomain: { type: "string", default: DEFAULT_PLATFORM_DOMAIN },
+  },
+};
+
+export interface TierContext {
+  readonly tier: TierName;
+  readonly profile: EffectiveProfile;
+  readonly source: "config" | "stack tag";
+  readonly platformDomain: string;
+}
+
+export type ContextResult = { readonly ok: true; readonly context: TierContext } | { readonly ok: false; readonly reason: string };
+
+export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap<string, string>): ContextResult {
+  const fromConfig = config.tier !== undefined;
+  const tier = fromConfig ? config.tier : stackTags.get(TIER_TAG);
+  if (tier === undefined) {
+    return { ok: false, reason: `the stack's tier is unknown: set policy config "tier" or the stack tag "${TIER_TAG}"` };
+  }
+  if (!isTierName(tier)) {
+    return { ok: false, reason: `unknown tier "${tier}" from ${fromConfig ? "policy config" : `stack tag ${TIER_TAG}`}` };
+  }
+  let addOns: AddOns = config.addOns ?? {};
+  if (!fromConfig && stackTags.has(ADD_ONS_TAG)) {
+    try {
+      addOns = JSON.parse(stackTags.get(ADD_ONS_TAG)!) as AddOns;
+    } catch {
+      return { ok: false, reason: `stack tag ${ADD_ONS_TAG} is not JSON` };
+    }
+  }
+  try {
+    return {
+      ok: true,
+      context: {
+        tier,
+        profile: effectiveProfile(tier, addOns),
+        source: fromConfig ? "config" : "stack tag",
+        platformDomain: config.platformDomain ?? DEFAULT_PLATFORM_DOMAIN,
+      },
+    };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}

@@ -1,0 +1,70 @@
+/** What the tier sells: site and domain counts, CDN from Premium, WAF, dedicated database and multi-region on Business. */
+import { NAMESPACE_PREFIX } from "../../tiers";
+import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
+
+const CLOUDFLARE = "cloudflare:";
+const WAF_PHASES = new Set(["http_request_firewall_managed", "http_request_firewall_custom", "ddos_l7"]);
+const LOAD_BALANCING = new Set(["cloudflare:index/loadBalancer:LoadBalancer", "cloudflare:index/loadBalancerPool:LoadBalancerPool", "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"]);
+
+export const cdnFromPremium = tierResourcePolicy({
+  name: "cdn-from-premium",
+  description: "Cloudflare CDN resources only for tiers that include a CDN (Premium and Business).",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, view, report) => {
+    if (!view.type.startsWith(CLOUDFLARE) || profile.tier.cdn.enabled) return;
+    report(`${describe(view)}: the ${profile.tier.displayName} tier has no CDN`);
+  },
+});
+
+export const businessOnlyFeatures = tierResourcePolicy({
+  name: "business-only-features",
+  description: "WAF and DDoS rulesets, advanced rate limiting, load balancing, federation and a dedicated MySQL cluster only where the tier includes them.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, view, report) => {
+    const tier = profile.tier;
+    const deny = (feature: string) => report(`${describe(view)}: ${feature} is not part of the ${tier.displayName} tier`);
+    if (view.type === "cloudflare:index/ruleset:Ruleset") {
+      const phase = String(view.props["phase"] ?? "");
+      if (WAF_PHASES.has(phase) && !tier.cdn.waf) deny(`a ${phase} ruleset (WAF)`);
+      if (phase === "http_ratelimit" && !tier.cdn.advancedRateLimiting) deny("edge rate limiting");
+    }
+    if (LOAD_BALANCING.has(view.type) && !tier.cdn.loadBalancing) deny("Cloudflare load balancing");
+    if (view.type === "rabbitmq:index/federationUpstream:FederationUpstream" && !tier.messaging.federation) deny("RabbitMQ federation");
+    if (view.object?.kind === "InnoDBCluster" && !tier.database.dedicatedCluster) deny("a dedicated MySQL cluster");
+  },
+});
+
+export const multiRegionBusinessOnly = tierStackPolicy({
+  name: "multi-region-business-only",
+  description: "More than one Kubernetes cluster (provider) in a tenant stack only on tiers with multi-region.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, resources, report) => {
+    const providers = resources.filter((r) => r.type === "pulumi:providers:kubernetes");
+    if (providers.length > 1 && !profile.tier.multiRegion) {
+      report(`the stack deploys to ${providers.length} Kubernetes clusters; multi-region is not part of the ${profile.tier.displayName} tier`);
+    }
+  },
+});
+
+export const sitesAndDomainsWithinTier = tierStackPolicy({
+  name: "sites-and-domains-within-tier",
+  description: "A tenant has at most the tier's sites (namespaces) and custom domains (hostnames outside the platform domain).",
+  enforcementLevel: "mandatory",
+  validate: ({ profile, platformDomain }, resources, report) => {
+    const objects = objectsOf(resources);
+    const tier = profile.tier;
+    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && o.metadata?.name?.startsWith(NAMESPACE_PREFIX)).map((o) => o.metadata!.name));
+    if (namespaces.size > tier.maxSites) {
+      report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);
+    }
+    const hostnames = new Set<string>();
+    for (const o of objects) {
+      if (o.kind === "HTTPRoute") for (const h of ((o.spec ?? {}) as { hostnames?: string[] }).hostnames ?? []) hostnames.add(h);
+      if (o.kind === "Ingress") for (const r of ((o.spec ?? {}) as { rules?: { host?: string }[] }).rules ?? []) if (r.host) hostnames.add(r.host);
+    }
+    const custom = [...hostnames].filter((h) => h !== platformDomain && !h.endsWith(`.${platformDomain}`));
+    if (custom.length > tier.maxCustomDomains) {
+      report(`the tenant serves ${custom.length} custom domains (${custom.join(", ")}); the ${tier.displayName} tier allows ${tier.maxCustomDomains}`);
+    }
+  },
+});

@@ -1,0 +1,36 @@
+import type { Policies } from "@pulumi/policy";
+import { businessOnlyFeatures, cdnFromPremium, multiRegionBusinessOnly, sitesAndDomainsWithinTier } from "./features";
+import { bucketQuotaSumWithinTier, bucketQuotaWithinTier, rabbitmqPolicyWithinTier, statefulResourcesProtected } from "./dataServices";
+import { namespaceGuardrailsPresent, noSecretsInConfigMaps, podSecurityRestricted, tenantLabels, tierLabelMatchesStack } from "./isolation";
+import { fitsQuotaAtMaxScale, limitRangeWithinTier, quotaSumEqualsTier, tenantQuotaWithinTier } from "./quotas";
+import { storageClassOfTier, tierStorageClassParameters, volumeSizeForTierIops } from "./storage";
+import { tierKnown } from "./tierKnown";
+import { autoscalerWithinTier, containerResourcesWithinTier, workloadSecurity } from "./workloads";
+
+/** Every policy of the pack, in the order they are reported. */
+export const TIER_POLICIES: Policies = [
+  tierKnown,
+  tenantQuotaWithinTier,
+  limitRangeWithinTier,
+  quotaSumEqualsTier,
+  fitsQuotaAtMaxScale,
+  autoscalerWithinTier,
+  containerResourcesWithinTier,
+  workloadSecurity,
+  storageClassOfTier,
+  volumeSizeForTierIops,
+  tierStorageClassParameters,
+  podSecurityRestricted,
+  tenantLabels,
+  tierLabelMatchesStack,
+  noSecretsInConfigMaps,
+  namespaceGuardrailsPresent,
+  cdnFromPremium,
+  businessOnlyFeatures,
+  multiRegionBusinessOnly,
+  sitesAndDomainsWithinTier,
+  bucketQuotaWithinTier,
+  bucketQuotaSumWithinTier,
+  rabbitmqPolicyWithinTier,
+  statefulResourcesProtected,
+];

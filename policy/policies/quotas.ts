@@ -1,0 +1,136 @@
+/** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
+import { formatCpu, formatMemory, LIMIT_RANGE, NAMESPACE_PREFIX, parseCpu, parseMemory, parseStorage, TIER_NAMES, type QuotaSpec } from "../../tiers";
+import { namespaceUsage, parseQuotaHard, emptyTotals, type ResourceTotals } from "../analysis/usage";
+import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
+
+const FORMAT: Record<keyof ResourceTotals, (n: number) => string> = {
+  requestsCpu: formatCpu,
+  requestsMemory: formatMemory,
+  limitsCpu: formatCpu,
+  limitsMemory: formatMemory,
+  pods: String,
+  persistentVolumeClaims: String,
+  loadBalancers: String,
+  requestsStorage: (n) => `${n}Gi`,
+};
+
+const LABEL: Record<keyof ResourceTotals, string> = {
+  requestsCpu: "requests.cpu",
+  requestsMemory: "requests.memory",
+  limitsCpu: "limits.cpu",
+  limitsMemory: "limits.memory",
+  pods: "pods",
+  persistentVolumeClaims: "persistentvolumeclaims",
+  loadBalancers: "services.loadbalancers",
+  requestsStorage: "requests.storage",
+};
+
+const KEYS = Object.keys(LABEL) as (keyof ResourceTotals)[];
+const asTotals = (q: QuotaSpec): ResourceTotals => ({ ...q });
+const hardOf = (spec: unknown): Record<string, string> => ((spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
+const isTenantNamespace = (ns: string | undefined): boolean => ns?.startsWith(NAMESPACE_PREFIX) === true;
+
+export const tenantQuotaWithinTier = tierResourcePolicy({
+  name: "tenant-quota-within-tier",
+  description: "A tenant namespace's ResourceQuota never exceeds the tenant's tier quota, and gives other tiers' storage classes nothing.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, view, report) => {
+    const o = view.object;
+    if (o?.kind !== "ResourceQuota" || !isTenantNamespace(o.metadata?.namespace)) return;
+    const hard = hardOf(o.spec);
+    const values = parseQuotaHard(hard);
+    const tier = profile.tier;
+    for (const key of KEYS) {
+      if (!(LABEL[key] in hard)) {
+        report(`${describe(view)} sets no ${LABEL[key]}; the ${tier.displayName} tier caps it at ${FORMAT[key](profile.quota[key])}`);
+      } else if (values[key] > profile.quota[key]) {
+        report(`${describe(view)}: ${LABEL[key]} ${FORMAT[key](values[key])} exceeds the ${tier.displayName} tier's ${FORMAT[key](profile.quota[key])}`);
+      }
+    }
+    for (const other of TIER_NAMES.filter((t) => t !== tier.name)) {
+      const key = `tier-${other}-storage.storageclass.storage.k8s.io/requests.storage`;
+      if (hard[key] === undefined || parseStorage(hard[key]) > 0) {
+        report(`${describe(view)}: ${key} is ${hard[key] ?? "unset"}; a ${tier.displayName} tenant gets 0 of another tier's storage class`);
+      }
+    }
+  },
+});
+
+interface LimitItem {
+  type?: string;
+  max?: Record<string, string>;
+  min?: Record<string, string>;
+  default?: Record<string, string>;
+  defaultRequest?: Record<string, string>;
+}
+
+export const limitRangeWithinTier = tierResourcePolicy({
+  name: "limit-range-within-tier",
+  description: "A tenant LimitRange stays within the platform's container, pod and volume bounds and the tier's per-service ceiling.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, view, report) => {
+    const o = view.object;
+    if (o?.kind !== "LimitRange" || !isTenantNamespace(o.metadata?.namespace)) return;
+    const tier = profile.tier;
+    const limits = ((o.spec ?? {}) as { limits?: LimitItem[] }).limits ?? [];
+    const over = (what: string, actual: string | undefined, cap: number, parse: (q: string) => number, format: (n: number) => string) => {
+      if (actual !== undefined && parse(actual) > cap) report(`${describe(view)}: ${what} ${actual} exceeds the ${tier.displayName} tier's ${format(cap)}`);
+    };
+    const container = limits.find((l) => l.type === "Container");
+    if (!container) report(`${describe(view)} has no Container limits`);
+    for (const l of limits) {
+      if (l.type === "Container") {
+        over("container max cpu", l.max?.cpu, LIMIT_RANGE.containerMax.cpu, parseCpu, formatCpu);
+        over("container max memory", l.max?.memory, LIMIT_RANGE.containerMax.memory, parseMemory, formatMemory);
+        over("container default cpu", l.default?.cpu, tier.serviceCeiling.limits.cpu, parseCpu, formatCpu);
+        over("container default memory", l.default?.memory, tier.serviceCeiling.limits.memory, parseMemory, formatMemory);
+        over("container default request cpu", l.defaultRequest?.cpu, tier.serviceCeiling.requests.cpu, parseCpu, formatCpu);
+        over("container default request memory", l.defaultRequest?.memory, tier.serviceCeiling.requests.memory, parseMemory, formatMemory);
+      } else if (l.type === "Pod") {
+        over("pod max cpu", l.max?.cpu, LIMIT_RANGE.podMax.cpu, parseCpu, formatCpu);
+        over("pod max memory", l.max?.memory, LIMIT_RANGE.podMax.memory, parseMemory, formatMemory);
+      } else if (l.type === "PersistentVolumeClaim") {
+        over("volume max", l.max?.storage, LIMIT_RANGE.pvcMax, parseStorage, (n) => `${n}Gi`);
+      }
+    }
+  },
+});
+
+export const quotaSumEqualsTier = tierStackPolicy({
+  name: "quota-sum-equals-tier",
+  description: "The tenant's per-namespace quotas add up to exactly its tier's quota: three sites share one quota, they do not get three.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, resources, report) => {
+    const quotas = objectsOf(resources).filter((o) => o.kind === "ResourceQuota" && isTenantNamespace(o.metadata?.namespace));
+    if (quotas.length === 0) return;
+    const sum = emptyTotals();
+    for (const q of quotas) {
+      const t = parseQuotaHard(hardOf(q.spec));
+      for (const k of KEYS) sum[k] += t[k];
+    }
+    const expected = asTotals(profile.quota);
+    for (const k of KEYS) {
+      if (sum[k] !== expected[k]) {
+        report(
+          `the tenant's ${quotas.length} namespace quotas add up to ${LABEL[k]} ${FORMAT[k](sum[k])}; the ${profile.tier.displayName} tier's total is ${FORMAT[k](expected[k])}`,
+        );
+      }
+    }
+  },
+});
+
+export const fitsQuotaAtMaxScale = tierStackPolicy({
+  name: "fits-quota-at-max-scale",
+  description: "Every tenant namespace's workloads fit its quota with every autoscaler at its maximum plus one rolling-update surge.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, resources, report) => {
+    for (const ns of namespaceUsage(objectsOf(resources))) {
+      if (!ns.quota || !isTenantNamespace(ns.namespace)) continue;
+      for (const k of ns.overQuota) {
+        report(
+          `namespace ${ns.namespace} needs ${LABEL[k]} ${FORMAT[k](ns.atMaximum[k])} at maximum scale but its quota is ${FORMAT[k](ns.quota[k])} (${profile.tier.displayName})`,
+        );
+      }
+    }
+  },
+});

@@ -1,0 +1,109 @@
+/**
+ * The pack over whole stacks: no mandatory violation on anything the programs synthesize, and
+ * the expected violations on crafted bad stacks (the program is not trusted).
+ */
+import { describe, expect, it } from "vitest";
+import { TIER_POLICIES } from "../policy/policies";
+import { synthPlatform } from "../synth/programs";
+import { ALL_SHAPES, synthShape } from "./helpers/synth";
+import { fromRecorded, mandatory, runPack, type FakeResource } from "./helpers/policy";
+
+const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, overrides: Record<string, unknown> = {}) =>
+  (await synthShape(tier, sites, "acme", overrides)).result.resources.map(fromRecorded);
+
+const kindIs = (r: FakeResource, kind: string) => (r.props as { kind?: string }).kind === kind;
+
+describe("policy pack on synthesized stacks", () => {
+  it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) without any violation", async ({ tier, sites }) => {
+    const violations = runPack(TIER_POLICIES, await stackOf(tier, sites), { tier });
+    expect(violations).toEqual([]);
+  });
+
+  it("passes Business with add-ons, legacy ingress and trusted CIDRs when the add-ons are in the policy config", async () => {
+    const addOns = { extraCpuCores: 6, extraMemoryGi: 12, extraStorageGi: 50 };
+    const resources = await stackOf("business", 3, { addOns, routing: { mode: "ingress-nginx" }, trustedCidrs: ["203.0.113.0/24"] });
+    expect(runPack(TIER_POLICIES, resources, { tier: "business", addOns })).toEqual([]);
+    // Without the add-ons the same stack is over the Business minimum.
+    const without = mandatory(runPack(TIER_POLICIES, resources, { tier: "business" }));
+    expect(without.map((v) => v.policy)).toContain("quota-sum-equals-tier");
+  });
+
+  it("passes the platform stack's tier objects", async () => {
+    const resources = (await synthPlatform()).resources.map(fromRecorded);
+    expect(runPack(TIER_POLICIES, resources, { tier: "standard" })).toEqual([]);
+  });
+
+  it("reads the tier from the stack tag when the policy config has none", async () => {
+    const resources = await stackOf("premium", 2);
+    expect(runPack(TIER_POLICIES, resources, {}, { "collect-verything:tier": "premium" })).toEqual([]);
+    expect(mandatory(runPack(TIER_POLICIES, resources, {}, { "collect-verything:tier": "standard" })).length).toBeGreaterThan(0);
+  });
+});
+
+describe("policy pack on crafted bad stacks", () => {
+  it("refuses a stack without a tier", async () => {
+    const violations = mandatory(runPack(TIER_POLICIES, await stackOf("standard", 1), {}));
+    expect(violations).toEqual([{ policy: "tier-known", level: "mandatory", message: expect.stringMatching(/tier is unknown/) }]);
+  });
+
+  it("refuses a Standard tenant with 3 sites", async () => {
+    const violations = mandatory(runPack(TIER_POLICIES, await stackOf("premium", 3), { tier: "standard" }));
+    const policies = new Set(violations.map((v) => v.policy));
+    expect(policies).toContain("sites-and-domains-within-tier");
+    expect(policies).toContain("quota-sum-equals-tier");
+    expect(policies).toContain("tier-label-matches-stack");
+    expect(violations.find((v) => v.policy === "sites-and-domains-within-tier")?.message).toMatch(/3 site namespaces; the Standard tier allows 1/);
+  });
+
+  it("refuses a quota larger than the tier", async () => {
+    const resources = (await stackOf("standard", 1)).map((r) =>
+      kindIs(r, "ResourceQuota")
+        ? { ...r, props: { ...r.props, spec: { hard: { ...(r.props["spec"] as { hard: Record<string, string> }).hard, "requests.cpu": "8" } } } }
+        : r,
+    );
+    const violations = mandatory(runPack(TIER_POLICIES, resources, { tier: "standard" }));
+    expect(violations.map((v) => v.policy).sort()).toEqual(["quota-sum-equals-tier", "tenant-quota-within-tier"]);
+    expect(violations.find((v) => v.policy === "tenant-quota-within-tier")?.message).toBe(
+      "ResourceQuota e-commerce-tenant-acme/tenant-quota: requests.cpu 8 exceeds the Standard tier's 2",
+    );
+  });
+
+  it("refuses Business-only features on Premium", async () => {
+    const extras: FakeResource[] = [
+      { type: "cloudflare:index/ruleset:Ruleset", name: "acme-waf", props: { phase: "http_request_firewall_managed", kind: "zone" } },
+      {
+        type: "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
+        protect: true,
+        props: { apiVersion: "mysql.oracle.com/v2", kind: "InnoDBCluster", metadata: { name: "acme-mysql", namespace: "e-commerce-tenant-acme-db", labels: { tenant: "acme", tier: "premium" } }, spec: { instances: 5 } },
+      },
+    ];
+    const violations = mandatory(runPack(TIER_POLICIES, [...(await stackOf("premium", 1)), ...extras], { tier: "premium" }));
+    expect(violations.map((v) => v.message)).toEqual([
+      "Ruleset acme-waf: a http_request_firewall_managed ruleset (WAF) is not part of the Premium tier",
+      "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql: a dedicated MySQL cluster is not part of the Premium tier",
+    ]);
+  });
+
+  it("refuses a namespace without its default-deny network policy", async () => {
+    const resources = (await stackOf("premium", 2)).filter(
+      (r) => !(kindIs(r, "NetworkPolicy") && (r.props["metadata"] as { name: string; namespace: string }).name === "default-deny" && (r.props["metadata"] as { namespace: string }).namespace.endsWith("-site-2")),
+    );
+    const violations = mandatory(runPack(TIER_POLICIES, resources, { tier: "premium" }));
+    expect(violations).toEqual([
+      { policy: "namespace-guardrails-present", level: "mandatory", message: "namespace e-commerce-tenant-acme-site-2 has no default-deny NetworkPolicy" },
+    ]);
+  });
+
+  it("refuses an unprotected volume and a deployment scaled beyond its namespace quota", async () => {
+    const resources = (await stackOf("premium", 1)).map((r) => {
+      if (kindIs(r, "PersistentVolumeClaim")) return { ...r, protect: false };
+      if (kindIs(r, "Deployment") && (r.props["metadata"] as { name: string }).name === "orders-service") {
+        return { ...r, props: { ...r.props, spec: { ...(r.props["spec"] as object), replicas: 40 } } };
+      }
+      return r;
+    });
+    const violations = mandatory(runPack(TIER_POLICIES, resources, { tier: "premium" }));
+    expect(violations.map((v) => v.policy).sort()).toEqual(["fits-quota-at-max-scale", "fits-quota-at-max-scale", "fits-quota-at-max-scale", "fits-quota-at-max-scale", "fits-quota-at-max-scale", "stateful-resources-protected"]);
+    expect(violations.find((v) => v.policy === "fits-quota-at-max-scale")?.message).toMatch(/namespace e-commerce-tenant-acme needs .* at maximum scale but its quota is .* \(Premium\)/);
+  });
+});
