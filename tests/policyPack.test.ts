@@ -107,3 +107,26 @@ describe("policy pack on crafted bad stacks", () => {
     expect(violations.find((v) => v.policy === "fits-quota-at-max-scale")?.message).toMatch(/namespace e-commerce-tenant-acme needs .* at maximum scale but its quota is .* \(Premium\)/);
   });
 });
+
+describe("policy pack entry", () => {
+  it("constructs the PolicyPack and serves it (the analyzer prints its gRPC port)", async () => {
+    const { spawn } = await import("node:child_process");
+    const { resolve } = await import("node:path");
+    const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: resolve(__dirname, "../policy") });
+    try {
+      const port = await new Promise<number>((done, fail) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /^(\d+)\s*$/m.exec(out);
+          if (match) done(Number(match[1]));
+        });
+        child.stderr.on("data", (chunk: Buffer) => fail(new Error(chunk.toString())));
+        child.on("exit", (code) => fail(new Error(`policy pack exited with ${code}: ${out}`)));
+      });
+      expect(port).toBeGreaterThan(0);
+    } finally {
+      child.kill();
+    }
+  });
+});
