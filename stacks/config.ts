@@ -111,12 +111,17 @@ function decode(value: string): unknown {
   return value;
 }
 
-/** Reads every `tenant:*` key of the running stack (so an unknown key is an error, not ignored). */
-export function loadTenantConfig(): TenantStackArgs {
+/** Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it). */
+export function parseStackConfig(all: Readonly<Record<string, string>>): TenantStackArgs {
   const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+  for (const [key, value] of Object.entries(all)) {
     const [namespace, name] = key.split(":", 2);
     if (namespace === PROJECT && name) raw[name] = decode(value);
   }
   return parseTenantConfig(raw);
+}
+
+/** Reads every `tenant:*` key of the running stack (so an unknown key is an error, not ignored). */
+export function loadTenantConfig(): TenantStackArgs {
+  return parseStackConfig(pulumi.runtime.allConfig());
 }

@@ -130,3 +130,17 @@ describe("policy pack entry", () => {
     }
   });
 });
+
+describe("per-stack policy pack config", () => {
+  it("gives every policy the stack's tier and add-ons, which the pack then resolves", async () => {
+    const { packConfigFor } = await import("../policy/packConfig");
+    const { resolveTierContext } = await import("../policy/context");
+    const addOns = { extraCpuCores: 4 };
+    const config = packConfigFor("business", addOns, "shops.example.com");
+    expect(Object.keys(config).sort()).toEqual(TIER_POLICIES.map((p) => p.name).sort());
+    for (const entry of Object.values(config)) {
+      const resolved = resolveTierContext(entry as object, new Map());
+      expect(resolved.ok && resolved.context.profile.quota.requestsCpu).toBe(16000);
+    }
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * The `--policy-pack-config` file for one stack: every policy of the pack gets the stack's tier
+ * (and Business add-ons). CI writes it from the stack's own config before each preview.
+ */
+import type { PolicyPackConfig } from "@pulumi/policy";
+import type { AddOns, TierName } from "../tiers";
+import type { ContextConfig } from "./context";
+import { TIER_POLICIES } from "./policies";
+
+export function packConfigFor(tier: TierName, addOns?: AddOns, platformDomain?: string): PolicyPackConfig {
+  const context: ContextConfig = { tier, ...(addOns ? { addOns } : {}), ...(platformDomain ? { platformDomain } : {}) };
+  return Object.fromEntries(TIER_POLICIES.map((p) => [p.name, { ...context }]));
+}
