@@ -1,0 +1,61 @@
+/**
+ * Which tenant stacks a change affects, so CI previews exactly those (and humans get the same
+ * answer with `npm run affected -- <base-ref>`).
+ *
+ * - A change to what every tenant program runs or is judged by (tiers/, components/, stacks/,
+ *   policy/, the project and policy manifests, the lockfile, package.json, tsconfig.json)
+ *   affects every stack.
+ * - `Pulumi.<stack>.yaml` affects that stack, if it still exists (a deleted stack file has
+ *   nothing left to preview).
+ * - Anything else (docs, tests, synth, bench, scripts, CI files) affects none.
+ */
+
+/** Paths whose change affects every tenant stack: a folder ends with "/". */
+export const AFFECTS_EVERY_STACK: readonly string[] = [
+  "tiers/",
+  "components/",
+  "stacks/",
+  "policy/",
+  "Pulumi.yaml",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
+
+const STACK_FILE = /^Pulumi\.([^/.][^/]*)\.ya?ml$/;
+
+export interface AffectedStacks {
+  /** Stacks to preview, sorted. */
+  readonly stacks: readonly string[];
+  /** Why each stack is affected: the changed files that caused it. */
+  readonly reasons: Readonly<Record<string, readonly string[]>>;
+  /** True when a shared file changed (every stack is affected). */
+  readonly all: boolean;
+}
+
+/** The stack a `Pulumi.<stack>.yaml` path configures, or undefined. */
+export function stackOfConfigFile(path: string): string | undefined {
+  return STACK_FILE.exec(path)?.[1];
+}
+
+export function affectsEveryStack(path: string): boolean {
+  return AFFECTS_EVERY_STACK.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p));
+}
+
+/**
+ * @param changedFiles paths relative to the repository root, as `git diff --name-only` prints them
+ * @param existingStacks stacks whose `Pulumi.<stack>.yaml` exists in the head commit
+ */
+export function affectedStacks(changedFiles: readonly string[], existingStacks: readonly string[]): AffectedStacks {
+  const existing = new Set(existingStacks);
+  const reasons = new Map<string, string[]>();
+  const add = (stack: string, file: string) => reasons.set(stack, [...(reasons.get(stack) ?? []), file]);
+  const shared = changedFiles.filter(affectsEveryStack);
+  for (const file of shared) for (const stack of existing) add(stack, file);
+  for (const file of changedFiles) {
+    const stack = stackOfConfigFile(file);
+    if (stack !== undefined && existing.has(stack)) add(stack, file);
+  }
+  const stacks = [...reasons.keys()].sort();
+  return { stacks, reasons: Object.fromEntries(stacks.map((s) => [s, reasons.get(s)!])), all: shared.length > 0 && existing.size > 0 };
+}
