@@ -27,8 +27,6 @@ async function floor(n: number): Promise<number> {
     "floor",
     false,
   );
-  // Same runtime setting as the synth engine, so the floor measures the same runtime.
-  Error.stackTraceLimit = 0;
   await pulumi.runtime.runInPulumiStack(async () => {
     for (let i = 0; i < n - 1; i++) new Bare(`r${i}`, i);
     return {};

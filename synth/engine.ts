@@ -4,7 +4,10 @@
  * This is what the offline synth, the snapshot/schema/policy tests and the benchmark share.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
 /** Placeholder written wherever a Pulumi secret would be. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -77,64 +80,76 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
+  getCustom(): boolean;
+  getObject(): Struct | undefined;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
 }
 
-type Callback = (err: Error | null, response: unknown) => void;
+type Callback = (err: Error | null, response?: RegisterResourceResponse) => void;
 
 function urnOf(project: string, stack: string, parent: string, type: string, name: string): string {
   const qualified = parent ? `${parent.split("::")[2]!.split("$").pop()}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/** A mock monitor that remembers the request whose inputs its mocks are about to see. */
+/** The programs make no provider calls; one appearing is a change worth noticing. */
+const strictMocks: pulumi.runtime.Mocks = {
+  newResource: () => {
+    throw new Error("RecordingMonitor registers resources itself");
+  },
+  call: (args) => {
+    throw new Error(`unexpected provider call ${args.token} during synth`);
+  },
+};
+
+/**
+ * The engine stand-in. Like the engine during a preview of creates, it answers every
+ * registration with the resource's inputs as its outputs: it hands the request's own
+ * serialized inputs back instead of deserializing and re-serializing them, and records them.
+ */
 class RecordingMonitor extends MockMonitor {
-  current: RegisterRequest | undefined;
-
-  // MockMonitor calls mocks.newResource synchronously at the start of registerResource,
-  // so `current` is the request being registered when the recorder reads it.
-  override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
-    this.current = req;
-    return super.registerResource(req, callback);
-  }
-}
-
-class Recorder implements pulumi.runtime.Mocks {
-  readonly resources: RecordedResource[] = [];
-  monitor: RecordingMonitor | undefined;
+  readonly recorded: RecordedResource[] = [];
 
   constructor(
     private readonly project: string,
     private readonly stack: string,
-  ) {}
-
-  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-    const req = this.monitor?.current;
-    if (!req || req.getName() !== args.name || req.getType() !== args.type) {
-      throw new Error(`recorder lost track of ${args.type} ${args.name}`);
-    }
-    const parent = req.getParent();
-    this.resources.push({
-      urn: urnOf(this.project, this.stack, parent, args.type, args.name),
-      type: args.type,
-      name: args.name,
-      custom: args.custom ?? true,
-      parent,
-      inputs: redactSecrets(args.inputs) as Record<string, unknown>,
-      protect: req.getProtect() === true,
-      retainOnDelete: req.getRetainondelete() === true,
-      ignoreChanges: req.getIgnorechangesList(),
-      dependsOn: req.getDependenciesList(),
-    });
-    return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs };
+  ) {
+    super(strictMocks);
   }
 
-  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-    // Strict: the programs make no provider calls; one appearing is a change worth noticing.
-    throw new Error(`unexpected provider call ${args.token} during synth`);
+  override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      const parent = req.getParent();
+      const custom = req.getCustom();
+      const object = req.getObject() ?? new Struct();
+      const urn = urnOf(this.project, this.stack, parent, type, name);
+      this.recorded.push({
+        urn,
+        type,
+        name,
+        custom,
+        parent,
+        inputs: redactSecrets(deserializeProperties(object)) as Record<string, unknown>,
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        ignoreChanges: req.getIgnorechangesList(),
+        dependsOn: req.getDependenciesList(),
+      });
+      const id = custom ? `${name}-id` : "";
+      this.resources.set(urn, { urn, id, state: {} });
+      const response = new RegisterResourceResponse();
+      response.setUrn(urn);
+      response.setId(id);
+      response.setObject(object);
+      callback(null, response);
+    } catch (error) {
+      callback(error as Error);
+    }
   }
 }
 
@@ -145,17 +160,12 @@ class Recorder implements pulumi.runtime.Mocks {
  */
 export async function synthesize(program: () => Promise<unknown>, options: SynthOptions): Promise<SynthResult> {
   const { project, stack } = options;
-  const recorder = new Recorder(project, stack);
-  await pulumi.runtime.setMocks(recorder, project, stack, false);
-  const monitor = new RecordingMonitor(recorder);
-  recorder.monitor = monitor;
+  // setMocks sets the runtime's feature flags for a mock monitor; ours then replaces its monitor.
+  await pulumi.runtime.setMocks(strictMocks, project, stack, false);
+  const monitor = new RecordingMonitor(project, stack);
   pulumi.runtime.setMockOptions(monitor, project, stack, false);
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
-  // Stack traces are captured for every resource and are most of the mock runtime's cost;
-  // the synth reports errors by message, so it runs without them.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
   // The program's own error is caught inside the stack, so it does not reject the runtime's
   // internal promises (which nobody awaits) and is reported once, as a SynthFailure.
   let failure: { error: unknown } | undefined;
@@ -167,15 +177,11 @@ export async function synthesize(program: () => Promise<unknown>, options: Synth
       return undefined;
     }
   };
-  try {
-    const outputs = await pulumi.runtime.runInPulumiStack(guarded);
-    await pulumi.runtime.disconnect();
-    if (failure) throw new SynthFailure(failure.error, [...recorder.resources]);
-    const resolved = outputs === undefined ? {} : await resolveOutputs(outputs);
-    return { project, stack, resources: recorder.resources, outputs: redactSecrets(resolved) as Record<string, unknown> };
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
+  const outputs = await pulumi.runtime.runInPulumiStack(guarded);
+  await pulumi.runtime.disconnect();
+  if (failure) throw new SynthFailure(failure.error, [...monitor.recorded]);
+  const resolved = outputs === undefined ? {} : await resolveOutputs(outputs);
+  return { project, stack, resources: monitor.recorded, outputs: redactSecrets(resolved) as Record<string, unknown> };
 }
 
 async function resolveOutputs(outputs: pulumi.Inputs): Promise<Record<string, unknown>> {
