@@ -27,6 +27,8 @@ async function floor(n: number): Promise<number> {
     "floor",
     false,
   );
+  // Same runtime setting as the synth engine (synth/engine.ts), so both measure the same runtime.
+  Error.stackTraceLimit = 0;
   await pulumi.runtime.runInPulumiStack(async () => {
     for (let i = 0; i < n - 1; i++) new Bare(`r${i}`, i);
     return {};
@@ -36,9 +38,9 @@ async function floor(n: number): Promise<number> {
 }
 
 async function synth(tier: string, sites: number, addOns: string): Promise<number> {
-  const { synthTenant } = await import("../synth/programs");
-  const { tenantConfig } = await import("../tests/helpers/synth");
-  const result = await synthTenant("bench", tenantConfig("bench", tier, sites, { addOns: JSON.parse(addOns) as object }));
+  const { shortcutConfig, synthTenant } = await import("../synth/programs");
+  const { config } = shortcutConfig({ tenantId: "bench", tier, sites });
+  const result = await synthTenant("bench", { config: { ...config, "tenant:addOns": addOns }, secretKeys: [] });
   return result.resources.length;
 }
 

@@ -3,7 +3,7 @@
  * and one helper that registers them. `CustomResource` accepts any spec; these interfaces are
  * what keeps it honest (fields as in the CRDs' OpenAPI schemas, validated offline in tests).
  */
-import * as k8s from "@pulumi/kubernetes";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ScalingRules } from "../tiers";
 
@@ -94,8 +94,8 @@ export function customResource<TSpec>(
   name: string,
   object: CustomResourceDefinitionRef<TSpec>,
   opts: pulumi.CustomResourceOptions,
-): k8s.apiextensions.CustomResource {
-  return new k8s.apiextensions.CustomResource(
+): CustomResource {
+  return new CustomResource(
     name,
     { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata, spec: object.spec },
     opts,

@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as apps from "@pulumi/kubernetes/apps/v1";
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as policy from "@pulumi/kubernetes/policy/v1";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import {
   formatCpu,
@@ -30,7 +33,7 @@ export interface MicroserviceArgs {
   readonly extraLabels?: Record<string, string>;
 }
 
-export function containerResources(r: ContainerResources): k8s.types.input.core.v1.ResourceRequirements {
+export function containerResources(r: ContainerResources): inputs.core.v1.ResourceRequirements {
   return {
     requests: { cpu: formatCpu(r.requests.cpu), memory: formatMemory(r.requests.memory) },
     limits: { cpu: formatCpu(r.limits.cpu), memory: formatMemory(r.limits.memory) },
@@ -38,21 +41,21 @@ export function containerResources(r: ContainerResources): k8s.types.input.core.
 }
 
 /** Pod and container security settings that satisfy Pod Security `restricted` plus a read-only root. */
-export const POD_SECURITY_CONTEXT: k8s.types.input.core.v1.PodSecurityContext = {
+export const POD_SECURITY_CONTEXT: inputs.core.v1.PodSecurityContext = {
   runAsNonRoot: true,
   runAsUser: RUNTIME_UID,
   runAsGroup: RUNTIME_UID,
   fsGroup: RUNTIME_UID,
   seccompProfile: { type: "RuntimeDefault" },
 };
-export const CONTAINER_SECURITY_CONTEXT: k8s.types.input.core.v1.SecurityContext = {
+export const CONTAINER_SECURITY_CONTEXT: inputs.core.v1.SecurityContext = {
   allowPrivilegeEscalation: false,
   readOnlyRootFilesystem: true,
   runAsNonRoot: true,
   capabilities: { drop: ["ALL"] },
 };
 
-export function deploymentStrategy(workload: WorkloadPlan): k8s.types.input.apps.v1.DeploymentStrategy {
+export function deploymentStrategy(workload: WorkloadPlan): inputs.apps.v1.DeploymentStrategy {
   return workload.strategy === "Recreate"
     ? { type: "Recreate" }
     : { type: "RollingUpdate", rollingUpdate: { ...workload.strategy } };
@@ -75,7 +78,7 @@ export class Microservice extends pulumi.ComponentResource {
     const metadata = { name: workload.workloadName, namespace: args.namespace, labels };
     const scratch = SCRATCH_PATHS.map((path, i) => ({ name: `scratch-${i}`, path }));
 
-    const deployment = new k8s.apps.v1.Deployment(
+    const deployment = new apps.Deployment(
       name,
       {
         metadata,
@@ -118,7 +121,7 @@ export class Microservice extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const service = new k8s.core.v1.Service(
+    const service = new core.Service(
       name,
       {
         metadata,
@@ -135,7 +138,7 @@ export class Microservice extends pulumi.ComponentResource {
     );
 
     if (workload.minReplicas > 1) {
-      new k8s.policy.v1.PodDisruptionBudget(
+      new policy.PodDisruptionBudget(
         name,
         { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } },
         { parent: this },

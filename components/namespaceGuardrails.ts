@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { formatCpu, formatMemory, formatStorage, TIER_NAMES, type NamespacePlan } from "../tiers";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
@@ -55,7 +55,7 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
     const { identity, plan } = args;
     const labels = tenantLabels(identity);
 
-    const namespace = new k8s.core.v1.Namespace(
+    const namespace = new core.Namespace(
       name,
       {
         metadata: {
@@ -76,7 +76,7 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
     this.namespaceName = namespace.metadata.name;
     const inNamespace = { parent: this, dependsOn: [namespace] };
 
-    new k8s.core.v1.ResourceQuota(
+    new core.ResourceQuota(
       `${name}-quota`,
       { metadata: { name: "tenant-quota", namespace: args.namespace, labels }, spec: { hard: quotaHard(plan, identity) } },
       inNamespace,
@@ -84,7 +84,7 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
 
     const lr = plan.limitRange;
     const cpuMemory = (v: { cpu: number; memory: number }) => ({ cpu: formatCpu(v.cpu), memory: formatMemory(v.memory) });
-    new k8s.core.v1.LimitRange(
+    new core.LimitRange(
       `${name}-limits`,
       {
         metadata: { name: "tenant-limits", namespace: args.namespace, labels },

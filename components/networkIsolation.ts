@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as networking from "@pulumi/kubernetes/networking/v1";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY, METRICS_PORT } from "../tiers";
 import { LABEL, PART_OF, tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
@@ -26,11 +27,11 @@ export interface NetworkIsolationArgs {
   readonly endpoints: PlatformEndpoints;
 }
 
-const byName = (namespace: string): k8s.types.input.meta.v1.LabelSelector => ({
+const byName = (namespace: string): inputs.meta.v1.LabelSelector => ({
   matchLabels: { "kubernetes.io/metadata.name": namespace },
 });
 
-function egressRule(endpoint: Endpoint): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+function egressRule(endpoint: Endpoint): inputs.networking.v1.NetworkPolicyEgressRule {
   const to = "cidr" in endpoint ? [{ ipBlock: { cidr: endpoint.cidr } }] : [{ namespaceSelector: byName(endpoint.namespace) }];
   return { to, ports: [{ protocol: "TCP", port: endpoint.port }] };
 }
@@ -45,8 +46,8 @@ export class NetworkIsolation extends pulumi.ComponentResource {
     super("collect-verything:tenant:NetworkIsolation", name, {}, opts);
     const labels = tenantLabels(args.identity);
     const ownNamespaces = { namespaceSelector: { matchLabels: { [LABEL.tenant]: args.identity.tenantId, [LABEL.partOf]: PART_OF } } };
-    const policy = (suffix: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec): void => {
-      new k8s.networking.v1.NetworkPolicy(
+    const policy = (suffix: string, spec: inputs.networking.v1.NetworkPolicySpec): void => {
+      new networking.NetworkPolicy(
         `${name}-${suffix}`,
         { metadata: { name: suffix, namespace: args.namespace, labels }, spec },
         { parent: this },

@@ -1,4 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as apps from "@pulumi/kubernetes/apps/v1";
+import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { formatStorage, SCRATCH_PATHS, type WorkloadPlan } from "../tiers";
 import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
@@ -38,7 +39,7 @@ export class RedisCache extends pulumi.ComponentResource {
     const labels = tenantLabels(identity, selector);
     const metadata = { name: workload.workloadName, namespace: args.namespace, labels };
 
-    const claim = new k8s.core.v1.PersistentVolumeClaim(
+    const claim = new core.PersistentVolumeClaim(
       `${name}-data`,
       {
         metadata: { ...metadata, name: `${workload.workloadName}-data` },
@@ -53,7 +54,7 @@ export class RedisCache extends pulumi.ComponentResource {
     );
 
     const maxMemoryMb = Math.floor(workload.resources.limits.memory * MAXMEMORY_FRACTION);
-    new k8s.apps.v1.Deployment(
+    new apps.Deployment(
       name,
       {
         metadata,
@@ -97,7 +98,7 @@ export class RedisCache extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const service = new k8s.core.v1.Service(
+    const service = new core.Service(
       name,
       { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] } },
       { parent: this },

@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY, type RateLimitSpec } from "../tiers";
 import { customResource, type HttpRouteSpec, type ReferenceGrantSpec } from "./crds";
@@ -47,7 +47,7 @@ export class SiteRouting extends pulumi.ComponentResource {
     if (routing.mode === "ingress-nginx") {
       const r = args.rateLimit;
       const trusted = args.trustedCidrs ?? [];
-      new k8s.networking.v1.Ingress(
+      new networking.Ingress(
         name,
         {
           metadata: {

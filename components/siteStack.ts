@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY, type EffectiveProfile, type NamespacePlan } from "../tiers";
 import { RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "./contracts";
@@ -50,7 +50,7 @@ export class SiteStack extends pulumi.ComponentResource {
         { identity, namespace: args.namespace, role: "site", plan, network: args.network },
         { parent: this },
       );
-      const runtime = new k8s.core.v1.ConfigMap(
+      const runtime = new core.ConfigMap(
         `${name}-runtime`,
         {
           metadata: { name: RUNTIME_CONFIGMAP, namespace: args.namespace, labels: tenantLabels(identity) },

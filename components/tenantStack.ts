@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import {
   assertValidTenantRequest,
@@ -85,7 +85,7 @@ export class TenantStack extends pulumi.ComponentResource {
     this.plan = plan;
 
     const identity: TenantIdentity = { tenantId: args.tenantId, tier: args.tier };
-    const core = coreNamespace(args.tenantId);
+    const coreNs = coreNamespace(args.tenantId);
     const tier = profile.tier;
     const dedicatedRedis = tier.redis === "dedicated";
     const { endpoints } = args.platform;
@@ -105,7 +105,7 @@ export class TenantStack extends pulumi.ComponentResource {
 
     const guardrails = new NamespaceGuardrails(
       `${name}-core`,
-      { identity, namespace: core, role: "core", plan: corePlan, network },
+      { identity, namespace: coreNs, role: "core", plan: corePlan, network },
       { parent: this },
     );
     const inCore = { parent: this, dependsOn: [guardrails] };
@@ -116,21 +116,21 @@ export class TenantStack extends pulumi.ComponentResource {
     }
     const redisHost =
       redisWorkload && plan.redisVolumeGi !== undefined
-        ? `${redisWorkload.workloadName}.${core}.svc.cluster.local`
+        ? `${redisWorkload.workloadName}.${coreNs}.svc.cluster.local`
         : endpoints.redis.host;
     const redisPort = dedicatedRedis ? REDIS_PORT : endpoints.redis.port;
     if (redisWorkload && plan.redisVolumeGi !== undefined) {
       new RedisCache(
         `${name}-redis`,
-        { identity, namespace: core, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
+        { identity, namespace: coreNs, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
         inCore,
       );
     }
 
     const settings = runtimeSettings(identity, profile, { host: redisHost, port: redisPort });
-    const runtime = new k8s.core.v1.ConfigMap(
+    const runtime = new core.ConfigMap(
       `${name}-runtime`,
-      { metadata: { name: RUNTIME_CONFIGMAP, namespace: core, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
+      { metadata: { name: RUNTIME_CONFIGMAP, namespace: coreNs, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
       inCore,
     );
     const inCoreReady = { parent: this, dependsOn: [guardrails, runtime] };
@@ -142,7 +142,7 @@ export class TenantStack extends pulumi.ComponentResource {
         `${name}-${svc.name}`,
         {
           identity,
-          namespace: core,
+          namespace: coreNs,
           workload,
           port: svc.port,
           image: image(svc.name),
@@ -158,12 +158,12 @@ export class TenantStack extends pulumi.ComponentResource {
           `${name}-${svc.name}-autoscaler`,
           {
             identity,
-            namespace: core,
+            namespace: coreNs,
             workloadName: workload.workloadName,
             minReplicas: workload.minReplicas,
             maxReplicas: workload.maxReplicas,
             spec: tier.autoscaling,
-            signal: { kind: "queue", vhost: core, perConsumer: queueDepth },
+            signal: { kind: "queue", vhost: coreNs, perConsumer: queueDepth },
           },
           inCoreReady,
         );
@@ -179,7 +179,7 @@ export class TenantStack extends pulumi.ComponentResource {
           identity,
           profile,
           plan: nsPlan,
-          coreNamespace: core,
+          coreNamespace: coreNs,
           namespace,
           hostnames: [platformHostname(args.tenantId, site, args.platform.domain), ...args.sites[i]!.customDomains],
           routing: args.routing,
@@ -195,7 +195,7 @@ export class TenantStack extends pulumi.ComponentResource {
     });
 
     if (args.routing.mode === "gateway-api") {
-      new TenantRateLimit(`${name}-rate-limit`, { identity, namespace: core, rateLimit: tier.rateLimit }, inCore);
+      new TenantRateLimit(`${name}-rate-limit`, { identity, namespace: coreNs, rateLimit: tier.rateLimit }, inCore);
     }
 
     this.namespaces = sites.map((s) => s.namespace);

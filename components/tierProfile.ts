@@ -1,4 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as admission from "@pulumi/kubernetes/admissionregistration/v1";
+import * as scheduling from "@pulumi/kubernetes/scheduling/v1";
+import * as storage from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { formatCpu, formatMemory, getTier, type TierName } from "../tiers";
 import { LABEL, PART_OF } from "./labels";
@@ -38,7 +40,7 @@ export class TierProfile extends pulumi.ComponentResource {
     };
     const child = { parent: this };
 
-    const storageClass = new k8s.storage.v1.StorageClass(
+    const storageClass = new storage.StorageClass(
       `${name}-storage`,
       {
         metadata: { name: storageClassName(tier.name), labels },
@@ -51,13 +53,13 @@ export class TierProfile extends pulumi.ComponentResource {
       child,
     );
 
-    const attributes = new k8s.storage.v1.VolumeAttributesClass(
+    const attributes = new storage.VolumeAttributesClass(
       `${name}-iops`,
       { metadata: { name: volumeAttributesClassName(tier.name), labels }, driverName: EBS_CSI_DRIVER, parameters },
       child,
     );
 
-    const priority = new k8s.scheduling.v1.PriorityClass(
+    const priority = new scheduling.PriorityClass(
       `${name}-priority`,
       {
         metadata: { name: priorityClassName(tier.name), labels },
@@ -71,7 +73,7 @@ export class TierProfile extends pulumi.ComponentResource {
 
     // The seed's per-service size is the tier's container ceiling (sizing never exceeds it).
     const max = tier.serviceCeiling.limits;
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+    const policy = new admission.ValidatingAdmissionPolicy(
       `${name}-containers`,
       {
         metadata: { name: admissionPolicyName(tier.name), labels },
@@ -96,7 +98,7 @@ export class TierProfile extends pulumi.ComponentResource {
       child,
     );
 
-    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+    new admission.ValidatingAdmissionPolicyBinding(
       `${name}-containers`,
       {
         metadata: { name: admissionPolicyName(tier.name), labels },

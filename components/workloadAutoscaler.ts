@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as autoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalingSpec, ScalingRules } from "../tiers";
 import { CONSUMER_QUEUE, RABBITMQ_SECRET, RABBITMQ_URL_KEY } from "./contracts";
@@ -55,7 +55,7 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
         type: "Resource",
         resource: { name: resource, target: { type: "Utilization", averageUtilization } },
       });
-      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      new autoscaling.HorizontalPodAutoscaler(
         name,
         {
           metadata,

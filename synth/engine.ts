@@ -166,6 +166,19 @@ export async function synthesize(program: () => Promise<unknown>, options: Synth
   pulumi.runtime.setMockOptions(monitor, project, stack, false);
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
+  // The runtime attaches `new Error().stack` to every internal promise; the synth never shows
+  // them, so it captures none (resource source positions still get theirs: the runtime lifts
+  // the limit for those).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await run(program, options, monitor);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+async function run(program: () => Promise<unknown>, { project, stack }: SynthOptions, monitor: RecordingMonitor): Promise<SynthResult> {
   // The program's own error is caught inside the stack, so it does not reject the runtime's
   // internal promises (which nobody awaits) and is reported once, as a SynthFailure.
   let failure: { error: unknown } | undefined;
