@@ -1,22 +1,28 @@
 /**
- * The tenant program's configuration: a zod schema over the `tenant:*` stack config keys,
+ * The tenant program's configuration: a valibot schema over the `tenant:*` stack config keys,
  * then the tier rules of tiers/tenantRules.ts. Every problem is reported with the config
  * path that caused it, before any resource is registered.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
 import { isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
 export const PROJECT = "tenant";
 
-const label = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label");
-const port = z.number().int().min(1).max(65535);
-const endpoint = z.union([
-  z.strictObject({ cidr: z.string().refine(isIpv4Cidr, "must be an IPv4 CIDR"), port }),
-  z.strictObject({ namespace: label, port }),
-]);
+const label = v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label"));
+const port = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1, "must be a TCP port (1-65535)"), v.maxValue(65535, "must be a TCP port (1-65535)"));
+const cidr = v.pipe(v.string(), v.check(isIpv4Cidr, "must be an IPv4 CIDR"));
+const host = v.pipe(v.string(), v.minLength(1));
+const endpoint = v.union(
+  [v.strictObject({ cidr, port }), v.strictObject({ namespace: label, port })],
+  "must be {cidr, port} or {namespace, port} with a TCP port",
+);
+const hostEndpoint = v.union(
+  [v.strictObject({ cidr, port, host }), v.strictObject({ namespace: label, port, host })],
+  "must be {cidr, port, host} or {namespace, port, host} with a TCP port",
+);
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
@@ -30,75 +36,87 @@ const DEFAULT_PLATFORM = {
     redis: { namespace: "redis", port: 6379, host: "redis.redis.svc.cluster.local" },
   },
 } as const;
+const DEFAULT_GATEWAY = { name: "platform-gateway", namespace: "gateway-system" } as const;
 
-export const tenantConfigSchema = z.strictObject({
-  tenantId: z.string().superRefine((id, ctx) => {
-    for (const message of tenantIdProblems(id)) ctx.addIssue({ code: "custom", message });
+export const tenantConfigSchema = v.strictObject({
+  tenantId: v.pipe(
+    v.string(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (dataset.typed) for (const message of tenantIdProblems(dataset.value)) addIssue({ message });
+    }),
+  ),
+  tier: v.picklist(TIER_NAMES, (issue) => `unknown tier ${issue.received} (expected ${TIER_NAMES.join(", ")})`),
+  sites: v.optional(v.array(v.strictObject({ customDomains: v.optional(v.array(v.string()), []) })), [{ customDomains: [] }]),
+  addOns: v.optional(
+    v.strictObject({
+      extraCpuCores: v.optional(v.number()),
+      extraMemoryGi: v.optional(v.number()),
+      extraStorageGi: v.optional(v.number()),
+    }),
+  ),
+  trustedCidrs: v.optional(v.array(v.string())),
+  images: v.strictObject({
+    registry: v.pipe(v.string(), v.regex(/^[a-z0-9.\-:/]+$/, "must be an image registry path")),
+    tag: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),
+    redis: v.optional(v.pipe(v.string(), v.minLength(1)), "redis:7.4-alpine"),
   }),
-  tier: z.enum(TIER_NAMES, { error: (issue) => `unknown tier ${JSON.stringify(issue.input)} (expected ${TIER_NAMES.join(", ")})` }),
-  sites: z.array(z.strictObject({ customDomains: z.array(z.string()).default([]) })).default([{ customDomains: [] }]),
-  addOns: z
-    .strictObject({
-      extraCpuCores: z.number().optional(),
-      extraMemoryGi: z.number().optional(),
-      extraStorageGi: z.number().optional(),
-    })
-    .optional(),
-  trustedCidrs: z.array(z.string()).optional(),
-  images: z.strictObject({
-    registry: z.string().min(1).regex(/^[a-z0-9.\-:/]+$/, "must be an image registry path"),
-    tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag"),
-    redis: z.string().min(1).default("redis:7.4-alpine"),
-  }),
-  routing: z
-    .discriminatedUnion("mode", [
-      z.strictObject({
-        mode: z.literal("gateway-api"),
-        gateway: z
-          .strictObject({ name: label, namespace: label, sectionName: z.string().optional() })
-          .default({ name: "platform-gateway", namespace: "gateway-system" }),
-      }),
-      z.strictObject({ mode: z.literal("ingress-nginx"), ingressClassName: z.string().min(1).default("nginx") }),
-    ])
-    .default({ mode: "gateway-api", gateway: { name: "platform-gateway", namespace: "gateway-system" } }),
-  platform: z
-    .strictObject({
-      domain: z.string().refine(isHostname, "must be a lowercase DNS hostname").default(DEFAULT_PLATFORM.domain),
-      edgeNamespace: label.default(DEFAULT_PLATFORM.edgeNamespace),
-      monitoringNamespace: label.default(DEFAULT_PLATFORM.monitoringNamespace),
-      prometheusUrl: z.url().default(DEFAULT_PLATFORM.prometheusUrl),
-      endpoints: z
-        .strictObject({
+  routing: v.optional(
+    v.variant(
+      "mode",
+      [
+        v.strictObject({
+          mode: v.literal("gateway-api"),
+          gateway: v.optional(v.strictObject({ name: label, namespace: label, sectionName: v.optional(v.string()) }), DEFAULT_GATEWAY),
+        }),
+        v.strictObject({ mode: v.literal("ingress-nginx"), ingressClassName: v.optional(v.pipe(v.string(), v.minLength(1)), "nginx") }),
+      ],
+      (issue) => `unknown routing mode ${issue.received} (expected "gateway-api" or "ingress-nginx")`,
+    ),
+    { mode: "gateway-api", gateway: DEFAULT_GATEWAY },
+  ),
+  platform: v.optional(
+    v.strictObject({
+      domain: v.optional(v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")), DEFAULT_PLATFORM.domain),
+      edgeNamespace: v.optional(label, DEFAULT_PLATFORM.edgeNamespace),
+      monitoringNamespace: v.optional(label, DEFAULT_PLATFORM.monitoringNamespace),
+      prometheusUrl: v.optional(v.pipe(v.string(), v.url("must be a URL")), DEFAULT_PLATFORM.prometheusUrl),
+      endpoints: v.optional(
+        v.strictObject({
           mysql: endpoint,
           rabbitmq: endpoint,
           objectStorage: endpoint,
-          redis: z.intersection(endpoint, z.object({ host: z.string().min(1) })),
-        })
-        .default(DEFAULT_PLATFORM.endpoints),
-    })
-    .default(DEFAULT_PLATFORM),
+          redis: hostEndpoint,
+        }),
+        DEFAULT_PLATFORM.endpoints,
+      ),
+    }),
+    DEFAULT_PLATFORM,
+  ),
 });
 
-export type TenantConfigInput = z.input<typeof tenantConfigSchema>;
+export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
 
-function fieldOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+function fieldOf(issue: v.BaseIssue<unknown>): string {
+  return (issue.path ?? []).reduce<string>(
+    (acc, item) => (typeof item.key === "number" ? `${acc}[${item.key}]` : acc ? `${acc}.${String(item.key)}` : String(item.key)),
     "",
   );
 }
 
+/** An unknown key of a strict object is reported on the key's own path. */
+const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.expected === "never";
+
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
 export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs {
-  const parsed = tenantConfigSchema.safeParse(raw);
+  const parsed = v.safeParse(tenantConfigSchema, raw);
   if (!parsed.success) {
-    const problems: Problem[] = parsed.error.issues.map((issue) => ({
-      field: fieldOf(issue.path) || (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "(config)"),
-      message: issue.code === "unrecognized_keys" ? `unknown config key(s): ${issue.keys.join(", ")}` : issue.message,
+    const problems: Problem[] = parsed.issues.map((issue) => ({
+      field: fieldOf(issue) || "(config)",
+      message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : issue.message,
     }));
     throw new TenantRequestError(problems);
   }
-  const config = parsed.data;
+  const config = parsed.output;
   const problems = tenantRequestProblems(config);
   if (problems.length > 0) throw new TenantRequestError(problems);
   return config;
