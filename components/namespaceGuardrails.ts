@@ -1,9 +1,8 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatMemory, formatStorage, TIER_NAMES, type NamespacePlan } from "../tiers";
+import { formatCpu, formatMemory, formatStorage, storageClassName, TIER_NAMES, type NamespacePlan } from "../tiers";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { NetworkIsolation, type NetworkIsolationArgs } from "./networkIsolation";
-import { storageClassName } from "./tierProfile";
 
 export const POD_SECURITY_LEVEL = "restricted";
 

@@ -1,10 +1,9 @@
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatStorage, SCRATCH_PATHS, type WorkloadPlan } from "../tiers";
+import { formatStorage, SCRATCH_PATHS, storageClassName, volumeAttributesClassName, type WorkloadPlan } from "../tiers";
 import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
 import { containerResources, CONTAINER_SECURITY_CONTEXT, deploymentStrategy, POD_SECURITY_CONTEXT } from "./microservice";
-import { storageClassName, volumeAttributesClassName } from "./tierProfile";
 
 export const REDIS_PORT = 6379;
 

@@ -6,6 +6,7 @@ import {
   effectiveProfile,
   monthlyPrice,
   planTenant,
+  priorityClassName,
   SERVICES,
   siteNamespace,
   type AddOns,
@@ -23,7 +24,6 @@ import { runtimeSettings } from "./runtimeSettings";
 import { SiteStack } from "./siteStack";
 import type { RoutingMode } from "./siteRouting";
 import { TenantRateLimit } from "./tenantRateLimit";
-import { priorityClassName } from "./tierProfile";
 import { WorkloadAutoscaler } from "./workloadAutoscaler";
 
 export interface SiteArgs {

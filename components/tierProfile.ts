@@ -2,14 +2,11 @@ import * as admission from "@pulumi/kubernetes/admissionregistration/v1";
 import * as scheduling from "@pulumi/kubernetes/scheduling/v1";
 import * as storage from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatMemory, getTier, type TierName } from "../tiers";
+import { formatCpu, formatMemory, getTier, priorityClassName, storageClassName, volumeAttributesClassName, type TierName } from "../tiers";
 import { LABEL, PART_OF } from "./labels";
 
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
 
-export const storageClassName = (tier: TierName): string => `tier-${tier}-storage`;
-export const volumeAttributesClassName = (tier: TierName): string => `tier-${tier}-iops`;
-export const priorityClassName = (tier: TierName): string => `tier-${tier}`;
 export const admissionPolicyName = (tier: TierName): string => `tier-${tier}-containers`;
 
 export interface TierProfileArgs {

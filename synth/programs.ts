@@ -1,5 +1,4 @@
 /** The repository's Pulumi programs, run offline. */
-import platformProgram from "../stacks/platform";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
 import { synthesize, type SynthResult } from "./engine";
@@ -11,7 +10,9 @@ export function synthTenant(stack: string, { config, secretKeys }: StackConfig):
   return synthesize(tenantProgram, { project: PROJECT, stack, config, secretKeys });
 }
 
-export function synthPlatform(stack = "synth"): Promise<SynthResult> {
+export async function synthPlatform(stack = "synth"): Promise<SynthResult> {
+  // Loaded on demand: tenant synths never need the platform's cluster objects.
+  const { default: platformProgram } = await import("../stacks/platform");
   return synthesize(platformProgram, { project: PLATFORM_PROJECT, stack, config: {} });
 }
 

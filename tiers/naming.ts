@@ -3,7 +3,7 @@
  * stay within their system's limits. Pure functions: the programs and the policy pack
  * both use them, so a policy can recognise a tenant's resources by name.
  */
-import type { BucketName } from "./catalog";
+import type { BucketName, TierName } from "./catalog";
 import type { ServiceName } from "./services";
 
 export const NAMESPACE_PREFIX = "e-commerce-tenant-";
@@ -41,6 +41,11 @@ export function rabbitVhost(tenantId: string): string {
 export function rabbitUser(tenantId: string): string {
   return `tenant-${tenantId}`;
 }
+
+/** Cluster-wide objects of each tier (TierProfile), referenced by tenants and checked by policies. */
+export const storageClassName = (tier: TierName): string => `tier-${tier}-storage`;
+export const volumeAttributesClassName = (tier: TierName): string => `tier-${tier}-iops`;
+export const priorityClassName = (tier: TierName): string => `tier-${tier}`;
 
 /** The limits each derived name must respect, as (system, limit, name built from an id). */
 const NAME_LIMITS: ReadonlyArray<{ system: string; limit: number; build: (id: string) => string }> = [

@@ -1,10 +1,8 @@
 /** Storage: the tenant's tier class only, volumes big enough for its IOPS, classes matching the catalog. */
-import { getTier, isTierName, minimumVolumeForIops, parseStorage } from "../../tiers";
+import { getTier, isTierName, minimumVolumeForIops, parseStorage, storageClassName, volumeAttributesClassName } from "../../tiers";
 import { describe, tierResourcePolicy } from "../define";
 
 const EBS_CSI = "ebs.csi.aws.com";
-const classOf = (tier: string) => `tier-${tier}-storage`;
-const attributesOf = (tier: string) => `tier-${tier}-iops`;
 
 interface ClaimSpec {
   storageClassName?: string;
@@ -21,11 +19,11 @@ export const storageClassOfTier = tierResourcePolicy({
     if (o?.kind !== "PersistentVolumeClaim") return;
     const spec = (o.spec ?? {}) as ClaimSpec;
     const name = profile.tier.displayName;
-    if (spec.storageClassName !== classOf(tier)) {
-      report(`${describe(view)}: storage class ${spec.storageClassName ?? "(cluster default)"} is not the ${name} tier's ${classOf(tier)}`);
+    if (spec.storageClassName !== storageClassName(tier)) {
+      report(`${describe(view)}: storage class ${spec.storageClassName ?? "(cluster default)"} is not the ${name} tier's ${storageClassName(tier)}`);
     }
-    if (spec.volumeAttributesClassName !== undefined && spec.volumeAttributesClassName !== attributesOf(tier)) {
-      report(`${describe(view)}: volume attributes class ${spec.volumeAttributesClassName} is not the ${name} tier's ${attributesOf(tier)}`);
+    if (spec.volumeAttributesClassName !== undefined && spec.volumeAttributesClassName !== volumeAttributesClassName(tier)) {
+      report(`${describe(view)}: volume attributes class ${spec.volumeAttributesClassName} is not the ${name} tier's ${volumeAttributesClassName(tier)}`);
     }
   },
 });
