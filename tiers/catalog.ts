@@ -68,6 +68,18 @@ export interface StorageClassSpec {
   readonly throughputMiBps: number;
 }
 
+export interface DedicatedClusterSpec {
+  readonly instances: number;
+  readonly routers: number;
+  /** Per MySQL server pod (container `mysql` under podSpec). */
+  readonly instanceResources: ContainerResources;
+  readonly routerResources: ContainerResources;
+  /** Data volume of each server, GiB. */
+  readonly instanceStorageGi: Gibibytes;
+  /** Cron schedule of the operator's full backup (the operator has no point-in-time recovery). */
+  readonly backupSchedule: string;
+}
+
 export interface DatabaseSpec {
   readonly maxConnectionsPerService: number;
   readonly queryTimeoutSeconds: number;
@@ -76,8 +88,8 @@ export interface DatabaseSpec {
   readonly readReplicas: number;
   readonly automaticFailover: boolean;
   readonly pointInTimeRecoveryDays: number;
-  /** Business may order a dedicated MySQL InnoDB cluster. */
-  readonly dedicatedCluster?: { readonly instances: number; readonly routers: number };
+  /** Business may order a dedicated MySQL InnoDB cluster (its own namespace and quota). */
+  readonly dedicatedCluster?: DedicatedClusterSpec;
 }
 
 export const BUCKET_NAMES = ["products", "sav", "newsletters"] as const;
@@ -93,6 +105,8 @@ export interface BucketSpec {
 export interface ObjectStorageSpec {
   readonly buckets: Readonly<Record<BucketName, BucketSpec>>;
   readonly versioning: boolean;
+  /** Days a non-current object version is kept (versioned tiers). */
+  readonly noncurrentVersionDays?: number;
   readonly crossRegionReplication: boolean;
   readonly presignedUrlExpirySeconds: number;
 }
@@ -430,7 +444,14 @@ const BUSINESS: TierDefinition = {
     readReplicas: 3,
     automaticFailover: true,
     pointInTimeRecoveryDays: 30,
-    dedicatedCluster: { instances: 5, routers: 3 },
+    dedicatedCluster: {
+      instances: 5,
+      routers: 3,
+      instanceResources: { requests: { cpu: 1000, memory: 2048 }, limits: { cpu: 2000, memory: 4096 } },
+      routerResources: { requests: { cpu: 250, memory: 256 }, limits: { cpu: 500, memory: 512 } },
+      instanceStorageGi: 100,
+      backupSchedule: "0 */6 * * *",
+    },
   },
   objectStorage: {
     buckets: {
@@ -439,6 +460,7 @@ const BUSINESS: TierDefinition = {
       newsletters: { quotaGb: 100, maxObjectMb: 100, allowedTypes: ["*/*"] },
     },
     versioning: true,
+    noncurrentVersionDays: 30,
     crossRegionReplication: true,
     presignedUrlExpirySeconds: 86400,
   },

@@ -6,3 +6,4 @@ export * from "./services";
 export * from "./sizing";
 export * from "./units";
 export * from "./tenantRules";
+export * from "./dataServices";

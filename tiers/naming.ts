@@ -30,6 +30,19 @@ export function databaseName(tenantId: string, service: ServiceName): string {
 
 export const databaseUser = databaseName;
 
+/** Read-only user of the reporting replica (tiers with read replicas). */
+export function reportingUser(tenantId: string): string {
+  return `${tenantId.replace(/-/g, "_")}_reporting`;
+}
+
+/**
+ * Namespace of a Business tenant's dedicated MySQL cluster: outside the tenant prefix, because
+ * its quota is its own and not a share of the tenant's (SPEC section 9).
+ */
+export function databaseNamespace(tenantId: string): string {
+  return `e-commerce-db-${tenantId}`;
+}
+
 export function bucketName(tenantId: string, bucket: BucketName): string {
   return `tenant-${tenantId}-${bucket}`;
 }

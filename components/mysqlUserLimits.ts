@@ -1,0 +1,133 @@
+/**
+ * MAX_USER_CONNECTIONS of a MySQL user, which `@pulumi/mysql` cannot set: a dynamic provider
+ * with real SQL (create, read for drift, update, delete, diff). The provider object is
+ * serialized into the stack by Pulumi, so its methods require their own modules.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** How the provider reaches the server (an admin account able to ALTER USER). */
+export interface MysqlConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface UserLimitsState {
+  readonly connection: MysqlConnection;
+  readonly user: string;
+  readonly host: string;
+  readonly maxUserConnections: number;
+}
+
+/** A server problem reported in terms of what to do about it. */
+export class MysqlLimitsError extends Error {
+  override readonly name = "MysqlLimitsError";
+}
+
+export class MysqlUserLimitsProvider implements pulumi.dynamic.ResourceProvider<UserLimitsState, UserLimitsState> {
+  /** Runs `work` on a fresh connection; maps connection failures to clear errors. */
+  private async withConnection<T>(c: MysqlConnection, work: (db: import("mysql2/promise").Connection) => Promise<T>): Promise<T> {
+    const mysql: typeof import("mysql2/promise") = require("mysql2/promise");
+    let db: import("mysql2/promise").Connection;
+    try {
+      db = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, connectTimeout: 5000 });
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      if (e.code === "ER_ACCESS_DENIED_ERROR" || e.code === "ER_DBACCESS_DENIED_ERROR") {
+        throw new MysqlLimitsError(`MySQL at ${c.host}:${c.port} refused ${c.user}: ${e.message}`);
+      }
+      throw new MysqlLimitsError(`MySQL at ${c.host}:${c.port} is unreachable (${e.code ?? e.message}); check the endpoint and that the server runs`);
+    }
+    try {
+      return await work(db);
+    } finally {
+      await db.end();
+    }
+  }
+
+  private async apply(s: UserLimitsState): Promise<void> {
+    if (!Number.isInteger(s.maxUserConnections) || s.maxUserConnections < 0) {
+      throw new MysqlLimitsError(`maxUserConnections must be a non-negative integer, got ${s.maxUserConnections}`);
+    }
+    await this.withConnection(s.connection, async (db) => {
+      try {
+        await db.query("ALTER USER ?@? WITH MAX_USER_CONNECTIONS ?", [s.user, s.host, s.maxUserConnections]);
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        if (e.code === "ER_CANNOT_USER") throw new MysqlLimitsError(`MySQL user ${s.user}@${s.host} does not exist`);
+        throw new MysqlLimitsError(`MySQL refused to limit ${s.user}@${s.host}: ${e.message}`);
+      }
+    });
+  }
+
+  /** The user's current limit, or undefined when the user no longer exists. */
+  async current(c: MysqlConnection, user: string, host: string): Promise<number | undefined> {
+    return this.withConnection(c, async (db) => {
+      const [rows] = await db.query("SELECT max_user_connections AS n FROM mysql.user WHERE User = ? AND Host = ?", [user, host]);
+      const row = (rows as { n: number | string }[])[0];
+      return row === undefined ? undefined : Number(row.n);
+    });
+  }
+
+  async create(inputs: UserLimitsState): Promise<pulumi.dynamic.CreateResult<UserLimitsState>> {
+    await this.apply(inputs);
+    return { id: `${inputs.user}@${inputs.host}`, outs: inputs };
+  }
+
+  async read(id: string, props?: UserLimitsState): Promise<pulumi.dynamic.ReadResult<UserLimitsState>> {
+    if (!props) throw new MysqlLimitsError(`cannot read ${id} without its recorded connection (import is not supported)`);
+    const limit = await this.current(props.connection, props.user, props.host);
+    // A user that is gone takes its limit with it: report the resource as deleted.
+    return limit === undefined ? {} : { id, props: { ...props, maxUserConnections: limit } };
+  }
+
+  async diff(_id: string, olds: UserLimitsState, news: UserLimitsState): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = (["user", "host"] as const).filter((k) => olds[k] !== news[k]);
+    const connectionChanged = olds.connection.host !== news.connection.host || olds.connection.port !== news.connection.port;
+    return {
+      changes: replaces.length > 0 || connectionChanged || olds.maxUserConnections !== news.maxUserConnections,
+      replaces,
+      deleteBeforeReplace: false,
+    };
+  }
+
+  async update(_id: string, _olds: UserLimitsState, news: UserLimitsState): Promise<pulumi.dynamic.UpdateResult<UserLimitsState>> {
+    await this.apply(news);
+    return { outs: news };
+  }
+
+  async delete(_id: string, props: UserLimitsState): Promise<void> {
+    // Lift the limit (0 = unlimited) if the user is still there; a deleted user needs nothing.
+    if ((await this.current(props.connection, props.user, props.host)) !== undefined) {
+      await this.apply({ ...props, maxUserConnections: 0 });
+    }
+  }
+}
+
+export interface MysqlUserLimitsArgs {
+  /** Admin connection; its password should be a secret. */
+  readonly connection: pulumi.Input<MysqlConnection>;
+  readonly user: pulumi.Input<string>;
+  /** Host part of the account. Default "%". */
+  readonly host?: pulumi.Input<string>;
+  readonly maxUserConnections: pulumi.Input<number>;
+}
+
+const provider = new MysqlUserLimitsProvider();
+
+/** The connection limit of one MySQL account; the admin connection is kept secret in state. */
+export class MysqlUserLimits extends pulumi.dynamic.Resource {
+  declare readonly maxUserConnections: pulumi.Output<number>;
+
+  constructor(name: string, args: MysqlUserLimitsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      { connection: args.connection, user: args.user, host: args.host ?? "%", maxUserConnections: args.maxUserConnections },
+      { ...opts, additionalSecretOutputs: ["connection"] },
+      "collect-verything",
+      "MysqlUserLimits",
+    );
+  }
+}
