@@ -17,3 +17,19 @@ export const RUNTIME_CONFIGMAP = "tenant-runtime";
 
 /** The queue the messages-broker consumes in the tenant's vhost. */
 export const CONSUMER_QUEUE = "messages-broker";
+
+/** Read-only reporting credentials (tiers with a read replica). */
+export const REPORTING_SECRET = "reporting-database";
+
+/** The tenant's object-storage credentials (S3 endpoint, access key, secret key). */
+export const OBJECT_STORAGE_SECRET = "tenant-object-storage";
+
+/** Per-bucket upload rules the services enforce through presigned POST policies. */
+export const UPLOAD_RULES_CONFIGMAP = "tenant-upload-rules";
+
+/** Exchange and queue receiving dead letters (tiers with dead-lettering). */
+export const DEAD_LETTER_EXCHANGE = "dead-letters";
+export const DEAD_LETTER_QUEUE = "dead-letters";
+
+/** Classic queue for prioritized work: quorum queues do not take `x-max-priority`. */
+export const PRIORITY_QUEUE = "messages-broker.priority";

@@ -9,6 +9,9 @@ export type Endpoint =
   | { readonly cidr: string; readonly port: number }
   | { readonly namespace: string; readonly port: number };
 
+/** An endpoint clients address by host name. */
+export type HostEndpoint = Endpoint & { readonly host: string };
+
 export interface PlatformEndpoints {
   readonly mysql: Endpoint;
   readonly rabbitmq: Endpoint;

@@ -23,6 +23,8 @@ export function runtimeSettings(
     REDIS_PORT: String(redis.port),
     REDIS_PREFIX: `${identity.tenantId}:`,
     RABBITMQ_EXCHANGE: PLATFORM_EXCHANGE,
+    // Queues the services declare themselves are quorum queues (classic mirroring is gone).
+    RABBITMQ_QUEUE_TYPE: "quorum",
     DB_POOL_MAX_CONNECTIONS: String(db.maxConnectionsPerService),
     DB_QUERY_TIMEOUT_SECONDS: String(db.queryTimeoutSeconds),
     DB_MAX_REQUEST_BYTES: String(db.maxRequestBytes),

@@ -9,16 +9,23 @@ import {
   priorityClassName,
   SERVICES,
   siteNamespace,
+  databaseNamespace,
   type AddOns,
+  type BucketName,
+  type DedicatedClusterSpec,
   type EffectiveProfile,
   type TenantPlan,
   type TierName,
 } from "../tiers";
-import { databaseSecretName, RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "./contracts";
+import { databaseSecretName, OBJECT_STORAGE_SECRET, RABBITMQ_SECRET, RUNTIME_CONFIGMAP, UPLOAD_RULES_CONFIGMAP } from "./contracts";
 import { tenantLabels, type TenantIdentity } from "./labels";
 import { Microservice } from "./microservice";
 import { NamespaceGuardrails } from "./namespaceGuardrails";
-import type { Endpoint, PlatformEndpoints } from "./networkIsolation";
+import { DedicatedMysqlCluster, ROUTER_PORT } from "./dedicatedMysqlCluster";
+import type { HostEndpoint } from "./networkIsolation";
+import { TenantDatabases, type MysqlServer } from "./tenantDatabases";
+import { TenantMessaging } from "./tenantMessaging";
+import { TenantObjectStorage } from "./tenantObjectStorage";
 import { REDIS_PORT, RedisCache } from "./redisCache";
 import { runtimeSettings } from "./runtimeSettings";
 import { SiteStack } from "./siteStack";
@@ -41,7 +48,23 @@ export interface PlatformArgs {
   /** Prometheus HTTP API used by request-rate autoscaling. */
   readonly prometheusUrl: string;
   /** Shared MySQL, RabbitMQ and object storage (and the shared Redis for tiers without their own). */
-  readonly endpoints: PlatformEndpoints & { readonly redis: Endpoint & { readonly host: string } };
+  readonly endpoints: Readonly<Record<"mysql" | "rabbitmq" | "objectStorage" | "redis", HostEndpoint>>;
+}
+
+/** Admin accounts of the shared data services, used by their Pulumi providers only. */
+export interface AdminCredentials {
+  readonly mysql: { readonly user: string; readonly password: string };
+  readonly rabbitmq: { readonly user: string; readonly password: string; readonly managementUrl: string };
+  readonly objectStorage: { readonly user: string; readonly password: string; readonly ssl: boolean };
+}
+
+export interface DataServicesArgs {
+  /** Host of the MySQL read replica for the reporting user. Default: the primary's host. */
+  readonly mysqlReadReplicaHost?: string;
+  /** Business only: a dedicated InnoDB cluster. Default false. */
+  readonly dedicatedMysqlCluster: boolean;
+  /** Business only: federation upstreams (other regions). Default none. */
+  readonly federationUpstreams: readonly { readonly name: string; readonly uri: string }[];
 }
 
 export interface TenantStackArgs {
@@ -58,6 +81,8 @@ export interface TenantStackArgs {
   readonly platform: PlatformArgs;
   /** Client CIDRs exempt from rate limiting (Business only). Default none. */
   readonly trustedCidrs?: readonly string[];
+  readonly adminCredentials: AdminCredentials;
+  readonly dataServices: DataServicesArgs;
 }
 
 export function platformHostname(tenantId: string, site: number, domain: string): string {
@@ -75,6 +100,9 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly namespaces: readonly string[];
   readonly hostnames: readonly (readonly string[])[];
   readonly monthlyPriceEur: number;
+  readonly databases: readonly string[];
+  readonly vhost: string;
+  readonly buckets: Readonly<Record<BucketName, string>>;
 
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValidTenantRequest(args);
@@ -89,11 +117,13 @@ export class TenantStack extends pulumi.ComponentResource {
     const tier = profile.tier;
     const dedicatedRedis = tier.redis === "dedicated";
     const { endpoints } = args.platform;
+    const dedicatedDatabase = args.dataServices.dedicatedMysqlCluster ? tier.database.dedicatedCluster : undefined;
     const network = {
       edgeNamespace: args.platform.edgeNamespace,
       monitoringNamespace: args.platform.monitoringNamespace,
       endpoints: {
-        mysql: endpoints.mysql,
+        // A dedicated cluster's routers replace the shared MySQL.
+        mysql: dedicatedDatabase ? { namespace: databaseNamespace(args.tenantId), port: ROUTER_PORT } : endpoints.mysql,
         rabbitmq: endpoints.rabbitmq,
         objectStorage: endpoints.objectStorage,
         ...(dedicatedRedis ? {} : { redis: endpoints.redis }),
@@ -133,7 +163,11 @@ export class TenantStack extends pulumi.ComponentResource {
       { metadata: { name: RUNTIME_CONFIGMAP, namespace: coreNs, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
       inCore,
     );
-    const inCoreReady = { parent: this, dependsOn: [guardrails, runtime] };
+    const data = this.dataServices(name, args, identity, profile, coreNs, guardrails, dedicatedDatabase);
+    const inCoreReady = { parent: this, dependsOn: [guardrails, runtime, ...data.components] };
+    this.databases = data.databases;
+    this.vhost = data.vhost;
+    this.buckets = data.buckets;
 
     for (const svc of SERVICES.filter((s) => !s.perSite)) {
       const workload = corePlan.workloads.find((w) => w.service === svc.name);
@@ -147,8 +181,12 @@ export class TenantStack extends pulumi.ComponentResource {
           port: svc.port,
           image: image(svc.name),
           priorityClassName: priority,
-          configMapEnv: [RUNTIME_CONFIGMAP],
-          secretEnv: [...(svc.hasDatabase ? [databaseSecretName(svc.workloadName)] : []), RABBITMQ_SECRET],
+          configMapEnv: [RUNTIME_CONFIGMAP, ...(svc.bucket ? [UPLOAD_RULES_CONFIGMAP] : [])],
+          secretEnv: [
+            ...(svc.hasDatabase ? [databaseSecretName(svc.workloadName)] : []),
+            RABBITMQ_SECRET,
+            ...(svc.bucket ? [OBJECT_STORAGE_SECRET] : []),
+          ],
         },
         inCoreReady,
       );
@@ -201,6 +239,66 @@ export class TenantStack extends pulumi.ComponentResource {
     this.namespaces = sites.map((s) => s.namespace);
     this.hostnames = sites.map((s) => s.hostnames);
     this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
-    this.registerOutputs({ namespaces: this.namespaces, hostnames: this.hostnames, monthlyPriceEur: this.monthlyPriceEur });
+    this.registerOutputs({
+      namespaces: this.namespaces,
+      hostnames: this.hostnames,
+      databases: this.databases,
+      vhost: this.vhost,
+      buckets: this.buckets,
+      monthlyPriceEur: this.monthlyPriceEur,
+    });
+  }
+
+  /** MySQL (shared, or a Business tenant's dedicated cluster), RabbitMQ and object storage. */
+  private dataServices(
+    name: string,
+    args: TenantStackArgs,
+    identity: TenantIdentity,
+    profile: EffectiveProfile,
+    namespace: string,
+    guardrails: pulumi.Resource,
+    dedicated: DedicatedClusterSpec | undefined,
+  ): { components: pulumi.Resource[]; databases: readonly string[]; vhost: string; buckets: Readonly<Record<BucketName, string>> } {
+    const { endpoints } = args.platform;
+    const admin = args.adminCredentials;
+    const inNamespace = { dependsOn: [guardrails] };
+    const cluster = dedicated ? new DedicatedMysqlCluster(`${name}-dedicated-mysql`, { identity, spec: dedicated }, { parent: this }) : undefined;
+    const server: MysqlServer = cluster
+      ? { host: cluster.host, port: cluster.port, admin: { user: "root", password: cluster.rootPassword } }
+      : {
+          host: endpoints.mysql.host,
+          port: endpoints.mysql.port,
+          ...(args.dataServices.mysqlReadReplicaHost ? { readReplicaHost: args.dataServices.mysqlReadReplicaHost } : {}),
+          admin: admin.mysql,
+        };
+    const databases = new TenantDatabases(
+      `${name}-databases`,
+      { identity, profile, namespace, server, ...inNamespace },
+      { parent: this, ...(cluster ? { dependsOn: [cluster] } : {}) },
+    );
+    const messaging = new TenantMessaging(
+      `${name}-messaging`,
+      {
+        identity,
+        profile,
+        namespace,
+        server: { host: endpoints.rabbitmq.host, port: endpoints.rabbitmq.port, managementUrl: admin.rabbitmq.managementUrl, admin: admin.rabbitmq },
+        federationUpstreams: args.dataServices.federationUpstreams,
+        ...inNamespace,
+      },
+      { parent: this },
+    );
+    const storage = new TenantObjectStorage(
+      `${name}-object-storage`,
+      {
+        identity,
+        profile,
+        namespace,
+        server: { endpoint: `${endpoints.objectStorage.host}:${endpoints.objectStorage.port}`, ssl: admin.objectStorage.ssl, admin: admin.objectStorage },
+        ...inNamespace,
+      },
+      { parent: this },
+    );
+    return { components: [databases, messaging, storage], databases: databases.databases, vhost: messaging.vhost, buckets: storage.buckets };
   }
 }

@@ -15,14 +15,12 @@ const label = v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
 const port = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1, "must be a TCP port (1-65535)"), v.maxValue(65535, "must be a TCP port (1-65535)"));
 const cidr = v.pipe(v.string(), v.check(isIpv4Cidr, "must be an IPv4 CIDR"));
 const host = v.pipe(v.string(), v.minLength(1));
-const endpoint = v.union(
-  [v.strictObject({ cidr, port }), v.strictObject({ namespace: label, port })],
-  "must be {cidr, port} or {namespace, port} with a TCP port",
-);
 const hostEndpoint = v.union(
   [v.strictObject({ cidr, port, host }), v.strictObject({ namespace: label, port, host })],
   "must be {cidr, port, host} or {namespace, port, host} with a TCP port",
 );
+
+const credentials = v.strictObject({ user: v.pipe(v.string(), v.minLength(1)), password: v.string() });
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
@@ -30,9 +28,9 @@ const DEFAULT_PLATFORM = {
   monitoringNamespace: "monitoring",
   prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
   endpoints: {
-    mysql: { namespace: "mysql", port: 3306 },
-    rabbitmq: { namespace: "rabbitmq", port: 5672 },
-    objectStorage: { namespace: "minio", port: 9000 },
+    mysql: { namespace: "mysql", port: 3306, host: "mysql.mysql.svc.cluster.local" },
+    rabbitmq: { namespace: "rabbitmq", port: 5672, host: "rabbitmq.rabbitmq.svc.cluster.local" },
+    objectStorage: { namespace: "minio", port: 9000, host: "minio.minio.svc.cluster.local" },
     redis: { namespace: "redis", port: 6379, host: "redis.redis.svc.cluster.local" },
   },
 } as const;
@@ -74,6 +72,26 @@ export const tenantConfigSchema = v.strictObject({
     ),
     { mode: "gateway-api", gateway: DEFAULT_GATEWAY },
   ),
+  /** Admin accounts the data-service providers use (set them with `pulumi config set --secret`). */
+  adminCredentials: v.strictObject({
+    mysql: credentials,
+    rabbitmq: v.strictObject({ user: v.pipe(v.string(), v.minLength(1)), password: v.string(), managementUrl: v.pipe(v.string(), v.url("must be a URL")) }),
+    objectStorage: v.strictObject({ user: v.pipe(v.string(), v.minLength(1)), password: v.string(), ssl: v.optional(v.boolean(), true) }),
+  }),
+  dataServices: v.optional(
+    v.strictObject({
+      /** Host of the read replica the reporting user reads from. Default: the primary's host. */
+      mysqlReadReplicaHost: v.optional(v.pipe(v.string(), v.minLength(1))),
+      /** Business only: a dedicated MySQL InnoDB cluster instead of the shared one. Default false. */
+      dedicatedMysqlCluster: v.optional(v.boolean(), false),
+      /** Business only: RabbitMQ federation upstreams of the tenant's other regions. */
+      federationUpstreams: v.optional(
+        v.array(v.strictObject({ name: label, uri: v.pipe(v.string(), v.regex(/^amqps?:\/\//, "must be an amqp:// or amqps:// URI")) })),
+        [],
+      ),
+    }),
+    { dedicatedMysqlCluster: false, federationUpstreams: [] },
+  ),
   platform: v.optional(
     v.strictObject({
       domain: v.optional(v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")), DEFAULT_PLATFORM.domain),
@@ -82,9 +100,9 @@ export const tenantConfigSchema = v.strictObject({
       prometheusUrl: v.optional(v.pipe(v.string(), v.url("must be a URL")), DEFAULT_PLATFORM.prometheusUrl),
       endpoints: v.optional(
         v.strictObject({
-          mysql: endpoint,
-          rabbitmq: endpoint,
-          objectStorage: endpoint,
+          mysql: hostEndpoint,
+          rabbitmq: hostEndpoint,
+          objectStorage: hostEndpoint,
           redis: hostEndpoint,
         }),
         DEFAULT_PLATFORM.endpoints,

@@ -62,12 +62,21 @@ export class SynthFailure extends Error {
   }
 }
 
-/** Replaces secret envelopes by the placeholder and drops undefined values, recursively. */
+/** A secret's shape with every value replaced: keys stay visible, values never do. */
+function placeholderShape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(placeholderShape);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, placeholderShape(v)]));
+  }
+  return SECRET_PLACEHOLDER;
+}
+
+/** Replaces secret envelopes by placeholders (keeping their shape) and drops undefined values, recursively. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[SECRET_SIG_KEY] === SECRET_SIG) return SECRET_PLACEHOLDER;
+    if (record[SECRET_SIG_KEY] === SECRET_SIG) return placeholderShape(redactSecrets(record["value"]));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = redactSecrets(v);
     return out;
@@ -94,6 +103,21 @@ function urnOf(project: string, stack: string, parent: string, type: string, nam
   const qualified = parent ? `${parent.split("::")[2]!.split("$").pop()}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
+
+/** What a wire-format secret looks like (the runtime's envelope). */
+const secretOnTheWire = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+
+/**
+ * Outputs a provider computes that the programs read, by resource type. The engine stand-in
+ * answers with placeholders so that, e.g., a generated password flows into the resources that
+ * use it as a secret, as it would in a real preview.
+ */
+const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
+  "random:index/randomPassword:RandomPassword": { result: secretOnTheWire(SECRET_PLACEHOLDER), bcryptHash: secretOnTheWire(SECRET_PLACEHOLDER) },
+};
+
+/** Input of dynamic resources holding the provider's serialized code: not worth writing out. */
+const DYNAMIC_PROVIDER_INPUT = "__provider";
 
 /** The programs make no provider calls; one appearing is a change worth noticing. */
 const strictMocks: pulumi.runtime.Mocks = {
@@ -128,13 +152,15 @@ class RecordingMonitor extends MockMonitor {
       const custom = req.getCustom();
       const object = req.getObject() ?? new Struct();
       const urn = urnOf(this.project, this.stack, parent, type, name);
+      const inputs = redactSecrets(deserializeProperties(object)) as Record<string, unknown>;
+      if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = "[serialized dynamic provider]";
       this.recorded.push({
         urn,
         type,
         name,
         custom,
         parent,
-        inputs: redactSecrets(deserializeProperties(object)) as Record<string, unknown>,
+        inputs,
         protect: req.getProtect() === true,
         retainOnDelete: req.getRetainondelete() === true,
         ignoreChanges: req.getIgnorechangesList(),
@@ -145,7 +171,8 @@ class RecordingMonitor extends MockMonitor {
       const response = new RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(id);
-      response.setObject(object);
+      const computed = COMPUTED_OUTPUTS[type];
+      response.setObject(computed ? Struct.fromJavaScript({ ...object.toJavaScript(), ...computed } as never) : object);
       callback(null, response);
     } catch (error) {
       callback(error as Error);

@@ -24,6 +24,16 @@ export interface ShortcutOptions {
   readonly tag?: string;
 }
 
+/**
+ * Admin accounts of the local development servers (README): the dev stack and the shortcut use
+ * them; real stacks set their own with `pulumi config set --secret`.
+ */
+export const DEV_ADMIN_CREDENTIALS = {
+  mysql: { user: "root", password: "" },
+  rabbitmq: { user: "guest", password: "guest", managementUrl: "http://rabbitmq.rabbitmq.svc.cluster.local:15672" },
+  objectStorage: { user: "minioadmin", password: "minioadmin", ssl: false },
+} as const;
+
 /** Stack config for `--tenant --tier --sites`: platform defaults, no custom domains. */
 export function shortcutConfig(options: ShortcutOptions): StackConfig {
   const value = {
@@ -31,6 +41,7 @@ export function shortcutConfig(options: ShortcutOptions): StackConfig {
     tier: options.tier,
     sites: JSON.stringify(Array.from({ length: options.sites }, () => ({ customDomains: [] }))),
     images: JSON.stringify({ registry: "registry.collect-verything.com/e-commerce", tag: options.tag ?? "synth" }),
+    adminCredentials: JSON.stringify(DEV_ADMIN_CREDENTIALS),
   };
   return {
     config: Object.fromEntries(Object.entries(value).map(([k, v]) => [`${PROJECT}:${k}`, v])),

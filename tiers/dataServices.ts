@@ -2,7 +2,7 @@
  * Limits of the data services derived from the tier: what RabbitMQ and object storage are
  * configured with, beyond the literal catalog values.
  */
-import { BUCKET_NAMES, type BucketName, type TierDefinition } from "./catalog";
+import { BUCKET_NAMES, type BucketName, type ContainerResources, type DedicatedClusterSpec, type QuotaSpec, type TierDefinition } from "./catalog";
 import type { EffectiveProfile } from "./profile";
 import { SERVICES } from "./services";
 import { gbToBytes } from "./units";
@@ -46,4 +46,32 @@ export function uploadRules(tier: TierDefinition): Record<BucketName, UploadRule
       },
     ]),
   ) as Record<BucketName, UploadRule>;
+}
+
+/**
+ * Resources the MySQL operator adds to every server pod (its sidecar) and the backup job's
+ * pod; the dedicated cluster's LimitRange gives them these defaults.
+ */
+export const OPERATOR_HELPER_RESOURCES: ContainerResources = {
+  requests: { cpu: 100, memory: 128 },
+  limits: { cpu: 250, memory: 256 },
+};
+
+/** The dedicated cluster's own quota: its servers, routers, sidecars, a backup job, volumes. */
+export function dedicatedClusterQuota(spec: DedicatedClusterSpec): QuotaSpec {
+  const helper = OPERATOR_HELPER_RESOURCES;
+  const helpers = spec.instances + 1; // one sidecar per server, one backup job pod
+  const sum = (pick: (r: ContainerResources) => number) =>
+    spec.instances * pick(spec.instanceResources) + spec.routers * pick(spec.routerResources) + helpers * pick(helper);
+  return {
+    requestsCpu: sum((r) => r.requests.cpu),
+    requestsMemory: sum((r) => r.requests.memory),
+    limitsCpu: sum((r) => r.limits.cpu),
+    limitsMemory: sum((r) => r.limits.memory),
+    pods: spec.instances + spec.routers + 1,
+    persistentVolumeClaims: spec.instances + 1,
+    loadBalancers: 0,
+    // Every server's data volume, and a backup volume as large as one of them.
+    requestsStorage: (spec.instances + 1) * spec.instanceStorageGi,
+  };
 }

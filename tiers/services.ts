@@ -1,3 +1,5 @@
+import { BUCKET_NAMES, type BucketName } from "./catalog";
+
 /**
  * The platform's 13 Laravel services (seed 003). The port is the container's HTTP port;
  * every service also serves Prometheus metrics on METRICS_PORT.
@@ -40,6 +42,8 @@ export interface ServiceDefinition {
   readonly perSite: boolean;
   /** Consumes the tenant's queues: scaled on queue depth where the tier does so. */
   readonly queueConsumer: boolean;
+  /** The tenant bucket the service stores objects in, if any. */
+  readonly bucket?: BucketName;
 }
 
 const PORTS: Readonly<Record<ServiceName, number>> = {
@@ -69,6 +73,7 @@ export const SERVICES: readonly ServiceDefinition[] = Object.freeze(
       hasDatabase: !WITHOUT_DATABASE.includes(name),
       perSite: name === "api-gateway",
       queueConsumer: name === "messages-broker",
+      ...((BUCKET_NAMES as readonly string[]).includes(name) ? { bucket: name as BucketName } : {}),
     }),
   ),
 );

@@ -13,6 +13,10 @@ export interface TenantRequest {
   readonly sites: readonly { readonly customDomains: readonly string[] }[];
   readonly addOns?: AddOns;
   readonly trustedCidrs?: readonly string[];
+  readonly dataServices?: {
+    readonly dedicatedMysqlCluster?: boolean;
+    readonly federationUpstreams?: readonly { readonly name: string }[];
+  };
 }
 
 export interface Problem {
@@ -78,6 +82,15 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       problems.push({ field, message: `must be an integer from 0 to ${ADD_ON_MAXIMUMS[key]}, got ${value}` });
     }
   }
+
+  if (request.dataServices?.dedicatedMysqlCluster && !tier.database.dedicatedCluster) {
+    problems.push({ field: "dataServices.dedicatedMysqlCluster", message: `the ${tier.displayName} tier has no dedicated MySQL cluster (only Business does)` });
+  }
+  (request.dataServices?.federationUpstreams ?? []).forEach((_upstream, i) => {
+    if (!tier.messaging.federation) {
+      problems.push({ field: `dataServices.federationUpstreams[${i}]`, message: `the ${tier.displayName} tier has no RabbitMQ federation (only Business does)` });
+    }
+  });
 
   (request.trustedCidrs ?? []).forEach((cidr, i) => {
     const field = `trustedCidrs[${i}]`;

@@ -1,0 +1,209 @@
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as networking from "@pulumi/kubernetes/networking/v1";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+  databaseNamespace,
+  dedicatedClusterQuota,
+  formatCpu,
+  formatMemory,
+  formatStorage,
+  OPERATOR_HELPER_RESOURCES,
+  storageClassName,
+  volumeAttributesClassName,
+  type DedicatedClusterSpec,
+} from "../tiers";
+import { customResource } from "./crds";
+import { LABEL, PART_OF, tenantLabels, type TenantIdentity } from "./labels";
+import { containerResources } from "./microservice";
+
+export const INNODB_CLUSTER_NAME = "tenant-mysql";
+/** MySQL Router's read-write port, the one the services use. */
+export const ROUTER_PORT = 6446;
+
+export interface DedicatedMysqlClusterArgs {
+  readonly identity: TenantIdentity;
+  readonly spec: DedicatedClusterSpec;
+  /** Namespace of the MySQL operator, allowed to manage the cluster's pods. Default "mysql-operator". */
+  readonly operatorNamespace?: string;
+}
+
+/** Spec of an InnoDBCluster (mysql.oracle.com/v2), the fields this component sets. */
+export interface InnoDbClusterSpec {
+  readonly secretName: string;
+  readonly tlsUseSelfSigned: boolean;
+  readonly instances: number;
+  readonly podSpec: { readonly containers: readonly { readonly name: "mysql"; readonly resources: object }[] };
+  readonly datadirVolumeClaimTemplate: {
+    readonly accessModes: readonly string[];
+    readonly storageClassName: string;
+    readonly resources: { readonly requests: { readonly storage: string } };
+  };
+  readonly router: { readonly instances: number; readonly podSpec: { readonly containers: readonly { readonly name: "router"; readonly resources: object }[] } };
+  readonly backupProfiles: readonly { readonly name: string; readonly dumpInstance: { readonly storage: { readonly persistentVolumeClaim: { readonly claimName: string } } } }[];
+  readonly backupSchedules: readonly {
+    readonly name: string;
+    readonly schedule: string;
+    readonly backupProfileName: string;
+    readonly enabled: boolean;
+    readonly deleteBackupData: boolean;
+  }[];
+}
+
+/**
+ * A Business tenant's dedicated MySQL InnoDB cluster (MySQL Operator): 5 servers and 3 routers in
+ * a namespace of its own with its own quota, since its pods exceed the tenant's limit range
+ * (SPEC section 9). Container sizes go under `podSpec.containers[{name: mysql}]`. Backups are the
+ * operator's scheduled dumps to a volume; the operator has no point-in-time recovery, so PITR
+ * stays with the platform's binlog archiving. The cluster and its volumes are protected.
+ */
+export class DedicatedMysqlCluster extends pulumi.ComponentResource {
+  /** Host the services connect to (the router's service). */
+  readonly host: string;
+  readonly port = ROUTER_PORT;
+  readonly rootPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: DedicatedMysqlClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:DedicatedMysqlCluster", name, {}, opts);
+    const { identity, spec } = args;
+    const namespaceName = databaseNamespace(identity.tenantId);
+    const labels = tenantLabels(identity);
+    const namespace = new core.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: namespaceName,
+          labels: {
+            ...labels,
+            [LABEL.namespaceType]: "database",
+            // The operator's server pods need capabilities `restricted` forbids.
+            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/warn": "restricted",
+          },
+        },
+      },
+      { parent: this, protect: true, retainOnDelete: true },
+    );
+    const inNamespace = { parent: this, dependsOn: [namespace] };
+
+    const q = dedicatedClusterQuota(spec);
+    new core.ResourceQuota(
+      `${name}-quota`,
+      {
+        metadata: { name: "database-quota", namespace: namespaceName, labels },
+        spec: {
+          hard: {
+            "requests.cpu": formatCpu(q.requestsCpu),
+            "requests.memory": formatMemory(q.requestsMemory),
+            "limits.cpu": formatCpu(q.limitsCpu),
+            "limits.memory": formatMemory(q.limitsMemory),
+            pods: String(q.pods),
+            persistentvolumeclaims: String(q.persistentVolumeClaims),
+            "requests.storage": formatStorage(q.requestsStorage),
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
+          },
+        },
+      },
+      inNamespace,
+    );
+    const helper = OPERATOR_HELPER_RESOURCES;
+    new core.LimitRange(
+      `${name}-limits`,
+      {
+        metadata: { name: "database-limits", namespace: namespaceName, labels },
+        spec: {
+          limits: [
+            {
+              type: "Container",
+              default: { cpu: formatCpu(helper.limits.cpu), memory: formatMemory(helper.limits.memory) },
+              defaultRequest: { cpu: formatCpu(helper.requests.cpu), memory: formatMemory(helper.requests.memory) },
+              max: { cpu: formatCpu(spec.instanceResources.limits.cpu), memory: formatMemory(spec.instanceResources.limits.memory) },
+            },
+          ],
+        },
+      },
+      inNamespace,
+    );
+
+    const sameTenant = { namespaceSelector: { matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: PART_OF } } };
+    const policy = (suffix: string, policySpec: networking.NetworkPolicyArgs["spec"]) =>
+      new networking.NetworkPolicy(`${name}-${suffix}`, { metadata: { name: suffix, namespace: namespaceName, labels }, spec: policySpec }, inNamespace);
+    policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    policy("allow-cluster-internal", {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
+    policy("allow-tenant-to-router", {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [sameTenant], ports: [{ protocol: "TCP", port: ROUTER_PORT }, { protocol: "TCP", port: ROUTER_PORT + 1 }] }],
+    });
+    policy("allow-operator", {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.operatorNamespace ?? "mysql-operator" } } }] }],
+      egress: [
+        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+        // The operator's sidecar talks to the Kubernetes API.
+        { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+      ],
+    });
+
+    const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, { parent: this });
+    const rootSecret = new core.Secret(
+      `${name}-root`,
+      {
+        metadata: { name: `${INNODB_CLUSTER_NAME}-root`, namespace: namespaceName, labels },
+        type: "Opaque",
+        stringData: { rootUser: "root", rootHost: "%", rootPassword: rootPassword.result },
+      },
+      inNamespace,
+    );
+    const backupClaim = new core.PersistentVolumeClaim(
+      `${name}-backup`,
+      {
+        metadata: { name: `${INNODB_CLUSTER_NAME}-backup`, namespace: namespaceName, labels },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: storageClassName(identity.tier),
+          volumeAttributesClassName: volumeAttributesClassName(identity.tier),
+          resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
+        },
+      },
+      { ...inNamespace, protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
+    );
+
+    customResource<InnoDbClusterSpec>(
+      `${name}-cluster`,
+      {
+        apiVersion: "mysql.oracle.com/v2",
+        kind: "InnoDBCluster",
+        metadata: { name: INNODB_CLUSTER_NAME, namespace: namespaceName, labels },
+        spec: {
+          secretName: `${INNODB_CLUSTER_NAME}-root`,
+          tlsUseSelfSigned: true,
+          instances: spec.instances,
+          podSpec: { containers: [{ name: "mysql", resources: containerResources(spec.instanceResources) }] },
+          datadirVolumeClaimTemplate: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: storageClassName(identity.tier),
+            resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
+          },
+          router: { instances: spec.routers, podSpec: { containers: [{ name: "router", resources: containerResources(spec.routerResources) }] } },
+          backupProfiles: [{ name: "dump-to-volume", dumpInstance: { storage: { persistentVolumeClaim: { claimName: `${INNODB_CLUSTER_NAME}-backup` } } } }],
+          backupSchedules: [
+            { name: "scheduled-dump", schedule: spec.backupSchedule, backupProfileName: "dump-to-volume", enabled: true, deleteBackupData: false },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [rootSecret, backupClaim], protect: true },
+    );
+
+    this.host = `${INNODB_CLUSTER_NAME}.${namespaceName}.svc.cluster.local`;
+    this.rootPassword = rootPassword.result;
+    this.registerOutputs({ host: this.host });
+  }
+}

@@ -1,0 +1,150 @@
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as mysql from "@pulumi/mysql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { databaseName, databaseUser, DATABASE_SERVICES, reportingUser, type EffectiveProfile } from "../tiers";
+import { databaseSecretName, REPORTING_SECRET } from "./contracts";
+import { tenantLabels, type TenantIdentity } from "./labels";
+import { MysqlUserLimits } from "./mysqlUserLimits";
+
+/** Privileges of a service on its own database: what Laravel migrations and queries need, no GRANT OPTION. */
+export const SERVICE_PRIVILEGES = [
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "CREATE",
+  "ALTER",
+  "DROP",
+  "INDEX",
+  "REFERENCES",
+  "CREATE TEMPORARY TABLES",
+  "LOCK TABLES",
+  "CREATE VIEW",
+  "SHOW VIEW",
+  "TRIGGER",
+];
+
+export interface MysqlServer {
+  /** Host the services connect to. */
+  readonly host: pulumi.Input<string>;
+  readonly port: number;
+  /** Host of the read replica (reporting). Default: `host`. */
+  readonly readReplicaHost?: pulumi.Input<string>;
+  /** Admin account the providers use; the password is made secret here. */
+  readonly admin: { readonly user: pulumi.Input<string>; readonly password: pulumi.Input<string> };
+}
+
+export interface TenantDatabasesArgs {
+  readonly identity: TenantIdentity;
+  readonly profile: EffectiveProfile;
+  /** Namespace of the services, where their credentials Secrets go. */
+  readonly namespace: string;
+  readonly server: MysqlServer;
+  /** Resources that must exist before the Secrets (the namespace). Default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One MySQL database per stateful service, one user per service with a generated password and
+ * privileges on its own database only, the tier's connection limit on every user, and each
+ * service's credentials Secret. Tiers with read replicas get a read-only reporting user that
+ * reads from the replica. Databases are protected: no tier change may drop one.
+ */
+export class TenantDatabases extends pulumi.ComponentResource {
+  readonly databases: readonly string[];
+
+  constructor(name: string, args: TenantDatabasesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:TenantDatabases", name, {}, opts);
+    const { identity, profile, server } = args;
+    const db = profile.tier.database;
+    const adminPassword = pulumi.secret(server.admin.password);
+    const provider = new mysql.Provider(
+      `${name}-mysql`,
+      { endpoint: pulumi.interpolate`${server.host}:${server.port}`, username: server.admin.user, password: adminPassword },
+      { parent: this },
+    );
+    const adminConnection = pulumi
+      .all([server.host, server.admin.user, adminPassword])
+      .apply(([host, user, password]) => ({ host, port: server.port, user, password }));
+    const inMysql = { parent: this, provider };
+    const secretOpts = { parent: this, dependsOn: args.dependsOn ?? [] };
+    const labels = tenantLabels(identity);
+
+    const databases = DATABASE_SERVICES.map((svc) => {
+      const dbName = databaseName(identity.tenantId, svc.name);
+      const user = databaseUser(identity.tenantId, svc.name);
+      const database = new mysql.Database(
+        `${name}-${svc.name}`,
+        { name: dbName, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
+        { ...inMysql, protect: true },
+      );
+      const password = new random.RandomPassword(`${name}-${svc.name}-password`, { length: 32, special: false }, { parent: this });
+      const account = new mysql.User(`${name}-${svc.name}-user`, { user, host: "%", plaintextPassword: password.result }, inMysql);
+      new mysql.Grant(
+        `${name}-${svc.name}-grant`,
+        { user: account.user, host: account.host, database: database.name, privileges: SERVICE_PRIVILEGES },
+        inMysql,
+      );
+      new MysqlUserLimits(
+        `${name}-${svc.name}-limits`,
+        { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },
+        { parent: this, dependsOn: [account] },
+      );
+      new core.Secret(
+        `${name}-${svc.name}-credentials`,
+        {
+          metadata: { name: databaseSecretName(svc.workloadName), namespace: args.namespace, labels },
+          type: "Opaque",
+          stringData: {
+            DB_CONNECTION: "mysql",
+            DB_HOST: server.host,
+            DB_PORT: String(server.port),
+            DB_DATABASE: dbName,
+            DB_USERNAME: user,
+            DB_PASSWORD: password.result,
+          },
+        },
+        secretOpts,
+      );
+      return dbName;
+    });
+
+    if (db.readReplicas > 0) {
+      const user = reportingUser(identity.tenantId);
+      const password = new random.RandomPassword(`${name}-reporting-password`, { length: 32, special: false }, { parent: this });
+      const account = new mysql.User(`${name}-reporting-user`, { user, host: "%", plaintextPassword: password.result }, inMysql);
+      databases.forEach((dbName, i) => {
+        new mysql.Grant(
+          `${name}-reporting-grant-${DATABASE_SERVICES[i]!.name}`,
+          { user: account.user, host: account.host, database: dbName, privileges: ["SELECT", "SHOW VIEW"] },
+          { ...inMysql, dependsOn: [account] },
+        );
+      });
+      new MysqlUserLimits(
+        `${name}-reporting-limits`,
+        { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },
+        { parent: this, dependsOn: [account] },
+      );
+      new core.Secret(
+        `${name}-reporting-credentials`,
+        {
+          metadata: { name: REPORTING_SECRET, namespace: args.namespace, labels },
+          type: "Opaque",
+          stringData: {
+            DB_CONNECTION: "mysql",
+            DB_HOST: server.readReplicaHost ?? server.host,
+            DB_PORT: String(server.port),
+            DB_USERNAME: user,
+            DB_PASSWORD: password.result,
+            DB_DATABASES: databases.join(","),
+          },
+        },
+        secretOpts,
+      );
+    }
+
+    this.databases = databases;
+    this.registerOutputs({ databases: this.databases });
+  }
+}

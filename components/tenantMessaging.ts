@@ -1,0 +1,180 @@
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as rabbitmq from "@pulumi/rabbitmq";
+import { PLATFORM_EXCHANGE, rabbitUser, rabbitVhost, vhostLimits, type EffectiveProfile } from "../tiers";
+import {
+  CONSUMER_QUEUE,
+  DEAD_LETTER_EXCHANGE,
+  DEAD_LETTER_QUEUE,
+  PRIORITY_QUEUE,
+  RABBITMQ_SECRET,
+  RABBITMQ_URL_KEY,
+} from "./contracts";
+import { tenantLabels, type TenantIdentity } from "./labels";
+import { RabbitVhostLimits } from "./rabbitVhostLimits";
+
+export interface RabbitServer {
+  /** AMQP host and port the services connect to. */
+  readonly host: string;
+  readonly port: number;
+  /** Management API the providers use, and its admin account (the password is made secret here). */
+  readonly managementUrl: string;
+  readonly admin: { readonly user: string; readonly password: pulumi.Input<string> };
+}
+
+export interface TenantMessagingArgs {
+  readonly identity: TenantIdentity;
+  readonly profile: EffectiveProfile;
+  /** Namespace of the services, where the credentials Secret goes. */
+  readonly namespace: string;
+  readonly server: RabbitServer;
+  /** Business multi-region: upstreams of the tenant's other regions (URIs are secrets). Default none. */
+  readonly federationUpstreams?: readonly { readonly name: string; readonly uri: pulumi.Input<string> }[];
+  /** Resources that must exist before the Secret (the namespace). Default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Pattern of the queues the tier policy governs: all but RabbitMQ's own (amq.*). */
+const TENANT_QUEUES = "^(?!amq\\.).*";
+
+/** The tier policy's definition (RabbitMQ policy keys; values as the provider sends them). */
+export function tierPolicyDefinition(profile: EffectiveProfile): Record<string, string> {
+  const m = profile.tier.messaging;
+  return {
+    ...(m.maxLength !== undefined ? { "max-length": String(m.maxLength), overflow: "reject-publish" } : {}),
+    "message-ttl": String(m.messageTtlMs),
+    "consumer-timeout": String(m.consumerTimeoutMs),
+    ...(m.deadLettering ? { "dead-letter-exchange": DEAD_LETTER_EXCHANGE } : {}),
+  };
+}
+
+/**
+ * The tenant's messaging: its own vhost (protected) with the tier's limits, one user with
+ * permissions on that vhost only, the tier's queue policy, the platform exchange, the consumer's
+ * quorum queue, a classic priority queue (`x-max-priority` is a queue argument), dead-lettering
+ * where the tier has it, federation upstreams for Business regions, and the credentials Secret.
+ */
+export class TenantMessaging extends pulumi.ComponentResource {
+  readonly vhost: string;
+
+  constructor(name: string, args: TenantMessagingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:TenantMessaging", name, {}, opts);
+    const { identity, profile, server } = args;
+    const m = profile.tier.messaging;
+    const vhostName = rabbitVhost(identity.tenantId);
+    const userName = rabbitUser(identity.tenantId);
+    const adminPassword: pulumi.Output<string> = pulumi.secret(server.admin.password);
+    const provider = new rabbitmq.Provider(
+      `${name}-rabbitmq`,
+      { endpoint: server.managementUrl, username: server.admin.user, password: adminPassword },
+      { parent: this },
+    );
+    const inRabbit = { parent: this, provider };
+
+    const vhost = new rabbitmq.VHost(`${name}-vhost`, { name: vhostName }, { ...inRabbit, protect: true });
+    const inVhost = { ...inRabbit, dependsOn: [vhost] };
+    const limits = vhostLimits(profile);
+    new RabbitVhostLimits(
+      `${name}-vhost-limits`,
+      {
+        management: adminPassword.apply((password: string) => ({ url: server.managementUrl, user: server.admin.user, password })),
+        vhost: vhost.name,
+        maxConnections: limits.maxConnections,
+        maxQueues: limits.maxQueues,
+      },
+      { parent: this, dependsOn: [vhost] },
+    );
+
+    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+    const user = new rabbitmq.User(`${name}-user`, { name: userName, password: password.result, tags: [] }, inRabbit);
+    // Permissions are granted per vhost: ".*" reaches every resource of this vhost and nothing else.
+    new rabbitmq.Permissions(
+      `${name}-permissions`,
+      { user: user.name, vhost: vhost.name, permissions: { configure: ".*", write: ".*", read: ".*" } },
+      inVhost,
+    );
+
+    const exchange = new rabbitmq.Exchange(
+      `${name}-platform-exchange`,
+      { name: PLATFORM_EXCHANGE, vhost: vhost.name, settings: { type: "topic", durable: true, autoDelete: false } },
+      inVhost,
+    );
+    const quorum = { "x-queue-type": "quorum", ...(m.quorumReplicas > 1 ? { "x-quorum-initial-group-size": m.quorumReplicas } : {}) };
+    const consumer = new rabbitmq.Queue(
+      `${name}-consumer-queue`,
+      { name: CONSUMER_QUEUE, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(quorum) } },
+      inVhost,
+    );
+    new rabbitmq.Queue(
+      `${name}-priority-queue`,
+      {
+        name: PRIORITY_QUEUE,
+        vhost: vhost.name,
+        settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify({ "x-queue-type": "classic", "x-max-priority": m.maxPriority }) },
+      },
+      inVhost,
+    );
+    new rabbitmq.Binding(
+      `${name}-consumer-binding`,
+      { source: exchange.name, vhost: vhost.name, destination: consumer.name, destinationType: "queue", routingKey: "#" },
+      inVhost,
+    );
+    if (m.deadLettering) {
+      const dlx = new rabbitmq.Exchange(
+        `${name}-dead-letter-exchange`,
+        { name: DEAD_LETTER_EXCHANGE, vhost: vhost.name, settings: { type: "fanout", durable: true, autoDelete: false } },
+        inVhost,
+      );
+      const dlq = new rabbitmq.Queue(
+        `${name}-dead-letter-queue`,
+        { name: DEAD_LETTER_QUEUE, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(quorum) } },
+        inVhost,
+      );
+      new rabbitmq.Binding(
+        `${name}-dead-letter-binding`,
+        { source: dlx.name, vhost: vhost.name, destination: dlq.name, destinationType: "queue", routingKey: "" },
+        inVhost,
+      );
+    }
+    new rabbitmq.Policy(
+      `${name}-tier-policy`,
+      {
+        name: `tier-${identity.tier}`,
+        vhost: vhost.name,
+        policy: { pattern: TENANT_QUEUES, priority: 0, applyTo: "queues", definition: tierPolicyDefinition(profile) },
+      },
+      inVhost,
+    );
+    for (const upstream of args.federationUpstreams ?? []) {
+      new rabbitmq.FederationUpstream(
+        `${name}-federation-${upstream.name}`,
+        { name: upstream.name, vhost: vhost.name, definition: { uri: pulumi.secret(upstream.uri), ackMode: "on-confirm", trustUserId: false } },
+        inVhost,
+      );
+    }
+
+    const url = pulumi.secret(
+      pulumi.interpolate`amqp://${userName}:${password.result}@${server.host}:${server.port}/${encodeURIComponent(vhostName)}`,
+    );
+    new core.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { name: RABBITMQ_SECRET, namespace: args.namespace, labels: tenantLabels(identity) },
+        type: "Opaque",
+        stringData: {
+          [RABBITMQ_URL_KEY]: url,
+          RABBITMQ_HOST: server.host,
+          RABBITMQ_PORT: String(server.port),
+          RABBITMQ_VHOST: vhostName,
+          RABBITMQ_USER: userName,
+          RABBITMQ_PASSWORD: password.result,
+        },
+      },
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+
+    this.vhost = vhostName;
+    this.registerOutputs({ vhost: this.vhost });
+  }
+}

@@ -1,0 +1,127 @@
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as minio from "@pulumi/minio";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { BUCKET_NAMES, bucketName, uploadRules, type BucketName, type EffectiveProfile } from "../tiers";
+import { OBJECT_STORAGE_SECRET, UPLOAD_RULES_CONFIGMAP } from "./contracts";
+import { tenantLabels, type TenantIdentity } from "./labels";
+
+export interface ObjectStorageServer {
+  /** host:port of the S3 API. */
+  readonly endpoint: string;
+  readonly ssl: boolean;
+  /** Admin account the provider uses; the password is made secret here. */
+  readonly admin: { readonly user: string; readonly password: pulumi.Input<string> };
+}
+
+export interface TenantObjectStorageArgs {
+  readonly identity: TenantIdentity;
+  readonly profile: EffectiveProfile;
+  /** Namespace of the services, where the credentials Secret and upload rules go. */
+  readonly namespace: string;
+  readonly server: ObjectStorageServer;
+  /** Resources that must exist before the Secret and ConfigMap (the namespace). Default none. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The IAM policy of a tenant: its own buckets and their objects, nothing else. */
+export function bucketPolicyDocument(buckets: readonly string[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`),
+      },
+    ],
+  });
+}
+
+/**
+ * The tenant's three buckets with the tier's quotas (protected, retained), versioning and a
+ * lifecycle for non-current versions where the tier has them, one IAM user whose policy reaches
+ * only these buckets, its credentials Secret, and the per-bucket upload rules (maximum object
+ * size, allowed types, presigned expiry) the services enforce, since MinIO cannot.
+ */
+export class TenantObjectStorage extends pulumi.ComponentResource {
+  readonly buckets: Readonly<Record<BucketName, string>>;
+
+  constructor(name: string, args: TenantObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:tenant:TenantObjectStorage", name, {}, opts);
+    const { identity, profile, server } = args;
+    const storage = profile.tier.objectStorage;
+    const rules = uploadRules(profile.tier);
+    const provider = new minio.Provider(
+      `${name}-minio`,
+      { minioServer: server.endpoint, minioSsl: server.ssl, minioUser: server.admin.user, minioPassword: pulumi.secret(server.admin.password) },
+      { parent: this },
+    );
+    const inMinio = { parent: this, provider };
+
+    const names = Object.fromEntries(BUCKET_NAMES.map((b) => [b, bucketName(identity.tenantId, b)])) as Record<BucketName, string>;
+    for (const b of BUCKET_NAMES) {
+      const bucket = new minio.S3Bucket(
+        `${name}-${b}`,
+        { bucket: names[b], acl: "private", quota: rules[b].quotaBytes, forceDestroy: false },
+        { ...inMinio, protect: true, retainOnDelete: true },
+      );
+      if (storage.versioning) {
+        const versioning = new minio.S3BucketVersioning(
+          `${name}-${b}-versioning`,
+          { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+          inMinio,
+        );
+        if (storage.noncurrentVersionDays !== undefined) {
+          new minio.IlmPolicy(
+            `${name}-${b}-lifecycle`,
+            { bucket: bucket.bucket, rules: [{ id: "expire-noncurrent-versions", status: "Enabled", noncurrentVersionExpirationDays: storage.noncurrentVersionDays }] },
+            { ...inMinio, dependsOn: [versioning] },
+          );
+        }
+      }
+    }
+
+    const accessKey = `tenant-${identity.tenantId}`;
+    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this });
+    const user = new minio.IamUser(`${name}-user`, { name: accessKey, secret: secretKey.result, forceDestroy: false }, inMinio);
+    const policy = new minio.IamPolicy(
+      `${name}-policy`,
+      { name: `tenant-${identity.tenantId}-buckets`, policy: bucketPolicyDocument(Object.values(names)) },
+      inMinio,
+    );
+    new minio.IamUserPolicyAttachment(`${name}-policy-attachment`, { userName: user.name, policyName: policy.name }, inMinio);
+
+    const labels = tenantLabels(identity);
+    const inNamespace = { parent: this, dependsOn: args.dependsOn ?? [] };
+    new core.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { name: OBJECT_STORAGE_SECRET, namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: {
+          AWS_ENDPOINT: `${server.ssl ? "https" : "http"}://${server.endpoint}`,
+          AWS_USE_PATH_STYLE_ENDPOINT: "true",
+          AWS_ACCESS_KEY_ID: accessKey,
+          AWS_SECRET_ACCESS_KEY: secretKey.result,
+          AWS_BUCKET_PRODUCTS: names.products,
+          AWS_BUCKET_SAV: names.sav,
+          AWS_BUCKET_NEWSLETTERS: names.newsletters,
+        },
+      },
+      inNamespace,
+    );
+    new core.ConfigMap(
+      `${name}-upload-rules`,
+      {
+        metadata: { name: UPLOAD_RULES_CONFIGMAP, namespace: args.namespace, labels },
+        data: Object.fromEntries(BUCKET_NAMES.map((b) => [`UPLOAD_RULES_${b.toUpperCase()}`, JSON.stringify({ bucket: names[b], ...rules[b] })])),
+      },
+      inNamespace,
+    );
+
+    this.buckets = names;
+    this.registerOutputs({ buckets: this.buckets });
+  }
+}
