@@ -146,11 +146,24 @@ export class TenantMessaging extends pulumi.ComponentResource {
       },
       inVhost,
     );
-    for (const upstream of args.federationUpstreams ?? []) {
-      new rabbitmq.FederationUpstream(
-        `${name}-federation-${upstream.name}`,
-        { name: upstream.name, vhost: vhost.name, definition: { uri: pulumi.secret(upstream.uri), ackMode: "on-confirm", trustUserId: false } },
-        inVhost,
+    const upstreams = (args.federationUpstreams ?? []).map(
+      (upstream) =>
+        new rabbitmq.FederationUpstream(
+          `${name}-federation-${upstream.name}`,
+          { name: upstream.name, vhost: vhost.name, definition: { uri: pulumi.secret(upstream.uri), ackMode: "on-confirm", trustUserId: false } },
+          inVhost,
+        ),
+    );
+    if (upstreams.length > 0) {
+      // Federate the platform exchange with every upstream (the other regions' vhosts).
+      new rabbitmq.Policy(
+        `${name}-federation-policy`,
+        {
+          name: "federate-platform-exchange",
+          vhost: vhost.name,
+          policy: { pattern: `^${PLATFORM_EXCHANGE}$`, priority: 1, applyTo: "exchanges", definition: { "federation-upstream-set": "all" } },
+        },
+        { ...inVhost, dependsOn: [vhost, ...upstreams] },
       );
     }
 

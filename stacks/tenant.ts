@@ -21,6 +21,9 @@ export = async () => {
     addOns: tenant.profile.addOns,
     namespaces: tenant.namespaces,
     hostnames: tenant.hostnames,
+    databases: tenant.databases,
+    vhost: tenant.vhost,
+    buckets: tenant.buckets,
     quota: {
       requestsCpu: formatCpu(q.requestsCpu),
       requestsMemory: formatMemory(q.requestsMemory),

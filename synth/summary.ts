@@ -24,7 +24,15 @@ function countByType(result: SynthResult): string[] {
 
 /** The human summary of a tenant synth: tier, namespaces and how full they get, services, price. */
 export function tenantSummary(result: SynthResult, objects: readonly KubeObject[]): string {
-  const outputs = result.outputs as { tenantId?: string; tier?: string; hostnames?: string[][]; addOns?: AddOns };
+  const outputs = result.outputs as {
+    tenantId?: string;
+    tier?: string;
+    hostnames?: string[][];
+    addOns?: AddOns;
+    databases?: string[];
+    vhost?: string;
+    buckets?: Record<string, string>;
+  };
   const lines: string[] = [];
   const tierName = outputs.tier;
   if (!isTierName(tierName)) throw new Error("tenant synth produced no tier output");
@@ -42,6 +50,20 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   );
   lines.push(`- Rate limit: ${tier.rateLimit.requestsPerMinute} req/min per tenant, ${tier.rateLimit.maxConnections} connections, burst x${tier.rateLimit.burstMultiplier}`);
   lines.push(`- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`, "");
+
+  const db = tier.database;
+  const storage = tier.objectStorage;
+  lines.push("## Data services", "");
+  lines.push(
+    `- MySQL databases (${outputs.databases?.length ?? 0}, one user each, ${db.maxConnectionsPerService} connections per user): ${(outputs.databases ?? []).join(", ")}`,
+  );
+  lines.push(`- RabbitMQ vhost: \`${outputs.vhost}\` (max length ${tier.messaging.maxLength ?? "unlimited"}, TTL ${tier.messaging.messageTtlMs} ms)`);
+  lines.push(
+    `- Buckets: ${Object.entries(outputs.buckets ?? {})
+      .map(([kind, name]) => `\`${name}\` (${storage.buckets[kind as keyof typeof storage.buckets].quotaGb} GB)`)
+      .join(", ")}${storage.versioning ? ", versioned" : ""}`,
+    "",
+  );
 
   lines.push("## Namespaces: quota, and how full the minimum and maximum deployment make it", "");
   lines.push("Maximum = every autoscaler at its maximum plus one rolling-update surge.", "");

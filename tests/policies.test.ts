@@ -211,3 +211,12 @@ describe("tenant-labels remediation", () => {
     expect(await policy.remediateResource!(resourceArgs(configMap({}), PREMIUM))).toBeUndefined();
   });
 });
+
+describe("rabbitmq-policy-within-tier on exchange policies", () => {
+  it("leaves a federation policy on exchanges alone", () => {
+    const policy = byName(TIER_POLICIES, "rabbitmq-policy-within-tier") as ResourceValidationPolicy;
+    const federation = { type: "rabbitmq:index/policy:Policy", name: "federate", props: { policy: { applyTo: "exchanges", definition: { "federation-upstream-set": "all" } } } };
+    expect(violationsOf(policy, federation, { tier: "business" })).toEqual([]);
+    expect(violationsOf(policy, { ...federation, props: { policy: { applyTo: "queues", definition: {} } } }, STANDARD)[0]).toMatch(/max-length unset exceeds the Standard tier's 5000/);
+  });
+});

@@ -19,9 +19,15 @@ describe("policy pack on synthesized stacks", () => {
     expect(violations).toEqual([]);
   });
 
-  it("passes Business with add-ons, legacy ingress and trusted CIDRs when the add-ons are in the policy config", async () => {
+  it("passes Business with add-ons, legacy ingress, trusted CIDRs, a dedicated cluster and federation when the add-ons are in the policy config", async () => {
     const addOns = { extraCpuCores: 6, extraMemoryGi: 12, extraStorageGi: 50 };
-    const resources = await stackOf("business", 3, { addOns, routing: { mode: "ingress-nginx" }, trustedCidrs: ["203.0.113.0/24"] });
+    const resources = await stackOf("business", 3, {
+      addOns,
+      routing: { mode: "ingress-nginx" },
+      trustedCidrs: ["203.0.113.0/24"],
+      dataServices: { dedicatedMysqlCluster: true, federationUpstreams: [{ name: "us-east", uri: "amqps://u:p@us.example.com" }] },
+    });
+    expect(resources.some((r) => r.type === "kubernetes:mysql.oracle.com/v2:InnoDBCluster")).toBe(true);
     expect(runPack(TIER_POLICIES, resources, { tier: "business", addOns })).toEqual([]);
     // Without the add-ons the same stack is over the Business minimum.
     const without = mandatory(runPack(TIER_POLICIES, resources, { tier: "business" }));

@@ -53,7 +53,10 @@ export const rabbitmqPolicyWithinTier = tierResourcePolicy({
     if (view.type !== "rabbitmq:index/policy:Policy") return;
     const m = profile.tier.messaging;
     const tier = profile.tier.displayName;
-    const definition = ((view.props["policy"] ?? {}) as { definition?: Record<string, string | number> }).definition ?? {};
+    const policy = (view.props["policy"] ?? {}) as { applyTo?: string; definition?: Record<string, string | number> };
+    // Queue limits concern policies that apply to queues; an exchange policy (federation) has none.
+    if (policy.applyTo === "exchanges") return;
+    const definition = policy.definition ?? {};
     const value = (key: string) => (definition[key] === undefined ? undefined : Number(definition[key]));
     const maxLength = value("max-length");
     if (m.maxLength !== undefined && (maxLength === undefined || maxLength > m.maxLength)) {
