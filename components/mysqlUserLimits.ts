@@ -28,6 +28,9 @@ export class MysqlLimitsError extends Error {
 export class MysqlUserLimitsProvider implements pulumi.dynamic.ResourceProvider<UserLimitsState, UserLimitsState> {
   /** Runs `work` on a fresh connection; maps connection failures to clear errors. */
   private async withConnection<T>(c: MysqlConnection, work: (db: import("mysql2/promise").Connection) => Promise<T>): Promise<T> {
+    // Required here, not imported at the top: Pulumi serializes this provider with its closure,
+    // and a module reference captured by name is re-required in the provider host.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mysql: typeof import("mysql2/promise") = require("mysql2/promise");
     let db: import("mysql2/promise").Connection;
     try {
