@@ -183,9 +183,18 @@ class RecordingMonitor extends MockMonitor {
 /**
  * Runs `program` as the Pulumi runtime would (inside the root Stack resource) and returns
  * what it registered; a failure is a SynthFailure carrying what was registered before it.
- * Runs are sequential: the runtime keeps global state.
+ * Calls are queued: the runtime keeps global state, so runs never overlap.
  */
-export async function synthesize(program: () => Promise<unknown>, options: SynthOptions): Promise<SynthResult> {
+let queue: Promise<unknown> = Promise.resolve();
+
+export function synthesize(program: () => Promise<unknown>, options: SynthOptions): Promise<SynthResult> {
+  // The runtime's state is global: concurrent callers (a fleet preview) take turns.
+  const run = queue.then(() => synthesizeNow(program, options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function synthesizeNow(program: () => Promise<unknown>, options: SynthOptions): Promise<SynthResult> {
   const { project, stack } = options;
   // setMocks sets the runtime's feature flags for a mock monitor; ours then replaces its monitor.
   await pulumi.runtime.setMocks(strictMocks, project, stack, false);

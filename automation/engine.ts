@@ -1,0 +1,84 @@
+/**
+ * What the tenant operations need from Pulumi, as an interface with two implementations: the
+ * Automation API over the project directory (`LocalWorkspaceEngine`, needs the `pulumi` CLI) and
+ * the offline engine that runs the same program through the synth (`OfflineEngine`).
+ */
+
+/** One stack config value as Pulumi stores it. */
+export interface ConfigEntry {
+  readonly value: string;
+  readonly secret: boolean;
+}
+
+/** Fully qualified stack config ("tenant:tier" -> entry). */
+export type StackConfigValues = Readonly<Record<string, ConfigEntry>>;
+
+export type StepOp = "create" | "update" | "replace" | "delete" | "same";
+
+export interface ResourceStep {
+  readonly op: StepOp;
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** A delete of a resource with retainOnDelete: Pulumi forgets it, the cloud keeps it. */
+  readonly retained?: boolean;
+}
+
+export interface PlanResult {
+  readonly steps: readonly ResourceStep[];
+  /** Count per operation, as `pulumi preview` summarizes it. */
+  readonly summary: Readonly<Partial<Record<StepOp, number>>>;
+}
+
+export interface ApplyResult extends PlanResult {
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export interface OperationOptions {
+  readonly signal?: AbortSignal;
+  /** Each step as the engine reports it. */
+  readonly onStep?: (step: ResourceStep) => void;
+}
+
+export interface TenantEngine {
+  /** Whether the tenant's stack exists. */
+  exists(tenantId: string): Promise<boolean>;
+  /** Creates the stack (StackAlreadyExistsError-like failure when it exists). */
+  create(tenantId: string): Promise<void>;
+  /** Replaces the stack's config with `config`. */
+  writeConfig(tenantId: string, config: StackConfigValues): Promise<void>;
+  readConfig(tenantId: string): Promise<StackConfigValues>;
+  preview(tenantId: string, options?: OperationOptions): Promise<PlanResult>;
+  up(tenantId: string, options?: OperationOptions): Promise<ApplyResult>;
+  /** Destroys every resource; protected ones only when `unprotect` is set. */
+  destroy(tenantId: string, options?: OperationOptions & { readonly unprotect?: boolean }): Promise<void>;
+  /** Removes the (empty) stack. */
+  remove(tenantId: string): Promise<void>;
+  listStacks(): Promise<string[]>;
+  /** The stack's outputs after its last update (secrets as placeholders). */
+  outputs(tenantId: string): Promise<Readonly<Record<string, unknown>>>;
+  /** Cancels the update holding the stack's lock (a crashed run's). */
+  cancel(tenantId: string): Promise<void>;
+  readTags(tenantId: string): Promise<Readonly<Record<string, string>>>;
+  setTag(tenantId: string, key: string, value: string): Promise<void>;
+}
+
+export function summarize(steps: readonly ResourceStep[]): Partial<Record<StepOp, number>> {
+  const summary: Partial<Record<StepOp, number>> = {};
+  for (const s of steps) summary[s.op] = (summary[s.op] ?? 0) + 1;
+  return summary;
+}
+
+/** Resource types that hold data: a plan that replaces or deletes one is refused. */
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+  "mysql:index/database:Database",
+  "minio:index/s3Bucket:S3Bucket",
+  "rabbitmq:index/vHost:VHost",
+  "kubernetes:core/v1:PersistentVolumeClaim",
+  "kubernetes:core/v1:Namespace",
+  "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
+]);
+
+export function dataLosingSteps(plan: PlanResult): ResourceStep[] {
+  return plan.steps.filter((s) => STATEFUL_TYPES.has(s.type) && (s.op === "replace" || (s.op === "delete" && !s.retained)));
+}

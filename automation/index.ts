@@ -1,0 +1,8 @@
+/** The Automation API layer the signup service imports. */
+export * from "./engine";
+export * from "./errors";
+export * from "./fleet";
+export { LocalWorkspaceEngine, type LocalWorkspaceEngineOptions } from "./localWorkspaceEngine";
+export { OfflineEngine, type OfflineEngineOptions } from "./offlineEngine";
+export * from "./preflight";
+export { TAGS, TenantService, type BackupHook, type ChangeTierResult, type DeprovisionResult, type ProvisionResult, type TenantServiceOptions } from "./tenantService";

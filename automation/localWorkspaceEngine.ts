@@ -1,0 +1,225 @@
+/**
+ * The TenantEngine over the Pulumi Automation API and CLI. Every tenant stack gets its own work
+ * directory holding a Pulumi.yaml whose `main` is the project's own tenant program (a local
+ * program, not a copy), its stack config file and its policy pack config, so concurrent fleet
+ * operations never share files. Backends: Pulumi Cloud, `s3://...` or `file://...`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
+import { packConfigFor } from "../policy/packConfig";
+import { parseStackConfig } from "../stacks/config";
+import { SECRET_PLACEHOLDER } from "../synth/engine";
+import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type StepOp, type TenantEngine } from "./engine";
+import { mapEngineError } from "./errors";
+
+export interface LocalWorkspaceEngineOptions {
+  /** Repository root: Pulumi.yaml, package.json, stacks/tenant.ts, policy/. */
+  readonly projectDir: string;
+  /** Root of the per-stack work directories. */
+  readonly workRoot: string;
+  /** Backend URL (`s3://bucket`, `file:///path`); undefined = Pulumi Cloud (PULUMI_ACCESS_TOKEN). */
+  readonly backendUrl?: string;
+  /** Secrets provider of new stacks (`awskms://...`, `passphrase`). Default: the backend's. */
+  readonly secretsProvider?: string;
+  /** Extra environment for the CLI (e.g. PULUMI_CONFIG_PASSPHRASE, cloud credentials). */
+  readonly envVars?: Readonly<Record<string, string>>;
+  /** Directory of an installed Pulumi CLI. Default: `pulumi` on PATH. */
+  readonly pulumiRoot?: string;
+  /** Run the policy pack on previews and updates. Default true. */
+  readonly policyPack?: boolean;
+}
+
+const STEP_OPS: Readonly<Partial<Record<OpType, StepOp>>> = {
+  create: "create",
+  update: "update",
+  delete: "delete",
+  replace: "replace",
+  "create-replacement": "replace",
+  same: "same",
+  read: "same",
+};
+
+/** The step an engine event reports, or undefined for other events. */
+export function stepOfEvent(event: EngineEvent): ResourceStep | undefined {
+  const metadata = event.resourcePreEvent?.metadata;
+  if (!metadata) return undefined;
+  const op = STEP_OPS[metadata.op];
+  if (!op) return undefined;
+  return {
+    op,
+    urn: metadata.urn,
+    type: metadata.type,
+    name: metadata.urn.split("::").pop() ?? metadata.urn,
+    ...(op === "delete" && metadata.old?.retainOnDelete ? { retained: true } : {}),
+  };
+}
+
+/** Stack outputs with secrets replaced: what the service may return and log. */
+function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? SECRET_PLACEHOLDER : o.value]));
+}
+
+export class LocalWorkspaceEngine implements TenantEngine {
+  private command: Promise<PulumiCommand> | undefined;
+
+  constructor(private readonly options: LocalWorkspaceEngineOptions) {}
+
+  private pulumi(): Promise<PulumiCommand> {
+    this.command ??= PulumiCommand.get(this.options.pulumiRoot ? { root: this.options.pulumiRoot } : {});
+    return this.command;
+  }
+
+  /** The tenant's work directory, with a Pulumi.yaml pointing at the project's program. */
+  private workDir(tenantId: string): string {
+    const dir = resolve(this.options.workRoot, tenantId);
+    mkdirSync(dir, { recursive: true });
+    const project = parse(readFileSync(join(this.options.projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    const settings = {
+      ...project,
+      main: resolve(this.options.projectDir, String(project["main"] ?? ".")),
+      ...(this.options.backendUrl ? { backend: { url: this.options.backendUrl } } : {}),
+    };
+    writeFileSync(join(dir, "Pulumi.yaml"), stringify(settings));
+    return dir;
+  }
+
+  private async workspace(tenantId: string): Promise<LocalWorkspace> {
+    return LocalWorkspace.create({
+      workDir: this.workDir(tenantId),
+      pulumiCommand: await this.pulumi(),
+      envVars: { ...this.options.envVars },
+      ...(this.options.secretsProvider ? { secretsProvider: this.options.secretsProvider } : {}),
+    });
+  }
+
+  private async stack(tenantId: string): Promise<Stack> {
+    try {
+      return await Stack.select(tenantId, await this.workspace(tenantId));
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+  }
+
+  /** Preview/update options: events to steps, the policy pack with this stack's tier. */
+  private async runOptions(stack: Stack, steps: ResourceStep[], options?: OperationOptions) {
+    const onEvent = (event: EngineEvent) => {
+      const step = stepOfEvent(event);
+      if (step) {
+        steps.push(step);
+        options?.onStep?.(step);
+      }
+    };
+    if (this.options.policyPack === false) return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
+    const config = await stack.getAllConfig();
+    const tenant = parseStackConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])));
+    const packConfig = join(stack.workspace.workDir, "policy-config.json");
+    writeFileSync(packConfig, JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain)));
+    return {
+      onEvent,
+      policyPacks: [resolve(this.options.projectDir, "policy")],
+      policyPackConfigs: [packConfig],
+      ...(options?.signal ? { signal: options.signal } : {}),
+    };
+  }
+
+  async exists(tenantId: string): Promise<boolean> {
+    return (await this.listStacks()).includes(tenantId);
+  }
+
+  async create(tenantId: string): Promise<void> {
+    try {
+      await Stack.create(tenantId, await this.workspace(tenantId));
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+  }
+
+  async writeConfig(tenantId: string, config: StackConfigValues): Promise<void> {
+    const stack = await this.stack(tenantId);
+    const current = Object.keys(await stack.getAllConfig());
+    const stale = current.filter((k) => !(k in config));
+    if (stale.length > 0) await stack.removeAllConfig(stale);
+    await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, e]) => [k, { value: e.value, secret: e.secret }])));
+  }
+
+  async readConfig(tenantId: string): Promise<StackConfigValues> {
+    const config = await (await this.stack(tenantId)).getAllConfig();
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }]));
+  }
+
+  async preview(tenantId: string, options?: OperationOptions): Promise<PlanResult> {
+    const stack = await this.stack(tenantId);
+    const steps: ResourceStep[] = [];
+    try {
+      await stack.preview(await this.runOptions(stack, steps, options));
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+    return { steps, summary: summarize(steps) };
+  }
+
+  async up(tenantId: string, options?: OperationOptions): Promise<ApplyResult> {
+    const stack = await this.stack(tenantId);
+    const steps: ResourceStep[] = [];
+    try {
+      const result = await stack.up(await this.runOptions(stack, steps, options));
+      return { steps, summary: summarize(steps), outputs: plainOutputs(result.outputs) };
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+  }
+
+  async destroy(tenantId: string, options?: OperationOptions & { readonly unprotect?: boolean }): Promise<void> {
+    const stack = await this.stack(tenantId);
+    try {
+      if (options?.unprotect) {
+        // Deliberately lift protection (the retention window is over): edit the checkpoint.
+        const deployment = await stack.exportStack();
+        const state = deployment.deployment as { resources?: { protect?: boolean }[] };
+        for (const r of state.resources ?? []) r.protect = false;
+        await stack.importStack(deployment);
+      }
+      await stack.destroy({
+        onEvent: (event: EngineEvent) => {
+          const step = stepOfEvent(event);
+          if (step) options?.onStep?.(step);
+        },
+        ...(options?.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+  }
+
+  async remove(tenantId: string): Promise<void> {
+    await (await this.workspace(tenantId)).removeStack(tenantId);
+  }
+
+  async listStacks(): Promise<string[]> {
+    const ws = await LocalWorkspace.create({
+      workDir: this.workDir("_fleet"),
+      pulumiCommand: await this.pulumi(),
+      envVars: { ...this.options.envVars },
+    });
+    return (await ws.listStacks({ all: false })).map((s) => s.name.split("/").pop()!).sort();
+  }
+
+  async cancel(tenantId: string): Promise<void> {
+    await (await this.stack(tenantId)).cancel();
+  }
+
+  async outputs(tenantId: string): Promise<Readonly<Record<string, unknown>>> {
+    return plainOutputs(await (await this.stack(tenantId)).outputs());
+  }
+
+  async readTags(tenantId: string): Promise<Readonly<Record<string, string>>> {
+    const tags = await (await this.workspace(tenantId)).listTags(tenantId);
+    return { ...tags };
+  }
+
+  async setTag(tenantId: string, key: string, value: string): Promise<void> {
+    await (await this.workspace(tenantId)).setTag(tenantId, key, value);
+  }
+}

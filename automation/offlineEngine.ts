@@ -1,0 +1,179 @@
+/**
+ * A TenantEngine without the Pulumi CLI: stacks are JSON files in a directory (config, tags,
+ * the last applied graph, the update lock), and every preview or update runs the real tenant
+ * program through the offline synth. It plans like the engine (create, update, replace,
+ * delete), refuses protected deletes, and leaves its lock behind if the process dies mid-update,
+ * as a real backend does.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SECRET_PLACEHOLDER, type RecordedResource } from "../synth/engine";
+import { synthTenant } from "../synth/programs";
+import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
+import { OperationCancelledError, StackLockedError, TenantExistsError, TenantNotFoundError } from "./errors";
+import { planBetween } from "./planDiff";
+
+interface StackFile {
+  config: StackConfigValues;
+  tags: Record<string, string>;
+  resources: RecordedResource[];
+  outputs: Record<string, unknown>;
+  /** Set while an update runs; left behind by a crash. */
+  lock?: { since: string };
+}
+
+export interface OfflineEngineOptions {
+  /** Directory of the stack files. */
+  readonly stateDir: string;
+  /** Clock, for tests. Default Date.now. */
+  readonly now?: () => number;
+}
+
+export class OfflineEngine implements TenantEngine {
+  private readonly now: () => number;
+
+  constructor(private readonly options: OfflineEngineOptions) {
+    this.now = options.now ?? Date.now;
+    mkdirSync(options.stateDir, { recursive: true });
+  }
+
+  private path(tenantId: string): string {
+    return join(this.options.stateDir, `${tenantId}.json`);
+  }
+
+  private load(tenantId: string): StackFile {
+    if (!existsSync(this.path(tenantId))) throw new TenantNotFoundError(tenantId);
+    return JSON.parse(readFileSync(this.path(tenantId), "utf8")) as StackFile;
+  }
+
+  private save(tenantId: string, file: StackFile): void {
+    const tmp = `${this.path(tenantId)}.tmp`;
+    writeFileSync(tmp, JSON.stringify(file, null, 1));
+    renameSync(tmp, this.path(tenantId));
+  }
+
+  async exists(tenantId: string): Promise<boolean> {
+    return existsSync(this.path(tenantId));
+  }
+
+  async create(tenantId: string): Promise<void> {
+    if (await this.exists(tenantId)) throw new TenantExistsError(tenantId);
+    this.save(tenantId, { config: {}, tags: {}, resources: [], outputs: {} });
+  }
+
+  async writeConfig(tenantId: string, config: StackConfigValues): Promise<void> {
+    this.save(tenantId, { ...this.load(tenantId), config: maskSecretConfig(config) });
+  }
+
+  async readConfig(tenantId: string): Promise<StackConfigValues> {
+    return this.load(tenantId).config;
+  }
+
+  async outputs(tenantId: string): Promise<Readonly<Record<string, unknown>>> {
+    return this.load(tenantId).outputs;
+  }
+
+  async readTags(tenantId: string): Promise<Readonly<Record<string, string>>> {
+    return this.load(tenantId).tags;
+  }
+
+  async setTag(tenantId: string, key: string, value: string): Promise<void> {
+    const file = this.load(tenantId);
+    this.save(tenantId, { ...file, tags: { ...file.tags, [key]: value } });
+  }
+
+  async listStacks(): Promise<string[]> {
+    return readdirSync(this.options.stateDir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length))
+      .sort();
+  }
+
+  async cancel(tenantId: string): Promise<void> {
+    const file = this.load(tenantId);
+    delete file.lock;
+    this.save(tenantId, file);
+  }
+
+  /** Runs `work` holding the stack's lock, as `pulumi up` does. */
+  private async locked<T>(tenantId: string, signal: AbortSignal | undefined, work: (file: StackFile) => Promise<T>): Promise<T> {
+    const file = this.load(tenantId);
+    if (file.lock) throw new StackLockedError(tenantId, `an update started at ${file.lock.since} holds the lock`);
+    this.save(tenantId, { ...file, lock: { since: new Date(this.now()).toISOString() } });
+    const result = await work(file);
+    if (signal?.aborted) {
+      await this.cancel(tenantId);
+      throw new OperationCancelledError(tenantId);
+    }
+    return result;
+  }
+
+  private async plan(tenantId: string, file: StackFile, options?: OperationOptions): Promise<PlanResult & { graph: RecordedResource[]; outputs: Record<string, unknown> }> {
+    if (options?.signal?.aborted) throw new OperationCancelledError(tenantId);
+    const config = Object.fromEntries(Object.entries(file.config).map(([k, e]) => [k, e.value]));
+    const secretKeys = Object.entries(file.config).filter(([, e]) => e.secret).map(([k]) => k);
+    const result = await synthTenant(tenantId, { config, secretKeys });
+    const steps = planBetween(file.resources, result.resources);
+    for (const step of steps) options?.onStep?.(step);
+    return { steps, summary: summarize(steps), graph: [...result.resources], outputs: result.outputs };
+  }
+
+  async preview(tenantId: string, options?: OperationOptions): Promise<PlanResult> {
+    const { steps, summary } = await this.plan(tenantId, this.load(tenantId), options);
+    return { steps, summary };
+  }
+
+  async up(tenantId: string, options?: OperationOptions): Promise<ApplyResult> {
+    return this.locked(tenantId, options?.signal, async (file) => {
+      const plan = await this.plan(tenantId, file, options);
+      if (options?.signal?.aborted) return { steps: plan.steps, summary: plan.summary, outputs: {} };
+      const protectedDeletes = plan.steps.filter((s) => (s.op === "delete" || s.op === "replace") && file.resources.find((r) => r.urn === s.urn)?.protect);
+      if (protectedDeletes.length > 0) {
+        await this.cancel(tenantId);
+        throw new Error(`refusing to ${protectedDeletes.map((s) => `${s.op} protected ${s.name}`).join(", ")}`);
+      }
+      this.save(tenantId, { ...file, resources: plan.graph, outputs: plan.outputs });
+      return { steps: plan.steps, summary: plan.summary, outputs: plan.outputs };
+    });
+  }
+
+  async destroy(tenantId: string, options?: OperationOptions & { readonly unprotect?: boolean }): Promise<void> {
+    await this.locked(tenantId, options?.signal, async (file) => {
+      const blocked = file.resources.filter((r) => r.protect && !options?.unprotect);
+      if (blocked.length > 0) {
+        await this.cancel(tenantId);
+        throw new Error(`cannot destroy protected resources: ${blocked.map((r) => r.name).join(", ")}`);
+      }
+      for (const r of file.resources) options?.onStep?.({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.retainOnDelete ? { retained: true } : {}) });
+      this.save(tenantId, { ...file, resources: [], outputs: {} });
+    });
+  }
+
+  async remove(tenantId: string): Promise<void> {
+    const file = this.load(tenantId);
+    if (file.resources.length > 0) throw new Error(`stack ${tenantId} still has ${file.resources.length} resources`);
+    rmSync(this.path(tenantId));
+  }
+}
+
+/**
+ * Secret config as the offline state keeps it: passwords inside replaced by the placeholder,
+ * so a stack file never holds a credential (the synth would only show placeholders anyway).
+ */
+export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
+  const mask = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(mask);
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? SECRET_PLACEHOLDER : mask(v)]));
+    }
+    return value;
+  };
+  return Object.fromEntries(
+    Object.entries(config).map(([key, entry]) => {
+      if (!entry.secret) return [key, entry];
+      const trimmed = entry.value.trim();
+      const structured = trimmed.startsWith("{") || trimmed.startsWith("[");
+      return [key, { secret: true, value: structured ? JSON.stringify(mask(JSON.parse(trimmed))) : SECRET_PLACEHOLDER }];
+    }),
+  );
+}
