@@ -95,17 +95,18 @@ export class OfflineEngine implements TenantEngine {
     this.save(tenantId, file);
   }
 
-  /** Runs `work` holding the stack's lock, as `pulumi up` does. */
+  /** Runs `work` holding the stack's lock, as `pulumi up` does; any way out but a crash releases it. */
   private async locked<T>(tenantId: string, signal: AbortSignal | undefined, work: (file: StackFile) => Promise<T>): Promise<T> {
     const file = this.load(tenantId);
     if (file.lock) throw new StackLockedError(tenantId, `an update started at ${file.lock.since} holds the lock`);
     this.save(tenantId, { ...file, lock: { since: new Date(this.now()).toISOString() } });
-    const result = await work(file);
-    if (signal?.aborted) {
+    try {
+      const result = await work(file);
+      if (signal?.aborted) throw new OperationCancelledError(tenantId);
+      return result;
+    } finally {
       await this.cancel(tenantId);
-      throw new OperationCancelledError(tenantId);
     }
-    return result;
   }
 
   private async plan(tenantId: string, file: StackFile, options?: OperationOptions): Promise<PlanResult & { graph: RecordedResource[]; outputs: Record<string, unknown> }> {
@@ -129,10 +130,9 @@ export class OfflineEngine implements TenantEngine {
       if (options?.signal?.aborted) return { steps: plan.steps, summary: plan.summary, outputs: {} };
       const protectedDeletes = plan.steps.filter((s) => (s.op === "delete" || s.op === "replace") && file.resources.find((r) => r.urn === s.urn)?.protect);
       if (protectedDeletes.length > 0) {
-        await this.cancel(tenantId);
         throw new Error(`refusing to ${protectedDeletes.map((s) => `${s.op} protected ${s.name}`).join(", ")}`);
       }
-      this.save(tenantId, { ...file, resources: plan.graph, outputs: plan.outputs });
+      this.save(tenantId, { ...this.load(tenantId), resources: plan.graph, outputs: plan.outputs });
       return { steps: plan.steps, summary: plan.summary, outputs: plan.outputs };
     });
   }
@@ -141,11 +141,10 @@ export class OfflineEngine implements TenantEngine {
     await this.locked(tenantId, options?.signal, async (file) => {
       const blocked = file.resources.filter((r) => r.protect && !options?.unprotect);
       if (blocked.length > 0) {
-        await this.cancel(tenantId);
         throw new Error(`cannot destroy protected resources: ${blocked.map((r) => r.name).join(", ")}`);
       }
       for (const r of file.resources) options?.onStep?.({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.retainOnDelete ? { retained: true } : {}) });
-      this.save(tenantId, { ...file, resources: [], outputs: {} });
+      this.save(tenantId, { ...this.load(tenantId), resources: [], outputs: {} });
     });
   }
 

@@ -90,24 +90,28 @@ export class TenantService {
    * the stale threshold (a crashed run), cancel that lock deliberately and retry once.
    */
   private async leased<T>(tenantId: string, operation: string, run: () => Promise<T>): Promise<T> {
+    // The lease a previous run left, read before this run writes its own.
+    const previous = (await this.engine.readTags(tenantId))[TAGS.operation];
     const attempt = async () => {
       await this.engine.setTag(tenantId, TAGS.operation, JSON.stringify({ operation, startedAt: new Date(this.now()).toISOString() }));
-      const result = await run();
-      await this.engine.setTag(tenantId, TAGS.operation, "");
-      return result;
+      try {
+        return await run();
+      } finally {
+        await this.engine.setTag(tenantId, TAGS.operation, "");
+      }
     };
     try {
       return await attempt();
     } catch (error) {
       const mapped = mapEngineError(tenantId, error);
-      if (!(mapped instanceof StackLockedError) || !(await this.isStale(tenantId))) throw mapped;
+      if (!(mapped instanceof StackLockedError) || !this.isStale(previous)) throw mapped;
       await this.engine.cancel(tenantId);
       return attempt();
     }
   }
 
-  private async isStale(tenantId: string): Promise<boolean> {
-    const lease = (await this.engine.readTags(tenantId))[TAGS.operation];
+  /** Whether a lease records an operation that started longer ago than the stale threshold. */
+  private isStale(lease: string | undefined): boolean {
     if (!lease) return false;
     const startedAt = Date.parse((JSON.parse(lease) as { startedAt: string }).startedAt);
     return this.now() - startedAt > this.staleLockMs;

@@ -100,7 +100,8 @@ export class TenantMessaging extends pulumi.ComponentResource {
       { name: PLATFORM_EXCHANGE, vhost: vhost.name, settings: { type: "topic", durable: true, autoDelete: false } },
       inVhost,
     );
-    const quorum = { "x-queue-type": "quorum", ...(m.quorumReplicas > 1 ? { "x-quorum-initial-group-size": m.quorumReplicas } : {}) };
+    // Tier-independent on purpose: queue arguments cannot change, so a tier change must not touch them.
+    const quorum = { "x-queue-type": "quorum" };
     const consumer = new rabbitmq.Queue(
       `${name}-consumer-queue`,
       { name: CONSUMER_QUEUE, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(quorum) } },

@@ -39,6 +39,7 @@ const ROWS: readonly [string, (t: TierDefinition) => string][] = [
   ["DB connections / timeout / max request / slow log", (t) => `${t.database.maxConnectionsPerService} / ${t.database.queryTimeoutSeconds}s / ${mb(t.database.maxRequestBytes)} / ${t.database.slowQuerySeconds}s`],
   ["Buckets (GB)", (t) => BUCKET_NAMES.map((b) => `${b} ${t.objectStorage.buckets[b].quotaGb}`).join(", ")],
   ["RabbitMQ max length / TTL / consumer timeout / priority", (t) => `${unlimited(t.messaging.maxLength)} / ${hours(t.messaging.messageTtlMs)} / ${hours(t.messaging.consumerTimeoutMs)} / ${t.messaging.maxPriority}`],
+  ["RabbitMQ message size / HA nodes", (t) => `${mb(t.messaging.maxMessageBytes)} / ${t.messaging.haNodes}`],
   ["API rate limit", (t) => `${t.rateLimit.requestsPerMinute} req/min, ${t.rateLimit.maxConnections} conn, burst x${t.rateLimit.burstMultiplier}`],
   ["CDN", (t) => (!t.cdn.enabled ? "none" : `${unlimited(t.cdn.monthlyBandwidthGb, " GB/month")}${t.cdn.waf ? ", WAF" : ""}`)],
   ["Backups", (t) => `${t.backups.mode}, ${t.backups.retentionDays} days${t.backups.pointInTimeRecovery ? ", PITR" : ""}`],

@@ -119,8 +119,12 @@ export interface MessagingSpec {
   readonly maxPriority: number;
   readonly deadLettering: boolean;
   readonly federation: boolean;
-  /** Quorum queue replication factor (classic mirroring is gone). */
-  readonly quorumReplicas: number;
+  /**
+   * RabbitMQ nodes the tenant's quorum queues are replicated over (classic mirroring is gone).
+   * A property of the platform cluster serving the tier, not a queue argument: arguments cannot
+   * change on an existing queue, so a tier change would have to replace it.
+   */
+  readonly haNodes: number;
   readonly maxMessageBytes: number;
 }
 
@@ -287,7 +291,7 @@ const STANDARD: TierDefinition = {
     maxPriority: 10,
     deadLettering: false,
     federation: false,
-    quorumReplicas: 1,
+    haNodes: 1,
     maxMessageBytes: 1 * MB,
   },
   rateLimit: { requestsPerMinute: 500, maxConnections: 50, burstMultiplier: 2, trustedIpAllowlist: false },
@@ -370,7 +374,7 @@ const PREMIUM: TierDefinition = {
     maxPriority: 10,
     deadLettering: true,
     federation: false,
-    quorumReplicas: 3,
+    haNodes: 1,
     maxMessageBytes: 10 * MB,
   },
   rateLimit: { requestsPerMinute: 3000, maxConnections: 200, burstMultiplier: 3, trustedIpAllowlist: false },
@@ -470,7 +474,7 @@ const BUSINESS: TierDefinition = {
     maxPriority: 255,
     deadLettering: true,
     federation: true,
-    quorumReplicas: 3,
+    haNodes: 3,
     maxMessageBytes: 100 * MB,
   },
   rateLimit: { requestsPerMinute: 15000, maxConnections: 1000, burstMultiplier: 5, trustedIpAllowlist: true },
