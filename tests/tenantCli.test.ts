@@ -1,0 +1,40 @@
+/** `npm run tenant` as an operator runs it (offline engine, fresh processes, JSON output). */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+
+const root = resolve(__dirname, "..");
+const work = mkdtempSync(join(tmpdir(), "tenant-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const tenant = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "scripts/tenant.ts", ...args, "--engine", "offline", "--state-dir", join(work, "state")], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, PROMETHEUS_URL: "" },
+  });
+
+describe("tenant CLI", () => {
+  it("provisions from a request file, then previews the fleet, with JSON output", () => {
+    const request = join(work, "acme.json");
+    writeFileSync(request, JSON.stringify({ tenantId: "acme", tier: "standard", images: { registry: "registry.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS }));
+    const provision = tenant("provision", "--request", request, "--json");
+    expect(provision.status).toBe(0);
+    expect(JSON.parse(provision.stdout)).toMatchObject({ tenantId: "acme", outcome: "created", outputs: { tier: "standard" } });
+    const fleet = tenant("fleet", "preview", "--json");
+    expect(fleet.status).toBe(0);
+    expect(JSON.parse(fleet.stdout)).toMatchObject({ command: "preview", counts: { unchanged: 1, failed: 0 } });
+  });
+
+  it("answers bad input with a JSON outcome and exit code 2", () => {
+    const bad = tenant("change-tier", "acme", "gold", "--json");
+    expect(bad.status).toBe(2);
+    expect(JSON.parse(bad.stderr)).toEqual({ outcome: "usage", message: "expected a tier (standard, premium, business), got gold" });
+    const missing = tenant("change-tier", "ghost", "premium", "--json");
+    expect(missing.status).toBe(2);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ outcome: "not-found" });
+  });
+});
