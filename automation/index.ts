@@ -2,6 +2,7 @@
 export * from "./engine";
 export * from "./errors";
 export * from "./fleet";
+export * from "./outputs";
 export { LocalWorkspaceEngine, type LocalWorkspaceEngineOptions } from "./localWorkspaceEngine";
 export { OfflineEngine, type OfflineEngineOptions } from "./offlineEngine";
 export * from "./preflight";

@@ -8,6 +8,7 @@ import { getTier, tierRank, TenantRequestError, type TierName } from "../tiers";
 import { dataLosingSteps, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
 import { mapEngineError, PreflightRefusedError, StackLockedError, StatefulReplacementError, TenantNotFoundError } from "./errors";
 import { KeyedLock } from "./keyedLock";
+import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
 import { configDigest, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
 
@@ -39,7 +40,7 @@ export interface TenantServiceOptions {
 export interface ProvisionResult {
   readonly tenantId: string;
   readonly outcome: "created" | "updated" | "unchanged";
-  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly outputs: TenantOutputs;
 }
 
 export interface ChangeTierResult {
@@ -49,7 +50,7 @@ export interface ChangeTierResult {
   readonly outcome: "changed" | "unchanged" | "dry-run";
   readonly preflight?: PreflightReport;
   readonly plan?: PlanResult;
-  readonly outputs?: Readonly<Record<string, unknown>>;
+  readonly outputs?: TenantOutputs;
 }
 
 export interface DeprovisionResult {
@@ -138,10 +139,10 @@ export class TenantService {
       const existed = await this.engine.exists(tenantId);
       if (!existed) await this.engine.create(tenantId);
       else if ((await this.engine.readTags(tenantId))[TAGS.appliedConfig] === configDigest(config)) {
-        return { tenantId, outcome: "unchanged", outputs: await this.engine.outputs(tenantId) };
+        return { tenantId, outcome: "unchanged", outputs: toTenantOutputs(tenantId, await this.engine.outputs(tenantId)) };
       }
       const result = await this.apply(tenantId, config, options);
-      return { tenantId, outcome: existed ? "updated" : "created", outputs: result.outputs };
+      return { tenantId, outcome: existed ? "updated" : "created", outputs: toTenantOutputs(tenantId, result.outputs) };
     });
   }
 
@@ -178,7 +179,7 @@ export class TenantService {
         return { tenantId, from: current.tier, to: target, outcome: "dry-run", plan, ...(preflight ? { preflight } : {}) };
       }
       const result = await this.apply(tenantId, next, options);
-      return { tenantId, from: current.tier, to: target, outcome: "changed", plan, outputs: result.outputs, ...(preflight ? { preflight } : {}) };
+      return { tenantId, from: current.tier, to: target, outcome: "changed", plan, outputs: toTenantOutputs(tenantId, result.outputs), ...(preflight ? { preflight } : {}) };
     });
   }
 

@@ -5,7 +5,7 @@ import { namespaceGuardrailsPresent, noSecretsInConfigMaps, podSecurityRestricte
 import { fitsQuotaAtMaxScale, limitRangeWithinTier, quotaSumEqualsTier, tenantQuotaWithinTier } from "./quotas";
 import { storageClassOfTier, tierStorageClassParameters, volumeSizeForTierIops } from "./storage";
 import { tierKnown } from "./tierKnown";
-import { autoscalerWithinTier, containerResourcesWithinTier, workloadSecurity } from "./workloads";
+import { autoscalerWithinTier, containerResourcesWithinTier, imageTagPinned, workloadSecurity } from "./workloads";
 
 /** Every policy of the pack, in the order they are reported. */
 export const TIER_POLICIES: Policies = [
@@ -17,6 +17,7 @@ export const TIER_POLICIES: Policies = [
   autoscalerWithinTier,
   containerResourcesWithinTier,
   workloadSecurity,
+  imageTagPinned,
   storageClassOfTier,
   volumeSizeForTierIops,
   tierStorageClassParameters,

@@ -92,3 +92,19 @@ export const workloadSecurity = tierResourcePolicy({
     }
   },
 });
+
+export const imageTagPinned = tierResourcePolicy({
+  name: "image-tag-pinned",
+  description: "Containers run a pinned image tag or digest, never `latest` or an untagged image (hygiene: rollouts and rollbacks stay reproducible).",
+  enforcementLevel: "advisory",
+  validate: (_context, view, report) => {
+    const pod = podSpecOf(view);
+    if (!pod) return;
+    for (const c of containersOf(pod)) {
+      const image = c.image ?? "";
+      const lastSegment = image.split("/").pop() ?? "";
+      const tag = image.includes("@") ? "digest" : lastSegment.includes(":") ? lastSegment.split(":").pop() : undefined;
+      if (tag === undefined || tag === "latest") report(`${describe(view)} container ${c.name} runs ${image || "no image"}: pin a tag or digest`);
+    }
+  },
+});
