@@ -16,6 +16,7 @@ import {
 import { customResource } from "./crds";
 import { LABEL, PART_OF, tenantLabels, type TenantIdentity } from "./labels";
 import { containerResources } from "./microservice";
+import { formatQuota } from "./namespaceGuardrails";
 
 export const INNODB_CLUSTER_NAME = "tenant-mysql";
 /** MySQL Router's read-write port, the one the services use. */
@@ -91,19 +92,7 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
       `${name}-quota`,
       {
         metadata: { name: "database-quota", namespace: namespaceName, labels },
-        spec: {
-          hard: {
-            "requests.cpu": formatCpu(q.requestsCpu),
-            "requests.memory": formatMemory(q.requestsMemory),
-            "limits.cpu": formatCpu(q.limitsCpu),
-            "limits.memory": formatMemory(q.limitsMemory),
-            pods: String(q.pods),
-            persistentvolumeclaims: String(q.persistentVolumeClaims),
-            "requests.storage": formatStorage(q.requestsStorage),
-            "services.loadbalancers": "0",
-            "services.nodeports": "0",
-          },
-        },
+        spec: { hard: formatQuota(q) },
       },
       inNamespace,
     );

@@ -55,6 +55,29 @@ export const CONTAINER_SECURITY_CONTEXT: inputs.core.v1.SecurityContext = {
   capabilities: { drop: ["ALL"] },
 };
 
+/**
+ * The Deployment spec every tenant workload shares: its selector, the planned replicas (left to
+ * the autoscaler when there is one) and rollout, and a pod that runs without a service-account
+ * token, at the tier's priority, under the restricted security context.
+ */
+export function workloadDeploymentSpec(
+  workload: WorkloadPlan,
+  selector: Record<string, string>,
+  labels: Record<string, string>,
+  priorityClassName: string,
+  pod: Pick<inputs.core.v1.PodSpec, "containers" | "volumes">,
+): inputs.apps.v1.DeploymentSpec {
+  return {
+    ...(workload.autoscaled ? {} : { replicas: workload.minReplicas }),
+    selector: { matchLabels: selector },
+    strategy: deploymentStrategy(workload),
+    template: {
+      metadata: { labels },
+      spec: { automountServiceAccountToken: false, priorityClassName, securityContext: POD_SECURITY_CONTEXT, ...pod },
+    },
+  };
+}
+
 export function deploymentStrategy(workload: WorkloadPlan): inputs.apps.v1.DeploymentStrategy {
   return workload.strategy === "Recreate"
     ? { type: "Recreate" }
@@ -82,41 +105,30 @@ export class Microservice extends pulumi.ComponentResource {
       name,
       {
         metadata,
-        spec: {
-          ...(workload.autoscaled ? {} : { replicas: workload.minReplicas }),
-          selector: { matchLabels: selector },
-          strategy: deploymentStrategy(workload),
-          template: {
-            metadata: { labels },
-            spec: {
-              automountServiceAccountToken: false,
-              priorityClassName: args.priorityClassName,
-              securityContext: POD_SECURITY_CONTEXT,
-              containers: [
-                {
-                  name: workload.workloadName,
-                  image: args.image,
-                  ports: [
-                    { name: "http", containerPort: args.port, protocol: "TCP" },
-                    { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
-                  ],
-                  env: [{ name: "SERVICE_NAME", value: workload.service }],
-                  envFrom: [
-                    ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
-                    ...args.secretEnv.map((name) => ({ secretRef: { name } })),
-                  ],
-                  resources: containerResources(workload.resources),
-                  securityContext: CONTAINER_SECURITY_CONTEXT,
-                  livenessProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-                  readinessProbe: { httpGet: { path: PROBE_PATHS.readiness, port: "http" }, periodSeconds: 5, failureThreshold: 3 },
-                  startupProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 5, failureThreshold: 30 },
-                  volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
-                },
+        spec: workloadDeploymentSpec(workload, selector, labels, args.priorityClassName, {
+          containers: [
+            {
+              name: workload.workloadName,
+              image: args.image,
+              ports: [
+                { name: "http", containerPort: args.port, protocol: "TCP" },
+                { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
               ],
-              volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
+              env: [{ name: "SERVICE_NAME", value: workload.service }],
+              envFrom: [
+                ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
+                ...args.secretEnv.map((name) => ({ secretRef: { name } })),
+              ],
+              resources: containerResources(workload.resources),
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              livenessProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: PROBE_PATHS.readiness, port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+              startupProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 5, failureThreshold: 30 },
+              volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
             },
-          },
-        },
+          ],
+          volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
+        }),
       },
       { parent: this },
     );

@@ -1,6 +1,6 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatMemory, formatStorage, storageClassName, TIER_NAMES, type NamespacePlan } from "../tiers";
+import { formatCpu, formatMemory, formatStorage, storageClassName, TIER_NAMES, type NamespacePlan, type QuotaSpec } from "../tiers";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { NetworkIsolation, type NetworkIsolationArgs } from "./networkIsolation";
 
@@ -17,10 +17,9 @@ export interface NamespaceGuardrailsArgs {
   readonly network: Omit<NetworkIsolationArgs, "identity" | "namespace">;
 }
 
-/** ResourceQuota `hard` map of one namespace: the tier's class gets the storage, other tiers' classes 0. */
-export function quotaHard(plan: NamespacePlan, identity: TenantIdentity): Record<string, string> {
-  const q = plan.quota;
-  const hard: Record<string, string> = {
+/** A quota as ResourceQuota `hard` quantities (node ports always 0: tenants get none). */
+export function formatQuota(q: QuotaSpec): Record<string, string> {
+  return {
     "requests.cpu": formatCpu(q.requestsCpu),
     "requests.memory": formatMemory(q.requestsMemory),
     "limits.cpu": formatCpu(q.limitsCpu),
@@ -31,6 +30,12 @@ export function quotaHard(plan: NamespacePlan, identity: TenantIdentity): Record
     "services.nodeports": "0",
     "requests.storage": formatStorage(q.requestsStorage),
   };
+}
+
+/** ResourceQuota `hard` map of one namespace: the tier's class gets the storage, other tiers' classes 0. */
+export function quotaHard(plan: NamespacePlan, identity: TenantIdentity): Record<string, string> {
+  const q = plan.quota;
+  const hard = formatQuota(q);
   for (const tier of TIER_NAMES) {
     const own = tier === identity.tier;
     const prefix = `${storageClassName(tier)}.storageclass.storage.k8s.io`;

@@ -3,7 +3,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { formatStorage, SCRATCH_PATHS, storageClassName, volumeAttributesClassName, type WorkloadPlan } from "../tiers";
 import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
-import { containerResources, CONTAINER_SECURITY_CONTEXT, deploymentStrategy, POD_SECURITY_CONTEXT } from "./microservice";
+import { containerResources, CONTAINER_SECURITY_CONTEXT, workloadDeploymentSpec } from "./microservice";
 
 export const REDIS_PORT = 6379;
 
@@ -57,42 +57,31 @@ export class RedisCache extends pulumi.ComponentResource {
       name,
       {
         metadata,
-        spec: {
-          replicas: workload.minReplicas,
-          selector: { matchLabels: selector },
-          strategy: deploymentStrategy(workload),
-          template: {
-            metadata: { labels },
-            spec: {
-              automountServiceAccountToken: false,
-              priorityClassName: args.priorityClassName,
-              securityContext: POD_SECURITY_CONTEXT,
-              containers: [
-                {
-                  name: "redis",
-                  image: args.image,
-                  args: [
-                    "--appendonly", "yes",
-                    "--dir", "/data",
-                    "--maxmemory", `${maxMemoryMb}mb`,
-                    // Sessions and cache entries carry TTLs; evict those first, never a key without one.
-                    "--maxmemory-policy", "volatile-lru",
-                  ],
-                  ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-                  resources: containerResources(workload.resources),
-                  securityContext: CONTAINER_SECURITY_CONTEXT,
-                  livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
-                  readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
-                  volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: SCRATCH_PATHS[0] }],
-                },
+        spec: workloadDeploymentSpec(workload, selector, labels, args.priorityClassName, {
+          containers: [
+            {
+              name: "redis",
+              image: args.image,
+              args: [
+                "--appendonly", "yes",
+                "--dir", "/data",
+                "--maxmemory", `${maxMemoryMb}mb`,
+                // Sessions and cache entries carry TTLs; evict those first, never a key without one.
+                "--maxmemory-policy", "volatile-lru",
               ],
-              volumes: [
-                { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
-                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-              ],
+              ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+              resources: containerResources(workload.resources),
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
+              readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
+              volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: SCRATCH_PATHS[0] }],
             },
-          },
-        },
+          ],
+          volumes: [
+            { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+          ],
+        }),
       },
       { parent: this },
     );

@@ -13,7 +13,6 @@
  * Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
  * PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (final backups, default backups/).
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,23 +27,15 @@ import {
   type TenantEngine,
 } from "../automation";
 import { DumpBackup } from "../automation/dumpBackup";
+import { hasPulumiCli } from "../automation/pulumiCli";
 import type { TenantConfigInput } from "../stacks/config";
 import { synthCommand, UsageError } from "../synth/cli";
 import { isTierName, TenantRequestError, type TierName } from "../tiers";
 
 const HELP = readFileSync(__filename, "utf8").split("*/")[0]!.replace(/^\/\*\*\n/, "").replace(/^ \* ?/gm, "");
 
-function hasPulumi(): boolean {
-  try {
-    execFileSync("pulumi", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function engineFrom(kind: string | undefined, stateDir: string): TenantEngine {
-  const chosen = kind ?? (hasPulumi() ? "local" : "offline");
+  const chosen = kind ?? (hasPulumiCli() ? "local" : "offline");
   if (chosen === "offline") return new OfflineEngine({ stateDir: resolve(stateDir) });
   if (chosen !== "local") throw new UsageError(`--engine must be local or offline, got ${chosen}`);
   return new LocalWorkspaceEngine({

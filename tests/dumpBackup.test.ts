@@ -5,21 +5,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DumpBackup } from "../automation/dumpBackup";
 import { databaseName, DATABASE_SERVICES } from "../tiers";
-import { MYSQL, serverAvailable } from "./helpers/servers";
+import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
 
 const TENANT = "bkptest";
 const dir = mkdtempSync(join(tmpdir(), "backup-"));
 
-const sql = async (statement: string) => {
-  const mysql = await import("mysql2/promise");
-  const db = await mysql.createConnection({ ...MYSQL, multipleStatements: true });
-  try {
-    await db.query(statement);
-  } finally {
-    await db.end();
-  }
-};
-const dropAll = () => sql(DATABASE_SERVICES.map((s) => `DROP DATABASE IF EXISTS \`${databaseName(TENANT, s.name)}\`;`).join(""));
+const dropAll = () => mysqlQuery(DATABASE_SERVICES.map((s) => `DROP DATABASE IF EXISTS \`${databaseName(TENANT, s.name)}\`;`).join(""));
 
 describe("DumpBackup (real MySQL)", () => {
   let up = false;
@@ -27,8 +18,8 @@ describe("DumpBackup (real MySQL)", () => {
     up = await serverAvailable("MySQL", MYSQL.host, MYSQL.port);
     if (!up) return;
     await dropAll();
-    await sql(DATABASE_SERVICES.map((s) => `CREATE DATABASE \`${databaseName(TENANT, s.name)}\`;`).join(""));
-    await sql(`CREATE TABLE \`${databaseName(TENANT, "products")}\`.products (id INT PRIMARY KEY, name VARCHAR(32)); INSERT INTO \`${databaseName(TENANT, "products")}\`.products VALUES (1, 'teapot');`);
+    await mysqlQuery(DATABASE_SERVICES.map((s) => `CREATE DATABASE \`${databaseName(TENANT, s.name)}\`;`).join(""));
+    await mysqlQuery(`CREATE TABLE \`${databaseName(TENANT, "products")}\`.products (id INT PRIMARY KEY, name VARCHAR(32)); INSERT INTO \`${databaseName(TENANT, "products")}\`.products VALUES (1, 'teapot');`);
   });
   beforeEach((context) => {
     if (!up) context.skip();

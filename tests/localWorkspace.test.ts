@@ -3,13 +3,13 @@
  * against a real `pulumi` CLI with a file:// backend whenever one is on PATH (and say so when
  * they are skipped: the CLI cannot be downloaded on machines without it).
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalWorkspaceEngine, stepOfEvent } from "../automation/localWorkspaceEngine";
+import { hasPulumiCli } from "../automation/pulumiCli";
 
 const event = (op: string, extra: object = {}): EngineEvent =>
   ({
@@ -29,16 +29,7 @@ describe("engine events to steps", () => {
   });
 });
 
-function pulumiOnPath(): boolean {
-  try {
-    execFileSync("pulumi", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasPulumi = pulumiOnPath();
+const hasPulumi = hasPulumiCli();
 if (!hasPulumi) console.warn("skipping LocalWorkspaceEngine integration tests: no `pulumi` CLI on PATH (install it to run them)");
 
 describe.runIf(hasPulumi)("LocalWorkspaceEngine with the Pulumi CLI (file:// backend)", () => {
@@ -54,7 +45,7 @@ describe.runIf(hasPulumi)("LocalWorkspaceEngine with the Pulumi CLI (file:// bac
   });
 
   it("creates a stack, writes secret and plain config, tags it, lists and removes it", async () => {
-    execFileSync("mkdir", ["-p", join(root, "state")]);
+    mkdirSync(join(root, "state"), { recursive: true });
     await engine.create("acme");
     expect(await engine.exists("acme")).toBe(true);
     await engine.writeConfig("acme", { "tenant:tier": { value: "premium", secret: false }, "tenant:adminCredentials": { value: '{"mysql":{"user":"root","password":"x"}}', secret: true } });

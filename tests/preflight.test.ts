@@ -7,7 +7,7 @@ import { downgradePreflight, LiveUsage, UsageError } from "../automation/preflig
 import { parseTenantConfig } from "../stacks/config";
 import { databaseName } from "../tiers";
 import { startPrometheus, type FakePrometheus } from "./helpers/prometheus";
-import { MYSQL, serverAvailable } from "./helpers/servers";
+import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
 import { tenantConfig } from "./helpers/synth";
 
 const TENANT = "preflt";
@@ -24,18 +24,9 @@ describe("downgrade pre-flight (real MySQL, Prometheus API)", () => {
   let prometheus: FakePrometheus;
   const metrics = { storageGi: 40, users: 150 };
 
-  const sql = async (statement: string) => {
-    const mysql = await import("mysql2/promise");
-    const db = await mysql.createConnection({ ...MYSQL, multipleStatements: true });
-    try {
-      await db.query(statement);
-    } finally {
-      await db.end();
-    }
-  };
   const seedProducts = async (n: number) => {
-    await sql(`DROP DATABASE IF EXISTS \`${DB}\`; CREATE DATABASE \`${DB}\`; CREATE TABLE \`${DB}\`.products (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(64));`);
-    if (n > 0) await sql(`INSERT INTO \`${DB}\`.products (name) VALUES ${Array.from({ length: n }, (_, i) => `('p${i}')`).join(",")};`);
+    await mysqlQuery(`DROP DATABASE IF EXISTS \`${DB}\`; CREATE DATABASE \`${DB}\`; CREATE TABLE \`${DB}\`.products (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(64));`);
+    if (n > 0) await mysqlQuery(`INSERT INTO \`${DB}\`.products (name) VALUES ${Array.from({ length: n }, (_, i) => `('p${i}')`).join(",")};`);
   };
 
   beforeAll(async () => {
@@ -49,7 +40,7 @@ describe("downgrade pre-flight (real MySQL, Prometheus API)", () => {
   });
   afterAll(async () => {
     await prometheus.close();
-    if (up) await sql(`DROP DATABASE IF EXISTS \`${DB}\``);
+    if (up) await mysqlQuery(`DROP DATABASE IF EXISTS \`${DB}\``);
   });
 
   const usage = () => new LiveUsage(MYSQL, prometheus.url);
@@ -109,7 +100,7 @@ describe("downgrade pre-flight (real MySQL, Prometheus API)", () => {
 
   it("fails clearly when Prometheus or the products database is unavailable", async () => {
     await expect(new LiveUsage(MYSQL, "http://127.0.0.1:1").storageUsedGi(TENANT)).rejects.toThrow(UsageError);
-    await sql(`DROP DATABASE IF EXISTS \`${DB}\``);
+    await mysqlQuery(`DROP DATABASE IF EXISTS \`${DB}\``);
     await expect(usage().productCount(TENANT)).rejects.toThrow(/cannot count products of preflt/);
     await expect(new LiveUsage({ ...MYSQL, port: 1 }, prometheus.url).productCount(TENANT)).rejects.toThrow(/MySQL at 127\.0\.0\.1:1 is unavailable/);
   });

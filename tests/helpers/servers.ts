@@ -49,3 +49,14 @@ export async function serverAvailable(name: string, host: string, port: number):
   console.warn(`skipping ${name} tests: ${message}`);
   return false;
 }
+
+/** Runs SQL statements (several allowed) as the admin account of MYSQL. */
+export async function mysqlQuery(statements: string): Promise<void> {
+  const mysql = await import("mysql2/promise");
+  const db = await mysql.createConnection({ ...MYSQL, multipleStatements: true });
+  try {
+    await db.query(statements);
+  } finally {
+    await db.end();
+  }
+}
