@@ -25,6 +25,8 @@ export interface SiteStackArgs {
   readonly runtimeSettings: Record<string, string>;
   readonly prometheusUrl: string;
   readonly trustedCidrs?: readonly string[];
+  /** RabbitMQ credentials for the site namespace's copy of the tenant Secret (sites 2..N). */
+  readonly messagingCredentials: Record<string, pulumi.Input<string>>;
 }
 
 /**
@@ -58,7 +60,16 @@ export class SiteStack extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [guardrails] },
       );
-      dependsOn.push(guardrails, runtime);
+      const credentials = new core.Secret(
+        `${name}-rabbitmq`,
+        {
+          metadata: { name: RABBITMQ_SECRET, namespace: args.namespace, labels: tenantLabels(identity) },
+          type: "Opaque",
+          stringData: args.messagingCredentials,
+        },
+        { parent: this, dependsOn: [guardrails] },
+      );
+      dependsOn.push(guardrails, runtime, credentials);
     }
 
     const workload = plan.workloads.find((w) => w.service === GATEWAY.name);

@@ -57,6 +57,8 @@ export function tierPolicyDefinition(profile: EffectiveProfile): Record<string, 
  */
 export class TenantMessaging extends pulumi.ComponentResource {
   readonly vhost: string;
+  /** The Secret's data, for the copies site namespaces need (their gateways publish too). */
+  readonly credentials: Record<string, pulumi.Input<string>>;
 
   constructor(name: string, args: TenantMessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantMessaging", name, {}, opts);
@@ -171,19 +173,20 @@ export class TenantMessaging extends pulumi.ComponentResource {
     const url = pulumi.secret(
       pulumi.interpolate`amqp://${userName}:${password.result}@${server.host}:${server.port}/${encodeURIComponent(vhostName)}`,
     );
+    this.credentials = {
+      [RABBITMQ_URL_KEY]: url,
+      RABBITMQ_HOST: server.host,
+      RABBITMQ_PORT: String(server.port),
+      RABBITMQ_VHOST: vhostName,
+      RABBITMQ_USER: userName,
+      RABBITMQ_PASSWORD: password.result,
+    };
     new core.Secret(
       `${name}-credentials`,
       {
         metadata: { name: RABBITMQ_SECRET, namespace: args.namespace, labels: tenantLabels(identity) },
         type: "Opaque",
-        stringData: {
-          [RABBITMQ_URL_KEY]: url,
-          RABBITMQ_HOST: server.host,
-          RABBITMQ_PORT: String(server.port),
-          RABBITMQ_VHOST: vhostName,
-          RABBITMQ_USER: userName,
-          RABBITMQ_PASSWORD: password.result,
-        },
+        stringData: this.credentials,
       },
       { parent: this, dependsOn: args.dependsOn ?? [] },
     );

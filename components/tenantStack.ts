@@ -166,7 +166,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const data = this.dataServices(name, args, identity, profile, coreNs, guardrails, dedicatedDatabase);
     const inCoreReady = { parent: this, dependsOn: [guardrails, runtime, ...data.components] };
     this.databases = data.databases;
-    this.vhost = data.vhost;
+    this.vhost = data.messaging.vhost;
     this.buckets = data.buckets;
 
     for (const svc of SERVICES.filter((s) => !s.perSite)) {
@@ -226,6 +226,7 @@ export class TenantStack extends pulumi.ComponentResource {
           priorityClassName: priority,
           runtimeSettings: settings,
           prometheusUrl: args.platform.prometheusUrl,
+          messagingCredentials: data.messaging.credentials,
           ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         },
         site === 1 ? inCoreReady : { parent: this },
@@ -258,7 +259,7 @@ export class TenantStack extends pulumi.ComponentResource {
     namespace: string,
     guardrails: pulumi.Resource,
     dedicated: DedicatedClusterSpec | undefined,
-  ): { components: pulumi.Resource[]; databases: readonly string[]; vhost: string; buckets: Readonly<Record<BucketName, string>> } {
+  ): { components: pulumi.Resource[]; databases: readonly string[]; messaging: TenantMessaging; buckets: Readonly<Record<BucketName, string>> } {
     const { endpoints } = args.platform;
     const admin = args.adminCredentials;
     const inNamespace = { dependsOn: [guardrails] };
@@ -299,6 +300,6 @@ export class TenantStack extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return { components: [databases, messaging, storage], databases: databases.databases, vhost: messaging.vhost, buckets: storage.buckets };
+    return { components: [databases, messaging, storage], databases: databases.databases, messaging, buckets: storage.buckets };
   }
 }

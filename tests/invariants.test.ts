@@ -79,6 +79,27 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
     }
   });
 
+  it("creates every Secret and ConfigMap a workload or trigger references, in the workload's namespace", async () => {
+    const { objects } = await synthShape(tier, sites);
+    const have = new Set(objects.filter((o) => o.kind === "Secret" || o.kind === "ConfigMap").map((o) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
+    const wanted: string[] = [];
+    for (const d of ofKind(objects, "Deployment")) {
+      const ns = d.metadata?.namespace;
+      const pod = (d.spec as DeploymentSpec).template?.spec as PodSpec & { containers: { envFrom?: { secretRef?: { name: string }; configMapRef?: { name: string } }[] }[] };
+      for (const c of pod.containers) {
+        for (const e of c.envFrom ?? []) {
+          if (e.secretRef) wanted.push(`Secret/${ns}/${e.secretRef.name}`);
+          if (e.configMapRef) wanted.push(`ConfigMap/${ns}/${e.configMapRef.name}`);
+        }
+      }
+    }
+    for (const t of ofKind(objects, "TriggerAuthentication")) {
+      for (const ref of (t.spec as { secretTargetRef: { name: string }[] }).secretTargetRef) wanted.push(`Secret/${t.metadata?.namespace}/${ref.name}`);
+    }
+    expect(wanted.length).toBeGreaterThan(0);
+    expect(wanted.filter((w) => !have.has(w))).toEqual([]);
+  });
+
   it("runs every container non-root, read-only, without privilege, with requests and limits (invariant 4)", async () => {
     const { objects } = await synthShape(tier, sites);
     for (const d of ofKind(objects, "Deployment")) {
