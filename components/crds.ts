@@ -82,7 +82,7 @@ export interface BackendTrafficPolicySpec {
   readonly circuitBreaker?: { readonly maxConnections: number };
 }
 
-export interface CustomResourceDefinitionRef<TSpec> {
+export interface CustomResourceObject<TSpec> {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: ObjectMeta;
@@ -92,7 +92,7 @@ export interface CustomResourceDefinitionRef<TSpec> {
 /** Registers a custom resource whose spec type-checks against the interfaces above. */
 export function customResource<TSpec>(
   name: string,
-  object: CustomResourceDefinitionRef<TSpec>,
+  object: CustomResourceObject<TSpec>,
   opts: pulumi.CustomResourceOptions,
 ): CustomResource {
   return new CustomResource(
