@@ -29,7 +29,8 @@ const MAXMEMORY_FRACTION = 0.8;
  * VolumeAttributesClass, which the EBS CSI driver applies to the volume in place.
  */
 export class RedisCache extends pulumi.ComponentResource {
-  readonly host: pulumi.Output<string>;
+  /** Where the services reach it (the Service's cluster DNS name). */
+  readonly endpoint: { readonly host: string; readonly port: number };
 
   constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:RedisCache", name, {}, opts);
@@ -86,12 +87,12 @@ export class RedisCache extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const service = new core.Service(
+    new core.Service(
       name,
       { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] } },
       { parent: this },
     );
-    this.host = pulumi.interpolate`${service.metadata.name}.${args.namespace}.svc.cluster.local`;
-    this.registerOutputs({ host: this.host });
+    this.endpoint = { host: `${workload.workloadName}.${args.namespace}.svc.cluster.local`, port: REDIS_PORT };
+    this.registerOutputs({ endpoint: this.endpoint });
   }
 }

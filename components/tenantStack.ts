@@ -26,7 +26,7 @@ import type { HostEndpoint } from "./networkIsolation";
 import { TenantDatabases, type MysqlServer } from "./tenantDatabases";
 import { TenantMessaging } from "./tenantMessaging";
 import { TenantObjectStorage } from "./tenantObjectStorage";
-import { REDIS_PORT, RedisCache } from "./redisCache";
+import { RedisCache } from "./redisCache";
 import { runtimeSettings } from "./runtimeSettings";
 import { SiteStack } from "./siteStack";
 import type { RoutingMode } from "./siteRouting";
@@ -140,24 +140,18 @@ export class TenantStack extends pulumi.ComponentResource {
     );
     const inCore = { parent: this, dependsOn: [guardrails] };
 
+    // The tier's own Redis where the plan has one (Premium, Business); the platform's otherwise.
     const redisWorkload = corePlan.workloads.find((w) => w.service === "redis");
-    if (dedicatedRedis && (!redisWorkload || plan.redisVolumeGi === undefined)) {
-      throw new Error("a dedicated-Redis tier must plan a Redis workload and volume");
-    }
-    const redisHost =
+    const redis =
       redisWorkload && plan.redisVolumeGi !== undefined
-        ? `${redisWorkload.workloadName}.${coreNs}.svc.cluster.local`
-        : endpoints.redis.host;
-    const redisPort = dedicatedRedis ? REDIS_PORT : endpoints.redis.port;
-    if (redisWorkload && plan.redisVolumeGi !== undefined) {
-      new RedisCache(
-        `${name}-redis`,
-        { identity, namespace: coreNs, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
-        inCore,
-      );
-    }
+        ? new RedisCache(
+            `${name}-redis`,
+            { identity, namespace: coreNs, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
+            inCore,
+          ).endpoint
+        : { host: endpoints.redis.host, port: endpoints.redis.port };
 
-    const settings = runtimeSettings(identity, profile, { host: redisHost, port: redisPort });
+    const settings = runtimeSettings(identity, profile, redis);
     const runtime = new core.ConfigMap(
       `${name}-runtime`,
       { metadata: { name: RUNTIME_CONFIGMAP, namespace: coreNs, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
