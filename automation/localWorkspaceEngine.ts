@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
@@ -71,13 +72,27 @@ export class LocalWorkspaceEngine implements TenantEngine {
     return this.command;
   }
 
+  /**
+   * The project's `--import tsx` resolved to the project's own tsx: the CLI runs node from the work
+   * directory, outside the project, where a bare `tsx` would not resolve.
+   */
+  private runtimeFromProject(runtime: unknown): unknown {
+    const options = (runtime as { options?: { nodeargs?: string } } | undefined)?.options;
+    if (!options?.nodeargs?.includes("--import tsx")) return runtime;
+    const tsxDir = join(this.options.projectDir, "node_modules", "tsx");
+    const entry = (JSON.parse(readFileSync(join(tsxDir, "package.json"), "utf8")) as { exports: { ".": string } }).exports["."];
+    const loader = pathToFileURL(join(tsxDir, entry)).href;
+    return { ...(runtime as object), options: { ...options, nodeargs: options.nodeargs.replace("--import tsx", `--import ${loader}`) } };
+  }
+
   /** The tenant's work directory, with a Pulumi.yaml pointing at the project's program. */
-  private workDir(tenantId: string): string {
+  prepareWorkDir(tenantId: string): string {
     const dir = resolve(this.options.workRoot, tenantId);
     mkdirSync(dir, { recursive: true });
     const project = parse(readFileSync(join(this.options.projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
     const settings = {
       ...project,
+      runtime: this.runtimeFromProject(project["runtime"]),
       main: resolve(this.options.projectDir, String(project["main"] ?? ".")),
       ...(this.options.backendUrl ? { backend: { url: this.options.backendUrl } } : {}),
     };
@@ -87,7 +102,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
 
   private async workspace(tenantId: string): Promise<LocalWorkspace> {
     return LocalWorkspace.create({
-      workDir: this.workDir(tenantId),
+      workDir: this.prepareWorkDir(tenantId),
       pulumiCommand: await this.pulumi(),
       envVars: { ...this.options.envVars },
       ...(this.options.secretsProvider ? { secretsProvider: this.options.secretsProvider } : {}),
@@ -199,7 +214,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
 
   async listStacks(): Promise<string[]> {
     const ws = await LocalWorkspace.create({
-      workDir: this.workDir("_fleet"),
+      workDir: this.prepareWorkDir("_fleet"),
       pulumiCommand: await this.pulumi(),
       envVars: { ...this.options.envVars },
     });

@@ -3,11 +3,14 @@
  * against a real `pulumi` CLI with a file:// backend whenever one is on PATH (and say so when
  * they are skipped: the CLI cannot be downloaded on machines without it).
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { afterAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { LocalWorkspaceEngine, stepOfEvent } from "../automation/localWorkspaceEngine";
 import { hasPulumiCli } from "../automation/pulumiCli";
 
@@ -26,6 +29,27 @@ describe("engine events to steps", () => {
     expect(stepOfEvent(event("delete-replaced"))).toBeUndefined();
     expect(stepOfEvent(event("delete", { old: { retainOnDelete: true } }))).toMatchObject({ op: "delete", retained: true });
     expect(stepOfEvent({ sequence: 1, timestamp: 0, diagnosticEvent: { message: "x", color: "never", severity: "info" } } as EngineEvent)).toBeUndefined();
+  });
+});
+
+describe("per-stack work directories", () => {
+  it("point at the project's own program and tsx, and that program loads from there", () => {
+    const root = mkdtempSync(join(tmpdir(), "wd-"));
+    try {
+      const project = resolve(__dirname, "..");
+      const engine = new LocalWorkspaceEngine({ projectDir: project, workRoot: root, backendUrl: "s3://cv-state" });
+      const dir = engine.prepareWorkDir("acme");
+      const settings = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as { name: string; main: string; backend: { url: string }; runtime: { options: { nodeargs: string } } };
+      expect(settings).toMatchObject({ name: "tenant", main: join(project, "stacks/tenant.ts"), backend: { url: "s3://cv-state" } });
+      const loader = /--import (file:\S+)/.exec(settings.runtime.options.nodeargs)![1]!;
+      expect(existsSync(fileURLToPath(loader))).toBe(true);
+      // What the language host does from the work directory: load the program with those node args.
+      const run = spawnSync(process.execPath, ["--import", loader, "-e", `console.log(typeof require(${JSON.stringify(settings.main)}))`], { cwd: dir, encoding: "utf8" });
+      expect(run.stderr).toBe("");
+      expect(run.stdout.trim()).toBe("function");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
