@@ -144,3 +144,17 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
     await expect(provider.create({ ...state(1), management: { ...RABBITMQ, url: "http://127.0.0.1:1" } })).rejects.toThrow(/127\.0\.0\.1:1 is unreachable/);
   });
 });
+
+describe("dynamic providers ship to the engine", () => {
+  // The synth skips serialization (it ships nothing); a real `pulumi up` must serialize both.
+  it.each([
+    ["MysqlUserLimitsProvider", () => new MysqlUserLimitsProvider(), "ALTER USER"],
+    ["RabbitVhostLimitsProvider", () => new RabbitVhostLimitsProvider(), "vhost-limits"],
+  ] as const)("serializes %s with its code and without capturing secrets", async (_name, make, marker) => {
+    const pulumi = await import("@pulumi/pulumi");
+    const provider = make();
+    const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    expect(serialized.text).toContain(marker);
+    expect(serialized.containsSecrets).toBe(false);
+  });
+});
