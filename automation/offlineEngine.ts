@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decodeConfigValue } from "../stacks/config";
 import { SECRET_PLACEHOLDER, type RecordedResource } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
@@ -170,9 +171,8 @@ export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
   return Object.fromEntries(
     Object.entries(config).map(([key, entry]) => {
       if (!entry.secret) return [key, entry];
-      const trimmed = entry.value.trim();
-      const structured = trimmed.startsWith("{") || trimmed.startsWith("[");
-      return [key, { secret: true, value: structured ? JSON.stringify(mask(JSON.parse(trimmed))) : SECRET_PLACEHOLDER }];
+      const decoded = decodeConfigValue(entry.value);
+      return [key, { secret: true, value: typeof decoded === "string" ? SECRET_PLACEHOLDER : JSON.stringify(mask(decoded)) }];
     }),
   );
 }

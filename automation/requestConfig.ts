@@ -3,7 +3,7 @@
  * config values, and back. Admin credentials are written as secrets.
  */
 import { createHash } from "node:crypto";
-import { parseStackConfig, parseTenantConfig, PROJECT, type TenantConfigInput } from "../stacks/config";
+import { decodeConfigValue, parseStackConfig, parseTenantConfig, PROJECT, type TenantConfigInput } from "../stacks/config";
 import type { TenantStackArgs } from "../components/tenantStack";
 import type { StackConfigValues } from "./engine";
 
@@ -32,10 +32,7 @@ export function rawRequest(config: StackConfigValues): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config)
       .filter(([k]) => k.startsWith(`${PROJECT}:`))
-      .map(([k, e]) => {
-        const v = e.value.trim();
-        return [k.slice(PROJECT.length + 1), v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : e.value];
-      }),
+      .map(([k, e]) => [k.slice(PROJECT.length + 1), decodeConfigValue(e.value)]),
   );
 }
 

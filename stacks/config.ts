@@ -141,7 +141,7 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs
 }
 
 /** Stack config values are strings; structured ones arrive JSON-encoded. */
-function decode(value: string): unknown {
+export function decodeConfigValue(value: string): unknown {
   const trimmed = value.trim();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) return JSON.parse(trimmed);
   return value;
@@ -152,7 +152,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): TenantS
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     const [namespace, name] = key.split(":", 2);
-    if (namespace === PROJECT && name) raw[name] = decode(value);
+    if (namespace === PROJECT && name) raw[name] = decodeConfigValue(value);
   }
   return parseTenantConfig(raw);
 }

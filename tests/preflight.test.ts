@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { downgradePreflight, LiveUsage, UsageError } from "../automation/preflight";
-import { parseTenantConfig } from "../stacks/config";
+import { parseStackConfig } from "../stacks/config";
 import { databaseName } from "../tiers";
 import { startPrometheus, type FakePrometheus } from "./helpers/prometheus";
 import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
@@ -15,8 +15,7 @@ const DB = databaseName(TENANT, "products");
 
 /** The tenant's typed config from the same path the stack takes. */
 function tenant(tier: string, sites: number, overrides: Record<string, unknown> = {}) {
-  const { config } = tenantConfig(TENANT, tier, sites, overrides);
-  return parseTenantConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.split(":")[1]!, v.startsWith("{") || v.startsWith("[") ? JSON.parse(v) : v])));
+  return parseStackConfig(tenantConfig(TENANT, tier, sites, overrides).config);
 }
 
 describe("downgrade pre-flight (real MySQL, Prometheus API)", () => {
