@@ -1,4 +1,4 @@
-import { namespaceUsage, type ResourceTotals } from "../policy/analysis/usage";
+import { autoscalerBounds, namespaceUsage, type ResourceTotals } from "../policy/analysis/usage";
 import { formatCpu, formatMemory, getTier, isTierName, monthlyPrice, effectiveProfile, type AddOns } from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
@@ -80,21 +80,13 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   }
 
   lines.push("## Workloads", "", "| namespace | deployment | replicas | requests | limits |", "|---|---|---|---|---|");
-  const scale = new Map<string, string>();
-  for (const o of objects) {
-    const spec = (o.spec ?? {}) as { scaleTargetRef?: { name?: string }; minReplicas?: number; maxReplicas?: number; minReplicaCount?: number; maxReplicaCount?: number };
-    if ((o.kind === "HorizontalPodAutoscaler" || o.kind === "ScaledObject") && spec.scaleTargetRef?.name) {
-      const min = spec.minReplicas ?? spec.minReplicaCount;
-      const max = spec.maxReplicas ?? spec.maxReplicaCount;
-      scale.set(`${o.metadata?.namespace}/${spec.scaleTargetRef.name}`, `${min}-${max} (${o.kind === "ScaledObject" ? "KEDA" : "HPA"})`);
-    }
-  }
+  const scale = autoscalerBounds(objects);
   for (const o of objects.filter((x) => x.kind === "Deployment")) {
     const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] } } };
     const r = spec.template?.spec?.containers?.[0]?.resources ?? {};
-    const key = `${o.metadata?.namespace}/${o.metadata?.name}`;
+    const bounds = scale.get(`${o.metadata?.namespace}/${o.metadata?.name}`);
     lines.push(
-      `| ${o.metadata?.namespace} | ${o.metadata?.name} | ${scale.get(key) ?? spec.replicas ?? 1} | ${r.requests?.cpu} / ${r.requests?.memory} | ${r.limits?.cpu} / ${r.limits?.memory} |`,
+      `| ${o.metadata?.namespace} | ${o.metadata?.name} | ${bounds ? `${bounds.min}-${bounds.max} (${bounds.autoscaler})` : (spec.replicas ?? 1)} | ${r.requests?.cpu} / ${r.requests?.memory} | ${r.limits?.cpu} / ${r.limits?.memory} |`,
     );
   }
   lines.push("", "## Resources by type", "", "| type | count |", "|---|---|", ...countByType(result), "");

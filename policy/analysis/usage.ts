@@ -81,13 +81,14 @@ export function surgePods(spec: DeploymentSpec, replicas: number): number {
   return percent ? Math.ceil((replicas * Number(percent[1])) / 100) : Number(surge);
 }
 
-interface ScaleBounds {
+export interface ScaleBounds {
   readonly min: number;
   readonly max: number;
+  readonly autoscaler: "HPA" | "KEDA";
 }
 
 /** Autoscaler bounds by "namespace/deployment": HPA v2 and KEDA ScaledObject. */
-function autoscalerBounds(objects: readonly KubeObject[]): Map<string, ScaleBounds> {
+export function autoscalerBounds(objects: readonly KubeObject[]): Map<string, ScaleBounds> {
   const bounds = new Map<string, ScaleBounds>();
   for (const o of objects) {
     const spec = (o.spec ?? {}) as {
@@ -98,12 +99,13 @@ function autoscalerBounds(objects: readonly KubeObject[]): Map<string, ScaleBoun
       maxReplicaCount?: number;
     };
     if (isKind(o, "HorizontalPodAutoscaler") && spec.scaleTargetRef?.name) {
-      bounds.set(`${namespaceOf(o)}/${spec.scaleTargetRef.name}`, { min: spec.minReplicas ?? 1, max: spec.maxReplicas ?? 1 });
+      bounds.set(`${namespaceOf(o)}/${spec.scaleTargetRef.name}`, { min: spec.minReplicas ?? 1, max: spec.maxReplicas ?? 1, autoscaler: "HPA" });
     } else if (isKind(o, "ScaledObject") && spec.scaleTargetRef?.name) {
       // KEDA defaults: minReplicaCount 0, maxReplicaCount 100.
       bounds.set(`${namespaceOf(o)}/${spec.scaleTargetRef.name}`, {
         min: spec.minReplicaCount ?? 0,
         max: spec.maxReplicaCount ?? 100,
+        autoscaler: "KEDA",
       });
     }
   }
