@@ -5,6 +5,7 @@
  * Prints one JSON line: {resources, maxRssMb}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { withoutStackCapture } from "../synth/stackCapture";
 
 /** The cheapest resource the runtime can register: a custom resource with one small input. */
 class Bare extends pulumi.CustomResource {
@@ -27,13 +28,14 @@ async function floor(n: number): Promise<number> {
     "floor",
     false,
   );
-  // Same runtime setting as the synth engine (synth/engine.ts), so both measure the same runtime.
-  Error.stackTraceLimit = 0;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    for (let i = 0; i < n - 1; i++) new Bare(`r${i}`, i);
-    return {};
+  // Under the synth's own stack setting, so both measure the same runtime.
+  await withoutStackCapture(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      for (let i = 0; i < n - 1; i++) new Bare(`r${i}`, i);
+      return {};
+    });
+    await pulumi.runtime.disconnect();
   });
-  await pulumi.runtime.disconnect();
   return registered;
 }
 

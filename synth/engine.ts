@@ -9,6 +9,7 @@ import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { withoutStackCapture } from "./stackCapture";
 
 /** Placeholder written wherever a Pulumi secret would be. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -98,6 +99,20 @@ interface RegisterRequest {
   getDependenciesList(): string[];
 }
 
+/**
+ * A Struct already converted to plain JavaScript. The recorder and the runtime (reading the
+ * response) both convert the same inputs; this hands both the one conversion, which neither
+ * mutates (deserializeProperties builds new values).
+ */
+class ConvertedStruct extends Struct {
+  constructor(private readonly converted: Record<string, unknown>) {
+    super();
+  }
+  override toJavaScript(): Record<string, never> {
+    return this.converted as Record<string, never>;
+  }
+}
+
 type Callback = (err: Error | null, response?: RegisterResourceResponse) => void;
 
 function urnOf(project: string, stack: string, parent: string, type: string, name: string): string {
@@ -158,9 +173,9 @@ class RecordingMonitor extends MockMonitor {
       const name = req.getName();
       const parent = req.getParent();
       const custom = req.getCustom();
-      const object = req.getObject() ?? new Struct();
+      const requested = new ConvertedStruct(req.getObject()?.toJavaScript() ?? {});
       const urn = urnOf(this.project, this.stack, parent, type, name);
-      const inputs = redactSecrets(deserializeProperties(object)) as Record<string, unknown>;
+      const inputs = redactSecrets(deserializeProperties(requested)) as Record<string, unknown>;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;
       this.recorded.push({
         urn,
@@ -180,7 +195,7 @@ class RecordingMonitor extends MockMonitor {
       response.setUrn(urn);
       response.setId(id);
       const computed = COMPUTED_OUTPUTS[type];
-      response.setObject(computed ? Struct.fromJavaScript({ ...object.toJavaScript(), ...computed } as never) : object);
+      response.setObject(computed ? new ConvertedStruct({ ...requested.toJavaScript(), ...computed }) : requested);
       callback(null, response);
     } catch (error) {
       callback(error as Error);
@@ -210,20 +225,14 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   pulumi.runtime.setMockOptions(monitor, project, stack, false);
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
-  // The runtime attaches `new Error().stack` to every internal promise; the synth never shows
-  // them, so it captures none (resource source positions still get theirs: the runtime lifts
-  // the limit for those).
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
   // A dynamic provider's code is serialized only to ship it to the engine; the synth ships
   // nothing and writes a placeholder, so it skips the serializer (a V8 inspector session and a
   // parse, ~0.4 s). tests/dataProviders.test.ts checks that both providers do serialize.
   const serializeFunction = closureModule.serializeFunction;
   closureModule.serializeFunction = async () => ({ text: DYNAMIC_PROVIDER_PLACEHOLDER, exportName: "handler", containsSecrets: false });
   try {
-    return await run(program, options, monitor);
+    return await withoutStackCapture(() => run(program, options, monitor));
   } finally {
-    Error.stackTraceLimit = stackTraceLimit;
     closureModule.serializeFunction = serializeFunction;
   }
 }
