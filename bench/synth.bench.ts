@@ -21,11 +21,11 @@ interface Sample {
   maxRssMb: number;
 }
 
-function run(args: string[]): Sample {
+function run(script: string, args: string[]): Sample {
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", "tsx", "bench/synthChild.ts", ...args], { cwd: root, encoding: "utf8" });
+  const child = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`bench child ${args.join(" ")} failed: ${child.stderr}`);
+  if (child.status !== 0) throw new Error(`bench child ${script} ${args.join(" ")} failed: ${child.stderr}`);
   const line = child.stdout.trim().split("\n").pop()!;
   return { ms, ...(JSON.parse(line) as { resources: number; maxRssMb: number }) };
 }
@@ -36,17 +36,18 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-const synthArgs = ["synth", LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)];
-run(synthArgs); // warm the tsx transform cache, as any second run would find it
-const resources = run(synthArgs).resources;
-run(["floor", String(resources)]);
+const synth = (): Sample => run("bench/synthChild.ts", [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)]);
+const floor = (n: number): Sample => run("bench/floorChild.ts", [String(n)]);
+synth(); // warm the tsx transform cache, as any second run would find it
+const resources = synth().resources;
+floor(resources);
 
 // Interleave the two so machine noise hits both alike.
 const synthSamples: Sample[] = [];
 const floorSamples: Sample[] = [];
 for (let i = 0; i < ROUNDS; i++) {
-  synthSamples.push(run(synthArgs));
-  floorSamples.push(run(["floor", String(resources)]));
+  synthSamples.push(synth());
+  floorSamples.push(floor(resources));
 }
 const synthMs = Math.min(...synthSamples.map((s) => s.ms));
 const floorMs = Math.min(...floorSamples.map((s) => s.ms));
