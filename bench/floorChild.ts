@@ -4,7 +4,7 @@
  * Usage: floorChild.ts <n>. Prints one JSON line: {resources, maxRssMb}.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { withoutStackCapture } from "../synth/stackCapture";
+import { withoutStackTraces } from "../synth/stackTraces";
 import { reportChild } from "./childReport";
 
 /** The cheapest resource the runtime can register: a custom resource with one small input. */
@@ -28,8 +28,8 @@ async function floor(n: number): Promise<number> {
     "floor",
     false,
   );
-  // Under the synth's own stack setting, so both measure the same runtime.
-  await withoutStackCapture(async () => {
+  // Under the synth's own stack-trace setting, so both measure the same runtime.
+  await withoutStackTraces(async () => {
     await pulumi.runtime.runInPulumiStack(async () => {
       for (let i = 0; i < n - 1; i++) new Bare(`r${i}`, i);
       return {};

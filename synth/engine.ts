@@ -9,7 +9,7 @@ import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { withoutStackCapture } from "./stackCapture";
+import { withoutStackTraces } from "./stackTraces";
 
 /** Placeholder written wherever a Pulumi secret would be. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -231,7 +231,7 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   const serializeFunction = closureModule.serializeFunction;
   closureModule.serializeFunction = async () => ({ text: DYNAMIC_PROVIDER_PLACEHOLDER, exportName: "handler", containsSecrets: false });
   try {
-    return await withoutStackCapture(() => run(program, options, monitor));
+    return await withoutStackTraces(() => run(program, options, monitor));
   } finally {
     closureModule.serializeFunction = serializeFunction;
   }

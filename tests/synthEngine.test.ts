@@ -6,7 +6,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { SECRET_PLACEHOLDER, SynthFailure, synthesize } from "../synth/engine";
-import { withoutStackCapture } from "../synth/stackCapture";
+import { withoutStackTraces } from "../synth/stackTraces";
 
 const options = { project: "engine", stack: "test", config: {} };
 
@@ -49,10 +49,10 @@ describe("synth engine", () => {
     process.setSourceMapsEnabled(sourceMaps);
     try {
       const limit = Error.stackTraceLimit;
-      const seen = await withoutStackCapture(async () => [Error.stackTraceLimit, process.sourceMapsEnabled] as const);
+      const seen = await withoutStackTraces(async () => [Error.stackTraceLimit, process.sourceMapsEnabled] as const);
       expect(seen).toEqual([0, false]);
       expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, sourceMaps]);
-      await expect(withoutStackCapture(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+      await expect(withoutStackTraces(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
       expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, sourceMaps]);
       await synthesize(async () => ({}), options);
       expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, sourceMaps]);
