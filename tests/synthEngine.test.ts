@@ -48,14 +48,16 @@ describe("synth engine", () => {
     const original = process.sourceMapsEnabled;
     process.setSourceMapsEnabled(sourceMaps);
     try {
-      const limit = Error.stackTraceLimit;
-      const seen = await withoutStackTraces(async () => [Error.stackTraceLimit, process.sourceMapsEnabled] as const);
-      expect(seen).toEqual([0, false]);
-      expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, sourceMaps]);
+      const settings = () => [Error.stackTraceLimit, Error.prepareStackTrace, process.sourceMapsEnabled] as const;
+      const before = settings();
+      const seen = await withoutStackTraces(async () => ({ stack: new Error("no frames").stack, sourceMaps: process.sourceMapsEnabled }));
+      expect(seen).toEqual({ stack: "Error: no frames", sourceMaps: false });
+      expect(settings()).toEqual(before);
       await expect(withoutStackTraces(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-      expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, sourceMaps]);
+      expect(settings()).toEqual(before);
       await synthesize(async () => ({}), options);
-      expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, sourceMaps]);
+      expect(settings()).toEqual(before);
+      expect(new Error("after").stack).toMatch(/^Error: after\n\s+at /);
     } finally {
       process.setSourceMapsEnabled(original);
     }
