@@ -11,25 +11,21 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { floorSubject, LARGEST, parseChildReport, ROOT, synthSubject, type ChildReport, type Subject } from "./subjects";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-const LARGEST = { tier: "business", sites: 10, addOns: { extraCpuCores: 84, extraMemoryGi: 168, extraStorageGi: 1700 } };
-const root = resolve(__dirname, "..");
 
-interface Sample {
-  ms: number;
-  resources: number;
-  maxRssMb: number;
+interface Sample extends ChildReport {
+  readonly ms: number;
 }
 
-function run(script: string, args: string[]): Sample {
+function run({ script, args }: Subject): Sample {
   const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, encoding: "utf8" });
+  const child = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) throw new Error(`bench child ${script} ${args.join(" ")} failed: ${child.stderr}`);
-  const line = child.stdout.trim().split("\n").pop()!;
-  return { ms, ...(JSON.parse(line) as { resources: number; maxRssMb: number }) };
+  return { ms, ...parseChildReport(child.stdout) };
 }
 
 const median = (xs: number[]): number => {
@@ -43,11 +39,9 @@ const middle = (samples: Sample[]): number => median(samples.map((s) => s.ms));
 
 const work = mkdtempSync(join(tmpdir(), "bench-"));
 const inputsFile = join(work, "inputs.json");
-const synth = (...extra: string[]): Sample => run("bench/synthChild.ts", [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns), ...extra]);
-const floor = (n: number, ...extra: string[]): Sample => run("bench/floorChild.ts", [String(n), ...extra]);
-synth(); // warm the tsx transform cache, as any second run would find it
-const resources = synth(inputsFile).resources;
-floor(resources);
+run(synthSubject()); // warm the tsx transform cache, as any second run would find it
+const resources = run(synthSubject(inputsFile)).resources;
+run(floorSubject(resources));
 
 // Interleaved so machine noise hits all three alike. The same-inputs floor is a diagnostic: it
 // splits the synth's time over the floor into the runtime's cost for these inputs and the rest.
@@ -56,9 +50,9 @@ const floorSamples: Sample[] = [];
 const sameInputsSamples: Sample[] = [];
 try {
   for (let i = 0; i < ROUNDS; i++) {
-    synthSamples.push(synth());
-    floorSamples.push(floor(resources));
-    sameInputsSamples.push(floor(resources, inputsFile));
+    synthSamples.push(run(synthSubject()));
+    floorSamples.push(run(floorSubject(resources)));
+    sameInputsSamples.push(run(floorSubject(resources, inputsFile)));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -75,9 +69,10 @@ process.stdout.write(
     `synth (fresh process, ${ROUNDS} rounds): fastest ${synthMs.toFixed(0)} ms, median ${middle(synthSamples).toFixed(0)} ms, max RSS ${rssMb} MB (target < 300 MB)`,
     `floor (load @pulumi/pulumi + ${resources} bare resources under mocks): fastest ${floorMs.toFixed(0)} ms, median ${middle(floorSamples).toFixed(0)} ms, max RSS ${Math.max(...floorSamples.map((s) => s.maxRssMb))} MB`,
     `ratio synth/floor: ${ratio.toFixed(2)} fastest, ${(middle(synthSamples) / middle(floorSamples)).toFixed(2)} median (target <= 1.3)`,
-    `diagnostic: the floor with the synth's own inputs: fastest ${sameInputsMs.toFixed(0)} ms (${(sameInputsMs / floorMs).toFixed(2)} x floor): ` +
-      `of the synth's ${(synthMs - floorMs).toFixed(0)} ms over the floor, ${(sameInputsMs - floorMs).toFixed(0)} ms is the runtime handling these inputs, ` +
-      `${(synthMs - sameInputsMs).toFixed(0)} ms the program (its modules, components, recorder)`,
+    `same-inputs floor (the floor's bare resources carrying the synth's own inputs): fastest ${sameInputsMs.toFixed(0)} ms, ` +
+      `median ${middle(sameInputsSamples).toFixed(0)} ms = ${(sameInputsMs / floorMs).toFixed(2)} x floor before any program code runs`,
+    `of the synth's ${(synthMs - floorMs).toFixed(0)} ms over the floor, ${(sameInputsMs - floorMs).toFixed(0)} ms is the runtime handling these inputs ` +
+      `and ${(synthMs - sameInputsMs).toFixed(0)} ms the program itself (modules, components, recorder): synth/same-inputs floor ${(synthMs / sameInputsMs).toFixed(2)}`,
     "",
   ].join("\n"),
 );
