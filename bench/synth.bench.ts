@@ -4,9 +4,9 @@
  * @pulumi/pulumi and registers the same number of bare resources under mocks.
  * Targets: ratio <= 1.3, largest tenant under 300 MB. Prints the figures, then one JSON line.
  *
- * The two are interleaved round by round, and the JSON reports each one's fastest round: on a
- * shared 2-core machine noise only ever adds time, so the minimum is the steadiest estimate of
- * what a run costs (medians are printed too).
+ * The subjects are interleaved round by round, and the JSON reports each one's fastest round:
+ * on a shared 2-core machine noise only ever adds time, so the minimum is the steadiest estimate
+ * of what a run costs (medians are printed too; `npm run bench:instructions` has no noise).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
