@@ -1,8 +1,9 @@
 /**
  * `npm run bench:instructions`: the same three subjects as `npm run bench`, counted in CPU
- * instructions by valgrind's callgrind instead of timed. The counts do not depend on what else
- * the machine is doing, so the ratios repeat run after run: use it to judge a change that the
- * timed bench's noise would hide. Takes a few minutes (valgrind runs node ~60x slower).
+ * instructions by valgrind's callgrind instead of timed. The counts barely depend on what else
+ * the machine is doing (ratios repeat within about 1%, against several % for the timed bench):
+ * use it to judge a change that timing noise would hide. Takes a few minutes (valgrind runs node
+ * ~60x slower).
  *
  * V8 runs single-threaded here (--single-threaded), so its compiler and GC work, which a normal
  * run spreads over helper threads, is counted too; the ratios are close to the timed ones.

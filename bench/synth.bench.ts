@@ -6,7 +6,7 @@
  *
  * The subjects are interleaved round by round, and the JSON reports each one's fastest round:
  * on a shared 2-core machine noise only ever adds time, so the minimum is the steadiest estimate
- * of what a run costs (medians are printed too; `npm run bench:instructions` has no noise).
+ * of what a run costs (medians are printed too; `npm run bench:instructions` is far steadier).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
