@@ -1,13 +1,21 @@
 /**
- * Ends a benchmark child: one JSON line with what it registered and its peak memory, then exits
- * at once as `npm run synth` does (not waiting for background work such as tsx pruning its
- * transform cache); exit 1 on failure.
+ * What a benchmark child reports: one JSON line with what it registered and its peak memory.
+ * The children write it (reportChild); the benchmarks read it (parseChildReport).
+ */
+export interface ChildReport {
+  readonly resources: number;
+  readonly maxRssMb: number;
+}
+
+/**
+ * Ends a benchmark child: its report, then an immediate exit as `npm run synth` does (not
+ * waiting for background work such as tsx pruning its transform cache); exit 1 on failure.
  */
 export function reportChild(work: Promise<number>): void {
   work.then(
     (resources) => {
-      const maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-      process.stdout.write(`${JSON.stringify({ resources, maxRssMb })}\n`);
+      const report: ChildReport = { resources, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
       process.exit(0);
     },
     (error: unknown) => {
@@ -15,4 +23,9 @@ export function reportChild(work: Promise<number>): void {
       process.exit(1);
     },
   );
+}
+
+/** A child's report: the last line of its stdout. */
+export function parseChildReport(stdout: string): ChildReport {
+  return JSON.parse(stdout.trim().split("\n").pop()!) as ChildReport;
 }

@@ -12,28 +12,21 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { floorSubject, parseChildReport, ROOT, synthSubject, type Subject } from "./subjects";
-
-interface Count {
-  readonly instructions: number;
-  readonly resources: number;
-}
+import { floorSubject, nodeArgs, ROOT, runChild, synthSubject, type Subject } from "./subjects";
 
 /** Runs one subject under callgrind and reads the total instruction count it wrote. */
-function count({ script, args }: Subject, outFile: string): Promise<Count> {
-  const argv = ["--tool=callgrind", `--callgrind-out-file=${outFile}`, process.execPath, "--single-threaded", "--import", "tsx", script, ...args];
+function count(subject: Subject, outFile: string): Promise<number> {
+  const argv = ["--tool=callgrind", `--callgrind-out-file=${outFile}`, process.execPath, "--single-threaded", ...nodeArgs(subject)];
   return new Promise((resolve, reject) => {
-    const child = spawn("valgrind", argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
+    const child = spawn("valgrind", argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`valgrind ${script} exited ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0) return reject(new Error(`valgrind ${subject.script} exited ${code}: ${stderr.slice(-2000)}`));
       const summary = /^summary: (\d+)$/m.exec(readFileSync(outFile, "utf8"));
       if (!summary) return reject(new Error(`no instruction count in ${outFile}`));
-      resolve({ instructions: Number(summary[1]), resources: parseChildReport(stdout).resources });
+      resolve(Number(summary[1]));
     });
   });
 }
@@ -47,29 +40,26 @@ async function main(): Promise<void> {
   try {
     const inputsFile = join(work, "inputs.json");
     // Writes the inputs, and warms the tsx transform cache so no subject pays for transforming.
-    const recording = synthSubject(inputsFile);
-    const first = spawnSync(process.execPath, ["--import", "tsx", recording.script, ...recording.args], { cwd: ROOT, encoding: "utf8" });
-    if (first.status !== 0) throw new Error(`synth failed: ${first.stderr}`);
-    const { resources } = parseChildReport(first.stdout);
+    const { resources } = runChild(synthSubject(inputsFile));
     // Two at a time: the counts are per process, whatever runs beside them.
     const [synth, floor] = await Promise.all([count(synthSubject(), join(work, "synth.out")), count(floorSubject(resources), join(work, "floor.out"))]);
     const sameInputs = await count(floorSubject(resources, inputsFile), join(work, "same.out"));
     const g = (n: number) => `${(n / 1e9).toFixed(2)} G`;
     process.stdout.write(
       [
-        `instructions (callgrind, ${resources} resources): synth ${g(synth.instructions)}, floor ${g(floor.instructions)}, same-inputs floor ${g(sameInputs.instructions)}`,
-        `ratio synth/floor ${(synth.instructions / floor.instructions).toFixed(3)} (target <= 1.3); same-inputs floor/floor ${(sameInputs.instructions / floor.instructions).toFixed(3)}; ` +
-          `synth/same-inputs floor ${(synth.instructions / sameInputs.instructions).toFixed(3)}`,
+        `instructions (callgrind, ${resources} resources): synth ${g(synth)}, floor ${g(floor)}, same-inputs floor ${g(sameInputs)}`,
+        `ratio synth/floor ${(synth / floor).toFixed(3)} (target <= 1.3); same-inputs floor/floor ${(sameInputs / floor).toFixed(3)}; ` +
+          `synth/same-inputs floor ${(synth / sameInputs).toFixed(3)}`,
         "",
       ].join("\n"),
     );
     process.stdout.write(
       `${JSON.stringify({
         resources,
-        synth_instructions: synth.instructions,
-        floor_instructions: floor.instructions,
-        same_inputs_instructions: sameInputs.instructions,
-        ratio: Number((synth.instructions / floor.instructions).toFixed(3)),
+        synth_instructions: synth,
+        floor_instructions: floor,
+        same_inputs_instructions: sameInputs,
+        ratio: Number((synth / floor).toFixed(3)),
       })}\n`,
     );
   } finally {

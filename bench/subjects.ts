@@ -2,7 +2,9 @@
  * What the benchmarks run, each in a fresh `node --import tsx` process: the synth of the
  * largest tenant, the floor, and the floor carrying the synth's own inputs.
  */
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { parseChildReport, type ChildReport } from "./childReport";
 
 export const ROOT = resolve(__dirname, "..");
 
@@ -26,12 +28,21 @@ export function floorSubject(resources: number, inputsFile?: string): Subject {
   return { script: "bench/floorChild.ts", args: inputsFile ? [String(resources), inputsFile] : [String(resources)] };
 }
 
-/** A child's own report (its last stdout line). */
-export interface ChildReport {
-  readonly resources: number;
-  readonly maxRssMb: number;
+/** Node's arguments for running a subject. */
+export function nodeArgs({ script, args }: Subject): string[] {
+  return ["--import", "tsx", script, ...args];
 }
 
-export function parseChildReport(stdout: string): ChildReport {
-  return JSON.parse(stdout.trim().split("\n").pop()!) as ChildReport;
+/** A finished child: its report and its wall time. */
+export interface ChildRun extends ChildReport {
+  readonly ms: number;
+}
+
+/** Runs a subject to completion; throws with its stderr if it fails. */
+export function runChild(subject: Subject): ChildRun {
+  const started = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, nodeArgs(subject), { cwd: ROOT, encoding: "utf8" });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) throw new Error(`bench child ${subject.script} ${subject.args.join(" ")} failed: ${child.stderr}`);
+  return { ms, ...parseChildReport(child.stdout) };
 }

@@ -8,25 +8,12 @@
  * on a shared 2-core machine noise only ever adds time, so the minimum is the steadiest estimate
  * of what a run costs (medians are printed too; `npm run bench:instructions` is far steadier).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { floorSubject, LARGEST, parseChildReport, ROOT, synthSubject, type ChildReport, type Subject } from "./subjects";
+import { floorSubject, LARGEST, runChild, synthSubject, type ChildRun as Sample } from "./subjects";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
-
-interface Sample extends ChildReport {
-  readonly ms: number;
-}
-
-function run({ script, args }: Subject): Sample {
-  const started = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, encoding: "utf8" });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`bench child ${script} ${args.join(" ")} failed: ${child.stderr}`);
-  return { ms, ...parseChildReport(child.stdout) };
-}
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -39,9 +26,9 @@ const middle = (samples: Sample[]): number => median(samples.map((s) => s.ms));
 
 const work = mkdtempSync(join(tmpdir(), "bench-"));
 const inputsFile = join(work, "inputs.json");
-run(synthSubject()); // warm the tsx transform cache, as any second run would find it
-const resources = run(synthSubject(inputsFile)).resources;
-run(floorSubject(resources));
+runChild(synthSubject()); // warm the tsx transform cache, as any second run would find it
+const resources = runChild(synthSubject(inputsFile)).resources;
+runChild(floorSubject(resources));
 
 // Interleaved so machine noise hits all three alike. The same-inputs floor is a diagnostic: it
 // splits the synth's time over the floor into the runtime's cost for these inputs and the rest.
@@ -50,9 +37,9 @@ const floorSamples: Sample[] = [];
 const sameInputsSamples: Sample[] = [];
 try {
   for (let i = 0; i < ROUNDS; i++) {
-    synthSamples.push(run(synthSubject()));
-    floorSamples.push(run(floorSubject(resources)));
-    sameInputsSamples.push(run(floorSubject(resources, inputsFile)));
+    synthSamples.push(runChild(synthSubject()));
+    floorSamples.push(runChild(floorSubject(resources)));
+    sameInputsSamples.push(runChild(floorSubject(resources, inputsFile)));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
