@@ -8,19 +8,18 @@ export interface ChildReport {
 }
 
 /**
- * Ends a benchmark child: its report, then an immediate exit as `npm run synth` does (not
- * waiting for background work such as tsx pruning its transform cache); exit 1 on failure.
+ * Ends a benchmark child as `npm run synth` ends: its report, then a natural exit (code 1 on
+ * failure). Not process.exit(): see scripts/synth.ts.
  */
 export function reportChild(work: Promise<number>): void {
   work.then(
     (resources) => {
       const report: ChildReport = { resources, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
       process.stdout.write(`${JSON.stringify(report)}\n`);
-      process.exit(0);
     },
     (error: unknown) => {
       process.stderr.write(`${String(error)}\n`);
-      process.exit(1);
+      process.exitCode = 1;
     },
   );
 }

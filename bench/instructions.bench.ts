@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     const inputsFile = join(work, "inputs.json");
     // Writes the inputs, and warms the tsx transform cache so no subject pays for transforming.
     const { resources } = runChild(synthSubject(inputsFile));
+    runChild(floorSubject(resources));
     // Two at a time: the counts are per process, whatever runs beside them.
     const [synth, floor] = await Promise.all([count(synthSubject(), join(work, "synth.out")), count(floorSubject(resources), join(work, "floor.out"))]);
     const sameInputs = await count(floorSubject(resources, inputsFile), join(work, "same.out"));

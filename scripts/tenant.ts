@@ -155,14 +155,17 @@ function exitCodeOf(error: unknown): number {
   return 1;
 }
 
+// Exit codes are set, not exited with, so tsx's transform cache is written: see scripts/synth.ts.
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (failure: unknown) => {
     const json = process.argv.includes("--json");
     const error = failure;
     const outcome = error instanceof TenantOperationError ? error.outcome : error instanceof UsageError ? "usage" : "error";
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(json ? `${JSON.stringify({ outcome, message, ...(error instanceof TenantOperationError ? { details: error } : {}) })}\n` : `tenant: ${message}\n`);
-    process.exit(exitCodeOf(error));
+    process.exitCode = exitCodeOf(error);
   },
 );

@@ -1,6 +1,6 @@
 /** `npm run synth` as a user runs it: a fresh process, files on disk, exit codes. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +11,11 @@ const work = mkdtempSync(join(tmpdir(), "synth-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function synth(...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/synth.ts", ...args], { cwd: root, encoding: "utf8" });
+  return synthWithEnv(process.env, ...args);
+}
+
+function synthWithEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/synth.ts", ...args], { cwd: root, encoding: "utf8", env });
 }
 
 describe("synth CLI", () => {
@@ -48,5 +52,24 @@ describe("synth CLI", () => {
     const out = join(work, "platform");
     expect(synth("--platform", "--out", out, "--quiet").status).toBe(0);
     expect(readdirSync(join(out, "manifests"))).toEqual(["_cluster.yaml"]);
+  });
+
+  it("ends by itself so tsx's transform cache is written, and a second run transpiles nothing", () => {
+    // tsx keeps its cache under os.tmpdir(); a process.exit() right after the synth would
+    // truncate the entries it is still writing and every run would transpile every module again.
+    const tmp = join(work, "tmp-for-tsx");
+    mkdirSync(tmp);
+    const env = { ...process.env, TMPDIR: tmp };
+    const cache = () => {
+      const [dir] = readdirSync(tmp).filter((f) => f.startsWith("tsx-"));
+      expect(dir, "tsx cache directory").toBeDefined();
+      return readdirSync(join(tmp, dir!)).map((f) => ({ f, size: statSync(join(tmp, dir!, f)).size }));
+    };
+    expect(synthWithEnv(env, "--tenant", "acme", "--tier", "business", "--sites", "2", "--out", join(work, "cache-1"), "--quiet").status).toBe(0);
+    const first = cache();
+    expect(first.length).toBeGreaterThan(30);
+    expect(first.filter((e) => e.size === 0)).toEqual([]);
+    expect(synthWithEnv(env, "--tenant", "acme", "--tier", "business", "--sites", "2", "--out", join(work, "cache-2"), "--quiet").status).toBe(0);
+    expect(cache()).toEqual(first);
   });
 });
