@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
 
 /** Placeholder written wherever a Pulumi secret would be. */
@@ -99,20 +100,6 @@ interface RegisterRequest {
   getDependenciesList(): string[];
 }
 
-/**
- * A Struct already converted to plain JavaScript. The recorder and the runtime (reading the
- * response) both convert the same inputs; this hands both the one conversion, which neither
- * mutates (deserializeProperties builds new values).
- */
-class ConvertedStruct extends Struct {
-  constructor(private readonly converted: Record<string, unknown>) {
-    super();
-  }
-  override toJavaScript(): Record<string, never> {
-    return this.converted as Record<string, never>;
-  }
-}
-
 type Callback = (err: Error | null, response?: RegisterResourceResponse) => void;
 
 function urnOf(project: string, stack: string, parent: string, type: string, name: string): string {
@@ -173,7 +160,7 @@ class RecordingMonitor extends MockMonitor {
       const name = req.getName();
       const parent = req.getParent();
       const custom = req.getCustom();
-      const requested = new ConvertedStruct(req.getObject()?.toJavaScript() ?? {});
+      const requested = req.getObject() ?? new InProcessStruct({});
       const urn = urnOf(this.project, this.stack, parent, type, name);
       const inputs = redactSecrets(deserializeProperties(requested)) as Record<string, unknown>;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;
@@ -195,7 +182,7 @@ class RecordingMonitor extends MockMonitor {
       response.setUrn(urn);
       response.setId(id);
       const computed = COMPUTED_OUTPUTS[type];
-      response.setObject(computed ? new ConvertedStruct({ ...requested.toJavaScript(), ...computed }) : requested);
+      response.setObject(computed ? new InProcessStruct({ ...requested.toJavaScript(), ...computed }) : requested);
       callback(null, response);
     } catch (error) {
       callback(error as Error);
@@ -231,7 +218,7 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   const serializeFunction = closureModule.serializeFunction;
   closureModule.serializeFunction = async () => ({ text: DYNAMIC_PROVIDER_PLACEHOLDER, exportName: "handler", containsSecrets: false });
   try {
-    return await withoutStackTraces(() => run(program, options, monitor));
+    return await withoutStackTraces(() => withInProcessStructs(() => run(program, options, monitor)));
   } finally {
     closureModule.serializeFunction = serializeFunction;
   }

@@ -53,7 +53,7 @@ export function kubernetesObjects(result: SynthResult): KubeObject[] {
     );
 }
 
-/** One multi-document YAML file per namespace, plus CLUSTER_FILE for cluster-scoped objects. */
+/** One multi-document YAML file per namespace, plus CLUSTER_FILE for cluster-scoped objects; keys sorted. */
 export function manifestFiles(objects: readonly KubeObject[]): Map<string, string> {
   const groups = new Map<string, KubeObject[]>();
   for (const o of objects) {
@@ -62,19 +62,32 @@ export function manifestFiles(objects: readonly KubeObject[]): Map<string, strin
   }
   const files = new Map<string, string>();
   for (const [file, docs] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    files.set(file, docs.map((d) => stringify(d, { sortMapEntries: false, lineWidth: 0 })).join("---\n"));
+    files.set(file, docs.map((d) => stringify(d, { sortMapEntries: true, lineWidth: 0 })).join("---\n"));
   }
   return files;
 }
 
-/** Every resource as `{type, name, inputs}` plus its options, sorted by URN. */
+/**
+ * A copy with every object's keys sorted, as the Pulumi engine keeps properties: written output
+ * then changes when a value does, not when code builds an object in another order.
+ */
+function withSortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, withSortedKeys(record[k])]));
+  }
+  return value;
+}
+
+/** Every resource as `{type, name, inputs}` (inputs' keys sorted) plus its options, sorted by URN. */
 export function resourceList(result: SynthResult): object[] {
   return [...result.resources]
     .sort((a, b) => a.urn.localeCompare(b.urn))
     .map((r) => ({
       type: r.type,
       name: r.name,
-      inputs: r.inputs,
+      inputs: withSortedKeys(r.inputs),
       ...(r.parent ? { parent: r.parent } : {}),
       ...(r.protect ? { protect: true } : {}),
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),

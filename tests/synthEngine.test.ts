@@ -2,11 +2,18 @@
  * The synth engine itself: what it records and answers, and the process settings it borrows
  * while a program runs (a fleet preview or a test suite runs many synths in one process).
  */
+import { createRequire } from "node:module";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as random from "@pulumi/random";
+import type { Struct as StructType } from "google-protobuf/google/protobuf/struct_pb";
 import { describe, expect, it } from "vitest";
 import { SECRET_PLACEHOLDER, SynthFailure, synthesize } from "../synth/engine";
+import { InProcessStruct } from "../synth/inProcessStructs";
+import { kubernetesObjects, manifestFiles, resourceList } from "../synth/manifests";
 import { withoutStackTraces } from "../synth/stackTraces";
+
+/** The Struct class the Pulumi runtime encodes registrations with. */
+const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as { Struct: typeof StructType };
 
 const options = { project: "engine", stack: "test", config: {} };
 
@@ -61,5 +68,43 @@ describe("synth engine", () => {
     } finally {
       process.setSourceMapsEnabled(original);
     }
+  });
+
+  it("skips the runtime's wire encoding only while a program runs, after success and after failure", async () => {
+    const fromJavaScript = Struct.fromJavaScript;
+    const during: unknown[] = [];
+    await synthesize(async () => {
+      during.push(Struct.fromJavaScript({ a: 1 }));
+      return {};
+    }, options);
+    await synthesize(async () => {
+      throw new Error("bad tier");
+    }, options).catch(() => undefined);
+    expect(during[0]).toBeInstanceOf(InProcessStruct);
+    expect(Struct.fromJavaScript).toBe(fromJavaScript);
+    const real = Struct.fromJavaScript({ a: 1 });
+    expect(real).not.toBeInstanceOf(InProcessStruct);
+    expect(Struct.deserializeBinary(real.serializeBinary()).toJavaScript()).toEqual({ a: 1 });
+  });
+
+  it("refuses to put an in-process struct on the wire rather than send it empty", () => {
+    const struct = new InProcessStruct({ a: 1 });
+    expect(struct.toJavaScript()).toEqual({ a: 1 });
+    expect(() => struct.serializeBinary()).toThrow(/never leaves the process/);
+    expect(() => struct.getFieldsMap()).toThrow(/toJavaScript/);
+  });
+});
+
+describe("synth output", () => {
+  it("writes keys sorted, whatever order the program built its objects in", async () => {
+    const result = await synthesize(async () => {
+      new core.ConfigMap("cm", { metadata: { namespace: "shop", name: "settings" }, data: { zone: "b", app: "a" } });
+      return {};
+    }, options);
+    const [[, yaml]] = [...manifestFiles(kubernetesObjects(result))];
+    expect(yaml).toBe("apiVersion: v1\ndata:\n  app: a\n  zone: b\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n");
+    const entry = (resourceList(result) as { type: string; name: string; inputs: object }[]).find((r) => r.name === "cm");
+    expect(Object.keys(entry!)).toEqual(["type", "name", "inputs", "parent"]);
+    expect(JSON.stringify(entry!.inputs)).toBe('{"apiVersion":"v1","data":{"app":"a","zone":"b"},"kind":"ConfigMap","metadata":{"name":"settings","namespace":"shop"}}');
   });
 });
