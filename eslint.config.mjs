@@ -2,7 +2,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "out/", "coverage/", "tests/__snapshots__/"] },
+  { ignores: ["node_modules/", "out/", "coverage/", "tests/__snapshots__/", ".scratch/"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],
