@@ -3,7 +3,7 @@
  * largest tenant, the floor, and the floor carrying the synth's own inputs.
  */
 import { spawnSync } from "node:child_process";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseChildReport, type ChildReport } from "./childReport";
 
 export const ROOT = resolve(__dirname, "..");
@@ -23,9 +23,14 @@ export function synthSubject(inputsFile?: string): Subject {
   return { script: "bench/synthChild.ts", args: inputsFile ? [...args, inputsFile] : args };
 }
 
-/** The floor: n bare resources; with `inputsFile`, each carries the synth's inputs from that file. */
-export function floorSubject(resources: number, inputsFile?: string): Subject {
-  return { script: "bench/floorChild.ts", args: inputsFile ? [String(resources), inputsFile] : [String(resources)] };
+/** The floor: n bare resources under the runtime's mocks. */
+export function floorSubject(resources: number): Subject {
+  return { script: "bench/floorChild.ts", args: [String(resources)] };
+}
+
+/** The diagnostic: n bare resources carrying the synth's inputs from `inputsFile`, through the synth's engine. */
+export function sameInputsSubject(resources: number, inputsFile: string): Subject {
+  return { script: "bench/sameInputsChild.ts", args: [String(resources), inputsFile] };
 }
 
 /** Node's arguments for running a subject. */
@@ -45,4 +50,17 @@ export function runChild(subject: Subject): ChildRun {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) throw new Error(`bench child ${subject.script} ${subject.args.join(" ")} failed: ${child.stderr}`);
   return { ms, ...parseChildReport(child.stdout) };
+}
+
+/**
+ * Runs each subject once before anything is measured: the synth writes its recorded inputs into
+ * `work` (for the same-inputs run), and every script lands in tsx's transform cache, as any
+ * second run would find it, so no measured run pays for transpiling.
+ */
+export function prepareSubjects(work: string): { resources: number; inputsFile: string } {
+  const inputsFile = join(work, "inputs.json");
+  const { resources } = runChild(synthSubject(inputsFile));
+  runChild(floorSubject(resources));
+  runChild(sameInputsSubject(resources, inputsFile));
+  return { resources, inputsFile };
 }

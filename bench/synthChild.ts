@@ -2,7 +2,7 @@
  * The benchmark's subject, run in a fresh process by bench/synth.bench.ts: the real tenant
  * program through the offline synth, its modules loaded the way `npm run synth` loads them.
  * Usage: synthChild.ts <tier> <sites> <addOns JSON> [inputs.json]. With a file name, also
- * writes every resource's recorded inputs there (for the same-inputs floor).
+ * writes every resource's recorded inputs there (for the same-inputs run).
  * Prints one JSON line: {resources, maxRssMb}.
  */
 import { writeFileSync } from "node:fs";

@@ -101,8 +101,8 @@ describe("synth output", () => {
       new core.ConfigMap("cm", { metadata: { namespace: "shop", name: "settings" }, data: { zone: "b", app: "a" } });
       return {};
     }, options);
-    const [[, yaml]] = [...manifestFiles(kubernetesObjects(result))];
-    expect(yaml).toBe("apiVersion: v1\ndata:\n  app: a\n  zone: b\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n");
+    const files = manifestFiles(kubernetesObjects(result));
+    expect(files.get("shop.yaml")).toBe("apiVersion: v1\ndata:\n  app: a\n  zone: b\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n");
     const entry = (resourceList(result) as { type: string; name: string; inputs: object }[]).find((r) => r.name === "cm");
     expect(Object.keys(entry!)).toEqual(["type", "name", "inputs", "parent"]);
     expect(JSON.stringify(entry!.inputs)).toBe('{"apiVersion":"v1","data":{"app":"a","zone":"b"},"kind":"ConfigMap","metadata":{"name":"settings","namespace":"shop"}}');
