@@ -3,7 +3,7 @@
  * inputs into a google-protobuf Struct (one message per value, for the gRPC wire) and the
  * engine stand-in turns it straight back into JavaScript. In the synth both ends are in this
  * process, so the Struct can simply carry the JavaScript: for the largest tenant that skips
- * ~9,000 message constructions and their garbage (its run drops from ~430 to ~300 ms, and
+ * ~9,000 message constructions and their garbage (its run drops from ~430 to ~330 ms, and
  * 0.6 G of its 9.6 G instructions).
  */
 import { createRequire } from "node:module";
