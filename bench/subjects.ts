@@ -1,6 +1,6 @@
 /**
  * What the benchmarks run, each in a fresh `node --import tsx` process: the synth of the
- * largest tenant, the floor, and the floor carrying the synth's own inputs.
+ * largest tenant, the floor, and the same-inputs run (bare resources carrying the synth's inputs).
  */
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
