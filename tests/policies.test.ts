@@ -86,6 +86,8 @@ interface ResourceCase {
 
 const RESOURCE_CASES: ResourceCase[] = [
   { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "limits.memory": "16Gi" }), message: /^ResourceQuota e-commerce-tenant-acme\/tenant-quota: limits.memory 16Gi exceeds the Standard tier's 8Gi$/ },
+  // Decimal-suffix quantities are valid Kubernetes but not whole catalog units: reported, not a crash.
+  { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "requests.memory": "100G" }), message: /: requests.memory 95367.43Mi exceeds the Standard tier's 4Gi$/ },
   { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "tier-business-storage.storageclass.storage.k8s.io/requests.storage": "100Gi" }), message: /tier-business-storage.*100Gi; a Standard tenant gets 0/ },
   { policy: "limit-range-within-tier", pass: limitRange(), fail: limitRange("1"), message: /LimitRange e-commerce-tenant-acme\/tenant-limits: container default cpu 1 exceeds the Standard tier's 400m/ },
   { policy: "autoscaler-within-tier", pass: hpa(), fail: hpa(4), message: /HorizontalPodAutoscaler e-commerce-tenant-acme\/api-gateway: max replicas 4 exceeds the Standard tier's 3/ },

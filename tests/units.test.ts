@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUSINESS_ADD_ON_PRICES_EUR, effectiveProfile, formatCpu, formatMemory, monthlyPrice, parseCpu, parseMemory, parseStorage, TIERS } from "../tiers";
+import { BUSINESS_ADD_ON_PRICES_EUR, effectiveProfile, formatCpu, formatMemory, monthlyPrice, parseCpu, parseMemory, parseStorage, showCpu, showMemory, showStorage, TIERS } from "../tiers";
 
 describe("quantities", () => {
   it("formats and parses CPU and memory both ways", () => {
@@ -12,6 +12,11 @@ describe("quantities", () => {
     expect(parseStorage("50Gi")).toBe(50);
     expect(() => parseCpu("two")).toThrow(/not a CPU quantity/);
     expect(() => formatCpu(1.5)).toThrow(/integer/);
+  });
+
+  it("shows values read back from objects as the formatters would, and any other value without throwing", () => {
+    expect([showCpu(2000), showMemory(4096), showStorage(50)]).toEqual(["2", "4Gi", "50Gi"]);
+    expect([showCpu(0.5), showMemory(parseMemory("1G")), showStorage(parseStorage("1.5Gi"))]).toEqual(["0.5m", "953.67Mi", "1.5Gi"]);
   });
 });
 

@@ -31,6 +31,18 @@ export function formatStorage(gibibytes: Gibibytes): string {
   return `${gibibytes}Gi`;
 }
 
+/**
+ * A quantity read back from someone else's object, for a message or a report: as the formatter
+ * writes it when it is a whole number of units, else to two decimals of the unit ("953.67Mi" for
+ * a "1G" memory quota). Never throws, unlike the formatters, which guard our own arithmetic.
+ */
+function shown(format: (n: number) => string, unit: string): (n: number) => string {
+  return (n) => (Number.isInteger(n) && n >= 0 ? format(n) : `${Number(n.toFixed(2))}${unit}`);
+}
+export const showCpu = shown(formatCpu, "m");
+export const showMemory = shown(formatMemory, "Mi");
+export const showStorage = shown(formatStorage, "Gi");
+
 const BINARY_SUFFIX: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 const DECIMAL_SUFFIX: Readonly<Record<string, number>> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 

@@ -1,17 +1,18 @@
 /** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
-import { formatCpu, formatMemory, LIMIT_RANGE, NAMESPACE_PREFIX, parseCpu, parseMemory, parseStorage, TIER_NAMES, type QuotaSpec } from "../../tiers";
+import { formatCpu, formatMemory, LIMIT_RANGE, NAMESPACE_PREFIX, parseCpu, parseMemory, parseStorage, showCpu, showMemory, showStorage, TIER_NAMES, type QuotaSpec } from "../../tiers";
 import { namespaceUsage, parseQuotaHard, emptyTotals, type ResourceTotals } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
+/** Values parsed from objects: any quantity Kubernetes accepts, whole catalog units or not. */
 const FORMAT: Record<keyof ResourceTotals, (n: number) => string> = {
-  requestsCpu: formatCpu,
-  requestsMemory: formatMemory,
-  limitsCpu: formatCpu,
-  limitsMemory: formatMemory,
+  requestsCpu: showCpu,
+  requestsMemory: showMemory,
+  limitsCpu: showCpu,
+  limitsMemory: showMemory,
   pods: String,
   persistentVolumeClaims: String,
   loadBalancers: String,
-  requestsStorage: (n) => `${n}Gi`,
+  requestsStorage: showStorage,
 };
 
 const LABEL: Record<keyof ResourceTotals, string> = {
