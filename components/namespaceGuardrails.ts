@@ -1,6 +1,6 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatMemory, formatStorage, storageClassName, TIER_NAMES, type NamespacePlan, type QuotaSpec } from "../tiers";
+import { formatCpu, formatMemory, formatStorage, QUOTA_FIELDS, storageClassName, TIER_NAMES, type NamespacePlan, type QuotaSpec } from "../tiers";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { NetworkIsolation, type NetworkIsolationArgs } from "./networkIsolation";
 
@@ -19,17 +19,7 @@ export interface NamespaceGuardrailsArgs {
 
 /** A quota as ResourceQuota `hard` quantities (node ports always 0: tenants get none). */
 export function formatQuota(q: QuotaSpec): Record<string, string> {
-  return {
-    "requests.cpu": formatCpu(q.requestsCpu),
-    "requests.memory": formatMemory(q.requestsMemory),
-    "limits.cpu": formatCpu(q.limitsCpu),
-    "limits.memory": formatMemory(q.limitsMemory),
-    pods: String(q.pods),
-    persistentvolumeclaims: String(q.persistentVolumeClaims),
-    "services.loadbalancers": String(q.loadBalancers),
-    "services.nodeports": "0",
-    "requests.storage": formatStorage(q.requestsStorage),
-  };
+  return { ...Object.fromEntries(QUOTA_FIELDS.map((f) => [f.hardKey, f.format(q[f.key])])), "services.nodeports": "0" };
 }
 
 /** ResourceQuota `hard` map of one namespace: the tier's class gets the storage, other tiers' classes 0. */

@@ -1,20 +1,9 @@
-import { autoscalerBounds, namespaceUsage, type ResourceTotals } from "../policy/analysis/usage";
-import { formatCpu, formatMemory, getTier, isTierName, monthlyPrice, effectiveProfile, type AddOns } from "../tiers";
+import { autoscalerBounds, namespaceUsage } from "../policy/analysis/usage";
+import { getTier, isTierName, monthlyPrice, effectiveProfile, QUOTA_FIELDS, type AddOns } from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
 
 const percent = (used: number, total: number): string => (total === 0 ? (used === 0 ? "-" : "over") : `${Math.round((100 * used) / total)}%`);
-
-const ROWS: readonly { key: keyof ResourceTotals; label: string; format: (n: number) => string }[] = [
-  { key: "requestsCpu", label: "requests.cpu", format: formatCpu },
-  { key: "requestsMemory", label: "requests.memory", format: formatMemory },
-  { key: "limitsCpu", label: "limits.cpu", format: formatCpu },
-  { key: "limitsMemory", label: "limits.memory", format: formatMemory },
-  { key: "pods", label: "pods", format: String },
-  { key: "persistentVolumeClaims", label: "persistentvolumeclaims", format: String },
-  { key: "requestsStorage", label: "requests.storage", format: (n) => `${n}Gi` },
-  { key: "loadBalancers", label: "services.loadbalancers", format: String },
-];
 
 function countByType(result: SynthResult): string[] {
   const counts = new Map<string, number>();
@@ -70,11 +59,11 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   for (const ns of namespaceUsage(objects)) {
     if (!ns.quota) continue;
     lines.push(`### \`${ns.namespace}\``, "", "| | quota | minimum | maximum |", "|---|---|---|---|");
-    for (const row of ROWS) {
-      const q = ns.quota[row.key];
-      const min = ns.atMinimum[row.key];
-      const max = ns.atMaximum[row.key];
-      lines.push(`| ${row.label} | ${row.format(q)} | ${row.format(min)} (${percent(min, q)}) | ${row.format(max)} (${percent(max, q)}) |`);
+    for (const { key, hardKey, show } of QUOTA_FIELDS) {
+      const q = ns.quota[key];
+      const min = ns.atMinimum[key];
+      const max = ns.atMaximum[key];
+      lines.push(`| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(max)} (${percent(max, q)}) |`);
     }
     lines.push("");
   }

@@ -7,3 +7,4 @@ export * from "./sizing";
 export * from "./units";
 export * from "./tenantRules";
 export * from "./dataServices";
+export * from "./quotaFields";

@@ -4,6 +4,7 @@
  * It reads only the objects (Deployments, HPAs, ScaledObjects, PVCs, Services, quotas),
  * never the sizing code that produced them, so it can judge that code.
  */
+import { QUOTA_FIELDS } from "../../tiers/quotaFields";
 import { parseCpu, parseMemory, parseStorage } from "../../tiers/units";
 import { isKind, nameOf, namespaceOf, type Container, type DeploymentSpec, type KubeObject, type ScaleTarget } from "./objects";
 
@@ -39,22 +40,11 @@ export const emptyTotals = (): ResourceTotals => ({
   loadBalancers: 0,
 });
 
-const QUOTA_KEYS: Readonly<Record<string, { key: keyof ResourceTotals; parse: (q: string) => number }>> = {
-  "requests.cpu": { key: "requestsCpu", parse: parseCpu },
-  "requests.memory": { key: "requestsMemory", parse: parseMemory },
-  "limits.cpu": { key: "limitsCpu", parse: parseCpu },
-  "limits.memory": { key: "limitsMemory", parse: parseMemory },
-  pods: { key: "pods", parse: Number },
-  persistentvolumeclaims: { key: "persistentVolumeClaims", parse: Number },
-  "requests.storage": { key: "requestsStorage", parse: parseStorage },
-  "services.loadbalancers": { key: "loadBalancers", parse: Number },
-};
-
 export function parseQuotaHard(hard: Readonly<Record<string, string>>): ResourceTotals {
   const totals = emptyTotals();
-  for (const [k, v] of Object.entries(hard)) {
-    const known = QUOTA_KEYS[k];
-    if (known) totals[known.key] = known.parse(v);
+  for (const { key, hardKey, parse } of QUOTA_FIELDS) {
+    const quantity = hard[hardKey];
+    if (quantity !== undefined) totals[key] = parse(quantity);
   }
   return totals;
 }

@@ -1,32 +1,8 @@
 /** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
-import { formatCpu, formatMemory, LIMIT_RANGE, NAMESPACE_PREFIX, parseCpu, parseMemory, parseStorage, showCpu, showMemory, showStorage, TIER_NAMES, type QuotaSpec } from "../../tiers";
+import { formatCpu, formatMemory, LIMIT_RANGE, NAMESPACE_PREFIX, parseCpu, parseMemory, parseStorage, QUOTA_FIELDS, TIER_NAMES, type QuotaSpec } from "../../tiers";
 import { namespaceUsage, parseQuotaHard, emptyTotals, type ResourceTotals } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
-/** Values parsed from objects: any quantity Kubernetes accepts, whole catalog units or not. */
-const FORMAT: Record<keyof ResourceTotals, (n: number) => string> = {
-  requestsCpu: showCpu,
-  requestsMemory: showMemory,
-  limitsCpu: showCpu,
-  limitsMemory: showMemory,
-  pods: String,
-  persistentVolumeClaims: String,
-  loadBalancers: String,
-  requestsStorage: showStorage,
-};
-
-const LABEL: Record<keyof ResourceTotals, string> = {
-  requestsCpu: "requests.cpu",
-  requestsMemory: "requests.memory",
-  limitsCpu: "limits.cpu",
-  limitsMemory: "limits.memory",
-  pods: "pods",
-  persistentVolumeClaims: "persistentvolumeclaims",
-  loadBalancers: "services.loadbalancers",
-  requestsStorage: "requests.storage",
-};
-
-const KEYS = Object.keys(LABEL) as (keyof ResourceTotals)[];
 const asTotals = (q: QuotaSpec): ResourceTotals => ({ ...q });
 const hardOf = (spec: unknown): Record<string, string> => ((spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
 const isTenantNamespace = (ns: string | undefined): boolean => ns?.startsWith(NAMESPACE_PREFIX) === true;
@@ -41,11 +17,11 @@ export const tenantQuotaWithinTier = tierResourcePolicy({
     const hard = hardOf(o.spec);
     const values = parseQuotaHard(hard);
     const tier = profile.tier;
-    for (const key of KEYS) {
-      if (!(LABEL[key] in hard)) {
-        report(`${describe(view)} sets no ${LABEL[key]}; the ${tier.displayName} tier caps it at ${FORMAT[key](profile.quota[key])}`);
+    for (const { key, hardKey, show } of QUOTA_FIELDS) {
+      if (!(hardKey in hard)) {
+        report(`${describe(view)} sets no ${hardKey}; the ${tier.displayName} tier caps it at ${show(profile.quota[key])}`);
       } else if (values[key] > profile.quota[key]) {
-        report(`${describe(view)}: ${LABEL[key]} ${FORMAT[key](values[key])} exceeds the ${tier.displayName} tier's ${FORMAT[key](profile.quota[key])}`);
+        report(`${describe(view)}: ${hardKey} ${show(values[key])} exceeds the ${tier.displayName} tier's ${show(profile.quota[key])}`);
       }
     }
     for (const other of TIER_NAMES.filter((t) => t !== tier.name)) {
@@ -107,13 +83,13 @@ export const quotaSumEqualsTier = tierStackPolicy({
     const sum = emptyTotals();
     for (const q of quotas) {
       const t = parseQuotaHard(hardOf(q.spec));
-      for (const k of KEYS) sum[k] += t[k];
+      for (const { key } of QUOTA_FIELDS) sum[key] += t[key];
     }
     const expected = asTotals(profile.quota);
-    for (const k of KEYS) {
-      if (sum[k] !== expected[k]) {
+    for (const { key, hardKey, show } of QUOTA_FIELDS) {
+      if (sum[key] !== expected[key]) {
         report(
-          `the tenant's ${quotas.length} namespace quotas add up to ${LABEL[k]} ${FORMAT[k](sum[k])}; the ${profile.tier.displayName} tier's total is ${FORMAT[k](expected[k])}`,
+          `the tenant's ${quotas.length} namespace quotas add up to ${hardKey} ${show(sum[key])}; the ${profile.tier.displayName} tier's total is ${show(expected[key])}`,
         );
       }
     }
@@ -127,9 +103,9 @@ export const fitsQuotaAtMaxScale = tierStackPolicy({
   validate: ({ profile }, resources, report) => {
     for (const ns of namespaceUsage(objectsOf(resources))) {
       if (!ns.quota || !isTenantNamespace(ns.namespace)) continue;
-      for (const k of ns.overQuota) {
+      for (const { key, hardKey, show } of QUOTA_FIELDS.filter((f) => ns.overQuota.includes(f.key))) {
         report(
-          `namespace ${ns.namespace} needs ${LABEL[k]} ${FORMAT[k](ns.atMaximum[k])} at maximum scale but its quota is ${FORMAT[k](ns.quota[k])} (${profile.tier.displayName})`,
+          `namespace ${ns.namespace} needs ${hardKey} ${show(ns.atMaximum[key])} at maximum scale but its quota is ${show(ns.quota[key])} (${profile.tier.displayName})`,
         );
       }
     }
