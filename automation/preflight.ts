@@ -4,7 +4,7 @@
  * database, storage used and average concurrent users from Prometheus. Users only warn.
  */
 import type { TenantStackArgs } from "../components/tenantStack";
-import { databaseName, getTier, NAMESPACE_PREFIX, type TierName } from "../tiers";
+import { coreNamespace, databaseName, getTier, type TierName } from "../tiers";
 
 export type CheckStatus = "pass" | "fail" | "warn";
 
@@ -81,7 +81,7 @@ export class LiveUsage implements UsageSource {
   private async query(template: string, tenantId: string): Promise<number> {
     const promql = template
       .replaceAll("{tenant}", tenantId)
-      .replaceAll("{namespaces}", `${NAMESPACE_PREFIX}${tenantId}(-site-[0-9]+)?`);
+      .replaceAll("{namespaces}", `${coreNamespace(tenantId)}(-site-[0-9]+)?`);
     const url = `${this.prometheusUrl.replace(/\/+$/, "")}/api/v1/query?query=${encodeURIComponent(promql)}`;
     let body: { status?: string; error?: string; data?: { result?: { value?: [number, string] }[] } };
     try {

@@ -122,6 +122,8 @@ const RESOURCE_CASES: ResourceCase[] = [
   { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy({ "max-length": "5000" }), fail: rabbitPolicy({ "max-length": "5000", "dead-letter-exchange": "dlx" }), message: /dead-lettering is not part of the Standard tier/ },
   { policy: "stateful-resources-protected", pass: pvc(), fail: pvc("20Gi", "tier-standard-storage", false), message: /PersistentVolumeClaim e-commerce-tenant-acme\/redis-data holds data and is not protected/ },
   { policy: "stateful-resources-protected", pass: namespace(), fail: namespace(NS, { "pod-security.kubernetes.io/enforce": "restricted" }, false), message: /Namespace e-commerce-tenant-acme holds data and is not protected/ },
+  // A site namespace holds no data of its own (the core one holds the shared services' volumes).
+  { policy: "stateful-resources-protected", pass: namespace(`${NS}-site-2`, undefined, false), fail: namespace(NS, undefined, false), message: /Namespace e-commerce-tenant-acme holds data and is not protected/ },
 ];
 
 interface StackCase {

@@ -73,10 +73,22 @@ export const MAX_TENANT_ID_LENGTH: number = Math.min(
   ...NAME_LIMITS.map(({ limit, build }) => limit - build("").length),
 );
 
+const SITE_SUFFIX = /-site-\d+$/;
+
+/** Whether a namespace is one of a tenant's: its core namespace or a site's. */
+export function isTenantNamespace(namespace: string | undefined): boolean {
+  return namespace?.startsWith(NAMESPACE_PREFIX) === true;
+}
+
+/** Whether a namespace is a tenant's core namespace (site 1 and the shared services). */
+export function isCoreNamespace(namespace: string | undefined): boolean {
+  return namespace !== undefined && isTenantNamespace(namespace) && !SITE_SUFFIX.test(namespace);
+}
+
 /** The tenant id a namespace belongs to, or undefined when it is not a tenant namespace. */
 export function tenantOfNamespace(namespace: string): string | undefined {
-  if (!namespace.startsWith(NAMESPACE_PREFIX)) return undefined;
-  return namespace.slice(NAMESPACE_PREFIX.length).replace(/-site-\d+$/, "") || undefined;
+  if (!isTenantNamespace(namespace)) return undefined;
+  return namespace.slice(NAMESPACE_PREFIX.length).replace(SITE_SUFFIX, "") || undefined;
 }
 
 export const TENANT_ID_PATTERN = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;

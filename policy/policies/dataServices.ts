@@ -1,5 +1,5 @@
 /** Data services: bucket quotas, RabbitMQ limits, and protection of everything that holds data. */
-import { BUCKET_NAMES, gbToBytes, NAMESPACE_PREFIX, type BucketName } from "../../tiers";
+import { BUCKET_NAMES, gbToBytes, isCoreNamespace, type BucketName } from "../../tiers";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
 const BUCKET = "minio:index/s3Bucket:S3Bucket";
@@ -87,7 +87,7 @@ export const statefulResourcesProtected = tierResourcePolicy({
   enforcementLevel: "mandatory",
   validate: (_context, view, report) => {
     const o = view.object;
-    const coreNamespace = o?.kind === "Namespace" && o.metadata?.name?.startsWith(NAMESPACE_PREFIX) && !/-site-\d+$/.test(o.metadata.name);
+    const coreNamespace = o?.kind === "Namespace" && isCoreNamespace(o.metadata?.name);
     if ((STATEFUL_TYPES.has(view.type) || coreNamespace) && !view.protect) {
       report(`${describe(view)} holds data and is not protected`);
     }

@@ -1,5 +1,5 @@
 /** What the tier sells: site and domain counts, CDN from Premium, WAF, dedicated database and multi-region on Business. */
-import { NAMESPACE_PREFIX } from "../../tiers";
+import { isTenantNamespace } from "../../tiers";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
 const CLOUDFLARE = "cloudflare:";
@@ -53,7 +53,7 @@ export const sitesAndDomainsWithinTier = tierStackPolicy({
   validate: ({ profile, platformDomain }, resources, report) => {
     const objects = objectsOf(resources);
     const tier = profile.tier;
-    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && o.metadata?.name?.startsWith(NAMESPACE_PREFIX)).map((o) => o.metadata!.name));
+    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name)).map((o) => o.metadata!.name));
     if (namespaces.size > tier.maxSites) {
       report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);
     }

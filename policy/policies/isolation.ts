@@ -1,11 +1,11 @@
 /** Isolation: Pod Security, tenant and tier labels, guardrails in every namespace, no secrets in ConfigMaps. */
-import { NAMESPACE_PREFIX, tenantOfNamespace } from "../../tiers";
+import { isTenantNamespace, tenantOfNamespace } from "../../tiers";
 import type { KubeObject } from "../analysis/objects";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
 const tenantNamespaceOf = (o: KubeObject): string | undefined => {
   const ns = o.kind === "Namespace" ? o.metadata?.name : o.metadata?.namespace;
-  return ns?.startsWith(NAMESPACE_PREFIX) ? ns : undefined;
+  return isTenantNamespace(ns) ? ns : undefined;
 };
 
 export const podSecurityRestricted = tierResourcePolicy({

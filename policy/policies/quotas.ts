@@ -1,11 +1,10 @@
 /** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
-import { formatCpu, formatMemory, LIMIT_RANGE, NAMESPACE_PREFIX, parseCpu, parseMemory, parseStorage, QUOTA_FIELDS, TIER_NAMES, type QuotaSpec } from "../../tiers";
+import { formatCpu, formatMemory, isTenantNamespace, LIMIT_RANGE, parseCpu, parseMemory, parseStorage, QUOTA_FIELDS, TIER_NAMES, type QuotaSpec } from "../../tiers";
 import { namespaceUsage, parseQuotaHard, emptyTotals, type ResourceTotals } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
 const asTotals = (q: QuotaSpec): ResourceTotals => ({ ...q });
 const hardOf = (spec: unknown): Record<string, string> => ((spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
-const isTenantNamespace = (ns: string | undefined): boolean => ns?.startsWith(NAMESPACE_PREFIX) === true;
 
 export const tenantQuotaWithinTier = tierResourcePolicy({
   name: "tenant-quota-within-tier",
