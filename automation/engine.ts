@@ -3,6 +3,7 @@
  * Automation API over the project directory (`LocalWorkspaceEngine`, needs the `pulumi` CLI) and
  * the offline engine that runs the same program through the synth (`OfflineEngine`).
  */
+import { DATA_HOLDING_TYPES } from "../tiers";
 
 /** One stack config value as Pulumi stores it. */
 export interface ConfigEntry {
@@ -69,15 +70,8 @@ export function summarize(steps: readonly ResourceStep[]): Partial<Record<StepOp
   return summary;
 }
 
-/** Resource types that hold data: a plan that replaces or deletes one is refused. */
-export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
-  "mysql:index/database:Database",
-  "minio:index/s3Bucket:S3Bucket",
-  "rabbitmq:index/vHost:VHost",
-  "kubernetes:core/v1:PersistentVolumeClaim",
-  "kubernetes:core/v1:Namespace",
-  "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
-]);
+/** Resource types a plan may not replace or delete: those holding data, and namespaces (deleting one deletes all it holds). */
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([...DATA_HOLDING_TYPES, "kubernetes:core/v1:Namespace"]);
 
 export function dataLosingSteps(plan: PlanResult): ResourceStep[] {
   return plan.steps.filter((s) => STATEFUL_TYPES.has(s.type) && (s.op === "replace" || (s.op === "delete" && !s.retained)));

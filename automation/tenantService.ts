@@ -3,6 +3,7 @@
  * operation per tenant at a time, idempotent, with stale locks recovered deliberately and every
  * failure mapped to a typed outcome (errors.ts).
  */
+import { TIER_TAG } from "../policy/context";
 import type { TenantConfigInput } from "../stacks/config";
 import { getTier, tierRank, TenantRequestError, type TierName } from "../tiers";
 import { dataLosingSteps, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
@@ -13,7 +14,8 @@ import { downgradePreflight, type PreflightReport, type UsageSource } from "./pr
 import { configDigest, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
 
 export const TAGS = {
-  tier: "collect-verything:tier",
+  /** The tag the policy pack falls back on for the stack's tier. */
+  tier: TIER_TAG,
   appliedConfig: "collect-verything:applied-config",
   /** JSON {operation, startedAt}: set while an operation runs, left behind by a crash. */
   operation: "collect-verything:operation",

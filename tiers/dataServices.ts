@@ -7,6 +7,18 @@ import type { EffectiveProfile } from "./profile";
 import { SERVICES } from "./services";
 import { gbToBytes } from "./units";
 
+/**
+ * Pulumi types of the resources that hold a tenant's data: the policy pack requires them
+ * protected, and the tenant service refuses a plan that would replace or delete one.
+ */
+export const DATA_HOLDING_TYPES: ReadonlySet<string> = new Set([
+  "mysql:index/database:Database",
+  "minio:index/s3Bucket:S3Bucket",
+  "rabbitmq:index/vHost:VHost",
+  "kubernetes:core/v1:PersistentVolumeClaim",
+  "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
+]);
+
 /** Connections a pod may open to RabbitMQ: one publisher and one consumer channel's connection. */
 const CONNECTIONS_PER_POD = 2;
 /** Queues a service may declare per site it serves. */

@@ -1,5 +1,5 @@
 /** Data services: bucket quotas, RabbitMQ limits, and protection of everything that holds data. */
-import { BUCKET_NAMES, gbToBytes, isCoreNamespace, type BucketName } from "../../tiers";
+import { BUCKET_NAMES, DATA_HOLDING_TYPES, gbToBytes, isCoreNamespace, type BucketName } from "../../tiers";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
 const BUCKET = "minio:index/s3Bucket:S3Bucket";
@@ -72,15 +72,6 @@ export const rabbitmqPolicyWithinTier = tierResourcePolicy({
   },
 });
 
-/** Resource types that hold data and must never be deleted by an update. */
-const STATEFUL_TYPES = new Set([
-  "mysql:index/database:Database",
-  BUCKET,
-  "rabbitmq:index/vHost:VHost",
-  "kubernetes:core/v1:PersistentVolumeClaim",
-  "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
-]);
-
 export const statefulResourcesProtected = tierResourcePolicy({
   name: "stateful-resources-protected",
   description: "Databases, buckets, vhosts, volumes, dedicated clusters and the tenant's core namespace are protected.",
@@ -88,7 +79,7 @@ export const statefulResourcesProtected = tierResourcePolicy({
   validate: (_context, view, report) => {
     const o = view.object;
     const coreNamespace = o?.kind === "Namespace" && isCoreNamespace(o.metadata?.name);
-    if ((STATEFUL_TYPES.has(view.type) || coreNamespace) && !view.protect) {
+    if ((DATA_HOLDING_TYPES.has(view.type) || coreNamespace) && !view.protect) {
       report(`${describe(view)} holds data and is not protected`);
     }
   },
