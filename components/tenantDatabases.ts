@@ -70,6 +70,17 @@ export class TenantDatabases extends pulumi.ComponentResource {
     const inMysql = { parent: this, provider };
     const secretOpts = { parent: this, dependsOn: args.dependsOn ?? [] };
     const labels = tenantLabels(identity);
+    /** An account with a generated password, held to the tier's connections per service. */
+    const limitedAccount = (key: string, user: string) => {
+      const password = new random.RandomPassword(`${name}-${key}-password`, { length: 32, special: false }, { parent: this });
+      const account = new mysql.User(`${name}-${key}-user`, { user, host: "%", plaintextPassword: password.result }, inMysql);
+      new MysqlUserLimits(
+        `${name}-${key}-limits`,
+        { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },
+        { parent: this, dependsOn: [account] },
+      );
+      return { account, password };
+    };
 
     const databases = DATABASE_SERVICES.map((svc) => {
       const dbName = databaseName(identity.tenantId, svc.name);
@@ -79,17 +90,11 @@ export class TenantDatabases extends pulumi.ComponentResource {
         { name: dbName, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
         { ...inMysql, protect: true },
       );
-      const password = new random.RandomPassword(`${name}-${svc.name}-password`, { length: 32, special: false }, { parent: this });
-      const account = new mysql.User(`${name}-${svc.name}-user`, { user, host: "%", plaintextPassword: password.result }, inMysql);
+      const { account, password } = limitedAccount(svc.name, user);
       new mysql.Grant(
         `${name}-${svc.name}-grant`,
         { user: account.user, host: account.host, database: database.name, privileges: SERVICE_PRIVILEGES },
         inMysql,
-      );
-      new MysqlUserLimits(
-        `${name}-${svc.name}-limits`,
-        { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },
-        { parent: this, dependsOn: [account] },
       );
       new core.Secret(
         `${name}-${svc.name}-credentials`,
@@ -112,8 +117,7 @@ export class TenantDatabases extends pulumi.ComponentResource {
 
     if (db.readReplicas > 0) {
       const user = reportingUser(identity.tenantId);
-      const password = new random.RandomPassword(`${name}-reporting-password`, { length: 32, special: false }, { parent: this });
-      const account = new mysql.User(`${name}-reporting-user`, { user, host: "%", plaintextPassword: password.result }, inMysql);
+      const { account, password } = limitedAccount("reporting", user);
       databases.forEach((dbName, i) => {
         new mysql.Grant(
           `${name}-reporting-grant-${DATABASE_SERVICES[i]!.name}`,
@@ -121,11 +125,6 @@ export class TenantDatabases extends pulumi.ComponentResource {
           { ...inMysql, dependsOn: [account] },
         );
       });
-      new MysqlUserLimits(
-        `${name}-reporting-limits`,
-        { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },
-        { parent: this, dependsOn: [account] },
-      );
       new core.Secret(
         `${name}-reporting-credentials`,
         {
