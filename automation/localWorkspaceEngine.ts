@@ -10,10 +10,10 @@ import { pathToFileURL } from "node:url";
 import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
-import { parseStackConfig } from "../stacks/config";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type StepOp, type TenantEngine } from "./engine";
 import { mapEngineError } from "./errors";
+import { fromStackConfig } from "./requestConfig";
 
 export interface LocalWorkspaceEngineOptions {
   /** Repository root: Pulumi.yaml, package.json, stacks/tenant.ts, policy/. */
@@ -64,6 +64,7 @@ function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean 
 
 export class LocalWorkspaceEngine implements TenantEngine {
   private command: Promise<PulumiCommand> | undefined;
+  private renderedProject: string | undefined;
 
   constructor(private readonly options: LocalWorkspaceEngineOptions) {}
 
@@ -85,18 +86,25 @@ export class LocalWorkspaceEngine implements TenantEngine {
     return { ...(runtime as object), options: { ...options, nodeargs: options.nodeargs.replace("--import tsx", `--import ${loader}`) } };
   }
 
+  /** The work directories' Pulumi.yaml (the same for every tenant): read and rendered once. */
+  private projectYaml(): string {
+    if (this.renderedProject === undefined) {
+      const project = parse(readFileSync(join(this.options.projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+      this.renderedProject = stringify({
+        ...project,
+        runtime: this.runtimeFromProject(project["runtime"]),
+        main: resolve(this.options.projectDir, String(project["main"] ?? ".")),
+        ...(this.options.backendUrl ? { backend: { url: this.options.backendUrl } } : {}),
+      });
+    }
+    return this.renderedProject;
+  }
+
   /** The tenant's work directory, with a Pulumi.yaml pointing at the project's program. */
   prepareWorkDir(tenantId: string): string {
     const dir = resolve(this.options.workRoot, tenantId);
     mkdirSync(dir, { recursive: true });
-    const project = parse(readFileSync(join(this.options.projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-    const settings = {
-      ...project,
-      runtime: this.runtimeFromProject(project["runtime"]),
-      main: resolve(this.options.projectDir, String(project["main"] ?? ".")),
-      ...(this.options.backendUrl ? { backend: { url: this.options.backendUrl } } : {}),
-    };
-    writeFileSync(join(dir, "Pulumi.yaml"), stringify(settings));
+    writeFileSync(join(dir, "Pulumi.yaml"), this.projectYaml());
     return dir;
   }
 
@@ -127,8 +135,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
       }
     };
     if (this.options.policyPack === false) return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
-    const config = await stack.getAllConfig();
-    const tenant = parseStackConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v.value])));
+    const tenant = fromStackConfig(await stack.getAllConfig());
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
     writeFileSync(packConfig, JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain)));
     return {
@@ -213,11 +220,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
   }
 
   async listStacks(): Promise<string[]> {
-    const ws = await LocalWorkspace.create({
-      workDir: this.prepareWorkDir("_fleet"),
-      pulumiCommand: await this.pulumi(),
-      envVars: { ...this.options.envVars },
-    });
+    const ws = await this.workspace("_fleet");
     return (await ws.listStacks({ all: false })).map((s) => s.name.split("/").pop()!).sort();
   }
 

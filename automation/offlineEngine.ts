@@ -13,6 +13,7 @@ import { synthTenant } from "../synth/programs";
 import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
 import { OperationCancelledError, StackLockedError, TenantExistsError, TenantNotFoundError } from "./errors";
 import { planBetween } from "./planDiff";
+import { configValues } from "./requestConfig";
 
 interface StackFile {
   config: StackConfigValues;
@@ -112,7 +113,7 @@ export class OfflineEngine implements TenantEngine {
 
   private async plan(tenantId: string, file: StackFile, options?: OperationOptions): Promise<PlanResult & { graph: RecordedResource[]; outputs: Record<string, unknown> }> {
     if (options?.signal?.aborted) throw new OperationCancelledError(tenantId);
-    const config = Object.fromEntries(Object.entries(file.config).map(([k, e]) => [k, e.value]));
+    const config = configValues(file.config);
     const secretKeys = Object.entries(file.config).filter(([, e]) => e.secret).map(([k]) => k);
     const result = await synthTenant(tenantId, { config, secretKeys });
     const steps = planBetween(file.resources, result.resources);

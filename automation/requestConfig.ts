@@ -22,9 +22,14 @@ export function toStackConfig(request: TenantConfigInput | Readonly<Record<strin
   );
 }
 
-/** The typed request a stack's config holds. */
-export function fromStackConfig(config: StackConfigValues): TenantStackArgs {
-  return parseStackConfig(Object.fromEntries(Object.entries(config).map(([k, e]) => [k, e.value])));
+/** The config's plain values ("tenant:tier" -> "premium"), as the program reads them. */
+export function configValues(config: Readonly<Record<string, { readonly value: string }>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(config).map(([k, e]) => [k, e.value]));
+}
+
+/** The typed request a stack's config holds (our entries, or the Automation API's). */
+export function fromStackConfig(config: Readonly<Record<string, { readonly value: string }>>): TenantStackArgs {
+  return parseStackConfig(configValues(config));
 }
 
 /** The config as raw request values (to change a field and write it back). */
