@@ -70,6 +70,11 @@ export function summarize(steps: readonly ResourceStep[]): Partial<Record<StepOp
   return summary;
 }
 
+/** A plan's summary on one line: "create=3 same=40". */
+export function summaryLine(summary: PlanResult["summary"]): string {
+  return Object.entries(summary).map(([op, n]) => `${op}=${n}`).join(" ");
+}
+
 /** Resource types a plan may not replace or delete: those holding data, and namespaces (deleting one deletes all it holds). */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([...DATA_HOLDING_TYPES, "kubernetes:core/v1:Namespace"]);
 

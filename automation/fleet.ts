@@ -3,7 +3,7 @@
  * concurrency, progress events, an optional stop on the first failure, and a summary.
  */
 import type { TierName } from "../tiers";
-import type { PlanResult } from "./engine";
+import { summaryLine, type PlanResult } from "./engine";
 import { TenantOperationError } from "./errors";
 import type { TenantService } from "./tenantService";
 
@@ -100,7 +100,7 @@ export async function runFleet(service: TenantService, options: FleetOptions): P
 
 /** The summary as a fixed-width table for humans. */
 export function fleetTable(summary: FleetSummary): string {
-  const rows = summary.entries.map((e) => [e.tenantId, e.status, e.summary ? Object.entries(e.summary).map(([op, n]) => `${op}=${n}`).join(" ") : "", e.reason ?? ""]);
+  const rows = summary.entries.map((e) => [e.tenantId, e.status, e.summary ? summaryLine(e.summary) : "", e.reason ?? ""]);
   const header = ["tenant", "status", "changes", "reason"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();

@@ -22,6 +22,7 @@ import {
   LocalWorkspaceEngine,
   OfflineEngine,
   runFleet,
+  summaryLine,
   TenantOperationError,
   TenantService,
   type TenantEngine,
@@ -113,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
         [
           `${tenantId}: ${result.from} -> ${result.to}: ${result.outcome}`,
           ...(result.preflight?.checks.map((c) => `  ${c.status.padEnd(4)} ${c.name}: ${c.actual} (limit ${c.limit})`) ?? []),
-          ...(result.plan ? [`  plan: ${Object.entries(result.plan.summary).map(([op, n]) => `${op}=${n}`).join(" ")}`] : []),
+          ...(result.plan ? [`  plan: ${summaryLine(result.plan.summary)}`] : []),
         ].join("\n"),
       );
       return 0;
