@@ -38,6 +38,7 @@ export async function synthCommand(argv: string[]): Promise<number> {
     strict: true,
   });
 
+  const started = performance.now();
   let stack: string;
   let run;
   if (values.platform) {
@@ -61,7 +62,6 @@ export async function synthCommand(argv: string[]): Promise<number> {
     run = synthTenant(stack, config).then((result) => ({ result, summary: tenantSummary(result, kubernetesObjects(result)) }));
   }
 
-  const started = performance.now();
   const { result, summary } = await run;
   const out = resolve(values.out ?? `out/${stack}`);
   const files = writeSynthOutput(out, result, summary);
@@ -73,7 +73,6 @@ export async function synthCommand(argv: string[]): Promise<number> {
   }
   return 0;
 }
-
 
 /** Exit code and message of a failed synth: 2 for bad input (nothing written), 1 otherwise. */
 export function synthFailure(failure: unknown): { code: number; message: string } {
