@@ -40,6 +40,9 @@ export const emptyTotals = (): ResourceTotals => ({
   loadBalancers: 0,
 });
 
+/** A ResourceQuota's `spec.hard` as written ({} when it has none). */
+export const quotaHardOf = (o: KubeObject): Readonly<Record<string, string>> => ((o.spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
+
 export function parseQuotaHard(hard: Readonly<Record<string, string>>): ResourceTotals {
   const totals = emptyTotals();
   for (const { key, hardKey, parse } of QUOTA_FIELDS) {
@@ -126,7 +129,7 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
     if (!ns) continue;
     const e = entry(ns);
     if (isKind(o, "ResourceQuota")) {
-      e.quota = parseQuotaHard(((o.spec ?? {}) as { hard?: Record<string, string> }).hard ?? {});
+      e.quota = parseQuotaHard(quotaHardOf(o));
     } else if (isKind(o, "Deployment") || isKind(o, "StatefulSet")) {
       const spec = (o.spec ?? {}) as DeploymentSpec;
       const per = podResources(spec.template?.spec?.containers ?? []);

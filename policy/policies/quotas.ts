@@ -1,10 +1,9 @@
 /** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
 import { formatCpu, formatMemory, isTenantNamespace, LIMIT_RANGE, parseCpu, parseMemory, parseStorage, QUOTA_FIELDS, TIER_NAMES, type QuotaSpec } from "../../tiers";
-import { namespaceUsage, parseQuotaHard, emptyTotals, type ResourceTotals } from "../analysis/usage";
+import { emptyTotals, namespaceUsage, parseQuotaHard, quotaHardOf, type ResourceTotals } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
 const asTotals = (q: QuotaSpec): ResourceTotals => ({ ...q });
-const hardOf = (spec: unknown): Record<string, string> => ((spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
 
 export const tenantQuotaWithinTier = tierResourcePolicy({
   name: "tenant-quota-within-tier",
@@ -13,7 +12,7 @@ export const tenantQuotaWithinTier = tierResourcePolicy({
   validate: ({ profile }, view, report) => {
     const o = view.object;
     if (o?.kind !== "ResourceQuota" || !isTenantNamespace(o.metadata?.namespace)) return;
-    const hard = hardOf(o.spec);
+    const hard = quotaHardOf(o);
     const values = parseQuotaHard(hard);
     const tier = profile.tier;
     for (const { key, hardKey, show } of QUOTA_FIELDS) {
@@ -81,7 +80,7 @@ export const quotaSumEqualsTier = tierStackPolicy({
     if (quotas.length === 0) return;
     const sum = emptyTotals();
     for (const q of quotas) {
-      const t = parseQuotaHard(hardOf(q.spec));
+      const t = parseQuotaHard(quotaHardOf(q));
       for (const { key } of QUOTA_FIELDS) sum[key] += t[key];
     }
     const expected = asTotals(profile.quota);
