@@ -1,11 +1,12 @@
 /**
  * MAX_USER_CONNECTIONS of a MySQL user, which `@pulumi/mysql` cannot set: a dynamic provider
- * with real SQL (create, read for drift, update, delete, diff). The provider object is
+ * with real SQL (check, create, read for drift, update, delete, diff). The provider object is
  * serialized into the stack by Pulumi, so its methods require their own modules.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { limitFailures } from "./limitChecks";
 
-/** How the provider reaches the server (an admin account able to ALTER USER). */
+/** How the provider reaches the server (an admin account able to ALTER USER and read mysql.user). */
 export interface MysqlConnection {
   readonly host: string;
   readonly port: number;
@@ -19,6 +20,9 @@ export interface UserLimitsState {
   readonly host: string;
   readonly maxUserConnections: number;
 }
+
+/** The largest MAX_USER_CONNECTIONS both MariaDB (a signed 32-bit value) and MySQL accept. */
+export const MAX_USER_CONNECTIONS = 2_147_483_647;
 
 /** A server problem reported in terms of what to do about it. */
 export class MysqlLimitsError extends Error {
@@ -37,7 +41,8 @@ export class MysqlUserLimitsProvider implements pulumi.dynamic.ResourceProvider<
       db = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, connectTimeout: 5000 });
     } catch (error) {
       const e = error as { code?: string; message?: string };
-      if (e.code === "ER_ACCESS_DENIED_ERROR" || e.code === "ER_DBACCESS_DENIED_ERROR") {
+      // ER_ACCESS_DENIED_ERROR, ER_ACCESS_DENIED_NO_PASSWORD_ERROR (MariaDB answers either to a bad login), ER_DBACCESS_DENIED_ERROR.
+      if (e.code?.startsWith("ER_ACCESS_DENIED") || e.code === "ER_DBACCESS_DENIED_ERROR") {
         throw new MysqlLimitsError(`MySQL at ${c.host}:${c.port} refused ${c.user}: ${e.message}`);
       }
       throw new MysqlLimitsError(`MySQL at ${c.host}:${c.port} is unreachable (${e.code ?? e.message}); check the endpoint and that the server runs`);
@@ -49,10 +54,15 @@ export class MysqlUserLimitsProvider implements pulumi.dynamic.ResourceProvider<
     }
   }
 
+  /** Preview-time validation: the engine reports failures by field before any create or update. */
+  async check(_olds: UserLimitsState, news: UserLimitsState): Promise<pulumi.dynamic.CheckResult<UserLimitsState>> {
+    return { inputs: news, failures: limitFailures("maxUserConnections", news.maxUserConnections, MAX_USER_CONNECTIONS) };
+  }
+
+  /** Sets the limit; validated before the server is contacted. One statement: it applies whole or not at all. */
   private async apply(s: UserLimitsState): Promise<void> {
-    if (!Number.isInteger(s.maxUserConnections) || s.maxUserConnections < 0) {
-      throw new MysqlLimitsError(`maxUserConnections must be a non-negative integer, got ${s.maxUserConnections}`);
-    }
+    const [invalid] = limitFailures("maxUserConnections", s.maxUserConnections, MAX_USER_CONNECTIONS);
+    if (invalid) throw new MysqlLimitsError(`${invalid.property} ${invalid.reason}`);
     await this.withConnection(s.connection, async (db) => {
       try {
         await db.query("ALTER USER ?@? WITH MAX_USER_CONNECTIONS ?", [s.user, s.host, s.maxUserConnections]);
@@ -85,9 +95,14 @@ export class MysqlUserLimitsProvider implements pulumi.dynamic.ResourceProvider<
     return limit === undefined ? {} : { id, props: { ...props, maxUserConnections: limit } };
   }
 
+  /**
+   * Another account is another resource (replace). Anything else, the admin connection included,
+   * is an update: the state must record the credentials later reads and deletes sign in with.
+   */
   async diff(_id: string, olds: UserLimitsState, news: UserLimitsState): Promise<pulumi.dynamic.DiffResult> {
     const replaces = (["user", "host"] as const).filter((k) => olds[k] !== news[k]);
-    const connectionChanged = olds.connection.host !== news.connection.host || olds.connection.port !== news.connection.port;
+    // In a preview a connection not yet known arrives as a placeholder string: its fields differ too.
+    const connectionChanged = (["host", "port", "user", "password"] as const).some((k) => olds.connection[k] !== news.connection[k]);
     return {
       changes: replaces.length > 0 || connectionChanged || olds.maxUserConnections !== news.maxUserConnections,
       replaces,
@@ -101,25 +116,34 @@ export class MysqlUserLimitsProvider implements pulumi.dynamic.ResourceProvider<
   }
 
   async delete(_id: string, props: UserLimitsState): Promise<void> {
-    // Lift the limit (0 = unlimited) if the user is still there; a deleted user needs nothing.
-    if ((await this.current(props.connection, props.user, props.host)) !== undefined) {
-      await this.apply({ ...props, maxUserConnections: 0 });
-    }
+    // Lift the limit (0 = unlimited). IF EXISTS: an account dropped before (or while) this runs
+    // took its limit with it, so there is nothing to undo.
+    await this.withConnection(props.connection, async (db) => {
+      try {
+        await db.query("ALTER USER IF EXISTS ?@? WITH MAX_USER_CONNECTIONS 0", [props.user, props.host]);
+      } catch (error) {
+        throw new MysqlLimitsError(`MySQL refused to lift the limit of ${props.user}@${props.host}: ${(error as Error).message}`);
+      }
+    });
   }
 }
 
 export interface MysqlUserLimitsArgs {
-  /** Admin connection; its password should be a secret. */
+  /** Admin connection. Made secret here whether or not the caller did. */
   readonly connection: pulumi.Input<MysqlConnection>;
   readonly user: pulumi.Input<string>;
   /** Host part of the account. Default "%". */
   readonly host?: pulumi.Input<string>;
+  /** 0 (unlimited) to MAX_USER_CONNECTIONS. */
   readonly maxUserConnections: pulumi.Input<number>;
 }
 
 const provider = new MysqlUserLimitsProvider();
 
-/** The connection limit of one MySQL account; the admin connection is kept secret in state. */
+/**
+ * The connection limit of one MySQL account. The admin connection is a secret input and a
+ * secret output: reads and deletes receive only the recorded outputs, so it must be there.
+ */
 export class MysqlUserLimits extends pulumi.dynamic.Resource {
   declare readonly maxUserConnections: pulumi.Output<number>;
 
@@ -127,7 +151,7 @@ export class MysqlUserLimits extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { connection: args.connection, user: args.user, host: args.host ?? "%", maxUserConnections: args.maxUserConnections },
+      { connection: pulumi.secret(args.connection), user: args.user, host: args.host ?? "%", maxUserConnections: args.maxUserConnections },
       { ...opts, additionalSecretOutputs: ["connection"] },
       "collect-verything",
       "MysqlUserLimits",
