@@ -4,7 +4,7 @@ import type { TierName } from "../tiers";
 export const LABEL = {
   tenant: "tenant",
   tier: "tier",
-  /** "core" or "site" on namespaces (seed 000: `-l tenant=<id>,type=site`). */
+  /** "core", "site" or "retired" (a removed site's) on namespaces (seed 000: `-l tenant=<id>,type=site`). */
   namespaceType: "type",
   site: "site",
   app: "app.kubernetes.io/name",

@@ -2,20 +2,26 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { formatCpu, formatMemory, formatStorage, QUOTA_FIELDS, storageClassName, TIER_NAMES, type NamespacePlan, type QuotaSpec } from "../tiers";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
-import { NetworkIsolation, type NetworkIsolationArgs } from "./networkIsolation";
+import { NetworkIsolation, type PlatformAccess } from "./networkIsolation";
 
 export const POD_SECURITY_LEVEL = "restricted";
 
-export interface NamespaceGuardrailsArgs {
+interface CommonArgs {
   readonly identity: TenantIdentity;
   /** Namespace name (see tiers/naming.ts). */
   readonly namespace: string;
-  /** "core" for the tenant's first namespace (site 1 and shared services), "site" for the others. */
-  readonly role: "core" | "site";
   /** This namespace's share of the tenant's quota, limit range and workloads. */
   readonly plan: NamespacePlan;
-  readonly network: Omit<NetworkIsolationArgs, "identity" | "namespace">;
 }
+
+/**
+ * "core" for the tenant's first namespace (site 1 and shared services) and "site" for the
+ * others, with what their pods may reach; "retired" for a removed site's namespace, sealed
+ * (default-deny only) with the zero quota of its plan.
+ */
+export type NamespaceGuardrailsArgs =
+  | (CommonArgs & { readonly role: "core" | "site"; readonly network: PlatformAccess })
+  | (CommonArgs & { readonly role: "retired" });
 
 /** A quota as ResourceQuota `hard` quantities (node ports always 0: tenants get none). */
 export function formatQuota(q: QuotaSpec): Record<string, string> {
@@ -38,8 +44,11 @@ export function quotaHard(plan: NamespacePlan, identity: TenantIdentity): Record
 /**
  * One tenant namespace with its guardrails: tenant/tier labels, Pod Security Admission
  * `restricted`, its share of the tenant quota, the limit range, and network isolation.
- * The core namespace is protected; a site namespace is retained in the cluster when a
- * downgrade removes the site, so nothing it holds is deleted by Pulumi.
+ * The core namespace is protected. A removed site's namespace keeps its Pulumi names (so
+ * retiring a site is an update, never a delete) and is protected with its quota, limit range
+ * and default-deny: dropping it from the retired sites fails instead of leaving an unguarded
+ * namespace with data in it; deprovisioning lifts the protection deliberately. Every namespace
+ * is retained in the cluster if Pulumi ever deletes it.
  */
 export class NamespaceGuardrails extends pulumi.ComponentResource {
   readonly namespaceName: pulumi.Output<string>;
@@ -48,6 +57,7 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
     super("collect-verything:tenant:NamespaceGuardrails", name, {}, opts);
     const { identity, plan } = args;
     const labels = tenantLabels(identity);
+    const retired = args.role === "retired";
 
     const namespace = new core.Namespace(
       name,
@@ -65,10 +75,10 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, ...(args.role === "core" ? { protect: true } : {}), retainOnDelete: true },
+      { parent: this, ...(args.role === "site" ? {} : { protect: true }), retainOnDelete: true },
     );
     this.namespaceName = namespace.metadata.name;
-    const inNamespace = { parent: this, dependsOn: [namespace] };
+    const inNamespace = { parent: this, dependsOn: [namespace], ...(retired ? { protect: true } : {}) };
 
     new core.ResourceQuota(
       `${name}-quota`,
@@ -99,7 +109,11 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
       inNamespace,
     );
 
-    new NetworkIsolation(`${name}-network`, { identity, namespace: args.namespace, ...args.network }, inNamespace);
+    new NetworkIsolation(
+      `${name}-network`,
+      { identity, namespace: args.namespace, ...(args.role === "retired" ? {} : { access: args.network }) },
+      inNamespace,
+    );
     this.registerOutputs({ namespaceName: this.namespaceName });
   }
 }

@@ -20,14 +20,20 @@ export interface PlatformEndpoints {
   readonly redis?: Endpoint;
 }
 
-export interface NetworkIsolationArgs {
-  readonly identity: TenantIdentity;
-  readonly namespace: pulumi.Input<string>;
+/** What a namespace that runs the tenant's services may reach, and be reached from. */
+export interface PlatformAccess {
   /** Namespace of the edge proxies (Envoy Gateway or ingress-nginx) allowed to reach the api-gateway. */
   readonly edgeNamespace: string;
   /** Namespace of Prometheus, allowed to scrape the metrics port. */
   readonly monitoringNamespace: string;
   readonly endpoints: PlatformEndpoints;
+}
+
+export interface NetworkIsolationArgs {
+  readonly identity: TenantIdentity;
+  readonly namespace: pulumi.Input<string>;
+  /** The explicit allows. Default none: the namespace is sealed (a retired site's). */
+  readonly access?: PlatformAccess;
 }
 
 const byName = (namespace: string): inputs.meta.v1.LabelSelector => ({
@@ -40,9 +46,11 @@ function egressRule(endpoint: Endpoint): inputs.networking.v1.NetworkPolicyEgres
 }
 
 /**
- * Default-deny for one tenant namespace, then the explicit allows: DNS, traffic between the
- * tenant's own namespaces, the edge to the api-gateway, Prometheus to the metrics port, and
- * egress to the platform's MySQL, RabbitMQ, object storage (and shared Redis where used).
+ * Default-deny for one tenant namespace, then the explicit allows (when it has platform
+ * access): DNS, traffic between the tenant's own namespaces, the edge to the api-gateway,
+ * Prometheus to the metrics port, and egress to the platform's MySQL, RabbitMQ, object storage
+ * (and shared Redis where used). The default-deny keeps its name in both modes, so sealing a
+ * namespace deletes only the allows.
  */
 export class NetworkIsolation extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkIsolationArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,6 +66,11 @@ export class NetworkIsolation extends pulumi.ComponentResource {
     };
 
     policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const access = args.access;
+    if (!access) {
+      this.registerOutputs({});
+      return;
+    }
     policy("allow-dns", {
       podSelector: {},
       policyTypes: ["Egress"],
@@ -80,14 +93,14 @@ export class NetworkIsolation extends pulumi.ComponentResource {
     policy("allow-edge-to-gateway", {
       podSelector: { matchLabels: workloadSelector(GATEWAY.workloadName) },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: byName(args.edgeNamespace) }], ports: [{ protocol: "TCP", port: GATEWAY.port }] }],
+      ingress: [{ from: [{ namespaceSelector: byName(access.edgeNamespace) }], ports: [{ protocol: "TCP", port: GATEWAY.port }] }],
     });
     policy("allow-metrics-scrape", {
       podSelector: {},
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: byName(args.monitoringNamespace) }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
+      ingress: [{ from: [{ namespaceSelector: byName(access.monitoringNamespace) }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
     });
-    const { mysql, rabbitmq, objectStorage, redis } = args.endpoints;
+    const { mysql, rabbitmq, objectStorage, redis } = access.endpoints;
     policy("allow-platform-services", {
       podSelector: {},
       policyTypes: ["Egress"],

@@ -5,7 +5,7 @@ import { RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "./contracts";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { Microservice } from "./microservice";
 import { NamespaceGuardrails } from "./namespaceGuardrails";
-import type { NetworkIsolationArgs } from "./networkIsolation";
+import type { PlatformAccess } from "./networkIsolation";
 import { SiteRouting, type RoutingMode } from "./siteRouting";
 import { WorkloadAutoscaler, type ScalingSignal } from "./workloadAutoscaler";
 
@@ -18,7 +18,7 @@ export interface SiteStackArgs {
   readonly namespace: string;
   readonly hostnames: readonly string[];
   readonly routing: RoutingMode;
-  readonly network: Omit<NetworkIsolationArgs, "identity" | "namespace">;
+  readonly network: PlatformAccess;
   readonly gatewayImage: string;
   readonly priorityClassName: string;
   /** Settings for the site namespace's runtime ConfigMap (site 1 shares the core's). */
@@ -29,19 +29,37 @@ export interface SiteStackArgs {
   readonly messagingCredentials: Record<string, pulumi.Input<string>>;
 }
 
+/** A site the tenant removed (sites 2..N only): what is left of it is its guarded namespace. */
+export interface RetiredSiteArgs {
+  readonly retired: true;
+  readonly identity: TenantIdentity;
+  /** The retired namespace's plan: zero quota, no workloads (tiers/sizing.ts). */
+  readonly plan: NamespacePlan;
+  readonly namespace: string;
+}
+
 /**
  * One storefront: its namespace (sites 2..N; site 1 lives in the core namespace), its
  * api-gateway with the tier's autoscaling (this site's share of the tenant's gateway fleet),
- * and the route for its hostnames.
+ * and the route for its hostnames. A retired site keeps the same component and names with only
+ * its namespace, sealed, so removing a site updates the namespace's guardrails in place and
+ * deletes its workload, route and credentials.
  */
 export class SiteStack extends pulumi.ComponentResource {
   readonly namespace: string;
   readonly hostnames: readonly string[];
 
-  constructor(name: string, args: SiteStackArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: SiteStackArgs | RetiredSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:SiteStack", name, {}, opts);
-    const { identity, plan, profile } = args;
     this.namespace = args.namespace;
+    if ("retired" in args) {
+      if (args.plan.site < 2) throw new Error(`site ${args.plan.site} lives in the core namespace and cannot be retired`);
+      this.hostnames = [];
+      new NamespaceGuardrails(`${name}-namespace`, { identity: args.identity, namespace: args.namespace, role: "retired", plan: args.plan }, { parent: this });
+      this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
+      return;
+    }
+    const { identity, plan, profile } = args;
     this.hostnames = args.hostnames;
     const site = plan.site;
     const dependsOn: pulumi.Resource[] = [];

@@ -75,6 +75,12 @@ export interface TenantStackArgs {
   readonly addOns?: AddOns;
   /** Sites in order; site 1 first. At least one, at most the tier's maximum. */
   readonly sites: readonly SiteArgs[];
+  /**
+   * Site numbers of sites the tenant removed (beyond `sites`, from any former tier). Their
+   * namespaces stay, guarded by a zero quota, the limit range and default-deny, until the
+   * tenant is deprovisioned. Default none.
+   */
+  readonly retiredSites?: readonly number[];
   /** Image registry and tag of the 13 services (`<registry>/<service>:<tag>`), and the Redis image. */
   readonly images: { readonly registry: string; readonly tag: string; readonly redis: string };
   readonly routing: RoutingMode;
@@ -97,7 +103,10 @@ export function platformHostname(tenantId: string, site: number, domain: string)
 export class TenantStack extends pulumi.ComponentResource {
   readonly profile: EffectiveProfile;
   readonly plan: TenantPlan;
+  /** The active sites' namespaces, site 1 (the core namespace) first. */
   readonly namespaces: readonly string[];
+  /** Namespaces of retired sites, kept guarded until the tenant is deprovisioned. */
+  readonly retiredNamespaces: readonly string[];
   readonly hostnames: readonly (readonly string[])[];
   readonly monthlyPriceEur: number;
   readonly databases: readonly string[];
@@ -107,7 +116,7 @@ export class TenantStack extends pulumi.ComponentResource {
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValidTenantRequest(args);
     const profile = effectiveProfile(args.tier, args.addOns);
-    const plan = planTenant(profile, args.sites.length);
+    const plan = planTenant(profile, args.sites.length, args.retiredSites);
     super("collect-verything:tenant:TenantStack", name, {}, opts);
     this.profile = profile;
     this.plan = plan;
@@ -227,15 +236,22 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     });
 
+    const retired = plan.retired.map((nsPlan) => {
+      const namespace = siteNamespace(args.tenantId, nsPlan.site);
+      return new SiteStack(`${name}-site-${nsPlan.site}`, { retired: true, identity, plan: nsPlan, namespace }, { parent: this });
+    });
+
     if (args.routing.mode === "gateway-api") {
       new TenantRateLimit(`${name}-rate-limit`, { identity, namespace: coreNs, rateLimit: tier.rateLimit }, inCore);
     }
 
     this.namespaces = sites.map((s) => s.namespace);
+    this.retiredNamespaces = retired.map((s) => s.namespace);
     this.hostnames = sites.map((s) => s.hostnames);
     this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
     this.registerOutputs({
       namespaces: this.namespaces,
+      retiredNamespaces: this.retiredNamespaces,
       hostnames: this.hostnames,
       databases: this.databases,
       vhost: this.vhost,

@@ -45,6 +45,8 @@ export const tenantConfigSchema = v.strictObject({
   ),
   tier: v.picklist(TIER_NAMES, (issue) => `unknown tier ${issue.received} (expected ${TIER_NAMES.join(", ")})`),
   sites: v.optional(v.array(v.strictObject({ customDomains: v.optional(v.array(v.string()), []) })), [{ customDomains: [] }]),
+  /** Site numbers of removed sites whose namespaces stay guarded until deprovision. Default none. */
+  retiredSites: v.optional(v.array(v.number()), []),
   addOns: v.optional(
     v.strictObject({
       extraCpuCores: v.optional(v.number()),

@@ -20,6 +20,7 @@ export = async () => {
     tier: config.tier,
     addOns: tenant.profile.addOns,
     namespaces: tenant.namespaces,
+    retiredNamespaces: tenant.retiredNamespaces,
     hostnames: tenant.hostnames,
     databases: tenant.databases,
     vhost: tenant.vhost,

@@ -3,20 +3,104 @@
  * allowed site count, judged on the synthesized objects (not on the sizing code).
  */
 import { describe, expect, it } from "vitest";
-import { namespaceUsage, parseQuotaHard, emptyTotals, type ResourceTotals } from "../policy/analysis/usage";
-import type { Container, DeploymentSpec, PodSpec } from "../policy/analysis/objects";
+import { autoscalerBounds, emptyTotals, parseQuotaHard, podResources, quotaHardOf, surgePods, type ResourceTotals } from "../policy/analysis/usage";
+import type { Container, DeploymentSpec, KubeObject, PodSpec } from "../policy/analysis/objects";
 import { coreNamespace, effectiveProfile, siteNamespace } from "../tiers";
 import { ALL_SHAPES, ofKind, synthShape } from "./helpers/synth";
 
+const POD_KEYS = ["pods", "requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const;
+type PodTotals = Pick<ResourceTotals, (typeof POD_KEYS)[number]>;
+
+interface Rollout {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  /** Pods one rollout adds at minimum scale. */
+  readonly surge: number;
+  readonly strategy: DeploymentSpec["strategy"];
+  readonly claimsVolume: boolean;
+  readonly perPod: ReturnType<typeof podResources>;
+}
+
+/** Every Deployment of a namespace as its autoscaler bounds, rollout and pod size (read from objects only). */
+function rolloutsIn(objects: readonly KubeObject[], namespace: string): Rollout[] {
+  const bounds = autoscalerBounds(objects);
+  return ofKind(objects, "Deployment")
+    .filter((d) => d.metadata?.namespace === namespace)
+    .map((d) => {
+      const spec = d.spec as DeploymentSpec;
+      const scale = bounds.get(`${namespace}/${d.metadata?.name}`) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
+      const volumes = (spec.template?.spec?.volumes ?? []) as readonly { persistentVolumeClaim?: unknown }[];
+      return {
+        name: d.metadata?.name ?? "",
+        min: scale.min,
+        max: scale.max,
+        surge: surgePods(spec, scale.min),
+        strategy: spec.strategy,
+        claimsVolume: volumes.some((v) => v.persistentVolumeClaim !== undefined),
+        perPod: podResources(spec.template?.spec?.containers ?? []),
+      };
+    });
+}
+
+function podTotals(rollouts: readonly Rollout[], pods: (r: Rollout) => number): PodTotals {
+  const t: PodTotals = { pods: 0, requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0 };
+  for (const r of rollouts) {
+    const n = pods(r);
+    t.pods += n;
+    t.requestsCpu += n * r.perPod.requestsCpu;
+    t.requestsMemory += n * r.perPod.requestsMemory;
+    t.limitsCpu += n * r.perPod.limitsCpu;
+    t.limitsMemory += n * r.perPod.limitsMemory;
+  }
+  return t;
+}
+
 describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) => {
-  it("fits every namespace quota at maximum scale plus rollout surge (invariant 1)", async () => {
+  it("fits every namespace quota at maximum scale, and at minimum scale with a rollout surge (invariant 1)", async () => {
     const { objects } = await synthShape(tier, sites);
-    const usage = namespaceUsage(objects);
-    expect(usage).toHaveLength(sites);
-    for (const ns of usage) {
-      expect(ns.quota, ns.namespace).toBeDefined();
-      expect(ns.overQuota, `${ns.namespace} over quota`).toEqual([]);
-      expect(ns.atMaximum.pods).toBeGreaterThan(0);
+    const quotas = ofKind(objects, "ResourceQuota");
+    expect(quotas).toHaveLength(sites);
+    for (const q of quotas) {
+      const ns = q.metadata!.namespace!;
+      const quota = parseQuotaHard(quotaHardOf(q));
+      const rollouts = rolloutsIn(objects, ns);
+      const atMaximum = podTotals(rollouts, (r) => r.max);
+      const atMinimum = podTotals(rollouts, (r) => r.min);
+      const everySurge = podTotals(rollouts, (r) => r.min + r.surge);
+      expect(atMaximum.pods, ns).toBeGreaterThan(0);
+      for (const key of POD_KEYS) expect(atMaximum[key], `${ns} ${key} at maximum`).toBeLessThanOrEqual(quota[key]);
+      for (const r of rollouts.filter((x) => x.surge > 0)) {
+        for (const key of POD_KEYS) {
+          const one = key === "pods" ? r.surge : r.surge * r.perPod[key];
+          expect(atMinimum[key] + one, `${ns} ${key} at minimum while ${r.name} rolls`).toBeLessThanOrEqual(quota[key]);
+        }
+      }
+      // Where the pod quota holds every surge at once (all but Standard), so do CPU and memory.
+      if (everySurge.pods <= quota.pods) {
+        for (const key of POD_KEYS) expect(everySurge[key], `${ns} ${key} at minimum, every deployment rolling`).toBeLessThanOrEqual(quota[key]);
+      }
+    }
+  });
+
+  it("never takes a single-replica deployment to zero ready pods during a rollout (invariant 1)", async () => {
+    const { objects } = await synthShape(tier, sites);
+    for (const ns of ofKind(objects, "Namespace")) {
+      for (const r of rolloutsIn(objects, ns.metadata!.name!)) {
+        if (r.strategy?.type === "Recreate") {
+          // Only a single-writer volume's owner recreates (Redis); everything else rolls.
+          expect(r.claimsVolume, `${r.name} recreates without a volume`).toBe(true);
+          continue;
+        }
+        expect(r.strategy?.type, r.name).toBe("RollingUpdate");
+        const { maxSurge, maxUnavailable } = r.strategy?.rollingUpdate ?? {};
+        if (r.min === 1) {
+          expect(maxUnavailable, `${r.name} maxUnavailable`).toBe(0);
+          expect(maxSurge, `${r.name} maxSurge`).toBeGreaterThanOrEqual(1);
+        } else {
+          expect(maxUnavailable, `${r.name} maxUnavailable`).toBeLessThan(r.min);
+        }
+      }
     }
   });
 
@@ -24,7 +108,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
     const { objects } = await synthShape(tier, sites);
     const sum: ResourceTotals = emptyTotals();
     for (const quota of ofKind(objects, "ResourceQuota")) {
-      const hard = parseQuotaHard((quota.spec as { hard: Record<string, string> }).hard);
+      const hard = parseQuotaHard(quotaHardOf(quota));
       for (const key of Object.keys(sum) as (keyof ResourceTotals)[]) sum[key] += hard[key];
     }
     const q = effectiveProfile(tier).quota;

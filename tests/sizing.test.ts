@@ -13,10 +13,14 @@ import {
   minimumVolumeForIops,
   peakUsage,
   planTenant,
+  retiredSitesAfter,
   splitEvenly,
   TIER_NAMES,
+  workloadUsage,
   type AddOns,
+  type NamespacePlan,
   type QuotaSpec,
+  type WorkloadPlan,
 } from "../tiers";
 import { synthShape } from "./helpers/synth";
 
@@ -43,6 +47,52 @@ const SAMPLES: { addOns: AddOns; sites: number }[] = [
 ];
 
 const QUOTA_KEYS = ["requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory", "pods", "persistentVolumeClaims", "loadBalancers", "requestsStorage"] as const;
+const POD_KEYS = ["pods", "requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const;
+
+const surgeOf = (w: WorkloadPlan): number => (w.strategy === "Recreate" ? 0 : w.strategy.maxSurge);
+
+/**
+ * SPEC invariant 1 for one namespace: maximum scale fits; at minimum scale one surge fits, and
+ * every surge at once wherever the pod quota holds them; CPU and memory hold every pod the pod
+ * quota admits (so a rollout at maximum scale waits on the pod count, never exceeds a quota).
+ */
+function checkFit(label: string, ns: NamespacePlan): void {
+  const atMaximum = workloadUsage(ns.workloads, "maximum", false);
+  const atMinimum = workloadUsage(ns.workloads, "minimum", false);
+  const everySurge = workloadUsage(ns.workloads, "minimum", true);
+  for (const key of POD_KEYS) expect(atMaximum[key], `${label} ${key} at maximum`).toBeLessThanOrEqual(ns.quota[key]);
+  for (const w of ns.workloads.filter((x) => surgeOf(x) > 0)) {
+    const { requests, limits } = w.resources;
+    const surge = { pods: surgeOf(w), requestsCpu: requests.cpu, requestsMemory: requests.memory, limitsCpu: limits.cpu, limitsMemory: limits.memory };
+    for (const key of POD_KEYS) expect(atMinimum[key] + surge[key], `${label} ${key} at minimum + ${w.workloadName} surge`).toBeLessThanOrEqual(ns.quota[key]);
+  }
+  if (everySurge.pods <= ns.quota.pods) {
+    for (const key of POD_KEYS) expect(everySurge[key], `${label} ${key} at minimum + every surge`).toBeLessThanOrEqual(ns.quota[key]);
+  }
+  const admitted = Math.min(ns.quota.pods, workloadUsage(ns.workloads, "maximum", true).pods);
+  const pod = ns.workloads[0]?.resources;
+  if (pod) {
+    expect(admitted * pod.requests.cpu, `${label} cpu for ${admitted} pods`).toBeLessThanOrEqual(ns.quota.requestsCpu);
+    expect(admitted * pod.requests.memory, `${label} memory for ${admitted} pods`).toBeLessThanOrEqual(ns.quota.requestsMemory);
+    expect(admitted * pod.limits.cpu).toBeLessThanOrEqual(ns.quota.limitsCpu);
+    expect(admitted * pod.limits.memory).toBeLessThanOrEqual(ns.quota.limitsMemory);
+  }
+}
+
+/** No rollout takes a workload to zero ready pods: a lone replica surges, a volume owner recreates. */
+function checkRollouts(label: string, ns: NamespacePlan): void {
+  for (const w of ns.workloads) {
+    const name = `${label} ${w.workloadName}`;
+    if (w.strategy === "Recreate") {
+      expect(w.service, `${name} recreates`).toBe("redis");
+      expect(ns.volumes.length, `${name} owns a volume`).toBeGreaterThan(0);
+    } else if (w.minReplicas === 1) {
+      expect(w.strategy, name).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    } else {
+      expect(w.strategy.maxUnavailable, name).toBeLessThan(w.minReplicas);
+    }
+  }
+}
 
 function checkPlan(tier: (typeof TIER_NAMES)[number], sites: number, addOns: AddOns = {}): void {
   const profile = effectiveProfile(tier, addOns);
@@ -60,10 +110,8 @@ function checkPlan(tier: (typeof TIER_NAMES)[number], sites: number, addOns: Add
     expect(plan.namespaces.reduce((sum, ns) => sum + ns.quota[key], 0), key).toBe(profile.quota[key]);
   }
   for (const ns of plan.namespaces) {
-    const peak = peakUsage(ns.workloads);
-    for (const key of ["pods", "requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const) {
-      expect(peak[key], `${tier}/${sites} site ${ns.site} ${key}`).toBeLessThanOrEqual(ns.quota[key]);
-    }
+    checkFit(`${tier}/${sites} site ${ns.site}`, ns);
+    checkRollouts(`${tier}/${sites} site ${ns.site}`, ns);
     const volumes = ns.volumes.reduce((a, b) => a + b, 0);
     expect(volumes).toBeLessThanOrEqual(ns.quota.requestsStorage);
     expect(ns.volumes.length).toBeLessThanOrEqual(ns.quota.persistentVolumeClaims);
@@ -107,15 +155,68 @@ describe("sizing rule", () => {
     ]);
   });
 
-  it("rolls Standard without surge (its 15 pods are 12 services + 3 gateways) and surges single-replica pods elsewhere", () => {
+  it("surges every single-replica Standard service; its 15 pods hold one surge at minimum scale and none at maximum", () => {
     const standard = planTenant(effectiveProfile("standard"), 1).namespaces[0]!;
-    expect(standard.workloads.every((w) => w.strategy !== "Recreate" && w.strategy.maxSurge === 0)).toBe(true);
-    expect(peakUsage(standard.workloads).pods).toBe(15);
+    const single = standard.workloads.filter((w) => w.minReplicas === 1);
+    expect(single.map((w) => w.service).sort()).toHaveLength(12);
+    for (const w of single) expect(w.strategy).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(standard.workloads.find((w) => w.service === "api-gateway")?.strategy).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    expect(workloadUsage(standard.workloads, "minimum", false).pods).toBe(14);
+    expect(workloadUsage(standard.workloads, "maximum", false).pods).toBe(15);
+    expect(standard.quota.pods).toBe(15);
+    // At maximum scale the surges wait on the pod quota; CPU and memory hold all 15 pods.
+    expect(peakUsage(standard.workloads).pods).toBe(27);
+    expect(15 * standard.workloads[0]!.resources.requests.cpu).toBeLessThanOrEqual(standard.quota.requestsCpu);
     const premium = planTenant(effectiveProfile("premium"), 3);
     const gateway = premium.namespaces[1]!.workloads[0]!;
     expect(gateway.strategy).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     const redis = premium.namespaces[0]!.workloads.find((w) => w.service === "redis");
     expect(redis?.strategy).toBe("Recreate");
+  });
+
+  it("plans a retired site's namespace with a zero quota and the tightest valid limit range", () => {
+    const active = planTenant(effectiveProfile("premium"), 3);
+    const plan = planTenant(effectiveProfile("premium"), 1, [2, 3]);
+    expect(plan.namespaces.map((ns) => ns.site)).toEqual([1]);
+    expect(plan.retired.map((ns) => ns.site)).toEqual([2, 3]);
+    for (const ns of plan.retired) {
+      expect(ns.workloads).toEqual([]);
+      for (const key of QUOTA_KEYS) expect(ns.quota[key], key).toBe(0);
+      const lr = ns.limitRange;
+      // What the API server requires of a LimitRange: min <= defaultRequest <= default <= max.
+      for (const r of ["cpu", "memory"] as const) {
+        expect(lr.containerMin[r]).toBeLessThanOrEqual(lr.containerDefaultRequest[r]);
+        expect(lr.containerDefaultRequest[r]).toBeLessThanOrEqual(lr.containerDefault[r]);
+        expect(lr.containerDefault[r]).toBeLessThanOrEqual(lr.containerMax[r]);
+        expect(lr.containerMax[r]).toBeLessThanOrEqual(lr.podMax[r]);
+      }
+      expect(lr.pvcMin).toBeLessThanOrEqual(lr.pvcMax);
+    }
+    // The zero quotas leave the sum where it was: the core takes what the sites gave back.
+    for (const key of QUOTA_KEYS) {
+      const sum = [...plan.namespaces, ...plan.retired].reduce((n, ns) => n + ns.quota[key], 0);
+      expect(sum, key).toBe(effectiveProfile("premium").quota[key]);
+    }
+    expect(plan.podResources).toEqual(active.podResources);
+    // A Standard tenant keeps the namespaces of its Premium days.
+    expect(planTenant(effectiveProfile("standard"), 1, [3, 2]).retired.map((ns) => ns.site)).toEqual([3, 2]);
+  });
+
+  it("rejects retired sites that are active, the core, listed twice or beyond any tier", () => {
+    const premium = effectiveProfile("premium");
+    expect(() => planTenant(premium, 2, [2])).toThrow(/retiredSites\[0\]: site 2 is active/);
+    expect(() => planTenant(premium, 1, [1])).toThrow(/retiredSites\[0\]: must be a site number from 2 to 10, got 1/);
+    expect(() => planTenant(premium, 1, [3, 3])).toThrow(/retiredSites\[1\]: site 3 is listed twice/);
+    expect(() => planTenant(premium, 1, [11])).toThrow(/from 2 to 10, got 11/);
+    expect(() => planTenant(premium, 1, [2.5])).toThrow(/got 2.5/);
+  });
+
+  it("carries retired sites across config rewrites: removed sites join them, re-added ones leave", () => {
+    expect(retiredSitesAfter({ sites: [{}, {}, {}] }, 1)).toEqual([2, 3]);
+    expect(retiredSitesAfter({ sites: [{}], retiredSites: [2, 3] }, 1)).toEqual([2, 3]);
+    expect(retiredSitesAfter({ sites: [{}, {}], retiredSites: [3, 5] }, 1)).toEqual([2, 3, 5]);
+    expect(retiredSitesAfter({ sites: [{}], retiredSites: [2, 3] }, 2)).toEqual([3]);
+    expect(retiredSitesAfter({ sites: [{}] }, 1)).toEqual([]);
   });
 
   it("rejects site counts outside the tier", () => {

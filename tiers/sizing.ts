@@ -11,20 +11,26 @@
  * 2. Shared services run `serviceReplicas` each in the core namespace; the queue consumer
  *    autoscales up to twice that where the tier scales on queue depth. A dedicated Redis adds
  *    one pod (Recreate, it owns a ReadWriteOnce volume).
- * 3. Rollouts. A deployment whose minimum is one replica surges one pod (never down during a
- *    rollout); one with two or more rolls with maxUnavailable 1 and no surge. If the pod quota
- *    cannot hold every surge at once (Standard: 12 services + 3 gateways = its 15 pods), every
- *    deployment rolls without surge.
- * 4. Pod size. Every pod gets the same share: the quota divided by the pods at maximum scale
- *    plus surge for the tier's largest site count (so adding a site never resizes running pods),
- *    rounded down (5m, 8Mi) and capped by the seed's per-service size.
- * 5. Namespaces. Each site namespace gets exactly what its pods need at maximum, plus an even
- *    share of PVCs, load balancers and the storage not needed by the core's own volumes; the core
- *    namespace gets the rest, so the namespaces sum to the tenant's quota exactly.
+ * 3. Rollouts. A deployment whose minimum is one replica surges one pod and keeps its pod until
+ *    the new one is ready (maxSurge 1, maxUnavailable 0), so no rollout takes it to zero; one
+ *    with two or more rolls with maxUnavailable 1 and no surge. At minimum scale the pod quota
+ *    must hold at least one surge; at maximum scale a surge the quota cannot hold waits for
+ *    room (Standard: 12 services + 3 gateways are its 15 pods), it never exceeds the quota.
+ * 4. Pod size. Every pod gets the same share: the quota divided by the pods that can exist at
+ *    once (maximum scale plus every surge, but no more than the pod quota), for the tier's
+ *    largest site count (so adding a site never resizes running pods), rounded down (5m, 8Mi)
+ *    and capped by the seed's per-service size. CPU and memory then hold every pod the pod
+ *    quota admits: a rollout only ever waits on the pod count.
+ * 5. Namespaces. Each site namespace gets exactly what its pods need at maximum with their
+ *    surge, plus an even share of PVCs, load balancers and the storage not needed by the core's
+ *    own volumes; the core namespace gets the rest, so the namespaces sum to the tenant's quota
+ *    exactly. A retired site's namespace (a site the tenant removed) keeps a zero quota and the
+ *    tightest limit range: it holds its data but runs nothing, and leaves the sum unchanged.
  */
 import { GP3_MAX_IOPS_PER_GIB, LIMIT_RANGE, type ContainerResources, type QuotaSpec } from "./catalog";
 import type { EffectiveProfile } from "./profile";
 import { GATEWAY, QUEUE_CONSUMER, SHARED_SERVICES, type ServiceName } from "./services";
+import { retiredSiteProblems } from "./tenantRules";
 import type { Gibibytes, Mebibytes, Millicores } from "./units";
 
 const CPU_STEP: Millicores = 5;
@@ -72,7 +78,10 @@ export interface TenantPlan {
   readonly podResources: ContainerResources;
   /** Size of the dedicated Redis volume, the smallest gp3 volume that reaches the tier's IOPS. */
   readonly redisVolumeGi?: Gibibytes;
+  /** The active sites' namespaces, site 1 (the core namespace) first. */
   readonly namespaces: readonly NamespacePlan[];
+  /** Namespaces of retired sites, in the order given: zero quota, no workloads. */
+  readonly retired: readonly NamespacePlan[];
 }
 
 export class SizingError extends Error {
@@ -141,28 +150,45 @@ function replicasBySite(profile: EffectiveProfile, sites: number): Replicas[][] 
   });
 }
 
-const wantsSurge = (r: Replicas): boolean => !r.recreate && r.min === 1;
+/** Recreate for a single-writer volume; a lone replica surges, two or more roll one at a time. */
+function rolloutOf(r: Replicas): WorkloadPlan["strategy"] {
+  if (r.recreate) return "Recreate";
+  return r.min === 1 ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 };
+}
 
-function podsAtMaximum(bySite: Replicas[][], surge: boolean): number {
-  return bySite.flat().reduce((n, r) => n + r.max + (surge && wantsSurge(r) ? 1 : 0), 0);
+const surgeOf = (strategy: WorkloadPlan["strategy"]): number => (strategy === "Recreate" ? 0 : strategy.maxSurge);
+
+function podsAt(bySite: Replicas[][], scale: Scale, withSurge: boolean): number {
+  return bySite.flat().reduce((n, r) => n + (scale === "minimum" ? r.min : r.max) + (withSurge ? surgeOf(rolloutOf(r)) : 0), 0);
 }
 
 const floorTo = (value: number, step: number): number => Math.floor(value / step) * step;
 
-export function planTenant(profile: EffectiveProfile, sites: number): TenantPlan {
+/**
+ * The tenant's plan for `sites` active sites; `retiredSites` are the site numbers of sites it
+ * removed, whose namespaces stay guarded with a zero quota (checked by tiers/tenantRules.ts).
+ */
+export function planTenant(profile: EffectiveProfile, sites: number, retiredSites: readonly number[] = []): TenantPlan {
   const { tier, quota } = profile;
   if (!Number.isInteger(sites) || sites < 1 || sites > tier.maxSites) {
     throw new SizingError(`sites must be an integer from 1 to ${tier.maxSites} for ${tier.displayName}, got ${sites}`);
   }
+  const retiredProblems = retiredSiteProblems(sites, retiredSites);
+  if (retiredProblems.length > 0) throw new SizingError(retiredProblems.map((p) => `${p.field}: ${p.message}`).join("; "));
 
-  // Surge is decided and pods are sized for the tier's largest site count, so that a tenant
-  // adding a site keeps its rollout strategy and pod sizes.
+  // Pods are sized for the tier's largest site count, so that a tenant adding a site keeps
+  // its pod sizes.
   const worstCase = replicasBySite(profile, tier.maxSites);
-  const surge = podsAtMaximum(worstCase, true) <= quota.pods;
-  const worstPods = podsAtMaximum(worstCase, surge);
-  if (worstPods > quota.pods) {
-    throw new SizingError(`${tier.displayName} needs ${worstPods} pods at maximum scale; its quota allows ${quota.pods}`);
+  const atMaximum = podsAt(worstCase, "maximum", false);
+  if (atMaximum > quota.pods) {
+    throw new SizingError(`${tier.displayName} needs ${atMaximum} pods at maximum scale; its quota allows ${quota.pods}`);
   }
+  const atMinimum = podsAt(worstCase, "minimum", false);
+  if (atMinimum + 1 > quota.pods) {
+    throw new SizingError(`${tier.displayName} needs ${atMinimum} pods at minimum scale; its quota of ${quota.pods} leaves no room for a rollout surge`);
+  }
+  // Every pod that can exist at once: maximum scale plus every surge, as far as the pod quota admits.
+  const worstPods = Math.min(quota.pods, podsAt(worstCase, "maximum", true));
   const ceiling = tier.serviceCeiling;
   const podResources: ContainerResources = {
     requests: {
@@ -189,11 +215,7 @@ export function planTenant(profile: EffectiveProfile, sites: number): TenantPlan
         minReplicas: r.min,
         maxReplicas: r.max,
         autoscaled: r.autoscaled,
-        strategy: r.recreate
-          ? "Recreate"
-          : surge && wantsSurge(r)
-            ? { maxSurge: 1, maxUnavailable: 0 }
-            : { maxSurge: 0, maxUnavailable: 1 },
+        strategy: rolloutOf(r),
         resources: podResources,
       }),
     ),
@@ -209,24 +231,63 @@ export function planTenant(profile: EffectiveProfile, sites: number): TenantPlan
       limitRange: limitRangeFor(quotas[i]!, podResources),
     }),
   );
-  return { sites, podResources, ...(redisVolumeGi ? { redisVolumeGi } : {}), namespaces };
+  const retired = retiredSites.map(retiredNamespacePlan);
+  return { sites, podResources, ...(redisVolumeGi ? { redisVolumeGi } : {}), namespaces, retired };
 }
 
-/** What a namespace's workloads consume at maximum scale with their rollout surge. */
-export function peakUsage(workloads: readonly WorkloadPlan[]): {
+const ZERO_QUOTA: QuotaSpec = {
+  requestsCpu: 0,
+  requestsMemory: 0,
+  limitsCpu: 0,
+  limitsMemory: 0,
+  pods: 0,
+  persistentVolumeClaims: 0,
+  loadBalancers: 0,
+  requestsStorage: 0,
+};
+
+/**
+ * A removed site's namespace: it keeps whatever it holds, admits nothing new (zero quota), and
+ * its limit range is the tightest valid one (every bound at the platform minimum).
+ */
+export function retiredNamespacePlan(site: number): NamespacePlan {
+  const floor = LIMIT_RANGE.containerMin;
+  return {
+    site,
+    workloads: [],
+    volumes: [],
+    quota: ZERO_QUOTA,
+    limitRange: {
+      containerMax: floor,
+      containerMin: floor,
+      containerDefault: floor,
+      containerDefaultRequest: floor,
+      podMax: floor,
+      pvcMin: LIMIT_RANGE.pvcMin,
+      pvcMax: LIMIT_RANGE.pvcMin,
+    },
+  };
+}
+
+export type Scale = "minimum" | "maximum";
+
+export interface WorkloadUsage {
   pods: number;
   requestsCpu: Millicores;
   requestsMemory: Mebibytes;
   limitsCpu: Millicores;
   limitsMemory: Mebibytes;
-} {
+}
+
+/** What workloads consume at a scale, with or without every rolling-update surge at once. */
+export function workloadUsage(workloads: readonly WorkloadPlan[], scale: Scale, withSurge: boolean): WorkloadUsage {
   let pods = 0;
   let requestsCpu = 0;
   let requestsMemory = 0;
   let limitsCpu = 0;
   let limitsMemory = 0;
   for (const w of workloads) {
-    const n = w.maxReplicas + (w.strategy !== "Recreate" ? w.strategy.maxSurge : 0);
+    const n = (scale === "minimum" ? w.minReplicas : w.maxReplicas) + (withSurge ? surgeOf(w.strategy) : 0);
     pods += n;
     requestsCpu += n * w.resources.requests.cpu;
     requestsMemory += n * w.resources.requests.memory;
@@ -235,6 +296,9 @@ export function peakUsage(workloads: readonly WorkloadPlan[]): {
   }
   return { pods, requestsCpu, requestsMemory, limitsCpu, limitsMemory };
 }
+
+/** What a namespace's workloads consume at maximum scale with every rollout surge. */
+export const peakUsage = (workloads: readonly WorkloadPlan[]): WorkloadUsage => workloadUsage(workloads, "maximum", true);
 
 function splitQuota(total: QuotaSpec, workloads: WorkloadPlan[][], volumes: Gibibytes[][]): QuotaSpec[] {
   const sites = workloads.length;

@@ -3,7 +3,7 @@
  * domains, add-ons, trusted CIDRs. Pure; used by the stack config schema, by TenantStack
  * itself, and by the Automation API before it touches a stack.
  */
-import { getTier, isTierName } from "./catalog";
+import { getTier, isTierName, TIER_NAMES } from "./catalog";
 import { tenantIdProblems } from "./naming";
 import { ADD_ON_MAXIMUMS, type AddOns } from "./profile";
 
@@ -11,6 +11,8 @@ export interface TenantRequest {
   readonly tenantId: string;
   readonly tier: string;
   readonly sites: readonly { readonly customDomains: readonly string[] }[];
+  /** Site numbers of removed sites whose namespaces stay guarded (see retiredSiteProblems). */
+  readonly retiredSites?: readonly number[];
   readonly addOns?: AddOns;
   readonly trustedCidrs?: readonly string[];
   readonly dataServices?: {
@@ -92,6 +94,8 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
     }
   });
 
+  problems.push(...retiredSiteProblems(request.sites.length, request.retiredSites ?? []));
+
   (request.trustedCidrs ?? []).forEach((cidr, i) => {
     const field = `trustedCidrs[${i}]`;
     if (!tier.rateLimit.trustedIpAllowlist) {
@@ -101,6 +105,45 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
     }
   });
   return problems;
+}
+
+/** The largest site number any tier allows: a retired site can come from a former tier. */
+export const LARGEST_SITE_COUNT: number = Math.max(...TIER_NAMES.map((t) => getTier(t).maxSites));
+
+/**
+ * A retired site is one the tenant had and removed: its number is beyond the active sites
+ * (site 1 is the core namespace and never retires), within the largest any tier allows, and
+ * listed once.
+ */
+export function retiredSiteProblems(activeSites: number, retiredSites: readonly number[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Set<number>();
+  retiredSites.forEach((site, i) => {
+    const field = `retiredSites[${i}]`;
+    if (!Number.isInteger(site) || site < 2 || site > LARGEST_SITE_COUNT) {
+      problems.push({ field, message: `must be a site number from 2 to ${LARGEST_SITE_COUNT}, got ${site}` });
+    } else if (site <= activeSites) {
+      problems.push({ field, message: `site ${site} is active (the tenant has ${activeSites} site(s)); a site is either active or retired` });
+    } else if (seen.has(site)) {
+      problems.push({ field, message: `site ${site} is listed twice` });
+    }
+    seen.add(site);
+  });
+  return problems;
+}
+
+/**
+ * The retired sites after a config change from `previous` to `nextSiteCount` active sites:
+ * the previous ones plus the sites just removed, less any site active again, in order. Whoever
+ * rewrites a tenant's config (the Automation API) writes this as `retiredSites`, so a removed
+ * site's namespace stays guarded on every later update.
+ */
+export function retiredSitesAfter(
+  previous: { readonly sites: readonly unknown[]; readonly retiredSites?: readonly number[] },
+  nextSiteCount: number,
+): number[] {
+  const removed = Array.from({ length: Math.max(0, previous.sites.length - nextSiteCount) }, (_, i) => nextSiteCount + i + 1);
+  return [...new Set([...(previous.retiredSites ?? []), ...removed])].filter((site) => site > nextSiteCount).sort((a, b) => a - b);
 }
 
 export class TenantRequestError extends Error {
