@@ -55,15 +55,19 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   );
 
   lines.push("## Namespaces: quota, and how full the minimum and maximum deployment make it", "");
-  lines.push("Maximum = every autoscaler at its maximum plus one rolling-update surge.", "");
+  lines.push(
+    "Rolling = minimum scale while the largest deployment surges one pod; maximum = every autoscaler at its maximum (a rollout there waits on the quota).",
+    "",
+  );
   for (const ns of namespaceUsage(objects)) {
     if (!ns.quota) continue;
-    lines.push(`### \`${ns.namespace}\``, "", "| | quota | minimum | maximum |", "|---|---|---|---|");
+    lines.push(`### \`${ns.namespace}\``, "", "| | quota | minimum | rolling | maximum |", "|---|---|---|---|---|");
     for (const { key, hardKey, show } of QUOTA_FIELDS) {
       const q = ns.quota[key];
       const min = ns.atMinimum[key];
+      const rolling = ns.atMinimumRolling[key];
       const max = ns.atMaximum[key];
-      lines.push(`| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(max)} (${percent(max, q)}) |`);
+      lines.push(`| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(rolling)} (${percent(rolling, q)}) | ${show(max)} (${percent(max, q)}) |`);
     }
     lines.push("");
   }

@@ -171,11 +171,10 @@ describe("through the Automation API (offline engine)", () => {
   });
 });
 
-describe("known gap for the policy pack (see the report)", () => {
-  // sites-and-domains-within-tier counts every tenant namespace as a site, so a Premium tenant
-  // that keeps three retired namespaces of its Business days is reported as having 4 sites. The
-  // fix belongs in policy/ (count only namespaces whose quota admits pods); flip to `it` then.
-  it.fails("passes a Premium tenant that keeps three retired Business namespaces", async () => {
+describe("retired namespaces and the site count", () => {
+  // sites-and-domains-within-tier counts only namespaces whose quota admits pods: a Premium tenant
+  // that keeps three retired namespaces of its Business days still has one site.
+  it("passes a Premium tenant that keeps three retired Business namespaces", async () => {
     const { result } = await synthShape("premium", 1, "acme", { retiredSites: [2, 3, 4] });
     expect(mandatory(runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "premium" }))).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
- * What a set of Kubernetes objects would consume, per namespace, at minimum scale and at
- * maximum scale plus one rolling-update surge: the arithmetic behind the fit invariant.
+ * What a set of Kubernetes objects would consume, per namespace, at minimum scale (and while
+ * one deployment rolls there) and at maximum scale: the arithmetic behind the fit invariant
+ * (SPEC 5.1: at maximum scale a rollout may wait on the quota, never exceed it).
  * It reads only the objects (Deployments, HPAs, ScaledObjects, PVCs, Services, quotas),
  * never the sizing code that produced them, so it can judge that code.
  */
@@ -24,8 +25,10 @@ export interface NamespaceUsage {
   /** The namespace's ResourceQuota `hard`, parsed (undefined when it has none). */
   readonly quota?: ResourceTotals;
   readonly atMinimum: ResourceTotals;
+  /** At minimum scale with the largest single deployment's rolling-update surge. */
+  readonly atMinimumRolling: ResourceTotals;
   readonly atMaximum: ResourceTotals;
-  /** Keys of the quota that the maximum exceeds. */
+  /** Keys of the quota that the maximum, or the minimum with one rollout surge, exceeds. */
   readonly overQuota: readonly (keyof ResourceTotals)[];
 }
 
@@ -115,10 +118,10 @@ function add(target: ResourceTotals, pods: number, per: ReturnType<typeof podRes
 
 export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[] {
   const bounds = autoscalerBounds(objects);
-  const byNamespace = new Map<string, { quota?: ResourceTotals; min: ResourceTotals; max: ResourceTotals }>();
+  const byNamespace = new Map<string, { quota?: ResourceTotals; min: ResourceTotals; max: ResourceTotals; surge: ResourceTotals }>();
   const entry = (ns: string) => {
     let e = byNamespace.get(ns);
-    if (!e) byNamespace.set(ns, (e = { min: emptyTotals(), max: emptyTotals() }));
+    if (!e) byNamespace.set(ns, (e = { min: emptyTotals(), max: emptyTotals(), surge: emptyTotals() }));
     return e;
   };
   for (const o of objects) {
@@ -135,7 +138,10 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
       const per = podResources(spec.template?.spec?.containers ?? []);
       const scale = bounds.get(`${ns}/${nameOf(o)}`) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
       add(e.min, scale.min, per);
-      add(e.max, scale.max + (isKind(o, "Deployment") ? surgePods(spec, scale.max) : 0), per);
+      add(e.max, scale.max, per);
+      const surge = emptyTotals();
+      add(surge, isKind(o, "Deployment") ? surgePods(spec, scale.min) : 0, per);
+      for (const k of Object.keys(surge) as (keyof ResourceTotals)[]) e.surge[k] = Math.max(e.surge[k], surge[k]);
     } else if (isKind(o, "PersistentVolumeClaim")) {
       const storage = ((o.spec ?? {}) as { resources?: { requests?: { storage?: string } } }).resources?.requests?.storage;
       for (const t of [e.min, e.max]) {
@@ -151,9 +157,11 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([namespace, e]) => {
       const quota = e.quota;
+      const rolling = emptyTotals();
+      for (const k of Object.keys(rolling) as (keyof ResourceTotals)[]) rolling[k] = e.min[k] + e.surge[k];
       const overQuota = quota
-        ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter((k) => e.max[k] > quota[k])
+        ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter((k) => e.max[k] > quota[k] || rolling[k] > quota[k])
         : [];
-      return { namespace, ...(quota ? { quota } : {}), atMinimum: e.min, atMaximum: e.max, overQuota };
+      return { namespace, ...(quota ? { quota } : {}), atMinimum: e.min, atMinimumRolling: rolling, atMaximum: e.max, overQuota };
     });
 }

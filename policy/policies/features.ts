@@ -1,5 +1,6 @@
 /** What the tier sells: site and domain counts, CDN from Premium, WAF, dedicated database and multi-region on Business. */
 import { isTenantNamespace } from "../../tiers";
+import { parseQuotaHard, quotaHardOf } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
 const CLOUDFLARE = "cloudflare:";
@@ -53,7 +54,9 @@ export const sitesAndDomainsWithinTier = tierStackPolicy({
   validate: ({ profile, platformDomain }, resources, report) => {
     const objects = objectsOf(resources);
     const tier = profile.tier;
-    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name)).map((o) => o.metadata!.name));
+    // A namespace whose quota admits no pod is a retired site's (it keeps data, serves nothing).
+    const sealed = new Set(objects.filter((o) => o.kind === "ResourceQuota" && parseQuotaHard(quotaHardOf(o)).pods === 0 && quotaHardOf(o)["pods"] !== undefined).map((o) => o.metadata?.namespace));
+    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name) && !sealed.has(o.metadata?.name)).map((o) => o.metadata!.name));
     if (namespaces.size > tier.maxSites) {
       report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);
     }

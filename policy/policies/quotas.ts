@@ -96,14 +96,16 @@ export const quotaSumEqualsTier = tierStackPolicy({
 
 export const fitsQuotaAtMaxScale = tierStackPolicy({
   name: "fits-quota-at-max-scale",
-  description: "Every tenant namespace's workloads fit its quota with every autoscaler at its maximum plus one rolling-update surge.",
+  description: "Every tenant namespace's workloads fit its quota with every autoscaler at its maximum, and at minimum scale while one deployment rolls (surge).",
   enforcementLevel: "mandatory",
   validate: ({ profile }, resources, report) => {
     for (const ns of namespaceUsage(objectsOf(resources))) {
       if (!ns.quota || !isTenantNamespace(ns.namespace)) continue;
       for (const { key, hardKey, show } of QUOTA_FIELDS.filter((f) => ns.overQuota.includes(f.key))) {
         report(
-          `namespace ${ns.namespace} needs ${hardKey} ${show(ns.atMaximum[key])} at maximum scale but its quota is ${show(ns.quota[key])} (${profile.tier.displayName})`,
+          ns.atMaximum[key] > ns.quota[key]
+            ? `namespace ${ns.namespace} needs ${hardKey} ${show(ns.atMaximum[key])} at maximum scale but its quota is ${show(ns.quota[key])} (${profile.tier.displayName})`
+            : `namespace ${ns.namespace} needs ${hardKey} ${show(ns.atMinimumRolling[key])} at minimum scale with a rollout surge but its quota is ${show(ns.quota[key])} (${profile.tier.displayName})`,
         );
       }
     }
