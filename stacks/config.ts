@@ -136,6 +136,8 @@ function fieldOf(issue: v.BaseIssue<unknown>): string {
 
 /** An unknown key of a strict object is reported on the key's own path. */
 const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.expected === "never";
+/** A required key that is absent: valibot says "Invalid key: Expected "x" but received undefined". */
+const isMissingKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.received === "undefined";
 
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
 export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs {
@@ -143,7 +145,7 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs
   if (!parsed.success) {
     const problems: Problem[] = parsed.issues.map((issue) => ({
       field: fieldOf(issue) || "(config)",
-      message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : issue.message,
+      message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : isMissingKey(issue) ? "required" : issue.message,
     }));
     throw new TenantRequestError(problems);
   }

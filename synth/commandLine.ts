@@ -64,8 +64,8 @@ export function stackName(value: string): string {
 
 /**
  * Reads a stack's config file (`Pulumi.<stack>.yaml` in the working directory, or `file`).
- * A missing file, malformed YAML or an alias bomb (yaml refuses more than 100 aliases with a
- * ReferenceError) is a usage error naming the file.
+ * A missing or unreadable file, malformed YAML or an alias bomb (yaml refuses more than 100
+ * aliases with a ReferenceError) is a usage error naming the file.
  */
 export function readStackFile(stack: string, project: string, file?: string): StackConfig {
   const path = resolve(file ?? `Pulumi.${stack}.yaml`);
@@ -76,6 +76,7 @@ export function readStackFile(stack: string, project: string, file?: string): St
     if (error instanceof YAMLError || (error instanceof ReferenceError && /alias/i.test(error.message))) {
       throw new UsageError(`${path} is not valid YAML: ${error.message.split("\n")[0]}`);
     }
+    if (error instanceof Error && "syscall" in error) throw new UsageError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code})`);
     throw error;
   }
 }

@@ -113,6 +113,7 @@ const CASES: Case[] = [
   { name: "malformed YAML", cli: "synth", args: stackRun, stack: "config:\n  tenant:tier: [business\n", names: "stack.yaml", child: true },
   { name: "a YAML alias bomb", cli: "synth", args: stackRun, stack: ALIAS_BOMB, names: "alias" },
   { name: "a YAML key given twice", cli: "synth", args: stackRun, stack: "config:\n  tenant:tier: business\n  tenant:tier: standard\n", names: "stack.yaml" },
+  { name: "a directory as the stack file", cli: "synth", args: (d) => ["--stack", "acme", "--config-file", d.dir, "--out", d.out], names: "no stack config" },
   { name: "a missing stack file", cli: "synth", args: (d) => ["--stack", "acme", "--config-file", join(d.dir, "missing.yaml"), "--out", d.out], names: "missing.yaml" },
   { name: "--sites -1", cli: "synth", args: (d) => ["--tenant", "acme", "--tier", "business", "--sites", "-1", "--out", d.out], names: "--sites", child: true },
   { name: "--sites abc", cli: "synth", args: (d) => ["--tenant", "acme", "--tier", "business", "--sites", "abc", "--out", d.out], names: "--sites" },
