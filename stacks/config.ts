@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
 import { isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
+import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
 export const PROJECT = "tenant";
@@ -14,13 +15,25 @@ export const PROJECT = "tenant";
 const label = v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label"));
 const port = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1, "must be a TCP port (1-65535)"), v.maxValue(65535, "must be a TCP port (1-65535)"));
 const cidr = v.pipe(v.string(), v.check(isIpv4Cidr, "must be an IPv4 CIDR"));
-const host = v.pipe(v.string(), v.minLength(1));
+const host = v.pipe(v.string(), v.check(isHost, "must be a host name or IP address"));
+/** A string field whose problem (if any) a fieldRules function describes. */
+const checked = (problem: (value: string) => string | undefined) =>
+  v.pipe(
+    v.string(),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const message = dataset.typed ? problem(dataset.value) : undefined;
+      if (message) addIssue({ message });
+    }),
+  );
+const httpUrl = checked(httpUrlProblem);
+const subdomain = (what: string) => v.pipe(v.string(), v.check(isDnsSubdomain, `must be ${what} (a lowercase DNS subdomain)`));
+const user = v.pipe(v.string(), v.regex(/^[^\s\p{Cc}]+$/u, "must be a non-empty user name without whitespace"));
 const hostEndpoint = v.union(
   [v.strictObject({ cidr, port, host }), v.strictObject({ namespace: label, port, host })],
   "must be {cidr, port, host} or {namespace, port, host} with a TCP port",
 );
 
-const credentials = v.strictObject({ user: v.pipe(v.string(), v.minLength(1)), password: v.string() });
+const credentials = v.strictObject({ user, password: v.string() });
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
@@ -56,9 +69,9 @@ export const tenantConfigSchema = v.strictObject({
   ),
   trustedCidrs: v.optional(v.array(v.string())),
   images: v.strictObject({
-    registry: v.pipe(v.string(), v.regex(/^[a-z0-9.\-:/]+$/, "must be an image registry path")),
+    registry: v.pipe(v.string(), v.check(isOciRepository, "must be an image repository such as registry.example.com/team")),
     tag: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),
-    redis: v.optional(v.pipe(v.string(), v.minLength(1)), "redis:7.4-alpine"),
+    redis: v.optional(v.pipe(v.string(), v.check(isOciReference, "must be an OCI image reference such as redis:7.4-alpine")), "redis:7.4-alpine"),
   }),
   routing: v.optional(
     v.variant(
@@ -66,9 +79,9 @@ export const tenantConfigSchema = v.strictObject({
       [
         v.strictObject({
           mode: v.literal("gateway-api"),
-          gateway: v.optional(v.strictObject({ name: label, namespace: label, sectionName: v.optional(v.string()) }), DEFAULT_GATEWAY),
+          gateway: v.optional(v.strictObject({ name: label, namespace: label, sectionName: v.optional(subdomain("a Gateway listener name")) }), DEFAULT_GATEWAY),
         }),
-        v.strictObject({ mode: v.literal("ingress-nginx"), ingressClassName: v.optional(v.pipe(v.string(), v.minLength(1)), "nginx") }),
+        v.strictObject({ mode: v.literal("ingress-nginx"), ingressClassName: v.optional(subdomain("an IngressClass name"), "nginx") }),
       ],
       (issue) => `unknown routing mode ${issue.received} (expected "gateway-api" or "ingress-nginx")`,
     ),
@@ -77,18 +90,18 @@ export const tenantConfigSchema = v.strictObject({
   /** Admin accounts the data-service providers use (set them with `pulumi config set --secret`). */
   adminCredentials: v.strictObject({
     mysql: credentials,
-    rabbitmq: v.strictObject({ user: v.pipe(v.string(), v.minLength(1)), password: v.string(), managementUrl: v.pipe(v.string(), v.url("must be a URL")) }),
-    objectStorage: v.strictObject({ user: v.pipe(v.string(), v.minLength(1)), password: v.string(), ssl: v.optional(v.boolean(), true) }),
+    rabbitmq: v.strictObject({ user, password: v.string(), managementUrl: httpUrl }),
+    objectStorage: v.strictObject({ user, password: v.string(), ssl: v.optional(v.boolean(), true) }),
   }),
   dataServices: v.optional(
     v.strictObject({
       /** Host of the read replica the reporting user reads from. Default: the primary's host. */
-      mysqlReadReplicaHost: v.optional(v.pipe(v.string(), v.minLength(1))),
+      mysqlReadReplicaHost: v.optional(host),
       /** Business only: a dedicated MySQL InnoDB cluster instead of the shared one. Default false. */
       dedicatedMysqlCluster: v.optional(v.boolean(), false),
       /** Business only: RabbitMQ federation upstreams of the tenant's other regions. */
       federationUpstreams: v.optional(
-        v.array(v.strictObject({ name: label, uri: v.pipe(v.string(), v.regex(/^amqps?:\/\//, "must be an amqp:// or amqps:// URI")) })),
+        v.array(v.strictObject({ name: label, uri: checked(amqpUriProblem) })),
         [],
       ),
     }),
@@ -99,7 +112,7 @@ export const tenantConfigSchema = v.strictObject({
       domain: v.optional(v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")), DEFAULT_PLATFORM.domain),
       edgeNamespace: v.optional(label, DEFAULT_PLATFORM.edgeNamespace),
       monitoringNamespace: v.optional(label, DEFAULT_PLATFORM.monitoringNamespace),
-      prometheusUrl: v.optional(v.pipe(v.string(), v.url("must be a URL")), DEFAULT_PLATFORM.prometheusUrl),
+      prometheusUrl: v.optional(httpUrl, DEFAULT_PLATFORM.prometheusUrl),
       endpoints: v.optional(
         v.strictObject({
           mysql: hostEndpoint,
@@ -125,6 +138,8 @@ function fieldOf(issue: v.BaseIssue<unknown>): string {
 
 /** An unknown key of a strict object is reported on the key's own path. */
 const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.expected === "never";
+/** A required key that is absent: valibot says "Invalid key: Expected "x" but received undefined". */
+const isMissingKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.received === "undefined";
 
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
 export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs {
@@ -132,7 +147,7 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs
   if (!parsed.success) {
     const problems: Problem[] = parsed.issues.map((issue) => ({
       field: fieldOf(issue) || "(config)",
-      message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : issue.message,
+      message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : isMissingKey(issue) ? "required" : issue.message,
     }));
     throw new TenantRequestError(problems);
   }
@@ -140,6 +155,19 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs
   const problems = tenantRequestProblems(config);
   if (problems.length > 0) throw new TenantRequestError(problems);
   return config;
+}
+
+/**
+ * Validates a tenant request as it arrives from outside (a request file's JSON: the stack
+ * config's shape), throwing TenantRequestError naming the field; returns it typed.
+ */
+export function parseTenantRequest(raw: unknown): TenantConfigInput {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new TenantRequestError([{ field: "(request)", message: `must be an object of config keys, got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}` }]);
+  }
+  parseTenantConfig({ ...raw });
+  // parseTenantConfig accepted every key and value, so this is the schema's input type.
+  return raw as TenantConfigInput;
 }
 
 /** Stack config values are strings; structured ones arrive JSON-encoded. */

@@ -1,61 +1,62 @@
 /**
  * Offline synth command: runs the real tenant (or platform) program without the Pulumi CLI or a
- * cloud account and writes what it would create.
- *
- *   --stack dev                       reads Pulumi.dev.yaml
- *   --tenant acme --tier premium --sites 3
- *   --platform
- *   options: --out <dir> (default out/<stack>), --quiet
+ * cloud account and writes what it would create. `--help` lists the options.
  */
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { Option, type Command } from "commander";
 import { PROJECT } from "../stacks/config";
-import { TenantRequestError } from "../tiers";
+import { TenantRequestError, TIER_NAMES } from "../tiers";
+import { integerAtLeast, program, readStackFile, runProgram, stackName, UsageError, type Done } from "./commandLine";
 import { SynthFailure } from "./engine";
 import { kubernetesObjects } from "./manifests";
-import { writeSynthOutput } from "./output";
+import { OUTPUT_MARKER, OutputDirectoryError, writeSynthOutput } from "./output";
 import { shortcutConfig, synthPlatform, synthTenant } from "./programs";
-import { readStackConfig } from "./stackConfig";
 import { platformSummary, tenantSummary } from "./summary";
 
-/** A command line that cannot be run as given. */
-export class UsageError extends Error {}
+interface SynthOptions {
+  readonly stack?: string;
+  readonly configFile?: string;
+  readonly tenant?: string;
+  readonly tier?: string;
+  readonly sites: number;
+  readonly platform?: true;
+  readonly out?: string;
+  readonly quiet?: true;
+}
 
-/** `npm run synth` and `npm run tenant -- synth`: renders a stack offline; returns the exit code. */
-export async function synthCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: "string" },
-      tenant: { type: "string" },
-      tier: { type: "string" },
-      sites: { type: "string", default: "1" },
-      platform: { type: "boolean", default: false },
-      out: { type: "string" },
-      quiet: { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+const SHORTCUT = ["tenant", "tier", "sites"];
 
+/** The `synth` command line; `done` receives the exit code of a run. */
+export function synthProgram(done: Done): Command {
+  return program("synth")
+    .description("Renders a tenant stack (or the platform) offline, with the real program under Pulumi's mock runtime.")
+    .addOption(new Option("--stack <name>", "read the stack's config from Pulumi.<name>.yaml").argParser(stackName).conflicts([...SHORTCUT, "platform"]))
+    .option("--config-file <path>", "with --stack: read the config from this file instead")
+    .option("--tenant <id>", "a shortcut tenant with the dev defaults (needs --tier)")
+    .addOption(new Option("--tier <tier>", "the shortcut tenant's tier").choices(TIER_NAMES))
+    .option("--sites <n>", "the shortcut tenant's site count", integerAtLeast(1), 1)
+    .addOption(new Option("--platform", "render the platform stack (the tiers' cluster objects)").conflicts(SHORTCUT))
+    .option("--out <dir>", `output directory (default out/<stack>); only replaced when empty or a previous synth's output (${OUTPUT_MARKER})`)
+    .option("--quiet", "print nothing on success")
+    .action(async (_options: unknown, command: Command) => done(await synth(command.opts<SynthOptions>())));
+}
+
+async function synth(options: SynthOptions): Promise<number> {
   const started = performance.now();
   let stack: string;
   let run;
-  if (values.platform) {
+  if (options.platform) {
     stack = "platform";
     run = synthPlatform().then((result) => ({ result, summary: platformSummary(result, kubernetesObjects(result)) }));
   } else {
     let config;
-    if (values.stack) {
-      const file = resolve(`Pulumi.${values.stack}.yaml`);
-      if (!existsSync(file)) throw new UsageError(`no stack config ${file}`);
-      stack = values.stack;
-      config = readStackConfig(file, PROJECT);
-    } else if (values.tenant && values.tier) {
-      const sites = Number(values.sites);
-      if (!Number.isInteger(sites)) throw new UsageError(`--sites must be an integer, got "${values.sites}"`);
-      stack = values.tenant;
-      config = shortcutConfig({ tenantId: values.tenant, tier: values.tier, sites });
+    if (options.stack) {
+      stack = options.stack;
+      config = readStackFile(stack, PROJECT, options.configFile);
+    } else if (options.tenant && options.tier) {
+      if (options.configFile) throw new UsageError("--config-file goes with --stack");
+      stack = options.tenant;
+      config = shortcutConfig({ tenantId: options.tenant, tier: options.tier, sites: options.sites });
     } else {
       throw new UsageError("give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform");
     }
@@ -63,9 +64,9 @@ export async function synthCommand(argv: string[]): Promise<number> {
   }
 
   const { result, summary } = await run;
-  const out = resolve(values.out ?? `out/${stack}`);
+  const out = resolve(options.out ?? `out/${stack}`);
   const files = writeSynthOutput(out, result, summary);
-  if (!values.quiet) {
+  if (!options.quiet) {
     process.stdout.write(summary);
     process.stdout.write(
       `\nwrote ${files.length} files to ${out} (${result.resources.length} resources, ${Math.round(performance.now() - started)} ms)\n`,
@@ -74,9 +75,27 @@ export async function synthCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `npm run synth` and `npm run tenant -- synth`: renders a stack offline; returns the exit code. */
+export function synthCommand(argv: readonly string[]): Promise<number> {
+  return runProgram(synthProgram, argv);
+}
+
+/** The whole `npm run synth` process: runs the command line, reports a failure on stderr, returns the exit code. */
+export async function synthMain(argv: readonly string[]): Promise<number> {
+  try {
+    return await synthCommand(argv);
+  } catch (failure) {
+    const { code, message } = synthFailure(failure);
+    process.stderr.write(`${message}\n`);
+    return code;
+  }
+}
+
 /** Exit code and message of a failed synth: 2 for bad input (nothing written), 1 otherwise. */
 export function synthFailure(failure: unknown): { code: number; message: string } {
   const error = failure instanceof SynthFailure ? failure.cause : failure;
-  if (error instanceof TenantRequestError || error instanceof UsageError) return { code: 2, message: `synth: ${error.message}` };
+  if (error instanceof TenantRequestError || error instanceof UsageError || error instanceof OutputDirectoryError) {
+    return { code: 2, message: `synth: ${error.message}` };
+  }
   return { code: 1, message: `synth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` };
 }

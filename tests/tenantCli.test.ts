@@ -32,7 +32,7 @@ describe("tenant CLI", () => {
   it("answers bad input with a JSON outcome and exit code 2", () => {
     const bad = tenant("change-tier", "acme", "gold", "--json");
     expect(bad.status).toBe(2);
-    expect(JSON.parse(bad.stderr)).toEqual({ outcome: "usage", message: "expected a tier (standard, premium, business), got gold" });
+    expect(JSON.parse(bad.stderr)).toEqual({ outcome: "usage", message: "command-argument value 'gold' is invalid for argument 'tier'. Allowed choices are standard, premium, business." });
     const missing = tenant("change-tier", "ghost", "premium", "--json");
     expect(missing.status).toBe(2);
     expect(JSON.parse(missing.stderr)).toMatchObject({ outcome: "not-found" });

@@ -15,6 +15,8 @@ export interface TenantRequest {
   readonly retiredSites?: readonly number[];
   readonly addOns?: AddOns;
   readonly trustedCidrs?: readonly string[];
+  /** The domain every tenant's platform hostname lives under; custom domains must stay outside it. */
+  readonly platform?: { readonly domain: string };
   readonly dataServices?: {
     readonly dedicatedMysqlCluster?: boolean;
     readonly federationUpstreams?: readonly { readonly name: string }[];
@@ -39,6 +41,11 @@ export function isIpv4Cidr(value: string): boolean {
   return CIDR.test(value);
 }
 
+/** Whether a hostname is a domain or one of its subdomains. */
+function isUnder(hostname: string, domain: string): boolean {
+  return hostname === domain || hostname.endsWith(`.${domain}`);
+}
+
 export function tenantRequestProblems(request: TenantRequest): Problem[] {
   const problems: Problem[] = tenantIdProblems(request.tenantId).map((message) => ({ field: "tenantId", message }));
   if (!isTierName(request.tier)) {
@@ -54,6 +61,7 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
     });
   }
   const seen = new Map<string, string>();
+  const platformDomain = request.platform?.domain;
   let domains = 0;
   request.sites.forEach((site, i) => {
     site.customDomains.forEach((domain, j) => {
@@ -61,6 +69,8 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       domains += 1;
       if (!isHostname(domain)) {
         problems.push({ field, message: `"${domain}" is not a lowercase DNS hostname` });
+      } else if (platformDomain !== undefined && isUnder(domain, platformDomain)) {
+        problems.push({ field, message: `"${domain}" is under the platform domain "${platformDomain}", where tenants' platform hostnames live` });
       } else if (seen.has(domain)) {
         problems.push({ field, message: `"${domain}" is already used by ${seen.get(domain)}` });
       } else {
@@ -88,9 +98,15 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
   if (request.dataServices?.dedicatedMysqlCluster && !tier.database.dedicatedCluster) {
     problems.push({ field: "dataServices.dedicatedMysqlCluster", message: `the ${tier.displayName} tier has no dedicated MySQL cluster (only Business does)` });
   }
-  (request.dataServices?.federationUpstreams ?? []).forEach((_upstream, i) => {
+  const upstreams = new Map<string, number>();
+  (request.dataServices?.federationUpstreams ?? []).forEach((upstream, i) => {
+    const field = `dataServices.federationUpstreams[${i}]`;
     if (!tier.messaging.federation) {
-      problems.push({ field: `dataServices.federationUpstreams[${i}]`, message: `the ${tier.displayName} tier has no RabbitMQ federation (only Business does)` });
+      problems.push({ field, message: `the ${tier.displayName} tier has no RabbitMQ federation (only Business does)` });
+    } else if (upstreams.has(upstream.name)) {
+      problems.push({ field: `${field}.name`, message: `"${upstream.name}" is already the name of federationUpstreams[${upstreams.get(upstream.name)}]` });
+    } else {
+      upstreams.set(upstream.name, i);
     }
   });
 

@@ -1,0 +1,218 @@
+/**
+ * Operator CLI over the Automation API layer (`npm run tenant -- --help` lists every command):
+ *
+ *   npm run tenant -- synth --stack dev
+ *   npm run tenant -- provision --request acme.json
+ *   npm run tenant -- change-tier acme standard [--dry-run]
+ *   npm run tenant -- deprovision acme [--retain-days 30]
+ *   npm run tenant -- purge
+ *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { Argument, InvalidArgumentError, Option, type Command } from "commander";
+import {
+  fleetTable,
+  LiveUsage,
+  LocalWorkspaceEngine,
+  OfflineEngine,
+  runFleet,
+  summaryLine,
+  TenantOperationError,
+  TenantService,
+  type TenantEngine,
+} from "../automation";
+import { DumpBackup } from "../automation/dumpBackup";
+import { hasPulumiCli } from "../automation/pulumiCli";
+import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
+import { synthProgram } from "../synth/cli";
+import { SynthFailure } from "../synth/engine";
+import { OutputDirectoryError } from "../synth/output";
+import { integerAtLeast, program, runProgram, UsageError, type Done } from "../synth/commandLine";
+import { TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
+
+const ENVIRONMENT = `
+Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
+PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (final backups, default backups/).
+Exit codes: 0 done, 1 failed, 2 bad input or refused, 3 busy or locked.`;
+
+/** Options every command takes (commander reads them before or after the command). */
+interface GlobalOptions {
+  readonly json?: true;
+  readonly engine?: "local" | "offline";
+  readonly stateDir: string;
+}
+
+function engineFrom(kind: GlobalOptions["engine"], stateDir: string): TenantEngine {
+  const chosen = kind ?? (hasPulumiCli() ? "local" : "offline");
+  if (chosen === "offline") return new OfflineEngine({ stateDir: resolve(stateDir) });
+  return new LocalWorkspaceEngine({
+    projectDir: resolve(__dirname, ".."),
+    workRoot: resolve(".pulumi-work"),
+    ...(process.env.PULUMI_BACKEND_URL ? { backendUrl: process.env.PULUMI_BACKEND_URL } : {}),
+    envVars: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && /^(PULUMI_|AWS_|CLOUDFLARE_|KUBECONFIG)/.test(e[0]))),
+  });
+}
+
+function mysqlFromEnv() {
+  return {
+    host: process.env.MYSQL_HOST ?? "127.0.0.1",
+    port: Number(process.env.MYSQL_PORT ?? 3306),
+    user: process.env.MYSQL_USER ?? "root",
+    password: process.env.MYSQL_PASSWORD ?? "",
+  };
+}
+
+/** The service is built only once the command line is valid, so bad input creates no state directory. */
+function serviceFrom(options: GlobalOptions): TenantService {
+  return new TenantService({
+    engine: engineFrom(options.engine, options.stateDir),
+    ...(process.env.PROMETHEUS_URL ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) } : {}),
+    backup: new DumpBackup(mysqlFromEnv(), resolve(process.env.BACKUP_DIR ?? "backups")),
+  });
+}
+
+/** A tenant id argument: ids also name the offline engine's state files, so a malformed one is a usage error. */
+function tenantIdArg(value: string): string {
+  const problems = tenantIdProblems(value);
+  if (problems.length > 0) throw new InvalidArgumentError(`${problems.join("; ")}.`);
+  return value;
+}
+
+/** Reads a request file; an unreadable file or malformed JSON is a usage error naming --request. */
+function readRequest(file: string): TenantConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--request: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--request: ${file} is not valid JSON (${(error as Error).message})`);
+  }
+  return parseTenantRequest(raw);
+}
+
+/** A one-line progress bar on stderr. */
+function progressBar(done: number, total: number, label: string): void {
+  const width = 24;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ${label}`.padEnd(70) + (done === total ? "\n" : ""));
+}
+
+function print(options: GlobalOptions, result: unknown, human: () => string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
+}
+
+function tenantProgram(done: Done, jsonErrors: boolean): Command {
+  const cli = program("tenant")
+    .description("Provisions, changes and retires tenants through the Automation API.")
+    .option("--json", "machine-readable output (and errors as JSON on stderr)")
+    .addOption(new Option("--engine <kind>", "local (the Pulumi CLI) or offline (default: local when a pulumi CLI is on PATH)").choices(["local", "offline"]))
+    .option("--state-dir <dir>", "the offline engine's stacks", ".tenants")
+    .addHelpText("after", ENVIRONMENT);
+  // With --json, commander's usage errors are JSON on stderr too (as the other failures).
+  if (jsonErrors) {
+    cli.showHelpAfterError(false).configureOutput({
+      outputError: (message, write) => write(`${JSON.stringify({ outcome: "usage", message: message.replace(/^error: /, "").trim() })}\n`),
+    });
+  }
+  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
+  const tenantArgument = () => new Argument("<tenant>", "tenant id").argParser(tenantIdArg);
+
+  cli.addCommand(synthProgram(done).copyInheritedSettings(cli));
+
+  cli
+    .command("provision")
+    .description("creates or updates a tenant's stack from a request file (the stack config's shape, as JSON)")
+    .requiredOption("--request <file>", "the request, e.g. acme.json")
+    .action(async (options: { request: string }, command: Command) => {
+      const request = readRequest(options.request);
+      const result = await serviceFrom(globals(command)).provisionTenant(request);
+      print(globals(command), result, () => `${result.tenantId}: ${result.outcome}\n${JSON.stringify(result.outputs, null, 2)}`);
+      done(0);
+    });
+
+  cli
+    .command("change-tier")
+    .description("moves a tenant to another tier (a downgrade checks real usage first)")
+    .addArgument(tenantArgument())
+    .addArgument(new Argument("<tier>", "target tier").choices(TIER_NAMES))
+    .option("--dry-run", "pre-flight report and plan, nothing applied")
+    .action(async (tenantId: string, target: TierName, options: { dryRun?: true }, command: Command) => {
+      const result = await serviceFrom(globals(command)).changeTier(tenantId, target, { dryRun: options.dryRun === true });
+      print(globals(command), result, () =>
+        [
+          `${tenantId}: ${result.from} -> ${result.to}: ${result.outcome}`,
+          ...(result.preflight?.checks.map((c) => `  ${c.status.padEnd(4)} ${c.name}: ${c.actual} (limit ${c.limit})`) ?? []),
+          ...(result.plan ? [`  plan: ${summaryLine(result.plan.summary)}`] : []),
+        ].join("\n"),
+      );
+      done(0);
+    });
+
+  cli
+    .command("deprovision")
+    .description("takes the final backup and starts the retention window")
+    .addArgument(tenantArgument())
+    .option("--retain-days <n>", "days the data is kept before purge", integerAtLeast(0), 30)
+    .action(async (tenantId: string, options: { retainDays: number }, command: Command) => {
+      const result = await serviceFrom(globals(command)).deprovisionTenant(tenantId, { retainDays: options.retainDays });
+      print(globals(command), result, () => `${tenantId}: final backup ${result.backup}; data retained until ${result.retainUntil}`);
+      done(0);
+    });
+
+  cli
+    .command("purge")
+    .description("removes the tenants past their retention window")
+    .action(async (_options: unknown, command: Command) => {
+      const purged = await serviceFrom(globals(command)).purgeExpired();
+      print(globals(command), { purged }, () => (purged.length ? `purged: ${purged.join(", ")}` : "nothing past its retention window"));
+      done(0);
+    });
+
+  cli
+    .command("fleet")
+    .description("previews or updates every tenant stack")
+    .addArgument(new Argument("<action>").choices(["preview", "up"]))
+    .addOption(new Option("--tier <tier>", "only the tenants of this tier").choices(TIER_NAMES))
+    .option("--concurrency <n>", "stacks at a time", integerAtLeast(1), 4)
+    .option("--stop-on-failure", "start no further stack after a failure")
+    .action(async (action: "preview" | "up", options: { tier?: TierName; concurrency: number; stopOnFailure?: true }, command: Command) => {
+      const json = globals(command).json === true;
+      const summary = await runFleet(serviceFrom(globals(command)), {
+        command: action,
+        concurrency: options.concurrency,
+        stopOnFailure: options.stopOnFailure === true,
+        ...(options.tier ? { filter: { tier: options.tier } } : {}),
+        ...(json ? {} : { onProgress: (p) => progressBar(p.done, p.total, `${p.entry.tenantId} ${p.entry.status}`) }),
+      });
+      print(globals(command), summary, () => fleetTable(summary));
+      done(summary.counts.failed > 0 ? 1 : 0);
+    });
+  return cli;
+}
+
+/** Exit codes: 2 bad input or refused, 3 busy or locked, 1 anything else. */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || error instanceof TenantRequestError || error instanceof OutputDirectoryError) return 2;
+  if (error instanceof TenantOperationError) return ["busy", "locked"].includes(error.outcome) ? 3 : 2;
+  return 1;
+}
+
+/** The whole `npm run tenant` process: runs the command line, reports a failure on stderr, returns the exit code. */
+export async function tenantMain(argv: readonly string[]): Promise<number> {
+  const json = argv.includes("--json");
+  try {
+    return await runProgram((done) => tenantProgram(done, json), argv);
+  } catch (failure) {
+    const error = failure instanceof SynthFailure ? failure.cause : failure;
+    const outcome = error instanceof TenantOperationError ? error.outcome : error instanceof UsageError ? "usage" : "error";
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(json ? `${JSON.stringify({ outcome, message, ...(error instanceof TenantOperationError ? { details: error } : {}) })}\n` : `tenant: ${message}\n`);
+    return exitCodeOf(error);
+  }
+}
