@@ -46,7 +46,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const offline = () => new OfflineEngine({ stateDir: dir, now: () => clock });
 const service = (engine: TenantEngine = offline(), extra: Partial<ConstructorParameters<typeof TenantService>[0]> = {}) =>
-  new TenantService({ engine, usage: fitting, now: () => clock, backup: { finalBackup: async (t) => ({ location: `s3://backups/${t}/final` }) }, ...extra });
+  new TenantService({ engine, usage: fitting, now: () => clock, backup: { backup: async (t, reason) => ({ location: `s3://backups/${t}/${reason}` }) }, ...extra });
 
 describe("provisionTenant", () => {
   it("creates the stack, applies the program and returns typed outputs; the same request again changes nothing", async () => {
@@ -194,10 +194,10 @@ describe("cancellation", () => {
 describe("deprovision and purge", () => {
   it("takes the final backup, keeps everything for the retention window, then destroys and removes the stack", async () => {
     const backups: string[] = [];
-    const svc = service(offline(), { backup: { finalBackup: async (t) => (backups.push(t), { location: `s3://backups/${t}` }) } });
+    const svc = service(offline(), { backup: { backup: async (t, reason) => (backups.push(`${t}:${reason}`), { location: `s3://backups/${t}` }) } });
     await svc.provisionTenant(request("acme", "premium"));
     const result = await svc.deprovisionTenant("acme", { retainDays: 30 });
-    expect(backups).toEqual(["acme"]);
+    expect(backups).toEqual(["acme:final"]);
     expect(result).toEqual({ tenantId: "acme", backup: "s3://backups/acme", retainUntil: "2026-12-22T10:00:00.000Z" });
     clock += 29 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);
