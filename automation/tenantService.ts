@@ -192,7 +192,10 @@ export class TenantService {
     return this.exclusive(tenantId, `change-tier to ${target}`, async () => {
       const config = await this.engine.readConfig(tenantId);
       const current = fromStackConfig(config);
-      if (current.tier === target) return { tenantId, from: current.tier, to: target, outcome: "unchanged" };
+      // The tier tag is written once an update has applied the tier: a config ahead of it is a
+      // change a crash interrupted, which this call completes instead of calling it unchanged.
+      const appliedTier = (await this.engine.readTags(tenantId))[TAGS.tier];
+      if (current.tier === target && appliedTier === target) return { tenantId, from: current.tier, to: target, outcome: "unchanged" };
       // Before the request is rebuilt: a tenant with too many sites gets the report, not a schema error.
       const preflight = tierRank(target) < tierRank(current.tier) ? await this.preflight(current, target, current.sites) : undefined;
       const next = toStackConfig(retargeted(rawRequest(config), target));
@@ -231,8 +234,10 @@ export class TenantService {
     const unprotected: string[] = [];
     let applied = false;
     try {
+      // The config is ahead of the state only while the preview reads it, and then inside the
+      // update's lease: a crash anywhere else leaves the stack as it was.
       await this.engine.writeConfig(tenantId, after);
-      const { plan, releases } = await this.previewReleases(tenantId, options);
+      const { plan, releases } = await this.previewReleases(tenantId, options).finally(() => this.engine.writeConfig(tenantId, before));
       const losing = dataLosingSteps(plan);
       if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
       const report: ChangeReport = { ...(preflight ? { preflight } : {}), plan, ...(releases.length > 0 ? { released: releases } : {}) };

@@ -248,6 +248,19 @@ describe("tier changes that keep data, whatever the entry point", () => {
     await expect(svc.changeTier("acme", "standard")).resolves.toMatchObject({ outcome: "changed" });
   });
 
+  it("completes a change a crash interrupted after its config was written, instead of calling it unchanged", async () => {
+    const engine = offline();
+    const svc = service(engine);
+    await svc.provisionTenant(request("acme", "premium"));
+    // What a process that died inside the update leaves: the new config, the old state and tier tag.
+    const config = await engine.readConfig("acme");
+    await engine.writeConfig("acme", { ...config, "tenant:tier": { value: "standard", secret: false } });
+    const result = await svc.changeTier("acme", "standard");
+    expect(result).toMatchObject({ outcome: "changed", from: "standard", to: "standard", released: [expect.objectContaining({ name: "acme-redis-data" })] });
+    expect(state().tags[TAGS.tier]).toBe("standard");
+    expect(redisClaim()).toBeUndefined();
+  });
+
   it("runs the pre-flight when provisionTenant asks an existing tenant for a lower tier: the 50,000-product Business tenant stays Business", async () => {
     const big: UsageSource = { productCount: async () => 50_000, storageUsedGi: async () => 290, averageConcurrentUsers: async () => 800 };
     const svc = service(offline(), { usage: big });
