@@ -58,7 +58,7 @@ export function stepOfEvent(event: EngineEvent): ResourceStep | undefined {
 }
 
 /** Sets the protect flag of the chosen resources by editing the checkpoint, as `pulumi state unprotect` does. */
-async function setProtection(stack: Stack, chosen: (urn: string) => boolean, value: boolean): Promise<void> {
+export async function setProtection(stack: Pick<Stack, "exportStack" | "importStack">, chosen: (urn: string) => boolean, value: boolean): Promise<void> {
   const deployment = await stack.exportStack();
   const state = deployment.deployment as { resources?: { urn: string; protect?: boolean }[] };
   for (const r of state.resources ?? []) if (chosen(r.urn)) r.protect = value;

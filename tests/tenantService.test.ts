@@ -26,6 +26,7 @@ import {
   type UsageSource,
 } from "../automation";
 import type { TenantConfigInput } from "../stacks/config";
+import { setProtection } from "../automation/localWorkspaceEngine";
 import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 
@@ -117,6 +118,14 @@ describe("errors of the Pulumi engine", () => {
       { op: "replace", urn: db, type: "mysql:index/database:Database", name: "acme-databases-orders" },
     ]);
     expect((mapped as ProtectedResourceError).outcome).toBe("would-lose-data");
+  });
+
+  it("lifts the protection of exactly the released resources in the exported checkpoint", async () => {
+    const checkpoint = { version: 3, deployment: { resources: [{ urn: "urn:a", protect: true }, { urn: "urn:b", protect: true }] } };
+    let imported: unknown;
+    const stack = { exportStack: async () => structuredClone(checkpoint), importStack: async (state: unknown) => void (imported = state) };
+    await setProtection(stack, (urn) => urn === "urn:b", false);
+    expect(imported).toEqual({ version: 3, deployment: { resources: [{ urn: "urn:a", protect: true }, { urn: "urn:b", protect: false }] } });
   });
 });
 
