@@ -232,6 +232,8 @@ describe("tier changes that keep data, whatever the entry point", () => {
     file.resources.find((r) => r.name === "acme-redis-data")!.retainOnDelete = false;
     writeFileSync(path, JSON.stringify(file, null, 1));
     const before = stackFile();
+    // The dry run refuses what the apply would refuse.
+    await expect(svc.changeTier("acme", "standard", { dryRun: true })).rejects.toMatchObject({ outcome: "would-lose-data" });
     const error = await svc.changeTier("acme", "standard").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatefulReplacementError);
     expect(error).toMatchObject({ outcome: "would-lose-data", steps: [expect.objectContaining({ op: "delete", name: "acme-redis-data" })] });
