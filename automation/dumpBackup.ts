@@ -1,14 +1,15 @@
 /**
- * The final backup of a tenant before deprovisioning: a `mysqldump` (or `mariadb-dump`) of its
- * 11 databases into a file. Object storage and queues are kept by the retention window itself
- * (protected, retained resources), so the dump is what survives the purge.
+ * A backup of a tenant's 11 databases with `mysqldump` (or `mariadb-dump`) into a file: the final
+ * one before deprovisioning, and one before every tier downgrade or site removal. Object storage
+ * and queues are kept by the retention window itself (protected, retained resources), so the dump
+ * is what survives the purge.
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { databaseName, DATABASE_SERVICES } from "../tiers";
 import type { MysqlUsageConnection } from "./preflight";
-import type { BackupHook } from "./tenantService";
+import type { BackupHook, BackupReason } from "./tenantService";
 
 export class DumpBackup implements BackupHook {
   constructor(
@@ -19,10 +20,10 @@ export class DumpBackup implements BackupHook {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async finalBackup(tenantId: string): Promise<{ location: string }> {
+  async backup(tenantId: string, reason: BackupReason): Promise<{ location: string }> {
     mkdirSync(this.directory, { recursive: true });
     const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, "-");
-    const location = join(this.directory, `${tenantId}-${stamp}.sql`);
+    const location = join(this.directory, `${tenantId}-${reason}-${stamp}.sql`);
     const databases = DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
     const args = ["-h", this.mysql.host, "-P", String(this.mysql.port), "-u", this.mysql.user, "--single-transaction", "--routines", "--triggers", "--databases", ...databases];
     await new Promise<void>((resolve, reject) => {
@@ -32,8 +33,8 @@ export class DumpBackup implements BackupHook {
       let stderr = "";
       child.stdout.pipe(out);
       child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", (error) => reject(new Error(`final backup of ${tenantId}: cannot run ${this.command}: ${error.message}`)));
-      child.on("close", (code) => (code === 0 ? out.end(() => resolve()) : reject(new Error(`final backup of ${tenantId} failed (${this.command} exited ${code}): ${stderr.trim()}`))));
+      child.on("error", (error) => reject(new Error(`${reason} backup of ${tenantId}: cannot run ${this.command}: ${error.message}`)));
+      child.on("close", (code) => (code === 0 ? out.end(() => resolve()) : reject(new Error(`${reason} backup of ${tenantId} failed (${this.command} exited ${code}): ${stderr.trim()}`))));
     });
     return { location };
   }

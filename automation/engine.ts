@@ -62,6 +62,12 @@ export interface TenantEngine {
   cancel(tenantId: string): Promise<void>;
   readTags(tenantId: string): Promise<Readonly<Record<string, string>>>;
   setTag(tenantId: string, key: string, value: string): Promise<void>;
+  /**
+   * Sets the protect flag of these resources in the stack's state (`pulumi state unprotect`):
+   * the deliberate way a protected resource with retainOnDelete leaves the stack (the next
+   * update forgets it, the cloud keeps it). URNs not in the state are ignored.
+   */
+  setProtected(tenantId: string, urns: readonly string[], value: boolean): Promise<void>;
 }
 
 export function summarize(steps: readonly ResourceStep[]): Partial<Record<StepOp, number>> {
@@ -77,6 +83,9 @@ export function summaryLine(summary: PlanResult["summary"]): string {
 
 /** Resource types a plan may not replace or delete: those holding data, and namespaces (deleting one deletes all it holds). */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([...DATA_HOLDING_TYPES, "kubernetes:core/v1:Namespace"]);
+
+/** A refused step the service may release deliberately: a delete that leaves the resource in the cloud. */
+export const isRetainedDelete = (step: ResourceStep): boolean => step.op === "delete" && step.retained === true;
 
 export function dataLosingSteps(plan: PlanResult): ResourceStep[] {
   return plan.steps.filter((s) => STATEFUL_TYPES.has(s.type) && (s.op === "replace" || (s.op === "delete" && !s.retained)));

@@ -5,7 +5,7 @@
 import { ConcurrentUpdateError, StackAlreadyExistsError, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { TenantRequestError, type Problem } from "../tiers";
 import type { PreflightReport } from "./preflight";
-import type { ResourceStep } from "./engine";
+import { summarize, type PlanResult, type ResourceStep, type StepOp } from "./engine";
 
 export abstract class TenantOperationError extends Error {
   /** Stable machine-readable outcome. */
@@ -72,9 +72,44 @@ export class PreflightRefusedError extends TenantOperationError {
 /** The preview would replace or delete a resource that holds data: nothing was applied. */
 export class StatefulReplacementError extends TenantOperationError {
   readonly outcome = "would-lose-data";
-  constructor(tenantId: string, readonly steps: readonly ResourceStep[]) {
-    super(tenantId, `tenant ${tenantId}: the change would ${steps.map((s) => `${s.op} ${s.type} ${s.name}`).join(", ")}; aborted`);
+  constructor(
+    tenantId: string,
+    readonly steps: readonly ResourceStep[],
+    message = `tenant ${tenantId}: the change would ${steps.map((s) => `${s.op} ${s.type} ${s.name}`).join(", ")}; aborted`,
+  ) {
+    super(tenantId, message);
   }
+}
+
+/**
+ * The engine refused a preview or update because it would delete or replace protected resources
+ * (`steps`, deletes flagged `retained` where the resource has retainOnDelete); `plan` holds the
+ * steps it planned before refusing. Nothing was applied.
+ */
+export class ProtectedResourceError extends StatefulReplacementError {
+  constructor(
+    tenantId: string,
+    steps: readonly ResourceStep[],
+    readonly plan: PlanResult,
+  ) {
+    super(tenantId, steps, `tenant ${tenantId}: refusing to ${steps.map((s) => `${s.op} protected ${s.type} ${s.name}`).join(", ")}`);
+  }
+}
+
+/** The Pulumi engine's refusal of a protected resource (`pulumi preview` and `up` fail with it). */
+const PROTECTED_REFUSAL = /unable to (delete|replace) resource "([^"]+)"/g;
+
+/** The protected steps a Pulumi error names, completed from the steps the engine reported before it. */
+function protectedSteps(message: string, seen: readonly ResourceStep[]): ResourceStep[] {
+  const steps = new Map<string, ResourceStep>();
+  for (const [, op, urn] of message.matchAll(PROTECTED_REFUSAL)) {
+    if (!urn || steps.has(urn)) continue;
+    const reported = seen.find((s) => s.urn === urn && s.op === op);
+    // urn:pulumi:<stack>::<project>::<parent types$>type::<name>
+    const parts = urn.split("::");
+    steps.set(urn, reported ?? { op: op as StepOp, urn, type: parts[2]?.split("$").pop() ?? "", name: parts[3] ?? urn });
+  }
+  return [...steps.values()];
 }
 
 export class OperationCancelledError extends TenantOperationError {
@@ -84,9 +119,14 @@ export class OperationCancelledError extends TenantOperationError {
   }
 }
 
-/** Maps Automation API and validation errors to the typed outcomes above. */
-export function mapEngineError(tenantId: string, error: unknown): Error {
+/**
+ * Maps Automation API and validation errors to the typed outcomes above. `seen` are the steps
+ * the engine reported before failing (they tell which refused deletes would have been retained).
+ */
+export function mapEngineError(tenantId: string, error: unknown, seen: readonly ResourceStep[] = []): Error {
   if (error instanceof TenantOperationError) return error;
+  const refused = error instanceof Error ? protectedSteps(error.message, seen) : [];
+  if (refused.length > 0) return new ProtectedResourceError(tenantId, refused, { steps: seen, summary: summarize(seen) });
   if (error instanceof TenantRequestError) return new InvalidRequestError(tenantId, error.problems);
   if (error instanceof StackNotFoundError) return new TenantNotFoundError(tenantId);
   if (error instanceof StackAlreadyExistsError) return new TenantExistsError(tenantId);

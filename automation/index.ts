@@ -6,4 +6,4 @@ export * from "./outputs";
 export { LocalWorkspaceEngine, type LocalWorkspaceEngineOptions } from "./localWorkspaceEngine";
 export { OfflineEngine, type OfflineEngineOptions } from "./offlineEngine";
 export * from "./preflight";
-export { TAGS, TenantService, type BackupHook, type ChangeTierResult, type DeprovisionResult, type ProvisionResult, type TenantServiceOptions } from "./tenantService";
+export { TAGS, TenantService, type BackupHook, type BackupReason, type ChangeReport, type ChangeTierResult, type DeprovisionResult, type ProvisionResult, type TenantServiceOptions } from "./tenantService";

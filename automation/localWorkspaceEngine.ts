@@ -57,6 +57,14 @@ export function stepOfEvent(event: EngineEvent): ResourceStep | undefined {
   };
 }
 
+/** Sets the protect flag of the chosen resources by editing the checkpoint, as `pulumi state unprotect` does. */
+export async function setProtection(stack: Pick<Stack, "exportStack" | "importStack">, chosen: (urn: string) => boolean, value: boolean): Promise<void> {
+  const deployment = await stack.exportStack();
+  const state = deployment.deployment as { resources?: { urn: string; protect?: boolean }[] };
+  for (const r of state.resources ?? []) if (chosen(r.urn)) r.protect = value;
+  await stack.importStack(deployment);
+}
+
 /** Stack outputs with secrets replaced: what the service may return and log. */
 function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? SECRET_PLACEHOLDER : o.value]));
@@ -177,7 +185,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
     try {
       await stack.preview(await this.runOptions(stack, steps, options));
     } catch (error) {
-      throw mapEngineError(tenantId, error);
+      throw mapEngineError(tenantId, error, steps);
     }
     return { steps, summary: summarize(steps) };
   }
@@ -189,20 +197,15 @@ export class LocalWorkspaceEngine implements TenantEngine {
       const result = await stack.up(await this.runOptions(stack, steps, options));
       return { steps, summary: summarize(steps), outputs: plainOutputs(result.outputs) };
     } catch (error) {
-      throw mapEngineError(tenantId, error);
+      throw mapEngineError(tenantId, error, steps);
     }
   }
 
   async destroy(tenantId: string, options?: OperationOptions & { readonly unprotect?: boolean }): Promise<void> {
     const stack = await this.stack(tenantId);
     try {
-      if (options?.unprotect) {
-        // Deliberately lift protection (the retention window is over): edit the checkpoint.
-        const deployment = await stack.exportStack();
-        const state = deployment.deployment as { resources?: { protect?: boolean }[] };
-        for (const r of state.resources ?? []) r.protect = false;
-        await stack.importStack(deployment);
-      }
+      // Deliberately lift protection (the retention window is over).
+      if (options?.unprotect) await setProtection(stack, () => true, false);
       await stack.destroy({
         onEvent: (event: EngineEvent) => {
           const step = stepOfEvent(event);
@@ -210,6 +213,15 @@ export class LocalWorkspaceEngine implements TenantEngine {
         },
         ...(options?.signal ? { signal: options.signal } : {}),
       });
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+  }
+
+  async setProtected(tenantId: string, urns: readonly string[], value: boolean): Promise<void> {
+    const chosen = new Set(urns);
+    try {
+      await setProtection(await this.stack(tenantId), (urn) => chosen.has(urn), value);
     } catch (error) {
       throw mapEngineError(tenantId, error);
     }

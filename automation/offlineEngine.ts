@@ -2,16 +2,18 @@
  * A TenantEngine without the Pulumi CLI: stacks are JSON files in a directory (config, tags,
  * the last applied graph, the update lock), and every preview or update runs the real tenant
  * program through the offline synth. It plans like the engine (create, update, replace,
- * delete), refuses protected deletes, and leaves its lock behind if the process dies mid-update,
- * as a real backend does.
+ * delete), refuses deleting or replacing a protected resource in previews and updates alike (as
+ * `pulumi preview` and `up` do), and leaves its lock behind if the process dies mid-update, as a
+ * real backend does.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeConfigValue } from "../stacks/config";
-import { SECRET_PLACEHOLDER, type RecordedResource } from "../synth/engine";
+import { SECRET_PLACEHOLDER, type RecordedResource, type SynthResult } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
-import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
-import { OperationCancelledError, StackLockedError, TenantExistsError, TenantNotFoundError } from "./errors";
+import type { StackConfig } from "../synth/stackConfig";
+import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
+import { OperationCancelledError, ProtectedResourceError, StackLockedError, TenantExistsError, TenantNotFoundError } from "./errors";
 import { planBetween } from "./planDiff";
 import { configValues } from "./requestConfig";
 
@@ -29,6 +31,8 @@ export interface OfflineEngineOptions {
   readonly stateDir: string;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /** Runs the tenant program for a stack's config. Default the offline synth (`synthTenant`). */
+  readonly synth?: (tenantId: string, config: StackConfig) => Promise<SynthResult>;
 }
 
 export class OfflineEngine implements TenantEngine {
@@ -115,9 +119,11 @@ export class OfflineEngine implements TenantEngine {
     if (options?.signal?.aborted) throw new OperationCancelledError(tenantId);
     const config = configValues(file.config);
     const secretKeys = Object.entries(file.config).filter(([, e]) => e.secret).map(([k]) => k);
-    const result = await synthTenant(tenantId, { config, secretKeys });
+    const result = await (this.options.synth ?? synthTenant)(tenantId, { config, secretKeys });
     const steps = planBetween(file.resources, result.resources);
     for (const step of steps) options?.onStep?.(step);
+    const refused = protectedSteps(steps, file.resources, result.resources);
+    if (refused.length > 0) throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
     return { steps, summary: summarize(steps), graph: [...result.resources], outputs: result.outputs };
   }
 
@@ -130,10 +136,6 @@ export class OfflineEngine implements TenantEngine {
     return this.locked(tenantId, options?.signal, async (file) => {
       const plan = await this.plan(tenantId, file, options);
       if (options?.signal?.aborted) return { steps: plan.steps, summary: plan.summary, outputs: {} };
-      const protectedDeletes = plan.steps.filter((s) => (s.op === "delete" || s.op === "replace") && file.resources.find((r) => r.urn === s.urn)?.protect);
-      if (protectedDeletes.length > 0) {
-        throw new Error(`refusing to ${protectedDeletes.map((s) => `${s.op} protected ${s.name}`).join(", ")}`);
-      }
       this.save(tenantId, { ...this.load(tenantId), resources: plan.graph, outputs: plan.outputs });
       return { steps: plan.steps, summary: plan.summary, outputs: plan.outputs };
     });
@@ -150,11 +152,27 @@ export class OfflineEngine implements TenantEngine {
     });
   }
 
+  async setProtected(tenantId: string, urns: readonly string[], value: boolean): Promise<void> {
+    const file = this.load(tenantId);
+    const chosen = new Set(urns);
+    this.save(tenantId, { ...file, resources: file.resources.map((r) => (chosen.has(r.urn) ? { ...r, protect: value } : r)) });
+  }
+
   async remove(tenantId: string): Promise<void> {
     const file = this.load(tenantId);
     if (file.resources.length > 0) throw new Error(`stack ${tenantId} still has ${file.resources.length} resources`);
     rmSync(this.path(tenantId));
   }
+}
+
+/**
+ * The steps the Pulumi engine refuses: deleting a resource protected in the state, or replacing
+ * one protected in both the state and the program (unprotecting and replacing in one update is
+ * allowed, as in the engine's step generator).
+ */
+function protectedSteps(steps: readonly ResourceStep[], before: readonly RecordedResource[], after: readonly RecordedResource[]): ResourceStep[] {
+  const protectedIn = (graph: readonly RecordedResource[], urn: string) => graph.find((r) => r.urn === urn)?.protect === true;
+  return steps.filter((s) => (s.op === "delete" && protectedIn(before, s.urn)) || (s.op === "replace" && protectedIn(before, s.urn) && protectedIn(after, s.urn)));
 }
 
 /**

@@ -113,17 +113,26 @@ const check = (name: PreflightCheck["name"], ok: boolean, actual: number | strin
   message,
 });
 
-export async function downgradePreflight(current: TenantStackArgs, target: TierName, usage: UsageSource): Promise<PreflightReport> {
+/**
+ * Whether the tenant fits `target`. `sites` are the sites it keeps: its current ones by default
+ * (a tier change), the request's when the same request also removes sites.
+ */
+export async function downgradePreflight(
+  current: TenantStackArgs,
+  target: TierName,
+  usage: UsageSource,
+  sites: TenantStackArgs["sites"] = current.sites,
+): Promise<PreflightReport> {
   const tier = getTier(target);
   const id = current.tenantId;
   const [products, storage, users] = await Promise.all([usage.productCount(id), usage.storageUsedGi(id), usage.averageConcurrentUsers(id)]);
-  const domains = current.sites.reduce((n, s) => n + s.customDomains.length, 0);
+  const domains = sites.reduce((n, s) => n + s.customDomains.length, 0);
   const businessOptions = [
     ...(current.dataServices.dedicatedMysqlCluster ? ["a dedicated MySQL cluster (migrate its data first)"] : []),
     ...(current.dataServices.federationUpstreams.length > 0 ? ["RabbitMQ federation upstreams"] : []),
   ];
   const checks: PreflightCheck[] = [
-    check("sites", current.sites.length <= tier.maxSites, current.sites.length, tier.maxSites, `${current.sites.length} site(s); ${tier.displayName} allows ${tier.maxSites}: remove sites first`),
+    check("sites", sites.length <= tier.maxSites, sites.length, tier.maxSites, `${sites.length} site(s); ${tier.displayName} allows ${tier.maxSites}: remove sites first`),
     check("domains", domains <= tier.maxCustomDomains, domains, tier.maxCustomDomains, `${domains} custom domain(s); ${tier.displayName} allows ${tier.maxCustomDomains}`),
     check(
       "products",

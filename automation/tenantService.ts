@@ -1,13 +1,15 @@
 /**
  * What the signup service calls: provision, change tier, deprovision and purge tenants, one
  * operation per tenant at a time, idempotent, with stale locks recovered deliberately and every
- * failure mapped to a typed outcome (errors.ts).
+ * failure mapped to a typed outcome (errors.ts). Every change of an existing stack (a tier change,
+ * or a provision request with another tier or site count) is one guarded transition.
  */
 import { TIER_TAG } from "../policy/context";
 import type { TenantConfigInput } from "../stacks/config";
 import { getTier, tierRank, TenantRequestError, type TierName } from "../tiers";
-import { dataLosingSteps, type ApplyResult, type OperationOptions, type PlanResult, type StackConfigValues, type TenantEngine } from "./engine";
-import { mapEngineError, PreflightRefusedError, StackLockedError, StatefulReplacementError, TenantNotFoundError } from "./errors";
+import type { TenantStackArgs } from "../components/tenantStack";
+import { dataLosingSteps, isRetainedDelete, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
+import { mapEngineError, PreflightRefusedError, ProtectedResourceError, StackLockedError, StatefulReplacementError, TenantNotFoundError } from "./errors";
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
@@ -22,16 +24,19 @@ export const TAGS = {
   retainUntil: "collect-verything:retain-until",
 } as const;
 
-/** Takes the tenant's final backup before deprovisioning; returns where it went. */
+/** `final`: before deprovisioning; `tier-change`: before a downgrade, a site removal or a release. */
+export type BackupReason = "final" | "tier-change";
+
+/** Backs up the tenant's data; returns where it went. */
 export interface BackupHook {
-  finalBackup(tenantId: string): Promise<{ readonly location: string }>;
+  backup(tenantId: string, reason: BackupReason): Promise<{ readonly location: string }>;
 }
 
 export interface TenantServiceOptions {
   readonly engine: TenantEngine;
   /** Real usage for downgrade pre-flight checks. Required for downgrades. */
   readonly usage?: UsageSource;
-  /** Final backup on deprovision. Required for deprovisioning. */
+  /** Backups before deprovisioning, downgrades and site removals. Required for those. */
   readonly backup?: BackupHook;
   /** An operation lease older than this is a crashed run whose lock may be cancelled. Default 30 min. */
   readonly staleLockMs?: number;
@@ -39,19 +44,38 @@ export interface TenantServiceOptions {
   readonly now?: () => number;
 }
 
-export interface ProvisionResult {
+/** What a change of an existing stack checked and did. */
+export interface ChangeReport {
+  /** The pre-flight report (downgrades). */
+  readonly preflight?: PreflightReport;
+  /** The plan the preview showed (the apply refuses anything else that loses data). */
+  readonly plan?: PlanResult;
+  /** Where the backup taken before the change went (downgrades, site removals, releases). */
+  readonly backup?: string;
+  /**
+   * Protected, retained resources the target no longer declares (the dedicated Redis volume on a
+   * downgrade to Standard): unprotected after the backup, then forgotten by Pulumi and kept in
+   * the cluster. A dry run lists what the apply would release.
+   */
+  readonly released?: readonly ResourceStep[];
+}
+
+export interface ProvisionResult extends ChangeReport {
   readonly tenantId: string;
   readonly outcome: "created" | "updated" | "unchanged";
   readonly outputs: TenantOutputs;
 }
 
-export interface ChangeTierResult {
+export interface ChangeTierResult extends ChangeReport {
   readonly tenantId: string;
   readonly from: TierName;
   readonly to: TierName;
   readonly outcome: "changed" | "unchanged" | "dry-run";
-  readonly preflight?: PreflightReport;
-  readonly plan?: PlanResult;
+  readonly outputs?: TenantOutputs;
+}
+
+interface Transition extends ChangeReport {
+  readonly outcome: "changed" | "dry-run";
   readonly outputs?: TenantOutputs;
 }
 
@@ -120,10 +144,12 @@ export class TenantService {
     return this.now() - startedAt > this.staleLockMs;
   }
 
-  private async apply(tenantId: string, config: StackConfigValues, options?: OperationOptions): Promise<ApplyResult> {
+  /** Writes the config and updates; `onApplied` runs as soon as the update has succeeded. */
+  private async apply(tenantId: string, config: StackConfigValues, options?: OperationOptions, onApplied?: () => void): Promise<ApplyResult> {
     return this.leased(tenantId, "update", async () => {
       await this.engine.writeConfig(tenantId, config);
       const result = await this.engine.up(tenantId, options);
+      onApplied?.();
       await this.engine.setTag(tenantId, TAGS.appliedConfig, configDigest(config));
       await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
       return result;
@@ -132,57 +158,125 @@ export class TenantService {
 
   /**
    * Creates or updates the tenant's stack from a request (the stack config's shape and schema).
-   * Idempotent: the same request again returns the current outputs without an update.
+   * Idempotent: the same request again returns the current outputs without an update. A request
+   * for an applied stack is a transition like `changeTier`'s (pre-flight on a downgrade, backup,
+   * data-loss guard, restore on failure), whatever it changes.
    */
   async provisionTenant(request: TenantConfigInput, options?: OperationOptions): Promise<ProvisionResult> {
     const tenantId = request.tenantId;
     return this.exclusive(tenantId, "provision", async () => {
       const config = toStackConfig(request);
       const existed = await this.engine.exists(tenantId);
-      if (!existed) await this.engine.create(tenantId);
-      else if ((await this.engine.readTags(tenantId))[TAGS.appliedConfig] === configDigest(config)) {
+      const applied = existed ? (await this.engine.readTags(tenantId))[TAGS.appliedConfig] : undefined;
+      if (applied === configDigest(config)) {
         return { tenantId, outcome: "unchanged", outputs: toTenantOutputs(tenantId, await this.engine.outputs(tenantId)) };
       }
+      if (applied) {
+        const change = await this.transition(tenantId, await this.engine.readConfig(tenantId), config, options);
+        return { ...change, tenantId, outcome: "updated", outputs: change.outputs! };
+      }
+      // A new stack, or one whose first update never completed: nothing applied to guard.
+      if (!existed) await this.engine.create(tenantId);
       const result = await this.apply(tenantId, config, options);
       return { tenantId, outcome: existed ? "updated" : "created", outputs: toTenantOutputs(tenantId, result.outputs) };
     });
   }
 
   /**
-   * Moves a tenant to another tier. A downgrade first checks real usage and refuses with the
-   * report when the tenant does not fit. The change is previewed; if it would replace or delete
-   * a resource holding data, nothing is applied. `dryRun` stops after the preview.
+   * Moves a tenant to another tier, keeping its sites; what the target tier does not sell is
+   * dropped (`retargeted`). A downgrade is refused with the pre-flight report when the tenant's
+   * real usage does not fit. `dryRun` stops after the preview and predicts the apply: its
+   * refusals, its plan and the resources it would release.
    */
   async changeTier(tenantId: string, target: TierName, options?: OperationOptions & { readonly dryRun?: boolean }): Promise<ChangeTierResult> {
     return this.exclusive(tenantId, `change-tier to ${target}`, async () => {
       const config = await this.engine.readConfig(tenantId);
       const current = fromStackConfig(config);
-      if (current.tier === target) return { tenantId, from: current.tier, to: target, outcome: "unchanged" };
-      let preflight: PreflightReport | undefined;
-      if (tierRank(target) < tierRank(current.tier)) {
-        if (!this.options.usage) throw new Error("a downgrade needs a usage source for its pre-flight checks");
-        preflight = await downgradePreflight(current, target, this.options.usage);
-        if (!preflight.ok) throw new PreflightRefusedError(tenantId, preflight);
-      }
+      // The tier tag is written once an update has applied the tier: a config ahead of it is a
+      // change a crash interrupted, which this call completes instead of calling it unchanged.
+      const appliedTier = (await this.engine.readTags(tenantId))[TAGS.tier];
+      if (current.tier === target && appliedTier === target) return { tenantId, from: current.tier, to: target, outcome: "unchanged" };
+      // Before the request is rebuilt: a tenant with too many sites gets the report, not a schema error.
+      const preflight = tierRank(target) < tierRank(current.tier) ? await this.preflight(current, target, current.sites) : undefined;
       const next = toStackConfig(retargeted(rawRequest(config), target));
-      const restore = () => this.engine.writeConfig(tenantId, config);
-      await this.engine.writeConfig(tenantId, next);
-      let plan: PlanResult;
-      try {
-        plan = await this.engine.preview(tenantId, options);
-      } catch (error) {
-        await restore();
-        throw error;
-      }
-      const losing = dataLosingSteps(plan);
-      if (losing.length > 0 || options?.dryRun) {
-        await restore();
-        if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
-        return { tenantId, from: current.tier, to: target, outcome: "dry-run", plan, ...(preflight ? { preflight } : {}) };
-      }
-      const result = await this.apply(tenantId, next, options);
-      return { tenantId, from: current.tier, to: target, outcome: "changed", plan, outputs: toTenantOutputs(tenantId, result.outputs), ...(preflight ? { preflight } : {}) };
+      const change = await this.transition(tenantId, config, next, options, preflight);
+      return { tenantId, from: current.tier, to: target, ...change };
     });
+  }
+
+  /** The downgrade pre-flight; refuses with the report when the tenant does not fit. */
+  private async preflight(current: TenantStackArgs, target: TierName, sites: TenantStackArgs["sites"]): Promise<PreflightReport> {
+    if (!this.options.usage) throw new Error("a downgrade needs a usage source for its pre-flight checks");
+    const report = await downgradePreflight(current, target, this.options.usage, sites);
+    if (!report.ok) throw new PreflightRefusedError(current.tenantId, report);
+    return report;
+  }
+
+  /**
+   * Moves an applied stack from config `before` to `after` as one operation: the pre-flight on a
+   * downgrade (unless the caller ran it), a preview refusing anything that would replace or delete
+   * data, a backup before a downgrade or a site removal, the deliberate release of protected
+   * resources kept in the cluster, then the update. Until the update succeeds, any failure (and a
+   * dry run) puts the config, the tier tags and the protection back as they were.
+   */
+  private async transition(
+    tenantId: string,
+    before: StackConfigValues,
+    after: StackConfigValues,
+    options?: OperationOptions & { readonly dryRun?: boolean },
+    checked?: PreflightReport,
+  ): Promise<Transition> {
+    const current = fromStackConfig(before);
+    const next = fromStackConfig(after);
+    const downgrade = tierRank(next.tier) < tierRank(current.tier);
+    const preflight = checked ?? (downgrade ? await this.preflight(current, next.tier, next.sites) : undefined);
+    const tags = await this.engine.readTags(tenantId);
+    const unprotected: string[] = [];
+    let applied = false;
+    try {
+      // The config is ahead of the state only while the preview reads it, and then inside the
+      // update's lease: a crash anywhere else leaves the stack as it was.
+      await this.engine.writeConfig(tenantId, after);
+      const { plan, releases } = await this.previewReleases(tenantId, options).finally(() => this.engine.writeConfig(tenantId, before));
+      const losing = dataLosingSteps(plan);
+      if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
+      const report: ChangeReport = { ...(preflight ? { preflight } : {}), plan, ...(releases.length > 0 ? { released: releases } : {}) };
+      if (options?.dryRun) return { outcome: "dry-run", ...report };
+      let backup: string | undefined;
+      if (downgrade || next.sites.length < current.sites.length || releases.length > 0) {
+        if (!this.options.backup) throw new Error("a downgrade or a site removal needs a backup hook for its backup");
+        backup = (await this.options.backup.backup(tenantId, "tier-change")).location;
+      }
+      if (releases.length > 0) {
+        unprotected.push(...releases.map((s) => s.urn));
+        await this.engine.setProtected(tenantId, unprotected, false);
+      }
+      const result = await this.apply(tenantId, after, options, () => (applied = true));
+      return { outcome: "changed", ...report, ...(backup ? { backup } : {}), outputs: toTenantOutputs(tenantId, result.outputs) };
+    } finally {
+      if (!applied) await this.restore(tenantId, before, tags, unprotected);
+    }
+  }
+
+  /** The preview; an engine refusal whose every step is a retained delete is a plan with those releases. */
+  private async previewReleases(tenantId: string, options?: OperationOptions): Promise<{ plan: PlanResult; releases: ResourceStep[] }> {
+    try {
+      return { plan: await this.engine.preview(tenantId, options), releases: [] };
+    } catch (error) {
+      const mapped = mapEngineError(tenantId, error);
+      if (mapped instanceof ProtectedResourceError && mapped.steps.every(isRetainedDelete)) return { plan: mapped.plan, releases: [...mapped.steps] };
+      throw mapped;
+    }
+  }
+
+  /** Puts back the config, the tags a change writes, and the protection it lifted. */
+  private async restore(tenantId: string, config: StackConfigValues, tags: Readonly<Record<string, string>>, unprotected: readonly string[]): Promise<void> {
+    await this.engine.writeConfig(tenantId, config);
+    if (unprotected.length > 0) await this.engine.setProtected(tenantId, unprotected, true);
+    const now = await this.engine.readTags(tenantId);
+    for (const key of [TAGS.tier, TAGS.appliedConfig]) {
+      if (now[key] !== tags[key]) await this.engine.setTag(tenantId, key, tags[key] ?? "");
+    }
   }
 
   /**
@@ -194,7 +288,7 @@ export class TenantService {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
       if (!this.options.backup) throw new Error("deprovisioning needs a backup hook for the final backup");
       if (!Number.isInteger(retainDays) || retainDays < 0) throw new TenantRequestError([{ field: "retainDays", message: `must be a non-negative integer, got ${retainDays}` }]);
-      const backup = await this.options.backup.finalBackup(tenantId);
+      const backup = await this.options.backup.backup(tenantId, "final");
       const retainUntil = new Date(this.now() + retainDays * DAY_MS).toISOString();
       await this.engine.setTag(tenantId, TAGS.retainUntil, retainUntil);
       return { tenantId, backup: backup.location, retainUntil };

@@ -25,6 +25,8 @@ export function runtimeSettings(
     RABBITMQ_EXCHANGE: PLATFORM_EXCHANGE,
     // Queues the services declare themselves are quorum queues (classic mirroring is gone).
     RABBITMQ_QUEUE_TYPE: "quorum",
+    // The priority queue is declared with the highest priority any tier sells; publishers cap at the tier's.
+    RABBITMQ_MAX_PRIORITY: String(profile.tier.messaging.maxPriority),
     DB_POOL_MAX_CONNECTIONS: String(db.maxConnectionsPerService),
     DB_QUERY_TIMEOUT_SECONDS: String(db.queryTimeoutSeconds),
     DB_MAX_REQUEST_BYTES: String(db.maxRequestBytes),

@@ -2,7 +2,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as rabbitmq from "@pulumi/rabbitmq";
-import { PLATFORM_EXCHANGE, rabbitUser, rabbitVhost, vhostLimits, type EffectiveProfile } from "../tiers";
+import { PLATFORM_EXCHANGE, QUEUE_MAX_PRIORITY, rabbitUser, rabbitVhost, vhostLimits, type EffectiveProfile } from "../tiers";
 import {
   CONSUMER_QUEUE,
   DEAD_LETTER_EXCHANGE,
@@ -52,8 +52,10 @@ export function tierPolicyDefinition(profile: EffectiveProfile): Record<string, 
 /**
  * The tenant's messaging: its own vhost (protected) with the tier's limits, one user with
  * permissions on that vhost only, the tier's queue policy, the platform exchange, the consumer's
- * quorum queue, a classic priority queue (`x-max-priority` is a queue argument), dead-lettering
- * where the tier has it, federation upstreams for Business regions, and the credentials Secret.
+ * quorum queue, a classic priority queue (`x-max-priority` is a queue argument), the dead-letter
+ * exchange and queue (routed to by the policy where the tier has dead-lettering), federation
+ * upstreams for Business regions, and the credentials Secret. The queues are protected and the
+ * same on every tier.
  */
 export class TenantMessaging extends pulumi.ComponentResource {
   readonly vhost: string;
@@ -63,7 +65,6 @@ export class TenantMessaging extends pulumi.ComponentResource {
   constructor(name: string, args: TenantMessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantMessaging", name, {}, opts);
     const { identity, profile, server } = args;
-    const m = profile.tier.messaging;
     const vhostName = rabbitVhost(identity.tenantId);
     const userName = rabbitUser(identity.tenantId);
     const adminPassword: pulumi.Output<string> = pulumi.secret(server.admin.password);
@@ -102,44 +103,37 @@ export class TenantMessaging extends pulumi.ComponentResource {
       { name: PLATFORM_EXCHANGE, vhost: vhost.name, settings: { type: "topic", durable: true, autoDelete: false } },
       inVhost,
     );
-    // Tier-independent on purpose: queue arguments cannot change, so a tier change must not touch them.
+    // Every queue is declared the same way on every tier: queue arguments are fixed at declaration,
+    // so a tier change that changed one would redeclare the queue and drop its messages. Queues
+    // hold messages, so they are protected like the vhost.
+    const queue = (suffix: string, queueName: string, args: Record<string, unknown>) =>
+      new rabbitmq.Queue(
+        `${name}-${suffix}`,
+        { name: queueName, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) } },
+        { ...inVhost, protect: true },
+      );
     const quorum = { "x-queue-type": "quorum" };
-    const consumer = new rabbitmq.Queue(
-      `${name}-consumer-queue`,
-      { name: CONSUMER_QUEUE, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(quorum) } },
-      inVhost,
-    );
-    new rabbitmq.Queue(
-      `${name}-priority-queue`,
-      {
-        name: PRIORITY_QUEUE,
-        vhost: vhost.name,
-        settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify({ "x-queue-type": "classic", "x-max-priority": m.maxPriority }) },
-      },
-      inVhost,
-    );
+    const consumer = queue("consumer-queue", CONSUMER_QUEUE, quorum);
+    // The highest priority any tier sells; the tier's own maximum is the publishers' to respect.
+    queue("priority-queue", PRIORITY_QUEUE, { "x-queue-type": "classic", "x-max-priority": QUEUE_MAX_PRIORITY });
     new rabbitmq.Binding(
       `${name}-consumer-binding`,
       { source: exchange.name, vhost: vhost.name, destination: consumer.name, destinationType: "queue", routingKey: "#" },
       inVhost,
     );
-    if (m.deadLettering) {
-      const dlx = new rabbitmq.Exchange(
-        `${name}-dead-letter-exchange`,
-        { name: DEAD_LETTER_EXCHANGE, vhost: vhost.name, settings: { type: "fanout", durable: true, autoDelete: false } },
-        inVhost,
-      );
-      const dlq = new rabbitmq.Queue(
-        `${name}-dead-letter-queue`,
-        { name: DEAD_LETTER_QUEUE, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(quorum) } },
-        inVhost,
-      );
-      new rabbitmq.Binding(
-        `${name}-dead-letter-binding`,
-        { source: dlx.name, vhost: vhost.name, destination: dlq.name, destinationType: "queue", routingKey: "" },
-        inVhost,
-      );
-    }
+    // The dead-letter exchange and queue exist on every tier, so a downgrade keeps the messages
+    // already dead-lettered; only the tier policy routes to them, on tiers with dead-lettering.
+    const dlx = new rabbitmq.Exchange(
+      `${name}-dead-letter-exchange`,
+      { name: DEAD_LETTER_EXCHANGE, vhost: vhost.name, settings: { type: "fanout", durable: true, autoDelete: false } },
+      inVhost,
+    );
+    const dlq = queue("dead-letter-queue", DEAD_LETTER_QUEUE, quorum);
+    new rabbitmq.Binding(
+      `${name}-dead-letter-binding`,
+      { source: dlx.name, vhost: vhost.name, destination: dlq.name, destinationType: "queue", routingKey: "" },
+      inVhost,
+    );
     new rabbitmq.Policy(
       `${name}-tier-policy`,
       {

@@ -70,7 +70,7 @@ describe.each(TIER_NAMES)("%s data services", (tier) => {
   });
 
   it("configures RabbitMQ: protected vhost with derived limits, vhost-scoped permissions, the tier policy, priority and quorum queues", async () => {
-    const { result } = await synthShape(tier, 1);
+    const { result, objects } = await synthShape(tier, 1);
     const vhosts = ofType(result.resources, "rabbitmq:index/vHost:VHost");
     expect(vhosts.map((v) => inputs<{ name: string }>(v).name)).toEqual(["e-commerce-tenant-acme"]);
     expect(vhosts[0]!.protect).toBe(true);
@@ -91,9 +91,15 @@ describe.each(TIER_NAMES)("%s data services", (tier) => {
         return [i.name, JSON.parse(i.settings.argumentsJson) as Record<string, unknown>];
       }),
     );
-    expect(queues["messages-broker.priority"]).toEqual({ "x-queue-type": "classic", "x-max-priority": t.messaging.maxPriority });
+    // Queue arguments are fixed at declaration: the same on every tier (the highest priority any
+    // tier sells), the tier's own maximum is the publishers' to respect; the dead-letter queue is
+    // declared everywhere and routed to only where the tier dead-letters. Queues hold messages: protected.
+    expect(queues["messages-broker.priority"]).toEqual({ "x-queue-type": "classic", "x-max-priority": 255 });
+    const runtime = ofKind(objects, "ConfigMap").find((c) => c.metadata?.name === "tenant-runtime")!;
+    expect(runtime.data).toMatchObject({ RABBITMQ_MAX_PRIORITY: String(t.messaging.maxPriority) });
     expect(queues["messages-broker"]!["x-queue-type"]).toBe("quorum");
-    expect(Object.keys(queues).includes("dead-letters")).toBe(t.messaging.deadLettering);
+    expect(queues["dead-letters"]).toEqual({ "x-queue-type": "quorum" });
+    expect(ofType(result.resources, "rabbitmq:index/queue:Queue").every((q) => q.protect)).toBe(true);
     expect(ofType(result.resources, "rabbitmq:index/exchange:Exchange").map((e) => inputs<{ name: string }>(e).name)).toContain("microservices_exchange");
   });
 
@@ -193,6 +199,7 @@ const REPLACE_KEYS: Readonly<Record<string, readonly string[]>> = {
   "mysql:index/user:User": ["user", "host"],
   "rabbitmq:index/vHost:VHost": ["name"],
   "rabbitmq:index/user:User": ["name"],
+  "rabbitmq:index/queue:Queue": ["name", "vhost", "settings"],
   "minio:index/s3Bucket:S3Bucket": ["bucket"],
   "minio:index/iamUser:IamUser": ["name"],
   "kubernetes:core/v1:Namespace": ["metadata.name"],

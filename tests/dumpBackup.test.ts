@@ -31,16 +31,16 @@ describe("DumpBackup (real MySQL)", () => {
 
   it("dumps every database of the tenant, data included, into a timestamped file", async () => {
     const backup = new DumpBackup(MYSQL, dir, "mysqldump", () => Date.parse("2026-11-22T10:00:00Z"));
-    const { location } = await backup.finalBackup(TENANT);
-    expect(location).toBe(join(dir, "bkptest-2026-11-22T10-00-00-000Z.sql"));
+    const { location } = await backup.backup(TENANT, "final");
+    expect(location).toBe(join(dir, "bkptest-final-2026-11-22T10-00-00-000Z.sql"));
     const dump = readFileSync(location, "utf8");
     for (const s of DATABASE_SERVICES) expect(dump).toContain(`CREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${databaseName(TENANT, s.name)}\``);
     expect(dump).toContain("'teapot'");
   });
 
   it("fails with the dump tool's message when a database is missing or the tool is absent", async () => {
-    await expect(new DumpBackup(MYSQL, dir).finalBackup("nosuchtenant")).rejects.toThrow(/final backup of nosuchtenant failed \(mysqldump exited 2\)/);
-    await expect(new DumpBackup(MYSQL, dir, "no-such-dump-tool").finalBackup(TENANT)).rejects.toThrow(/cannot run no-such-dump-tool/);
+    await expect(new DumpBackup(MYSQL, dir).backup("nosuchtenant", "final")).rejects.toThrow(/final backup of nosuchtenant failed \(mysqldump exited 2\)/);
+    await expect(new DumpBackup(MYSQL, dir, "no-such-dump-tool").backup(TENANT, "tier-change")).rejects.toThrow(/cannot run no-such-dump-tool/);
     expect(existsSync(dir)).toBe(true);
   });
 });

@@ -76,6 +76,18 @@ describe("downgrade pre-flight (real MySQL, Prometheus API)", () => {
     expect(report.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["sites", "domains"]);
   });
 
+  it("checks the sites the tenant keeps when the same request removes the others", async () => {
+    await seedProducts(10);
+    const current = tenant("premium", 3, { sites: [{ customDomains: ["a.example.com"] }, { customDomains: ["b.example.com"] }, { customDomains: [] }] });
+    const kept = [{ customDomains: ["a.example.com"] }];
+    const report = await downgradePreflight(current, "standard", usage(), kept);
+    expect(report.ok).toBe(true);
+    expect(report.checks.slice(0, 2).map((c) => [c.name, c.status, c.actual])).toEqual([
+      ["sites", "pass", 1],
+      ["domains", "pass", 1],
+    ]);
+  });
+
   it("refuses more storage used than the target tier holds", async () => {
     await seedProducts(10);
     metrics.storageGi = 60.5;

@@ -1,7 +1,8 @@
 /**
  * The tenant operations without the Pulumi CLI: the offline engine runs the real program through
  * the synth. Idempotency, per-tenant serialization, error mapping, pre-flight refusal, data-loss
- * abort, stale-lock recovery, cancellation, deprovision and purge.
+ * abort, tier changes through either entry point (backup, release of the Redis volume, restore on
+ * failure), stale-lock recovery, cancellation, deprovision and purge.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,9 +10,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   InvalidRequestError,
+  mapEngineError,
   OfflineEngine,
   OperationCancelledError,
   PreflightRefusedError,
+  ProtectedResourceError,
   StackLockedError,
   StatefulReplacementError,
   TAGS,
@@ -23,6 +26,7 @@ import {
   type UsageSource,
 } from "../automation";
 import type { TenantConfigInput } from "../stacks/config";
+import { setProtection } from "../automation/localWorkspaceEngine";
 import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 
@@ -46,7 +50,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const offline = () => new OfflineEngine({ stateDir: dir, now: () => clock });
 const service = (engine: TenantEngine = offline(), extra: Partial<ConstructorParameters<typeof TenantService>[0]> = {}) =>
-  new TenantService({ engine, usage: fitting, now: () => clock, backup: { finalBackup: async (t) => ({ location: `s3://backups/${t}/final` }) }, ...extra });
+  new TenantService({ engine, usage: fitting, now: () => clock, backup: { backup: async (t, reason) => ({ location: `s3://backups/${t}/${reason}` }) }, ...extra });
 
 describe("provisionTenant", () => {
   it("creates the stack, applies the program and returns typed outputs; the same request again changes nothing", async () => {
@@ -98,6 +102,30 @@ describe("error mapping", () => {
     await engine.create("acme");
     await expect(engine.create("acme")).rejects.toBeInstanceOf(TenantExistsError);
     await expect(service(engine).deprovisionTenant("ghost")).rejects.toMatchObject({ outcome: "not-found" });
+  });
+});
+
+describe("errors of the Pulumi engine", () => {
+  it("maps `pulumi preview`'s refusal of a protected resource to would-lose-data, retained deletes flagged from the reported steps", () => {
+    const urn = "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$collect-verything:tenant:RedisCache$kubernetes:core/v1:PersistentVolumeClaim::acme-redis-data";
+    const db = "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$mysql:index/database:Database::acme-databases-orders";
+    const message = `error: Preview failed: unable to delete resource "${urn}"\nas it is currently marked for protection.\nerror: unable to replace resource "${db}"\nas it is currently marked for protection.`;
+    const seen = [{ op: "delete" as const, urn, type: "kubernetes:core/v1:PersistentVolumeClaim", name: "acme-redis-data", retained: true }];
+    const mapped = mapEngineError("acme", new Error(message), seen);
+    expect(mapped).toBeInstanceOf(ProtectedResourceError);
+    expect((mapped as ProtectedResourceError).steps).toEqual([
+      seen[0],
+      { op: "replace", urn: db, type: "mysql:index/database:Database", name: "acme-databases-orders" },
+    ]);
+    expect((mapped as ProtectedResourceError).outcome).toBe("would-lose-data");
+  });
+
+  it("lifts the protection of exactly the released resources in the exported checkpoint", async () => {
+    const checkpoint = { version: 3, deployment: { resources: [{ urn: "urn:a", protect: true }, { urn: "urn:b", protect: true }] } };
+    let imported: unknown;
+    const stack = { exportStack: async () => structuredClone(checkpoint), importStack: async (state: unknown) => void (imported = state) };
+    await setProtection(stack, (urn) => urn === "urn:b", false);
+    expect(imported).toEqual({ version: 3, deployment: { resources: [{ urn: "urn:a", protect: true }, { urn: "urn:b", protect: false }] } });
   });
 });
 
@@ -156,6 +184,141 @@ describe("changeTier", () => {
   });
 });
 
+describe("tier changes that keep data, whatever the entry point", () => {
+  const stackFile = () => readFileSync(join(dir, "acme.json"), "utf8");
+  const state = () => JSON.parse(stackFile()) as { tags: Record<string, string>; resources: { name: string; type: string; protect: boolean; retainOnDelete: boolean }[] };
+  const redisClaim = () => state().resources.find((r) => r.name === "acme-redis-data");
+  const recording = (events: string[]) => ({ backup: async (t: string, reason: string) => (events.push(`backup:${reason}`), { location: `s3://backups/${t}/${reason}` }) });
+
+  it.each(["premium", "business"] as const)("downgrades %s to Standard: backup first, then the Redis volume leaves the stack and stays in the cluster", async (from) => {
+    const engine = new InstrumentedEngine(offline());
+    const svc = service(engine, { backup: recording(engine.calls) });
+    await svc.provisionTenant(request("acme", from));
+    expect(redisClaim()).toMatchObject({ protect: true, retainOnDelete: true });
+    engine.calls.length = 0;
+    const result = await svc.changeTier("acme", "standard");
+    expect(result).toMatchObject({ outcome: "changed", from, to: "standard", backup: "s3://backups/acme/tier-change", outputs: { tier: "standard" } });
+    expect(result.released).toEqual([expect.objectContaining({ op: "delete", type: "kubernetes:core/v1:PersistentVolumeClaim", name: "acme-redis-data", retained: true })]);
+    expect(engine.calls).toEqual(["preview:acme", "backup:tier-change", "unprotect:acme:1", "up:acme"]);
+    expect(redisClaim()).toBeUndefined();
+    expect(state().tags[TAGS.tier]).toBe("standard");
+    await expect(svc.changeTier("acme", "standard")).resolves.toMatchObject({ outcome: "unchanged" });
+  });
+
+  it("predicts the release and the engine's refusal on a dry run, and changes nothing", async () => {
+    const engine = offline();
+    const backups: string[] = [];
+    const svc = service(engine, { backup: recording(backups) });
+    await svc.provisionTenant(request("acme", "premium"));
+    const before = stackFile();
+    const result = await svc.changeTier("acme", "standard", { dryRun: true });
+    expect(result).toMatchObject({ outcome: "dry-run", released: [expect.objectContaining({ name: "acme-redis-data", retained: true })] });
+    expect(stackFile()).toBe(before);
+    expect(backups).toEqual([]);
+    // What `pulumi preview` does: the offline preview itself refuses the protected delete.
+    const config = await engine.readConfig("acme");
+    await engine.writeConfig("acme", { ...config, "tenant:tier": { value: "standard", secret: false } });
+    const refusal = await engine.preview("acme").catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(ProtectedResourceError);
+    expect(refusal).toMatchObject({ outcome: "would-lose-data", message: expect.stringContaining("refusing to delete protected kubernetes:core/v1:PersistentVolumeClaim acme-redis-data") });
+  });
+
+  it("refuses as would-lose-data, with the stack exactly as before, when a protected resource would be deleted outright", async () => {
+    const backups: string[] = [];
+    const svc = service(offline(), { backup: recording(backups) });
+    await svc.provisionTenant(request("acme", "premium"));
+    const path = join(dir, "acme.json");
+    const file = JSON.parse(readFileSync(path, "utf8")) as { resources: { name: string; retainOnDelete: boolean }[] };
+    file.resources.find((r) => r.name === "acme-redis-data")!.retainOnDelete = false;
+    writeFileSync(path, JSON.stringify(file, null, 1));
+    const before = stackFile();
+    // The dry run refuses what the apply would refuse.
+    await expect(svc.changeTier("acme", "standard", { dryRun: true })).rejects.toMatchObject({ outcome: "would-lose-data" });
+    const error = await svc.changeTier("acme", "standard").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StatefulReplacementError);
+    expect(error).toMatchObject({ outcome: "would-lose-data", steps: [expect.objectContaining({ op: "delete", name: "acme-redis-data" })] });
+    expect(stackFile()).toBe(before);
+    expect(backups).toEqual([]);
+  });
+
+  it("puts the config, the tier tag and the protection back when the update fails, so a retry applies", async () => {
+    let failures = 0;
+    const engine = new InstrumentedEngine(offline(), {
+      before: async (op) => {
+        if (op === "up" && failures-- > 0) throw new Error("the cluster is unreachable");
+      },
+    });
+    const svc = service(engine);
+    await svc.provisionTenant(request("acme", "premium"));
+    failures = 1;
+    const before = stackFile();
+    await expect(svc.changeTier("acme", "standard")).rejects.toThrow("the cluster is unreachable");
+    expect(stackFile()).toBe(before);
+    expect(redisClaim()).toMatchObject({ protect: true });
+    expect(await svc.tierOf("acme")).toBe("premium");
+    await expect(svc.changeTier("acme", "standard")).resolves.toMatchObject({ outcome: "changed" });
+  });
+
+  it("completes a change a crash interrupted after its config was written, instead of calling it unchanged", async () => {
+    const engine = offline();
+    const svc = service(engine);
+    await svc.provisionTenant(request("acme", "premium"));
+    // What a process that died inside the update leaves: the new config, the old state and tier tag.
+    const config = await engine.readConfig("acme");
+    await engine.writeConfig("acme", { ...config, "tenant:tier": { value: "standard", secret: false } });
+    const result = await svc.changeTier("acme", "standard");
+    expect(result).toMatchObject({ outcome: "changed", from: "standard", to: "standard", released: [expect.objectContaining({ name: "acme-redis-data" })] });
+    expect(state().tags[TAGS.tier]).toBe("standard");
+    expect(redisClaim()).toBeUndefined();
+  });
+
+  it("runs the pre-flight when provisionTenant asks an existing tenant for a lower tier: the 50,000-product Business tenant stays Business", async () => {
+    const big: UsageSource = { productCount: async () => 50_000, storageUsedGi: async () => 290, averageConcurrentUsers: async () => 800 };
+    const svc = service(offline(), { usage: big });
+    await svc.provisionTenant(request("acme", "business"));
+    const before = stackFile();
+    const error = await svc.provisionTenant(request("acme", "premium")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PreflightRefusedError);
+    expect((error as PreflightRefusedError).report.checks.filter((c) => c.status === "fail")).toEqual([
+      expect.objectContaining({ name: "products", actual: 50_000, limit: 15_000 }),
+      expect.objectContaining({ name: "storage", actual: 290, limit: 150 }),
+    ]);
+    expect(stackFile()).toBe(before);
+  });
+
+  it("guards provisionTenant of an existing tenant against a plan that loses data, and backs up before it removes sites", async () => {
+    const backups: string[] = [];
+    let inject = true;
+    const engine = new InstrumentedEngine(offline(), {
+      preview: (plan) => (inject ? { ...plan, steps: [...plan.steps, { op: "replace", urn: "urn:q", type: "rabbitmq:index/queue:Queue", name: "acme-messaging-priority-queue" }] } : plan),
+    });
+    const svc = service(engine, { backup: recording(backups) });
+    await svc.provisionTenant(request("acme", "business", { sites: [{ customDomains: [] }, { customDomains: [] }, { customDomains: [] }] }));
+    const before = stackFile();
+    await expect(svc.provisionTenant(request("acme", "business"))).rejects.toMatchObject({ outcome: "would-lose-data" });
+    expect(stackFile()).toBe(before);
+    inject = false;
+    const result = await svc.provisionTenant(request("acme", "business"));
+    expect(result).toMatchObject({ outcome: "updated", backup: "s3://backups/acme/tier-change" });
+    expect(result.plan!.steps.filter((s) => s.op === "delete" && s.type === "kubernetes:core/v1:Namespace").every((s) => s.retained)).toBe(true);
+    expect(backups).toEqual(["backup:tier-change"]);
+  });
+
+  it("keeps every queue as declared across tiers: a tier change neither replaces nor deletes one", async () => {
+    const svc = service();
+    await svc.provisionTenant(request("acme", "business"));
+    for (const target of ["premium", "standard", "business"] as const) {
+      const { plan } = await svc.changeTier("acme", target);
+      const queues = plan!.steps.filter((s) => s.type === "rabbitmq:index/queue:Queue");
+      expect(queues.map((q) => `${q.name}:${q.op}`).sort(), target).toEqual([
+        "acme-messaging-consumer-queue:same",
+        "acme-messaging-dead-letter-queue:same",
+        "acme-messaging-priority-queue:same",
+      ]);
+    }
+  });
+});
+
 describe("stack locks", () => {
   const lockLeftBy = (startedMinutesAgo: number) => {
     const path = join(dir, "acme.json");
@@ -194,10 +357,10 @@ describe("cancellation", () => {
 describe("deprovision and purge", () => {
   it("takes the final backup, keeps everything for the retention window, then destroys and removes the stack", async () => {
     const backups: string[] = [];
-    const svc = service(offline(), { backup: { finalBackup: async (t) => (backups.push(t), { location: `s3://backups/${t}` }) } });
+    const svc = service(offline(), { backup: { backup: async (t, reason) => (backups.push(`${t}:${reason}`), { location: `s3://backups/${t}` }) } });
     await svc.provisionTenant(request("acme", "premium"));
     const result = await svc.deprovisionTenant("acme", { retainDays: 30 });
-    expect(backups).toEqual(["acme"]);
+    expect(backups).toEqual(["acme:final"]);
     expect(result).toEqual({ tenantId: "acme", backup: "s3://backups/acme", retainUntil: "2026-12-22T10:00:00.000Z" });
     clock += 29 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);

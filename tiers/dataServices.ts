@@ -2,22 +2,32 @@
  * Limits of the data services derived from the tier: what RabbitMQ and object storage are
  * configured with, beyond the literal catalog values.
  */
-import { BUCKET_NAMES, type BucketName, type ContainerResources, type DedicatedClusterSpec, type QuotaSpec, type TierDefinition } from "./catalog";
+import { BUCKET_NAMES, TIER_NAMES, TIERS, type BucketName, type ContainerResources, type DedicatedClusterSpec, type QuotaSpec, type TierDefinition } from "./catalog";
 import type { EffectiveProfile } from "./profile";
 import { SERVICES } from "./services";
 import { gbToBytes } from "./units";
 
 /**
  * Pulumi types of the resources that hold a tenant's data: the policy pack requires them
- * protected, and the tenant service refuses a plan that would replace or delete one.
+ * protected, and the tenant service refuses a plan that would replace or delete one. Queues hold
+ * messages: deleting or redeclaring one loses them.
  */
 export const DATA_HOLDING_TYPES: ReadonlySet<string> = new Set([
   "mysql:index/database:Database",
   "minio:index/s3Bucket:S3Bucket",
   "rabbitmq:index/vHost:VHost",
+  "rabbitmq:index/queue:Queue",
   "kubernetes:core/v1:PersistentVolumeClaim",
   "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
 ]);
+
+/**
+ * `x-max-priority` of the tenant's priority queue on every tier: the highest any tier sells.
+ * It is a queue argument fixed at declaration, so a per-tier value would make every tier change
+ * redeclare the queue and drop its messages; the tier's own maximum is enforced by the publishers
+ * (RABBITMQ_MAX_PRIORITY in the runtime settings).
+ */
+export const QUEUE_MAX_PRIORITY: number = Math.max(...TIER_NAMES.map((t) => TIERS[t].messaging.maxPriority));
 
 /** Connections a pod may open to RabbitMQ: one publisher and one consumer channel's connection. */
 const CONNECTIONS_PER_POD = 2;

@@ -54,6 +54,10 @@ export class InstrumentedEngine implements TenantEngine {
   cancel = (t: string) => this.inner.cancel(t);
   readTags = (t: string) => this.inner.readTags(t);
   setTag = (t: string, k: string, v: string) => this.inner.setTag(t, k, v);
+  setProtected: TenantEngine["setProtected"] = (t, urns, value) => {
+    this.calls.push(`${value ? "protect" : "unprotect"}:${t}:${urns.length}`);
+    return this.inner.setProtected(t, urns, value);
+  };
 }
 
 /** A promise the test resolves when it chooses. */
