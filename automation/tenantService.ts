@@ -3,6 +3,7 @@
  * operation per tenant at a time, idempotent, with stale locks recovered deliberately and every
  * failure mapped to a typed outcome (errors.ts).
  */
+import { randomBytes } from "node:crypto";
 import { TIER_TAG } from "../policy/context";
 import type { TenantConfigInput } from "../stacks/config";
 import { getTier, tierRank, TenantRequestError, type TierName } from "../tiers";
@@ -11,7 +12,7 @@ import { mapEngineError, PreflightRefusedError, StackLockedError, StatefulReplac
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
-import { configDigest, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
+import { appliedConfigTag, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
 
 export const TAGS = {
   /** The tag the policy pack falls back on for the stack's tier. */
@@ -37,6 +38,12 @@ export interface TenantServiceOptions {
   readonly staleLockMs?: number;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /**
+   * Key of the applied-config tag's HMAC (requestConfig.appliedConfigTag), from the service's
+   * secret store. Default: a random key per TenantService, so after a restart the first repeat of
+   * a request runs one update that changes nothing.
+   */
+  readonly configTagKey?: string;
 }
 
 export interface ProvisionResult {
@@ -67,9 +74,11 @@ export class TenantService {
   private readonly locks = new KeyedLock();
   private readonly now: () => number;
   private readonly staleLockMs: number;
+  private readonly configTagKey: string | Buffer;
 
   constructor(private readonly options: TenantServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.configTagKey = options.configTagKey ?? randomBytes(32);
     this.staleLockMs = options.staleLockMs ?? 30 * 60_000;
   }
 
@@ -124,7 +133,7 @@ export class TenantService {
     return this.leased(tenantId, "update", async () => {
       await this.engine.writeConfig(tenantId, config);
       const result = await this.engine.up(tenantId, options);
-      await this.engine.setTag(tenantId, TAGS.appliedConfig, configDigest(config));
+      await this.engine.setTag(tenantId, TAGS.appliedConfig, appliedConfigTag(config, this.configTagKey));
       await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
       return result;
     });
@@ -140,7 +149,7 @@ export class TenantService {
       const config = toStackConfig(request);
       const existed = await this.engine.exists(tenantId);
       if (!existed) await this.engine.create(tenantId);
-      else if ((await this.engine.readTags(tenantId))[TAGS.appliedConfig] === configDigest(config)) {
+      else if ((await this.engine.readTags(tenantId))[TAGS.appliedConfig] === appliedConfigTag(config, this.configTagKey)) {
         return { tenantId, outcome: "unchanged", outputs: toTenantOutputs(tenantId, await this.engine.outputs(tenantId)) };
       }
       const result = await this.apply(tenantId, config, options);
