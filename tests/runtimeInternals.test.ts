@@ -62,6 +62,7 @@ describe("@pulumi/pulumi internals the synth relies on", () => {
     const result = await synthesize(program, { project: "internals", stack: "test", config: {} });
     expect(JSON.stringify(result), "a secret reached the synth's output: the runtime's secret envelope changed").not.toContain("hunter2");
     expect(result.resources.find((r) => r.name === "thing")!.inputs).toEqual({ password: SECRET_PLACEHOLDER });
+    expect(result.outputs, "MockMonitor no longer keeps the stack's registered outputs as its state (RecordingMonitor.stackOutputs reads them)").toEqual({ password: SECRET_PLACEHOLDER });
   });
 
   it("builds every registration's inputs with the Struct.fromJavaScript of its own google-protobuf, which the synth replaces", async () => {
