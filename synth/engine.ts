@@ -76,12 +76,16 @@ function placeholderShape(value: unknown): unknown {
   return SECRET_PLACEHOLDER;
 }
 
+function isSecretEnvelope(value: unknown): boolean {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
+
 /** Replaces secret envelopes by placeholders (keeping their shape) and drops undefined values, recursively. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[specialSigKey] === specialSecretSig) return placeholderShape(redactSecrets(record["value"]));
+    if (isSecretEnvelope(record)) return placeholderShape(redactSecrets(record["value"]));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = redactSecrets(v);
     return out;
@@ -162,13 +166,19 @@ class RecordingMonitor extends MockMonitor {
 
   /**
    * The root stack's outputs as the runtime sent them (MockMonitor keeps each resource's
-   * registered outputs as its state), secrets replaced: read from the wire form, where a secret
-   * output is still marked as one.
+   * registered outputs as its state), read from the wire form, where a secret is still marked as
+   * one. A secret output is the placeholder, as `pulumi stack output` shows it; secrets inside
+   * other outputs are replaced as in inputs.
    */
   stackOutputs(): Record<string, unknown> {
     const root = this.recorded.find((r) => r.parent === "");
     const state = root ? (this.resources.get(root.urn)?.state as Struct | undefined) : undefined;
-    return state ? (redactSecrets(pulumi.runtime.deserializeProperties(state)) as Record<string, unknown>) : {};
+    const outputs = state ? (pulumi.runtime.deserializeProperties(state) as Record<string, unknown>) : {};
+    return Object.fromEntries(
+      Object.entries(outputs)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, isSecretEnvelope(v) ? SECRET_PLACEHOLDER : redactSecrets(v)]),
+    );
   }
 
   override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
