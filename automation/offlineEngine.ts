@@ -82,7 +82,7 @@ export class OfflineEngine implements TenantEngine {
   }
 
   async writeConfig(tenantId: string, config: StackConfigValues): Promise<void> {
-    this.load(tenantId);
+    this.load(tenantId); // the stack must exist
     this.saveConfig(tenantId, maskSecretConfig(config));
   }
 
