@@ -10,10 +10,11 @@ import { pathToFileURL } from "node:url";
 import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
+import { PROJECT } from "../stacks/config";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type StepOp, type TenantEngine } from "./engine";
 import { mapEngineError } from "./errors";
-import { fromStackConfig } from "./requestConfig";
+import { configFromOutputs, fromStackConfig } from "./requestConfig";
 
 export interface LocalWorkspaceEngineOptions {
   /** Repository root: Pulumi.yaml, package.json, stacks/tenant.ts, policy/. */
@@ -133,6 +134,21 @@ export class LocalWorkspaceEngine implements TenantEngine {
     }
   }
 
+  /**
+   * The stack's config: the work directory's Pulumi.<stack>.yaml, or, when that holds no tenant
+   * config (a new or lost disk), the request the program recorded in the stack's outputs in the
+   * backend, written back to the file so that the next preview or update runs with it.
+   */
+  private async config(stack: Stack): Promise<StackConfigValues> {
+    const local = Object.fromEntries(Object.entries(await stack.getAllConfig()).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }]));
+    if (Object.keys(local).some((k) => k.startsWith(`${PROJECT}:`))) return local;
+    const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, o]) => [k, o.value]));
+    const recorded = configFromOutputs(outputs);
+    if (!recorded) return local;
+    await stack.setAllConfig({ ...recorded });
+    return { ...local, ...recorded };
+  }
+
   /** Preview/update options: events to steps, the policy pack with this stack's tier. */
   private async runOptions(stack: Stack, steps: ResourceStep[], options?: OperationOptions) {
     const onEvent = (event: EngineEvent) => {
@@ -142,8 +158,9 @@ export class LocalWorkspaceEngine implements TenantEngine {
         options?.onStep?.(step);
       }
     };
+    const config = await this.config(stack);
     if (this.options.policyPack === false) return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
-    const tenant = fromStackConfig(await stack.getAllConfig());
+    const tenant = fromStackConfig(config);
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
     writeFileSync(packConfig, JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain)));
     return {
@@ -175,8 +192,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
   }
 
   async readConfig(tenantId: string): Promise<StackConfigValues> {
-    const config = await (await this.stack(tenantId)).getAllConfig();
-    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }]));
+    return this.config(await this.stack(tenantId));
   }
 
   async preview(tenantId: string, options?: OperationOptions): Promise<PlanResult> {

@@ -1,34 +1,41 @@
 /**
- * A TenantEngine without the Pulumi CLI: stacks are JSON files in a directory (config, tags,
- * the last applied graph, the update lock), and every preview or update runs the real tenant
- * program through the offline synth. It plans like the engine (create, update, replace,
+ * A TenantEngine without the Pulumi CLI: stacks are JSON files in a directory (the backend: tags,
+ * the last applied graph, outputs, the update lock), their config files in a separate work
+ * directory (the Automation API's local Pulumi.<stack>.yaml), and every preview or update runs
+ * the real tenant program through the offline synth. It plans like the engine (create, update, replace,
  * delete), refuses deleting or replacing a protected resource in previews and updates alike (as
  * `pulumi preview` and `up` do), and leaves its lock behind if the process dies mid-update, as a
  * real backend does.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeConfigValue } from "../stacks/config";
+import { decodeConfigValue, REQUEST_OUTPUT } from "../stacks/config";
 import { SECRET_PLACEHOLDER, type RecordedResource, type SynthResult } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import type { StackConfig } from "../synth/stackConfig";
 import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
 import { OperationCancelledError, ProtectedResourceError, StackLockedError, TenantExistsError, TenantNotFoundError } from "./errors";
 import { planBetween } from "./planDiff";
-import { configValues } from "./requestConfig";
+import { configFromOutputs, configValues, rawRequest } from "./requestConfig";
 
 interface StackFile {
-  config: StackConfigValues;
   tags: Record<string, string>;
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
+  /**
+   * The program's secret outputs as the backend keeps them: the synth sees only placeholders, so
+   * this engine records the request its last update ran with (passwords masked, like its config).
+   */
+  secretOutputs?: Record<string, unknown>;
   /** Set while an update runs; left behind by a crash. */
   lock?: { since: string };
 }
 
 export interface OfflineEngineOptions {
-  /** Directory of the stack files. */
+  /** Directory of the stack files (the backend). */
   readonly stateDir: string;
+  /** Directory of the stacks' config files (the local work directories). Default `<stateDir>/work`. */
+  readonly workDir?: string;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
   /** Runs the tenant program for a stack's config. Default the offline synth (`synthTenant`). */
@@ -37,14 +44,25 @@ export interface OfflineEngineOptions {
 
 export class OfflineEngine implements TenantEngine {
   private readonly now: () => number;
+  private readonly workDir: string;
 
   constructor(private readonly options: OfflineEngineOptions) {
     this.now = options.now ?? Date.now;
+    this.workDir = options.workDir ?? join(options.stateDir, "work");
     mkdirSync(options.stateDir, { recursive: true });
+    mkdirSync(this.workDir, { recursive: true });
   }
 
   private path(tenantId: string): string {
     return join(this.options.stateDir, `${tenantId}.json`);
+  }
+
+  private configPath(tenantId: string): string {
+    return join(this.workDir, `Pulumi.${tenantId}.json`);
+  }
+
+  private saveConfig(tenantId: string, config: StackConfigValues): void {
+    writeFileSync(this.configPath(tenantId), JSON.stringify(config, null, 1));
   }
 
   private load(tenantId: string): StackFile {
@@ -64,15 +82,22 @@ export class OfflineEngine implements TenantEngine {
 
   async create(tenantId: string): Promise<void> {
     if (await this.exists(tenantId)) throw new TenantExistsError(tenantId);
-    this.save(tenantId, { config: {}, tags: {}, resources: [], outputs: {} });
+    this.save(tenantId, { tags: {}, resources: [], outputs: {} });
   }
 
   async writeConfig(tenantId: string, config: StackConfigValues): Promise<void> {
-    this.save(tenantId, { ...this.load(tenantId), config: maskSecretConfig(config) });
+    this.load(tenantId); // the stack must exist
+    this.saveConfig(tenantId, maskSecretConfig(config));
   }
 
+  /** The local config file, or when it is gone, the request the backend recorded (written back to the file). */
   async readConfig(tenantId: string): Promise<StackConfigValues> {
-    return this.load(tenantId).config;
+    const file = this.load(tenantId);
+    if (existsSync(this.configPath(tenantId))) return JSON.parse(readFileSync(this.configPath(tenantId), "utf8")) as StackConfigValues;
+    const recorded = configFromOutputs(file.secretOutputs ?? {});
+    if (!recorded) return {};
+    this.saveConfig(tenantId, recorded);
+    return recorded;
   }
 
   async outputs(tenantId: string): Promise<Readonly<Record<string, unknown>>> {
@@ -115,16 +140,22 @@ export class OfflineEngine implements TenantEngine {
     }
   }
 
-  private async plan(tenantId: string, file: StackFile, options?: OperationOptions): Promise<PlanResult & { graph: RecordedResource[]; outputs: Record<string, unknown> }> {
+  private async plan(
+    tenantId: string,
+    file: StackFile,
+    options?: OperationOptions,
+  ): Promise<PlanResult & { graph: RecordedResource[]; outputs: Record<string, unknown>; secretOutputs: Record<string, unknown> }> {
     if (options?.signal?.aborted) throw new OperationCancelledError(tenantId);
-    const config = configValues(file.config);
-    const secretKeys = Object.entries(file.config).filter(([, e]) => e.secret).map(([k]) => k);
+    const stackConfig = await this.readConfig(tenantId);
+    const config = configValues(stackConfig);
+    const secretKeys = Object.entries(stackConfig).filter(([, e]) => e.secret).map(([k]) => k);
     const result = await (this.options.synth ?? synthTenant)(tenantId, { config, secretKeys });
     const steps = planBetween(file.resources, result.resources);
     for (const step of steps) options?.onStep?.(step);
     const refused = protectedSteps(steps, file.resources, result.resources);
     if (refused.length > 0) throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
-    return { steps, summary: summarize(steps), graph: [...result.resources], outputs: result.outputs };
+    const secretOutputs = { [REQUEST_OUTPUT]: rawRequest(stackConfig) };
+    return { steps, summary: summarize(steps), graph: [...result.resources], outputs: result.outputs, secretOutputs };
   }
 
   async preview(tenantId: string, options?: OperationOptions): Promise<PlanResult> {
@@ -136,7 +167,7 @@ export class OfflineEngine implements TenantEngine {
     return this.locked(tenantId, options?.signal, async (file) => {
       const plan = await this.plan(tenantId, file, options);
       if (options?.signal?.aborted) return { steps: plan.steps, summary: plan.summary, outputs: {} };
-      this.save(tenantId, { ...this.load(tenantId), resources: plan.graph, outputs: plan.outputs });
+      this.save(tenantId, { ...this.load(tenantId), resources: plan.graph, outputs: plan.outputs, secretOutputs: plan.secretOutputs });
       return { steps: plan.steps, summary: plan.summary, outputs: plan.outputs };
     });
   }
@@ -148,7 +179,7 @@ export class OfflineEngine implements TenantEngine {
         throw new Error(`cannot destroy protected resources: ${blocked.map((r) => r.name).join(", ")}`);
       }
       for (const r of file.resources) options?.onStep?.({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.retainOnDelete ? { retained: true } : {}) });
-      this.save(tenantId, { ...this.load(tenantId), resources: [], outputs: {} });
+      this.save(tenantId, { ...this.load(tenantId), resources: [], outputs: {}, secretOutputs: {} });
     });
   }
 
@@ -162,8 +193,12 @@ export class OfflineEngine implements TenantEngine {
     const file = this.load(tenantId);
     if (file.resources.length > 0) throw new Error(`stack ${tenantId} still has ${file.resources.length} resources`);
     rmSync(this.path(tenantId));
+    rmSync(this.configPath(tenantId), { force: true });
   }
 }
+
+/** The password of a URI's user info (`amqps://user:password@host`). */
+const URI_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i;
 
 /**
  * The steps the Pulumi engine refuses: deleting a resource protected in the state, or replacing
@@ -176,8 +211,9 @@ function protectedSteps(steps: readonly ResourceStep[], before: readonly Recorde
 }
 
 /**
- * Secret config as the offline state keeps it: passwords inside replaced by the placeholder,
- * so a stack file never holds a credential (the synth would only show placeholders anyway).
+ * Secret config as the offline state keeps it: passwords inside (fields, and those in URIs)
+ * replaced by the placeholder, so a stack file never holds a credential (the synth would only
+ * show placeholders anyway) and the config still validates.
  */
 export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
   const mask = (value: unknown): unknown => {
@@ -185,7 +221,7 @@ export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
     if (value !== null && typeof value === "object") {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? SECRET_PLACEHOLDER : mask(v)]));
     }
-    return value;
+    return typeof value === "string" ? value.replace(URI_PASSWORD, `$1:${SECRET_PLACEHOLDER}@`) : value;
   };
   return Object.fromEntries(
     Object.entries(config).map(([key, entry]) => {

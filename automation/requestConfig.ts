@@ -1,13 +1,26 @@
 /**
  * A tenant request (the same shape as the stack config, validated by the same schema) as stack
- * config values, and back. Admin credentials are written as secrets.
+ * config values, and back. Keys holding credentials are written as secrets.
  */
-import { createHash } from "node:crypto";
-import { decodeConfigValue, parseStackConfig, parseTenantConfig, PROJECT, type TenantConfigInput } from "../stacks/config";
+import { createHmac } from "node:crypto";
+import { parseStackConfig, parseTenantConfig, PROJECT, REQUEST_OUTPUT, tenantRequestOf, type TenantConfigInput } from "../stacks/config";
 import type { TenantStackArgs } from "../components/tenantStack";
 import type { StackConfigValues } from "./engine";
 
-const SECRET_KEYS: ReadonlySet<string> = new Set(["adminCredentials"]);
+/**
+ * Whether a request key holds a credential, so Pulumi stores it encrypted: the admin accounts,
+ * and the data services once they list federation upstreams (an upstream's URI carries the other
+ * region's user and password). The whole key is the secret rather than a password split out of
+ * the URI: RabbitMQ takes the URI as one value, the schema and the messaging component stay as
+ * they are, and the engine marks the whole key secret for the program anyway when any value
+ * inside it is (`--secret --path`).
+ */
+function holdsCredential(key: string, value: unknown): boolean {
+  if (key === "adminCredentials") return true;
+  if (key !== "dataServices" || value === null || typeof value !== "object") return false;
+  const upstreams = (value as { federationUpstreams?: unknown }).federationUpstreams;
+  return Array.isArray(upstreams) && upstreams.length > 0;
+}
 
 /**
  * Validates a request (typed `TenantConfigInput`, or raw values read back from a stack) with the
@@ -18,7 +31,7 @@ export function toStackConfig(request: TenantConfigInput | Readonly<Record<strin
   return Object.fromEntries(
     Object.entries(request)
       .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => [`${PROJECT}:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value), secret: SECRET_KEYS.has(key) }]),
+      .map(([key, value]) => [`${PROJECT}:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value), secret: holdsCredential(key, value) }]),
   );
 }
 
@@ -34,17 +47,32 @@ export function fromStackConfig(config: Readonly<Record<string, { readonly value
 
 /** The config as raw request values (to change a field and write it back). */
 export function rawRequest(config: StackConfigValues): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => k.startsWith(`${PROJECT}:`))
-      .map(([k, e]) => [k.slice(PROJECT.length + 1), decodeConfigValue(e.value)]),
-  );
+  return tenantRequestOf(configValues(config));
 }
 
-/** A digest of the config, to recognise a request already applied. */
-export function configDigest(config: StackConfigValues): string {
+/**
+ * The config the tenant program recorded in a stack's outputs (`request`, decrypted), validated
+ * again; undefined when the stack has no such output (never updated).
+ */
+export function configFromOutputs(outputs: Readonly<Record<string, unknown>>): StackConfigValues | undefined {
+  const recorded = outputs[REQUEST_OUTPUT];
+  if (recorded === undefined) return undefined;
+  if (recorded === null || typeof recorded !== "object" || Array.isArray(recorded)) {
+    throw new Error(`the stack's "${REQUEST_OUTPUT}" output is not a request object`);
+  }
+  return toStackConfig(recorded as Record<string, unknown>);
+}
+
+/**
+ * The applied-config tag: an HMAC-SHA256 of the config under a key the service keeps and no tag
+ * or backend holds. Tags are plain text to anyone who can list the stacks; a bare hash of a
+ * config holding passwords would let them test password guesses offline. The same config under
+ * the same key gives the same tag (a repeated request is recognised), a changed password a
+ * different one.
+ */
+export function appliedConfigTag(config: StackConfigValues, key: string | Buffer): string {
   const canonical = Object.keys(config)
     .sort()
     .map((k) => [k, config[k]!.value, config[k]!.secret]);
-  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 16);
+  return `hmac-sha256:${createHmac("sha256", key).update(JSON.stringify(canonical)).digest("hex").slice(0, 32)}`;
 }

@@ -4,16 +4,17 @@
  * failure mapped to a typed outcome (errors.ts). Every change of an existing stack (a tier change,
  * or a provision request with another tier or site count) is one guarded transition.
  */
+import { randomBytes } from "node:crypto";
 import { TIER_TAG } from "../policy/context";
 import type { TenantConfigInput } from "../stacks/config";
-import { getTier, tierRank, TenantRequestError, type TierName } from "../tiers";
+import { getTier, retiredSitesAfter, tierRank, TenantRequestError, type TierName } from "../tiers";
 import type { TenantStackArgs } from "../components/tenantStack";
 import { dataLosingSteps, isRetainedDelete, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
 import { mapEngineError, PreflightRefusedError, ProtectedResourceError, StackLockedError, StatefulReplacementError, TenantNotFoundError } from "./errors";
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
-import { configDigest, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
+import { appliedConfigTag, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
 
 export const TAGS = {
   /** The tag the policy pack falls back on for the stack's tier. */
@@ -42,6 +43,12 @@ export interface TenantServiceOptions {
   readonly staleLockMs?: number;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /**
+   * Key of the applied-config tag's HMAC (requestConfig.appliedConfigTag), from the service's
+   * secret store. Default: a random key per TenantService, so after a restart the first repeat of
+   * a request runs one update that changes nothing.
+   */
+  readonly configTagKey?: string;
 }
 
 /** What a change of an existing stack checked and did. */
@@ -91,9 +98,11 @@ export class TenantService {
   private readonly locks = new KeyedLock();
   private readonly now: () => number;
   private readonly staleLockMs: number;
+  private readonly configTagKey: string | Buffer;
 
   constructor(private readonly options: TenantServiceOptions) {
     this.now = options.now ?? Date.now;
+    this.configTagKey = options.configTagKey ?? randomBytes(32);
     this.staleLockMs = options.staleLockMs ?? 30 * 60_000;
   }
 
@@ -150,7 +159,7 @@ export class TenantService {
       await this.engine.writeConfig(tenantId, config);
       const result = await this.engine.up(tenantId, options);
       onApplied?.();
-      await this.engine.setTag(tenantId, TAGS.appliedConfig, configDigest(config));
+      await this.engine.setTag(tenantId, TAGS.appliedConfig, appliedConfigTag(config, this.configTagKey));
       await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
       return result;
     });
@@ -165,14 +174,16 @@ export class TenantService {
   async provisionTenant(request: TenantConfigInput, options?: OperationOptions): Promise<ProvisionResult> {
     const tenantId = request.tenantId;
     return this.exclusive(tenantId, "provision", async () => {
-      const config = toStackConfig(request);
+      toStackConfig(request); // a bad request is refused before the stack is read
       const existed = await this.engine.exists(tenantId);
       const applied = existed ? (await this.engine.readTags(tenantId))[TAGS.appliedConfig] : undefined;
-      if (applied === configDigest(config)) {
+      const before = applied ? await this.engine.readConfig(tenantId) : undefined;
+      const config = toStackConfig(before ? keepingRetiredSites(request, fromStackConfig(before)) : request);
+      if (applied === appliedConfigTag(config, this.configTagKey)) {
         return { tenantId, outcome: "unchanged", outputs: toTenantOutputs(tenantId, await this.engine.outputs(tenantId)) };
       }
-      if (applied) {
-        const change = await this.transition(tenantId, await this.engine.readConfig(tenantId), config, options);
+      if (before) {
+        const change = await this.transition(tenantId, before, config, options);
         return { ...change, tenantId, outcome: "updated", outputs: change.outputs! };
       }
       // A new stack, or one whose first update never completed: nothing applied to guard.
@@ -324,6 +335,17 @@ export class TenantService {
   listTenants(): Promise<string[]> {
     return this.engine.listStacks();
   }
+}
+
+/**
+ * The request with every site the applied stack had beyond it kept as a retired site: a signup
+ * service that sends fewer sites removes them, and their namespaces (with the sites' data) stay
+ * guarded until deprovision (SPEC invariant 3), whether or not the request lists them.
+ */
+export function keepingRetiredSites(request: TenantConfigInput, current: TenantStackArgs): TenantConfigInput {
+  const previous = { sites: current.sites, retiredSites: [...(current.retiredSites ?? []), ...(request.retiredSites ?? [])] };
+  const retired = retiredSitesAfter(previous, request.sites?.length ?? 1);
+  return retired.length > 0 ? { ...request, retiredSites: retired } : request;
 }
 
 /** The request moved to `target`: options the target tier does not sell are dropped. */

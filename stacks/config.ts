@@ -170,24 +170,49 @@ export function parseTenantRequest(raw: unknown): TenantConfigInput {
   return raw as TenantConfigInput;
 }
 
-/** Stack config values are strings; structured ones arrive JSON-encoded. */
+/**
+ * Stack config values are strings; structured ones arrive JSON-encoded (a `--secret --path`
+ * value too: the engine decrypts inside the structure and passes the JSON).
+ */
 export function decodeConfigValue(value: string): unknown {
   const trimmed = value.trim();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) return JSON.parse(trimmed);
   return value;
 }
 
-/** Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it). */
-export function parseStackConfig(all: Readonly<Record<string, string>>): TenantStackArgs {
+/**
+ * The `tenant:*` keys of fully qualified stack config ("tenant:tier" -> string, as the engine
+ * passes it) as request values (key without the prefix -> decoded value).
+ */
+export function tenantRequestOf(all: Readonly<Record<string, string>>): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     const [namespace, name] = key.split(":", 2);
-    if (namespace === PROJECT && name) raw[name] = decodeConfigValue(value);
+    if (namespace !== PROJECT || !name) continue;
+    try {
+      raw[name] = decodeConfigValue(value);
+    } catch {
+      // Never echo the value: it may be a decrypted secret.
+      throw new TenantRequestError([{ field: name, message: "is not valid JSON" }]);
+    }
   }
-  return parseTenantConfig(raw);
+  return raw;
 }
 
-/** Reads every `tenant:*` key of the running stack (so an unknown key is an error, not ignored). */
-export function loadTenantConfig(): TenantStackArgs {
-  return parseStackConfig(pulumi.runtime.allConfig());
+/** Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it). */
+export function parseStackConfig(all: Readonly<Record<string, string>>): TenantStackArgs {
+  return parseTenantConfig(tenantRequestOf(all));
+}
+
+/**
+ * The tenant program's stack output recording the request it ran with (a secret output: it
+ * holds the admin credentials). It lives in the backend with the stack's state, so the config of
+ * an existing stack can be recovered when the local Pulumi.<stack>.yaml is gone.
+ */
+export const REQUEST_OUTPUT = "request";
+
+/** The running stack's `tenant:*` keys (all of them, so an unknown key is an error) and what they validate to. */
+export function loadTenantConfig(): { readonly request: Record<string, unknown>; readonly args: TenantStackArgs } {
+  const request = tenantRequestOf(pulumi.runtime.allConfig());
+  return { request, args: parseTenantConfig(request) };
 }

@@ -5,10 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { TenantStack } from "../components/tenantStack";
 import { formatCpu, formatMemory, formatStorage } from "../tiers";
-import { loadTenantConfig } from "./config";
+import { loadTenantConfig, REQUEST_OUTPUT } from "./config";
 
 export = async () => {
-  const config = loadTenantConfig();
+  const { request, args: config } = loadTenantConfig();
   const stack = pulumi.getStack();
   if (stack !== config.tenantId) {
     pulumi.log.warn(`stack "${stack}" provisions tenant "${config.tenantId}"; the convention is stack name = tenant id`);
@@ -34,5 +34,7 @@ export = async () => {
       requestsStorage: formatStorage(q.requestsStorage),
     },
     monthlyPriceEur: tenant.monthlyPriceEur,
+    // The backend's copy of the config (the Automation API recovers a lost Pulumi.<stack>.yaml from it).
+    [REQUEST_OUTPUT]: pulumi.secret(request),
   };
 };

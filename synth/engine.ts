@@ -2,12 +2,15 @@
  * Runs a real Pulumi program without the Pulumi engine: the runtime's mock monitor stands in
  * for the engine, and every registration is recorded with its inputs and resource options.
  * This is what the offline synth, the snapshot/schema/policy tests and the benchmark share.
+ *
+ * It rests on parts of @pulumi/pulumi that are not its public API (MockMonitor, setMockOptions,
+ * the closure serializer's module, the protobuf Struct the runtime builds): package.json pins the
+ * exact version, and tests/runtimeInternals.test.ts fails naming the part an upgrade changed.
  */
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
@@ -15,9 +18,8 @@ import { withoutStackTraces } from "./stackTraces";
 /** Placeholder written wherever a Pulumi secret would be. */
 export const SECRET_PLACEHOLDER = "[secret]";
 
-/** The runtime's wire envelope for a secret value. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The runtime's wire envelope for a secret value: {[specialSigKey]: specialSecretSig, value}. */
+const { specialSigKey, specialSecretSig } = pulumi.runtime;
 
 export interface RecordedResource {
   readonly urn: string;
@@ -74,12 +76,16 @@ function placeholderShape(value: unknown): unknown {
   return SECRET_PLACEHOLDER;
 }
 
+function isSecretEnvelope(value: unknown): boolean {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+}
+
 /** Replaces secret envelopes by placeholders (keeping their shape) and drops undefined values, recursively. */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (record[SECRET_SIG_KEY] === SECRET_SIG) return placeholderShape(redactSecrets(record["value"]));
+    if (isSecretEnvelope(record)) return placeholderShape(redactSecrets(record["value"]));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(record)) if (v !== undefined) out[k] = redactSecrets(v);
     return out;
@@ -108,7 +114,7 @@ function urnOf(project: string, stack: string, parent: string, type: string, nam
 }
 
 /** What a wire-format secret looks like (the runtime's envelope). */
-const secretOnTheWire = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+const secretOnTheWire = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 
 /**
  * Outputs a provider computes that the programs read, by resource type. The engine stand-in
@@ -123,11 +129,15 @@ const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
 const DYNAMIC_PROVIDER_INPUT = "__provider";
 const DYNAMIC_PROVIDER_PLACEHOLDER = "[serialized dynamic provider]";
 
-/** The runtime's closure serializer module (its real exports object, which the SDK calls through). */
-interface ClosureModule {
-  serializeFunction: (func: () => unknown, args?: object) => Promise<{ text: string; exportName: string; containsSecrets: boolean }>;
+/**
+ * The runtime's closure serializer module: its real exports object, which the dynamic provider
+ * calls through (pulumi.runtime.serializeFunction is a copy of the function, so patching it
+ * would change nothing).
+ */
+export interface ClosureModule {
+  serializeFunction: typeof pulumi.runtime.serializeFunction;
 }
-const closureModule = createRequire(__filename)("@pulumi/pulumi/runtime/closure/serializeClosure") as ClosureModule;
+export const closureModule = createRequire(__filename)("@pulumi/pulumi/runtime/closure/serializeClosure") as ClosureModule;
 
 /** The programs make no provider calls; one appearing is a change worth noticing. */
 const strictMocks: pulumi.runtime.Mocks = {
@@ -154,6 +164,23 @@ class RecordingMonitor extends MockMonitor {
     super(strictMocks);
   }
 
+  /**
+   * The root stack's outputs as the runtime sent them (MockMonitor keeps each resource's
+   * registered outputs as its state), read from the wire form, where a secret is still marked as
+   * one. A secret output is the placeholder, as `pulumi stack output` shows it; secrets inside
+   * other outputs are replaced as in inputs.
+   */
+  stackOutputs(): Record<string, unknown> {
+    const root = this.recorded.find((r) => r.parent === "");
+    const state = root ? (this.resources.get(root.urn)?.state as Struct | undefined) : undefined;
+    const outputs = state ? (pulumi.runtime.deserializeProperties(state) as Record<string, unknown>) : {};
+    return Object.fromEntries(
+      Object.entries(outputs)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, isSecretEnvelope(v) ? SECRET_PLACEHOLDER : redactSecrets(v)]),
+    );
+  }
+
   override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
     try {
       const type = req.getType();
@@ -162,7 +189,7 @@ class RecordingMonitor extends MockMonitor {
       const custom = req.getCustom();
       const requested = req.getObject() ?? new InProcessStruct({});
       const urn = urnOf(this.project, this.stack, parent, type, name);
-      const inputs = redactSecrets(deserializeProperties(requested)) as Record<string, unknown>;
+      const inputs = redactSecrets(pulumi.runtime.deserializeProperties(requested)) as Record<string, unknown>;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;
       this.recorded.push({
         urn,
@@ -236,18 +263,8 @@ async function run(program: () => Promise<unknown>, { project, stack }: SynthOpt
       return undefined;
     }
   };
-  const outputs = await pulumi.runtime.runInPulumiStack(guarded);
+  await pulumi.runtime.runInPulumiStack(guarded);
   await pulumi.runtime.disconnect();
   if (failure) throw new SynthFailure(failure.error, [...monitor.recorded]);
-  const resolved = outputs === undefined ? {} : await resolveOutputs(outputs);
-  return { project, stack, resources: monitor.recorded, outputs: redactSecrets(resolved) as Record<string, unknown> };
-}
-
-async function resolveOutputs(outputs: pulumi.Inputs): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    pulumi.output(outputs).apply((value) => {
-      resolve(value as Record<string, unknown>);
-      return value;
-    });
-  });
+  return { project, stack, resources: monitor.recorded, outputs: monitor.stackOutputs() };
 }

@@ -141,16 +141,24 @@ describe("through the Automation API (offline engine)", () => {
   const applied = (): RecordedResource[] => (JSON.parse(readFileSync(join(dir, "acme.json"), "utf8")) as { resources: RecordedResource[] }).resources;
   const retiredQuota = (ns: string) => resourcesOf(applied(), ns).find((r) => r.type === "kubernetes:core/v1:ResourceQuota");
 
-  it("keeps removed sites guarded across later updates and a tier change, and refuses an update that would drop them", async () => {
+  it("keeps removed sites guarded across later updates and a tier change, whether or not the request lists them", async () => {
     const engine = new OfflineEngine({ stateDir: dir });
-    const svc = new TenantService({ engine, usage: fitting });
+    const backups: string[] = [];
+    const svc = new TenantService({ engine, usage: fitting, backup: { backup: async (t, reason) => (backups.push(reason), { location: `mem://${t}/${reason}` }) } });
     const site = { customDomains: [] };
     await svc.provisionTenant(request({ sites: [site, site, site] }));
 
-    // The signup service removes two sites: the contract is to carry the removed numbers over.
-    const previous = fromStackConfig(await engine.readConfig("acme"));
-    await svc.provisionTenant(request({ sites: [site], retiredSites: retiredSitesAfter(previous, 1) }));
+    // The signup service sends one site: the service retires the two it had, after a backup.
+    await expect(svc.provisionTenant(request({ sites: [site] }))).resolves.toMatchObject({ outcome: "updated" });
+    expect(backups).toEqual(["tier-change"]);
+    expect(fromStackConfig(await engine.readConfig("acme")).retiredSites).toEqual([2, 3]);
     for (const ns of RETIRED) expect((retiredQuota(ns)?.inputs["spec"] as { hard: Record<string, string> }).hard["pods"]).toBe("0");
+
+    // The same request again is unchanged: the carried retired sites are part of what was applied.
+    await expect(svc.provisionTenant(request({ sites: [site] }))).resolves.toMatchObject({ outcome: "unchanged" });
+    // A caller that follows the contract itself (retiredSitesAfter) gets the same config.
+    const previous = fromStackConfig(await engine.readConfig("acme"));
+    await expect(svc.provisionTenant(request({ sites: [site], retiredSites: retiredSitesAfter(previous, 1) }))).resolves.toMatchObject({ outcome: "unchanged" });
 
     // A later update of the same config keeps them.
     await svc.refresh("acme", "up");
@@ -165,8 +173,26 @@ describe("through the Automation API (offline engine)", () => {
       expect((quota?.inputs["spec"] as { hard: Record<string, string> }).hard["pods"]).toBe("0");
     }
 
-    // A request that forgets them would unguard the namespaces: the protected guardrails refuse it.
-    await expect(svc.provisionTenant(request({ tier: "business", sites: [site] }))).rejects.toThrow(/refusing to delete protected acme-site-2-namespace/);
+    // A Business request that forgets them still keeps them guarded.
+    await svc.provisionTenant(request({ tier: "business", sites: [site], dataServices: { federationUpstreams: [] } }));
+    expect(fromStackConfig(await engine.readConfig("acme")).retiredSites).toEqual([2, 3]);
+    for (const ns of RETIRED) expect(retiredQuota(ns)).toBeDefined();
+
+    // A site brought back is active again, and no longer retired.
+    await svc.provisionTenant(request({ tier: "business", sites: [site, site] }));
+    expect(fromStackConfig(await engine.readConfig("acme")).retiredSites).toEqual([3]);
+  });
+
+  it("refuses a direct update that would drop a retired site's guardrails (they are protected)", async () => {
+    const engine = new OfflineEngine({ stateDir: dir });
+    const svc = new TenantService({ engine, usage: fitting, backup: { backup: async (t, reason) => ({ location: `mem://${t}/${reason}` }) } });
+    const site = { customDomains: [] };
+    await svc.provisionTenant(request({ sites: [site, site, site] }));
+    await svc.provisionTenant(request({ sites: [site] }));
+    // Bypassing the service (an operator editing the stack config by hand) hits the protection.
+    const config = await engine.readConfig("acme");
+    await engine.writeConfig("acme", Object.fromEntries(Object.entries(config).filter(([k]) => k !== "tenant:retiredSites")));
+    await expect(engine.up("acme")).rejects.toThrow(/delete protected kubernetes:core\/v1:Namespace acme-site-2-namespace/);
     for (const ns of RETIRED) expect(retiredQuota(ns)).toBeDefined();
   });
 });

@@ -67,24 +67,33 @@ interface StackFile {
 const root = mkdtempSync(join(tmpdir(), "tier-transitions-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** The stack file of each provisioned shape, copied into every case that starts from it. */
-const provisioned = new Map<string, string>();
+const provisioned = new Map<string, readonly [stack: string, config: string]>();
 let cases = 0;
+
+/** The stack file (the backend) and its config file (the work directory) of an offline stack. */
+const stackFiles = (stateDir: string) => [join(stateDir, `${TENANT}.json`), join(stateDir, "work", `Pulumi.${TENANT}.json`)] as const;
 
 function tenantFrom(shape: { tier: TierName; sites: number }, usage: UsageSource) {
   const stateDir = join(root, String(cases++));
   const engine = new OfflineEngine({ stateDir, synth: sharedSynth });
-  writeFileSync(join(stateDir, `${TENANT}.json`), provisioned.get(label(shape))!);
+  const [stackPath, configPath] = stackFiles(stateDir);
+  const [stack, config] = provisioned.get(label(shape))!;
+  writeFileSync(stackPath, stack);
+  writeFileSync(configPath, config);
   const backups: string[] = [];
   const service = new TenantService({ engine, usage, backup: { backup: async (t, reason) => (backups.push(reason), { location: `s3://backups/${t}/${reason}` }) } });
-  const file = () => readFileSync(join(stateDir, `${TENANT}.json`), "utf8");
-  return { service, backups, file, state: () => JSON.parse(file()) as StackFile };
+  /** Both files, so "exactly as before" covers the config as well as the state. */
+  const file = () => `${readFileSync(stackPath, "utf8")}\n${readFileSync(configPath, "utf8")}`;
+  const state = (): StackFile => ({ ...(JSON.parse(readFileSync(stackPath, "utf8")) as Omit<StackFile, "config">), config: JSON.parse(readFileSync(configPath, "utf8")) as StackFile["config"] });
+  return { service, backups, file, state };
 }
 
 beforeAll(async () => {
   for (const shape of SHAPES) {
     const stateDir = join(root, `provisioned-${shape.tier}-${shape.sites}`);
     await new TenantService({ engine: new OfflineEngine({ stateDir, synth: sharedSynth }) }).provisionTenant(request(shape));
-    provisioned.set(label(shape), readFileSync(join(stateDir, `${TENANT}.json`), "utf8"));
+    const [stackPath, configPath] = stackFiles(stateDir);
+    provisioned.set(label(shape), [readFileSync(stackPath, "utf8"), readFileSync(configPath, "utf8")]);
   }
 }, 120_000);
 
@@ -108,9 +117,10 @@ const removedSiteNamespaces = (sites: number, kept: number) => Array.from({ leng
 const namespaceOf = (r: RecordedResource) => (r.inputs as { metadata?: { name?: string } }).metadata?.name;
 
 /**
- * The applied transition kept every stateful resource: none replaced, deletes only retained
- * ones (the dedicated Redis claim leaving for the platform Redis, the namespaces of removed
- * sites), and every other stateful resource still in the state with the same name.
+ * The applied transition kept every stateful resource: none replaced, the only delete the
+ * retained dedicated Redis claim leaving for the platform Redis, every other stateful resource
+ * still in the state with the same name, and the namespaces of removed sites sealed as retired
+ * sites (a quota that admits no pod) rather than dropped.
  */
 function expectDataKept(before: StackFile, after: StackFile, steps: readonly ResourceStep[], from: { tier: TierName; sites: number }, to: { tier: TierName; sites: number }) {
   const stateful = steps.filter(isStateful);
@@ -118,10 +128,7 @@ function expectDataKept(before: StackFile, after: StackFile, steps: readonly Res
   const deleted = stateful.filter((s) => s.op === "delete");
   expect(deleted.filter((s) => !s.retained)).toEqual([]);
   const leavesRedis = getTier(from.tier).redis === "dedicated" && getTier(to.tier).redis === "platform";
-  const expectedGone = [
-    ...(leavesRedis ? [`${TENANT}-redis-data`] : []),
-    ...removedSiteNamespaces(from.sites, to.sites).map((ns) => `namespace:${ns}`),
-  ].sort();
+  const expectedGone = leavesRedis ? [`${TENANT}-redis-data`] : [];
   const byUrn = new Map(before.resources.map((r) => [r.urn, r]));
   expect(deleted.map((s) => (s.type === "kubernetes:core/v1:Namespace" ? `namespace:${namespaceOf(byUrn.get(s.urn)!)}` : s.name)).sort()).toEqual(expectedGone);
   const kept = new Map(after.resources.map((r) => [r.urn, r]));
@@ -130,6 +137,10 @@ function expectDataKept(before: StackFile, after: StackFile, steps: readonly Res
     const now = kept.get(r.urn);
     expect(now, r.name).toBeDefined();
     expect(now!.protect || r.type === "kubernetes:core/v1:Namespace", `${r.name} protected`).toBe(true);
+  }
+  for (const ns of removedSiteNamespaces(from.sites, to.sites)) {
+    const quota = after.resources.find((r) => r.type === "kubernetes:core/v1:ResourceQuota" && (r.inputs as { metadata?: { namespace?: string } }).metadata?.namespace === ns);
+    expect((quota?.inputs as { spec?: { hard?: Record<string, string> } } | undefined)?.spec?.hard?.["pods"], `${ns} sealed`).toBe("0");
   }
 }
 
