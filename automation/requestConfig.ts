@@ -7,7 +7,7 @@ import { decodeConfigValue, parseStackConfig, parseTenantConfig, PROJECT, type T
 import type { TenantStackArgs } from "../components/tenantStack";
 import type { StackConfigValues } from "./engine";
 
-const SECRET_KEYS: ReadonlySet<string> = new Set(["adminCredentials"]);
+const SECRET_KEYS: ReadonlySet<string> = new Set(["adminCredentials", "cloudflare"]);
 
 /**
  * Validates a request (typed `TenantConfigInput`, or raw values read back from a stack) with the
