@@ -248,10 +248,12 @@ class Parser {
     const left = this.value();
     const op = this.operator();
     if (op === undefined) {
-      if (left.type.kind !== "Bool" || left.each) this.fail(`a ${show(left.type)} is not a condition (compare it)`, start);
+      if (left.each) this.fail("a value per element of [*]: wrap it in any() or all()", start);
+      if (left.type.kind !== "Bool") this.fail(`a ${show(left.type)} is not a condition (compare it)`, start);
       return;
     }
     if (left.type.kind === "Array" || left.type.kind === "Map") this.fail(`cannot compare a ${show(left.type)} (index it first)`, start);
+    if (left.each) this.fail("a comparison over [*] gives one result per element: wrap it in any() or all()", start);
     if (op === "in") this.setOf(left.type);
     else this.comparand(op, left.type);
   }
@@ -365,7 +367,7 @@ class Parser {
       if (!ok) this.fail(`${name}() argument ${i + 1} must be ${param === "String" ? "a String" : "a String or an Array"}, not ${show(arg.type)}`, argStart);
     });
     this.expectPunct(")");
-    return { type: signature.returns, each: each && signature.returns.kind !== "Bool" ? true : false };
+    return { type: signature.returns, each };
   }
 
   /** any()/all() argument: a comparison whose left side is an array wildcard. */
