@@ -91,6 +91,14 @@ export interface ClientTrafficPolicySpec {
   readonly connection: { readonly connectionLimit: { readonly value: number } };
 }
 
+/** prometheus-operator PrometheusRule (monitoring.coreos.com/v1). */
+export interface PrometheusRuleSpec {
+  readonly groups: readonly {
+    readonly name: string;
+    readonly rules: readonly { readonly alert: string; readonly expr: string; readonly for?: string; readonly labels: Record<string, string>; readonly annotations: Record<string, string> }[];
+  }[];
+}
+
 export interface CustomResourceObject<TSpec> {
   readonly apiVersion: string;
   readonly kind: string;

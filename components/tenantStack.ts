@@ -253,8 +253,9 @@ export class TenantStack extends pulumi.ComponentResource {
         customDomains: args.sites.flatMap((s) => s.customDomains),
         ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         provider: cloudflareProvider,
+        alertNamespace: coreNs,
       },
-      { parent: this },
+      { parent: this, dependsOn: [guardrails] },
     );
     this.customDomainRecords = edge.customDomainRecords;
 

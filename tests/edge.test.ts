@@ -132,6 +132,24 @@ describe("Premium edge numbers", () => {
   });
 });
 
+describe("CDN bandwidth allowance (Cloudflare does not cap it): alerts at 80% and 100% of 100 GB over 30 days", () => {
+  it.each([
+    ["standard", []],
+    ["premium", [["TenantCdnBandwidthWarning", 80e9, "warning", "60m"], ["TenantCdnBandwidthExceeded", 100e9, "high", undefined]]],
+    ["business", []],
+  ] as const)("%s", async (tier, expected) => {
+    const { objects } = await synthShape(tier, 1);
+    const rules = ofKind(objects, "PrometheusRule").flatMap((o) =>
+      (o.spec as { groups: { rules: { alert: string; expr: string; for?: string; labels: { severity: string; tenant: string } }[] }[] }).groups.flatMap((g) => g.rules),
+    );
+    expect(rules.map((r) => [r.alert, Number(r.expr.split(" > ")[1]), r.labels.severity, r.for])).toEqual(expected);
+    for (const r of rules) {
+      expect(r.expr).toMatch(/^sum\(increase\(cloudflare_zone_bandwidth_total\{zone="acme\.edge\.collect-verything\.test"\}\[30d\]\)\) > /);
+      expect(r.labels.tenant).toBe("acme");
+    }
+  });
+});
+
 describe("Business edge numbers", () => {
   it("executes Cloudflare Managed and OWASP Core (blocking from score 40)", async () => {
     const { result } = await synthShape("business", 1);
@@ -217,6 +235,13 @@ describe("connection cap on the tenant's listener", () => {
       ["gateway-system", { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform-gateway", sectionName: "tenant-acme" }], connection: { connectionLimit: { value: connections } } }],
     ]);
     expect(JSON.stringify(ofKind(objects, "BackendTrafficPolicy"))).not.toContain("circuitBreaker");
+  });
+
+  it("validates against Envoy Gateway's ClientTrafficPolicy schema", async () => {
+    const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
+    const { objects } = await synthShape("business", 1, "acme", { routing: { mode: "gateway-api", gateway } });
+    const { ClientTrafficPolicy } = await import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1");
+    for (const o of ofKind(objects, "ClientTrafficPolicy")) expect(() => new ClientTrafficPolicy(o as never).validate()).not.toThrow();
   });
 
   it("is not set on a shared listener (it would cap every tenant on it)", async () => {
