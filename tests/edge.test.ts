@@ -10,6 +10,7 @@ import { edgeRulesets } from "../components/edgeRules";
 import type { RecordedResource } from "../synth/engine";
 import { SynthFailure } from "../synth/engine";
 import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
+import { tenantSummary } from "../synth/summary";
 import { edgeSpecProblems, getTier, TenantRequestError, type TierDefinition, type TierName } from "../tiers";
 import { ofKind, synthShape, tenantConfig } from "./helpers/synth";
 
@@ -262,6 +263,20 @@ describe("custom domains", () => {
       ["shop.acme.example", { name: "shop.acme.example", type: "CNAME", content: "origin.acme.edge.collect-verything.test" }],
       ["outlet.acme.example", { name: "outlet.acme.example", type: "CNAME", content: "origin.acme.edge.collect-verything.test" }],
     ]);
+  });
+});
+
+describe("summary", () => {
+  it("shows each hostname with its DNS, TLS and edge treatment", async () => {
+    const { result, objects } = await synthShape("premium", 2, "acme", { sites: [{ customDomains: ["shop.acme.example"] }, { customDomains: [] }] });
+    const summary = tenantSummary(result, objects);
+    expect(summary).toContain(
+      "| acme.shops.collect-verything.com | CNAME origin.acme.edge.collect-verything.test (platform zone, DNS-only) | DV certificate (http validation), TLS 1.2+ | /static/ 86400s, tiered | none |",
+    );
+    expect(summary).toContain("| shop.acme.example | customer's CNAME + ownership TXT (stack output) | DV certificate (http validation), TLS 1.2+ | /static/ 86400s, tiered | none |");
+    expect(summary).toContain("Connection cap: not applied (no listener of the tenant's own).");
+    const standard = await synthShape("standard", 1);
+    expect(tenantSummary(standard.result, standard.objects)).toContain("| none (bypass) | none |");
   });
 });
 
