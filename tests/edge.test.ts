@@ -7,8 +7,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edgeRules";
-import type { RecordedResource } from "../synth/engine";
-import { SynthFailure } from "../synth/engine";
+import { TenantStack } from "../components/tenantStack";
+import { parseStackConfig, PROJECT } from "../stacks/config";
+import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine";
 import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
 import { tenantSummary } from "../synth/summary";
 import { edgeSpecProblems, getTier, TenantRequestError, type TierDefinition, type TierName } from "../tiers";
@@ -242,7 +243,9 @@ describe("connection cap on the tenant's listener", () => {
     const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
     const { objects } = await synthShape("business", 1, "acme", { routing: { mode: "gateway-api", gateway } });
     const { ClientTrafficPolicy } = await import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1");
-    for (const o of ofKind(objects, "ClientTrafficPolicy")) expect(() => new ClientTrafficPolicy(o as never).validate()).not.toThrow();
+    const policies = ofKind(objects, "ClientTrafficPolicy");
+    expect(policies).toHaveLength(1);
+    for (const o of policies) expect(() => new ClientTrafficPolicy(o as ConstructorParameters<typeof ClientTrafficPolicy>[0]).validate()).not.toThrow();
   });
 
   it("is not set on a shared listener (it would cap every tenant on it)", async () => {
@@ -277,6 +280,33 @@ describe("summary", () => {
     expect(summary).toContain("Connection cap: not applied (no listener of the tenant's own).");
     const standard = await synthShape("standard", 1);
     expect(tenantSummary(standard.result, standard.objects)).toContain("| none (bypass) | none |");
+  });
+});
+
+describe("Cloudflare credentials and provider", () => {
+  it("keeps the API token a secret: it appears nowhere in what the stack registers or outputs", async () => {
+    const sentinel = "S3ntinel-cloudflare-token";
+    const result = await synthTenant("acme", tenantConfig("acme", "business", 1, { cloudflare: { ...DEV_CLOUDFLARE, apiToken: sentinel } }));
+    const everything = JSON.stringify(result.resources) + JSON.stringify(result.outputs);
+    expect(everything).not.toContain(sentinel);
+    const provider = result.resources.find((r) => r.type === "pulumi:providers:cloudflare");
+    expect(provider?.inputs).toMatchObject({ apiToken: "[secret]" });
+  });
+
+  it("without a token in the config, the provider gets none (it reads CLOUDFLARE_API_TOKEN at run time)", async () => {
+    const { result } = await synthShape("standard", 1);
+    expect(result.resources.find((r) => r.type === "pulumi:providers:cloudflare")?.inputs).not.toHaveProperty("apiToken");
+  });
+
+  it("TenantStack refuses to build an edge without an explicit Cloudflare provider", async () => {
+    const { config } = tenantConfig("acme", "standard", 1);
+    const args = parseStackConfig(config);
+    const failure = await synthesize(async () => new TenantStack("acme", args), { project: PROJECT, stack: "acme", config }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((failure as SynthFailure).message).toMatch(/needs the Cloudflare provider/);
+    expect((failure as SynthFailure).registered.filter((r) => r.custom)).toEqual([]);
   });
 });
 
