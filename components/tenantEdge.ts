@@ -18,8 +18,8 @@ export interface TenantEdgeArgs {
   readonly trustedCidrs?: readonly string[];
   /** The Cloudflare provider (API token); every edge resource uses it. */
   readonly provider: pulumi.ProviderResource;
-  /** Namespace of the tenant's bandwidth alert (its core namespace). */
-  readonly alertNamespace: string;
+  /** Where the tenant's bandwidth alert goes (its core namespace) and what that namespace needs first. */
+  readonly alerts: { readonly namespace: string; readonly dependsOn: readonly pulumi.Resource[] };
 }
 
 /** Bytes in the tier table's GB (decimal, as bandwidth is billed). */
@@ -90,10 +90,10 @@ export class TenantEdge extends pulumi.ComponentResource {
         {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PrometheusRule",
-          metadata: { name: "tenant-cdn-bandwidth", namespace: args.alertNamespace, labels: tenantLabels(args.identity) },
+          metadata: { name: "tenant-cdn-bandwidth", namespace: args.alerts.namespace, labels: tenantLabels(args.identity) },
           spec: bandwidthAlertRules(zone.zoneName, allowance, args.identity),
         },
-        { parent: this },
+        { parent: this, dependsOn: [...args.alerts.dependsOn] },
       );
     }
 

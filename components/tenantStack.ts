@@ -253,9 +253,9 @@ export class TenantStack extends pulumi.ComponentResource {
         customDomains: args.sites.flatMap((s) => s.customDomains),
         ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         provider: cloudflareProvider,
-        alertNamespace: coreNs,
+        alerts: { namespace: coreNs, dependsOn: [guardrails] },
       },
-      { parent: this, dependsOn: [guardrails] },
+      { parent: this },
     );
     this.customDomainRecords = edge.customDomainRecords;
 
