@@ -9,7 +9,8 @@ import type { StackConfigValues } from "./engine";
 
 /**
  * Whether a request key holds a credential, so Pulumi stores it encrypted: the admin accounts,
- * and the data services once they list federation upstreams (an upstream's URI carries the other
+ * the Cloudflare settings when they carry an API token, and the data services once they list
+ * federation upstreams (an upstream's URI carries the other
  * region's user and password). The whole key is the secret rather than a password split out of
  * the URI: RabbitMQ takes the URI as one value, the schema and the messaging component stay as
  * they are, and the engine marks the whole key secret for the program anyway when any value
@@ -17,6 +18,7 @@ import type { StackConfigValues } from "./engine";
  */
 function holdsCredential(key: string, value: unknown): boolean {
   if (key === "adminCredentials") return true;
+  if (key === "cloudflare") return value !== null && typeof value === "object" && "apiToken" in value;
   if (key !== "dataServices" || value === null || typeof value !== "object") return false;
   const upstreams = (value as { federationUpstreams?: unknown }).federationUpstreams;
   return Array.isArray(upstreams) && upstreams.length > 0;

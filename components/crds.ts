@@ -70,6 +70,10 @@ export interface ReferenceGrantSpec {
 }
 
 export interface RateLimitRule {
+  /** Requests the rule counts (all when absent); every condition of one selector must hold. */
+  readonly clientSelectors?: readonly {
+    readonly headers?: readonly { readonly name: string; readonly type: "Exact"; readonly value: string; readonly invert?: boolean }[];
+  }[];
   readonly limit: { readonly requests: number; readonly unit: "Second" | "Minute" | "Hour" };
   /** One bucket for every route the policy targets (the tenant's total, not per route). */
   readonly shared?: boolean;
@@ -79,7 +83,20 @@ export interface RateLimitRule {
 export interface BackendTrafficPolicySpec {
   readonly targetSelectors?: readonly { readonly group?: string; readonly kind: string; readonly matchLabels: Record<string, string> }[];
   readonly rateLimit: { readonly type: "Global"; readonly global: { readonly rules: readonly RateLimitRule[] } };
-  readonly circuitBreaker?: { readonly maxConnections: number };
+}
+
+/** Envoy Gateway ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1): downstream (client) settings of a listener. */
+export interface ClientTrafficPolicySpec {
+  readonly targetRefs: readonly { readonly group: string; readonly kind: "Gateway"; readonly name: string; readonly sectionName?: string }[];
+  readonly connection: { readonly connectionLimit: { readonly value: number } };
+}
+
+/** prometheus-operator PrometheusRule (monitoring.coreos.com/v1). */
+export interface PrometheusRuleSpec {
+  readonly groups: readonly {
+    readonly name: string;
+    readonly rules: readonly { readonly alert: string; readonly expr: string; readonly for?: string; readonly labels: Record<string, string>; readonly annotations: Record<string, string> }[];
+  }[];
 }
 
 export interface CustomResourceObject<TSpec> {

@@ -1,6 +1,7 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  assertValidEdgeRequest,
   assertValidTenantRequest,
   coreNamespace,
   effectiveProfile,
@@ -31,6 +32,8 @@ import { runtimeSettings } from "./runtimeSettings";
 import { SiteStack } from "./siteStack";
 import type { RoutingMode } from "./siteRouting";
 import { TenantRateLimit } from "./tenantRateLimit";
+import { TenantEdge } from "./tenantEdge";
+import type { CustomDomainRecords, EdgeZone } from "./edgeHostnames";
 import { WorkloadAutoscaler } from "./workloadAutoscaler";
 
 export interface SiteArgs {
@@ -89,6 +92,8 @@ export interface TenantStackArgs {
   readonly trustedCidrs?: readonly string[];
   readonly adminCredentials: AdminCredentials;
   readonly dataServices: DataServicesArgs;
+  /** The tenant's Cloudflare zone; the provider comes in `opts.providers` (README "Edge"). */
+  readonly cloudflare: EdgeZone;
 }
 
 export function platformHostname(tenantId: string, site: number, domain: string): string {
@@ -112,12 +117,16 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly databases: readonly string[];
   readonly vhost: string;
   readonly buckets: Readonly<Record<BucketName, string>>;
+  /** DNS records each customer creates for its custom domain (ownership TXT, CNAME). */
+  readonly customDomainRecords: readonly CustomDomainRecords[];
 
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
     assertValidTenantRequest(args);
+    assertValidEdgeRequest(args);
     const profile = effectiveProfile(args.tier, args.addOns);
     const plan = planTenant(profile, args.sites.length, args.retiredSites);
     super("collect-verything:tenant:TenantStack", name, {}, opts);
+    const cloudflareProvider = this.cloudflareProvider();
     this.profile = profile;
     this.plan = plan;
 
@@ -242,8 +251,27 @@ export class TenantStack extends pulumi.ComponentResource {
     });
 
     if (args.routing.mode === "gateway-api") {
-      new TenantRateLimit(`${name}-rate-limit`, { identity, namespace: coreNs, rateLimit: tier.rateLimit }, inCore);
+      new TenantRateLimit(
+        `${name}-rate-limit`,
+        { identity, namespace: coreNs, rateLimit: tier.rateLimit, gateway: args.routing.gateway, trustedClients: (args.trustedCidrs ?? []).length > 0 },
+        inCore,
+      );
     }
+    const edge = new TenantEdge(
+      `${name}-edge`,
+      {
+        identity,
+        tier,
+        zone: args.cloudflare,
+        platformHostnames: plan.namespaces.map((ns) => platformHostname(args.tenantId, ns.site, args.platform.domain)),
+        customDomains: args.sites.flatMap((s) => s.customDomains),
+        ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+        provider: cloudflareProvider,
+        alerts: { namespace: coreNs, dependsOn: [guardrails] },
+      },
+      { parent: this },
+    );
+    this.customDomainRecords = edge.customDomainRecords;
 
     this.namespaces = sites.map((s) => s.namespace);
     this.retiredNamespaces = retired.map((s) => s.namespace);
@@ -257,7 +285,15 @@ export class TenantStack extends pulumi.ComponentResource {
       vhost: this.vhost,
       buckets: this.buckets,
       monthlyPriceEur: this.monthlyPriceEur,
+      customDomainRecords: this.customDomainRecords,
     });
+  }
+
+  /** The Cloudflare provider given in `opts.providers`: edge resources never use an ambient one. */
+  private cloudflareProvider(): pulumi.ProviderResource {
+    const provider = this.getProvider("cloudflare:index:Ruleset");
+    if (!provider) throw new Error("TenantStack needs the Cloudflare provider: pass it in opts.providers");
+    return provider;
   }
 
   /** MySQL (shared, or a Business tenant's dedicated cluster), RabbitMQ and object storage. */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
+import { edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -33,7 +33,11 @@ const hostEndpoint = v.union(
   "must be {cidr, port, host} or {namespace, port, host} with a TCP port",
 );
 
+const cloudflareId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, "must be a Cloudflare id (32 lowercase hex digits)"));
+const hostname = v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname"));
+
 const credentials = v.strictObject({ user, password: v.string() });
+
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
@@ -107,6 +111,19 @@ export const tenantConfigSchema = v.strictObject({
     }),
     { dedicatedMysqlCluster: false, federationUpstreams: [] },
   ),
+  /**
+   * The tenant's Cloudflare edge (README "Edge"): its own zone, the platform zone of the platform
+   * hostnames, the account, the cluster's public address, and the API token (a secret; default:
+   * the provider's CLOUDFLARE_API_TOKEN environment variable).
+   */
+  cloudflare: v.strictObject({
+    accountId: cloudflareId,
+    zoneId: cloudflareId,
+    zoneName: hostname,
+    platformZoneId: cloudflareId,
+    originAddress: hostname,
+    apiToken: v.optional(v.pipe(v.string(), v.minLength(1))),
+  }),
   platform: v.optional(
     v.strictObject({
       domain: v.optional(v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")), DEFAULT_PLATFORM.domain),
@@ -129,6 +146,9 @@ export const tenantConfigSchema = v.strictObject({
 
 export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
 
+/** TenantStack's arguments plus what only the program uses (the Cloudflare API token). */
+export type TenantConfig = TenantStackArgs & { readonly cloudflare: TenantStackArgs["cloudflare"] & { readonly apiToken?: string } };
+
 function fieldOf(issue: v.BaseIssue<unknown>): string {
   return (issue.path ?? []).reduce<string>(
     (acc, item) => (typeof item.key === "number" ? `${acc}[${item.key}]` : acc ? `${acc}.${String(item.key)}` : String(item.key)),
@@ -142,7 +162,7 @@ const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "s
 const isMissingKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.received === "undefined";
 
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
-export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs {
+export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
   const parsed = v.safeParse(tenantConfigSchema, raw);
   if (!parsed.success) {
     const problems: Problem[] = parsed.issues.map((issue) => ({
@@ -152,7 +172,7 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantStackArgs
     throw new TenantRequestError(problems);
   }
   const config = parsed.output;
-  const problems = tenantRequestProblems(config);
+  const problems = [...tenantRequestProblems(config), ...edgeRequestProblems(config)];
   if (problems.length > 0) throw new TenantRequestError(problems);
   return config;
 }
@@ -200,7 +220,7 @@ export function tenantRequestOf(all: Readonly<Record<string, string>>): Record<s
 }
 
 /** Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it). */
-export function parseStackConfig(all: Readonly<Record<string, string>>): TenantStackArgs {
+export function parseStackConfig(all: Readonly<Record<string, string>>): TenantConfig {
   return parseTenantConfig(tenantRequestOf(all));
 }
 
@@ -212,7 +232,7 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): TenantS
 export const REQUEST_OUTPUT = "request";
 
 /** The running stack's `tenant:*` keys (all of them, so an unknown key is an error) and what they validate to. */
-export function loadTenantConfig(): { readonly request: Record<string, unknown>; readonly args: TenantStackArgs } {
+export function loadTenantConfig(): { readonly request: Record<string, unknown>; readonly args: TenantConfig } {
   const request = tenantRequestOf(pulumi.runtime.allConfig());
   return { request, args: parseTenantConfig(request) };
 }

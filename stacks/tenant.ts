@@ -2,6 +2,7 @@
  * The tenant program: one stack per tenant (stack name = tenant id). `pulumi up`, the CI
  * preview, the Automation API and the offline synth all run this same function.
  */
+import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { TenantStack } from "../components/tenantStack";
 import { formatCpu, formatMemory, formatStorage } from "../tiers";
@@ -13,7 +14,10 @@ export = async () => {
   if (stack !== config.tenantId) {
     pulumi.log.warn(`stack "${stack}" provisions tenant "${config.tenantId}"; the convention is stack name = tenant id`);
   }
-  const tenant = new TenantStack(config.tenantId, config);
+  const { apiToken, ...zone } = config.cloudflare;
+  // Without a token in the config, the provider reads CLOUDFLARE_API_TOKEN from its environment.
+  const edgeProvider = new cloudflare.Provider("cloudflare", apiToken ? { apiToken: pulumi.secret(apiToken) } : {});
+  const tenant = new TenantStack(config.tenantId, { ...config, cloudflare: zone }, { providers: { cloudflare: edgeProvider } });
   const q = tenant.profile.quota;
   return {
     tenantId: config.tenantId,
@@ -36,5 +40,6 @@ export = async () => {
     monthlyPriceEur: tenant.monthlyPriceEur,
     // The backend's copy of the config (the Automation API recovers a lost Pulumi.<stack>.yaml from it).
     [REQUEST_OUTPUT]: pulumi.secret(request),
+    customDomainRecords: tenant.customDomainRecords,
   };
 };

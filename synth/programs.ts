@@ -34,6 +34,18 @@ export const DEV_ADMIN_CREDENTIALS = {
   objectStorage: { user: "minioadmin", password: "minioadmin", ssl: false },
 } as const;
 
+/**
+ * Cloudflare ids of the development account (README "Edge"); no API token, so the offline synth
+ * needs none and a real run reads CLOUDFLARE_API_TOKEN.
+ */
+export const DEV_CLOUDFLARE = {
+  accountId: "0123456789abcdef0123456789abcdef",
+  zoneId: "1123456789abcdef0123456789abcdef",
+  zoneName: "dev.edge.collect-verything.test",
+  platformZoneId: "2123456789abcdef0123456789abcdef",
+  originAddress: "gateway.dev.collect-verything.test",
+} as const;
+
 /** Stack config for `--tenant --tier --sites`: platform defaults, no custom domains. */
 export function shortcutConfig(options: ShortcutOptions): StackConfig {
   const value = {
@@ -42,6 +54,7 @@ export function shortcutConfig(options: ShortcutOptions): StackConfig {
     sites: JSON.stringify(Array.from({ length: options.sites }, () => ({ customDomains: [] }))),
     images: JSON.stringify({ registry: "registry.collect-verything.com/e-commerce", tag: options.tag ?? "synth" }),
     adminCredentials: JSON.stringify(DEV_ADMIN_CREDENTIALS),
+    cloudflare: JSON.stringify({ ...DEV_CLOUDFLARE, zoneName: `${options.tenantId}.edge.collect-verything.test` }),
   };
   return {
     config: Object.fromEntries(Object.entries(value).map(([k, v]) => [`${PROJECT}:${k}`, v])),

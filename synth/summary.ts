@@ -11,6 +11,39 @@ function countByType(result: SynthResult): string[] {
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `| \`${t}\` | ${n} |`);
 }
 
+interface EdgeRule {
+  action?: string;
+  actionParameters?: { cache?: boolean; edgeTtl?: { default?: number }; id?: string };
+  ratelimit?: { period?: number; requestsPerPeriod?: number };
+}
+
+/** Each hostname with its DNS, TLS and edge treatment (zone-wide rules apply to every hostname of the tenant's zone). */
+export function edgeSummary(result: SynthResult, objects: readonly KubeObject[]): string[] {
+  const of = (type: string) => result.resources.filter((r) => r.type === `cloudflare:index/${type}`);
+  const rules = (phase: string): EdgeRule[] =>
+    of("ruleset:Ruleset").flatMap((r) => ((r.inputs as { phase?: string }).phase === phase ? ((r.inputs as { rules?: EdgeRule[] }).rules ?? []) : []));
+  const cname = new Map(of("dnsRecord:DnsRecord").map((r) => { const i = r.inputs as { name: string; content: string; proxied: boolean }; return [i.name, i] as const; }));
+  const cached = rules("http_request_cache_settings").find((r) => r.actionParameters?.cache === true);
+  const cache = cached ? `/static/ ${cached.actionParameters?.edgeTtl?.default}s${of("tieredCache:TieredCache").length > 0 ? ", tiered" : ""}` : "none (bypass)";
+  const security = [
+    rules("http_request_firewall_managed").length > 0 ? "WAF (Cloudflare Managed, OWASP)" : "",
+    rules("http_request_firewall_custom").length > 0 ? `${rules("http_request_firewall_custom").length} custom rules` : "",
+    ...rules("http_ratelimit").map((r) => `${r.ratelimit?.requestsPerPeriod}/${r.ratelimit?.period}s per client`),
+    rules("ddos_l7").length > 0 ? "DDoS L7 override" : "",
+    of("argoSmartRouting:ArgoSmartRouting").length > 0 ? "Argo" : "",
+  ].filter(Boolean);
+  const connections = objects.find((o) => o.kind === "ClientTrafficPolicy")?.spec as { connection?: { connectionLimit?: { value?: number } } } | undefined;
+  const lines = ["## Edge (Cloudflare)", "", "| hostname | DNS | TLS | cache | security |", "|---|---|---|---|---|"];
+  for (const h of of("customHostname:CustomHostname")) {
+    const i = h.inputs as { hostname: string; ssl?: { type?: string; method?: string; settings?: { minTlsVersion?: string } } };
+    const record = cname.get(i.hostname);
+    const dns = record ? `CNAME ${record.content} (platform zone, DNS-only)` : "customer's CNAME + ownership TXT (stack output)";
+    lines.push(`| ${i.hostname} | ${dns} | ${i.ssl?.type?.toUpperCase()} certificate (${i.ssl?.method} validation), TLS ${i.ssl?.settings?.minTlsVersion}+ | ${cache} | ${security.join(", ") || "none"} |`);
+  }
+  lines.push("", `Connection cap: ${connections?.connection?.connectionLimit?.value ?? "not applied (no listener of the tenant's own)"}.`, "");
+  return lines;
+}
+
 /** The human summary of a tenant synth: tier, namespaces and how full they get, services, price. */
 export function tenantSummary(result: SynthResult, objects: readonly KubeObject[]): string {
   const outputs = result.outputs as {
@@ -53,6 +86,8 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
       .join(", ")}${storage.versioning ? ", versioned" : ""}`,
     "",
   );
+
+  lines.push(...edgeSummary(result, objects));
 
   lines.push("## Namespaces: quota, and how full the minimum and maximum deployment make it", "");
   lines.push(

@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { decodeConfigValue, PROJECT, REQUEST_OUTPUT, type TenantConfigInput } from "../stacks/config";
 import tenantProgram from "../stacks/tenant";
 import { SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
-import { DEV_ADMIN_CREDENTIALS, shortcutConfig, synthTenant } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE, shortcutConfig, synthTenant } from "../synth/programs";
 
 const PASSWORD = "Sup3r-secret-pw";
 const FEDERATION_PASSWORD = "Fed-secret-pw";
@@ -22,6 +22,7 @@ const FEDERATION_PASSWORD = "Fed-secret-pw";
 const request = (tier: TenantConfigInput["tier"], extra: Partial<TenantConfigInput> = {}): TenantConfigInput => ({
   tenantId: "acme",
   tier,
+  cloudflare: DEV_CLOUDFLARE,
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
   adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root", password: PASSWORD } },
   ...extra,

@@ -160,14 +160,15 @@ describe.each(CONTRACTS)("$tier contract", (c) => {
     expect(policies).toHaveLength(1);
     const spec = policies[0]!.spec as {
       rateLimit: { type: string; global: { rules: { limit: { requests: number; unit: string }; shared: boolean }[] } };
-      circuitBreaker: { maxConnections: number };
+      circuitBreaker?: unknown;
     };
     expect(spec.rateLimit.type).toBe("Global");
     expect(spec.rateLimit.global.rules).toEqual([
       { limit: { requests: c.rate.rpm, unit: "Minute" }, shared: true },
       { limit: { requests: Math.ceil((c.rate.rpm * c.rate.burst) / 60), unit: "Second" }, shared: true },
     ]);
-    expect(spec.circuitBreaker.maxConnections).toBe(c.rate.connections);
+    // The connection cap limits clients (ClientTrafficPolicy, tests/edge.test.ts), not upstream connections.
+    expect(spec.circuitBreaker).toBeUndefined();
     expect(ofKind(objects, "HTTPRoute")).toHaveLength(c.maxSites);
 
     const legacy = await synthShape(c.tier, 1, "acme", { routing: { mode: "ingress-nginx" } });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fleetTable, OfflineEngine, runFleet, TenantService, type FleetProgress } from "../automation";
-import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { InstrumentedEngine } from "./helpers/engines";
 
 const TENANTS = [
@@ -20,7 +20,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "fleet-"));
   const svc = new TenantService({ engine: new OfflineEngine({ stateDir: dir }) });
   for (const [tenantId, tier] of TENANTS) {
-    await svc.provisionTenant({ tenantId, tier, images: { registry: "registry.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS });
+    await svc.provisionTenant({ tenantId, tier, images: { registry: "registry.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS, cloudflare: DEV_CLOUDFLARE });
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import { emptyTotals, parseQuotaHard, quotaHardOf } from "../policy/analysis/usa
 import { TIER_POLICIES } from "../policy/policies";
 import { parseTenantConfig, type TenantConfigInput } from "../stacks/config";
 import type { RecordedResource } from "../synth/engine";
-import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { coreNamespace, effectiveProfile, retiredSitesAfter, siteNamespace, TenantRequestError } from "../tiers";
 import { fromRecorded, mandatory, runPack } from "./helpers/policy";
 import { ofKind, synthShape } from "./helpers/synth";
@@ -134,6 +134,7 @@ describe("through the Automation API (offline engine)", () => {
   const request = (extra: Partial<TenantConfigInput>): TenantConfigInput => ({
     tenantId: "acme",
     tier: "premium",
+    cloudflare: DEV_CLOUDFLARE,
     images: { registry: "registry.example.com/cv", tag: "1.0.0" },
     adminCredentials: DEV_ADMIN_CREDENTIALS,
     ...extra,

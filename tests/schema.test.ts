@@ -26,6 +26,7 @@ const MODULES: Record<string, () => Promise<ModelModule>> = {
   "gateway.networking.k8s.io/v1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1"),
   "gateway.networking.k8s.io/v1beta1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1"),
   "gateway.envoyproxy.io/v1alpha1": () => import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1"),
+  "monitoring.coreos.com/v1": () => import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1"),
 };
 
 async function validate(o: KubeObject): Promise<string | undefined> {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "tenant-cli-"));
@@ -20,7 +20,7 @@ const tenant = (...args: string[]) =>
 describe("tenant CLI", () => {
   it("provisions from a request file, then previews the fleet, with JSON output", () => {
     const request = join(work, "acme.json");
-    writeFileSync(request, JSON.stringify({ tenantId: "acme", tier: "standard", images: { registry: "registry.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS }));
+    writeFileSync(request, JSON.stringify({ tenantId: "acme", tier: "standard", images: { registry: "registry.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS, cloudflare: DEV_CLOUDFLARE }));
     const provision = tenant("provision", "--request", request, "--json");
     expect(provision.status).toBe(0);
     expect(JSON.parse(provision.stdout)).toMatchObject({ tenantId: "acme", outcome: "created", outputs: { tier: "standard" } });

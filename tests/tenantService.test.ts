@@ -27,7 +27,7 @@ import {
 } from "../automation";
 import type { TenantConfigInput } from "../stacks/config";
 import { setProtection } from "../automation/localWorkspaceEngine";
-import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 
 const request = (tenantId: string, tier: TenantConfigInput["tier"], extra: Partial<TenantConfigInput> = {}): TenantConfigInput => ({
@@ -35,6 +35,7 @@ const request = (tenantId: string, tier: TenantConfigInput["tier"], extra: Parti
   tier,
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
   adminCredentials: DEV_ADMIN_CREDENTIALS,
+  cloudflare: DEV_CLOUDFLARE,
   ...extra,
 });
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OfflineEngine, PreflightRefusedError, STATEFUL_TYPES, TAGS, TenantService, type ResourceStep, type UsageSource } from "../automation";
 import type { TenantConfigInput } from "../stacks/config";
 import type { RecordedResource, SynthResult } from "../synth/engine";
-import { DEV_ADMIN_CREDENTIALS, synthTenant } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
 import type { StackConfig } from "../synth/stackConfig";
 import { coreNamespace, getTier, tierRank, type TierName } from "../tiers";
 
@@ -40,6 +40,7 @@ const DOWNGRADES = PAIRS.filter(({ from, to }) => tierRank(to.tier) < tierRank(f
 const request = (shape: { tier: TierName; sites: number }): TenantConfigInput => ({
   tenantId: TENANT,
   tier: shape.tier,
+  cloudflare: DEV_CLOUDFLARE,
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
   adminCredentials: DEV_ADMIN_CREDENTIALS,
   sites: Array.from({ length: shape.sites }, () => ({ customDomains: [] })),

@@ -136,14 +136,23 @@ export interface RateLimitSpec {
 }
 
 export interface CdnSpec {
+  /** Edge caching (Cloudflare cache rules, tiered cache). false = every request bypasses the cache. */
   readonly enabled: boolean;
-  /** undefined = unlimited. */
+  /** undefined = unlimited. Cloudflare does not cap bandwidth: this is an alert threshold. */
   readonly monthlyBandwidthGb?: number;
   readonly staticFromObjectStorage: boolean;
+  /** TTLs of `/static` at the edge and in browsers, seconds (tiers with a CDN). */
+  readonly staticCache?: { readonly edgeTtlSeconds: number; readonly browserTtlSeconds: number };
   readonly waf: boolean;
+  /** OWASP Core Ruleset anomaly score that blocks (Cloudflare: 25 high, 40 medium, 60 low), with the WAF. */
+  readonly owaspScoreThreshold?: number;
   readonly ddosProtection: boolean;
+  /** HTTP DDoS (L7) managed ruleset override, with DDoS protection. */
+  readonly ddosL7?: { readonly sensitivityLevel: "default" | "medium" | "low"; readonly action: "block" | "managed_challenge" };
   readonly advancedRateLimiting: boolean;
   readonly loadBalancing: boolean;
+  /** Cloudflare Argo Smart Routing (edge to origin over the fastest paths). */
+  readonly argoSmartRouting: boolean;
 }
 
 export interface BackupSpec {
@@ -237,6 +246,15 @@ export const QUOTA_ALERTS = [
   { name: "TenantProductLimitWarning", signal: "products", threshold: 0.9, forMinutes: 0, severity: "warning" },
 ] as const;
 
+/**
+ * CDN bandwidth alerts of tiers with a monthly allowance (Cloudflare does not cap bandwidth):
+ * fractions of the allowance used over the last 30 days.
+ */
+export const CDN_BANDWIDTH_ALERTS = [
+  { name: "TenantCdnBandwidthWarning", threshold: 0.8, forMinutes: 60, severity: "warning" },
+  { name: "TenantCdnBandwidthExceeded", threshold: 1, forMinutes: 0, severity: "high" },
+] as const;
+
 const STANDARD: TierDefinition = {
   name: "standard",
   displayName: "Standard",
@@ -302,6 +320,7 @@ const STANDARD: TierDefinition = {
     ddosProtection: false,
     advancedRateLimiting: false,
     loadBalancing: false,
+    argoSmartRouting: false,
   },
   backups: { mode: "daily", retentionDays: 7, pointInTimeRecovery: false },
   monitoring: {
@@ -382,10 +401,12 @@ const PREMIUM: TierDefinition = {
     enabled: true,
     monthlyBandwidthGb: 100,
     staticFromObjectStorage: true,
+    staticCache: { edgeTtlSeconds: 86400, browserTtlSeconds: 3600 },
     waf: false,
     ddosProtection: false,
     advancedRateLimiting: false,
     loadBalancing: false,
+    argoSmartRouting: false,
   },
   backups: { mode: "hourly", retentionDays: 30, pointInTimeRecovery: false },
   monitoring: {
@@ -481,10 +502,14 @@ const BUSINESS: TierDefinition = {
   cdn: {
     enabled: true,
     staticFromObjectStorage: true,
+    staticCache: { edgeTtlSeconds: 7 * 86400, browserTtlSeconds: 86400 },
     waf: true,
+    owaspScoreThreshold: 40,
     ddosProtection: true,
+    ddosL7: { sensitivityLevel: "default", action: "block" },
     advancedRateLimiting: true,
     loadBalancing: true,
+    argoSmartRouting: true,
   },
   backups: { mode: "continuous", retentionDays: 30, pointInTimeRecovery: true },
   monitoring: {

@@ -8,3 +8,5 @@ export * from "./units";
 export * from "./tenantRules";
 export * from "./dataServices";
 export * from "./quotaFields";
+export * from "./edge";
+export * from "./rulesLanguage";

@@ -2,6 +2,7 @@
 import { isTenantNamespace } from "../../tiers";
 import { parseQuotaHard, quotaHardOf } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
+import { isEdgeCaching } from "./edge";
 
 const CLOUDFLARE = "cloudflare:";
 const WAF_PHASES = new Set(["http_request_firewall_managed", "http_request_firewall_custom", "ddos_l7"]);
@@ -9,10 +10,10 @@ const LOAD_BALANCING = new Set(["cloudflare:index/loadBalancer:LoadBalancer", "c
 
 export const cdnFromPremium = tierResourcePolicy({
   name: "cdn-from-premium",
-  description: "Cloudflare CDN resources only for tiers that include a CDN (Premium and Business).",
+  description: "Cloudflare caching (tiered cache, cache rules that cache) only for tiers that include a CDN (Premium and Business); DNS and TLS are every tier's.",
   enforcementLevel: "mandatory",
   validate: ({ profile }, view, report) => {
-    if (!view.type.startsWith(CLOUDFLARE) || profile.tier.cdn.enabled) return;
+    if (!view.type.startsWith(CLOUDFLARE) || profile.tier.cdn.enabled || !isEdgeCaching(view)) return;
     report(`${describe(view)}: the ${profile.tier.displayName} tier has no CDN`);
   },
 });

@@ -1,4 +1,5 @@
 import type { Policies } from "@pulumi/policy";
+import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid } from "./edge";
 import { businessOnlyFeatures, cdnFromPremium, multiRegionBusinessOnly, sitesAndDomainsWithinTier } from "./features";
 import { bucketQuotaSumWithinTier, bucketQuotaWithinTier, rabbitmqPolicyWithinTier, statefulResourcesProtected } from "./dataServices";
 import { namespaceGuardrailsPresent, noSecretsInConfigMaps, podSecurityRestricted, tenantLabels, tierLabelMatchesStack } from "./isolation";
@@ -28,6 +29,7 @@ export const TIER_POLICIES: Policies = [
   namespaceGuardrailsPresent,
   cdnFromPremium,
   businessOnlyFeatures,
+  edgeResourcesOfTier, edgeNumbersWithinTier, edgeRuleExpressionsValid,
   multiRegionBusinessOnly,
   sitesAndDomainsWithinTier,
   bucketQuotaWithinTier,

@@ -1,0 +1,162 @@
+/**
+ * The Cloudflare edge within the tier: which edge resources and ruleset phases the tier has,
+ * their numbers (rate limits, cache TTLs, TLS), and rule expressions that parse as Rules
+ * language. WAF, DDoS, edge rate limiting and load balancing phases/types are judged by
+ * `business-only-features`; caching by `cdn-from-premium` (features.ts).
+ */
+import { RATE_LIMIT_PERIODS, rulesExpressionProblems, type TierDefinition } from "../../tiers";
+import { describe, tierResourcePolicy, type ResourceView } from "../define";
+
+const TYPE = {
+  ruleset: "cloudflare:index/ruleset:Ruleset",
+  zoneSetting: "cloudflare:index/zoneSetting:ZoneSetting",
+  customHostname: "cloudflare:index/customHostname:CustomHostname",
+  argo: "cloudflare:index/argoSmartRouting:ArgoSmartRouting",
+} as const;
+
+/** Edge caching resources (and cache rules that cache): what a tier without a CDN may not have. */
+const CACHING_TYPES = new Set([
+  "cloudflare:index/tieredCache:TieredCache",
+  "cloudflare:index/regionalTieredCache:RegionalTieredCache",
+  "cloudflare:index/argoTieredCaching:ArgoTieredCaching",
+  "cloudflare:index/zoneCacheReserve:ZoneCacheReserve",
+]);
+
+/** Every tier's DNS and TLS, and the types other policies judge per tier. */
+const EDGE_TYPES = new Set([
+  "cloudflare:index/dnsRecord:DnsRecord",
+  "cloudflare:index/customHostname:CustomHostname",
+  "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin",
+  TYPE.zoneSetting,
+  TYPE.ruleset,
+  TYPE.argo,
+  ...CACHING_TYPES,
+  "cloudflare:index/loadBalancer:LoadBalancer",
+  "cloudflare:index/loadBalancerPool:LoadBalancerPool",
+  "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
+]);
+
+/** Ruleset phases this policy judges (the WAF, DDoS and rate-limit phases are business-only-features'). */
+const PHASE_ALLOWED: Readonly<Record<string, (tier: TierDefinition) => boolean>> = {
+  http_request_cache_settings: () => true,
+  http_response_headers_transform: (tier) => tier.cdn.enabled,
+  http_request_late_transform: (tier) => tier.rateLimit.trustedIpAllowlist,
+};
+const JUDGED_ELSEWHERE = new Set(["http_request_firewall_managed", "http_request_firewall_custom", "ddos_l7", "http_ratelimit"]);
+
+interface RuleProps {
+  readonly ref?: string;
+  readonly expression?: unknown;
+  readonly actionParameters?: {
+    readonly cache?: boolean;
+    readonly edgeTtl?: { readonly default?: number };
+    readonly browserTtl?: { readonly default?: number };
+  };
+  readonly ratelimit?: {
+    readonly characteristics?: readonly string[];
+    readonly period?: number;
+    readonly requestsPerPeriod?: number;
+    readonly countingExpression?: unknown;
+  };
+}
+
+const rulesOf = (view: ResourceView): readonly RuleProps[] => (view.props["rules"] as RuleProps[] | undefined) ?? [];
+const phaseOf = (view: ResourceView): string => String(view.props["phase"] ?? "");
+const ruleName = (rule: RuleProps, i: number): string => `rule ${rule.ref ?? i + 1}`;
+
+/** A tiered/reserve cache, or a cache rule that makes responses cacheable. */
+export function isEdgeCaching(view: ResourceView): boolean {
+  if (CACHING_TYPES.has(view.type)) return true;
+  return view.type === TYPE.ruleset && phaseOf(view) === "http_request_cache_settings" && rulesOf(view).some((r) => r.actionParameters?.cache === true);
+}
+
+export const edgeResourcesOfTier = tierResourcePolicy({
+  name: "edge-resources-of-tier",
+  description: "Only the Cloudflare resources and ruleset phases the tier's edge has (DNS and TLS for all; CORS from Premium; Argo and the trusted-client header on Business).",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, view, report) => {
+    if (!view.type.startsWith("cloudflare:")) return;
+    const tier = profile.tier;
+    if (!EDGE_TYPES.has(view.type)) {
+      report(`${describe(view)}: ${view.type} is not part of any tier's edge`);
+      return;
+    }
+    if (view.type === TYPE.argo && view.props["value"] === "on" && !tier.cdn.argoSmartRouting) {
+      report(`${describe(view)}: Argo Smart Routing is not part of the ${tier.displayName} tier`);
+    }
+    if (view.type !== TYPE.ruleset) return;
+    const phase = phaseOf(view);
+    if (JUDGED_ELSEWHERE.has(phase)) return;
+    const allowed = PHASE_ALLOWED[phase];
+    if (!allowed) report(`${describe(view)}: a ${phase} ruleset is not part of any tier's edge`);
+    else if (!allowed(tier)) report(`${describe(view)}: a ${phase} ruleset is not part of the ${tier.displayName} tier`);
+  },
+});
+
+/** Most requests one client may make in `period` seconds: the tier's per-minute budget, or its burst rate under a minute. */
+export function edgeRequestCeiling(tier: TierDefinition, period: number): number {
+  const { requestsPerMinute, burstMultiplier } = tier.rateLimit;
+  return period >= 60 ? (requestsPerMinute * period) / 60 : Math.ceil((requestsPerMinute * burstMultiplier * period) / 60);
+}
+
+const STRICT_TLS: Readonly<Record<string, readonly string[]>> = { ssl: ["strict"], min_tls_version: ["1.2", "1.3"] };
+
+export const edgeNumbersWithinTier = tierResourcePolicy({
+  name: "edge-numbers-within-tier",
+  description: "Edge rate limits in Cloudflare's periods, per client and within the tier's budget and burst; cache TTLs within the tier's; verified TLS 1.2+ to clients and origin.",
+  enforcementLevel: "mandatory",
+  validate: ({ profile }, view, report) => {
+    const tier = profile.tier;
+    if (view.type === TYPE.zoneSetting) {
+      const id = String(view.props["settingId"] ?? "");
+      const value = String(view.props["value"] ?? "");
+      const allowed = STRICT_TLS[id];
+      if (allowed && !allowed.includes(value)) report(`${describe(view)}: ${id} ${value}; every tier's edge uses ${allowed.join(" or ")}`);
+      return;
+    }
+    if (view.type === TYPE.customHostname) {
+      const min = (view.props["ssl"] as { settings?: { minTlsVersion?: string } } | undefined)?.settings?.minTlsVersion;
+      if (!min || !STRICT_TLS["min_tls_version"]!.includes(min)) report(`${describe(view)}: minimum TLS ${min ?? "unset"}; every tier's edge uses 1.2 or 1.3`);
+      return;
+    }
+    if (view.type !== TYPE.ruleset) return;
+    const phase = phaseOf(view);
+    rulesOf(view).forEach((rule, i) => {
+      const where = `${describe(view)} ${ruleName(rule, i)}`;
+      const limit = rule.ratelimit;
+      if (phase === "http_ratelimit" && limit) {
+        const period = limit.period ?? 0;
+        if (!(RATE_LIMIT_PERIODS as readonly number[]).includes(period)) report(`${where}: period ${period}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`);
+        const ceiling = edgeRequestCeiling(tier, period);
+        if ((limit.requestsPerPeriod ?? Infinity) > ceiling) report(`${where}: ${limit.requestsPerPeriod ?? "unlimited"} requests per ${period}s exceeds the ${tier.displayName} tier's ${ceiling}`);
+        if (!limit.characteristics?.includes("ip.src")) report(`${where}: counts without ip.src, so one client's limit would be shared by all`);
+      }
+      const ttl = tier.cdn.staticCache;
+      if (phase === "http_request_cache_settings" && ttl && rule.actionParameters?.cache === true) {
+        const edge = rule.actionParameters.edgeTtl?.default;
+        const browser = rule.actionParameters.browserTtl?.default;
+        if (edge !== undefined && edge > ttl.edgeTtlSeconds) report(`${where}: edge TTL ${edge}s exceeds the ${tier.displayName} tier's ${ttl.edgeTtlSeconds}s`);
+        if (browser !== undefined && browser > ttl.browserTtlSeconds) report(`${where}: browser TTL ${browser}s exceeds the ${tier.displayName} tier's ${ttl.browserTtlSeconds}s`);
+      }
+    });
+  },
+});
+
+export const edgeRuleExpressionsValid = tierResourcePolicy({
+  name: "edge-rule-expressions-valid",
+  description: "Every Cloudflare rule expression is valid Rules language with known fields (tiers/rulesLanguage.ts).",
+  enforcementLevel: "mandatory",
+  validate: (_context, view, report) => {
+    if (view.type !== TYPE.ruleset) return;
+    rulesOf(view).forEach((rule, i) => {
+      const expressions = [rule.expression, rule.ratelimit?.countingExpression].filter((e) => e !== undefined);
+      for (const expression of expressions) {
+        if (typeof expression !== "string") {
+          report(`${describe(view)} ${ruleName(rule, i)}: the expression is not a string`);
+          continue;
+        }
+        for (const problem of rulesExpressionProblems(expression)) report(`${describe(view)} ${ruleName(rule, i)}: ${problem} in ${JSON.stringify(expression)}`);
+      }
+    });
+  },
+});

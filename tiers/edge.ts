@@ -1,0 +1,107 @@
+/**
+ * What a tier gets at the Cloudflare edge, derived from its CdnSpec and RateLimitSpec: the
+ * numbers the edge component deploys and the policy pack checks. Cloudflare facts (managed
+ * ruleset ids, allowed rate-limit periods) live here too, once.
+ */
+import type { CdnSpec, RateLimitSpec, TierDefinition } from "./catalog";
+import { TenantRequestError, type Problem } from "./tenantRules";
+
+/** Managed rulesets (developers.cloudflare.com/waf/managed-rules/reference, ddos-protection/managed-rulesets/http). */
+export const MANAGED_RULESETS = {
+  cloudflareManaged: "efb7b8c949ac4650a09736fc376e9aee",
+  owaspCore: "4814384a9e5d4991b9815dcfc25d2f1f",
+  httpDdos: "4d21379b4f9f4bb088e0729962c8b3cf",
+} as const;
+
+/** The OWASP Core Ruleset's "949110: Inbound Anomaly Score Exceeded" rule, which carries the score threshold. */
+export const OWASP_ANOMALY_SCORE_RULE = "6179ae15870a4bb7b2d480d4843b323c";
+
+/** Periods a rate-limiting rule may count over, seconds (the largest need an Enterprise zone). */
+export const RATE_LIMIT_PERIODS = [10, 60, 120, 300, 600, 3600] as const;
+
+/** Request header the edge sets to "1" for trusted clients (and strips from everyone else). */
+export const TRUSTED_CLIENT_HEADER = "x-cv-trusted-client";
+
+export interface EdgeRateLimit {
+  readonly name: "sustained" | "burst";
+  readonly periodSeconds: number;
+  readonly requestsPerPeriod: number;
+  /** How long a client that went over stays blocked. */
+  readonly mitigationTimeoutSeconds: number;
+}
+
+/**
+ * Per client IP and Cloudflare data centre (Cloudflare counters are per colo, never global):
+ * no single client may use the tenant's whole per-minute budget, nor burst above the tier's
+ * burst rate over 10 s. The tenant-wide budget itself is enforced at the origin (TenantRateLimit).
+ */
+export function edgeRateLimits(r: RateLimitSpec): EdgeRateLimit[] {
+  return [
+    { name: "sustained", periodSeconds: 60, requestsPerPeriod: r.requestsPerMinute, mitigationTimeoutSeconds: 60 },
+    { name: "burst", periodSeconds: 10, requestsPerPeriod: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 6), mitigationTimeoutSeconds: 10 },
+  ];
+}
+
+/** Contradictions in a tier's edge definition (empty when the edge can be built from it). */
+export function edgeSpecProblems(tier: Pick<TierDefinition, "displayName" | "cdn" | "rateLimit">): string[] {
+  const cdn: CdnSpec = tier.cdn;
+  const problems: string[] = [];
+  const need = (condition: boolean, message: string) => {
+    if (!condition) problems.push(`${tier.displayName}: ${message}`);
+  };
+  need(cdn.enabled === (cdn.staticCache !== undefined), "static cache TTLs exactly when the CDN is enabled");
+  need(!cdn.staticFromObjectStorage || cdn.enabled, "/static from object storage needs the CDN");
+  need(cdn.monthlyBandwidthGb === undefined || cdn.enabled, "a bandwidth allowance needs the CDN");
+  need(!cdn.waf || cdn.enabled, "the WAF needs the CDN tier");
+  need(cdn.waf === (cdn.owaspScoreThreshold !== undefined), "an OWASP score threshold exactly with the WAF");
+  need(cdn.owaspScoreThreshold === undefined || [25, 40, 60].includes(cdn.owaspScoreThreshold), "OWASP score threshold must be 25, 40 or 60");
+  need(cdn.ddosProtection === (cdn.ddosL7 !== undefined), "a DDoS L7 override exactly with DDoS protection");
+  need(!cdn.ddosProtection || cdn.enabled, "DDoS protection needs the CDN tier");
+  need(!cdn.advancedRateLimiting || cdn.enabled, "edge rate limiting needs the CDN tier");
+  need(!cdn.argoSmartRouting || cdn.enabled, "Argo needs the CDN tier");
+  need(!tier.rateLimit.trustedIpAllowlist || cdn.advancedRateLimiting, "a trusted-IP allowlist needs edge rate limiting");
+  const ttl = cdn.staticCache;
+  if (ttl) need(Number.isInteger(ttl.edgeTtlSeconds) && ttl.edgeTtlSeconds > 0 && Number.isInteger(ttl.browserTtlSeconds) && ttl.browserTtlSeconds > 0, "cache TTLs must be positive integers");
+  if (cdn.advancedRateLimiting) {
+    for (const limit of edgeRateLimits(tier.rateLimit)) {
+      need((RATE_LIMIT_PERIODS as readonly number[]).includes(limit.periodSeconds), `rate-limit period ${limit.periodSeconds}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`);
+      need(Number.isInteger(limit.requestsPerPeriod) && limit.requestsPerPeriod > 0, `rate limit ${limit.name} must allow a positive whole number of requests`);
+    }
+  }
+  return problems;
+}
+
+export interface EdgeRequest {
+  readonly cloudflare: { readonly zoneId: string; readonly zoneName: string; readonly platformZoneId: string };
+  readonly platform: { readonly domain: string };
+  readonly sites: readonly { readonly customDomains: readonly string[] }[];
+}
+
+const within = (host: string, zone: string): boolean => host === zone || host.endsWith(`.${zone}`);
+
+/**
+ * The edge zone is the tenant's own, and every hostname it serves is a custom hostname of it:
+ * Cloudflare refuses a custom hostname inside the zone itself, and a shared zone's rulesets and
+ * settings cannot belong to one tenant's stack.
+ */
+export function edgeRequestProblems(request: EdgeRequest): Problem[] {
+  const { zoneId, zoneName, platformZoneId } = request.cloudflare;
+  const problems: Problem[] = [];
+  if (zoneId === platformZoneId) problems.push({ field: "cloudflare.zoneId", message: "must be the tenant's own zone, not the platform zone (cloudflare.platformZoneId)" });
+  if (within(request.platform.domain, zoneName) || within(zoneName, request.platform.domain)) {
+    problems.push({ field: "cloudflare.zoneName", message: `"${zoneName}" overlaps the platform domain "${request.platform.domain}"` });
+  }
+  request.sites.forEach((site, i) =>
+    site.customDomains.forEach((domain, j) => {
+      if (within(domain, zoneName)) {
+        problems.push({ field: `sites[${i}].customDomains[${j}]`, message: `"${domain}" is inside the tenant's edge zone "${zoneName}"; a custom domain is served as a custom hostname of that zone` });
+      }
+    }),
+  );
+  return problems;
+}
+
+export function assertValidEdgeRequest(request: EdgeRequest): void {
+  const problems = edgeRequestProblems(request);
+  if (problems.length > 0) throw new TenantRequestError(problems);
+}
