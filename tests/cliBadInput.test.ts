@@ -13,7 +13,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { tenantMain } from "../scripts/tenantCommand";
 import { synthMain } from "../synth/cli";
-import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "cli-bad-input-"));
@@ -25,6 +25,7 @@ const BASE: Record<string, unknown> = {
   tier: "business",
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
   adminCredentials: DEV_ADMIN_CREDENTIALS,
+  cloudflare: DEV_CLOUDFLARE,
 };
 const upstream = (name: string, uri = `amqps://fed:pw@${name}.example.com`) => ({ name, uri });
 const admin = (rabbitmq: Record<string, unknown>) => ({ ...DEV_ADMIN_CREDENTIALS, rabbitmq: { ...DEV_ADMIN_CREDENTIALS.rabbitmq, ...rabbitmq } });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository } from "../stacks/fieldRules";
 import { parseTenantConfig, parseTenantRequest } from "../stacks/config";
-import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { TenantRequestError, type Problem } from "../tiers";
 
 describe("field shapes", () => {
@@ -74,6 +74,7 @@ const BASE = {
   tier: "business",
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
   adminCredentials: DEV_ADMIN_CREDENTIALS,
+  cloudflare: DEV_CLOUDFLARE,
 };
 
 function problemsOf(raw: Record<string, unknown>): Problem[] {

@@ -100,7 +100,7 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
 });
 
 describe("retiredSites config", () => {
-  const base = { tenantId: "acme", tier: "premium", images: { registry: "r.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS };
+  const base = { tenantId: "acme", tier: "premium", images: { registry: "r.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS, cloudflare: DEV_CLOUDFLARE };
   const problems = (extra: Record<string, unknown>) => {
     try {
       parseTenantConfig({ ...base, ...extra });

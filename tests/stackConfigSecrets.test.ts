@@ -45,6 +45,14 @@ const STACK_FILE = `config:
       user: admin
       password:
         secure: ${cipher(3)}
+  tenant:cloudflare:
+    accountId: 0123456789abcdef0123456789abcdef
+    zoneId: 1123456789abcdef0123456789abcdef
+    zoneName: acme.edge.collect-verything.test
+    platformZoneId: 2123456789abcdef0123456789abcdef
+    originAddress: gateway.collect-verything.test
+    apiToken:
+      secure: ${cipher(4)}
   tenant:dataServices:
     dedicatedMysqlCluster: true
   tenant:trustedCidrs:
@@ -72,7 +80,7 @@ describe("stack config with --secret --path values", () => {
   it("reads ciphertext at any depth as a placeholder string and marks its whole key secret, as the engine does", () => {
     const dir = stackDir("read");
     const { config, secretKeys } = readStackConfig(join(dir, "Pulumi.acme.yaml"), PROJECT);
-    expect(secretKeys.sort()).toEqual(["kubernetes:context", "tenant:adminCredentials"]);
+    expect(secretKeys.sort()).toEqual(["kubernetes:context", "tenant:adminCredentials", "tenant:cloudflare"]);
     expect(JSON.parse(config["tenant:adminCredentials"]!)).toEqual({
       mysql: { user: "root", password: SECRET_PLACEHOLDER },
       rabbitmq: { user: "admin", password: SECRET_PLACEHOLDER, managementUrl: "http://rabbitmq.rabbitmq.svc:15672" },
