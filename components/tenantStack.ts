@@ -6,6 +6,7 @@ import {
   effectiveProfile,
   monthlyPrice,
   planTenant,
+  platformHostname,
   priorityClassName,
   SERVICES,
   siteNamespace,
@@ -83,10 +84,6 @@ export interface TenantStackArgs {
   readonly trustedCidrs?: readonly string[];
   readonly adminCredentials: AdminCredentials;
   readonly dataServices: DataServicesArgs;
-}
-
-export function platformHostname(tenantId: string, site: number, domain: string): string {
-  return site === 1 ? `${tenantId}.${domain}` : `${tenantId}-site-${site}.${domain}`;
 }
 
 /**

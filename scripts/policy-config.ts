@@ -15,4 +15,4 @@ if (!values.stack) {
   process.exit(2);
 }
 const tenant = parseStackConfig(readStackConfig(resolve(`Pulumi.${values.stack}.yaml`), PROJECT).config);
-process.stdout.write(`${JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain), null, 2)}\n`);
+process.stdout.write(`${JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain, tenant.tenantId), null, 2)}\n`);

@@ -30,6 +30,7 @@ export const businessOnlyFeatures = tierResourcePolicy({
     }
     if (LOAD_BALANCING.has(view.type) && !tier.cdn.loadBalancing) deny("Cloudflare load balancing");
     if (view.type === "rabbitmq:index/federationUpstream:FederationUpstream" && !tier.messaging.federation) deny("RabbitMQ federation");
+    if (view.type === "rabbitmq:index/shovel:Shovel" && !tier.messaging.federation) deny("a RabbitMQ shovel (cross-region messaging)");
     if (view.object?.kind === "InnoDBCluster" && !tier.database.dedicatedCluster) deny("a dedicated MySQL cluster");
   },
 });
