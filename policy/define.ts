@@ -78,6 +78,18 @@ export function resolveContext(args: ContextArgs, urn: string | undefined): Cont
   return resolveTierContext(args.getConfig<ContextConfig>(), args.stackTags, urn === undefined ? undefined : stackOfUrn(urn)?.stack);
 }
 
+/**
+ * Runs a validation; an object the policy cannot read (a malformed quantity, a document that is
+ * not what its type says) is reported as a violation, never an exception that ends the run.
+ */
+function judged(report: (message: string) => void, validate: () => void): void {
+  try {
+    validate();
+  } catch (error) {
+    report(`cannot be judged: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 function contextOf(args: ContextArgs, urn: string): TierContext | undefined {
   const resolved = resolveContext(args, urn);
   return resolved.ok ? resolved.context : undefined;
@@ -90,13 +102,16 @@ export function tierResourcePolicy(spec: TierResourcePolicySpec): ResourceValida
     enforcementLevel: spec.enforcementLevel,
     configSchema: withContextSchema(spec.configSchema),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+      const view = viewOf(args);
       const report = (message: string) => reportViolation(message);
+      const unjudged = (message: string) => report(`${describe(view)} ${message}`);
       if (stackRole(args.urn) === "platform") {
-        spec.validatePlatform?.(viewOf(args), report);
+        const validatePlatform = spec.validatePlatform;
+        if (validatePlatform) judged(unjudged, () => validatePlatform(view, report));
         return;
       }
       const context = contextOf(args, args.urn);
-      if (context) spec.validate(context, viewOf(args), report);
+      if (context) judged(unjudged, () => spec.validate(context, view, report));
     },
     ...(spec.remediate
       ? {
@@ -126,7 +141,7 @@ export function tierStackPolicy(spec: TierStackPolicySpec): StackValidationPolic
       const urn = args.resources[0]?.urn;
       if (stackRole(urn) === "platform") return;
       const context = contextOf(args, urn ?? "");
-      if (context) spec.validate(context, args.resources.map((r: PolicyResource) => viewOf(r)), reportViolation);
+      if (context) judged((message) => reportViolation(`the stack ${message}`), () => spec.validate(context, args.resources.map((r: PolicyResource) => viewOf(r)), reportViolation));
     },
   };
 }
