@@ -116,6 +116,23 @@ describe("policy pack on crafted bad stacks", () => {
   });
 });
 
+describe("in-cluster admission policy (the pack's counterpart at run time)", () => {
+  it("checks the read-only root filesystem of app, init and ephemeral containers, and the limits of app and init containers, on pods and on kubectl debug", async () => {
+    const policies = (await synthPlatform()).resources.filter((r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    expect(policies).toHaveLength(3);
+    for (const p of policies) {
+      const spec = (p.inputs as { spec: { validations: { expression: string }[]; matchConstraints: { resourceRules: { resources: string[] }[] } } }).spec;
+      const readOnly = spec.validations.filter((v) => v.expression.includes("readOnlyRootFilesystem")).map((v) => v.expression);
+      const limits = spec.validations.filter((v) => v.expression.includes("c.resources.limits")).map((v) => v.expression);
+      for (const list of ["containers", "initContainers", "ephemeralContainers"]) {
+        expect(readOnly.some((e) => e.startsWith(`!has(object.spec.${list}) || object.spec.${list}.all(c,`))).toBe(true);
+      }
+      expect(limits.map((e) => /object\.spec\.(\w+)\.all/.exec(e)?.[1]).sort()).toEqual(["containers", "initContainers"]);
+      expect(spec.matchConstraints.resourceRules[0]!.resources).toEqual(["pods", "pods/ephemeralcontainers"]);
+    }
+  });
+});
+
 describe("policy pack entry", () => {
   it("constructs the PolicyPack and serves it (the analyzer prints its gRPC port)", async () => {
     const { spawn } = await import("node:child_process");
