@@ -12,12 +12,13 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PROJECT } from "../stacks/config";
 import { TenantRequestError } from "../tiers";
-import { SynthFailure } from "./engine";
+import { SynthFailure, type SynthResult } from "./engine";
 import { kubernetesObjects } from "./manifests";
 import { writeSynthOutput } from "./output";
 import { shortcutConfig, synthPlatform, synthTenant } from "./programs";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig, type StackConfig } from "./stackConfig";
 import { platformSummary, tenantSummary } from "./summary";
+import { checkPolicies, policySection } from "./policyCheck";
 
 /** A command line that cannot be run as given. */
 export class UsageError extends Error {}
@@ -40,7 +41,7 @@ export async function synthCommand(argv: string[]): Promise<number> {
 
   const started = performance.now();
   let stack: string;
-  let run;
+  let run: Promise<{ result: SynthResult; summary: string; config?: StackConfig }>;
   if (values.platform) {
     stack = "platform";
     run = synthPlatform().then((result) => ({ result, summary: platformSummary(result, kubernetesObjects(result)) }));
@@ -59,10 +60,15 @@ export async function synthCommand(argv: string[]): Promise<number> {
     } else {
       throw new UsageError("give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform");
     }
-    run = synthTenant(stack, config).then((result) => ({ result, summary: tenantSummary(result, kubernetesObjects(result)) }));
+    const stackConfig = config;
+    run = synthTenant(stack, config).then((result) => ({ result, summary: tenantSummary(result, kubernetesObjects(result)), config: stackConfig }));
   }
 
-  const { result, summary } = await run;
+  const synthesized = await run;
+  const { result } = synthesized;
+  // The policy pack as CI runs it on this stack: its verdict ends summary.md and the exit code.
+  const policy = await checkPolicies(result, synthesized.config);
+  const summary = `${synthesized.summary}\n${policySection(policy)}`;
   const out = resolve(values.out ?? `out/${stack}`);
   const files = writeSynthOutput(out, result, summary);
   if (!values.quiet) {
@@ -71,7 +77,7 @@ export async function synthCommand(argv: string[]): Promise<number> {
       `\nwrote ${files.length} files to ${out} (${result.resources.length} resources, ${Math.round(performance.now() - started)} ms)\n`,
     );
   }
-  return 0;
+  return policy.mandatory > 0 ? 1 : 0;
 }
 
 /** Exit code and message of a failed synth: 2 for bad input (nothing written), 1 otherwise. */
