@@ -73,9 +73,22 @@ interface ContextArgs {
   readonly stackTags: ReadonlyMap<string, string>;
 }
 
+/** Resolved contexts by their inputs: every policy resolves the same one for each resource of a stack. */
+const resolved = new Map<string, ContextResult>();
+const RESOLVED_LIMIT = 256;
+
 /** The tenant context of a tenant stack, from config, tags and the stack name in a resource URN. */
 export function resolveContext(args: ContextArgs, urn: string | undefined): ContextResult {
-  return resolveTierContext(args.getConfig<ContextConfig>(), args.stackTags, urn === undefined ? undefined : stackOfUrn(urn)?.stack);
+  const config = args.getConfig<ContextConfig>();
+  const stack = urn === undefined ? undefined : stackOfUrn(urn)?.stack;
+  const key = JSON.stringify([config, [...args.stackTags], stack]);
+  let result = resolved.get(key);
+  if (!result) {
+    if (resolved.size >= RESOLVED_LIMIT) resolved.clear();
+    result = resolveTierContext(config, args.stackTags, stack);
+    resolved.set(key, result);
+  }
+  return result;
 }
 
 /**
