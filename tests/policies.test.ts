@@ -242,6 +242,12 @@ const RESOURCE_CASES: ResourceCase[] = [
   { policy: "data-services-of-tenant", pass: grant("acme_auth"), fail: grant("*"), message: /database \* is not tenant acme's/ },
   { policy: "data-services-of-tenant", pass: permissions(NS), fail: permissions(OTHER), message: /Permissions perms: vhost e-commerce-tenant-other is not tenant acme's/ },
   { policy: "data-services-of-tenant", pass: iamPolicy(["tenant-acme-products"]), fail: iamPolicy(["tenant-acme-products", "tenant-other-products"]), message: /IamPolicy iam grants arn:aws:s3:::tenant-other-products\/\*, outside tenant acme's buckets/ },
+  {
+    policy: "data-services-of-tenant",
+    pass: withSpec(scaledObject(3), { triggers: [{ type: "rabbitmq", authenticationRef: { name: "messages-broker-rabbitmq" } }] }),
+    fail: withSpec(scaledObject(3), { triggers: [{ type: "rabbitmq", authenticationRef: { kind: "ClusterTriggerAuthentication", name: "platform-rabbitmq" } }] }),
+    message: /trigger rabbitmq authenticates with ClusterTriggerAuthentication platform-rabbitmq, credentials shared by every tenant/,
+  },
   { policy: "data-services-of-tenant", pass: referenceGrant(NS), fail: referenceGrant(OTHER), message: /ReferenceGrant .* grants access to namespace e-commerce-tenant-other, outside tenant acme/ },
   // Quotas: no scopes, the dedicated database namespace capped by its cluster, every quantity form judged.
   { policy: "tenant-quota-within-tier", pass: quota(), fail: withSpec(quota(), { scopes: ["BestEffort"] }), message: /tenant-quota has scopes or a scopeSelector, so it limits only some pods/ },
@@ -312,6 +318,13 @@ const STACK_CASES: StackCase[] = [
   },
   { policy: "namespace-guardrails-present", pass: [namespace(), quota(), limitRange(), denyAll()], fail: [namespace(), quota(), limitRange()], message: /namespace e-commerce-tenant-acme has no default-deny NetworkPolicy/ },
   { policy: "sites-and-domains-within-tier", pass: [namespace()], fail: [namespace(), namespace(site2)], message: /2 site namespaces; the Standard tier allows 1/ },
+  // A retired site keeps its namespace (and data) under a quota of 0 pods: not a site any more.
+  {
+    policy: "sites-and-domains-within-tier",
+    pass: [namespace(), namespace(site2), inNs(quota({ ...quotaHard, pods: "0" }), site2)],
+    fail: [namespace(), namespace(site2), inNs(quota({ ...quotaHard, pods: "1" }), site2)],
+    message: /2 site namespaces; the Standard tier allows 1/,
+  },
   { policy: "sites-and-domains-within-tier", pass: [route(["acme.shops.collect-verything.com", "shop.acme.example"])], fail: [route(["shop.acme.example", "outlet.acme.example"])], message: /serves 2 custom domains \(shop.acme.example, outlet.acme.example\); the Standard tier allows 1/ },
   {
     policy: "multi-region-business-only",

@@ -345,7 +345,8 @@ function foreignArns(document: string, scope: TenantScope): string[] {
 
 export const dataServicesOfTenant = tierResourcePolicy({
   name: "data-services-of-tenant",
-  description: "Databases, database users and grants, the vhost and its user, buckets and the object-storage user and policy are the tenant's own names (tiers/naming).",
+  description:
+    "Databases, database users and grants, the vhost and its user, buckets, the object-storage user and policy, route grants and autoscaler credentials are the tenant's own (tiers/naming).",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const scope = tenantScope(context);
@@ -358,6 +359,13 @@ export const dataServicesOfTenant = tierResourcePolicy({
       if (foreign.length > 0) report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
     }
     const o = view.object;
+    if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
+      for (const t of specOf<{ triggers?: { type?: string; authenticationRef?: { kind?: string; name?: string } }[] }>(o).triggers ?? []) {
+        if (t.authenticationRef?.kind === "ClusterTriggerAuthentication") {
+          report(`${describe(view)}: trigger ${t.type} authenticates with ClusterTriggerAuthentication ${t.authenticationRef.name}, credentials shared by every tenant; use a TriggerAuthentication in the tenant's namespace`);
+        }
+      }
+    }
     if (o?.kind === "ReferenceGrant") {
       for (const from of specOf<{ from?: { namespace?: string }[] }>(o).from ?? []) {
         if (!from.namespace || !scope.namespaces.has(from.namespace)) report(`${describe(view)} grants access to namespace ${from.namespace ?? "(none)"}, outside tenant ${scope.tenant}`);

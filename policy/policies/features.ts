@@ -1,5 +1,6 @@
 /** What the tier sells: site and domain counts, CDN from Premium, WAF, dedicated database and multi-region on Business. */
 import { isTenantNamespace } from "../../tiers";
+import { parseQuotaHard, quotaHardOf } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 
 const CLOUDFLARE = "cloudflare:";
@@ -49,12 +50,18 @@ export const multiRegionBusinessOnly = tierStackPolicy({
 
 export const sitesAndDomainsWithinTier = tierStackPolicy({
   name: "sites-and-domains-within-tier",
-  description: "A tenant has at most the tier's sites (namespaces) and custom domains (hostnames outside the platform domain).",
+  description:
+    "A tenant has at most the tier's sites (namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain).",
   enforcementLevel: "mandatory",
   validate: ({ profile, platformDomain }, resources, report) => {
     const objects = objectsOf(resources);
     const tier = profile.tier;
-    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name)).map((o) => o.metadata!.name));
+    const retired = new Set(
+      objects.filter((o) => o.kind === "ResourceQuota" && quotaHardOf(o)["pods"] !== undefined && parseQuotaHard(quotaHardOf(o)).pods === 0).map((o) => o.metadata?.namespace),
+    );
+    const namespaces = new Set(
+      objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name) && !retired.has(o.metadata?.name)).map((o) => o.metadata!.name),
+    );
     if (namespaces.size > tier.maxSites) {
       report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);
     }
