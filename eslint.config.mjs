@@ -2,7 +2,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "out/", "coverage/", "tests/__snapshots__/", ".scratch/"] },
+  { ignores: ["node_modules/", "out/", "coverage/", "tests/__snapshots__/", ".scratch/", "policy/dist/"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -5,16 +5,19 @@
 export interface ChildReport {
   readonly resources: number;
   readonly maxRssMb: number;
+  /** Phases the child timed itself (the policy child: synth and pack, in milliseconds). */
+  readonly phasesMs?: Readonly<Record<string, number>>;
 }
 
 /**
  * Ends a benchmark child as `npm run synth` ends: its report, then a natural exit (code 1 on
  * failure). Not process.exit(): see scripts/synth.ts.
  */
-export function reportChild(work: Promise<number>): void {
+export function reportChild(work: Promise<number | Pick<ChildReport, "resources" | "phasesMs">>): void {
   work.then(
-    (resources) => {
-      const report: ChildReport = { resources, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    (done) => {
+      const measured = typeof done === "number" ? { resources: done } : done;
+      const report: ChildReport = { ...measured, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     },
     (error: unknown) => {

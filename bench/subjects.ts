@@ -23,6 +23,11 @@ export function synthSubject(inputsFile?: string): Subject {
   return { script: "bench/synthChild.ts", args: inputsFile ? [...args, inputsFile] : args };
 }
 
+/** The synth followed by the policy pack over its result, each phase timed in the child. */
+export function policySubject(): Subject {
+  return { script: "bench/policyChild.ts", args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)] };
+}
+
 /** The floor: n bare resources under the runtime's mocks. */
 export function floorSubject(resources: number): Subject {
   return { script: "bench/floorChild.ts", args: [String(resources)] };
@@ -62,5 +67,6 @@ export function prepareSubjects(work: string): { resources: number; inputsFile: 
   const { resources } = runChild(synthSubject(inputsFile));
   runChild(floorSubject(resources));
   runChild(sameInputsSubject(resources, inputsFile));
+  runChild(policySubject());
   return { resources, inputsFile };
 }

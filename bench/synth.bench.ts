@@ -9,13 +9,18 @@
  * runs seconds apart see the same machine. The JSON reports the median round by that ratio
  * (its own synth and floor times, so ratio = synth_ms / floor_ms); the fastest runs and the
  * spread are printed too. `npm run bench:instructions` counts instructions instead: far steadier.
+ *
+ * The policy pack is timed apart (POLICY_ROUNDS fresh processes, after the rounds): each child
+ * synthesizes the largest tenant and runs the pack over it as the offline synth does, timing both
+ * phases in-process; the JSON reports the median pack time and its ratio to the synth's.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { floorSubject, LARGEST, prepareSubjects, runChild, sameInputsSubject, synthSubject, type ChildRun as Sample } from "./subjects";
+import { floorSubject, LARGEST, policySubject, prepareSubjects, runChild, sameInputsSubject, synthSubject, type ChildRun as Sample } from "./subjects";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
+const POLICY_ROUNDS = Number(process.env.BENCH_POLICY_ROUNDS ?? 7);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -40,6 +45,7 @@ const { resources, inputsFile } = prepareSubjects(work);
 // splits the synth's time over the floor into what the runtime and the engine stand-in cost for
 // these inputs and what the program itself costs.
 const rounds: Round[] = [];
+const policyRuns: Sample[] = [];
 try {
   for (let i = 0; i < ROUNDS; i++) {
     // Synth and floor swap places every round, so neither always runs right after the other.
@@ -48,6 +54,7 @@ try {
     const [synth, floor] = i % 2 === 0 ? [a, b] : [b, a];
     rounds.push({ synth, floor, sameInputs: runChild(sameInputsSubject(resources, inputsFile)) });
   }
+  for (let i = 0; i < POLICY_ROUNDS; i++) policyRuns.push(runChild(policySubject()));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -58,6 +65,9 @@ const all = (pick: (r: Round) => Sample) => rounds.map(pick);
 const rssMb = Math.max(...all((r) => r.synth).map((s) => s.maxRssMb));
 const inputsShare = median(rounds.map((r) => r.sameInputs.ms / r.floor.ms));
 const programShare = median(rounds.map((r) => r.synth.ms / r.sameInputs.ms));
+const phase = (run: Sample, name: string): number => run.phasesMs?.[name] ?? Number.NaN;
+const packMs = median(policyRuns.map((r) => phase(r, "pack")));
+const packOverSynth = median(policyRuns.map((r) => phase(r, "pack") / phase(r, "synth")));
 const describe = (samples: Sample[]) => `fastest ${fastest(samples).toFixed(0)} ms, median ${median(samples.map((s) => s.ms)).toFixed(0)} ms`;
 
 process.stdout.write(
@@ -70,9 +80,11 @@ process.stdout.write(
     `same-inputs run (the floor's bare resources carrying the synth's own inputs, through the synth's engine): ${describe(all((r) => r.sameInputs))}`,
     `per round, median: same-inputs run/floor ${inputsShare.toFixed(2)} (the runtime and engine handling these inputs), ` +
       `synth/same-inputs run ${programShare.toFixed(2)} (the program itself: modules, components, SDK classes)`,
+    `policy pack over the largest tenant (${POLICY_ROUNDS} fresh processes, in-process times): median ${packMs.toFixed(0)} ms, ` +
+      `pack/synth ${packOverSynth.toFixed(3)} (synth median ${median(policyRuns.map((r) => phase(r, "synth"))).toFixed(0)} ms in the same processes)`,
     "",
   ].join("\n"),
 );
 process.stdout.write(
-  `${JSON.stringify({ resources, synth_ms: Math.round(mid.synth.ms), floor_ms: Math.round(mid.floor.ms), ratio: Number(synthOverFloor(mid).toFixed(3)), rss_mb: rssMb })}\n`,
+  `${JSON.stringify({ resources, synth_ms: Math.round(mid.synth.ms), floor_ms: Math.round(mid.floor.ms), ratio: Number(synthOverFloor(mid).toFixed(3)), rss_mb: rssMb, pack_ms: Math.round(packMs), pack_over_synth: Number(packOverSynth.toFixed(3)) })}\n`,
 );

@@ -7,6 +7,7 @@ import {
   effectiveProfile,
   monthlyPrice,
   planTenant,
+  platformHostname,
   priorityClassName,
   SERVICES,
   siteNamespace,
@@ -94,10 +95,6 @@ export interface TenantStackArgs {
   readonly dataServices: DataServicesArgs;
   /** The tenant's Cloudflare zone; the provider comes in `opts.providers` (README "Edge"). */
   readonly cloudflare: EdgeZone;
-}
-
-export function platformHostname(tenantId: string, site: number, domain: string): string {
-  return site === 1 ? `${tenantId}.${domain}` : `${tenantId}-site-${site}.${domain}`;
 }
 
 /**

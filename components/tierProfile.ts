@@ -9,6 +9,12 @@ export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
 
 export const admissionPolicyName = (tier: TierName): string => `tier-${tier}-containers`;
 
+const SIZED_CONTAINER_LISTS = ["containers", "initContainers"] as const;
+const POD_CONTAINER_LISTS = [...SIZED_CONTAINER_LISTS, "ephemeralContainers"] as const;
+
+/** CEL: every container of one of the pod's lists satisfies `condition` (about `c`); an absent list passes. */
+const everyContainer = (list: string, condition: string): string => `!has(object.spec.${list}) || object.spec.${list}.all(c, ${condition})`;
+
 export interface TierProfileArgs {
   /** The tier whose cluster-wide objects to create. */
   readonly tier: TierName;
@@ -77,18 +83,23 @@ export class TierProfile extends pulumi.ComponentResource {
         spec: {
           failurePolicy: "Fail",
           matchConstraints: {
-            resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }],
+            // pods/ephemeralcontainers: `kubectl debug` adds containers through that subresource.
+            resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods", "pods/ephemeralcontainers"] }],
           },
           validations: [
-            {
-              expression:
-                "object.spec.containers.all(c, has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true)",
-              message: "every container must run with a read-only root filesystem",
-            },
-            {
-              expression: `object.spec.containers.all(c, has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits && quantity(c.resources.limits.cpu).compareTo(quantity('${formatCpu(max.cpu)}')) <= 0 && quantity(c.resources.limits.memory).compareTo(quantity('${formatMemory(max.memory)}')) <= 0)`,
-              message: `every container must set CPU and memory limits within ${formatCpu(max.cpu)} CPU and ${formatMemory(max.memory)}`,
-            },
+            // Init and ephemeral containers too: each list checked on its own (CEL types them apart).
+            ...POD_CONTAINER_LISTS.map((list) => ({
+              expression: everyContainer(list, "has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true"),
+              message: `every container (${list}) must run with a read-only root filesystem`,
+            })),
+            // Ephemeral containers cannot declare resources; the others must stay within the ceiling.
+            ...SIZED_CONTAINER_LISTS.map((list) => ({
+              expression: everyContainer(
+                list,
+                `has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits && quantity(c.resources.limits.cpu).compareTo(quantity('${formatCpu(max.cpu)}')) <= 0 && quantity(c.resources.limits.memory).compareTo(quantity('${formatMemory(max.memory)}')) <= 0`,
+              ),
+              message: `every container (${list}) must set CPU and memory limits within ${formatCpu(max.cpu)} CPU and ${formatMemory(max.memory)}`,
+            })),
           ],
         },
       },

@@ -1,21 +1,29 @@
 /**
- * Which tier a stack is judged against. Never guessed from what the program produced:
- * 1. policy config `tier` (and `addOns`), as CI passes it per stack with --policy-pack-config;
- * 2. otherwise the stack tags `collect-verything:tier` (and `collect-verything:addOns`, JSON).
+ * Which tenant and tier a stack is judged against. Never guessed from what the program produced:
+ * 1. policy config `tier`, `addOns` and `tenant`, as CI passes it per stack with --policy-pack-config;
+ * 2. otherwise the stack tags `collect-verything:tier`, `collect-verything:addOns` (JSON) and
+ *    `collect-verything:tenant`;
+ * 3. the tenant, lacking both, is the stack's name (a tenant stack is named after its tenant).
  * Config wins because it is pinned by whoever runs the preview; a tag can be edited by the
  * stack's owner. Namespace labels are checked against the result, never used to choose it.
+ * A stack of the platform project (TierProfiles) has no tenant and no tier: see `stackRole`.
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { ADD_ON_MAXIMUMS, effectiveProfile, isTierName, TIER_NAMES, type AddOns, type EffectiveProfile, type TierName } from "../tiers";
+import { ADD_ON_MAXIMUMS, effectiveProfile, isTierName, tenantIdProblems, TIER_NAMES, type AddOns, type EffectiveProfile, type TierName } from "../tiers";
 
 export const TAG_PREFIX = "collect-verything";
 export const TIER_TAG = `${TAG_PREFIX}:tier`;
 export const ADD_ONS_TAG = `${TAG_PREFIX}:addOns`;
+export const TENANT_TAG = `${TAG_PREFIX}:tenant`;
+/** The Pulumi project of the per-cluster tier objects (platform/Pulumi.yaml); every other project is a tenant's. */
+export const PLATFORM_PROJECT = "platform";
 export const DEFAULT_PLATFORM_DOMAIN = "shops.collect-verything.com";
 
 export interface ContextConfig {
   readonly tier?: string;
   readonly addOns?: AddOns;
+  /** The tenant id (default: stack tag collect-verything:tenant, else the stack name). */
+  readonly tenant?: string;
   /** Hostnames under this domain are platform hostnames, not custom domains. */
   readonly platformDomain?: string;
 }
@@ -32,11 +40,13 @@ export const CONTEXT_CONFIG_SCHEMA: PolicyConfigSchema = {
       additionalProperties: false,
     },
     platformDomain: { type: "string", default: DEFAULT_PLATFORM_DOMAIN },
+    tenant: { type: "string" },
   },
 };
 
 export interface TierContext {
   readonly tier: TierName;
+  readonly tenant: string;
   readonly profile: EffectiveProfile;
   readonly source: "config" | "stack tag";
   readonly platformDomain: string;
@@ -44,7 +54,16 @@ export interface TierContext {
 
 export type ContextResult = { readonly ok: true; readonly context: TierContext } | { readonly ok: false; readonly reason: string };
 
-export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap<string, string>): ContextResult {
+/** Stack and project of a resource URN ("urn:pulumi:<stack>::<project>::<type>::<name>"). */
+export function stackOfUrn(urn: string): { stack: string; project: string } | undefined {
+  const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
+  return m ? { stack: m[1]!, project: m[2]! } : undefined;
+}
+
+export const stackRole = (urn: string | undefined): "platform" | "tenant" =>
+  urn !== undefined && stackOfUrn(urn)?.project === PLATFORM_PROJECT ? "platform" : "tenant";
+
+export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap<string, string>, stackName?: string): ContextResult {
   const fromConfig = config.tier !== undefined;
   const tier = fromConfig ? config.tier : stackTags.get(TIER_TAG);
   if (tier === undefined) {
@@ -61,11 +80,21 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
       return { ok: false, reason: `stack tag ${ADD_ONS_TAG} is not JSON` };
     }
   }
+  const tenant = config.tenant ?? stackTags.get(TENANT_TAG) ?? stackName;
+  if (tenant === undefined) {
+    return { ok: false, reason: `the stack's tenant is unknown: set policy config "tenant" or the stack tag "${TENANT_TAG}"` };
+  }
+  const problems = tenantIdProblems(tenant);
+  if (problems.length > 0) {
+    const from = config.tenant !== undefined ? "policy config" : stackTags.has(TENANT_TAG) ? `stack tag ${TENANT_TAG}` : "the stack name";
+    return { ok: false, reason: `tenant "${tenant}" from ${from} is not a tenant id: it ${problems.join("; ")}` };
+  }
   try {
     return {
       ok: true,
       context: {
         tier,
+        tenant,
         profile: effectiveProfile(tier, addOns),
         source: fromConfig ? "config" : "stack tag",
         platformDomain: config.platformDomain ?? DEFAULT_PLATFORM_DOMAIN,

@@ -1,7 +1,9 @@
 /**
  * Small helpers to declare tier-aware policies: they resolve the stack's tier once per call
- * and hand each policy a typed view of the resource. A stack without a known tier is reported
- * once, by the `tier-known` stack policy; the other policies then have nothing to judge.
+ * and hand each policy a typed view of the resource. A tenant stack without a known tenant and
+ * tier is reported once, by the `tier-known` stack policy; the other policies then have nothing
+ * to judge. A platform stack (its URN's project is PLATFORM_PROJECT) is judged by the policies
+ * that have a `validatePlatform`, without a tenant or tier.
  */
 import type {
   EnforcementLevel,
@@ -14,7 +16,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { KubeObject } from "./analysis/objects";
-import { CONTEXT_CONFIG_SCHEMA, resolveTierContext, type ContextConfig, type TierContext } from "./context";
+import { CONTEXT_CONFIG_SCHEMA, resolveTierContext, stackOfUrn, stackRole, type ContextConfig, type ContextResult, type TierContext } from "./context";
 
 /** What a policy sees of one resource. */
 export interface ResourceView {
@@ -30,7 +32,8 @@ export interface ResourceView {
 const KUBERNETES = "kubernetes:";
 
 export function viewOf(r: { type: string; name: string; urn: string; props: Record<string, unknown>; opts?: { protect?: boolean } }): ResourceView {
-  const isObject = r.type.startsWith(KUBERNETES) && !r.type.startsWith("kubernetes:pulumi") && !r.type.includes(":helm.sh/");
+  // A manifest has apiVersion and kind; Helm releases, ConfigGroups and providers do not.
+  const isObject = r.type.startsWith(KUBERNETES) && typeof r.props["apiVersion"] === "string" && typeof r.props["kind"] === "string";
   return {
     type: r.type,
     name: r.name,
@@ -55,6 +58,8 @@ export interface TierResourcePolicySpec {
   readonly enforcementLevel: EnforcementLevel;
   readonly configSchema?: PolicyConfigSchema;
   readonly validate: (context: TierContext, view: ResourceView, report: (message: string) => void) => void;
+  /** How a resource of the platform stack is judged (default: not at all). */
+  readonly validatePlatform?: (view: ResourceView, report: (message: string) => void) => void;
   /** Safe fix: returns the new props, or undefined to leave the resource as it is. */
   readonly remediate?: (context: TierContext, view: ResourceView) => Record<string, unknown> | undefined;
 }
@@ -63,8 +68,43 @@ function withContextSchema(schema?: PolicyConfigSchema): PolicyConfigSchema {
   return { properties: { ...CONTEXT_CONFIG_SCHEMA.properties, ...schema?.properties } };
 }
 
-function contextOf(args: { getConfig<T extends object>(): T; stackTags: ReadonlyMap<string, string> }): TierContext | undefined {
-  const resolved = resolveTierContext(args.getConfig<ContextConfig>(), args.stackTags);
+interface ContextArgs {
+  getConfig<T extends object>(): T;
+  readonly stackTags: ReadonlyMap<string, string>;
+}
+
+/** Resolved contexts by their inputs: every policy resolves the same one for each resource of a stack. */
+const resolved = new Map<string, ContextResult>();
+const RESOLVED_LIMIT = 256;
+
+/** The tenant context of a tenant stack, from config, tags and the stack name in a resource URN. */
+export function resolveContext(args: ContextArgs, urn: string | undefined): ContextResult {
+  const config = args.getConfig<ContextConfig>();
+  const stack = urn === undefined ? undefined : stackOfUrn(urn)?.stack;
+  const key = JSON.stringify([config, [...args.stackTags], stack]);
+  let result = resolved.get(key);
+  if (!result) {
+    if (resolved.size >= RESOLVED_LIMIT) resolved.clear();
+    result = resolveTierContext(config, args.stackTags, stack);
+    resolved.set(key, result);
+  }
+  return result;
+}
+
+/**
+ * Runs a validation; an object the policy cannot read (a malformed quantity, a document that is
+ * not what its type says) is reported as a violation, never an exception that ends the run.
+ */
+function judged(report: (message: string) => void, validate: () => void): void {
+  try {
+    validate();
+  } catch (error) {
+    report(`cannot be judged: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function contextOf(args: ContextArgs, urn: string): TierContext | undefined {
+  const resolved = resolveContext(args, urn);
   return resolved.ok ? resolved.context : undefined;
 }
 
@@ -75,13 +115,21 @@ export function tierResourcePolicy(spec: TierResourcePolicySpec): ResourceValida
     enforcementLevel: spec.enforcementLevel,
     configSchema: withContextSchema(spec.configSchema),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-      const context = contextOf(args);
-      if (context) spec.validate(context, viewOf(args), (message) => reportViolation(message));
+      const view = viewOf(args);
+      const report = (message: string) => reportViolation(message);
+      const unjudged = (message: string) => report(`${describe(view)} ${message}`);
+      if (stackRole(args.urn) === "platform") {
+        const validatePlatform = spec.validatePlatform;
+        if (validatePlatform) judged(unjudged, () => validatePlatform(view, report));
+        return;
+      }
+      const context = contextOf(args, args.urn);
+      if (context) judged(unjudged, () => spec.validate(context, view, report));
     },
     ...(spec.remediate
       ? {
           remediateResource: (args: ResourceValidationArgs) => {
-            const context = contextOf(args);
+            const context = stackRole(args.urn) === "tenant" ? contextOf(args, args.urn) : undefined;
             return context ? spec.remediate!(context, viewOf(args)) : undefined;
           },
         }
@@ -103,8 +151,10 @@ export function tierStackPolicy(spec: TierStackPolicySpec): StackValidationPolic
     enforcementLevel: spec.enforcementLevel,
     configSchema: withContextSchema(),
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-      const context = contextOf(args);
-      if (context) spec.validate(context, args.resources.map((r: PolicyResource) => viewOf(r)), reportViolation);
+      const urn = args.resources[0]?.urn;
+      if (stackRole(urn) === "platform") return;
+      const context = contextOf(args, urn ?? "");
+      if (context) judged((message) => reportViolation(`the stack ${message}`), () => spec.validate(context, args.resources.map((r: PolicyResource) => viewOf(r)), reportViolation));
     },
   };
 }

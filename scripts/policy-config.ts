@@ -5,7 +5,7 @@
  * Bad input (options, YAML, config) exits with 2 and a message naming it.
  */
 import { packConfigFor } from "../policy/packConfig";
-import { parseStackConfig, PROJECT } from "../stacks/config";
+import { parsePolicyInputs, PROJECT } from "../stacks/config";
 import { program, readStackFile, runProgram, stackName, UsageError, type Done } from "../synth/commandLine";
 import { TenantRequestError } from "../tiers";
 
@@ -15,8 +15,9 @@ function policyConfigProgram(done: Done) {
     .requiredOption("--stack <name>", "read the stack's config from Pulumi.<name>.yaml", stackName)
     .option("--config-file <path>", "read the config from this file instead")
     .action((options: { stack: string; configFile?: string }) => {
-      const tenant = parseStackConfig(readStackFile(options.stack, PROJECT, options.configFile).config);
-      process.stdout.write(`${JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain), null, 2)}\n`);
+      // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
+      const tenant = parsePolicyInputs(readStackFile(options.stack, PROJECT, options.configFile).config);
+      process.stdout.write(`${JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain, tenant.tenantId), null, 2)}\n`);
       done(0);
     });
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
+import { edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -162,19 +162,44 @@ const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "s
 const isMissingKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.received === "undefined";
 
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
-export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
-  const parsed = v.safeParse(tenantConfigSchema, raw);
-  if (!parsed.success) {
-    const problems: Problem[] = parsed.issues.map((issue) => ({
+function configError(issues: readonly v.BaseIssue<unknown>[]): TenantRequestError {
+  return new TenantRequestError(
+    issues.map((issue) => ({
       field: fieldOf(issue) || "(config)",
       message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : isMissingKey(issue) ? "required" : issue.message,
-    }));
-    throw new TenantRequestError(problems);
-  }
+    })),
+  );
+}
+
+export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
+  const parsed = v.safeParse(tenantConfigSchema, raw);
+  if (!parsed.success) throw configError(parsed.issues);
   const config = parsed.output;
   const problems = [...tenantRequestProblems(config), ...edgeRequestProblems(config)];
   if (problems.length > 0) throw new TenantRequestError(problems);
   return config;
+}
+
+/**
+ * What the policy pack needs of a stack, validated by the schema's own entries: tenant, tier,
+ * add-ons, platform domain. No other key is read, so a stack whose credentials the reader cannot
+ * decrypt (a whole key stored as one secret is only a placeholder offline) still gets its config.
+ */
+const policyInputsSchema = v.object({
+  tenantId: tenantConfigSchema.entries.tenantId,
+  tier: tenantConfigSchema.entries.tier,
+  addOns: tenantConfigSchema.entries.addOns,
+  platform: tenantConfigSchema.entries.platform,
+});
+
+export function parsePolicyInputs(all: Readonly<Record<string, string>>): v.InferOutput<typeof policyInputsSchema> {
+  const keys = new Set(Object.keys(policyInputsSchema.entries).map((key) => `${PROJECT}:${key}`));
+  const parsed = v.safeParse(policyInputsSchema, tenantRequestOf(Object.fromEntries(Object.entries(all).filter(([key]) => keys.has(key)))));
+  if (!parsed.success) throw configError(parsed.issues);
+  // The id, tier and add-on rules (one site stands in for the sites, which the pack counts itself).
+  const problems = tenantRequestProblems({ ...parsed.output, sites: [{ customDomains: [] }] });
+  if (problems.length > 0) throw new TenantRequestError(problems);
+  return parsed.output;
 }
 
 /**

@@ -7,11 +7,13 @@ import { Option, type Command } from "commander";
 import { PROJECT } from "../stacks/config";
 import { TenantRequestError, TIER_NAMES } from "../tiers";
 import { integerAtLeast, program, readStackFile, runProgram, stackName, UsageError, type Done } from "./commandLine";
-import { SynthFailure } from "./engine";
+import { SynthFailure, type SynthResult } from "./engine";
 import { kubernetesObjects } from "./manifests";
 import { OUTPUT_MARKER, OutputDirectoryError, writeSynthOutput } from "./output";
 import { shortcutConfig, synthPlatform, synthTenant } from "./programs";
+import type { StackConfig } from "./stackConfig";
 import { platformSummary, tenantSummary } from "./summary";
+import { checkPolicies, policySection } from "./policyCheck";
 
 interface SynthOptions {
   readonly stack?: string;
@@ -44,7 +46,7 @@ export function synthProgram(done: Done): Command {
 async function synth(options: SynthOptions): Promise<number> {
   const started = performance.now();
   let stack: string;
-  let run;
+  let run: Promise<{ result: SynthResult; summary: string; config?: StackConfig }>;
   if (options.platform) {
     stack = "platform";
     run = synthPlatform().then((result) => ({ result, summary: platformSummary(result, kubernetesObjects(result)) }));
@@ -60,10 +62,15 @@ async function synth(options: SynthOptions): Promise<number> {
     } else {
       throw new UsageError("give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform");
     }
-    run = synthTenant(stack, config).then((result) => ({ result, summary: tenantSummary(result, kubernetesObjects(result)) }));
+    const stackConfig = config;
+    run = synthTenant(stack, config).then((result) => ({ result, summary: tenantSummary(result, kubernetesObjects(result)), config: stackConfig }));
   }
 
-  const { result, summary } = await run;
+  const synthesized = await run;
+  const { result } = synthesized;
+  // The policy pack as CI runs it on this stack: its verdict ends summary.md and the exit code.
+  const policy = await checkPolicies(result, synthesized.config);
+  const summary = `${synthesized.summary}\n${policySection(policy)}`;
   const out = resolve(options.out ?? `out/${stack}`);
   const files = writeSynthOutput(out, result, summary);
   if (!options.quiet) {
@@ -72,7 +79,7 @@ async function synth(options: SynthOptions): Promise<number> {
       `\nwrote ${files.length} files to ${out} (${result.resources.length} resources, ${Math.round(performance.now() - started)} ms)\n`,
     );
   }
-  return 0;
+  return policy.mandatory > 0 ? 1 : 0;
 }
 
 /** `npm run synth` and `npm run tenant -- synth`: renders a stack offline; returns the exit code. */

@@ -1,4 +1,4 @@
-import { autoscalerBounds, namespaceUsage } from "../policy/analysis/usage";
+import { autoscalerBounds, namespaceUsage, scaleKey } from "../policy/analysis/usage";
 import { getTier, isTierName, monthlyPrice, effectiveProfile, QUOTA_FIELDS, type AddOns } from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
@@ -112,7 +112,7 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   for (const o of objects.filter((x) => x.kind === "Deployment")) {
     const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] } } };
     const r = spec.template?.spec?.containers?.[0]?.resources ?? {};
-    const bounds = scale.get(`${o.metadata?.namespace}/${o.metadata?.name}`);
+    const bounds = scale.get(scaleKey(o.metadata?.namespace ?? "", "Deployment", o.metadata?.name ?? ""));
     lines.push(
       `| ${o.metadata?.namespace} | ${o.metadata?.name} | ${bounds ? `${bounds.min}-${bounds.max} (${bounds.autoscaler})` : (spec.replicas ?? 1)} | ${r.requests?.cpu} / ${r.requests?.memory} | ${r.limits?.cpu} / ${r.limits?.memory} |`,
     );

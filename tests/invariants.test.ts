@@ -3,7 +3,8 @@
  * allowed site count, judged on the synthesized objects (not on the sizing code).
  */
 import { describe, expect, it } from "vitest";
-import { autoscalerBounds, emptyTotals, parseQuotaHard, podResources, quotaHardOf, surgePods, type ResourceTotals } from "../policy/analysis/usage";
+import { podCost } from "../policy/analysis/pods";
+import { autoscalerBounds, emptyTotals, parseQuotaHard, quotaHardOf, scaleKey, surgePods, type ResourceTotals } from "../policy/analysis/usage";
 import type { Container, DeploymentSpec, KubeObject, PodSpec } from "../policy/analysis/objects";
 import { coreNamespace, effectiveProfile, siteNamespace } from "../tiers";
 import { ALL_SHAPES, ofKind, synthShape } from "./helpers/synth";
@@ -19,7 +20,7 @@ interface Rollout {
   readonly surge: number;
   readonly strategy: DeploymentSpec["strategy"];
   readonly claimsVolume: boolean;
-  readonly perPod: ReturnType<typeof podResources>;
+  readonly perPod: ReturnType<typeof podCost>;
 }
 
 /** Every Deployment of a namespace as its autoscaler bounds, rollout and pod size (read from objects only). */
@@ -29,7 +30,7 @@ function rolloutsIn(objects: readonly KubeObject[], namespace: string): Rollout[
     .filter((d) => d.metadata?.namespace === namespace)
     .map((d) => {
       const spec = d.spec as DeploymentSpec;
-      const scale = bounds.get(`${namespace}/${d.metadata?.name}`) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
+      const scale = bounds.get(scaleKey(namespace, "Deployment", d.metadata?.name ?? "")) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
       const volumes = (spec.template?.spec?.volumes ?? []) as readonly { persistentVolumeClaim?: unknown }[];
       return {
         name: d.metadata?.name ?? "",
@@ -38,7 +39,7 @@ function rolloutsIn(objects: readonly KubeObject[], namespace: string): Rollout[
         surge: surgePods(spec, scale.min),
         strategy: spec.strategy,
         claimsVolume: volumes.some((v) => v.persistentVolumeClaim !== undefined),
-        perPod: podResources(spec.template?.spec?.containers ?? []),
+        perPod: podCost(spec.template?.spec ?? {}),
       };
     });
 }

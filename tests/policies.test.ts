@@ -45,8 +45,9 @@ const container = (overrides: Record<string, unknown> = {}) => ({
   securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true },
   ...overrides,
 });
+const podSpec = (c = container(), pod: Record<string, unknown> = {}) => ({ priorityClassName: "tier-standard", containers: [c], ...pod });
 const deployment = (c = container(), pod: Record<string, unknown> = {}, replicas = 1) =>
-  k8s("apps/v1", "Deployment", "orders-service", { spec: { replicas, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }, template: { spec: { containers: [c], ...pod } } } });
+  k8s("apps/v1", "Deployment", "orders-service", { spec: { replicas, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }, template: { spec: podSpec(c, pod) } } });
 const hpa = (max = 3, min = 2) => k8s("autoscaling/v2", "HorizontalPodAutoscaler", "api-gateway", { spec: { scaleTargetRef: { kind: "Deployment", name: "api-gateway" }, minReplicas: min, maxReplicas: max } });
 const scaledObject = (max?: number) =>
   k8s("keda.sh/v1alpha1", "ScaledObject", "api-gateway", { spec: { scaleTargetRef: { name: "api-gateway" }, minReplicaCount: 1, ...(max ? { maxReplicaCount: max } : {}) } });
@@ -69,7 +70,13 @@ const bucket = (name: string, quotaGb: number | undefined, protect = true): Fake
   props: { bucket: name, ...(quotaGb !== undefined ? { quota: quotaGb * 2 ** 30 } : {}) },
   protect,
 });
-const rabbitPolicy = (definition: Record<string, string>) => ({ type: "rabbitmq:index/policy:Policy", name: "tenant-limits", props: { name: "tenant-limits", vhost: NS, policy: { pattern: ".*", priority: 0, applyTo: "queues", definition } } });
+/** The Standard tier's queue limits (seed 000: 5000 messages, 24 h TTL, 30 min consumer timeout). */
+const STANDARD_QUEUE_LIMITS = { "max-length": "5000", "message-ttl": "86400000", "consumer-timeout": "1800000" };
+const rabbitPolicy = (definition: Record<string, string> = STANDARD_QUEUE_LIMITS, pattern = ".*") => ({
+  type: "rabbitmq:index/policy:Policy",
+  name: "tenant-limits",
+  props: { name: "tenant-limits", vhost: NS, policy: { pattern, priority: 0, applyTo: "queues", definition } },
+});
 
 const ruleset = (phase: string, rules: object[]): FakeResource => ({ type: "cloudflare:index/ruleset:Ruleset", name: "edge", props: { kind: "zone", phase, rules } });
 const cacheRule = (cache: boolean, edgeTtl?: number, expression = "true") => ({ ref: "r", expression, action: "set_cache_settings", actionParameters: { cache, ...(edgeTtl ? { edgeTtl: { mode: "override_origin", default: edgeTtl } } : {}) } });
@@ -78,6 +85,75 @@ const zoneSetting = (settingId: string, value: string): FakeResource => ({ type:
 
 const STANDARD: ContextConfig = { tier: "standard" };
 const PREMIUM: ContextConfig = { tier: "premium" };
+
+// Closed world: fixtures of the bypasses an adversarial review found (issue 12), each failing with
+// the pack's own policies, next to the legitimate object it was derived from.
+const OTHER = "e-commerce-tenant-other";
+const BUSINESS: ContextConfig = { tier: "business" };
+const inNs = (r: FakeResource, namespace: string | null): FakeResource => {
+  const metadata = { ...(r.props["metadata"] as Record<string, unknown>) };
+  if (namespace === null) delete metadata["namespace"];
+  else metadata["namespace"] = namespace;
+  return { ...r, props: { ...r.props, metadata } };
+};
+const withSpec = (r: FakeResource, spec: Record<string, unknown>): FakeResource => ({ ...r, props: { ...r.props, spec: { ...(r.props["spec"] as object), ...spec } } });
+const loadBalancer = (ns = NS) => k8s("v1", "Service", "edge", { spec: { type: "LoadBalancer", ports: [{ port: 443 }] } }, ns);
+const clusterIp = (extra: Record<string, unknown> = {}) => k8s("v1", "Service", "orders", { spec: { type: "ClusterIP", ports: [{ port: 8003 }], ...extra } });
+const opaque = (type: string): FakeResource => ({ type, name: "extras", props: {} });
+const cluster = (apiVersion: string, kind: string, name: string, body: Record<string, unknown> = {}) => k8s(apiVersion, kind, name, body, null);
+const allowTenant = (peer: Record<string, unknown> = { namespaceSelector: { matchLabels: { tenant: "acme", "app.kubernetes.io/part-of": "collect-verything" } } }, direction: "ingress" | "egress" = "egress") =>
+  k8s("networking.k8s.io/v1", "NetworkPolicy", "allow-tenant", { spec: { podSelector: {}, policyTypes: [direction === "ingress" ? "Ingress" : "Egress"], [direction]: [{ [direction === "ingress" ? "from" : "to"]: [peer] }] } });
+const httpRoute = (hostnames: string[] | undefined, backendNamespace = NS) =>
+  k8s("gateway.networking.k8s.io/v1", "HTTPRoute", "site-1", {
+    spec: { ...(hostnames ? { hostnames } : {}), rules: [{ backendRefs: [{ name: "api-gateway", namespace: backendNamespace, port: 8100 }] }] },
+  });
+const ingress = (rules: Record<string, unknown>[]) => k8s("networking.k8s.io/v1", "Ingress", "site-1", { spec: { rules } });
+const grant = (database: string) => ({ type: "mysql:index/grant:Grant", name: "grant", props: { user: "acme_auth", host: "%", database, privileges: ["ALL"] } });
+const permissions = (vhost: string) => ({ type: "rabbitmq:index/permissions:Permissions", name: "perms", props: { user: "tenant-acme", vhost, permissions: { configure: ".*", write: ".*", read: ".*" } } });
+const iamPolicy = (buckets: string[]) => ({
+  type: "minio:index/iamPolicy:IamPolicy",
+  name: "iam",
+  props: { name: "tenant-acme-buckets", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`) }] }) },
+});
+const referenceGrant = (from: string) => k8s("gateway.networking.k8s.io/v1beta1", "ReferenceGrant", "routes", { spec: { from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: from }], to: [{ group: "", kind: "Service" }] } }, `${NS}-site-2`);
+/** The Business dedicated cluster's quota as the program writes it (tiers dedicatedClusterQuota). */
+const DB_NS = "e-commerce-db-acme";
+const dbQuotaHard = { "requests.cpu": "6350m", "requests.memory": "11776Mi", "limits.cpu": "13", "limits.memory": "23Gi", pods: "9", persistentvolumeclaims: "6", "requests.storage": "600Gi", "services.loadbalancers": "0" };
+const dbQuota = (hard: Record<string, string> = dbQuotaHard) => inNs(k8s("v1", "ResourceQuota", "database-quota", { spec: { hard } }), DB_NS);
+const statefulSet = (templateClass = "tier-standard-storage", replicas = 1) =>
+  k8s("apps/v1", "StatefulSet", "search", {
+    spec: {
+      replicas,
+      template: { spec: podSpec() },
+      volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { storageClassName: templateClass, resources: { requests: { storage: "20Gi" } } } }],
+    },
+  });
+const withEphemeral = (storageClassName: string) =>
+  deployment(container(), { volumes: [{ name: "scratch", ephemeral: { volumeClaimTemplate: { spec: { storageClassName, resources: { requests: { storage: "20Gi" } } } } } }] });
+const secured = { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true };
+const withEnv = (env: Record<string, unknown>[]) => deployment(container({ env }));
+const queue = (name: string, args: Record<string, unknown> = { "x-queue-type": "quorum" }, vhost = NS) => ({
+  type: "rabbitmq:index/queue:Queue",
+  name: `queue-${name}`,
+  props: { name, vhost, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) } },
+});
+const vhost = (name = NS) => ({ type: "rabbitmq:index/vHost:VHost", name: `vhost-${name}`, props: { name } });
+const vhostLimits = (maxConnections = 30, maxQueues = 52, name = NS) => ({ type: "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits", name: `limits-${name}`, props: { vhost: name, maxConnections, maxQueues } });
+const mysqlUser = () => ({ type: "mysql:index/user:User", name: "user", props: { user: "acme_auth", host: "%" } });
+const userLimits = (maxUserConnections = 10) => ({ type: "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits", name: "user-limits", props: { user: "acme_auth", host: "%", maxUserConnections } });
+const messaging = (policy = rabbitPolicy()) => [vhost(), vhostLimits(), queue("messages-broker"), policy];
+const vpa = (updateMode: string) =>
+  k8s("autoscaling.k8s.io/v1", "VerticalPodAutoscaler", "orders", { spec: { targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "orders-service" }, updatePolicy: { updateMode } } });
+const job = (parallelism: number) => k8s("batch/v1", "Job", "import", { spec: { parallelism, template: { spec: podSpec() } } });
+const cronJob = (concurrencyPolicy: string | undefined, parallelism = 1) =>
+  k8s("batch/v1", "CronJob", "report", { spec: { schedule: "0 * * * *", ...(concurrencyPolicy ? { concurrencyPolicy } : {}), jobTemplate: { spec: { parallelism, template: { spec: podSpec() } } } } });
+const replicaSet = (replicas: number) => k8s("apps/v1", "ReplicaSet", "orders-rs", { spec: { replicas, template: { spec: podSpec() } } });
+const pod = (c = container(), extra: Record<string, unknown> = {}) => k8s("v1", "Pod", "debug", { spec: podSpec(c, extra) });
+const scaledJob = (maxReplicaCount?: number) => k8s("keda.sh/v1alpha1", "ScaledJob", "exports", { spec: { jobTargetRef: { template: { spec: podSpec() } }, ...(maxReplicaCount ? { maxReplicaCount } : {}) } });
+const daemonSet = () => k8s("apps/v1", "DaemonSet", "agent", { spec: { template: { spec: podSpec() } } });
+const withInit = (initCpu: string) => deployment(container(), { initContainers: [{ ...container({ name: "migrate" }), resources: { requests: { cpu: initCpu, memory: "256Mi" }, limits: { cpu: initCpu, memory: "512Mi" } } }] });
+const stackOf = (...workloads: FakeResource[]) => [namespace(), quota(), limitRange(), denyAll(), ...workloads];
+
 
 interface ResourceCase {
   policy: string;
@@ -131,12 +207,107 @@ const RESOURCE_CASES: ResourceCase[] = [
   { policy: "edge-rule-expressions-valid", pass: ruleset("http_request_cache_settings", [cacheRule(false, undefined, 'starts_with(http.request.uri.path, "/static/")')]), fail: ruleset("http_request_cache_settings", [cacheRule(false, undefined, 'http.request.path eq "/"')]), message: /Ruleset edge rule r: unknown field "http.request.path" at 0/ },
   { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", 60), message: /S3Bucket tenant-acme-products: quota 60 GB exceeds the Standard tier's 15 GB for products/ },
   { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-sav", 5), fail: bucket("tenant-acme-sav", undefined), message: /has no quota; the Standard tier's sav bucket holds 5 GB/ },
-  { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy({ "max-length": "5000", "message-ttl": "86400000" }), fail: rabbitPolicy({ "max-length": "30000" }), message: /Policy tenant-limits: max-length 30000 exceeds the Standard tier's 5000/ },
-  { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy({ "max-length": "5000" }), fail: rabbitPolicy({ "max-length": "5000", "dead-letter-exchange": "dlx" }), message: /dead-lettering is not part of the Standard tier/ },
+  { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy(), fail: rabbitPolicy({ ...STANDARD_QUEUE_LIMITS, "max-length": "30000" }), message: /Policy tenant-limits: max-length 30000 exceeds the Standard tier's 5000/ },
+  { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy(), fail: rabbitPolicy({ ...STANDARD_QUEUE_LIMITS, "dead-letter-exchange": "dlx" }), message: /dead-lettering is not part of the Standard tier/ },
   { policy: "stateful-resources-protected", pass: pvc(), fail: pvc("20Gi", "tier-standard-storage", false), message: /PersistentVolumeClaim e-commerce-tenant-acme\/redis-data holds data and is not protected/ },
   { policy: "stateful-resources-protected", pass: namespace(), fail: namespace(NS, { "pod-security.kubernetes.io/enforce": "restricted" }, false), message: /Namespace e-commerce-tenant-acme holds data and is not protected/ },
   // A site namespace holds no data of its own (the core one holds the shared services' volumes).
   { policy: "stateful-resources-protected", pass: namespace(`${NS}-site-2`, undefined, false), fail: namespace(NS, undefined, false), message: /Namespace e-commerce-tenant-acme holds data and is not protected/ },
+  // resource-type-allowed: an allow-list per tier; opaque resources say how to become judgeable.
+  { policy: "resource-type-allowed", pass: deployment(), fail: daemonSet(), message: /DaemonSet e-commerce-tenant-acme\/agent: kubernetes:apps\/v1:DaemonSet is not a resource type a Standard tenant stack may create/ },
+  { policy: "resource-type-allowed", pass: deployment(), fail: opaque("kubernetes:helm.sh/v3:Release"), message: /Release extras \(kubernetes:helm.sh\/v3:Release\) cannot be judged: .*render it \(`helm template`\)/ },
+  { policy: "resource-type-allowed", pass: deployment(), fail: opaque("kubernetes:yaml/v2:ConfigGroup"), message: /ConfigGroup extras .*cannot be judged: a YAML ConfigGroup/ },
+  { policy: "resource-type-allowed", pass: deployment(), fail: opaque("kubernetes:kustomize/v2:Directory"), message: /Directory extras .*cannot be judged: .*kustomize build/ },
+  { policy: "resource-type-allowed", pass: deployment(), fail: cluster("storage.k8s.io/v1", "StorageClass", "fast"), message: /StorageClass fast: .* is not a resource type a Standard tenant stack may create/ },
+  { policy: "resource-type-allowed", pass: deployment(), fail: cluster("scheduling.k8s.io/v1", "PriorityClass", "vip", { value: 1000000 }), message: /PriorityClass vip: .*not a resource type/ },
+  { policy: "resource-type-allowed", pass: deployment(), fail: cluster("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "acme-admin", { roleRef: { kind: "ClusterRole", name: "cluster-admin" } }), message: /ClusterRoleBinding acme-admin: .*not a resource type/ },
+  { policy: "resource-type-allowed", config: PREMIUM, pass: { type: "cloudflare:index/dnsRecord:DnsRecord", name: "shop", props: {} }, fail: opaque("aws:cloudfront/distribution:Distribution"), message: /Distribution extras: aws:cloudfront\/distribution:Distribution is not a resource type a Premium tenant stack may create/ },
+  { policy: "resource-type-allowed", config: PREMIUM, pass: { type: "cloudflare:index/ruleset:Ruleset", name: "cache", props: { phase: "http_request_cache_settings" } }, fail: opaque("aws:wafv2/webAcl:WebAcl"), message: /WebAcl extras: aws:wafv2\/webAcl:WebAcl is not a resource type a Premium/ },
+  { policy: "resource-type-allowed", config: BUSINESS, pass: deployment(), fail: opaque("aws:rds/instance:Instance"), message: /aws:rds\/instance:Instance is not a resource type a Business tenant stack/ },
+  { policy: "resource-type-allowed", config: BUSINESS, pass: deployment(), fail: opaque("aws:s3/bucketV2:BucketV2"), message: /aws:s3\/bucketV2:BucketV2 is not a resource type/ },
+  { policy: "resource-type-allowed", config: BUSINESS, pass: deployment(), fail: opaque("aws:eks/cluster:Cluster"), message: /aws:eks\/cluster:Cluster is not a resource type/ },
+  { policy: "resource-type-allowed", config: BUSINESS, failConfig: PREMIUM, pass: opaque("rabbitmq:index/shovel:Shovel"), fail: opaque("rabbitmq:index/shovel:Shovel"), message: /rabbitmq:index\/shovel:Shovel is not a resource type a Premium tenant stack may create/ },
+  { policy: "resource-type-allowed", pass: { ...storageClass(), urn: "urn:pulumi:platform::platform::kubernetes:storage.k8s.io/v1:StorageClass::x" }, fail: { ...deployment(), urn: "urn:pulumi:platform::platform::kubernetes:apps/v1:Deployment::x" }, message: /kubernetes:apps\/v1:Deployment is not a resource type the platform stack may create/ },
+  // namespace-of-tenant: every namespaced object in one of the tenant's namespaces.
+  { policy: "namespace-of-tenant", pass: deployment(), fail: inNs(deployment(), "default"), message: /Deployment default\/orders-service is in namespace default, which is not tenant acme's/ },
+  { policy: "namespace-of-tenant", pass: pvc(), fail: inNs(pvc(), "shop"), message: /PersistentVolumeClaim shop\/redis-data is in namespace shop, which is not tenant acme's/ },
+  { policy: "namespace-of-tenant", pass: loadBalancer(), fail: loadBalancer(OTHER), message: /Service e-commerce-tenant-other\/edge is in namespace e-commerce-tenant-other/ },
+  { policy: "namespace-of-tenant", pass: quota(), fail: inNs(quota(), OTHER), message: /ResourceQuota e-commerce-tenant-other\/tenant-quota is in namespace e-commerce-tenant-other/ },
+  { policy: "namespace-of-tenant", pass: denyAll(), fail: denyAll(OTHER), message: /NetworkPolicy e-commerce-tenant-other\/default-deny is in namespace e-commerce-tenant-other/ },
+  { policy: "namespace-of-tenant", pass: deployment(), fail: inNs(deployment(), null), message: /Deployment orders-service names no namespace/ },
+  { policy: "namespace-of-tenant", pass: namespace(), fail: { ...namespace(), props: { ...namespace().props, metadata: { name: NS, labels: { tenant: "other", tier: "standard" } } } }, message: /Namespace e-commerce-tenant-acme must be labelled tenant=acme.*|labelled tenant=other; this stack's tenant is acme/ },
+  { policy: "namespace-of-tenant", pass: namespace(), fail: namespace("e-commerce-tenant-other-site-2"), message: /Namespace e-commerce-tenant-other-site-2 is not one of tenant acme's namespaces/ },
+  { policy: "namespace-of-tenant", config: BUSINESS, failConfig: PREMIUM, pass: namespace(DB_NS), fail: namespace(DB_NS), message: /Namespace e-commerce-db-acme is not one of tenant acme's namespaces/ },
+  // hostnames-of-tenant: hosts named, the tenant's own, no wildcard.
+  { policy: "hostnames-of-tenant", pass: httpRoute(["acme.shops.collect-verything.com"]), fail: httpRoute(["other.shops.collect-verything.com"]), message: /HTTPRoute e-commerce-tenant-acme\/site-1: hostname other.shops.collect-verything.com is a platform hostname that is not tenant acme's/ },
+  { policy: "hostnames-of-tenant", pass: httpRoute(["shop.acme.example"]), fail: httpRoute(["*.acme.example"]), message: /wildcard hostname \*.acme.example/ },
+  { policy: "hostnames-of-tenant", pass: httpRoute(["shop.acme.example"]), fail: httpRoute(undefined), message: /HTTPRoute e-commerce-tenant-acme\/site-1 has no hostnames, so it matches every host/ },
+  { policy: "hostnames-of-tenant", pass: httpRoute(["shop.acme.example"]), fail: httpRoute(["shop.acme.example"], OTHER), message: /backend e-commerce-tenant-other\/api-gateway is outside tenant acme's namespaces/ },
+  { policy: "hostnames-of-tenant", pass: ingress([{ host: "acme.shops.collect-verything.com" }]), fail: ingress([{ http: { paths: [] } }]), message: /Ingress e-commerce-tenant-acme\/site-1 has a rule without a host/ },
+  // network-policy-within-tenant: nothing that undoes default-deny or reaches another tenant.
+  { policy: "network-policy-within-tenant", pass: allowTenant(), fail: k8s("networking.k8s.io/v1", "NetworkPolicy", "allow-all", { spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } }), message: /NetworkPolicy e-commerce-tenant-acme\/allow-all: an ingress rule without peers or ports allows all traffic/ },
+  { policy: "network-policy-within-tenant", pass: allowTenant(), fail: allowTenant({ namespaceSelector: { matchLabels: { tenant: "other" } } }), message: /egress it selects tenant=other's namespaces/ },
+  { policy: "network-policy-within-tenant", pass: allowTenant({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "rabbitmq" } } }), fail: allowTenant({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": OTHER } } }), message: /egress namespace e-commerce-tenant-other belongs to another tenant/ },
+  { policy: "network-policy-within-tenant", pass: allowTenant(), fail: allowTenant({ namespaceSelector: {} }, "ingress"), message: /ingress a namespaceSelector without tenant or kubernetes.io\/metadata.name selects other tenants' namespaces/ },
+  { policy: "network-policy-within-tenant", pass: allowTenant({ ipBlock: { cidr: "203.0.113.0/24" } }), fail: allowTenant({ ipBlock: { cidr: "0.0.0.0/0" } }), message: /ipBlock 0.0.0.0\/0 reaches every address/ },
+  // data-services-of-tenant: grants, vhost, buckets and route grants name the tenant's own.
+  { policy: "data-services-of-tenant", pass: grant("acme_auth"), fail: grant("other_auth"), message: /Grant grant: database other_auth is not tenant acme's/ },
+  { policy: "data-services-of-tenant", pass: grant("acme_auth"), fail: grant("*"), message: /database \* is not tenant acme's/ },
+  { policy: "data-services-of-tenant", pass: permissions(NS), fail: permissions(OTHER), message: /Permissions perms: vhost e-commerce-tenant-other is not tenant acme's/ },
+  { policy: "data-services-of-tenant", pass: iamPolicy(["tenant-acme-products"]), fail: iamPolicy(["tenant-acme-products", "tenant-other-products"]), message: /IamPolicy iam grants arn:aws:s3:::tenant-other-products\/\*, outside tenant acme's buckets/ },
+  {
+    policy: "data-services-of-tenant",
+    pass: withSpec(scaledObject(3), { triggers: [{ type: "rabbitmq", authenticationRef: { name: "messages-broker-rabbitmq" } }] }),
+    fail: withSpec(scaledObject(3), { triggers: [{ type: "rabbitmq", authenticationRef: { kind: "ClusterTriggerAuthentication", name: "platform-rabbitmq" } }] }),
+    message: /trigger rabbitmq authenticates with ClusterTriggerAuthentication platform-rabbitmq, credentials shared by every tenant/,
+  },
+  { policy: "data-services-of-tenant", pass: referenceGrant(NS), fail: referenceGrant(OTHER), message: /ReferenceGrant .* grants access to namespace e-commerce-tenant-other, outside tenant acme/ },
+  // Quotas: no scopes, the dedicated database namespace capped by its cluster, every quantity form judged.
+  { policy: "tenant-quota-within-tier", pass: quota(), fail: withSpec(quota(), { scopes: ["BestEffort"] }), message: /tenant-quota has scopes or a scopeSelector, so it limits only some pods/ },
+  { policy: "tenant-quota-within-tier", pass: quota(), fail: withSpec(quota(), { scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["tier-standard"] }] } }), message: /has scopes or a scopeSelector/ },
+  { policy: "tenant-quota-within-tier", config: BUSINESS, pass: dbQuota(), fail: dbQuota({ ...dbQuotaHard, "requests.cpu": "1000" }), message: /ResourceQuota e-commerce-db-acme\/database-quota: requests.cpu 1000 exceeds the Business tier's dedicated cluster's 6350m/ },
+  { policy: "tenant-quota-within-tier", pass: quota({ ...quotaHard, "requests.cpu": "2e0" }), fail: quota({ ...quotaHard, "requests.cpu": "2e3" }), message: /requests.cpu 2000 exceeds the Standard tier's 2$/ },
+  { policy: "limit-range-within-tier", pass: limitRange(), fail: k8s("v1", "LimitRange", "tenant-limits", { spec: { limits: [{ type: "Container", default: { cpu: "200m", memory: "256Mi" } }] } }), message: /LimitRange e-commerce-tenant-acme\/tenant-limits sets no Container max cpu/ },
+  // Pods as admission charges them.
+  { policy: "container-resources-within-tier", pass: deployment(), fail: deployment(container(), { containers: [container({ name: "a", resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "400m", memory: "512Mi" } } }), container({ name: "b", resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "400m", memory: "512Mi" } } })] }), message: /each pod charges requests.cpu 400m, over the Standard tier's per-service ceiling 200m/ },
+  { policy: "container-resources-within-tier", pass: withInit("200m"), fail: withInit("3"), message: /container migrate: requests.cpu 3 exceeds the Standard tier's 200m/ },
+  // Storage outside the tier.
+  { policy: "storage-class-of-tier", pass: statefulSet(), fail: statefulSet("tier-business-storage"), message: /StatefulSet e-commerce-tenant-acme\/search volume claim template data: storage class tier-business-storage is not the Standard tier's/ },
+  { policy: "storage-class-of-tier", pass: withEphemeral("tier-standard-storage"), fail: withEphemeral("gp2"), message: /Deployment e-commerce-tenant-acme\/orders-service ephemeral volume: storage class gp2 is not the Standard tier's/ },
+  // Security.
+  { policy: "no-node-ports", pass: clusterIp(), fail: clusterIp({ type: "NodePort" }), message: /Service e-commerce-tenant-acme\/orders is of type NodePort/ },
+  { policy: "no-node-ports", pass: loadBalancer(), fail: withSpec(loadBalancer(), { ports: [{ port: 443, nodePort: 30443 }] }), message: /claims node port 30443/ },
+  { policy: "workload-security", pass: deployment(), fail: deployment(container({ ports: [{ containerPort: 8003, hostPort: 80 }] })), message: /container app binds host port 80/ },
+  { policy: "workload-security", pass: deployment(container({ securityContext: { ...secured, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } })), fail: deployment(container({ securityContext: { ...secured, capabilities: { add: ["SYS_ADMIN"] } } })), message: /container app adds capabilities SYS_ADMIN/ },
+  { policy: "workload-security", pass: deployment(), fail: deployment(container(), { priorityClassName: "tier-business" }), message: /priorityClassName tier-business is not the standard tier's tier-standard/ },
+  { policy: "workload-security", pass: deployment(), fail: deployment(container(), { priorityClassName: "system-cluster-critical" }), message: /priorityClassName system-cluster-critical is not/ },
+  { policy: "workload-security", pass: withInit("200m"), fail: deployment(container(), { initContainers: [container({ name: "migrate", securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true } })] }), message: /container migrate has a writable root filesystem/ },
+  { policy: "workload-security", pass: pod(), fail: pod(container(), { ephemeralContainers: [{ name: "debugger", securityContext: { privileged: true } }] }), message: /container debugger is privileged/ },
+  // Secrets in ConfigMaps and env.
+  { policy: "no-secrets-in-configmaps", pass: configMap({ APP_ENV: "production" }), fail: configMap({ APP_KEY: "base64:abc" }), message: /key APP_KEY looks like a credential/ },
+  { policy: "no-secrets-in-configmaps", pass: configMap({ AWS_REGION: "eu-west-3" }), fail: configMap({ AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI" }), message: /key AWS_SECRET_ACCESS_KEY looks like a credential/ },
+  { policy: "no-secrets-in-configmaps", pass: configMap({ JWT_TTL: "3600" }), fail: configMap({ JWT_SECRET_KEY: "s3cr3t" }), message: /key JWT_SECRET_KEY looks like a credential/ },
+  { policy: "no-secrets-in-configmaps", pass: configMap({ MYSQL_HOST: "mysql" }), fail: configMap({ MYSQL_PWD: "hunter2" }), message: /key MYSQL_PWD looks like a credential/ },
+  {
+    policy: "no-secrets-in-configmaps",
+    pass: { ...configMap({}), props: { ...configMap({}).props, binaryData: { "logo.png": Buffer.from("PNG data").toString("base64") } } },
+    fail: { ...configMap({}), props: { ...configMap({}).props, binaryData: { "tls.bin": Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nMII...").toString("base64") } } },
+    message: /the value of tls.bin looks like a credential/,
+  },
+  { policy: "no-secrets-in-configmaps", pass: configMap({ "app.json": JSON.stringify({ db: { host: "mysql", user: "acme" } }) }), fail: configMap({ "app.json": JSON.stringify({ db: { host: "mysql", password: "hunter2" } }) }), message: /the JSON value of app.json holds db.password/ },
+  { policy: "no-secrets-in-env", pass: withEnv([{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-db", key: "DB_PASSWORD" } } }]), fail: withEnv([{ name: "DB_PASSWORD", value: "hunter2" }]), message: /container app: env key DB_PASSWORD looks like a credential; use valueFrom.secretKeyRef/ },
+  // Data services.
+  { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy(), fail: rabbitPolicy({ "max-length": "5000", "consumer-timeout": "1800000" }), message: /message-ttl unset exceeds the Standard tier's 86400000 ms/ },
+  { policy: "rabbitmq-policy-within-tier", pass: rabbitPolicy(), fail: rabbitPolicy(STANDARD_QUEUE_LIMITS, "(unclosed"), message: /pattern \(unclosed is not a regular expression/ },
+  // The priority queue is declared alike on every tier (255, so a tier change never replaces it); what a tier caps is the priority its services publish with.
+  { policy: "data-service-limits-within-tier", pass: queue("prio", { "x-max-priority": 255 }), fail: queue("prio", { "x-max-priority": 1000 }), message: /Queue queue-prio: x-max-priority 1000 is outside the Standard tier's 1..255/ },
+  { policy: "data-service-limits-within-tier", config: BUSINESS, failConfig: STANDARD, pass: configMap({ RABBITMQ_MAX_PRIORITY: "255" }), fail: configMap({ RABBITMQ_MAX_PRIORITY: "255" }), message: /RABBITMQ_MAX_PRIORITY 255 is outside the Standard tier's 1..10/ },
+  { policy: "data-service-limits-within-tier", pass: vhostLimits(), fail: vhostLimits(10_000), message: /RabbitVhostLimits limits-e-commerce-tenant-acme: maxConnections 10000 is outside the Standard tier's 0..30/ },
+  { policy: "data-service-limits-within-tier", pass: userLimits(), fail: userLimits(500), message: /MysqlUserLimits user-limits: maxUserConnections 500 is outside the Standard tier's 1..10/ },
+  { policy: "data-service-limits-within-tier", pass: userLimits(), fail: userLimits(0), message: /maxUserConnections 0 is outside the Standard tier's 1..10/ },
+  { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", 0), message: /quota 0 is no quota at all/ },
+  { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", -1), message: /quota -1073741824 is no quota at all/ },
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: opaque("rabbitmq:index/shovel:Shovel"), fail: opaque("rabbitmq:index/shovel:Shovel"), message: /a RabbitMQ shovel \(cross-region messaging\) is not part of the Premium tier/ },
 ];
 
 interface StackCase {
@@ -152,7 +323,7 @@ interface StackCase {
 
 const site2 = `${NS}-site-2`;
 const STACK_CASES: StackCase[] = [
-  { policy: "tier-known", config: {}, tags: { "collect-verything:tier": "standard" }, failTags: {}, pass: [], fail: [], message: /^the stack's tier is unknown: set policy config "tier" or the stack tag "collect-verything:tier"$/ },
+  { policy: "tier-known", config: {}, tags: { "collect-verything:tier": "standard" }, failTags: {}, pass: [namespace()], fail: [], message: /^the stack's tier is unknown: set policy config "tier" or the stack tag "collect-verything:tier"$/ },
   { policy: "quota-sum-equals-tier", pass: [quota()], fail: [quota(), { ...quota(), props: { ...quota().props, metadata: { name: "tenant-quota", namespace: site2, labels } } }], message: /2 namespace quotas add up to requests.cpu 4; the Standard tier's total is 2/ },
   {
     policy: "fits-quota-at-max-scale",
@@ -162,6 +333,13 @@ const STACK_CASES: StackCase[] = [
   },
   { policy: "namespace-guardrails-present", pass: [namespace(), quota(), limitRange(), denyAll()], fail: [namespace(), quota(), limitRange()], message: /namespace e-commerce-tenant-acme has no default-deny NetworkPolicy/ },
   { policy: "sites-and-domains-within-tier", pass: [namespace()], fail: [namespace(), namespace(site2)], message: /2 site namespaces; the Standard tier allows 1/ },
+  // A retired site keeps its namespace (and data) under a quota of 0 pods: not a site any more.
+  {
+    policy: "sites-and-domains-within-tier",
+    pass: [namespace(), namespace(site2), inNs(quota({ ...quotaHard, pods: "0" }), site2)],
+    fail: [namespace(), namespace(site2), inNs(quota({ ...quotaHard, pods: "1" }), site2)],
+    message: /2 site namespaces; the Standard tier allows 1/,
+  },
   { policy: "sites-and-domains-within-tier", pass: [route(["acme.shops.collect-verything.com", "shop.acme.example"])], fail: [route(["shop.acme.example", "outlet.acme.example"])], message: /serves 2 custom domains \(shop.acme.example, outlet.acme.example\); the Standard tier allows 1/ },
   {
     policy: "multi-region-business-only",
@@ -173,6 +351,24 @@ const STACK_CASES: StackCase[] = [
     message: /deploys to 2 Kubernetes clusters; multi-region is not part of the Standard tier/,
   },
   { policy: "bucket-quota-sum-within-tier", pass: [bucket("tenant-acme-products", 15), bucket("tenant-acme-sav", 5), bucket("tenant-acme-newsletters", 5)], fail: [bucket("tenant-acme-products", 15), bucket("tenant-acme-sav", 15)], message: /buckets total 30 GB; the Standard tier's object storage is 25 GB/ },
+  // Pods of every kind, as admission charges them, against the Standard quota (15 pods, 2 CPU requested).
+  { policy: "fits-quota-at-max-scale", pass: stackOf(job(3)), fail: stackOf(job(16)), message: /namespace e-commerce-tenant-acme needs pods 16 at maximum scale but its quota is 15/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(cronJob("Forbid", 2)), fail: stackOf(cronJob("Forbid", 16)), message: /needs pods 16 at maximum scale/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(cronJob("Forbid")), fail: stackOf(cronJob(undefined)), message: /cannot count the pods of CronJob report: concurrencyPolicy Allow lets its runs overlap without bound/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(replicaSet(2)), fail: stackOf(replicaSet(16)), message: /needs pods 16 at maximum scale/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(pod()), fail: stackOf(...Array.from({ length: 16 }, (_, i) => ({ ...pod(), props: { ...pod().props, metadata: { name: `debug-${i}`, namespace: NS, labels } } }))), message: /needs pods 16 at maximum scale/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(scaledJob(10)), fail: stackOf(scaledJob()), message: /needs pods 100 at maximum scale but its quota is 15/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(deployment()), fail: stackOf(daemonSet()), message: /cannot count the pods of DaemonSet agent: a DaemonSet runs one pod per node/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(deployment(), vpa("Off")), fail: stackOf(deployment(), vpa("Auto")), message: /Deployment orders-service: VerticalPodAutoscaler orders \(updateMode Auto\) rewrites its pods' sizes/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(withInit("200m")), fail: stackOf(withInit("3")), message: /needs requests.cpu 3 at maximum scale but its quota is 2/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(statefulSet()), fail: stackOf(statefulSet("tier-standard-storage", 4)), message: /needs persistentvolumeclaims 4 at maximum scale but its quota is 3/ },
+  { policy: "fits-quota-at-max-scale", pass: stackOf(deployment()), fail: [...stackOf(), inNs(deployment(), `${NS}-site-5`)], message: /namespace e-commerce-tenant-acme-site-5 uses .*pods.* but this stack gives it no ResourceQuota/ },
+  // The tenant's messaging: every queue under a tier policy, every vhost and database user limited.
+  { policy: "data-service-limits-present", pass: messaging(), fail: messaging().filter((r) => r.type !== "rabbitmq:index/policy:Policy"), message: /queue messages-broker in vhost e-commerce-tenant-acme falls under no queue policy/ },
+  { policy: "data-service-limits-present", pass: messaging(), fail: messaging(rabbitPolicy(STANDARD_QUEUE_LIMITS, "^$")), message: /queue messages-broker in vhost e-commerce-tenant-acme falls under no queue policy/ },
+  { policy: "data-service-limits-present", pass: messaging(), fail: messaging(rabbitPolicy(STANDARD_QUEUE_LIMITS, "^messages-broker$")), message: /queue orders.created in vhost .* falls under no queue policy/ },
+  { policy: "data-service-limits-present", pass: messaging(), fail: [...messaging(), vhost(`${NS}-2`)], message: /vhost e-commerce-tenant-acme-2 has no connection and queue limits/ },
+  { policy: "data-service-limits-present", pass: [mysqlUser(), userLimits()], fail: [mysqlUser()], message: /database user acme_auth has no connection limit/ },
 ];
 
 const byName = (policies: Policies, name: string) => {
@@ -190,11 +386,11 @@ describe("every policy is tested", () => {
 
 describe.each(RESOURCE_CASES)("$policy", (c) => {
   const policy = byName(TIER_POLICIES, c.policy) as ResourceValidationPolicy;
-  it("passes the happy path", () => {
-    expect(violationsOf(policy, c.pass, c.config ?? STANDARD)).toEqual([]);
+  it("passes the happy path", async () => {
+    expect(await violationsOf(policy, c.pass, c.config ?? STANDARD)).toEqual([]);
   });
-  it(`fails with ${c.message}`, () => {
-    const found = violationsOf(policy, c.fail, c.failConfig ?? c.config ?? STANDARD);
+  it(`fails with ${c.message}`, async () => {
+    const found = await violationsOf(policy, c.fail, c.failConfig ?? c.config ?? STANDARD);
     expect(found.length).toBeGreaterThan(0);
     expect(found.some((m) => c.message.test(m)), found.join("\n")).toBe(true);
   });
@@ -202,11 +398,11 @@ describe.each(RESOURCE_CASES)("$policy", (c) => {
 
 describe.each(STACK_CASES)("$policy (stack)", (c) => {
   const policy = byName(TIER_POLICIES, c.policy) as StackValidationPolicy;
-  it("passes the happy path", () => {
-    expect(stackViolationsOf(policy, c.pass, c.config ?? STANDARD, c.tags)).toEqual([]);
+  it("passes the happy path", async () => {
+    expect(await stackViolationsOf(policy, c.pass, c.config ?? STANDARD, c.tags)).toEqual([]);
   });
-  it(`fails with ${c.message}`, () => {
-    const found = stackViolationsOf(policy, c.fail, c.failConfig ?? c.config ?? STANDARD, c.failTags ?? c.tags);
+  it(`fails with ${c.message}`, async () => {
+    const found = await stackViolationsOf(policy, c.fail, c.failConfig ?? c.config ?? STANDARD, c.failTags ?? c.tags);
     expect(found.length).toBeGreaterThan(0);
     expect(found.some((m) => c.message.test(m)), found.join("\n")).toBe(true);
   });
@@ -214,10 +410,10 @@ describe.each(STACK_CASES)("$policy (stack)", (c) => {
 
 describe("tier resolution", () => {
   const policy = byName(TIER_POLICIES, "tier-known") as StackValidationPolicy;
-  it("prefers the policy config over the stack tag, and rejects unknown tiers and add-ons below Business", () => {
-    expect(stackViolationsOf(policy, [], { tier: "premium" }, { "collect-verything:tier": "gold" })).toEqual([]);
-    expect(stackViolationsOf(policy, [], {}, { "collect-verything:tier": "gold" })).toEqual(['unknown tier "gold" from stack tag collect-verything:tier']);
-    expect(stackViolationsOf(policy, [], { tier: "premium", addOns: { extraCpuCores: 2 } })[0]).toMatch(/Premium tier has no add-ons/);
+  it("prefers the policy config over the stack tag, and rejects unknown tiers and add-ons below Business", async () => {
+    expect(await stackViolationsOf(policy, [], { tier: "premium", tenant: "acme" }, { "collect-verything:tier": "gold" })).toEqual([]);
+    expect(await stackViolationsOf(policy, [], { tenant: "acme" }, { "collect-verything:tier": "gold" })).toEqual(['unknown tier "gold" from stack tag collect-verything:tier']);
+    expect((await stackViolationsOf(policy, [], { tier: "premium", tenant: "acme", addOns: { extraCpuCores: 2 } }))[0]).toMatch(/Premium tier has no add-ons/);
   });
 });
 
@@ -232,10 +428,10 @@ describe("tenant-labels remediation", () => {
 });
 
 describe("rabbitmq-policy-within-tier on exchange policies", () => {
-  it("leaves a federation policy on exchanges alone", () => {
+  it("leaves a federation policy on exchanges alone", async () => {
     const policy = byName(TIER_POLICIES, "rabbitmq-policy-within-tier") as ResourceValidationPolicy;
     const federation = { type: "rabbitmq:index/policy:Policy", name: "federate", props: { policy: { applyTo: "exchanges", definition: { "federation-upstream-set": "all" } } } };
-    expect(violationsOf(policy, federation, { tier: "business" })).toEqual([]);
-    expect(violationsOf(policy, { ...federation, props: { policy: { applyTo: "queues", definition: {} } } }, STANDARD)[0]).toMatch(/max-length unset exceeds the Standard tier's 5000/);
+    expect(await violationsOf(policy, federation, { tier: "business" })).toEqual([]);
+    expect((await violationsOf(policy, { ...federation, props: { policy: { applyTo: "queues", definition: {} } } }, STANDARD))[0]).toMatch(/max-length unset exceeds the Standard tier's 5000/);
   });
 });

@@ -15,7 +15,7 @@ const kindIs = (r: FakeResource, kind: string) => (r.props as { kind?: string })
 
 describe("policy pack on synthesized stacks", () => {
   it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) without any violation", async ({ tier, sites }) => {
-    const violations = runPack(TIER_POLICIES, await stackOf(tier, sites), { tier });
+    const violations = await runPack(TIER_POLICIES, await stackOf(tier, sites), { tier });
     expect(violations).toEqual([]);
   });
 
@@ -28,32 +28,32 @@ describe("policy pack on synthesized stacks", () => {
       dataServices: { dedicatedMysqlCluster: true, federationUpstreams: [{ name: "us-east", uri: "amqps://u:p@us.example.com" }] },
     });
     expect(resources.some((r) => r.type === "kubernetes:mysql.oracle.com/v2:InnoDBCluster")).toBe(true);
-    expect(runPack(TIER_POLICIES, resources, { tier: "business", addOns })).toEqual([]);
+    expect(await runPack(TIER_POLICIES, resources, { tier: "business", addOns })).toEqual([]);
     // Without the add-ons the same stack is over the Business minimum.
-    const without = mandatory(runPack(TIER_POLICIES, resources, { tier: "business" }));
+    const without = mandatory(await runPack(TIER_POLICIES, resources, { tier: "business" }));
     expect(without.map((v) => v.policy)).toContain("quota-sum-equals-tier");
   });
 
   it("passes the platform stack's tier objects", async () => {
     const resources = (await synthPlatform()).resources.map(fromRecorded);
-    expect(runPack(TIER_POLICIES, resources, { tier: "standard" })).toEqual([]);
+    expect(await runPack(TIER_POLICIES, resources, { tier: "standard" })).toEqual([]);
   });
 
   it("reads the tier from the stack tag when the policy config has none", async () => {
     const resources = await stackOf("premium", 2);
-    expect(runPack(TIER_POLICIES, resources, {}, { "collect-verything:tier": "premium" })).toEqual([]);
-    expect(mandatory(runPack(TIER_POLICIES, resources, {}, { "collect-verything:tier": "standard" })).length).toBeGreaterThan(0);
+    expect(await runPack(TIER_POLICIES, resources, {}, { "collect-verything:tier": "premium" })).toEqual([]);
+    expect(mandatory(await runPack(TIER_POLICIES, resources, {}, { "collect-verything:tier": "standard" })).length).toBeGreaterThan(0);
   });
 });
 
 describe("policy pack on crafted bad stacks", () => {
   it("refuses a stack without a tier", async () => {
-    const violations = mandatory(runPack(TIER_POLICIES, await stackOf("standard", 1), {}));
+    const violations = mandatory(await runPack(TIER_POLICIES, await stackOf("standard", 1), {}));
     expect(violations).toEqual([{ policy: "tier-known", level: "mandatory", message: expect.stringMatching(/tier is unknown/) }]);
   });
 
   it("refuses a Standard tenant with 3 sites", async () => {
-    const violations = mandatory(runPack(TIER_POLICIES, await stackOf("premium", 3), { tier: "standard" }));
+    const violations = mandatory(await runPack(TIER_POLICIES, await stackOf("premium", 3), { tier: "standard" }));
     const policies = new Set(violations.map((v) => v.policy));
     expect(policies).toContain("sites-and-domains-within-tier");
     expect(policies).toContain("quota-sum-equals-tier");
@@ -67,7 +67,7 @@ describe("policy pack on crafted bad stacks", () => {
         ? { ...r, props: { ...r.props, spec: { hard: { ...(r.props["spec"] as { hard: Record<string, string> }).hard, "requests.cpu": "8" } } } }
         : r,
     );
-    const violations = mandatory(runPack(TIER_POLICIES, resources, { tier: "standard" }));
+    const violations = mandatory(await runPack(TIER_POLICIES, resources, { tier: "standard" }));
     expect(violations.map((v) => v.policy).sort()).toEqual(["quota-sum-equals-tier", "tenant-quota-within-tier"]);
     expect(violations.find((v) => v.policy === "tenant-quota-within-tier")?.message).toBe(
       "ResourceQuota e-commerce-tenant-acme/tenant-quota: requests.cpu 8 exceeds the Standard tier's 2",
@@ -83,8 +83,10 @@ describe("policy pack on crafted bad stacks", () => {
         props: { apiVersion: "mysql.oracle.com/v2", kind: "InnoDBCluster", metadata: { name: "acme-mysql", namespace: "e-commerce-tenant-acme-db", labels: { tenant: "acme", tier: "premium" } }, spec: { instances: 5 } },
       },
     ];
-    const violations = mandatory(runPack(TIER_POLICIES, [...(await stackOf("premium", 1)), ...extras], { tier: "premium" }));
+    const violations = mandatory(await runPack(TIER_POLICIES, [...(await stackOf("premium", 1)), ...extras], { tier: "premium" }));
     expect(violations.map((v) => v.message)).toEqual([
+      "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql: kubernetes:mysql.oracle.com/v2:InnoDBCluster is not a resource type a Premium tenant stack may create; the pack judges only the types it knows (policy/policies/boundary.ts)",
+      "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql is in namespace e-commerce-tenant-acme-db, which is not tenant acme's (e-commerce-tenant-acme, its -site-<n> namespaces)",
       "Ruleset acme-waf: a http_request_firewall_managed ruleset (WAF) is not part of the Premium tier",
       "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql: a dedicated MySQL cluster is not part of the Premium tier",
     ]);
@@ -94,7 +96,7 @@ describe("policy pack on crafted bad stacks", () => {
     const resources = (await stackOf("premium", 2)).filter(
       (r) => !(kindIs(r, "NetworkPolicy") && (r.props["metadata"] as { name: string; namespace: string }).name === "default-deny" && (r.props["metadata"] as { namespace: string }).namespace.endsWith("-site-2")),
     );
-    const violations = mandatory(runPack(TIER_POLICIES, resources, { tier: "premium" }));
+    const violations = mandatory(await runPack(TIER_POLICIES, resources, { tier: "premium" }));
     expect(violations).toEqual([
       { policy: "namespace-guardrails-present", level: "mandatory", message: "namespace e-commerce-tenant-acme-site-2 has no default-deny NetworkPolicy" },
     ]);
@@ -108,9 +110,26 @@ describe("policy pack on crafted bad stacks", () => {
       }
       return r;
     });
-    const violations = mandatory(runPack(TIER_POLICIES, resources, { tier: "premium" }));
+    const violations = mandatory(await runPack(TIER_POLICIES, resources, { tier: "premium" }));
     expect(violations.map((v) => v.policy).sort()).toEqual(["fits-quota-at-max-scale", "fits-quota-at-max-scale", "fits-quota-at-max-scale", "fits-quota-at-max-scale", "fits-quota-at-max-scale", "stateful-resources-protected"]);
     expect(violations.find((v) => v.policy === "fits-quota-at-max-scale")?.message).toMatch(/namespace e-commerce-tenant-acme needs .* at maximum scale but its quota is .* \(Premium\)/);
+  });
+});
+
+describe("in-cluster admission policy (the pack's counterpart at run time)", () => {
+  it("checks the read-only root filesystem of app, init and ephemeral containers, and the limits of app and init containers, on pods and on kubectl debug", async () => {
+    const policies = (await synthPlatform()).resources.filter((r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy");
+    expect(policies).toHaveLength(3);
+    for (const p of policies) {
+      const spec = (p.inputs as { spec: { validations: { expression: string }[]; matchConstraints: { resourceRules: { resources: string[] }[] } } }).spec;
+      const readOnly = spec.validations.filter((v) => v.expression.includes("readOnlyRootFilesystem")).map((v) => v.expression);
+      const limits = spec.validations.filter((v) => v.expression.includes("c.resources.limits")).map((v) => v.expression);
+      for (const list of ["containers", "initContainers", "ephemeralContainers"]) {
+        expect(readOnly.some((e) => e.startsWith(`!has(object.spec.${list}) || object.spec.${list}.all(c,`))).toBe(true);
+      }
+      expect(limits.map((e) => /object\.spec\.(\w+)\.all/.exec(e)?.[1]).sort()).toEqual(["containers", "initContainers"]);
+      expect(spec.matchConstraints.resourceRules[0]!.resources).toEqual(["pods", "pods/ephemeralcontainers"]);
+    }
   });
 });
 
@@ -142,11 +161,12 @@ describe("per-stack policy pack config", () => {
     const { packConfigFor } = await import("../policy/packConfig");
     const { resolveTierContext } = await import("../policy/context");
     const addOns = { extraCpuCores: 4 };
-    const config = packConfigFor("business", addOns, "shops.example.com");
+    const config = packConfigFor("business", addOns, "shops.example.com", "acme");
     expect(Object.keys(config).sort()).toEqual(TIER_POLICIES.map((p) => p.name).sort());
     for (const entry of Object.values(config)) {
       const resolved = resolveTierContext(entry as object, new Map());
       expect(resolved.ok && resolved.context.profile.quota.requestsCpu).toBe(16000);
+      expect(resolved.ok && resolved.context.tenant).toBe("acme");
     }
   });
 });

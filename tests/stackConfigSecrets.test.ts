@@ -125,6 +125,18 @@ describe("stack config with --secret --path values", () => {
     expect(JSON.parse(policy.stdout)).toMatchObject({ "tier-known": { tier: "business", platformDomain: "shops.collect-verything.com" } });
   });
 
+  it("prints the policy pack config of a stack whose whole keys are secrets (as the Automation API stores them)", () => {
+    const blob = `config:\n  tenant:tenantId: acme\n  tenant:tier: premium\n  tenant:images:\n    registry: registry.example.com/cv\n    tag: 1.0.0\n  tenant:adminCredentials:\n    secure: ${cipher(6)}\n  tenant:cloudflare:\n    secure: ${cipher(7)}\n`;
+    const dir = stackDir("blob", blob);
+    // The full config does not validate offline (a whole key is one placeholder string) ...
+    expect(() => parseStackConfig(readStackConfig(join(dir, "Pulumi.acme.yaml"), PROJECT).config)).toThrow(/adminCredentials/);
+    // ... but the policy config needs none of it.
+    const policy = run(dir, "scripts/policy-config.ts", "--stack", "acme");
+    expect(policy.stderr).toBe("");
+    expect(policy.status).toBe(0);
+    expect(JSON.parse(policy.stdout)).toMatchObject({ "tier-known": { tier: "premium", tenant: "acme" } });
+  });
+
   it("names the key of a structured value that is not JSON, without echoing it", () => {
     expect(() => parseStackConfig({ "tenant:tenantId": "acme", "tenant:adminCredentials": "{not json: hunter2" })).toThrow(/adminCredentials: is not valid JSON/);
     expect(() => parseStackConfig({ "tenant:adminCredentials": "{not json: hunter2" })).not.toThrow(/hunter2/);

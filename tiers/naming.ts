@@ -43,6 +43,11 @@ export function databaseNamespace(tenantId: string): string {
   return `e-commerce-db-${tenantId}`;
 }
 
+/** The platform hostname of a tenant's site: `<id>.<domain>`, then `<id>-site-<n>.<domain>`. */
+export function platformHostname(tenantId: string, site: number, domain: string): string {
+  return site === 1 ? `${tenantId}.${domain}` : `${tenantId}-site-${site}.${domain}`;
+}
+
 export function bucketName(tenantId: string, bucket: BucketName): string {
   return `tenant-${tenantId}-${bucket}`;
 }

@@ -43,28 +43,30 @@ export const showCpu = shown(formatCpu, "m");
 export const showMemory = shown(formatMemory, "Mi");
 export const showStorage = shown(formatStorage, "Gi");
 
-const BINARY_SUFFIX: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-const DECIMAL_SUFFIX: Readonly<Record<string, number>> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const SUFFIX: Readonly<Record<string, number>> = {
+  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+/** Kubernetes' quantity grammar: signed decimal, then a binary or decimal SI suffix or a decimal exponent. */
+const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
 
-/** Parses a Kubernetes CPU quantity ("2", "1.5", "250m") into millicores. */
-export function parseCpu(quantity: string | number): Millicores {
-  if (typeof quantity === "number") return cores(quantity);
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
-  if (!m) throw new Error(`not a CPU quantity: "${quantity}"`);
-  const value = Number(m[1]);
-  return m[2] === "m" ? Math.round(value) : cores(value);
-}
-
-/** Parses a Kubernetes byte quantity ("4Gi", "512Mi", "1G", "1048576") into bytes. */
-export function parseBytes(quantity: string | number): number {
+/**
+ * Any quantity Kubernetes accepts ("2", "1.5", "250m", "2e3", "4Gi", "1G", "+.5", "-1"), in base
+ * units (cores, bytes). Throws on anything else, naming the quantity.
+ */
+export function parseQuantity(quantity: string | number, what = "Kubernetes quantity"): number {
   if (typeof quantity === "number") return quantity;
-  const m = /^(\d+(?:\.\d+)?)([KMGT]i|[kMGT])?$/.exec(quantity.trim());
-  if (!m) throw new Error(`not a byte quantity: "${quantity}"`);
-  const value = Number(m[1]);
-  const suffix = m[2];
-  if (!suffix) return value;
-  return value * (BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix] ?? 1);
+  const m = QUANTITY.exec(String(quantity).trim());
+  if (!m) throw new Error(`not a ${what}: "${quantity}"`);
+  const exponent = m[3] === undefined ? 1 : 10 ** Number(m[3]);
+  return Number(m[1]) * (m[3] === undefined ? SUFFIX[m[2] ?? ""]! : exponent);
 }
+
+/** A CPU quantity in millicores, rounded up to a whole millicore as Kubernetes does. */
+export const parseCpu = (quantity: string | number): Millicores => Math.ceil(Number((parseQuantity(quantity, "CPU quantity") * 1000).toPrecision(12)));
+
+/** A byte quantity ("4Gi", "512Mi", "1G", "1048576", "2e9") in bytes. */
+export const parseBytes = (quantity: string | number): number => Math.ceil(Number(parseQuantity(quantity, "byte quantity").toPrecision(15)));
 
 export const parseMemory = (quantity: string | number): Mebibytes => parseBytes(quantity) / 2 ** 20;
 export const parseStorage = (quantity: string | number): Gibibytes => parseBytes(quantity) / 2 ** 30;

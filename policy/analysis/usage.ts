@@ -2,12 +2,12 @@
  * What a set of Kubernetes objects would consume, per namespace, at minimum scale (and while
  * one deployment rolls there) and at maximum scale: the arithmetic behind the fit invariant
  * (SPEC 5.1: at maximum scale a rollout may wait on the quota, never exceed it).
- * It reads only the objects (Deployments, HPAs, ScaledObjects, PVCs, Services, quotas),
- * never the sizing code that produced them, so it can judge that code.
+ * It reads only the objects (every pod-bearing kind, autoscalers, claims, Services, quotas,
+ * LimitRange defaults), never the sizing code that produced them, so it can judge that code.
  */
 import { QUOTA_FIELDS } from "../../tiers/quotaFields";
-import { parseCpu, parseMemory, parseStorage } from "../../tiers/units";
-import { isKind, nameOf, namespaceOf, type Container, type DeploymentSpec, type KubeObject, type ScaleTarget } from "./objects";
+import { isKind, nameOf, namespaceOf, specOf, type ClaimSpec, type DeploymentSpec, type KubeObject, type ScaleTarget } from "./objects";
+import { claimStorage, podCost, podSpecOf, type ContainerDefaults, type PodCost } from "./pods";
 
 export interface ResourceTotals {
   pods: number;
@@ -30,6 +30,8 @@ export interface NamespaceUsage {
   readonly atMaximum: ResourceTotals;
   /** Keys of the quota that the maximum, or the minimum with one rollout surge, exceeds. */
   readonly overQuota: readonly (keyof ResourceTotals)[];
+  /** Workloads whose pods nobody can count from the objects (each with the reason and the fix). */
+  readonly uncounted: readonly string[];
 }
 
 export const emptyTotals = (): ResourceTotals => ({
@@ -55,19 +57,6 @@ export function parseQuotaHard(hard: Readonly<Record<string, string>>): Resource
   return totals;
 }
 
-/** Per-pod requests and limits: the sum over the pod's containers (undefined = 0). */
-export function podResources(containers: readonly Container[]): Pick<ResourceTotals, "requestsCpu" | "requestsMemory" | "limitsCpu" | "limitsMemory"> {
-  const sum = { requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0 };
-  for (const c of containers) {
-    const r = c.resources ?? {};
-    sum.requestsCpu += r.requests?.cpu !== undefined ? parseCpu(r.requests.cpu) : 0;
-    sum.requestsMemory += r.requests?.memory !== undefined ? parseMemory(r.requests.memory) : 0;
-    sum.limitsCpu += r.limits?.cpu !== undefined ? parseCpu(r.limits.cpu) : 0;
-    sum.limitsMemory += r.limits?.memory !== undefined ? parseMemory(r.limits.memory) : 0;
-  }
-  return sum;
-}
-
 /** Extra pods a rolling update may create at `replicas` (Kubernetes' default maxSurge is 25%). */
 export function surgePods(spec: DeploymentSpec, replicas: number): number {
   if (spec.strategy?.type === "Recreate") return 0;
@@ -83,22 +72,27 @@ export interface ScaleBounds {
   readonly autoscaler: "HPA" | "KEDA";
 }
 
-/** Autoscaler bounds by "namespace/deployment": HPA v2 and KEDA ScaledObject. */
+/** Key of a scale target: "namespace/Kind/name". */
+export const scaleKey = (namespace: string, kind: string, name: string): string => `${namespace}/${kind}/${name}`;
+
+/** Autoscaler bounds by scale target: HPA v2 and KEDA ScaledObject (whose target kind defaults to Deployment). */
 export function autoscalerBounds(objects: readonly KubeObject[]): Map<string, ScaleBounds> {
   const bounds = new Map<string, ScaleBounds>();
   for (const o of objects) {
-    const spec = (o.spec ?? {}) as {
+    const spec = specOf<{
       scaleTargetRef?: ScaleTarget;
       minReplicas?: number;
       maxReplicas?: number;
       minReplicaCount?: number;
       maxReplicaCount?: number;
-    };
-    if (isKind(o, "HorizontalPodAutoscaler") && spec.scaleTargetRef?.name) {
-      bounds.set(`${namespaceOf(o)}/${spec.scaleTargetRef.name}`, { min: spec.minReplicas ?? 1, max: spec.maxReplicas ?? 1, autoscaler: "HPA" });
-    } else if (isKind(o, "ScaledObject") && spec.scaleTargetRef?.name) {
+    }>(o);
+    const target = spec.scaleTargetRef;
+    if (!target?.name) continue;
+    if (isKind(o, "HorizontalPodAutoscaler")) {
+      bounds.set(scaleKey(namespaceOf(o), target.kind ?? "", target.name), { min: spec.minReplicas ?? 1, max: spec.maxReplicas ?? 1, autoscaler: "HPA" });
+    } else if (isKind(o, "ScaledObject")) {
       // KEDA defaults: minReplicaCount 0, maxReplicaCount 100.
-      bounds.set(`${namespaceOf(o)}/${spec.scaleTargetRef.name}`, {
+      bounds.set(scaleKey(namespaceOf(o), target.kind ?? "Deployment", target.name), {
         min: spec.minReplicaCount ?? 0,
         max: spec.maxReplicaCount ?? 100,
         autoscaler: "KEDA",
@@ -108,20 +102,98 @@ export function autoscalerBounds(objects: readonly KubeObject[]): Map<string, Sc
   return bounds;
 }
 
-function add(target: ResourceTotals, pods: number, per: ReturnType<typeof podResources>): void {
+/**
+ * Pods a workload runs at once at minimum and at maximum scale, and the extra pods one rollout
+ * surges at minimum scale (a rollout at maximum scale waits on the quota), or why nobody can say.
+ */
+export type PodCount = { readonly min: number; readonly max: number; readonly surge?: number } | { readonly uncountable: string };
+
+interface JobSpec {
+  parallelism?: number;
+  completions?: number;
+}
+
+const jobPods = (job: JobSpec | undefined): number => Math.min(job?.parallelism ?? 1, job?.completions ?? Number.POSITIVE_INFINITY);
+
+export function podCount(o: KubeObject, bounds: ReadonlyMap<string, ScaleBounds>): PodCount {
+  const spec = specOf<DeploymentSpec & JobSpec & {
+    concurrencyPolicy?: string;
+    jobTemplate?: { spec?: JobSpec };
+    jobTargetRef?: JobSpec;
+    minReplicaCount?: number;
+    maxReplicaCount?: number;
+  }>(o);
+  const scaled = () => bounds.get(scaleKey(namespaceOf(o), o.kind ?? "", nameOf(o))) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
+  switch (o.kind) {
+    case "Deployment": {
+      const scale = scaled();
+      return { min: scale.min, max: scale.max, surge: surgePods(spec, scale.min) };
+    }
+    case "StatefulSet":
+    case "ReplicaSet":
+    case "ReplicationController":
+      return scaled();
+    case "Pod":
+      return { min: 1, max: 1 };
+    case "Job":
+      return { min: jobPods(spec), max: jobPods(spec) };
+    case "CronJob": {
+      // Allow (the default) lets runs overlap without bound; Forbid and Replace keep one.
+      const policy = spec.concurrencyPolicy ?? "Allow";
+      if (policy === "Allow") return { uncountable: "concurrencyPolicy Allow lets its runs overlap without bound; set concurrencyPolicy Forbid" };
+      return { min: 0, max: jobPods(spec.jobTemplate?.spec) };
+    }
+    case "ScaledJob":
+      // KEDA default maxReplicaCount: 100 jobs.
+      return { min: (spec.minReplicaCount ?? 0) * jobPods(spec.jobTargetRef), max: (spec.maxReplicaCount ?? 100) * jobPods(spec.jobTargetRef) };
+    case "DaemonSet":
+      return { uncountable: "a DaemonSet runs one pod per node, which depends on the cluster; use a Deployment" };
+    default:
+      return { min: 0, max: 0 };
+  }
+}
+
+function add(target: ResourceTotals, pods: number, per: PodCost): void {
   target.pods += pods;
-  target.requestsCpu += pods * per.requestsCpu;
-  target.requestsMemory += pods * per.requestsMemory;
-  target.limitsCpu += pods * per.limitsCpu;
-  target.limitsMemory += pods * per.limitsMemory;
+  for (const key of ["requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory", "persistentVolumeClaims", "requestsStorage"] as const) target[key] += pods * per[key];
+}
+
+const addClaim = (target: ResourceTotals, claims: number, storage: number): void => {
+  target.persistentVolumeClaims += claims;
+  target.requestsStorage += storage;
+};
+
+/** Target kinds whose pods a VerticalPodAutoscaler in "Off" mode only recommends for. */
+function resizingVpas(objects: readonly KubeObject[]): Map<string, string> {
+  const resizing = new Map<string, string>();
+  for (const o of objects) {
+    if (!isKind(o, "VerticalPodAutoscaler")) continue;
+    const spec = specOf<{ targetRef?: ScaleTarget; updatePolicy?: { updateMode?: string } }>(o);
+    const mode = spec.updatePolicy?.updateMode ?? "Auto";
+    if (mode !== "Off" && spec.targetRef?.name) resizing.set(scaleKey(namespaceOf(o), spec.targetRef.kind ?? "", spec.targetRef.name), `VerticalPodAutoscaler ${nameOf(o)} (updateMode ${mode})`);
+  }
+  return resizing;
+}
+
+/** The Container defaults of each namespace's LimitRange. */
+function limitRangeDefaults(objects: readonly KubeObject[]): Map<string, ContainerDefaults> {
+  const defaults = new Map<string, ContainerDefaults>();
+  for (const o of objects) {
+    if (!isKind(o, "LimitRange")) continue;
+    const item = specOf<{ limits?: ({ type?: string } & ContainerDefaults)[] }>(o).limits?.find((l) => l.type === "Container");
+    if (item) defaults.set(namespaceOf(o), item);
+  }
+  return defaults;
 }
 
 export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[] {
   const bounds = autoscalerBounds(objects);
-  const byNamespace = new Map<string, { quota?: ResourceTotals; min: ResourceTotals; max: ResourceTotals; surge: ResourceTotals }>();
+  const vpas = resizingVpas(objects);
+  const defaults = limitRangeDefaults(objects);
+  const byNamespace = new Map<string, { quota?: ResourceTotals; min: ResourceTotals; max: ResourceTotals; surge: ResourceTotals; uncounted: string[] }>();
   const entry = (ns: string) => {
     let e = byNamespace.get(ns);
-    if (!e) byNamespace.set(ns, (e = { min: emptyTotals(), max: emptyTotals(), surge: emptyTotals() }));
+    if (!e) byNamespace.set(ns, (e = { min: emptyTotals(), max: emptyTotals(), surge: emptyTotals(), uncounted: [] }));
     return e;
   };
   for (const o of objects) {
@@ -131,24 +203,33 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
     const ns = namespaceOf(o);
     if (!ns) continue;
     const e = entry(ns);
+    const pod = podSpecOf(o);
     if (isKind(o, "ResourceQuota")) {
       e.quota = parseQuotaHard(quotaHardOf(o));
-    } else if (isKind(o, "Deployment") || isKind(o, "StatefulSet")) {
-      const spec = (o.spec ?? {}) as DeploymentSpec;
-      const per = podResources(spec.template?.spec?.containers ?? []);
-      const scale = bounds.get(`${ns}/${nameOf(o)}`) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
-      add(e.min, scale.min, per);
-      add(e.max, scale.max, per);
-      const surge = emptyTotals();
-      add(surge, isKind(o, "Deployment") ? surgePods(spec, scale.min) : 0, per);
-      for (const k of Object.keys(surge) as (keyof ResourceTotals)[]) e.surge[k] = Math.max(e.surge[k], surge[k]);
-    } else if (isKind(o, "PersistentVolumeClaim")) {
-      const storage = ((o.spec ?? {}) as { resources?: { requests?: { storage?: string } } }).resources?.requests?.storage;
-      for (const t of [e.min, e.max]) {
-        t.persistentVolumeClaims += 1;
-        t.requestsStorage += storage ? parseStorage(storage) : 0;
+    } else if (pod) {
+      const count = podCount(o, bounds);
+      const resizer = vpas.get(scaleKey(ns, o.kind ?? "", nameOf(o)));
+      if ("uncountable" in count) e.uncounted.push(`${o.kind} ${nameOf(o)}: ${count.uncountable}`);
+      else if (resizer) e.uncounted.push(`${o.kind} ${nameOf(o)}: ${resizer} rewrites its pods' sizes; use updateMode Off (recommendations only)`);
+      const { min, max, surge = 0 } = "uncountable" in count ? { min: 0, max: 0 } : count;
+      const per = podCost(pod, defaults.get(ns));
+      add(e.min, min, per);
+      add(e.max, max, per);
+      // Deployments roll one at a time: the largest single surge is what minimum scale must hold.
+      const rollout = emptyTotals();
+      add(rollout, surge, per);
+      for (const k of Object.keys(rollout) as (keyof ResourceTotals)[]) e.surge[k] = Math.max(e.surge[k], rollout[k]);
+      // Every replica of a StatefulSet gets its own claim from each template.
+      for (const claim of specOf<{ volumeClaimTemplates?: { spec?: ClaimSpec }[] }>(o).volumeClaimTemplates ?? []) {
+        if (o.kind !== "StatefulSet") break;
+        const storage = claim.spec ? claimStorage(claim.spec) : 0;
+        addClaim(e.min, min, min * storage);
+        addClaim(e.max, max, max * storage);
       }
-    } else if (isKind(o, "Service") && ((o.spec ?? {}) as { type?: string }).type === "LoadBalancer") {
+    } else if (isKind(o, "PersistentVolumeClaim")) {
+      const storage = claimStorage(specOf<ClaimSpec>(o));
+      for (const t of [e.min, e.max]) addClaim(t, 1, storage);
+    } else if (isKind(o, "Service") && specOf<{ type?: string }>(o).type === "LoadBalancer") {
       e.min.loadBalancers += 1;
       e.max.loadBalancers += 1;
     }
@@ -162,6 +243,6 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
       const overQuota = quota
         ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter((k) => e.max[k] > quota[k] || rolling[k] > quota[k])
         : [];
-      return { namespace, ...(quota ? { quota } : {}), atMinimum: e.min, atMinimumRolling: rolling, atMaximum: e.max, overQuota };
+      return { namespace, ...(quota ? { quota } : {}), atMinimum: e.min, atMinimumRolling: rolling, atMaximum: e.max, overQuota, uncounted: e.uncounted };
     });
 }

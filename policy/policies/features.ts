@@ -32,6 +32,7 @@ export const businessOnlyFeatures = tierResourcePolicy({
     }
     if (LOAD_BALANCING.has(view.type) && !tier.cdn.loadBalancing) deny("Cloudflare load balancing");
     if (view.type === "rabbitmq:index/federationUpstream:FederationUpstream" && !tier.messaging.federation) deny("RabbitMQ federation");
+    if (view.type === "rabbitmq:index/shovel:Shovel" && !tier.messaging.federation) deny("a RabbitMQ shovel (cross-region messaging)");
     if (view.object?.kind === "InnoDBCluster" && !tier.database.dedicatedCluster) deny("a dedicated MySQL cluster");
   },
 });
@@ -50,14 +51,18 @@ export const multiRegionBusinessOnly = tierStackPolicy({
 
 export const sitesAndDomainsWithinTier = tierStackPolicy({
   name: "sites-and-domains-within-tier",
-  description: "A tenant has at most the tier's sites (namespaces) and custom domains (hostnames outside the platform domain).",
+  description:
+    "A tenant has at most the tier's sites (namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain).",
   enforcementLevel: "mandatory",
   validate: ({ profile, platformDomain }, resources, report) => {
     const objects = objectsOf(resources);
     const tier = profile.tier;
-    // A namespace whose quota admits no pod is a retired site's (it keeps data, serves nothing).
-    const sealed = new Set(objects.filter((o) => o.kind === "ResourceQuota" && parseQuotaHard(quotaHardOf(o)).pods === 0 && quotaHardOf(o)["pods"] !== undefined).map((o) => o.metadata?.namespace));
-    const namespaces = new Set(objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name) && !sealed.has(o.metadata?.name)).map((o) => o.metadata!.name));
+    const retired = new Set(
+      objects.filter((o) => o.kind === "ResourceQuota" && quotaHardOf(o)["pods"] !== undefined && parseQuotaHard(quotaHardOf(o)).pods === 0).map((o) => o.metadata?.namespace),
+    );
+    const namespaces = new Set(
+      objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name) && !retired.has(o.metadata?.name)).map((o) => o.metadata!.name),
+    );
     if (namespaces.size > tier.maxSites) {
       report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);
     }

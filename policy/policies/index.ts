@@ -1,16 +1,29 @@
 import type { Policies } from "@pulumi/policy";
 import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid } from "./edge";
 import { businessOnlyFeatures, cdnFromPremium, multiRegionBusinessOnly, sitesAndDomainsWithinTier } from "./features";
-import { bucketQuotaSumWithinTier, bucketQuotaWithinTier, rabbitmqPolicyWithinTier, statefulResourcesProtected } from "./dataServices";
-import { namespaceGuardrailsPresent, noSecretsInConfigMaps, podSecurityRestricted, tenantLabels, tierLabelMatchesStack } from "./isolation";
+import { dataServicesOfTenant, hostnamesOfTenant, namespaceOfTenant, networkPolicyWithinTenant, resourceTypeAllowed } from "./boundary";
+import {
+  bucketQuotaSumWithinTier,
+  bucketQuotaWithinTier,
+  dataServiceLimitsPresent,
+  dataServiceLimitsWithinTier,
+  rabbitmqPolicyWithinTier,
+  statefulResourcesProtected,
+} from "./dataServices";
+import { namespaceGuardrailsPresent, noSecretsInConfigMaps, noSecretsInEnv, podSecurityRestricted, tenantLabels, tierLabelMatchesStack } from "./isolation";
 import { fitsQuotaAtMaxScale, limitRangeWithinTier, quotaSumEqualsTier, tenantQuotaWithinTier } from "./quotas";
 import { storageClassOfTier, tierStorageClassParameters, volumeSizeForTierIops } from "./storage";
 import { tierKnown } from "./tierKnown";
-import { autoscalerWithinTier, containerResourcesWithinTier, imageTagPinned, workloadSecurity } from "./workloads";
+import { autoscalerWithinTier, containerResourcesWithinTier, imageTagPinned, noNodePorts, workloadSecurity } from "./workloads";
 
 /** Every policy of the pack, in the order they are reported. */
 export const TIER_POLICIES: Policies = [
   tierKnown,
+  resourceTypeAllowed,
+  namespaceOfTenant,
+  hostnamesOfTenant,
+  networkPolicyWithinTenant,
+  dataServicesOfTenant,
   tenantQuotaWithinTier,
   limitRangeWithinTier,
   quotaSumEqualsTier,
@@ -18,6 +31,7 @@ export const TIER_POLICIES: Policies = [
   autoscalerWithinTier,
   containerResourcesWithinTier,
   workloadSecurity,
+  noNodePorts,
   imageTagPinned,
   storageClassOfTier,
   volumeSizeForTierIops,
@@ -26,6 +40,7 @@ export const TIER_POLICIES: Policies = [
   tenantLabels,
   tierLabelMatchesStack,
   noSecretsInConfigMaps,
+  noSecretsInEnv,
   namespaceGuardrailsPresent,
   cdnFromPremium,
   businessOnlyFeatures,
@@ -35,5 +50,7 @@ export const TIER_POLICIES: Policies = [
   bucketQuotaWithinTier,
   bucketQuotaSumWithinTier,
   rabbitmqPolicyWithinTier,
+  dataServiceLimitsWithinTier,
+  dataServiceLimitsPresent,
   statefulResourcesProtected,
 ];

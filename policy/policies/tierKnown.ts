@@ -1,14 +1,18 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CONTEXT_CONFIG_SCHEMA, resolveTierContext, type ContextConfig } from "../context";
+import { CONTEXT_CONFIG_SCHEMA, stackRole } from "../context";
+import { resolveContext } from "../define";
 
-/** The one place a stack without a (valid) tier is reported; every other policy needs it. */
+/** The one place a tenant stack without a (valid) tenant and tier is reported; every other policy needs them. */
 export const tierKnown: StackValidationPolicy = {
   name: "tier-known",
-  description: "The stack names its tier (policy config `tier` or stack tag `collect-verything:tier`), and add-ons only where allowed.",
+  description:
+    "A tenant stack names its tier (policy config `tier` or stack tag `collect-verything:tier`) and its tenant (config `tenant`, tag `collect-verything:tenant` or the stack name), and add-ons only where allowed.",
   enforcementLevel: "mandatory",
   configSchema: CONTEXT_CONFIG_SCHEMA,
   validateStack: (args, reportViolation) => {
-    const resolved = resolveTierContext(args.getConfig<ContextConfig>(), args.stackTags);
+    const urn = args.resources[0]?.urn;
+    if (stackRole(urn) === "platform") return;
+    const resolved = resolveContext(args, urn);
     if (!resolved.ok) reportViolation(resolved.reason);
   },
 };

@@ -1,99 +1,51 @@
 /**
  * Calls CrossGuard policies directly with hand-built arguments, as the Pulumi engine would
- * (without the engine): typed fake args, a pack runner over synthesized stacks.
+ * (without the engine): typed fake resources on top of the pack's own local runner, which
+ * awaits every validation.
  */
-import type {
-  EnforcementLevel,
-  Policies,
-  PolicyResource,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
+import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
 import type { RecordedResource } from "../../synth/engine";
+
+export type { Violation };
 
 export interface FakeResource {
   readonly type: string;
   readonly props: Record<string, unknown>;
   readonly name?: string;
   readonly protect?: boolean;
+  /** Default: a URN of stack "acme" (the tenant) in the tenant project. */
+  readonly urn?: string;
 }
 
-class NotApplicable extends Error {}
+export const TEST_TENANT = "acme";
 
-const urnOf = (type: string, name: string) => `urn:pulumi:test::tenant::${type}::${name}`;
+export const urnOf = (type: string, name: string, stack = TEST_TENANT, project = "tenant") => `urn:pulumi:${stack}::${project}::${type}::${name}`;
 
 function nameOf(r: FakeResource): string {
   const meta = (r.props["metadata"] ?? {}) as { name?: string; namespace?: string };
-  return r.name ?? [meta.namespace, meta.name].filter(Boolean).join("-") ?? "resource";
+  return r.name ?? ([meta.namespace, meta.name].filter(Boolean).join("-") || "resource");
 }
 
-export function resourceArgs(r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}): ResourceValidationArgs {
+export function local(r: FakeResource): LocalResource {
   const name = nameOf(r);
-  return {
-    type: r.type,
-    props: r.props,
-    urn: urnOf(r.type, name),
-    name,
-    opts: { protect: r.protect ?? false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-    stackTags: new Map(Object.entries(tags)),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: <T extends object>() => config as T,
-    notApplicable: (reason?: string) => {
-      throw new NotApplicable(reason);
-    },
-  };
+  return { type: r.type, props: r.props, name, urn: r.urn ?? urnOf(r.type, name), ...(r.protect !== undefined ? { protect: r.protect } : {}) };
 }
 
-export function policyResource(r: FakeResource): PolicyResource {
-  const args = resourceArgs(r);
-  return { type: args.type, props: args.props, urn: args.urn, name: args.name, opts: args.opts, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined };
-}
+export const resourceArgs = (r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}) => localArgs(local(r), { config, stackTags: tags });
 
-export const fromRecorded = (r: RecordedResource): FakeResource => ({ type: r.type, props: r.inputs, name: r.name, protect: r.protect });
+/** Synthesized resources keep their own URN (stack = the tenant id, project = tenant or platform). */
+export const fromRecorded = (r: RecordedResource): FakeResource => ({ type: r.type, props: r.inputs, name: r.name, protect: r.protect, urn: r.urn });
 
-export function violationsOf(policy: ResourceValidationPolicy, r: FakeResource, config: ContextConfig, tags: Record<string, string> = {}): string[] {
-  const found: string[] = [];
-  const validations = [policy.validateResource ?? []].flat();
-  for (const validate of validations) {
-    try {
-      void validate(resourceArgs(r, config, tags), (message: string) => found.push(message));
-    } catch (error) {
-      if (!(error instanceof NotApplicable)) throw error;
-    }
-  }
-  return found;
-}
+export const violationsOf = (policy: ResourceValidationPolicy, r: FakeResource, config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
+  resourceViolations(policy, local(r), { config, stackTags: tags });
 
-export function stackViolationsOf(policy: StackValidationPolicy, resources: readonly FakeResource[], config: ContextConfig, tags: Record<string, string> = {}): string[] {
-  const found: string[] = [];
-  void policy.validateStack(
-    { resources: resources.map(policyResource), stackTags: new Map(Object.entries(tags)), getConfig: <T extends object>() => config as T, notApplicable: () => { throw new NotApplicable(); } },
-    (message) => found.push(message),
-  );
-  return found;
-}
-
-export interface Violation {
-  readonly policy: string;
-  readonly level: EnforcementLevel;
-  readonly message: string;
-}
+export const stackViolationsOf = async (policy: StackValidationPolicy, resources: readonly FakeResource[], config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
+  (await stackViolations(policy, resources.map(local), { config, stackTags: tags })).map((v) => v.message);
 
 /** Runs every policy of the pack over a stack's resources. */
-export function runPack(policies: Policies, resources: readonly FakeResource[], config: ContextConfig, tags: Record<string, string> = {}): Violation[] {
-  const out: Violation[] = [];
-  for (const policy of policies) {
-    const level = policy.enforcementLevel ?? "advisory";
-    const messages =
-      "validateStack" in policy
-        ? stackViolationsOf(policy, resources, config, tags)
-        : resources.flatMap((r) => violationsOf(policy, r, config, tags));
-    out.push(...messages.map((message) => ({ policy: policy.name, level, message })));
-  }
-  return out;
-}
+export const runPack = (policies: Policies, resources: readonly FakeResource[], config: ContextConfig, tags: Record<string, string> = {}): Promise<Violation[]> =>
+  runPolicies(policies, resources.map(local), { config, stackTags: tags });
 
 export const mandatory = (violations: readonly Violation[]): Violation[] => violations.filter((v) => v.level === "mandatory");

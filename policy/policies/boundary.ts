@@ -1,0 +1,383 @@
+/**
+ * The closed world: a tenant stack may create only the resource types the pack knows how to
+ * judge (an allow-list per tier), only in its own namespaces, and every name it references
+ * (labels, selectors, hostnames, grants, vhost, databases, buckets) stays inside its tenant.
+ * Whatever the pack cannot see into is refused with the way to make it judgeable.
+ */
+import type { KubeObject } from "../analysis/objects";
+import { specOf } from "../analysis/objects";
+import type { TierContext } from "../context";
+import { describe, tierResourcePolicy, type ResourceView } from "../define";
+import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
+
+/** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
+const kubernetesKind = (type: string): string | undefined => {
+  const m = /^kubernetes:([^:]+)\/[^/:]+:([^:]+)$/.exec(type);
+  return m ? `${m[1]}/${m[2]}` : undefined;
+};
+
+/** Kubernetes kinds every tenant stack may create: what the pack judges, pods accounted for. */
+const TENANT_KINDS = [
+  "core/Namespace",
+  "core/ResourceQuota",
+  "core/LimitRange",
+  "core/ConfigMap",
+  "core/Secret",
+  "core/Service",
+  "core/PersistentVolumeClaim",
+  "core/Pod",
+  "apps/Deployment",
+  "apps/StatefulSet",
+  "apps/ReplicaSet",
+  "batch/Job",
+  "batch/CronJob",
+  "autoscaling/HorizontalPodAutoscaler",
+  "autoscaling.k8s.io/VerticalPodAutoscaler",
+  "policy/PodDisruptionBudget",
+  "networking.k8s.io/NetworkPolicy",
+  "networking.k8s.io/Ingress",
+  "keda.sh/ScaledObject",
+  "keda.sh/ScaledJob",
+  "keda.sh/TriggerAuthentication",
+  "gateway.networking.k8s.io/HTTPRoute",
+  "gateway.networking.k8s.io/ReferenceGrant",
+  "gateway.envoyproxy.io/BackendTrafficPolicy",
+  "monitoring.coreos.com/PrometheusRule",
+];
+
+const TENANT_TYPES = [
+  "pulumi:pulumi:Stack",
+  "pulumi:providers:kubernetes",
+  "pulumi:providers:mysql",
+  "pulumi:providers:rabbitmq",
+  "pulumi:providers:minio",
+  "pulumi:providers:random",
+  "random:index/randomPassword:RandomPassword",
+  "mysql:index/database:Database",
+  "mysql:index/user:User",
+  "mysql:index/grant:Grant",
+  "rabbitmq:index/vHost:VHost",
+  "rabbitmq:index/user:User",
+  "rabbitmq:index/permissions:Permissions",
+  "rabbitmq:index/exchange:Exchange",
+  "rabbitmq:index/queue:Queue",
+  "rabbitmq:index/binding:Binding",
+  "rabbitmq:index/policy:Policy",
+  "minio:index/s3Bucket:S3Bucket",
+  "minio:index/s3BucketVersioning:S3BucketVersioning",
+  "minio:index/ilmPolicy:IlmPolicy",
+  "minio:index/iamUser:IamUser",
+  "minio:index/iamPolicy:IamPolicy",
+  "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
+  "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits",
+  "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits",
+];
+
+/** Cloudflare resources every tier's edge has: DNS, custom hostnames with TLS, zone settings, rulesets (edge.ts judges their phases and numbers). */
+const EDGE_TYPES = [
+  "pulumi:providers:cloudflare",
+  "cloudflare:index/dnsRecord:DnsRecord",
+  "cloudflare:index/ruleset:Ruleset",
+  "cloudflare:index/customHostname:CustomHostname",
+  "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin",
+  "cloudflare:index/zoneSetting:ZoneSetting",
+];
+
+/** Cloudflare CDN resources (CDN tiers only; Argo and load balancing further limited by business-only-features). */
+const CDN_TYPES = [
+  "cloudflare:index/tieredCache:TieredCache",
+  "cloudflare:index/argoSmartRouting:ArgoSmartRouting",
+  "cloudflare:index/loadBalancer:LoadBalancer",
+  "cloudflare:index/loadBalancerPool:LoadBalancerPool",
+  "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
+];
+
+const FEDERATION_TYPES = ["rabbitmq:index/federationUpstream:FederationUpstream", "rabbitmq:index/shovel:Shovel"];
+const DEDICATED_CLUSTER_KINDS = ["mysql.oracle.com/InnoDBCluster"];
+
+/** The platform program's types: the per-tier cluster objects of TierProfile. */
+const PLATFORM_TYPES = new Set(["pulumi:pulumi:Stack", "pulumi:providers:kubernetes"]);
+const PLATFORM_KINDS = new Set([
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/VolumeAttributesClass",
+  "scheduling.k8s.io/PriorityClass",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+]);
+const COMPONENT_PREFIX = { tenant: "collect-verything:tenant:", platform: "collect-verything:platform:" } as const;
+
+/** Resources whose contents the pack cannot see, and how to make them judgeable. */
+const OPAQUE: readonly [RegExp, string][] = [
+  [/^kubernetes:helm\.sh\//, "a Helm chart's objects are rendered by the cluster-side tooling, out of the pack's sight; render it (`helm template`) into typed kubernetes resources"],
+  [/^kubernetes:yaml(\/v2)?:/, "a YAML ConfigGroup/ConfigFile expands remotely, out of the pack's sight; declare its objects as typed kubernetes resources"],
+  [/^kubernetes:kustomize(\/v2)?:/, "a kustomize Directory expands remotely, out of the pack's sight; build it (`kustomize build`) into typed kubernetes resources"],
+  [/^pulumi-nodejs:dynamic/, "a dynamic provider's code runs with the stack's credentials and cannot be judged; only the project's own dynamic resources are allowed"],
+];
+
+interface Allowed {
+  readonly types: ReadonlySet<string>;
+  readonly kinds: ReadonlySet<string>;
+}
+
+const allowedByTier = new Map<string, Allowed>();
+
+function allowedFor({ profile }: TierContext): Allowed {
+  const tier = profile.tier;
+  let allowed = allowedByTier.get(tier.name);
+  if (!allowed) {
+    allowed = {
+      types: new Set([...TENANT_TYPES, ...EDGE_TYPES, ...(tier.cdn.enabled ? CDN_TYPES : []), ...(tier.messaging.federation ? FEDERATION_TYPES : [])]),
+      kinds: new Set([...TENANT_KINDS, ...(tier.database.dedicatedCluster ? DEDICATED_CLUSTER_KINDS : [])]),
+    };
+    allowedByTier.set(tier.name, allowed);
+  }
+  return allowed;
+}
+
+function refusal(view: ResourceView, where: string): string {
+  const opaque = OPAQUE.find(([pattern]) => pattern.test(view.type));
+  if (opaque) return `${describe(view)} (${view.type}) cannot be judged: ${opaque[1]}`;
+  return `${describe(view)}: ${view.type} is not a resource type ${where} may create; the pack judges only the types it knows (policy/policies/boundary.ts)`;
+}
+
+export const resourceTypeAllowed = tierResourcePolicy({
+  name: "resource-type-allowed",
+  description: "A tenant stack creates only resource types the pack can judge, per tier (an allow-list); the platform stack only the tier objects.",
+  enforcementLevel: "mandatory",
+  validate: (context, view, report) => {
+    if (view.type.startsWith(COMPONENT_PREFIX.tenant)) return;
+    const allowed = allowedFor(context);
+    const kind = kubernetesKind(view.type);
+    if (allowed.types.has(view.type) || (kind !== undefined && allowed.kinds.has(kind))) return;
+    report(refusal(view, `a ${context.profile.tier.displayName} tenant stack`));
+  },
+  validatePlatform: (view, report) => {
+    if (view.type.startsWith(COMPONENT_PREFIX.platform)) return;
+    const kind = kubernetesKind(view.type);
+    if (PLATFORM_TYPES.has(view.type) || (kind !== undefined && PLATFORM_KINDS.has(kind))) return;
+    report(refusal(view, "the platform stack"));
+  },
+});
+
+/** The `tenant` labels an object carries: its own and its pod template's. */
+function tenantLabelValues(o: KubeObject): string[] {
+  const template = specOf<{ template?: { metadata?: { labels?: Record<string, string> } } }>(o).template;
+  return [o.metadata?.labels?.["tenant"], template?.metadata?.labels?.["tenant"]].filter((v): v is string => v !== undefined);
+}
+
+export const namespaceOfTenant = tierResourcePolicy({
+  name: "namespace-of-tenant",
+  description: "Every Kubernetes object of a tenant stack lives in one of the tenant's namespaces (never default or another tenant's), and no `tenant` label names another tenant.",
+  enforcementLevel: "mandatory",
+  validate: (context, view, report) => {
+    const o = view.object;
+    if (!o) return;
+    const scope = tenantScope(context);
+    const where = describe(view);
+    if (o.kind === "Namespace") {
+      const name = o.metadata?.name ?? "";
+      if (!scope.namespaces.has(name)) report(`${where} is not one of tenant ${scope.tenant}'s namespaces (${describeScope(scope)})`);
+      if (o.metadata?.labels?.["tenant"] !== scope.tenant) report(`${where} must be labelled tenant=${scope.tenant}: network policies admit namespaces by that label`);
+    } else {
+      const ns = o.metadata?.namespace;
+      if (ns === undefined || ns === "") report(`${where} names no namespace (it would land in the provider's default); set metadata.namespace to one of tenant ${scope.tenant}'s`);
+      else if (!scope.namespaces.has(ns)) report(`${where} is in namespace ${ns}, which is not tenant ${scope.tenant}'s (${describeScope(scope)})`);
+    }
+    for (const value of tenantLabelValues(o)) if (value !== scope.tenant) report(`${where} is labelled tenant=${value}; this stack's tenant is ${scope.tenant}`);
+  },
+});
+
+const describeScope = (scope: TenantScope): string =>
+  `e-commerce-tenant-${scope.tenant}, its -site-<n> namespaces${scope.databaseNamespace ? ` and ${scope.databaseNamespace}` : ""}`;
+
+const isUnder = (hostname: string, domain: string): boolean => hostname === domain || hostname.endsWith(`.${domain}`);
+
+/** Problems of one hostname a tenant route serves. */
+function hostnameProblem(hostname: string, context: TierContext, scope: TenantScope): string | undefined {
+  if (hostname.includes("*")) return `wildcard hostname ${hostname} would capture other tenants' traffic`;
+  if (isUnder(hostname, context.platformDomain) && !scope.platformHostnames.has(hostname)) {
+    return `hostname ${hostname} is a platform hostname that is not tenant ${scope.tenant}'s`;
+  }
+  return undefined;
+}
+
+export const hostnamesOfTenant = tierResourcePolicy({
+  name: "hostnames-of-tenant",
+  description: "Routes and ingress rules name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces.",
+  enforcementLevel: "mandatory",
+  validate: (context, view, report) => {
+    const o = view.object;
+    if (o?.kind !== "HTTPRoute" && o?.kind !== "Ingress") return;
+    const scope = tenantScope(context);
+    const where = describe(view);
+    const check = (hostname: string) => {
+      const problem = hostnameProblem(hostname, context, scope);
+      if (problem) report(`${where}: ${problem}`);
+    };
+    if (o.kind === "HTTPRoute") {
+      const spec = specOf<{ hostnames?: string[]; rules?: { backendRefs?: { namespace?: string; name?: string }[] }[] }>(o);
+      if ((spec.hostnames ?? []).length === 0) report(`${where} has no hostnames, so it matches every host of its gateway; list the tenant's hostnames`);
+      for (const h of spec.hostnames ?? []) check(h);
+      for (const ref of (spec.rules ?? []).flatMap((r) => r.backendRefs ?? [])) {
+        if (ref.namespace !== undefined && !scope.namespaces.has(ref.namespace)) report(`${where}: backend ${ref.namespace}/${ref.name} is outside tenant ${scope.tenant}'s namespaces`);
+      }
+    } else {
+      const spec = specOf<{ rules?: { host?: string }[]; tls?: { hosts?: string[] }[]; defaultBackend?: unknown }>(o);
+      if (spec.defaultBackend !== undefined) report(`${where} has a default backend, which serves every host; route by host instead`);
+      for (const rule of spec.rules ?? []) {
+        if (!rule.host) report(`${where} has a rule without a host, which matches every host; give each rule the tenant's hostname`);
+        else check(rule.host);
+      }
+      for (const h of (spec.tls ?? []).flatMap((t) => t.hosts ?? [])) check(h);
+    }
+  },
+});
+
+interface Peer {
+  namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  podSelector?: object;
+  ipBlock?: { cidr?: string };
+}
+interface Rule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: unknown[];
+}
+
+const METADATA_NAME = "kubernetes.io/metadata.name";
+const EVERYWHERE = new Set(["0.0.0.0/0", "::/0"]);
+
+/** Why a peer reaches beyond the tenant (undefined when it does not). */
+function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
+  if (peer.ipBlock?.cidr !== undefined && EVERYWHERE.has(peer.ipBlock.cidr)) return `ipBlock ${peer.ipBlock.cidr} reaches every address, other tenants' pods included`;
+  const selector = peer.namespaceSelector;
+  if (selector === undefined) return undefined;
+  if ((selector.matchExpressions ?? []).length > 0) return "a namespaceSelector with matchExpressions cannot be judged; use matchLabels with tenant or kubernetes.io/metadata.name";
+  const labels = selector.matchLabels ?? {};
+  const named = labels[METADATA_NAME];
+  if (named !== undefined) return isAnyTenantNamespace(named) && !scope.namespaces.has(named) ? `namespace ${named} belongs to another tenant` : undefined;
+  if (labels["tenant"] === undefined) return "a namespaceSelector without tenant or kubernetes.io/metadata.name selects other tenants' namespaces";
+  if (labels["tenant"] !== scope.tenant) return `it selects tenant=${labels["tenant"]}'s namespaces`;
+  return undefined;
+}
+
+export const networkPolicyWithinTenant = tierResourcePolicy({
+  name: "network-policy-within-tenant",
+  description: "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces.",
+  enforcementLevel: "mandatory",
+  validate: (context, view, report) => {
+    const o = view.object;
+    if (o?.kind !== "NetworkPolicy") return;
+    const scope = tenantScope(context);
+    const spec = specOf<{ ingress?: Rule[]; egress?: Rule[] }>(o);
+    const rules: [string, Rule, Peer[] | undefined][] = [
+      ...(spec.ingress ?? []).map((r): [string, Rule, Peer[] | undefined] => ["ingress", r, r.from]),
+      ...(spec.egress ?? []).map((r): [string, Rule, Peer[] | undefined] => ["egress", r, r.to]),
+    ];
+    for (const [direction, rule, peers] of rules) {
+      if ((peers ?? []).length === 0 && (rule.ports ?? []).length === 0) {
+        report(`${describe(view)}: an ${direction} rule without peers or ports allows all traffic, which undoes default-deny`);
+      }
+      for (const peer of peers ?? []) {
+        const problem = peerProblem(peer, scope);
+        if (problem) report(`${describe(view)}: ${direction} ${problem}`);
+      }
+    }
+  },
+});
+
+const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** The names a data-service resource uses, with the set each must belong to. */
+function dataServiceNames(view: ResourceView, scope: TenantScope): [string, string | undefined, (name: string) => boolean][] {
+  const p = view.props;
+  const inSet = (set: ReadonlySet<string>) => (name: string) => set.has(name);
+  const equal = (expected: string) => (name: string) => name === expected;
+  const names: [string, string | undefined, (name: string) => boolean][] = [];
+  if (view.type.startsWith("rabbitmq:") && p["vhost"] !== undefined) names.push(["vhost", str(p["vhost"]), equal(scope.vhost)]);
+  switch (view.type) {
+    case "rabbitmq:index/vHost:VHost":
+      names.push(["vhost", str(p["name"]), equal(scope.vhost)]);
+      break;
+    case "rabbitmq:index/user:User":
+    case "rabbitmq:index/permissions:Permissions":
+      names.push(["user", str(p["user"] ?? p["name"]), equal(scope.rabbitUser)]);
+      break;
+    case "mysql:index/database:Database":
+      names.push(["database", str(p["name"]), inSet(scope.databases)]);
+      break;
+    case "mysql:index/user:User":
+      names.push(["user", str(p["user"]), inSet(scope.databaseUsers)]);
+      break;
+    case "mysql:index/grant:Grant":
+      names.push(["user", str(p["user"]), inSet(scope.databaseUsers)], ["database", str(p["database"]), inSet(scope.databases)]);
+      break;
+    case "minio:index/s3Bucket:S3Bucket":
+    case "minio:index/s3BucketVersioning:S3BucketVersioning":
+    case "minio:index/ilmPolicy:IlmPolicy":
+      names.push(["bucket", str(p["bucket"]), inSet(scope.buckets)]);
+      break;
+    case "minio:index/iamUser:IamUser":
+      names.push(["user", str(p["name"]), equal(scope.objectStorageUser)]);
+      break;
+    case "minio:index/iamPolicy:IamPolicy":
+      names.push(["policy", str(p["name"]), (n) => n.startsWith(`${scope.objectStorageUser}-`)]);
+      break;
+    case "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment":
+      names.push(["user", str(p["userName"]), equal(scope.objectStorageUser)], ["policy", str(p["policyName"]), (n) => n.startsWith(`${scope.objectStorageUser}-`)]);
+      break;
+    case "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits":
+      names.push(["vhost", str(p["vhost"]), equal(scope.vhost)]);
+      break;
+    case "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits":
+      names.push(["user", str(p["user"]), inSet(scope.databaseUsers)]);
+      break;
+  }
+  return names;
+}
+
+/** The S3 ARNs of an IAM policy document that name no bucket of the tenant. */
+function foreignArns(document: string, scope: TenantScope): string[] {
+  let parsed: { Statement?: { Resource?: string | string[] }[] };
+  try {
+    parsed = JSON.parse(document) as typeof parsed;
+  } catch {
+    return ["(the policy document is not JSON)"];
+  }
+  const arns = (parsed.Statement ?? []).flatMap((s) => [s.Resource ?? []].flat());
+  return arns.filter((arn) => {
+    const bucket = /^arn:aws:s3:::([^/]+)(\/.*)?$/.exec(arn)?.[1];
+    return bucket === undefined || !scope.buckets.has(bucket);
+  });
+}
+
+export const dataServicesOfTenant = tierResourcePolicy({
+  name: "data-services-of-tenant",
+  description:
+    "Databases, database users and grants, the vhost and its user, buckets, the object-storage user and policy, route grants and autoscaler credentials are the tenant's own (tiers/naming).",
+  enforcementLevel: "mandatory",
+  validate: (context, view, report) => {
+    const scope = tenantScope(context);
+    for (const [what, name, allowed] of dataServiceNames(view, scope)) {
+      if (name === undefined) continue;
+      if (!allowed(name)) report(`${describe(view)}: ${what} ${name} is not tenant ${scope.tenant}'s`);
+    }
+    if (view.type === "minio:index/iamPolicy:IamPolicy" && typeof view.props["policy"] === "string") {
+      const foreign = foreignArns(view.props["policy"], scope);
+      if (foreign.length > 0) report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
+    }
+    const o = view.object;
+    if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
+      for (const t of specOf<{ triggers?: { type?: string; authenticationRef?: { kind?: string; name?: string } }[] }>(o).triggers ?? []) {
+        if (t.authenticationRef?.kind === "ClusterTriggerAuthentication") {
+          report(`${describe(view)}: trigger ${t.type} authenticates with ClusterTriggerAuthentication ${t.authenticationRef.name}, credentials shared by every tenant; use a TriggerAuthentication in the tenant's namespace`);
+        }
+      }
+    }
+    if (o?.kind === "ReferenceGrant") {
+      for (const from of specOf<{ from?: { namespace?: string }[] }>(o).from ?? []) {
+        if (!from.namespace || !scope.namespaces.has(from.namespace)) report(`${describe(view)} grants access to namespace ${from.namespace ?? "(none)"}, outside tenant ${scope.tenant}`);
+      }
+    }
+  },
+});
