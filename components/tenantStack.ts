@@ -25,6 +25,7 @@ import { DedicatedMysqlCluster, ROUTER_PORT } from "./dedicatedMysqlCluster";
 import type { HostEndpoint } from "./networkIsolation";
 import { TenantDatabases, type MysqlServer } from "./tenantDatabases";
 import { TenantMessaging } from "./tenantMessaging";
+import { TenantMonitoring, type AlertingArgs } from "./tenantMonitoring";
 import { TenantObjectStorage } from "./tenantObjectStorage";
 import { RedisCache } from "./redisCache";
 import { runtimeSettings } from "./runtimeSettings";
@@ -83,6 +84,8 @@ export interface TenantStackArgs {
   readonly trustedCidrs?: readonly string[];
   readonly adminCredentials: AdminCredentials;
   readonly dataServices: DataServicesArgs;
+  /** Receivers of the tier's alert channels. Default none (the platform Alertmanager's route only). */
+  readonly alerting?: AlertingArgs;
 }
 
 export function platformHostname(tenantId: string, site: number, domain: string): string {
@@ -233,6 +236,8 @@ export class TenantStack extends pulumi.ComponentResource {
 
     this.namespaces = sites.map((s) => s.namespace);
     this.hostnames = sites.map((s) => s.hostnames);
+    const observed = { identity, profile, namespaces: this.namespaces, hostnames: this.hostnames.flat() };
+    new TenantMonitoring(`${name}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
     this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
     this.registerOutputs({
       namespaces: this.namespaces,

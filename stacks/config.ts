@@ -53,6 +53,14 @@ export const tenantConfigSchema = v.strictObject({
     }),
   ),
   trustedCidrs: v.optional(v.array(v.string())),
+  alerting: v.optional(
+    v.strictObject({
+      email: v.array(v.string()),
+      slackWebhookUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+      pagerdutyRoutingKey: v.optional(v.pipe(v.string(), v.minLength(1))),
+      smsWebhookUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+    }),
+  ),
   images: v.strictObject({
     registry: v.pipe(v.string(), v.regex(/^[a-z0-9.\-:/]+$/, "must be an image registry path")),
     tag: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),

@@ -8,3 +8,4 @@ export * from "./units";
 export * from "./tenantRules";
 export * from "./dataServices";
 export * from "./quotaFields";
+export * from "./backups";
