@@ -27,6 +27,7 @@ import {
   TenantService,
   type TenantEngine,
 } from "../automation";
+import { DirectoryStore } from "../automation/backupStore";
 import { DumpBackup } from "../automation/dumpBackup";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import type { TenantConfigInput } from "../stacks/config";
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   const service = new TenantService({
     engine: engineFrom(values.engine, values["state-dir"]!),
     ...(process.env.PROMETHEUS_URL ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) } : {}),
-    backup: new DumpBackup(mysqlFromEnv(), resolve(process.env.BACKUP_DIR ?? "backups")),
+    backup: new DumpBackup(mysqlFromEnv(), new DirectoryStore(resolve(process.env.BACKUP_DIR ?? "backups"))),
   });
   const print = (result: unknown, human: () => string) => process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
 
