@@ -106,6 +106,7 @@ export class TenantRestore {
     const backups = getTier(request.tier).backups;
     const pitr = backups.pointInTimeRecovery;
     const started = new Date(this.now());
+    if (pitr && !this.options.binlogServer) throw new RestoreError("point-in-time restore needs the binlog archive's server name (binlogServer)");
     if (to && to.getTime() > started.getTime()) throw new RestoreError(`--to ${to.toISOString()} is in the future`);
     if (to && started.getTime() - to.getTime() > backups.retentionDays * DAY_MS) {
       throw new RestoreError(`--to ${to.toISOString()} is older than the ${request.tier} tier's ${backups.retentionDays}-day backup retention`);
@@ -156,8 +157,7 @@ export class TenantRestore {
 
   /** When the binlog archive last ran; it must cover `to`. */
   private async archivedUntil(to: Date | undefined): Promise<Date> {
-    const server = this.options.binlogServer;
-    if (!server) throw new RestoreError("point-in-time restore needs the binlog archive's server name (binlogServer)");
+    const server = this.options.binlogServer!;
     const marker = await this.options.store.getText(binlogMarkerKey(server));
     const until = marker ? new Date(marker.trim()) : undefined;
     if (!until || Number.isNaN(until.getTime())) throw new RestoreError(`no binlog archive for ${server}`);

@@ -7,6 +7,7 @@
  *   npm run tenant -- deprovision acme [--retain-days 30]
  *   npm run tenant -- purge
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
+ *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]   (restore --help for details)
  *
  * Common options: --json (machine output), --engine local|offline (default: local when a
  * `pulumi` CLI is on PATH, else offline), --state-dir (offline stacks, default .tenants).
@@ -29,6 +30,7 @@ import {
 } from "../automation";
 import { DirectoryStore } from "../automation/backupStore";
 import { DumpBackup } from "../automation/dumpBackup";
+import { restoreCommand, RestoreUsageError } from "../automation/restoreCommand";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import type { TenantConfigInput } from "../stacks/config";
 import { synthCommand, UsageError } from "../synth/cli";
@@ -72,6 +74,9 @@ function progressBar(done: number, total: number, label: string): void {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "synth") return synthCommand(rest);
+  if (command === "restore") {
+    return restoreCommand(rest, { mysql: mysqlFromEnv(), tierOf: (id, engine) => new TenantService({ engine: engineFrom(engine.kind, engine.stateDir) }).tierOf(id) });
+  }
   if (!command || command === "help" || command === "--help") {
     process.stdout.write(HELP);
     return command ? 0 : 2;
@@ -152,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Exit codes: 2 bad input or refused, 3 busy or locked, 1 anything else. */
 function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof TenantRequestError) return 2;
+  if (error instanceof UsageError || error instanceof RestoreUsageError || error instanceof TenantRequestError) return 2;
   if (error instanceof TenantOperationError) return ["busy", "locked"].includes(error.outcome) ? 3 : 2;
   return 1;
 }
