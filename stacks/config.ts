@@ -33,6 +33,17 @@ const DEFAULT_PLATFORM = {
     objectStorage: { namespace: "minio", port: 9000, host: "minio.minio.svc.cluster.local" },
     redis: { namespace: "redis", port: 6379, host: "redis.redis.svc.cluster.local" },
   },
+  backups: {
+    bucket: "cv-tenant-backups",
+    region: "eu-west-3",
+    kmsKeyArn: "arn:aws:kms:eu-west-3:000000000000:alias/cv-tenant-backups",
+    oidcProviderArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
+    oidcIssuer: "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
+    namespace: "tenant-backups",
+    image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
+    mysqlSecret: "mysql-backup-account",
+    rabbitmqSecret: "rabbitmq-backup-account",
+  },
 } as const;
 const DEFAULT_GATEWAY = { name: "platform-gateway", namespace: "gateway-system" } as const;
 
@@ -114,6 +125,20 @@ export const tenantConfigSchema = v.strictObject({
           redis: hostEndpoint,
         }),
         DEFAULT_PLATFORM.endpoints,
+      ),
+      backups: v.optional(
+        v.strictObject({
+          bucket: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")), DEFAULT_PLATFORM.backups.bucket),
+          region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region")), DEFAULT_PLATFORM.backups.region),
+          kmsKeyArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:kms:", "must be a KMS key ARN")), DEFAULT_PLATFORM.backups.kmsKeyArn),
+          oidcProviderArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN")), DEFAULT_PLATFORM.backups.oidcProviderArn),
+          oidcIssuer: v.optional(host, DEFAULT_PLATFORM.backups.oidcIssuer),
+          namespace: v.optional(label, DEFAULT_PLATFORM.backups.namespace),
+          image: v.optional(host, DEFAULT_PLATFORM.backups.image),
+          mysqlSecret: v.optional(label, DEFAULT_PLATFORM.backups.mysqlSecret),
+          rabbitmqSecret: v.optional(label, DEFAULT_PLATFORM.backups.rabbitmqSecret),
+        }),
+        DEFAULT_PLATFORM.backups,
       ),
     }),
     DEFAULT_PLATFORM,
