@@ -4,6 +4,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  BACKUP_JOB_RESOURCES,
   databaseName,
   DATABASE_SERVICES,
   definitionsPrefix,
@@ -14,7 +15,7 @@ import {
   type TierDefinition,
 } from "../tiers";
 import { tenantLabels, type TenantIdentity } from "./labels";
-import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from "./microservice";
+import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "./microservice";
 
 /** The platform's backup side, shared by every tenant (platform program and its config). */
 export interface BackupPlatformArgs {
@@ -44,9 +45,6 @@ export interface TenantBackupsArgs {
   readonly rabbitmqManagementUrl: string;
   readonly platform: BackupPlatformArgs;
 }
-
-/** Small by design: a dump streams, it does not hold the data in memory. */
-const JOB_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } } as const;
 
 /** `aws s3api put-object` of a file into the tenant's prefix, encrypted, tagged for the tier's lifecycle rule. */
 function upload(platform: BackupPlatformArgs, tier: string, key: string): string {
@@ -168,7 +166,7 @@ export class TenantBackups extends pulumi.ComponentResource {
                         command: ["/bin/sh", "-c", script],
                         env: [...env, { name: "AWS_REGION", value: platform.region }],
                         envFrom: [{ secretRef: { name: secret } }],
-                        resources: JOB_RESOURCES,
+                        resources: containerResources(BACKUP_JOB_RESOURCES),
                         securityContext: CONTAINER_SECURITY_CONTEXT,
                         volumeMounts: [{ name: "work", mountPath: "/work" }],
                       },

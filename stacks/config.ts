@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
+import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError, type Problem } from "../tiers";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
 export const PROJECT = "tenant";
@@ -34,12 +34,12 @@ const DEFAULT_PLATFORM = {
     redis: { namespace: "redis", port: 6379, host: "redis.redis.svc.cluster.local" },
   },
   backups: {
-    bucket: "cv-tenant-backups",
+    bucket: DEFAULT_BACKUP_BUCKET,
     region: "eu-west-3",
     kmsKeyArn: "arn:aws:kms:eu-west-3:000000000000:alias/cv-tenant-backups",
     oidcProviderArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
     oidcIssuer: "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
-    namespace: "tenant-backups",
+    namespace: BACKUP_NAMESPACE,
     image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
     mysqlSecret: "mysql-backup-account",
     rabbitmqSecret: "rabbitmq-backup-account",

@@ -9,7 +9,11 @@
  * - `binlogs/<server>/<file>`: a MySQL server's binary logs (server-wide, so not under a tenant:
  *   a tenant's role must not read other tenants' changes), and `binlogs/<server>/ARCHIVED_AT`.
  */
-import { getTier, TIER_NAMES, type TierName } from "./catalog";
+import { getTier, TIER_NAMES, type ContainerResources, type TierName } from "./catalog";
+
+/** The platform's backup bucket and the namespace of the tenants' backup jobs (platform program and tenant defaults). */
+export const DEFAULT_BACKUP_BUCKET = "cv-tenant-backups";
+export const BACKUP_NAMESPACE = "tenant-backups";
 
 export const TENANT_BACKUP_PREFIX = "tenants/";
 export const BINLOG_PREFIX = "binlogs/";
@@ -49,3 +53,9 @@ export function backupRetentionDays(tier: TierName): number {
 
 /** Days binary logs are kept: the longest point-in-time window of any tier. */
 export const BINLOG_RETENTION_DAYS = Math.max(...TIER_NAMES.map((t) => getTier(t).database.pointInTimeRecoveryDays));
+
+/** One backup job pod: small by design, a dump streams to a file and does not hold data in memory. */
+export const BACKUP_JOB_RESOURCES: ContainerResources = {
+  requests: { cpu: 50, memory: 64 },
+  limits: { cpu: 500, memory: 256 },
+};
