@@ -1,21 +1,16 @@
 import * as aws from "@pulumi/aws/iam";
-import * as batch from "@pulumi/kubernetes/batch/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
-import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  BACKUP_JOB_RESOURCES,
   databaseName,
   DATABASE_SERVICES,
   definitionsPrefix,
   dumpPrefix,
   rabbitVhost,
-  RETENTION_TAG,
   tenantBackupPrefix,
   type TierDefinition,
 } from "../tiers";
 import { tenantLabels, type TenantIdentity } from "./labels";
-import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "./microservice";
 
 /** The platform's backup side, shared by every tenant (platform program and its config). */
 export interface BackupPlatformArgs {
@@ -27,13 +22,8 @@ export interface BackupPlatformArgs {
   /** IAM OIDC provider of the cluster (IRSA) and its issuer host/path, for the tenant's role. */
   readonly oidcProviderArn: string;
   readonly oidcIssuer: string;
-  /** Platform namespace the backup jobs run in (its own quota; see README "Backups and restore"). */
+  /** Platform namespace the backup runners run in (its own quota; see README "Backups and restore"). */
   readonly namespace: string;
-  /** Image with the MySQL client tools, curl and the AWS CLI. */
-  readonly image: string;
-  /** Secrets in `namespace` with the platform's backup accounts: MYSQL_USER/MYSQL_PWD, RABBITMQ_USER/RABBITMQ_PASSWORD. */
-  readonly mysqlSecret: string;
-  readonly rabbitmqSecret: string;
 }
 
 export interface TenantBackupsArgs {
@@ -44,32 +34,26 @@ export interface TenantBackupsArgs {
   /** RabbitMQ management API. */
   readonly rabbitmqManagementUrl: string;
   readonly platform: BackupPlatformArgs;
+  /** The tenant's core namespace, where the backup plan lives. */
+  readonly namespace: string;
 }
 
-/** `aws s3api put-object` of a file into the tenant's prefix, encrypted, tagged for the tier's lifecycle rule. */
-function upload(platform: BackupPlatformArgs, tier: string, key: string): string {
-  return [
-    "aws s3api put-object",
-    `--bucket ${platform.bucket}`,
-    `--key "${key}"`,
-    '--body "$FILE"',
-    "--server-side-encryption aws:kms",
-    `--ssekms-key-id ${platform.kmsKeyArn}`,
-    `--tagging "${RETENTION_TAG}=${tier}"`,
-  ].join(" ");
-}
-
-/** The stamp the restore library parses (tiers/backups.ts backupStamp), from the shell. */
-const STAMP = 'STAMP="$(date -u +%Y-%m-%dT%H-%M-%S-000Z)"';
+/** Label on the tenant's backup plan; its value is the tier, whose platform runner takes the plan. */
+export const BACKUP_PLAN_LABEL = "collect-verything.com/backup-plan";
+export const BACKUP_PLAN_CONFIGMAP = "tenant-backup-plan";
+/** The platform runner's ServiceAccount (in the backup namespace), the only identity the tenant role trusts. */
+export const BACKUP_RUNNER = "backup-runner";
 
 /**
- * The tenant's scheduled backups: a logical dump of its 11 databases and an export of its vhost's
- * definitions at the tier's frequency, into its own prefix of the platform's backup bucket, written
- * with a per-tenant IAM role (IRSA) that can reach only that prefix. The jobs run in the platform's
- * backup namespace: Standard's 15 pods are exactly its 15 service pods, so a backup pod cannot fit
- * the tenant's quota, and the jobs use the platform's backup accounts, not the tenant's.
- * Point-in-time recovery (Business) adds the server's binlog position to each dump; the binary logs
- * themselves are server-wide and archived by the platform (automation/binlogArchive.ts).
+ * The tenant's scheduled backups, declared: a backup plan (ConfigMap in its core namespace: what to
+ * dump, from where, into which prefix, with which role) and a per-tenant IAM role that can reach only
+ * its prefix of the platform's backup bucket. The platform's runner for the tenant's tier
+ * (components/backupBucket.ts, at the tier's frequency) reads the plans, assumes each tenant's role
+ * and dumps its 11 databases and its vhost's definitions. The jobs run in the platform's backup
+ * namespace, not the tenant's: Standard's 15 pods are exactly its 15 service pods, so a backup pod
+ * could not fit its quota, and the jobs use the platform's backup accounts. Point-in-time recovery
+ * (Business) adds the server's binlog position to each dump; the binary logs themselves are
+ * server-wide and archived by the platform (automation/binlogArchive.ts).
  */
 export class TenantBackups extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
@@ -78,8 +62,6 @@ export class TenantBackups extends pulumi.ComponentResource {
     super("collect-verything:tenant:TenantBackups", name, {}, opts);
     const { identity, tier, platform } = args;
     const tenantId = identity.tenantId;
-    const labels = tenantLabels(identity);
-    const serviceAccount = `backup-${tenantId}`;
     const prefix = tenantBackupPrefix(tenantId);
 
     const role = new aws.Role(
@@ -94,7 +76,7 @@ export class TenantBackups extends pulumi.ComponentResource {
               Effect: "Allow",
               Principal: { Federated: platform.oidcProviderArn },
               Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { [`${platform.oidcIssuer}:sub`]: `system:serviceaccount:${platform.namespace}:${serviceAccount}` } },
+              Condition: { StringEquals: { [`${platform.oidcIssuer}:sub`]: `system:serviceaccount:${platform.namespace}:${BACKUP_RUNNER}` } },
             },
           ],
         }),
@@ -104,92 +86,25 @@ export class TenantBackups extends pulumi.ComponentResource {
     );
     new aws.RolePolicy(`${name}-policy`, { role: role.id, policy: JSON.stringify(backupPolicyDocument(platform, tenantId)) }, { parent: this });
 
-    const account = new core.ServiceAccount(
-      `${name}-service-account`,
+    new core.ConfigMap(
+      `${name}-plan`,
       {
-        metadata: { name: serviceAccount, namespace: platform.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.arn } },
-        automountServiceAccountToken: false,
+        metadata: { name: BACKUP_PLAN_CONFIGMAP, namespace: args.namespace, labels: tenantLabels(identity, { [BACKUP_PLAN_LABEL]: identity.tier }) },
+        data: {
+          TENANT: tenantId,
+          ROLE_ARN: role.arn,
+          DUMP_PREFIX: dumpPrefix(tenantId),
+          DEFINITIONS_PREFIX: definitionsPrefix(tenantId),
+          DATABASES: DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name)).join(" "),
+          MYSQL_HOST: args.mysql.host,
+          MYSQL_PORT: String(args.mysql.port),
+          // The binlog coordinates of the snapshot, where a point-in-time restore starts.
+          DUMP_OPTIONS: tier.backups.pointInTimeRecovery ? "--master-data=2" : "",
+          DEFINITIONS_URL: `${args.rabbitmqManagementUrl}/api/definitions/${encodeURIComponent(rabbitVhost(tenantId))}`,
+        },
       },
       { parent: this },
     );
-
-    const pitr = tier.backups.pointInTimeRecovery;
-    const databases = DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
-    const dump = [
-      "set -eu",
-      STAMP,
-      'FILE="/work/dump.sql"',
-      [
-        'mysqldump -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_USER"',
-        "--single-transaction --routines --triggers",
-        ...(pitr ? ["--master-data=2"] : []),
-        `--databases ${databases.join(" ")}`,
-        '> "$FILE"',
-      ].join(" "),
-      upload(platform, identity.tier, `${dumpPrefix(tenantId)}$STAMP.sql`),
-    ].join("\n");
-    const vhost = encodeURIComponent(rabbitVhost(tenantId));
-    const definitions = [
-      "set -eu",
-      STAMP,
-      'FILE="/work/definitions.json"',
-      `curl -fsS -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" -o "$FILE" "${args.rabbitmqManagementUrl}/api/definitions/${vhost}"`,
-      upload(platform, identity.tier, `${definitionsPrefix(tenantId)}$STAMP.json`),
-    ].join("\n");
-
-    const job = (suffix: string, script: string, env: inputs.core.v1.EnvVar[], secret: string) =>
-      new batch.CronJob(
-        `${name}-${suffix}`,
-        {
-          metadata: { name: `${tenantId}-${suffix}`, namespace: platform.namespace, labels },
-          spec: {
-            schedule: tier.backups.dumpSchedule,
-            timeZone: "Etc/UTC",
-            concurrencyPolicy: "Forbid",
-            successfulJobsHistoryLimit: 1,
-            failedJobsHistoryLimit: 3,
-            jobTemplate: {
-              spec: {
-                backoffLimit: 2,
-                activeDeadlineSeconds: 3600,
-                template: {
-                  metadata: { labels },
-                  spec: {
-                    serviceAccountName: serviceAccount,
-                    automountServiceAccountToken: true, // the IRSA web-identity token
-                    restartPolicy: "Never",
-                    securityContext: POD_SECURITY_CONTEXT,
-                    containers: [
-                      {
-                        name: suffix,
-                        image: platform.image,
-                        command: ["/bin/sh", "-c", script],
-                        env: [...env, { name: "AWS_REGION", value: platform.region }],
-                        envFrom: [{ secretRef: { name: secret } }],
-                        resources: containerResources(BACKUP_JOB_RESOURCES),
-                        securityContext: CONTAINER_SECURITY_CONTEXT,
-                        volumeMounts: [{ name: "work", mountPath: "/work" }],
-                      },
-                    ],
-                    volumes: [{ name: "work", emptyDir: { sizeLimit: "20Gi" } }],
-                  },
-                },
-              },
-            },
-          },
-        },
-        { parent: this, dependsOn: [account] },
-      );
-    job(
-      "database-dump",
-      dump,
-      [
-        { name: "MYSQL_HOST", value: args.mysql.host },
-        { name: "MYSQL_PORT", value: String(args.mysql.port) },
-      ],
-      platform.mysqlSecret,
-    );
-    job("rabbitmq-definitions", definitions, [], platform.rabbitmqSecret);
 
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn, prefix });

@@ -242,7 +242,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const observed = { identity, profile, namespaces: this.namespaces, hostnames: this.hostnames.flat() };
     new TenantMonitoring(`${name}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
     const backupSource = { mysql: data.mysql, rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl, platform: args.platform.backups };
-    new TenantBackups(`${name}-backups`, { identity, tier, ...backupSource }, { parent: this, dependsOn: data.components });
+    new TenantBackups(`${name}-backups`, { identity, tier, namespace: coreNs, ...backupSource }, { parent: this, dependsOn: [guardrails, ...data.components] });
     this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
     this.registerOutputs({
       namespaces: this.namespaces,

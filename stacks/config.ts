@@ -40,9 +40,6 @@ const DEFAULT_PLATFORM = {
     oidcProviderArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
     oidcIssuer: "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
     namespace: BACKUP_NAMESPACE,
-    image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
-    mysqlSecret: "mysql-backup-account",
-    rabbitmqSecret: "rabbitmq-backup-account",
   },
 } as const;
 const DEFAULT_GATEWAY = { name: "platform-gateway", namespace: "gateway-system" } as const;
@@ -134,9 +131,6 @@ export const tenantConfigSchema = v.strictObject({
           oidcProviderArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN")), DEFAULT_PLATFORM.backups.oidcProviderArn),
           oidcIssuer: v.optional(host, DEFAULT_PLATFORM.backups.oidcIssuer),
           namespace: v.optional(label, DEFAULT_PLATFORM.backups.namespace),
-          image: v.optional(host, DEFAULT_PLATFORM.backups.image),
-          mysqlSecret: v.optional(label, DEFAULT_PLATFORM.backups.mysqlSecret),
-          rabbitmqSecret: v.optional(label, DEFAULT_PLATFORM.backups.rabbitmqSecret),
         }),
         DEFAULT_PLATFORM.backups,
       ),

@@ -10,7 +10,13 @@ import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, TIER_NAMES } from "../tiers";
 export = async () => {
   const profiles = TIER_NAMES.map((tier) => new TierProfile(`tier-${tier}`, { tier }));
   // The tenants' backups, off the cluster (the tenants' default platform.backups names).
-  const backups = new BackupBucket("tenant-backups", { bucket: DEFAULT_BACKUP_BUCKET, namespace: BACKUP_NAMESPACE });
+  const backups = new BackupBucket("tenant-backups", {
+    bucket: DEFAULT_BACKUP_BUCKET,
+    namespace: BACKUP_NAMESPACE,
+    image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
+    mysqlSecret: "mysql-backup-account",
+    rabbitmqSecret: "rabbitmq-backup-account",
+  });
   return {
     storageClasses: pulumi.all(profiles.map((p) => p.storageClassName)),
     volumeAttributesClasses: pulumi.all(profiles.map((p) => p.volumeAttributesClassName)),

@@ -1,13 +1,20 @@
 /**
- * Backups as synthesized, per tier (SPEC section 4 literals): the dump and vhost-definition jobs at
- * the tier's frequency, the binlog position recorded only where point-in-time recovery is sold,
- * every object written encrypted into the tenant's own prefix with the tier's retention tag, by a
- * role that can reach only that prefix; retention per tier; the backup layout the restore reads.
+ * Backups as synthesized, per tier (SPEC section 4 literals): each tenant's backup plan and role,
+ * the platform's runner per tier at the tier's frequency, the binlog position recorded only where
+ * point-in-time recovery is sold, uploads encrypted with the tier's retention tag, lifecycle rules
+ * per tier, a role that reaches only the tenant's prefix; the backup layout the restore reads.
  */
 import { describe, expect, it } from "vitest";
 import { backupPolicyDocument } from "../components/tenantBackups";
 import { backupRetentionDays, backupStamp, BINLOG_RETENTION_DAYS, dumpKey, parseBackupStamp, type TierName } from "../tiers";
+import { kubernetesObjects } from "../synth/manifests";
+import { synthPlatform } from "../synth/programs";
 import { ofKind, synthShape } from "./helpers/synth";
+
+const platform = async () => {
+  const result = await synthPlatform();
+  return { result, objects: kubernetesObjects(result) };
+};
 
 const CONTRACT: Record<TierName, { schedule: string; retentionDays: number; pitr: boolean }> = {
   standard: { schedule: "30 2 * * *", retentionDays: 7, pitr: false }, // daily
@@ -16,35 +23,49 @@ const CONTRACT: Record<TierName, { schedule: string; retentionDays: number; pitr
 };
 
 interface CronJobView {
-  metadata: { name: string; namespace: string; labels: Record<string, string> };
-  spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { serviceAccountName: string; containers: { command: string[]; resources: object }[] } } } } };
+  metadata: { name: string; namespace: string };
+  spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { serviceAccountName: string; containers: { command: string[] }[] } } } } };
 }
 
 describe("tenant backups", () => {
-  it.each(Object.entries(CONTRACT) as [TierName, (typeof CONTRACT)[TierName]][])("%s: jobs at the tier's frequency into the tenant's prefix, encrypted and tagged for its retention", async (tier, c) => {
+  it.each(Object.entries(CONTRACT) as [TierName, (typeof CONTRACT)[TierName]][])("%s: a backup plan in the tenant's namespace for its tier's runner, and a role only the runner assumes", async (tier, c) => {
     const { objects, result } = await synthShape(tier, 1);
-    const jobs = ofKind(objects, "CronJob") as unknown as CronJobView[];
-    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(["acme-database-dump", "acme-rabbitmq-definitions"]);
-    for (const job of jobs) {
-      expect(job.metadata.namespace).toBe("tenant-backups");
-      expect(job.metadata.labels).toMatchObject({ tenant: "acme", tier });
-      expect(job.spec.schedule).toBe(c.schedule);
-      expect(job.spec.concurrencyPolicy).toBe("Forbid");
-      const pod = job.spec.jobTemplate.spec.template.spec;
-      expect(pod.serviceAccountName).toBe("backup-acme");
-      const script = pod.containers[0]!.command[2]!;
-      expect(script).toContain("--server-side-encryption aws:kms");
-      expect(script).toContain(`--tagging "retention-tier=${tier}"`);
-      expect(script).toMatch(/--key "tenants\/acme\/(dumps|rabbitmq)\/\$STAMP\.(sql|json)"/);
-    }
-    const dump = jobs.find((j) => j.metadata.name === "acme-database-dump")!.spec.jobTemplate.spec.template.spec.containers[0]!.command[2]!;
-    expect(dump.includes("--master-data=2")).toBe(c.pitr);
-    expect(dump).toContain("--databases acme_auth acme_products acme_baskets acme_orders");
+    expect(ofKind(objects, "CronJob")).toEqual([]); // no backup pod in the tenant's quota
+    const [plan] = ofKind(objects, "ConfigMap").filter((m) => m.metadata!.name === "tenant-backup-plan");
+    expect(plan!.metadata).toMatchObject({ namespace: "e-commerce-tenant-acme", labels: { tenant: "acme", tier, "collect-verything.com/backup-plan": tier } });
+    const data = (plan as unknown as { data: Record<string, string> }).data;
+    expect(data).toMatchObject({ TENANT: "acme", DUMP_PREFIX: "tenants/acme/dumps/", DEFINITIONS_PREFIX: "tenants/acme/rabbitmq/", DUMP_OPTIONS: c.pitr ? "--master-data=2" : "" });
+    expect(data.DATABASES).toMatch(/^acme_auth acme_products acme_baskets acme_orders /);
+    expect(data.DEFINITIONS_URL).toMatch(/\/api\/definitions\/e-commerce-tenant-acme$/);
     expect(backupRetentionDays(tier)).toBe(c.retentionDays);
     const role = result.resources.find((r) => r.type === "aws:iam/role:Role")!;
     expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
-      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub": "system:serviceaccount:tenant-backups:backup-acme",
+      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub": "system:serviceaccount:tenant-backups:backup-runner",
     });
+  });
+
+  it("the platform runs one backup runner per tier at the tier's frequency, uploading encrypted and tagged with the tier's retention", async () => {
+    const { objects, result } = await platform();
+    const jobs = ofKind(objects, "CronJob") as unknown as CronJobView[];
+    expect(Object.fromEntries(jobs.map((j) => [j.metadata.name, j.spec.schedule]))).toEqual(
+      Object.fromEntries((Object.keys(CONTRACT) as TierName[]).map((t) => [`backup-${t}`, CONTRACT[t].schedule])),
+    );
+    for (const job of jobs) {
+      const tier = job.metadata.name.replace("backup-", "");
+      expect(job.spec.concurrencyPolicy).toBe("Forbid");
+      const pod = job.spec.jobTemplate.spec.template.spec;
+      expect(pod.serviceAccountName).toBe("backup-runner");
+      const script = pod.containers[0]!.command[2]!;
+      expect(script).toContain(`-l collect-verything.com/backup-plan=${tier} `);
+      expect(script).toContain("assume-role-with-web-identity");
+      expect(script.match(/--server-side-encryption aws:kms/g)).toHaveLength(2);
+      expect(script.match(new RegExp(`--tagging "retention-tier=${tier}"`, "g"))).toHaveLength(2);
+    }
+    const lifecycle = result.resources.find((r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!;
+    const rules = lifecycle.inputs.rules as { id: string; expiration: { days: number } }[];
+    expect(Object.fromEntries(rules.map((r) => [r.id, r.expiration.days]))).toEqual({ "standard-backups": 7, "premium-backups": 30, "business-backups": 31, binlogs: 30 });
+    const encryption = result.resources.find((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!;
+    expect(JSON.stringify(encryption.inputs)).toContain('"sseAlgorithm":"aws:kms"');
   });
 
   it("binary logs are kept for the longest point-in-time window (Business, 30 days)", () => {

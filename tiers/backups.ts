@@ -57,5 +57,5 @@ export const BINLOG_RETENTION_DAYS = Math.max(...TIER_NAMES.map((t) => getTier(t
 /** One backup job pod: small by design, a dump streams to a file and does not hold data in memory. */
 export const BACKUP_JOB_RESOURCES: ContainerResources = {
   requests: { cpu: 50, memory: 64 },
-  limits: { cpu: 500, memory: 256 },
+  limits: { cpu: 400, memory: 256 },
 };
