@@ -51,7 +51,7 @@ export interface PlatformArgs {
   readonly prometheusUrl: string;
   /** Shared MySQL, RabbitMQ and object storage (and the shared Redis for tiers without their own). */
   readonly endpoints: Readonly<Record<"mysql" | "rabbitmq" | "objectStorage" | "redis", HostEndpoint>>;
-  /** The backup bucket, the backup jobs' namespace, image and accounts. */
+  /** The backup bucket (region, KMS key), the cluster's OIDC provider, the backup runners' namespace. */
   readonly backups: BackupPlatformArgs;
 }
 

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { AlertRule, RecordingRule, RuleGroup } from "../components/alertRules";
-import { gib, type TierName } from "../tiers";
+import { gib, tenantRequestProblems, type TierName } from "../tiers";
 import { promtool, promtoolAvailable } from "./helpers/promtool";
 import { ofKind, synthShape } from "./helpers/synth";
 
@@ -291,5 +291,24 @@ describe("tenant monitoring objects", () => {
 
   it("no AlertmanagerConfig without receivers", async () => {
     expect(ofKind((await synthShape("premium", 1)).objects, "AlertmanagerConfig")).toEqual([]);
+  });
+});
+
+describe("alerting config", () => {
+  const base = { tenantId: "acme", sites: [{ customDomains: [] }] };
+  const fields = (tier: string, alerting: object) => tenantRequestProblems({ ...base, tier, alerting: alerting as never }).map((p) => `${p.field}: ${p.message}`);
+
+  it("requires every channel of the tier and refuses channels it does not sell, naming the field", () => {
+    expect(fields("premium", { email: ["ops@acme.example"] })).toEqual(["alerting.slackWebhookUrl: required: the Premium tier routes critical alerts to slack"]);
+    expect(fields("standard", { email: ["ops@acme.example"], pagerdutyRoutingKey: "k" })).toEqual(["alerting.pagerdutyRoutingKey: the Standard tier has no pagerduty alerts"]);
+    expect(fields("standard", { email: [] })).toEqual(["alerting.email: required: the Standard tier routes critical alerts to email"]);
+    expect(fields("standard", { email: ["not-an-address"] })).toEqual(['alerting.email[0]: "not-an-address" is not an email address']);
+    expect(fields("business", { email: ["a@b.example"], slackWebhookUrl: "https://h", pagerdutyRoutingKey: "k", smsWebhookUrl: "https://s" })).toEqual([]);
+  });
+
+  it("a bad alerting config fails the synth before anything is registered", async () => {
+    await expect(synthShape("premium", 1, "acme", { alerting: { email: ["ops@acme.example"], smsWebhookUrl: "https://sms.example/h" } })).rejects.toThrow(
+      /alerting\.slackWebhookUrl: required[\s\S]*alerting\.smsWebhookUrl: the Premium tier has no sms alerts/,
+    );
   });
 });
