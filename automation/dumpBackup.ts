@@ -1,41 +1,70 @@
 /**
- * A backup of a tenant's 11 databases with `mysqldump` (or `mariadb-dump`) into a file: the final
- * one before deprovisioning, and one before every tier downgrade or site removal. Object storage
- * and queues are kept by the retention window itself (protected, retained resources), so the dump
- * is what survives the purge.
+ * Logical backups of a tenant's 11 databases: one consistent `mysqldump`/`mariadb-dump` of all of
+ * them (one transaction, so one point in time) into the backup store at `dumpKey(tenant, start)`.
+ * With binary logging on the server, the dump records the binlog position it is consistent with
+ * (`--master-data=2`), which a point-in-time restore replays from. This is also the BackupHook the
+ * tenant service calls before a downgrade or deprovision.
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { databaseName, DATABASE_SERVICES } from "../tiers";
-import type { MysqlUsageConnection } from "./preflight";
+import { databaseName, DATABASE_SERVICES, dumpKey } from "../tiers";
+import type { BackupStore } from "./backupStore";
+import { connectionArgs, runTool, withConnection, type MysqlServer } from "./mysqlTools";
 import type { BackupHook, BackupReason } from "./tenantService";
 
-export class DumpBackup implements BackupHook {
-  constructor(
-    private readonly mysql: MysqlUsageConnection,
-    private readonly directory: string,
-    /** Dump client. Default `mysqldump`. */
-    private readonly command = "mysqldump",
-    private readonly now: () => number = Date.now,
-  ) {}
+export interface DumpBackupOptions {
+  /** Dump client. Default `mysqldump`. */
+  readonly command?: string;
+  /** Clock, for tests. Default Date.now. */
+  readonly now?: () => number;
+}
 
-  async backup(tenantId: string, reason: BackupReason): Promise<{ location: string }> {
-    mkdirSync(this.directory, { recursive: true });
-    const stamp = new Date(this.now()).toISOString().replace(/[:.]/g, "-");
-    const location = join(this.directory, `${tenantId}-${reason}-${stamp}.sql`);
-    const databases = DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
-    const args = ["-h", this.mysql.host, "-P", String(this.mysql.port), "-u", this.mysql.user, "--single-transaction", "--routines", "--triggers", "--databases", ...databases];
-    await new Promise<void>((resolve, reject) => {
-      // The password goes through the environment, never the command line (visible in `ps`).
-      const child = spawn(this.command, args, { env: { ...process.env, MYSQL_PWD: this.mysql.password }, stdio: ["ignore", "pipe", "pipe"] });
-      const out = createWriteStream(location);
-      let stderr = "";
-      child.stdout.pipe(out);
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", (error) => reject(new Error(`${reason} backup of ${tenantId}: cannot run ${this.command}: ${error.message}`)));
-      child.on("close", (code) => (code === 0 ? out.end(() => resolve()) : reject(new Error(`${reason} backup of ${tenantId} failed (${this.command} exited ${code}): ${stderr.trim()}`))));
+export const tenantDatabases = (tenantId: string): string[] => DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
+
+export class DumpBackup implements BackupHook {
+  private readonly command: string;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly mysql: MysqlServer,
+    private readonly store: BackupStore,
+    options: DumpBackupOptions = {},
+  ) {
+    this.command = options.command ?? "mysqldump";
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Dumps the tenant's databases into the store; returns the key. Every reason (a downgrade, a
+   * site removal, deprovisioning) takes the same dump: restore picks dumps by time, not by why.
+   */
+  async backup(tenantId: string, reason: BackupReason = "final"): Promise<{ readonly location: string }> {
+    const at = new Date(this.now());
+    const key = dumpKey(tenantId, at);
+    const binlog = await withConnection(this.mysql, async (db) => {
+      const [rows] = await db.query("SELECT @@log_bin AS on_");
+      return Number((rows as { on_: number | string }[])[0]?.on_) === 1;
     });
-    return { location };
+    const dir = await mkdtemp(join(tmpdir(), "dump-"));
+    try {
+      const file = join(dir, "dump.sql");
+      const args = [
+        ...connectionArgs(this.mysql),
+        "--single-transaction",
+        "--routines",
+        "--triggers",
+        "--events",
+        // The binlog coordinates of the snapshot, as a comment: where a point-in-time restore starts.
+        ...(binlog ? ["--master-data=2"] : []),
+        "--databases",
+        ...tenantDatabases(tenantId),
+      ];
+      await runTool(this.mysql, { what: `${reason} backup of ${tenantId}`, command: this.command, args, stdoutFile: file });
+      await this.store.putFile(key, file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    return { location: key };
   }
 }

@@ -27,6 +27,8 @@ import { DedicatedMysqlCluster, ROUTER_PORT } from "./dedicatedMysqlCluster";
 import type { HostEndpoint } from "./networkIsolation";
 import { TenantDatabases, type MysqlServer } from "./tenantDatabases";
 import { TenantMessaging } from "./tenantMessaging";
+import { TenantMonitoring, type AlertingArgs } from "./tenantMonitoring";
+import { TenantBackups, type BackupPlatformArgs } from "./tenantBackups";
 import { TenantObjectStorage } from "./tenantObjectStorage";
 import { RedisCache } from "./redisCache";
 import { runtimeSettings } from "./runtimeSettings";
@@ -53,6 +55,8 @@ export interface PlatformArgs {
   readonly prometheusUrl: string;
   /** Shared MySQL, RabbitMQ and object storage (and the shared Redis for tiers without their own). */
   readonly endpoints: Readonly<Record<"mysql" | "rabbitmq" | "objectStorage" | "redis", HostEndpoint>>;
+  /** The backup bucket (region, KMS key), the cluster's OIDC provider, the backup runners' namespace. */
+  readonly backups: BackupPlatformArgs;
 }
 
 /** Admin accounts of the shared data services, used by their Pulumi providers only. */
@@ -95,6 +99,8 @@ export interface TenantStackArgs {
   readonly dataServices: DataServicesArgs;
   /** The tenant's Cloudflare zone; the provider comes in `opts.providers` (README "Edge"). */
   readonly cloudflare: EdgeZone;
+  /** Receivers of the tier's alert channels. Default none (the platform Alertmanager's route only). */
+  readonly alerting?: AlertingArgs;
 }
 
 /**
@@ -273,6 +279,10 @@ export class TenantStack extends pulumi.ComponentResource {
     this.namespaces = sites.map((s) => s.namespace);
     this.retiredNamespaces = retired.map((s) => s.namespace);
     this.hostnames = sites.map((s) => s.hostnames);
+    const observed = { identity, profile, namespaces: this.namespaces, hostnames: this.hostnames.flat() };
+    new TenantMonitoring(`${name}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
+    const backupSource = { mysql: data.mysql, rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl, platform: args.platform.backups };
+    new TenantBackups(`${name}-backups`, { identity, tier, namespace: coreNs, ...backupSource }, { parent: this, dependsOn: [guardrails, ...data.components] });
     this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
     this.registerOutputs({
       namespaces: this.namespaces,
@@ -302,7 +312,13 @@ export class TenantStack extends pulumi.ComponentResource {
     namespace: string,
     guardrails: pulumi.Resource,
     dedicated: DedicatedClusterSpec | undefined,
-  ): { components: pulumi.Resource[]; databases: readonly string[]; messaging: TenantMessaging; buckets: Readonly<Record<BucketName, string>> } {
+  ): {
+    components: pulumi.Resource[];
+    databases: readonly string[];
+    messaging: TenantMessaging;
+    buckets: Readonly<Record<BucketName, string>>;
+    mysql: { host: pulumi.Input<string>; port: number };
+  } {
     const { endpoints } = args.platform;
     const admin = args.adminCredentials;
     const inNamespace = { dependsOn: [guardrails] };
@@ -343,6 +359,7 @@ export class TenantStack extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    return { components: [databases, messaging, storage], databases: databases.databases, messaging, buckets: storage.buckets };
+    const mysql = { host: server.host, port: server.port };
+    return { components: [databases, messaging, storage], databases: databases.databases, messaging, buckets: storage.buckets, mysql };
   }
 }

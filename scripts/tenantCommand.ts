@@ -7,6 +7,7 @@
  *   npm run tenant -- deprovision acme [--retain-days 30]
  *   npm run tenant -- purge
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
+ *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -22,7 +23,9 @@ import {
   TenantService,
   type TenantEngine,
 } from "../automation";
+import { DirectoryStore } from "../automation/backupStore";
 import { DumpBackup } from "../automation/dumpBackup";
+import { parseRestorePoint, RESTORE_DETAILS, restoreSummary, RestoreUsageError, runRestore } from "../automation/restoreCommand";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
 import { synthProgram } from "../synth/cli";
@@ -63,12 +66,24 @@ function mysqlFromEnv() {
   };
 }
 
+const backupDir = (): string => process.env.BACKUP_DIR ?? "backups";
+
+/** A --to argument. */
+function restorePointArg(value: string): Date {
+  try {
+    return parseRestorePoint(value);
+  } catch (error) {
+    if (error instanceof RestoreUsageError) throw new InvalidArgumentError(error.message.replace(/^--to: /, ""));
+    throw error;
+  }
+}
+
 /** The service is built only once the command line is valid, so bad input creates no state directory. */
 function serviceFrom(options: GlobalOptions): TenantService {
   return new TenantService({
     engine: engineFrom(options.engine, options.stateDir),
     ...(process.env.PROMETHEUS_URL ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) } : {}),
-    backup: new DumpBackup(mysqlFromEnv(), resolve(process.env.BACKUP_DIR ?? "backups")),
+    backup: new DumpBackup(mysqlFromEnv(), new DirectoryStore(resolve(backupDir()))),
   });
 }
 
@@ -192,6 +207,28 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
       });
       print(globals(command), summary, () => fleetTable(summary));
       done(summary.counts.failed > 0 ? 1 : 0);
+    });
+  cli
+    .command("restore")
+    .description("restores the tenant's databases into fresh ones, verifies them, then swaps them in")
+    .addArgument(tenantArgument())
+    .option("--to <timestamp>", "the state at the end of this second, UTC (default: the newest the backups hold)", restorePointArg)
+    .option("--backup-dir <dir>", "backup store (layout of tiers/backups.ts); default $BACKUP_DIR or backups/")
+    .option("--binlog-server <name>", "the binlog archive of the tenant's MySQL server (Business); default $BINLOG_SERVER")
+    .addHelpText("after", RESTORE_DETAILS)
+    .action(async (tenantId: string, options: { to?: Date; backupDir?: string; binlogServer?: string }, command: Command) => {
+      const tier = await serviceFrom(globals(command)).tierOf(tenantId);
+      const binlogServer = options.binlogServer ?? process.env.BINLOG_SERVER;
+      const result = await runRestore({
+        tenantId,
+        tier,
+        mysql: mysqlFromEnv(),
+        backupDir: options.backupDir ?? backupDir(),
+        ...(options.to ? { to: options.to } : {}),
+        ...(binlogServer ? { binlogServer } : {}),
+      });
+      print(globals(command), result, () => restoreSummary(result));
+      done(0);
     });
   return cli;
 }

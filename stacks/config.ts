@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
-import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository } from "./fieldRules";
+import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
+import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
 export const PROJECT = "tenant";
@@ -50,6 +50,14 @@ const DEFAULT_PLATFORM = {
     objectStorage: { namespace: "minio", port: 9000, host: "minio.minio.svc.cluster.local" },
     redis: { namespace: "redis", port: 6379, host: "redis.redis.svc.cluster.local" },
   },
+  backups: {
+    bucket: DEFAULT_BACKUP_BUCKET,
+    region: "eu-west-3",
+    kmsKeyArn: "arn:aws:kms:eu-west-3:000000000000:alias/cv-tenant-backups",
+    oidcProviderArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
+    oidcIssuer: "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
+    namespace: BACKUP_NAMESPACE,
+  },
 } as const;
 const DEFAULT_GATEWAY = { name: "platform-gateway", namespace: "gateway-system" } as const;
 
@@ -72,6 +80,14 @@ export const tenantConfigSchema = v.strictObject({
     }),
   ),
   trustedCidrs: v.optional(v.array(v.string())),
+  alerting: v.optional(
+    v.strictObject({
+      email: v.array(v.string()),
+      slackWebhookUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+      pagerdutyRoutingKey: v.optional(v.pipe(v.string(), v.minLength(1))),
+      smsWebhookUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+    }),
+  ),
   images: v.strictObject({
     registry: v.pipe(v.string(), v.check(isOciRepository, "must be an image repository such as registry.example.com/team")),
     tag: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),
@@ -138,6 +154,17 @@ export const tenantConfigSchema = v.strictObject({
           redis: hostEndpoint,
         }),
         DEFAULT_PLATFORM.endpoints,
+      ),
+      backups: v.optional(
+        v.strictObject({
+          bucket: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")), DEFAULT_PLATFORM.backups.bucket),
+          region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region")), DEFAULT_PLATFORM.backups.region),
+          kmsKeyArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:kms:", "must be a KMS key ARN")), DEFAULT_PLATFORM.backups.kmsKeyArn),
+          oidcProviderArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN")), DEFAULT_PLATFORM.backups.oidcProviderArn),
+          oidcIssuer: v.optional(v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)")), DEFAULT_PLATFORM.backups.oidcIssuer),
+          namespace: v.optional(label, DEFAULT_PLATFORM.backups.namespace),
+        }),
+        DEFAULT_PLATFORM.backups,
       ),
     }),
     DEFAULT_PLATFORM,

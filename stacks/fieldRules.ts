@@ -36,6 +36,12 @@ export function isHost(value: string): boolean {
   return HOST_NAME.test(value) && !/^[0-9.]+$/.test(value);
 }
 
+/** An OIDC issuer as IAM trust policies name it: a host and a path, no scheme (`oidc.eks.eu-west-3.amazonaws.com/id/ABC`). */
+export function isOidcIssuer(value: string): boolean {
+  const [hostPart = "", ...path] = value.split("/");
+  return isHost(hostPart) && path.every((segment) => /^[A-Za-z0-9._~-]+$/.test(segment));
+}
+
 /** An image repository without tag or digest (`registry.example.com/team`), as images are `<repository>/<service>:<tag>`. */
 export function isOciRepository(value: string): boolean {
   return value.length <= MAX_NAME_LENGTH && REPOSITORY.test(value);

@@ -4,7 +4,7 @@
  * tenant rules keep custom domains out of the platform domain and upstream names unique.
  */
 import { describe, expect, it } from "vitest";
-import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository } from "../stacks/fieldRules";
+import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "../stacks/fieldRules";
 import { parseTenantConfig, parseTenantRequest } from "../stacks/config";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { TenantRequestError, type Problem } from "../tiers";
@@ -40,6 +40,8 @@ describe("field shapes", () => {
   it("takes host names (also single-label cluster names) and IP addresses as hosts", () => {
     for (const host of ["redis", "mysql.mysql.svc.cluster.local", "10.0.0.12", "fd00::12"]) expect(isHost(host), host).toBe(true);
     for (const host of ["", "redis:6379", "http://redis", "999.1.1.1", "redis\n", "my_host", "-redis", "Redis.svc", "a b"]) expect(isHost(host), JSON.stringify(host)).toBe(false);
+    expect(isOidcIssuer("oidc.eks.eu-west-3.amazonaws.com/id/EXAMPLED539D4633E53DE1B7")).toBe(true);
+    for (const issuer of ["https://oidc.eks.eu-west-3.amazonaws.com/id/X", "oidc.eks.amazonaws.com/id/X\"", "oidc.eks.amazonaws.com//X", "oidc eks/id", ""]) expect(isOidcIssuer(issuer), issuer).toBe(false);
   });
 
   it("takes http(s) URLs of a host without credentials as service URLs", () => {

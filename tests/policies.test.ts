@@ -100,6 +100,7 @@ const withSpec = (r: FakeResource, spec: Record<string, unknown>): FakeResource 
 const loadBalancer = (ns = NS) => k8s("v1", "Service", "edge", { spec: { type: "LoadBalancer", ports: [{ port: 443 }] } }, ns);
 const clusterIp = (extra: Record<string, unknown> = {}) => k8s("v1", "Service", "orders", { spec: { type: "ClusterIP", ports: [{ port: 8003 }], ...extra } });
 const opaque = (type: string): FakeResource => ({ type, name: "extras", props: {} });
+const rolePolicy = (statements: object[]): FakeResource => ({ type: "aws:iam/rolePolicy:RolePolicy", name: "acme-backups-policy", props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) } });
 const cluster = (apiVersion: string, kind: string, name: string, body: Record<string, unknown> = {}) => k8s(apiVersion, kind, name, body, null);
 const allowTenant = (peer: Record<string, unknown> = { namespaceSelector: { matchLabels: { tenant: "acme", "app.kubernetes.io/part-of": "collect-verything" } } }, direction: "ingress" | "egress" = "egress") =>
   k8s("networking.k8s.io/v1", "NetworkPolicy", "allow-tenant", { spec: { podSelector: {}, policyTypes: [direction === "ingress" ? "Ingress" : "Egress"], [direction]: [{ [direction === "ingress" ? "from" : "to"]: [peer] }] } });
@@ -227,6 +228,28 @@ const RESOURCE_CASES: ResourceCase[] = [
   { policy: "resource-type-allowed", config: BUSINESS, pass: deployment(), fail: opaque("aws:s3/bucketV2:BucketV2"), message: /aws:s3\/bucketV2:BucketV2 is not a resource type/ },
   { policy: "resource-type-allowed", config: BUSINESS, pass: deployment(), fail: opaque("aws:eks/cluster:Cluster"), message: /aws:eks\/cluster:Cluster is not a resource type/ },
   { policy: "resource-type-allowed", config: BUSINESS, failConfig: PREMIUM, pass: opaque("rabbitmq:index/shovel:Shovel"), fail: opaque("rabbitmq:index/shovel:Shovel"), message: /rabbitmq:index\/shovel:Shovel is not a resource type a Premium tenant stack may create/ },
+  {
+    policy: "resource-type-allowed",
+    pass: { ...k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "plan-reader", { roleRef: { kind: "ClusterRole", name: "tenant-backup-plan-reader" } }, null), urn: "urn:pulumi:platform::platform::kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::x" },
+    fail: { ...k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "admin", { roleRef: { kind: "ClusterRole", name: "cluster-admin" } }, null), urn: "urn:pulumi:platform::platform::kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::x" },
+    message: /ClusterRoleBinding admin binds cluster-admin/,
+  },
+  // The tenant's backup role reaches its own prefix of the backup bucket and the bucket key, nothing else.
+  ...[
+    ["another tenant's prefix", [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::cv-tenant-backups/tenants/other/*"] }], /outside tenant acme's prefix tenants\/acme\//],
+    ["the whole bucket", [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::cv-tenant-backups/*"] }], /cv-tenant-backups\/\*, outside tenant acme's prefix/],
+    ["listing without a prefix", [{ Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::cv-tenant-backups"] }], /lists arn:aws:s3:::cv-tenant-backups beyond tenant acme's prefix/],
+    ["another service", [{ Effect: "Allow", Action: ["iam:PassRole"], Resource: ["*"] }], /grants iam:PassRole/],
+  ].map(([what, statements, message]) => ({
+    policy: "data-services-of-tenant",
+    pass: rolePolicy([
+      { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: ["arn:aws:s3:::cv-tenant-backups/tenants/acme/*"] },
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::cv-tenant-backups"], Condition: { StringLike: { "s3:prefix": ["tenants/acme/*"] } } },
+      { Effect: "Allow", Action: ["kms:Decrypt"], Resource: ["arn:aws:kms:eu-west-3:000000000000:alias/cv-tenant-backups"] },
+    ]),
+    fail: { ...rolePolicy(statements as object[]), name: String(what) },
+    message: message as RegExp,
+  })),
   { policy: "resource-type-allowed", pass: { ...storageClass(), urn: "urn:pulumi:platform::platform::kubernetes:storage.k8s.io/v1:StorageClass::x" }, fail: { ...deployment(), urn: "urn:pulumi:platform::platform::kubernetes:apps/v1:Deployment::x" }, message: /kubernetes:apps\/v1:Deployment is not a resource type the platform stack may create/ },
   // namespace-of-tenant: every namespaced object in one of the tenant's namespaces.
   { policy: "namespace-of-tenant", pass: deployment(), fail: inNs(deployment(), "default"), message: /Deployment default\/orders-service is in namespace default, which is not tenant acme's/ },

@@ -1,7 +1,7 @@
 /**
  * Every Kubernetes object synthesized for every tier (and the platform) validates against the
  * OpenAPI schema of its API, offline: kubernetes-models for built-in kinds, the CRD packages
- * for KEDA, Gateway API and Envoy Gateway. An object of an API without a model fails the test.
+ * for KEDA, Gateway API, Envoy Gateway and prometheus-operator. An object of an API without a model fails the test.
  */
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../policy/analysis/objects";
@@ -27,6 +27,9 @@ const MODULES: Record<string, () => Promise<ModelModule>> = {
   "gateway.networking.k8s.io/v1beta1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1"),
   "gateway.envoyproxy.io/v1alpha1": () => import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1"),
   "monitoring.coreos.com/v1": () => import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1"),
+  "monitoring.coreos.com/v1alpha1": () => import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1"),
+  "batch/v1": () => import("kubernetes-models/batch/v1"),
+  "rbac.authorization.k8s.io/v1": () => import("kubernetes-models/rbac.authorization.k8s.io/v1"),
 };
 
 async function validate(o: KubeObject): Promise<string | undefined> {
@@ -62,7 +65,9 @@ describe("Kubernetes schema validation", () => {
     const { objects } = await synthShape("business", 2, "acme", {
       routing: { mode: "ingress-nginx" },
       trustedCidrs: ["203.0.113.0/24"],
+      alerting: { email: ["ops@acme.example"], slackWebhookUrl: "https://hooks.example/s", pagerdutyRoutingKey: "key", smsWebhookUrl: "https://sms.example/h" },
     });
+    expect(objects.some((o) => o.kind === "AlertmanagerConfig")).toBe(true);
     expect(objects.some((o) => o.kind === "Ingress")).toBe(true);
     expect(await problems(objects)).toEqual([]);
   });
@@ -76,6 +81,13 @@ describe("Kubernetes schema validation", () => {
         ...Array(3).fill("ValidatingAdmissionPolicy"),
         ...Array(3).fill("ValidatingAdmissionPolicyBinding"),
         ...Array(3).fill("VolumeAttributesClass"),
+        // The backup runners (components/backupBucket.ts).
+        ...Array(3).fill("CronJob"),
+        "Namespace",
+        "ResourceQuota",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
       ].sort(),
     );
     expect(await problems(objects)).toEqual([]);

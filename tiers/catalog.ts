@@ -159,6 +159,11 @@ export interface BackupSpec {
   readonly mode: "daily" | "hourly" | "continuous";
   readonly retentionDays: number;
   readonly pointInTimeRecovery: boolean;
+  /**
+   * Cron schedule (UTC) of the logical dump of the tenant's databases and the export of its vhost's
+   * definitions. With point-in-time recovery the dump is the base the archived binary logs replay on.
+   */
+  readonly dumpSchedule: string;
 }
 
 export type AlertChannel = "email" | "slack" | "pagerduty" | "sms";
@@ -236,7 +241,11 @@ export const LIMIT_RANGE = {
 /** gp3 provisions at most 500 IOPS per GiB: a volume smaller than this cannot reach the tier's IOPS. */
 export const GP3_MAX_IOPS_PER_GIB = 500;
 
-/** Quota alerts, identical for every tier (seed 000). Thresholds are fractions of the tier's quota. */
+/**
+ * Quota alerts, identical for every tier (seed 000). Thresholds are fractions of the tier's quota.
+ * The last four watch limits the seed has no alert for (bucket quota, queue max-length, a service
+ * user's MAX_USER_CONNECTIONS, the CDN's monthly allowance) with the seed's usual warning: 80%.
+ */
 export const QUOTA_ALERTS = [
   { name: "TenantCPUQuotaWarning", signal: "cpu", threshold: 0.8, forMinutes: 5, severity: "warning" },
   { name: "TenantCPUQuotaExceeded", signal: "cpu", threshold: 0.95, forMinutes: 2, severity: "critical" },
@@ -244,7 +253,12 @@ export const QUOTA_ALERTS = [
   { name: "TenantStorageQuotaWarning", signal: "storage", threshold: 0.8, forMinutes: 10, severity: "warning" },
   { name: "TenantApiRateLimitWarning", signal: "api-rate", threshold: 0.9, forMinutes: 2, severity: "warning" },
   { name: "TenantProductLimitWarning", signal: "products", threshold: 0.9, forMinutes: 0, severity: "warning" },
+  { name: "TenantBucketQuotaWarning", signal: "bucket", threshold: 0.8, forMinutes: 10, severity: "warning" },
+  { name: "TenantQueueLengthWarning", signal: "queue", threshold: 0.8, forMinutes: 5, severity: "warning" },
+  { name: "TenantDatabaseConnectionsWarning", signal: "mysql-connections", threshold: 0.8, forMinutes: 5, severity: "warning" },
+  { name: "TenantCdnBandwidthWarning", signal: "cdn-bandwidth", threshold: 0.8, forMinutes: 0, severity: "warning" },
 ] as const;
+export type QuotaAlert = (typeof QUOTA_ALERTS)[number];
 
 /**
  * CDN bandwidth alerts of tiers with a monthly allowance (Cloudflare does not cap bandwidth):
@@ -322,7 +336,7 @@ const STANDARD: TierDefinition = {
     loadBalancing: false,
     argoSmartRouting: false,
   },
-  backups: { mode: "daily", retentionDays: 7, pointInTimeRecovery: false },
+  backups: { mode: "daily", retentionDays: 7, pointInTimeRecovery: false, dumpSchedule: "30 2 * * *" },
   monitoring: {
     level: "basic",
     metricsRetentionDays: 30,
@@ -408,7 +422,7 @@ const PREMIUM: TierDefinition = {
     loadBalancing: false,
     argoSmartRouting: false,
   },
-  backups: { mode: "hourly", retentionDays: 30, pointInTimeRecovery: false },
+  backups: { mode: "hourly", retentionDays: 30, pointInTimeRecovery: false, dumpSchedule: "15 * * * *" },
   monitoring: {
     level: "advanced",
     metricsRetentionDays: 90,
@@ -511,7 +525,7 @@ const BUSINESS: TierDefinition = {
     loadBalancing: true,
     argoSmartRouting: true,
   },
-  backups: { mode: "continuous", retentionDays: 30, pointInTimeRecovery: true },
+  backups: { mode: "continuous", retentionDays: 30, pointInTimeRecovery: true, dumpSchedule: "0 3 * * *" },
   monitoring: {
     level: "custom",
     metricsRetentionDays: 365,

@@ -10,3 +10,4 @@ export * from "./dataServices";
 export * from "./quotaFields";
 export * from "./edge";
 export * from "./rulesLanguage";
+export * from "./backups";

@@ -3,7 +3,7 @@
  * domains, add-ons, trusted CIDRs. Pure; used by the stack config schema, by TenantStack
  * itself, and by the Automation API before it touches a stack.
  */
-import { getTier, isTierName, TIER_NAMES } from "./catalog";
+import { getTier, isTierName, TIER_NAMES, type AlertChannel } from "./catalog";
 import { tenantIdProblems } from "./naming";
 import { ADD_ON_MAXIMUMS, type AddOns } from "./profile";
 
@@ -21,7 +21,22 @@ export interface TenantRequest {
     readonly dedicatedMysqlCluster?: boolean;
     readonly federationUpstreams?: readonly { readonly name: string }[];
   };
+  /** Alert receivers: each of the tier's channels, and only those (catalog monitoring.routes). */
+  readonly alerting?: {
+    readonly email: readonly string[];
+    readonly slackWebhookUrl?: unknown;
+    readonly pagerdutyRoutingKey?: unknown;
+    readonly smsWebhookUrl?: unknown;
+  };
 }
+
+/** The config field giving each alert channel its destination. */
+export const ALERT_CHANNEL_FIELDS = {
+  email: "email",
+  slack: "slackWebhookUrl",
+  pagerduty: "pagerdutyRoutingKey",
+  sms: "smsWebhookUrl",
+} as const;
 
 export interface Problem {
   /** Config path of the offending value, e.g. "sites[1].customDomains[0]". */
@@ -31,6 +46,7 @@ export interface Problem {
 
 /** RFC 1123 hostname, lowercase, at least two labels, no trailing dot. */
 const HOSTNAME = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
 export function isHostname(value: string): boolean {
@@ -111,6 +127,19 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
   });
 
   problems.push(...retiredSiteProblems(request.sites.length, request.retiredSites ?? []));
+  if (request.alerting) {
+    const alerting = request.alerting;
+    for (const [channel, key] of Object.entries(ALERT_CHANNEL_FIELDS) as [AlertChannel, keyof typeof alerting][]) {
+      const routed = (tier.monitoring.routes[channel] ?? []).length > 0;
+      const value = alerting[key];
+      const given = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "";
+      if (routed && !given) problems.push({ field: `alerting.${key}`, message: `required: the ${tier.displayName} tier routes ${(tier.monitoring.routes[channel] ?? []).join(", ")} alerts to ${channel}` });
+      if (!routed && given) problems.push({ field: `alerting.${key}`, message: `the ${tier.displayName} tier has no ${channel} alerts` });
+    }
+    alerting.email.forEach((address, i) => {
+      if (!EMAIL.test(address)) problems.push({ field: `alerting.email[${i}]`, message: `"${address}" is not an email address` });
+    });
+  }
 
   (request.trustedCidrs ?? []).forEach((cidr, i) => {
     const field = `trustedCidrs[${i}]`;

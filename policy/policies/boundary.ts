@@ -9,6 +9,7 @@ import { specOf } from "../analysis/objects";
 import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
+import { tenantBackupPrefix } from "../../tiers";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
 const kubernetesKind = (type: string): string | undefined => {
@@ -43,6 +44,8 @@ const TENANT_KINDS = [
   "gateway.networking.k8s.io/ReferenceGrant",
   "gateway.envoyproxy.io/BackendTrafficPolicy",
   "monitoring.coreos.com/PrometheusRule",
+  "monitoring.coreos.com/ServiceMonitor",
+  "monitoring.coreos.com/AlertmanagerConfig",
 ];
 
 const TENANT_TYPES = [
@@ -71,6 +74,10 @@ const TENANT_TYPES = [
   "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
   "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits",
   "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits",
+  // The tenant's backup role (components/tenantBackups.ts); data-services-of-tenant judges its policy.
+  "pulumi:providers:aws",
+  "aws:iam/role:Role",
+  "aws:iam/rolePolicy:RolePolicy",
 ];
 
 /** Cloudflare resources every tier's edge has: DNS, custom hostnames with TLS, zone settings, rulesets (edge.ts judges their phases and numbers). */
@@ -96,8 +103,26 @@ const FEDERATION_TYPES = ["rabbitmq:index/federationUpstream:FederationUpstream"
 const DEDICATED_CLUSTER_KINDS = ["mysql.oracle.com/InnoDBCluster"];
 
 /** The platform program's types: the per-tier cluster objects of TierProfile. */
-const PLATFORM_TYPES = new Set(["pulumi:pulumi:Stack", "pulumi:providers:kubernetes"]);
+const PLATFORM_TYPES = new Set([
+  "pulumi:pulumi:Stack",
+  "pulumi:providers:kubernetes",
+  // The backup bucket and its key (components/backupBucket.ts).
+  "pulumi:providers:aws",
+  "aws:kms/key:Key",
+  "aws:s3/bucket:Bucket",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketVersioning:BucketVersioning",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+]);
 const PLATFORM_KINDS = new Set([
+  // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.
+  "core/Namespace",
+  "core/ResourceQuota",
+  "core/ServiceAccount",
+  "batch/CronJob",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
   "storage.k8s.io/StorageClass",
   "storage.k8s.io/VolumeAttributesClass",
   "scheduling.k8s.io/PriorityClass",
@@ -154,6 +179,12 @@ export const resourceTypeAllowed = tierResourcePolicy({
   validatePlatform: (view, report) => {
     if (view.type.startsWith(COMPONENT_PREFIX.platform)) return;
     const kind = kubernetesKind(view.type);
+    // The platform binds only the roles it defines: never cluster-admin or a system role.
+    const roleRef = kind === "rbac.authorization.k8s.io/ClusterRoleBinding" ? (view.object as { roleRef?: { name?: string } }).roleRef?.name : undefined;
+    if (roleRef !== undefined && (roleRef === "cluster-admin" || roleRef.startsWith("system:"))) {
+      report(`${describe(view)} binds ${roleRef}; the platform program grants only its own roles`);
+      return;
+    }
     if (PLATFORM_TYPES.has(view.type) || (kind !== undefined && PLATFORM_KINDS.has(kind))) return;
     report(refusal(view, "the platform stack"));
   },
@@ -351,6 +382,46 @@ function foreignArns(document: string, scope: TenantScope): string[] {
   });
 }
 
+interface PolicyStatement {
+  readonly Effect?: string;
+  readonly Action?: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: { readonly StringLike?: { readonly "s3:prefix"?: string | readonly string[] } };
+}
+
+const list = (value: string | readonly string[] | undefined): readonly string[] => (value === undefined ? [] : typeof value === "string" ? [value] : value);
+
+/**
+ * What a tenant's IAM role policy may grant: S3 objects under the tenant's backup prefix, listing
+ * the bucket only under that prefix, and the bucket's KMS key; nothing else, nothing with "*".
+ */
+function backupRoleProblems(policy: unknown, tenant: string): string[] {
+  if (typeof policy !== "string") return ["its policy document is not known at preview; the pack cannot judge it"];
+  let statements: readonly PolicyStatement[];
+  try {
+    const statement = (JSON.parse(policy) as { Statement?: PolicyStatement | readonly PolicyStatement[] }).Statement;
+    statements = statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
+  } catch {
+    return ["its policy document is not JSON"];
+  }
+  const prefix = tenantBackupPrefix(tenant);
+  const problems: string[] = [];
+  for (const st of statements) {
+    if (st.Effect !== "Allow") continue;
+    for (const action of list(st.Action)) {
+      if (!/^(s3|kms):[A-Za-z]+$/.test(action)) problems.push(`grants ${action}; a tenant role reaches only its backup prefix (s3) and the bucket key (kms)`);
+    }
+    for (const resource of list(st.Resource)) {
+      const s3 = /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/.exec(resource);
+      const prefixes = list(st.Condition?.StringLike?.["s3:prefix"]);
+      if (s3?.[2] !== undefined && !s3[2].startsWith(prefix)) problems.push(`grants ${resource}, outside tenant ${tenant}'s prefix ${prefix}`);
+      else if (s3 && s3[2] === undefined && (prefixes.length === 0 || !prefixes.every((p) => p.startsWith(prefix)))) problems.push(`lists ${resource} beyond tenant ${tenant}'s prefix ${prefix}`);
+      else if (!s3 && !/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(resource)) problems.push(`grants ${resource}, which is not tenant ${tenant}'s backup prefix or the bucket key`);
+    }
+  }
+  return problems;
+}
+
 export const dataServicesOfTenant = tierResourcePolicy({
   name: "data-services-of-tenant",
   description:
@@ -365,6 +436,9 @@ export const dataServicesOfTenant = tierResourcePolicy({
     if (view.type === "minio:index/iamPolicy:IamPolicy" && typeof view.props["policy"] === "string") {
       const foreign = foreignArns(view.props["policy"], scope);
       if (foreign.length > 0) report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
+    }
+    if (view.type === "aws:iam/rolePolicy:RolePolicy") {
+      for (const problem of backupRoleProblems(view.props["policy"], scope.tenant)) report(`${describe(view)}: ${problem}`);
     }
     const o = view.object;
     if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {

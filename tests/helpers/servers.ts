@@ -12,6 +12,9 @@ export const MYSQL = {
   password: process.env.MYSQL_PASSWORD ?? "",
 };
 
+/** A MariaDB with binary logging (the point-in-time restore drill); `.ci/binlog-mariadb.sh` starts one. */
+export const MYSQL_BINLOG = { ...MYSQL, port: Number(process.env.MYSQL_BINLOG_PORT ?? 3307) };
+
 export const RABBITMQ = {
   url: process.env.RABBITMQ_MANAGEMENT_URL ?? "http://127.0.0.1:15672",
   user: process.env.RABBITMQ_USER ?? "guest",

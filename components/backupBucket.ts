@@ -1,0 +1,200 @@
+import * as kms from "@pulumi/aws/kms";
+import * as s3 from "@pulumi/aws/s3";
+import * as batch from "@pulumi/kubernetes/batch/v1";
+import * as core from "@pulumi/kubernetes/core/v1";
+import * as rbac from "@pulumi/kubernetes/rbac/v1";
+import * as pulumi from "@pulumi/pulumi";
+import { BACKUP_JOB_RESOURCES, backupRetentionDays, BINLOG_PREFIX, BINLOG_RETENTION_DAYS, formatCpu, formatMemory, getTier, RETENTION_TAG, TIER_NAMES, type TierName } from "../tiers";
+import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "./microservice";
+import { BACKUP_PLAN_LABEL, BACKUP_RUNNER } from "./tenantBackups";
+
+export interface BackupBucketArgs {
+  /** Bucket name (the tenants' `platform.backups.bucket`). */
+  readonly bucket: string;
+  /** Namespace the backup runners run in (the tenants' `platform.backups.namespace`). */
+  readonly namespace: string;
+  /** Image with the MySQL client tools, kubectl, jq, curl and the AWS CLI. */
+  readonly image: string;
+  /** Secrets in `namespace` with the platform's backup accounts: MYSQL_USER/MYSQL_PWD and RABBITMQ_USER/RABBITMQ_PASSWORD. */
+  readonly mysqlSecret: string;
+  readonly rabbitmqSecret: string;
+}
+
+export interface LifecycleRule {
+  readonly id: string;
+  readonly status: "Enabled";
+  readonly filter: { readonly tag?: { readonly key: string; readonly value: string }; readonly prefix?: string };
+  readonly expiration: { readonly days: number };
+  readonly noncurrentVersionExpiration: { readonly noncurrentDays: number };
+  readonly abortIncompleteMultipartUpload: { readonly daysAfterInitiation: number };
+}
+
+/**
+ * Retention by rule, derived from the tiers: each tier's backups (tagged by the jobs with the tier)
+ * expire after its retention, binary logs after the longest point-in-time window. A tier change
+ * does not retag old backups: they keep the retention they were taken under.
+ */
+export function backupLifecycleRules(): LifecycleRule[] {
+  const common = { status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 1 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } } as const;
+  return [
+    ...TIER_NAMES.map((tier) => ({ id: `${tier}-backups`, filter: { tag: { key: RETENTION_TAG, value: tier } }, expiration: { days: backupRetentionDays(tier) }, ...common })),
+    { id: "binlogs", filter: { prefix: BINLOG_PREFIX }, expiration: { days: BINLOG_RETENTION_DAYS }, ...common },
+  ];
+}
+
+/**
+ * The runner of one tier: for each tenant plan labelled with the tier, assume that tenant's role
+ * (web identity of the runner's ServiceAccount: each upload can reach only that tenant's prefix),
+ * dump its databases and export its vhost's definitions into its prefix, encrypted, tagged with the
+ * tier's retention. One tenant's failure does not stop the others; the job fails if any failed.
+ */
+export function runnerScript(tier: TierName, bucket: string): string {
+  const put = (key: string) =>
+    `aws s3api put-object --bucket ${bucket} --key "${key}" --body "$FILE" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" --tagging "${RETENTION_TAG}=${tier}" >/dev/null`;
+  return [
+    "set -u",
+    "failed=0",
+    `kubectl get configmaps --all-namespaces -l ${BACKUP_PLAN_LABEL}=${tier} -o json | jq -c '.items[].data' > /work/plans`,
+    "while read -r plan; do",
+    '  v() { printf "%s" "$plan" | jq -r ".$1"; }',
+    "  (",
+    "    set -e",
+    '    creds="$(aws sts assume-role-with-web-identity --role-arn "$(v ROLE_ARN)" --role-session-name "backup-$(v TENANT)" --web-identity-token "$(cat "$AWS_WEB_IDENTITY_TOKEN_FILE")" --query Credentials --output json)"',
+    '    export AWS_ACCESS_KEY_ID="$(printf "%s" "$creds" | jq -r .AccessKeyId)" AWS_SECRET_ACCESS_KEY="$(printf "%s" "$creds" | jq -r .SecretAccessKey)" AWS_SESSION_TOKEN="$(printf "%s" "$creds" | jq -r .SessionToken)"',
+    '    STAMP="$(date -u +%Y-%m-%dT%H-%M-%S-000Z)"',
+    '    FILE=/work/dump.sql',
+    '    mysqldump -h "$(v MYSQL_HOST)" -P "$(v MYSQL_PORT)" -u "$MYSQL_USER" --single-transaction --routines --triggers $(v DUMP_OPTIONS) --databases $(v DATABASES) > "$FILE"',
+    `    ${put("$(v DUMP_PREFIX)$STAMP.sql")}`,
+    '    FILE=/work/definitions.json',
+    '    curl -fsS -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" -o "$FILE" "$(v DEFINITIONS_URL)"',
+    `    ${put("$(v DEFINITIONS_PREFIX)$STAMP.json")}`,
+    '  ) || { echo "backup of $(v TENANT) failed" >&2; failed=1; }',
+    "  rm -f /work/dump.sql /work/definitions.json",
+    "done < /work/plans",
+    'exit "$failed"',
+  ].join("\n");
+}
+
+/**
+ * The platform's backup bucket, off the cluster: encrypted with its own KMS key (rotated), no public
+ * access, versioned (an overwritten or deleted backup survives a day), retention by lifecycle rules;
+ * and the namespace of the backup runners (one CronJob per tier at its frequency), with a quota of
+ * its own. Bucket and key are protected.
+ */
+export class BackupBucket extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  readonly kmsKeyArn: pulumi.Output<string>;
+
+  constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("collect-verything:platform:BackupBucket", name, {}, opts);
+    const key = new kms.Key(`${name}-key`, { description: `Encrypts ${args.bucket}`, enableKeyRotation: true, deletionWindowInDays: 30 }, { parent: this, protect: true });
+    const bucket = new s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: false }, { parent: this, protect: true, retainOnDelete: true });
+    const inBucket = { parent: this, dependsOn: [bucket] };
+    new s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      inBucket,
+    );
+    new s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
+      inBucket,
+    );
+    const versioning = new s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, inBucket);
+    new s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules: backupLifecycleRules() }, { parent: this, dependsOn: [versioning] });
+
+    const labels = { "app.kubernetes.io/part-of": "collect-verything", "app.kubernetes.io/managed-by": "pulumi" };
+    const namespace = new core.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: args.namespace,
+          labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted" },
+        },
+      },
+      { parent: this },
+    );
+    // One runner per tier, never two at once (concurrencyPolicy Forbid).
+    const jobs = TIER_NAMES.length;
+    const each = BACKUP_JOB_RESOURCES;
+    new core.ResourceQuota(
+      `${name}-quota`,
+      {
+        metadata: { name: "backup-jobs", namespace: args.namespace, labels },
+        spec: {
+          hard: {
+            pods: String(jobs),
+            "requests.cpu": formatCpu(jobs * each.requests.cpu),
+            "requests.memory": formatMemory(jobs * each.requests.memory),
+            "limits.cpu": formatCpu(jobs * each.limits.cpu),
+            "limits.memory": formatMemory(jobs * each.limits.memory),
+          },
+        },
+      },
+      { parent: this, dependsOn: [namespace] },
+    );
+    const inNamespace = { parent: this, dependsOn: [namespace] };
+    const account = new core.ServiceAccount(`${name}-runner`, { metadata: { name: BACKUP_RUNNER, namespace: args.namespace, labels } }, inNamespace);
+    // Reads the tenants' backup plans (ConfigMaps hold no secrets: the policy pack refuses them).
+    const reader = new rbac.ClusterRole(
+      `${name}-plan-reader`,
+      { metadata: { name: "tenant-backup-plan-reader", labels }, rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["list"] }] },
+      { parent: this },
+    );
+    new rbac.ClusterRoleBinding(
+      `${name}-plan-reader`,
+      {
+        metadata: { name: "tenant-backup-plan-reader", labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: reader.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: BACKUP_RUNNER, namespace: args.namespace }],
+      },
+      { parent: this },
+    );
+    for (const tier of TIER_NAMES) {
+      new batch.CronJob(
+        `${name}-${tier}`,
+        {
+          metadata: { name: `backup-${tier}`, namespace: args.namespace, labels },
+          spec: {
+            schedule: getTier(tier).backups.dumpSchedule,
+            timeZone: "Etc/UTC",
+            concurrencyPolicy: "Forbid",
+            successfulJobsHistoryLimit: 1,
+            failedJobsHistoryLimit: 3,
+            jobTemplate: {
+              spec: {
+                backoffLimit: 1,
+                activeDeadlineSeconds: 3 * 3600,
+                template: {
+                  metadata: { labels },
+                  spec: {
+                    serviceAccountName: BACKUP_RUNNER,
+                    restartPolicy: "Never",
+                    securityContext: POD_SECURITY_CONTEXT,
+                    containers: [
+                      {
+                        name: "backup",
+                        image: args.image,
+                        command: ["/bin/sh", "-c", runnerScript(tier, args.bucket)],
+                        env: [{ name: "KMS_KEY_ARN", value: key.arn }],
+                        envFrom: [{ secretRef: { name: args.mysqlSecret } }, { secretRef: { name: args.rabbitmqSecret } }],
+                        resources: containerResources(each),
+                        securityContext: CONTAINER_SECURITY_CONTEXT,
+                        volumeMounts: [{ name: "work", mountPath: "/work" }],
+                      },
+                    ],
+                    volumes: [{ name: "work", emptyDir: { sizeLimit: "20Gi" } }],
+                  },
+                },
+              },
+            },
+          },
+        },
+        { ...inNamespace, dependsOn: [namespace, account] },
+      );
+    }
+    this.bucketName = bucket.bucket;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, kmsKeyArn: this.kmsKeyArn });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Backups as synthesized, per tier (SPEC section 4 literals): each tenant's backup plan and role,
+ * the platform's runner per tier at the tier's frequency, the binlog position recorded only where
+ * point-in-time recovery is sold, uploads encrypted with the tier's retention tag, lifecycle rules
+ * per tier, a role that reaches only the tenant's prefix; the backup layout the restore reads.
+ */
+import { describe, expect, it } from "vitest";
+import { backupPolicyDocument } from "../components/tenantBackups";
+import { backupRetentionDays, backupStamp, BINLOG_RETENTION_DAYS, dumpKey, parseBackupStamp, type TierName } from "../tiers";
+import { kubernetesObjects } from "../synth/manifests";
+import { synthPlatform } from "../synth/programs";
+import { ofKind, synthShape } from "./helpers/synth";
+
+const platform = async () => {
+  const result = await synthPlatform();
+  return { result, objects: kubernetesObjects(result) };
+};
+
+const CONTRACT: Record<TierName, { schedule: string; retentionDays: number; pitr: boolean }> = {
+  standard: { schedule: "30 2 * * *", retentionDays: 7, pitr: false }, // daily
+  premium: { schedule: "15 * * * *", retentionDays: 30, pitr: false }, // hourly, 30 days
+  business: { schedule: "0 3 * * *", retentionDays: 31, pitr: true }, // continuous: daily base + binlogs, 30-day PITR
+};
+
+interface CronJobView {
+  metadata: { name: string; namespace: string };
+  spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { serviceAccountName: string; containers: { command: string[] }[] } } } } };
+}
+
+describe("tenant backups", () => {
+  it.each(Object.entries(CONTRACT) as [TierName, (typeof CONTRACT)[TierName]][])("%s: a backup plan in the tenant's namespace for its tier's runner, and a role only the runner assumes", async (tier, c) => {
+    const { objects, result } = await synthShape(tier, 1);
+    expect(ofKind(objects, "CronJob")).toEqual([]); // no backup pod in the tenant's quota
+    const [plan] = ofKind(objects, "ConfigMap").filter((m) => m.metadata!.name === "tenant-backup-plan");
+    expect(plan!.metadata).toMatchObject({ namespace: "e-commerce-tenant-acme", labels: { tenant: "acme", tier, "collect-verything.com/backup-plan": tier } });
+    const data = (plan as unknown as { data: Record<string, string> }).data;
+    expect(data).toMatchObject({ TENANT: "acme", DUMP_PREFIX: "tenants/acme/dumps/", DEFINITIONS_PREFIX: "tenants/acme/rabbitmq/", DUMP_OPTIONS: c.pitr ? "--master-data=2" : "" });
+    expect(data.DATABASES).toMatch(/^acme_auth acme_products acme_baskets acme_orders /);
+    expect(data.DEFINITIONS_URL).toMatch(/\/api\/definitions\/e-commerce-tenant-acme$/);
+    expect(backupRetentionDays(tier)).toBe(c.retentionDays);
+    const role = result.resources.find((r) => r.type === "aws:iam/role:Role")!;
+    expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
+      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub": "system:serviceaccount:tenant-backups:backup-runner",
+    });
+  });
+
+  it("the platform runs one backup runner per tier at the tier's frequency, uploading encrypted and tagged with the tier's retention", async () => {
+    const { objects, result } = await platform();
+    const jobs = ofKind(objects, "CronJob") as unknown as CronJobView[];
+    expect(Object.fromEntries(jobs.map((j) => [j.metadata.name, j.spec.schedule]))).toEqual(
+      Object.fromEntries((Object.keys(CONTRACT) as TierName[]).map((t) => [`backup-${t}`, CONTRACT[t].schedule])),
+    );
+    for (const job of jobs) {
+      const tier = job.metadata.name.replace("backup-", "");
+      expect(job.spec.concurrencyPolicy).toBe("Forbid");
+      const pod = job.spec.jobTemplate.spec.template.spec;
+      expect(pod.serviceAccountName).toBe("backup-runner");
+      const script = pod.containers[0]!.command[2]!;
+      expect(script).toContain(`-l collect-verything.com/backup-plan=${tier} `);
+      expect(script).toContain("assume-role-with-web-identity");
+      expect(script.match(/--server-side-encryption aws:kms/g)).toHaveLength(2);
+      expect(script.match(new RegExp(`--tagging "retention-tier=${tier}"`, "g"))).toHaveLength(2);
+    }
+    const lifecycle = result.resources.find((r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!;
+    const rules = lifecycle.inputs.rules as { id: string; expiration: { days: number } }[];
+    expect(Object.fromEntries(rules.map((r) => [r.id, r.expiration.days]))).toEqual({ "standard-backups": 7, "premium-backups": 30, "business-backups": 31, binlogs: 30 });
+    const encryption = result.resources.find((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!;
+    expect(JSON.stringify(encryption.inputs)).toContain('"sseAlgorithm":"aws:kms"');
+  });
+
+  it("binary logs are kept for the longest point-in-time window (Business, 30 days)", () => {
+    expect(BINLOG_RETENTION_DAYS).toBe(30);
+  });
+
+  it("the tenant's role reaches only its own prefix (not a tenant whose id extends it, not the binlogs)", () => {
+    const doc = JSON.stringify(backupPolicyDocument({ bucket: "b", kmsKeyArn: "arn:aws:kms:k" }, "acme"));
+    expect(doc).toContain('"arn:aws:s3:::b/tenants/acme/*"');
+    expect(doc).toContain('"s3:prefix":["tenants/acme/*"]');
+    expect(doc).not.toMatch(/tenants\/acme\*|tenants\/\*|binlogs|"arn:aws:s3:::b\/\*"/);
+  });
+
+  it("the dump key's stamp (the jobs' `date -u +%Y-%m-%dT%H-%M-%S-000Z`) parses back to its time", () => {
+    const at = new Date("2026-11-30T14:05:09.000Z");
+    expect(backupStamp(at)).toBe("2026-11-30T14-05-09-000Z");
+    expect(dumpKey("acme", at)).toBe("tenants/acme/dumps/2026-11-30T14-05-09-000Z.sql");
+    expect(parseBackupStamp(dumpKey("acme", at))).toEqual(at);
+    expect(parseBackupStamp("tenants/acme/dumps/latest.sql")).toBeUndefined();
+  });
+});
