@@ -1,10 +1,9 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { CDN_BANDWIDTH_ALERTS, edgeSpecProblems, type TierDefinition } from "../tiers";
-import { customResource, type PrometheusRuleSpec } from "./crds";
+import { edgeSpecProblems, type TierDefinition } from "../tiers";
 import { EdgeHostnames, type CustomDomainRecords, type EdgeZone } from "./edgeHostnames";
 import { edgeRuleProblems, edgeRulesets } from "./edgeRules";
-import { tenantLabels, type TenantIdentity } from "./labels";
+import type { TenantIdentity } from "./labels";
 
 export interface TenantEdgeArgs {
   readonly identity: TenantIdentity;
@@ -18,34 +17,6 @@ export interface TenantEdgeArgs {
   readonly trustedCidrs?: readonly string[];
   /** The Cloudflare provider (API token); every edge resource uses it. */
   readonly provider: pulumi.ProviderResource;
-  /** Where the tenant's bandwidth alert goes (its core namespace) and what that namespace needs first. */
-  readonly alerts: { readonly namespace: string; readonly dependsOn: readonly pulumi.Resource[] };
-}
-
-/** Bytes in the tier table's GB (decimal, as bandwidth is billed). */
-const BYTES_PER_GB = 1e9;
-
-/**
- * Alerts on the tenant zone's bandwidth over the last 30 days against the tier's monthly
- * allowance. Cloudflare has no notification on a zone's bandwidth, so the signal is the
- * platform's Cloudflare exporter (`cloudflare_zone_bandwidth_total{zone}`, bytes).
- */
-export function bandwidthAlertRules(zoneName: string, allowanceGb: number, identity: TenantIdentity): PrometheusRuleSpec {
-  const used = `sum(increase(cloudflare_zone_bandwidth_total{zone="${zoneName}"}[30d]))`;
-  return {
-    groups: [
-      {
-        name: "tenant-cdn-bandwidth",
-        rules: CDN_BANDWIDTH_ALERTS.map((a) => ({
-          alert: a.name,
-          expr: `${used} > ${a.threshold * allowanceGb * BYTES_PER_GB}`,
-          ...(a.forMinutes > 0 ? { for: `${a.forMinutes}m` } : {}),
-          labels: { severity: a.severity, tenant: identity.tenantId, tier: identity.tier },
-          annotations: { summary: `Tenant ${identity.tenantId} used over ${Math.round(a.threshold * 100)}% of its ${allowanceGb} GB monthly CDN bandwidth in the last 30 days` },
-        })),
-      },
-    ],
-  };
 }
 
 /**
@@ -83,19 +54,6 @@ export class TenantEdge extends pulumi.ComponentResource {
     }
     if (tier.cdn.enabled) new cloudflare.TieredCache(`${name}-tiered-cache`, { zoneId: zone.zoneId, value: "on" }, inZone);
     if (tier.cdn.argoSmartRouting) new cloudflare.ArgoSmartRouting(`${name}-argo`, { zoneId: zone.zoneId, value: "on" }, inZone);
-    const allowance = tier.cdn.monthlyBandwidthGb;
-    if (allowance !== undefined) {
-      customResource<PrometheusRuleSpec>(
-        `${name}-bandwidth-alert`,
-        {
-          apiVersion: "monitoring.coreos.com/v1",
-          kind: "PrometheusRule",
-          metadata: { name: "tenant-cdn-bandwidth", namespace: args.alerts.namespace, labels: tenantLabels(args.identity) },
-          spec: bandwidthAlertRules(zone.zoneName, allowance, args.identity),
-        },
-        { parent: this, dependsOn: [...args.alerts.dependsOn] },
-      );
-    }
 
     this.origin = hostnames.origin;
     this.customDomainRecords = hostnames.customDomainRecords;

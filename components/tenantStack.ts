@@ -270,7 +270,6 @@ export class TenantStack extends pulumi.ComponentResource {
         customDomains: args.sites.flatMap((s) => s.customDomains),
         ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         provider: cloudflareProvider,
-        alerts: { namespace: coreNs, dependsOn: [guardrails] },
       },
       { parent: this },
     );

@@ -29,7 +29,7 @@ describe("restore command", () => {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       expect(await tenantMain(["restore", "acme", "--to", "yesterday"])).toBe(2);
-      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/--to <timestamp>.*yesterday/);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(/--to <timestamp>.*yesterday/);
     } finally {
       stderr.mockRestore();
     }
@@ -43,7 +43,7 @@ describe("restore command", () => {
       expect(await tenantMain(["restore", "a-1", "b-2"])).toBe(2);
       // No stack: the tier cannot be read, so nothing is restored.
       expect(await tenantMain(["restore", "acme", "--engine", "offline", "--state-dir", join(dir, "state"), "--backup-dir", dir])).toBe(2);
-      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/acme/);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(/acme/);
       // Business: point-in-time recovery, so the binlog archive's name is required.
       await expect(runRestore({ tenantId: "acme", tier: "business", mysql: MYSQL, backupDir: dir })).rejects.toThrow(/binlogServer/);
       await expect(runRestore({ tenantId: "acme", tier: "business", mysql: MYSQL, backupDir: dir, binlogServer: "s1" })).rejects.toThrow(/no backup of acme/);

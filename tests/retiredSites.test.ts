@@ -70,10 +70,10 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
         expect(r.protect, `${r.type} ${r.name} protected`).toBe(true);
       }
       expect(kept.find((r) => r.type === "kubernetes:core/v1:Namespace")?.retainOnDelete).toBe(true);
-      // What goes: the site's workload, autoscaler, credentials, settings and network allows.
+      // What goes: the site's workload, autoscaler, credentials, settings, network allows and ServiceMonitor.
       const gone = steps.filter((s) => s.op === "delete" && resourcesOf(old, ns).some((r) => r.urn === s.urn));
       expect(new Set(gone.map((s) => s.type.split(":")[1]))).toEqual(
-        new Set(["apps/v1", "core/v1", "networking.k8s.io/v1", "keda.sh/v1alpha1", "gateway.networking.k8s.io/v1beta1"]),
+        new Set(["apps/v1", "core/v1", "networking.k8s.io/v1", "monitoring.coreos.com/v1", "keda.sh/v1alpha1", "gateway.networking.k8s.io/v1beta1"]),
       );
       expect(gone.some((s) => s.type === "kubernetes:core/v1:Namespace" || s.type === "kubernetes:core/v1:ResourceQuota")).toBe(false);
     }

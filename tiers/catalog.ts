@@ -260,15 +260,6 @@ export const QUOTA_ALERTS = [
 ] as const;
 export type QuotaAlert = (typeof QUOTA_ALERTS)[number];
 
-/**
- * CDN bandwidth alerts of tiers with a monthly allowance (Cloudflare does not cap bandwidth):
- * fractions of the allowance used over the last 30 days.
- */
-export const CDN_BANDWIDTH_ALERTS = [
-  { name: "TenantCdnBandwidthWarning", threshold: 0.8, forMinutes: 60, severity: "warning" },
-  { name: "TenantCdnBandwidthExceeded", threshold: 1, forMinutes: 0, severity: "high" },
-] as const;
-
 const STANDARD: TierDefinition = {
   name: "standard",
   displayName: "Standard",
