@@ -1,0 +1,18 @@
+/** Fixtures for the provisioning service tests. */
+import type { TenantConfigInput } from "../../stacks/config";
+
+/** Admin credentials no other fixture uses, so a test can look for them in what the service sends back. */
+export const CREDENTIALS = {
+  mysql: { user: "root", password: "mysql-pw-7f3a" },
+  rabbitmq: { user: "admin", password: "rabbit-pw-91c2", managementUrl: "http://rabbitmq.rabbitmq.svc:15672" },
+  objectStorage: { user: "admin", password: "minio-pw-44d0" },
+};
+
+export const tenantRequest = (tenantId: string, tier: TenantConfigInput["tier"] = "premium", extra: Partial<TenantConfigInput> = {}): TenantConfigInput => ({
+  tenantId,
+  tier,
+  images: { registry: "registry.example.com/cv", tag: "1.0.0" },
+  adminCredentials: CREDENTIALS,
+  ...extra,
+});
+
