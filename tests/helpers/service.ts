@@ -16,3 +16,14 @@ export const tenantRequest = (tenantId: string, tier: TenantConfigInput["tier"] 
   ...extra,
 });
 
+
+/** Polls `check` until it returns a value (not undefined); fails after `timeoutMs` with `what`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
