@@ -20,7 +20,6 @@ import {
   fleetTable,
   LiveUsage,
   LocalWorkspaceEngine,
-  OfflineEngine,
   runFleet,
   summaryLine,
   TenantOperationError,
@@ -28,6 +27,7 @@ import {
   type TenantEngine,
 } from "../automation";
 import { DumpBackup } from "../automation/dumpBackup";
+import { OfflineEngine } from "../automation/offlineEngine";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import type { TenantConfigInput } from "../stacks/config";
 import { synthCommand, UsageError } from "../synth/cli";

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   InvalidRequestError,
-  OfflineEngine,
   OperationCancelledError,
   PreflightRefusedError,
   StackLockedError,
@@ -22,6 +21,7 @@ import {
   type TenantEngine,
   type UsageSource,
 } from "../automation";
+import { OfflineEngine } from "../automation/offlineEngine";
 import type { TenantConfigInput } from "../stacks/config";
 import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
 import { gate, InstrumentedEngine } from "./helpers/engines";
