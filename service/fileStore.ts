@@ -195,9 +195,14 @@ export class FileStore implements OperationStore {
     this.write({ t: "op", op: { ...without(op, "owner", "leaseUntil"), status: "queued", updatedAt: this.stamp(), ...(delayMs > 0 ? { notBefore: new Date(this.now() + delayMs).toISOString() } : {}) } });
   }
 
-  async stale(olderThanMs: number): Promise<Operation[]> {
+  async reclaimStale(olderThanMs: number): Promise<Operation[]> {
     const older = (at: string | undefined) => at !== undefined && this.now() - Date.parse(at) > olderThanMs;
-    return [...this.ops.values()].filter((o) => (o.status === "queued" && older(o.updatedAt)) || (o.status === "running" && older(o.leaseUntil)));
+    const stale = [...this.ops.values()].filter(
+      (o) => this.head(o.tenantId)?.id === o.id && older(o.updatedAt) && (o.status === "queued" || (o.status === "running" && older(o.leaseUntil))),
+    );
+    const at = this.stamp();
+    if (stale.length > 0) this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
+    return stale;
   }
 
   async counts(): Promise<StoreCounts> {

@@ -306,12 +306,19 @@ export class MysqlStore implements OperationStore {
     );
   }
 
-  async stale(olderThanMs: number): Promise<Operation[]> {
-    const [rows] = await this.pool.query<OperationRow[]>(
-      "SELECT * FROM operations WHERE (status = 'queued' AND updated_at < NOW(3) - INTERVAL ? MICROSECOND) OR (status = 'running' AND lease_until < NOW(3) - INTERVAL ? MICROSECOND) ORDER BY seq LIMIT 1000",
-      [olderThanMs * 1000, olderThanMs * 1000],
-    );
-    return rows.map(toOperation);
+  async reclaimStale(olderThanMs: number): Promise<Operation[]> {
+    return this.transaction(async (c) => {
+      const [rows] = await c.query<OperationRow[]>(
+        `SELECT o.* FROM operations o
+          WHERE o.status IN ('queued', 'running') AND o.updated_at < NOW(3) - INTERVAL ? MICROSECOND
+            AND (o.status = 'queued' OR o.lease_until < NOW(3) - INTERVAL ? MICROSECOND)
+            AND NOT EXISTS (SELECT 1 FROM operations p WHERE p.tenant_id = o.tenant_id AND p.seq < o.seq AND p.status IN ('queued', 'running'))
+          ORDER BY o.seq LIMIT 1000 FOR UPDATE`,
+        [olderThanMs * 1000, olderThanMs * 1000],
+      );
+      if (rows.length > 0) await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
+      return rows.map(toOperation);
+    });
   }
 
   async counts(): Promise<StoreCounts> {

@@ -111,10 +111,12 @@ export interface OperationStore {
   /** Gives the operation back to the queue (shutdown, retry after `delayMs`). */
   release(id: string, owner: string, delayMs?: number): Promise<void>;
   /**
-   * Operations a lost message may have left behind, to publish again: queued and untouched for
-   * `olderThanMs`, or running under a lease that expired `olderThanMs` ago.
+   * Operations a lost message may have left behind, to publish again: the head of its tenant's
+   * queue untouched for `olderThanMs` (queued, or running under a lease that stopped being
+   * renewed). Each is marked as touched now, so the next sweep (from any API process) does
+   * not publish it again before another `olderThanMs`.
    */
-  stale(olderThanMs: number): Promise<Operation[]>;
+  reclaimStale(olderThanMs: number): Promise<Operation[]>;
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
 }

@@ -138,10 +138,14 @@ export class RabbitDispatcher implements Dispatcher {
     this.sweeper = setInterval(() => void this.sweep(olderThanMs), everyMs);
   }
 
+  async publishAgain(operations: readonly Operation[]): Promise<void> {
+    for (const op of operations) await this.link.publish(op.id);
+  }
+
   async sweep(olderThanMs: number): Promise<number> {
     try {
-      const stale = await this.store.stale(olderThanMs);
-      for (const op of stale) await this.link.publish(op.id);
+      const stale = await this.store.reclaimStale(olderThanMs);
+      await this.publishAgain(stale);
       if (stale.length > 0) this.log.warn({ count: stale.length }, "republished stale operations");
       return stale.length;
     } catch (error) {

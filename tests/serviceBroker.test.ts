@@ -171,6 +171,24 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
     expect(dead).toEqual({ id: operation.id, reason: "failed 3 times" });
     for (const w of pool) await w.stop();
   });
+  it("publishes again, once, a request whose message was lost: the head of its tenant first, then the next", async () => {
+    const l = await link();
+    const dispatcher = new RabbitDispatcher(l, store, log);
+    const submit = async (tag: string) => (await store.submit({ tenantId: "lost", kind: "provision", payload: { ...tenantRequest("lost", "standard", { images: { registry: "registry.example.com/cv", tag } }) } })).operation;
+    const first = await submit("1.0.0"); // stored, never published (the API died before publishing)
+    const second = await submit("1.0.1");
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await store.reclaimStale(20)).map((o) => o.id)).toEqual([first.id]); // not the one queued behind it
+    expect(await store.reclaimStale(20)).toEqual([]); // marked: not again before another 20 ms
+    await dispatcher.publishAgain([first]);
+    const pool = [await workers("s1", (inner) => new InstrumentedEngine(inner))];
+    expect((await finished(store, first.id)).status).toBe("succeeded");
+    expect((await store.get(second.id))?.status).toBe("queued");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await dispatcher.sweep(20)).toBe(1);
+    expect((await finished(store, second.id)).result).toMatchObject({ outcome: "updated" });
+    for (const w of pool) await w.stop();
+  });
 });
 
 describe("kill -9 of worker processes mid-operation (20 trials)", () => {
@@ -218,6 +236,7 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
       MYSQL_USER: MYSQL.user,
       MYSQL_PASSWORD: MYSQL.password,
       LOG_LEVEL: "warn",
+      SERVICE_ROLE: "worker",
     };
     api = await startService(serviceConfigFromEnv({ ...env, SERVICE_ROLE: "api", PORT: "0" }), { log });
   });
