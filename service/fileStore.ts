@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import {
   IdempotencyConflictError,
   isFinished,
+  redactedPayload,
   requestDigest,
   type ClaimResult,
   type Finish,
@@ -180,7 +181,7 @@ export class FileStore implements OperationStore {
     const op = this.owned(id, owner);
     if (!op) return false;
     const at = this.stamp();
-    const rest = without(op, "owner", "leaseUntil");
+    const rest = { ...without(op, "owner", "leaseUntil"), payload: redactedPayload(op.payload) };
     const done: Operation = finish.status === "succeeded" ? { ...rest, status: "succeeded", result: finish.result, finishedAt: at, updatedAt: at } : { ...rest, status: "failed", error: finish.error, finishedAt: at, updatedAt: at };
     const entries: Entry[] = [{ t: "op", op: done }];
     const previous = this.tenants.get(op.tenantId);

@@ -15,7 +15,7 @@ import { tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import { IdempotencyConflictError, type NewOperation, type Operation, type OperationError, type OperationStore } from "./operations";
+import { IdempotencyConflictError, redactedPayload, type NewOperation, type Operation, type OperationError, type OperationStore } from "./operations";
 import { HTTP_STATUS, toOperationError } from "./outcomes";
 
 /** Hands a stored operation to the workers (wakes the in-process loops, or publishes to the broker). */
@@ -84,14 +84,7 @@ class HttpError extends Error {
 
 /** The operation as clients see it: credentials in its request are never sent back. */
 export function operationView(operation: Operation): Operation {
-  const mask = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(mask);
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]));
-    }
-    return value;
-  };
-  return { ...operation, payload: mask(operation.payload) as Operation["payload"] };
+  return { ...operation, payload: redactedPayload(operation.payload) };
 }
 
 const refuse = (outcome: string, message: string, details?: Record<string, unknown>) => new HttpError(HTTP_STATUS[outcome] ?? 400, { outcome, message, ...(details ? { details } : {}) });

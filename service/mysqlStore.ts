@@ -9,6 +9,7 @@ import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultS
 import {
   IdempotencyConflictError,
   isFinished,
+  redactedPayload,
   requestDigest,
   type ClaimResult,
   type Finish,
@@ -281,10 +282,11 @@ export class MysqlStore implements OperationStore {
   }
 
   async finish(id: string, owner: string, finish: Finish): Promise<boolean> {
+    const payload = (await this.get(id))?.payload ?? {};
     return this.transaction(async (c) => {
       const [r] = await c.query<ResultSetHeader>(
-        "UPDATE operations SET status = ?, result = ?, error = ?, owner = NULL, lease_until = NULL, finished_at = NOW(3), updated_at = NOW(3) WHERE id = ? AND owner = ? AND status = 'running'",
-        [finish.status, finish.status === "succeeded" ? JSON.stringify(finish.result ?? null) : null, finish.status === "failed" ? JSON.stringify(finish.error) : null, id, owner],
+        "UPDATE operations SET status = ?, result = ?, error = ?, payload = ?, owner = NULL, lease_until = NULL, finished_at = NOW(3), updated_at = NOW(3) WHERE id = ? AND owner = ? AND status = 'running'",
+        [finish.status, finish.status === "succeeded" ? JSON.stringify(finish.result ?? null) : null, finish.status === "failed" ? JSON.stringify(finish.error) : null, JSON.stringify(redactedPayload(payload)), id, owner],
       );
       if (r.affectedRows !== 1) return false;
       const [rows] = await c.query<(RowDataPacket & { tenant_id: string })[]>("SELECT tenant_id FROM operations WHERE id = ?", [id]);

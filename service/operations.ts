@@ -139,3 +139,18 @@ function canonical(value: unknown): unknown {
 }
 
 export const isFinished = (op: Pick<Operation, "status">): boolean => op.status === "succeeded" || op.status === "failed";
+
+/**
+ * A request with its credentials masked: what clients are shown, and what the store keeps once
+ * the operation has ended (the stack config holds them, as secrets, from then on).
+ */
+export function redactedPayload(payload: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const mask = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(mask);
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]));
+    }
+    return value;
+  };
+  return mask(payload) as Record<string, unknown>;
+}

@@ -149,6 +149,8 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
     expect(done.map((o) => o.status)).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
     expect(done[0]!.finishedAt! <= done[1]!.startedAt!).toBe(true);
     expect(done[1]!.result).toMatchObject({ outcome: "updated" });
+    // Ended: the database no longer keeps the requests' credentials.
+    for (const op of done) expect(op.payload["adminCredentials"]).toMatchObject({ mysql: { password: "[secret]" }, rabbitmq: { password: "[secret]" } });
     expect(Math.max(...engines.map((e) => e.maxInFlight))).toBe(1);
     await eventually("four events", async () => (events.received.length >= 4 ? true : undefined));
     expect(events.received.map((e) => `${e.event} ${e.tenantId}`).sort()).toEqual(["tenant.provisioned alpha", "tenant.provisioned alpha", "tenant.provisioned bravo", "tenant.provisioned charlie"]);

@@ -22,7 +22,7 @@ import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
 import { isFinished, type Operation } from "../service/operations";
 import { gate, InstrumentedEngine } from "./helpers/engines";
-import { eventually, tenantRequest } from "./helpers/service";
+import { CREDENTIALS, eventually, tenantRequest } from "./helpers/service";
 
 const TOKEN = "worker-test-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -80,6 +80,8 @@ describe("embedded service", () => {
       const view = await h.app.inject({ method: "GET", url: `/operations/${provision.id}`, headers: auth });
       expect(view.json().log.some((l: string) => l.includes("create kubernetes:core/v1:Namespace"))).toBe(true);
       expect(view.json().log.at(-1)).toMatch(/succeeded$/);
+      // Ended: the store no longer keeps the request's credentials (the stack config has them).
+      expect(JSON.stringify((await h.store.get(provision.id))!.payload)).not.toContain(CREDENTIALS.mysql.password);
 
       const upgrade = await finished(h, (await post(h, "/tenants/acme/tier", { tier: "business" })).id);
       expect(upgrade).toMatchObject({ status: "succeeded", result: { from: "standard", to: "business", outcome: "changed" } });
