@@ -16,8 +16,8 @@ export interface EventSink {
   publish(event: TenantEvent): Promise<void>;
 }
 
-/** The event a successful operation of each kind publishes. */
-export const SUCCESS_EVENT: Readonly<Record<OperationKind, TenantEventName>> = {
+/** The event a successful operation of each kind publishes (a fleet preview or update, none). */
+export const SUCCESS_EVENT: Readonly<Partial<Record<OperationKind, TenantEventName>>> = {
   provision: "tenant.provisioned",
   "change-tier": "tenant.tier_changed",
   deprovision: "tenant.deprovisioned",

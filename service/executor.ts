@@ -75,6 +75,9 @@ export class Executor {
       const result = await this.options.service.deprovisionTenant(op.tenantId, typeof retainDays === "number" ? { retainDays } : {});
       return { result, tenant: { status: "retained", retainUntil: result.retainUntil } };
     },
+    // A fleet's unit of work: one tenant's preview or update of its current config.
+    preview: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "preview", run), tenant: {} }),
+    update: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "up", run), tenant: {} }),
     restore: async (op, run) => {
       if (!this.options.restore) throw new UnsupportedOperationError("this service has no restore handler configured");
       const result = await this.options.restore.restore(op.tenantId, op.payload, run);
@@ -118,7 +121,8 @@ export class Executor {
       if (!finished) return { interrupted: true };
       metrics?.observe(op.kind, "succeeded", (performance.now() - started) / 1000);
       log.info({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, ms: Math.round(performance.now() - started) }, "operation succeeded");
-      await this.publish({ event: SUCCESS_EVENT[op.kind], tenantId: op.tenantId, operationId: op.id, at: new Date().toISOString(), ...(handled.tier ? { tier: handled.tier } : {}) });
+      const event = SUCCESS_EVENT[op.kind];
+      if (event) await this.publish({ event, tenantId: op.tenantId, operationId: op.id, at: new Date().toISOString(), ...(handled.tier ? { tier: handled.tier } : {}) });
       return { done: "succeeded" };
     } catch (caught) {
       const error = toOperationError(caught);

@@ -129,6 +129,10 @@ export class FileStore implements OperationStore {
     return this.tenants.get(tenantId);
   }
 
+  async listTenants(): Promise<TenantRecord[]> {
+    return [...this.tenants.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  }
+
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
     return [...this.ops.values()].filter((o) => o.tenantId === tenantId).at(-1);
   }

@@ -15,7 +15,7 @@ import { tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import { IdempotencyConflictError, redactedPayload, type NewOperation, type Operation, type OperationError, type OperationStore } from "./operations";
+import { IdempotencyConflictError, OPERATION_KINDS, redactedPayload, type NewOperation, type Operation, type OperationError, type OperationStore } from "./operations";
 import { HTTP_STATUS, toOperationError } from "./outcomes";
 
 /** Hands a stored operation to the workers (wakes the in-process loops, or publishes to the broker). */
@@ -56,7 +56,7 @@ const operationSchema = {
   properties: {
     id: { type: "string" },
     tenantId: { type: "string" },
-    kind: { type: "string", enum: ["provision", "change-tier", "deprovision", "restore"] },
+    kind: { type: "string", enum: [...OPERATION_KINDS] },
     status: { type: "string", enum: ["queued", "running", "succeeded", "failed"] },
   },
 } as const;
@@ -247,6 +247,36 @@ export async function buildHttpApp(options: HttpOptions) {
         const tenant = await knownTenant(request.params.id);
         if (tenant.status !== "retained") throw refuse("exists", `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore`);
         return submit(request, reply, { tenantId: tenant.tenantId, kind: "restore", payload: request.body ?? {} });
+      },
+    );
+
+    api.post<{ Params: { command: "preview" | "up" }; Body: { tier?: string; tenants?: string[] } }>(
+      "/fleet/:command",
+      {
+        schema: {
+          summary: "Preview or update every active tenant (or those of a tier, or those listed): one operation per tenant, run by the workers",
+          params: { type: "object", required: ["command"], properties: { command: { type: "string", enum: ["preview", "up"] } } },
+          headers: idempotencyHeader,
+          body: {
+            type: "object",
+            additionalProperties: false,
+            properties: { tier: { type: "string", enum: [...TIER_NAMES] }, tenants: { type: "array", items: { type: "string", maxLength: 63 }, maxItems: 10_000 } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const { tier, tenants } = request.body ?? {};
+        const wanted = tenants ? new Set(tenants) : undefined;
+        const chosen = (await store.listTenants()).filter((t) => t.status === "active" && (!tier || t.tier === tier) && (!wanted || wanted.has(t.tenantId)));
+        const key = request.headers["idempotency-key"];
+        const kind = request.params.command === "up" ? "update" : "preview";
+        const operations = [];
+        for (const t of chosen) {
+          const stored = await store.submit({ tenantId: t.tenantId, kind, payload: {}, ...(typeof key === "string" ? { idempotencyKey: `${key}:${t.tenantId}` } : {}) });
+          if (stored.created) await dispatcher.dispatch(stored.operation);
+          operations.push({ tenantId: t.tenantId, id: stored.operation.id });
+        }
+        return reply.code(202).send({ fleet: { command: request.params.command, operations } });
       },
     );
 

@@ -117,6 +117,18 @@ function toOperation(row: OperationRow): Operation {
   };
 }
 
+function toTenant(row: RowDataPacket): TenantRecord {
+  return {
+    tenantId: row["tenant_id"] as string,
+    status: row["status"] as TenantRecord["status"],
+    lastOperationId: row["last_operation_id"] as string,
+    updatedAt: (row["updated_at"] as Date).toISOString(),
+    ...(row["tier"] ? { tier: row["tier"] as string } : {}),
+    ...(row["outputs"] ? { outputs: JSON.parse(row["outputs"] as string) as unknown } : {}),
+    ...(row["retain_until"] ? { retainUntil: row["retain_until"] as string } : {}),
+  };
+}
+
 const isDeadlock = (error: unknown) => ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
 export class MysqlStore implements OperationStore {
@@ -214,17 +226,12 @@ export class MysqlStore implements OperationStore {
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
     const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id = ?", [tenantId]);
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      tenantId: row["tenant_id"] as string,
-      status: row["status"] as TenantRecord["status"],
-      lastOperationId: row["last_operation_id"] as string,
-      updatedAt: (row["updated_at"] as Date).toISOString(),
-      ...(row["tier"] ? { tier: row["tier"] as string } : {}),
-      ...(row["outputs"] ? { outputs: JSON.parse(row["outputs"] as string) as unknown } : {}),
-      ...(row["retain_until"] ? { retainUntil: row["retain_until"] as string } : {}),
-    };
+    return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants ORDER BY tenant_id");
+    return rows.map(toTenant);
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {

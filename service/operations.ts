@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 
-export const OPERATION_KINDS = ["provision", "change-tier", "deprovision", "restore"] as const;
+export const OPERATION_KINDS = ["provision", "change-tier", "deprovision", "restore", "preview", "update"] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export type OperationStatus = "queued" | "running" | "succeeded" | "failed";
@@ -99,6 +99,8 @@ export interface OperationStore {
   appendLog(id: string, line: string): Promise<void>;
   tenant(tenantId: string): Promise<TenantRecord | undefined>;
   latestOperation(tenantId: string): Promise<Operation | undefined>;
+  /** Every tenant the service knows, by id. */
+  listTenants(): Promise<TenantRecord[]>;
   /**
    * Claims operation `id`, or without `id` the oldest runnable one: queued (or running under an
    * expired lease), not before its backoff time, and first among its tenant's unfinished ones.

@@ -193,7 +193,7 @@ describe("documents", () => {
     const res = await app.inject({ method: "GET", url: "/openapi.json" });
     const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean } }> } }>> };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(["/operations/{id}", "/tenants", "/tenants/{id}", "/tenants/{id}/restore", "/tenants/{id}/tier"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/fleet/{command}", "/operations/{id}", "/tenants", "/tenants/{id}", "/tenants/{id}/restore", "/tenants/{id}/tier"]);
     const body = doc.paths["/tenants"]!["post"]!.requestBody!.content["application/json"]!.schema;
     expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["tenantId", "tier", "sites", "addOns", "images", "routing", "adminCredentials"]));
     expect(body.required).toEqual(expect.arrayContaining(["tenantId", "tier", "images", "adminCredentials"]));

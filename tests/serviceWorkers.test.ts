@@ -191,6 +191,31 @@ describe("embedded service", () => {
   });
 });
 
+describe("fleet operations", () => {
+  it("previews or updates every active tenant (or a tier's) as one operation per tenant on the same workers", async () => {
+    const h = await harness({ workers: 2 });
+    try {
+      for (const [t, tier] of [["acme", "standard"], ["beta", "standard"], ["gamma", "premium"]] as const) await finished(h, (await post(h, "/tenants", tenantRequest(t, tier))).id);
+      const bad = await h.app.inject({ method: "POST", url: "/fleet/preview", headers: auth, payload: { tier: "gold" } });
+      expect(bad.statusCode).toBe(400);
+      expect((await h.app.inject({ method: "POST", url: "/fleet/destroy", headers: auth, payload: {} })).statusCode).toBe(400);
+      const standard = (await h.app.inject({ method: "POST", url: "/fleet/preview", headers: auth, payload: { tier: "standard" } })).json().fleet as { operations: { tenantId: string; id: string }[] };
+      expect(standard.operations.map((o) => o.tenantId)).toEqual(["acme", "beta"]);
+      for (const o of standard.operations) {
+        const done = await finished(h, o.id);
+        expect(done).toMatchObject({ kind: "preview", status: "succeeded" });
+        // Nothing changed since they were provisioned: every step is "same".
+        expect(Object.keys((done.result as { summary: Record<string, number> }).summary)).toEqual(["same"]);
+      }
+      const all = (await h.app.inject({ method: "POST", url: "/fleet/up", headers: auth, payload: {} })).json().fleet as { operations: { id: string }[] };
+      expect((await Promise.all(all.operations.map((o) => finished(h, o.id)))).map((o) => `${o.tenantId} ${o.kind} ${o.status}`)).toEqual(["acme update succeeded", "beta update succeeded", "gamma update succeeded"]);
+      expect(h.events.filter((e) => e.event !== "tenant.provisioned")).toEqual([]); // a fleet run is no tenant event
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe("durability", () => {
   it("a graceful stop releases the running operation; after a restart it runs to the end", async () => {
     const held = gate();
