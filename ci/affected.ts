@@ -59,3 +59,50 @@ export function affectedStacks(changedFiles: readonly string[], existingStacks: 
   const stacks = [...reasons.keys()].sort();
   return { stacks, reasons: Object.fromEntries(stacks.map((s) => [s, reasons.get(s)!])), all: shared.length > 0 && existing.size > 0 };
 }
+
+/**
+ * Paths whose change affects the platform project's stacks (per-cluster tier objects): its
+ * program, the catalog it derives from, and what every program runs on.
+ */
+export const AFFECTS_PLATFORM: readonly string[] = ["platform/", "stacks/platform.ts", "tiers/", "package.json", "package-lock.json", "tsconfig.json"];
+
+export function affectsPlatform(changedFiles: readonly string[]): boolean {
+  return changedFiles.some((path) => AFFECTS_PLATFORM.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p)));
+}
+
+/**
+ * The stack names in `pulumi stack ls --json` output, run in a project's directory. The
+ * backend holds stacks no file in the repository names (every stack the Automation API made);
+ * Pulumi Cloud qualifies names as org/project/stack, a self-managed backend may not.
+ */
+export function backendStackNames(stackLsJson: string): string[] {
+  const listed = JSON.parse(stackLsJson) as unknown;
+  if (!Array.isArray(listed)) throw new Error("expected the JSON array `pulumi stack ls --json` prints");
+  return listed.map((entry: unknown) => {
+    const name = (entry as { name?: unknown }).name;
+    if (typeof name !== "string" || !name) throw new Error(`a listed stack has no name: ${JSON.stringify(entry)}`);
+    return name.split("/").pop()!;
+  });
+}
+
+/** GitHub Actions runs at most 256 jobs from one matrix. */
+export const MAX_MATRIX_JOBS = 256;
+
+export interface PreviewShard {
+  /** Which project's directory the stacks are previewed in. */
+  readonly project: "tenant" | "platform";
+  /** The stacks this job previews, one after another (space-separated, for a shell loop). */
+  readonly stacks: string;
+}
+
+/**
+ * The preview jobs: the platform's stacks in one job, the tenant stacks split into as few equal
+ * shards as keep every job count within `maxJobs` (one stack per job while they fit).
+ */
+export function previewShards(tenantStacks: readonly string[], platformStacks: readonly string[], maxJobs = MAX_MATRIX_JOBS): PreviewShard[] {
+  const shards: PreviewShard[] = platformStacks.length > 0 ? [{ project: "platform", stacks: [...platformStacks].sort().join(" ") }] : [];
+  const jobs = Math.min(tenantStacks.length, maxJobs - shards.length);
+  const perJob = Math.ceil(tenantStacks.length / Math.max(1, jobs));
+  for (let i = 0; i < tenantStacks.length; i += perJob) shards.push({ project: "tenant", stacks: tenantStacks.slice(i, i + perJob).join(" ") });
+  return shards;
+}

@@ -2,21 +2,49 @@
  * Prints the policy pack config of a tenant stack, from its Pulumi.<stack>.yaml:
  *   npm run --silent policy:config -- --stack dev > policy-config.json
  *   pulumi preview --policy-pack policy --policy-pack-config policy-config.json
- * Bad input (options, YAML, config) exits with 2 and a message naming it.
+ * or, for a stack only the backend holds (made by the Automation API), from its config there:
+ *   pulumi config --stack acme --json --show-secrets > acme.json
+ *   npm run --silent policy:config -- --config-json acme.json
+ * Bad input (options, YAML, JSON, config) exits with 2 and a message naming it.
  */
+import { readFileSync } from "node:fs";
+import { Option } from "commander";
+import { configValues } from "../automation/requestConfig";
 import { packConfigFor } from "../policy/packConfig";
 import { parsePolicyInputs, PROJECT } from "../stacks/config";
 import { program, readStackFile, runProgram, stackName, UsageError, type Done } from "../synth/commandLine";
 import { TenantRequestError } from "../tiers";
 
+/** The config of a `pulumi config --json` dump ("tenant:tier" -> {value, secret}). */
+function configJson(file: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--config-json: cannot read ${file} as JSON (${(error as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new UsageError(`--config-json: ${file} is not a \`pulumi config --json\` object`);
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (entries.some(([, e]) => e === null || typeof e !== "object" || typeof (e as { value?: unknown }).value !== "string")) {
+    throw new UsageError(`--config-json: ${file} is not a \`pulumi config --json\` object (each key {value, secret})`);
+  }
+  return configValues(parsed as Record<string, { value: string }>);
+}
+
+function stackFile(options: { stack?: string; configFile?: string }): Record<string, string> {
+  if (!options.stack) throw new UsageError("give --stack <name> or --config-json <file>");
+  return readStackFile(options.stack, PROJECT, options.configFile).config;
+}
+
 function policyConfigProgram(done: Done) {
   return program("policy-config")
     .description("Prints the policy pack config (JSON) of a tenant stack.")
-    .requiredOption("--stack <name>", "read the stack's config from Pulumi.<name>.yaml", stackName)
-    .option("--config-file <path>", "read the config from this file instead")
-    .action((options: { stack: string; configFile?: string }) => {
+    .addOption(new Option("--stack <name>", "read the stack's config from Pulumi.<name>.yaml").argParser(stackName).conflicts("configJson"))
+    .option("--config-file <path>", "with --stack: read the config from this file instead")
+    .option("--config-json <file>", "read the config `pulumi config --json` printed (a stack only the backend holds)")
+    .action((options: { stack?: string; configFile?: string; configJson?: string }) => {
       // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
-      const tenant = parsePolicyInputs(readStackFile(options.stack, PROJECT, options.configFile).config);
+      const tenant = parsePolicyInputs(options.configJson ? configJson(options.configJson) : stackFile(options));
       process.stdout.write(`${JSON.stringify(packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain, tenant.tenantId), null, 2)}\n`);
       done(0);
     });

@@ -16,13 +16,13 @@ import {
   fleetTable,
   LiveUsage,
   LocalWorkspaceEngine,
-  OfflineEngine,
   runFleet,
   summaryLine,
   TenantOperationError,
   TenantService,
   type TenantEngine,
 } from "../automation";
+import { OfflineEngine } from "../automation/offlineEngine";
 import { DirectoryStore } from "../automation/backupStore";
 import { DumpBackup } from "../automation/dumpBackup";
 import { parseRestorePoint, RESTORE_DETAILS, restoreSummary, RestoreUsageError, runRestore } from "../automation/restoreCommand";

@@ -8,7 +8,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LocalWorkspaceEngine, OfflineEngine, TAGS, TenantService, type UsageSource } from "../automation";
+import { LocalWorkspaceEngine, TAGS, TenantService, type UsageSource } from "../automation";
+import { OfflineEngine } from "../automation/offlineEngine";
 import { appliedConfigTag, configFromOutputs, toStackConfig } from "../automation/requestConfig";
 import * as pulumi from "@pulumi/pulumi";
 import { decodeConfigValue, PROJECT, REQUEST_OUTPUT, type TenantConfigInput } from "../stacks/config";

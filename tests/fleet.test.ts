@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fleetTable, OfflineEngine, runFleet, TenantService, type FleetProgress } from "../automation";
+import { fleetTable, runFleet, TenantService, type FleetProgress } from "../automation";
+import { OfflineEngine } from "../automation/offlineEngine";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { InstrumentedEngine } from "./helpers/engines";
 

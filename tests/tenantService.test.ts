@@ -11,7 +11,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   InvalidRequestError,
   mapEngineError,
-  OfflineEngine,
   OperationCancelledError,
   PreflightRefusedError,
   ProtectedResourceError,
@@ -25,6 +24,7 @@ import {
   type TenantEngine,
   type UsageSource,
 } from "../automation";
+import { OfflineEngine } from "../automation/offlineEngine";
 import type { TenantConfigInput } from "../stacks/config";
 import { setProtection } from "../automation/localWorkspaceEngine";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";

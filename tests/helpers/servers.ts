@@ -21,6 +21,9 @@ export const RABBITMQ = {
   password: process.env.RABBITMQ_PASSWORD ?? "guest",
 };
 
+/** AMQP (the provisioning service's broker): AMQP_URL, default guest on this machine's 5672. */
+export const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+
 export const START_SERVERS_HINT =
   "start them with `docker compose -f compose.test.yaml up -d` (or point MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD and " +
   "RABBITMQ_MANAGEMENT_URL/RABBITMQ_USER/RABBITMQ_PASSWORD at running servers; RabbitMQ needs the rabbitmq_management plugin)";

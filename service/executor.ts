@@ -1,0 +1,172 @@
+/**
+ * Runs one claimed operation through the TenantService: renews the lease while it runs (and
+ * cancels the run if the lease is lost), keeps its log lines, and ends it. What to do with a
+ * failure worth retrying (when, where) is the caller's: the embedded loop or the RabbitMQ consumer.
+ */
+import type { OperationOptions } from "../automation/engine";
+import type { TenantService } from "../automation/tenantService";
+import type { TenantConfigInput } from "../stacks/config";
+import { isTierName } from "../tiers";
+import { SUCCESS_EVENT, type EventSink } from "./events";
+import type { Logger } from "./log";
+import type { Metrics } from "./metrics";
+import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
+import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
+
+/** Restores a retained tenant (the restore library, wired by whoever starts the service). */
+export interface RestoreHandler {
+  restore(tenantId: string, payload: Readonly<Record<string, unknown>>, options: OperationOptions): Promise<unknown>;
+}
+
+export interface ExecutorOptions {
+  readonly service: TenantService;
+  readonly store: OperationStore;
+  /** This worker's name in leases (host:pid:n). */
+  readonly owner: string;
+  /** How long a claim lasts without renewal. Default 30 s (renewed every third of it). */
+  readonly leaseMs?: number;
+  readonly restore?: RestoreHandler;
+  readonly events?: EventSink;
+  readonly metrics?: Metrics;
+  readonly log: Logger;
+}
+
+export type Disposition =
+  | { readonly done: "succeeded" | "failed" }
+  /** A failure worth retrying: nothing was recorded; the caller releases or gives up. */
+  | { readonly retry: OperationError }
+  /** Stopped (shutdown or lease lost) before it ended; the caller releases it. */
+  | { readonly interrupted: true };
+
+interface Handled {
+  readonly result: unknown;
+  readonly tenant: TenantUpdate;
+  readonly tier?: string;
+}
+
+class UnsupportedOperationError extends Error {
+  readonly outcome = "unsupported";
+}
+
+export class Executor {
+  readonly leaseMs: number;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  get owner(): string {
+    return this.options.owner;
+  }
+
+  private readonly handlers: Readonly<Record<OperationKind, (op: Operation, run: OperationOptions) => Promise<Handled>>> = {
+    provision: async (op, run) => {
+      const result = await this.options.service.provisionTenant(op.payload as TenantConfigInput, run);
+      return { result, tenant: { status: "active", tier: result.outputs.tier, outputs: result.outputs }, tier: result.outputs.tier };
+    },
+    "change-tier": async (op, run) => {
+      const tier = op.payload["tier"];
+      if (!isTierName(tier)) throw new UnsupportedOperationError(`payload.tier ${String(tier)} is not a tier`);
+      const result = await this.options.service.changeTier(op.tenantId, tier, run);
+      return { result, tenant: { tier: result.to, ...(result.outputs ? { outputs: result.outputs } : {}) }, tier: result.to };
+    },
+    deprovision: async (op) => {
+      const retainDays = op.payload["retainDays"];
+      const result = await this.options.service.deprovisionTenant(op.tenantId, typeof retainDays === "number" ? { retainDays } : {});
+      return { result, tenant: { status: "retained", retainUntil: result.retainUntil } };
+    },
+    // A fleet's unit of work: one tenant's preview or update of its current config.
+    preview: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "preview", run), tenant: {} }),
+    update: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "up", run), tenant: {} }),
+    restore: async (op, run) => {
+      if (!this.options.restore) throw new UnsupportedOperationError("this service has no restore handler configured");
+      const result = await this.options.restore.restore(op.tenantId, op.payload, run);
+      return { result, tenant: { status: "active" } };
+    },
+  };
+
+  /**
+   * Runs `op` (already claimed by this owner) to an end or a retry. `stop` aborts the run; the
+   * operation is then given back rather than failed.
+   */
+  async execute(op: Operation, stop: AbortSignal, finalAttempt: boolean): Promise<Disposition> {
+    const { store, owner, log, metrics } = this.options;
+    const abort = new AbortController();
+    const onStop = () => abort.abort();
+    stop.addEventListener("abort", onStop);
+    const pending: string[] = [];
+    const flush = async () => {
+      for (const line of pending.splice(0)) await store.appendLog(op.id, line);
+    };
+    const beat = setInterval(() => {
+      void flush()
+        .then(() => store.heartbeat(op.id, owner, this.leaseMs))
+        .then((held) => {
+          if (!held) {
+            log.warn({ operationId: op.id, tenantId: op.tenantId }, "lease lost; cancelling the run");
+            abort.abort();
+          }
+        })
+        .catch((error: unknown) => log.error({ operationId: op.id, err: String(error) }, "heartbeat failed"));
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const started = performance.now();
+    const line = (text: string) => pending.push(`${new Date().toISOString()} ${text}`);
+    line(`attempt ${op.attempts} by ${owner}: ${op.kind} ${op.tenantId}`);
+    log.info({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, attempt: op.attempts }, "operation started");
+    try {
+      const handled = await this.handlers[op.kind](op, { signal: abort.signal, onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`) });
+      line("succeeded");
+      await flush();
+      const finished = await store.finish(op.id, owner, { status: "succeeded", result: handled.result, tenant: handled.tenant });
+      if (!finished) return { interrupted: true };
+      metrics?.observe(op.kind, "succeeded", (performance.now() - started) / 1000);
+      log.info({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, ms: Math.round(performance.now() - started) }, "operation succeeded");
+      const event = SUCCESS_EVENT[op.kind];
+      if (event) await this.publish({ event, tenantId: op.tenantId, operationId: op.id, at: new Date().toISOString(), ...(handled.tier ? { tier: handled.tier } : {}) });
+      return { done: "succeeded" };
+    } catch (caught) {
+      const error = toOperationError(caught);
+      if (abort.signal.aborted) {
+        line(`interrupted: ${error.message}`);
+        await flush();
+        return { interrupted: true };
+      }
+      line(`${error.outcome}: ${error.message}`);
+      await flush();
+      if (RETRYABLE_OUTCOMES.has(error.outcome) && !finalAttempt) {
+        log.warn({ operationId: op.id, tenantId: op.tenantId, outcome: error.outcome, attempt: op.attempts }, "operation will be retried");
+        return { retry: error };
+      }
+      await this.fail(op, error);
+      metrics?.observe(op.kind, "failed", (performance.now() - started) / 1000);
+      return { done: "failed" };
+    } finally {
+      clearInterval(beat);
+      stop.removeEventListener("abort", onStop);
+    }
+  }
+
+  /** Ends `op` as failed (a final outcome, or retries exhausted) and says so on the exchange. */
+  async fail(op: Operation, error: OperationError): Promise<void> {
+    const { store, owner, log } = this.options;
+    const tenant = await store.tenant(op.tenantId);
+    const finished = await store.finish(op.id, owner, { status: "failed", error, ...(tenant?.status === "provisioning" && op.kind === "provision" ? { tenant: { status: "failed" } } : {}) });
+    if (!finished) return;
+    log.warn({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, outcome: error.outcome }, "operation failed");
+    await this.publish({ event: "tenant.failed", tenantId: op.tenantId, operationId: op.id, at: new Date().toISOString(), error });
+  }
+
+  private async publish(event: Parameters<EventSink["publish"]>[0]): Promise<void> {
+    try {
+      await this.options.events?.publish(event);
+    } catch (error) {
+      // The operation's record is the truth; a lost event is logged, never a failed operation.
+      this.options.log.error({ event: event.event, operationId: event.operationId, err: String(error) }, "event not published");
+    }
+  }
+}
+
+/** Delay before retry `attempt` (1-based): 1 s, 2 s, 4 s ... capped at 60 s, scaled by `baseMs`. */
+export function backoffMs(attempt: number, baseMs = 1000): number {
+  return Math.min(60 * baseMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}

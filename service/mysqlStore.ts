@@ -1,0 +1,343 @@
+/**
+ * The production operation store: MySQL/MariaDB, shared by the API and every worker machine.
+ * Claims are transactions that lock the tenant's oldest unfinished operation (SELECT ... FOR
+ * UPDATE), so two workers never run one tenant at once and a tenant's operations run in order.
+ * Leases are on the database's clock, so workers on other machines agree on when one expired.
+ */
+import { randomUUID } from "node:crypto";
+import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from "mysql2/promise";
+import {
+  IdempotencyConflictError,
+  isFinished,
+  redactedPayload,
+  requestDigest,
+  type ClaimResult,
+  type Finish,
+  type NewOperation,
+  type Operation,
+  type OperationKind,
+  type OperationStatus,
+  type OperationStore,
+  type StoreCounts,
+  type TenantRecord,
+} from "./operations";
+
+export interface MysqlStoreOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The service's database (created with its tables when missing). */
+  readonly database: string;
+  /** Connections in the pool. Default 10. */
+  readonly connectionLimit?: number;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS operations (
+    seq BIGINT AUTO_INCREMENT PRIMARY KEY,
+    id CHAR(36) NOT NULL UNIQUE,
+    tenant_id VARCHAR(63) NOT NULL,
+    kind VARCHAR(32) NOT NULL,
+    payload LONGTEXT NOT NULL,
+    digest CHAR(64) NOT NULL,
+    idempotency_key VARCHAR(200) NULL UNIQUE,
+    status VARCHAR(16) NOT NULL,
+    attempts INT NOT NULL DEFAULT 0,
+    owner VARCHAR(200) NULL,
+    lease_until DATETIME(3) NULL,
+    not_before DATETIME(3) NULL,
+    created_at DATETIME(3) NOT NULL,
+    updated_at DATETIME(3) NOT NULL,
+    started_at DATETIME(3) NULL,
+    finished_at DATETIME(3) NULL,
+    result LONGTEXT NULL,
+    error LONGTEXT NULL,
+    KEY tenant_seq (tenant_id, seq),
+    KEY status_seq (status, seq)
+  ) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS operation_logs (
+    seq BIGINT AUTO_INCREMENT PRIMARY KEY,
+    operation_id CHAR(36) NOT NULL,
+    line TEXT NOT NULL,
+    KEY operation_seq (operation_id, seq)
+  ) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS tenants (
+    tenant_id VARCHAR(63) PRIMARY KEY,
+    tier VARCHAR(16) NULL,
+    status VARCHAR(16) NOT NULL,
+    outputs LONGTEXT NULL,
+    retain_until VARCHAR(40) NULL,
+    last_operation_id CHAR(36) NOT NULL,
+    updated_at DATETIME(3) NOT NULL
+  ) ENGINE=InnoDB`,
+];
+
+const UNFINISHED = "status IN ('queued', 'running')";
+const LEASE_LIVE = "(status = 'running' AND lease_until > NOW(3))";
+
+interface OperationRow extends RowDataPacket {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  owner: string | null;
+  lease_until: Date | null;
+  not_before: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  result: string | null;
+  error: string | null;
+}
+
+const iso = (d: Date | null) => d?.toISOString();
+
+function toOperation(row: OperationRow): Operation {
+  const optional = (key: string, value: unknown) => (value === undefined || value === null ? {} : { [key]: value });
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    kind: row.kind as OperationKind,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    status: row.status as OperationStatus,
+    attempts: row.attempts,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    ...optional("startedAt", iso(row.started_at)),
+    ...optional("finishedAt", iso(row.finished_at)),
+    ...optional("owner", row.owner),
+    ...optional("leaseUntil", iso(row.lease_until)),
+    ...optional("notBefore", iso(row.not_before)),
+    ...(row.result !== null ? { result: JSON.parse(row.result) as unknown } : {}),
+    ...(row.error !== null ? { error: JSON.parse(row.error) as Operation["error"] } : {}),
+  };
+}
+
+function toTenant(row: RowDataPacket): TenantRecord {
+  return {
+    tenantId: row["tenant_id"] as string,
+    status: row["status"] as TenantRecord["status"],
+    lastOperationId: row["last_operation_id"] as string,
+    updatedAt: (row["updated_at"] as Date).toISOString(),
+    ...(row["tier"] ? { tier: row["tier"] as string } : {}),
+    ...(row["outputs"] ? { outputs: JSON.parse(row["outputs"] as string) as unknown } : {}),
+    ...(row["retain_until"] ? { retainUntil: row["retain_until"] as string } : {}),
+  };
+}
+
+const isDeadlock = (error: unknown) => ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
+
+export class MysqlStore implements OperationStore {
+  private constructor(private readonly pool: Pool) {}
+
+  /** Connects, creating the database and its tables when missing. */
+  static async open(options: MysqlStoreOptions): Promise<MysqlStore> {
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(options.database)) throw new Error(`database name ${options.database} must be 1-64 letters, digits or underscores`);
+    const admin = await mysql.createConnection({ host: options.host, port: options.port, user: options.user, password: options.password });
+    try {
+      await admin.query(`CREATE DATABASE IF NOT EXISTS \`${options.database}\``);
+    } finally {
+      await admin.end();
+    }
+    const pool = mysql.createPool({
+      host: options.host,
+      port: options.port,
+      user: options.user,
+      password: options.password,
+      database: options.database,
+      connectionLimit: options.connectionLimit ?? 10,
+      timezone: "Z",
+    });
+    // Every timestamp on the database's clock, in UTC.
+    pool.on("connection", (c) => void c.query("SET time_zone = '+00:00'"));
+    for (const statement of SCHEMA) await pool.query(statement);
+    return new MysqlStore(pool);
+  }
+
+  private async transaction<T>(work: (c: PoolConnection) => Promise<T>): Promise<T> {
+    const c = await this.pool.getConnection();
+    try {
+      await c.beginTransaction();
+      const result = await work(c);
+      await c.commit();
+      return result;
+    } catch (error) {
+      await c.rollback();
+      throw error;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async byKey(c: PoolConnection | Pool, key: string): Promise<(OperationRow & { digest: string }) | undefined> {
+    const [rows] = await c.query<(OperationRow & { digest: string })[]>("SELECT * FROM operations WHERE idempotency_key = ?", [key]);
+    return rows[0];
+  }
+
+  async submit(request: NewOperation): Promise<{ operation: Operation; created: boolean }> {
+    const digest = requestDigest(request);
+    const replay = (row: OperationRow & { digest: string }) => {
+      if (row.digest !== digest) throw new IdempotencyConflictError(request.idempotencyKey!);
+      return { operation: toOperation(row), created: false };
+    };
+    if (request.idempotencyKey !== undefined) {
+      const existing = await this.byKey(this.pool, request.idempotencyKey);
+      if (existing) return replay(existing);
+    }
+    const id = randomUUID();
+    try {
+      await this.transaction(async (c) => {
+        await c.query(
+          "INSERT INTO operations (id, tenant_id, kind, payload, digest, idempotency_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', NOW(3), NOW(3))",
+          [id, request.tenantId, request.kind, JSON.stringify(request.payload), digest, request.idempotencyKey ?? null],
+        );
+        if (request.kind === "provision") {
+          await c.query("INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES (?, 'provisioning', ?, NOW(3))", [request.tenantId, id]);
+        }
+      });
+    } catch (error) {
+      // Two requests with one key at the same moment: the unique key lets one in.
+      if ((error as { code?: string }).code === "ER_DUP_ENTRY" && request.idempotencyKey !== undefined) {
+        const existing = await this.byKey(this.pool, request.idempotencyKey);
+        if (existing) return replay(existing);
+      }
+      throw error;
+    }
+    return { operation: (await this.get(id))!, created: true };
+  }
+
+  async get(id: string): Promise<Operation | undefined> {
+    const [rows] = await this.pool.query<OperationRow[]>("SELECT * FROM operations WHERE id = ?", [id]);
+    return rows[0] ? toOperation(rows[0]) : undefined;
+  }
+
+  async logLines(id: string): Promise<string[]> {
+    const [rows] = await this.pool.query<(RowDataPacket & { line: string })[]>("SELECT line FROM operation_logs WHERE operation_id = ? ORDER BY seq", [id]);
+    return rows.map((r) => r.line);
+  }
+
+  async appendLog(id: string, line: string): Promise<void> {
+    await this.pool.query("INSERT INTO operation_logs (operation_id, line) VALUES (?, ?)", [id, line]);
+  }
+
+  async tenant(tenantId: string): Promise<TenantRecord | undefined> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id = ?", [tenantId]);
+    return rows[0] ? toTenant(rows[0]) : undefined;
+  }
+
+  async listTenants(): Promise<TenantRecord[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants ORDER BY tenant_id");
+    return rows.map(toTenant);
+  }
+
+  async latestOperation(tenantId: string): Promise<Operation | undefined> {
+    const [rows] = await this.pool.query<OperationRow[]>("SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1", [tenantId]);
+    return rows[0] ? toOperation(rows[0]) : undefined;
+  }
+
+  async claim(owner: string, leaseMs: number, id?: string): Promise<ClaimResult> {
+    if (id === undefined) {
+      // Oldest first; a candidate that is not its tenant's head (or is held) says wait.
+      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(
+        `SELECT id FROM operations WHERE ${UNFINISHED} AND NOT ${LEASE_LIVE} AND (not_before IS NULL OR not_before <= NOW(3)) ORDER BY seq LIMIT 20`,
+      );
+      for (const row of rows) {
+        const result = await this.claim(owner, leaseMs, row.id);
+        if ("claimed" in result) return result;
+      }
+      return { wait: true };
+    }
+    const [found] = await this.pool.query<(RowDataPacket & { tenant_id: string; status: string })[]>("SELECT tenant_id, status FROM operations WHERE id = ?", [id]);
+    const target = found[0];
+    if (!target || isFinished({ status: target.status as OperationStatus })) return { gone: true };
+    try {
+      const claimed = await this.transaction(async (c) => {
+        // Locks the tenant's oldest unfinished operation: concurrent claims for one tenant queue here.
+        const [heads] = await c.query<(RowDataPacket & { id: string; live: number; early: number })[]>(
+          `SELECT id, ${LEASE_LIVE} AS live, COALESCE(not_before > NOW(3), 0) AS early FROM operations WHERE tenant_id = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1 FOR UPDATE`,
+          [target.tenant_id],
+        );
+        const head = heads[0];
+        if (!head || head.id !== id || head.live || head.early) return false;
+        await c.query(
+          "UPDATE operations SET status = 'running', owner = ?, attempts = attempts + 1, lease_until = NOW(3) + INTERVAL ? MICROSECOND, not_before = NULL, started_at = COALESCE(started_at, NOW(3)), updated_at = NOW(3) WHERE id = ?",
+          [owner, leaseMs * 1000, id],
+        );
+        return true;
+      });
+      if (!claimed) {
+        const now = await this.get(id);
+        return !now || isFinished(now) ? { gone: true } : { wait: true };
+      }
+    } catch (error) {
+      if (isDeadlock(error)) return { wait: true };
+      throw error;
+    }
+    return { claimed: (await this.get(id))! };
+  }
+
+  async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const [r] = await this.pool.query<ResultSetHeader>(
+      "UPDATE operations SET lease_until = NOW(3) + INTERVAL ? MICROSECOND, updated_at = NOW(3) WHERE id = ? AND owner = ? AND status = 'running'",
+      [leaseMs * 1000, id, owner],
+    );
+    return r.affectedRows === 1;
+  }
+
+  async finish(id: string, owner: string, finish: Finish): Promise<boolean> {
+    const payload = (await this.get(id))?.payload ?? {};
+    return this.transaction(async (c) => {
+      const [r] = await c.query<ResultSetHeader>(
+        "UPDATE operations SET status = ?, result = ?, error = ?, payload = ?, owner = NULL, lease_until = NULL, finished_at = NOW(3), updated_at = NOW(3) WHERE id = ? AND owner = ? AND status = 'running'",
+        [finish.status, finish.status === "succeeded" ? JSON.stringify(finish.result ?? null) : null, finish.status === "failed" ? JSON.stringify(finish.error) : null, JSON.stringify(redactedPayload(payload)), id, owner],
+      );
+      if (r.affectedRows !== 1) return false;
+      const [rows] = await c.query<(RowDataPacket & { tenant_id: string })[]>("SELECT tenant_id FROM operations WHERE id = ?", [id]);
+      const t = finish.tenant;
+      if (t && rows[0]) {
+        await c.query(
+          `UPDATE tenants SET last_operation_id = ?, updated_at = NOW(3)${t.tier !== undefined ? ", tier = ?" : ""}${t.status !== undefined ? ", status = ?" : ""}${t.outputs !== undefined ? ", outputs = ?" : ""}${t.retainUntil !== undefined ? ", retain_until = ?" : ""} WHERE tenant_id = ?`,
+          [id, ...(t.tier !== undefined ? [t.tier] : []), ...(t.status !== undefined ? [t.status] : []), ...(t.outputs !== undefined ? [JSON.stringify(t.outputs)] : []), ...(t.retainUntil !== undefined ? [t.retainUntil] : []), rows[0].tenant_id],
+        );
+      }
+      return true;
+    });
+  }
+
+  async release(id: string, owner: string, delayMs = 0): Promise<void> {
+    await this.pool.query(
+      "UPDATE operations SET status = 'queued', owner = NULL, lease_until = NULL, not_before = IF(? > 0, NOW(3) + INTERVAL ? MICROSECOND, NULL), updated_at = NOW(3) WHERE id = ? AND owner = ? AND status = 'running'",
+      [delayMs, delayMs * 1000, id, owner],
+    );
+  }
+
+  async reclaimStale(olderThanMs: number): Promise<Operation[]> {
+    return this.transaction(async (c) => {
+      const [rows] = await c.query<OperationRow[]>(
+        `SELECT o.* FROM operations o
+          WHERE o.status IN ('queued', 'running') AND o.updated_at < NOW(3) - INTERVAL ? MICROSECOND
+            AND (o.status = 'queued' OR o.lease_until < NOW(3) - INTERVAL ? MICROSECOND)
+            AND NOT EXISTS (SELECT 1 FROM operations p WHERE p.tenant_id = o.tenant_id AND p.seq < o.seq AND p.status IN ('queued', 'running'))
+          ORDER BY o.seq LIMIT 1000 FOR UPDATE`,
+        [olderThanMs * 1000, olderThanMs * 1000],
+      );
+      if (rows.length > 0) await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
+      return rows.map(toOperation);
+    });
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const [rows] = await this.pool.query<(RowDataPacket & { status: OperationStatus; n: number })[]>("SELECT status, COUNT(*) AS n FROM operations GROUP BY status");
+    const counts = { queued: 0, running: 0, succeeded: 0, failed: 0 };
+    for (const r of rows) counts[r.status] = Number(r.n);
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

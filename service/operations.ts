@@ -1,0 +1,158 @@
+/**
+ * Operations: what a request to the provisioning service becomes. A request is stored as an
+ * operation before it is acknowledged, then claimed by one worker at a time under a lease the
+ * worker renews; a worker that dies stops renewing, and another one takes the operation over
+ * when the lease runs out. Per tenant, operations run one at a time in the order they were made.
+ */
+import { createHash } from "node:crypto";
+
+export const OPERATION_KINDS = ["provision", "change-tier", "deprovision", "restore", "preview", "update"] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+
+export type OperationStatus = "queued" | "running" | "succeeded" | "failed";
+
+/** A typed failure as the API shows it (the `outcome` of automation/errors.ts, or "error"). */
+export interface OperationError {
+  readonly outcome: string;
+  readonly message: string;
+  /** Extra fields of the typed error: problems, pre-flight report, steps. */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface NewOperation {
+  readonly tenantId: string;
+  readonly kind: OperationKind;
+  /** The request body the handler needs (validated before it is stored). */
+  readonly payload: Readonly<Record<string, unknown>>;
+  /** Same key, same request: the first operation is returned instead of a new one. */
+  readonly idempotencyKey?: string;
+}
+
+export interface Operation {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly kind: OperationKind;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly status: OperationStatus;
+  /** Claims so far (a takeover after a crash counts). */
+  readonly attempts: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** The worker holding the operation and until when, while running. */
+  readonly owner?: string;
+  readonly leaseUntil?: string;
+  /** A released operation is not claimed again before this time (retry backoff). */
+  readonly notBefore?: string;
+  readonly result?: unknown;
+  readonly error?: OperationError;
+}
+
+/** What the service knows of a tenant: kept by the workers as operations finish. */
+export interface TenantRecord {
+  readonly tenantId: string;
+  readonly tier?: string;
+  /** "provisioning" until the first provision succeeds, then "active"; "retained" after deprovision; "failed" when provisioning failed. */
+  readonly status: "provisioning" | "active" | "retained" | "failed";
+  readonly outputs?: unknown;
+  readonly retainUntil?: string;
+  readonly lastOperationId: string;
+  readonly updatedAt: string;
+}
+
+export type Finish = { readonly status: "succeeded"; readonly result: unknown; readonly tenant?: TenantUpdate } | { readonly status: "failed"; readonly error: OperationError; readonly tenant?: TenantUpdate };
+
+/** Fields of the tenant record an operation's end changes. */
+export type TenantUpdate = Partial<Pick<TenantRecord, "tier" | "status" | "outputs" | "retainUntil">>;
+
+export type ClaimResult =
+  | { readonly claimed: Operation }
+  /** The operation is not runnable yet: an earlier one of its tenant is queued or running. */
+  | { readonly wait: true }
+  /** Unknown or already finished (a duplicate delivery). */
+  | { readonly gone: true };
+
+export interface StoreCounts {
+  readonly queued: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+export class IdempotencyConflictError extends Error {
+  readonly outcome = "idempotency-conflict";
+  constructor(readonly key: string) {
+    super(`idempotency key ${key} was already used for a different request`);
+  }
+}
+
+/** Durable operations, shared by the API and every worker. */
+export interface OperationStore {
+  /**
+   * Stores a new operation (and the tenant's record on its first provision) durably before
+   * returning; with a known idempotency key returns the first operation and `created: false`.
+   */
+  submit(request: NewOperation): Promise<{ readonly operation: Operation; readonly created: boolean }>;
+  get(id: string): Promise<Operation | undefined>;
+  logLines(id: string): Promise<string[]>;
+  appendLog(id: string, line: string): Promise<void>;
+  tenant(tenantId: string): Promise<TenantRecord | undefined>;
+  latestOperation(tenantId: string): Promise<Operation | undefined>;
+  /** Every tenant the service knows, by id. */
+  listTenants(): Promise<TenantRecord[]>;
+  /**
+   * Claims operation `id`, or without `id` the oldest runnable one: queued (or running under an
+   * expired lease), not before its backoff time, and first among its tenant's unfinished ones.
+   */
+  claim(owner: string, leaseMs: number, id?: string): Promise<ClaimResult>;
+  /** Renews the lease; false when `owner` no longer holds the operation. */
+  heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Ends the operation (only by its owner); false when `owner` no longer holds it. */
+  finish(id: string, owner: string, finish: Finish): Promise<boolean>;
+  /** Gives the operation back to the queue (shutdown, retry after `delayMs`). */
+  release(id: string, owner: string, delayMs?: number): Promise<void>;
+  /**
+   * Operations a lost message may have left behind, to publish again: the head of its tenant's
+   * queue untouched for `olderThanMs` (queued, or running under a lease that stopped being
+   * renewed). Each is marked as touched now, so the next sweep (from any API process) does
+   * not publish it again before another `olderThanMs`.
+   */
+  reclaimStale(olderThanMs: number): Promise<Operation[]>;
+  counts(): Promise<StoreCounts>;
+  close(): Promise<void>;
+}
+
+/** A digest of what a request asks, to tell a replay of an idempotency key from a misuse. */
+export function requestDigest(request: NewOperation): string {
+  return createHash("sha256").update(JSON.stringify([request.tenantId, request.kind, canonical(request.payload)])).digest("hex");
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export const isFinished = (op: Pick<Operation, "status">): boolean => op.status === "succeeded" || op.status === "failed";
+
+/**
+ * A request with its credentials masked: what clients are shown, and what the store keeps once
+ * the operation has ended (the stack config holds them, as secrets, from then on).
+ */
+export function redactedPayload(payload: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const mask = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(mask);
+    if (value !== null && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]));
+    }
+    return value;
+  };
+  return mask(payload) as Record<string, unknown>;
+}

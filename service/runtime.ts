@@ -1,0 +1,109 @@
+/**
+ * Starts the provisioning service from its config: the store (journal or MySQL), the workers
+ * (in process, or RabbitMQ consumers), the HTTP API, and a graceful stop that ends the HTTP
+ * server first, then lets running operations finish (or releases them after DRAIN_MS).
+ */
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import type { TenantEngine } from "../automation/engine";
+import { TenantService } from "../automation/tenantService";
+import type { ServiceConfig } from "./config";
+import { EmbeddedWorkers } from "./embeddedWorkers";
+import type { EventSink } from "./events";
+import { engineSetup } from "./engines";
+import { Executor, type RestoreHandler } from "./executor";
+import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
+import { createLogger, type Logger } from "./log";
+import { Metrics } from "./metrics";
+import type { OperationStore } from "./operations";
+
+export interface ServiceOverrides {
+  /** Wraps the configured engine (tests instrument it). */
+  readonly wrapEngine?: (engine: TenantEngine) => TenantEngine;
+  /** The restore library, wired by the integrator. */
+  readonly restore?: RestoreHandler;
+  readonly log?: Logger;
+}
+
+export interface RunningService {
+  readonly app?: HttpApp;
+  /** The address the API listens on. */
+  readonly url?: string;
+  readonly engineKind?: "local" | "offline";
+  readonly store: OperationStore;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<RunningService> {
+  const log = overrides.log ?? createLogger({ name: "tenant-service" });
+  const metrics = new Metrics();
+  const owner = `${hostname()}:${process.pid}`;
+  const runsApi = config.role !== "worker";
+  const runsWorkers = config.role !== "api" && config.workers > 0;
+
+  const makeExecutor = async (store: OperationStore, events?: EventSink) => {
+    const setup = await engineSetup(config);
+    const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
+    const service = new TenantService({ engine, backup: setup.backup, staleLockMs: config.staleLockMs, ...(setup.usage ? { usage: setup.usage } : {}) });
+    const executor = new Executor({ service, store, owner, leaseMs: config.leaseMs, log, metrics, ...(overrides.restore ? { restore: overrides.restore } : {}), ...(events ? { events } : {}) });
+    return { executor, kind: setup.kind };
+  };
+
+  const stops: (() => Promise<void>)[] = [];
+  let store: OperationStore;
+  let dispatcher: Dispatcher;
+  let engineKind: "local" | "offline" | undefined;
+
+  if (config.broker) {
+    const { MysqlStore } = await import("./mysqlStore");
+    const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
+    store = await MysqlStore.open({ ...config.mysql, database: config.broker.database });
+    const link = await RabbitLink.connect({ url: config.broker.url, prefix: config.broker.prefix, ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}) });
+    const rabbitDispatcher = new RabbitDispatcher(link, store, log);
+    dispatcher = rabbitDispatcher;
+    if (runsApi) {
+      rabbitDispatcher.startSweeper(Math.max(1000, config.leaseMs), 2 * config.leaseMs);
+      stops.push(async () => rabbitDispatcher.stop());
+    }
+    if (runsWorkers) {
+      const { executor, kind } = await makeExecutor(store, new RabbitEvents(link));
+      engineKind = kind;
+      const workers = new RabbitWorkers({ link, store, executor, concurrency: config.workers, maxAttempts: config.maxAttempts, backoffBaseMs: config.backoffMs, log });
+      await workers.start();
+      stops.push(() => workers.stop(config.drainMs));
+    }
+    stops.push(() => link.close());
+  } else {
+    const { FileStore } = await import("./fileStore");
+    store = new FileStore({ path: join(resolve(config.dataDir), "operations.jsonl") });
+    const { executor, kind } = await makeExecutor(store, {
+      // No broker: events are structured log lines.
+      publish: async (event) => log.info({ tenantEvent: event }, event.event),
+    });
+    engineKind = kind;
+    const workers = new EmbeddedWorkers({ store, executor, concurrency: Math.max(1, config.workers), maxAttempts: config.maxAttempts, backoffBaseMs: config.backoffMs, log });
+    workers.start();
+    dispatcher = { dispatch: async () => workers.notify() };
+    stops.push(() => workers.stop(config.drainMs));
+  }
+
+  let app: HttpApp | undefined;
+  let url: string | undefined;
+  if (runsApi) {
+    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log });
+    url = await app.listen({ port: config.port, host: config.host });
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    ...(app ? { app } : {}),
+    ...(url ? { url } : {}),
+    ...(engineKind ? { engineKind } : {}),
+    store,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app?.close();
+        for (const stop of stops) await stop();
+        await store.close();
+      })()),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The provisioning service's HTTP API over the embedded store: every bad request (token,
+ * schema, tier rules, unknown tenant, unknown tier, oversized or non-JSON body, reused
+ * idempotency key) gets a typed 4xx and stores nothing; good ones are stored before 202;
+ * credentials never come back; the OpenAPI document is generated from the config schema.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FileStore } from "../service/fileStore";
+import { buildHttpApp, type HttpApp } from "../service/http";
+import { createLogger } from "../service/log";
+import { Metrics } from "../service/metrics";
+import type { Operation } from "../service/operations";
+import { CREDENTIALS, tenantRequest } from "./helpers/service";
+
+const TOKEN = "test-token-0123456789abcdef";
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+let dir: string;
+let store: FileStore;
+let app: HttpApp;
+let dispatched: Operation[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "service-http-"));
+  store = new FileStore({ path: join(dir, "operations.jsonl") });
+  dispatched = [];
+  app = await buildHttpApp({ store, dispatcher: { dispatch: async (op) => void dispatched.push(op) }, token: TOKEN, metrics: new Metrics(), log: createLogger({ level: "silent" }), bodyLimit: 16 * 1024 });
+});
+afterEach(async () => {
+  await app.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const nothingStored = async () => {
+  expect(await store.counts()).toEqual({ queued: 0, running: 0, succeeded: 0, failed: 0 });
+  expect(dispatched).toEqual([]);
+};
+
+const provision = (body: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: "POST", url: "/tenants", headers: { ...auth, ...headers }, payload: body as Record<string, unknown> });
+
+describe("authentication", () => {
+  it.each([
+    ["no header", {}],
+    ["wrong token", { authorization: "Bearer not-the-token-at-all" }],
+    ["not a bearer token", { authorization: `Basic ${TOKEN}` }],
+    ["the token as a prefix", { authorization: `Bearer ${TOKEN}x` }],
+  ])("refuses %s with 401 on every tenant and operation route, storing nothing", async (_name, headers) => {
+    for (const [method, url] of [
+      ["POST", "/tenants"],
+      ["GET", "/tenants/acme"],
+      ["POST", "/tenants/acme/tier"],
+      ["DELETE", "/tenants/acme"],
+      ["POST", "/tenants/acme/restore"],
+      ["GET", "/operations/x"],
+    ] as const) {
+      const res = await app.inject({ method, url, headers, payload: method === "POST" ? tenantRequest("acme") : undefined });
+      expect(res.statusCode, `${method} ${url}`).toBe(401);
+      expect(res.headers["www-authenticate"]).toContain("Bearer");
+      expect(res.json().error.outcome).toBe("unauthorized");
+    }
+    await nothingStored();
+  });
+});
+
+describe("POST /tenants", () => {
+  it("stores the request before answering 202 with the operation and where to watch it", async () => {
+    const res = await provision(tenantRequest("acme"));
+    expect(res.statusCode).toBe(202);
+    const { operation } = res.json() as { operation: Operation };
+    expect(res.headers.location).toBe(`/operations/${operation.id}`);
+    expect(operation).toMatchObject({ tenantId: "acme", kind: "provision", status: "queued" });
+    // Durable: a new store over the same journal has it.
+    const reopened = new FileStore({ path: join(dir, "operations.jsonl") });
+    expect((await reopened.get(operation.id))?.status).toBe("queued");
+    expect((await reopened.tenant("acme"))?.status).toBe("provisioning");
+    await reopened.close();
+    expect(dispatched.map((o) => o.id)).toEqual([operation.id]);
+  });
+
+  it("never sends credentials back", async () => {
+    const res = await provision(tenantRequest("acme"));
+    const text = res.body + (await app.inject({ method: "GET", url: res.headers.location as string, headers: auth })).body;
+    for (const secret of [...Object.values(CREDENTIALS).map((c) => c.password)]) expect(text).not.toContain(secret);
+    expect(res.json().operation.payload.adminCredentials.mysql).toEqual({ user: "root", password: "[secret]" });
+  });
+
+  it.each([
+    ["an unknown field", { ...tenantRequest("acme"), colour: "blue" }, "colour"],
+    ["a missing field", { tenantId: "acme", tier: "premium", adminCredentials: CREDENTIALS }, "images"],
+    ["a wrong type", { ...tenantRequest("acme"), sites: "many" }, "sites"],
+    ["an unknown tier", { ...tenantRequest("acme"), tier: "platinum" }, "tier"],
+    ["a tenant id that is no DNS label", tenantRequest("Acme_Corp"), "tenantId"],
+    ["more sites than the tier allows", tenantRequest("acme", "standard", { sites: [{ customDomains: [] }, { customDomains: [] }] }), "sites"],
+    ["add-ons on a tier that does not sell them", tenantRequest("acme", "premium", { addOns: { extraCpuCores: 2 } }), "addOns"],
+  ])("refuses %s with 400 naming the field, storing nothing", async (_name, body, field) => {
+    const res = await provision(body);
+    expect(res.statusCode).toBe(400);
+    const error = res.json().error as { outcome: string; message: string; details: { problems: { field: string }[] } };
+    expect(error.outcome).toBe("invalid");
+    expect(error.details.problems.map((p) => p.field).join(" ")).toContain(field);
+    await nothingStored();
+  });
+
+  it("refuses a body over the limit with 413, a non-JSON body with 415 and broken JSON with 400", async () => {
+    const big = await provision({ ...tenantRequest("acme"), trustedCidrs: Array.from({ length: 2000 }, () => "10.0.0.0/8") });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.outcome).toBe("payload-too-large");
+    const text = await app.inject({ method: "POST", url: "/tenants", headers: { ...auth, "content-type": "application/xml" }, payload: "<tenant/>" });
+    expect(text.statusCode).toBe(415);
+    const broken = await app.inject({ method: "POST", url: "/tenants", headers: { ...auth, "content-type": "application/json" }, payload: '{"tenantId": ' });
+    expect(broken.statusCode).toBe(400);
+    await nothingStored();
+  });
+});
+
+describe("idempotency keys", () => {
+  it("makes one operation of duplicate requests, even sent at once", async () => {
+    const key = { "idempotency-key": "signup-42" };
+    const answers = await Promise.all([provision(tenantRequest("acme"), key), provision(tenantRequest("acme"), key), provision(tenantRequest("acme"), key)]);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202]);
+    expect(new Set(answers.map((a) => a.json().operation.id)).size).toBe(1);
+    expect(answers.filter((a) => a.headers["idempotent-replayed"] === "true")).toHaveLength(2);
+    expect((await store.counts()).queued).toBe(1);
+    expect(dispatched).toHaveLength(1);
+  });
+
+  it("refuses a key reused for a different request with 409, and a malformed key with 400", async () => {
+    await provision(tenantRequest("acme"), { "idempotency-key": "k1" });
+    const other = await provision(tenantRequest("acme", "business"), { "idempotency-key": "k1" });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.outcome).toBe("idempotency-conflict");
+    const bad = await provision(tenantRequest("beta"), { "idempotency-key": "has spaces and ✓" });
+    expect(bad.statusCode).toBe(400);
+    expect((await store.counts()).queued).toBe(1);
+  });
+
+  it("without a key, each request is its own operation", async () => {
+    await provision(tenantRequest("acme"));
+    await provision(tenantRequest("acme"));
+    expect((await store.counts()).queued).toBe(2);
+  });
+});
+
+describe("tenant routes", () => {
+  it("answer 404 for an unknown tenant and store nothing", async () => {
+    for (const [method, url, payload] of [
+      ["GET", "/tenants/ghost", undefined],
+      ["POST", "/tenants/ghost/tier", { tier: "business" }],
+      ["DELETE", "/tenants/ghost", undefined],
+      ["POST", "/tenants/ghost/restore", {}],
+      ["GET", "/operations/4f1c7a52-0000-0000-0000-000000000000", undefined],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(res.json().error.outcome).toBe("not-found");
+    }
+    await nothingStored();
+  });
+
+  it("refuse a tier that does not exist and extra fields with 400", async () => {
+    await provision(tenantRequest("acme"));
+    for (const payload of [{ tier: "platinum" }, { tier: "business", force: true }, {}]) {
+      const res = await app.inject({ method: "POST", url: "/tenants/acme/tier", headers: auth, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.outcome).toBe("invalid");
+    }
+    const days = await app.inject({ method: "DELETE", url: "/tenants/acme?retainDays=-1", headers: auth });
+    expect(days.statusCode).toBe(400);
+    expect((await store.counts()).queued).toBe(1);
+  });
+
+  it("queue a tier change and a deprovision with its retention behind the provision", async () => {
+    await provision(tenantRequest("acme"));
+    const tier = await app.inject({ method: "POST", url: "/tenants/acme/tier", headers: auth, payload: { tier: "business" } });
+    expect(tier.statusCode).toBe(202);
+    expect(tier.json().operation).toMatchObject({ kind: "change-tier", payload: { tier: "business" } });
+    const gone = await app.inject({ method: "DELETE", url: "/tenants/acme?retainDays=7", headers: auth });
+    expect(gone.json().operation).toMatchObject({ kind: "deprovision", payload: { retainDays: 7 } });
+    const restore = await app.inject({ method: "POST", url: "/tenants/acme/restore", headers: auth, payload: {} });
+    expect(restore.statusCode).toBe(409); // not deprovisioned (yet): nothing to restore
+    const tenant = await app.inject({ method: "GET", url: "/tenants/acme", headers: auth });
+    expect(tenant.json()).toMatchObject({ tenantId: "acme", status: "provisioning", lastOperation: { kind: "deprovision", status: "queued" } });
+  });
+});
+
+describe("documents", () => {
+  it("serves an OpenAPI document whose tenant request schema is the stack config's", async () => {
+    const res = await app.inject({ method: "GET", url: "/openapi.json" });
+    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean } }> } }>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/fleet/{command}", "/operations/{id}", "/tenants", "/tenants/{id}", "/tenants/{id}/restore", "/tenants/{id}/tier"]);
+    const body = doc.paths["/tenants"]!["post"]!.requestBody!.content["application/json"]!.schema;
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["tenantId", "tier", "sites", "addOns", "images", "routing", "adminCredentials"]));
+    expect(body.required).toEqual(expect.arrayContaining(["tenantId", "tier", "images", "adminCredentials"]));
+    expect(body.additionalProperties).toBe(false);
+  });
+
+  it("serves metrics without a token: operations by status and queue depth", async () => {
+    await provision(tenantRequest("acme"));
+    const res = await app.inject({ method: "GET", url: "/metrics" });
+    expect(res.body).toContain('tenant_service_operations{status="queued"} 1');
+    expect(res.body).toContain("tenant_service_queue_depth 1");
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * The service imports only what it runs: loading the HTTP API and the runtime loads no synth
+ * module, and the automation index no longer brings in the offline engine (the synth's programs
+ * and mock runtime). The offline engine is loaded on demand, when chosen.
+ */
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(__dirname, "..");
+
+/** The project modules (relative paths) a fresh process has loaded after requiring `modules`. */
+function loadedBy(...modules: string[]): string[] {
+  const script = `${modules.map((m) => `require(${JSON.stringify(resolve(root, m))});`).join("")}
+    process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => !k.includes("node_modules")).map((k) => k.slice(${root.length + 1}))));`;
+  return JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8" })) as string[];
+}
+
+describe("what the service loads", () => {
+  it("the API and the runtime load no synth module", () => {
+    const loaded = loadedBy("service/runtime.ts", "service/http.ts");
+    expect(loaded).toEqual(expect.arrayContaining(["service/runtime.ts", "service/http.ts", "automation/tenantService.ts"]));
+    expect(loaded.filter((m) => m.startsWith("synth/") || m === "automation/offlineEngine.ts")).toEqual([]);
+  });
+
+  it("the automation index loads neither the offline engine nor the synth's programs", () => {
+    const loaded = loadedBy("automation/index.ts");
+    expect(loaded.filter((m) => m === "automation/offlineEngine.ts" || m.startsWith("synth/programs") || m.startsWith("stacks/tenant"))).toEqual([]);
+  });
+
+  it("the offline engine does load the synth (so the check above can fail)", () => {
+    expect(loadedBy("automation/offlineEngine.ts").filter((m) => m.startsWith("synth/programs"))).not.toEqual([]);
+  });
+});
