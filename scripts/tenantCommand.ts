@@ -36,7 +36,8 @@ import { TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from 
 
 const ENVIRONMENT = `
 Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
-PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (final backups, default backups/).
+PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (backups, default backups/),
+TENANT_CONFIG_TAG_KEY (key of the applied-config tag, so a repeated request is "unchanged").
 Exit codes: 0 done, 1 failed, 2 bad input or refused, 3 busy or locked.`;
 
 /** Options every command takes (commander reads them before or after the command). */
@@ -84,6 +85,8 @@ function serviceFrom(options: GlobalOptions): TenantService {
     engine: engineFrom(options.engine, options.stateDir),
     ...(process.env.PROMETHEUS_URL ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) } : {}),
     backup: new DumpBackup(mysqlFromEnv(), new DirectoryStore(resolve(backupDir()))),
+    // Without a key that outlives the process, every run would take a repeated request for a change.
+    ...(process.env.TENANT_CONFIG_TAG_KEY ? { configTagKey: process.env.TENANT_CONFIG_TAG_KEY } : {}),
   });
 }
 

@@ -14,7 +14,7 @@ const tenant = (...args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", "scripts/tenant.ts", ...args, "--engine", "offline", "--state-dir", join(work, "state")], {
     cwd: root,
     encoding: "utf8",
-    env: { ...process.env, PROMETHEUS_URL: "" },
+    env: { ...process.env, PROMETHEUS_URL: "", TENANT_CONFIG_TAG_KEY: "cli-test-key" },
   });
 
 describe("tenant CLI", () => {
@@ -24,6 +24,10 @@ describe("tenant CLI", () => {
     const provision = tenant("provision", "--request", request, "--json");
     expect(provision.status).toBe(0);
     expect(JSON.parse(provision.stdout)).toMatchObject({ tenantId: "acme", outcome: "created", outputs: { tier: "standard" } });
+    // Another process with the same TENANT_CONFIG_TAG_KEY recognises the request it already applied.
+    const again = tenant("provision", "--request", request, "--json");
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ tenantId: "acme", outcome: "unchanged" });
     const fleet = tenant("fleet", "preview", "--json");
     expect(fleet.status).toBe(0);
     expect(JSON.parse(fleet.stdout)).toMatchObject({ command: "preview", counts: { unchanged: 1, failed: 0 } });
