@@ -321,11 +321,16 @@ export class TenantService {
     return purged;
   }
 
-  /** Preview or update one tenant (the fleet's unit of work). */
+  /** Preview, or preview then update, one tenant (the fleet's unit of work); an update never applies a data-losing plan. */
   async refresh(tenantId: string, command: "preview" | "up", options?: OperationOptions): Promise<PlanResult> {
-    return this.exclusive(tenantId, command, () =>
-      command === "preview" ? this.engine.preview(tenantId, options) : this.leased(tenantId, "update", () => this.engine.up(tenantId, options)),
-    );
+    return this.exclusive(tenantId, command, async () => {
+      const plan = await this.engine.preview(tenantId, options);
+      if (command === "preview") return plan;
+      // A catalog rollout applies whatever the new code plans: never a plan that loses data.
+      const losing = dataLosingSteps(plan);
+      if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
+      return this.leased(tenantId, "update", () => this.engine.up(tenantId, options));
+    });
   }
 
   async tierOf(tenantId: string): Promise<TierName> {

@@ -49,8 +49,9 @@ describe("fleet", () => {
   it("keeps going past a failure by default, with the reason in the summary", async () => {
     const summary = await runFleet(new TenantService({ engine: slowEngine(["bravo"]) }), { command: "up", concurrency: 1 });
     expect(summary.counts).toEqual({ changed: 0, unchanged: 4, failed: 1, skipped: 0 });
-    expect(summary.entries[1]).toMatchObject({ tenantId: "bravo", status: "failed", outcome: "error", reason: "up of bravo failed" });
-    expect(fleetTable(summary)).toMatch(/bravo\s+failed\s+up of bravo failed/);
+    // An update previews first (the data-loss guard), so the engine's failure comes from that preview.
+    expect(summary.entries[1]).toMatchObject({ tenantId: "bravo", status: "failed", outcome: "error", reason: "preview of bravo failed" });
+    expect(fleetTable(summary)).toMatch(/bravo\s+failed\s+preview of bravo failed/);
     expect(fleetTable(summary)).toContain("up: 0 changed, 4 unchanged, 1 failed, 0 skipped");
   });
 
@@ -71,5 +72,18 @@ describe("fleet", () => {
     });
     expect(summary.entries.filter((e) => e.status === "skipped").length).toBe(4);
     expect(summary.entries.every((e) => e.status !== "skipped" || e.reason === "cancelled")).toBe(true);
+  });
+  it("never applies a plan that would replace a database: fleet up refuses that tenant and updates the others", async () => {
+    // A catalog change whose code would replace bravo's products database (as a renamed database would).
+    const engine = new InstrumentedEngine(new OfflineEngine({ stateDir: dir }), {
+      preview: (plan, tenantId) =>
+        tenantId === "bravo" ? { ...plan, steps: [...plan.steps, { op: "replace", urn: "urn:pulumi:bravo::tenant::mysql:index/database:Database::bravo-products", type: "mysql:index/database:Database", name: "bravo-products" }] } : plan,
+    });
+    const summary = await runFleet(new TenantService({ engine }), { command: "up", concurrency: 1 });
+    expect(summary.entries.find((e) => e.tenantId === "bravo")).toMatchObject({ status: "failed" });
+    expect(summary.entries.filter((e) => e.tenantId !== "bravo").every((e) => e.status !== "failed")).toBe(true);
+    expect(engine.calls).toContain("preview:bravo");
+    expect(engine.calls).not.toContain("up:bravo");
+    expect(engine.calls).toContain("up:alpha");
   });
 });
