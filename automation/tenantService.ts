@@ -306,6 +306,21 @@ export class TenantService {
     });
   }
 
+  /**
+   * Takes a deprovisioned tenant back before its retention window ends: its resources and data
+   * never left (deprovisioning only starts the window), so ending the window makes it active again
+   * and `purgeExpired` passes it by.
+   */
+  async reinstateTenant(tenantId: string): Promise<{ readonly tenantId: string; readonly wasRetainedUntil: string }> {
+    return this.exclusive(tenantId, "reinstate", async () => {
+      if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
+      const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
+      if (!until) throw new TenantRequestError([{ field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` }]);
+      await this.engine.setTag(tenantId, TAGS.retainUntil, "");
+      return { tenantId, wasRetainedUntil: until };
+    });
+  }
+
   /** Destroys (protection lifted deliberately) and removes every stack whose retention window has passed. */
   async purgeExpired(options?: OperationOptions): Promise<string[]> {
     const purged: string[] = [];

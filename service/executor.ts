@@ -13,7 +13,7 @@ import type { Metrics } from "./metrics";
 import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
 import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
 
-/** Restores a retained tenant (the restore library, wired by whoever starts the service). */
+/** Restores a retained tenant from a backup (the restore library, wired by whoever starts the service); without it a restore ends the retention window. */
 export interface RestoreHandler {
   restore(tenantId: string, payload: Readonly<Record<string, unknown>>, options: OperationOptions): Promise<unknown>;
 }
@@ -79,11 +79,21 @@ export class Executor {
     preview: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "preview", run), tenant: {} }),
     update: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "up", run), tenant: {} }),
     restore: async (op, run) => {
-      if (!this.options.restore) throw new UnsupportedOperationError("this service has no restore handler configured");
-      const result = await this.options.restore.restore(op.tenantId, op.payload, run);
+      const result = this.options.restore ? await this.options.restore.restore(op.tenantId, op.payload, run) : await this.reinstate(op);
       return { result, tenant: { status: "active" } };
     },
   };
+
+  /**
+   * The restore without a handler: the tenant's data is still in place within its retention
+   * window, so the window is ended. Loading a backup file needs the restore library's handler.
+   */
+  private reinstate(op: Operation): Promise<unknown> {
+    if (op.payload["backup"] !== undefined) {
+      throw new UnsupportedOperationError("restoring from a backup needs a restore handler (the restore library, `npm run tenant -- restore`); without one the service only ends the retention window");
+    }
+    return this.options.service.reinstateTenant(op.tenantId);
+  }
 
   /**
    * Runs `op` (already claimed by this owner) to an end or a retry. `stop` aborts the run; the

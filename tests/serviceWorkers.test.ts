@@ -178,13 +178,19 @@ describe("embedded service", () => {
     }
   });
 
-  it("fails a restore when no restore handler is wired, naming why", async () => {
+  it("restores a deprovisioned tenant without a handler by ending its retention window, and refuses a backup it cannot load", async () => {
     const h = await harness();
     try {
       await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id);
       await finished(h, (await h.app.inject({ method: "DELETE", url: "/tenants/acme", headers: auth })).json().operation.id);
+      const fromBackup = await finished(h, (await post(h, "/tenants/acme/restore", { backup: "tenants/acme/dumps/x.sql" })).id);
+      expect(fromBackup).toMatchObject({ status: "failed", attempts: 1, error: { outcome: "unsupported", message: expect.stringMatching(/needs a restore handler/) } });
       const restore = await finished(h, (await post(h, "/tenants/acme/restore", {})).id);
-      expect(restore).toMatchObject({ status: "failed", attempts: 1, error: { outcome: "unsupported", message: "this service has no restore handler configured" } });
+      expect(restore).toMatchObject({ status: "succeeded", result: { tenantId: "acme", wasRetainedUntil: expect.any(String) } });
+      expect((await h.store.tenant("acme"))?.status).toBe("active");
+      // The stack no longer carries a retention date, so a purge passes it by.
+      const tags = await new OfflineEngine({ stateDir: join(dir, "stacks") }).readTags("acme");
+      expect(tags["collect-verything:retain-until"] ?? "").toBe("");
     } finally {
       await h.stop();
     }

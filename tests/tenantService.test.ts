@@ -371,6 +371,18 @@ describe("deprovision and purge", () => {
     expect(await svc.listTenants()).toEqual([]);
   });
 
+  it("reinstates a deprovisioned tenant within its window, which a later purge then passes by", async () => {
+    const svc = service(offline(), { backup: { backup: async (t) => ({ location: `s3://backups/${t}` }) } });
+    await svc.provisionTenant(request("acme", "premium"));
+    await expect(svc.reinstateTenant("acme")).rejects.toMatchObject({ outcome: "invalid" });
+    await expect(svc.reinstateTenant("ghost")).rejects.toMatchObject({ outcome: "not-found" });
+    await svc.deprovisionTenant("acme", { retainDays: 30 });
+    await expect(svc.reinstateTenant("acme")).resolves.toEqual({ tenantId: "acme", wasRetainedUntil: "2026-12-22T10:00:00.000Z" });
+    clock += 31 * 86_400_000;
+    expect(await svc.purgeExpired()).toEqual([]);
+    expect(await svc.listTenants()).toEqual(["acme"]);
+  });
+
   it("never destroys protected resources without the deliberate purge", async () => {
     const engine = offline();
     await service(engine).provisionTenant(request("acme", "standard"));
