@@ -13,7 +13,7 @@
  * - queue: RabbitMQ's per-queue depth in the tenant's vhost against the tier's max-length;
  * - mysql-connections: each service user's connections (mysqld_exporter's processlist) against
  *   MAX_USER_CONNECTIONS;
- * - cdn-bandwidth: bytes the CDN served for the tenant's hostnames over 30 days against the allowance.
+ * - cdn-bandwidth: bytes the CDN served from the tenant's Cloudflare zone over 30 days against the allowance.
  * A signal whose limit the tier leaves unlimited (Business products, queue length, CDN) has no rule.
  */
 import {
@@ -64,8 +64,8 @@ export interface AlertRulesInput {
   readonly profile: EffectiveProfile;
   /** Every namespace of the tenant (core first, then its site namespaces). */
   readonly namespaces: readonly string[];
-  /** Hostnames the CDN serves for the tenant (platform and custom). */
-  readonly hostnames: readonly string[];
+  /** The tenant's own Cloudflare zone: every hostname it serves is a custom hostname there (README "Edge"). */
+  readonly cdnZone: string;
 }
 
 const GIB = 2 ** 30;
@@ -151,7 +151,7 @@ function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Mea
       const allowance = tier.cdn.enabled ? tier.cdn.monthlyBandwidthGb : undefined;
       return allowance === undefined
         ? []
-        : [{ usage: `sum(increase(cloudflare_zone_bandwidth_total{zone=~"${exactly(input.hostnames)}"}[30d]))`, limit: allowance * 1e9, summary: "CDN bytes over 30 days" }];
+        : [{ usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[30d]))`, limit: allowance * 1e9, summary: "CDN bytes over 30 days" }];
     }
   }
 }

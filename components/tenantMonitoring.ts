@@ -23,8 +23,8 @@ export interface TenantMonitoringArgs {
   readonly profile: EffectiveProfile;
   /** Every namespace of the tenant, core first; each gets a ServiceMonitor. */
   readonly namespaces: readonly string[];
-  /** Hostnames the CDN serves for the tenant (for the bandwidth alert). */
-  readonly hostnames: readonly string[];
+  /** The tenant's Cloudflare zone (for the bandwidth alert). */
+  readonly cdnZone: string;
   /**
    * Receivers of the tier's alert routes. Default none: no AlertmanagerConfig, the tenant's alerts
    * reach only the platform Alertmanager's own route.
@@ -147,7 +147,7 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       );
     }
 
-    this.ruleGroups = tenantAlertRules({ tenantId: identity.tenantId, tier: identity.tier, profile, namespaces: args.namespaces, hostnames: args.hostnames });
+    this.ruleGroups = tenantAlertRules({ tenantId: identity.tenantId, tier: identity.tier, profile, namespaces: args.namespaces, cdnZone: args.cdnZone });
     customResource<{ groups: readonly RuleGroup[] }>(
       `${name}-rules`,
       {

@@ -278,7 +278,7 @@ export class TenantStack extends pulumi.ComponentResource {
     this.namespaces = sites.map((s) => s.namespace);
     this.retiredNamespaces = retired.map((s) => s.namespace);
     this.hostnames = sites.map((s) => s.hostnames);
-    const observed = { identity, profile, namespaces: this.namespaces, hostnames: this.hostnames.flat() };
+    const observed = { identity, profile, namespaces: this.namespaces, cdnZone: args.cloudflare.zoneName };
     new TenantMonitoring(`${name}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
     const backupSource = { mysql: data.mysql, rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl, platform: args.platform.backups };
     new TenantBackups(`${name}-backups`, { identity, tier, namespace: coreNs, ...backupSource }, { parent: this, dependsOn: [guardrails, ...data.components] });

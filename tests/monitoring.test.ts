@@ -62,7 +62,7 @@ interface Series {
 }
 
 /** Input series putting `signal` at `ratio` of `limit` for tenant `t` (namespaces from the tenant's core). */
-function seriesAt(signal: string, ratio: number, limit: number, t: { core: string; id: string; bucket?: string; hostname: string }, samples: number): Series[] {
+function seriesAt(signal: string, ratio: number, limit: number, t: { core: string; id: string; bucket?: string; zone: string }, samples: number): Series[] {
   const usage = ratio * limit;
   const gauge = (series: string): Series[] => [{ series, values: `${usage}x${samples}` }];
   switch (signal) {
@@ -83,7 +83,7 @@ function seriesAt(signal: string, ratio: number, limit: number, t: { core: strin
     case "mysql-connections":
       return gauge(`mysql_info_schema_processlist_processes_by_user{mysql_user="${t.id.replace(/-/g, "_")}_orders"}`);
     case "cdn-bandwidth": // bytes per hourly sample: `usage` over 30 days
-      return [{ series: `cloudflare_zone_bandwidth_total{zone="${t.hostname}"}`, values: `0+${usage / 720}x${samples}` }];
+      return [{ series: `cloudflare_zone_bandwidth_total{zone="${t.zone}"}`, values: `0+${usage / 720}x${samples}` }];
   }
   throw new Error(`no series for ${signal}`);
 }
@@ -152,7 +152,8 @@ describe("tenant quota alerts", () => {
     if (!available) return context.skip();
     const { objects } = await synthShape(tier, sites);
     const groups = groupsOf(objects);
-    const hostname = "acme.shops.collect-verything.com";
+    // The shortcut tenant's own Cloudflare zone (synth/programs.ts shortcutConfig).
+    const zone = "acme.edge.collect-verything.test";
     const tests = groups
       .flatMap((g) => g.rules)
       .filter(isAlert)
@@ -164,9 +165,9 @@ describe("tenant quota alerts", () => {
         const interval = cdn ? "1h" : "1m";
         const samples = cdn ? 800 : 60;
         const fireAt = cdn ? "31d" : `${30 + (duration ? parseInt(duration, 10) : 0)}m`;
-        const mine = { core: "e-commerce-tenant-acme", id: "acme", hostname, ...(bucket ? { bucket } : {}) };
+        const mine = { core: "e-commerce-tenant-acme", id: "acme", zone, ...(bucket ? { bucket } : {}) };
         // A tenant whose id extends ours, far over every limit: its series must not count.
-        const other = { core: "e-commerce-tenant-acme-shop", id: "acme-shop", hostname: `shop.${hostname}`, ...(bucket ? { bucket: bucket.replace("acme", "acme-shop") } : {}) };
+        const other = { core: "e-commerce-tenant-acme-shop", id: "acme-shop", zone: `shop.${zone}`, ...(bucket ? { bucket: bucket.replace("acme", "acme-shop") } : {}) };
         const above = threshold + 0.02;
         const labels = {
           tenant: "acme",
