@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "../policy/policies";
 import { synthPlatform } from "../synth/programs";
 import { ALL_SHAPES, synthShape } from "./helpers/synth";
-import { fromRecorded, mandatory, runPack, type FakeResource } from "./helpers/policy";
+import { analyzerPort, fromRecorded, mandatory, runPack, type FakeResource } from "./helpers/policy";
 
 const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, overrides: Record<string, unknown> = {}) =>
   (await synthShape(tier, sites, "acme", overrides)).result.resources.map(fromRecorded);
@@ -139,17 +139,7 @@ describe("policy pack entry", () => {
     const { resolve } = await import("node:path");
     const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: resolve(__dirname, "../policy") });
     try {
-      const port = await new Promise<number>((done, fail) => {
-        let out = "";
-        child.stdout.on("data", (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /^(\d+)\s*$/m.exec(out);
-          if (match) done(Number(match[1]));
-        });
-        child.stderr.on("data", (chunk: Buffer) => fail(new Error(chunk.toString())));
-        child.on("exit", (code) => fail(new Error(`policy pack exited with ${code}: ${out}`)));
-      });
-      expect(port).toBeGreaterThan(0);
+      expect(await analyzerPort(child)).toBeGreaterThan(0);
     } finally {
       child.kill();
     }

@@ -19,7 +19,7 @@ import { TIER_POLICIES } from "../policy/policies";
 import { runPolicies, type LocalResource, type Violation } from "../policy/localRun";
 import type { ContextConfig } from "../policy/context";
 import { synthShape } from "./helpers/synth";
-import { fromRecorded, local } from "./helpers/policy";
+import { analyzerPort, fromRecorded, local } from "./helpers/policy";
 
 const POLICY = resolve(__dirname, "../policy");
 const ROOT_MODULES = resolve(__dirname, "../node_modules");
@@ -78,17 +78,7 @@ describe("the published pack", () => {
   it("starts as a policy analyzer from the copied folder (Pulumi requires the folder; it prints its gRPC port)", async () => {
     const child = spawn(process.execPath, ["-e", `require(${JSON.stringify(dir)})`], { cwd: dir });
     try {
-      const port = await new Promise<number>((done, fail) => {
-        let out = "";
-        child.stdout.on("data", (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /^(\d+)\s*$/m.exec(out);
-          if (match) done(Number(match[1]));
-        });
-        child.stderr.on("data", (chunk: Buffer) => fail(new Error(chunk.toString())));
-        child.on("exit", (code) => fail(new Error(`policy pack exited with ${code}: ${out}`)));
-      });
-      expect(port).toBeGreaterThan(0);
+      expect(await analyzerPort(child)).toBeGreaterThan(0);
     } finally {
       child.kill();
     }

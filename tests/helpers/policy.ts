@@ -3,6 +3,7 @@
  * (without the engine): typed fake resources on top of the pack's own local runner, which
  * awaits every validation.
  */
+import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
 import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
@@ -49,3 +50,17 @@ export const runPack = (policies: Policies, resources: readonly FakeResource[], 
   runPolicies(policies, resources.map(local), { config, stackTags: tags });
 
 export const mandatory = (violations: readonly Violation[]): Violation[] => violations.filter((v) => v.level === "mandatory");
+
+/** The gRPC port a started policy pack prints (Pulumi reads it the same way); rejects on stderr output or exit. */
+export function analyzerPort(child: ChildProcess): Promise<number> {
+  return new Promise<number>((done, fail) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /^(\d+)\s*$/m.exec(out);
+      if (match) done(Number(match[1]));
+    });
+    child.stderr?.on("data", (chunk: Buffer) => fail(new Error(chunk.toString())));
+    child.on("exit", (code) => fail(new Error(`policy pack exited with ${code}: ${out}`)));
+  });
+}
