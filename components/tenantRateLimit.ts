@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../tiers";
+import { tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../tiers";
 import { customResource, type BackendTrafficPolicySpec, type ClientTrafficPolicySpec, type RateLimitRule } from "./crds";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { GATEWAY_API_GROUP } from "./siteRouting";
@@ -10,9 +10,9 @@ export interface TenantRateLimitArgs {
   readonly namespace: string;
   readonly rateLimit: RateLimitSpec;
   /**
-   * The platform Gateway; with a `sectionName` (the tenant's own listener) the tier's connection
-   * cap is set on that listener. A shared listener gets none: a cap there would count every
-   * tenant's clients (the summary says the cap is not applied).
+   * The platform Gateway; when `sectionName` is the tenant's own listener (`tenant-<id>`,
+   * tiers/naming tenantListenerName) the tier's connection cap is set on it. Any other listener is
+   * shared and gets none: a cap there would count every tenant's clients (the summary says so).
    */
   readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName?: string };
   /**
@@ -62,7 +62,7 @@ export class TenantRateLimit extends pulumi.ComponentResource {
       { parent: this },
     );
     const { gateway } = args;
-    if (gateway.sectionName) {
+    if (gateway.sectionName === tenantListenerName(args.identity.tenantId)) {
       customResource<ClientTrafficPolicySpec>(
         `${name}-connections`,
         {

@@ -40,7 +40,7 @@ export function edgeSummary(result: SynthResult, objects: readonly KubeObject[])
     const dns = record ? `CNAME ${record.content} (platform zone, DNS-only)` : "customer's CNAME + ownership TXT (stack output)";
     lines.push(`| ${i.hostname} | ${dns} | ${i.ssl?.type?.toUpperCase()} certificate (${i.ssl?.method} validation), TLS ${i.ssl?.settings?.minTlsVersion}+ | ${cache} | ${security.join(", ") || "none"} |`);
   }
-  lines.push("", `Connection cap: ${connections?.connection?.connectionLimit?.value ?? "not applied (no listener of the tenant's own)"}.`, "");
+  lines.push("", `Connection cap: ${connections?.connection?.connectionLimit?.value ?? "not applied (no listener of the tenant's own, \`tenant-<id>\`)"}.`, "");
   return lines;
 }
 

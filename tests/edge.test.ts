@@ -13,6 +13,8 @@ import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine
 import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
 import { tenantSummary } from "../synth/summary";
 import { edgeSpecProblems, getTier, TenantRequestError, type TierDefinition, type TierName } from "../tiers";
+import { TIER_POLICIES } from "../policy/policies";
+import { fromRecorded, mandatory, runPack } from "./helpers/policy";
 import { ofKind, synthShape, tenantConfig } from "./helpers/synth";
 
 const T = {
@@ -247,9 +249,16 @@ describe("connection cap on the tenant's listener", () => {
     for (const o of policies) expect(() => new ClientTrafficPolicy(o as ConstructorParameters<typeof ClientTrafficPolicy>[0]).validate()).not.toThrow();
   });
 
-  it("is not set on a shared listener (it would cap every tenant on it)", async () => {
-    const { objects } = await synthShape("premium", 1);
-    expect(ofKind(objects, "ClientTrafficPolicy")).toEqual([]);
+  it("is not set on a shared listener (it would cap every tenant on it): none by default, none on a listener not named tenant-<id>", async () => {
+    expect(ofKind((await synthShape("premium", 1)).objects, "ClientTrafficPolicy")).toEqual([]);
+    const shared = { name: "platform-gateway", namespace: "gateway-system", sectionName: "https" };
+    expect(ofKind((await synthShape("premium", 1, "acme", { routing: { mode: "gateway-api", gateway: shared } })).objects, "ClientTrafficPolicy")).toEqual([]);
+  });
+
+  it("passes the policy pack with the cap on the tenant's own listener, outside its namespaces", async () => {
+    const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
+    const { result } = await synthShape("business", 3, "acme", { routing: { mode: "gateway-api", gateway } });
+    expect(mandatory(await runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "business" }))).toEqual([]);
   });
 });
 
@@ -276,7 +285,7 @@ describe("summary", () => {
       "| acme.shops.collect-verything.com | CNAME origin.acme.edge.collect-verything.test (platform zone, DNS-only) | DV certificate (http validation), TLS 1.2+ | /static/ 86400s, tiered | none |",
     );
     expect(summary).toContain("| shop.acme.example | customer's CNAME + ownership TXT (stack output) | DV certificate (http validation), TLS 1.2+ | /static/ 86400s, tiered | none |");
-    expect(summary).toContain("Connection cap: not applied (no listener of the tenant's own).");
+    expect(summary).toContain("Connection cap: not applied (no listener of the tenant's own, `tenant-<id>`).");
     const standard = await synthShape("standard", 1);
     expect(tenantSummary(standard.result, standard.objects)).toContain("| none (bypass) | none |");
   });

@@ -100,6 +100,8 @@ const withSpec = (r: FakeResource, spec: Record<string, unknown>): FakeResource 
 const loadBalancer = (ns = NS) => k8s("v1", "Service", "edge", { spec: { type: "LoadBalancer", ports: [{ port: 443 }] } }, ns);
 const clusterIp = (extra: Record<string, unknown> = {}) => k8s("v1", "Service", "orders", { spec: { type: "ClusterIP", ports: [{ port: 8003 }], ...extra } });
 const opaque = (type: string): FakeResource => ({ type, name: "extras", props: {} });
+const clientTraffic = (sectionName: string, connections: number): FakeResource =>
+  k8s("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy", "tenant-acme-connections", { spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform-gateway", sectionName }], connection: { connectionLimit: { value: connections } } } }, "gateway-system");
 const rolePolicy = (statements: object[]): FakeResource => ({ type: "aws:iam/rolePolicy:RolePolicy", name: "acme-backups-policy", props: { policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) } });
 const cluster = (apiVersion: string, kind: string, name: string, body: Record<string, unknown> = {}) => k8s(apiVersion, kind, name, body, null);
 const allowTenant = (peer: Record<string, unknown> = { namespaceSelector: { matchLabels: { tenant: "acme", "app.kubernetes.io/part-of": "collect-verything" } } }, direction: "ingress" | "egress" = "egress") =>
@@ -234,6 +236,16 @@ const RESOURCE_CASES: ResourceCase[] = [
     fail: { ...k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "admin", { roleRef: { kind: "ClusterRole", name: "cluster-admin" } }, null), urn: "urn:pulumi:platform::platform::kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding::x" },
     message: /ClusterRoleBinding admin binds cluster-admin/,
   },
+  // A connection cap sits beside the Gateway, outside the tenant's namespaces: only on the tenant's own listener, within the tier.
+  ...[
+    ["another listener", "https", 50, /targets Gateway listener https; only listener tenant-acme is tenant acme's/],
+    ["a cap above the tier", "tenant-acme", 5000, /caps connections at 5000; the tier allows at most 50/],
+  ].map(([what, section, limit, message]) => ({
+    policy: "namespace-of-tenant",
+    pass: clientTraffic("tenant-acme", 50),
+    fail: { ...clientTraffic(section as string, limit as number), name: String(what) },
+    message: message as RegExp,
+  })),
   // The tenant's backup role reaches its own prefix of the backup bucket and the bucket key, nothing else.
   ...[
     ["another tenant's prefix", [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::cv-tenant-backups/tenants/other/*"] }], /outside tenant acme's prefix tenants\/acme\//],

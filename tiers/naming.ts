@@ -43,6 +43,15 @@ export function databaseNamespace(tenantId: string): string {
   return `e-commerce-db-${tenantId}`;
 }
 
+/**
+ * The Gateway listener dedicated to one tenant: only a listener of this name is the tenant's own,
+ * so only there may its connection cap (an Envoy ClientTrafficPolicy) apply; on a shared listener
+ * the cap would limit every tenant on it.
+ */
+export function tenantListenerName(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
 /** The platform hostname of a tenant's site: `<id>.<domain>`, then `<id>-site-<n>.<domain>`. */
 export function platformHostname(tenantId: string, site: number, domain: string): string {
   return site === 1 ? `${tenantId}.${domain}` : `${tenantId}-site-${site}.${domain}`;

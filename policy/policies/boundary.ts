@@ -9,7 +9,7 @@ import { specOf } from "../analysis/objects";
 import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
-import { tenantBackupPrefix } from "../../tiers";
+import { tenantBackupPrefix, tenantListenerName } from "../../tiers";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
 const kubernetesKind = (type: string): string | undefined => {
@@ -43,6 +43,7 @@ const TENANT_KINDS = [
   "gateway.networking.k8s.io/HTTPRoute",
   "gateway.networking.k8s.io/ReferenceGrant",
   "gateway.envoyproxy.io/BackendTrafficPolicy",
+  "gateway.envoyproxy.io/ClientTrafficPolicy",
   "monitoring.coreos.com/PrometheusRule",
   "monitoring.coreos.com/ServiceMonitor",
   "monitoring.coreos.com/AlertmanagerConfig",
@@ -209,6 +210,9 @@ export const namespaceOfTenant = tierResourcePolicy({
       const name = o.metadata?.name ?? "";
       if (!scope.namespaces.has(name)) report(`${where} is not one of tenant ${scope.tenant}'s namespaces (${describeScope(scope)})`);
       if (o.metadata?.labels?.["tenant"] !== scope.tenant) report(`${where} must be labelled tenant=${scope.tenant}: network policies admit namespaces by that label`);
+    } else if (o.kind === "ClientTrafficPolicy") {
+      // It must sit beside the Gateway it targets: allowed there only on the tenant's own listener.
+      for (const problem of listenerPolicyProblems(o, scope, context.profile.tier.rateLimit.maxConnections)) report(`${where} ${problem}`);
     } else {
       const ns = o.metadata?.namespace;
       if (ns === undefined || ns === "") report(`${where} names no namespace (it would land in the provider's default); set metadata.namespace to one of tenant ${scope.tenant}'s`);
@@ -217,6 +221,23 @@ export const namespaceOfTenant = tierResourcePolicy({
     for (const value of tenantLabelValues(o)) if (value !== scope.tenant) report(`${where} is labelled tenant=${value}; this stack's tenant is ${scope.tenant}`);
   },
 });
+
+/**
+ * A ClientTrafficPolicy applies to every client of the listeners it targets, so a tenant stack may
+ * only target its own listener (`tenant-<id>`) and only to cap connections within its tier.
+ */
+function listenerPolicyProblems(o: KubeObject, scope: TenantScope, maxConnections: number): string[] {
+  const spec = specOf<{ targetRefs?: { kind?: string; sectionName?: string }[]; targetRef?: unknown; targetSelectors?: unknown; connection?: { connectionLimit?: { value?: number } } }>(o);
+  const own = tenantListenerName(scope.tenant);
+  const problems: string[] = [];
+  if (spec.targetRef !== undefined || spec.targetSelectors !== undefined || !spec.targetRefs?.length) problems.push(`must target Gateway listeners by targetRefs (only listener ${own} is tenant ${scope.tenant}'s)`);
+  for (const ref of spec.targetRefs ?? []) {
+    if (ref.kind !== "Gateway" || ref.sectionName !== own) problems.push(`targets ${ref.kind ?? "?"} listener ${ref.sectionName ?? "(every listener)"}; only listener ${own} is tenant ${scope.tenant}'s`);
+  }
+  const limit = spec.connection?.connectionLimit?.value;
+  if (typeof limit !== "number" || limit > maxConnections) problems.push(`caps connections at ${limit ?? "nothing"}; the tier allows at most ${maxConnections}`);
+  return problems;
+}
 
 const describeScope = (scope: TenantScope): string =>
   `e-commerce-tenant-${scope.tenant}, its -site-<n> namespaces${scope.databaseNamespace ? ` and ${scope.databaseNamespace}` : ""}`;
