@@ -64,7 +64,20 @@ export function affectedStacks(changedFiles: readonly string[], existingStacks: 
  * Paths whose change affects the platform project's stacks (per-cluster tier objects): its
  * program, the catalog it derives from, and what every program runs on.
  */
-export const AFFECTS_PLATFORM: readonly string[] = ["platform/", "stacks/platform.ts", "tiers/", "package.json", "package-lock.json", "tsconfig.json"];
+export const AFFECTS_PLATFORM: readonly string[] = [
+  "platform/",
+  "stacks/platform.ts",
+  "stacks/regions.ts",
+  // The program's own components (their imports from other components are not followed).
+  "components/regionNetwork.ts",
+  "components/eksCluster.ts",
+  "components/tierProfile.ts",
+  "components/backupBucket.ts",
+  "tiers/",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
 
 export function affectsPlatform(changedFiles: readonly string[]): boolean {
   return changedFiles.some((path) => AFFECTS_PLATFORM.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p)));

@@ -1,23 +1,61 @@
 /**
- * The platform program: the per-tier objects of one cluster (TierProfile for every tier).
- * Run once per cluster, before its tenants; tenant stacks reference these by name.
+ * The platform program, one stack per AWS region (config `platform:region`): the region's VPC and
+ * EKS cluster, then on that cluster the per-tier objects (TierProfile for every tier) and the
+ * backup runners, and the region's backup bucket. Run once per region, before its tenants; tenant
+ * stacks reference these by name. Every resource goes through this stack's own providers (the
+ * region's AWS provider, a Kubernetes provider built from the new cluster's kubeconfig), never
+ * the ambient ones.
  */
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as ebs from "@pulumi/aws/ebs";
+import * as kms from "@pulumi/aws/kms";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/backupBucket";
+import { EksCluster } from "../components/eksCluster";
+import { RegionNetwork } from "../components/regionNetwork";
 import { TierProfile } from "../components/tierProfile";
-import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, TIER_NAMES } from "../tiers";
+import { BACKUP_NAMESPACE, TIER_NAMES } from "../tiers";
+import { backupBucketName, parseRegion, PLATFORM_REGIONS } from "./regions";
 
 export = async () => {
-  const profiles = TIER_NAMES.map((tier) => new TierProfile(`tier-${tier}`, { tier }));
+  const region = parseRegion(new pulumi.Config().get("region"), "platform:region");
+  const { zones, vpcCidr } = PLATFORM_REGIONS[region];
+  const clusterName = `collect-verything-${region}`;
+  const aws = new AwsProvider(`aws-${region}`, { region, defaultTags: { tags: { "collect-verything:stack": "platform", "collect-verything:region": region } } });
+  const inAws = { provider: aws };
+
+  // New volumes of the account in this region are encrypted whatever creates them.
+  new ebs.EncryptionByDefault("ebs-encryption-by-default", { enabled: true }, inAws);
+  // The key of the stacks' secrets (`pulumi stack init --secrets-provider awskms://alias/...`).
+  const secretsKey = new kms.Key("stack-secrets", { description: `Pulumi stack secrets (${region})`, enableKeyRotation: true, deletionWindowInDays: 30 }, { ...inAws, protect: true });
+  const secretsAlias = new kms.Alias("stack-secrets", { name: `alias/collect-verything-stack-secrets-${region}`, targetKeyId: secretsKey.keyId }, inAws);
+
+  const network = new RegionNetwork("network", { cidr: vpcCidr, zones, clusterName }, { providers: [aws] });
+  const cluster = new EksCluster("eks", { clusterName, region, subnetIds: network.privateSubnetIds }, { providers: [aws] });
+  const kubernetes = new KubernetesProvider(`eks-${region}`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true });
+
+  const profiles = TIER_NAMES.map((tier) => new TierProfile(`tier-${tier}`, { tier }, { providers: [kubernetes] }));
   // The tenants' backups, off the cluster (the tenants' default platform.backups names).
-  const backups = new BackupBucket("tenant-backups", {
-    bucket: DEFAULT_BACKUP_BUCKET,
-    namespace: BACKUP_NAMESPACE,
-    image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
-    mysqlSecret: "mysql-backup-account",
-    rabbitmqSecret: "rabbitmq-backup-account",
-  });
+  const backups = new BackupBucket(
+    "tenant-backups",
+    {
+      bucket: backupBucketName(region),
+      namespace: BACKUP_NAMESPACE,
+      image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
+      mysqlSecret: "mysql-backup-account",
+      rabbitmqSecret: "rabbitmq-backup-account",
+    },
+    { providers: [aws, kubernetes] },
+  );
   return {
+    region,
+    vpcId: network.vpcId,
+    clusterName: cluster.clusterName,
+    kubeconfig: cluster.kubeconfig,
+    oidcIssuer: cluster.oidcIssuer,
+    ebsCsiRoleArn: cluster.ebsCsiRoleArn,
+    stackSecretsKeyAlias: secretsAlias.name,
     storageClasses: pulumi.all(profiles.map((p) => p.storageClassName)),
     volumeAttributesClasses: pulumi.all(profiles.map((p) => p.volumeAttributesClassName)),
     priorityClasses: pulumi.all(profiles.map((p) => p.priorityClassName)),

@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { PROJECT } from "../stacks/config";
+import { PRIMARY_REGION, REGION_NAMES, type RegionName } from "../stacks/regions";
 import { TenantRequestError, TIER_NAMES } from "../tiers";
 import { integerAtLeast, program, readStackFile, runProgram, stackName, UsageError, type Done } from "./commandLine";
 import { SynthFailure, type SynthResult } from "./engine";
@@ -22,6 +23,7 @@ interface SynthOptions {
   readonly tier?: string;
   readonly sites: number;
   readonly platform?: true;
+  readonly region?: RegionName;
   readonly out?: string;
   readonly quiet?: true;
 }
@@ -37,7 +39,8 @@ export function synthProgram(done: Done): Command {
     .option("--tenant <id>", "a shortcut tenant with the dev defaults (needs --tier)")
     .addOption(new Option("--tier <tier>", "the shortcut tenant's tier").choices(TIER_NAMES))
     .option("--sites <n>", "the shortcut tenant's site count", integerAtLeast(1), 1)
-    .addOption(new Option("--platform", "render the platform stack (the tiers' cluster objects)").conflicts(SHORTCUT))
+    .addOption(new Option("--platform", "render a region's platform stack (VPC, EKS cluster, the tiers' cluster objects, backup bucket)").conflicts(SHORTCUT))
+    .addOption(new Option("--region <region>", `with --platform: the region (default ${PRIMARY_REGION})`).choices(REGION_NAMES))
     .option("--out <dir>", `output directory (default out/<stack>); only replaced when empty or a previous synth's output (${OUTPUT_MARKER})`)
     .option("--quiet", "print nothing on success")
     .action(async (_options: unknown, command: Command) => done(await synth(command.opts<SynthOptions>())));
@@ -47,9 +50,11 @@ async function synth(options: SynthOptions): Promise<number> {
   const started = performance.now();
   let stack: string;
   let run: Promise<{ result: SynthResult; summary: string; config?: StackConfig }>;
+  if (options.region && !options.platform) throw new UsageError("--region goes with --platform");
   if (options.platform) {
-    stack = "platform";
-    run = synthPlatform().then((result) => ({ result, summary: platformSummary(result, kubernetesObjects(result)) }));
+    const region = options.region ?? PRIMARY_REGION;
+    stack = `platform-${region}`;
+    run = synthPlatform(region).then((result) => ({ result, summary: platformSummary(result, kubernetesObjects(result)) }));
   } else {
     let config;
     if (options.stack) {

@@ -1,6 +1,7 @@
 /** The repository's Pulumi programs, run offline. */
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
+import { PRIMARY_REGION, type RegionName } from "../stacks/regions";
 import { synthesize, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
@@ -10,10 +11,11 @@ export function synthTenant(stack: string, { config, secretKeys }: StackConfig):
   return synthesize(tenantProgram, { project: PROJECT, stack, config, secretKeys });
 }
 
-export async function synthPlatform(stack = "synth"): Promise<SynthResult> {
+/** The platform stack of one region (default the primary region). */
+export async function synthPlatform(region: RegionName = PRIMARY_REGION, stack = `platform-${region}`): Promise<SynthResult> {
   // Loaded on demand: tenant synths never need the platform's cluster objects.
   const { default: platformProgram } = await import("../stacks/platform");
-  return synthesize(platformProgram, { project: PLATFORM_PROJECT, stack, config: {} });
+  return synthesize(platformProgram, { project: PLATFORM_PROJECT, stack, config: { [`${PLATFORM_PROJECT}:region`]: region } });
 }
 
 export interface ShortcutOptions {

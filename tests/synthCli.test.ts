@@ -54,6 +54,24 @@ describe("synth CLI", () => {
     expect(readdirSync(join(out, "manifests"))).toEqual(["_cluster.yaml", "tenant-backups.yaml"]);
   });
 
+  it("renders one region's platform stack, and refuses an unsupported region before writing anything", () => {
+    const out = join(work, "platform-region");
+    const run = synth("--platform", "--region", "eu-central-1", "--out", out);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("# Platform (stack `platform-eu-central-1`)");
+    const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { type: string; inputs: Record<string, unknown> }[];
+    expect(resources.find((r) => r.type === "pulumi:providers:aws")?.inputs["region"]).toBe("eu-central-1");
+    expect(resources.find((r) => r.type === "aws:eks/cluster:Cluster")?.inputs["name"]).toBe("collect-verything-eu-central-1");
+
+    const bad = synth("--platform", "--region", "eu-west-9", "--out", join(work, "platform-bad"));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--region <region>' argument 'eu-west-9' is invalid\. Allowed choices are eu-west-3, eu-central-1, us-east-1/);
+    expect(existsSync(join(work, "platform-bad"))).toBe(false);
+    const stray = synth("--tenant", "acme", "--tier", "standard", "--region", "eu-west-3", "--out", join(work, "tenant-region"));
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toMatch(/--region goes with --platform/);
+  });
+
   it("ends by itself so tsx's transform cache is written, and a second run transpiles nothing", () => {
     // tsx keeps its cache under os.tmpdir(); a process.exit() right after the synth would
     // truncate the entries it is still writing and every run would transpile every module again.

@@ -115,6 +115,23 @@ const PLATFORM_TYPES = new Set([
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  // The region's network, cluster and keys (components/regionNetwork.ts, components/eksCluster.ts, stacks/platform.ts).
+  "aws:ec2/vpc:Vpc",
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  "aws:ec2/subnet:Subnet",
+  "aws:ec2/internetGateway:InternetGateway",
+  "aws:ec2/eip:Eip",
+  "aws:ec2/natGateway:NatGateway",
+  "aws:ec2/routeTable:RouteTable",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:ec2/launchTemplate:LaunchTemplate",
+  "aws:ebs/encryptionByDefault:EncryptionByDefault",
+  "aws:eks/cluster:Cluster",
+  "aws:eks/nodeGroup:NodeGroup",
+  "aws:eks/addon:Addon",
+  "aws:iam/role:Role",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:kms/alias:Alias",
 ]);
 const PLATFORM_KINDS = new Set([
   // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.

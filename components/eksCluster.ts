@@ -1,0 +1,176 @@
+import * as ec2 from "@pulumi/aws/ec2";
+import * as eks from "@pulumi/aws/eks";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface NodeGroupSpec {
+  /** Node group name (unique in the cluster). */
+  readonly name: string;
+  /** Instance types, in order of preference. */
+  readonly instanceTypes: readonly string[];
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  /** Root volume size in GiB. Default 50. */
+  readonly diskSizeGiB?: number;
+}
+
+export interface EksClusterArgs {
+  /** Cluster name (unique in the account and region). */
+  readonly clusterName: string;
+  /** The cluster's region (the kubeconfig's `aws eks get-token --region`); resources take it from their provider. */
+  readonly region: string;
+  /** Kubernetes version. Default "1.33". */
+  readonly version?: string;
+  /** Private subnets: the control plane's network interfaces and every node live in them. */
+  readonly subnetIds: readonly pulumi.Input<string>[];
+  /**
+   * CIDRs allowed to reach the API server's public endpoint. Default none: the endpoint is private
+   * (reachable from the VPC only). 0.0.0.0/0 is refused.
+   */
+  readonly publicAccessCidrs?: readonly string[];
+  /** Managed node groups. Default one group "general" of m6i.xlarge, 3 to 6 nodes (one per zone at least). */
+  readonly nodeGroups?: readonly NodeGroupSpec[];
+}
+
+export const DEFAULT_NODE_GROUPS: readonly NodeGroupSpec[] = [{ name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6 }];
+export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
+const DEFAULT_VERSION = "1.33";
+const DEFAULT_DISK_GIB = 50;
+
+const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
+const assumedBy = (service: string, actions: readonly string[] = ["sts:AssumeRole"]): string =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }] });
+
+function checkArgs(args: EksClusterArgs): void {
+  if (args.subnetIds.length < 2) throw new Error(`subnetIds: EKS needs subnets in at least 2 zones, got ${args.subnetIds.length}`);
+  for (const cidr of args.publicAccessCidrs ?? []) {
+    if (cidr.endsWith("/0")) throw new Error(`publicAccessCidrs: "${cidr}" opens the API server to the internet; list the operators' networks`);
+  }
+  for (const group of args.nodeGroups ?? []) {
+    if (!(group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize && group.minSize >= 1)) {
+      throw new Error(`nodeGroups.${group.name}: needs 1 <= minSize <= desiredSize <= maxSize, got ${group.minSize}/${group.desiredSize}/${group.maxSize}`);
+    }
+    if (group.instanceTypes.length === 0) throw new Error(`nodeGroups.${group.name}.instanceTypes: at least one`);
+  }
+}
+
+/** A kubeconfig for the cluster that authenticates with `aws eks get-token` (no long-lived credential in it). */
+export function kubeconfig(clusterName: string, endpoint: string, caData: string, region: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": caData } }],
+    contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+    "current-context": clusterName,
+    users: [
+      {
+        name: clusterName,
+        user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region], interactiveMode: "Never" } },
+      },
+    ],
+  });
+}
+
+/**
+ * An EKS cluster with managed node groups in private subnets: Secrets envelope-encrypted with a
+ * key of its own (rotated), API access by access entries, control-plane logs on; nodes with an encrypted gp3
+ * root volume and IMDSv2 only (hop limit 1: pods cannot borrow the node's role); the EKS Pod
+ * Identity agent and the EBS CSI driver, whose role is granted to its controller by a Pod
+ * Identity association (no OIDC provider to manage). The cluster is protected.
+ */
+export class EksCluster extends pulumi.ComponentResource {
+  readonly clusterName: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly oidcIssuer: pulumi.Output<string | undefined>;
+  readonly ebsCsiRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgs(args); // before the component registers anything
+    super("collect-verything:platform:EksCluster", name, {}, opts);
+    const child = { parent: this };
+    const publicCidrs = args.publicAccessCidrs ?? [];
+
+    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: assumedBy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) }, child);
+    const clusterPolicy = new iam.RolePolicyAttachment(`${name}-cluster`, { role: clusterRole.name, policyArn: managedPolicy("AmazonEKSClusterPolicy") }, child);
+    const secretsKey = new kms.Key(`${name}-secrets`, { description: `Encrypts the Kubernetes Secrets of ${args.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30 }, { parent: this, protect: true });
+    const cluster = new eks.Cluster(
+      `${name}-cluster`,
+      {
+        name: args.clusterName,
+        version: args.version ?? DEFAULT_VERSION,
+        roleArn: clusterRole.arn,
+        vpcConfig: {
+          subnetIds: [...args.subnetIds],
+          endpointPrivateAccess: true,
+          endpointPublicAccess: publicCidrs.length > 0,
+          ...(publicCidrs.length > 0 ? { publicAccessCidrs: [...publicCidrs] } : {}),
+        },
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+        enabledClusterLogTypes: ["api", "audit", "authenticator"],
+        deletionProtection: true,
+      },
+      { parent: this, dependsOn: [clusterPolicy], protect: true },
+    );
+
+    const nodeRole = new iam.Role(`${name}-node`, { assumeRolePolicy: assumedBy("ec2.amazonaws.com") }, child);
+    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
+      (policy) => new iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }, child),
+    );
+    for (const group of args.nodeGroups ?? DEFAULT_NODE_GROUPS) {
+      const template = new ec2.LaunchTemplate(
+        `${name}-${group.name}`,
+        {
+          description: `Nodes of ${args.clusterName}/${group.name}: encrypted root volume, IMDSv2 only`,
+          blockDeviceMappings: [
+            { deviceName: "/dev/xvda", ebs: { volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+          ],
+          metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+          updateDefaultVersion: true,
+        },
+        child,
+      );
+      new eks.NodeGroup(
+        `${name}-${group.name}`,
+        {
+          clusterName: cluster.name,
+          nodeGroupName: group.name,
+          nodeRoleArn: nodeRole.arn,
+          subnetIds: [...args.subnetIds],
+          instanceTypes: [...group.instanceTypes],
+          scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
+          updateConfig: { maxUnavailable: 1 },
+          launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+        },
+        // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
+        { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
+      );
+    }
+
+    const podIdentity = new eks.Addon(`${name}-pod-identity`, { clusterName: cluster.name, addonName: "eks-pod-identity-agent" }, child);
+    const ebsCsiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) }, child);
+    const ebsCsiPolicy = new iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") }, child);
+    new eks.Addon(
+      `${name}-ebs-csi`,
+      {
+        clusterName: cluster.name,
+        addonName: "aws-ebs-csi-driver",
+        podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
+        resolveConflictsOnUpdate: "OVERWRITE",
+      },
+      { parent: this, dependsOn: [podIdentity, ebsCsiPolicy] },
+    );
+
+    this.clusterName = cluster.name;
+    this.oidcIssuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer);
+    this.kubeconfig = pulumi.secret(
+      pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
+        kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
+      ),
+    );
+    this.ebsCsiRoleArn = ebsCsiRole.arn;
+    this.registerOutputs({ clusterName: this.clusterName, oidcIssuer: this.oidcIssuer, ebsCsiRoleArn: this.ebsCsiRoleArn });
+  }
+}
