@@ -6,8 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/backupBucket";
 import { TierProfile } from "../components/tierProfile";
 import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, TIER_NAMES } from "../tiers";
+import { loadPlatformConfig } from "./config";
 
 export = async () => {
+  const { binlogArchive } = loadPlatformConfig(); // validated before any resource
   const profiles = TIER_NAMES.map((tier) => new TierProfile(`tier-${tier}`, { tier }));
   // The tenants' backups, off the cluster (the tenants' default platform.backups names).
   const backups = new BackupBucket("tenant-backups", {
@@ -16,6 +18,7 @@ export = async () => {
     image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
     mysqlSecret: "mysql-backup-account",
     rabbitmqSecret: "rabbitmq-backup-account",
+    binlogArchive,
   });
   return {
     storageClasses: pulumi.all(profiles.map((p) => p.storageClassName)),

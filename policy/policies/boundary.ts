@@ -114,6 +114,9 @@ const PLATFORM_TYPES = new Set([
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  // The binlog archiver's role (IRSA), writing binlogs/ only.
+  "aws:iam/role:Role",
+  "aws:iam/rolePolicy:RolePolicy",
 ]);
 const PLATFORM_KINDS = new Set([
   // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.
@@ -121,6 +124,8 @@ const PLATFORM_KINDS = new Set([
   "core/ResourceQuota",
   "core/ServiceAccount",
   "batch/CronJob",
+  // The binlog archiver's egress (DNS, MySQL servers, HTTPS).
+  "networking.k8s.io/NetworkPolicy",
   "rbac.authorization.k8s.io/ClusterRole",
   "rbac.authorization.k8s.io/ClusterRoleBinding",
   "storage.k8s.io/StorageClass",
