@@ -90,8 +90,12 @@ export function runnerScript(tier: TierName, bucket: string): string {
     `aws s3api put-object --bucket ${bucket} --key "${key}" --body "$FILE" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" --tagging "${RETENTION_TAG}=${tier}" >/dev/null`;
   return [
     "set -u",
+    // The pod's scratch volume (WORK_DIR elsewhere, e.g. a test's directory).
+    'cd "${WORK_DIR:-/work}"',
     "failed=0",
-    `kubectl get configmaps --all-namespaces -l ${BACKUP_PLAN_LABEL}=${tier} -o json | jq -c '.items[].data' > /work/plans`,
+    // No pipe: sh has no pipefail, and a failed listing must not pass for "no plans".
+    `kubectl get configmaps --all-namespaces -l ${BACKUP_PLAN_LABEL}=${tier} -o json > plans.json || { echo "listing the backup plans failed" >&2; exit 1; }`,
+    "jq -c '.items[].data' plans.json > plans",
     "while read -r plan; do",
     '  v() { printf "%s" "$plan" | jq -r ".$1"; }',
     "  (",
@@ -99,17 +103,17 @@ export function runnerScript(tier: TierName, bucket: string): string {
     '    creds="$(aws sts assume-role-with-web-identity --role-arn "$(v ROLE_ARN)" --role-session-name "backup-$(v TENANT)" --web-identity-token "$(cat "$AWS_WEB_IDENTITY_TOKEN_FILE")" --query Credentials --output json)"',
     '    export AWS_ACCESS_KEY_ID="$(printf "%s" "$creds" | jq -r .AccessKeyId)" AWS_SECRET_ACCESS_KEY="$(printf "%s" "$creds" | jq -r .SecretAccessKey)" AWS_SESSION_TOKEN="$(printf "%s" "$creds" | jq -r .SessionToken)"',
     '    STAMP="$(date -u +%Y-%m-%dT%H-%M-%S-000Z)"',
-    '    FILE=/work/dump.sql',
+    '    FILE=dump.sql',
     '    mysqldump -h "$(v MYSQL_HOST)" -P "$(v MYSQL_PORT)" -u "$MYSQL_USER" --single-transaction --routines --triggers $(v DUMP_OPTIONS) --databases $(v DATABASES) > "$FILE"',
     `    ${put("$(v DUMP_PREFIX)$STAMP.sql")}`,
-    '    FILE=/work/definitions.json',
+    '    FILE=definitions.json',
     '    curl -fsS -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" -o "$FILE" "$(v DEFINITIONS_URL)"',
     `    ${put("$(v DEFINITIONS_PREFIX)$STAMP.json")}`,
     // Not `( ... ) || ...`: on the left of `||` the subshell's `set -e` is ignored and a failed step passes.
     "  )",
     '  [ $? -eq 0 ] || { echo "backup of $(v TENANT) failed" >&2; failed=1; }',
-    "  rm -f /work/dump.sql /work/definitions.json",
-    "done < /work/plans",
+    "  rm -f dump.sql definitions.json",
+    "done < plans",
     'exit "$failed"',
   ].join("\n");
 }
