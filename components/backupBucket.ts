@@ -1,10 +1,32 @@
+import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as s3 from "@pulumi/aws/s3";
 import * as batch from "@pulumi/kubernetes/batch/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
+import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as rbac from "@pulumi/kubernetes/rbac/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_JOB_RESOURCES, backupRetentionDays, BINLOG_PREFIX, BINLOG_RETENTION_DAYS, formatCpu, formatMemory, getTier, RETENTION_TAG, TIER_NAMES, type TierName } from "../tiers";
+import {
+  BACKUP_JOB_RESOURCES,
+  backupRetentionDays,
+  BINLOG_ARCHIVE_SCHEDULE,
+  BINLOG_PREFIX,
+  BINLOG_RETENTION_DAYS,
+  binlogMarkerKey,
+  binlogPrefix,
+  DATABASE_NAMESPACE_PREFIX,
+  dedicatedBinlogServer,
+  formatCpu,
+  formatMemory,
+  getTier,
+  RETENTION_TAG,
+  sharedBinlogServerProblem,
+  TIER_NAMES,
+  TenantRequestError,
+  type TierName,
+} from "../tiers";
+import { dedicatedClusterHost, ROUTER_PORT } from "./dedicatedMysqlCluster";
+import { LABEL } from "./labels";
 import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "./microservice";
 import { BACKUP_PLAN_LABEL, BACKUP_RUNNER } from "./tenantBackups";
 
@@ -18,7 +40,22 @@ export interface BackupBucketArgs {
   /** Secrets in `namespace` with the platform's backup accounts: MYSQL_USER/MYSQL_PWD and RABBITMQ_USER/RABBITMQ_PASSWORD. */
   readonly mysqlSecret: string;
   readonly rabbitmqSecret: string;
+  /** The shared MySQL server whose binary logs the archiver ships every minute (BINLOG_ARCHIVE_SCHEDULE). */
+  readonly binlogArchive: BinlogArchiveArgs;
 }
+
+export interface BinlogArchiveArgs {
+  /** The shared server's archive name: its logs go to `binlogs/<server>/` (sharedBinlogServerProblem). */
+  readonly server: string;
+  /** Its endpoint; `namespace` or `cidr` is where the archiver's egress may go. */
+  readonly mysql: { readonly host: string; readonly port: number } & ({ readonly namespace: string } | { readonly cidr: string });
+  /** IAM OIDC provider of the cluster (IRSA) and its issuer host/path, for the archiver's role. */
+  readonly oidcProviderArn: string;
+  readonly oidcIssuer: string;
+}
+
+/** The archiver's ServiceAccount, the only identity its IAM role trusts. */
+export const BINLOG_ARCHIVER = "binlog-archiver";
 
 export interface LifecycleRule {
   readonly id: string;
@@ -53,8 +90,12 @@ export function runnerScript(tier: TierName, bucket: string): string {
     `aws s3api put-object --bucket ${bucket} --key "${key}" --body "$FILE" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" --tagging "${RETENTION_TAG}=${tier}" >/dev/null`;
   return [
     "set -u",
+    // The pod's scratch volume (WORK_DIR elsewhere, e.g. a test's directory).
+    'cd "${WORK_DIR:-/work}"',
     "failed=0",
-    `kubectl get configmaps --all-namespaces -l ${BACKUP_PLAN_LABEL}=${tier} -o json | jq -c '.items[].data' > /work/plans`,
+    // No pipe: sh has no pipefail, and a failed listing must not pass for "no plans".
+    `kubectl get configmaps --all-namespaces -l ${BACKUP_PLAN_LABEL}=${tier} -o json > plans.json || { echo "listing the backup plans failed" >&2; exit 1; }`,
+    "jq -c '.items[].data' plans.json > plans",
     "while read -r plan; do",
     '  v() { printf "%s" "$plan" | jq -r ".$1"; }',
     "  (",
@@ -62,17 +103,78 @@ export function runnerScript(tier: TierName, bucket: string): string {
     '    creds="$(aws sts assume-role-with-web-identity --role-arn "$(v ROLE_ARN)" --role-session-name "backup-$(v TENANT)" --web-identity-token "$(cat "$AWS_WEB_IDENTITY_TOKEN_FILE")" --query Credentials --output json)"',
     '    export AWS_ACCESS_KEY_ID="$(printf "%s" "$creds" | jq -r .AccessKeyId)" AWS_SECRET_ACCESS_KEY="$(printf "%s" "$creds" | jq -r .SecretAccessKey)" AWS_SESSION_TOKEN="$(printf "%s" "$creds" | jq -r .SessionToken)"',
     '    STAMP="$(date -u +%Y-%m-%dT%H-%M-%S-000Z)"',
-    '    FILE=/work/dump.sql',
+    '    FILE=dump.sql',
     '    mysqldump -h "$(v MYSQL_HOST)" -P "$(v MYSQL_PORT)" -u "$MYSQL_USER" --single-transaction --routines --triggers $(v DUMP_OPTIONS) --databases $(v DATABASES) > "$FILE"',
     `    ${put("$(v DUMP_PREFIX)$STAMP.sql")}`,
-    '    FILE=/work/definitions.json',
+    '    FILE=definitions.json',
     '    curl -fsS -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" -o "$FILE" "$(v DEFINITIONS_URL)"',
     `    ${put("$(v DEFINITIONS_PREFIX)$STAMP.json")}`,
-    '  ) || { echo "backup of $(v TENANT) failed" >&2; failed=1; }',
-    "  rm -f /work/dump.sql /work/definitions.json",
-    "done < /work/plans",
+    // Not `( ... ) || ...`: on the left of `||` the subshell's `set -e` is ignored and a failed step passes.
+    "  )",
+    '  [ $? -eq 0 ] || { echo "backup of $(v TENANT) failed" >&2; failed=1; }',
+    "  rm -f dump.sql definitions.json",
+    "done < plans",
     'exit "$failed"',
   ].join("\n");
+}
+
+/**
+ * The binlog archiver (automation/binlogArchive.ts's algorithm, in the runners' shell): for the
+ * shared server, then each dedicated cluster (every namespace labelled as a tenant's database, its
+ * archive name and router host derived from the namespace name, never from data a tenant writes),
+ * ship the closed logs not yet archived and the active one, then the marker with the time the run
+ * started: every event committed before it is in the bucket. One server's failure does not stop
+ * the others; the job fails if any failed.
+ */
+export function binlogArchiveScript(bucket: string, shared: Pick<BinlogArchiveArgs, "server" | "mysql">): string {
+  const put = (key: string, body: string) => `aws s3api put-object --bucket ${bucket} --key "${key}" --body "${body}" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" >/dev/null`;
+  const prefix = binlogPrefix("$server");
+  return [
+    "set -u",
+    // The pod's scratch volume (WORK_DIR elsewhere, e.g. a test's directory).
+    'cd "${WORK_DIR:-/work}"',
+    "failed=0",
+    "archive() {",
+    '  server="$1" host="$2" port="$3"',
+    "  (",
+    "    set -e",
+    "    date -u +%Y-%m-%dT%H:%M:%SZ > started",
+    // No pipes: sh has no pipefail, and a failed listing must not pass for an empty one.
+    '    mysql -h "$host" -P "$port" -u "$MYSQL_USER" -N -B -e "SHOW BINARY LOGS" > logs',
+    `    aws s3api list-objects-v2 --bucket ${bucket} --prefix "${prefix}" --query "Contents[].[Key,Size]" --output json > archived.json`,
+    `    jq -r '.[]? | "\\(.[0]) \\(.[1])"' archived.json > archived`,
+    '    active="$(tail -n 1 logs | cut -f1)"',
+    // A closed log is shipped unless the archive holds it whole: one shipped while active grew before it closed.
+    "    while read -r log size _; do",
+    `      if [ "$log" != "$active" ] && grep -qxF "${prefix}$log $size" archived; then continue; fi`,
+    '      mysqlbinlog --read-from-remote-server -h "$host" -P "$port" -u "$MYSQL_USER" --raw --result-file=./ "$log"',
+    `      ${put(`${prefix}$log`, "$log")}`,
+    '      rm -f "$log"',
+    "    done < logs",
+    `    ${put(binlogMarkerKey("$server"), "started")}`,
+    "  )",
+    '  [ $? -eq 0 ] || { echo "binlog archive of $server failed" >&2; failed=1; }',
+    "}",
+    `archive "${shared.server}" "${shared.mysql.host}" "${shared.mysql.port}"`,
+    `kubectl get namespaces -l ${LABEL.namespaceType}=database -o json > namespaces.json || { echo "listing the dedicated clusters failed" >&2; failed=1; echo "{}" > namespaces.json; }`,
+    `jq -r '.items[]?.metadata.name | select(startswith("${DATABASE_NAMESPACE_PREFIX}"))' namespaces.json > dedicated`,
+    "while read -r ns; do",
+    `  archive "${dedicatedBinlogServer(`\${ns#${DATABASE_NAMESPACE_PREFIX}}`)}" "${dedicatedClusterHost("$ns")}" ${ROUTER_PORT} < /dev/null`,
+    "done < dedicated",
+    'exit "$failed"',
+  ].join("\n");
+}
+
+/** The archiver role's policy: write and list `binlogs/` only (no tenant prefix), use the bucket's key. */
+export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:aws:s3:::${bucket}/${BINLOG_PREFIX}*`] },
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`], Condition: { StringLike: { "s3:prefix": [`${BINLOG_PREFIX}*`] } } },
+      { Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: [kmsKeyArn] },
+    ],
+  };
 }
 
 /**
@@ -86,6 +188,8 @@ export class BackupBucket extends pulumi.ComponentResource {
   readonly kmsKeyArn: pulumi.Output<string>;
 
   constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    const serverProblem = sharedBinlogServerProblem(args.binlogArchive.server);
+    if (serverProblem) throw new TenantRequestError([{ field: "binlogArchive.server", message: serverProblem }]);
     super("collect-verything:platform:BackupBucket", name, {}, opts);
     const key = new kms.Key(`${name}-key`, { description: `Encrypts ${args.bucket}`, enableKeyRotation: true, deletionWindowInDays: 30 }, { parent: this, protect: true });
     const bucket = new s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: false }, { parent: this, protect: true, retainOnDelete: true });
@@ -114,8 +218,8 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    // One runner per tier, never two at once (concurrencyPolicy Forbid).
-    const jobs = TIER_NAMES.length;
+    // One runner per tier and the binlog archiver, never two of one at once (concurrencyPolicy Forbid).
+    const jobs = TIER_NAMES.length + 1;
     const each = BACKUP_JOB_RESOURCES;
     new core.ResourceQuota(
       `${name}-quota`,
@@ -193,8 +297,122 @@ export class BackupBucket extends pulumi.ComponentResource {
         { ...inNamespace, dependsOn: [namespace, account] },
       );
     }
+    this.binlogArchiver(name, args, key.arn, namespace, labels);
     this.bucketName = bucket.bucket;
     this.kmsKeyArn = key.arn;
     this.registerOutputs({ bucketName: this.bucketName, kmsKeyArn: this.kmsKeyArn });
+  }
+
+  /**
+   * The binlog archiver: every minute, one pod at most (Forbid), with its own IAM role (IRSA,
+   * `binlogs/` only), the platform's MySQL backup account, read access to the namespace list (to
+   * find the dedicated clusters), and egress only to DNS, the MySQL servers and HTTPS (S3, STS and
+   * the Kubernetes API).
+   */
+  private binlogArchiver(name: string, args: BackupBucketArgs, kmsKeyArn: pulumi.Output<string>, namespace: core.Namespace, labels: Record<string, string>): void {
+    const archive = args.binlogArchive;
+    const inNamespace = { parent: this, dependsOn: [namespace] };
+    const role = new iam.Role(
+      `${name}-binlog-archiver`,
+      {
+        name: "cv-binlog-archiver",
+        description: `Ships MySQL binary logs to ${args.bucket}/${BINLOG_PREFIX} only`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Federated: archive.oidcProviderArn },
+              Action: "sts:AssumeRoleWithWebIdentity",
+              Condition: { StringEquals: { [`${archive.oidcIssuer}:sub`]: `system:serviceaccount:${args.namespace}:${BINLOG_ARCHIVER}` } },
+            },
+          ],
+        }),
+      },
+      { parent: this },
+    );
+    new iam.RolePolicy(`${name}-binlog-archiver`, { role: role.id, policy: kmsKeyArn.apply((arn) => JSON.stringify(binlogArchivePolicyDocument(args.bucket, arn))) }, { parent: this });
+    const account = new core.ServiceAccount(
+      `${name}-binlog-archiver`,
+      { metadata: { name: BINLOG_ARCHIVER, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
+      inNamespace,
+    );
+    const reader = new rbac.ClusterRole(
+      `${name}-binlog-source-reader`,
+      { metadata: { name: "binlog-source-reader", labels }, rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["list"] }] },
+      { parent: this },
+    );
+    new rbac.ClusterRoleBinding(
+      `${name}-binlog-source-reader`,
+      {
+        metadata: { name: "binlog-source-reader", labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: reader.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: BINLOG_ARCHIVER, namespace: args.namespace }],
+      },
+      { parent: this },
+    );
+    const podLabels = { ...labels, "app.kubernetes.io/name": BINLOG_ARCHIVER };
+    const mysqlPeer = "namespace" in archive.mysql ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": archive.mysql.namespace } } } : { ipBlock: { cidr: archive.mysql.cidr } };
+    new networking.NetworkPolicy(
+      `${name}-binlog-archiver`,
+      {
+        metadata: { name: BINLOG_ARCHIVER, namespace: args.namespace, labels },
+        spec: {
+          podSelector: { matchLabels: { "app.kubernetes.io/name": BINLOG_ARCHIVER } },
+          policyTypes: ["Ingress", "Egress"],
+          egress: [
+            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+            { to: [mysqlPeer], ports: [{ protocol: "TCP", port: archive.mysql.port }] },
+            { to: [{ namespaceSelector: { matchLabels: { [LABEL.namespaceType]: "database" } } }], ports: [{ protocol: "TCP", port: ROUTER_PORT }] },
+            { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+          ],
+        },
+      },
+      inNamespace,
+    );
+    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: args.mysqlSecret, key } } });
+    new batch.CronJob(
+      `${name}-binlog-archive`,
+      {
+        metadata: { name: "binlog-archive", namespace: args.namespace, labels },
+        spec: {
+          schedule: BINLOG_ARCHIVE_SCHEDULE,
+          timeZone: "Etc/UTC",
+          concurrencyPolicy: "Forbid",
+          // A missed minute is caught up by the next run (it ships every log not yet archived).
+          startingDeadlineSeconds: 50,
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 0,
+              activeDeadlineSeconds: 3600,
+              template: {
+                metadata: { labels: podLabels },
+                spec: {
+                  serviceAccountName: BINLOG_ARCHIVER,
+                  restartPolicy: "Never",
+                  securityContext: POD_SECURITY_CONTEXT,
+                  containers: [
+                    {
+                      name: "archive",
+                      image: args.image,
+                      command: ["/bin/sh", "-c", binlogArchiveScript(args.bucket, archive)],
+                      env: [{ name: "KMS_KEY_ARN", value: kmsKeyArn }, secretEnv("MYSQL_USER", "MYSQL_USER"), secretEnv("MYSQL_PWD", "MYSQL_PWD")],
+                      resources: containerResources(BACKUP_JOB_RESOURCES),
+                      securityContext: CONTAINER_SECURITY_CONTEXT,
+                      volumeMounts: [{ name: "work", mountPath: "/work" }],
+                    },
+                  ],
+                  // A binary log is at most max_binlog_size (1 GiB by default); one is on disk at a time.
+                  volumes: [{ name: "work", emptyDir: { sizeLimit: "4Gi" } }],
+                },
+              },
+            },
+          },
+        },
+      },
+      { parent: this, dependsOn: [namespace, account] },
+    );
   }
 }

@@ -3,6 +3,7 @@ import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
+  BACKUP_NAMESPACE,
   databaseNamespace,
   dedicatedClusterQuota,
   formatCpu,
@@ -19,6 +20,8 @@ import { containerResources } from "./microservice";
 import { formatQuota } from "./namespaceGuardrails";
 
 export const INNODB_CLUSTER_NAME = "tenant-mysql";
+/** Host of the cluster's router in its namespace (the services' and the binlog archiver's). */
+export const dedicatedClusterHost = (namespace: string): string => `${INNODB_CLUSTER_NAME}.${namespace}.svc.cluster.local`;
 /** MySQL Router's read-write port, the one the services use. */
 export const ROUTER_PORT = 6446;
 
@@ -27,6 +30,8 @@ export interface DedicatedMysqlClusterArgs {
   readonly spec: DedicatedClusterSpec;
   /** Namespace of the MySQL operator, allowed to manage the cluster's pods. Default "mysql-operator". */
   readonly operatorNamespace?: string;
+  /** The platform's backup namespace, whose runners dump the cluster and archive its binlogs through the router. Default BACKUP_NAMESPACE. */
+  readonly backupNamespace?: string;
 }
 
 /** Spec of an InnoDBCluster (mysql.oracle.com/v2), the fields this component sets. */
@@ -130,6 +135,17 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
       policyTypes: ["Ingress"],
       ingress: [{ from: [sameTenant], ports: [{ protocol: "TCP", port: ROUTER_PORT }, { protocol: "TCP", port: ROUTER_PORT + 1 }] }],
     });
+    // The platform's backup runners (components/backupBucket.ts): dumps and the binlog archiver.
+    policy("allow-platform-backups", {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.backupNamespace ?? BACKUP_NAMESPACE } } }],
+          ports: [{ protocol: "TCP", port: ROUTER_PORT }],
+        },
+      ],
+    });
     policy("allow-operator", {
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
@@ -191,7 +207,7 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rootSecret, backupClaim], protect: true },
     );
 
-    this.host = `${INNODB_CLUSTER_NAME}.${namespaceName}.svc.cluster.local`;
+    this.host = dedicatedClusterHost(namespaceName);
     this.rootPassword = rootPassword.result;
     this.registerOutputs({ host: this.host });
   }

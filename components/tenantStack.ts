@@ -321,7 +321,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const { endpoints } = args.platform;
     const admin = args.adminCredentials;
     const inNamespace = { dependsOn: [guardrails] };
-    const cluster = dedicated ? new DedicatedMysqlCluster(`${name}-dedicated-mysql`, { identity, spec: dedicated }, { parent: this }) : undefined;
+    const cluster = dedicated ? new DedicatedMysqlCluster(`${name}-dedicated-mysql`, { identity, spec: dedicated, backupNamespace: args.platform.backups.namespace }, { parent: this }) : undefined;
     const server: MysqlServer = cluster
       ? { host: cluster.host, port: cluster.port, admin: { user: "root", password: cluster.rootPassword } }
       : {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
+import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -37,6 +37,8 @@ const cloudflareId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, "must be a Clo
 const hostname = v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname"));
 
 const credentials = v.strictObject({ user, password: v.string() });
+const oidcProviderArn = v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN"));
+const oidcIssuer = v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)"));
 
 
 const DEFAULT_PLATFORM = {
@@ -160,8 +162,8 @@ export const tenantConfigSchema = v.strictObject({
           bucket: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")), DEFAULT_PLATFORM.backups.bucket),
           region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region")), DEFAULT_PLATFORM.backups.region),
           kmsKeyArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:kms:", "must be a KMS key ARN")), DEFAULT_PLATFORM.backups.kmsKeyArn),
-          oidcProviderArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN")), DEFAULT_PLATFORM.backups.oidcProviderArn),
-          oidcIssuer: v.optional(v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)")), DEFAULT_PLATFORM.backups.oidcIssuer),
+          oidcProviderArn: v.optional(oidcProviderArn, DEFAULT_PLATFORM.backups.oidcProviderArn),
+          oidcIssuer: v.optional(oidcIssuer, DEFAULT_PLATFORM.backups.oidcIssuer),
           namespace: v.optional(label, DEFAULT_PLATFORM.backups.namespace),
         }),
         DEFAULT_PLATFORM.backups,
@@ -256,11 +258,11 @@ export function decodeConfigValue(value: string): unknown {
  * The `tenant:*` keys of fully qualified stack config ("tenant:tier" -> string, as the engine
  * passes it) as request values (key without the prefix -> decoded value).
  */
-export function tenantRequestOf(all: Readonly<Record<string, string>>): Record<string, unknown> {
+export function tenantRequestOf(all: Readonly<Record<string, string>>, project = PROJECT): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     const [namespace, name] = key.split(":", 2);
-    if (namespace !== PROJECT || !name) continue;
+    if (namespace !== project || !name) continue;
     try {
       raw[name] = decodeConfigValue(value);
     } catch {
@@ -287,4 +289,40 @@ export const REQUEST_OUTPUT = "request";
 export function loadTenantConfig(): { readonly request: Record<string, unknown>; readonly args: TenantConfig } {
   const request = tenantRequestOf(pulumi.runtime.allConfig());
   return { request, args: parseTenantConfig(request) };
+}
+
+export const PLATFORM_PROJECT = "platform";
+
+/**
+ * The platform program's config (`platform:*` keys; others, such as the cluster's, are read
+ * elsewhere): `binlogArchive`, the archiver's shared server (its archive name, default "shared",
+ * and endpoint) and the cluster's IRSA identity, defaulting to the tenants' platform defaults.
+ */
+export const platformConfigSchema = v.object({
+  binlogArchive: v.optional(
+    v.strictObject({
+      server: v.optional(
+        v.pipe(
+          v.string(),
+          v.rawCheck(({ dataset, addIssue }) => {
+            const problem = dataset.typed ? sharedBinlogServerProblem(dataset.value) : undefined;
+            if (problem) addIssue({ message: problem });
+          }),
+        ),
+        DEFAULT_SHARED_BINLOG_SERVER,
+      ),
+      mysql: v.optional(hostEndpoint, DEFAULT_PLATFORM.endpoints.mysql),
+      oidcProviderArn: v.optional(oidcProviderArn, DEFAULT_PLATFORM.backups.oidcProviderArn),
+      oidcIssuer: v.optional(oidcIssuer, DEFAULT_PLATFORM.backups.oidcIssuer),
+    }),
+    { server: DEFAULT_SHARED_BINLOG_SERVER, mysql: DEFAULT_PLATFORM.endpoints.mysql, oidcProviderArn: DEFAULT_PLATFORM.backups.oidcProviderArn, oidcIssuer: DEFAULT_PLATFORM.backups.oidcIssuer },
+  ),
+});
+export type PlatformConfig = v.InferOutput<typeof platformConfigSchema>;
+
+/** The running platform stack's config, validated (TenantRequestError naming the field) before any resource. */
+export function loadPlatformConfig(): PlatformConfig {
+  const parsed = v.safeParse(platformConfigSchema, tenantRequestOf(pulumi.runtime.allConfig(), PLATFORM_PROJECT));
+  if (!parsed.success) throw configError(parsed.issues);
+  return parsed.output;
 }

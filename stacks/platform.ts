@@ -16,10 +16,13 @@ import { EksCluster } from "../components/eksCluster";
 import { RegionNetwork } from "../components/regionNetwork";
 import { TierProfile } from "../components/tierProfile";
 import { BACKUP_NAMESPACE, TIER_NAMES } from "../tiers";
+import { loadPlatformConfig } from "./config";
 import { backupBucketName, parseRegion, PLATFORM_REGIONS } from "./regions";
 
 export = async () => {
+  // Both validated before any resource.
   const region = parseRegion(new pulumi.Config().get("region"), "platform:region");
+  const { binlogArchive } = loadPlatformConfig();
   const { zones, vpcCidr } = PLATFORM_REGIONS[region];
   const clusterName = `collect-verything-${region}`;
   const aws = new AwsProvider(`aws-${region}`, { region, defaultTags: { tags: { "collect-verything:stack": "platform", "collect-verything:region": region } } });
@@ -45,6 +48,7 @@ export = async () => {
       image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
       mysqlSecret: "mysql-backup-account",
       rabbitmqSecret: "rabbitmq-backup-account",
+      binlogArchive,
     },
     { providers: [aws, kubernetes] },
   );

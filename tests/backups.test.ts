@@ -4,7 +4,12 @@
  * point-in-time recovery is sold, uploads encrypted with the tier's retention tag, lifecycle rules
  * per tier, a role that reaches only the tenant's prefix; the backup layout the restore reads.
  */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runnerScript } from "../components/backupBucket";
 import { backupPolicyDocument } from "../components/tenantBackups";
 import { backupRetentionDays, backupStamp, BINLOG_RETENTION_DAYS, dumpKey, parseBackupStamp, type TierName } from "../tiers";
 import { kubernetesObjects } from "../synth/manifests";
@@ -46,7 +51,8 @@ describe("tenant backups", () => {
 
   it("the platform runs one backup runner per tier at the tier's frequency, uploading encrypted and tagged with the tier's retention", async () => {
     const { objects, result } = await platform();
-    const jobs = ofKind(objects, "CronJob") as unknown as CronJobView[];
+    // The binlog archiver (tests/binlogArchiver.test.ts) is the namespace's other CronJob.
+    const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter((j) => j.metadata.name.startsWith("backup-"));
     expect(Object.fromEntries(jobs.map((j) => [j.metadata.name, j.spec.schedule]))).toEqual(
       Object.fromEntries((Object.keys(CONTRACT) as TierName[]).map((t) => [`backup-${t}`, CONTRACT[t].schedule])),
     );
@@ -85,5 +91,36 @@ describe("tenant backups", () => {
     expect(dumpKey("acme", at)).toBe("tenants/acme/dumps/2026-11-30T14-05-09-000Z.sql");
     expect(parseBackupStamp(dumpKey("acme", at))).toEqual(at);
     expect(parseBackupStamp("tenants/acme/dumps/latest.sql")).toBeUndefined();
+  });
+
+  it("a tier runner reports a tenant whose dump failed and uploads nothing of it, while the other tenants are backed up", () => {
+    const dir = mkdtempSync(join(tmpdir(), `backup-runner-${process.pid}-`));
+    try {
+      const tool = (name: string, body: string) => {
+        writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+        chmodSync(join(dir, name), 0o755);
+      };
+      const plan = (tenant: string) => ({
+        data: { TENANT: tenant, ROLE_ARN: `arn:aws:iam::1:role/cv-backup-${tenant}`, DUMP_PREFIX: `tenants/${tenant}/dumps/`, DEFINITIONS_PREFIX: `tenants/${tenant}/rabbitmq/`, DATABASES: `${tenant}_auth`, MYSQL_HOST: "mysql", MYSQL_PORT: "3306", DUMP_OPTIONS: "", DEFINITIONS_URL: `http://rabbitmq/api/definitions/${tenant}` },
+      });
+      writeFileSync(join(dir, "plans-source.json"), JSON.stringify({ items: [plan("acme"), plan("beta")] }));
+      tool("kubectl", `cat "${dir}/plans-source.json"`);
+      tool("aws", `echo "$*" >> "${dir}/aws-calls"\n[ "$1" = sts ] && echo '{"AccessKeyId":"a","SecretAccessKey":"s","SessionToken":"t"}'\nexit 0`);
+      // The server refuses acme's dump midway (after part of the file is written).
+      tool("mysqldump", 'echo "-- partial"\ncase "$*" in *acme_*) exit 2;; esac');
+      tool("curl", 'while [ $# -gt 0 ]; do [ "$1" = -o ] && echo "{}" > "$2"; shift; done');
+      writeFileSync(join(dir, "token"), "jwt");
+      const result = spawnSync("/bin/sh", ["-c", runnerScript("business", "cv-tenant-backups")], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WORK_DIR: dir, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, "token"), MYSQL_USER: "backup", RABBITMQ_USER: "u", RABBITMQ_PASSWORD: "p", KMS_KEY_ARN: "arn:aws:kms:k" },
+      });
+      expect(result.stderr).toContain("backup of acme failed");
+      expect(result.stderr).not.toContain("backup of beta failed");
+      expect(result.status).toBe(1);
+      const keys = readFileSync(join(dir, "aws-calls"), "utf8").split("\n").flatMap((l) => /put-object .*--key (\S+)/.exec(l)?.[1] ?? []);
+      expect(keys.map((k) => k.replace(/\d{4}-.*Z/, "<stamp>"))).toEqual(["tenants/beta/dumps/<stamp>.sql", "tenants/beta/rabbitmq/<stamp>.json"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

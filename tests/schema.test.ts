@@ -81,13 +81,14 @@ describe("Kubernetes schema validation", () => {
         ...Array(3).fill("ValidatingAdmissionPolicy"),
         ...Array(3).fill("ValidatingAdmissionPolicyBinding"),
         ...Array(3).fill("VolumeAttributesClass"),
-        // The backup runners (components/backupBucket.ts).
-        ...Array(3).fill("CronJob"),
+        // The backup runners and the binlog archiver (components/backupBucket.ts).
+        ...Array(4).fill("CronJob"),
         "Namespace",
         "ResourceQuota",
-        "ServiceAccount",
-        "ClusterRole",
-        "ClusterRoleBinding",
+        ...Array(2).fill("ServiceAccount"),
+        ...Array(2).fill("ClusterRole"),
+        ...Array(2).fill("ClusterRoleBinding"),
+        "NetworkPolicy",
       ].sort(),
     );
     expect(await problems(objects)).toEqual([]);

@@ -10,6 +10,7 @@
  *   a tenant's role must not read other tenants' changes), and `binlogs/<server>/ARCHIVED_AT`.
  */
 import { getTier, TIER_NAMES, type ContainerResources, type TierName } from "./catalog";
+import { databaseNamespace } from "./naming";
 
 /** The platform's backup bucket and the namespace of the tenants' backup jobs (platform program and tenant defaults). */
 export const DEFAULT_BACKUP_BUCKET = "cv-tenant-backups";
@@ -27,6 +28,25 @@ export const dumpPrefix = (tenantId: string): string => `${tenantBackupPrefix(te
 export const definitionsPrefix = (tenantId: string): string => `${tenantBackupPrefix(tenantId)}rabbitmq/`;
 export const binlogPrefix = (server: string): string => `${BINLOG_PREFIX}${server}/`;
 export const binlogMarkerKey = (server: string): string => `${binlogPrefix(server)}ARCHIVED_AT`;
+
+/** Archive name of the shared MySQL server unless the platform config names it (platform `binlogArchive.server`). */
+export const DEFAULT_SHARED_BINLOG_SERVER = "shared";
+const DEDICATED_SERVER_PREFIX = "dedicated-";
+/** Archive name of a Business tenant's dedicated cluster, derived from its namespace by the archiver. */
+export const dedicatedBinlogServer = (tenantId: string): string => `${DEDICATED_SERVER_PREFIX}${tenantId}`;
+/** Namespace prefix of the dedicated clusters (databaseNamespace without the tenant). */
+export const DATABASE_NAMESPACE_PREFIX = databaseNamespace("");
+
+/**
+ * Why a shared server's archive name is unusable, or undefined: it is a path segment of the bucket
+ * and a shell word in the archiver, so a DNS label; and not `dedicated-*`, whose archives belong to
+ * the tenants' clusters (a shared server under that name would overwrite a tenant's binlogs).
+ */
+export function sharedBinlogServerProblem(server: string): string | undefined {
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(server)) return "must be a lowercase DNS label";
+  if (server.startsWith(DEDICATED_SERVER_PREFIX)) return `must not start with "${DEDICATED_SERVER_PREFIX}" (the dedicated clusters' archives)`;
+  return undefined;
+}
 
 /** A backup's time as a key component: ISO 8601 without characters S3 tools and shells dislike. */
 export function backupStamp(at: Date): string {

@@ -132,6 +132,8 @@ const PLATFORM_TYPES = new Set([
   "aws:iam/role:Role",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:kms/alias:Alias",
+  // The binlog archiver's role policy (IRSA), writing binlogs/ only.
+  "aws:iam/rolePolicy:RolePolicy",
 ]);
 const PLATFORM_KINDS = new Set([
   // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.
@@ -139,6 +141,8 @@ const PLATFORM_KINDS = new Set([
   "core/ResourceQuota",
   "core/ServiceAccount",
   "batch/CronJob",
+  // The binlog archiver's egress (DNS, MySQL servers, HTTPS).
+  "networking.k8s.io/NetworkPolicy",
   "rbac.authorization.k8s.io/ClusterRole",
   "rbac.authorization.k8s.io/ClusterRoleBinding",
   "storage.k8s.io/StorageClass",
