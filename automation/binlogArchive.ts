@@ -1,7 +1,8 @@
 /**
  * Continuous backup for point-in-time recovery: ships a MySQL server's binary logs to the backup
  * store (`binlogs/<server>/<file>`), as the raw files `mariadb-binlog --read-from-remote-server
- * --raw` fetches. Closed logs are shipped once; the active one again on every run (it grows).
+ * --raw` fetches. Closed logs are shipped once; the active one on every run (it grows), and once
+ * more after it closes.
  * The marker `ARCHIVED_AT` records when the run started: every event committed before it is in
  * the store, which is what a restore checks before trusting the archive up to a second.
  */
@@ -46,7 +47,10 @@ export class BinlogArchive {
     const prefix = binlogPrefix(this.server);
     const archived = new Set((await this.store.list(prefix)).map((k) => k.slice(prefix.length)));
     const active = logs.at(-1);
-    const toShip = logs.filter((log) => log === active || !archived.has(log));
+    // The newest archived log was the active one when it was shipped, so its copy may stop short:
+    // it is shipped again (now closed, or still active). Every older archived log was closed then.
+    const lastArchived = logs.filter((log) => archived.has(log)).at(-1);
+    const toShip = logs.filter((log) => log === active || log === lastArchived || !archived.has(log));
     const dir = await mkdtemp(join(tmpdir(), "binlogs-"));
     try {
       for (const log of toShip) {
