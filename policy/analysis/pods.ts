@@ -4,6 +4,7 @@
  */
 import { parseCpu, parseMemory, parseStorage } from "../../tiers";
 import { specOf, type ClaimSpec, type Container, type KubeObject, type PodSpec, type Quantities } from "./objects";
+import type { ResourceTotals } from "./usage";
 
 /** Every kind that carries a pod template, and where it keeps it. */
 export function podSpecOf(o: KubeObject): PodSpec | undefined {
@@ -34,14 +35,8 @@ export function podSpecOf(o: KubeObject): PodSpec | undefined {
 /** Init, app and ephemeral containers: every container a pod can run. */
 export const allContainers = (pod: PodSpec): Container[] => [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])];
 
-export interface PodCost {
-  requestsCpu: number;
-  requestsMemory: number;
-  limitsCpu: number;
-  limitsMemory: number;
-  persistentVolumeClaims: number;
-  requestsStorage: number;
-}
+/** What one pod charges against its namespace's quota: every quota field but the counts of pods and load balancers. */
+export type PodCost = Omit<ResourceTotals, "pods" | "loadBalancers">;
 
 /** A LimitRange's Container defaults, which admission writes into containers that set nothing. */
 export interface ContainerDefaults {
