@@ -9,7 +9,7 @@
  */
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { ReadResourceResponse, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
@@ -36,6 +36,14 @@ export interface RecordedResource {
   readonly retainOnDelete: boolean;
   readonly ignoreChanges: readonly string[];
   readonly dependsOn: readonly string[];
+  /** URN of the explicit provider; absent for a component, or a custom resource on its package's default provider. */
+  readonly provider?: string;
+}
+
+/** A stack another stack references (`pulumi.StackReference`): its outputs, and which of them are secrets. */
+export interface ReferencedStack {
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly secretOutputNames: readonly string[];
 }
 
 export interface SynthResult {
@@ -54,6 +62,14 @@ export interface SynthOptions {
   readonly config: Readonly<Record<string, string>>;
   /** Config keys that are secrets. Default none. */
   readonly secretKeys?: readonly string[];
+  /** Answers `StackReference` reads by stack name (undefined: no such stack). Default: none exists. */
+  readonly stackReferences?: (name: string) => ReferencedStack | undefined;
+  /**
+   * Packages whose default provider is disabled (`pulumi:disable-default-providers`, "*" for
+   * all): a custom resource of one of them without an explicit provider fails the run, as the
+   * engine would fail it. Default none.
+   */
+  readonly disabledDefaultProviders?: readonly string[];
 }
 
 /** A program that failed, with what it had registered before failing. */
@@ -104,6 +120,15 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
+  getProvider(): string;
+}
+
+/** The fields of a ReadResourceRequest the recorder reads. */
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
 }
 
 type Callback = (err: Error | null, response?: RegisterResourceResponse) => void;
@@ -112,6 +137,8 @@ function urnOf(project: string, stack: string, parent: string, type: string, nam
   const qualified = parent ? `${parent.split("::")[2]!.split("$").pop()}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 /** What a wire-format secret looks like (the runtime's envelope). */
 const secretOnTheWire = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
@@ -160,8 +187,47 @@ class RecordingMonitor extends MockMonitor {
   constructor(
     private readonly project: string,
     private readonly stack: string,
+    private readonly options: Pick<SynthOptions, "stackReferences" | "disabledDefaultProviders"> = {},
   ) {
     super(strictMocks);
+  }
+
+  /** The explicit provider's URN ("urn::id" on the wire), or a failure where the package's default one is disabled. */
+  private providerOf(req: RegisterRequest, type: string, name: string): string | undefined {
+    const reference = req.getProvider();
+    if (reference) return reference.split("::").slice(0, -1).join("::");
+    const pkg = type.split(":")[0]!;
+    const disabled = this.options.disabledDefaultProviders ?? [];
+    if (req.getCustom() && pkg !== "pulumi" && (disabled.includes("*") || disabled.includes(pkg))) {
+      throw new Error(`${type} "${name}" has no explicit provider, and the default ${pkg} provider is disabled (pulumi:disable-default-providers)`);
+    }
+    return undefined;
+  }
+
+  /** A StackReference read, answered from `stackReferences` with the outputs marked secret as the engine marks them. */
+  override async readResource(req: ReadRequest, callback: (err: Error | null, response?: ReadResourceResponse) => void): Promise<void> {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      if (type !== STACK_REFERENCE) throw new Error(`unexpected read of ${type} "${name}" during synth`);
+      const stackName = req.getId();
+      const referenced = this.options.stackReferences?.(stackName);
+      if (!referenced) throw new Error(`stack reference "${name}": no stack named "${stackName}"`);
+      const outputs = Object.fromEntries(
+        Object.entries(referenced.outputs).map(([key, value]) => [key, referenced.secretOutputNames.includes(key) ? secretOnTheWire(value) : value]),
+      );
+      const parent = req.getParent();
+      const urn = urnOf(this.project, this.stack, parent, type, name);
+      const state = { name: stackName, outputs, secretOutputNames: [...referenced.secretOutputNames] };
+      this.recorded.push({ urn, type, name, custom: true, parent, inputs: { name: stackName }, protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] });
+      this.resources.set(urn, { urn, id: stackName, state: {} });
+      const response = new ReadResourceResponse();
+      response.setUrn(urn);
+      response.setProperties(new InProcessStruct(state));
+      callback(null, response);
+    } catch (error) {
+      callback(error as Error);
+    }
   }
 
   /**
@@ -189,6 +255,7 @@ class RecordingMonitor extends MockMonitor {
       const custom = req.getCustom();
       const requested = req.getObject() ?? new InProcessStruct({});
       const urn = urnOf(this.project, this.stack, parent, type, name);
+      const provider = this.providerOf(req, type, name);
       const inputs = redactSecrets(pulumi.runtime.deserializeProperties(requested)) as Record<string, unknown>;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;
       this.recorded.push({
@@ -202,6 +269,7 @@ class RecordingMonitor extends MockMonitor {
         retainOnDelete: req.getRetainondelete() === true,
         ignoreChanges: req.getIgnorechangesList(),
         dependsOn: req.getDependenciesList(),
+        ...(provider ? { provider } : {}),
       });
       const id = custom ? `${name}-id` : "";
       this.resources.set(urn, { urn, id, state: {} });
@@ -235,7 +303,7 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   const { project, stack } = options;
   // setMocks sets the runtime's feature flags for a mock monitor; ours then replaces its monitor.
   await pulumi.runtime.setMocks(strictMocks, project, stack, false);
-  const monitor = new RecordingMonitor(project, stack);
+  const monitor = new RecordingMonitor(project, stack, options);
   pulumi.runtime.setMockOptions(monitor, project, stack, false);
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 

@@ -152,7 +152,7 @@ describe("per-stack policy pack config", () => {
     const { packConfigFor } = await import("../policy/packConfig");
     const { resolveTierContext } = await import("../policy/context");
     const addOns = { extraCpuCores: 4 };
-    const config = packConfigFor("business", addOns, "shops.example.com", "acme");
+    const config = packConfigFor({ tier: "business", addOns, platformDomain: "shops.example.com", tenant: "acme" });
     expect(Object.keys(config).sort()).toEqual(TIER_POLICIES.map((p) => p.name).sort());
     for (const entry of Object.values(config)) {
       const resolved = resolveTierContext(entry as object, new Map());

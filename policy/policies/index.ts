@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid } from "./edge";
-import { businessOnlyFeatures, cdnFromPremium, multiRegionBusinessOnly, sitesAndDomainsWithinTier } from "./features";
+import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
+import { kubernetesThroughRegionalProvider, multiRegionBusinessOnly, stackReferencesPlatformOnly } from "./regions";
 import { dataServicesOfTenant, hostnamesOfTenant, namespaceOfTenant, networkPolicyWithinTenant, resourceTypeAllowed } from "./boundary";
 import {
   bucketQuotaSumWithinTier,
@@ -46,6 +47,8 @@ export const TIER_POLICIES: Policies = [
   businessOnlyFeatures,
   edgeResourcesOfTier, edgeNumbersWithinTier, edgeRuleExpressionsValid,
   multiRegionBusinessOnly,
+  kubernetesThroughRegionalProvider,
+  stackReferencesPlatformOnly,
   sitesAndDomainsWithinTier,
   bucketQuotaWithinTier,
   bucketQuotaSumWithinTier,
