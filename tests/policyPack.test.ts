@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "../policy/policies";
 import { synthPlatform } from "../synth/programs";
-import { ALL_SHAPES, synthShape } from "./helpers/synth";
+import { ALL_SHAPES, synthOf, synthShape } from "./helpers/synth";
 import { analyzerPort, fromRecorded, mandatory, runPack, type FakeResource } from "./helpers/policy";
 
 const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, overrides: Record<string, unknown> = {}) =>
@@ -14,8 +14,9 @@ const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, ov
 const kindIs = (r: FakeResource, kind: string) => (r.props as { kind?: string }).kind === kind;
 
 describe("policy pack on synthesized stacks", () => {
-  it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) without any violation", async ({ tier, sites }) => {
-    const violations = await runPack(TIER_POLICIES, await stackOf(tier, sites), { tier });
+  it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) in $regions.length region(s) without any violation", async (shape) => {
+    const resources = (await synthOf(shape)).result.resources.map(fromRecorded);
+    const violations = await runPack(TIER_POLICIES, resources, { tier: shape.tier, regions: shape.regions });
     expect(violations).toEqual([]);
   });
 
