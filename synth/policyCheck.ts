@@ -6,7 +6,7 @@
  */
 import { packConfigFor, runPolicies, TIER_POLICIES, type ContextConfig, type Violation } from "../policy/pack";
 import { parseStackConfig } from "../stacks/config";
-import type { SynthResult } from "./engine";
+import { policyPropsOf, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
 export interface PolicyCheck {
@@ -24,7 +24,7 @@ export function policyConfigOf(config: StackConfig | undefined): ContextConfig |
 }
 
 export async function checkPolicies(result: SynthResult, config: StackConfig | undefined): Promise<PolicyCheck> {
-  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs, protect: r.protect }));
+  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: policyPropsOf(r), protect: r.protect }));
   const context = policyConfigOf(config);
   const violations = await runPolicies(TIER_POLICIES, resources, context ? { config: context } : {});
   return { violations, mandatory: violations.filter((v) => v.level === "mandatory").length };

@@ -1,5 +1,5 @@
 import type { Policies } from "@pulumi/policy";
-import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid } from "./edge";
+import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid, loadBalancerPoolsOfStack } from "./edge";
 import { businessOnlyFeatures, cdnFromPremium, multiRegionBusinessOnly, sitesAndDomainsWithinTier } from "./features";
 import { dataServicesOfTenant, hostnamesOfTenant, namespaceOfTenant, networkPolicyWithinTenant, resourceTypeAllowed } from "./boundary";
 import {
@@ -45,6 +45,7 @@ export const TIER_POLICIES: Policies = [
   cdnFromPremium,
   businessOnlyFeatures,
   edgeResourcesOfTier, edgeNumbersWithinTier, edgeRuleExpressionsValid,
+  loadBalancerPoolsOfStack,
   multiRegionBusinessOnly,
   sitesAndDomainsWithinTier,
   bucketQuotaWithinTier,

@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
 import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
-import type { RecordedResource } from "../../synth/engine";
+import { policyPropsOf, type RecordedResource } from "../../synth/engine";
 
 export type { Violation };
 
@@ -37,7 +37,7 @@ export function local(r: FakeResource): LocalResource {
 export const resourceArgs = (r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}) => localArgs(local(r), { config, stackTags: tags });
 
 /** Synthesized resources keep their own URN (stack = the tenant id, project = tenant or platform). */
-export const fromRecorded = (r: RecordedResource): FakeResource => ({ type: r.type, props: r.inputs, name: r.name, protect: r.protect, urn: r.urn });
+export const fromRecorded = (r: RecordedResource): FakeResource => ({ type: r.type, props: policyPropsOf(r), name: r.name, protect: r.protect, urn: r.urn });
 
 export const violationsOf = (policy: ResourceValidationPolicy, r: FakeResource, config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
   resourceViolations(policy, local(r), { config, stackTags: tags });
