@@ -3,7 +3,7 @@
  * happy-path fixture changed one field per case. The failing message must name the resource,
  * the value and the tier limit.
  */
-import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { unknownCheckingProxy, type Policies, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import type { ContextConfig } from "../policy/context";
 import { TIER_POLICIES } from "../policy/policies";
@@ -437,6 +437,31 @@ const byName = (policies: Policies, name: string) => {
   if (!policy) throw new Error(`no policy ${name}`);
   return policy;
 };
+
+/** @pulumi/policy's sentinels for values the engine does not know during a preview (proxy.ts). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+
+describe("load-balancer-pools-of-stack in a preview that creates the pools", () => {
+  // As the engine hands them to the pack: reading an unknown value throws UnknownValueError.
+  const preview = (defaultPools: unknown): FakeResource[] => [
+    { ...lbMonitor(), props: unknownCheckingProxy({ id: UNKNOWN_STRING, type: "https", path: "/ready" }) as Record<string, unknown> },
+    { ...lbPool("eu-west-3"), props: unknownCheckingProxy({ id: UNKNOWN_STRING, name: "acme-eu-west-3", monitor: UNKNOWN_STRING }) as Record<string, unknown> },
+    { ...lbOver([]), props: unknownCheckingProxy({ name: "origin.acme.edge.example", defaultPools, fallbackPool: UNKNOWN_STRING }) as Record<string, unknown> },
+  ];
+  const policy = () => byName(TIER_POLICIES, "load-balancer-pools-of-stack") as StackValidationPolicy;
+
+  it("skips the ids not known yet instead of failing the stack", async () => {
+    expect(await stackViolationsOf(policy(), preview([UNKNOWN_STRING, UNKNOWN_STRING]), BUSINESS)).toEqual([]);
+    expect(await stackViolationsOf(policy(), preview(UNKNOWN_ARRAY), BUSINESS)).toEqual([]);
+  });
+
+  it("still refuses a known id that is no pool of the stack", async () => {
+    expect(await stackViolationsOf(policy(), preview([UNKNOWN_STRING, "pool-of-globex"]), BUSINESS)).toEqual([
+      "LoadBalancer origin: pool pool-of-globex is not one of this stack's pools; a load balancer of tenant acme uses only its own",
+    ]);
+  });
+});
 
 describe("every policy is tested", () => {
   it("has a passing and a failing case for each policy of the pack", () => {

@@ -6,6 +6,7 @@
  * `cdn-from-premium` (features.ts).
  */
 import { loadBalancerPoolName, RATE_LIMIT_PERIODS, rulesExpressionProblems, type TierDefinition } from "../../tiers";
+import { UnknownValueError } from "@pulumi/policy";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
 const TYPE = {
@@ -165,14 +166,43 @@ export const edgeRuleExpressionsValid = tierResourcePolicy({
   },
 });
 
-/** Every pool id a load balancer can send traffic to: default, fallback, and per region, country or PoP. */
-function poolReferences(props: Readonly<Record<string, unknown>>): unknown[] {
-  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
-  const steered = ["regionPools", "countryPools", "popPools"].flatMap((key) => Object.values((props[key] ?? {}) as Record<string, unknown>).flatMap(list));
-  return [...list(props["defaultPools"]), ...list(props["fallbackPool"]), ...steered];
+/** Stands for a value the engine learns only when the resource is created (a preview of creates). */
+const UNKNOWN = Symbol("unknown at preview");
+
+/**
+ * Reads a property that may be unknown: in a preview the pack's props throw UnknownValueError on
+ * such a value (a new pool's id), which would end the whole policy; here it is UNKNOWN instead.
+ */
+function known(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnknownValueError) return UNKNOWN;
+    throw error;
+  }
 }
 
-const idsOf = (views: readonly ResourceView[]): Set<string> => new Set(views.map((v) => v.props["id"]).filter((id): id is string => typeof id === "string"));
+/** The elements under `key` (a list, or one value), each read on its own. */
+function elementsOf(container: Readonly<Record<string, unknown>>, key: string): unknown[] {
+  const value = known(() => container[key]);
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return [value];
+  return Array.from({ length: value.length }, (_, i) => known(() => (value as unknown[])[i]));
+}
+
+/** Every pool id a load balancer can send traffic to: default, fallback, and per region, country or PoP. */
+function poolReferences(props: Readonly<Record<string, unknown>>): unknown[] {
+  const steered = ["regionPools", "countryPools", "popPools"].flatMap((key) => {
+    const byPlace = known(() => props[key]);
+    if (byPlace === UNKNOWN) return [UNKNOWN];
+    if (byPlace === null || typeof byPlace !== "object") return [];
+    return Object.keys(byPlace).flatMap((place) => elementsOf(byPlace as Record<string, unknown>, place));
+  });
+  return [...elementsOf(props, "defaultPools"), ...elementsOf(props, "fallbackPool"), ...steered];
+}
+
+const idsOf = (views: readonly ResourceView[]): Set<string> =>
+  new Set(views.map((v) => known(() => v.props["id"])).filter((id): id is string => typeof id === "string"));
 
 export const loadBalancerPoolsOfStack = tierStackPolicy({
   name: "load-balancer-pools-of-stack",
@@ -184,17 +214,17 @@ export const loadBalancerPoolsOfStack = tierStackPolicy({
     const poolIds = idsOf(pools);
     const monitorIds = idsOf(resources.filter((r) => r.type === TYPE.monitor));
     for (const pool of pools) {
-      const name = pool.props["name"];
-      if (typeof name !== "string" || !name.startsWith(`${tenant}-`)) {
+      const name = known(() => pool.props["name"]);
+      if (name !== UNKNOWN && (typeof name !== "string" || !name.startsWith(`${tenant}-`))) {
         report(`${describe(pool)}: pool name ${String(name)} is not tenant ${tenant}'s (${loadBalancerPoolName(tenant, "<region>")})`, pool.urn);
       }
-      const monitor = pool.props["monitor"];
+      const monitor = known(() => pool.props["monitor"]);
       if (typeof monitor === "string" && !monitorIds.has(monitor)) report(`${describe(pool)}: monitor ${monitor} is not one of this stack's monitors`, pool.urn);
     }
     for (const lb of resources.filter((r) => r.type === TYPE.loadBalancer)) {
       const references = poolReferences(lb.props);
       if (references.length === 0) report(`${describe(lb)} names no pools`, lb.urn);
-      // An id not known yet (its pool is being created in this preview) is judged once it is.
+      // An id not known yet (its pool is created by this update) is judged when it is, at the update.
       for (const ref of references) {
         if (typeof ref === "string" && !poolIds.has(ref)) report(`${describe(lb)}: pool ${ref} is not one of this stack's pools; a load balancer of tenant ${tenant} uses only its own`, lb.urn);
       }
