@@ -11,7 +11,7 @@ import { TenantEdge, type TenantEdgeArgs } from "../components/tenantEdge";
 import { TIER_POLICIES } from "../policy/policies";
 import { synthesize, SynthFailure, type RecordedResource, type SynthResult } from "../synth/engine";
 import { DEV_CLOUDFLARE } from "../synth/programs";
-import { getTier, type TierName } from "../tiers";
+import { edgeRegionProblems, getTier, type TierName } from "../tiers";
 import { fromRecorded, mandatory, runPack } from "./helpers/policy";
 
 const T = {
@@ -173,6 +173,13 @@ describe("refused before anything is registered", () => {
     expect(failure).toBeInstanceOf(SynthFailure);
     expect(failure.message).toMatch(new RegExp(`${getTier(tier).displayName}: load balancing across regions \\(eu-west-3, eu-central-1\\) is not part of the tier`));
     expect(cloudflareResources(failure)).toEqual([]);
+  });
+
+  it("takes the rule from the catalog's cdn.loadBalancing, not from the tier's name", () => {
+    const premium = getTier("premium");
+    expect(edgeRegionProblems(premium, "acme", REGIONS)).toHaveLength(1);
+    expect(edgeRegionProblems({ ...premium, cdn: { ...premium.cdn, loadBalancing: true } }, "acme", REGIONS)).toEqual([]);
+    expect(edgeRegionProblems(getTier("business"), "acme", REGIONS)).toEqual([]);
   });
 
   it.each([
