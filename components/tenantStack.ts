@@ -14,6 +14,7 @@ import {
   databaseNamespace,
   crossRegionHost,
   PLATFORM_REGIONS,
+  regionGatewayHostname,
   type AddOns,
   type BucketName,
   type EffectiveProfile,
@@ -266,6 +267,10 @@ export class TenantStack extends pulumi.ComponentResource {
         platformHostnames: plan.namespaces.map((ns) => platformHostname(args.tenantId, ns.site, args.platform.domain)),
         customDomains: args.sites.flatMap((s) => s.customDomains),
         ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+        // Several regions: a load balancer with a pool per region (the home region's origin is the configured one).
+        ...(others.length > 0
+          ? { regions: regions.map((r) => ({ name: r.name, originAddress: r.home ? args.cloudflare.originAddress : regionGatewayHostname(r.name) })) }
+          : {}),
         provider: cloudflareProvider,
       },
       { parent: this },

@@ -15,6 +15,18 @@ import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
 
+/** The id the engine stand-in gives a custom resource (components have none). */
+const mockId = (name: string): string => `${name}-id`;
+
+/**
+ * A recorded resource's properties as a policy pack sees them: its inputs, and for a custom
+ * resource its id, which bridged providers report among the outputs (`props.id`). A policy
+ * that matches references by id (a load balancer's pools) needs it.
+ */
+export function policyPropsOf(r: RecordedResource): Record<string, unknown> {
+  return r.custom ? { ...r.inputs, id: mockId(r.name) } : r.inputs;
+}
+
 /** Placeholder written wherever a Pulumi secret would be. */
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -271,7 +283,7 @@ class RecordingMonitor extends MockMonitor {
         dependsOn: req.getDependenciesList(),
         ...(provider ? { provider } : {}),
       });
-      const id = custom ? `${name}-id` : "";
+      const id = custom ? mockId(name) : "";
       this.resources.set(urn, { urn, id, state: {} });
       const response = new RegisterResourceResponse();
       response.setUrn(urn);

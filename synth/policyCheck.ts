@@ -7,7 +7,7 @@
 import { packConfigFor, runPolicies, TIER_POLICIES, type ContextConfig, type Violation } from "../policy/pack";
 import { parseStackConfig } from "../stacks/config";
 import type { LocalResource } from "../policy/localRun";
-import type { SynthResult } from "./engine";
+import { policyPropsOf, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
 export interface PolicyCheck {
@@ -33,7 +33,7 @@ export function localResources(result: SynthResult): LocalResource[] {
       type: r.type,
       name: r.name,
       urn: r.urn,
-      props: r.inputs,
+      props: policyPropsOf(r),
       protect: r.protect,
       ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
     };

@@ -372,6 +372,7 @@ describe("invalid tier edge definitions are refused before any resource", () => 
     ["DDoS protection without its override", edit(business, { ddosL7: undefined }), /DDoS L7 override/],
     ["edge rate limiting below the CDN tiers", edit(standard, { advancedRateLimiting: true }), /edge rate limiting needs the CDN/],
     ["Argo without the CDN", edit(standard, { argoSmartRouting: true }), /Argo needs the CDN/],
+    ["load balancing without the CDN", edit(standard, { loadBalancing: true }), /load balancing needs the CDN/],
     ["an allowlist without edge rate limiting", edit(premium, {}, { trustedIpAllowlist: true }), /allowlist needs edge rate limiting/],
     ["a rate limit that rounds to no request", edit(business, {}, { requestsPerMinute: 0 }), /positive whole number/],
   ])("%s", (_name, tier, message) => {

@@ -3,7 +3,7 @@
  * happy-path fixture changed one field per case. The failing message must name the resource,
  * the value and the tier limit.
  */
-import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { unknownCheckingProxy, type Policies, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import type { ContextConfig } from "../policy/context";
 import { TIER_POLICIES } from "../policy/policies";
@@ -156,6 +156,20 @@ const scaledJob = (maxReplicaCount?: number) => k8s("keda.sh/v1alpha1", "ScaledJ
 const daemonSet = () => k8s("apps/v1", "DaemonSet", "agent", { spec: { template: { spec: podSpec() } } });
 const withInit = (initCpu: string) => deployment(container(), { initContainers: [{ ...container({ name: "migrate" }), resources: { requests: { cpu: initCpu, memory: "256Mi" }, limits: { cpu: initCpu, memory: "512Mi" } } }] });
 const stackOf = (...workloads: FakeResource[]) => [namespace(), quota(), limitRange(), denyAll(), ...workloads];
+/** Global load balancing as the edge builds it: a monitor, a pool per region, a load balancer over them (ids as the engine reports them). */
+const LB_TYPE = { lb: "cloudflare:index/loadBalancer:LoadBalancer", pool: "cloudflare:index/loadBalancerPool:LoadBalancerPool", monitor: "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor" } as const;
+const lbMonitor = (id = "monitor-id"): FakeResource => ({ type: LB_TYPE.monitor, name: "monitor", props: { id, type: "https", path: "/ready" } });
+const lbPool = (region: string, name = `acme-${region}`, monitor = "monitor-id"): FakeResource => ({
+  type: LB_TYPE.pool,
+  name: `pool-${region}`,
+  props: { id: `pool-${region}-id`, name, monitor, minimumOrigins: 1, origins: [{ name: region, address: `gateway.${region}.example.com` }] },
+});
+const lbOver = (defaultPools: string[], extra: Record<string, unknown> = {}): FakeResource => ({
+  type: LB_TYPE.lb,
+  name: "origin",
+  props: { name: "origin.acme.edge.example", defaultPools, fallbackPool: defaultPools[0], proxied: true, steeringPolicy: "dynamic_latency", ...extra },
+});
+const balanced = (lb = lbOver(["pool-eu-west-3-id", "pool-us-east-1-id"]), pools = [lbPool("eu-west-3"), lbPool("us-east-1")]) => [lbMonitor(), ...pools, lb];
 
 
 interface ResourceCase {
@@ -343,6 +357,11 @@ const RESOURCE_CASES: ResourceCase[] = [
   { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", 0), message: /quota 0 is no quota at all/ },
   { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", -1), message: /quota -1073741824 is no quota at all/ },
   { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: opaque("rabbitmq:index/shovel:Shovel"), fail: opaque("rabbitmq:index/shovel:Shovel"), message: /a RabbitMQ shovel \(cross-region messaging\) is not part of the Premium tier/ },
+  // Load balancing across regions: Business only (catalog cdn.loadBalancing); Standard may not even create the types.
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: lbOver(["p"]), fail: lbOver(["p"]), message: /^LoadBalancer origin: Cloudflare load balancing is not part of the Premium tier$/ },
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: lbPool("eu-west-3"), fail: lbPool("eu-west-3"), message: /^LoadBalancerPool pool-eu-west-3: Cloudflare load balancing is not part of the Premium tier$/ },
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: lbMonitor(), fail: lbMonitor(), message: /^LoadBalancerMonitor monitor: Cloudflare load balancing is not part of the Premium tier$/ },
+  { policy: "resource-type-allowed", config: BUSINESS, failConfig: STANDARD, pass: lbPool("eu-west-3"), fail: lbPool("eu-west-3"), message: /LoadBalancerPool pool-eu-west-3: cloudflare:index\/loadBalancerPool:LoadBalancerPool is not a resource type a Standard tenant stack may create/ },
 ];
 
 interface StackCase {
@@ -404,6 +423,13 @@ const STACK_CASES: StackCase[] = [
   { policy: "data-service-limits-present", pass: messaging(), fail: messaging(rabbitPolicy(STANDARD_QUEUE_LIMITS, "^messages-broker$")), message: /queue orders.created in vhost .* falls under no queue policy/ },
   { policy: "data-service-limits-present", pass: messaging(), fail: [...messaging(), vhost(`${NS}-2`)], message: /vhost e-commerce-tenant-acme-2 has no connection and queue limits/ },
   { policy: "data-service-limits-present", pass: [mysqlUser(), userLimits()], fail: [mysqlUser()], message: /database user acme_auth has no connection limit/ },
+  // A load balancer over another tenant's pool (an id from elsewhere in the account), by default, fallback or steering.
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id", "pool-other-id"])), message: /^LoadBalancer origin: pool pool-other-id is not one of this stack's pools; a load balancer of tenant acme uses only its own$/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { fallbackPool: "pool-other-id" })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { regionPools: { WNAM: ["pool-other-id"] } })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver([], { fallbackPool: undefined })), message: /^LoadBalancer origin names no pools$/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "other-eu-west-3"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: pool name other-eu-west-3 is not tenant acme's \(acme-<region>\)$/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "acme-eu-west-3", "monitor-of-other"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: monitor monitor-of-other is not one of this stack's monitors$/ },
 ];
 
 const byName = (policies: Policies, name: string) => {
@@ -411,6 +437,31 @@ const byName = (policies: Policies, name: string) => {
   if (!policy) throw new Error(`no policy ${name}`);
   return policy;
 };
+
+/** @pulumi/policy's sentinels for values the engine does not know during a preview (proxy.ts). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+
+describe("load-balancer-pools-of-stack in a preview that creates the pools", () => {
+  // As the engine hands them to the pack: reading an unknown value throws UnknownValueError.
+  const preview = (defaultPools: unknown): FakeResource[] => [
+    { ...lbMonitor(), props: unknownCheckingProxy({ id: UNKNOWN_STRING, type: "https", path: "/ready" }) as Record<string, unknown> },
+    { ...lbPool("eu-west-3"), props: unknownCheckingProxy({ id: UNKNOWN_STRING, name: "acme-eu-west-3", monitor: UNKNOWN_STRING }) as Record<string, unknown> },
+    { ...lbOver([]), props: unknownCheckingProxy({ name: "origin.acme.edge.example", defaultPools, fallbackPool: UNKNOWN_STRING }) as Record<string, unknown> },
+  ];
+  const policy = () => byName(TIER_POLICIES, "load-balancer-pools-of-stack") as StackValidationPolicy;
+
+  it("skips the ids not known yet instead of failing the stack", async () => {
+    expect(await stackViolationsOf(policy(), preview([UNKNOWN_STRING, UNKNOWN_STRING]), BUSINESS)).toEqual([]);
+    expect(await stackViolationsOf(policy(), preview(UNKNOWN_ARRAY), BUSINESS)).toEqual([]);
+  });
+
+  it("still refuses a known id that is no pool of the stack", async () => {
+    expect(await stackViolationsOf(policy(), preview([UNKNOWN_STRING, "pool-of-globex"]), BUSINESS)).toEqual([
+      "LoadBalancer origin: pool pool-of-globex is not one of this stack's pools; a load balancer of tenant acme uses only its own",
+    ]);
+  });
+});
 
 describe("every policy is tested", () => {
   it("has a passing and a failing case for each policy of the pack", () => {

@@ -1,5 +1,5 @@
 import type { Policies } from "@pulumi/policy";
-import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid } from "./edge";
+import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid, loadBalancerPoolsOfStack } from "./edge";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import { kubernetesThroughRegionalProvider, multiRegionBusinessOnly, stackReferencesPlatformOnly } from "./regions";
 import { dataServicesOfTenant, hostnamesOfTenant, namespaceOfTenant, networkPolicyWithinTenant, resourceTypeAllowed } from "./boundary";
@@ -46,6 +46,7 @@ export const TIER_POLICIES: Policies = [
   cdnFromPremium,
   businessOnlyFeatures,
   edgeResourcesOfTier, edgeNumbersWithinTier, edgeRuleExpressionsValid,
+  loadBalancerPoolsOfStack,
   multiRegionBusinessOnly,
   kubernetesThroughRegionalProvider,
   stackReferencesPlatformOnly,

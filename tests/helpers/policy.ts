@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
 import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
-import type { RecordedResource } from "../../synth/engine";
+import { policyPropsOf, type RecordedResource } from "../../synth/engine";
 
 export type { Violation };
 
@@ -46,7 +46,7 @@ export const fromRecorded = (r: RecordedResource, _index?: number, all: readonly
   const provider = r.provider === undefined ? undefined : all.find((p) => p.urn === r.provider);
   return {
     type: r.type,
-    props: r.inputs,
+    props: policyPropsOf(r),
     name: r.name,
     protect: r.protect,
     urn: r.urn,
