@@ -195,6 +195,8 @@ const strictMocks: pulumi.runtime.Mocks = {
  */
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
+  /** Registrations the engine would refuse (a disabled default provider): the run fails with the first. */
+  readonly refused: Error[] = [];
 
   constructor(
     private readonly project: string,
@@ -211,7 +213,8 @@ class RecordingMonitor extends MockMonitor {
     const pkg = type.split(":")[0]!;
     const disabled = this.options.disabledDefaultProviders ?? [];
     if (req.getCustom() && pkg !== "pulumi" && (disabled.includes("*") || disabled.includes(pkg))) {
-      throw new Error(`${type} "${name}" has no explicit provider, and the default ${pkg} provider is disabled (pulumi:disable-default-providers)`);
+      // Answered as usual (a rejected registration would surface as an unhandled rejection), then failed by `run`.
+      this.refused.push(new Error(`${type} "${name}" has no explicit provider, and the default ${pkg} provider is disabled (pulumi:disable-default-providers)`));
     }
     return undefined;
   }
@@ -346,5 +349,6 @@ async function run(program: () => Promise<unknown>, { project, stack }: SynthOpt
   await pulumi.runtime.runInPulumiStack(guarded);
   await pulumi.runtime.disconnect();
   if (failure) throw new SynthFailure(failure.error, [...monitor.recorded]);
+  if (monitor.refused.length > 0) throw new SynthFailure(monitor.refused[0], [...monitor.recorded]);
   return { project, stack, resources: monitor.recorded, outputs: monitor.stackOutputs() };
 }

@@ -7,7 +7,7 @@ import { unknownCheckingProxy, type Policies, type ResourceValidationPolicy, typ
 import { describe, expect, it } from "vitest";
 import type { ContextConfig } from "../policy/context";
 import { TIER_POLICIES } from "../policy/policies";
-import { resourceArgs, stackViolationsOf, violationsOf, type FakeResource } from "./helpers/policy";
+import { resourceArgs, stackViolationsOf, violationsOf, type FakeResource, urnOf } from "./helpers/policy";
 
 const NS = "e-commerce-tenant-acme";
 const labels = { tenant: "acme", tier: "standard" };
@@ -84,6 +84,12 @@ const rateRule = (period: number, requestsPerPeriod: number) => ({ ref: "r", exp
 const zoneSetting = (settingId: string, value: string): FakeResource => ({ type: "cloudflare:index/zoneSetting:ZoneSetting", name: settingId, props: { settingId, value } });
 
 const STANDARD: ContextConfig = { tier: "standard" };
+const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: {} });
+/** The Kubernetes provider of a region, as the tenant program declares it. */
+const regionalProvider = (region: string): FakeResource => ({ type: "pulumi:providers:kubernetes", name: `kubernetes-${region}`, props: {} });
+const inRegion = (r: FakeResource, region: string): FakeResource => ({ ...r, provider: providerOf("kubernetes", `kubernetes-${region}`) });
+const minioOf = (region: string) => providerOf("minio", `acme-${region}-object-storage-minio`);
+const stackReference = (name: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: "platform", props: { name } });
 const PREMIUM: ContextConfig = { tier: "premium" };
 
 // Closed world: fixtures of the bypasses an adversarial review found (issue 12), each failing with
@@ -183,6 +189,14 @@ interface ResourceCase {
 }
 
 const RESOURCE_CASES: ResourceCase[] = [
+  // Every Kubernetes object through a declared region's provider: none through the ambient kubeconfig.
+  { policy: "kubernetes-through-regional-provider", pass: inRegion(namespace(), "eu-west-3"), fail: namespace(), message: /goes through the default Kubernetes provider/ },
+  { policy: "kubernetes-through-regional-provider", pass: inRegion(quota(), "eu-west-3"), fail: inRegion(quota(), "us-east-1"), message: /goes through kubernetes-us-east-1, which is not one of the stack's regional providers \(kubernetes-eu-west-3\)/ },
+  { policy: "kubernetes-through-regional-provider", config: { ...BUSINESS, regions: ["eu-west-3", "us-east-1"] }, pass: inRegion(quota(), "us-east-1"), fail: { ...quota(), provider: providerOf("kubernetes", "ambient") }, message: /goes through ambient/ },
+  { policy: "kubernetes-through-regional-provider", pass: regionalProvider("eu-west-3"), fail: regionalProvider("eu-central-1"), message: /provider kubernetes-eu-central-1 is not one of the stack's regions/ },
+  // A tenant stack reads its regions' platform stacks, nothing else (another stack's outputs may hold another tenant's credentials).
+  { policy: "stack-references-platform-only", pass: stackReference("collect-verything/platform/eu-west-3"), fail: stackReference("collect-verything/tenant/other"), message: /reads stack "collect-verything\/tenant\/other"; a tenant stack reads only its regions' platform stacks/ },
+  { policy: "stack-references-platform-only", pass: stackReference("collect-verything/platform/eu-west-3"), fail: stackReference("collect-verything/platform/us-east-1"), message: /reads stack "collect-verything\/platform\/us-east-1"/ },
   { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "limits.memory": "16Gi" }), message: /^ResourceQuota e-commerce-tenant-acme\/tenant-quota: limits.memory 16Gi exceeds the Standard tier's 8Gi$/ },
   // Decimal-suffix quantities are valid Kubernetes but not whole catalog units: reported, not a crash.
   { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "requests.memory": "100G" }), message: /: requests.memory 95367.43Mi exceeds the Standard tier's 4Gi$/ },
@@ -397,12 +411,32 @@ const STACK_CASES: StackCase[] = [
   { policy: "sites-and-domains-within-tier", pass: [route(["acme.shops.collect-verything.com", "shop.acme.example"])], fail: [route(["shop.acme.example", "outlet.acme.example"])], message: /serves 2 custom domains \(shop.acme.example, outlet.acme.example\); the Standard tier allows 1/ },
   {
     policy: "multi-region-business-only",
-    pass: [{ type: "pulumi:providers:kubernetes", name: "eu", props: {} }],
-    fail: [
-      { type: "pulumi:providers:kubernetes", name: "eu", props: {} },
-      { type: "pulumi:providers:kubernetes", name: "us", props: {} },
-    ],
-    message: /deploys to 2 Kubernetes clusters; multi-region is not part of the Standard tier/,
+    pass: [regionalProvider("eu-west-3")],
+    fail: [regionalProvider("eu-west-3"), regionalProvider("us-east-1")],
+    message: /deploys to 2 regions \(eu-west-3\); multi-region is not part of the Standard tier/,
+  },
+  // Declared regions count too, whatever the stack holds.
+  { policy: "multi-region-business-only", config: PREMIUM, pass: [regionalProvider("eu-west-3")], fail: [regionalProvider("eu-west-3")], failConfig: { ...PREMIUM, regions: ["eu-west-3", "eu-central-1"] }, message: /2 regions \(eu-west-3, eu-central-1\); multi-region is not part of the Premium tier/ },
+  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "eu-central-1", "us-east-1"] }, pass: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1"), regionalProvider("us-east-1")], fail: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1")], failConfig: STANDARD, message: /multi-region is not part of the Standard tier/ },
+  // Per cluster: a tenant's namespaces have the same names in every region, so a region judged
+  // with another one's objects would let it go without a quota or guardrails.
+  {
+    policy: "quota-sum-equals-tier",
+    pass: [inRegion(quota(), "eu-west-3"), inRegion(quota(), "us-east-1")],
+    fail: [inRegion(quota(), "eu-west-3"), inRegion(quota(), "us-east-1"), inRegion(inNs(quota(), site2), "us-east-1")],
+    message: /^in cluster kubernetes-us-east-1: the tenant's 2 namespace quotas add up to requests.cpu 4; the Standard tier's total is 2/,
+  },
+  {
+    policy: "namespace-guardrails-present",
+    pass: [namespace(), quota(), limitRange(), denyAll()].flatMap((r) => [inRegion(r, "eu-west-3"), inRegion(r, "eu-central-1")]),
+    fail: [...[namespace(), quota(), limitRange(), denyAll()].map((r) => inRegion(r, "eu-west-3")), inRegion(namespace(), "eu-central-1")],
+    message: /^in cluster kubernetes-eu-central-1: namespace e-commerce-tenant-acme has no ResourceQuota/,
+  },
+  {
+    policy: "bucket-quota-sum-within-tier",
+    pass: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }],
+    fail: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }, { ...bucket("tenant-acme-sav", 15), provider: minioOf("us-east-1") }],
+    message: /buckets on acme-us-east-1-object-storage-minio total 30 GB; the Standard tier's object storage is 25 GB/,
   },
   { policy: "bucket-quota-sum-within-tier", pass: [bucket("tenant-acme-products", 15), bucket("tenant-acme-sav", 5), bucket("tenant-acme-newsletters", 5)], fail: [bucket("tenant-acme-products", 15), bucket("tenant-acme-sav", 15)], message: /buckets total 30 GB; the Standard tier's object storage is 25 GB/ },
   // Pods of every kind, as admission charges them, against the Standard quota (15 pods, 2 CPU requested).
