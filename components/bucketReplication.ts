@@ -57,7 +57,10 @@ export interface BucketReplicationArgs {
   readonly buckets: readonly string[];
   /** This region: the Job configures its buckets' rules. */
   readonly source: ReplicationSource;
-  /** Every other region of the tenant. */
+  /**
+   * Every other region of the tenant. None is allowed: the Job then removes the rules it made
+   * (a tenant back to one region stops replicating to the regions it left).
+   */
   readonly targets: readonly ReplicationTarget[];
   /** Default DEFAULT_MC_IMAGE. */
   readonly image?: string;
@@ -91,7 +94,6 @@ export function bucketReplicationProblems(args: Pick<BucketReplicationArgs, "tie
   const problems: string[] = [];
   if (!replicatesAcrossRegions(args.tier)) problems.push(`${args.tier.displayName} does not replicate buckets across regions`);
   if (args.buckets.length === 0) problems.push("no bucket to replicate");
-  if (args.targets.length === 0) problems.push(`region ${args.source.region} has no other region to replicate to`);
   const regions = [args.source, ...args.targets].map((t) => t.region);
   for (const r of regions) if (!REGION.test(r)) problems.push(`region ${r} is not a region name (lowercase letters, digits and '-')`);
   const seen = new Set<string>();

@@ -37,6 +37,7 @@ import {
   getTier,
   parseCpu,
   parseMemory,
+  peakUsage,
   planTenant,
   REPLICATION_JOB_RESOURCES,
   TIER_NAMES,
@@ -167,7 +168,7 @@ describe("bucket replication across regions", () => {
     for (const b of buckets) expect(rulesOf(dir, b)).toEqual(["cv-to-eu-central-1", "cv-to-us-east-1"]);
   });
 
-  it("drops its own rule to a region no longer replicated to, keeps rules it does not own", () => {
+  it("drops its own rules to regions no longer replicated to (all of them when none is left), keeps rules it does not own", () => {
     const dir = mkdtempSync(join(tmpdir(), "replication-"));
     dirs.push(dir);
     fakeMc(dir);
@@ -178,16 +179,19 @@ describe("bucket replication across regions", () => {
       expect(rulesOf(dir, b)).toEqual(["cv-to-eu-central-1", "hand-made"]);
     }
     expect(calls.filter((c) => c.startsWith("replicate add"))).toEqual([]);
+    // Back to one region: no target, every rule the Job made goes, the hand-made one stays.
+    const alone = run(dir, replicationScript(buckets, []), []);
+    expect(alone.sort()).toEqual(buckets.map((b) => `replicate rm --id cv-to-eu-central-1 from/${b}`).sort());
+    for (const b of buckets) expect(rulesOf(dir, b)).toEqual(["hand-made"]);
   });
 
-  it("refuses a region replicating to itself, a target twice, a tier that does not replicate, no target, an open CIDR", () => {
+  it("refuses a region replicating to itself, a target twice, a tier that does not replicate, an open CIDR, an endpoint without a port", () => {
     const a = args();
     expect(bucketReplicationProblems(a)).toEqual([]);
     const self = { ...TARGETS[0]!, region: "eu-west-3" };
     expect(bucketReplicationProblems({ ...a, targets: [...TARGETS, self] })).toContain("region eu-west-3 would replicate to itself");
     expect(bucketReplicationProblems({ ...a, targets: [...TARGETS, TARGETS[0]!] })).toContain("region us-east-1 is a target twice");
     expect(bucketReplicationProblems({ ...a, tier: getTier("premium") })).toContain("Premium does not replicate buckets across regions");
-    expect(bucketReplicationProblems({ ...a, targets: [] })).toContain("region eu-west-3 has no other region to replicate to");
     expect(bucketReplicationProblems({ ...a, targets: [{ ...TARGETS[0]!, cidr: "0.0.0.0/0" }] })[0]).toMatch(/0\.0\.0\.0\/0 is wider than a \/8/);
     expect(bucketReplicationProblems({ ...a, targets: [{ ...TARGETS[0]!, endpoint: "minio.example" }] })[0]).toMatch(/must be host:port/);
     expect(() => new BucketReplication("x", { ...a, targets: [...TARGETS, self] })).toThrow(/would replicate to itself/);
@@ -277,9 +281,18 @@ describe("bucket replication across regions", () => {
       expect(core.atMaximum.pods).toBe(namespaceUsage(objects).find((n) => n.namespace === coreNamespace("acme"))!.atMaximum.pods + 1);
       expect(core.overQuota, `${sites} sites`).toEqual([]);
     }
-    // Without the headroom the largest Business tenant could not run the Job at all (it was 40m short).
-    const plan = planTenant(effectiveProfile("business"), 10).namespaces[0]!;
-    expect(plan.jobs).toEqual([REPLICATION_JOB_RESOURCES]);
+    // The sizing's stricter rule: every pod the pod quota admits at once (maximum scale, every
+    // rollout surging) fits on CPU and memory, and so does the Job beside them.
+    const profile = effectiveProfile("business");
+    for (let sites = 1; sites <= profile.tier.maxSites; sites++) {
+      const core = planTenant(profile, sites).namespaces[0]!;
+      expect(core.jobs).toEqual([REPLICATION_JOB_RESOURCES]);
+      const peak = peakUsage(core.workloads);
+      const room = { pods: core.quota.pods - peak.pods, requestsCpu: core.quota.requestsCpu - peak.requestsCpu, requestsMemory: core.quota.requestsMemory - peak.requestsMemory, limitsCpu: core.quota.limitsCpu - peak.limitsCpu, limitsMemory: core.quota.limitsMemory - peak.limitsMemory };
+      const job = REPLICATION_JOB_RESOURCES;
+      expect(room.pods, `${sites} sites`).toBeGreaterThanOrEqual(1);
+      expect([room.requestsCpu, room.requestsMemory, room.limitsCpu, room.limitsMemory].map((r, i) => r >= [job.requests.cpu, job.requests.memory, job.limits.cpu, job.limits.memory][i]!), `${sites} sites`).toEqual([true, true, true, true]);
+    }
     expect(planTenant(effectiveProfile("premium"), 3).namespaces[0]!.jobs).toEqual([]);
   });
 
