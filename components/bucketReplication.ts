@@ -22,6 +22,9 @@ import { containerResources, CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } 
  */
 export const DEFAULT_MC_IMAGE = "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z";
 
+/** mc's config directory, on the pod's scratch volume (the root filesystem is read-only). */
+const MC_CONFIG_DIR = "/tmp/.mc";
+
 /** Names of the objects in the tenant's core namespace. */
 export const BUCKET_REPLICATION = "bucket-replication";
 /** Annotation on the Job: the hash of what it applies; a different set of targets is a new Job. */
@@ -64,6 +67,11 @@ export interface BucketReplicationArgs {
   readonly targets: readonly ReplicationTarget[];
   /** Default DEFAULT_MC_IMAGE. */
   readonly image?: string;
+  /**
+   * A ConfigMap in `namespace` holding the CA that signed the MinIO servers' certificates, when it
+   * is not a public one: mc trusts the PEM files of its config's certs/CAs directory. Default none.
+   */
+  readonly caBundle?: { readonly configMap: string; readonly key: string };
 }
 
 const REGION = /^[a-z][a-z0-9-]*[a-z0-9]$/;
@@ -207,6 +215,7 @@ export class BucketReplication extends pulumi.ComponentResource {
     const targets = [...args.targets].sort((a, b) => a.region.localeCompare(b.region));
     const buckets = [...args.buckets].sort();
     const hash = replicationSpecHash(args);
+    if (args.caBundle && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.caBundle.configMap)) throw new Error(`caBundle.configMap ${args.caBundle.configMap} is not a ConfigMap name`);
     const selector = workloadSelector(BUCKET_REPLICATION);
     const labels = tenantLabels(args.identity, selector);
     const image = args.image ?? DEFAULT_MC_IMAGE;
@@ -266,15 +275,21 @@ export class BucketReplication extends pulumi.ComponentResource {
                   env: [
                     // mc writes its config under HOME; the root filesystem is read-only.
                     { name: "HOME", value: "/tmp" },
-                    { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
+                    { name: "MC_CONFIG_DIR", value: MC_CONFIG_DIR },
                     ...hosts.map(([alias]) => ({ name: hostVariable(alias), valueFrom: { secretKeyRef: { name: BUCKET_REPLICATION, key: hostVariable(alias) } } })),
                   ],
                   resources: containerResources(REPLICATION_JOB_RESOURCES),
                   securityContext: CONTAINER_SECURITY_CONTEXT,
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  volumeMounts: [
+                    { name: "tmp", mountPath: "/tmp" },
+                    ...(args.caBundle ? [{ name: "ca", mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }] : []),
+                  ],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
+              volumes: [
+                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+                ...(args.caBundle ? [{ name: "ca", configMap: { name: args.caBundle.configMap, items: [{ key: args.caBundle.key, path: "ca.crt" }] } }] : []),
+              ],
             },
           },
         },

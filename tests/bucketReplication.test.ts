@@ -247,6 +247,16 @@ describe("bucket replication across regions", () => {
     }
   });
 
+  it("mounts a private CA where mc looks for one, read-only, only when given", async () => {
+    const objects = kubernetesObjects(await synthReplication({ ...args(), caBundle: { configMap: "platform-ca", key: "ca.pem" } }));
+    const pod = jobOf(objects).spec.template.spec as PodSpec & { volumes: { name: string; configMap?: unknown }[] };
+    expect(pod.volumes.find((v) => v.name === "ca")).toEqual({ name: "ca", configMap: { name: "platform-ca", items: [{ key: "ca.pem", path: "ca.crt" }] } });
+    expect((containerOf(objects) as Container & { volumeMounts?: unknown[] }).volumeMounts).toContainEqual({ name: "ca", mountPath: "/tmp/.mc/certs/CAs", readOnly: true });
+    expect(containerOf(objects).env).toContainEqual({ name: "MC_CONFIG_DIR", value: "/tmp/.mc" });
+    const plain = jobOf(kubernetesObjects(await synthReplication())).spec.template.spec as PodSpec & { volumes: { name: string }[] };
+    expect(plain.volumes.map((v) => v.name)).toEqual(["tmp"]);
+  });
+
   it("may reach only the other regions' MinIO (their VPC CIDR and port), beside the namespace's own allows", async () => {
     const objects = kubernetesObjects(await synthReplication());
     const [policy] = ofKind(objects, "NetworkPolicy");
