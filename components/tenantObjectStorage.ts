@@ -2,7 +2,16 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as minio from "@pulumi/minio";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { BUCKET_NAMES, bucketName, uploadRules, type BucketName, type EffectiveProfile } from "../tiers";
+import {
+  BUCKET_NAMES,
+  bucketName,
+  objectStorageReplicator,
+  objectStorageUser,
+  replicatesAcrossRegions,
+  uploadRules,
+  type BucketName,
+  type EffectiveProfile,
+} from "../tiers";
 import { OBJECT_STORAGE_SECRET, UPLOAD_RULES_CONFIGMAP } from "./contracts";
 import { tenantLabels, type TenantIdentity } from "./labels";
 
@@ -39,14 +48,76 @@ export function bucketPolicyDocument(buckets: readonly string[]): string {
   });
 }
 
+const bucketArns = (buckets: readonly string[]): string[] => buckets.map((b) => `arn:aws:s3:::${b}`);
+const objectArns = (buckets: readonly string[]): string[] => buckets.map((b) => `arn:aws:s3:::${b}/*`);
+
+/** MinIO's bucket-target admin actions: `mc replicate add/update/rm` registers the remote bucket with them. */
+export const BUCKET_TARGET_ACTIONS = ["admin:SetBucketTarget", "admin:GetBucketTarget"] as const;
+/** Bucket-level actions: configuring the rules (source) and the checks a source makes on its target. */
+export const REPLICATION_BUCKET_ACTIONS = [
+  "s3:GetReplicationConfiguration",
+  "s3:PutReplicationConfiguration",
+  "s3:GetBucketVersioning",
+  "s3:GetBucketLocation",
+  "s3:GetBucketObjectLockConfiguration",
+  "s3:GetEncryptionConfiguration",
+  "s3:ListBucket",
+  "s3:ListBucketMultipartUploads",
+] as const;
+/** Object-level actions a source server uses on its target to write, delete and tag replicas. */
+export const REPLICATION_OBJECT_ACTIONS = [
+  "s3:ReplicateObject",
+  "s3:ReplicateDelete",
+  "s3:ReplicateTags",
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:GetObjectVersionTagging",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:AbortMultipartUpload",
+] as const;
+
+/**
+ * The replicator's policy (MinIO's ReplicationAdminPolicy and ReplicationRemoteUserPolicy, cut to
+ * the tenant's buckets; the batch-job and object-lock retention actions are left out: the buckets
+ * have no object lock and no batch job runs). One user holds both sides because in active-active
+ * every region is a source and a target. MinIO refuses admin and s3 actions in one statement.
+ *
+ * The admin statement names the tenant's buckets, but open-source MinIO checks
+ * admin:SetBucketTarget and admin:GetBucketTarget without a bucket and ignores Resource on admin
+ * statements (see README "Object storage across regions"): these two actions reach every bucket's
+ * targets on that server. That is why they live on this user, whose credentials only the
+ * replication Job and the other regions' MinIO servers hold, never on the services' user.
+ */
+export function replicationPolicyDocument(buckets: readonly string[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "BucketTargets", Effect: "Allow", Action: [...BUCKET_TARGET_ACTIONS], Resource: bucketArns(buckets) },
+      { Sid: "ReplicationRules", Effect: "Allow", Action: [...REPLICATION_BUCKET_ACTIONS], Resource: bucketArns(buckets) },
+      { Sid: "Replicas", Effect: "Allow", Action: [...REPLICATION_OBJECT_ACTIONS], Resource: objectArns(buckets) },
+    ],
+  });
+}
+
+/** A MinIO account as Pulumi secrets. */
+export interface ObjectStorageCredentials {
+  readonly accessKey: pulumi.Output<string>;
+  readonly secretKey: pulumi.Output<string>;
+}
+
 /**
  * The tenant's three buckets with the tier's quotas (protected, retained), versioning and a
  * lifecycle for non-current versions where the tier has them, one IAM user whose policy reaches
  * only these buckets, its credentials Secret, and the per-bucket upload rules (maximum object
- * size, allowed types, presigned expiry) the services enforce, since MinIO cannot.
+ * size, allowed types, presigned expiry) the services enforce, since MinIO cannot. Where the tier
+ * replicates across regions, a second user, the replicator, whose credentials feed the
+ * BucketReplication Jobs (components/bucketReplication.ts) and nothing else.
  */
 export class TenantObjectStorage extends pulumi.ComponentResource {
   readonly buckets: Readonly<Record<BucketName, string>>;
+  /** The replicator's credentials on this server (secrets), where the tier replicates across regions. */
+  readonly replication?: ObjectStorageCredentials;
 
   constructor(name: string, args: TenantObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantObjectStorage", name, {}, opts);
@@ -83,12 +154,12 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       }
     }
 
-    const accessKey = `tenant-${identity.tenantId}`;
+    const accessKey = objectStorageUser(identity.tenantId);
     const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this });
     const user = new minio.IamUser(`${name}-user`, { name: accessKey, secret: secretKey.result, forceDestroy: false }, inMinio);
     const policy = new minio.IamPolicy(
       `${name}-policy`,
-      { name: `tenant-${identity.tenantId}-buckets`, policy: bucketPolicyDocument(Object.values(names)) },
+      { name: `${accessKey}-buckets`, policy: bucketPolicyDocument(Object.values(names)) },
       inMinio,
     );
     new minio.IamUserPolicyAttachment(`${name}-policy-attachment`, { userName: user.name, policyName: policy.name }, inMinio);
@@ -121,7 +192,16 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       inNamespace,
     );
 
+    if (replicatesAcrossRegions(profile.tier)) {
+      const replicator = objectStorageReplicator(identity.tenantId);
+      const replicatorKey = new random.RandomPassword(`${name}-replicator-secret-key`, { length: 40, special: false }, { parent: this });
+      const replicatorUser = new minio.IamUser(`${name}-replicator`, { name: replicator, secret: replicatorKey.result, forceDestroy: false }, inMinio);
+      const replicatorPolicy = new minio.IamPolicy(`${name}-replicator-policy`, { name: replicator, policy: replicationPolicyDocument(Object.values(names)) }, inMinio);
+      new minio.IamUserPolicyAttachment(`${name}-replicator-policy-attachment`, { userName: replicatorUser.name, policyName: replicatorPolicy.name }, inMinio);
+      this.replication = { accessKey: pulumi.secret(replicatorUser.name), secretKey: pulumi.secret(replicatorKey.result) };
+    }
+
     this.buckets = names;
-    this.registerOutputs({ buckets: this.buckets });
+    this.registerOutputs({ buckets: this.buckets, ...(this.replication ? { replication: this.replication } : {}) });
   }
 }

@@ -20,6 +20,7 @@ import {
   type EffectiveProfile,
   type RegionName,
   type TenantPlan,
+  type TierDefinition,
   type TierName,
 } from "../tiers";
 import { databaseSecretName, OBJECT_STORAGE_SECRET, RABBITMQ_SECRET, RUNTIME_CONFIGMAP, UPLOAD_RULES_CONFIGMAP } from "./contracts";
@@ -39,6 +40,7 @@ import { SiteStack } from "./siteStack";
 import type { RoutingMode } from "./siteRouting";
 import { TenantRateLimit } from "./tenantRateLimit";
 import { TenantEdge } from "./tenantEdge";
+import { BucketReplication } from "./bucketReplication";
 import type { CustomDomainRecords, EdgeZone } from "./edgeHostnames";
 import { WorkloadAutoscaler } from "./workloadAutoscaler";
 
@@ -251,6 +253,7 @@ export class TenantStack extends pulumi.ComponentResource {
       homeMessaging ??= result.messaging;
       return result;
     });
+    this.replicateBuckets(args, identity, tier, regions, built.map((b) => b.storage));
     const homeBuilt = built[0]!;
     this.vhost = homeBuilt.messaging.vhost;
     this.buckets = homeBuilt.buckets;
@@ -315,6 +318,7 @@ export class TenantStack extends pulumi.ComponentResource {
     },
   ): {
     messaging: TenantMessaging;
+    storage: TenantObjectStorage;
     buckets: Readonly<Record<BucketName, string>>;
     dataComponents: pulumi.Resource[];
     namespaces: readonly string[];
@@ -462,12 +466,46 @@ export class TenantStack extends pulumi.ComponentResource {
     new TenantMonitoring(`${prefix}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
     return {
       messaging,
+      storage,
       buckets: storage.buckets,
       dataComponents,
       namespaces,
       retiredNamespaces: retired.map((s) => s.namespace),
       hostnames: sites.map((s) => s.hostnames),
     };
+  }
+
+  /**
+   * Where the tier replicates buckets (Business): in each region a Job keeps every bucket
+   * replicated to the same bucket in each other region (none with one region, so rules to a
+   * region the tenant left are removed).
+   */
+  private replicateBuckets(args: TenantStackArgs, identity: TenantIdentity, tier: TierDefinition, regions: readonly RegionSite[], storages: readonly TenantObjectStorage[]): void {
+    if (!tier.objectStorage.crossRegionReplication) return;
+    const { port } = args.platform.endpoints.objectStorage;
+    const site = (region: RegionSite, storage: TenantObjectStorage) => {
+      if (!storage.replication) throw new Error(`the ${tier.displayName} tier replicates buckets but ${region.name}'s object storage has no replicator`);
+      return { region: region.name, secure: this.regionAdmin(region, args.adminCredentials).objectStorage.ssl, credentials: storage.replication };
+    };
+    regions.forEach((region, i) => {
+      const storage = storages[i]!;
+      new BucketReplication(
+        `${region.prefix}-bucket-replication`,
+        {
+          identity,
+          tier,
+          namespace: coreNamespace(args.tenantId),
+          buckets: Object.values(storage.buckets),
+          // The Job runs in the source region: its own object storage is the in-cluster one.
+          source: { ...site(region, storage), endpoint: `${args.platform.endpoints.objectStorage.host}:${port}` },
+          targets: regions
+            .map((other, j) => ({ other, storage: storages[j]! }))
+            .filter(({ other }) => other.name !== region.name)
+            .map(({ other, storage: theirs }) => ({ ...site(other, theirs), endpoint: `${crossRegionHost(other.name, "objectStorage")}:${port}`, cidr: PLATFORM_REGIONS[other.name].vpcCidr })),
+        },
+        { parent: this, providers: [region.kubernetes], dependsOn: [region.guardrails, ...storages] },
+      );
+    });
   }
 
   /** The RabbitMQ and object-storage admin accounts of a region: the home's config, or the region's own. */

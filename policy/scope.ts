@@ -13,9 +13,12 @@ import {
   databaseUser,
   getTier,
   NAMESPACE_PREFIX,
+  objectStorageReplicator,
+  objectStorageUser,
   platformHostname,
   rabbitUser,
   rabbitVhost,
+  replicatesAcrossRegions,
   reportingUser,
   siteNamespace,
   TIER_NAMES,
@@ -38,6 +41,8 @@ export interface TenantScope {
   readonly buckets: ReadonlySet<string>;
   /** The object-storage IAM user and policy name prefix. */
   readonly objectStorageUser: string;
+  /** The replicator user, also its policy's name, on tiers that replicate buckets across regions. */
+  readonly objectStorageReplicator?: string;
 }
 
 /** Site numbers any tier allows: a downgraded tenant keeps its retired site namespaces. */
@@ -64,7 +69,8 @@ export function tenantScope(context: TierContext): TenantScope {
     databases: new Set(DATABASE_SERVICES.map((s) => databaseName(t, s.name))),
     databaseUsers: new Set([...DATABASE_SERVICES.map((s) => databaseUser(t, s.name)), reportingUser(t)]),
     buckets: new Set(BUCKET_NAMES.map((b) => bucketName(t, b))),
-    objectStorageUser: `tenant-${t}`,
+    objectStorageUser: objectStorageUser(t),
+    ...(replicatesAcrossRegions(context.profile.tier) ? { objectStorageReplicator: objectStorageReplicator(t) } : {}),
   };
   scopes.set(key, scope);
   return scope;

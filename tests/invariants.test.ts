@@ -44,8 +44,16 @@ function rolloutsIn(objects: readonly KubeObject[], namespace: string): Rollout[
     });
 }
 
-function podTotals(rollouts: readonly Rollout[], pods: (r: Rollout) => number): PodTotals {
+/** Every Job of a namespace (bucket replication): one pod each, present at any scale. */
+function jobsIn(objects: readonly KubeObject[], namespace: string): ReturnType<typeof podCost>[] {
+  return ofKind(objects, "Job")
+    .filter((j) => j.metadata?.namespace === namespace)
+    .map((j) => podCost((j.spec as { template?: { spec?: PodSpec } }).template?.spec ?? {}));
+}
+
+function podTotals(rollouts: readonly Rollout[], pods: (r: Rollout) => number, jobs: readonly ReturnType<typeof podCost>[] = []): PodTotals {
   const t: PodTotals = { pods: 0, requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0 };
+  for (const job of jobs) for (const key of POD_KEYS) t[key] += key === "pods" ? 1 : job[key];
   for (const r of rollouts) {
     const n = pods(r);
     t.pods += n;
@@ -77,9 +85,10 @@ describe.each(REGION_CASES)("$tier tenant with $sites site(s) in $count region(s
       const ns = q.metadata!.namespace!;
       const quota = parseQuotaHard(quotaHardOf(q));
       const rollouts = rolloutsIn(objects, ns);
-      const atMaximum = podTotals(rollouts, (r) => r.max);
-      const atMinimum = podTotals(rollouts, (r) => r.min);
-      const everySurge = podTotals(rollouts, (r) => r.min + r.surge);
+      const jobs = jobsIn(objects, ns);
+      const atMaximum = podTotals(rollouts, (r) => r.max, jobs);
+      const atMinimum = podTotals(rollouts, (r) => r.min, jobs);
+      const everySurge = podTotals(rollouts, (r) => r.min + r.surge, jobs);
       expect(atMaximum.pods, ns).toBeGreaterThan(0);
       for (const key of POD_KEYS) expect(atMaximum[key], `${ns} ${key} at maximum`).toBeLessThanOrEqual(quota[key]);
       for (const r of rollouts.filter((x) => x.surge > 0)) {

@@ -12,3 +12,4 @@ export * from "./edge";
 export * from "./rulesLanguage";
 export * from "./backups";
 export * from "./regions";
+export * from "./replication";

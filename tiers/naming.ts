@@ -61,6 +61,20 @@ export function bucketName(tenantId: string, bucket: BucketName): string {
   return `tenant-${tenantId}-${bucket}`;
 }
 
+/** The tenant's object-storage user (its services' credentials) and its policy name prefix. */
+export function objectStorageUser(tenantId: string): string {
+  return `tenant-${tenantId}`;
+}
+
+/**
+ * The user that configures and receives bucket replication (tiers that replicate): its own
+ * account, so the services' credentials never carry MinIO's bucket-target admin actions. Not
+ * under `tenant-`, so no tenant id can produce another tenant's replicator name.
+ */
+export function objectStorageReplicator(tenantId: string): string {
+  return `replicator-${tenantId}`;
+}
+
 export function rabbitVhost(tenantId: string): string {
   return coreNamespace(tenantId);
 }

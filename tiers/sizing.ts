@@ -16,19 +16,23 @@
  *    with two or more rolls with maxUnavailable 1 and no surge. At minimum scale the pod quota
  *    must hold at least one surge; at maximum scale a surge the quota cannot hold waits for
  *    room (Standard: 12 services + 3 gateways are its 15 pods), it never exceeds the quota.
- * 4. Pod size. Every pod gets the same share: the quota divided by the pods that can exist at
- *    once (maximum scale plus every surge, but no more than the pod quota), for the tier's
+ * 4. Pod size. Every pod gets the same share: the quota, less the core namespace's jobs headroom
+ *    (one replication Job pod where the tier replicates buckets across regions, tiers/replication.ts),
+ *    divided by the pods that can exist at once (maximum scale plus every surge, but no more
+ *    than the pod quota), for the tier's
  *    largest site count (so adding a site never resizes running pods), rounded down (5m, 8Mi)
  *    and capped by the seed's per-service size. CPU and memory then hold every pod the pod
  *    quota admits: a rollout only ever waits on the pod count.
  * 5. Namespaces. Each site namespace gets exactly what its pods need at maximum with their
  *    surge, plus an even share of PVCs, load balancers and the storage not needed by the core's
  *    own volumes; the core namespace gets the rest, so the namespaces sum to the tenant's quota
- *    exactly. A retired site's namespace (a site the tenant removed) keeps a zero quota and the
+ *    exactly, and the rest holds the jobs headroom (whatever the site count, so a tenant adding
+ *    a region or a site never resizes running pods). A retired site's namespace (a site the tenant removed) keeps a zero quota and the
  *    tightest limit range: it holds its data but runs nothing, and leaves the sum unchanged.
  */
 import { GP3_MAX_IOPS_PER_GIB, LIMIT_RANGE, type ContainerResources, type QuotaSpec } from "./catalog";
 import type { EffectiveProfile } from "./profile";
+import { coreJobsHeadroom } from "./replication";
 import { GATEWAY, QUEUE_CONSUMER, SHARED_SERVICES, type ServiceName } from "./services";
 import { retiredSiteProblems } from "./tenantRules";
 import type { Gibibytes, Mebibytes, Millicores } from "./units";
@@ -68,6 +72,8 @@ export interface NamespacePlan {
   readonly workloads: readonly WorkloadPlan[];
   /** Volumes the plan itself claims in this namespace, in GiB. */
   readonly volumes: readonly Gibibytes[];
+  /** One pod each the quota keeps free for the tier's Jobs (core namespace only), beside the workloads at their peak. */
+  readonly jobs: readonly ContainerResources[];
   readonly quota: QuotaSpec;
   readonly limitRange: LimitRangePlan;
 }
@@ -179,25 +185,29 @@ export function planTenant(profile: EffectiveProfile, sites: number, retiredSite
   // Pods are sized for the tier's largest site count, so that a tenant adding a site keeps
   // its pod sizes.
   const worstCase = replicasBySite(profile, tier.maxSites);
-  const atMaximum = podsAt(worstCase, "maximum", false);
+  // Jobs are counted like pods at every scale (a running Job pod is charged by the quota).
+  const jobs = coreJobsHeadroom(tier);
+  const atMaximum = podsAt(worstCase, "maximum", false) + jobs.length;
   if (atMaximum > quota.pods) {
     throw new SizingError(`${tier.displayName} needs ${atMaximum} pods at maximum scale; its quota allows ${quota.pods}`);
   }
-  const atMinimum = podsAt(worstCase, "minimum", false);
+  const atMinimum = podsAt(worstCase, "minimum", false) + jobs.length;
   if (atMinimum + 1 > quota.pods) {
     throw new SizingError(`${tier.displayName} needs ${atMinimum} pods at minimum scale; its quota of ${quota.pods} leaves no room for a rollout surge`);
   }
   // Every pod that can exist at once: maximum scale plus every surge, as far as the pod quota admits.
-  const worstPods = Math.min(quota.pods, podsAt(worstCase, "maximum", true));
+  const worstPods = Math.min(quota.pods - jobs.length, podsAt(worstCase, "maximum", true));
+  const jobTotal = (pick: (r: ContainerResources) => number): number => jobs.reduce((sum, r) => sum + pick(r), 0);
+  const share = (total: number, pick: (r: ContainerResources) => number, step: number): number => floorTo((total - jobTotal(pick)) / worstPods, step);
   const ceiling = tier.serviceCeiling;
   const podResources: ContainerResources = {
     requests: {
-      cpu: Math.min(ceiling.requests.cpu, floorTo(quota.requestsCpu / worstPods, CPU_STEP)),
-      memory: Math.min(ceiling.requests.memory, floorTo(quota.requestsMemory / worstPods, MEMORY_STEP)),
+      cpu: Math.min(ceiling.requests.cpu, share(quota.requestsCpu, (r) => r.requests.cpu, CPU_STEP)),
+      memory: Math.min(ceiling.requests.memory, share(quota.requestsMemory, (r) => r.requests.memory, MEMORY_STEP)),
     },
     limits: {
-      cpu: Math.min(ceiling.limits.cpu, floorTo(quota.limitsCpu / worstPods, CPU_STEP)),
-      memory: Math.min(ceiling.limits.memory, floorTo(quota.limitsMemory / worstPods, MEMORY_STEP)),
+      cpu: Math.min(ceiling.limits.cpu, share(quota.limitsCpu, (r) => r.limits.cpu, CPU_STEP)),
+      memory: Math.min(ceiling.limits.memory, share(quota.limitsMemory, (r) => r.limits.memory, MEMORY_STEP)),
     },
   };
   const min = LIMIT_RANGE.containerMin;
@@ -227,6 +237,7 @@ export function planTenant(profile: EffectiveProfile, sites: number, retiredSite
       site: i + 1,
       workloads: w,
       volumes: volumesBySite[i]!,
+      jobs: i === 0 ? jobs : [],
       quota: quotas[i]!,
       limitRange: limitRangeFor(quotas[i]!, podResources),
     }),
@@ -256,6 +267,7 @@ export function retiredNamespacePlan(site: number): NamespacePlan {
     site,
     workloads: [],
     volumes: [],
+    jobs: [],
     quota: ZERO_QUOTA,
     limitRange: {
       containerMax: floor,

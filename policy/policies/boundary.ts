@@ -393,13 +393,13 @@ function dataServiceNames(view: ResourceView, scope: TenantScope): [string, stri
       names.push(["bucket", str(p["bucket"]), inSet(scope.buckets)]);
       break;
     case "minio:index/iamUser:IamUser":
-      names.push(["user", str(p["name"]), equal(scope.objectStorageUser)]);
+      names.push(["user", str(p["name"]), objectStorageUserOf(scope)]);
       break;
     case "minio:index/iamPolicy:IamPolicy":
-      names.push(["policy", str(p["name"]), (n) => n.startsWith(`${scope.objectStorageUser}-`)]);
+      names.push(["policy", str(p["name"]), objectStoragePolicyOf(scope)]);
       break;
     case "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment":
-      names.push(["user", str(p["userName"]), equal(scope.objectStorageUser)], ["policy", str(p["policyName"]), (n) => n.startsWith(`${scope.objectStorageUser}-`)]);
+      names.push(["user", str(p["userName"]), objectStorageUserOf(scope)], ["policy", str(p["policyName"]), objectStoragePolicyOf(scope)]);
       break;
     case "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits":
       names.push(["vhost", str(p["vhost"]), equal(scope.vhost)]);
@@ -409,6 +409,38 @@ function dataServiceNames(view: ResourceView, scope: TenantScope): [string, stri
       break;
   }
   return names;
+}
+
+/** The tenant's object-storage users: its services' and, where the tier replicates, its replicator. */
+const objectStorageUserOf = (scope: TenantScope) => (name: string): boolean => name === scope.objectStorageUser || name === scope.objectStorageReplicator;
+/** Its policies: `<user>-*` for the services', the replicator's own name for the replicator's. */
+const objectStoragePolicyOf = (scope: TenantScope) => (name: string): boolean => name.startsWith(`${scope.objectStorageUser}-`) || name === scope.objectStorageReplicator;
+
+/**
+ * MinIO admin actions a tenant policy may hold: only the replicator's, only the bucket-target
+ * pair `mc replicate` needs. Open-source MinIO ignores Resource on admin statements, so any other
+ * admin action would reach the whole server (README "Object storage across regions").
+ */
+const REPLICATOR_ADMIN_ACTIONS = new Set(["admin:SetBucketTarget", "admin:GetBucketTarget"]);
+
+function adminActionProblems(policyName: string | undefined, document: string, scope: TenantScope): string[] {
+  let statements: readonly PolicyStatement[];
+  try {
+    const statement = (JSON.parse(document) as { Statement?: PolicyStatement | readonly PolicyStatement[] }).Statement;
+    statements = statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
+  } catch {
+    return [];
+  }
+  const problems: string[] = [];
+  for (const action of statements.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action))) {
+    if (!/^admin:/i.test(action)) continue;
+    if (scope.objectStorageReplicator === undefined || policyName !== scope.objectStorageReplicator) {
+      problems.push(`grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`);
+    } else if (!REPLICATOR_ADMIN_ACTIONS.has(action)) {
+      problems.push(`grants ${action}; the replicator needs only ${[...REPLICATOR_ADMIN_ACTIONS].join(" and ")}, and MinIO does not scope admin actions to buckets`);
+    }
+  }
+  return problems;
 }
 
 /** The S3 ARNs of an IAM policy document that name no bucket of the tenant. */
@@ -480,6 +512,7 @@ export const dataServicesOfTenant = tierResourcePolicy({
     if (view.type === "minio:index/iamPolicy:IamPolicy" && typeof view.props["policy"] === "string") {
       const foreign = foreignArns(view.props["policy"], scope);
       if (foreign.length > 0) report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
+      for (const problem of adminActionProblems(str(view.props["name"]), view.props["policy"], scope)) report(`${describe(view)} ${problem}`);
     }
     if (view.type === "aws:iam/rolePolicy:RolePolicy") {
       for (const problem of backupRoleProblems(view.props["policy"], scope.tenant)) report(`${describe(view)}: ${problem}`);
