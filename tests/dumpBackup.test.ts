@@ -56,7 +56,7 @@ describe("DumpBackup (real MySQL)", () => {
     const store = new (class extends DirectoryStore {
       override async putFile(key: string, path: string, options?: PutOptions): Promise<void> {
         puts.push([key, options]);
-        await super.putFile(key, path, options);
+        await super.putFile(key, path);
       }
     })(dir);
     const { location } = await new DumpBackup(MYSQL, store, { now: () => Date.parse("2026-11-22T11:00:00Z") }).backup(TENANT, "tier-change", "business");
