@@ -13,6 +13,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import type { KubeObject } from "../policy/analysis/objects";
+import * as v from "valibot";
+import { tenantConfigSchema } from "../stacks/config";
 import platformProgram from "../stacks/platform";
 import { synthesize } from "../synth/engine";
 import { kubernetesObjects } from "../synth/manifests";
@@ -112,6 +114,10 @@ describe("metrics retention per tier (platform program)", () => {
     expect(prometheus.metadata).toMatchObject({ name: "platform", namespace: "monitoring" });
     expect(prometheus.spec).toMatchObject({ serviceMonitorSelector: {}, ruleSelector: {}, externalLabels: { region: "eu-west-3" }, serviceAccountName: "prometheus-platform" });
     expect(prometheus.spec.remoteWrite.map((q) => q.url)).toEqual(Array(3).fill("http://mimir-gateway.mimir.svc:80/api/v1/push"));
+    // The tenants' defaults point at it: the operator's service of its namespace, which their network policies admit.
+    const tenantPlatform = v.parse(tenantConfigSchema.entries.platform, undefined);
+    expect(new URL(tenantPlatform.prometheusUrl).hostname).toBe(`prometheus-operated.${prometheus.metadata.namespace}.svc`);
+    expect(tenantPlatform.monitoringNamespace).toBe(prometheus.metadata.namespace);
   });
 
   it.each(TIER_NAMES)("sends a %s tenant's scraped and recorded series through exactly one queue, as the store tenant keeping the tier's retention", async (tier: TierName) => {
