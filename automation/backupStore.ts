@@ -5,15 +5,25 @@
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import type { TierName } from "../tiers";
+
+export interface PutOptions {
+  /**
+   * The tier whose backup retention the object is kept under: S3Store tags it (retentionTag) so
+   * that tier's lifecycle rule expires it, and refuses a `tenants/` object without one (it would
+   * be kept forever). A directory keeps everything until removed.
+   */
+  readonly retention?: TierName;
+}
 
 export interface BackupStore {
   /** Keys under `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
   /** Stores the file at `path` under `key` (replacing an older object). */
-  putFile(key: string, path: string): Promise<void>;
+  putFile(key: string, path: string, options?: PutOptions): Promise<void>;
   /** Writes the object `key` to the file at `path`. */
   getFile(key: string, path: string): Promise<void>;
-  putText(key: string, text: string): Promise<void>;
+  putText(key: string, text: string, options?: PutOptions): Promise<void>;
   /** undefined when there is no such object. */
   getText(key: string): Promise<string | undefined>;
 }

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { databaseName, DATABASE_SERVICES, dumpKey } from "../tiers";
+import { databaseName, DATABASE_SERVICES, dumpKey, type TierName } from "../tiers";
 import type { BackupStore } from "./backupStore";
 import { connectionArgs, runTool, withConnection, type MysqlServer } from "./mysqlTools";
 import type { BackupHook, BackupReason } from "./tenantService";
@@ -38,8 +38,9 @@ export class DumpBackup implements BackupHook {
   /**
    * Dumps the tenant's databases into the store; returns the key. Every reason (a downgrade, a
    * site removal, deprovisioning) takes the same dump: restore picks dumps by time, not by why.
+   * `tier`, the tier the dump is taken under, sets its retention in the store (PutOptions).
    */
-  async backup(tenantId: string, reason: BackupReason = "final"): Promise<{ readonly location: string }> {
+  async backup(tenantId: string, reason: BackupReason = "final", tier?: TierName): Promise<{ readonly location: string }> {
     const at = new Date(this.now());
     const key = dumpKey(tenantId, at);
     const binlog = await withConnection(this.mysql, async (db) => {
@@ -61,7 +62,7 @@ export class DumpBackup implements BackupHook {
         ...tenantDatabases(tenantId),
       ];
       await runTool(this.mysql, { what: `${reason} backup of ${tenantId}`, command: this.command, args, stdoutFile: file });
-      await this.store.putFile(key, file);
+      await this.store.putFile(key, file, tier ? { retention: tier } : {});
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,15 +1,18 @@
 /**
  * The platform's backup bucket as a BackupStore (operator machines restoring from production, the
  * binlog archive run outside the cluster): the same keys as DirectoryStore, in S3. Uploads are
- * encrypted with the bucket's KMS key when one is given. No retention tag: what it writes under
- * `tenants/` is kept until removed (the tier rules select on RETENTION_TAG); `binlogs/` expires by prefix.
+ * encrypted with the bucket's KMS key when one is given. A tenant's backup carries the retention
+ * tag of the tier it was taken under (retentionTagging, as the in-cluster runners set it), in the
+ * upload itself so no object exists untagged; a `tenants/` object without a tier is refused, since
+ * no lifecycle rule would ever expire it. `binlogs/` expires by prefix and needs no tag.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type PutObjectCommandInput, type S3Client } from "@aws-sdk/client-s3";
-import type { BackupStore } from "./backupStore";
+import { retentionTagging, TENANT_BACKUP_PREFIX } from "../tiers";
+import type { BackupStore, PutOptions } from "./backupStore";
 
 export interface S3StoreOptions {
   /** KMS key ARN for SSE-KMS on every upload. Default: the bucket's default encryption. */
@@ -37,9 +40,10 @@ export class S3Store implements BackupStore {
     return keys.sort();
   }
 
-  async putFile(key: string, path: string): Promise<void> {
+  async putFile(key: string, path: string, options: PutOptions = {}): Promise<void> {
+    const tagging = this.tagging(key, options);
     const { size } = await stat(path);
-    await this.put({ Key: key, Body: createReadStream(path), ContentLength: size });
+    await this.put({ Key: key, Body: createReadStream(path), ContentLength: size, ...tagging });
   }
 
   async getFile(key: string, path: string): Promise<void> {
@@ -48,8 +52,8 @@ export class S3Store implements BackupStore {
     await pipeline(object.Body, createWriteStream(path));
   }
 
-  async putText(key: string, text: string): Promise<void> {
-    await this.put({ Key: key, Body: text });
+  async putText(key: string, text: string, options: PutOptions = {}): Promise<void> {
+    await this.put({ Key: key, Body: text, ...this.tagging(key, options) });
   }
 
   async getText(key: string): Promise<string | undefined> {
@@ -62,7 +66,14 @@ export class S3Store implements BackupStore {
     }
   }
 
-  private async put(input: Pick<PutObjectCommandInput, "Key" | "Body" | "ContentLength">): Promise<void> {
+  /** The upload's tagging: the retention tier's tag; none outside `tenants/` unless asked. */
+  private tagging(key: string, { retention }: PutOptions): Pick<PutObjectCommandInput, "Tagging"> {
+    if (retention) return { Tagging: retentionTagging(retention) };
+    if (key.startsWith(TENANT_BACKUP_PREFIX)) throw new Error(`backup object ${key}: no retention tier, so no lifecycle rule would expire it; pass the tier it is taken under`);
+    return {};
+  }
+
+  private async put(input: Pick<PutObjectCommandInput, "Key" | "Body" | "ContentLength" | "Tagging">): Promise<void> {
     const { kmsKeyId } = this.options;
     await this.client.send(
       new PutObjectCommand({

@@ -27,9 +27,16 @@ export const TAGS = {
 /** `final`: before deprovisioning; `tier-change`: before a downgrade, a site removal or a release. */
 export type BackupReason = "final" | "tier-change";
 
-/** Backs up the tenant's data; returns where it went. */
+/**
+ * Backs up the tenant's data; returns where it went. `tier` is the tier the backup is taken under,
+ * which sets how long it is kept (the bucket's lifecycle rule of that tier): before a downgrade
+ * the tier being left, so the backup keeps the retention the data had. A final backup keeps the
+ * tenant's tier too: deprovisioning leaves the tenant's resources, and its scheduled backups,
+ * running until `purgeExpired`, so the newest backup at the purge is kept the tier's retention
+ * after it, and nothing of a departed tenant outlives the contract it was taken under.
+ */
 export interface BackupHook {
-  backup(tenantId: string, reason: BackupReason): Promise<{ readonly location: string }>;
+  backup(tenantId: string, reason: BackupReason, tier: TierName): Promise<{ readonly location: string }>;
 }
 
 export interface TenantServiceOptions {
@@ -255,7 +262,7 @@ export class TenantService {
       let backup: string | undefined;
       if (downgrade || next.sites.length < current.sites.length || releases.length > 0) {
         if (!this.options.backup) throw new Error("a downgrade or a site removal needs a backup hook for its backup");
-        backup = (await this.options.backup.backup(tenantId, "tier-change")).location;
+        backup = (await this.options.backup.backup(tenantId, "tier-change", current.tier)).location;
       }
       if (releases.length > 0) {
         unprotected.push(...releases.map((s) => s.urn));
@@ -298,7 +305,7 @@ export class TenantService {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
       if (!this.options.backup) throw new Error("deprovisioning needs a backup hook for the final backup");
       if (!Number.isInteger(retainDays) || retainDays < 0) throw new TenantRequestError([{ field: "retainDays", message: `must be a non-negative integer, got ${retainDays}` }]);
-      const backup = await this.options.backup.backup(tenantId, "final");
+      const backup = await this.options.backup.backup(tenantId, "final", await this.tierOf(tenantId));
       const retainUntil = new Date(this.now() + retainDays * DAY_MS).toISOString();
       await this.engine.setTag(tenantId, TAGS.retainUntil, retainUntil);
       return { tenantId, backup: backup.location, retainUntil };

@@ -35,6 +35,12 @@ import {
 /** Gauge the products service exports on its metrics port: products in the tenant's catalogue. */
 export const PRODUCTS_METRIC = "products_catalog_size";
 
+/**
+ * Days of CDN traffic the bandwidth alert adds up (the monthly allowance): the longest range any
+ * rule reads, so the platform Prometheus keeps at least this much locally (metricsRetention.ts).
+ */
+export const CDN_BANDWIDTH_WINDOW_DAYS = 30;
+
 /** The ratio of usage to the tier's limit, one series per signal (and bucket, queue or user). */
 export const USAGE_RATIO = "tenant:quota_usage:ratio";
 
@@ -151,7 +157,7 @@ function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Mea
       const allowance = tier.cdn.enabled ? tier.cdn.monthlyBandwidthGb : undefined;
       return allowance === undefined
         ? []
-        : [{ usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[30d]))`, limit: allowance * 1e9, summary: "CDN bytes over 30 days" }];
+        : [{ usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[${CDN_BANDWIDTH_WINDOW_DAYS}d]))`, limit: allowance * 1e9, summary: `CDN bytes over ${CDN_BANDWIDTH_WINDOW_DAYS} days` }];
     }
   }
 }

@@ -19,7 +19,8 @@ import {
   formatCpu,
   formatMemory,
   getTier,
-  RETENTION_TAG,
+  retentionTag,
+  retentionTagging,
   sharedBinlogServerProblem,
   TIER_NAMES,
   TenantRequestError,
@@ -74,7 +75,7 @@ export interface LifecycleRule {
 export function backupLifecycleRules(): LifecycleRule[] {
   const common = { status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 1 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } } as const;
   return [
-    ...TIER_NAMES.map((tier) => ({ id: `${tier}-backups`, filter: { tag: { key: RETENTION_TAG, value: tier } }, expiration: { days: backupRetentionDays(tier) }, ...common })),
+    ...TIER_NAMES.map((tier) => ({ id: `${tier}-backups`, filter: { tag: retentionTag(tier) }, expiration: { days: backupRetentionDays(tier) }, ...common })),
     { id: "binlogs", filter: { prefix: BINLOG_PREFIX }, expiration: { days: BINLOG_RETENTION_DAYS }, ...common },
   ];
 }
@@ -87,7 +88,7 @@ export function backupLifecycleRules(): LifecycleRule[] {
  */
 export function runnerScript(tier: TierName, bucket: string): string {
   const put = (key: string) =>
-    `aws s3api put-object --bucket ${bucket} --key "${key}" --body "$FILE" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" --tagging "${RETENTION_TAG}=${tier}" >/dev/null`;
+    `aws s3api put-object --bucket ${bucket} --key "${key}" --body "$FILE" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" --tagging "${retentionTagging(tier)}" >/dev/null`;
   return [
     "set -u",
     // The pod's scratch volume (WORK_DIR elsewhere, e.g. a test's directory).

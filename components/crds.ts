@@ -99,6 +99,47 @@ export interface PrometheusRuleSpec {
   }[];
 }
 
+/** A relabelling step of a remote-write queue (prometheus-operator RelabelConfig). */
+export interface RelabelConfig {
+  readonly sourceLabels: readonly string[];
+  /** RE2, anchored at both ends by Prometheus. */
+  readonly regex: string;
+  readonly action: "keep" | "drop";
+}
+
+/** prometheus-operator RemoteWriteSpec, the fields set here. */
+export interface RemoteWriteSpec {
+  readonly name: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly writeRelabelConfigs: readonly RelabelConfig[];
+}
+
+type LabelSelector = { readonly matchLabels?: Readonly<Record<string, string>> };
+
+/** prometheus-operator Prometheus (monitoring.coreos.com/v1), the fields set here. */
+export interface PrometheusSpec {
+  readonly replicas: number;
+  readonly serviceAccountName: string;
+  readonly retention: string;
+  readonly externalLabels: Readonly<Record<string, string>>;
+  readonly serviceMonitorSelector: LabelSelector;
+  readonly serviceMonitorNamespaceSelector: LabelSelector;
+  readonly podMonitorSelector: LabelSelector;
+  readonly podMonitorNamespaceSelector: LabelSelector;
+  readonly ruleSelector: LabelSelector;
+  readonly ruleNamespaceSelector: LabelSelector;
+  readonly alerting: { readonly alertmanagers: readonly { readonly namespace: string; readonly name: string; readonly port: string; readonly apiVersion: "v2" }[] };
+  readonly remoteWrite: readonly RemoteWriteSpec[];
+  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
+  readonly securityContext: { readonly runAsNonRoot: boolean; readonly runAsUser: number; readonly fsGroup: number; readonly seccompProfile: { readonly type: "RuntimeDefault" } };
+  readonly storage: {
+    readonly volumeClaimTemplate: {
+      readonly spec: { readonly storageClassName?: string; readonly accessModes: readonly string[]; readonly resources: { readonly requests: { readonly storage: string } } };
+    };
+  };
+}
+
 export interface CustomResourceObject<TSpec> {
   readonly apiVersion: string;
   readonly kind: string;

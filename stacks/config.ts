@@ -315,11 +315,35 @@ export function loadTenantConfig(): { readonly request: Record<string, unknown>;
 export const PLATFORM_PROJECT = "platform";
 
 /**
+ * Where the platform's metrics go (components/metricsRetention.ts): Mimir's remote-write endpoint
+ * and namespace (the mimir-distributed chart's gateway, release "mimir"), the platform Prometheus's
+ * namespace (the tenants' `platform.monitoringNamespace`) and its volume.
+ */
+const DEFAULT_METRICS = {
+  remoteWriteUrl: "http://mimir-gateway.mimir.svc:80/api/v1/push",
+  mimirNamespace: "mimir",
+  monitoringNamespace: DEFAULT_PLATFORM.monitoringNamespace,
+  storageSize: "100Gi",
+} as const;
+
+/**
  * The platform program's config (`platform:*` keys; others, such as the cluster's, are read
  * elsewhere): `binlogArchive`, the archiver's shared server (its archive name, default "shared",
- * and endpoint) and the cluster's IRSA identity, defaulting to the tenants' platform defaults.
+ * and endpoint) and the cluster's IRSA identity, defaulting to the tenants' platform defaults;
+ * `metrics`, the long-term store and the platform Prometheus (DEFAULT_METRICS).
  */
 export const platformConfigSchema = v.object({
+  metrics: v.optional(
+    v.strictObject({
+      remoteWriteUrl: v.optional(httpUrl, DEFAULT_METRICS.remoteWriteUrl),
+      mimirNamespace: v.optional(label, DEFAULT_METRICS.mimirNamespace),
+      monitoringNamespace: v.optional(label, DEFAULT_METRICS.monitoringNamespace),
+      storageSize: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d*(Gi|Ti)$/, "must be a volume size in Gi or Ti, such as 100Gi")), DEFAULT_METRICS.storageSize),
+      /** Default: the cluster's default StorageClass. */
+      storageClassName: v.optional(subdomain("a StorageClass name")),
+    }),
+    DEFAULT_METRICS,
+  ),
   binlogArchive: v.optional(
     v.strictObject({
       server: v.optional(

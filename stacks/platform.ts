@@ -1,7 +1,8 @@
 /**
  * The platform program, one stack per AWS region (config `platform:region`): the region's VPC and
- * EKS cluster, then on that cluster the per-tier objects (TierProfile for every tier) and the
- * backup runners, and the region's backup bucket. Run once per region, before its tenants; tenant
+ * EKS cluster, then on that cluster the per-tier objects (TierProfile for every tier), the
+ * backup runners, the metrics retention per tier (the platform Prometheus and Mimir's tier
+ * overrides), and the region's backup bucket. Run once per region, before its tenants; tenant
  * stacks reference these by name. Every resource goes through this stack's own providers (the
  * region's AWS provider, a Kubernetes provider built from the new cluster's kubeconfig), never
  * the ambient ones.
@@ -13,6 +14,7 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/backupBucket";
 import { EksCluster } from "../components/eksCluster";
+import { MetricsRetention } from "../components/metricsRetention";
 import { RegionNetwork } from "../components/regionNetwork";
 import { TierProfile } from "../components/tierProfile";
 import { BACKUP_NAMESPACE, backupBucketName, crossRegionHost, parseRegion, PLATFORM_REGIONS, regionGatewayHostname, TIER_NAMES } from "../tiers";
@@ -21,7 +23,7 @@ import { loadPlatformConfig } from "./config";
 export = async () => {
   // Both validated before any resource.
   const region = parseRegion(new pulumi.Config().get("region"), "platform:region");
-  const { binlogArchive } = loadPlatformConfig();
+  const { binlogArchive, metrics } = loadPlatformConfig();
   const { zones, vpcCidr } = PLATFORM_REGIONS[region];
   const clusterName = `collect-verything-${region}`;
   const aws = new AwsProvider(`aws-${region}`, { region, defaultTags: { tags: { "collect-verything:stack": "platform", "collect-verything:region": region } } });
@@ -51,6 +53,8 @@ export = async () => {
     },
     { providers: [aws, kubernetes] },
   );
+  // Metrics kept per tier: the platform Prometheus's local window, then Mimir per tier.
+  new MetricsRetention("metrics-retention", { region, ...metrics }, { providers: [kubernetes] });
   return {
     region,
     vpcId: network.vpcId,

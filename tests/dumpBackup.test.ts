@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DirectoryStore } from "../automation/backupStore";
+import { DirectoryStore, type PutOptions } from "../automation/backupStore";
 import { DumpBackup } from "../automation/dumpBackup";
 import { databaseName, DATABASE_SERVICES } from "../tiers";
 import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
@@ -49,5 +49,17 @@ describe("DumpBackup (real MySQL)", () => {
     await expect(new DumpBackup(MYSQL, store).backup("nosuchtenant", "final")).rejects.toThrow(/backup of nosuchtenant failed \(mysqldump exited 2\)/);
     await expect(new DumpBackup(MYSQL, store, { command: "no-such-dump-tool" }).backup(TENANT, "final")).rejects.toThrow(/cannot run no-such-dump-tool/);
     expect(await store.list("tenants/nosuchtenant/")).toEqual([]);
+  });
+
+  it("stores the dump under the tier it is taken under (the store's retention), as the tenant service passes it", async () => {
+    const puts: [string, PutOptions | undefined][] = [];
+    const store = new (class extends DirectoryStore {
+      override async putFile(key: string, path: string, options?: PutOptions): Promise<void> {
+        puts.push([key, options]);
+        await super.putFile(key, path);
+      }
+    })(dir);
+    const { location } = await new DumpBackup(MYSQL, store, { now: () => Date.parse("2026-11-22T11:00:00Z") }).backup(TENANT, "tier-change", "business");
+    expect(puts).toEqual([[location, { retention: "business" }]]);
   });
 });

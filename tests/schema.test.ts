@@ -32,6 +32,19 @@ const MODULES: Record<string, () => Promise<ModelModule>> = {
   "rbac.authorization.k8s.io/v1": () => import("kubernetes-models/rbac.authorization.k8s.io/v1"),
 };
 
+/**
+ * The prometheus-operator models mark a Prometheus's `storage.volumeClaimTemplate` as a kind of its
+ * own (required apiVersion monitoring.coreos.com/v1, kind EmbeddedPersistentVolumeClaim); the CRD
+ * inlines an optional TypeMeta that the operator ignores (it writes apiVersion v1 itself). The
+ * template is validated with those two filled in, its metadata and spec as written.
+ */
+function withModelQuirks(o: KubeObject): KubeObject {
+  const spec = o.spec as { storage?: { volumeClaimTemplate?: object } } | undefined;
+  const template = o.kind === "Prometheus" ? spec?.storage?.volumeClaimTemplate : undefined;
+  if (!template) return o;
+  return { ...o, spec: { ...spec, storage: { ...spec!.storage, volumeClaimTemplate: { apiVersion: "monitoring.coreos.com/v1", kind: "EmbeddedPersistentVolumeClaim", ...template } } } };
+}
+
 async function validate(o: KubeObject): Promise<string | undefined> {
   const where = `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
   const load = MODULES[o.apiVersion ?? ""];
@@ -39,7 +52,7 @@ async function validate(o: KubeObject): Promise<string | undefined> {
   const Model = (await load())[o.kind ?? ""] as Model | undefined;
   if (!Model) return `${where}: no schema model for this kind`;
   try {
-    new Model(o).validate();
+    new Model(withModelQuirks(o)).validate();
     return undefined;
   } catch (error) {
     return `${where}: ${(error as Error).message}`;
@@ -89,9 +102,25 @@ describe("Kubernetes schema validation", () => {
         ...Array(2).fill("ClusterRole"),
         ...Array(2).fill("ClusterRoleBinding"),
         "NetworkPolicy",
+        // Metrics retention per tier (components/metricsRetention.ts): Mimir's overrides, the platform Prometheus and its scrape identity.
+        "ConfigMap",
+        "Prometheus",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
       ].sort(),
     );
     expect(await problems(objects)).toEqual([]);
+  });
+
+  it("catches an invalid platform Prometheus (a remote-write queue without its url, a bad relabel action)", async () => {
+    const [prometheus] = kubernetesObjects(await synthPlatform()).filter((o) => o.kind === "Prometheus");
+    const spec = prometheus!.spec as { remoteWrite: { url?: string; writeRelabelConfigs: { action: string }[] }[] };
+    const [first, ...rest] = spec.remoteWrite;
+    const withoutUrl = { ...prometheus!, spec: { ...spec, remoteWrite: [{ ...first, url: undefined }, ...rest] } };
+    const badAction = { ...prometheus!, spec: { ...spec, remoteWrite: [{ ...first, writeRelabelConfigs: [{ ...first!.writeRelabelConfigs[0], action: "keepif" }] }, ...rest] } };
+    expect(await problems([withoutUrl])).toEqual([expect.stringMatching(/remoteWrite\/0 must have required property url/)]);
+    expect(await problems([badAction])).toEqual([expect.stringMatching(/writeRelabelConfigs\/0\/action must be equal to one of the allowed values/)]);
   });
 
   it("catches an invalid object (the validator is not a no-op)", async () => {

@@ -51,7 +51,7 @@ describe("synth CLI", () => {
   it("renders the platform's tier objects", () => {
     const out = join(work, "platform");
     expect(synth("--platform", "--out", out, "--quiet").status).toBe(0);
-    expect(readdirSync(join(out, "manifests"))).toEqual(["_cluster.yaml", "tenant-backups.yaml"]);
+    expect(readdirSync(join(out, "manifests"))).toEqual(["_cluster.yaml", "mimir.yaml", "monitoring.yaml", "tenant-backups.yaml"]);
   });
 
   it("renders one region's platform stack, and refuses an unsupported region before writing anything", () => {

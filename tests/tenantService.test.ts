@@ -189,7 +189,7 @@ describe("tier changes that keep data, whatever the entry point", () => {
   const stackFile = () => readFileSync(join(dir, "acme.json"), "utf8");
   const state = () => JSON.parse(stackFile()) as { tags: Record<string, string>; resources: { name: string; type: string; protect: boolean; retainOnDelete: boolean }[] };
   const redisClaim = () => state().resources.find((r) => r.name === "acme-redis-data");
-  const recording = (events: string[]) => ({ backup: async (t: string, reason: string) => (events.push(`backup:${reason}`), { location: `s3://backups/${t}/${reason}` }) });
+  const recording = (events: string[]) => ({ backup: async (t: string, reason: string, tier: string) => (events.push(`backup:${reason}:${tier}`), { location: `s3://backups/${t}/${reason}` }) });
 
   it.each(["premium", "business"] as const)("downgrades %s to Standard: backup first, then the Redis volume leaves the stack and stays in the cluster", async (from) => {
     const engine = new InstrumentedEngine(offline());
@@ -200,7 +200,8 @@ describe("tier changes that keep data, whatever the entry point", () => {
     const result = await svc.changeTier("acme", "standard");
     expect(result).toMatchObject({ outcome: "changed", from, to: "standard", backup: "s3://backups/acme/tier-change", outputs: { tier: "standard" } });
     expect(result.released).toEqual([expect.objectContaining({ op: "delete", type: "kubernetes:core/v1:PersistentVolumeClaim", name: "acme-redis-data", retained: true })]);
-    expect(engine.calls).toEqual(["preview:acme", "backup:tier-change", "unprotect:acme:1", "up:acme"]);
+    // Taken under the tier being left: it keeps the retention the data had.
+    expect(engine.calls).toEqual(["preview:acme", `backup:tier-change:${from}`, "unprotect:acme:1", "up:acme"]);
     expect(redisClaim()).toBeUndefined();
     expect(state().tags[TAGS.tier]).toBe("standard");
     await expect(svc.changeTier("acme", "standard")).resolves.toMatchObject({ outcome: "unchanged" });
@@ -302,7 +303,7 @@ describe("tier changes that keep data, whatever the entry point", () => {
     const result = await svc.provisionTenant(request("acme", "business"));
     expect(result).toMatchObject({ outcome: "updated", backup: "s3://backups/acme/tier-change" });
     expect(result.plan!.steps.filter((s) => s.op === "delete" && s.type === "kubernetes:core/v1:Namespace").every((s) => s.retained)).toBe(true);
-    expect(backups).toEqual(["backup:tier-change"]);
+    expect(backups).toEqual(["backup:tier-change:business"]);
   });
 
   it("keeps every queue as declared across tiers: a tier change neither replaces nor deletes one", async () => {
@@ -356,12 +357,12 @@ describe("cancellation", () => {
 });
 
 describe("deprovision and purge", () => {
-  it("takes the final backup, keeps everything for the retention window, then destroys and removes the stack", async () => {
+  it("takes the final backup (under the tenant's tier), keeps everything for the retention window, then destroys and removes the stack", async () => {
     const backups: string[] = [];
-    const svc = service(offline(), { backup: { backup: async (t, reason) => (backups.push(`${t}:${reason}`), { location: `s3://backups/${t}` }) } });
+    const svc = service(offline(), { backup: { backup: async (t, reason, tier) => (backups.push(`${t}:${reason}:${tier}`), { location: `s3://backups/${t}` }) } });
     await svc.provisionTenant(request("acme", "premium"));
     const result = await svc.deprovisionTenant("acme", { retainDays: 30 });
-    expect(backups).toEqual(["acme:final"]);
+    expect(backups).toEqual(["acme:final:premium"]);
     expect(result).toEqual({ tenantId: "acme", backup: "s3://backups/acme", retainUntil: "2026-12-22T10:00:00.000Z" });
     clock += 29 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);

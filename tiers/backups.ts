@@ -20,6 +20,21 @@ export const TENANT_BACKUP_PREFIX = "tenants/";
 export const BINLOG_PREFIX = "binlogs/";
 /** Object tag the jobs set on every backup object; the lifecycle rules select on it. */
 export const RETENTION_TAG = "retention-tier";
+
+/**
+ * The tag a backup object taken under `tier` carries (RETENTION_TAG = the tier): the bucket's
+ * lifecycle rule of that tier selects on it. Every writer of `tenants/` uses this (the in-cluster
+ * runners, S3Store), so what the rules select is what the writers set.
+ */
+export function retentionTag(tier: TierName): { readonly key: string; readonly value: string } {
+  return { key: RETENTION_TAG, value: tier };
+}
+
+/** retentionTag as S3's `x-amz-tagging` header / the AWS CLI's `--tagging` value (URL query form). */
+export function retentionTagging(tier: TierName): string {
+  const { key, value } = retentionTag(tier);
+  return new URLSearchParams({ [key]: value }).toString();
+}
 /** How often the binary logs of a server holding Business tenants are shipped (continuous backups). */
 export const BINLOG_ARCHIVE_SCHEDULE = "* * * * *";
 

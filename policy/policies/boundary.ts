@@ -152,6 +152,9 @@ const PLATFORM_KINDS = new Set([
   "scheduling.k8s.io/PriorityClass",
   "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
   "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  // Metrics retention per tier (components/metricsRetention.ts): Mimir's tier overrides and the platform Prometheus.
+  "core/ConfigMap",
+  "monitoring.coreos.com/Prometheus",
 ]);
 const COMPONENT_PREFIX = { tenant: "collect-verything:tenant:", platform: "collect-verything:platform:" } as const;
 
