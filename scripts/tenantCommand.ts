@@ -24,7 +24,8 @@ import {
 } from "../automation";
 import { OfflineEngine } from "../automation/offlineEngine";
 import { DumpBackup } from "../automation/dumpBackup";
-import { backupEnvironment, openBackupStore, parseRestorePoint, RESTORE_DETAILS, restoreSummary, RestoreUsageError, runRestore } from "../automation/restoreCommand";
+import { backupEnvironment, openBackupStore } from "../automation/backupStore";
+import { parseRestorePoint, RESTORE_DETAILS, restoreSummary, RestoreUsageError, runRestore } from "../automation/restoreCommand";
 import { BACKUP_NAME } from "../automation/restoreRequest";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";

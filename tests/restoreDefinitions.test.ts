@@ -64,7 +64,7 @@ const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1005 - (Da
 
 const tables = DATABASE_SERVICES.map((s) => databaseName(TENANT, s.name));
 const products = `\`${databaseName(TENANT, "products")}\`.products`;
-const rows = () => withConnection(MYSQL, async (db) => (await db.query(`SELECT id, name FROM ${products} ORDER BY id`))[0]);
+const rows = () => withConnection(MYSQL, async (db) => (await db.query(`SELECT id, name FROM ${products} ORDER BY id`))[0] as { id: number; name: string }[]);
 
 async function dropDatabases(): Promise<void> {
   await withConnection(MYSQL, async (db) => {
@@ -116,7 +116,7 @@ describe("RabbitMQ vhost definitions in backups and restores (real RabbitMQ and 
     const result = await new TenantRestore({ mysql: MYSQL, store, rabbitmq: RABBITMQ }).restore({ tenantId: TENANT, tier: "standard" });
     expect(result.dump).toBe(location);
     expect(result.definitions).toMatchObject({ key: exportedKey, vhost: VHOST, kept: [] });
-    expect(result.definitions!.created.queues.sort()).toEqual(["orders", "priority-queue"]);
+    expect([...result.definitions!.created.queues].sort()).toEqual(["orders", "priority-queue"]);
     expect(result.definitions!.created.policies).toEqual(["ttl"]);
     expect(result.definitions!.created.bindings).toHaveLength(3);
     expect(result.definitions!.created.parameters).toEqual([]);
@@ -165,7 +165,7 @@ describe("RabbitMQ vhost definitions in backups and restores (real RabbitMQ and 
     expect(await api.current(TENANT)).toEqual(before);
     expect(await api.current(OTHER)).toEqual(otherBefore);
     expect((await rows())[0]).toEqual({ id: 1, name: "changed-after" });
-    const leftovers = await withConnection(MYSQL, async (db) => (await db.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", [`${TENANT}\\_%\\_r%`]))[0]);
+    const [leftovers] = await withConnection(MYSQL, (db) => db.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", [`${TENANT}\\_%\\_r%`]));
     expect(leftovers).toEqual([]);
 
     // A named backup of another tenant is refused too, whatever the store holds.
