@@ -9,7 +9,7 @@ import { openBackupStore, type BackupStore } from "../automation/backupStore";
 import { TenantRestore } from "../automation/restore";
 import { parseRestoreRequest } from "../automation/restoreRequest";
 import type { ServiceConfig } from "./config";
-import type { RestoreHandler } from "./executor";
+import type { RestoreContext, RestoreHandler } from "./executor";
 
 export type RestoreHandlerConfig = Pick<ServiceConfig, "mysql" | "backups" | "rabbitmq" | "binlogServer">;
 
@@ -23,7 +23,7 @@ export class LibraryRestoreHandler implements RestoreHandler {
     return new LibraryRestoreHandler(config, await openBackupStore(config.backups));
   }
 
-  async restore(tenantId: string, payload: Readonly<Record<string, unknown>>, context: Parameters<RestoreHandler["restore"]>[2]) {
+  async restore(tenantId: string, payload: Readonly<Record<string, unknown>>, context: RestoreContext) {
     // Checked again at run time: the stored payload is the request the API accepted, but "the future" has moved on.
     const request = parseRestoreRequest(tenantId, payload);
     const restore = new TenantRestore({

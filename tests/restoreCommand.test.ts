@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { parseRestorePoint, RestoreUsageError, runRestore } from "../automation/restoreCommand";
+import { backupEnvironment, DirectoryStore, openBackupStore } from "../automation/backupStore";
 import { dumpKeyOf, parseRestoreRequest } from "../automation/restoreRequest";
+import { S3Store } from "../automation/s3Store";
+import { serviceConfigFromEnv } from "../service/config";
 import { tenantMain } from "../scripts/tenantCommand";
 import { TenantRequestError } from "../tiers";
 import { MYSQL } from "./helpers/servers";
@@ -53,6 +56,19 @@ describe("restore command", () => {
     } finally {
       stderr.mockRestore();
     }
+  });
+
+  it("reads backups from BACKUP_BUCKET when set, else BACKUP_DIR (the service's default under its data directory)", async () => {
+    expect(backupEnvironment({}, "backups")).toEqual({ store: { dir: "backups" } });
+    const env = { BACKUP_BUCKET: "cv-tenant-backups", BACKUP_KMS_KEY_ID: "arn:aws:kms:eu-west-3:1:key/k", RABBITMQ_MANAGEMENT_URL: "http://mq:15672", RABBITMQ_USER: "backup" };
+    expect(backupEnvironment(env, "backups")).toEqual({
+      store: { dir: "backups", bucket: "cv-tenant-backups", kmsKeyId: "arn:aws:kms:eu-west-3:1:key/k" },
+      rabbitmq: { url: "http://mq:15672", user: "backup", password: "guest" },
+    });
+    expect(await openBackupStore({ dir: "backups", bucket: "cv-tenant-backups" })).toBeInstanceOf(S3Store);
+    expect(await openBackupStore({ dir: "backups" })).toBeInstanceOf(DirectoryStore);
+    expect(serviceConfigFromEnv({ SERVICE_DATA_DIR: "/srv/cv" }).backups).toEqual({ dir: join("/srv/cv", "backups") });
+    expect(serviceConfigFromEnv({ BACKUP_DIR: "/backups", BINLOG_SERVER: "shared" })).toMatchObject({ backups: { dir: "/backups" }, binlogServer: "shared" });
   });
 
   it("reads --to as UTC, with a zone or in the space form, and rejects anything else naming the option", async () => {
