@@ -3,7 +3,7 @@
  * fit the target tier? Sites and domains come from its config, products from its products
  * database, storage used and average concurrent users from Prometheus. Users only warn.
  */
-import type { TenantStackArgs } from "../components/tenantStack";
+import type { TenantConfig } from "../stacks/config";
 import { coreNamespace, databaseName, getTier, type TierName } from "../tiers";
 
 export type CheckStatus = "pass" | "fail" | "warn";
@@ -118,10 +118,10 @@ const check = (name: PreflightCheck["name"], ok: boolean, actual: number | strin
  * (a tier change), the request's when the same request also removes sites.
  */
 export async function downgradePreflight(
-  current: TenantStackArgs,
+  current: TenantConfig,
   target: TierName,
   usage: UsageSource,
-  sites: TenantStackArgs["sites"] = current.sites,
+  sites: TenantConfig["sites"] = current.sites,
 ): Promise<PreflightReport> {
   const tier = getTier(target);
   const id = current.tenantId;

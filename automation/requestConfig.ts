@@ -3,8 +3,7 @@
  * config values, and back. Keys holding credentials are written as secrets.
  */
 import { createHmac } from "node:crypto";
-import { parseStackConfig, parseTenantConfig, PROJECT, REQUEST_OUTPUT, tenantRequestOf, type TenantConfigInput } from "../stacks/config";
-import type { TenantStackArgs } from "../components/tenantStack";
+import { parseStackConfig, parseTenantConfig, PROJECT, REQUEST_OUTPUT, tenantRequestOf, type TenantConfig, type TenantConfigInput } from "../stacks/config";
 import type { StackConfigValues } from "./engine";
 
 /**
@@ -43,7 +42,7 @@ export function configValues(config: Readonly<Record<string, { readonly value: s
 }
 
 /** The typed request a stack's config holds (our entries, or the Automation API's). */
-export function fromStackConfig(config: Readonly<Record<string, { readonly value: string }>>): TenantStackArgs {
+export function fromStackConfig(config: Readonly<Record<string, { readonly value: string }>>): TenantConfig {
   return parseStackConfig(configValues(config));
 }
 

@@ -6,9 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { TIER_TAG } from "../policy/context";
-import type { TenantConfigInput } from "../stacks/config";
+import type { TenantConfig, TenantConfigInput } from "../stacks/config";
 import { getTier, retiredSitesAfter, tierRank, TenantRequestError, type TierName } from "../tiers";
-import type { TenantStackArgs } from "../components/tenantStack";
 import { dataLosingSteps, isRetainedDelete, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
 import { mapEngineError, PreflightRefusedError, ProtectedResourceError, StackLockedError, StatefulReplacementError, TenantNotFoundError } from "./errors";
 import { KeyedLock } from "./keyedLock";
@@ -216,7 +215,7 @@ export class TenantService {
   }
 
   /** The downgrade pre-flight; refuses with the report when the tenant does not fit. */
-  private async preflight(current: TenantStackArgs, target: TierName, sites: TenantStackArgs["sites"]): Promise<PreflightReport> {
+  private async preflight(current: TenantConfig, target: TierName, sites: TenantConfig["sites"]): Promise<PreflightReport> {
     if (!this.options.usage) throw new Error("a downgrade needs a usage source for its pre-flight checks");
     const report = await downgradePreflight(current, target, this.options.usage, sites);
     if (!report.ok) throw new PreflightRefusedError(current.tenantId, report);
@@ -362,7 +361,7 @@ export class TenantService {
  * service that sends fewer sites removes them, and their namespaces (with the sites' data) stay
  * guarded until deprovision (SPEC invariant 3), whether or not the request lists them.
  */
-export function keepingRetiredSites(request: TenantConfigInput, current: TenantStackArgs): TenantConfigInput {
+export function keepingRetiredSites(request: TenantConfigInput, current: TenantConfig): TenantConfigInput {
   const previous = { sites: current.sites, retiredSites: [...(current.retiredSites ?? []), ...(request.retiredSites ?? [])] };
   const retired = retiredSitesAfter(previous, request.sites?.length ?? 1);
   return retired.length > 0 ? { ...request, retiredSites: retired } : request;

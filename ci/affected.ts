@@ -67,7 +67,6 @@ export function affectedStacks(changedFiles: readonly string[], existingStacks: 
 export const AFFECTS_PLATFORM: readonly string[] = [
   "platform/",
   "stacks/platform.ts",
-  "stacks/regions.ts",
   // The program's own components (their imports from other components are not followed).
   "components/regionNetwork.ts",
   "components/eksCluster.ts",

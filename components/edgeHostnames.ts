@@ -22,6 +22,11 @@ export interface EdgeHostnamesArgs {
   /** The customers' own domains (they create the DNS records shown in `customDomainRecords`). */
   readonly customDomains: readonly string[];
   readonly provider: pulumi.ProviderResource;
+  /**
+   * A load balancer named `origin.<zone>` (the tenant runs in several regions): it takes the place
+   * of the origin DNS record, with which it would conflict, and the fallback origin waits for it.
+   */
+  readonly originLoadBalancer?: pulumi.Resource;
 }
 
 /** What a customer must create at their DNS provider for one custom domain. */
@@ -40,7 +45,8 @@ export const originHostname = (zoneName: string): string => `origin.${zoneName}`
 
 /**
  * DNS and TLS for every hostname of a tenant, every tier. The tenant's zone is a Cloudflare for
- * SaaS zone: a proxied `origin.<zone>` record to the cluster is its fallback origin, and every
+ * SaaS zone: a proxied `origin.<zone>` record to the cluster (or, across regions, a load balancer
+ * of that name) is its fallback origin, and every
  * hostname (platform and custom) is a custom hostname with a Cloudflare-issued DV certificate
  * (HTTP validation, TLS 1.2 minimum). Platform hostnames get a DNS-only CNAME in the platform
  * zone (proxied, the platform zone's own settings would apply first); custom domains are the
@@ -57,11 +63,13 @@ export class EdgeHostnames extends pulumi.ComponentResource {
     const tags = [`tenant:${args.identity.tenantId}`];
     this.origin = originHostname(zone.zoneName);
 
-    const originRecord = new cloudflare.DnsRecord(
-      `${name}-origin`,
-      { zoneId: zone.zoneId, name: this.origin, type: "CNAME", content: zone.originAddress, proxied: true, ttl: 1, comment: "Fallback origin of the tenant's custom hostnames", tags },
-      inZone,
-    );
+    const originRecord =
+      args.originLoadBalancer ??
+      new cloudflare.DnsRecord(
+        `${name}-origin`,
+        { zoneId: zone.zoneId, name: this.origin, type: "CNAME", content: zone.originAddress, proxied: true, ttl: 1, comment: "Fallback origin of the tenant's custom hostnames", tags },
+        inZone,
+      );
     const fallback = new cloudflare.CustomHostnameFallbackOrigin(`${name}-fallback-origin`, { zoneId: zone.zoneId, origin: this.origin }, { ...inZone, dependsOn: [originRecord] });
     for (const [settingId, value] of Object.entries(TLS_SETTINGS)) {
       new cloudflare.ZoneSetting(`${name}-${settingId.replace(/_/g, "-")}`, { zoneId: zone.zoneId, settingId, value }, inZone);

@@ -43,6 +43,22 @@ export interface TenantDatabasesArgs {
   readonly server: MysqlServer;
   /** Resources that must exist before the Secrets (the namespace). Default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * The tenant's other regions (Business): each gets the same credentials Secrets in its own
+   * cluster, naming this server by its cross-region host (writes go to the home region). Default none.
+   */
+  readonly otherRegions?: readonly SecretRegion[];
+}
+
+/** Where another region's copies of the credentials Secrets go. */
+export interface SecretRegion {
+  readonly region: string;
+  /** That region cluster's Kubernetes provider. */
+  readonly provider: pulumi.ProviderResource;
+  /** This server's host as that region reaches it. */
+  readonly host: string;
+  /** Resources that must exist before the Secrets there (the region's namespace). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -68,8 +84,17 @@ export class TenantDatabases extends pulumi.ComponentResource {
       .all([server.host, server.admin.user, adminPassword])
       .apply(([host, user, password]) => ({ host, port: server.port, user, password }));
     const inMysql = { parent: this, provider };
-    const secretOpts = { parent: this, dependsOn: args.dependsOn ?? [] };
     const labels = tenantLabels(identity);
+    // The home region's Secrets keep their names; another region's carry its name as a suffix.
+    const placements = [
+      { suffix: "", host: server.host, readHost: server.readReplicaHost ?? server.host, opts: { parent: this, dependsOn: args.dependsOn ?? [] } },
+      ...(args.otherRegions ?? []).map((r) => ({ suffix: `-${r.region}`, host: r.host, readHost: r.host, opts: { parent: this, provider: r.provider, dependsOn: r.dependsOn } })),
+    ];
+    const secret = (key: string, secretName: string, data: (place: (typeof placements)[number]) => Record<string, pulumi.Input<string>>) => {
+      for (const place of placements) {
+        new core.Secret(`${name}-${key}-credentials${place.suffix}`, { metadata: { name: secretName, namespace: args.namespace, labels }, type: "Opaque", stringData: data(place) }, place.opts);
+      }
+    };
     /** An account with a generated password, held to the tier's connections per service. */
     const limitedAccount = (key: string, user: string) => {
       const password = new random.RandomPassword(`${name}-${key}-password`, { length: 32, special: false }, { parent: this });
@@ -96,22 +121,14 @@ export class TenantDatabases extends pulumi.ComponentResource {
         { user: account.user, host: account.host, database: database.name, privileges: SERVICE_PRIVILEGES },
         inMysql,
       );
-      new core.Secret(
-        `${name}-${svc.name}-credentials`,
-        {
-          metadata: { name: databaseSecretName(svc.workloadName), namespace: args.namespace, labels },
-          type: "Opaque",
-          stringData: {
-            DB_CONNECTION: "mysql",
-            DB_HOST: server.host,
-            DB_PORT: String(server.port),
-            DB_DATABASE: dbName,
-            DB_USERNAME: user,
-            DB_PASSWORD: password.result,
-          },
-        },
-        secretOpts,
-      );
+      secret(svc.name, databaseSecretName(svc.workloadName), (place) => ({
+        DB_CONNECTION: "mysql",
+        DB_HOST: place.host,
+        DB_PORT: String(server.port),
+        DB_DATABASE: dbName,
+        DB_USERNAME: user,
+        DB_PASSWORD: password.result,
+      }));
       return dbName;
     });
 
@@ -125,22 +142,14 @@ export class TenantDatabases extends pulumi.ComponentResource {
           { ...inMysql, dependsOn: [account] },
         );
       });
-      new core.Secret(
-        `${name}-reporting-credentials`,
-        {
-          metadata: { name: REPORTING_SECRET, namespace: args.namespace, labels },
-          type: "Opaque",
-          stringData: {
-            DB_CONNECTION: "mysql",
-            DB_HOST: server.readReplicaHost ?? server.host,
-            DB_PORT: String(server.port),
-            DB_USERNAME: user,
-            DB_PASSWORD: password.result,
-            DB_DATABASES: databases.join(","),
-          },
-        },
-        secretOpts,
-      );
+      secret("reporting", REPORTING_SECRET, (place) => ({
+        DB_CONNECTION: "mysql",
+        DB_HOST: place.readHost,
+        DB_PORT: String(server.port),
+        DB_USERNAME: user,
+        DB_PASSWORD: password.result,
+        DB_DATABASES: databases.join(","),
+      }));
     }
 
     this.databases = databases;

@@ -1,8 +1,9 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { edgeSpecProblems, type TierDefinition } from "../tiers";
-import { EdgeHostnames, type CustomDomainRecords, type EdgeZone } from "./edgeHostnames";
+import { edgeRegionProblems, edgeSpecProblems, type EdgeRegion, type TierDefinition } from "../tiers";
+import { EdgeHostnames, originHostname, type CustomDomainRecords, type EdgeZone } from "./edgeHostnames";
 import { edgeRuleProblems, edgeRulesets } from "./edgeRules";
+import { GlobalLoadBalancer } from "./globalLoadBalancer";
 import type { TenantIdentity } from "./labels";
 
 export interface TenantEdgeArgs {
@@ -15,6 +16,12 @@ export interface TenantEdgeArgs {
   readonly customDomains: readonly string[];
   /** Client CIDRs exempt from rate limiting (Business). Default none. */
   readonly trustedCidrs?: readonly string[];
+  /**
+   * The regions the tenant runs in, the first the primary. With two or more (a tier with load
+   * balancing), a load balancer over one pool per region replaces the single origin
+   * (`zone.originAddress`); with fewer the edge is the single-origin one. Default none.
+   */
+  readonly regions?: readonly EdgeRegion[];
   /** The Cloudflare provider (API token); every edge resource uses it. */
   readonly provider: pulumi.ProviderResource;
 }
@@ -24,7 +31,10 @@ export interface TenantEdgeArgs {
  * the cache rules (Standard: nothing cached; from Premium: `/static/` with tiered cache and
  * CORS for the tenant's own origins); on Business the managed WAF (Cloudflare Managed, OWASP
  * Core), custom rules, rate limiting, DDoS L7 overrides, Argo, and the trusted-IP exemption.
- * The tier definition and every rule expression are checked before anything is registered.
+ * A tenant in two or more regions (Business) is served through a GlobalLoadBalancer named
+ * `origin.<zone>`, the zone's SaaS fallback origin, so every hostname, platform or custom,
+ * reaches the nearest healthy region. The tier definition, the regions and every rule
+ * expression are checked before anything is registered.
  */
 export class TenantEdge extends pulumi.ComponentResource {
   readonly origin: string;
@@ -35,14 +45,27 @@ export class TenantEdge extends pulumi.ComponentResource {
   constructor(name: string, args: TenantEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     const { tier, zone, provider } = args;
     const rulesets = edgeRulesets({ tier, hostnames: [...args.platformHostnames, ...args.customDomains], ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}) });
-    const problems = [...edgeSpecProblems(tier), ...edgeRuleProblems(rulesets)];
+    const regions = args.regions ?? [];
+    const problems = [...edgeSpecProblems(tier), ...edgeRegionProblems(tier, args.identity.tenantId, regions), ...edgeRuleProblems(rulesets)];
+    if (regions.length > 1 && args.platformHostnames.length === 0) problems.push("load balancing needs a platform hostname for the health checks' Host header");
     if (problems.length > 0) throw new Error(`the ${tier.displayName} edge cannot be built:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     super("collect-verything:tenant:TenantEdge", name, {}, opts);
     const inZone = { parent: this, provider };
 
+    // Every hostname is a custom hostname routed to the zone's fallback origin, `origin.<zone>`:
+    // balancing that one name balances them all (a load balancer must be in its zone, which a
+    // custom domain or a platform hostname is not).
+    const loadBalancer =
+      regions.length > 1
+        ? new GlobalLoadBalancer(
+            `${name}-load-balancer`,
+            { identity: args.identity, accountId: zone.accountId, zoneId: zone.zoneId, hostnames: [originHostname(zone.zoneName)], monitorHost: args.platformHostnames[0]!, regions, provider },
+            { parent: this },
+          )
+        : undefined;
     const hostnames = new EdgeHostnames(
       `${name}-hostnames`,
-      { identity: args.identity, zone, platformHostnames: args.platformHostnames, customDomains: args.customDomains, provider },
+      { identity: args.identity, zone, platformHostnames: args.platformHostnames, customDomains: args.customDomains, provider, ...(loadBalancer ? { originLoadBalancer: loadBalancer } : {}) },
       { parent: this },
     );
     for (const ruleset of rulesets) {

@@ -29,8 +29,15 @@ export interface TenantMessagingArgs {
   /** Namespace of the services, where the credentials Secret goes. */
   readonly namespace: string;
   readonly server: RabbitServer;
-  /** Business multi-region: upstreams of the tenant's other regions (URIs are secrets). Default none. */
+  /** Business: federation upstreams outside the tenant's regions (URIs are secrets). Default none. */
   readonly federationUpstreams?: readonly { readonly name: string; readonly uri: pulumi.Input<string> }[];
+  /**
+   * Business multi-region: the tenant's other regions, whose vhosts (same name, same user) this
+   * one federates the platform exchange from, as upstream `region-<name>`. Default none.
+   */
+  readonly federationPeers?: readonly { readonly region: string; readonly host: string; readonly port: number }[];
+  /** The tenant user's password: the home region's, so every region's vhost takes the same user. Default generated. */
+  readonly password?: pulumi.Input<string>;
   /** Resources that must exist before the Secret (the namespace). Default none. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -61,6 +68,8 @@ export class TenantMessaging extends pulumi.ComponentResource {
   readonly vhost: string;
   /** The Secret's data, for the copies site namespaces need (their gateways publish too). */
   readonly credentials: Record<string, pulumi.Input<string>>;
+  /** The tenant user's password (a secret), for the tenant's other regions. */
+  readonly password: pulumi.Output<string>;
 
   constructor(name: string, args: TenantMessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantMessaging", name, {}, opts);
@@ -89,8 +98,8 @@ export class TenantMessaging extends pulumi.ComponentResource {
       { parent: this, dependsOn: [vhost] },
     );
 
-    const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-    const user = new rabbitmq.User(`${name}-user`, { name: userName, password: password.result, tags: [] }, inRabbit);
+    const password = pulumi.secret(args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result);
+    const user = new rabbitmq.User(`${name}-user`, { name: userName, password, tags: [] }, inRabbit);
     // Permissions are granted per vhost: ".*" reaches every resource of this vhost and nothing else.
     new rabbitmq.Permissions(
       `${name}-permissions`,
@@ -143,11 +152,17 @@ export class TenantMessaging extends pulumi.ComponentResource {
       },
       inVhost,
     );
-    const upstreams = (args.federationUpstreams ?? []).map(
+    const vhostPath = encodeURIComponent(vhostName);
+    const peers = (args.federationPeers ?? []).map((peer) => ({
+      name: `region-${peer.region}`,
+      uri: pulumi.interpolate`amqp://${userName}:${password}@${peer.host}:${peer.port}/${vhostPath}`,
+    }));
+    const upstreams = [...(args.federationUpstreams ?? []), ...peers].map(
       (upstream) =>
         new rabbitmq.FederationUpstream(
           `${name}-federation-${upstream.name}`,
-          { name: upstream.name, vhost: vhost.name, definition: { uri: pulumi.secret(upstream.uri), ackMode: "on-confirm", trustUserId: false } },
+          // One hop: a message federated in from a region is never passed on to a third one.
+          { name: upstream.name, vhost: vhost.name, definition: { uri: pulumi.secret(upstream.uri), ackMode: "on-confirm", trustUserId: false, maxHops: 1 } },
           inVhost,
         ),
     );
@@ -165,7 +180,7 @@ export class TenantMessaging extends pulumi.ComponentResource {
     }
 
     const url = pulumi.secret(
-      pulumi.interpolate`amqp://${userName}:${password.result}@${server.host}:${server.port}/${encodeURIComponent(vhostName)}`,
+      pulumi.interpolate`amqp://${userName}:${password}@${server.host}:${server.port}/${vhostPath}`,
     );
     this.credentials = {
       [RABBITMQ_URL_KEY]: url,
@@ -173,8 +188,9 @@ export class TenantMessaging extends pulumi.ComponentResource {
       RABBITMQ_PORT: String(server.port),
       RABBITMQ_VHOST: vhostName,
       RABBITMQ_USER: userName,
-      RABBITMQ_PASSWORD: password.result,
+      RABBITMQ_PASSWORD: password,
     };
+    this.password = password;
     new core.Secret(
       `${name}-credentials`,
       {

@@ -12,10 +12,13 @@ import {
   SERVICES,
   siteNamespace,
   databaseNamespace,
+  crossRegionHost,
+  PLATFORM_REGIONS,
+  regionGatewayHostname,
   type AddOns,
   type BucketName,
-  type DedicatedClusterSpec,
   type EffectiveProfile,
+  type RegionName,
   type TenantPlan,
   type TierName,
 } from "../tiers";
@@ -24,7 +27,7 @@ import { tenantLabels, type TenantIdentity } from "./labels";
 import { Microservice } from "./microservice";
 import { NamespaceGuardrails } from "./namespaceGuardrails";
 import { DedicatedMysqlCluster, ROUTER_PORT } from "./dedicatedMysqlCluster";
-import type { HostEndpoint } from "./networkIsolation";
+import type { HostEndpoint, PlatformEndpoints } from "./networkIsolation";
 import { TenantDatabases, type MysqlServer } from "./tenantDatabases";
 import { TenantMessaging } from "./tenantMessaging";
 import { TenantMonitoring, type AlertingArgs } from "./tenantMonitoring";
@@ -59,11 +62,25 @@ export interface PlatformArgs {
   readonly backups: BackupPlatformArgs;
 }
 
+type RabbitAdmin = { readonly user: string; readonly password: string; readonly managementUrl: string };
+type ObjectStorageAdmin = { readonly user: string; readonly password: string; readonly ssl: boolean };
+
 /** Admin accounts of the shared data services, used by their Pulumi providers only. */
 export interface AdminCredentials {
   readonly mysql: { readonly user: string; readonly password: string };
-  readonly rabbitmq: { readonly user: string; readonly password: string; readonly managementUrl: string };
-  readonly objectStorage: { readonly user: string; readonly password: string; readonly ssl: boolean };
+  readonly rabbitmq: RabbitAdmin;
+  readonly objectStorage: ObjectStorageAdmin;
+  /**
+   * Another region's RabbitMQ and object storage accounts. Default: the home region's accounts,
+   * reached at that region's cross-region hosts (tiers/regions.ts).
+   */
+  readonly regions?: Partial<Record<RegionName, { readonly rabbitmq: RabbitAdmin; readonly objectStorage: ObjectStorageAdmin }>>;
+}
+
+/** One region of the tenant: its name and its cluster's Kubernetes provider (from the region's platform stack). */
+export interface TenantRegionArgs {
+  readonly name: RegionName;
+  readonly kubernetes: pulumi.ProviderResource;
 }
 
 export interface DataServicesArgs {
@@ -71,7 +88,7 @@ export interface DataServicesArgs {
   readonly mysqlReadReplicaHost?: string;
   /** Business only: a dedicated InnoDB cluster. Default false. */
   readonly dedicatedMysqlCluster: boolean;
-  /** Business only: federation upstreams (other regions). Default none. */
+  /** Business only: federation upstreams beyond the tenant's own regions (those are added). Default none. */
   readonly federationUpstreams: readonly { readonly name: string; readonly uri: string }[];
 }
 
@@ -79,6 +96,12 @@ export interface TenantStackArgs {
   /** Lowercase DNS label, 3-20 characters (tiers/naming.ts). */
   readonly tenantId: string;
   readonly tier: TierName;
+  /**
+   * The regions the tenant runs in, home first: each gets the tenant's namespaces, workloads,
+   * routing, vhost and buckets at the tier's full quota; the home region also holds the
+   * databases and backups. More than one only on Business. At least one.
+   */
+  readonly regions: readonly TenantRegionArgs[];
   /** Business add-ons. Default none. */
   readonly addOns?: AddOns;
   /** Sites in order; site 1 first. At least one, at most the tier's maximum. */
@@ -103,15 +126,34 @@ export interface TenantStackArgs {
   readonly alerting?: AlertingArgs;
 }
 
+/** One region being built: its name, the prefix of its resource names, its cluster's provider. */
+interface RegionSite {
+  readonly name: RegionName;
+  readonly home: boolean;
+  /** The home region keeps the names the tenant's resources always had; another region's carry its name. */
+  readonly prefix: string;
+  readonly kubernetes: pulumi.ProviderResource;
+  /** What the tenant's network policies let its pods reach in this region. */
+  readonly network: { readonly edgeNamespace: string; readonly monitoringNamespace: string; readonly endpoints: PlatformEndpoints };
+  readonly guardrails: NamespaceGuardrails;
+}
+
 /**
- * Everything one tenant gets, sized from its tier: the core namespace with the shared
- * services, Redis and runtime settings, one SiteStack per site, and the tenant-wide rate
- * limit. The request is validated before anything is registered.
+ * Everything one tenant gets, sized from its tier: in each of its regions the core namespace
+ * with the shared services, Redis, runtime settings, vhost and buckets, one SiteStack per site,
+ * the tenant-wide rate limit and monitoring; in its home region the databases and backups; and
+ * the edge in front of all regions. The request is validated before anything is registered.
+ *
+ * A region's quota is the tier's whole quota: regions are active-active (the seed deploys the
+ * full Business release to every region), so each one must carry all of the tenant's traffic
+ * when another fails. Every Kubernetes object goes through its region's provider.
  */
 export class TenantStack extends pulumi.ComponentResource {
   readonly profile: EffectiveProfile;
   readonly plan: TenantPlan;
-  /** The active sites' namespaces, site 1 (the core namespace) first. */
+  /** The regions, home first. */
+  readonly regions: readonly RegionName[];
+  /** The active sites' namespaces (the same in every region), site 1 (the core namespace) first. */
   readonly namespaces: readonly string[];
   /** Namespaces of retired sites, kept guarded until the tenant is deprovisioned. */
   readonly retiredNamespaces: readonly string[];
@@ -124,71 +166,229 @@ export class TenantStack extends pulumi.ComponentResource {
   readonly customDomainRecords: readonly CustomDomainRecords[];
 
   constructor(name: string, args: TenantStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    assertValidTenantRequest(args);
+    const regionNames = args.regions.map((r) => r.name);
+    assertValidTenantRequest({ ...args, regions: regionNames });
     assertValidEdgeRequest(args);
+    const home = args.regions[0];
+    if (!home) throw new Error("TenantStack needs at least one region");
     const profile = effectiveProfile(args.tier, args.addOns);
     const plan = planTenant(profile, args.sites.length, args.retiredSites);
-    super("collect-verything:tenant:TenantStack", name, {}, opts);
+    // The home cluster is the default for every Kubernetes child; other regions pass their own.
+    const given = opts?.providers ?? [];
+    super("collect-verything:tenant:TenantStack", name, {}, { ...opts, providers: [...(Array.isArray(given) ? given : Object.values(given)), home.kubernetes] });
     const cloudflareProvider = this.cloudflareProvider();
     this.profile = profile;
     this.plan = plan;
+    this.regions = regionNames;
 
     const identity: TenantIdentity = { tenantId: args.tenantId, tier: args.tier };
     const coreNs = coreNamespace(args.tenantId);
     const tier = profile.tier;
-    const dedicatedRedis = tier.redis === "dedicated";
     const { endpoints } = args.platform;
     const dedicatedDatabase = args.dataServices.dedicatedMysqlCluster ? tier.database.dedicatedCluster : undefined;
-    const network = {
-      edgeNamespace: args.platform.edgeNamespace,
-      monitoringNamespace: args.platform.monitoringNamespace,
-      endpoints: {
-        // A dedicated cluster's routers replace the shared MySQL.
-        mysql: dedicatedDatabase ? { namespace: databaseNamespace(args.tenantId), port: ROUTER_PORT } : endpoints.mysql,
-        rabbitmq: endpoints.rabbitmq,
-        objectStorage: endpoints.objectStorage,
-        ...(dedicatedRedis ? {} : { redis: endpoints.redis }),
-      },
-    };
     const corePlan = plan.namespaces[0]!;
-    const priority = priorityClassName(args.tier);
-    const image = (service: string) => `${args.images.registry}/${service}:${args.images.tag}`;
 
-    const guardrails = new NamespaceGuardrails(
-      `${name}-core`,
-      { identity, namespace: coreNs, role: "core", plan: corePlan, network },
+    // Phase 1, every region: the core namespace and its guardrails (the Secrets below need them).
+    const regions = args.regions.map((region): RegionSite => {
+      const isHome = region.name === home.name;
+      const prefix = isHome ? name : `${name}-${region.name}`;
+      const network = {
+        edgeNamespace: args.platform.edgeNamespace,
+        monitoringNamespace: args.platform.monitoringNamespace,
+        endpoints: {
+          // MySQL is the home region's: a dedicated cluster's routers there, the shared cluster
+          // there, or (from another region) the home VPC across the peering.
+          mysql: !isHome
+            ? { cidr: PLATFORM_REGIONS[home.name].vpcCidr, port: dedicatedDatabase ? ROUTER_PORT : endpoints.mysql.port }
+            : dedicatedDatabase
+              ? { namespace: databaseNamespace(args.tenantId), port: ROUTER_PORT }
+              : endpoints.mysql,
+          rabbitmq: endpoints.rabbitmq,
+          objectStorage: endpoints.objectStorage,
+          ...(tier.redis === "dedicated" ? {} : { redis: endpoints.redis }),
+        },
+      };
+      const guardrails = new NamespaceGuardrails(
+        `${prefix}-core`,
+        { identity, namespace: coreNs, role: "core", plan: corePlan, network },
+        { parent: this, providers: [region.kubernetes] },
+      );
+      return { name: region.name, home: isHome, prefix, kubernetes: region.kubernetes, network, guardrails };
+    });
+    const homeRegion = regions[0]!;
+    const others = regions.slice(1);
+
+    // The databases live in the home region; every region gets their credentials.
+    const cluster = dedicatedDatabase
+      ? new DedicatedMysqlCluster(`${name}-dedicated-mysql`, { identity, spec: dedicatedDatabase, backupNamespace: args.platform.backups.namespace }, { parent: this })
+      : undefined;
+    const server: MysqlServer = cluster
+      ? { host: cluster.host, port: cluster.port, admin: { user: "root", password: cluster.rootPassword } }
+      : {
+          host: endpoints.mysql.host,
+          port: endpoints.mysql.port,
+          ...(args.dataServices.mysqlReadReplicaHost ? { readReplicaHost: args.dataServices.mysqlReadReplicaHost } : {}),
+          admin: args.adminCredentials.mysql,
+        };
+    const databases = new TenantDatabases(
+      `${name}-databases`,
+      {
+        identity,
+        profile,
+        namespace: coreNs,
+        server,
+        dependsOn: [homeRegion.guardrails],
+        otherRegions: others.map((r) => ({ region: r.name, provider: r.kubernetes, host: crossRegionHost(home.name, "mysql"), dependsOn: [r.guardrails] })),
+      },
+      { parent: this, ...(cluster ? { dependsOn: [cluster] } : {}) },
+    );
+    this.databases = databases.databases;
+
+    // Phase 2, every region: data services, workloads, sites, rate limit, monitoring.
+    let homeMessaging: TenantMessaging | undefined;
+    const built = regions.map((region) => {
+      const result = this.deployRegion(region, { args, identity, profile, plan, databases, regionNames, homePassword: homeMessaging?.password });
+      homeMessaging ??= result.messaging;
+      return result;
+    });
+    const homeBuilt = built[0]!;
+    this.vhost = homeBuilt.messaging.vhost;
+    this.buckets = homeBuilt.buckets;
+    this.namespaces = homeBuilt.namespaces;
+    this.retiredNamespaces = homeBuilt.retiredNamespaces;
+    this.hostnames = homeBuilt.hostnames;
+
+    const edge = new TenantEdge(
+      `${name}-edge`,
+      {
+        identity,
+        tier,
+        zone: args.cloudflare,
+        platformHostnames: plan.namespaces.map((ns) => platformHostname(args.tenantId, ns.site, args.platform.domain)),
+        customDomains: args.sites.flatMap((s) => s.customDomains),
+        ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+        // Several regions: a load balancer with a pool per region (the home region's origin is the configured one).
+        ...(others.length > 0
+          ? { regions: regions.map((r) => ({ name: r.name, originAddress: r.home ? args.cloudflare.originAddress : regionGatewayHostname(r.name) })) }
+          : {}),
+        provider: cloudflareProvider,
+      },
       { parent: this },
     );
-    const inCore = { parent: this, dependsOn: [guardrails] };
+    this.customDomainRecords = edge.customDomainRecords;
+
+    const backupSource = { mysql: { host: server.host, port: server.port }, rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl, platform: args.platform.backups };
+    new TenantBackups(`${name}-backups`, { identity, tier, namespace: coreNs, ...backupSource }, { parent: this, dependsOn: [homeRegion.guardrails, databases, ...homeBuilt.dataComponents] });
+    this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
+    this.registerOutputs({
+      regions: this.regions,
+      namespaces: this.namespaces,
+      retiredNamespaces: this.retiredNamespaces,
+      hostnames: this.hostnames,
+      databases: this.databases,
+      vhost: this.vhost,
+      buckets: this.buckets,
+      monthlyPriceEur: this.monthlyPriceEur,
+      customDomainRecords: this.customDomainRecords,
+    });
+  }
+
+  /** The Cloudflare provider given in `opts.providers`: edge resources never use an ambient one. */
+  private cloudflareProvider(): pulumi.ProviderResource {
+    const provider = this.getProvider("cloudflare:index:Ruleset");
+    if (!provider) throw new Error("TenantStack needs the Cloudflare provider: pass it in opts.providers");
+    return provider;
+  }
+
+  /** One region's share of the tenant: its vhost and buckets, Redis, services, sites, rate limit and monitoring. */
+  private deployRegion(
+    region: RegionSite,
+    tenant: {
+      readonly args: TenantStackArgs;
+      readonly identity: TenantIdentity;
+      readonly profile: EffectiveProfile;
+      readonly plan: TenantPlan;
+      readonly databases: TenantDatabases;
+      readonly regionNames: readonly RegionName[];
+      /** The home region's RabbitMQ user password (undefined while building the home region). */
+      readonly homePassword: pulumi.Output<string> | undefined;
+    },
+  ): {
+    messaging: TenantMessaging;
+    buckets: Readonly<Record<BucketName, string>>;
+    dataComponents: pulumi.Resource[];
+    namespaces: readonly string[];
+    retiredNamespaces: readonly string[];
+    hostnames: readonly (readonly string[])[];
+  } {
+    const { args, identity, profile, plan } = tenant;
+    const { prefix, guardrails, network } = region;
+    const tier = profile.tier;
+    const coreNs = coreNamespace(args.tenantId);
+    const corePlan = plan.namespaces[0]!;
+    const endpoints = args.platform.endpoints;
+    const inRegion = { parent: this, providers: [region.kubernetes] };
+    const inCore = { ...inRegion, dependsOn: [guardrails] };
+    const priority = priorityClassName(args.tier);
+    const image = (service: string) => `${args.images.registry}/${service}:${args.images.tag}`;
 
     // The tier's own Redis where the plan has one (Premium, Business); the platform's otherwise.
     const redisWorkload = corePlan.workloads.find((w) => w.service === "redis");
     const redis =
       redisWorkload && plan.redisVolumeGi !== undefined
         ? new RedisCache(
-            `${name}-redis`,
+            `${prefix}-redis`,
             { identity, namespace: coreNs, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
             inCore,
           ).endpoint
         : { host: endpoints.redis.host, port: endpoints.redis.port };
-
     const settings = runtimeSettings(identity, profile, redis);
     const runtime = new core.ConfigMap(
-      `${name}-runtime`,
+      `${prefix}-runtime`,
       { metadata: { name: RUNTIME_CONFIGMAP, namespace: coreNs, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
-      inCore,
+      { parent: this, provider: region.kubernetes, dependsOn: [guardrails] },
     );
-    const data = this.dataServices(name, args, identity, profile, coreNs, guardrails, dedicatedDatabase);
-    const inCoreReady = { parent: this, dependsOn: [guardrails, runtime, ...data.components] };
-    this.databases = data.databases;
-    this.vhost = data.messaging.vhost;
-    this.buckets = data.buckets;
+
+    const admin = this.regionAdmin(region, args.adminCredentials);
+    const messaging = new TenantMessaging(
+      `${prefix}-messaging`,
+      {
+        identity,
+        profile,
+        namespace: coreNs,
+        server: { host: endpoints.rabbitmq.host, port: endpoints.rabbitmq.port, managementUrl: admin.rabbitmq.managementUrl, admin: admin.rabbitmq },
+        federationUpstreams: args.dataServices.federationUpstreams,
+        federationPeers: tenant.regionNames
+          .filter((other) => other !== region.name)
+          .map((other) => ({ region: other, host: crossRegionHost(other, "rabbitmq"), port: endpoints.rabbitmq.port })),
+        ...(tenant.homePassword ? { password: tenant.homePassword } : {}),
+        dependsOn: [guardrails],
+      },
+      inRegion,
+    );
+    const storage = new TenantObjectStorage(
+      `${prefix}-object-storage`,
+      {
+        identity,
+        profile,
+        namespace: coreNs,
+        server: {
+          endpoint: `${region.home ? endpoints.objectStorage.host : crossRegionHost(region.name, "objectStorage")}:${endpoints.objectStorage.port}`,
+          ssl: admin.objectStorage.ssl,
+          admin: admin.objectStorage,
+        },
+        dependsOn: [guardrails],
+      },
+      inRegion,
+    );
+    const dataComponents = [messaging, storage];
+    const inCoreReady = { ...inRegion, dependsOn: [guardrails, runtime, tenant.databases, ...dataComponents] };
 
     for (const svc of SERVICES.filter((s) => !s.perSite)) {
       const workload = corePlan.workloads.find((w) => w.service === svc.name);
       if (!workload) throw new Error(`core plan has no ${svc.name}`);
       new Microservice(
-        `${name}-${svc.name}`,
+        `${prefix}-${svc.name}`,
         {
           identity,
           namespace: coreNs,
@@ -208,7 +408,7 @@ export class TenantStack extends pulumi.ComponentResource {
       const queueDepth = tier.autoscaling.queueDepthPerConsumer;
       if (workload.autoscaled && svc.queueConsumer && queueDepth !== undefined) {
         new WorkloadAutoscaler(
-          `${name}-${svc.name}-autoscaler`,
+          `${prefix}-${svc.name}-autoscaler`,
           {
             identity,
             namespace: coreNs,
@@ -225,15 +425,14 @@ export class TenantStack extends pulumi.ComponentResource {
 
     const sites = plan.namespaces.map((nsPlan, i) => {
       const site = nsPlan.site;
-      const namespace = siteNamespace(args.tenantId, site);
       return new SiteStack(
-        `${name}-site-${site}`,
+        `${prefix}-site-${site}`,
         {
           identity,
           profile,
           plan: nsPlan,
           coreNamespace: coreNs,
-          namespace,
+          namespace: siteNamespace(args.tenantId, site),
           hostnames: [platformHostname(args.tenantId, site, args.platform.domain), ...args.sites[i]!.customDomains],
           routing: args.routing,
           network,
@@ -241,124 +440,44 @@ export class TenantStack extends pulumi.ComponentResource {
           priorityClassName: priority,
           runtimeSettings: settings,
           prometheusUrl: args.platform.prometheusUrl,
-          messagingCredentials: data.messaging.credentials,
+          messagingCredentials: messaging.credentials,
           ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         },
-        site === 1 ? inCoreReady : { parent: this },
+        site === 1 ? inCoreReady : inRegion,
       );
     });
-
-    const retired = plan.retired.map((nsPlan) => {
-      const namespace = siteNamespace(args.tenantId, nsPlan.site);
-      return new SiteStack(`${name}-site-${nsPlan.site}`, { retired: true, identity, plan: nsPlan, namespace }, { parent: this });
-    });
+    const retired = plan.retired.map(
+      (nsPlan) => new SiteStack(`${prefix}-site-${nsPlan.site}`, { retired: true, identity, plan: nsPlan, namespace: siteNamespace(args.tenantId, nsPlan.site) }, inRegion),
+    );
 
     if (args.routing.mode === "gateway-api") {
       new TenantRateLimit(
-        `${name}-rate-limit`,
+        `${prefix}-rate-limit`,
         { identity, namespace: coreNs, rateLimit: tier.rateLimit, gateway: args.routing.gateway, trustedClients: (args.trustedCidrs ?? []).length > 0 },
         inCore,
       );
     }
-    const edge = new TenantEdge(
-      `${name}-edge`,
-      {
-        identity,
-        tier,
-        zone: args.cloudflare,
-        platformHostnames: plan.namespaces.map((ns) => platformHostname(args.tenantId, ns.site, args.platform.domain)),
-        customDomains: args.sites.flatMap((s) => s.customDomains),
-        ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
-        provider: cloudflareProvider,
-      },
-      { parent: this },
-    );
-    this.customDomainRecords = edge.customDomainRecords;
-
-    this.namespaces = sites.map((s) => s.namespace);
-    this.retiredNamespaces = retired.map((s) => s.namespace);
-    this.hostnames = sites.map((s) => s.hostnames);
-    const observed = { identity, profile, namespaces: this.namespaces, cdnZone: args.cloudflare.zoneName };
-    new TenantMonitoring(`${name}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
-    const backupSource = { mysql: data.mysql, rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl, platform: args.platform.backups };
-    new TenantBackups(`${name}-backups`, { identity, tier, namespace: coreNs, ...backupSource }, { parent: this, dependsOn: [guardrails, ...data.components] });
-    this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
-    this.registerOutputs({
-      namespaces: this.namespaces,
-      retiredNamespaces: this.retiredNamespaces,
-      hostnames: this.hostnames,
-      databases: this.databases,
-      vhost: this.vhost,
-      buckets: this.buckets,
-      monthlyPriceEur: this.monthlyPriceEur,
-      customDomainRecords: this.customDomainRecords,
-    });
+    const namespaces = sites.map((s) => s.namespace);
+    const observed = { identity, profile, namespaces, cdnZone: args.cloudflare.zoneName };
+    new TenantMonitoring(`${prefix}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
+    return {
+      messaging,
+      buckets: storage.buckets,
+      dataComponents,
+      namespaces,
+      retiredNamespaces: retired.map((s) => s.namespace),
+      hostnames: sites.map((s) => s.hostnames),
+    };
   }
 
-  /** The Cloudflare provider given in `opts.providers`: edge resources never use an ambient one. */
-  private cloudflareProvider(): pulumi.ProviderResource {
-    const provider = this.getProvider("cloudflare:index:Ruleset");
-    if (!provider) throw new Error("TenantStack needs the Cloudflare provider: pass it in opts.providers");
-    return provider;
-  }
-
-  /** MySQL (shared, or a Business tenant's dedicated cluster), RabbitMQ and object storage. */
-  private dataServices(
-    name: string,
-    args: TenantStackArgs,
-    identity: TenantIdentity,
-    profile: EffectiveProfile,
-    namespace: string,
-    guardrails: pulumi.Resource,
-    dedicated: DedicatedClusterSpec | undefined,
-  ): {
-    components: pulumi.Resource[];
-    databases: readonly string[];
-    messaging: TenantMessaging;
-    buckets: Readonly<Record<BucketName, string>>;
-    mysql: { host: pulumi.Input<string>; port: number };
-  } {
-    const { endpoints } = args.platform;
-    const admin = args.adminCredentials;
-    const inNamespace = { dependsOn: [guardrails] };
-    const cluster = dedicated ? new DedicatedMysqlCluster(`${name}-dedicated-mysql`, { identity, spec: dedicated, backupNamespace: args.platform.backups.namespace }, { parent: this }) : undefined;
-    const server: MysqlServer = cluster
-      ? { host: cluster.host, port: cluster.port, admin: { user: "root", password: cluster.rootPassword } }
-      : {
-          host: endpoints.mysql.host,
-          port: endpoints.mysql.port,
-          ...(args.dataServices.mysqlReadReplicaHost ? { readReplicaHost: args.dataServices.mysqlReadReplicaHost } : {}),
-          admin: admin.mysql,
-        };
-    const databases = new TenantDatabases(
-      `${name}-databases`,
-      { identity, profile, namespace, server, ...inNamespace },
-      { parent: this, ...(cluster ? { dependsOn: [cluster] } : {}) },
-    );
-    const messaging = new TenantMessaging(
-      `${name}-messaging`,
-      {
-        identity,
-        profile,
-        namespace,
-        server: { host: endpoints.rabbitmq.host, port: endpoints.rabbitmq.port, managementUrl: admin.rabbitmq.managementUrl, admin: admin.rabbitmq },
-        federationUpstreams: args.dataServices.federationUpstreams,
-        ...inNamespace,
-      },
-      { parent: this },
-    );
-    const storage = new TenantObjectStorage(
-      `${name}-object-storage`,
-      {
-        identity,
-        profile,
-        namespace,
-        server: { endpoint: `${endpoints.objectStorage.host}:${endpoints.objectStorage.port}`, ssl: admin.objectStorage.ssl, admin: admin.objectStorage },
-        ...inNamespace,
-      },
-      { parent: this },
-    );
-    const mysql = { host: server.host, port: server.port };
-    return { components: [databases, messaging, storage], databases: databases.databases, messaging, buckets: storage.buckets, mysql };
+  /** The RabbitMQ and object-storage admin accounts of a region: the home's config, or the region's own. */
+  private regionAdmin(region: RegionSite, admin: AdminCredentials): { rabbitmq: RabbitAdmin; objectStorage: ObjectStorageAdmin } {
+    if (region.home) return admin;
+    const own = admin.regions?.[region.name];
+    if (own) return own;
+    // The home accounts at the region's cross-region host (same scheme, port and path).
+    const managementUrl = new URL(admin.rabbitmq.managementUrl);
+    managementUrl.hostname = crossRegionHost(region.name, "rabbitmq");
+    return { rabbitmq: { ...admin.rabbitmq, managementUrl: managementUrl.toString() }, objectStorage: admin.objectStorage };
   }
 }

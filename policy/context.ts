@@ -9,7 +9,20 @@
  * A stack of the platform project (TierProfiles) has no tenant and no tier: see `stackRole`.
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { ADD_ON_MAXIMUMS, effectiveProfile, isTierName, tenantIdProblems, TIER_NAMES, type AddOns, type EffectiveProfile, type TierName } from "../tiers";
+import {
+  ADD_ON_MAXIMUMS,
+  effectiveProfile,
+  isRegionName,
+  isTierName,
+  PRIMARY_REGION,
+  REGION_NAMES,
+  tenantIdProblems,
+  TIER_NAMES,
+  type AddOns,
+  type EffectiveProfile,
+  type RegionName,
+  type TierName,
+} from "../tiers";
 
 export const TAG_PREFIX = "collect-verything";
 export const TIER_TAG = `${TAG_PREFIX}:tier`;
@@ -26,6 +39,8 @@ export interface ContextConfig {
   readonly tenant?: string;
   /** Hostnames under this domain are platform hostnames, not custom domains. */
   readonly platformDomain?: string;
+  /** The regions the stack declares (its Kubernetes providers' and platform references'). Default: the primary region only. */
+  readonly regions?: readonly string[];
 }
 
 /** Config properties every tier-aware policy accepts (defaults and bounds from tiers/). */
@@ -41,6 +56,7 @@ export const CONTEXT_CONFIG_SCHEMA: PolicyConfigSchema = {
     },
     platformDomain: { type: "string", default: DEFAULT_PLATFORM_DOMAIN },
     tenant: { type: "string" },
+    regions: { type: "array", items: { type: "string", enum: [...REGION_NAMES] }, minItems: 1, uniqueItems: true, default: [PRIMARY_REGION] },
   },
 };
 
@@ -50,6 +66,8 @@ export interface TierContext {
   readonly profile: EffectiveProfile;
   readonly source: "config" | "stack tag";
   readonly platformDomain: string;
+  /** The declared regions, home first. */
+  readonly regions: readonly RegionName[];
 }
 
 export type ContextResult = { readonly ok: true; readonly context: TierContext } | { readonly ok: false; readonly reason: string };
@@ -89,6 +107,11 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
     const from = config.tenant !== undefined ? "policy config" : stackTags.has(TENANT_TAG) ? `stack tag ${TENANT_TAG}` : "the stack name";
     return { ok: false, reason: `tenant "${tenant}" from ${from} is not a tenant id: it ${problems.join("; ")}` };
   }
+  const regions = config.regions ?? [PRIMARY_REGION];
+  const unknownRegion = regions.find((r) => !isRegionName(r));
+  if (unknownRegion !== undefined || regions.length === 0) {
+    return { ok: false, reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), got ${JSON.stringify(regions)}` };
+  }
   try {
     return {
       ok: true,
@@ -98,6 +121,7 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
         profile: effectiveProfile(tier, addOns),
         source: fromConfig ? "config" : "stack tag",
         platformDomain: config.platformDomain ?? DEFAULT_PLATFORM_DOMAIN,
+        regions: regions as RegionName[],
       },
     };
   } catch (error) {

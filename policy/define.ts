@@ -27,11 +27,19 @@ export interface ResourceView {
   readonly protect: boolean;
   /** The Kubernetes object, for `kubernetes:` resources (their inputs are the manifest). */
   readonly object?: KubeObject;
+  /** The explicit provider the resource goes through; absent when it would use its package's default provider. */
+  readonly provider?: ProviderView;
+}
+
+export interface ProviderView {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
 }
 
 const KUBERNETES = "kubernetes:";
 
-export function viewOf(r: { type: string; name: string; urn: string; props: Record<string, unknown>; opts?: { protect?: boolean } }): ResourceView {
+export function viewOf(r: { type: string; name: string; urn: string; props: Record<string, unknown>; opts?: { protect?: boolean }; provider?: ProviderView | undefined }): ResourceView {
   // A manifest has apiVersion and kind; Helm releases, ConfigGroups and providers do not.
   const isObject = r.type.startsWith(KUBERNETES) && typeof r.props["apiVersion"] === "string" && typeof r.props["kind"] === "string";
   return {
@@ -41,7 +49,24 @@ export function viewOf(r: { type: string; name: string; urn: string; props: Reco
     props: r.props,
     protect: r.opts?.protect === true,
     ...(isObject ? { object: r.props as KubeObject } : {}),
+    ...(r.provider ? { provider: { type: r.provider.type, name: r.provider.name, urn: r.provider.urn } } : {}),
   };
+}
+
+/** The name a cluster goes by in messages: its provider's, or the default provider's. */
+const clusterName = (view: ResourceView): string => view.provider?.name ?? "(default provider)";
+
+/**
+ * A stack's resources per Kubernetes cluster: each cluster's objects (by the provider they go
+ * through) with every resource that is no Kubernetes object. Namespaces have the same names in
+ * every region of a tenant, so anything judged per namespace is judged per cluster.
+ */
+export function clusterPartitions(resources: readonly ResourceView[]): { readonly cluster: string; readonly resources: readonly ResourceView[] }[] {
+  const shared = resources.filter((r) => !r.object);
+  const clusters = new Map<string, ResourceView[]>();
+  for (const r of resources) if (r.object) clusters.set(clusterName(r), [...(clusters.get(clusterName(r)) ?? []), r]);
+  if (clusters.size === 0) return [{ cluster: "", resources: shared }];
+  return [...clusters].map(([cluster, objects]) => ({ cluster, resources: [...objects, ...shared] }));
 }
 
 /** "ResourceQuota e-commerce-tenant-acme/tenant-quota", or the Pulumi name for other resources. */
@@ -142,6 +167,8 @@ export interface TierStackPolicySpec {
   readonly description: string;
   readonly enforcementLevel: EnforcementLevel;
   readonly validate: (context: TierContext, resources: readonly ResourceView[], report: (message: string, urn?: string) => void) => void;
+  /** Judge each Kubernetes cluster's objects on their own (clusterPartitions). Default false: the whole stack at once. */
+  readonly perCluster?: boolean;
 }
 
 export function tierStackPolicy(spec: TierStackPolicySpec): StackValidationPolicy {
@@ -154,7 +181,14 @@ export function tierStackPolicy(spec: TierStackPolicySpec): StackValidationPolic
       const urn = args.resources[0]?.urn;
       if (stackRole(urn) === "platform") return;
       const context = contextOf(args, urn ?? "");
-      if (context) judged((message) => reportViolation(`the stack ${message}`), () => spec.validate(context, args.resources.map((r: PolicyResource) => viewOf(r)), reportViolation));
+      if (!context) return;
+      const views = args.resources.map((r: PolicyResource) => viewOf(r));
+      const partitions = spec.perCluster ? clusterPartitions(views) : [{ cluster: "", resources: views }];
+      for (const { cluster, resources } of partitions) {
+        // Named only when there are several: one cluster's messages read as they always have.
+        const report: ReportViolation = partitions.length > 1 ? (message, urn) => reportViolation(`in cluster ${cluster}: ${message}`, urn) : reportViolation;
+        judged((message) => report(`the stack ${message}`), () => spec.validate(context, resources, report));
+      }
     },
   };
 }

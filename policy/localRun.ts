@@ -6,6 +6,7 @@
 import type {
   EnforcementLevel,
   Policies,
+  PolicyProviderResource,
   PolicyResource,
   ReportViolation,
   ResourceValidationArgs,
@@ -21,6 +22,8 @@ export interface LocalResource {
   readonly urn: string;
   readonly props: Record<string, unknown>;
   readonly protect?: boolean;
+  /** The explicit provider, as the engine describes it; absent for a default provider. */
+  readonly provider?: PolicyProviderResource;
 }
 
 export interface Violation {
@@ -58,6 +61,7 @@ export function resourceArgs(r: LocalResource, options: RunOptions = {}): Resour
     urn: r.urn,
     name: r.name,
     opts: { protect: r.protect ?? false, ...OPTS },
+    ...(r.provider ? { provider: r.provider } : {}),
     stackTags: new Map(Object.entries(options.stackTags ?? {})),
     isType: () => false,
     asType: () => undefined,
@@ -67,8 +71,8 @@ export function resourceArgs(r: LocalResource, options: RunOptions = {}): Resour
 }
 
 function policyResource(r: LocalResource): PolicyResource {
-  const { type, props, urn, name, opts } = resourceArgs(r);
-  return { type, props, urn, name, opts, dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined };
+  const { type, props, urn, name, opts, provider } = resourceArgs(r);
+  return { type, props, urn, name, opts, ...(provider ? { provider } : {}), dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined };
 }
 
 async function settle(run: () => Promise<void> | void): Promise<void> {

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
+import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, PRIMARY_REGION, REGION_NAMES, type RegionName, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -37,12 +37,16 @@ const cloudflareId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, "must be a Clo
 const hostname = v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname"));
 
 const credentials = v.strictObject({ user, password: v.string() });
+const rabbitmqAdmin = v.strictObject({ user, password: v.string(), managementUrl: httpUrl });
+const objectStorageAdmin = v.strictObject({ user, password: v.string(), ssl: v.optional(v.boolean(), true) });
+const region = v.picklist(REGION_NAMES, (issue) => `${issue.received} is not a supported region (${REGION_NAMES.join(", ")})`);
 const oidcProviderArn = v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN"));
 const oidcIssuer = v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)"));
 
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
+  stackOrganization: "collect-verything",
   edgeNamespace: "envoy-gateway-system",
   monitoringNamespace: "monitoring",
   prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
@@ -82,6 +86,11 @@ export const tenantConfigSchema = v.strictObject({
     }),
   ),
   trustedCidrs: v.optional(v.array(v.string())),
+  /**
+   * The AWS regions the tenant runs in, its home region first (databases, backups, fallback
+   * pool). More than one only on Business (tiers/tenantRules.ts). Default: the primary region.
+   */
+  regions: v.optional(v.array(region), [PRIMARY_REGION]),
   alerting: v.optional(
     v.strictObject({
       email: v.array(v.string()),
@@ -112,8 +121,10 @@ export const tenantConfigSchema = v.strictObject({
   /** Admin accounts the data-service providers use (set them with `pulumi config set --secret`). */
   adminCredentials: v.strictObject({
     mysql: credentials,
-    rabbitmq: v.strictObject({ user, password: v.string(), managementUrl: httpUrl }),
-    objectStorage: v.strictObject({ user, password: v.string(), ssl: v.optional(v.boolean(), true) }),
+    rabbitmq: rabbitmqAdmin,
+    objectStorage: objectStorageAdmin,
+    /** Another region's own RabbitMQ and object-storage accounts. Default: the ones above at that region's hosts. */
+    regions: v.optional(v.record(region, v.strictObject({ rabbitmq: rabbitmqAdmin, objectStorage: objectStorageAdmin }))),
   }),
   dataServices: v.optional(
     v.strictObject({
@@ -145,6 +156,8 @@ export const tenantConfigSchema = v.strictObject({
   platform: v.optional(
     v.strictObject({
       domain: v.optional(v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")), DEFAULT_PLATFORM.domain),
+      /** The Pulumi organization of the platform stacks: each region's is `<organization>/platform/<region>`. */
+      stackOrganization: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "must be a Pulumi organization name")), DEFAULT_PLATFORM.stackOrganization),
       edgeNamespace: v.optional(label, DEFAULT_PLATFORM.edgeNamespace),
       monitoringNamespace: v.optional(label, DEFAULT_PLATFORM.monitoringNamespace),
       prometheusUrl: v.optional(httpUrl, DEFAULT_PLATFORM.prometheusUrl),
@@ -175,8 +188,15 @@ export const tenantConfigSchema = v.strictObject({
 
 export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
 
-/** TenantStack's arguments plus what only the program uses (the Cloudflare API token). */
-export type TenantConfig = TenantStackArgs & { readonly cloudflare: TenantStackArgs["cloudflare"] & { readonly apiToken?: string } };
+/**
+ * TenantStack's arguments as config holds them: region names where the component takes each
+ * region's providers, the platform stacks' organization, and the Cloudflare API token.
+ */
+export type TenantConfig = Omit<TenantStackArgs, "regions" | "platform" | "cloudflare"> & {
+  readonly regions: readonly RegionName[];
+  readonly platform: TenantStackArgs["platform"] & { readonly stackOrganization: string };
+  readonly cloudflare: TenantStackArgs["cloudflare"] & { readonly apiToken?: string };
+};
 
 function fieldOf(issue: v.BaseIssue<unknown>): string {
   return (issue.path ?? []).reduce<string>(
@@ -219,6 +239,7 @@ const policyInputsSchema = v.object({
   tier: tenantConfigSchema.entries.tier,
   addOns: tenantConfigSchema.entries.addOns,
   platform: tenantConfigSchema.entries.platform,
+  regions: tenantConfigSchema.entries.regions,
 });
 
 export function parsePolicyInputs(all: Readonly<Record<string, string>>): v.InferOutput<typeof policyInputsSchema> {

@@ -15,9 +15,8 @@ import { BackupBucket } from "../components/backupBucket";
 import { EksCluster } from "../components/eksCluster";
 import { RegionNetwork } from "../components/regionNetwork";
 import { TierProfile } from "../components/tierProfile";
-import { BACKUP_NAMESPACE, TIER_NAMES } from "../tiers";
+import { BACKUP_NAMESPACE, backupBucketName, crossRegionHost, parseRegion, PLATFORM_REGIONS, regionGatewayHostname, TIER_NAMES } from "../tiers";
 import { loadPlatformConfig } from "./config";
-import { backupBucketName, parseRegion, PLATFORM_REGIONS } from "./regions";
 
 export = async () => {
   // Both validated before any resource.
@@ -63,6 +62,10 @@ export = async () => {
     storageClasses: pulumi.all(profiles.map((p) => p.storageClassName)),
     volumeAttributesClasses: pulumi.all(profiles.map((p) => p.volumeAttributesClassName)),
     priorityClasses: pulumi.all(profiles.map((p) => p.priorityClassName)),
+    // Where the other regions reach this one (tiers/regions.ts): its gateway for the tenants'
+    // Cloudflare pools, its shared services for cross-region database access, federation and replication.
+    gatewayHostname: regionGatewayHostname(region),
+    crossRegionHosts: { mysql: crossRegionHost(region, "mysql"), rabbitmq: crossRegionHost(region, "rabbitmq"), objectStorage: crossRegionHost(region, "objectStorage") },
     backupBucket: backups.bucketName,
     backupKmsKeyArn: backups.kmsKeyArn,
   };

@@ -1,12 +1,19 @@
 /**
  * The tenant program: one stack per tenant (stack name = tenant id). `pulumi up`, the CI
  * preview, the Automation API and the offline synth all run this same function.
+ *
+ * Every resource goes through a provider this program declares (Pulumi.yaml disables the default
+ * providers): a Kubernetes provider per region, built from that region's platform stack
+ * (`<organization>/platform/<region>`, output `kubeconfig`), the tenant's AWS provider (its
+ * backup role) and its Cloudflare provider.
  */
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { TenantStack } from "../components/tenantStack";
 import { formatCpu, formatMemory, formatStorage } from "../tiers";
 import { loadTenantConfig, REQUEST_OUTPUT } from "./config";
+import { regionKubernetesProvider } from "./regionProviders";
 
 export = async () => {
   const { request, args: config } = loadTenantConfig();
@@ -15,13 +22,25 @@ export = async () => {
     pulumi.log.warn(`stack "${stack}" provisions tenant "${config.tenantId}"; the convention is stack name = tenant id`);
   }
   const { apiToken, ...zone } = config.cloudflare;
+  const { stackOrganization, ...platform } = config.platform;
   // Without a token in the config, the provider reads CLOUDFLARE_API_TOKEN from its environment.
   const edgeProvider = new cloudflare.Provider("cloudflare", apiToken ? { apiToken: pulumi.secret(apiToken) } : {});
-  const tenant = new TenantStack(config.tenantId, { ...config, cloudflare: zone }, { providers: { cloudflare: edgeProvider } });
+  // The tenant's AWS resources (its backup role) are tagged for cost attribution.
+  const awsProvider = new AwsProvider("aws", {
+    region: platform.backups.region,
+    defaultTags: { tags: { "collect-verything:tenant": config.tenantId, "collect-verything:tier": config.tier } },
+  });
+  const regions = config.regions.map((name) => ({ name, kubernetes: regionKubernetesProvider(stackOrganization, name) }));
+  const tenant = new TenantStack(
+    config.tenantId,
+    { ...config, regions, platform, cloudflare: zone },
+    { providers: [edgeProvider, awsProvider] },
+  );
   const q = tenant.profile.quota;
   return {
     tenantId: config.tenantId,
     tier: config.tier,
+    regions: tenant.regions,
     addOns: tenant.profile.addOns,
     namespaces: tenant.namespaces,
     retiredNamespaces: tenant.retiredNamespaces,
@@ -29,6 +48,7 @@ export = async () => {
     databases: tenant.databases,
     vhost: tenant.vhost,
     buckets: tenant.buckets,
+    // Per region: every region holds the tier's whole quota (TenantStack).
     quota: {
       requestsCpu: formatCpu(q.requestsCpu),
       requestsMemory: formatMemory(q.requestsMemory),

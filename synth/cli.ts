@@ -5,8 +5,7 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { PROJECT } from "../stacks/config";
-import { PRIMARY_REGION, REGION_NAMES, type RegionName } from "../stacks/regions";
-import { TenantRequestError, TIER_NAMES } from "../tiers";
+import { PRIMARY_REGION, REGION_NAMES, TenantRequestError, TIER_NAMES, type RegionName } from "../tiers";
 import { integerAtLeast, program, readStackFile, runProgram, stackName, UsageError, type Done } from "./commandLine";
 import { SynthFailure, type SynthResult } from "./engine";
 import { kubernetesObjects } from "./manifests";
@@ -22,13 +21,17 @@ interface SynthOptions {
   readonly tenant?: string;
   readonly tier?: string;
   readonly sites: number;
+  readonly regions?: readonly string[];
   readonly platform?: true;
   readonly region?: RegionName;
   readonly out?: string;
   readonly quiet?: true;
 }
 
-const SHORTCUT = ["tenant", "tier", "sites"];
+const SHORTCUT = ["tenant", "tier", "sites", "regions"];
+
+/** `a,b,c` as a list; the tenant rules judge the names (unknown, repeated, more than the tier allows). */
+const commaList = (value: string): string[] => value.split(",").map((item) => item.trim());
 
 /** The `synth` command line; `done` receives the exit code of a run. */
 export function synthProgram(done: Done): Command {
@@ -39,6 +42,7 @@ export function synthProgram(done: Done): Command {
     .option("--tenant <id>", "a shortcut tenant with the dev defaults (needs --tier)")
     .addOption(new Option("--tier <tier>", "the shortcut tenant's tier").choices(TIER_NAMES))
     .option("--sites <n>", "the shortcut tenant's site count", integerAtLeast(1), 1)
+    .option("--regions <list>", `the shortcut tenant's regions, home first, comma-separated (${REGION_NAMES.join(", ")}; several only on Business; default ${PRIMARY_REGION})`, commaList)
     .addOption(new Option("--platform", "render a region's platform stack (VPC, EKS cluster, the tiers' cluster objects, backup bucket)").conflicts(SHORTCUT))
     .addOption(new Option("--region <region>", `with --platform: the region (default ${PRIMARY_REGION})`).choices(REGION_NAMES))
     .option("--out <dir>", `output directory (default out/<stack>); only replaced when empty or a previous synth's output (${OUTPUT_MARKER})`)
@@ -63,7 +67,7 @@ async function synth(options: SynthOptions): Promise<number> {
     } else if (options.tenant && options.tier) {
       if (options.configFile) throw new UsageError("--config-file goes with --stack");
       stack = options.tenant;
-      config = shortcutConfig({ tenantId: options.tenant, tier: options.tier, sites: options.sites });
+      config = shortcutConfig({ tenantId: options.tenant, tier: options.tier, sites: options.sites, ...(options.regions ? { regions: options.regions } : {}) });
     } else {
       throw new UsageError("give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform");
     }

@@ -9,11 +9,23 @@
  */
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import { ReadResourceResponse, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
+
+/** The id the engine stand-in gives a custom resource (components have none). */
+const mockId = (name: string): string => `${name}-id`;
+
+/**
+ * A recorded resource's properties as a policy pack sees them: its inputs, and for a custom
+ * resource its id, which bridged providers report among the outputs (`props.id`). A policy
+ * that matches references by id (a load balancer's pools) needs it.
+ */
+export function policyPropsOf(r: RecordedResource): Record<string, unknown> {
+  return r.custom ? { ...r.inputs, id: mockId(r.name) } : r.inputs;
+}
 
 /** Placeholder written wherever a Pulumi secret would be. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -36,6 +48,14 @@ export interface RecordedResource {
   readonly retainOnDelete: boolean;
   readonly ignoreChanges: readonly string[];
   readonly dependsOn: readonly string[];
+  /** URN of the explicit provider; absent for a component, or a custom resource on its package's default provider. */
+  readonly provider?: string;
+}
+
+/** A stack another stack references (`pulumi.StackReference`): its outputs, and which of them are secrets. */
+export interface ReferencedStack {
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly secretOutputNames: readonly string[];
 }
 
 export interface SynthResult {
@@ -54,6 +74,14 @@ export interface SynthOptions {
   readonly config: Readonly<Record<string, string>>;
   /** Config keys that are secrets. Default none. */
   readonly secretKeys?: readonly string[];
+  /** Answers `StackReference` reads by stack name (undefined: no such stack). Default: none exists. */
+  readonly stackReferences?: (name: string) => ReferencedStack | undefined;
+  /**
+   * Packages whose default provider is disabled (`pulumi:disable-default-providers`, "*" for
+   * all): a custom resource of one of them without an explicit provider fails the run, as the
+   * engine would fail it. Default none.
+   */
+  readonly disabledDefaultProviders?: readonly string[];
 }
 
 /** A program that failed, with what it had registered before failing. */
@@ -104,6 +132,15 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
+  getProvider(): string;
+}
+
+/** The fields of a ReadResourceRequest the recorder reads. */
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
 }
 
 type Callback = (err: Error | null, response?: RegisterResourceResponse) => void;
@@ -112,6 +149,8 @@ function urnOf(project: string, stack: string, parent: string, type: string, nam
   const qualified = parent ? `${parent.split("::")[2]!.split("$").pop()}$${type}` : type;
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
+
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
 
 /** What a wire-format secret looks like (the runtime's envelope). */
 const secretOnTheWire = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
@@ -156,12 +195,54 @@ const strictMocks: pulumi.runtime.Mocks = {
  */
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
+  /** Registrations the engine would refuse (a disabled default provider): the run fails with the first. */
+  readonly refused: Error[] = [];
 
   constructor(
     private readonly project: string,
     private readonly stack: string,
+    private readonly options: Pick<SynthOptions, "stackReferences" | "disabledDefaultProviders"> = {},
   ) {
     super(strictMocks);
+  }
+
+  /** The explicit provider's URN ("urn::id" on the wire), or a failure where the package's default one is disabled. */
+  private providerOf(req: RegisterRequest, type: string, name: string): string | undefined {
+    const reference = req.getProvider();
+    if (reference) return reference.split("::").slice(0, -1).join("::");
+    const pkg = type.split(":")[0]!;
+    const disabled = this.options.disabledDefaultProviders ?? [];
+    if (req.getCustom() && pkg !== "pulumi" && (disabled.includes("*") || disabled.includes(pkg))) {
+      // Answered as usual (a rejected registration would surface as an unhandled rejection), then failed by `run`.
+      this.refused.push(new Error(`${type} "${name}" has no explicit provider, and the default ${pkg} provider is disabled (pulumi:disable-default-providers)`));
+    }
+    return undefined;
+  }
+
+  /** A StackReference read, answered from `stackReferences` with the outputs marked secret as the engine marks them. */
+  override async readResource(req: ReadRequest, callback: (err: Error | null, response?: ReadResourceResponse) => void): Promise<void> {
+    try {
+      const type = req.getType();
+      const name = req.getName();
+      if (type !== STACK_REFERENCE) throw new Error(`unexpected read of ${type} "${name}" during synth`);
+      const stackName = req.getId();
+      const referenced = this.options.stackReferences?.(stackName);
+      if (!referenced) throw new Error(`stack reference "${name}": no stack named "${stackName}"`);
+      const outputs = Object.fromEntries(
+        Object.entries(referenced.outputs).map(([key, value]) => [key, referenced.secretOutputNames.includes(key) ? secretOnTheWire(value) : value]),
+      );
+      const parent = req.getParent();
+      const urn = urnOf(this.project, this.stack, parent, type, name);
+      const state = { name: stackName, outputs, secretOutputNames: [...referenced.secretOutputNames] };
+      this.recorded.push({ urn, type, name, custom: true, parent, inputs: { name: stackName }, protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] });
+      this.resources.set(urn, { urn, id: stackName, state: {} });
+      const response = new ReadResourceResponse();
+      response.setUrn(urn);
+      response.setProperties(new InProcessStruct(state));
+      callback(null, response);
+    } catch (error) {
+      callback(error as Error);
+    }
   }
 
   /**
@@ -189,6 +270,7 @@ class RecordingMonitor extends MockMonitor {
       const custom = req.getCustom();
       const requested = req.getObject() ?? new InProcessStruct({});
       const urn = urnOf(this.project, this.stack, parent, type, name);
+      const provider = this.providerOf(req, type, name);
       const inputs = redactSecrets(pulumi.runtime.deserializeProperties(requested)) as Record<string, unknown>;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;
       this.recorded.push({
@@ -202,8 +284,9 @@ class RecordingMonitor extends MockMonitor {
         retainOnDelete: req.getRetainondelete() === true,
         ignoreChanges: req.getIgnorechangesList(),
         dependsOn: req.getDependenciesList(),
+        ...(provider ? { provider } : {}),
       });
-      const id = custom ? `${name}-id` : "";
+      const id = custom ? mockId(name) : "";
       this.resources.set(urn, { urn, id, state: {} });
       const response = new RegisterResourceResponse();
       response.setUrn(urn);
@@ -235,7 +318,7 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   const { project, stack } = options;
   // setMocks sets the runtime's feature flags for a mock monitor; ours then replaces its monitor.
   await pulumi.runtime.setMocks(strictMocks, project, stack, false);
-  const monitor = new RecordingMonitor(project, stack);
+  const monitor = new RecordingMonitor(project, stack, options);
   pulumi.runtime.setMockOptions(monitor, project, stack, false);
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
@@ -266,5 +349,6 @@ async function run(program: () => Promise<unknown>, { project, stack }: SynthOpt
   await pulumi.runtime.runInPulumiStack(guarded);
   await pulumi.runtime.disconnect();
   if (failure) throw new SynthFailure(failure.error, [...monitor.recorded]);
+  if (monitor.refused.length > 0) throw new SynthFailure(monitor.refused[0], [...monitor.recorded]);
   return { project, stack, resources: monitor.recorded, outputs: monitor.stackOutputs() };
 }

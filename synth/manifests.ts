@@ -39,11 +39,30 @@ const rank = (kind: string | undefined): number => {
 
 export const isKubernetes = (r: RecordedResource): boolean => r.custom && r.type.startsWith(KUBERNETES);
 
-/** The Kubernetes objects of a synth, in a deterministic order (kind, namespace, name). */
+const isObject = (r: RecordedResource): boolean => isKubernetes(r) && !r.type.startsWith("kubernetes:pulumi:");
+
+/** The Kubernetes objects of a synth (of every cluster), in a deterministic order (kind, namespace, name). */
 export function kubernetesObjects(result: SynthResult): KubeObject[] {
-  return result.resources
-    .filter(isKubernetes)
-    .filter((r) => !r.type.startsWith("kubernetes:pulumi:") && r.type !== "pulumi:providers:kubernetes")
+  return sortObjects(result.resources.filter(isObject));
+}
+
+/**
+ * The objects per cluster, keyed by the region of their provider (`kubernetes-<region>`), or by
+ * the provider's name; one key per cluster the stack reaches.
+ */
+export function kubernetesObjectsByCluster(result: SynthResult): Map<string, KubeObject[]> {
+  const names = new Map(result.resources.map((r) => [r.urn, r.name]));
+  const clusters = new Map<string, RecordedResource[]>();
+  for (const r of result.resources.filter(isObject)) {
+    const provider = r.provider === undefined ? "default" : (names.get(r.provider) ?? r.provider);
+    const cluster = provider.replace(/^kubernetes-/, "");
+    clusters.set(cluster, [...(clusters.get(cluster) ?? []), r]);
+  }
+  return new Map([...clusters].sort(([a], [b]) => a.localeCompare(b)).map(([cluster, resources]) => [cluster, sortObjects(resources)]));
+}
+
+function sortObjects(resources: readonly RecordedResource[]): KubeObject[] {
+  return resources
     .map((r) => r.inputs as KubeObject)
     .sort(
       (a, b) =>
@@ -89,6 +108,7 @@ export function resourceList(result: SynthResult): object[] {
       name: r.name,
       inputs: withSortedKeys(r.inputs),
       ...(r.parent ? { parent: r.parent } : {}),
+      ...(r.provider ? { provider: r.provider } : {}),
       ...(r.protect ? { protect: true } : {}),
       ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
       ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { SynthResult } from "./engine";
-import { kubernetesObjects, manifestFiles, resourceList } from "./manifests";
+import { kubernetesObjects, kubernetesObjectsByCluster, manifestFiles, resourceList } from "./manifests";
 
 /**
  * The list of files a synth wrote, kept in its output directory. A later synth replaces a
@@ -60,14 +60,24 @@ export function writeSynthOutput(dir: string, result: SynthResult, summary: stri
   try {
     mkdirSync(join(tmp, "manifests"));
     const written: string[] = [];
-    for (const [file, yaml] of manifestFiles(kubernetesObjects(result))) {
-      writeFileSync(join(tmp, "manifests", file), yaml);
-      written.push(`manifests/${file}`);
+    const directories = ["manifests/"];
+    // One cluster: manifests/<namespace>.yaml; several (a multi-region tenant): manifests/<region>/<namespace>.yaml.
+    const clusters = kubernetesObjectsByCluster(result);
+    for (const [cluster, objects] of clusters.size > 1 ? clusters : new Map([["", kubernetesObjects(result)]])) {
+      if (cluster) {
+        mkdirSync(join(tmp, "manifests", cluster));
+        directories.push(`manifests/${cluster}/`);
+      }
+      for (const [file, yaml] of manifestFiles(objects)) {
+        const path = cluster ? `${cluster}/${file}` : file;
+        writeFileSync(join(tmp, "manifests", path), yaml);
+        written.push(`manifests/${path}`);
+      }
     }
     writeFileSync(join(tmp, "resources.json"), `${JSON.stringify(resourceList(result), null, 2)}\n`);
     writeFileSync(join(tmp, "summary.md"), summary);
     written.push("resources.json", "summary.md");
-    writeFileSync(join(tmp, OUTPUT_MARKER), `${JSON.stringify({ writtenBy: "npm run synth", files: ["manifests/", ...written] }, null, 2)}\n`);
+    writeFileSync(join(tmp, OUTPUT_MARKER), `${JSON.stringify({ writtenBy: "npm run synth", files: [...directories, ...written] }, null, 2)}\n`);
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return written;

@@ -6,7 +6,8 @@
  */
 import { packConfigFor, runPolicies, TIER_POLICIES, type ContextConfig, type Violation } from "../policy/pack";
 import { parseStackConfig } from "../stacks/config";
-import type { SynthResult } from "./engine";
+import type { LocalResource } from "../policy/localRun";
+import { policyPropsOf, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
 export interface PolicyCheck {
@@ -19,12 +20,28 @@ export interface PolicyCheck {
 export function policyConfigOf(config: StackConfig | undefined): ContextConfig | undefined {
   if (!config) return undefined;
   const tenant = parseStackConfig(config.config);
-  const perPolicy = packConfigFor(tenant.tier, tenant.addOns, tenant.platform.domain, tenant.tenantId);
+  const perPolicy = packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions });
   return Object.values(perPolicy)[0] as ContextConfig | undefined;
 }
 
+/** The synth's resources as the engine hands them to the pack: each with its explicit provider described. */
+export function localResources(result: SynthResult): LocalResource[] {
+  const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
+  return result.resources.map((r) => {
+    const provider = r.provider === undefined ? undefined : byUrn.get(r.provider);
+    return {
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      props: policyPropsOf(r),
+      protect: r.protect,
+      ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
+    };
+  });
+}
+
 export async function checkPolicies(result: SynthResult, config: StackConfig | undefined): Promise<PolicyCheck> {
-  const resources = result.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs, protect: r.protect }));
+  const resources = localResources(result);
   const context = policyConfigOf(config);
   const violations = await runPolicies(TIER_POLICIES, resources, context ? { config: context } : {});
   return { violations, mandatory: violations.filter((v) => v.level === "mandatory").length };

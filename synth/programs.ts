@@ -1,27 +1,74 @@
 /** The repository's Pulumi programs, run offline. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
-import { PRIMARY_REGION, type RegionName } from "../stacks/regions";
-import { synthesize, type SynthResult } from "./engine";
+import { crossRegionHost, isRegionName, PRIMARY_REGION, regionGatewayHostname, type RegionName } from "../tiers";
+import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
 export const PLATFORM_PROJECT = "platform";
+const REPOSITORY = join(__dirname, "..");
+
+/** `pulumi:disable-default-providers` of a project file, as the engine reads it. */
+export function disabledDefaultProviders(projectFile: string): string[] {
+  const project = parse(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> } | null;
+  const entry = project?.config?.["pulumi:disable-default-providers"];
+  const value = entry !== null && typeof entry === "object" && !Array.isArray(entry) ? (entry as { value?: unknown }).value : entry;
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/**
+ * The platform stacks as a tenant synth sees them: `<organization>/platform/<region>` for every
+ * supported region, with the outputs stacks/platform.ts exports (the kubeconfig, a secret, is a
+ * stand-in: nothing is contacted offline).
+ */
+export function offlinePlatformStack(name: string): ReferencedStack | undefined {
+  const match = /^[^/]+\/platform\/([a-z0-9-]+)$/.exec(name);
+  const region = match?.[1];
+  if (region === undefined || !isRegionName(region)) return undefined;
+  return {
+    outputs: {
+      region,
+      clusterName: `collect-verything-${region}`,
+      kubeconfig: `offline kubeconfig of ${name}`,
+      gatewayHostname: regionGatewayHostname(region),
+      crossRegionHosts: { mysql: crossRegionHost(region, "mysql"), rabbitmq: crossRegionHost(region, "rabbitmq"), objectStorage: crossRegionHost(region, "objectStorage") },
+    },
+    secretOutputNames: ["kubeconfig"],
+  };
+}
 
 export function synthTenant(stack: string, { config, secretKeys }: StackConfig): Promise<SynthResult> {
-  return synthesize(tenantProgram, { project: PROJECT, stack, config, secretKeys });
+  return synthesize(tenantProgram, {
+    project: PROJECT,
+    stack,
+    config,
+    secretKeys,
+    stackReferences: offlinePlatformStack,
+    disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "Pulumi.yaml")),
+  });
 }
 
 /** The platform stack of one region (default the primary region). */
 export async function synthPlatform(region: RegionName = PRIMARY_REGION, stack = `platform-${region}`): Promise<SynthResult> {
   // Loaded on demand: tenant synths never need the platform's cluster objects.
   const { default: platformProgram } = await import("../stacks/platform");
-  return synthesize(platformProgram, { project: PLATFORM_PROJECT, stack, config: { [`${PLATFORM_PROJECT}:region`]: region } });
+  return synthesize(platformProgram, {
+    project: PLATFORM_PROJECT,
+    stack,
+    config: { [`${PLATFORM_PROJECT}:region`]: region },
+    disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "platform", "Pulumi.yaml")),
+  });
 }
 
 export interface ShortcutOptions {
   readonly tenantId: string;
   readonly tier: string;
   readonly sites: number;
+  /** Regions, home first. Default: the config's default (the primary region). */
+  readonly regions?: readonly string[];
   /** Image tag. Default "synth". */
   readonly tag?: string;
 }
@@ -57,6 +104,7 @@ export function shortcutConfig(options: ShortcutOptions): StackConfig {
     images: JSON.stringify({ registry: "registry.collect-verything.com/e-commerce", tag: options.tag ?? "synth" }),
     adminCredentials: JSON.stringify(DEV_ADMIN_CREDENTIALS),
     cloudflare: JSON.stringify({ ...DEV_CLOUDFLARE, zoneName: `${options.tenantId}.edge.collect-verything.test` }),
+    ...(options.regions ? { regions: JSON.stringify(options.regions) } : {}),
   };
   return {
     config: Object.fromEntries(Object.entries(value).map(([k, v]) => [`${PROJECT}:${k}`, v])),

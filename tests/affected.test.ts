@@ -91,7 +91,7 @@ describe("stacks of the backend, the platform project, and the 256-job matrix", 
   it.each([
     [["platform/Pulumi.yaml"], true],
     [["stacks/platform.ts"], true],
-    [["stacks/regions.ts"], true],
+    [["tiers/regions.ts"], true],
     [["components/eksCluster.ts"], true],
     [["components/regionNetwork.ts"], true],
     [["components/tierProfile.ts"], true],

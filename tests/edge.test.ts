@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edgeRules";
 import { TenantStack } from "../components/tenantStack";
+import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parseStackConfig, PROJECT } from "../stacks/config";
 import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine";
 import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
@@ -309,12 +310,16 @@ describe("Cloudflare credentials and provider", () => {
   it("TenantStack refuses to build an edge without an explicit Cloudflare provider", async () => {
     const { config } = tenantConfig("acme", "standard", 1);
     const args = parseStackConfig(config);
-    const failure = await synthesize(async () => new TenantStack("acme", args), { project: PROJECT, stack: "acme", config }).then(
+    const program = async () => {
+      const kubernetes = new KubernetesProvider("kubernetes-eu-west-3", { kubeconfig: "offline" });
+      return new TenantStack("acme", { ...args, regions: [{ name: "eu-west-3", kubernetes }] });
+    };
+    const failure = await synthesize(program, { project: PROJECT, stack: "acme", config }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect((failure as SynthFailure).message).toMatch(/needs the Cloudflare provider/);
-    expect((failure as SynthFailure).registered.filter((r) => r.custom)).toEqual([]);
+    expect((failure as SynthFailure).registered.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))).toEqual([]);
   });
 });
 
@@ -367,6 +372,7 @@ describe("invalid tier edge definitions are refused before any resource", () => 
     ["DDoS protection without its override", edit(business, { ddosL7: undefined }), /DDoS L7 override/],
     ["edge rate limiting below the CDN tiers", edit(standard, { advancedRateLimiting: true }), /edge rate limiting needs the CDN/],
     ["Argo without the CDN", edit(standard, { argoSmartRouting: true }), /Argo needs the CDN/],
+    ["load balancing without the CDN", edit(standard, { loadBalancing: true }), /load balancing needs the CDN/],
     ["an allowlist without edge rate limiting", edit(premium, {}, { trustedIpAllowlist: true }), /allowlist needs edge rate limiting/],
     ["a rate limit that rounds to no request", edit(business, {}, { requestsPerMinute: 0 }), /positive whole number/],
   ])("%s", (_name, tier, message) => {

@@ -7,7 +7,7 @@ import { podCost } from "../policy/analysis/pods";
 import { autoscalerBounds, emptyTotals, parseQuotaHard, quotaHardOf, scaleKey, surgePods, type ResourceTotals } from "../policy/analysis/usage";
 import type { Container, DeploymentSpec, KubeObject, PodSpec } from "../policy/analysis/objects";
 import { coreNamespace, effectiveProfile, siteNamespace } from "../tiers";
-import { ALL_SHAPES, ofKind, synthShape } from "./helpers/synth";
+import { ALL_SHAPES, ofKind, synthOf, synthShape, type Shape } from "./helpers/synth";
 
 const POD_KEYS = ["pods", "requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const;
 type PodTotals = Pick<ResourceTotals, (typeof POD_KEYS)[number]>;
@@ -57,9 +57,20 @@ function podTotals(rollouts: readonly Rollout[], pods: (r: Rollout) => number): 
   return t;
 }
 
-describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) => {
+/** Each region of each shape: a region's cluster holds the tenant's whole share (its quota is the tier's). */
+const REGION_CASES = ALL_SHAPES.flatMap((shape) => shape.regions.map((region) => ({ ...shape, count: shape.regions.length, region })));
+
+/** The objects of one region's cluster. */
+async function inRegion(shape: Shape, region: string, tenantId = "acme") {
+  const objects = (await synthOf(shape, tenantId)).clusters.get(region);
+  if (!objects) throw new Error(`no objects in ${region}`);
+  return objects;
+}
+
+describe.each(REGION_CASES)("$tier tenant with $sites site(s) in $count region(s): $region", ({ tier, sites, regions, region }) => {
+  const shape: Shape = { tier, sites, regions };
   it("fits every namespace quota at maximum scale, and at minimum scale with a rollout surge (invariant 1)", async () => {
-    const { objects } = await synthShape(tier, sites);
+    const objects = await inRegion(shape, region);
     const quotas = ofKind(objects, "ResourceQuota");
     expect(quotas).toHaveLength(sites);
     for (const q of quotas) {
@@ -85,7 +96,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
   });
 
   it("never takes a single-replica deployment to zero ready pods during a rollout (invariant 1)", async () => {
-    const { objects } = await synthShape(tier, sites);
+    const objects = await inRegion(shape, region);
     for (const ns of ofKind(objects, "Namespace")) {
       for (const r of rolloutsIn(objects, ns.metadata!.name!)) {
         if (r.strategy?.type === "Recreate") {
@@ -106,7 +117,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
   });
 
   it("splits the tier quota across namespaces so they sum to exactly the tenant's total (invariant 2)", async () => {
-    const { objects } = await synthShape(tier, sites);
+    const objects = await inRegion(shape, region);
     const sum: ResourceTotals = emptyTotals();
     for (const quota of ofKind(objects, "ResourceQuota")) {
       const hard = parseQuotaHard(quotaHardOf(quota));
@@ -126,7 +137,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
   });
 
   it("labels every object with tenant and tier and references no other tenant (invariant 4)", async () => {
-    const { objects } = await synthShape(tier, sites, "acme");
+    const objects = await inRegion(shape, region, "acme");
     for (const o of objects) {
       expect(o.metadata?.labels?.tenant, `${o.kind} ${o.metadata?.name}`).toBe("acme");
       expect(o.metadata?.labels?.tier).toBe(tier);
@@ -144,7 +155,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
   });
 
   it("enforces Pod Security restricted and a default-deny network policy in every namespace (invariant 4)", async () => {
-    const { objects } = await synthShape(tier, sites);
+    const objects = await inRegion(shape, region);
     for (const ns of ofKind(objects, "Namespace")) {
       const labels = ns.metadata?.labels ?? {};
       expect(labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
@@ -165,7 +176,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
   });
 
   it("creates every Secret and ConfigMap a workload or trigger references, in the workload's namespace", async () => {
-    const { objects } = await synthShape(tier, sites);
+    const objects = await inRegion(shape, region);
     const have = new Set(objects.filter((o) => o.kind === "Secret" || o.kind === "ConfigMap").map((o) => `${o.kind}/${o.metadata?.namespace}/${o.metadata?.name}`));
     const wanted: string[] = [];
     for (const d of ofKind(objects, "Deployment")) {
@@ -186,7 +197,7 @@ describe.each(ALL_SHAPES)("$tier tenant with $sites site(s)", ({ tier, sites }) 
   });
 
   it("runs every container non-root, read-only, without privilege, with requests and limits (invariant 4)", async () => {
-    const { objects } = await synthShape(tier, sites);
+    const objects = await inRegion(shape, region);
     for (const d of ofKind(objects, "Deployment")) {
       const pod = (d.spec as DeploymentSpec).template?.spec as PodSpec;
       expect(pod.securityContext?.runAsNonRoot).toBe(true);

@@ -9,7 +9,7 @@ import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EksCluster, kubeconfig } from "../components/eksCluster";
 import { subnetCidrs } from "../components/regionNetwork";
-import { backupBucketName, parseRegion, PLATFORM_REGIONS, PRIMARY_REGION, REGION_NAMES, RegionError, type RegionName } from "../stacks/regions";
+import { backupBucketName, parseRegion, PLATFORM_REGIONS, PRIMARY_REGION, REGION_NAMES, RegionError, type RegionName } from "../tiers";
 import { SECRET_PLACEHOLDER, synthesize, type RecordedResource, type SynthResult } from "../synth/engine";
 import { PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
 import { DEFAULT_BACKUP_BUCKET } from "../tiers";

@@ -3,11 +3,11 @@
  * happy-path fixture changed one field per case. The failing message must name the resource,
  * the value and the tier limit.
  */
-import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { unknownCheckingProxy, type Policies, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import type { ContextConfig } from "../policy/context";
 import { TIER_POLICIES } from "../policy/policies";
-import { resourceArgs, stackViolationsOf, violationsOf, type FakeResource } from "./helpers/policy";
+import { resourceArgs, stackViolationsOf, violationsOf, type FakeResource, urnOf } from "./helpers/policy";
 
 const NS = "e-commerce-tenant-acme";
 const labels = { tenant: "acme", tier: "standard" };
@@ -84,6 +84,12 @@ const rateRule = (period: number, requestsPerPeriod: number) => ({ ref: "r", exp
 const zoneSetting = (settingId: string, value: string): FakeResource => ({ type: "cloudflare:index/zoneSetting:ZoneSetting", name: settingId, props: { settingId, value } });
 
 const STANDARD: ContextConfig = { tier: "standard" };
+const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: {} });
+/** The Kubernetes provider of a region, as the tenant program declares it. */
+const regionalProvider = (region: string): FakeResource => ({ type: "pulumi:providers:kubernetes", name: `kubernetes-${region}`, props: {} });
+const inRegion = (r: FakeResource, region: string): FakeResource => ({ ...r, provider: providerOf("kubernetes", `kubernetes-${region}`) });
+const minioOf = (region: string) => providerOf("minio", `acme-${region}-object-storage-minio`);
+const stackReference = (name: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: "platform", props: { name } });
 const PREMIUM: ContextConfig = { tier: "premium" };
 
 // Closed world: fixtures of the bypasses an adversarial review found (issue 12), each failing with
@@ -156,6 +162,20 @@ const scaledJob = (maxReplicaCount?: number) => k8s("keda.sh/v1alpha1", "ScaledJ
 const daemonSet = () => k8s("apps/v1", "DaemonSet", "agent", { spec: { template: { spec: podSpec() } } });
 const withInit = (initCpu: string) => deployment(container(), { initContainers: [{ ...container({ name: "migrate" }), resources: { requests: { cpu: initCpu, memory: "256Mi" }, limits: { cpu: initCpu, memory: "512Mi" } } }] });
 const stackOf = (...workloads: FakeResource[]) => [namespace(), quota(), limitRange(), denyAll(), ...workloads];
+/** Global load balancing as the edge builds it: a monitor, a pool per region, a load balancer over them (ids as the engine reports them). */
+const LB_TYPE = { lb: "cloudflare:index/loadBalancer:LoadBalancer", pool: "cloudflare:index/loadBalancerPool:LoadBalancerPool", monitor: "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor" } as const;
+const lbMonitor = (id = "monitor-id"): FakeResource => ({ type: LB_TYPE.monitor, name: "monitor", props: { id, type: "https", path: "/ready" } });
+const lbPool = (region: string, name = `acme-${region}`, monitor = "monitor-id"): FakeResource => ({
+  type: LB_TYPE.pool,
+  name: `pool-${region}`,
+  props: { id: `pool-${region}-id`, name, monitor, minimumOrigins: 1, origins: [{ name: region, address: `gateway.${region}.example.com` }] },
+});
+const lbOver = (defaultPools: string[], extra: Record<string, unknown> = {}): FakeResource => ({
+  type: LB_TYPE.lb,
+  name: "origin",
+  props: { name: "origin.acme.edge.example", defaultPools, fallbackPool: defaultPools[0], proxied: true, steeringPolicy: "dynamic_latency", ...extra },
+});
+const balanced = (lb = lbOver(["pool-eu-west-3-id", "pool-us-east-1-id"]), pools = [lbPool("eu-west-3"), lbPool("us-east-1")]) => [lbMonitor(), ...pools, lb];
 
 
 interface ResourceCase {
@@ -169,6 +189,14 @@ interface ResourceCase {
 }
 
 const RESOURCE_CASES: ResourceCase[] = [
+  // Every Kubernetes object through a declared region's provider: none through the ambient kubeconfig.
+  { policy: "kubernetes-through-regional-provider", pass: inRegion(namespace(), "eu-west-3"), fail: namespace(), message: /goes through the default Kubernetes provider/ },
+  { policy: "kubernetes-through-regional-provider", pass: inRegion(quota(), "eu-west-3"), fail: inRegion(quota(), "us-east-1"), message: /goes through kubernetes-us-east-1, which is not one of the stack's regional providers \(kubernetes-eu-west-3\)/ },
+  { policy: "kubernetes-through-regional-provider", config: { ...BUSINESS, regions: ["eu-west-3", "us-east-1"] }, pass: inRegion(quota(), "us-east-1"), fail: { ...quota(), provider: providerOf("kubernetes", "ambient") }, message: /goes through ambient/ },
+  { policy: "kubernetes-through-regional-provider", pass: regionalProvider("eu-west-3"), fail: regionalProvider("eu-central-1"), message: /provider kubernetes-eu-central-1 is not one of the stack's regions/ },
+  // A tenant stack reads its regions' platform stacks, nothing else (another stack's outputs may hold another tenant's credentials).
+  { policy: "stack-references-platform-only", pass: stackReference("collect-verything/platform/eu-west-3"), fail: stackReference("collect-verything/tenant/other"), message: /reads stack "collect-verything\/tenant\/other"; a tenant stack reads only its regions' platform stacks/ },
+  { policy: "stack-references-platform-only", pass: stackReference("collect-verything/platform/eu-west-3"), fail: stackReference("collect-verything/platform/us-east-1"), message: /reads stack "collect-verything\/platform\/us-east-1"/ },
   { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "limits.memory": "16Gi" }), message: /^ResourceQuota e-commerce-tenant-acme\/tenant-quota: limits.memory 16Gi exceeds the Standard tier's 8Gi$/ },
   // Decimal-suffix quantities are valid Kubernetes but not whole catalog units: reported, not a crash.
   { policy: "tenant-quota-within-tier", pass: quota(), fail: quota({ ...quotaHard, "requests.memory": "100G" }), message: /: requests.memory 95367.43Mi exceeds the Standard tier's 4Gi$/ },
@@ -343,6 +371,11 @@ const RESOURCE_CASES: ResourceCase[] = [
   { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", 0), message: /quota 0 is no quota at all/ },
   { policy: "bucket-quota-within-tier", pass: bucket("tenant-acme-products", 15), fail: bucket("tenant-acme-products", -1), message: /quota -1073741824 is no quota at all/ },
   { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: opaque("rabbitmq:index/shovel:Shovel"), fail: opaque("rabbitmq:index/shovel:Shovel"), message: /a RabbitMQ shovel \(cross-region messaging\) is not part of the Premium tier/ },
+  // Load balancing across regions: Business only (catalog cdn.loadBalancing); Standard may not even create the types.
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: lbOver(["p"]), fail: lbOver(["p"]), message: /^LoadBalancer origin: Cloudflare load balancing is not part of the Premium tier$/ },
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: lbPool("eu-west-3"), fail: lbPool("eu-west-3"), message: /^LoadBalancerPool pool-eu-west-3: Cloudflare load balancing is not part of the Premium tier$/ },
+  { policy: "business-only-features", config: BUSINESS, failConfig: PREMIUM, pass: lbMonitor(), fail: lbMonitor(), message: /^LoadBalancerMonitor monitor: Cloudflare load balancing is not part of the Premium tier$/ },
+  { policy: "resource-type-allowed", config: BUSINESS, failConfig: STANDARD, pass: lbPool("eu-west-3"), fail: lbPool("eu-west-3"), message: /LoadBalancerPool pool-eu-west-3: cloudflare:index\/loadBalancerPool:LoadBalancerPool is not a resource type a Standard tenant stack may create/ },
 ];
 
 interface StackCase {
@@ -378,12 +411,32 @@ const STACK_CASES: StackCase[] = [
   { policy: "sites-and-domains-within-tier", pass: [route(["acme.shops.collect-verything.com", "shop.acme.example"])], fail: [route(["shop.acme.example", "outlet.acme.example"])], message: /serves 2 custom domains \(shop.acme.example, outlet.acme.example\); the Standard tier allows 1/ },
   {
     policy: "multi-region-business-only",
-    pass: [{ type: "pulumi:providers:kubernetes", name: "eu", props: {} }],
-    fail: [
-      { type: "pulumi:providers:kubernetes", name: "eu", props: {} },
-      { type: "pulumi:providers:kubernetes", name: "us", props: {} },
-    ],
-    message: /deploys to 2 Kubernetes clusters; multi-region is not part of the Standard tier/,
+    pass: [regionalProvider("eu-west-3")],
+    fail: [regionalProvider("eu-west-3"), regionalProvider("us-east-1")],
+    message: /deploys to 2 regions \(eu-west-3\); multi-region is not part of the Standard tier/,
+  },
+  // Declared regions count too, whatever the stack holds.
+  { policy: "multi-region-business-only", config: PREMIUM, pass: [regionalProvider("eu-west-3")], fail: [regionalProvider("eu-west-3")], failConfig: { ...PREMIUM, regions: ["eu-west-3", "eu-central-1"] }, message: /2 regions \(eu-west-3, eu-central-1\); multi-region is not part of the Premium tier/ },
+  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "eu-central-1", "us-east-1"] }, pass: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1"), regionalProvider("us-east-1")], fail: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1")], failConfig: STANDARD, message: /multi-region is not part of the Standard tier/ },
+  // Per cluster: a tenant's namespaces have the same names in every region, so a region judged
+  // with another one's objects would let it go without a quota or guardrails.
+  {
+    policy: "quota-sum-equals-tier",
+    pass: [inRegion(quota(), "eu-west-3"), inRegion(quota(), "us-east-1")],
+    fail: [inRegion(quota(), "eu-west-3"), inRegion(quota(), "us-east-1"), inRegion(inNs(quota(), site2), "us-east-1")],
+    message: /^in cluster kubernetes-us-east-1: the tenant's 2 namespace quotas add up to requests.cpu 4; the Standard tier's total is 2/,
+  },
+  {
+    policy: "namespace-guardrails-present",
+    pass: [namespace(), quota(), limitRange(), denyAll()].flatMap((r) => [inRegion(r, "eu-west-3"), inRegion(r, "eu-central-1")]),
+    fail: [...[namespace(), quota(), limitRange(), denyAll()].map((r) => inRegion(r, "eu-west-3")), inRegion(namespace(), "eu-central-1")],
+    message: /^in cluster kubernetes-eu-central-1: namespace e-commerce-tenant-acme has no ResourceQuota/,
+  },
+  {
+    policy: "bucket-quota-sum-within-tier",
+    pass: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }],
+    fail: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }, { ...bucket("tenant-acme-sav", 15), provider: minioOf("us-east-1") }],
+    message: /buckets on acme-us-east-1-object-storage-minio total 30 GB; the Standard tier's object storage is 25 GB/,
   },
   { policy: "bucket-quota-sum-within-tier", pass: [bucket("tenant-acme-products", 15), bucket("tenant-acme-sav", 5), bucket("tenant-acme-newsletters", 5)], fail: [bucket("tenant-acme-products", 15), bucket("tenant-acme-sav", 15)], message: /buckets total 30 GB; the Standard tier's object storage is 25 GB/ },
   // Pods of every kind, as admission charges them, against the Standard quota (15 pods, 2 CPU requested).
@@ -404,6 +457,13 @@ const STACK_CASES: StackCase[] = [
   { policy: "data-service-limits-present", pass: messaging(), fail: messaging(rabbitPolicy(STANDARD_QUEUE_LIMITS, "^messages-broker$")), message: /queue orders.created in vhost .* falls under no queue policy/ },
   { policy: "data-service-limits-present", pass: messaging(), fail: [...messaging(), vhost(`${NS}-2`)], message: /vhost e-commerce-tenant-acme-2 has no connection and queue limits/ },
   { policy: "data-service-limits-present", pass: [mysqlUser(), userLimits()], fail: [mysqlUser()], message: /database user acme_auth has no connection limit/ },
+  // A load balancer over another tenant's pool (an id from elsewhere in the account), by default, fallback or steering.
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id", "pool-other-id"])), message: /^LoadBalancer origin: pool pool-other-id is not one of this stack's pools; a load balancer of tenant acme uses only its own$/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { fallbackPool: "pool-other-id" })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { regionPools: { WNAM: ["pool-other-id"] } })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver([], { fallbackPool: undefined })), message: /^LoadBalancer origin names no pools$/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "other-eu-west-3"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: pool name other-eu-west-3 is not tenant acme's \(acme-<region>\)$/ },
+  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "acme-eu-west-3", "monitor-of-other"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: monitor monitor-of-other is not one of this stack's monitors$/ },
 ];
 
 const byName = (policies: Policies, name: string) => {
@@ -411,6 +471,31 @@ const byName = (policies: Policies, name: string) => {
   if (!policy) throw new Error(`no policy ${name}`);
   return policy;
 };
+
+/** @pulumi/policy's sentinels for values the engine does not know during a preview (proxy.ts). */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const UNKNOWN_ARRAY = "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2";
+
+describe("load-balancer-pools-of-stack in a preview that creates the pools", () => {
+  // As the engine hands them to the pack: reading an unknown value throws UnknownValueError.
+  const preview = (defaultPools: unknown): FakeResource[] => [
+    { ...lbMonitor(), props: unknownCheckingProxy({ id: UNKNOWN_STRING, type: "https", path: "/ready" }) as Record<string, unknown> },
+    { ...lbPool("eu-west-3"), props: unknownCheckingProxy({ id: UNKNOWN_STRING, name: "acme-eu-west-3", monitor: UNKNOWN_STRING }) as Record<string, unknown> },
+    { ...lbOver([]), props: unknownCheckingProxy({ name: "origin.acme.edge.example", defaultPools, fallbackPool: UNKNOWN_STRING }) as Record<string, unknown> },
+  ];
+  const policy = () => byName(TIER_POLICIES, "load-balancer-pools-of-stack") as StackValidationPolicy;
+
+  it("skips the ids not known yet instead of failing the stack", async () => {
+    expect(await stackViolationsOf(policy(), preview([UNKNOWN_STRING, UNKNOWN_STRING]), BUSINESS)).toEqual([]);
+    expect(await stackViolationsOf(policy(), preview(UNKNOWN_ARRAY), BUSINESS)).toEqual([]);
+  });
+
+  it("still refuses a known id that is no pool of the stack", async () => {
+    expect(await stackViolationsOf(policy(), preview([UNKNOWN_STRING, "pool-of-globex"]), BUSINESS)).toEqual([
+      "LoadBalancer origin: pool pool-of-globex is not one of this stack's pools; a load balancer of tenant acme uses only its own",
+    ]);
+  });
+});
 
 describe("every policy is tested", () => {
   it("has a passing and a failing case for each policy of the pack", () => {

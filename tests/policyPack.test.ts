@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "../policy/policies";
 import { synthPlatform } from "../synth/programs";
-import { ALL_SHAPES, synthShape } from "./helpers/synth";
+import { ALL_SHAPES, synthOf, synthShape } from "./helpers/synth";
 import { analyzerPort, fromRecorded, mandatory, runPack, type FakeResource } from "./helpers/policy";
 
 const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, overrides: Record<string, unknown> = {}) =>
@@ -14,8 +14,9 @@ const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, ov
 const kindIs = (r: FakeResource, kind: string) => (r.props as { kind?: string }).kind === kind;
 
 describe("policy pack on synthesized stacks", () => {
-  it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) without any violation", async ({ tier, sites }) => {
-    const violations = await runPack(TIER_POLICIES, await stackOf(tier, sites), { tier });
+  it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) in $regions.length region(s) without any violation", async (shape) => {
+    const resources = (await synthOf(shape)).result.resources.map(fromRecorded);
+    const violations = await runPack(TIER_POLICIES, resources, { tier: shape.tier, regions: shape.regions });
     expect(violations).toEqual([]);
   });
 
@@ -93,6 +94,24 @@ describe("policy pack on crafted bad stacks", () => {
     ]);
   });
 
+  it("refuses a Business load balancer that sends traffic to another tenant's pool, and load balancing on Premium", async () => {
+    const lb = "cloudflare:index/loadBalancer:LoadBalancer";
+    const balancing = (pools: string[]): FakeResource[] => [
+      { type: "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", name: "acme-monitor", props: { id: "m1", type: "https", path: "/ready" } },
+      { type: "cloudflare:index/loadBalancerPool:LoadBalancerPool", name: "acme-eu-west-3", props: { id: "p1", name: "acme-eu-west-3", monitor: "m1", origins: [{ address: "gw.eu-west-3.example.com" }] } },
+      { type: "cloudflare:index/loadBalancerPool:LoadBalancerPool", name: "acme-us-east-1", props: { id: "p2", name: "acme-us-east-1", monitor: "m1", origins: [{ address: "gw.us-east-1.example.com" }] } },
+      { type: lb, name: "acme-origin", props: { name: "origin.acme.edge.example", defaultPools: pools, fallbackPool: "p1", proxied: true, steeringPolicy: "dynamic_latency" } },
+    ];
+    const business = await stackOf("business", 1);
+    expect(mandatory(await runPack(TIER_POLICIES, [...business, ...balancing(["p1", "p2"])], { tier: "business" }))).toEqual([]);
+    const foreign = mandatory(await runPack(TIER_POLICIES, [...business, ...balancing(["p1", "pool-of-globex"])], { tier: "business" }));
+    expect(foreign).toEqual([
+      { policy: "load-balancer-pools-of-stack", level: "mandatory", urn: expect.stringContaining("acme-origin"), message: "LoadBalancer acme-origin: pool pool-of-globex is not one of this stack's pools; a load balancer of tenant acme uses only its own" },
+    ]);
+    const premium = mandatory(await runPack(TIER_POLICIES, [...(await stackOf("premium", 1)), ...balancing(["p1", "p2"])], { tier: "premium" }));
+    expect(premium.map((v) => v.policy)).toEqual(Array.from({ length: 4 }, () => "business-only-features"));
+  });
+
   it("refuses a namespace without its default-deny network policy", async () => {
     const resources = (await stackOf("premium", 2)).filter(
       (r) => !(kindIs(r, "NetworkPolicy") && (r.props["metadata"] as { name: string; namespace: string }).name === "default-deny" && (r.props["metadata"] as { namespace: string }).namespace.endsWith("-site-2")),
@@ -152,7 +171,7 @@ describe("per-stack policy pack config", () => {
     const { packConfigFor } = await import("../policy/packConfig");
     const { resolveTierContext } = await import("../policy/context");
     const addOns = { extraCpuCores: 4 };
-    const config = packConfigFor("business", addOns, "shops.example.com", "acme");
+    const config = packConfigFor({ tier: "business", addOns, platformDomain: "shops.example.com", tenant: "acme" });
     expect(Object.keys(config).sort()).toEqual(TIER_POLICIES.map((p) => p.name).sort());
     for (const entry of Object.values(config)) {
       const resolved = resolveTierContext(entry as object, new Map());

@@ -4,6 +4,7 @@
  * ruleset ids, allowed rate-limit periods) live here too, once.
  */
 import type { CdnSpec, RateLimitSpec, TierDefinition } from "./catalog";
+import { PROBE_PATHS } from "./services";
 import { TenantRequestError, type Problem } from "./tenantRules";
 
 /** Managed rulesets (developers.cloudflare.com/waf/managed-rules/reference, ddos-protection/managed-rulesets/http). */
@@ -59,6 +60,7 @@ export function edgeSpecProblems(tier: Pick<TierDefinition, "displayName" | "cdn
   need(!cdn.ddosProtection || cdn.enabled, "DDoS protection needs the CDN tier");
   need(!cdn.advancedRateLimiting || cdn.enabled, "edge rate limiting needs the CDN tier");
   need(!cdn.argoSmartRouting || cdn.enabled, "Argo needs the CDN tier");
+  need(!cdn.loadBalancing || cdn.enabled, "load balancing needs the CDN tier");
   need(!tier.rateLimit.trustedIpAllowlist || cdn.advancedRateLimiting, "a trusted-IP allowlist needs edge rate limiting");
   const ttl = cdn.staticCache;
   if (ttl) need(Number.isInteger(ttl.edgeTtlSeconds) && ttl.edgeTtlSeconds > 0 && Number.isInteger(ttl.browserTtlSeconds) && ttl.browserTtlSeconds > 0, "cache TTLs must be positive integers");
@@ -67,6 +69,58 @@ export function edgeSpecProblems(tier: Pick<TierDefinition, "displayName" | "cdn
       need((RATE_LIMIT_PERIODS as readonly number[]).includes(limit.periodSeconds), `rate-limit period ${limit.periodSeconds}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`);
       need(Number.isInteger(limit.requestsPerPeriod) && limit.requestsPerPeriod > 0, `rate limit ${limit.name} must allow a positive whole number of requests`);
     }
+  }
+  return problems;
+}
+
+/** One region the tenant runs in, as the edge sees it: its name and its gateway's public address. */
+export interface EdgeRegion {
+  readonly name: string;
+  /** Public hostname (or IP) of the region's platform gateway: the load-balancing pool's origin. */
+  readonly originAddress: string;
+}
+
+/**
+ * Cloudflare's health check of a region's gateway. The readiness path, not liveness: a gateway
+ * that is up but cannot serve (not ready) must lose its traffic. Every 60 s (Cloudflare's default;
+ * shorter intervals depend on the plan); two consecutive failures (each after two immediate retries
+ * on timeout) take a region out and two successes bring it back, so one lost probe never flaps it.
+ */
+export const REGION_HEALTH_CHECK = {
+  path: PROBE_PATHS.readiness,
+  expectedCodes: "200",
+  intervalSeconds: 60,
+  timeoutSeconds: 5,
+  retries: 2,
+  consecutiveDown: 2,
+  consecutiveUp: 2,
+} as const;
+
+/** A Load Balancing pool's name: per account, so the tenant id makes it unique (`<tenant>-<region>`). */
+export function loadBalancerPoolName(tenantId: string, region: string): string {
+  return `${tenantId}-${region}`;
+}
+
+/** Characters Cloudflare allows in a pool name. */
+const POOL_NAME = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Contradictions in the regions a tenant's edge balances across (empty when it can be built).
+ * One region needs no load balancer; two or more need a tier with load balancing (catalog
+ * `cdn.loadBalancing`), distinct names that make valid pool names, and an origin each.
+ */
+export function edgeRegionProblems(tier: Pick<TierDefinition, "displayName" | "cdn">, tenantId: string, regions: readonly EdgeRegion[]): string[] {
+  if (regions.length < 2) return [];
+  const problems: string[] = [];
+  if (!tier.cdn.loadBalancing) {
+    problems.push(`${tier.displayName}: load balancing across regions (${regions.map((r) => r.name).join(", ")}) is not part of the tier; only a tier with load balancing runs in several regions`);
+  }
+  const seen = new Set<string>();
+  for (const region of regions) {
+    if (seen.has(region.name)) problems.push(`region ${region.name} is listed twice`);
+    seen.add(region.name);
+    if (!POOL_NAME.test(loadBalancerPoolName(tenantId, region.name))) problems.push(`region "${region.name}" does not make a valid pool name (letters, digits, "-" and "_" only)`);
+    if (region.originAddress.trim() === "") problems.push(`region ${region.name} has no origin address`);
   }
   return problems;
 }

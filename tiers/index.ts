@@ -11,3 +11,4 @@ export * from "./quotaFields";
 export * from "./edge";
 export * from "./rulesLanguage";
 export * from "./backups";
+export * from "./regions";

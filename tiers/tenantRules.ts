@@ -3,8 +3,9 @@
  * domains, add-ons, trusted CIDRs. Pure; used by the stack config schema, by TenantStack
  * itself, and by the Automation API before it touches a stack.
  */
-import { getTier, isTierName, TIER_NAMES, type AlertChannel } from "./catalog";
+import { getTier, isTierName, TIER_NAMES, type AlertChannel, type TierDefinition } from "./catalog";
 import { tenantIdProblems } from "./naming";
+import { isRegionName, REGION_NAMES } from "./regions";
 import { ADD_ON_MAXIMUMS, type AddOns } from "./profile";
 
 export interface TenantRequest {
@@ -17,6 +18,8 @@ export interface TenantRequest {
   readonly trustedCidrs?: readonly string[];
   /** The domain every tenant's platform hostname lives under; custom domains must stay outside it. */
   readonly platform?: { readonly domain: string };
+  /** AWS regions the tenant runs in, its home region first. Default: the primary region only. */
+  readonly regions?: readonly string[];
   readonly dataServices?: {
     readonly dedicatedMysqlCluster?: boolean;
     readonly federationUpstreams?: readonly { readonly name: string }[];
@@ -126,6 +129,7 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
     }
   });
 
+  problems.push(...regionProblems(tier, request));
   problems.push(...retiredSiteProblems(request.sites.length, request.retiredSites ?? []));
   if (request.alerting) {
     const alerting = request.alerting;
@@ -149,6 +153,35 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       problems.push({ field, message: `"${cidr}" is not an IPv4 CIDR` });
     }
   });
+  return problems;
+}
+
+/**
+ * Regions: known, each once, at least one; more than one only where the tier deploys to several
+ * regions (Business). A dedicated cluster stays single-region: spanning regions needs an InnoDB
+ * ClusterSet, which the MySQL Operator cannot declare (README "Regions").
+ */
+function regionProblems(tier: TierDefinition, request: TenantRequest): Problem[] {
+  const regions = request.regions;
+  if (regions === undefined) return [];
+  const problems: Problem[] = [];
+  if (regions.length === 0) problems.push({ field: "regions", message: `must list at least one region (${REGION_NAMES.join(", ")})` });
+  if (regions.length > 1 && !tier.multiRegion) {
+    problems.push({ field: "regions", message: `the ${tier.displayName} tier runs in one region; multi-region deployment is a Business feature (got ${regions.length} regions)` });
+  }
+  const seen = new Map<string, number>();
+  regions.forEach((region, i) => {
+    const field = `regions[${i}]`;
+    if (!isRegionName(region)) problems.push({ field, message: `"${region}" is not a supported region (${REGION_NAMES.join(", ")})` });
+    else if (seen.has(region)) problems.push({ field, message: `"${region}" is already regions[${seen.get(region)}]` });
+    else seen.set(region, i);
+  });
+  if (regions.length > 1 && request.dataServices?.dedicatedMysqlCluster) {
+    problems.push({
+      field: "dataServices.dedicatedMysqlCluster",
+      message: "a dedicated cluster runs in the home region only: spanning regions needs an InnoDB ClusterSet, which the MySQL Operator cannot declare; use the shared cluster or one region",
+    });
+  }
   return problems;
 }
 

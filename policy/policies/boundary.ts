@@ -51,6 +51,8 @@ const TENANT_KINDS = [
 
 const TENANT_TYPES = [
   "pulumi:pulumi:Stack",
+  // The regions' platform stacks (stack-references-platform-only judges which).
+  "pulumi:pulumi:StackReference",
   "pulumi:providers:kubernetes",
   "pulumi:providers:mysql",
   "pulumi:providers:rabbitmq",

@@ -44,9 +44,14 @@ export const bucketQuotaSumWithinTier = tierStackPolicy({
   description: "The tenant's bucket quotas add up to no more than the tier's object storage.",
   enforcementLevel: "mandatory",
   validate: ({ profile }, resources, report) => {
-    const total = resources.filter((r) => r.type === BUCKET).reduce((sum, r) => sum + (Number(r.props["quota"]) || 0), 0);
     const cap = BUCKET_NAMES.reduce((sum, b) => sum + gbToBytes(profile.tier.objectStorage.buckets[b].quotaGb), 0);
-    if (total > cap) report(`the tenant's buckets total ${total / GB} GB; the ${profile.tier.displayName} tier's object storage is ${cap / GB} GB`);
+    // Per server (a region's object storage, by its provider): each region holds the tier's whole allowance.
+    const servers = new Map<string, number>();
+    for (const r of resources.filter((r) => r.type === BUCKET)) servers.set(r.provider?.urn ?? "", (servers.get(r.provider?.urn ?? "") ?? 0) + (Number(r.props["quota"]) || 0));
+    for (const [server, total] of servers) {
+      const where = servers.size > 1 ? ` on ${server.split("::").pop()}` : "";
+      if (total > cap) report(`the tenant's buckets${where} total ${total / GB} GB; the ${profile.tier.displayName} tier's object storage is ${cap / GB} GB`);
+    }
   },
 });
 
@@ -119,17 +124,24 @@ export const dataServiceLimitsPresent = tierStackPolicy({
     "Every queue of the tenant (and any queue its services declare at run time) falls under a tier queue policy; every vhost has its connection and queue limits; every database user its connection limit.",
   enforcementLevel: "mandatory",
   validate: ({ profile }, resources, report) => {
-    const policies = resources.filter((r) => r.type === RABBIT_POLICY);
-    const queues = resources.filter((r) => r.type === QUEUE);
-    for (const vhost of resources.filter((r) => r.type === VHOST)) {
+    // A multi-region tenant has a vhost of the same name on each region's server (its provider).
+    const sameServer = (a: ResourceView, b: ResourceView) => a.provider?.urn === b.provider?.urn;
+    const vhosts = resources.filter((r) => r.type === VHOST);
+    for (const vhost of vhosts) {
       const name = vhost.props["name"];
-      const declared = queues.filter((q) => q.props["vhost"] === name).map((q) => String(q.props["name"]));
+      const policies = resources.filter((r) => r.type === RABBIT_POLICY && sameServer(r, vhost));
+      const declared = resources.filter((q) => q.type === QUEUE && q.props["vhost"] === name && sameServer(q, vhost)).map((q) => String(q.props["name"]));
       for (const queue of [...declared, RUNTIME_QUEUE_PROBE]) {
         if (!effectivePolicy(policies, name, queue)) {
           report(`queue ${queue} in vhost ${String(name)} falls under no queue policy, so it has none of the ${profile.tier.displayName} tier's limits`);
         }
       }
-      if (!resources.some((r) => r.type === VHOST_LIMITS && r.props["vhost"] === name)) report(`vhost ${String(name)} has no connection and queue limits (RabbitVhostLimits)`);
+    }
+    // The limits resource names no server (its management endpoint is a secret): one per vhost of that name.
+    for (const name of new Set(vhosts.map((v) => v.props["name"]))) {
+      const servers = vhosts.filter((v) => v.props["name"] === name).length;
+      const limited = resources.filter((r) => r.type === VHOST_LIMITS && r.props["vhost"] === name).length;
+      if (limited < servers) report(`vhost ${String(name)} has no connection and queue limits (RabbitVhostLimits) on ${servers - limited} of its ${servers} server(s)`);
     }
     for (const user of resources.filter((r) => r.type === MYSQL_USER)) {
       const name = user.props["user"];

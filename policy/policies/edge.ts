@@ -1,17 +1,22 @@
 /**
  * The Cloudflare edge within the tier: which edge resources and ruleset phases the tier has,
  * their numbers (rate limits, cache TTLs, TLS), and rule expressions that parse as Rules
- * language. WAF, DDoS, edge rate limiting and load balancing phases/types are judged by
- * `business-only-features`; caching by `cdn-from-premium` (features.ts).
+ * language; load balancers only over the stack's own pools. WAF, DDoS, edge rate limiting and
+ * load balancing phases/types are judged per tier by `business-only-features`; caching by
+ * `cdn-from-premium` (features.ts).
  */
-import { RATE_LIMIT_PERIODS, rulesExpressionProblems, type TierDefinition } from "../../tiers";
-import { describe, tierResourcePolicy, type ResourceView } from "../define";
+import { loadBalancerPoolName, RATE_LIMIT_PERIODS, rulesExpressionProblems, type TierDefinition } from "../../tiers";
+import { UnknownValueError } from "@pulumi/policy";
+import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
 const TYPE = {
   ruleset: "cloudflare:index/ruleset:Ruleset",
   zoneSetting: "cloudflare:index/zoneSetting:ZoneSetting",
   customHostname: "cloudflare:index/customHostname:CustomHostname",
   argo: "cloudflare:index/argoSmartRouting:ArgoSmartRouting",
+  loadBalancer: "cloudflare:index/loadBalancer:LoadBalancer",
+  pool: "cloudflare:index/loadBalancerPool:LoadBalancerPool",
+  monitor: "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
 } as const;
 
 /** Edge caching resources (and cache rules that cache): what a tier without a CDN may not have. */
@@ -31,9 +36,9 @@ const EDGE_TYPES = new Set([
   TYPE.ruleset,
   TYPE.argo,
   ...CACHING_TYPES,
-  "cloudflare:index/loadBalancer:LoadBalancer",
-  "cloudflare:index/loadBalancerPool:LoadBalancerPool",
-  "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
+  TYPE.loadBalancer,
+  TYPE.pool,
+  TYPE.monitor,
 ]);
 
 /** Ruleset phases this policy judges (the WAF, DDoS and rate-limit phases are business-only-features'). */
@@ -158,5 +163,71 @@ export const edgeRuleExpressionsValid = tierResourcePolicy({
         for (const problem of rulesExpressionProblems(expression)) report(`${describe(view)} ${ruleName(rule, i)}: ${problem} in ${JSON.stringify(expression)}`);
       }
     });
+  },
+});
+
+/** Stands for a value the engine learns only when the resource is created (a preview of creates). */
+const UNKNOWN = Symbol("unknown at preview");
+
+/**
+ * Reads a property that may be unknown: in a preview the pack's props throw UnknownValueError on
+ * such a value (a new pool's id), which would end the whole policy; here it is UNKNOWN instead.
+ */
+function known(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof UnknownValueError) return UNKNOWN;
+    throw error;
+  }
+}
+
+/** The elements under `key` (a list, or one value), each read on its own. */
+function elementsOf(container: Readonly<Record<string, unknown>>, key: string): unknown[] {
+  const value = known(() => container[key]);
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return [value];
+  return Array.from({ length: value.length }, (_, i) => known(() => (value as unknown[])[i]));
+}
+
+/** Every pool id a load balancer can send traffic to: default, fallback, and per region, country or PoP. */
+function poolReferences(props: Readonly<Record<string, unknown>>): unknown[] {
+  const steered = ["regionPools", "countryPools", "popPools"].flatMap((key) => {
+    const byPlace = known(() => props[key]);
+    if (byPlace === UNKNOWN) return [UNKNOWN];
+    if (byPlace === null || typeof byPlace !== "object") return [];
+    return Object.keys(byPlace).flatMap((place) => elementsOf(byPlace as Record<string, unknown>, place));
+  });
+  return [...elementsOf(props, "defaultPools"), ...elementsOf(props, "fallbackPool"), ...steered];
+}
+
+const idsOf = (views: readonly ResourceView[]): Set<string> =>
+  new Set(views.map((v) => known(() => v.props["id"])).filter((id): id is string => typeof id === "string"));
+
+export const loadBalancerPoolsOfStack = tierStackPolicy({
+  name: "load-balancer-pools-of-stack",
+  description:
+    "A Cloudflare load balancer sends traffic only to pools of its own stack (by id), named <tenant>-<region> and checked by the stack's own monitors: never to another tenant's pool. Pools, monitors and load balancers are account- or zone-wide, so a foreign id would route another tenant's traffic or take theirs.",
+  enforcementLevel: "mandatory",
+  validate: ({ tenant }, resources, report) => {
+    const pools = resources.filter((r) => r.type === TYPE.pool);
+    const poolIds = idsOf(pools);
+    const monitorIds = idsOf(resources.filter((r) => r.type === TYPE.monitor));
+    for (const pool of pools) {
+      const name = known(() => pool.props["name"]);
+      if (name !== UNKNOWN && (typeof name !== "string" || !name.startsWith(`${tenant}-`))) {
+        report(`${describe(pool)}: pool name ${String(name)} is not tenant ${tenant}'s (${loadBalancerPoolName(tenant, "<region>")})`, pool.urn);
+      }
+      const monitor = known(() => pool.props["monitor"]);
+      if (typeof monitor === "string" && !monitorIds.has(monitor)) report(`${describe(pool)}: monitor ${monitor} is not one of this stack's monitors`, pool.urn);
+    }
+    for (const lb of resources.filter((r) => r.type === TYPE.loadBalancer)) {
+      const references = poolReferences(lb.props);
+      if (references.length === 0) report(`${describe(lb)} names no pools`, lb.urn);
+      // An id not known yet (its pool is created by this update) is judged when it is, at the update.
+      for (const ref of references) {
+        if (typeof ref === "string" && !poolIds.has(ref)) report(`${describe(lb)}: pool ${ref} is not one of this stack's pools; a load balancer of tenant ${tenant} uses only its own`, lb.urn);
+      }
+    }
   },
 });

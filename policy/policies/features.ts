@@ -1,4 +1,4 @@
-/** What the tier sells: site and domain counts, CDN from Premium, WAF, dedicated database and multi-region on Business. */
+/** What the tier sells: site and domain counts, CDN from Premium, WAF and dedicated database on Business (multi-region: regions.ts). */
 import { isTenantNamespace } from "../../tiers";
 import { parseQuotaHard, quotaHardOf } from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
@@ -37,20 +37,9 @@ export const businessOnlyFeatures = tierResourcePolicy({
   },
 });
 
-export const multiRegionBusinessOnly = tierStackPolicy({
-  name: "multi-region-business-only",
-  description: "More than one Kubernetes cluster (provider) in a tenant stack only on tiers with multi-region.",
-  enforcementLevel: "mandatory",
-  validate: ({ profile }, resources, report) => {
-    const providers = resources.filter((r) => r.type === "pulumi:providers:kubernetes");
-    if (providers.length > 1 && !profile.tier.multiRegion) {
-      report(`the stack deploys to ${providers.length} Kubernetes clusters; multi-region is not part of the ${profile.tier.displayName} tier`);
-    }
-  },
-});
-
 export const sitesAndDomainsWithinTier = tierStackPolicy({
   name: "sites-and-domains-within-tier",
+  perCluster: true,
   description:
     "A tenant has at most the tier's sites (namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain).",
   enforcementLevel: "mandatory",

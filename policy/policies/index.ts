@@ -1,6 +1,7 @@
 import type { Policies } from "@pulumi/policy";
-import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid } from "./edge";
-import { businessOnlyFeatures, cdnFromPremium, multiRegionBusinessOnly, sitesAndDomainsWithinTier } from "./features";
+import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid, loadBalancerPoolsOfStack } from "./edge";
+import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
+import { kubernetesThroughRegionalProvider, multiRegionBusinessOnly, stackReferencesPlatformOnly } from "./regions";
 import { dataServicesOfTenant, hostnamesOfTenant, namespaceOfTenant, networkPolicyWithinTenant, resourceTypeAllowed } from "./boundary";
 import {
   bucketQuotaSumWithinTier,
@@ -45,7 +46,10 @@ export const TIER_POLICIES: Policies = [
   cdnFromPremium,
   businessOnlyFeatures,
   edgeResourcesOfTier, edgeNumbersWithinTier, edgeRuleExpressionsValid,
+  loadBalancerPoolsOfStack,
   multiRegionBusinessOnly,
+  kubernetesThroughRegionalProvider,
+  stackReferencesPlatformOnly,
   sitesAndDomainsWithinTier,
   bucketQuotaWithinTier,
   bucketQuotaSumWithinTier,

@@ -158,6 +158,7 @@ const isDefaultDeny = (o: KubeObject): boolean => {
 
 export const namespaceGuardrailsPresent = tierStackPolicy({
   name: "namespace-guardrails-present",
+  perCluster: true,
   description: "Every tenant namespace (the dedicated database's included) has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
   enforcementLevel: "mandatory",
   validate: (context, resources, report) => {

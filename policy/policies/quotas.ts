@@ -95,6 +95,7 @@ export const limitRangeWithinTier = tierResourcePolicy({
 
 export const quotaSumEqualsTier = tierStackPolicy({
   name: "quota-sum-equals-tier",
+  perCluster: true,
   description: "The tenant's per-namespace quotas add up to exactly its tier's quota: three sites share one quota, they do not get three.",
   enforcementLevel: "mandatory",
   validate: (context, resources, report) => {
@@ -120,6 +121,7 @@ export const quotaSumEqualsTier = tierStackPolicy({
 
 export const fitsQuotaAtMaxScale = tierStackPolicy({
   name: "fits-quota-at-max-scale",
+  perCluster: true,
   description:
     "Every tenant namespace's pods, of every kind, fit its quota as admission charges them, with every autoscaler at its maximum and at minimum scale while one deployment rolls (surge); workloads nobody can count are refused.",
   enforcementLevel: "mandatory",

@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
 import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
-import type { RecordedResource } from "../../synth/engine";
+import { policyPropsOf, type RecordedResource } from "../../synth/engine";
 
 export type { Violation };
 
@@ -18,6 +18,8 @@ export interface FakeResource {
   readonly protect?: boolean;
   /** Default: a URN of stack "acme" (the tenant) in the tenant project. */
   readonly urn?: string;
+  /** The explicit provider; default none (the package's default provider). */
+  readonly provider?: LocalResource["provider"];
 }
 
 export const TEST_TENANT = "acme";
@@ -31,13 +33,26 @@ function nameOf(r: FakeResource): string {
 
 export function local(r: FakeResource): LocalResource {
   const name = nameOf(r);
-  return { type: r.type, props: r.props, name, urn: r.urn ?? urnOf(r.type, name), ...(r.protect !== undefined ? { protect: r.protect } : {}) };
+  return { type: r.type, props: r.props, name, urn: r.urn ?? urnOf(r.type, name), ...(r.protect !== undefined ? { protect: r.protect } : {}), ...(r.provider ? { provider: r.provider } : {}) };
 }
 
 export const resourceArgs = (r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}) => localArgs(local(r), { config, stackTags: tags });
 
-/** Synthesized resources keep their own URN (stack = the tenant id, project = tenant or platform). */
-export const fromRecorded = (r: RecordedResource): FakeResource => ({ type: r.type, props: r.inputs, name: r.name, protect: r.protect, urn: r.urn });
+/**
+ * Synthesized resources keep their own URN (stack = the tenant id, project = tenant or platform)
+ * and, used as `resources.map(fromRecorded)`, their explicit provider (found in the array map passes).
+ */
+export const fromRecorded = (r: RecordedResource, _index?: number, all: readonly RecordedResource[] = []): FakeResource => {
+  const provider = r.provider === undefined ? undefined : all.find((p) => p.urn === r.provider);
+  return {
+    type: r.type,
+    props: policyPropsOf(r),
+    name: r.name,
+    protect: r.protect,
+    urn: r.urn,
+    ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
+  };
+};
 
 export const violationsOf = (policy: ResourceValidationPolicy, r: FakeResource, config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
   resourceViolations(policy, local(r), { config, stackTags: tags });
