@@ -4,7 +4,8 @@
  * CLI); `DirectoryStore` is the same layout under a directory (operator machines, tests).
  */
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import type { RabbitManagement } from "./rabbitDefinitions";
 import type { TierName } from "../tiers";
 
 export interface PutOptions {
@@ -69,4 +70,32 @@ export class DirectoryStore implements BackupStore {
       throw error;
     });
   }
+}
+
+/** Where backups are read and written: the platform's bucket when one is named, else a directory (same layout). */
+export interface BackupStoreChoice {
+  /** Directory store root (BACKUP_DIR). */
+  readonly dir: string;
+  /** The platform's backup bucket (BACKUP_BUCKET): S3Store, region and credentials from the AWS SDK's environment. */
+  readonly bucket?: string;
+  /** KMS key for uploads (BACKUP_KMS_KEY_ID). Default: the bucket's default encryption. */
+  readonly kmsKeyId?: string;
+}
+
+/** The store a choice names; the S3 client is loaded only when a bucket is named. */
+export async function openBackupStore(choice: BackupStoreChoice): Promise<BackupStore> {
+  if (!choice.bucket) return new DirectoryStore(resolve(choice.dir));
+  const [{ S3Client }, { S3Store }] = await Promise.all([import("@aws-sdk/client-s3"), import("./s3Store")]);
+  return new S3Store(new S3Client({}), choice.bucket, choice.kmsKeyId ? { kmsKeyId: choice.kmsKeyId } : {});
+}
+
+/** The backup store and RabbitMQ management API the environment names (CLI and service alike). */
+export function backupEnvironment(env: Readonly<Record<string, string | undefined>>, defaultDir: string): { store: BackupStoreChoice; rabbitmq?: RabbitManagement } {
+  const store: BackupStoreChoice = {
+    dir: env["BACKUP_DIR"] || defaultDir,
+    ...(env["BACKUP_BUCKET"] ? { bucket: env["BACKUP_BUCKET"] } : {}),
+    ...(env["BACKUP_KMS_KEY_ID"] ? { kmsKeyId: env["BACKUP_KMS_KEY_ID"] } : {}),
+  };
+  const url = env["RABBITMQ_MANAGEMENT_URL"];
+  return { store, ...(url ? { rabbitmq: { url, user: env["RABBITMQ_USER"] ?? "guest", password: env["RABBITMQ_PASSWORD"] ?? "guest" } } : {}) };
 }

@@ -2,15 +2,18 @@
  * Logical backups of a tenant's 11 databases: one consistent `mysqldump`/`mariadb-dump` of all of
  * them (one transaction, so one point in time) into the backup store at `dumpKey(tenant, start)`.
  * With binary logging on the server, the dump records the binlog position it is consistent with
- * (`--master-data=2`), which a point-in-time restore replays from. This is also the BackupHook the
- * tenant service calls before a downgrade or deprovision.
+ * (`--master-data=2`), which a point-in-time restore replays from. With a RabbitMQ management API,
+ * the tenant vhost's definitions are exported next to it at `definitionsKey(tenant, start)`, as the
+ * scheduled runners do. This is also the BackupHook the tenant service calls before a downgrade or
+ * deprovision.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { databaseName, DATABASE_SERVICES, dumpKey, type TierName } from "../tiers";
+import { databaseName, DATABASE_SERVICES, definitionsKey, dumpKey, type TierName } from "../tiers";
 import type { BackupStore } from "./backupStore";
 import { connectionArgs, runTool, withConnection, type MysqlServer } from "./mysqlTools";
+import { RabbitDefinitions, type RabbitManagement } from "./rabbitDefinitions";
 import type { BackupHook, BackupReason } from "./tenantService";
 
 export interface DumpBackupOptions {
@@ -18,6 +21,8 @@ export interface DumpBackupOptions {
   readonly command?: string;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /** Also export the tenant vhost's definitions (a failed export fails the backup). Default: databases only. */
+  readonly rabbitmq?: RabbitManagement;
 }
 
 export const tenantDatabases = (tenantId: string): string[] => DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
@@ -25,6 +30,7 @@ export const tenantDatabases = (tenantId: string): string[] => DATABASE_SERVICES
 export class DumpBackup implements BackupHook {
   private readonly command: string;
   private readonly now: () => number;
+  private readonly definitions?: RabbitDefinitions;
 
   constructor(
     private readonly mysql: MysqlServer,
@@ -33,6 +39,7 @@ export class DumpBackup implements BackupHook {
   ) {
     this.command = options.command ?? "mysqldump";
     this.now = options.now ?? Date.now;
+    if (options.rabbitmq) this.definitions = new RabbitDefinitions(options.rabbitmq);
   }
 
   /**
@@ -63,6 +70,8 @@ export class DumpBackup implements BackupHook {
       ];
       await runTool(this.mysql, { what: `${reason} backup of ${tenantId}`, command: this.command, args, stdoutFile: file });
       await this.store.putFile(key, file, tier ? { retention: tier } : {});
+      // Same stamp as the dump: a restore of this dump finds the definitions taken with it.
+      if (this.definitions) await this.store.putText(definitionsKey(tenantId, at), await this.definitions.export(tenantId), tier ? { retention: tier } : {});
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

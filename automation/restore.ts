@@ -9,6 +9,12 @@
  *   taken at or before it, plus the binary logs replayed up to it, filtered to the tenant's
  *   databases (a shared server's logs hold every tenant's changes) and rewritten to the fresh
  *   names; without, the newest dump at or before it.
+ * - With `backup` (a dump of the tenant, restoreRequest.ts): that dump as it was; with `to` as well
+ *   (point-in-time recovery only), that dump plus the binary logs up to `to`.
+ * RabbitMQ: with a management API, the vhost definitions exported with the chosen dump (same stamp,
+ * else the newest at or before the restored point) are checked to be the tenant vhost's before any
+ * database work, then loaded (what the vhost lacks, rabbitDefinitions.ts) and verified before the
+ * swap. No export at or before the point: the vhost is left as it is (`definitions` says so).
  * Limits: binlog DDL is replayed when it runs in the service's own database (as migrations do);
  * routines and triggers cannot move with RENAME TABLE, so a restore holding any is not swapped.
  */
@@ -21,14 +27,18 @@ import { finished } from "node:stream/promises";
 import {
   binlogMarkerKey,
   binlogPrefix,
+  definitionsPrefix,
   dumpPrefix,
   getTier,
   parseBackupStamp,
+  rabbitVhost,
   type TierName,
 } from "../tiers";
 import type { BackupStore } from "./backupStore";
 import { tenantDatabases } from "./dumpBackup";
 import { connectionArgs, runTool, withConnection, type MysqlServer } from "./mysqlTools";
+import { parseVhostDefinitions, RabbitDefinitions, type DefinitionsRestore, type RabbitManagement, type VhostDefinitions } from "./rabbitDefinitions";
+import { dumpKeyOf } from "./restoreRequest";
 
 export interface RestoreRequest {
   readonly tenantId: string;
@@ -36,6 +46,10 @@ export interface RestoreRequest {
   readonly tier: TierName;
   /** Restore to the end of this second (UTC). Default: the newest state the backups hold. */
   readonly to?: Date;
+  /** Restore this dump (key, stamp or time; restoreRequest.ts) instead of choosing one by `to`. */
+  readonly backup?: string;
+  /** Stops the restore before its next step (and always before the swap). */
+  readonly signal?: AbortSignal;
 }
 
 export interface RestoreOptions {
@@ -50,6 +64,8 @@ export interface RestoreOptions {
   readonly binlogReader?: string;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /** RabbitMQ management API: the vhost definitions are restored too. Default: databases only. */
+  readonly rabbitmq?: RabbitManagement;
 }
 
 export interface RestoredTable {
@@ -69,9 +85,13 @@ export interface RestoreResult {
   readonly tables: readonly RestoredTable[];
   /** Databases now holding the data the restore replaced. */
   readonly previous: readonly string[];
+  /** The vhost definitions loaded; absent when no management API was given or the backups hold no export at or before the point. */
+  readonly definitions?: DefinitionsRestore;
 }
 
 export class RestoreError extends Error {
+  /** Typed, so the provisioning service fails the operation instead of retrying it. */
+  readonly outcome = "refused";
   constructor(message: string) {
     super(message);
     this.name = "RestoreError";
@@ -102,17 +122,27 @@ export class TenantRestore {
   }
 
   async restore(request: RestoreRequest): Promise<RestoreResult> {
-    const { tenantId, to } = request;
+    const { tenantId, to, backup, signal } = request;
     const backups = getTier(request.tier).backups;
     const pitr = backups.pointInTimeRecovery;
     const started = new Date(this.now());
-    if (pitr && !this.options.binlogServer) throw new RestoreError("point-in-time restore needs the binlog archive's server name (binlogServer)");
+    // A named dump alone is restored as it was; binary logs are replayed only up to a point.
+    const replays = pitr && (backup === undefined || to !== undefined);
+    if (replays && !this.options.binlogServer) throw new RestoreError("point-in-time restore needs the binlog archive's server name (binlogServer)");
     if (to && to.getTime() > started.getTime()) throw new RestoreError(`--to ${to.toISOString()} is in the future`);
     if (to && started.getTime() - to.getTime() > backups.retentionDays * DAY_MS) {
       throw new RestoreError(`--to ${to.toISOString()} is older than the ${request.tier} tier's ${backups.retentionDays}-day backup retention`);
     }
-    const dump = await this.chooseDump(tenantId, to);
-    const archivedUntil = pitr ? await this.archivedUntil(to) : undefined;
+    if (backup !== undefined && to && !pitr) {
+      throw new RestoreError(`a named backup restores the state it holds; a later point (--to) needs point-in-time recovery, which the ${request.tier} tier does not have`);
+    }
+    const dump = backup !== undefined ? await this.namedDump(tenantId, backup) : await this.chooseDump(tenantId, to);
+    if (backup !== undefined && to && to.getTime() + 999 < dump.at.getTime()) throw new RestoreError(`--to ${to.toISOString()} is before ${dump.key} was taken`);
+    const archivedUntil = replays ? await this.archivedUntil(to) : undefined;
+    const point = replays ? (to ?? archivedUntil!) : dump.at;
+    // Read and checked before any database work: a file naming another vhost stops the restore here.
+    const definitions = this.options.rabbitmq ? await this.chooseDefinitions(tenantId, dump, point) : undefined;
+    signal?.throwIfAborted();
 
     const stamp = compactStamp(started);
     const live = tenantDatabases(tenantId);
@@ -123,19 +153,24 @@ export class TenantRestore {
       await this.assertAbsent([...fresh.values(), ...previous]);
       const start = await this.loadDump(tenantId, dump.key, fresh, dir);
       let binlogs: string[] = [];
-      if (pitr) {
+      if (replays) {
         if (!start) throw new RestoreError(`${dump.key} records no binlog position (was binary logging on when it was taken?)`);
+        signal?.throwIfAborted();
         binlogs = await this.replay(tenantId, start, fresh, dir, to);
       }
       const tables = await this.verify(tenantId, [...fresh.values()]);
+      signal?.throwIfAborted();
+      const loaded = definitions ? await new RabbitDefinitions(this.options.rabbitmq!).restore(tenantId, definitions.definitions, definitions.key) : undefined;
+      signal?.throwIfAborted();
       await this.swap(fresh, previous);
       return {
         tenantId,
         dump: dump.key,
-        restoredTo: (pitr ? (to ?? archivedUntil!) : dump.at).toISOString(),
+        restoredTo: point.toISOString(),
         binlogs,
         tables: tables.map((t) => ({ ...t, database: [...fresh].find(([, f]) => f === t.database)![0] })),
         previous,
+        ...(loaded ? { definitions: loaded } : {}),
       };
     } catch (error) {
       await this.dropIfPresent([...fresh.values()]);
@@ -143,6 +178,28 @@ export class TenantRestore {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The dump `backup` names, which must be one of the tenant's and in the store. */
+  private async namedDump(tenantId: string, backup: string): Promise<{ key: string; at: Date }> {
+    const key = dumpKeyOf(tenantId, backup);
+    const at = key ? parseBackupStamp(key) : undefined;
+    if (!key || !at) throw new RestoreError(`backup ${backup} is not one of ${tenantId}'s dumps (${dumpPrefix(tenantId)}<stamp>.sql)`);
+    if (!(await this.options.store.list(dumpPrefix(tenantId))).includes(key)) throw new RestoreError(`no backup ${key}`);
+    return { key, at };
+  }
+
+  /** The definitions export taken with `dump` (same stamp), else the newest at or before `point`; checked to be the tenant vhost's. */
+  private async chooseDefinitions(tenantId: string, dump: { at: Date }, point: Date): Promise<{ key: string; definitions: VhostDefinitions } | undefined> {
+    const exports = (await this.options.store.list(definitionsPrefix(tenantId)))
+      .map((key) => ({ key, at: parseBackupStamp(key) }))
+      .filter((d): d is { key: string; at: Date } => d.at !== undefined && d.at.getTime() <= Math.max(point.getTime() + 999, dump.at.getTime()))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const chosen = exports.find((d) => d.at.getTime() === dump.at.getTime()) ?? exports.at(-1);
+    if (!chosen) return undefined;
+    const text = await this.options.store.getText(chosen.key);
+    if (text === undefined) throw new RestoreError(`${chosen.key} vanished from the backup store`);
+    return { key: chosen.key, definitions: parseVhostDefinitions(text, rabbitVhost(tenantId), chosen.key) };
   }
 
   /** The newest dump at or before `to` (any dump without `to`). */

@@ -23,9 +23,10 @@ import {
   type TenantEngine,
 } from "../automation";
 import { OfflineEngine } from "../automation/offlineEngine";
-import { DirectoryStore } from "../automation/backupStore";
 import { DumpBackup } from "../automation/dumpBackup";
+import { backupEnvironment, openBackupStore } from "../automation/backupStore";
 import { parseRestorePoint, RESTORE_DETAILS, restoreSummary, RestoreUsageError, runRestore } from "../automation/restoreCommand";
+import { BACKUP_NAME } from "../automation/restoreRequest";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
 import { synthProgram } from "../synth/cli";
@@ -36,7 +37,8 @@ import { TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from 
 
 const ENVIRONMENT = `
 Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
-PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (backups, default backups/),
+PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (backups, default backups/) or BACKUP_BUCKET
+(S3, BACKUP_KMS_KEY_ID), RABBITMQ_MANAGEMENT_URL/USER/PASSWORD (vhost definitions in backups and restores),
 TENANT_CONFIG_TAG_KEY (key of the applied-config tag, so a repeated request is "unchanged").
 Exit codes: 0 done, 1 failed, 2 bad input or refused, 3 busy or locked.`;
 
@@ -67,7 +69,7 @@ function mysqlFromEnv() {
   };
 }
 
-const backupDir = (): string => process.env.BACKUP_DIR ?? "backups";
+const backupDir = (): string => backupEnvironment(process.env, "backups").store.dir;
 
 /** A --to argument. */
 function restorePointArg(value: string): Date {
@@ -79,12 +81,19 @@ function restorePointArg(value: string): Date {
   }
 }
 
+/** A --backup argument: the forms a dump is named by (whose it is, the restore checks). */
+function backupNameArg(value: string): string {
+  if (!BACKUP_NAME.test(value)) throw new InvalidArgumentError("expected a dump's key (tenants/<tenant>/dumps/<stamp>.sql), stamp (2026-11-30T14-05-09-000Z) or time (2026-11-30T14:05:09.000Z).");
+  return value;
+}
+
 /** The service is built only once the command line is valid, so bad input creates no state directory. */
-function serviceFrom(options: GlobalOptions): TenantService {
+async function serviceFrom(options: GlobalOptions): Promise<TenantService> {
+  const backups = backupEnvironment(process.env, "backups");
   return new TenantService({
     engine: engineFrom(options.engine, options.stateDir),
     ...(process.env.PROMETHEUS_URL ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) } : {}),
-    backup: new DumpBackup(mysqlFromEnv(), new DirectoryStore(resolve(backupDir()))),
+    backup: new DumpBackup(mysqlFromEnv(), await openBackupStore(backups.store), backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
     // Without a key that outlives the process, every run would take a repeated request for a change.
     ...(process.env.TENANT_CONFIG_TAG_KEY ? { configTagKey: process.env.TENANT_CONFIG_TAG_KEY } : {}),
   });
@@ -149,7 +158,7 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .requiredOption("--request <file>", "the request, e.g. acme.json")
     .action(async (options: { request: string }, command: Command) => {
       const request = readRequest(options.request);
-      const result = await serviceFrom(globals(command)).provisionTenant(request);
+      const result = await (await serviceFrom(globals(command))).provisionTenant(request);
       print(globals(command), result, () => `${result.tenantId}: ${result.outcome}\n${JSON.stringify(result.outputs, null, 2)}`);
       done(0);
     });
@@ -161,7 +170,7 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .addArgument(new Argument("<tier>", "target tier").choices(TIER_NAMES))
     .option("--dry-run", "pre-flight report and plan, nothing applied")
     .action(async (tenantId: string, target: TierName, options: { dryRun?: true }, command: Command) => {
-      const result = await serviceFrom(globals(command)).changeTier(tenantId, target, { dryRun: options.dryRun === true });
+      const result = await (await serviceFrom(globals(command))).changeTier(tenantId, target, { dryRun: options.dryRun === true });
       print(globals(command), result, () =>
         [
           `${tenantId}: ${result.from} -> ${result.to}: ${result.outcome}`,
@@ -178,7 +187,7 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .addArgument(tenantArgument())
     .option("--retain-days <n>", "days the data is kept before purge", integerAtLeast(0), 30)
     .action(async (tenantId: string, options: { retainDays: number }, command: Command) => {
-      const result = await serviceFrom(globals(command)).deprovisionTenant(tenantId, { retainDays: options.retainDays });
+      const result = await (await serviceFrom(globals(command))).deprovisionTenant(tenantId, { retainDays: options.retainDays });
       print(globals(command), result, () => `${tenantId}: final backup ${result.backup}; data retained until ${result.retainUntil}`);
       done(0);
     });
@@ -187,7 +196,7 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .command("purge")
     .description("removes the tenants past their retention window")
     .action(async (_options: unknown, command: Command) => {
-      const purged = await serviceFrom(globals(command)).purgeExpired();
+      const purged = await (await serviceFrom(globals(command))).purgeExpired();
       print(globals(command), { purged }, () => (purged.length ? `purged: ${purged.join(", ")}` : "nothing past its retention window"));
       done(0);
     });
@@ -201,7 +210,7 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .option("--stop-on-failure", "start no further stack after a failure")
     .action(async (action: "preview" | "up", options: { tier?: TierName; concurrency: number; stopOnFailure?: true }, command: Command) => {
       const json = globals(command).json === true;
-      const summary = await runFleet(serviceFrom(globals(command)), {
+      const summary = await runFleet(await serviceFrom(globals(command)), {
         command: action,
         concurrency: options.concurrency,
         stopOnFailure: options.stopOnFailure === true,
@@ -216,19 +225,25 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .description("restores the tenant's databases into fresh ones, verifies them, then swaps them in")
     .addArgument(tenantArgument())
     .option("--to <timestamp>", "the state at the end of this second, UTC (default: the newest the backups hold)", restorePointArg)
+    .option("--backup <name>", "this dump of the tenant (key, stamp or time) instead of the newest at or before --to", backupNameArg)
     .option("--backup-dir <dir>", "backup store (layout of tiers/backups.ts); default $BACKUP_DIR or backups/")
     .option("--binlog-server <name>", "the binlog archive of the tenant's MySQL server (Business); default $BINLOG_SERVER")
     .addHelpText("after", RESTORE_DETAILS)
-    .action(async (tenantId: string, options: { to?: Date; backupDir?: string; binlogServer?: string }, command: Command) => {
-      const tier = await serviceFrom(globals(command)).tierOf(tenantId);
+    .action(async (tenantId: string, options: { to?: Date; backup?: string; backupDir?: string; binlogServer?: string }, command: Command) => {
+      const tier = await (await serviceFrom(globals(command))).tierOf(tenantId);
       const binlogServer = options.binlogServer ?? process.env.BINLOG_SERVER;
+      const backups = backupEnvironment(process.env, "backups");
       const result = await runRestore({
         tenantId,
         tier,
         mysql: mysqlFromEnv(),
         backupDir: options.backupDir ?? backupDir(),
+        // --backup-dir is a directory: it wins over BACKUP_BUCKET.
+        ...(backups.store.bucket && !options.backupDir ? { store: await openBackupStore(backups.store) } : {}),
         ...(options.to ? { to: options.to } : {}),
+        ...(options.backup ? { backup: options.backup } : {}),
         ...(binlogServer ? { binlogServer } : {}),
+        ...(backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
       });
       print(globals(command), result, () => restoreSummary(result));
       done(0);

@@ -3,6 +3,9 @@
  * and in-process workers); with AMQP_URL and SERVICE_DATABASE it runs over RabbitMQ and MySQL.
  */
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { backupEnvironment, type BackupStoreChoice } from "../automation/backupStore";
+import type { RabbitManagement } from "../automation/rabbitDefinitions";
 
 export interface ServiceConfig {
   /** HTTP port. PORT, default 8080. */
@@ -34,6 +37,15 @@ export interface ServiceConfig {
    */
   readonly staleLockMs: number;
   readonly mysql: { readonly host: string; readonly port: number; readonly user: string; readonly password: string };
+  /**
+   * Where backups are written (local engine) and restored from: BACKUP_BUCKET (S3, with
+   * BACKUP_KMS_KEY_ID) when set, else BACKUP_DIR, default <SERVICE_DATA_DIR>/backups.
+   */
+  readonly backups: BackupStoreChoice;
+  /** RABBITMQ_MANAGEMENT_URL (RABBITMQ_USER, RABBITMQ_PASSWORD): vhost definitions in backups and restores. */
+  readonly rabbitmq?: RabbitManagement;
+  /** BINLOG_SERVER: the binlog archive restores to a point replay (Business). */
+  readonly binlogServer?: string;
   /** PROMETHEUS_URL: real usage for downgrade pre-flight checks. */
   readonly prometheusUrl?: string;
   /** Production: AMQP_URL, SERVICE_DATABASE, QUEUE_PREFIX (default tenant-service), EVENTS_EXCHANGE. */
@@ -71,6 +83,8 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
   if (given !== undefined && given.length < 16) throw new ConfigError("TENANT_SERVICE_TOKEN must be at least 16 characters");
   // Closed by default: production refuses to start without a token; embedded mode makes one and prints it once.
   if (!given && broker && role !== "worker") throw new ConfigError("TENANT_SERVICE_TOKEN is required with AMQP_URL");
+  const dataDir = env.SERVICE_DATA_DIR ?? ".service";
+  const backups = backupEnvironment(env, join(dataDir, "backups"));
   return {
     port: integer(env, "PORT", 8080, 0),
     host: env.HOST ?? "127.0.0.1",
@@ -79,7 +93,7 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     role,
     ...(engine ? { engine } : {}),
     stateDir: env.TENANT_STATE_DIR ?? ".tenants",
-    dataDir: env.SERVICE_DATA_DIR ?? ".service",
+    dataDir,
     workers: integer(env, "WORKERS", 2, 0),
     leaseMs: integer(env, "LEASE_MS", 30_000, 100),
     maxAttempts: integer(env, "MAX_ATTEMPTS", 5, 1),
@@ -87,6 +101,9 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     drainMs: integer(env, "DRAIN_MS", 30_000, 0),
     staleLockMs: integer(env, "STALE_LOCK_MS", 600_000, 0),
     mysql: { host: env.MYSQL_HOST ?? "127.0.0.1", port: integer(env, "MYSQL_PORT", 3306, 1), user: env.MYSQL_USER ?? "root", password: env.MYSQL_PASSWORD ?? "" },
+    backups: backups.store,
+    ...(backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
+    ...(env.BINLOG_SERVER ? { binlogServer: env.BINLOG_SERVER } : {}),
     ...(env.PROMETHEUS_URL ? { prometheusUrl: env.PROMETHEUS_URL } : {}),
     ...(broker ? { broker } : {}),
   };

@@ -47,7 +47,7 @@ export async function engineSetup(config: ServiceConfig): Promise<EngineSetup> {
   }
   const { LocalWorkspaceEngine } = await import("../automation/localWorkspaceEngine");
   const { DumpBackup } = await import("../automation/dumpBackup");
-  const { DirectoryStore } = await import("../automation/backupStore");
+  const { openBackupStore } = await import("../automation/backupStore");
   return {
     kind,
     engine: new LocalWorkspaceEngine({
@@ -56,7 +56,8 @@ export async function engineSetup(config: ServiceConfig): Promise<EngineSetup> {
       ...(process.env.PULUMI_BACKEND_URL ? { backendUrl: process.env.PULUMI_BACKEND_URL } : {}),
       envVars: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && /^(PULUMI_|AWS_|CLOUDFLARE_|KUBECONFIG)/.test(e[0]))),
     }),
-    backup: new DumpBackup(config.mysql, new DirectoryStore(resolve(config.dataDir, "backups"))),
+    // The store the restore handler reads (service/restoreHandler.ts).
+    backup: new DumpBackup(config.mysql, await openBackupStore(config.backups), config.rabbitmq ? { rabbitmq: config.rabbitmq } : {}),
     ...withUsage,
   };
 }

@@ -6,16 +6,25 @@
 import type { OperationOptions } from "../automation/engine";
 import type { TenantService } from "../automation/tenantService";
 import type { TenantConfigInput } from "../stacks/config";
-import { isTierName } from "../tiers";
+import { loadsBackup } from "../automation/restoreRequest";
+import { isTierName, type TierName } from "../tiers";
 import { SUCCESS_EVENT, type EventSink } from "./events";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
 import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
 
-/** Restores a retained tenant from a backup (the restore library, wired by whoever starts the service); without it a restore ends the retention window. */
+/** What a restore handler runs with: the operation's cancellation and the tenant's tier (from its stack). */
+export interface RestoreContext extends OperationOptions {
+  readonly tier: TierName;
+}
+
+/**
+ * Loads a backup into a tenant (`{"backup"?, "to"?}`; the restore library, service/restoreHandler.ts,
+ * wired by `npm run service`). Without one, a restore can only end a retention window.
+ */
 export interface RestoreHandler {
-  restore(tenantId: string, payload: Readonly<Record<string, unknown>>, options: OperationOptions): Promise<unknown>;
+  restore(tenantId: string, payload: Readonly<Record<string, unknown>>, context: RestoreContext): Promise<unknown>;
 }
 
 export interface ExecutorOptions {
@@ -78,21 +87,22 @@ export class Executor {
     // A fleet's unit of work: one tenant's preview or update of its current config.
     preview: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "preview", run), tenant: {} }),
     update: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "up", run), tenant: {} }),
-    restore: async (op, run) => {
-      const result = this.options.restore ? await this.options.restore.restore(op.tenantId, op.payload, run) : await this.reinstate(op);
-      return { result, tenant: { status: "active" } };
-    },
+    restore: async (op, run) => ({ result: loadsBackup(op.payload) ? await this.loadBackup(op, run) : await this.options.service.reinstateTenant(op.tenantId), tenant: { status: "active" } }),
   };
 
   /**
-   * The restore without a handler: the tenant's data is still in place within its retention
-   * window, so the window is ended. Loading a backup file needs the restore library's handler.
+   * A restore from a backup, through the handler; a deprovisioned tenant's retention window then
+   * ends too (its data is the backup's now). Without a handler, only `{}` (end the window) runs.
    */
-  private reinstate(op: Operation): Promise<unknown> {
-    if (op.payload["backup"] !== undefined) {
+  private async loadBackup(op: Operation, run: OperationOptions): Promise<unknown> {
+    const handler = this.options.restore;
+    if (!handler) {
       throw new UnsupportedOperationError("restoring from a backup needs a restore handler (the restore library, `npm run tenant -- restore`); without one the service only ends the retention window");
     }
-    return this.options.service.reinstateTenant(op.tenantId);
+    const tier = await this.options.service.tierOf(op.tenantId);
+    const restored = await handler.restore(op.tenantId, op.payload, { ...run, tier });
+    if ((await this.options.store.tenant(op.tenantId))?.status !== "retained") return restored;
+    return { restored, reinstated: await this.options.service.reinstateTenant(op.tenantId) };
   }
 
   /**

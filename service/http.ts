@@ -11,6 +11,7 @@ import swagger from "@fastify/swagger";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import Fastify, { type FastifyError, type FastifyReply } from "fastify";
 import { toStackConfig } from "../automation/requestConfig";
+import { loadsBackup, parseRestoreRequest, restoreRequestSchema } from "../automation/restoreRequest";
 import { tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
 import type { Logger } from "./log";
@@ -69,6 +70,14 @@ const accepted = { 202: { type: "object", properties: { operation: operationSche
 export function tenantRequestJsonSchema(): Record<string, unknown> {
   // Checks valibot cannot express in JSON schema (tenant id rules, tier rules) run in the handler.
   const schema: Record<string, unknown> = { ...toJsonSchema(tenantConfigSchema, { errorMode: "ignore" }) };
+  delete schema["$schema"];
+  return schema;
+}
+
+/** The restore request's JSON schema, from the valibot schema the restore library parses it with. */
+export function restoreRequestJsonSchema(): Record<string, unknown> {
+  // Whose backup it names and whether `to` is past are checked in the handler.
+  const schema: Record<string, unknown> = { ...toJsonSchema(restoreRequestSchema, { errorMode: "ignore" }) };
   delete schema["$schema"];
   return schema;
 }
@@ -236,17 +245,28 @@ export async function buildHttpApp(options: HttpOptions) {
       "/tenants/:id/restore",
       {
         schema: {
-          summary: "Restore a deprovisioned tenant within its retention window",
+          summary:
+            "Restore a tenant: {} takes a deprovisioned tenant back within its retention window; {backup, to?} (or {to}) loads a backup into an active or deprovisioned tenant",
           params: tenantParams,
           headers: idempotencyHeader,
-          body: { type: "object", additionalProperties: false, properties: { backup: { type: "string", minLength: 1, maxLength: 1024 } } },
+          body: restoreRequestJsonSchema(),
           response: accepted,
         },
       },
       async (request, reply) => {
+        const body = request.body ?? {};
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status !== "retained") throw refuse("exists", `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore`);
-        return submit(request, reply, { tenantId: tenant.tenantId, kind: "restore", payload: request.body ?? {} });
+        if (loadsBackup(body)) {
+          try {
+            parseRestoreRequest(tenant.tenantId, body);
+          } catch (error) {
+            throw new HttpError(400, toOperationError(error));
+          }
+          if (tenant.status !== "active" && tenant.status !== "retained") throw refuse("exists", `tenant ${tenant.tenantId} is ${tenant.status}: a backup is loaded into an active or deprovisioned tenant`);
+        } else if (tenant.status !== "retained") {
+          throw refuse("exists", `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore (name a backup to load one)`);
+        }
+        return submit(request, reply, { tenantId: tenant.tenantId, kind: "restore", payload: body });
       },
     );
 

@@ -2,14 +2,16 @@
  * `npm run service`: the provisioning service. Embedded by default (journal under .service/,
  * in-process workers, the offline engine when no `pulumi` CLI is on PATH); over RabbitMQ and
  * MySQL when AMQP_URL and SERVICE_DATABASE are set. See service/config.ts for every variable.
+ * Restores load backups through the restore library (service/restoreHandler.ts).
  * SIGTERM/SIGINT stop it gracefully.
  */
 import { ConfigError, serviceConfigFromEnv } from "./config";
+import { LibraryRestoreHandler } from "./restoreHandler";
 import { startService } from "./runtime";
 
 async function main(): Promise<void> {
   const config = serviceConfigFromEnv();
-  const service = await startService(config);
+  const service = await startService(config, { restore: await LibraryRestoreHandler.open(config) });
   const mode = config.broker ? `RabbitMQ ${config.broker.prefix} + MySQL ${config.broker.database}` : "embedded";
   process.stderr.write(`tenant service (${mode}, engine ${service.engineKind ?? "none"}, role ${config.role})${service.url ? ` listening on ${service.url}` : ""}\n`);
   if (config.tokenGenerated && service.url) {

@@ -15,6 +15,7 @@ import { DirectoryStore } from "../automation/backupStore";
 import { DumpBackup, tenantDatabases } from "../automation/dumpBackup";
 import { withConnection } from "../automation/mysqlTools";
 import { TenantRestore } from "../automation/restore";
+import { parseBackupStamp } from "../tiers";
 import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
 
 const TENANT = `drill${process.pid}`;
@@ -158,5 +159,40 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
     expect(result.dump).toBe(dump.location);
     expect(result.binlogs).toEqual([]);
     expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atDump);
+  });
+
+  it("a named backup is restored as it was, on the business tier too; with --to, that dump plus the binlogs up to the point", async () => {
+    const live = tenantDatabases(TENANT);
+    const products = `\`${TENANT}_products\``;
+    const named = await new DumpBackup(MYSQL_BINLOG, store).backup(TENANT);
+    const { atNamed, chosen, atChosen } = await withConnection(MYSQL_BINLOG, async (db) => {
+      const atNamed = await snapshot(db, live);
+      await pastSecond(db, await serverSecond(db));
+      await db.query(`INSERT INTO ${products}.products VALUES (200, 'after the named dump', 2.00)`);
+      const s1 = await serverSecond(db);
+      const atChosen = await snapshot(db, live);
+      await pastSecond(db, s1);
+      await db.query(`UPDATE ${products}.products SET price = 0 WHERE id = 200`);
+      return { atNamed, chosen: new Date(s1 * 1000), atChosen };
+    });
+    await new BinlogArchive(MYSQL_BINLOG, SERVER, store).archive();
+    // A newer dump: the named one is restored all the same. Clocks ahead: the earlier restores' stamps are taken.
+    await new DumpBackup(MYSQL_BINLOG, store, { now: () => Date.now() + 4000 }).backup(TENANT);
+
+    const asWas = await new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER, now: () => Date.now() + 10_000 }).restore({ tenantId: TENANT, tier: "business", backup: named.location });
+    expect(asWas).toMatchObject({ dump: named.location, binlogs: [], restoredTo: parseBackupStamp(named.location)!.toISOString() });
+    expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atNamed);
+
+    const stamp = named.location.split("/").at(-1)!.replace(/\.sql$/, "");
+    const toPoint = await new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER, now: () => Date.now() + 12_000 }).restore({ tenantId: TENANT, tier: "business", backup: stamp, to: chosen });
+    expect(toPoint.dump).toBe(named.location);
+    expect(toPoint.binlogs.length).toBeGreaterThan(0);
+    expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atChosen);
+
+    // No point-in-time recovery: a named dump is the state it holds, so a later point is refused; so is a point before the dump.
+    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({ tenantId: TENANT, tier: "premium", backup: stamp, to: chosen })).rejects.toThrow(/needs point-in-time recovery/);
+    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER }).restore({ tenantId: TENANT, tier: "business", backup: stamp, to: new Date(chosen.getTime() - 60_000) })).rejects.toThrow(/before .* was taken/);
+    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({ tenantId: TENANT, tier: "premium", backup: named.location.replace(TENANT, OTHER) })).rejects.toThrow(/not one of drill\d+'s dumps/);
+    expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atChosen);
   });
 });

@@ -73,7 +73,7 @@ const finished = (h: Harness, id: string) => eventually(`operation ${id} to fini
 describe("embedded service", () => {
   it("provisions, changes tier, deprovisions and restores a tenant, publishing one event each", async () => {
     const restored: string[] = [];
-    const h = await harness({ restore: { restore: async (tenantId) => (restored.push(tenantId), { restoredFrom: `file:///backups/${tenantId}.sql` }) } });
+    const h = await harness({ restore: { restore: async (tenantId, payload, { tier }) => (restored.push(`${tenantId} ${tier} ${String(payload["backup"])}`), { restoredFrom: `file:///backups/${tenantId}.sql` }) } });
     try {
       const provision = await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id);
       expect(provision).toMatchObject({ status: "succeeded", attempts: 1, result: { outcome: "created", outputs: { tenantId: "acme", tier: "standard" } } });
@@ -94,9 +94,10 @@ describe("embedded service", () => {
       const again = await h.app.inject({ method: "POST", url: "/tenants", headers: auth, payload: tenantRequest("acme") });
       expect(again.statusCode).toBe(409); // retained: restore, do not provision over it
 
-      const restore = await finished(h, (await post(h, "/tenants/acme/restore", {})).id);
-      expect(restore.status).toBe("succeeded");
-      expect(restored).toEqual(["acme"]);
+      // A backup loaded into a deprovisioned tenant: the handler runs with the stack's tier, then the window ends.
+      const restore = await finished(h, (await post(h, "/tenants/acme/restore", { backup: "2026-11-30T14-05-09-000Z" })).id);
+      expect(restore).toMatchObject({ status: "succeeded", result: { restored: { restoredFrom: "file:///backups/acme.sql" }, reinstated: { tenantId: "acme" } } });
+      expect(restored).toEqual(["acme business 2026-11-30T14-05-09-000Z"]);
       expect((await h.store.tenant("acme"))?.status).toBe("active");
       expect(h.events.map((e) => `${e.event} ${e.tenantId}`)).toEqual(["tenant.provisioned acme", "tenant.tier_changed acme", "tenant.deprovisioned acme", "tenant.restored acme"]);
     } finally {
@@ -183,7 +184,7 @@ describe("embedded service", () => {
     try {
       await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id);
       await finished(h, (await h.app.inject({ method: "DELETE", url: "/tenants/acme", headers: auth })).json().operation.id);
-      const fromBackup = await finished(h, (await post(h, "/tenants/acme/restore", { backup: "tenants/acme/dumps/x.sql" })).id);
+      const fromBackup = await finished(h, (await post(h, "/tenants/acme/restore", { backup: "tenants/acme/dumps/2026-11-30T14-05-09-000Z.sql" })).id);
       expect(fromBackup).toMatchObject({ status: "failed", attempts: 1, error: { outcome: "unsupported", message: expect.stringMatching(/needs a restore handler/) } });
       const restore = await finished(h, (await post(h, "/tenants/acme/restore", {})).id);
       expect(restore).toMatchObject({ status: "succeeded", result: { tenantId: "acme", wasRetainedUntil: expect.any(String) } });
