@@ -2,6 +2,7 @@ import { autoscalerBounds, namespaceUsage, scaleKey } from "../policy/analysis/u
 import { getTier, isTierName, monthlyPrice, effectiveProfile, QUOTA_FIELDS, type AddOns } from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
+import { kubernetesObjectsByCluster } from "./manifests";
 
 const percent = (used: number, total: number): string => (total === 0 ? (used === 0 ? "-" : "over") : `${Math.round((100 * used) / total)}%`);
 
@@ -70,6 +71,9 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
     `- Monthly price: ${price.monthlyEur.toFixed(2)} EUR (${price.lines.map((l) => `${l.label} ${l.eur.toFixed(2)}`).join(" + ")})` +
       (price.yearlyEur !== undefined ? `; yearly ${price.yearlyEur} EUR` : "; yearly: custom"),
   );
+  const regions = (result.outputs as { regions?: string[] }).regions ?? [];
+  if (regions.length > 1) lines.push(`- Regions: ${regions[0]} (home: databases, backups, fallback pool), ${regions.slice(1).join(", ")}; each region holds the tier's whole quota and rate limit`);
+  else if (regions.length === 1) lines.push(`- Region: ${regions[0]}`);
   lines.push(`- Rate limit: ${tier.rateLimit.requestsPerMinute} req/min per tenant, ${tier.rateLimit.maxConnections} connections, burst x${tier.rateLimit.burstMultiplier}`);
   lines.push(`- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`, "");
 
@@ -94,22 +98,28 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
     "Rolling = minimum scale while the largest deployment surges one pod; maximum = every autoscaler at its maximum (a rollout there waits on the quota).",
     "",
   );
-  for (const ns of namespaceUsage(objects)) {
-    if (!ns.quota) continue;
-    lines.push(`### \`${ns.namespace}\``, "", "| | quota | minimum | rolling | maximum |", "|---|---|---|---|---|");
-    for (const { key, hardKey, show } of QUOTA_FIELDS) {
-      const q = ns.quota[key];
-      const min = ns.atMinimum[key];
-      const rolling = ns.atMinimumRolling[key];
-      const max = ns.atMaximum[key];
-      lines.push(`| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(rolling)} (${percent(rolling, q)}) | ${show(max)} (${percent(max, q)}) |`);
+  // Per cluster: a tenant's namespaces have the same names in each of its regions.
+  const clusters = kubernetesObjectsByCluster(result);
+  for (const [cluster, clusterObjects] of clusters.size > 1 ? clusters : new Map([["", objects]])) {
+    for (const ns of namespaceUsage(clusterObjects)) {
+      if (!ns.quota) continue;
+      lines.push(`### \`${ns.namespace}\`${cluster ? ` (${cluster})` : ""}`, "", "| | quota | minimum | rolling | maximum |", "|---|---|---|---|---|");
+      for (const { key, hardKey, show } of QUOTA_FIELDS) {
+        const q = ns.quota[key];
+        const min = ns.atMinimum[key];
+        const rolling = ns.atMinimumRolling[key];
+        const max = ns.atMaximum[key];
+        lines.push(`| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(rolling)} (${percent(rolling, q)}) | ${show(max)} (${percent(max, q)}) |`);
+      }
+      lines.push("");
     }
-    lines.push("");
   }
 
-  lines.push("## Workloads", "", "| namespace | deployment | replicas | requests | limits |", "|---|---|---|---|---|");
-  const scale = autoscalerBounds(objects);
-  for (const o of objects.filter((x) => x.kind === "Deployment")) {
+  // Every region runs the same deployments: the home region's stand for all.
+  const home = clusters.size > 1 ? (clusters.get(regions[0] ?? "") ?? objects) : objects;
+  lines.push(`## Workloads${clusters.size > 1 ? ` (each region; ${regions[0]} shown)` : ""}`, "", "| namespace | deployment | replicas | requests | limits |", "|---|---|---|---|---|");
+  const scale = autoscalerBounds(home);
+  for (const o of home.filter((x) => x.kind === "Deployment")) {
     const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] } } };
     const r = spec.template?.spec?.containers?.[0]?.resources ?? {};
     const bounds = scale.get(scaleKey(o.metadata?.namespace ?? "", "Deployment", o.metadata?.name ?? ""));
