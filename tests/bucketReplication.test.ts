@@ -39,6 +39,8 @@ import {
   parseMemory,
   peakUsage,
   planTenant,
+  PRIMARY_REGION,
+  REGION_NAMES,
   REPLICATION_JOB_RESOURCES,
   TIER_NAMES,
   type TierName,
@@ -306,12 +308,13 @@ describe("bucket replication across regions", () => {
     expect(planTenant(effectiveProfile("premium"), 3).namespaces[0]!.jobs).toEqual([]);
   });
 
-  it("passes the policy pack beside a synthesized Business tenant", async () => {
-    const replication = await synthReplication();
-    for (const sites of [1, getTier("business").maxSites]) {
-      const { result } = await synthShape("business", sites);
-      const resources = [...result.resources, ...replication.resources.filter((r) => r.custom)].map(fromRecorded);
-      expect(mandatory(await runPack(TIER_POLICIES, resources, { tier: "business" }))).toEqual([]);
+  it("is part of every synthesized Business tenant, one Job per region, and the pack passes it", async () => {
+    for (const regions of [[PRIMARY_REGION], REGION_NAMES]) {
+      for (const sites of [1, getTier("business").maxSites]) {
+        const { result } = await synthShape("business", sites, "acme", regions.length > 1 ? { regions } : {});
+        expect(result.resources.filter((r) => r.type === "kubernetes:batch/v1:Job" && String((r.inputs["metadata"] as { name: string }).name).startsWith("bucket-replication-"))).toHaveLength(regions.length);
+        expect(mandatory(await runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "business", regions }))).toEqual([]);
+      }
     }
   });
 });
