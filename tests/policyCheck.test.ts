@@ -24,9 +24,9 @@ const extra = (result: SynthResult, resource: Omit<RecordedResource, "urn" | "pa
 });
 
 describe("policy check of the offline synth", () => {
-  it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain and tenant", () => {
-    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com" } });
-    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme" });
+  it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain, tenant and regions", () => {
+    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com" }, regions: ["eu-central-1", "us-east-1"] });
+    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme", regions: ["eu-central-1", "us-east-1"] });
     expect(policyConfigOf(undefined)).toBeUndefined();
   });
 
