@@ -199,9 +199,9 @@ export class TenantStack extends pulumi.ComponentResource {
         monitoringNamespace: args.platform.monitoringNamespace,
         endpoints: {
           // MySQL is the home region's: a dedicated cluster's routers there, the shared cluster
-          // there, or (from another region) the home VPC across the peering.
+          // there, or (from another region: never with a dedicated cluster) the home VPC across the peering.
           mysql: !isHome
-            ? { cidr: PLATFORM_REGIONS[home.name].vpcCidr, port: dedicatedDatabase ? ROUTER_PORT : endpoints.mysql.port }
+            ? { cidr: PLATFORM_REGIONS[home.name].vpcCidr, port: endpoints.mysql.port }
             : dedicatedDatabase
               ? { namespace: databaseNamespace(args.tenantId), port: ROUTER_PORT }
               : endpoints.mysql,
