@@ -109,8 +109,8 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
   }
   const regions = config.regions ?? [PRIMARY_REGION];
   const unknownRegion = regions.find((r) => !isRegionName(r));
-  if (unknownRegion !== undefined || regions.length === 0) {
-    return { ok: false, reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), got ${JSON.stringify(regions)}` };
+  if (unknownRegion !== undefined || regions.length === 0 || new Set(regions).size < regions.length) {
+    return { ok: false, reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), each once, got ${JSON.stringify(regions)}` };
   }
   try {
     return {

@@ -35,6 +35,7 @@ export function localResources(result: SynthResult): LocalResource[] {
       urn: r.urn,
       props: policyPropsOf(r),
       protect: r.protect,
+      dependencies: r.dependsOn,
       ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
     };
   });

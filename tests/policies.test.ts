@@ -84,9 +84,9 @@ const rateRule = (period: number, requestsPerPeriod: number) => ({ ref: "r", exp
 const zoneSetting = (settingId: string, value: string): FakeResource => ({ type: "cloudflare:index/zoneSetting:ZoneSetting", name: settingId, props: { settingId, value } });
 
 const STANDARD: ContextConfig = { tier: "standard" };
-const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: {} });
+const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: pkg === "kubernetes" ? { kubeconfig: "apiVersion: v1\nkind: Config\n" } : {} });
 /** The Kubernetes provider of a region, as the tenant program declares it. */
-const regionalProvider = (region: string): FakeResource => ({ type: "pulumi:providers:kubernetes", name: `kubernetes-${region}`, props: {} });
+const regionalProvider = (region: string): FakeResource => ({ type: "pulumi:providers:kubernetes", name: `kubernetes-${region}`, props: { kubeconfig: "apiVersion: v1\nkind: Config\n" } });
 const inRegion = (r: FakeResource, region: string): FakeResource => ({ ...r, provider: providerOf("kubernetes", `kubernetes-${region}`) });
 const minioOf = (region: string) => providerOf("minio", `acme-${region}-object-storage-minio`);
 const stackReference = (name: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: "platform", props: { name } });
@@ -147,7 +147,13 @@ const queue = (name: string, args: Record<string, unknown> = { "x-queue-type": "
   props: { name, vhost, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) } },
 });
 const vhost = (name = NS) => ({ type: "rabbitmq:index/vHost:VHost", name: `vhost-${name}`, props: { name } });
-const vhostLimits = (maxConnections = 30, maxQueues = 52, name = NS) => ({ type: "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits", name: `limits-${name}`, props: { vhost: name, maxConnections, maxQueues } });
+/** Limits of a vhost depend on it (vhost()'s URN): that is how the pack knows which server they limit. */
+const vhostLimits = (maxConnections = 30, maxQueues = 52, name = NS) => ({
+  type: "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits",
+  name: `limits-${name}`,
+  props: { vhost: name, maxConnections, maxQueues },
+  dependencies: [urnOf("rabbitmq:index/vHost:VHost", `vhost-${name}`)],
+});
 const mysqlUser = () => ({ type: "mysql:index/user:User", name: "user", props: { user: "acme_auth", host: "%" } });
 const userLimits = (maxUserConnections = 10) => ({ type: "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits", name: "user-limits", props: { user: "acme_auth", host: "%", maxUserConnections } });
 const messaging = (policy = rabbitPolicy()) => [vhost(), vhostLimits(), queue("messages-broker"), policy];
@@ -434,6 +440,8 @@ const STACK_CASES: StackCase[] = [
   },
   {
     policy: "bucket-quota-sum-within-tier",
+    // Two regions declared (the pack counts object storage servers against them).
+    config: { ...STANDARD, regions: ["eu-west-3", "us-east-1"] },
     pass: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }],
     fail: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }, { ...bucket("tenant-acme-sav", 15), provider: minioOf("us-east-1") }],
     message: /buckets on acme-us-east-1-object-storage-minio total 30 GB; the Standard tier's object storage is 25 GB/,
