@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, PRIMARY_REGION, REGION_NAMES, type RegionName, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
+import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, DEFAULT_PLATFORM_ORGANIZATION, PRIMARY_REGION, REGION_NAMES, type RegionName, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -46,7 +46,7 @@ const oidcIssuer = v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC iss
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
-  stackOrganization: "collect-verything",
+  stackOrganization: DEFAULT_PLATFORM_ORGANIZATION,
   edgeNamespace: "envoy-gateway-system",
   monitoringNamespace: "monitoring",
   prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",

@@ -77,15 +77,19 @@ describe("policy pack on crafted bad stacks", () => {
   });
 
   it("refuses Business-only features on Premium", async () => {
+    const stack = await stackOf("premium", 1);
+    // Through the stack's own regional provider, like its other objects.
+    const home = stack.find((r) => r.provider?.type === "pulumi:providers:kubernetes")?.provider;
     const extras: FakeResource[] = [
       { type: "cloudflare:index/ruleset:Ruleset", name: "acme-waf", props: { phase: "http_request_firewall_managed", kind: "zone" } },
       {
         type: "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
+        ...(home ? { provider: home } : {}),
         protect: true,
         props: { apiVersion: "mysql.oracle.com/v2", kind: "InnoDBCluster", metadata: { name: "acme-mysql", namespace: "e-commerce-tenant-acme-db", labels: { tenant: "acme", tier: "premium" } }, spec: { instances: 5 } },
       },
     ];
-    const violations = mandatory(await runPack(TIER_POLICIES, [...(await stackOf("premium", 1)), ...extras], { tier: "premium" }));
+    const violations = mandatory(await runPack(TIER_POLICIES, [...stack, ...extras], { tier: "premium" }));
     expect(violations.map((v) => v.message)).toEqual([
       "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql: kubernetes:mysql.oracle.com/v2:InnoDBCluster is not a resource type a Premium tenant stack may create; the pack judges only the types it knows (policy/policies/boundary.ts)",
       "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql is in namespace e-commerce-tenant-acme-db, which is not tenant acme's (e-commerce-tenant-acme, its -site-<n> namespaces)",

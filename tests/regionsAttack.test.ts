@@ -102,6 +102,14 @@ describe("stack references", () => {
     expect(await violationsOf(policy(), stackReference(name), { tier: "business", regions: [HOME, SECOND] })).toHaveLength(1);
   });
 
+  it("refuses another organization's platform stack (another platform's clusters), unless the policy config names that organization", async () => {
+    expect(await violationsOf(policy(), stackReference(`globex-org/platform/${HOME}`), BUSINESS)).toEqual([
+      expect.stringMatching(/reads stack "globex-org\/platform\/eu-west-3"; a tenant stack reads only its regions' platform stacks \(collect-verything\/platform\//),
+    ]);
+    expect(await violationsOf(policy(), stackReference(`globex-org/platform/${HOME}`), { ...BUSINESS, platformOrganization: "globex-org" })).toEqual([]);
+    expect(await violationsOf(policy(), stackReference(`collect-verything/platform/${HOME}`), { ...BUSINESS, platformOrganization: "globex-org" })).toHaveLength(1);
+  });
+
   it("refuses a reference whose name is unknown at preview (it could name any stack)", async () => {
     const unknown: FakeResource = { ...stackReference(undefined), props: unknownCheckingProxy({ name: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }) as Record<string, unknown> };
     expect(await violationsOf(policy(), unknown, BUSINESS)).toEqual([expect.stringMatching(/cannot be judged/)]);

@@ -66,20 +66,23 @@ export const kubernetesThroughRegionalProvider = tierResourcePolicy({
   },
 });
 
-/** `<organization>/platform/<region>`: the region, when the name is a platform stack's. */
-const platformStackRegion = (name: unknown): string | undefined => (typeof name === "string" ? /^[^/]+\/platform\/([^/]+)$/.exec(name)?.[1] : undefined);
+/** `<organization>/platform/<region>`: the organization and region, when the name is a platform stack's. */
+function platformStackOf(name: unknown): { organization: string; region: string } | undefined {
+  const m = typeof name === "string" ? /^([^/]+)\/platform\/([^/]+)$/.exec(name) : null;
+  return m ? { organization: m[1]!, region: m[2]! } : undefined;
+}
 
 export const stackReferencesPlatformOnly = tierResourcePolicy({
   name: "stack-references-platform-only",
   description:
-    "A tenant stack reads only its declared regions' platform stacks (<organization>/platform/<region>): another stack's outputs may hold another tenant's credentials.",
+    "A tenant stack reads only its declared regions' platform stacks (<platformOrganization>/platform/<region>): another stack's outputs may hold another tenant's credentials, another organization's platform another platform's clusters.",
   enforcementLevel: "mandatory",
   validate: (context, view: ResourceView, report) => {
     if (view.type !== STACK_REFERENCE) return;
     const name = view.props["name"];
-    const region = platformStackRegion(name);
-    if (region === undefined || !(context.regions as readonly string[]).includes(region)) {
-      report(`${describe(view)} reads stack ${JSON.stringify(name)}; a tenant stack reads only its regions' platform stacks (<organization>/platform/${context.regions.join("|")})`);
+    const platform = platformStackOf(name);
+    if (platform?.organization !== context.platformOrganization || !(context.regions as readonly string[]).includes(platform.region)) {
+      report(`${describe(view)} reads stack ${JSON.stringify(name)}; a tenant stack reads only its regions' platform stacks (${context.platformOrganization}/platform/${context.regions.join("|")})`);
     }
   },
 });
