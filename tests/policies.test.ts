@@ -86,7 +86,17 @@ const zoneSetting = (settingId: string, value: string): FakeResource => ({ type:
 const STANDARD: ContextConfig = { tier: "standard" };
 const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: pkg === "kubernetes" ? { kubeconfig: "apiVersion: v1\nkind: Config\n" } : {} });
 /** The Kubernetes provider of a region, as the tenant program declares it. */
-const regionalProvider = (region: string): FakeResource => ({ type: "pulumi:providers:kubernetes", name: `kubernetes-${region}`, props: { kubeconfig: "apiVersion: v1\nkind: Config\n" } });
+const regionalProvider = (region: string): FakeResource => ({
+  type: "pulumi:providers:kubernetes",
+  name: `kubernetes-${region}`,
+  props: { kubeconfig: "apiVersion: v1\nkind: Config\n" },
+  dependencies: [urnOf("pulumi:pulumi:StackReference", `platform-${region}`)],
+});
+/** A region as the tenant program declares it: its platform stack's reference and the provider built from it. */
+const regional = (region: string): FakeResource[] => [
+  { type: "pulumi:pulumi:StackReference", name: `platform-${region}`, props: { name: `collect-verything/platform/${region}` } },
+  regionalProvider(region),
+];
 const inRegion = (r: FakeResource, region: string): FakeResource => ({ ...r, provider: providerOf("kubernetes", `kubernetes-${region}`) });
 const minioOf = (region: string) => providerOf("minio", `acme-${region}-object-storage-minio`);
 const stackReference = (name: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: "platform", props: { name } });
@@ -417,13 +427,15 @@ const STACK_CASES: StackCase[] = [
   { policy: "sites-and-domains-within-tier", pass: [route(["acme.shops.collect-verything.com", "shop.acme.example"])], fail: [route(["shop.acme.example", "outlet.acme.example"])], message: /serves 2 custom domains \(shop.acme.example, outlet.acme.example\); the Standard tier allows 1/ },
   {
     policy: "multi-region-business-only",
-    pass: [regionalProvider("eu-west-3")],
-    fail: [regionalProvider("eu-west-3"), regionalProvider("us-east-1")],
+    pass: regional("eu-west-3"),
+    fail: [...regional("eu-west-3"), ...regional("us-east-1")],
     message: /deploys to 2 regions \(eu-west-3\); multi-region is not part of the Standard tier/,
   },
+  // A provider built from another region's platform stack is that region's cluster again.
+  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "us-east-1"] }, pass: ["eu-west-3", "us-east-1"].flatMap(regional), fail: [...regional("eu-west-3"), { ...regionalProvider("us-east-1"), dependencies: regionalProvider("eu-west-3").dependencies! }], message: /Kubernetes provider kubernetes-us-east-1 is not built from its region's platform stack \(it reads no StackReference named collect-verything\/platform\/us-east-1\)/ },
   // Declared regions count too, whatever the stack holds.
-  { policy: "multi-region-business-only", config: PREMIUM, pass: [regionalProvider("eu-west-3")], fail: [regionalProvider("eu-west-3")], failConfig: { ...PREMIUM, regions: ["eu-west-3", "eu-central-1"] }, message: /2 regions \(eu-west-3, eu-central-1\); multi-region is not part of the Premium tier/ },
-  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "eu-central-1", "us-east-1"] }, pass: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1"), regionalProvider("us-east-1")], fail: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1")], failConfig: STANDARD, message: /multi-region is not part of the Standard tier/ },
+  { policy: "multi-region-business-only", config: PREMIUM, pass: regional("eu-west-3"), fail: regional("eu-west-3"), failConfig: { ...PREMIUM, regions: ["eu-west-3", "eu-central-1"] }, message: /2 regions \(eu-west-3, eu-central-1\); multi-region is not part of the Premium tier/ },
+  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "eu-central-1", "us-east-1"] }, pass: ["eu-west-3", "eu-central-1", "us-east-1"].flatMap(regional), fail: [...regional("eu-west-3"), ...regional("eu-central-1")], failConfig: STANDARD, message: /multi-region is not part of the Standard tier/ },
   // Per cluster: a tenant's namespaces have the same names in every region, so a region judged
   // with another one's objects would let it go without a quota or guardrails.
   {

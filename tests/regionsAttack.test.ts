@@ -81,12 +81,35 @@ describe("objects that reach a cluster the stack did not declare", () => {
     expect(await violationsOf(policy(), configMap(foreign), BUSINESS)).toEqual([expect.stringMatching(/goes through .*kubernetes-eu-west-3 of stack globex/)]);
   });
 
+  it("refuses a regional provider not built from its region's platform stack (one cluster under two regions' names: its quota twice)", async () => {
+    const ref = (region: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: `platform-${region}`, props: { name: `collect-verything/platform/${region}` } });
+    const builtFrom = (region: string, from: string): FakeResource => ({ ...providerResource(region), dependencies: [urnOf("pulumi:pulumi:StackReference", `platform-${from}`)] });
+    const policy = stackPolicy("multi-region-business-only");
+    const config = { tier: "business", regions: [HOME, SECOND] };
+    expect(await stackViolationsOf(policy, [ref(HOME), ref(SECOND), builtFrom(HOME, HOME), builtFrom(SECOND, SECOND)], config)).toEqual([]);
+    expect(await stackViolationsOf(policy, [ref(HOME), builtFrom(HOME, HOME), builtFrom(SECOND, HOME)], config)).toEqual([
+      "the stack's Kubernetes provider kubernetes-eu-central-1 is not built from its region's platform stack (it reads no StackReference named collect-verything/platform/eu-central-1)",
+    ]);
+    // A kubeconfig from anywhere else (a literal, a file path): no platform stack at all.
+    expect(await stackViolationsOf(policy, [ref(HOME), builtFrom(HOME, HOME), providerResource(SECOND, { kubeconfig: "~/.kube/config" })], config)).toEqual([
+      expect.stringMatching(/kubernetes-eu-central-1 is not built from its region's platform stack/),
+    ]);
+  });
+
   it("refuses a second provider for a region on Business (two clusters behind one region's name)", async () => {
-    const duplicated = [providerResource(HOME), providerResource(SECOND), { ...providerResource(HOME), urn: "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$pulumi:providers:kubernetes::kubernetes-eu-west-3" }];
-    expect(await stackViolationsOf(stackPolicy("multi-region-business-only"), duplicated, BUSINESS)).toEqual([
+    const ref = (region: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: `platform-${region}`, props: { name: `collect-verything/platform/${region}` } });
+    const fromRef = (r: FakeResource, region: string): FakeResource => ({ ...r, dependencies: [urnOf("pulumi:pulumi:StackReference", `platform-${region}`)] });
+    const duplicated = [
+      ref(HOME),
+      ref(SECOND),
+      fromRef(providerResource(HOME), HOME),
+      fromRef(providerResource(SECOND), SECOND),
+      fromRef({ ...providerResource(HOME), urn: "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$pulumi:providers:kubernetes::kubernetes-eu-west-3" }, HOME),
+    ];
+    expect(await stackViolationsOf(stackPolicy("multi-region-business-only"), duplicated, { ...BUSINESS, regions: [HOME, SECOND] })).toEqual([
       expect.stringMatching(/2 Kubernetes providers named kubernetes-eu-west-3; a stack reaches each of its regions' clusters through one/),
     ]);
-    expect(await stackViolationsOf(stackPolicy("multi-region-business-only"), duplicated.slice(0, 2), BUSINESS)).toEqual([]);
+    expect(await stackViolationsOf(stackPolicy("multi-region-business-only"), duplicated.slice(0, 4), { ...BUSINESS, regions: [HOME, SECOND] })).toEqual([]);
   });
 });
 

@@ -90,10 +90,21 @@ export const stackReferencesPlatformOnly = tierResourcePolicy({
 export const multiRegionBusinessOnly = tierStackPolicy({
   name: "multi-region-business-only",
   description:
-    "More than one region (declared, or Kubernetes clusters reached) in a tenant stack only on tiers with multi-region; one Kubernetes provider per region (a second one of the same name would be a cluster judged as the region's).",
+    "More than one region (declared, or Kubernetes clusters reached) in a tenant stack only on tiers with multi-region; one Kubernetes provider per region, built from that region's platform stack (another would be a cluster judged as the region's).",
   enforcementLevel: "mandatory",
-  validate: ({ profile, regions }, resources, report) => {
+  validate: (context, resources, report) => {
+    const { profile, regions } = context;
     const providers = resources.filter((r) => r.type === KUBERNETES_PROVIDER);
+    // A provider's kubeconfig comes from its region's platform stack, so its cluster is that
+    // region's: one built otherwise could be another region's cluster (its quota twice) or any.
+    const references = new Map(resources.filter((r) => r.type === STACK_REFERENCE).map((r) => [r.urn, r.props["name"]]));
+    for (const p of providers) {
+      const region = declaredRegion(context, p.name);
+      const platform = region === undefined ? undefined : `${context.platformOrganization}/platform/${region}`;
+      if (platform !== undefined && !(p.dependencies ?? []).some((urn) => references.get(urn) === platform)) {
+        report(`the stack's Kubernetes provider ${p.name} is not built from its region's platform stack (it reads no StackReference named ${platform})`);
+      }
+    }
     const counts = new Map<string, number>();
     for (const p of providers) counts.set(p.name, (counts.get(p.name) ?? 0) + 1);
     for (const [name, count] of counts) {
