@@ -191,6 +191,8 @@ const lbOver = (defaultPools: string[], extra: Record<string, unknown> = {}): Fa
   name: "origin",
   props: { name: "origin.acme.edge.example", defaultPools, fallbackPool: defaultPools[0], proxied: true, steeringPolicy: "dynamic_latency", ...extra },
 });
+/** Business in the two regions balanced() has pools for. */
+const TWO_REGIONS: ContextConfig = { tier: "business", regions: ["eu-west-3", "us-east-1"] };
 const balanced = (lb = lbOver(["pool-eu-west-3-id", "pool-us-east-1-id"]), pools = [lbPool("eu-west-3"), lbPool("us-east-1")]) => [lbMonitor(), ...pools, lb];
 
 
@@ -478,12 +480,12 @@ const STACK_CASES: StackCase[] = [
   { policy: "data-service-limits-present", pass: messaging(), fail: [...messaging(), vhost(`${NS}-2`)], message: /vhost e-commerce-tenant-acme-2 has no connection and queue limits/ },
   { policy: "data-service-limits-present", pass: [mysqlUser(), userLimits()], fail: [mysqlUser()], message: /database user acme_auth has no connection limit/ },
   // A load balancer over another tenant's pool (an id from elsewhere in the account), by default, fallback or steering.
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id", "pool-other-id"])), message: /^LoadBalancer origin: pool pool-other-id is not one of this stack's pools; a load balancer of tenant acme uses only its own$/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { fallbackPool: "pool-other-id" })), message: /pool pool-other-id is not one of this stack's pools/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { regionPools: { WNAM: ["pool-other-id"] } })), message: /pool pool-other-id is not one of this stack's pools/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver([], { fallbackPool: undefined })), message: /^LoadBalancer origin names no pools$/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "other-eu-west-3"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: pool name other-eu-west-3 is not tenant acme's \(acme-<region>\)$/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "acme-eu-west-3", "monitor-of-other"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: monitor monitor-of-other is not one of this stack's monitors$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id", "pool-other-id"])), message: /^LoadBalancer origin: pool pool-other-id is not one of this stack's pools; a load balancer of tenant acme uses only its own$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { fallbackPool: "pool-other-id" })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { regionPools: { WNAM: ["pool-other-id"] } })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver([], { fallbackPool: undefined })), message: /^LoadBalancer origin names no pools$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "other-eu-west-3"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: pool name other-eu-west-3 is not tenant acme's \(acme-<region>\)$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "acme-eu-west-3", "monitor-of-other"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: monitor monitor-of-other is not one of this stack's monitors$/ },
 ];
 
 const byName = (policies: Policies, name: string) => {

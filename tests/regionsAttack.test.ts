@@ -113,6 +113,34 @@ describe("objects that reach a cluster the stack did not declare", () => {
   });
 });
 
+describe("load-balancer pools", () => {
+  const POOL = "cloudflare:index/loadBalancerPool:LoadBalancerPool";
+  const pool = (region: string, name = `acme-${region}`): FakeResource => ({
+    type: POOL,
+    name: `pool-${region}-${name}`,
+    props: { id: `pool-${name}-id`, name, monitor: "monitor-id", origins: [{ name: region, address: `${region}.gateways.example.com` }] },
+  });
+  const monitor: FakeResource = { type: "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor", name: "monitor", props: { id: "monitor-id", type: "https", path: "/ready" } };
+  const lb = (pools: FakeResource[]): FakeResource => ({
+    type: "cloudflare:index/loadBalancer:LoadBalancer",
+    name: "origin",
+    props: { name: "origin.acme.example", defaultPools: pools.map((p) => p.props["id"]), fallbackPool: pools[0]!.props["id"] },
+  });
+  const stack = (pools: FakeResource[]) => [monitor, ...pools, lb(pools)];
+  const config = { tier: "business", regions: [HOME, SECOND] };
+
+  it("refuses a pool of a region the stack does not declare (traffic to a cluster it did not declare), or a second pool for a region", async () => {
+    const policy = stackPolicy("load-balancer-pools-of-stack");
+    expect(await stackViolationsOf(policy, stack([pool(HOME), pool(SECOND)]), config)).toEqual([]);
+    expect(await stackViolationsOf(policy, stack([pool(HOME), pool(SECOND), pool(THIRD)]), config)).toEqual([
+      "LoadBalancerPool pool-us-east-1-acme-us-east-1: pool name acme-us-east-1 is none of the stack's regions' pools (acme-eu-west-3, acme-eu-central-1)",
+    ]);
+    expect(await stackViolationsOf(policy, stack([pool(HOME), pool(SECOND), pool("ap-south-1", "acme-eu-central-1")]), config)).toEqual([
+      "the stack has 2 pools named acme-eu-central-1; a region has one pool",
+    ]);
+  });
+});
+
 describe("stack references", () => {
   const policy = () => resourcePolicy("stack-references-platform-only");
   it.each([
