@@ -227,7 +227,7 @@ class RecordingMonitor extends MockMonitor {
       if (type !== STACK_REFERENCE) throw new Error(`unexpected read of ${type} "${name}" during synth`);
       const stackName = req.getId();
       const referenced = this.options.stackReferences?.(stackName);
-      if (!referenced) throw new Error(`stack reference "${name}": no stack named "${stackName}"`);
+      if (!referenced) throw new Error(`stack reference "${name}": no stack named "${stackName}" (offline, only the stacks SynthOptions.stackReferences answers exist)`);
       const outputs = Object.fromEntries(
         Object.entries(referenced.outputs).map(([key, value]) => [key, referenced.secretOutputNames.includes(key) ? secretOnTheWire(value) : value]),
       );

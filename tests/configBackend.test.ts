@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { decodeConfigValue, PROJECT, REQUEST_OUTPUT, type TenantConfigInput } from "../stacks/config";
 import tenantProgram from "../stacks/tenant";
 import { SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
-import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE, shortcutConfig, synthTenant } from "../synth/programs";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE, offlinePlatformStack, shortcutConfig, synthTenant } from "../synth/programs";
 
 const PASSWORD = "Sup3r-secret-pw";
 const FEDERATION_PASSWORD = "Fed-secret-pw";
@@ -57,7 +57,7 @@ describe("the tenant program records its request in the backend", () => {
         outputs[REQUEST_OUTPUT].apply((v) => (value = v));
         return outputs;
       },
-      { project: PROJECT, stack: "acme", config, secretKeys },
+      { project: PROJECT, stack: "acme", config, secretKeys, stackReferences: offlinePlatformStack },
     );
     expect(secret).toBe(true);
     expect(value).toEqual(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.slice(PROJECT.length + 1), decodeConfigValue(v)])));

@@ -11,7 +11,7 @@ import { EksCluster, kubeconfig } from "../components/eksCluster";
 import { subnetCidrs } from "../components/regionNetwork";
 import { backupBucketName, parseRegion, PLATFORM_REGIONS, PRIMARY_REGION, REGION_NAMES, RegionError, type RegionName } from "../tiers";
 import { SECRET_PLACEHOLDER, synthesize, type RecordedResource, type SynthResult } from "../synth/engine";
-import { PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
+import { offlinePlatformStack, PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
 import { DEFAULT_BACKUP_BUCKET } from "../tiers";
 
 const REGIONS: readonly RegionName[] = ["eu-west-3", "us-east-1"];
@@ -159,6 +159,15 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
     const outputs = synths.get(region)!.outputs;
     expect(outputs).toMatchObject({ region, clusterName: `collect-verything-${region}`, backupBucket: backupBucketName(region) });
     expect(outputs["kubeconfig"]).toBe(SECRET_PLACEHOLDER);
+  });
+
+  it("publishes where other regions reach it, exactly as the tenants' offline stand-in of this stack says", () => {
+    const outputs = synths.get(region)!.outputs;
+    const standIn = offlinePlatformStack(`collect-verything/platform/${region}`)!;
+    expect(standIn.secretOutputNames).toEqual(["kubeconfig"]);
+    const published = Object.fromEntries(Object.entries(standIn.outputs).filter(([key]) => key !== "kubeconfig"));
+    expect(outputs).toMatchObject(published);
+    expect(outputs["crossRegionHosts"]).toEqual({ mysql: `mysql.${region}.platform.collect-verything.internal`, rabbitmq: `rabbitmq.${region}.platform.collect-verything.internal`, objectStorage: `minio.${region}.platform.collect-verything.internal` });
   });
 });
 

@@ -25,8 +25,8 @@ const extra = (result: SynthResult, resource: Omit<RecordedResource, "urn" | "pa
 
 describe("policy check of the offline synth", () => {
   it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain, tenant, regions and the platform stacks' organization", () => {
-    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com", stackOrganization: "globex-org" } });
-    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme", regions: ["eu-west-3"], platformOrganization: "globex-org" });
+    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com", stackOrganization: "globex-org" }, regions: ["eu-central-1", "us-east-1"] });
+    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme", regions: ["eu-central-1", "us-east-1"], platformOrganization: "globex-org" });
     expect(policyConfigOf(undefined)).toBeUndefined();
   });
 

@@ -77,19 +77,18 @@ describe("policy pack on crafted bad stacks", () => {
   });
 
   it("refuses Business-only features on Premium", async () => {
-    const stack = await stackOf("premium", 1);
-    // Through the stack's own regional provider, like its other objects.
-    const home = stack.find((r) => r.provider?.type === "pulumi:providers:kubernetes")?.provider;
     const extras: FakeResource[] = [
       { type: "cloudflare:index/ruleset:Ruleset", name: "acme-waf", props: { phase: "http_request_firewall_managed", kind: "zone" } },
       {
         type: "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
-        ...(home ? { provider: home } : {}),
         protect: true,
         props: { apiVersion: "mysql.oracle.com/v2", kind: "InnoDBCluster", metadata: { name: "acme-mysql", namespace: "e-commerce-tenant-acme-db", labels: { tenant: "acme", tier: "premium" } }, spec: { instances: 5 } },
       },
     ];
-    const violations = mandatory(await runPack(TIER_POLICIES, [...stack, ...extras], { tier: "premium" }));
+    const stack = await stackOf("premium", 1);
+    // Through the stack's own regional provider: refused for what it is, not for how it is deployed.
+    const provider = stack.find((r) => r.type.startsWith("kubernetes:"))!.provider!;
+    const violations = mandatory(await runPack(TIER_POLICIES, [...stack, ...extras.map((r) => (r.type.startsWith("kubernetes:") ? { ...r, provider } : r))], { tier: "premium" }));
     expect(violations.map((v) => v.message)).toEqual([
       "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql: kubernetes:mysql.oracle.com/v2:InnoDBCluster is not a resource type a Premium tenant stack may create; the pack judges only the types it knows (policy/policies/boundary.ts)",
       "InnoDBCluster e-commerce-tenant-acme-db/acme-mysql is in namespace e-commerce-tenant-acme-db, which is not tenant acme's (e-commerce-tenant-acme, its -site-<n> namespaces)",

@@ -87,7 +87,7 @@ describe("the published pack", () => {
   it("judges synthesized stacks exactly as the pack in place: a passing Business stack and a bypass attempt", async () => {
     const built = createRequire(join(dir, "package.json"))("./dist/pack.js") as BuiltPack;
     expect(built.TIER_POLICIES.map((p) => p.name)).toEqual(TIER_POLICIES.map((p) => p.name));
-    const business = (await synthShape("business", 3, "acme", { dataServices: { dedicatedMysqlCluster: true } })).result.resources.map((r, i, all) => local(fromRecorded(r, i, all)));
+    const business = (await synthShape("business", 3, "acme", { dataServices: { dedicatedMysqlCluster: true } })).result.resources.map(fromRecorded).map(local);
     const bypass: LocalResource[] = [
       ...business,
       local({ type: "kubernetes:apps/v1:DaemonSet", props: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "miner", namespace: "default" }, spec: { template: { spec: { containers: [{ name: "m" }] } } } } }),
