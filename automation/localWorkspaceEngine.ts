@@ -162,7 +162,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
     if (this.options.policyPack === false) return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
     const tenant = fromStackConfig(config);
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
-    writeFileSync(packConfig, JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions })));
+    writeFileSync(packConfig, JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization })));
     return {
       onEvent,
       policyPacks: [resolve(this.options.projectDir, "policy")],

@@ -11,6 +11,7 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
 import {
   ADD_ON_MAXIMUMS,
+  DEFAULT_PLATFORM_ORGANIZATION,
   effectiveProfile,
   isRegionName,
   isTierName,
@@ -41,6 +42,8 @@ export interface ContextConfig {
   readonly platformDomain?: string;
   /** The regions the stack declares (its Kubernetes providers' and platform references'). Default: the primary region only. */
   readonly regions?: readonly string[];
+  /** The Pulumi organization of the platform stacks the stack reads (tenant config platform.stackOrganization). */
+  readonly platformOrganization?: string;
 }
 
 /** Config properties every tier-aware policy accepts (defaults and bounds from tiers/). */
@@ -57,6 +60,7 @@ export const CONTEXT_CONFIG_SCHEMA: PolicyConfigSchema = {
     platformDomain: { type: "string", default: DEFAULT_PLATFORM_DOMAIN },
     tenant: { type: "string" },
     regions: { type: "array", items: { type: "string", enum: [...REGION_NAMES] }, minItems: 1, uniqueItems: true, default: [PRIMARY_REGION] },
+    platformOrganization: { type: "string", default: DEFAULT_PLATFORM_ORGANIZATION },
   },
 };
 
@@ -68,6 +72,8 @@ export interface TierContext {
   readonly platformDomain: string;
   /** The declared regions, home first. */
   readonly regions: readonly RegionName[];
+  /** Whose platform stacks the stack may read (`<organization>/platform/<region>`). */
+  readonly platformOrganization: string;
 }
 
 export type ContextResult = { readonly ok: true; readonly context: TierContext } | { readonly ok: false; readonly reason: string };
@@ -109,8 +115,8 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
   }
   const regions = config.regions ?? [PRIMARY_REGION];
   const unknownRegion = regions.find((r) => !isRegionName(r));
-  if (unknownRegion !== undefined || regions.length === 0) {
-    return { ok: false, reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), got ${JSON.stringify(regions)}` };
+  if (unknownRegion !== undefined || regions.length === 0 || new Set(regions).size < regions.length) {
+    return { ok: false, reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), each once, got ${JSON.stringify(regions)}` };
   }
   try {
     return {
@@ -122,6 +128,7 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
         source: fromConfig ? "config" : "stack tag",
         platformDomain: config.platformDomain ?? DEFAULT_PLATFORM_DOMAIN,
         regions: regions as RegionName[],
+        platformOrganization: config.platformOrganization ?? DEFAULT_PLATFORM_ORGANIZATION,
       },
     };
   } catch (error) {

@@ -29,17 +29,29 @@ export interface ResourceView {
   readonly object?: KubeObject;
   /** The explicit provider the resource goes through; absent when it would use its package's default provider. */
   readonly provider?: ProviderView;
+  /** URNs of the resources it depends on: known to stack policies only (the engine gives resource policies none). */
+  readonly dependencies?: readonly string[];
 }
 
 export interface ProviderView {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
+  /** The provider's inputs (its configuration). */
+  readonly props: Readonly<Record<string, unknown>>;
 }
 
 const KUBERNETES = "kubernetes:";
 
-export function viewOf(r: { type: string; name: string; urn: string; props: Record<string, unknown>; opts?: { protect?: boolean }; provider?: ProviderView | undefined }): ResourceView {
+export function viewOf(r: {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  opts?: { protect?: boolean };
+  provider?: ProviderView | undefined;
+  dependencies?: readonly { readonly urn: string }[];
+}): ResourceView {
   // A manifest has apiVersion and kind; Helm releases, ConfigGroups and providers do not.
   const isObject = r.type.startsWith(KUBERNETES) && typeof r.props["apiVersion"] === "string" && typeof r.props["kind"] === "string";
   return {
@@ -49,7 +61,8 @@ export function viewOf(r: { type: string; name: string; urn: string; props: Reco
     props: r.props,
     protect: r.opts?.protect === true,
     ...(isObject ? { object: r.props as KubeObject } : {}),
-    ...(r.provider ? { provider: { type: r.provider.type, name: r.provider.name, urn: r.provider.urn } } : {}),
+    ...(r.provider ? { provider: { type: r.provider.type, name: r.provider.name, urn: r.provider.urn, props: r.provider.props ?? {} } } : {}),
+    ...(r.dependencies ? { dependencies: r.dependencies.map((d) => d.urn) } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export interface LocalResource {
   readonly protect?: boolean;
   /** The explicit provider, as the engine describes it; absent for a default provider. */
   readonly provider?: PolicyProviderResource;
+  /** URNs of the resources it depends on (dependsOn and inputs), as the engine records them. */
+  readonly dependencies?: readonly string[];
 }
 
 export interface Violation {
@@ -95,9 +97,13 @@ export async function resourceViolations(policy: ResourceValidationPolicy, r: Lo
 export async function stackViolations(policy: StackValidationPolicy, resources: readonly LocalResource[], options: RunOptions = {}): Promise<{ message: string; urn?: string }[]> {
   const found: { message: string; urn?: string }[] = [];
   const config = options.config ?? {};
+  // The engine hands each resource its dependencies as the other resources of the stack.
+  const stack = resources.map(policyResource);
+  const byUrn = new Map(stack.map((r) => [r.urn, r]));
+  resources.forEach((r, i) => stack[i]!.dependencies.push(...(r.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? [])));
   await settle(() =>
     policy.validateStack(
-      { resources: resources.map(policyResource), stackTags: new Map(Object.entries(options.stackTags ?? {})), getConfig: <T extends object>() => config as T, notApplicable },
+      { resources: stack, stackTags: new Map(Object.entries(options.stackTags ?? {})), getConfig: <T extends object>() => config as T, notApplicable },
       (message, urn) => found.push({ message, ...(urn ? { urn } : {}) }),
     ),
   );

@@ -45,7 +45,7 @@ function policyConfigProgram(done: Done) {
     .action((options: { stack?: string; configFile?: string; configJson?: string }) => {
       // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
       const tenant = parsePolicyInputs(options.configJson ? configJson(options.configJson) : stackFile(options));
-      process.stdout.write(`${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions }), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization }), null, 2)}\n`);
       done(0);
     });
 }

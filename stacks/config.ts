@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, PRIMARY_REGION, REGION_NAMES, type RegionName, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
+import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, DEFAULT_PLATFORM_ORGANIZATION, PRIMARY_REGION, REGION_NAMES, type RegionName, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
 import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -46,7 +46,7 @@ const oidcIssuer = v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC iss
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
-  stackOrganization: "collect-verything",
+  stackOrganization: DEFAULT_PLATFORM_ORGANIZATION,
   edgeNamespace: "envoy-gateway-system",
   monitoringNamespace: "monitoring",
   prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
@@ -220,11 +220,31 @@ function configError(issues: readonly v.BaseIssue<unknown>[]): TenantRequestErro
   );
 }
 
+/**
+ * What the tenant's regions make of other keys: accounts under `adminCredentials.regions` only for
+ * its other regions (the top-level ones are the home region's; another key would be silently
+ * unused), and no federation upstream under a name its regions' upstreams take (`region-<name>`:
+ * two upstreams of one name on one vhost).
+ */
+function regionConfigProblems(config: v.InferOutput<typeof tenantConfigSchema>): { field: string; message: string }[] {
+  const others = config.regions.slice(1);
+  const problems = Object.keys(config.adminCredentials.regions ?? {})
+    .filter((region) => !(others as readonly string[]).includes(region))
+    .map((region) => ({ field: `adminCredentials.regions.${region}`, message: `${region} is not one of the tenant's other regions (${others.join(", ") || "it has none"})` }));
+  if (config.regions.length > 1) {
+    (config.dataServices?.federationUpstreams ?? []).forEach((upstream, i) => {
+      const region = config.regions.find((r) => upstream.name === `region-${r}`);
+      if (region) problems.push({ field: `dataServices.federationUpstreams[${i}].name`, message: `"${upstream.name}" is the name of the upstream of the tenant's region ${region}` });
+    });
+  }
+  return problems;
+}
+
 export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
   const parsed = v.safeParse(tenantConfigSchema, raw);
   if (!parsed.success) throw configError(parsed.issues);
   const config = parsed.output;
-  const problems = [...tenantRequestProblems(config), ...edgeRequestProblems(config)];
+  const problems = [...tenantRequestProblems(config), ...edgeRequestProblems(config), ...regionConfigProblems(config)];
   if (problems.length > 0) throw new TenantRequestError(problems);
   return config;
 }

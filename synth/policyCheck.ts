@@ -20,7 +20,7 @@ export interface PolicyCheck {
 export function policyConfigOf(config: StackConfig | undefined): ContextConfig | undefined {
   if (!config) return undefined;
   const tenant = parseStackConfig(config.config);
-  const perPolicy = packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions });
+  const perPolicy = packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization });
   return Object.values(perPolicy)[0] as ContextConfig | undefined;
 }
 
@@ -35,6 +35,7 @@ export function localResources(result: SynthResult): LocalResource[] {
       urn: r.urn,
       props: policyPropsOf(r),
       protect: r.protect,
+      dependencies: r.dependsOn,
       ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
     };
   });

@@ -84,9 +84,19 @@ const rateRule = (period: number, requestsPerPeriod: number) => ({ ref: "r", exp
 const zoneSetting = (settingId: string, value: string): FakeResource => ({ type: "cloudflare:index/zoneSetting:ZoneSetting", name: settingId, props: { settingId, value } });
 
 const STANDARD: ContextConfig = { tier: "standard" };
-const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: {} });
+const providerOf = (pkg: string, name: string) => ({ type: `pulumi:providers:${pkg}`, name, urn: urnOf(`pulumi:providers:${pkg}`, name), props: pkg === "kubernetes" ? { kubeconfig: "apiVersion: v1\nkind: Config\n" } : {} });
 /** The Kubernetes provider of a region, as the tenant program declares it. */
-const regionalProvider = (region: string): FakeResource => ({ type: "pulumi:providers:kubernetes", name: `kubernetes-${region}`, props: {} });
+const regionalProvider = (region: string): FakeResource => ({
+  type: "pulumi:providers:kubernetes",
+  name: `kubernetes-${region}`,
+  props: { kubeconfig: "apiVersion: v1\nkind: Config\n" },
+  dependencies: [urnOf("pulumi:pulumi:StackReference", `platform-${region}`)],
+});
+/** A region as the tenant program declares it: its platform stack's reference and the provider built from it. */
+const regional = (region: string): FakeResource[] => [
+  { type: "pulumi:pulumi:StackReference", name: `platform-${region}`, props: { name: `collect-verything/platform/${region}` } },
+  regionalProvider(region),
+];
 const inRegion = (r: FakeResource, region: string): FakeResource => ({ ...r, provider: providerOf("kubernetes", `kubernetes-${region}`) });
 const minioOf = (region: string) => providerOf("minio", `acme-${region}-object-storage-minio`);
 const stackReference = (name: string): FakeResource => ({ type: "pulumi:pulumi:StackReference", name: "platform", props: { name } });
@@ -147,7 +157,13 @@ const queue = (name: string, args: Record<string, unknown> = { "x-queue-type": "
   props: { name, vhost, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) } },
 });
 const vhost = (name = NS) => ({ type: "rabbitmq:index/vHost:VHost", name: `vhost-${name}`, props: { name } });
-const vhostLimits = (maxConnections = 30, maxQueues = 52, name = NS) => ({ type: "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits", name: `limits-${name}`, props: { vhost: name, maxConnections, maxQueues } });
+/** Limits of a vhost depend on it (vhost()'s URN): that is how the pack knows which server they limit. */
+const vhostLimits = (maxConnections = 30, maxQueues = 52, name = NS) => ({
+  type: "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits",
+  name: `limits-${name}`,
+  props: { vhost: name, maxConnections, maxQueues },
+  dependencies: [urnOf("rabbitmq:index/vHost:VHost", `vhost-${name}`)],
+});
 const mysqlUser = () => ({ type: "mysql:index/user:User", name: "user", props: { user: "acme_auth", host: "%" } });
 const userLimits = (maxUserConnections = 10) => ({ type: "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits", name: "user-limits", props: { user: "acme_auth", host: "%", maxUserConnections } });
 const messaging = (policy = rabbitPolicy()) => [vhost(), vhostLimits(), queue("messages-broker"), policy];
@@ -175,6 +191,8 @@ const lbOver = (defaultPools: string[], extra: Record<string, unknown> = {}): Fa
   name: "origin",
   props: { name: "origin.acme.edge.example", defaultPools, fallbackPool: defaultPools[0], proxied: true, steeringPolicy: "dynamic_latency", ...extra },
 });
+/** Business in the two regions balanced() has pools for. */
+const TWO_REGIONS: ContextConfig = { tier: "business", regions: ["eu-west-3", "us-east-1"] };
 const balanced = (lb = lbOver(["pool-eu-west-3-id", "pool-us-east-1-id"]), pools = [lbPool("eu-west-3"), lbPool("us-east-1")]) => [lbMonitor(), ...pools, lb];
 
 
@@ -411,13 +429,15 @@ const STACK_CASES: StackCase[] = [
   { policy: "sites-and-domains-within-tier", pass: [route(["acme.shops.collect-verything.com", "shop.acme.example"])], fail: [route(["shop.acme.example", "outlet.acme.example"])], message: /serves 2 custom domains \(shop.acme.example, outlet.acme.example\); the Standard tier allows 1/ },
   {
     policy: "multi-region-business-only",
-    pass: [regionalProvider("eu-west-3")],
-    fail: [regionalProvider("eu-west-3"), regionalProvider("us-east-1")],
+    pass: regional("eu-west-3"),
+    fail: [...regional("eu-west-3"), ...regional("us-east-1")],
     message: /deploys to 2 regions \(eu-west-3\); multi-region is not part of the Standard tier/,
   },
+  // A provider built from another region's platform stack is that region's cluster again.
+  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "us-east-1"] }, pass: ["eu-west-3", "us-east-1"].flatMap(regional), fail: [...regional("eu-west-3"), { ...regionalProvider("us-east-1"), dependencies: regionalProvider("eu-west-3").dependencies! }], message: /Kubernetes provider kubernetes-us-east-1 is not built from its region's platform stack \(it reads no StackReference named collect-verything\/platform\/us-east-1\)/ },
   // Declared regions count too, whatever the stack holds.
-  { policy: "multi-region-business-only", config: PREMIUM, pass: [regionalProvider("eu-west-3")], fail: [regionalProvider("eu-west-3")], failConfig: { ...PREMIUM, regions: ["eu-west-3", "eu-central-1"] }, message: /2 regions \(eu-west-3, eu-central-1\); multi-region is not part of the Premium tier/ },
-  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "eu-central-1", "us-east-1"] }, pass: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1"), regionalProvider("us-east-1")], fail: [regionalProvider("eu-west-3"), regionalProvider("eu-central-1")], failConfig: STANDARD, message: /multi-region is not part of the Standard tier/ },
+  { policy: "multi-region-business-only", config: PREMIUM, pass: regional("eu-west-3"), fail: regional("eu-west-3"), failConfig: { ...PREMIUM, regions: ["eu-west-3", "eu-central-1"] }, message: /2 regions \(eu-west-3, eu-central-1\); multi-region is not part of the Premium tier/ },
+  { policy: "multi-region-business-only", config: { ...BUSINESS, regions: ["eu-west-3", "eu-central-1", "us-east-1"] }, pass: ["eu-west-3", "eu-central-1", "us-east-1"].flatMap(regional), fail: [...regional("eu-west-3"), ...regional("eu-central-1")], failConfig: STANDARD, message: /multi-region is not part of the Standard tier/ },
   // Per cluster: a tenant's namespaces have the same names in every region, so a region judged
   // with another one's objects would let it go without a quota or guardrails.
   {
@@ -434,6 +454,8 @@ const STACK_CASES: StackCase[] = [
   },
   {
     policy: "bucket-quota-sum-within-tier",
+    // Two regions declared (the pack counts object storage servers against them).
+    config: { ...STANDARD, regions: ["eu-west-3", "us-east-1"] },
     pass: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }],
     fail: [bucket("tenant-acme-products", 15), { ...bucket("tenant-acme-products", 15), provider: minioOf("us-east-1") }, { ...bucket("tenant-acme-sav", 15), provider: minioOf("us-east-1") }],
     message: /buckets on acme-us-east-1-object-storage-minio total 30 GB; the Standard tier's object storage is 25 GB/,
@@ -458,12 +480,12 @@ const STACK_CASES: StackCase[] = [
   { policy: "data-service-limits-present", pass: messaging(), fail: [...messaging(), vhost(`${NS}-2`)], message: /vhost e-commerce-tenant-acme-2 has no connection and queue limits/ },
   { policy: "data-service-limits-present", pass: [mysqlUser(), userLimits()], fail: [mysqlUser()], message: /database user acme_auth has no connection limit/ },
   // A load balancer over another tenant's pool (an id from elsewhere in the account), by default, fallback or steering.
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id", "pool-other-id"])), message: /^LoadBalancer origin: pool pool-other-id is not one of this stack's pools; a load balancer of tenant acme uses only its own$/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { fallbackPool: "pool-other-id" })), message: /pool pool-other-id is not one of this stack's pools/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { regionPools: { WNAM: ["pool-other-id"] } })), message: /pool pool-other-id is not one of this stack's pools/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(lbOver([], { fallbackPool: undefined })), message: /^LoadBalancer origin names no pools$/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "other-eu-west-3"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: pool name other-eu-west-3 is not tenant acme's \(acme-<region>\)$/ },
-  { policy: "load-balancer-pools-of-stack", config: BUSINESS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "acme-eu-west-3", "monitor-of-other"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: monitor monitor-of-other is not one of this stack's monitors$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id", "pool-other-id"])), message: /^LoadBalancer origin: pool pool-other-id is not one of this stack's pools; a load balancer of tenant acme uses only its own$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { fallbackPool: "pool-other-id" })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver(["pool-eu-west-3-id"], { regionPools: { WNAM: ["pool-other-id"] } })), message: /pool pool-other-id is not one of this stack's pools/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(lbOver([], { fallbackPool: undefined })), message: /^LoadBalancer origin names no pools$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "other-eu-west-3"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: pool name other-eu-west-3 is not tenant acme's \(acme-<region>\)$/ },
+  { policy: "load-balancer-pools-of-stack", config: TWO_REGIONS, pass: balanced(), fail: balanced(undefined, [lbPool("eu-west-3", "acme-eu-west-3", "monitor-of-other"), lbPool("us-east-1")]), message: /^LoadBalancerPool pool-eu-west-3: monitor monitor-of-other is not one of this stack's monitors$/ },
 ];
 
 const byName = (policies: Policies, name: string) => {

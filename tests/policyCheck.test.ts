@@ -24,9 +24,9 @@ const extra = (result: SynthResult, resource: Omit<RecordedResource, "urn" | "pa
 });
 
 describe("policy check of the offline synth", () => {
-  it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain, tenant and regions", () => {
-    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com" }, regions: ["eu-central-1", "us-east-1"] });
-    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme", regions: ["eu-central-1", "us-east-1"] });
+  it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain, tenant, regions and the platform stacks' organization", () => {
+    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com", stackOrganization: "globex-org" }, regions: ["eu-central-1", "us-east-1"] });
+    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme", regions: ["eu-central-1", "us-east-1"], platformOrganization: "globex-org" });
     expect(policyConfigOf(undefined)).toBeUndefined();
   });
 

@@ -106,13 +106,16 @@ describe("policy pack on crafted bad stacks", () => {
       { type: lb, name: "acme-origin", props: { name: "origin.acme.edge.example", defaultPools: pools, fallbackPool: "p1", proxied: true, steeringPolicy: "dynamic_latency" } },
     ];
     const business = await stackOf("business", 1);
-    expect(mandatory(await runPack(TIER_POLICIES, [...business, ...balancing(["p1", "p2"])], { tier: "business" }))).toEqual([]);
-    const foreign = mandatory(await runPack(TIER_POLICIES, [...business, ...balancing(["p1", "pool-of-globex"])], { tier: "business" }));
+    // The pools' two regions declared (a pool of an undeclared region is refused).
+    const twoRegions = { tier: "business", regions: ["eu-west-3", "us-east-1"] };
+    expect(mandatory(await runPack(TIER_POLICIES, [...business, ...balancing(["p1", "p2"])], twoRegions))).toEqual([]);
+    const foreign = mandatory(await runPack(TIER_POLICIES, [...business, ...balancing(["p1", "pool-of-globex"])], twoRegions));
     expect(foreign).toEqual([
       { policy: "load-balancer-pools-of-stack", level: "mandatory", urn: expect.stringContaining("acme-origin"), message: "LoadBalancer acme-origin: pool pool-of-globex is not one of this stack's pools; a load balancer of tenant acme uses only its own" },
     ]);
     const premium = mandatory(await runPack(TIER_POLICIES, [...(await stackOf("premium", 1)), ...balancing(["p1", "p2"])], { tier: "premium" }));
-    expect(premium.map((v) => v.policy)).toEqual(Array.from({ length: 4 }, () => "business-only-features"));
+    // And the us-east-1 pool, a region the one-region Premium stack does not declare.
+    expect(premium.map((v) => v.policy).sort()).toEqual([...Array.from({ length: 4 }, () => "business-only-features"), "load-balancer-pools-of-stack"]);
   });
 
   it("refuses a namespace without its default-deny network policy", async () => {

@@ -142,7 +142,10 @@ describe("a Business tenant in three regions", () => {
     const resources = (await synthOf(THREE)).result.resources.map(fromRecorded);
     expect(await runPack(TIER_POLICIES, resources, { tier: "business", regions: REGION_NAMES })).toEqual([]);
     const undeclared = mandatory(await runPack(TIER_POLICIES, resources, { tier: "business", regions: [HOME] }));
-    expect(new Set(undeclared.map((v) => v.policy))).toEqual(new Set(["kubernetes-through-regional-provider", "stack-references-platform-only"]));
+    // Three regions' object storage and pools against one declared region: the tier's allowance three times, traffic to undeclared clusters.
+    expect(new Set(undeclared.map((v) => v.policy))).toEqual(
+      new Set(["kubernetes-through-regional-provider", "stack-references-platform-only", "bucket-quota-sum-within-tier", "load-balancer-pools-of-stack"]),
+    );
     const premium = mandatory(await runPack(TIER_POLICIES, resources, { tier: "premium", regions: REGION_NAMES }));
     expect(premium.map((v) => v.policy)).toContain("multi-region-business-only");
   });

@@ -77,6 +77,9 @@ export function regionGatewayHostname(region: RegionName): string {
   return `${region}.${PLATFORM_GATEWAY_ZONE}`;
 }
 
+/** The Pulumi organization of the platform stacks, unless a tenant's config names another. */
+export const DEFAULT_PLATFORM_ORGANIZATION = "collect-verything";
+
 /** The platform stack of a region, as tenant stacks reference it: `<organization>/platform/<region>`. */
 export function platformStackName(organization: string, region: RegionName): string {
   return `${organization}/platform/${region}`;

@@ -43,7 +43,7 @@ export const bucketQuotaSumWithinTier = tierStackPolicy({
   name: "bucket-quota-sum-within-tier",
   description: "The tenant's bucket quotas add up to no more than the tier's object storage.",
   enforcementLevel: "mandatory",
-  validate: ({ profile }, resources, report) => {
+  validate: ({ profile, regions }, resources, report) => {
     const cap = BUCKET_NAMES.reduce((sum, b) => sum + gbToBytes(profile.tier.objectStorage.buckets[b].quotaGb), 0);
     // Per server (a region's object storage, by its provider): each region holds the tier's whole allowance.
     const servers = new Map<string, number>();
@@ -51,6 +51,10 @@ export const bucketQuotaSumWithinTier = tierStackPolicy({
     for (const [server, total] of servers) {
       const where = servers.size > 1 ? ` on ${server.split("::").pop()}` : "";
       if (total > cap) report(`the tenant's buckets${where} total ${total / GB} GB; the ${profile.tier.displayName} tier's object storage is ${cap / GB} GB`);
+    }
+    // A provider is no region: more servers than regions would be the allowance again on one server.
+    if (servers.size > regions.length) {
+      report(`the tenant's buckets are on ${servers.size} object storage servers (MinIO providers); the stack's ${regions.length} region(s) have ${regions.length}, each holding the ${profile.tier.displayName} tier's object storage once`);
     }
   },
 });
@@ -137,11 +141,20 @@ export const dataServiceLimitsPresent = tierStackPolicy({
         }
       }
     }
-    // The limits resource names no server (its management endpoint is a secret): one per vhost of that name.
-    for (const name of new Set(vhosts.map((v) => v.props["name"]))) {
-      const servers = vhosts.filter((v) => v.props["name"] === name).length;
-      const limited = resources.filter((r) => r.type === VHOST_LIMITS && r.props["vhost"] === name).length;
-      if (limited < servers) report(`vhost ${String(name)} has no connection and queue limits (RabbitVhostLimits) on ${servers - limited} of its ${servers} server(s)`);
+    // The limits resource names no server (its management endpoint is a secret): the vhost it
+    // depends on says which one it limits, so it must depend on exactly one.
+    const vhostUrns = new Set(vhosts.map((v) => v.urn));
+    const limitedVhost = new Map<ResourceView, string | undefined>();
+    for (const limits of resources.filter((r) => r.type === VHOST_LIMITS)) {
+      const on = (limits.dependencies ?? []).filter((urn) => vhostUrns.has(urn));
+      if (on.length > 1) report(`${describe(limits)} depends on ${on.length} vhosts; it limits the one vhost its management endpoint reaches, so it depends on that one only`);
+      limitedVhost.set(limits, on.length === 1 ? on[0] : undefined);
+    }
+    for (const vhost of vhosts) {
+      const name = vhost.props["name"];
+      const limited = [...limitedVhost].some(([limits, urn]) => urn === vhost.urn && limits.props["vhost"] === name);
+      const where = vhosts.length > 1 ? ` on ${vhost.provider?.name ?? "the default provider's server"}` : "";
+      if (!limited) report(`vhost ${String(name)} has no connection and queue limits (a RabbitVhostLimits that depends on it)${where}`);
     }
     for (const user of resources.filter((r) => r.type === MYSQL_USER)) {
       const name = user.props["user"];

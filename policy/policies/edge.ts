@@ -207,20 +207,27 @@ const idsOf = (views: readonly ResourceView[]): Set<string> =>
 export const loadBalancerPoolsOfStack = tierStackPolicy({
   name: "load-balancer-pools-of-stack",
   description:
-    "A Cloudflare load balancer sends traffic only to pools of its own stack (by id), named <tenant>-<region> and checked by the stack's own monitors: never to another tenant's pool. Pools, monitors and load balancers are account- or zone-wide, so a foreign id would route another tenant's traffic or take theirs.",
+    "A Cloudflare load balancer sends traffic only to pools of its own stack (by id), named <tenant>-<region>, one per declared region, and checked by the stack's own monitors: never to another tenant's pool. Pools, monitors and load balancers are account- or zone-wide, so a foreign id would route another tenant's traffic or take theirs.",
   enforcementLevel: "mandatory",
-  validate: ({ tenant }, resources, report) => {
+  validate: ({ tenant, regions }, resources, report) => {
     const pools = resources.filter((r) => r.type === TYPE.pool);
     const poolIds = idsOf(pools);
     const monitorIds = idsOf(resources.filter((r) => r.type === TYPE.monitor));
+    // One pool per declared region: a pool of another region sends traffic to a cluster the stack did not declare.
+    const regionPools = regions.map((r) => loadBalancerPoolName(tenant, r));
+    const named = new Map<string, number>();
     for (const pool of pools) {
       const name = known(() => pool.props["name"]);
       if (name !== UNKNOWN && (typeof name !== "string" || !name.startsWith(`${tenant}-`))) {
         report(`${describe(pool)}: pool name ${String(name)} is not tenant ${tenant}'s (${loadBalancerPoolName(tenant, "<region>")})`, pool.urn);
+      } else if (typeof name === "string" && !regionPools.includes(name)) {
+        report(`${describe(pool)}: pool name ${name} is none of the stack's regions' pools (${regionPools.join(", ")})`, pool.urn);
       }
+      if (typeof name === "string") named.set(name, (named.get(name) ?? 0) + 1);
       const monitor = known(() => pool.props["monitor"]);
       if (typeof monitor === "string" && !monitorIds.has(monitor)) report(`${describe(pool)}: monitor ${monitor} is not one of this stack's monitors`, pool.urn);
     }
+    for (const [name, count] of named) if (count > 1) report(`the stack has ${count} pools named ${name}; a region has one pool`);
     for (const lb of resources.filter((r) => r.type === TYPE.loadBalancer)) {
       const references = poolReferences(lb.props);
       if (references.length === 0) report(`${describe(lb)} names no pools`, lb.urn);

@@ -1,7 +1,7 @@
 /** What the tier sells: site and domain counts, CDN from Premium, WAF and dedicated database on Business (multi-region: regions.ts). */
 import { isTenantNamespace } from "../../tiers";
 import { parseQuotaHard, quotaHardOf } from "../analysis/usage";
-import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
+import { describe, objectsOf, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 import { isEdgeCaching } from "./edge";
 
 const CLOUDFLARE = "cloudflare:";
@@ -37,20 +37,28 @@ export const businessOnlyFeatures = tierResourcePolicy({
   },
 });
 
+/** The cluster an object is in, by the provider it goes through. */
+const clusterOf = (view: ResourceView): string => view.provider?.urn ?? "";
+
 export const sitesAndDomainsWithinTier = tierStackPolicy({
   name: "sites-and-domains-within-tier",
-  perCluster: true,
   description:
-    "A tenant has at most the tier's sites (namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain).",
+    "A tenant has at most the tier's sites (namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain), counted across all its regions (each runs the same sites).",
   enforcementLevel: "mandatory",
+  // Across clusters: a site is a site whichever region runs it, so other sites in another
+  // region are more sites; a namespace retired in one region but running in another counts.
   validate: ({ profile, platformDomain }, resources, report) => {
     const objects = objectsOf(resources);
     const tier = profile.tier;
     const retired = new Set(
-      objects.filter((o) => o.kind === "ResourceQuota" && quotaHardOf(o)["pods"] !== undefined && parseQuotaHard(quotaHardOf(o)).pods === 0).map((o) => o.metadata?.namespace),
+      resources
+        .filter((r) => r.object?.kind === "ResourceQuota" && quotaHardOf(r.object)["pods"] !== undefined && parseQuotaHard(quotaHardOf(r.object)).pods === 0)
+        .map((r) => `${clusterOf(r)} ${r.object!.metadata?.namespace}`),
     );
     const namespaces = new Set(
-      objects.filter((o) => o.kind === "Namespace" && isTenantNamespace(o.metadata?.name) && !retired.has(o.metadata?.name)).map((o) => o.metadata!.name),
+      resources
+        .filter((r) => r.object?.kind === "Namespace" && isTenantNamespace(r.object.metadata?.name) && !retired.has(`${clusterOf(r)} ${r.object.metadata?.name}`))
+        .map((r) => r.object!.metadata!.name),
     );
     if (namespaces.size > tier.maxSites) {
       report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);

@@ -20,6 +20,8 @@ export interface FakeResource {
   readonly urn?: string;
   /** The explicit provider; default none (the package's default provider). */
   readonly provider?: LocalResource["provider"];
+  /** URNs of the resources it depends on. Default none. */
+  readonly dependencies?: readonly string[];
 }
 
 export const TEST_TENANT = "acme";
@@ -33,7 +35,7 @@ function nameOf(r: FakeResource): string {
 
 export function local(r: FakeResource): LocalResource {
   const name = nameOf(r);
-  return { type: r.type, props: r.props, name, urn: r.urn ?? urnOf(r.type, name), ...(r.protect !== undefined ? { protect: r.protect } : {}), ...(r.provider ? { provider: r.provider } : {}) };
+  return { type: r.type, props: r.props, name, urn: r.urn ?? urnOf(r.type, name), ...(r.protect !== undefined ? { protect: r.protect } : {}), ...(r.provider ? { provider: r.provider } : {}), ...(r.dependencies ? { dependencies: r.dependencies } : {}) };
 }
 
 export const resourceArgs = (r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}) => localArgs(local(r), { config, stackTags: tags });
@@ -50,6 +52,7 @@ export const fromRecorded = (r: RecordedResource, _index?: number, all: readonly
     name: r.name,
     protect: r.protect,
     urn: r.urn,
+    dependencies: r.dependsOn,
     ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
   };
 };
