@@ -28,6 +28,11 @@ export function policySubject(): Subject {
   return { script: "bench/policyChild.ts", args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)] };
 }
 
+/** The largest tenant in one region and in every region, timed in one process (the first is the baseline). */
+export function regionsSubject(): Subject {
+  return { script: "bench/regionsChild.ts", args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)] };
+}
+
 /** The floor: n bare resources under the runtime's mocks. */
 export function floorSubject(resources: number): Subject {
   return { script: "bench/floorChild.ts", args: [String(resources)] };
@@ -68,5 +73,6 @@ export function prepareSubjects(work: string): { resources: number; inputsFile: 
   runChild(floorSubject(resources));
   runChild(sameInputsSubject(resources, inputsFile));
   runChild(policySubject());
+  runChild(regionsSubject());
   return { resources, inputsFile };
 }

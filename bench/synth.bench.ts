@@ -13,14 +13,19 @@
  * The policy pack is timed apart (POLICY_ROUNDS fresh processes, after the rounds): each child
  * synthesizes the largest tenant and runs the pack over it as the offline synth does, timing both
  * phases in-process; the JSON reports the median pack time and its ratio to the synth's.
+ *
+ * Regions (REGION_ROUNDS fresh processes): the largest tenant in one region, the baseline, then in
+ * every region, in the same process; the JSON reports the median time ratio, the same per
+ * resource (target <= 1.1: a region costs what its resources cost), and the peak RSS.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { floorSubject, LARGEST, policySubject, prepareSubjects, runChild, sameInputsSubject, synthSubject, type ChildRun as Sample } from "./subjects";
+import { floorSubject, LARGEST, policySubject, prepareSubjects, regionsSubject, runChild, sameInputsSubject, synthSubject, type ChildRun as Sample } from "./subjects";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const POLICY_ROUNDS = Number(process.env.BENCH_POLICY_ROUNDS ?? 7);
+const REGION_ROUNDS = Number(process.env.BENCH_REGION_ROUNDS ?? 5);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -46,6 +51,7 @@ const { resources, inputsFile } = prepareSubjects(work);
 // these inputs and what the program itself costs.
 const rounds: Round[] = [];
 const policyRuns: Sample[] = [];
+const regionRuns: Sample[] = [];
 try {
   for (let i = 0; i < ROUNDS; i++) {
     // Synth and floor swap places every round, so neither always runs right after the other.
@@ -55,6 +61,7 @@ try {
     rounds.push({ synth, floor, sameInputs: runChild(sameInputsSubject(resources, inputsFile)) });
   }
   for (let i = 0; i < POLICY_ROUNDS; i++) policyRuns.push(runChild(policySubject()));
+  for (let i = 0; i < REGION_ROUNDS; i++) regionRuns.push(runChild(regionsSubject()));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -68,6 +75,11 @@ const programShare = median(rounds.map((r) => r.synth.ms / r.sameInputs.ms));
 const phase = (run: Sample, name: string): number => run.phasesMs?.[name] ?? Number.NaN;
 const packMs = median(policyRuns.map((r) => phase(r, "pack")));
 const packOverSynth = median(policyRuns.map((r) => phase(r, "pack") / phase(r, "synth")));
+const regionsOverOne = median(regionRuns.map((r) => phase(r, "allRegions") / phase(r, "oneRegion")));
+const oneRegionResources = phase(regionRuns[0]!, "oneRegionResources");
+const regionResources = regionRuns[0]!.resources;
+const perResource = regionsOverOne / (regionResources / oneRegionResources);
+const regionRssMb = Math.max(...regionRuns.map((r) => r.maxRssMb));
 const describe = (samples: Sample[]) => `fastest ${fastest(samples).toFixed(0)} ms, median ${median(samples.map((s) => s.ms)).toFixed(0)} ms`;
 
 process.stdout.write(
@@ -82,9 +94,12 @@ process.stdout.write(
       `synth/same-inputs run ${programShare.toFixed(2)} (the program itself: modules, components, SDK classes)`,
     `policy pack over the largest tenant (${POLICY_ROUNDS} fresh processes, in-process times): median ${packMs.toFixed(0)} ms, ` +
       `pack/synth ${packOverSynth.toFixed(3)} (synth median ${median(policyRuns.map((r) => phase(r, "synth"))).toFixed(0)} ms in the same processes)`,
+    `largest tenant in every region (${regionResources} resources) against one region (${oneRegionResources}), ${REGION_ROUNDS} processes: ` +
+      `time ratio median ${regionsOverOne.toFixed(2)}, per resource ${perResource.toFixed(2)} (target <= 1.1), peak RSS ${regionRssMb} MB; ` +
+      `pack over it median ${median(regionRuns.map((r) => phase(r, "pack"))).toFixed(0)} ms`,
     "",
   ].join("\n"),
 );
 process.stdout.write(
-  `${JSON.stringify({ resources, synth_ms: Math.round(mid.synth.ms), floor_ms: Math.round(mid.floor.ms), ratio: Number(synthOverFloor(mid).toFixed(3)), rss_mb: rssMb, pack_ms: Math.round(packMs), pack_over_synth: Number(packOverSynth.toFixed(3)) })}\n`,
+  `${JSON.stringify({ resources, synth_ms: Math.round(mid.synth.ms), floor_ms: Math.round(mid.floor.ms), ratio: Number(synthOverFloor(mid).toFixed(3)), rss_mb: rssMb, pack_ms: Math.round(packMs), pack_over_synth: Number(packOverSynth.toFixed(3)), regions_resources: regionResources, regions_over_one: Number(regionsOverOne.toFixed(3)), regions_per_resource: Number(perResource.toFixed(3)), regions_rss_mb: regionRssMb })}\n`,
 );
