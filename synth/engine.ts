@@ -195,7 +195,7 @@ const strictMocks: pulumi.runtime.Mocks = {
  */
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
-  /** Registrations the engine would refuse (a disabled default provider): the run fails with the first. */
+  /** Registrations the engine would refuse (a disabled default provider, a duplicate URN): the run fails with the first. */
   readonly refused: Error[] = [];
 
   constructor(
@@ -270,6 +270,8 @@ class RecordingMonitor extends MockMonitor {
       const custom = req.getCustom();
       const requested = req.getObject() ?? new InProcessStruct({});
       const urn = urnOf(this.project, this.stack, parent, type, name);
+      // The engine refuses a second resource with a URN already registered; so does the synth.
+      if (this.resources.has(urn)) this.refused.push(new Error(`duplicate resource URN ${urn} (two resources of type ${type} named "${name}")`));
       const provider = this.providerOf(req, type, name);
       const inputs = redactSecrets(pulumi.runtime.deserializeProperties(requested)) as Record<string, unknown>;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;

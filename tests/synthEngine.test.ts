@@ -41,6 +41,22 @@ describe("synth engine", () => {
     expect(result.outputs).toEqual({ password: SECRET_PLACEHOLDER });
   });
 
+  it("fails a run that registers two resources under one URN, as the engine does", async () => {
+    const failure = await synthesize(async () => {
+      new core.ConfigMap("settings", { metadata: { name: "a" } });
+      new core.ConfigMap("settings", { metadata: { name: "b" } });
+    }, options).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SynthFailure);
+    expect((failure as SynthFailure).message).toMatch(/^duplicate resource URN urn:pulumi:test::engine::pulumi:pulumi:Stack\$kubernetes:core\/v1:ConfigMap::settings /);
+    // The same name under another type or parent is another URN.
+    await expect(
+      synthesize(async () => {
+        new core.ConfigMap("settings", { metadata: { name: "a" } });
+        new core.Secret("settings", { metadata: { name: "a" } });
+      }, options),
+    ).resolves.toMatchObject({ resources: expect.any(Array) });
+  });
+
   it("reports a program's error once, with what it had registered before failing", async () => {
     const failure = await synthesize(async () => {
       new core.Namespace("before", { metadata: { name: "before" } });
