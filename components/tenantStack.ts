@@ -138,6 +138,8 @@ interface RegionSite {
   /** What the tenant's network policies let its pods reach in this region. */
   readonly network: { readonly edgeNamespace: string; readonly monitoringNamespace: string; readonly endpoints: PlatformEndpoints };
   readonly guardrails: NamespaceGuardrails;
+  /** The region's RabbitMQ and object-storage admin accounts (regionAdmin). */
+  readonly admin: RegionAdmin;
 }
 
 /**
@@ -215,7 +217,8 @@ export class TenantStack extends pulumi.ComponentResource {
         { identity, namespace: coreNs, role: "core", plan: corePlan, network },
         { parent: this, providers: [region.kubernetes] },
       );
-      return { name: region.name, home: isHome, prefix, kubernetes: region.kubernetes, network, guardrails };
+      const admin = isHome ? args.adminCredentials : regionAdmin(region.name, args.adminCredentials);
+      return { name: region.name, home: isHome, prefix, kubernetes: region.kubernetes, network, guardrails, admin };
     });
     const homeRegion = regions[0]!;
     const others = regions.slice(1);
@@ -353,7 +356,7 @@ export class TenantStack extends pulumi.ComponentResource {
       { parent: this, provider: region.kubernetes, dependsOn: [guardrails] },
     );
 
-    const admin = this.regionAdmin(region, args.adminCredentials);
+    const { admin } = region;
     const messaging = new TenantMessaging(
       `${prefix}-messaging`,
       {
@@ -485,7 +488,7 @@ export class TenantStack extends pulumi.ComponentResource {
     const { port } = args.platform.endpoints.objectStorage;
     const site = (region: RegionSite, storage: TenantObjectStorage) => {
       if (!storage.replication) throw new Error(`the ${tier.displayName} tier replicates buckets but ${region.name}'s object storage has no replicator`);
-      return { region: region.name, secure: this.regionAdmin(region, args.adminCredentials).objectStorage.ssl, credentials: storage.replication };
+      return { region: region.name, secure: region.admin.objectStorage.ssl, credentials: storage.replication };
     };
     regions.forEach((region, i) => {
       const storage = storages[i]!;
@@ -507,15 +510,16 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     });
   }
+}
 
-  /** The RabbitMQ and object-storage admin accounts of a region: the home's config, or the region's own. */
-  private regionAdmin(region: RegionSite, admin: AdminCredentials): { rabbitmq: RabbitAdmin; objectStorage: ObjectStorageAdmin } {
-    if (region.home) return admin;
-    const own = admin.regions?.[region.name];
-    if (own) return own;
-    // The home accounts at the region's cross-region host (same scheme, port and path).
-    const managementUrl = new URL(admin.rabbitmq.managementUrl);
-    managementUrl.hostname = crossRegionHost(region.name, "rabbitmq");
-    return { rabbitmq: { ...admin.rabbitmq, managementUrl: managementUrl.toString() }, objectStorage: admin.objectStorage };
-  }
+type RegionAdmin = { readonly rabbitmq: RabbitAdmin; readonly objectStorage: ObjectStorageAdmin };
+
+/** Another region's RabbitMQ and object-storage admin accounts: its own, or the home's at its cross-region hosts. */
+function regionAdmin(region: RegionName, admin: AdminCredentials): RegionAdmin {
+  const own = admin.regions?.[region];
+  if (own) return own;
+  // The home accounts at the region's cross-region host (same scheme, port and path).
+  const managementUrl = new URL(admin.rabbitmq.managementUrl);
+  managementUrl.hostname = crossRegionHost(region, "rabbitmq");
+  return { rabbitmq: { ...admin.rabbitmq, managementUrl: managementUrl.toString() }, objectStorage: admin.objectStorage };
 }

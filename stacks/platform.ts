@@ -17,7 +17,7 @@ import { EksCluster } from "../components/eksCluster";
 import { MetricsRetention } from "../components/metricsRetention";
 import { RegionNetwork } from "../components/regionNetwork";
 import { TierProfile } from "../components/tierProfile";
-import { BACKUP_NAMESPACE, backupBucketName, crossRegionHost, parseRegion, PLATFORM_REGIONS, regionGatewayHostname, TIER_NAMES } from "../tiers";
+import { BACKUP_NAMESPACE, backupBucketName, crossRegionHosts, parseRegion, PLATFORM_REGIONS, regionGatewayHostname, TIER_NAMES } from "../tiers";
 import { loadPlatformConfig } from "./config";
 
 export = async () => {
@@ -69,7 +69,7 @@ export = async () => {
     // Where the other regions reach this one (tiers/regions.ts): its gateway for the tenants'
     // Cloudflare pools, its shared services for cross-region database access, federation and replication.
     gatewayHostname: regionGatewayHostname(region),
-    crossRegionHosts: { mysql: crossRegionHost(region, "mysql"), rabbitmq: crossRegionHost(region, "rabbitmq"), objectStorage: crossRegionHost(region, "objectStorage") },
+    crossRegionHosts: crossRegionHosts(region),
     backupBucket: backups.bucketName,
     backupKmsKeyArn: backups.kmsKeyArn,
   };

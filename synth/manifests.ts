@@ -61,6 +61,12 @@ export function kubernetesObjectsByCluster(result: SynthResult): Map<string, Kub
   return new Map([...clusters].sort(([a], [b]) => a.localeCompare(b)).map(([cluster, resources]) => [cluster, sortObjects(resources)]));
 }
 
+/** What the output and summary group by: all the objects under "" for one cluster, each region's under its name for several. */
+export function objectsPerCluster(result: SynthResult): Map<string, KubeObject[]> {
+  const clusters = kubernetesObjectsByCluster(result);
+  return clusters.size > 1 ? clusters : new Map([["", kubernetesObjects(result)]]);
+}
+
 function sortObjects(resources: readonly RecordedResource[]): KubeObject[] {
   return resources
     .map((r) => r.inputs as KubeObject)

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { SynthResult } from "./engine";
-import { kubernetesObjects, kubernetesObjectsByCluster, manifestFiles, resourceList } from "./manifests";
+import { manifestFiles, objectsPerCluster, resourceList } from "./manifests";
 
 /**
  * The list of files a synth wrote, kept in its output directory. A later synth replaces a
@@ -62,8 +62,7 @@ export function writeSynthOutput(dir: string, result: SynthResult, summary: stri
     const written: string[] = [];
     const directories = ["manifests/"];
     // One cluster: manifests/<namespace>.yaml; several (a multi-region tenant): manifests/<region>/<namespace>.yaml.
-    const clusters = kubernetesObjectsByCluster(result);
-    for (const [cluster, objects] of clusters.size > 1 ? clusters : new Map([["", kubernetesObjects(result)]])) {
+    for (const [cluster, objects] of objectsPerCluster(result)) {
       if (cluster) {
         mkdirSync(join(tmp, "manifests", cluster));
         directories.push(`manifests/${cluster}/`);

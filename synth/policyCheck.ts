@@ -7,7 +7,7 @@
 import { packConfigFor, runPolicies, TIER_POLICIES, type ContextConfig, type Violation } from "../policy/pack";
 import { parseStackConfig } from "../stacks/config";
 import type { LocalResource } from "../policy/localRun";
-import { policyPropsOf, type SynthResult } from "./engine";
+import { policyPropsOf, type RecordedResource, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
 export interface PolicyCheck {
@@ -24,10 +24,10 @@ export function policyConfigOf(config: StackConfig | undefined): ContextConfig |
   return Object.values(perPolicy)[0] as ContextConfig | undefined;
 }
 
-/** The synth's resources as the engine hands them to the pack: each with its explicit provider described. */
-export function localResources(result: SynthResult): LocalResource[] {
-  const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
-  return result.resources.map((r) => {
+/** A synth's resources as the engine hands them to the pack: each with its explicit provider described. */
+export function localResources(resources: readonly RecordedResource[]): LocalResource[] {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  return resources.map((r) => {
     const provider = r.provider === undefined ? undefined : byUrn.get(r.provider);
     return {
       type: r.type,
@@ -42,7 +42,7 @@ export function localResources(result: SynthResult): LocalResource[] {
 }
 
 export async function checkPolicies(result: SynthResult, config: StackConfig | undefined): Promise<PolicyCheck> {
-  const resources = localResources(result);
+  const resources = localResources(result.resources);
   const context = policyConfigOf(config);
   const violations = await runPolicies(TIER_POLICIES, resources, context ? { config: context } : {});
   return { violations, mandatory: violations.filter((v) => v.level === "mandatory").length };

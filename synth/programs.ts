@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
-import { crossRegionHost, isRegionName, PRIMARY_REGION, regionGatewayHostname, type RegionName } from "../tiers";
+import { crossRegionHosts, isRegionName, PRIMARY_REGION, regionGatewayHostname, type RegionName } from "../tiers";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
@@ -34,7 +34,7 @@ export function offlinePlatformStack(name: string): ReferencedStack | undefined 
       clusterName: `collect-verything-${region}`,
       kubeconfig: `offline kubeconfig of ${name}`,
       gatewayHostname: regionGatewayHostname(region),
-      crossRegionHosts: { mysql: crossRegionHost(region, "mysql"), rabbitmq: crossRegionHost(region, "rabbitmq"), objectStorage: crossRegionHost(region, "objectStorage") },
+      crossRegionHosts: crossRegionHosts(region),
     },
     secretOutputNames: ["kubeconfig"],
   };

@@ -2,7 +2,7 @@ import { autoscalerBounds, namespaceUsage, scaleKey } from "../policy/analysis/u
 import { getTier, isTierName, monthlyPrice, effectiveProfile, QUOTA_FIELDS, type AddOns } from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
-import { kubernetesObjectsByCluster } from "./manifests";
+import { objectsPerCluster } from "./manifests";
 
 const percent = (used: number, total: number): string => (total === 0 ? (used === 0 ? "-" : "over") : `${Math.round((100 * used) / total)}%`);
 
@@ -99,8 +99,8 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
     "",
   );
   // Per cluster: a tenant's namespaces have the same names in each of its regions.
-  const clusters = kubernetesObjectsByCluster(result);
-  for (const [cluster, clusterObjects] of clusters.size > 1 ? clusters : new Map([["", objects]])) {
+  const clusters = objectsPerCluster(result);
+  for (const [cluster, clusterObjects] of clusters) {
     for (const ns of namespaceUsage(clusterObjects)) {
       if (!ns.quota) continue;
       lines.push(`### \`${ns.namespace}\`${cluster ? ` (${cluster})` : ""}`, "", "| | quota | minimum | rolling | maximum |", "|---|---|---|---|---|");
@@ -116,7 +116,7 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   }
 
   // Every region runs the same deployments: the home region's stand for all.
-  const home = clusters.size > 1 ? (clusters.get(regions[0] ?? "") ?? objects) : objects;
+  const home = clusters.get(regions[0] ?? "") ?? objects;
   lines.push(`## Workloads${clusters.size > 1 ? ` (each region; ${regions[0]} shown)` : ""}`, "", "| namespace | deployment | replicas | requests | limits |", "|---|---|---|---|---|");
   const scale = autoscalerBounds(home);
   for (const o of home.filter((x) => x.kind === "Deployment")) {

@@ -45,7 +45,8 @@ import {
   TIER_NAMES,
   type TierName,
 } from "../tiers";
-import { fromRecorded, mandatory, runPack, violationsOf } from "./helpers/policy";
+import { mandatory, runPack, violationsOf } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 import { ofKind, synthShape } from "./helpers/synth";
 
 const identity = { tenantId: "acme", tier: "business" as const };
@@ -313,7 +314,7 @@ describe("bucket replication across regions", () => {
       for (const sites of [1, getTier("business").maxSites]) {
         const { result } = await synthShape("business", sites, "acme", regions.length > 1 ? { regions } : {});
         expect(result.resources.filter((r) => r.type === "kubernetes:batch/v1:Job" && String((r.inputs["metadata"] as { name: string }).name).startsWith("bucket-replication-"))).toHaveLength(regions.length);
-        expect(mandatory(await runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "business", regions }))).toEqual([]);
+        expect(mandatory(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "business", regions }))).toEqual([]);
       }
     }
   });

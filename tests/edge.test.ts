@@ -15,7 +15,8 @@ import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
 import { tenantSummary } from "../synth/summary";
 import { edgeSpecProblems, getTier, TenantRequestError, type TierDefinition, type TierName } from "../tiers";
 import { TIER_POLICIES } from "../policy/policies";
-import { fromRecorded, mandatory, runPack } from "./helpers/policy";
+import { mandatory, runPack } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 import { ofKind, synthShape, tenantConfig } from "./helpers/synth";
 
 const T = {
@@ -259,7 +260,7 @@ describe("connection cap on the tenant's listener", () => {
   it("passes the policy pack with the cap on the tenant's own listener, outside its namespaces", async () => {
     const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
     const { result } = await synthShape("business", 3, "acme", { routing: { mode: "gateway-api", gateway } });
-    expect(mandatory(await runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "business" }))).toEqual([]);
+    expect(mandatory(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "business" }))).toEqual([]);
   });
 });
 

@@ -12,7 +12,8 @@ import { TIER_POLICIES } from "../policy/policies";
 import { synthesize, SynthFailure, type RecordedResource, type SynthResult } from "../synth/engine";
 import { DEV_CLOUDFLARE } from "../synth/programs";
 import { edgeRegionProblems, getTier, type TierName } from "../tiers";
-import { fromRecorded, mandatory, runPack } from "./helpers/policy";
+import { mandatory, runPack } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 
 const T = {
   lb: "cloudflare:index/loadBalancer:LoadBalancer",
@@ -147,7 +148,7 @@ describe("Business edge in three regions", () => {
   });
 
   it("passes the policy pack as Business, and the load balancing is refused as Premium", async () => {
-    const resources = (await multi).resources.map(fromRecorded);
+    const resources = localResources((await multi).resources);
     // The stack's regions declared, as CI's policy config does (a pool of an undeclared region is refused).
     expect(mandatory(await runPack(TIER_POLICIES, resources, { tier: "business", regions: REGIONS.map((r) => r.name) }))).toEqual([]);
     const premium = mandatory(await runPack(TIER_POLICIES, resources, { tier: "premium" })).filter((v) => v.message.includes("load balancing"));

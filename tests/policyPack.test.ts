@@ -6,16 +6,17 @@ import { describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "../policy/policies";
 import { synthPlatform } from "../synth/programs";
 import { ALL_SHAPES, synthOf, synthShape } from "./helpers/synth";
-import { analyzerPort, fromRecorded, mandatory, runPack, type FakeResource } from "./helpers/policy";
+import { analyzerPort, mandatory, runPack, type FakeResource } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 
 const stackOf = async (tier: Parameters<typeof synthShape>[0], sites: number, overrides: Record<string, unknown> = {}) =>
-  (await synthShape(tier, sites, "acme", overrides)).result.resources.map(fromRecorded);
+  localResources((await synthShape(tier, sites, "acme", overrides)).result.resources);
 
 const kindIs = (r: FakeResource, kind: string) => (r.props as { kind?: string }).kind === kind;
 
 describe("policy pack on synthesized stacks", () => {
   it.each(ALL_SHAPES)("passes a $tier tenant with $sites site(s) in $regions.length region(s) without any violation", async (shape) => {
-    const resources = (await synthOf(shape)).result.resources.map(fromRecorded);
+    const resources = localResources((await synthOf(shape)).result.resources);
     const violations = await runPack(TIER_POLICIES, resources, { tier: shape.tier, regions: shape.regions });
     expect(violations).toEqual([]);
   });
@@ -36,7 +37,7 @@ describe("policy pack on synthesized stacks", () => {
   });
 
   it.each(["eu-west-3", "us-east-1"] as const)("passes the platform stack of %s (network, cluster, tier objects)", async (region) => {
-    const resources = (await synthPlatform(region)).resources.map(fromRecorded);
+    const resources = localResources((await synthPlatform(region)).resources);
     expect(resources.some((r) => r.type === "aws:eks/cluster:Cluster")).toBe(true);
     expect(await runPack(TIER_POLICIES, resources, { tier: "standard" })).toEqual([]);
   });

@@ -19,7 +19,8 @@ import { TIER_POLICIES } from "../policy/policies";
 import { runPolicies, type LocalResource, type Violation } from "../policy/localRun";
 import type { ContextConfig } from "../policy/context";
 import { synthShape } from "./helpers/synth";
-import { analyzerPort, fromRecorded, local } from "./helpers/policy";
+import { analyzerPort, local } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 
 const POLICY = resolve(__dirname, "../policy");
 const ROOT_MODULES = resolve(__dirname, "../node_modules");
@@ -87,7 +88,7 @@ describe("the published pack", () => {
   it("judges synthesized stacks exactly as the pack in place: a passing Business stack and a bypass attempt", async () => {
     const built = createRequire(join(dir, "package.json"))("./dist/pack.js") as BuiltPack;
     expect(built.TIER_POLICIES.map((p) => p.name)).toEqual(TIER_POLICIES.map((p) => p.name));
-    const business = (await synthShape("business", 3, "acme", { dataServices: { dedicatedMysqlCluster: true } })).result.resources.map(fromRecorded).map(local);
+    const business = localResources((await synthShape("business", 3, "acme", { dataServices: { dedicatedMysqlCluster: true } })).result.resources);
     const bypass: LocalResource[] = [
       ...business,
       local({ type: "kubernetes:apps/v1:DaemonSet", props: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "miner", namespace: "default" }, spec: { template: { spec: { containers: [{ name: "m" }] } } } } }),

@@ -15,7 +15,8 @@ import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine
 import { disabledDefaultProviders } from "../synth/programs";
 import { synthCommand } from "../synth/cli";
 import { coreNamespace, crossRegionHost, effectiveProfile, PLATFORM_REGIONS, REGION_NAMES, regionGatewayHostname, TenantRequestError, type RegionName } from "../tiers";
-import { fromRecorded, mandatory, runPack } from "./helpers/policy";
+import { mandatory, runPack } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 import { ofKind, synthOf, synthShape, type Shape } from "./helpers/synth";
 
 interface EgressRule {
@@ -139,7 +140,7 @@ describe("a Business tenant in three regions", () => {
   });
 
   it("passes the pack, which refuses the same stack declared in fewer regions or judged as Premium", async () => {
-    const resources = (await synthOf(THREE)).result.resources.map(fromRecorded);
+    const resources = localResources((await synthOf(THREE)).result.resources);
     expect(await runPack(TIER_POLICIES, resources, { tier: "business", regions: REGION_NAMES })).toEqual([]);
     const undeclared = mandatory(await runPack(TIER_POLICIES, resources, { tier: "business", regions: [HOME] }));
     // Three regions' object storage and pools against one declared region: the tier's allowance three times, traffic to undeclared clusters.

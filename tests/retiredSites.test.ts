@@ -18,7 +18,8 @@ import { parseTenantConfig, type TenantConfigInput } from "../stacks/config";
 import type { RecordedResource } from "../synth/engine";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { coreNamespace, effectiveProfile, retiredSitesAfter, siteNamespace, TenantRequestError } from "../tiers";
-import { fromRecorded, mandatory, runPack } from "./helpers/policy";
+import { mandatory, runPack } from "./helpers/policy";
+import { localResources } from "../synth/policyCheck";
 import { ofKind, synthShape } from "./helpers/synth";
 import type { KubeObject } from "../policy/analysis/objects";
 
@@ -91,7 +92,7 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
     // The core namespace took back what the two sites had.
     const core = parseQuotaHard(quotaHardOf(ofKind(inNamespace(objects, coreNamespace("acme")), "ResourceQuota")[0]!));
     expect(core.pods).toBe(effectiveProfile("premium").quota.pods);
-    expect(await runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "premium" })).toEqual([]);
+    expect(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "premium" })).toEqual([]);
   });
 
   it("exposes the retired namespaces as a stack output next to the active ones", async () => {
@@ -204,6 +205,6 @@ describe("retired namespaces and the site count", () => {
   // that keeps three retired namespaces of its Business days still has one site.
   it("passes a Premium tenant that keeps three retired Business namespaces", async () => {
     const { result } = await synthShape("premium", 1, "acme", { retiredSites: [2, 3, 4] });
-    expect(mandatory(await runPack(TIER_POLICIES, result.resources.map(fromRecorded), { tier: "premium" }))).toEqual([]);
+    expect(mandatory(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "premium" }))).toEqual([]);
   });
 });

@@ -78,7 +78,7 @@ describe("@pulumi/pulumi internals the synth relies on", () => {
   });
 
   it("serializes a dynamic provider through the closure module's exports object, which the synth swaps", async () => {
-    const serialize = vi.fn(async () => ({ text: "stub", exportName: "handler", containsSecrets: false }));
+    const serialize = vi.fn(async () => ({ text: "serialized by the spy", exportName: "handler", containsSecrets: false }));
     const original = closureModule.serializeFunction;
     closureModule.serializeFunction = serialize;
     try {

@@ -72,6 +72,11 @@ export function crossRegionHost(region: RegionName, service: CrossRegionService)
   return `${SERVICE_LABELS[service]}.${region}.${PLATFORM_PRIVATE_ZONE}`;
 }
 
+/** Every shared service's cross-region host of a region: what its platform stack publishes. */
+export function crossRegionHosts(region: RegionName): Readonly<Record<CrossRegionService, string>> {
+  return { mysql: crossRegionHost(region, "mysql"), rabbitmq: crossRegionHost(region, "rabbitmq"), objectStorage: crossRegionHost(region, "objectStorage") };
+}
+
 /** The public hostname of the region's edge gateway: the origin Cloudflare sends the region's traffic to. */
 export function regionGatewayHostname(region: RegionName): string {
   return `${region}.${PLATFORM_GATEWAY_ZONE}`;

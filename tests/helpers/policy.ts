@@ -7,7 +7,6 @@ import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
 import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
-import { policyPropsOf, type RecordedResource } from "../../synth/engine";
 
 export type { Violation };
 
@@ -39,23 +38,6 @@ export function local(r: FakeResource): LocalResource {
 }
 
 export const resourceArgs = (r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}) => localArgs(local(r), { config, stackTags: tags });
-
-/**
- * Synthesized resources keep their own URN (stack = the tenant id, project = tenant or platform)
- * and, used as `resources.map(fromRecorded)`, their explicit provider (found in the array map passes).
- */
-export const fromRecorded = (r: RecordedResource, _index?: number, all: readonly RecordedResource[] = []): FakeResource => {
-  const provider = r.provider === undefined ? undefined : all.find((p) => p.urn === r.provider);
-  return {
-    type: r.type,
-    props: policyPropsOf(r),
-    name: r.name,
-    protect: r.protect,
-    urn: r.urn,
-    dependencies: r.dependsOn,
-    ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
-  };
-};
 
 export const violationsOf = (policy: ResourceValidationPolicy, r: FakeResource, config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
   resourceViolations(policy, local(r), { config, stackTags: tags });
