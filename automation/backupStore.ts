@@ -33,14 +33,17 @@ export class DirectoryStore implements BackupStore {
   constructor(private readonly root: string) {}
 
   private path(key: string): string {
-    if (key.split("/").includes("..") || key.startsWith("/")) throw new Error(`backup key ${JSON.stringify(key)} leaves the store`);
+    if (key.split("/").includes("..") || key.startsWith("/"))
+      throw new Error(`backup key ${JSON.stringify(key)} leaves the store`);
     return join(this.root, ...key.split("/"));
   }
 
   async list(prefix: string): Promise<string[]> {
     const walk = async (dir: string): Promise<string[]> => {
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-      const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)])));
+      const nested = await Promise.all(
+        entries.map((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)])),
+      );
       return nested.flat();
     };
     const files = await walk(this.root);
@@ -90,12 +93,26 @@ export async function openBackupStore(choice: BackupStoreChoice): Promise<Backup
 }
 
 /** The backup store and RabbitMQ management API the environment names (CLI and service alike). */
-export function backupEnvironment(env: Readonly<Record<string, string | undefined>>, defaultDir: string): { store: BackupStoreChoice; rabbitmq?: RabbitManagement } {
+export function backupEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  defaultDir: string,
+): { store: BackupStoreChoice; rabbitmq?: RabbitManagement } {
   const store: BackupStoreChoice = {
     dir: env["BACKUP_DIR"] || defaultDir,
     ...(env["BACKUP_BUCKET"] ? { bucket: env["BACKUP_BUCKET"] } : {}),
     ...(env["BACKUP_KMS_KEY_ID"] ? { kmsKeyId: env["BACKUP_KMS_KEY_ID"] } : {}),
   };
   const url = env["RABBITMQ_MANAGEMENT_URL"];
-  return { store, ...(url ? { rabbitmq: { url, user: env["RABBITMQ_USER"] ?? "guest", password: env["RABBITMQ_PASSWORD"] ?? "guest" } } : {}) };
+  return {
+    store,
+    ...(url
+      ? {
+          rabbitmq: {
+            url,
+            user: env["RABBITMQ_USER"] ?? "guest",
+            password: env["RABBITMQ_PASSWORD"] ?? "guest",
+          },
+        }
+      : {}),
+  };
 }

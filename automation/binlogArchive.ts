@@ -57,7 +57,13 @@ export class BinlogArchive {
         await runTool(this.mysql, {
           what: `binlog archive of ${this.server} (${log})`,
           command: this.command,
-          args: ["--read-from-remote-server", ...connectionArgs(this.mysql), "--raw", `--result-file=${dir}/`, log],
+          args: [
+            "--read-from-remote-server",
+            ...connectionArgs(this.mysql),
+            "--raw",
+            `--result-file=${dir}/`,
+            log,
+          ],
         });
         await this.store.putFile(`${prefix}${log}`, join(dir, log));
       }

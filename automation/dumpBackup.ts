@@ -25,7 +25,8 @@ export interface DumpBackupOptions {
   readonly rabbitmq?: RabbitManagement;
 }
 
-export const tenantDatabases = (tenantId: string): string[] => DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
+export const tenantDatabases = (tenantId: string): string[] =>
+  DATABASE_SERVICES.map((s) => databaseName(tenantId, s.name));
 
 export class DumpBackup implements BackupHook {
   private readonly command: string;
@@ -47,7 +48,11 @@ export class DumpBackup implements BackupHook {
    * site removal, deprovisioning) takes the same dump: restore picks dumps by time, not by why.
    * `tier`, the tier the dump is taken under, sets its retention in the store (PutOptions).
    */
-  async backup(tenantId: string, reason: BackupReason = "final", tier?: TierName): Promise<{ readonly location: string }> {
+  async backup(
+    tenantId: string,
+    reason: BackupReason = "final",
+    tier?: TierName,
+  ): Promise<{ readonly location: string }> {
     const at = new Date(this.now());
     const key = dumpKey(tenantId, at);
     const binlog = await withConnection(this.mysql, async (db) => {
@@ -68,10 +73,20 @@ export class DumpBackup implements BackupHook {
         "--databases",
         ...tenantDatabases(tenantId),
       ];
-      await runTool(this.mysql, { what: `${reason} backup of ${tenantId}`, command: this.command, args, stdoutFile: file });
+      await runTool(this.mysql, {
+        what: `${reason} backup of ${tenantId}`,
+        command: this.command,
+        args,
+        stdoutFile: file,
+      });
       await this.store.putFile(key, file, tier ? { retention: tier } : {});
       // Same stamp as the dump: a restore of this dump finds the definitions taken with it.
-      if (this.definitions) await this.store.putText(definitionsKey(tenantId, at), await this.definitions.export(tenantId), tier ? { retention: tier } : {});
+      if (this.definitions)
+        await this.store.putText(
+          definitionsKey(tenantId, at),
+          await this.definitions.export(tenantId),
+          tier ? { retention: tier } : {},
+        );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

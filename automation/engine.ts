@@ -78,15 +78,23 @@ export function summarize(steps: readonly ResourceStep[]): Partial<Record<StepOp
 
 /** A plan's summary on one line: "create=3 same=40". */
 export function summaryLine(summary: PlanResult["summary"]): string {
-  return Object.entries(summary).map(([op, n]) => `${op}=${n}`).join(" ");
+  return Object.entries(summary)
+    .map(([op, n]) => `${op}=${n}`)
+    .join(" ");
 }
 
 /** Resource types a plan may not replace or delete: those holding data, and namespaces (deleting one deletes all it holds). */
-export const STATEFUL_TYPES: ReadonlySet<string> = new Set([...DATA_HOLDING_TYPES, "kubernetes:core/v1:Namespace"]);
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+  ...DATA_HOLDING_TYPES,
+  "kubernetes:core/v1:Namespace",
+]);
 
 /** A refused step the service may release deliberately: a delete that leaves the resource in the cloud. */
-export const isRetainedDelete = (step: ResourceStep): boolean => step.op === "delete" && step.retained === true;
+export const isRetainedDelete = (step: ResourceStep): boolean =>
+  step.op === "delete" && step.retained === true;
 
 export function dataLosingSteps(plan: PlanResult): ResourceStep[] {
-  return plan.steps.filter((s) => STATEFUL_TYPES.has(s.type) && (s.op === "replace" || (s.op === "delete" && !s.retained)));
+  return plan.steps.filter(
+    (s) => STATEFUL_TYPES.has(s.type) && (s.op === "replace" || (s.op === "delete" && !s.retained)),
+  );
 }

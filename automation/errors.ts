@@ -2,7 +2,11 @@
  * The outcomes of tenant operations that are not success, as types the signup service can
  * branch on. Engine-specific failures are mapped to these by `mapEngineError`.
  */
-import { ConcurrentUpdateError, StackAlreadyExistsError, StackNotFoundError } from "@pulumi/pulumi/automation";
+import {
+  ConcurrentUpdateError,
+  StackAlreadyExistsError,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
 import { TenantRequestError, type Problem } from "../tiers";
 import type { PreflightReport } from "./preflight";
 import { summarize, type PlanResult, type ResourceStep, type StepOp } from "./engine";
@@ -21,7 +25,10 @@ export abstract class TenantOperationError extends Error {
 /** Another operation on this tenant is running in this service: retry later. */
 export class TenantBusyError extends TenantOperationError {
   readonly outcome = "busy";
-  constructor(tenantId: string, readonly running: string) {
+  constructor(
+    tenantId: string,
+    readonly running: string,
+  ) {
     super(tenantId, `tenant ${tenantId} is busy: ${running} is in progress`);
   }
 }
@@ -50,15 +57,24 @@ export class TenantExistsError extends TenantOperationError {
 
 export class InvalidRequestError extends TenantOperationError {
   readonly outcome = "invalid";
-  constructor(tenantId: string, readonly problems: readonly Problem[]) {
-    super(tenantId, `invalid request for tenant ${tenantId}: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
+  constructor(
+    tenantId: string,
+    readonly problems: readonly Problem[],
+  ) {
+    super(
+      tenantId,
+      `invalid request for tenant ${tenantId}: ${problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
+    );
   }
 }
 
 /** A downgrade whose pre-flight checks found usage the target tier cannot hold. */
 export class PreflightRefusedError extends TenantOperationError {
   readonly outcome = "refused";
-  constructor(tenantId: string, readonly report: PreflightReport) {
+  constructor(
+    tenantId: string,
+    readonly report: PreflightReport,
+  ) {
     super(
       tenantId,
       `tenant ${tenantId} does not fit ${report.target}: ${report.checks
@@ -92,7 +108,11 @@ export class ProtectedResourceError extends StatefulReplacementError {
     steps: readonly ResourceStep[],
     readonly plan: PlanResult,
   ) {
-    super(tenantId, steps, `tenant ${tenantId}: refusing to ${steps.map((s) => `${s.op} protected ${s.type} ${s.name}`).join(", ")}`);
+    super(
+      tenantId,
+      steps,
+      `tenant ${tenantId}: refusing to ${steps.map((s) => `${s.op} protected ${s.type} ${s.name}`).join(", ")}`,
+    );
   }
 }
 
@@ -107,7 +127,10 @@ function protectedSteps(message: string, seen: readonly ResourceStep[]): Resourc
     const reported = seen.find((s) => s.urn === urn && s.op === op);
     // urn:pulumi:<stack>::<project>::<parent types$>type::<name>
     const parts = urn.split("::");
-    steps.set(urn, reported ?? { op: op as StepOp, urn, type: parts[2]?.split("$").pop() ?? "", name: parts[3] ?? urn });
+    steps.set(
+      urn,
+      reported ?? { op: op as StepOp, urn, type: parts[2]?.split("$").pop() ?? "", name: parts[3] ?? urn },
+    );
   }
   return [...steps.values()];
 }
@@ -126,11 +149,13 @@ export class OperationCancelledError extends TenantOperationError {
 export function mapEngineError(tenantId: string, error: unknown, seen: readonly ResourceStep[] = []): Error {
   if (error instanceof TenantOperationError) return error;
   const refused = error instanceof Error ? protectedSteps(error.message, seen) : [];
-  if (refused.length > 0) return new ProtectedResourceError(tenantId, refused, { steps: seen, summary: summarize(seen) });
+  if (refused.length > 0)
+    return new ProtectedResourceError(tenantId, refused, { steps: seen, summary: summarize(seen) });
   if (error instanceof TenantRequestError) return new InvalidRequestError(tenantId, error.problems);
   if (error instanceof StackNotFoundError) return new TenantNotFoundError(tenantId);
   if (error instanceof StackAlreadyExistsError) return new TenantExistsError(tenantId);
-  if (error instanceof ConcurrentUpdateError) return new StackLockedError(tenantId, error.message.split("\n")[0] ?? "");
+  if (error instanceof ConcurrentUpdateError)
+    return new StackLockedError(tenantId, error.message.split("\n")[0] ?? "");
   if (error instanceof Error && error.name === "AbortError") return new OperationCancelledError(tenantId);
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -49,7 +49,8 @@ export interface FleetSummary {
   readonly counts: Readonly<Record<FleetStatus, number>>;
 }
 
-const changed = (plan: PlanResult) => Object.entries(plan.summary).some(([op, n]) => op !== "same" && (n ?? 0) > 0);
+const changed = (plan: PlanResult) =>
+  Object.entries(plan.summary).some(([op, n]) => op !== "same" && (n ?? 0) > 0);
 
 export async function runFleet(service: TenantService, options: FleetOptions): Promise<FleetSummary> {
   let tenants = await service.listTenants();
@@ -71,13 +72,26 @@ export async function runFleet(service: TenantService, options: FleetOptions): P
     while (next < tenants.length) {
       const tenantId = tenants[next++]!;
       if ((failed && options.stopOnFailure) || options.signal?.aborted) {
-        record({ tenantId, status: "skipped", reason: options.signal?.aborted ? "cancelled" : "stopped after a failure" });
+        record({
+          tenantId,
+          status: "skipped",
+          reason: options.signal?.aborted ? "cancelled" : "stopped after a failure",
+        });
         continue;
       }
       const started = performance.now();
       try {
-        const plan = await service.refresh(tenantId, options.command, options.signal ? { signal: options.signal } : {});
-        record({ tenantId, status: changed(plan) ? "changed" : "unchanged", summary: plan.summary, durationMs: Math.round(performance.now() - started) });
+        const plan = await service.refresh(
+          tenantId,
+          options.command,
+          options.signal ? { signal: options.signal } : {},
+        );
+        record({
+          tenantId,
+          status: changed(plan) ? "changed" : "unchanged",
+          summary: plan.summary,
+          durationMs: Math.round(performance.now() - started),
+        });
       } catch (error) {
         failed = true;
         record({
@@ -100,10 +114,24 @@ export async function runFleet(service: TenantService, options: FleetOptions): P
 
 /** The summary as a fixed-width table for humans. */
 export function fleetTable(summary: FleetSummary): string {
-  const rows = summary.entries.map((e) => [e.tenantId, e.status, e.summary ? summaryLine(e.summary) : "", e.reason ?? ""]);
+  const rows = summary.entries.map((e) => [
+    e.tenantId,
+    e.status,
+    e.summary ? summaryLine(e.summary) : "",
+    e.reason ?? "",
+  ]);
   const header = ["tenant", "status", "changes", "reason"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const c = summary.counts;
-  return [line(header), ...rows.map(line), "", `${summary.command}: ${c.changed} changed, ${c.unchanged} unchanged, ${c.failed} failed, ${c.skipped} skipped`].join("\n");
+  return [
+    line(header),
+    ...rows.map(line),
+    "",
+    `${summary.command}: ${c.changed} changed, ${c.unchanged} unchanged, ${c.failed} failed, ${c.skipped} skipped`,
+  ].join("\n");
 }

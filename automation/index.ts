@@ -9,4 +9,14 @@ export * from "./fleet";
 export * from "./outputs";
 export { LocalWorkspaceEngine, type LocalWorkspaceEngineOptions } from "./localWorkspaceEngine";
 export * from "./preflight";
-export { TAGS, TenantService, type BackupHook, type BackupReason, type ChangeReport, type ChangeTierResult, type DeprovisionResult, type ProvisionResult, type TenantServiceOptions } from "./tenantService";
+export {
+  TAGS,
+  TenantService,
+  type BackupHook,
+  type BackupReason,
+  type ChangeReport,
+  type ChangeTierResult,
+  type DeprovisionResult,
+  type ProvisionResult,
+  type TenantServiceOptions,
+} from "./tenantService";

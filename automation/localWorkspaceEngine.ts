@@ -7,12 +7,27 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpType } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  Stack,
+  type EngineEvent,
+  type OpType,
+} from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
 import { PROJECT } from "../stacks/config";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
-import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type StepOp, type TenantEngine } from "./engine";
+import {
+  summarize,
+  type ApplyResult,
+  type OperationOptions,
+  type PlanResult,
+  type ResourceStep,
+  type StackConfigValues,
+  type StepOp,
+  type TenantEngine,
+} from "./engine";
 import { mapEngineError } from "./errors";
 import { configFromOutputs, fromStackConfig } from "./requestConfig";
 
@@ -59,7 +74,11 @@ export function stepOfEvent(event: EngineEvent): ResourceStep | undefined {
 }
 
 /** Sets the protect flag of the chosen resources by editing the checkpoint, as `pulumi state unprotect` does. */
-export async function setProtection(stack: Pick<Stack, "exportStack" | "importStack">, chosen: (urn: string) => boolean, value: boolean): Promise<void> {
+export async function setProtection(
+  stack: Pick<Stack, "exportStack" | "importStack">,
+  chosen: (urn: string) => boolean,
+  value: boolean,
+): Promise<void> {
   const deployment = await stack.exportStack();
   const state = deployment.deployment as { resources?: { urn: string; protect?: boolean }[] };
   for (const r of state.resources ?? []) if (chosen(r.urn)) r.protect = value;
@@ -68,7 +87,9 @@ export async function setProtection(stack: Pick<Stack, "exportStack" | "importSt
 
 /** Stack outputs with secrets replaced: what the service may return and log. */
 function plainOutputs(outputs: Record<string, { value: unknown; secret: boolean }>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? SECRET_PLACEHOLDER : o.value]));
+  return Object.fromEntries(
+    Object.entries(outputs).map(([k, o]) => [k, o.secret ? SECRET_PLACEHOLDER : o.value]),
+  );
 }
 
 export class LocalWorkspaceEngine implements TenantEngine {
@@ -90,15 +111,23 @@ export class LocalWorkspaceEngine implements TenantEngine {
     const options = (runtime as { options?: { nodeargs?: string } } | undefined)?.options;
     if (!options?.nodeargs?.includes("--import tsx")) return runtime;
     const tsxDir = join(this.options.projectDir, "node_modules", "tsx");
-    const entry = (JSON.parse(readFileSync(join(tsxDir, "package.json"), "utf8")) as { exports: { ".": string } }).exports["."];
+    const entry = (
+      JSON.parse(readFileSync(join(tsxDir, "package.json"), "utf8")) as { exports: { ".": string } }
+    ).exports["."];
     const loader = pathToFileURL(join(tsxDir, entry)).href;
-    return { ...(runtime as object), options: { ...options, nodeargs: options.nodeargs.replace("--import tsx", `--import ${loader}`) } };
+    return {
+      ...(runtime as object),
+      options: { ...options, nodeargs: options.nodeargs.replace("--import tsx", `--import ${loader}`) },
+    };
   }
 
   /** The work directories' Pulumi.yaml (the same for every tenant): read and rendered once. */
   private projectYaml(): string {
     if (this.renderedProject === undefined) {
-      const project = parse(readFileSync(join(this.options.projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+      const project = parse(readFileSync(join(this.options.projectDir, "Pulumi.yaml"), "utf8")) as Record<
+        string,
+        unknown
+      >;
       this.renderedProject = stringify({
         ...project,
         runtime: this.runtimeFromProject(project["runtime"]),
@@ -140,7 +169,12 @@ export class LocalWorkspaceEngine implements TenantEngine {
    * backend, written back to the file so that the next preview or update runs with it.
    */
   private async config(stack: Stack): Promise<StackConfigValues> {
-    const local = Object.fromEntries(Object.entries(await stack.getAllConfig()).map(([k, v]) => [k, { value: v.value, secret: v.secret === true }]));
+    const local = Object.fromEntries(
+      Object.entries(await stack.getAllConfig()).map(([k, v]) => [
+        k,
+        { value: v.value, secret: v.secret === true },
+      ]),
+    );
     if (Object.keys(local).some((k) => k.startsWith(`${PROJECT}:`))) return local;
     const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, o]) => [k, o.value]));
     const recorded = configFromOutputs(outputs);
@@ -159,10 +193,23 @@ export class LocalWorkspaceEngine implements TenantEngine {
       }
     };
     const config = await this.config(stack);
-    if (this.options.policyPack === false) return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
+    if (this.options.policyPack === false)
+      return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
     const tenant = fromStackConfig(config);
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
-    writeFileSync(packConfig, JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization })));
+    writeFileSync(
+      packConfig,
+      JSON.stringify(
+        packConfigFor({
+          tier: tenant.tier,
+          addOns: tenant.addOns,
+          platformDomain: tenant.platform.domain,
+          tenant: tenant.tenantId,
+          regions: tenant.regions,
+          platformOrganization: tenant.platform.stackOrganization,
+        }),
+      ),
+    );
     return {
       onEvent,
       policyPacks: [resolve(this.options.projectDir, "policy")],
@@ -188,7 +235,9 @@ export class LocalWorkspaceEngine implements TenantEngine {
     const current = Object.keys(await stack.getAllConfig());
     const stale = current.filter((k) => !(k in config));
     if (stale.length > 0) await stack.removeAllConfig(stale);
-    await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, e]) => [k, { value: e.value, secret: e.secret }])));
+    await stack.setAllConfig(
+      Object.fromEntries(Object.entries(config).map(([k, e]) => [k, { value: e.value, secret: e.secret }])),
+    );
   }
 
   async readConfig(tenantId: string): Promise<StackConfigValues> {
@@ -217,7 +266,10 @@ export class LocalWorkspaceEngine implements TenantEngine {
     }
   }
 
-  async destroy(tenantId: string, options?: OperationOptions & { readonly unprotect?: boolean }): Promise<void> {
+  async destroy(
+    tenantId: string,
+    options?: OperationOptions & { readonly unprotect?: boolean },
+  ): Promise<void> {
     const stack = await this.stack(tenantId);
     try {
       // Deliberately lift protection (the retention window is over).

@@ -41,9 +41,12 @@ export function runTool(server: MysqlServer, run: ToolRun): Promise<void> {
       run.stdin.on("error", (error) => child.kill() && reject(new Error(`${run.what}: ${error.message}`)));
       run.stdin.pipe(child.stdin);
     }
-    child.on("error", (error) => reject(new Error(`${run.what}: cannot run ${run.command}: ${error.message}`)));
+    child.on("error", (error) =>
+      reject(new Error(`${run.what}: cannot run ${run.command}: ${error.message}`)),
+    );
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`${run.what} failed (${run.command} exited ${code}): ${stderr.trim()}`));
+      if (code !== 0)
+        return reject(new Error(`${run.what} failed (${run.command} exited ${code}): ${stderr.trim()}`));
       if (out) out.end(() => resolve());
       else resolve();
     });
@@ -51,9 +54,18 @@ export function runTool(server: MysqlServer, run: ToolRun): Promise<void> {
 }
 
 /** Runs `work` on one admin connection (mysql2), closing it afterwards. */
-export async function withConnection<T>(server: MysqlServer, work: (db: import("mysql2/promise").Connection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+  server: MysqlServer,
+  work: (db: import("mysql2/promise").Connection) => Promise<T>,
+): Promise<T> {
   const mysql = await import("mysql2/promise");
-  const db = await mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password, multipleStatements: false });
+  const db = await mysql.createConnection({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    multipleStatements: false,
+  });
   try {
     return await work(db);
   } finally {

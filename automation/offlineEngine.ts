@@ -13,8 +13,22 @@ import { decodeConfigValue, REQUEST_OUTPUT } from "../stacks/config";
 import { SECRET_PLACEHOLDER, type RecordedResource, type SynthResult } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import type { StackConfig } from "../synth/stackConfig";
-import { summarize, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
-import { OperationCancelledError, ProtectedResourceError, StackLockedError, TenantExistsError, TenantNotFoundError } from "./errors";
+import {
+  summarize,
+  type ApplyResult,
+  type OperationOptions,
+  type PlanResult,
+  type ResourceStep,
+  type StackConfigValues,
+  type TenantEngine,
+} from "./engine";
+import {
+  OperationCancelledError,
+  ProtectedResourceError,
+  StackLockedError,
+  TenantExistsError,
+  TenantNotFoundError,
+} from "./errors";
 import { planBetween } from "./planDiff";
 import { configFromOutputs, configValues, rawRequest } from "./requestConfig";
 
@@ -93,7 +107,8 @@ export class OfflineEngine implements TenantEngine {
   /** The local config file, or when it is gone, the request the backend recorded (written back to the file). */
   async readConfig(tenantId: string): Promise<StackConfigValues> {
     const file = this.load(tenantId);
-    if (existsSync(this.configPath(tenantId))) return JSON.parse(readFileSync(this.configPath(tenantId), "utf8")) as StackConfigValues;
+    if (existsSync(this.configPath(tenantId)))
+      return JSON.parse(readFileSync(this.configPath(tenantId), "utf8")) as StackConfigValues;
     const recorded = configFromOutputs(file.secretOutputs ?? {});
     if (!recorded) return {};
     this.saveConfig(tenantId, recorded);
@@ -127,9 +142,14 @@ export class OfflineEngine implements TenantEngine {
   }
 
   /** Runs `work` holding the stack's lock, as `pulumi up` does; any way out but a crash releases it. */
-  private async locked<T>(tenantId: string, signal: AbortSignal | undefined, work: (file: StackFile) => Promise<T>): Promise<T> {
+  private async locked<T>(
+    tenantId: string,
+    signal: AbortSignal | undefined,
+    work: (file: StackFile) => Promise<T>,
+  ): Promise<T> {
     const file = this.load(tenantId);
-    if (file.lock) throw new StackLockedError(tenantId, `an update started at ${file.lock.since} holds the lock`);
+    if (file.lock)
+      throw new StackLockedError(tenantId, `an update started at ${file.lock.since} holds the lock`);
     this.save(tenantId, { ...file, lock: { since: new Date(this.now()).toISOString() } });
     try {
       const result = await work(file);
@@ -144,18 +164,33 @@ export class OfflineEngine implements TenantEngine {
     tenantId: string,
     file: StackFile,
     options?: OperationOptions,
-  ): Promise<PlanResult & { graph: RecordedResource[]; outputs: Record<string, unknown>; secretOutputs: Record<string, unknown> }> {
+  ): Promise<
+    PlanResult & {
+      graph: RecordedResource[];
+      outputs: Record<string, unknown>;
+      secretOutputs: Record<string, unknown>;
+    }
+  > {
     if (options?.signal?.aborted) throw new OperationCancelledError(tenantId);
     const stackConfig = await this.readConfig(tenantId);
     const config = configValues(stackConfig);
-    const secretKeys = Object.entries(stackConfig).filter(([, e]) => e.secret).map(([k]) => k);
+    const secretKeys = Object.entries(stackConfig)
+      .filter(([, e]) => e.secret)
+      .map(([k]) => k);
     const result = await (this.options.synth ?? synthTenant)(tenantId, { config, secretKeys });
     const steps = planBetween(file.resources, result.resources);
     for (const step of steps) options?.onStep?.(step);
     const refused = protectedSteps(steps, file.resources, result.resources);
-    if (refused.length > 0) throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
+    if (refused.length > 0)
+      throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
     const secretOutputs = { [REQUEST_OUTPUT]: rawRequest(stackConfig) };
-    return { steps, summary: summarize(steps), graph: [...result.resources], outputs: result.outputs, secretOutputs };
+    return {
+      steps,
+      summary: summarize(steps),
+      graph: [...result.resources],
+      outputs: result.outputs,
+      secretOutputs,
+    };
   }
 
   async preview(tenantId: string, options?: OperationOptions): Promise<PlanResult> {
@@ -167,18 +202,33 @@ export class OfflineEngine implements TenantEngine {
     return this.locked(tenantId, options?.signal, async (file) => {
       const plan = await this.plan(tenantId, file, options);
       if (options?.signal?.aborted) return { steps: plan.steps, summary: plan.summary, outputs: {} };
-      this.save(tenantId, { ...this.load(tenantId), resources: plan.graph, outputs: plan.outputs, secretOutputs: plan.secretOutputs });
+      this.save(tenantId, {
+        ...this.load(tenantId),
+        resources: plan.graph,
+        outputs: plan.outputs,
+        secretOutputs: plan.secretOutputs,
+      });
       return { steps: plan.steps, summary: plan.summary, outputs: plan.outputs };
     });
   }
 
-  async destroy(tenantId: string, options?: OperationOptions & { readonly unprotect?: boolean }): Promise<void> {
+  async destroy(
+    tenantId: string,
+    options?: OperationOptions & { readonly unprotect?: boolean },
+  ): Promise<void> {
     await this.locked(tenantId, options?.signal, async (file) => {
       const blocked = file.resources.filter((r) => r.protect && !options?.unprotect);
       if (blocked.length > 0) {
         throw new Error(`cannot destroy protected resources: ${blocked.map((r) => r.name).join(", ")}`);
       }
-      for (const r of file.resources) options?.onStep?.({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.retainOnDelete ? { retained: true } : {}) });
+      for (const r of file.resources)
+        options?.onStep?.({
+          op: "delete",
+          urn: r.urn,
+          type: r.type,
+          name: r.name,
+          ...(r.retainOnDelete ? { retained: true } : {}),
+        });
       this.save(tenantId, { ...this.load(tenantId), resources: [], outputs: {}, secretOutputs: {} });
     });
   }
@@ -186,12 +236,16 @@ export class OfflineEngine implements TenantEngine {
   async setProtected(tenantId: string, urns: readonly string[], value: boolean): Promise<void> {
     const file = this.load(tenantId);
     const chosen = new Set(urns);
-    this.save(tenantId, { ...file, resources: file.resources.map((r) => (chosen.has(r.urn) ? { ...r, protect: value } : r)) });
+    this.save(tenantId, {
+      ...file,
+      resources: file.resources.map((r) => (chosen.has(r.urn) ? { ...r, protect: value } : r)),
+    });
   }
 
   async remove(tenantId: string): Promise<void> {
     const file = this.load(tenantId);
-    if (file.resources.length > 0) throw new Error(`stack ${tenantId} still has ${file.resources.length} resources`);
+    if (file.resources.length > 0)
+      throw new Error(`stack ${tenantId} still has ${file.resources.length} resources`);
     rmSync(this.path(tenantId));
     rmSync(this.configPath(tenantId), { force: true });
   }
@@ -205,9 +259,18 @@ const URI_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i;
  * one protected in both the state and the program (unprotecting and replacing in one update is
  * allowed, as in the engine's step generator).
  */
-function protectedSteps(steps: readonly ResourceStep[], before: readonly RecordedResource[], after: readonly RecordedResource[]): ResourceStep[] {
-  const protectedIn = (graph: readonly RecordedResource[], urn: string) => graph.find((r) => r.urn === urn)?.protect === true;
-  return steps.filter((s) => (s.op === "delete" && protectedIn(before, s.urn)) || (s.op === "replace" && protectedIn(before, s.urn) && protectedIn(after, s.urn)));
+function protectedSteps(
+  steps: readonly ResourceStep[],
+  before: readonly RecordedResource[],
+  after: readonly RecordedResource[],
+): ResourceStep[] {
+  const protectedIn = (graph: readonly RecordedResource[], urn: string) =>
+    graph.find((r) => r.urn === urn)?.protect === true;
+  return steps.filter(
+    (s) =>
+      (s.op === "delete" && protectedIn(before, s.urn)) ||
+      (s.op === "replace" && protectedIn(before, s.urn) && protectedIn(after, s.urn)),
+  );
 }
 
 /**
@@ -219,7 +282,12 @@ export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
   const mask = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(mask);
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? SECRET_PLACEHOLDER : mask(v)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [
+          k,
+          /password|secret|token/i.test(k) ? SECRET_PLACEHOLDER : mask(v),
+        ]),
+      );
     }
     return typeof value === "string" ? value.replace(URI_PASSWORD, `$1:${SECRET_PLACEHOLDER}@`) : value;
   };
@@ -227,7 +295,13 @@ export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
     Object.entries(config).map(([key, entry]) => {
       if (!entry.secret) return [key, entry];
       const decoded = decodeConfigValue(entry.value);
-      return [key, { secret: true, value: typeof decoded === "string" ? SECRET_PLACEHOLDER : JSON.stringify(mask(decoded)) }];
+      return [
+        key,
+        {
+          secret: true,
+          value: typeof decoded === "string" ? SECRET_PLACEHOLDER : JSON.stringify(mask(decoded)),
+        },
+      ];
     }),
   );
 }

@@ -34,8 +34,12 @@ export class OutputsContractError extends Error {
 export function toTenantOutputs(tenantId: string, outputs: Readonly<Record<string, unknown>>): TenantOutputs {
   const parsed = v.safeParse(tenantOutputsSchema, outputs);
   if (!parsed.success) {
-    const where = parsed.issues.map((i) => `${(i.path ?? []).map((p) => String(p.key)).join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new OutputsContractError(`stack ${tenantId} returned outputs the signup service cannot read: ${where}`);
+    const where = parsed.issues
+      .map((i) => `${(i.path ?? []).map((p) => String(p.key)).join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new OutputsContractError(
+      `stack ${tenantId} returned outputs the signup service cannot read: ${where}`,
+    );
   }
   return parsed.output;
 }

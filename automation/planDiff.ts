@@ -16,7 +16,12 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly string[]>> = {
   "minio:index/s3Bucket:S3Bucket": ["bucket"],
   "minio:index/iamUser:IamUser": ["name"],
   "kubernetes:core/v1:Namespace": ["metadata.name"],
-  "kubernetes:core/v1:PersistentVolumeClaim": ["metadata.name", "metadata.namespace", "spec.storageClassName", "spec.accessModes"],
+  "kubernetes:core/v1:PersistentVolumeClaim": [
+    "metadata.name",
+    "metadata.namespace",
+    "spec.storageClassName",
+    "spec.accessModes",
+  ],
   "kubernetes:apps/v1:Deployment": ["metadata.name", "metadata.namespace", "spec.selector"],
 };
 
@@ -36,12 +41,27 @@ function stepFor(before: RecordedResource | undefined, after: RecordedResource):
   return same(visible(before), visible(after)) ? "same" : "update";
 }
 
-export function planBetween(before: readonly RecordedResource[], after: readonly RecordedResource[]): ResourceStep[] {
+export function planBetween(
+  before: readonly RecordedResource[],
+  after: readonly RecordedResource[],
+): ResourceStep[] {
   const old = new Map(before.map((r) => [r.urn, r]));
   const next = new Set(after.map((r) => r.urn));
-  const steps: ResourceStep[] = after.map((r) => ({ op: stepFor(old.get(r.urn), r), urn: r.urn, type: r.type, name: r.name }));
+  const steps: ResourceStep[] = after.map((r) => ({
+    op: stepFor(old.get(r.urn), r),
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+  }));
   for (const r of before) {
-    if (!next.has(r.urn)) steps.push({ op: "delete", urn: r.urn, type: r.type, name: r.name, ...(r.retainOnDelete ? { retained: true } : {}) });
+    if (!next.has(r.urn))
+      steps.push({
+        op: "delete",
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        ...(r.retainOnDelete ? { retained: true } : {}),
+      });
   }
   return steps;
 }

@@ -57,7 +57,10 @@ export class LiveUsage implements UsageSource {
   constructor(
     private readonly mysql: MysqlUsageConnection,
     private readonly prometheusUrl: string,
-    private readonly queries: { readonly storageUsedGi: string; readonly averageConcurrentUsers: string } = DEFAULT_USAGE_QUERIES,
+    private readonly queries: {
+      readonly storageUsedGi: string;
+      readonly averageConcurrentUsers: string;
+    } = DEFAULT_USAGE_QUERIES,
   ) {}
 
   async productCount(tenantId: string): Promise<number> {
@@ -66,10 +69,14 @@ export class LiveUsage implements UsageSource {
     try {
       db = await mysql.createConnection({ ...this.mysql, connectTimeout: 5000 });
     } catch (error) {
-      throw new UsageError(`cannot count products: MySQL at ${this.mysql.host}:${this.mysql.port} is unavailable (${(error as { code?: string }).code ?? error})`);
+      throw new UsageError(
+        `cannot count products: MySQL at ${this.mysql.host}:${this.mysql.port} is unavailable (${(error as { code?: string }).code ?? error})`,
+      );
     }
     try {
-      const [rows] = await db.query(`SELECT COUNT(*) AS n FROM \`${databaseName(tenantId, "products")}\`.\`products\``);
+      const [rows] = await db.query(
+        `SELECT COUNT(*) AS n FROM \`${databaseName(tenantId, "products")}\`.\`products\``,
+      );
       return Number((rows as { n: number }[])[0]!.n);
     } catch (error) {
       throw new UsageError(`cannot count products of ${tenantId}: ${(error as Error).message}`);
@@ -90,7 +97,8 @@ export class LiveUsage implements UsageSource {
     } catch (error) {
       throw new UsageError(`Prometheus at ${this.prometheusUrl} is unavailable: ${(error as Error).message}`);
     }
-    if (body.status !== "success") throw new UsageError(`Prometheus rejected ${promql}: ${body.error ?? "unknown error"}`);
+    if (body.status !== "success")
+      throw new UsageError(`Prometheus rejected ${promql}: ${body.error ?? "unknown error"}`);
     const sample = body.data?.result?.[0]?.value?.[1];
     // No series: nothing measured (no volume, no traffic).
     return sample === undefined ? 0 : Number(sample);
@@ -105,7 +113,14 @@ export class LiveUsage implements UsageSource {
   }
 }
 
-const check = (name: PreflightCheck["name"], ok: boolean, actual: number | string, limit: number | string, message: string, failAs: CheckStatus = "fail"): PreflightCheck => ({
+const check = (
+  name: PreflightCheck["name"],
+  ok: boolean,
+  actual: number | string,
+  limit: number | string,
+  message: string,
+  failAs: CheckStatus = "fail",
+): PreflightCheck => ({
   name,
   status: ok ? "pass" : failAs,
   actual,
@@ -125,15 +140,33 @@ export async function downgradePreflight(
 ): Promise<PreflightReport> {
   const tier = getTier(target);
   const id = current.tenantId;
-  const [products, storage, users] = await Promise.all([usage.productCount(id), usage.storageUsedGi(id), usage.averageConcurrentUsers(id)]);
+  const [products, storage, users] = await Promise.all([
+    usage.productCount(id),
+    usage.storageUsedGi(id),
+    usage.averageConcurrentUsers(id),
+  ]);
   const domains = sites.reduce((n, s) => n + s.customDomains.length, 0);
   const businessOptions = [
-    ...(current.dataServices.dedicatedMysqlCluster ? ["a dedicated MySQL cluster (migrate its data first)"] : []),
+    ...(current.dataServices.dedicatedMysqlCluster
+      ? ["a dedicated MySQL cluster (migrate its data first)"]
+      : []),
     ...(current.dataServices.federationUpstreams.length > 0 ? ["RabbitMQ federation upstreams"] : []),
   ];
   const checks: PreflightCheck[] = [
-    check("sites", sites.length <= tier.maxSites, sites.length, tier.maxSites, `${sites.length} site(s); ${tier.displayName} allows ${tier.maxSites}: remove sites first`),
-    check("domains", domains <= tier.maxCustomDomains, domains, tier.maxCustomDomains, `${domains} custom domain(s); ${tier.displayName} allows ${tier.maxCustomDomains}`),
+    check(
+      "sites",
+      sites.length <= tier.maxSites,
+      sites.length,
+      tier.maxSites,
+      `${sites.length} site(s); ${tier.displayName} allows ${tier.maxSites}: remove sites first`,
+    ),
+    check(
+      "domains",
+      domains <= tier.maxCustomDomains,
+      domains,
+      tier.maxCustomDomains,
+      `${domains} custom domain(s); ${tier.displayName} allows ${tier.maxCustomDomains}`,
+    ),
     check(
       "products",
       tier.usage.maxProducts === undefined || products <= tier.usage.maxProducts,
@@ -141,7 +174,13 @@ export async function downgradePreflight(
       tier.usage.maxProducts ?? "unlimited",
       `${products} products; ${tier.displayName} allows ${tier.usage.maxProducts}: reduce the catalog first`,
     ),
-    check("storage", storage <= tier.quota.requestsStorage, Number(storage.toFixed(2)), tier.quota.requestsStorage, `${storage.toFixed(1)} GiB of volumes used; ${tier.displayName} allows ${tier.quota.requestsStorage} GiB`),
+    check(
+      "storage",
+      storage <= tier.quota.requestsStorage,
+      Number(storage.toFixed(2)),
+      tier.quota.requestsStorage,
+      `${storage.toFixed(1)} GiB of volumes used; ${tier.displayName} allows ${tier.quota.requestsStorage} GiB`,
+    ),
     check(
       "concurrent-users",
       users <= tier.usage.maxConcurrentUsers,
@@ -150,7 +189,13 @@ export async function downgradePreflight(
       `${Math.round(users)} concurrent users on average over 7 days; ${tier.displayName} is sized for ${tier.usage.maxConcurrentUsers}: performance may degrade`,
       "warn",
     ),
-    check("business-options", businessOptions.length === 0 || target === "business", businessOptions.join(", ") || "none", "none", `uses ${businessOptions.join(" and ")}, which ${tier.displayName} does not include`),
+    check(
+      "business-options",
+      businessOptions.length === 0 || target === "business",
+      businessOptions.join(", ") || "none",
+      "none",
+      `uses ${businessOptions.join(" and ")}, which ${tier.displayName} does not include`,
+    ),
   ];
   return { tenantId: id, from: current.tier, target, ok: checks.every((c) => c.status !== "fail"), checks };
 }

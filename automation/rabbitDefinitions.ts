@@ -42,7 +42,8 @@ export class DefinitionsError extends Error {
   }
 }
 
-const isItem = (value: unknown): value is Item => typeof value === "object" && value !== null && !Array.isArray(value);
+const isItem = (value: unknown): value is Item =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** An object's identity within its kind: what "the same queue" means. */
 function identity(kind: DefinitionKind, item: Item): string {
@@ -50,7 +51,15 @@ function identity(kind: DefinitionKind, item: Item): string {
     case "parameters":
       return `${String(item["component"])}/${String(item["name"])}`;
     case "bindings":
-      return [item["source"], item["destination_type"], item["destination"], item["routing_key"], canonical(item["arguments"] ?? {})].map(String).join("|");
+      return [
+        item["source"],
+        item["destination_type"],
+        item["destination"],
+        item["routing_key"],
+        canonical(item["arguments"] ?? {}),
+      ]
+        .map(String)
+        .join("|");
     default:
       return String(item["name"]);
   }
@@ -60,7 +69,13 @@ function identity(kind: DefinitionKind, item: Item): string {
 export function canonical(value: Json | undefined): string {
   const sort = (v: Json | undefined): unknown => {
     if (Array.isArray(v)) return v.map(sort);
-    if (isItem(v)) return Object.fromEntries(Object.keys(v).filter((k) => k !== "vhost").sort().map((k) => [k, sort(v[k])]));
+    if (isItem(v))
+      return Object.fromEntries(
+        Object.keys(v)
+          .filter((k) => k !== "vhost")
+          .sort()
+          .map((k) => [k, sort(v[k])]),
+      );
     return v;
   };
   return JSON.stringify(sort(value));
@@ -79,18 +94,30 @@ export function parseVhostDefinitions(text: string, vhost: string, source = "def
   }
   if (!isItem(raw)) throw new DefinitionsError(`${source}: not a definitions export (an object)`);
   const wide = BROKER_WIDE.filter((k) => Array.isArray(raw[k]) && (raw[k] as unknown[]).length > 0);
-  if (wide.length > 0) throw new DefinitionsError(`${source}: a broker-wide export (${wide.join(", ")}), not the definitions of vhost ${vhost}`);
+  if (wide.length > 0)
+    throw new DefinitionsError(
+      `${source}: a broker-wide export (${wide.join(", ")}), not the definitions of vhost ${vhost}`,
+    );
   const result: Record<string, Item[]> = {};
   for (const kind of DEFINITION_KINDS) {
     const list = raw[kind] ?? [];
-    if (!Array.isArray(list) || !list.every(isItem)) throw new DefinitionsError(`${source}: ${kind} is not a list of objects`);
+    if (!Array.isArray(list) || !list.every(isItem))
+      throw new DefinitionsError(`${source}: ${kind} is not a list of objects`);
     const foreign = [...new Set(list.map((i) => i["vhost"]).filter((v) => v !== undefined && v !== vhost))];
     if (foreign.length > 0) {
-      throw new DefinitionsError(`${source}: ${kind} of vhost ${foreign.map(String).join(", ")}, not ${vhost}: a restore never writes into another vhost`);
+      throw new DefinitionsError(
+        `${source}: ${kind} of vhost ${foreign.map(String).join(", ")}, not ${vhost}: a restore never writes into another vhost`,
+      );
     }
-    const named = kind === "bindings" ? ["source", "destination"] : kind === "parameters" ? ["component", "name"] : ["name"];
+    const named =
+      kind === "bindings"
+        ? ["source", "destination"]
+        : kind === "parameters"
+          ? ["component", "name"]
+          : ["name"];
     for (const item of list) {
-      if (named.some((f) => typeof item[f] !== "string")) throw new DefinitionsError(`${source}: a ${kind} entry without ${named.join("/")}`);
+      if (named.some((f) => typeof item[f] !== "string"))
+        throw new DefinitionsError(`${source}: a ${kind} entry without ${named.join("/")}`);
     }
     result[kind] = list;
   }
@@ -119,14 +146,22 @@ export class RabbitDefinitions {
     const auth = Buffer.from(`${this.management.user}:${this.management.password}`).toString("base64");
     let response: Response;
     try {
-      response = await fetch(url, { method, headers: { authorization: `Basic ${auth}`, ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body } : {}) });
+      response = await fetch(url, {
+        method,
+        headers: { authorization: `Basic ${auth}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body } : {}),
+      });
     } catch (error) {
       throw new Error(`RabbitMQ management API at ${this.base}: ${(error as Error).message}`);
     }
     const text = await response.text();
     if (!response.ok) {
-      const reason = /vhost_not_found/.test(text) ? `vhost ${vhost} does not exist (the tenant's stack creates it)` : text.slice(0, 500);
-      throw new DefinitionsError(`${method} definitions of vhost ${vhost}: HTTP ${response.status}: ${reason}`);
+      const reason = /vhost_not_found/.test(text)
+        ? `vhost ${vhost} does not exist (the tenant's stack creates it)`
+        : text.slice(0, 500);
+      throw new DefinitionsError(
+        `${method} definitions of vhost ${vhost}: HTTP ${response.status}: ${reason}`,
+      );
     }
     return text;
   }
@@ -165,7 +200,9 @@ export class RabbitDefinitions {
     }
     if (DEFINITION_KINDS.some((k) => missing[k].length > 0)) {
       // Without the vhost fields: the URL's vhost is the only one the import can write to.
-      const body = Object.fromEntries(DEFINITION_KINDS.map((k) => [k, missing[k].map((i) => JSON.parse(canonical(i)) as Item)]));
+      const body = Object.fromEntries(
+        DEFINITION_KINDS.map((k) => [k, missing[k].map((i) => JSON.parse(canonical(i)) as Item)]),
+      );
       await this.call("POST", vhost, JSON.stringify(body));
     }
     const after = await this.current(tenantId);
@@ -175,11 +212,18 @@ export class RabbitDefinitions {
       for (const i of wanted[kind]) {
         const now = present.get(identity(kind, i));
         if (!now) problems.push(`${kind} ${identity(kind, i)} is missing`);
-        else if (missing[kind].includes(i) && canonical(now) !== canonical(i)) problems.push(`${kind} ${identity(kind, i)} was created as ${canonical(now)}, not ${canonical(i)}`);
+        else if (missing[kind].includes(i) && canonical(now) !== canonical(i))
+          problems.push(`${kind} ${identity(kind, i)} was created as ${canonical(now)}, not ${canonical(i)}`);
       }
     }
-    if (problems.length > 0) throw new DefinitionsError(`restore of ${key} into vhost ${vhost} did not verify: ${problems.join("; ")}`);
-    const created = { parameters: [], policies: [], exchanges: [], queues: [], bindings: [] } as Record<DefinitionKind, string[]>;
+    if (problems.length > 0)
+      throw new DefinitionsError(
+        `restore of ${key} into vhost ${vhost} did not verify: ${problems.join("; ")}`,
+      );
+    const created = { parameters: [], policies: [], exchanges: [], queues: [], bindings: [] } as Record<
+      DefinitionKind,
+      string[]
+    >;
     for (const k of DEFINITION_KINDS) created[k] = missing[k].map((i) => identity(k, i));
     return { key, vhost, created, kept };
   }
@@ -187,5 +231,8 @@ export class RabbitDefinitions {
 
 /** What a restore loads: everything but the stack's own parameters. */
 function restorable(definitions: VhostDefinitions): VhostDefinitions {
-  return { ...definitions, parameters: definitions.parameters.filter((p) => !STACK_OWNED_PARAMETERS.has(String(p["component"]))) };
+  return {
+    ...definitions,
+    parameters: definitions.parameters.filter((p) => !STACK_OWNED_PARAMETERS.has(String(p["component"]))),
+  };
 }

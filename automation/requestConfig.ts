@@ -3,7 +3,15 @@
  * config values, and back. Keys holding credentials are written as secrets.
  */
 import { createHmac } from "node:crypto";
-import { parseStackConfig, parseTenantConfig, PROJECT, REQUEST_OUTPUT, tenantRequestOf, type TenantConfig, type TenantConfigInput } from "../stacks/config";
+import {
+  parseStackConfig,
+  parseTenantConfig,
+  PROJECT,
+  REQUEST_OUTPUT,
+  tenantRequestOf,
+  type TenantConfig,
+  type TenantConfigInput,
+} from "../stacks/config";
 import type { StackConfigValues } from "./engine";
 
 /**
@@ -27,17 +35,27 @@ function holdsCredential(key: string, value: unknown): boolean {
  * Validates a request (typed `TenantConfigInput`, or raw values read back from a stack) with the
  * stack config's own schema, throwing TenantRequestError naming the field; returns its config.
  */
-export function toStackConfig(request: TenantConfigInput | Readonly<Record<string, unknown>>): StackConfigValues {
+export function toStackConfig(
+  request: TenantConfigInput | Readonly<Record<string, unknown>>,
+): StackConfigValues {
   parseTenantConfig({ ...request });
   return Object.fromEntries(
     Object.entries(request)
       .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => [`${PROJECT}:${key}`, { value: typeof value === "string" ? value : JSON.stringify(value), secret: holdsCredential(key, value) }]),
+      .map(([key, value]) => [
+        `${PROJECT}:${key}`,
+        {
+          value: typeof value === "string" ? value : JSON.stringify(value),
+          secret: holdsCredential(key, value),
+        },
+      ]),
   );
 }
 
 /** The config's plain values ("tenant:tier" -> "premium"), as the program reads them. */
-export function configValues(config: Readonly<Record<string, { readonly value: string }>>): Record<string, string> {
+export function configValues(
+  config: Readonly<Record<string, { readonly value: string }>>,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(config).map(([k, e]) => [k, e.value]));
 }
 

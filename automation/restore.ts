@@ -37,7 +37,13 @@ import {
 import type { BackupStore } from "./backupStore";
 import { tenantDatabases } from "./dumpBackup";
 import { connectionArgs, runTool, withConnection, type MysqlServer } from "./mysqlTools";
-import { parseVhostDefinitions, RabbitDefinitions, type DefinitionsRestore, type RabbitManagement, type VhostDefinitions } from "./rabbitDefinitions";
+import {
+  parseVhostDefinitions,
+  RabbitDefinitions,
+  type DefinitionsRestore,
+  type RabbitManagement,
+  type VhostDefinitions,
+} from "./rabbitDefinitions";
 import { dumpKeyOf } from "./restoreRequest";
 
 export interface RestoreRequest {
@@ -128,20 +134,30 @@ export class TenantRestore {
     const started = new Date(this.now());
     // A named dump alone is restored as it was; binary logs are replayed only up to a point.
     const replays = pitr && (backup === undefined || to !== undefined);
-    if (replays && !this.options.binlogServer) throw new RestoreError("point-in-time restore needs the binlog archive's server name (binlogServer)");
-    if (to && to.getTime() > started.getTime()) throw new RestoreError(`--to ${to.toISOString()} is in the future`);
+    if (replays && !this.options.binlogServer)
+      throw new RestoreError("point-in-time restore needs the binlog archive's server name (binlogServer)");
+    if (to && to.getTime() > started.getTime())
+      throw new RestoreError(`--to ${to.toISOString()} is in the future`);
     if (to && started.getTime() - to.getTime() > backups.retentionDays * DAY_MS) {
-      throw new RestoreError(`--to ${to.toISOString()} is older than the ${request.tier} tier's ${backups.retentionDays}-day backup retention`);
+      throw new RestoreError(
+        `--to ${to.toISOString()} is older than the ${request.tier} tier's ${backups.retentionDays}-day backup retention`,
+      );
     }
     if (backup !== undefined && to && !pitr) {
-      throw new RestoreError(`a named backup restores the state it holds; a later point (--to) needs point-in-time recovery, which the ${request.tier} tier does not have`);
+      throw new RestoreError(
+        `a named backup restores the state it holds; a later point (--to) needs point-in-time recovery, which the ${request.tier} tier does not have`,
+      );
     }
-    const dump = backup !== undefined ? await this.namedDump(tenantId, backup) : await this.chooseDump(tenantId, to);
-    if (backup !== undefined && to && to.getTime() + 999 < dump.at.getTime()) throw new RestoreError(`--to ${to.toISOString()} is before ${dump.key} was taken`);
+    const dump =
+      backup !== undefined ? await this.namedDump(tenantId, backup) : await this.chooseDump(tenantId, to);
+    if (backup !== undefined && to && to.getTime() + 999 < dump.at.getTime())
+      throw new RestoreError(`--to ${to.toISOString()} is before ${dump.key} was taken`);
     const archivedUntil = replays ? await this.archivedUntil(to) : undefined;
     const point = replays ? (to ?? archivedUntil!) : dump.at;
     // Read and checked before any database work: a file naming another vhost stops the restore here.
-    const definitions = this.options.rabbitmq ? await this.chooseDefinitions(tenantId, dump, point) : undefined;
+    const definitions = this.options.rabbitmq
+      ? await this.chooseDefinitions(tenantId, dump, point)
+      : undefined;
     signal?.throwIfAborted();
 
     const stamp = compactStamp(started);
@@ -154,13 +170,22 @@ export class TenantRestore {
       const start = await this.loadDump(tenantId, dump.key, fresh, dir);
       let binlogs: string[] = [];
       if (replays) {
-        if (!start) throw new RestoreError(`${dump.key} records no binlog position (was binary logging on when it was taken?)`);
+        if (!start)
+          throw new RestoreError(
+            `${dump.key} records no binlog position (was binary logging on when it was taken?)`,
+          );
         signal?.throwIfAborted();
         binlogs = await this.replay(tenantId, start, fresh, dir, to);
       }
       const tables = await this.verify(tenantId, [...fresh.values()]);
       signal?.throwIfAborted();
-      const loaded = definitions ? await new RabbitDefinitions(this.options.rabbitmq!).restore(tenantId, definitions.definitions, definitions.key) : undefined;
+      const loaded = definitions
+        ? await new RabbitDefinitions(this.options.rabbitmq!).restore(
+            tenantId,
+            definitions.definitions,
+            definitions.key,
+          )
+        : undefined;
       signal?.throwIfAborted();
       await this.swap(fresh, previous);
       return {
@@ -184,16 +209,27 @@ export class TenantRestore {
   private async namedDump(tenantId: string, backup: string): Promise<{ key: string; at: Date }> {
     const key = dumpKeyOf(tenantId, backup);
     const at = key ? parseBackupStamp(key) : undefined;
-    if (!key || !at) throw new RestoreError(`backup ${backup} is not one of ${tenantId}'s dumps (${dumpPrefix(tenantId)}<stamp>.sql)`);
-    if (!(await this.options.store.list(dumpPrefix(tenantId))).includes(key)) throw new RestoreError(`no backup ${key}`);
+    if (!key || !at)
+      throw new RestoreError(
+        `backup ${backup} is not one of ${tenantId}'s dumps (${dumpPrefix(tenantId)}<stamp>.sql)`,
+      );
+    if (!(await this.options.store.list(dumpPrefix(tenantId))).includes(key))
+      throw new RestoreError(`no backup ${key}`);
     return { key, at };
   }
 
   /** The definitions export taken with `dump` (same stamp), else the newest at or before `point`; checked to be the tenant vhost's. */
-  private async chooseDefinitions(tenantId: string, dump: { at: Date }, point: Date): Promise<{ key: string; definitions: VhostDefinitions } | undefined> {
+  private async chooseDefinitions(
+    tenantId: string,
+    dump: { at: Date },
+    point: Date,
+  ): Promise<{ key: string; definitions: VhostDefinitions } | undefined> {
     const exports = (await this.options.store.list(definitionsPrefix(tenantId)))
       .map((key) => ({ key, at: parseBackupStamp(key) }))
-      .filter((d): d is { key: string; at: Date } => d.at !== undefined && d.at.getTime() <= Math.max(point.getTime() + 999, dump.at.getTime()))
+      .filter(
+        (d): d is { key: string; at: Date } =>
+          d.at !== undefined && d.at.getTime() <= Math.max(point.getTime() + 999, dump.at.getTime()),
+      )
       .sort((a, b) => a.at.getTime() - b.at.getTime());
     const chosen = exports.find((d) => d.at.getTime() === dump.at.getTime()) ?? exports.at(-1);
     if (!chosen) return undefined;
@@ -206,9 +242,13 @@ export class TenantRestore {
   private async chooseDump(tenantId: string, to: Date | undefined): Promise<{ key: string; at: Date }> {
     const dumps = (await this.options.store.list(dumpPrefix(tenantId)))
       .map((key) => ({ key, at: parseBackupStamp(key) }))
-      .filter((d): d is { key: string; at: Date } => d.at !== undefined && (!to || d.at.getTime() <= to.getTime() + 999));
+      .filter(
+        (d): d is { key: string; at: Date } =>
+          d.at !== undefined && (!to || d.at.getTime() <= to.getTime() + 999),
+      );
     const newest = dumps.sort((a, b) => a.at.getTime() - b.at.getTime()).at(-1);
-    if (!newest) throw new RestoreError(`no backup of ${tenantId}${to ? ` at or before ${to.toISOString()}` : ""}`);
+    if (!newest)
+      throw new RestoreError(`no backup of ${tenantId}${to ? ` at or before ${to.toISOString()}` : ""}`);
     return newest;
   }
 
@@ -219,19 +259,27 @@ export class TenantRestore {
     const until = marker ? new Date(marker.trim()) : undefined;
     if (!until || Number.isNaN(until.getTime())) throw new RestoreError(`no binlog archive for ${server}`);
     if (to && until.getTime() < to.getTime() + 1000) {
-      throw new RestoreError(`binary logs of ${server} are archived up to ${until.toISOString()}, before ${to.toISOString()}: archive again first`);
+      throw new RestoreError(
+        `binary logs of ${server} are archived up to ${until.toISOString()}, before ${to.toISOString()}: archive again first`,
+      );
     }
     return until;
   }
 
   private async assertAbsent(databases: readonly string[]): Promise<void> {
     const existing = await this.existing(databases);
-    if (existing.length > 0) throw new RestoreError(`databases ${existing.join(", ")} already exist (another restore in the same second?)`);
+    if (existing.length > 0)
+      throw new RestoreError(
+        `databases ${existing.join(", ")} already exist (another restore in the same second?)`,
+      );
   }
 
   private existing(databases: readonly string[]): Promise<string[]> {
     return withConnection(this.options.mysql, async (db) => {
-      const [rows] = await db.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)", [databases]);
+      const [rows] = await db.query(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)",
+        [databases],
+      );
       return (rows as { name: string }[]).map((r) => r.name);
     });
   }
@@ -284,7 +332,8 @@ export class TenantRestore {
       .map((k) => k.slice(prefix.length))
       .filter((f) => f !== "ARCHIVED_AT" && f >= start.file)
       .sort();
-    if (files[0] !== start.file) throw new RestoreError(`binlog ${start.file}, where ${tenantId}'s dump starts, is not in the archive`);
+    if (files[0] !== start.file)
+      throw new RestoreError(`binlog ${start.file}, where ${tenantId}'s dump starts, is not in the archive`);
     for (const f of files) await this.options.store.getFile(`${prefix}${f}`, join(dir, f));
     for (const [liveDb, freshDb] of fresh) {
       const events = join(dir, `${freshDb}.binlog.sql`);
@@ -296,7 +345,9 @@ export class TenantRestore {
           `--rewrite-db=${liveDb}->${freshDb}`,
           `--start-position=${start.position}`,
           // The end of the chosen second: events stamped `to` are in, the next second's are not.
-          ...(to ? [`--stop-datetime=${binlogTime(new Date(Math.floor(to.getTime() / 1000) * 1000 + 1000))}`] : []),
+          ...(to
+            ? [`--stop-datetime=${binlogTime(new Date(Math.floor(to.getTime() / 1000) * 1000 + 1000))}`]
+            : []),
           ...files.map((f) => join(dir, f)),
         ],
         stdoutFile: events,
@@ -314,10 +365,14 @@ export class TenantRestore {
   /** Every fresh database exists, every table passes CHECK TABLE, nothing a swap would lose. */
   private verify(tenantId: string, databases: readonly string[]): Promise<RestoredTable[]> {
     return withConnection(this.options.mysql, async (db) => {
-      const [schemas] = await db.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)", [databases]);
+      const [schemas] = await db.query(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)",
+        [databases],
+      );
       const present = new Set((schemas as { name: string }[]).map((r) => r.name));
       const missing = databases.filter((d) => !present.has(d));
-      if (missing.length > 0) throw new RestoreError(`restore of ${tenantId}: the backup did not create ${missing.join(", ")}`);
+      if (missing.length > 0)
+        throw new RestoreError(`restore of ${tenantId}: the backup did not create ${missing.join(", ")}`);
       const [unmovable] = await db.query(
         `SELECT ROUTINE_SCHEMA AS db FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA IN (?)
          UNION SELECT TRIGGER_SCHEMA FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN (?)
@@ -325,7 +380,9 @@ export class TenantRestore {
         [databases, databases, databases],
       );
       if ((unmovable as unknown[]).length > 0) {
-        throw new RestoreError(`restore of ${tenantId}: routines, triggers or views cannot be swapped in by RENAME TABLE`);
+        throw new RestoreError(
+          `restore of ${tenantId}: routines, triggers or views cannot be swapped in by RENAME TABLE`,
+        );
       }
       const [tables] = await db.query(
         "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1, 2",
@@ -335,8 +392,13 @@ export class TenantRestore {
       for (const t of tables as { db: string; name: string }[]) {
         const table = `${quote(t.db)}.${quote(t.name)}`;
         const [check] = await db.query(`CHECK TABLE ${table}`);
-        const bad = (check as { Msg_type: string; Msg_text: string }[]).filter((r) => r.Msg_type === "error" || (r.Msg_type === "status" && r.Msg_text !== "OK"));
-        if (bad.length > 0) throw new RestoreError(`restore of ${tenantId}: ${t.db}.${t.name} fails CHECK TABLE: ${bad.map((r) => r.Msg_text).join("; ")}`);
+        const bad = (check as { Msg_type: string; Msg_text: string }[]).filter(
+          (r) => r.Msg_type === "error" || (r.Msg_type === "status" && r.Msg_text !== "OK"),
+        );
+        if (bad.length > 0)
+          throw new RestoreError(
+            `restore of ${tenantId}: ${t.db}.${t.name} fails CHECK TABLE: ${bad.map((r) => r.Msg_text).join("; ")}`,
+          );
         const [count] = await db.query(`SELECT COUNT(*) AS n FROM ${table}`);
         result.push({ database: t.db, table: t.name, rows: Number((count as { n: number }[])[0]!.n) });
       }
@@ -349,15 +411,20 @@ export class TenantRestore {
     return withConnection(this.options.mysql, async (db) => {
       const live = [...fresh.keys()];
       const tablesOf = async (schema: string) => {
-        const [rows] = await db.query("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [schema]);
+        const [rows] = await db.query(
+          "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+          [schema],
+        );
         return (rows as { name: string }[]).map((r) => r.name);
       };
       const renames: string[] = [];
       for (const [i, liveDb] of live.entries()) {
         await db.query(`CREATE DATABASE ${quote(previous[i]!)}`);
         await db.query(`CREATE DATABASE IF NOT EXISTS ${quote(liveDb)}`);
-        for (const t of await tablesOf(liveDb)) renames.push(`${quote(liveDb)}.${quote(t)} TO ${quote(previous[i]!)}.${quote(t)}`);
-        for (const t of await tablesOf(fresh.get(liveDb)!)) renames.push(`${quote(fresh.get(liveDb)!)}.${quote(t)} TO ${quote(liveDb)}.${quote(t)}`);
+        for (const t of await tablesOf(liveDb))
+          renames.push(`${quote(liveDb)}.${quote(t)} TO ${quote(previous[i]!)}.${quote(t)}`);
+        for (const t of await tablesOf(fresh.get(liveDb)!))
+          renames.push(`${quote(fresh.get(liveDb)!)}.${quote(t)} TO ${quote(liveDb)}.${quote(t)}`);
       }
       if (renames.length > 0) await db.query(`RENAME TABLE ${renames.join(", ")}`);
       for (const f of fresh.values()) await db.query(`DROP DATABASE ${quote(f)}`);

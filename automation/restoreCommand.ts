@@ -74,7 +74,13 @@ export function restoreSummary(r: RestoreResult): string {
     rows,
     `replaced data kept in ${r.previous[0]} and ${r.previous.length - 1} more`,
     r.definitions
-      ? `vhost ${r.definitions.vhost} from ${r.definitions.key}: created ${Object.entries(r.definitions.created).map(([k, names]) => `${names.length} ${k}`).join(", ")}${r.definitions.kept.length ? `; kept as they are: ${r.definitions.kept.join(", ")}` : ""}`
+      ? `vhost ${r.definitions.vhost} from ${r.definitions.key}: created ${Object.entries(
+          r.definitions.created,
+        )
+          .map(([k, names]) => `${names.length} ${k}`)
+          .join(
+            ", ",
+          )}${r.definitions.kept.length ? `; kept as they are: ${r.definitions.kept.join(", ")}` : ""}`
       : "vhost definitions: not restored (no RABBITMQ_MANAGEMENT_URL, or no export at or before that point)",
   ].join("\n");
 }

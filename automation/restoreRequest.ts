@@ -17,15 +17,21 @@ export class RestoreUsageError extends Error {
 const STAMP = String.raw`\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z`;
 const INSTANT = String.raw`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z`;
 /** A dump by key (`tenants/<tenant>/dumps/<stamp>.sql`), stamp (`2026-11-30T14-05-09-000Z`) or time (`2026-11-30T14:05:09.000Z`). */
-export const BACKUP_NAME = new RegExp(`^(?:tenants/[a-z0-9-]{1,63}/dumps/${STAMP}\\.sql|${STAMP}|${INSTANT})$`);
+export const BACKUP_NAME = new RegExp(
+  `^(?:tenants/[a-z0-9-]{1,63}/dumps/${STAMP}\\.sql|${STAMP}|${INSTANT})$`,
+);
 /** A restore point: ISO 8601 with a zone, or "YYYY-MM-DD HH:MM:SS" read as UTC. */
-export const RESTORE_POINT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})| \d{2}:\d{2}:\d{2})$/;
+export const RESTORE_POINT =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})| \d{2}:\d{2}:\d{2})$/;
 
 /** A --to value: ISO 8601 with a zone, or "YYYY-MM-DD HH:MM:SS" read as UTC. */
 export function parseRestorePoint(value: string): Date {
   const text = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(" ", "T")}Z` : value;
   const at = /(Z|[+-]\d{2}:\d{2})$/.test(text) ? new Date(text) : new Date(Number.NaN);
-  if (Number.isNaN(at.getTime())) throw new RestoreUsageError(`--to: expected a UTC timestamp such as 2026-11-30T14:05:09Z, got ${JSON.stringify(value)}`);
+  if (Number.isNaN(at.getTime()))
+    throw new RestoreUsageError(
+      `--to: expected a UTC timestamp such as 2026-11-30T14:05:09Z, got ${JSON.stringify(value)}`,
+    );
   return at;
 }
 
@@ -52,10 +58,20 @@ export const restoreRequestSchema = v.strictObject({
     v.pipe(
       v.string(),
       v.maxLength(200),
-      v.regex(BACKUP_NAME, "must name a dump: its key (tenants/<tenant>/dumps/<stamp>.sql), stamp (2026-11-30T14-05-09-000Z) or time (2026-11-30T14:05:09.000Z)"),
+      v.regex(
+        BACKUP_NAME,
+        "must name a dump: its key (tenants/<tenant>/dumps/<stamp>.sql), stamp (2026-11-30T14-05-09-000Z) or time (2026-11-30T14:05:09.000Z)",
+      ),
     ),
   ),
-  to: v.optional(v.pipe(v.string(), v.maxLength(40), v.regex(RESTORE_POINT, "must be a UTC timestamp such as 2026-11-30T14:05:09Z"), v.check(isPoint, "is not a real time"))),
+  to: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(40),
+      v.regex(RESTORE_POINT, "must be a UTC timestamp such as 2026-11-30T14:05:09Z"),
+      v.check(isPoint, "is not a real time"),
+    ),
+  ),
 });
 export type RestoreRequestBody = v.InferOutput<typeof restoreRequestSchema>;
 
@@ -66,18 +82,29 @@ export interface ParsedRestoreRequest {
 }
 
 /** Whether a restore request loads a backup (rather than only ending the retention window). */
-export const loadsBackup = (body: Readonly<Record<string, unknown>>): boolean => body["backup"] !== undefined || body["to"] !== undefined;
+export const loadsBackup = (body: Readonly<Record<string, unknown>>): boolean =>
+  body["backup"] !== undefined || body["to"] !== undefined;
 
 /** The request of `tenantId`, checked; TenantRequestError (400 in the service) names each bad field. */
-export function parseRestoreRequest(tenantId: string, body: unknown, now: number = Date.now()): ParsedRestoreRequest {
+export function parseRestoreRequest(
+  tenantId: string,
+  body: unknown,
+  now: number = Date.now(),
+): ParsedRestoreRequest {
   const parsed = v.safeParse(restoreRequestSchema, body ?? {});
   if (!parsed.success) {
-    throw new TenantRequestError(parsed.issues.map((i): Problem => ({ field: v.getDotPath(i) ?? "(body)", message: i.message })));
+    throw new TenantRequestError(
+      parsed.issues.map((i): Problem => ({ field: v.getDotPath(i) ?? "(body)", message: i.message })),
+    );
   }
   const problems: Problem[] = [];
   const { backup, to } = parsed.output;
   const key = backup === undefined ? undefined : dumpKeyOf(tenantId, backup);
-  if (backup !== undefined && key === undefined) problems.push({ field: "backup", message: `${backup} is not one of ${tenantId}'s dumps (${dumpPrefix(tenantId)}<stamp>.sql)` });
+  if (backup !== undefined && key === undefined)
+    problems.push({
+      field: "backup",
+      message: `${backup} is not one of ${tenantId}'s dumps (${dumpPrefix(tenantId)}<stamp>.sql)`,
+    });
   const at = to === undefined ? undefined : parseRestorePoint(to);
   if (at && at.getTime() > now) problems.push({ field: "to", message: `${to} is in the future` });
   if (problems.length > 0) throw new TenantRequestError(problems);

@@ -10,7 +10,14 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type PutObjectCommandInput, type S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { retentionTagging, TENANT_BACKUP_PREFIX } from "../tiers";
 import type { BackupStore, PutOptions } from "./backupStore";
 
@@ -32,7 +39,11 @@ export class S3Store implements BackupStore {
     // S3 returns at most 1000 keys a request.
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token ? { ContinuationToken: token } : {}),
+        }),
       );
       for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -69,11 +80,16 @@ export class S3Store implements BackupStore {
   /** The upload's tagging: the retention tier's tag; none outside `tenants/` unless asked. */
   private tagging(key: string, { retention }: PutOptions): Pick<PutObjectCommandInput, "Tagging"> {
     if (retention) return { Tagging: retentionTagging(retention) };
-    if (key.startsWith(TENANT_BACKUP_PREFIX)) throw new Error(`backup object ${key}: no retention tier, so no lifecycle rule would expire it; pass the tier it is taken under`);
+    if (key.startsWith(TENANT_BACKUP_PREFIX))
+      throw new Error(
+        `backup object ${key}: no retention tier, so no lifecycle rule would expire it; pass the tier it is taken under`,
+      );
     return {};
   }
 
-  private async put(input: Pick<PutObjectCommandInput, "Key" | "Body" | "ContentLength" | "Tagging">): Promise<void> {
+  private async put(
+    input: Pick<PutObjectCommandInput, "Key" | "Body" | "ContentLength" | "Tagging">,
+  ): Promise<void> {
     const { kmsKeyId } = this.options;
     await this.client.send(
       new PutObjectCommand({

@@ -8,8 +8,24 @@ import { randomBytes } from "node:crypto";
 import { TIER_TAG } from "../policy/context";
 import type { TenantConfig, TenantConfigInput } from "../stacks/config";
 import { getTier, retiredSitesAfter, tierRank, TenantRequestError, type TierName } from "../tiers";
-import { dataLosingSteps, isRetainedDelete, type ApplyResult, type OperationOptions, type PlanResult, type ResourceStep, type StackConfigValues, type TenantEngine } from "./engine";
-import { mapEngineError, PreflightRefusedError, ProtectedResourceError, StackLockedError, StatefulReplacementError, TenantNotFoundError } from "./errors";
+import {
+  dataLosingSteps,
+  isRetainedDelete,
+  type ApplyResult,
+  type OperationOptions,
+  type PlanResult,
+  type ResourceStep,
+  type StackConfigValues,
+  type TenantEngine,
+} from "./engine";
+import {
+  mapEngineError,
+  PreflightRefusedError,
+  ProtectedResourceError,
+  StackLockedError,
+  StatefulReplacementError,
+  TenantNotFoundError,
+} from "./errors";
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
@@ -135,7 +151,11 @@ export class TenantService {
     // The lease a previous run left, read before this run writes its own.
     const previous = (await this.engine.readTags(tenantId))[TAGS.operation];
     const attempt = async () => {
-      await this.engine.setTag(tenantId, TAGS.operation, JSON.stringify({ operation, startedAt: new Date(this.now()).toISOString() }));
+      await this.engine.setTag(
+        tenantId,
+        TAGS.operation,
+        JSON.stringify({ operation, startedAt: new Date(this.now()).toISOString() }),
+      );
       try {
         return await run();
       } finally {
@@ -160,7 +180,12 @@ export class TenantService {
   }
 
   /** Writes the config and updates; `onApplied` runs as soon as the update has succeeded. */
-  private async apply(tenantId: string, config: StackConfigValues, options?: OperationOptions, onApplied?: () => void): Promise<ApplyResult> {
+  private async apply(
+    tenantId: string,
+    config: StackConfigValues,
+    options?: OperationOptions,
+    onApplied?: () => void,
+  ): Promise<ApplyResult> {
     return this.leased(tenantId, "update", async () => {
       await this.engine.writeConfig(tenantId, config);
       const result = await this.engine.up(tenantId, options);
@@ -186,7 +211,11 @@ export class TenantService {
       const before = applied ? await this.engine.readConfig(tenantId) : undefined;
       const config = toStackConfig(before ? keepingRetiredSites(request, fromStackConfig(before)) : request);
       if (applied === appliedConfigTag(config, this.configTagKey)) {
-        return { tenantId, outcome: "unchanged", outputs: toTenantOutputs(tenantId, await this.engine.outputs(tenantId)) };
+        return {
+          tenantId,
+          outcome: "unchanged",
+          outputs: toTenantOutputs(tenantId, await this.engine.outputs(tenantId)),
+        };
       }
       if (before) {
         const change = await this.transition(tenantId, before, config, options);
@@ -195,7 +224,11 @@ export class TenantService {
       // A new stack, or one whose first update never completed: nothing applied to guard.
       if (!existed) await this.engine.create(tenantId);
       const result = await this.apply(tenantId, config, options);
-      return { tenantId, outcome: existed ? "updated" : "created", outputs: toTenantOutputs(tenantId, result.outputs) };
+      return {
+        tenantId,
+        outcome: existed ? "updated" : "created",
+        outputs: toTenantOutputs(tenantId, result.outputs),
+      };
     });
   }
 
@@ -205,16 +238,24 @@ export class TenantService {
    * real usage does not fit. `dryRun` stops after the preview and predicts the apply: its
    * refusals, its plan and the resources it would release.
    */
-  async changeTier(tenantId: string, target: TierName, options?: OperationOptions & { readonly dryRun?: boolean }): Promise<ChangeTierResult> {
+  async changeTier(
+    tenantId: string,
+    target: TierName,
+    options?: OperationOptions & { readonly dryRun?: boolean },
+  ): Promise<ChangeTierResult> {
     return this.exclusive(tenantId, `change-tier to ${target}`, async () => {
       const config = await this.engine.readConfig(tenantId);
       const current = fromStackConfig(config);
       // The tier tag is written once an update has applied the tier: a config ahead of it is a
       // change a crash interrupted, which this call completes instead of calling it unchanged.
       const appliedTier = (await this.engine.readTags(tenantId))[TAGS.tier];
-      if (current.tier === target && appliedTier === target) return { tenantId, from: current.tier, to: target, outcome: "unchanged" };
+      if (current.tier === target && appliedTier === target)
+        return { tenantId, from: current.tier, to: target, outcome: "unchanged" };
       // Before the request is rebuilt: a tenant with too many sites gets the report, not a schema error.
-      const preflight = tierRank(target) < tierRank(current.tier) ? await this.preflight(current, target, current.sites) : undefined;
+      const preflight =
+        tierRank(target) < tierRank(current.tier)
+          ? await this.preflight(current, target, current.sites)
+          : undefined;
       const next = toStackConfig(retargeted(rawRequest(config), target));
       const change = await this.transition(tenantId, config, next, options, preflight);
       return { tenantId, from: current.tier, to: target, ...change };
@@ -222,7 +263,11 @@ export class TenantService {
   }
 
   /** The downgrade pre-flight; refuses with the report when the tenant does not fit. */
-  private async preflight(current: TenantConfig, target: TierName, sites: TenantConfig["sites"]): Promise<PreflightReport> {
+  private async preflight(
+    current: TenantConfig,
+    target: TierName,
+    sites: TenantConfig["sites"],
+  ): Promise<PreflightReport> {
     if (!this.options.usage) throw new Error("a downgrade needs a usage source for its pre-flight checks");
     const report = await downgradePreflight(current, target, this.options.usage, sites);
     if (!report.ok) throw new PreflightRefusedError(current.tenantId, report);
@@ -246,7 +291,8 @@ export class TenantService {
     const current = fromStackConfig(before);
     const next = fromStackConfig(after);
     const downgrade = tierRank(next.tier) < tierRank(current.tier);
-    const preflight = checked ?? (downgrade ? await this.preflight(current, next.tier, next.sites) : undefined);
+    const preflight =
+      checked ?? (downgrade ? await this.preflight(current, next.tier, next.sites) : undefined);
     const tags = await this.engine.readTags(tenantId);
     const unprotected: string[] = [];
     let applied = false;
@@ -254,14 +300,21 @@ export class TenantService {
       // The config is ahead of the state only while the preview reads it, and then inside the
       // update's lease: a crash anywhere else leaves the stack as it was.
       await this.engine.writeConfig(tenantId, after);
-      const { plan, releases } = await this.previewReleases(tenantId, options).finally(() => this.engine.writeConfig(tenantId, before));
+      const { plan, releases } = await this.previewReleases(tenantId, options).finally(() =>
+        this.engine.writeConfig(tenantId, before),
+      );
       const losing = dataLosingSteps(plan);
       if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
-      const report: ChangeReport = { ...(preflight ? { preflight } : {}), plan, ...(releases.length > 0 ? { released: releases } : {}) };
+      const report: ChangeReport = {
+        ...(preflight ? { preflight } : {}),
+        plan,
+        ...(releases.length > 0 ? { released: releases } : {}),
+      };
       if (options?.dryRun) return { outcome: "dry-run", ...report };
       let backup: string | undefined;
       if (downgrade || next.sites.length < current.sites.length || releases.length > 0) {
-        if (!this.options.backup) throw new Error("a downgrade or a site removal needs a backup hook for its backup");
+        if (!this.options.backup)
+          throw new Error("a downgrade or a site removal needs a backup hook for its backup");
         backup = (await this.options.backup.backup(tenantId, "tier-change", current.tier)).location;
       }
       if (releases.length > 0) {
@@ -269,25 +322,39 @@ export class TenantService {
         await this.engine.setProtected(tenantId, unprotected, false);
       }
       const result = await this.apply(tenantId, after, options, () => (applied = true));
-      return { outcome: "changed", ...report, ...(backup ? { backup } : {}), outputs: toTenantOutputs(tenantId, result.outputs) };
+      return {
+        outcome: "changed",
+        ...report,
+        ...(backup ? { backup } : {}),
+        outputs: toTenantOutputs(tenantId, result.outputs),
+      };
     } finally {
       if (!applied) await this.restore(tenantId, before, tags, unprotected);
     }
   }
 
   /** The preview; an engine refusal whose every step is a retained delete is a plan with those releases. */
-  private async previewReleases(tenantId: string, options?: OperationOptions): Promise<{ plan: PlanResult; releases: ResourceStep[] }> {
+  private async previewReleases(
+    tenantId: string,
+    options?: OperationOptions,
+  ): Promise<{ plan: PlanResult; releases: ResourceStep[] }> {
     try {
       return { plan: await this.engine.preview(tenantId, options), releases: [] };
     } catch (error) {
       const mapped = mapEngineError(tenantId, error);
-      if (mapped instanceof ProtectedResourceError && mapped.steps.every(isRetainedDelete)) return { plan: mapped.plan, releases: [...mapped.steps] };
+      if (mapped instanceof ProtectedResourceError && mapped.steps.every(isRetainedDelete))
+        return { plan: mapped.plan, releases: [...mapped.steps] };
       throw mapped;
     }
   }
 
   /** Puts back the config, the tags a change writes, and the protection it lifted. */
-  private async restore(tenantId: string, config: StackConfigValues, tags: Readonly<Record<string, string>>, unprotected: readonly string[]): Promise<void> {
+  private async restore(
+    tenantId: string,
+    config: StackConfigValues,
+    tags: Readonly<Record<string, string>>,
+    unprotected: readonly string[],
+  ): Promise<void> {
     await this.engine.writeConfig(tenantId, config);
     if (unprotected.length > 0) await this.engine.setProtected(tenantId, unprotected, true);
     const now = await this.engine.readTags(tenantId);
@@ -300,11 +367,17 @@ export class TenantService {
    * Takes the final backup and starts the retention window: the tenant's resources (and data)
    * stay until `purgeExpired` runs after `retainDays`; the stack is removed only then.
    */
-  async deprovisionTenant(tenantId: string, { retainDays = 30 }: { readonly retainDays?: number } = {}): Promise<DeprovisionResult> {
+  async deprovisionTenant(
+    tenantId: string,
+    { retainDays = 30 }: { readonly retainDays?: number } = {},
+  ): Promise<DeprovisionResult> {
     return this.exclusive(tenantId, "deprovision", async () => {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
       if (!this.options.backup) throw new Error("deprovisioning needs a backup hook for the final backup");
-      if (!Number.isInteger(retainDays) || retainDays < 0) throw new TenantRequestError([{ field: "retainDays", message: `must be a non-negative integer, got ${retainDays}` }]);
+      if (!Number.isInteger(retainDays) || retainDays < 0)
+        throw new TenantRequestError([
+          { field: "retainDays", message: `must be a non-negative integer, got ${retainDays}` },
+        ]);
       const backup = await this.options.backup.backup(tenantId, "final", await this.tierOf(tenantId));
       const retainUntil = new Date(this.now() + retainDays * DAY_MS).toISOString();
       await this.engine.setTag(tenantId, TAGS.retainUntil, retainUntil);
@@ -317,11 +390,16 @@ export class TenantService {
    * never left (deprovisioning only starts the window), so ending the window makes it active again
    * and `purgeExpired` passes it by.
    */
-  async reinstateTenant(tenantId: string): Promise<{ readonly tenantId: string; readonly wasRetainedUntil: string }> {
+  async reinstateTenant(
+    tenantId: string,
+  ): Promise<{ readonly tenantId: string; readonly wasRetainedUntil: string }> {
     return this.exclusive(tenantId, "reinstate", async () => {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
-      if (!until) throw new TenantRequestError([{ field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` }]);
+      if (!until)
+        throw new TenantRequestError([
+          { field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` },
+        ]);
       await this.engine.setTag(tenantId, TAGS.retainUntil, "");
       return { tenantId, wasRetainedUntil: until };
     });
@@ -334,7 +412,9 @@ export class TenantService {
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
       if (!until || Date.parse(until) > this.now()) continue;
       await this.exclusive(tenantId, "purge", async () => {
-        await this.leased(tenantId, "destroy", () => this.engine.destroy(tenantId, { ...options, unprotect: true }));
+        await this.leased(tenantId, "destroy", () =>
+          this.engine.destroy(tenantId, { ...options, unprotect: true }),
+        );
         await this.engine.remove(tenantId);
       });
       purged.push(tenantId);
@@ -343,7 +423,11 @@ export class TenantService {
   }
 
   /** Preview, or preview then update, one tenant (the fleet's unit of work); an update never applies a data-losing plan. */
-  async refresh(tenantId: string, command: "preview" | "up", options?: OperationOptions): Promise<PlanResult> {
+  async refresh(
+    tenantId: string,
+    command: "preview" | "up",
+    options?: OperationOptions,
+  ): Promise<PlanResult> {
     return this.exclusive(tenantId, command, async () => {
       const plan = await this.engine.preview(tenantId, options);
       if (command === "preview") return plan;
@@ -369,7 +453,10 @@ export class TenantService {
  * guarded until deprovision (SPEC invariant 3), whether or not the request lists them.
  */
 export function keepingRetiredSites(request: TenantConfigInput, current: TenantConfig): TenantConfigInput {
-  const previous = { sites: current.sites, retiredSites: [...(current.retiredSites ?? []), ...(request.retiredSites ?? [])] };
+  const previous = {
+    sites: current.sites,
+    retiredSites: [...(current.retiredSites ?? []), ...(request.retiredSites ?? [])],
+  };
   const retired = retiredSitesAfter(previous, request.sites?.length ?? 1);
   return retired.length > 0 ? { ...request, retiredSites: retired } : request;
 }

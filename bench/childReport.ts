@@ -17,7 +17,10 @@ export function reportChild(work: Promise<number | Pick<ChildReport, "resources"
   work.then(
     (done) => {
       const measured = typeof done === "number" ? { resources: done } : done;
-      const report: ChildReport = { ...measured, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+      const report: ChildReport = {
+        ...measured,
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     },
     (error: unknown) => {

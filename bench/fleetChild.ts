@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const started = performance.now();
   const summary = await runFleet(service, { command: "preview", concurrency: Number(concurrency) });
   const ms = performance.now() - started;
-  if (summary.counts.failed > 0) throw new Error(`${summary.counts.failed} previews failed: ${summary.entries.find((e) => e.status === "failed")?.reason}`);
+  if (summary.counts.failed > 0)
+    throw new Error(
+      `${summary.counts.failed} previews failed: ${summary.entries.find((e) => e.status === "failed")?.reason}`,
+    );
   process.stdout.write(
     `${JSON.stringify({ tenants, concurrency: Number(concurrency), setup_ms: Math.round(setup), preview_ms: Math.round(ms), tenants_per_minute: Math.round((tenants / ms) * 60_000), rss_after_setup_mb: rssAfterSetupMb, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
   );

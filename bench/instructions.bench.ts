@@ -12,18 +12,33 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { floorSubject, nodeArgs, prepareSubjects, ROOT, sameInputsSubject, synthSubject, type Subject } from "./subjects";
+import {
+  floorSubject,
+  nodeArgs,
+  prepareSubjects,
+  ROOT,
+  sameInputsSubject,
+  synthSubject,
+  type Subject,
+} from "./subjects";
 
 /** Runs one subject under callgrind and reads the total instruction count it wrote. */
 function count(subject: Subject, outFile: string): Promise<number> {
-  const argv = ["--tool=callgrind", `--callgrind-out-file=${outFile}`, process.execPath, "--single-threaded", ...nodeArgs(subject)];
+  const argv = [
+    "--tool=callgrind",
+    `--callgrind-out-file=${outFile}`,
+    process.execPath,
+    "--single-threaded",
+    ...nodeArgs(subject),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn("valgrind", argv, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`valgrind ${subject.script} exited ${code}: ${stderr.slice(-2000)}`));
+      if (code !== 0)
+        return reject(new Error(`valgrind ${subject.script} exited ${code}: ${stderr.slice(-2000)}`));
       const summary = /^summary: (\d+)$/m.exec(readFileSync(outFile, "utf8"));
       if (!summary) return reject(new Error(`no instruction count in ${outFile}`));
       resolve(Number(summary[1]));
@@ -40,7 +55,10 @@ async function main(): Promise<void> {
   try {
     const { resources, inputsFile } = prepareSubjects(work);
     // Two at a time: the counts are per process, whatever runs beside them.
-    const [synth, floor] = await Promise.all([count(synthSubject(), join(work, "synth.out")), count(floorSubject(resources), join(work, "floor.out"))]);
+    const [synth, floor] = await Promise.all([
+      count(synthSubject(), join(work, "synth.out")),
+      count(floorSubject(resources), join(work, "floor.out")),
+    ]);
     const sameInputs = await count(sameInputsSubject(resources, inputsFile), join(work, "same.out"));
     const g = (n: number) => `${(n / 1e9).toFixed(2)} G`;
     process.stdout.write(

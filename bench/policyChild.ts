@@ -16,8 +16,14 @@ async function synthAndJudge(tier: string, sites: number, addOns: string) {
   const synthesized = performance.now();
   const check = await checkPolicies(result, stackConfig);
   const judged = performance.now();
-  if (check.mandatory > 0) throw new Error(`the largest tenant fails the pack: ${check.violations.map((v) => v.message).join("; ")}`);
-  return { resources: result.resources.length, phasesMs: { synth: synthesized - started, pack: judged - synthesized } };
+  if (check.mandatory > 0)
+    throw new Error(
+      `the largest tenant fails the pack: ${check.violations.map((v) => v.message).join("; ")}`,
+    );
+  return {
+    resources: result.resources.length,
+    phasesMs: { synth: synthesized - started, pack: judged - synthesized },
+  };
 }
 
 const [tier, sites, addOns] = process.argv.slice(2);

@@ -31,8 +31,19 @@ async function regions(tier: string, sites: number, addOns: string) {
   const [single, oneMs] = await timed(() => synthTenant("bench", one));
   const [multi, allMs] = await timed(() => synthTenant("bench", all));
   const [check, packMs] = await timed(() => checkPolicies(multi, all));
-  if (check.mandatory > 0) throw new Error(`the multi-region tenant fails the pack: ${check.violations.map((v) => v.message).join("; ")}`);
-  return { resources: multi.resources.length, phasesMs: { oneRegion: oneMs, oneRegionResources: single.resources.length, allRegions: allMs, pack: packMs } };
+  if (check.mandatory > 0)
+    throw new Error(
+      `the multi-region tenant fails the pack: ${check.violations.map((v) => v.message).join("; ")}`,
+    );
+  return {
+    resources: multi.resources.length,
+    phasesMs: {
+      oneRegion: oneMs,
+      oneRegionResources: single.resources.length,
+      allRegions: allMs,
+      pack: packMs,
+    },
+  };
 }
 
 const [tier, sites, addOns] = process.argv.slice(2);

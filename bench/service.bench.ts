@@ -27,9 +27,20 @@ const TOKEN = "bench-token-0123456789abcdef";
 
 async function acceptance(work: string) {
   const store = new FileStore({ path: join(work, "operations.jsonl") });
-  const app = await buildHttpApp({ store, dispatcher: { dispatch: async () => undefined }, token: TOKEN, metrics: new Metrics(), log: createLogger({ level: "silent" }) });
+  const app = await buildHttpApp({
+    store,
+    dispatcher: { dispatch: async () => undefined },
+    token: TOKEN,
+    metrics: new Metrics(),
+    log: createLogger({ level: "silent" }),
+  });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
-  const body = JSON.stringify({ tenantId: "acme", tier: "premium", images: { registry: "registry.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS });
+  const body = JSON.stringify({
+    tenantId: "acme",
+    tier: "premium",
+    images: { registry: "registry.example.com/cv", tag: "1.0.0" },
+    adminCredentials: DEV_ADMIN_CREDENTIALS,
+  });
   try {
     const result = await autocannon({
       url: `${url}/tenants`,
@@ -40,8 +51,16 @@ async function acceptance(work: string) {
       body,
     });
     const accepted = (await store.counts()).queued;
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
-    return { connections: CONNECTIONS, seconds: result.duration, accepted, accepted_per_second: Math.round(accepted / result.duration), p99_ms: result.latency.p99, p50_ms: result.latency.p50 };
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    return {
+      connections: CONNECTIONS,
+      seconds: result.duration,
+      accepted,
+      accepted_per_second: Math.round(accepted / result.duration),
+      p99_ms: result.latency.p99,
+      p50_ms: result.latency.p50,
+    };
   } finally {
     await app.close();
     await store.close();
@@ -49,19 +68,32 @@ async function acceptance(work: string) {
 }
 
 function fleet(work: string, tenants: number) {
-  const child = spawnSync(process.execPath, ["--import", "tsx", resolve(__dirname, "fleetChild.ts"), String(tenants), join(work, `fleet-${tenants}`)], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(
+    process.execPath,
+    ["--import", "tsx", resolve(__dirname, "fleetChild.ts"), String(tenants), join(work, `fleet-${tenants}`)],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
   if (child.status !== 0) throw new Error(`fleet child (${tenants} tenants) failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split("\n").pop()!) as { tenants: number; tenants_per_minute: number; peak_rss_mb: number; preview_ms: number };
+  return JSON.parse(child.stdout.trim().split("\n").pop()!) as {
+    tenants: number;
+    tenants_per_minute: number;
+    peak_rss_mb: number;
+    preview_ms: number;
+  };
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "bench-service-"));
   try {
     const api = await acceptance(work);
-    process.stdout.write(`POST /tenants: ${api.accepted_per_second} accepted/s at ${api.connections} connections, p99 ${api.p99_ms} ms (p50 ${api.p50_ms} ms), ${api.accepted} stored\n`);
+    process.stdout.write(
+      `POST /tenants: ${api.accepted_per_second} accepted/s at ${api.connections} connections, p99 ${api.p99_ms} ms (p50 ${api.p50_ms} ms), ${api.accepted} stored\n`,
+    );
     const fleets = FLEET_SIZES.map((n) => {
       const r = fleet(work, n);
-      process.stdout.write(`fleet preview of ${r.tenants} tenants: ${r.tenants_per_minute} tenants/min (${r.preview_ms} ms), peak RSS ${r.peak_rss_mb} MB\n`);
+      process.stdout.write(
+        `fleet preview of ${r.tenants} tenants: ${r.tenants_per_minute} tenants/min (${r.preview_ms} ms), peak RSS ${r.peak_rss_mb} MB\n`,
+      );
       return r;
     });
     process.stdout.write(`${JSON.stringify({ api, fleet: fleets })}\n`);

@@ -9,7 +9,11 @@ import { parseChildReport, type ChildReport } from "./childReport";
 export const ROOT = resolve(__dirname, "..");
 
 /** The largest tenant the catalog allows: Business, 10 sites, every add-on at its maximum. */
-export const LARGEST = { tier: "business", sites: 10, addOns: { extraCpuCores: 84, extraMemoryGi: 168, extraStorageGi: 1700 } } as const;
+export const LARGEST = {
+  tier: "business",
+  sites: 10,
+  addOns: { extraCpuCores: 84, extraMemoryGi: 168, extraStorageGi: 1700 },
+} as const;
 
 /** A child process's script and arguments (relative to ROOT). */
 export interface Subject {
@@ -25,12 +29,18 @@ export function synthSubject(inputsFile?: string): Subject {
 
 /** The synth followed by the policy pack over its result, each phase timed in the child. */
 export function policySubject(): Subject {
-  return { script: "bench/policyChild.ts", args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)] };
+  return {
+    script: "bench/policyChild.ts",
+    args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)],
+  };
 }
 
 /** The largest tenant in one region and in every region, timed in one process (the first is the baseline). */
 export function regionsSubject(): Subject {
-  return { script: "bench/regionsChild.ts", args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)] };
+  return {
+    script: "bench/regionsChild.ts",
+    args: [LARGEST.tier, String(LARGEST.sites), JSON.stringify(LARGEST.addOns)],
+  };
 }
 
 /** The floor: n bare resources under the runtime's mocks. */
@@ -58,7 +68,8 @@ export function runChild(subject: Subject): ChildRun {
   const started = process.hrtime.bigint();
   const child = spawnSync(process.execPath, nodeArgs(subject), { cwd: ROOT, encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`bench child ${subject.script} ${subject.args.join(" ")} failed: ${child.stderr}`);
+  if (child.status !== 0)
+    throw new Error(`bench child ${subject.script} ${subject.args.join(" ")} failed: ${child.stderr}`);
   return { ms, ...parseChildReport(child.stdout) };
 }
 

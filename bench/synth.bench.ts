@@ -21,7 +21,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { floorSubject, LARGEST, policySubject, prepareSubjects, regionsSubject, runChild, sameInputsSubject, synthSubject, type ChildRun as Sample } from "./subjects";
+import {
+  floorSubject,
+  LARGEST,
+  policySubject,
+  prepareSubjects,
+  regionsSubject,
+  runChild,
+  sameInputsSubject,
+  synthSubject,
+  type ChildRun as Sample,
+} from "./subjects";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const POLICY_ROUNDS = Number(process.env.BENCH_POLICY_ROUNDS ?? 7);
@@ -55,7 +65,8 @@ const regionRuns: Sample[] = [];
 try {
   for (let i = 0; i < ROUNDS; i++) {
     // Synth and floor swap places every round, so neither always runs right after the other.
-    const [first, second] = i % 2 === 0 ? [synthSubject(), floorSubject(resources)] : [floorSubject(resources), synthSubject()];
+    const [first, second] =
+      i % 2 === 0 ? [synthSubject(), floorSubject(resources)] : [floorSubject(resources), synthSubject()];
     const [a, b] = [runChild(first), runChild(second)];
     const [synth, floor] = i % 2 === 0 ? [a, b] : [b, a];
     rounds.push({ synth, floor, sameInputs: runChild(sameInputsSubject(resources, inputsFile)) });
@@ -80,7 +91,8 @@ const oneRegionResources = phase(regionRuns[0]!, "oneRegionResources");
 const regionResources = regionRuns[0]!.resources;
 const perResource = regionsOverOne / (regionResources / oneRegionResources);
 const regionRssMb = Math.max(...regionRuns.map((r) => r.maxRssMb));
-const describe = (samples: Sample[]) => `fastest ${fastest(samples).toFixed(0)} ms, median ${median(samples.map((s) => s.ms)).toFixed(0)} ms`;
+const describe = (samples: Sample[]) =>
+  `fastest ${fastest(samples).toFixed(0)} ms, median ${median(samples.map((s) => s.ms)).toFixed(0)} ms`;
 
 process.stdout.write(
   [

@@ -9,9 +9,17 @@ import { writeFileSync } from "node:fs";
 import { shortcutConfig, synthTenant } from "../synth/programs";
 import { reportChild } from "./childReport";
 
-async function synth(tier: string, sites: number, addOns: string, inputsFile: string | undefined): Promise<number> {
+async function synth(
+  tier: string,
+  sites: number,
+  addOns: string,
+  inputsFile: string | undefined,
+): Promise<number> {
   const { config } = shortcutConfig({ tenantId: "bench", tier, sites });
-  const result = await synthTenant("bench", { config: { ...config, "tenant:addOns": addOns }, secretKeys: [] });
+  const result = await synthTenant("bench", {
+    config: { ...config, "tenant:addOns": addOns },
+    secretKeys: [],
+  });
   if (inputsFile) writeFileSync(inputsFile, JSON.stringify(result.resources.map((r) => r.inputs)));
   return result.resources.length;
 }

@@ -46,7 +46,10 @@ export function affectsEveryStack(path: string): boolean {
  * @param changedFiles paths relative to the repository root, as `git diff --name-only` prints them
  * @param existingStacks stacks whose `Pulumi.<stack>.yaml` exists in the head commit
  */
-export function affectedStacks(changedFiles: readonly string[], existingStacks: readonly string[]): AffectedStacks {
+export function affectedStacks(
+  changedFiles: readonly string[],
+  existingStacks: readonly string[],
+): AffectedStacks {
   const existing = new Set(existingStacks);
   const reasons = new Map<string, string[]>();
   const add = (stack: string, file: string) => reasons.set(stack, [...(reasons.get(stack) ?? []), file]);
@@ -57,7 +60,11 @@ export function affectedStacks(changedFiles: readonly string[], existingStacks: 
     if (stack !== undefined && existing.has(stack)) add(stack, file);
   }
   const stacks = [...reasons.keys()].sort();
-  return { stacks, reasons: Object.fromEntries(stacks.map((s) => [s, reasons.get(s)!])), all: shared.length > 0 && existing.size > 0 };
+  return {
+    stacks,
+    reasons: Object.fromEntries(stacks.map((s) => [s, reasons.get(s)!])),
+    all: shared.length > 0 && existing.size > 0,
+  };
 }
 
 /**
@@ -79,7 +86,9 @@ export const AFFECTS_PLATFORM: readonly string[] = [
 ];
 
 export function affectsPlatform(changedFiles: readonly string[]): boolean {
-  return changedFiles.some((path) => AFFECTS_PLATFORM.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p)));
+  return changedFiles.some((path) =>
+    AFFECTS_PLATFORM.some((p) => (p.endsWith("/") ? path.startsWith(p) : path === p)),
+  );
 }
 
 /**
@@ -92,7 +101,8 @@ export function backendStackNames(stackLsJson: string): string[] {
   if (!Array.isArray(listed)) throw new Error("expected the JSON array `pulumi stack ls --json` prints");
   return listed.map((entry: unknown) => {
     const name = (entry as { name?: unknown }).name;
-    if (typeof name !== "string" || !name) throw new Error(`a listed stack has no name: ${JSON.stringify(entry)}`);
+    if (typeof name !== "string" || !name)
+      throw new Error(`a listed stack has no name: ${JSON.stringify(entry)}`);
     return name.split("/").pop()!;
   });
 }
@@ -111,10 +121,16 @@ export interface PreviewShard {
  * The preview jobs: the platform's stacks in one job, the tenant stacks split into as few equal
  * shards as keep every job count within `maxJobs` (one stack per job while they fit).
  */
-export function previewShards(tenantStacks: readonly string[], platformStacks: readonly string[], maxJobs = MAX_MATRIX_JOBS): PreviewShard[] {
-  const shards: PreviewShard[] = platformStacks.length > 0 ? [{ project: "platform", stacks: [...platformStacks].sort().join(" ") }] : [];
+export function previewShards(
+  tenantStacks: readonly string[],
+  platformStacks: readonly string[],
+  maxJobs = MAX_MATRIX_JOBS,
+): PreviewShard[] {
+  const shards: PreviewShard[] =
+    platformStacks.length > 0 ? [{ project: "platform", stacks: [...platformStacks].sort().join(" ") }] : [];
   const jobs = Math.min(tenantStacks.length, maxJobs - shards.length);
   const perJob = Math.ceil(tenantStacks.length / Math.max(1, jobs));
-  for (let i = 0; i < tenantStacks.length; i += perJob) shards.push({ project: "tenant", stacks: tenantStacks.slice(i, i + perJob).join(" ") });
+  for (let i = 0; i < tenantStacks.length; i += perJob)
+    shards.push({ project: "tenant", stacks: tenantStacks.slice(i, i + perJob).join(" ") });
   return shards;
 }

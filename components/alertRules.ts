@@ -114,7 +114,13 @@ function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Mea
         },
       ];
     case "storage":
-      return [{ usage: `sum(kubelet_volume_stats_used_bytes{${namespaces}})`, limit: profile.quota.requestsStorage * GIB, summary: "volume usage" }];
+      return [
+        {
+          usage: `sum(kubelet_volume_stats_used_bytes{${namespaces}})`,
+          limit: profile.quota.requestsStorage * GIB,
+          summary: "volume usage",
+        },
+      ];
     case "api-rate":
       return [
         {
@@ -128,7 +134,13 @@ function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Mea
       const products = SERVICES.find((s) => s.name === "products")!.workloadName;
       return max === undefined
         ? []
-        : [{ usage: `max(${PRODUCTS_METRIC}{namespace="${coreNamespace(input.tenantId)}",service="${products}"})`, limit: max, summary: "products" }];
+        : [
+            {
+              usage: `max(${PRODUCTS_METRIC}{namespace="${coreNamespace(input.tenantId)}",service="${products}"})`,
+              limit: max,
+              summary: "products",
+            },
+          ];
     }
     case "bucket":
       return BUCKET_NAMES.map((b) => ({
@@ -141,7 +153,13 @@ function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Mea
       const max = tier.messaging.maxLength;
       return max === undefined
         ? []
-        : [{ usage: `max by (queue) (rabbitmq_detailed_queue_messages{vhost="${rabbitVhost(input.tenantId)}"})`, limit: max, summary: "messages in queue {{ $labels.queue }}" }];
+        : [
+            {
+              usage: `max by (queue) (rabbitmq_detailed_queue_messages{vhost="${rabbitVhost(input.tenantId)}"})`,
+              limit: max,
+              summary: "messages in queue {{ $labels.queue }}",
+            },
+          ];
     }
     case "mysql-connections": {
       const users = DATABASE_SERVICES.map((s) => databaseUser(input.tenantId, s.name));
@@ -157,7 +175,13 @@ function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Mea
       const allowance = tier.cdn.enabled ? tier.cdn.monthlyBandwidthGb : undefined;
       return allowance === undefined
         ? []
-        : [{ usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[${CDN_BANDWIDTH_WINDOW_DAYS}d]))`, limit: allowance * 1e9, summary: `CDN bytes over ${CDN_BANDWIDTH_WINDOW_DAYS} days` }];
+        : [
+            {
+              usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[${CDN_BANDWIDTH_WINDOW_DAYS}d]))`,
+              limit: allowance * 1e9,
+              summary: `CDN bytes over ${CDN_BANDWIDTH_WINDOW_DAYS} days`,
+            },
+          ];
     }
   }
 }
@@ -171,25 +195,25 @@ export function tenantAlertRules(input: AlertRulesInput): RuleGroup[] {
   const identity = { tenant: input.tenantId, tier: input.tier };
   const signals = [...new Set(QUOTA_ALERTS.map((a) => a.signal))];
   const records = signals.flatMap((signal) =>
-    measurements(input, signal).map(
-      (m): RecordingRule => ({ record: USAGE_RATIO, expr: `${m.usage} / ${m.limit}`, labels: { ...identity, signal, ...m.labels } }),
-    ),
+    measurements(input, signal).map((m): RecordingRule => ({
+      record: USAGE_RATIO,
+      expr: `${m.usage} / ${m.limit}`,
+      labels: { ...identity, signal, ...m.labels },
+    })),
   );
   const alerts = QUOTA_ALERTS.flatMap((alert) =>
-    measurements(input, alert.signal).map(
-      (m): AlertRule => ({
-        alert: alert.name,
-        // The ratio against the tier's literal limit: no lookup table, no join.
-        expr: `${USAGE_RATIO}{${selector({ tenant: input.tenantId, signal: alert.signal, ...m.labels })}} > ${alert.threshold}`,
-        ...(alert.forMinutes > 0 ? { for: `${alert.forMinutes}m` } : {}),
-        // The measurement's own labels too: two buckets' alerts must differ in labels, not only in expr.
-        labels: { severity: alert.severity, ...m.labels },
-        annotations: {
-          summary: `${input.tenantId}: ${m.summary} above ${Math.round(alert.threshold * 100)}% of the ${input.tier} tier's limit`,
-          description: `${m.summary} is at {{ $value | humanizePercentage }} of the limit (${m.limit}).`,
-        },
-      }),
-    ),
+    measurements(input, alert.signal).map((m): AlertRule => ({
+      alert: alert.name,
+      // The ratio against the tier's literal limit: no lookup table, no join.
+      expr: `${USAGE_RATIO}{${selector({ tenant: input.tenantId, signal: alert.signal, ...m.labels })}} > ${alert.threshold}`,
+      ...(alert.forMinutes > 0 ? { for: `${alert.forMinutes}m` } : {}),
+      // The measurement's own labels too: two buckets' alerts must differ in labels, not only in expr.
+      labels: { severity: alert.severity, ...m.labels },
+      annotations: {
+        summary: `${input.tenantId}: ${m.summary} above ${Math.round(alert.threshold * 100)}% of the ${input.tier} tier's limit`,
+        description: `${m.summary} is at {{ $value | humanizePercentage }} of the limit (${m.limit}).`,
+      },
+    })),
   );
   return [{ name: `tenant-${input.tenantId}-quotas`, rules: [...records, ...alerts] }];
 }

@@ -49,7 +49,9 @@ export interface BinlogArchiveArgs {
   /** The shared server's archive name: its logs go to `binlogs/<server>/` (sharedBinlogServerProblem). */
   readonly server: string;
   /** Its endpoint; `namespace` or `cidr` is where the archiver's egress may go. */
-  readonly mysql: { readonly host: string; readonly port: number } & ({ readonly namespace: string } | { readonly cidr: string });
+  readonly mysql: { readonly host: string; readonly port: number } & (
+    { readonly namespace: string } | { readonly cidr: string }
+  );
   /** IAM OIDC provider of the cluster (IRSA) and its issuer host/path, for the archiver's role. */
   readonly oidcProviderArn: string;
   readonly oidcIssuer: string;
@@ -61,7 +63,10 @@ export const BINLOG_ARCHIVER = "binlog-archiver";
 export interface LifecycleRule {
   readonly id: string;
   readonly status: "Enabled";
-  readonly filter: { readonly tag?: { readonly key: string; readonly value: string }; readonly prefix?: string };
+  readonly filter: {
+    readonly tag?: { readonly key: string; readonly value: string };
+    readonly prefix?: string;
+  };
   readonly expiration: { readonly days: number };
   readonly noncurrentVersionExpiration: { readonly noncurrentDays: number };
   readonly abortIncompleteMultipartUpload: { readonly daysAfterInitiation: number };
@@ -73,10 +78,24 @@ export interface LifecycleRule {
  * does not retag old backups: they keep the retention they were taken under.
  */
 export function backupLifecycleRules(): LifecycleRule[] {
-  const common = { status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 1 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } } as const;
+  const common = {
+    status: "Enabled",
+    noncurrentVersionExpiration: { noncurrentDays: 1 },
+    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+  } as const;
   return [
-    ...TIER_NAMES.map((tier) => ({ id: `${tier}-backups`, filter: { tag: retentionTag(tier) }, expiration: { days: backupRetentionDays(tier) }, ...common })),
-    { id: "binlogs", filter: { prefix: BINLOG_PREFIX }, expiration: { days: BINLOG_RETENTION_DAYS }, ...common },
+    ...TIER_NAMES.map((tier) => ({
+      id: `${tier}-backups`,
+      filter: { tag: retentionTag(tier) },
+      expiration: { days: backupRetentionDays(tier) },
+      ...common,
+    })),
+    {
+      id: "binlogs",
+      filter: { prefix: BINLOG_PREFIX },
+      expiration: { days: BINLOG_RETENTION_DAYS },
+      ...common,
+    },
   ];
 }
 
@@ -104,10 +123,10 @@ export function runnerScript(tier: TierName, bucket: string): string {
     '    creds="$(aws sts assume-role-with-web-identity --role-arn "$(v ROLE_ARN)" --role-session-name "backup-$(v TENANT)" --web-identity-token "$(cat "$AWS_WEB_IDENTITY_TOKEN_FILE")" --query Credentials --output json)"',
     '    export AWS_ACCESS_KEY_ID="$(printf "%s" "$creds" | jq -r .AccessKeyId)" AWS_SECRET_ACCESS_KEY="$(printf "%s" "$creds" | jq -r .SecretAccessKey)" AWS_SESSION_TOKEN="$(printf "%s" "$creds" | jq -r .SessionToken)"',
     '    STAMP="$(date -u +%Y-%m-%dT%H-%M-%S-000Z)"',
-    '    FILE=dump.sql',
+    "    FILE=dump.sql",
     '    mysqldump -h "$(v MYSQL_HOST)" -P "$(v MYSQL_PORT)" -u "$MYSQL_USER" --single-transaction --routines --triggers $(v DUMP_OPTIONS) --databases $(v DATABASES) > "$FILE"',
     `    ${put("$(v DUMP_PREFIX)$STAMP.sql")}`,
-    '    FILE=definitions.json',
+    "    FILE=definitions.json",
     '    curl -fsS -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" -o "$FILE" "$(v DEFINITIONS_URL)"',
     `    ${put("$(v DEFINITIONS_PREFIX)$STAMP.json")}`,
     // Not `( ... ) || ...`: on the left of `||` the subshell's `set -e` is ignored and a failed step passes.
@@ -127,8 +146,12 @@ export function runnerScript(tier: TierName, bucket: string): string {
  * started: every event committed before it is in the bucket. One server's failure does not stop
  * the others; the job fails if any failed.
  */
-export function binlogArchiveScript(bucket: string, shared: Pick<BinlogArchiveArgs, "server" | "mysql">): string {
-  const put = (key: string, body: string) => `aws s3api put-object --bucket ${bucket} --key "${key}" --body "${body}" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" >/dev/null`;
+export function binlogArchiveScript(
+  bucket: string,
+  shared: Pick<BinlogArchiveArgs, "server" | "mysql">,
+): string {
+  const put = (key: string, body: string) =>
+    `aws s3api put-object --bucket ${bucket} --key "${key}" --body "${body}" --server-side-encryption aws:kms --ssekms-key-id "$KMS_KEY_ARN" >/dev/null`;
   const prefix = binlogPrefix("$server");
   return [
     "set -u",
@@ -172,7 +195,12 @@ export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): 
     Version: "2012-10-17",
     Statement: [
       { Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:aws:s3:::${bucket}/${BINLOG_PREFIX}*`] },
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${bucket}`], Condition: { StringLike: { "s3:prefix": [`${BINLOG_PREFIX}*`] } } },
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [`arn:aws:s3:::${bucket}`],
+        Condition: { StringLike: { "s3:prefix": [`${BINLOG_PREFIX}*`] } },
+      },
       { Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: [kmsKeyArn] },
     ],
   };
@@ -190,31 +218,69 @@ export class BackupBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     const serverProblem = sharedBinlogServerProblem(args.binlogArchive.server);
-    if (serverProblem) throw new TenantRequestError([{ field: "binlogArchive.server", message: serverProblem }]);
+    if (serverProblem)
+      throw new TenantRequestError([{ field: "binlogArchive.server", message: serverProblem }]);
     super("collect-verything:platform:BackupBucket", name, {}, opts);
-    const key = new kms.Key(`${name}-key`, { description: `Encrypts ${args.bucket}`, enableKeyRotation: true, deletionWindowInDays: 30 }, { parent: this, protect: true });
-    const bucket = new s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: false }, { parent: this, protect: true, retainOnDelete: true });
+    const key = new kms.Key(
+      `${name}-key`,
+      { description: `Encrypts ${args.bucket}`, enableKeyRotation: true, deletionWindowInDays: 30 },
+      { parent: this, protect: true },
+    );
+    const bucket = new s3.Bucket(
+      `${name}-bucket`,
+      { bucket: args.bucket, forceDestroy: false },
+      { parent: this, protect: true, retainOnDelete: true },
+    );
     const inBucket = { parent: this, dependsOn: [bucket] };
     new s3.BucketPublicAccessBlock(
       `${name}-public-access`,
-      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
       inBucket,
     );
     new s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
       inBucket,
     );
-    const versioning = new s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, inBucket);
-    new s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucket.id, rules: backupLifecycleRules() }, { parent: this, dependsOn: [versioning] });
+    const versioning = new s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      inBucket,
+    );
+    new s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      { bucket: bucket.id, rules: backupLifecycleRules() },
+      { parent: this, dependsOn: [versioning] },
+    );
 
-    const labels = { "app.kubernetes.io/part-of": "collect-verything", "app.kubernetes.io/managed-by": "pulumi" };
+    const labels = {
+      "app.kubernetes.io/part-of": "collect-verything",
+      "app.kubernetes.io/managed-by": "pulumi",
+    };
     const namespace = new core.Namespace(
       `${name}-namespace`,
       {
         metadata: {
           name: args.namespace,
-          labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted" },
+          labels: {
+            ...labels,
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+          },
         },
       },
       { parent: this },
@@ -239,11 +305,18 @@ export class BackupBucket extends pulumi.ComponentResource {
       { parent: this, dependsOn: [namespace] },
     );
     const inNamespace = { parent: this, dependsOn: [namespace] };
-    const account = new core.ServiceAccount(`${name}-runner`, { metadata: { name: BACKUP_RUNNER, namespace: args.namespace, labels } }, inNamespace);
+    const account = new core.ServiceAccount(
+      `${name}-runner`,
+      { metadata: { name: BACKUP_RUNNER, namespace: args.namespace, labels } },
+      inNamespace,
+    );
     // Reads the tenants' backup plans (ConfigMaps hold no secrets: the policy pack refuses them).
     const reader = new rbac.ClusterRole(
       `${name}-plan-reader`,
-      { metadata: { name: "tenant-backup-plan-reader", labels }, rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["list"] }] },
+      {
+        metadata: { name: "tenant-backup-plan-reader", labels },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["list"] }],
+      },
       { parent: this },
     );
     new rbac.ClusterRoleBinding(
@@ -282,7 +355,10 @@ export class BackupBucket extends pulumi.ComponentResource {
                         image: args.image,
                         command: ["/bin/sh", "-c", runnerScript(tier, args.bucket)],
                         env: [{ name: "KMS_KEY_ARN", value: key.arn }],
-                        envFrom: [{ secretRef: { name: args.mysqlSecret } }, { secretRef: { name: args.rabbitmqSecret } }],
+                        envFrom: [
+                          { secretRef: { name: args.mysqlSecret } },
+                          { secretRef: { name: args.rabbitmqSecret } },
+                        ],
                         resources: containerResources(each),
                         securityContext: CONTAINER_SECURITY_CONTEXT,
                         volumeMounts: [{ name: "work", mountPath: "/work" }],
@@ -310,7 +386,13 @@ export class BackupBucket extends pulumi.ComponentResource {
    * find the dedicated clusters), and egress only to DNS, the MySQL servers and HTTPS (S3, STS and
    * the Kubernetes API).
    */
-  private binlogArchiver(name: string, args: BackupBucketArgs, kmsKeyArn: pulumi.Output<string>, namespace: core.Namespace, labels: Record<string, string>): void {
+  private binlogArchiver(
+    name: string,
+    args: BackupBucketArgs,
+    kmsKeyArn: pulumi.Output<string>,
+    namespace: core.Namespace,
+    labels: Record<string, string>,
+  ): void {
     const archive = args.binlogArchive;
     const inNamespace = { parent: this, dependsOn: [namespace] };
     const role = new iam.Role(
@@ -325,22 +407,43 @@ export class BackupBucket extends pulumi.ComponentResource {
               Effect: "Allow",
               Principal: { Federated: archive.oidcProviderArn },
               Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { [`${archive.oidcIssuer}:sub`]: `system:serviceaccount:${args.namespace}:${BINLOG_ARCHIVER}` } },
+              Condition: {
+                StringEquals: {
+                  [`${archive.oidcIssuer}:sub`]: `system:serviceaccount:${args.namespace}:${BINLOG_ARCHIVER}`,
+                },
+              },
             },
           ],
         }),
       },
       { parent: this },
     );
-    new iam.RolePolicy(`${name}-binlog-archiver`, { role: role.id, policy: kmsKeyArn.apply((arn) => JSON.stringify(binlogArchivePolicyDocument(args.bucket, arn))) }, { parent: this });
+    new iam.RolePolicy(
+      `${name}-binlog-archiver`,
+      {
+        role: role.id,
+        policy: kmsKeyArn.apply((arn) => JSON.stringify(binlogArchivePolicyDocument(args.bucket, arn))),
+      },
+      { parent: this },
+    );
     const account = new core.ServiceAccount(
       `${name}-binlog-archiver`,
-      { metadata: { name: BINLOG_ARCHIVER, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
+      {
+        metadata: {
+          name: BINLOG_ARCHIVER,
+          namespace: args.namespace,
+          labels,
+          annotations: { "eks.amazonaws.com/role-arn": role.arn },
+        },
+      },
       inNamespace,
     );
     const reader = new rbac.ClusterRole(
       `${name}-binlog-source-reader`,
-      { metadata: { name: "binlog-source-reader", labels }, rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["list"] }] },
+      {
+        metadata: { name: "binlog-source-reader", labels },
+        rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["list"] }],
+      },
       { parent: this },
     );
     new rbac.ClusterRoleBinding(
@@ -353,7 +456,10 @@ export class BackupBucket extends pulumi.ComponentResource {
       { parent: this },
     );
     const podLabels = { ...labels, "app.kubernetes.io/name": BINLOG_ARCHIVER };
-    const mysqlPeer = "namespace" in archive.mysql ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": archive.mysql.namespace } } } : { ipBlock: { cidr: archive.mysql.cidr } };
+    const mysqlPeer =
+      "namespace" in archive.mysql
+        ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": archive.mysql.namespace } } }
+        : { ipBlock: { cidr: archive.mysql.cidr } };
     new networking.NetworkPolicy(
       `${name}-binlog-archiver`,
       {
@@ -362,16 +468,33 @@ export class BackupBucket extends pulumi.ComponentResource {
           podSelector: { matchLabels: { "app.kubernetes.io/name": BINLOG_ARCHIVER } },
           policyTypes: ["Ingress", "Egress"],
           egress: [
-            { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+            {
+              to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
             { to: [mysqlPeer], ports: [{ protocol: "TCP", port: archive.mysql.port }] },
-            { to: [{ namespaceSelector: { matchLabels: { [LABEL.namespaceType]: "database" } } }], ports: [{ protocol: "TCP", port: ROUTER_PORT }] },
-            { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+            {
+              to: [{ namespaceSelector: { matchLabels: { [LABEL.namespaceType]: "database" } } }],
+              ports: [{ protocol: "TCP", port: ROUTER_PORT }],
+            },
+            {
+              ports: [
+                { protocol: "TCP", port: 443 },
+                { protocol: "TCP", port: 6443 },
+              ],
+            },
           ],
         },
       },
       inNamespace,
     );
-    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: args.mysqlSecret, key } } });
+    const secretEnv = (envName: string, key: string) => ({
+      name: envName,
+      valueFrom: { secretKeyRef: { name: args.mysqlSecret, key } },
+    });
     new batch.CronJob(
       `${name}-binlog-archive`,
       {
@@ -399,7 +522,11 @@ export class BackupBucket extends pulumi.ComponentResource {
                       name: "archive",
                       image: args.image,
                       command: ["/bin/sh", "-c", binlogArchiveScript(args.bucket, archive)],
-                      env: [{ name: "KMS_KEY_ARN", value: kmsKeyArn }, secretEnv("MYSQL_USER", "MYSQL_USER"), secretEnv("MYSQL_PWD", "MYSQL_PWD")],
+                      env: [
+                        { name: "KMS_KEY_ARN", value: kmsKeyArn },
+                        secretEnv("MYSQL_USER", "MYSQL_USER"),
+                        secretEnv("MYSQL_PWD", "MYSQL_PWD"),
+                      ],
                       resources: containerResources(BACKUP_JOB_RESOURCES),
                       securityContext: CONTAINER_SECURITY_CONTEXT,
                       volumeMounts: [{ name: "work", mountPath: "/work" }],

@@ -98,15 +98,23 @@ function cidrProblem(cidr: string): string | undefined {
 }
 
 /** Why these arguments cannot make a replication Job (empty when they can). */
-export function bucketReplicationProblems(args: Pick<BucketReplicationArgs, "tier" | "buckets" | "source" | "targets">): string[] {
+export function bucketReplicationProblems(
+  args: Pick<BucketReplicationArgs, "tier" | "buckets" | "source" | "targets">,
+): string[] {
   const problems: string[] = [];
-  if (!replicatesAcrossRegions(args.tier)) problems.push(`${args.tier.displayName} does not replicate buckets across regions`);
+  if (!replicatesAcrossRegions(args.tier))
+    problems.push(`${args.tier.displayName} does not replicate buckets across regions`);
   if (args.buckets.length === 0) problems.push("no bucket to replicate");
   const regions = [args.source, ...args.targets].map((t) => t.region);
-  for (const r of regions) if (!REGION.test(r)) problems.push(`region ${r} is not a region name (lowercase letters, digits and '-')`);
+  for (const r of regions)
+    if (!REGION.test(r))
+      problems.push(`region ${r} is not a region name (lowercase letters, digits and '-')`);
   const seen = new Set<string>();
   for (const r of regions) {
-    if (seen.has(r)) problems.push(r === args.source.region ? `region ${r} would replicate to itself` : `region ${r} is a target twice`);
+    if (seen.has(r))
+      problems.push(
+        r === args.source.region ? `region ${r} would replicate to itself` : `region ${r} is a target twice`,
+      );
     seen.add(r);
   }
   for (const t of args.targets) {
@@ -132,7 +140,8 @@ export function bucketReplicationProblems(args: Pick<BucketReplicationArgs, "tie
 
 const shellWord = (word: string): string => {
   // Every word the script interpolates is a bucket, an alias, a rule id or an option list: no quoting needed, and none allowed.
-  if (!/^[A-Za-z0-9_.,:/-]+$/.test(word)) throw new Error(`refusing to put ${JSON.stringify(word)} in the replication script`);
+  if (!/^[A-Za-z0-9_.,:/-]+$/.test(word))
+    throw new Error(`refusing to put ${JSON.stringify(word)} in the replication script`);
   return word;
 };
 
@@ -173,11 +182,19 @@ export function replicationScript(buckets: readonly string[], targetRegions: rea
 }
 
 /** Deterministic hash of what the Job applies (never of credentials): its name changes with the set of targets. */
-export function replicationSpecHash(args: Pick<BucketReplicationArgs, "buckets" | "source" | "targets" | "image">): string {
-  const endpoint = (e: ReplicationSource) => ({ region: e.region, endpoint: e.endpoint, secure: e.secure ?? true });
+export function replicationSpecHash(
+  args: Pick<BucketReplicationArgs, "buckets" | "source" | "targets" | "image">,
+): string {
+  const endpoint = (e: ReplicationSource) => ({
+    region: e.region,
+    endpoint: e.endpoint,
+    secure: e.secure ?? true,
+  });
   const spec = {
     source: endpoint(args.source),
-    targets: [...args.targets].sort((a, b) => a.region.localeCompare(b.region)).map((t) => ({ ...endpoint(t), cidr: t.cidr })),
+    targets: [...args.targets]
+      .sort((a, b) => a.region.localeCompare(b.region))
+      .map((t) => ({ ...endpoint(t), cidr: t.cidr })),
     buckets: [...args.buckets].sort(),
     options: REPLICATE_OPTIONS,
     image: args.image ?? DEFAULT_MC_IMAGE,
@@ -191,7 +208,11 @@ export function mcHostUrl(endpoint: string, secure: boolean, accessKey: string, 
 }
 
 const hostUrl = (e: ReplicationSource): pulumi.Output<string> =>
-  pulumi.secret(pulumi.all([e.credentials.accessKey, e.credentials.secretKey]).apply(([a, s]) => mcHostUrl(e.endpoint, e.secure ?? true, a, s)));
+  pulumi.secret(
+    pulumi
+      .all([e.credentials.accessKey, e.credentials.secretKey])
+      .apply(([a, s]) => mcHostUrl(e.endpoint, e.secure ?? true, a, s)),
+  );
 
 /**
  * Active-active replication of a tenant's buckets from one region to each of its other regions,
@@ -209,18 +230,23 @@ export class BucketReplication extends pulumi.ComponentResource {
   constructor(name: string, args: BucketReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
     // Refused before anything is registered.
     const problems = bucketReplicationProblems(args);
-    if (problems.length > 0) throw new Error(`bucket replication of tenant ${args.identity.tenantId}: ${problems.join("; ")}`);
+    if (problems.length > 0)
+      throw new Error(`bucket replication of tenant ${args.identity.tenantId}: ${problems.join("; ")}`);
     super("collect-verything:tenant:BucketReplication", name, {}, opts);
 
     const targets = [...args.targets].sort((a, b) => a.region.localeCompare(b.region));
     const buckets = [...args.buckets].sort();
     const hash = replicationSpecHash(args);
-    if (args.caBundle && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.caBundle.configMap)) throw new Error(`caBundle.configMap ${args.caBundle.configMap} is not a ConfigMap name`);
+    if (args.caBundle && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.caBundle.configMap))
+      throw new Error(`caBundle.configMap ${args.caBundle.configMap} is not a ConfigMap name`);
     const selector = workloadSelector(BUCKET_REPLICATION);
     const labels = tenantLabels(args.identity, selector);
     const image = args.image ?? DEFAULT_MC_IMAGE;
 
-    const hosts: [string, ReplicationSource][] = [[sourceAlias, args.source], ...targets.map((t): [string, ReplicationSource] => [targetAlias(t.region), t])];
+    const hosts: [string, ReplicationSource][] = [
+      [sourceAlias, args.source],
+      ...targets.map((t): [string, ReplicationSource] => [targetAlias(t.region), t]),
+    ];
     const secret = new core.Secret(
       `${name}-credentials`,
       {
@@ -238,7 +264,10 @@ export class BucketReplication extends pulumi.ComponentResource {
         spec: {
           podSelector: { matchLabels: selector },
           policyTypes: ["Egress"],
-          egress: targets.map((t) => ({ to: [{ ipBlock: { cidr: t.cidr } }], ports: [{ protocol: "TCP", port: portOf(t.endpoint, t.region) }] })),
+          egress: targets.map((t) => ({
+            to: [{ ipBlock: { cidr: t.cidr } }],
+            ports: [{ protocol: "TCP", port: portOf(t.endpoint, t.region) }],
+          })),
         },
       },
       { parent: this },
@@ -252,7 +281,9 @@ export class BucketReplication extends pulumi.ComponentResource {
           name: this.jobName,
           namespace: args.namespace,
           labels,
-          annotations: { [REPLICATION_TARGETS_ANNOTATION]: `${hash} ${args.source.region}->${targets.map((t) => t.region).join(",")}` },
+          annotations: {
+            [REPLICATION_TARGETS_ANNOTATION]: `${hash} ${args.source.region}->${targets.map((t) => t.region).join(",")}`,
+          },
         },
         spec: {
           // One pod at a time, a few retries: a remote region may be briefly unreachable.
@@ -271,24 +302,46 @@ export class BucketReplication extends pulumi.ComponentResource {
                 {
                   name: "mc",
                   image,
-                  command: ["/bin/sh", "-c", replicationScript(buckets, targets.map((t) => t.region))],
+                  command: [
+                    "/bin/sh",
+                    "-c",
+                    replicationScript(
+                      buckets,
+                      targets.map((t) => t.region),
+                    ),
+                  ],
                   env: [
                     // mc writes its config under HOME; the root filesystem is read-only.
                     { name: "HOME", value: "/tmp" },
                     { name: "MC_CONFIG_DIR", value: MC_CONFIG_DIR },
-                    ...hosts.map(([alias]) => ({ name: hostVariable(alias), valueFrom: { secretKeyRef: { name: BUCKET_REPLICATION, key: hostVariable(alias) } } })),
+                    ...hosts.map(([alias]) => ({
+                      name: hostVariable(alias),
+                      valueFrom: { secretKeyRef: { name: BUCKET_REPLICATION, key: hostVariable(alias) } },
+                    })),
                   ],
                   resources: containerResources(REPLICATION_JOB_RESOURCES),
                   securityContext: CONTAINER_SECURITY_CONTEXT,
                   volumeMounts: [
                     { name: "tmp", mountPath: "/tmp" },
-                    ...(args.caBundle ? [{ name: "ca", mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }] : []),
+                    ...(args.caBundle
+                      ? [{ name: "ca", mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }]
+                      : []),
                   ],
                 },
               ],
               volumes: [
                 { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-                ...(args.caBundle ? [{ name: "ca", configMap: { name: args.caBundle.configMap, items: [{ key: args.caBundle.key, path: "ca.crt" }] } }] : []),
+                ...(args.caBundle
+                  ? [
+                      {
+                        name: "ca",
+                        configMap: {
+                          name: args.caBundle.configMap,
+                          items: [{ key: args.caBundle.key, path: "ca.crt" }],
+                        },
+                      },
+                    ]
+                  : []),
               ],
             },
           },

@@ -28,21 +28,39 @@ export interface ScaledObjectSpec {
 }
 
 export type ScaledObjectTrigger =
-  | { readonly type: "cpu" | "memory"; readonly metricType: "Utilization"; readonly metadata: { readonly value: string } }
+  | {
+      readonly type: "cpu" | "memory";
+      readonly metricType: "Utilization";
+      readonly metadata: { readonly value: string };
+    }
   | {
       readonly type: "prometheus";
       readonly metricType: "AverageValue";
-      readonly metadata: { readonly serverAddress: string; readonly query: string; readonly threshold: string };
+      readonly metadata: {
+        readonly serverAddress: string;
+        readonly query: string;
+        readonly threshold: string;
+      };
     }
   | {
       readonly type: "rabbitmq";
-      readonly metadata: { readonly protocol: "amqp"; readonly queueName: string; readonly mode: "QueueLength"; readonly value: string; readonly vhostName: string };
+      readonly metadata: {
+        readonly protocol: "amqp";
+        readonly queueName: string;
+        readonly mode: "QueueLength";
+        readonly value: string;
+        readonly vhostName: string;
+      };
       readonly authenticationRef: { readonly name: string };
     };
 
 /** KEDA TriggerAuthentication: trigger parameters read from a Secret. */
 export interface TriggerAuthenticationSpec {
-  readonly secretTargetRef: readonly { readonly parameter: string; readonly name: string; readonly key: string }[];
+  readonly secretTargetRef: readonly {
+    readonly parameter: string;
+    readonly name: string;
+    readonly key: string;
+  }[];
 }
 
 export interface ParentReference {
@@ -58,8 +76,14 @@ export interface HttpRouteSpec {
   readonly parentRefs: readonly ParentReference[];
   readonly hostnames: readonly string[];
   readonly rules: readonly {
-    readonly matches?: readonly { readonly path: { readonly type: "PathPrefix" | "Exact"; readonly value: string } }[];
-    readonly backendRefs: readonly { readonly name: string; readonly namespace?: string; readonly port: number }[];
+    readonly matches?: readonly {
+      readonly path: { readonly type: "PathPrefix" | "Exact"; readonly value: string };
+    }[];
+    readonly backendRefs: readonly {
+      readonly name: string;
+      readonly namespace?: string;
+      readonly port: number;
+    }[];
   }[];
 }
 
@@ -72,7 +96,12 @@ export interface ReferenceGrantSpec {
 export interface RateLimitRule {
   /** Requests the rule counts (all when absent); every condition of one selector must hold. */
   readonly clientSelectors?: readonly {
-    readonly headers?: readonly { readonly name: string; readonly type: "Exact"; readonly value: string; readonly invert?: boolean }[];
+    readonly headers?: readonly {
+      readonly name: string;
+      readonly type: "Exact";
+      readonly value: string;
+      readonly invert?: boolean;
+    }[];
   }[];
   readonly limit: { readonly requests: number; readonly unit: "Second" | "Minute" | "Hour" };
   /** One bucket for every route the policy targets (the tenant's total, not per route). */
@@ -81,13 +110,25 @@ export interface RateLimitRule {
 
 /** Envoy Gateway BackendTrafficPolicy (gateway.envoyproxy.io/v1alpha1). */
 export interface BackendTrafficPolicySpec {
-  readonly targetSelectors?: readonly { readonly group?: string; readonly kind: string; readonly matchLabels: Record<string, string> }[];
-  readonly rateLimit: { readonly type: "Global"; readonly global: { readonly rules: readonly RateLimitRule[] } };
+  readonly targetSelectors?: readonly {
+    readonly group?: string;
+    readonly kind: string;
+    readonly matchLabels: Record<string, string>;
+  }[];
+  readonly rateLimit: {
+    readonly type: "Global";
+    readonly global: { readonly rules: readonly RateLimitRule[] };
+  };
 }
 
 /** Envoy Gateway ClientTrafficPolicy (gateway.envoyproxy.io/v1alpha1): downstream (client) settings of a listener. */
 export interface ClientTrafficPolicySpec {
-  readonly targetRefs: readonly { readonly group: string; readonly kind: "Gateway"; readonly name: string; readonly sectionName?: string }[];
+  readonly targetRefs: readonly {
+    readonly group: string;
+    readonly kind: "Gateway";
+    readonly name: string;
+    readonly sectionName?: string;
+  }[];
   readonly connection: { readonly connectionLimit: { readonly value: number } };
 }
 
@@ -95,7 +136,13 @@ export interface ClientTrafficPolicySpec {
 export interface PrometheusRuleSpec {
   readonly groups: readonly {
     readonly name: string;
-    readonly rules: readonly { readonly alert: string; readonly expr: string; readonly for?: string; readonly labels: Record<string, string>; readonly annotations: Record<string, string> }[];
+    readonly rules: readonly {
+      readonly alert: string;
+      readonly expr: string;
+      readonly for?: string;
+      readonly labels: Record<string, string>;
+      readonly annotations: Record<string, string>;
+    }[];
   }[];
 }
 
@@ -129,13 +176,32 @@ export interface PrometheusSpec {
   readonly podMonitorNamespaceSelector: LabelSelector;
   readonly ruleSelector: LabelSelector;
   readonly ruleNamespaceSelector: LabelSelector;
-  readonly alerting: { readonly alertmanagers: readonly { readonly namespace: string; readonly name: string; readonly port: string; readonly apiVersion: "v2" }[] };
+  readonly alerting: {
+    readonly alertmanagers: readonly {
+      readonly namespace: string;
+      readonly name: string;
+      readonly port: string;
+      readonly apiVersion: "v2";
+    }[];
+  };
   readonly remoteWrite: readonly RemoteWriteSpec[];
-  readonly resources: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
-  readonly securityContext: { readonly runAsNonRoot: boolean; readonly runAsUser: number; readonly fsGroup: number; readonly seccompProfile: { readonly type: "RuntimeDefault" } };
+  readonly resources: {
+    readonly requests: Readonly<Record<string, string>>;
+    readonly limits: Readonly<Record<string, string>>;
+  };
+  readonly securityContext: {
+    readonly runAsNonRoot: boolean;
+    readonly runAsUser: number;
+    readonly fsGroup: number;
+    readonly seccompProfile: { readonly type: "RuntimeDefault" };
+  };
   readonly storage: {
     readonly volumeClaimTemplate: {
-      readonly spec: { readonly storageClassName?: string; readonly accessModes: readonly string[]; readonly resources: { readonly requests: { readonly storage: string } } };
+      readonly spec: {
+        readonly storageClassName?: string;
+        readonly accessModes: readonly string[];
+        readonly resources: { readonly requests: { readonly storage: string } };
+      };
     };
   };
 }

@@ -21,7 +21,11 @@ export interface Dashboard {
 }
 
 /** Dashboards of each level; a higher level has everything of the lower ones. */
-export function tenantDashboards(tenantId: string, level: MonitoringSpec["level"], namespaces: readonly string[]): Dashboard[] {
+export function tenantDashboards(
+  tenantId: string,
+  level: MonitoringSpec["level"],
+  namespaces: readonly string[],
+): Dashboard[] {
   const ns = `namespace=~"${namespaces.map((n) => n.replace(/\./g, "\\\\.")).join("|")}"`;
   const gateway = `${ns},service="${GATEWAY.workloadName}"`;
   const overview: Dashboard = {
@@ -30,7 +34,11 @@ export function tenantDashboards(tenantId: string, level: MonitoringSpec["level"
     panels: [
       { title: "Services up", expr: `sum by (service) (up{${ns}})`, unit: "none" },
       { title: "Requests per second", expr: `sum(rate(http_requests_total{${gateway}}[5m]))`, unit: "reqps" },
-      { title: "Errors (5xx) per second", expr: `sum(rate(http_requests_total{${gateway},status=~"5.."}[5m]))`, unit: "reqps" },
+      {
+        title: "Errors (5xx) per second",
+        expr: `sum(rate(http_requests_total{${gateway},status=~"5.."}[5m]))`,
+        unit: "reqps",
+      },
       { title: "Quota usage", expr: `${USAGE_RATIO}{tenant="${tenantId}"}`, unit: "percentunit" },
     ],
   };
@@ -40,12 +48,36 @@ export function tenantDashboards(tenantId: string, level: MonitoringSpec["level"
     uid: `${tenantId}-services`,
     title: `${tenantId}: services and data`,
     panels: [
-      { title: "Latency p95", expr: `histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket{${ns}}[5m])))`, unit: "s" },
-      { title: "CPU by service", expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{${ns},container!=""}[5m]))`, unit: "none" },
-      { title: "Memory by service", expr: `sum by (pod) (container_memory_working_set_bytes{${ns},container!=""})`, unit: "bytes" },
-      { title: "Queue depth", expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="queue"}`, unit: "percentunit" },
-      { title: "Database connections", expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="mysql-connections"}`, unit: "percentunit" },
-      { title: "Bucket usage", expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="bucket"}`, unit: "percentunit" },
+      {
+        title: "Latency p95",
+        expr: `histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket{${ns}}[5m])))`,
+        unit: "s",
+      },
+      {
+        title: "CPU by service",
+        expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{${ns},container!=""}[5m]))`,
+        unit: "none",
+      },
+      {
+        title: "Memory by service",
+        expr: `sum by (pod) (container_memory_working_set_bytes{${ns},container!=""})`,
+        unit: "bytes",
+      },
+      {
+        title: "Queue depth",
+        expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="queue"}`,
+        unit: "percentunit",
+      },
+      {
+        title: "Database connections",
+        expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="mysql-connections"}`,
+        unit: "percentunit",
+      },
+      {
+        title: "Bucket usage",
+        expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="bucket"}`,
+        unit: "percentunit",
+      },
     ],
   });
   if (level === "advanced") return dashboards;
@@ -53,9 +85,21 @@ export function tenantDashboards(tenantId: string, level: MonitoringSpec["level"
     uid: `${tenantId}-sites`,
     title: `${tenantId}: per site`,
     panels: [
-      { title: "Requests per second by site", expr: `sum by (namespace) (rate(http_requests_total{${gateway}}[5m]))`, unit: "reqps" },
-      { title: "Gateway replicas by site", expr: `sum by (namespace) (kube_deployment_status_replicas_available{${ns},deployment="${GATEWAY.workloadName}"})`, unit: "none" },
-      { title: "Latency p99 by site", expr: `histogram_quantile(0.99, sum by (le, namespace) (rate(http_request_duration_seconds_bucket{${gateway}}[5m])))`, unit: "s" },
+      {
+        title: "Requests per second by site",
+        expr: `sum by (namespace) (rate(http_requests_total{${gateway}}[5m]))`,
+        unit: "reqps",
+      },
+      {
+        title: "Gateway replicas by site",
+        expr: `sum by (namespace) (kube_deployment_status_replicas_available{${ns},deployment="${GATEWAY.workloadName}"})`,
+        unit: "none",
+      },
+      {
+        title: "Latency p99 by site",
+        expr: `histogram_quantile(0.99, sum by (le, namespace) (rate(http_request_duration_seconds_bucket{${gateway}}[5m])))`,
+        unit: "s",
+      },
     ],
   });
   return dashboards;

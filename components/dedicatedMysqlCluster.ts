@@ -21,7 +21,8 @@ import { formatQuota } from "./namespaceGuardrails";
 
 export const INNODB_CLUSTER_NAME = "tenant-mysql";
 /** Host of the cluster's router in its namespace (the services' and the binlog archiver's). */
-export const dedicatedClusterHost = (namespace: string): string => `${INNODB_CLUSTER_NAME}.${namespace}.svc.cluster.local`;
+export const dedicatedClusterHost = (namespace: string): string =>
+  `${INNODB_CLUSTER_NAME}.${namespace}.svc.cluster.local`;
 /** MySQL Router's read-write port, the one the services use. */
 export const ROUTER_PORT = 6446;
 
@@ -39,14 +40,26 @@ export interface InnoDbClusterSpec {
   readonly secretName: string;
   readonly tlsUseSelfSigned: boolean;
   readonly instances: number;
-  readonly podSpec: { readonly containers: readonly { readonly name: "mysql"; readonly resources: object }[] };
+  readonly podSpec: {
+    readonly containers: readonly { readonly name: "mysql"; readonly resources: object }[];
+  };
   readonly datadirVolumeClaimTemplate: {
     readonly accessModes: readonly string[];
     readonly storageClassName: string;
     readonly resources: { readonly requests: { readonly storage: string } };
   };
-  readonly router: { readonly instances: number; readonly podSpec: { readonly containers: readonly { readonly name: "router"; readonly resources: object }[] } };
-  readonly backupProfiles: readonly { readonly name: string; readonly dumpInstance: { readonly storage: { readonly persistentVolumeClaim: { readonly claimName: string } } } }[];
+  readonly router: {
+    readonly instances: number;
+    readonly podSpec: {
+      readonly containers: readonly { readonly name: "router"; readonly resources: object }[];
+    };
+  };
+  readonly backupProfiles: readonly {
+    readonly name: string;
+    readonly dumpInstance: {
+      readonly storage: { readonly persistentVolumeClaim: { readonly claimName: string } };
+    };
+  }[];
   readonly backupSchedules: readonly {
     readonly name: string;
     readonly schedule: string;
@@ -111,8 +124,14 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
             {
               type: "Container",
               default: { cpu: formatCpu(helper.limits.cpu), memory: formatMemory(helper.limits.memory) },
-              defaultRequest: { cpu: formatCpu(helper.requests.cpu), memory: formatMemory(helper.requests.memory) },
-              max: { cpu: formatCpu(spec.instanceResources.limits.cpu), memory: formatMemory(spec.instanceResources.limits.memory) },
+              defaultRequest: {
+                cpu: formatCpu(helper.requests.cpu),
+                memory: formatMemory(helper.requests.memory),
+              },
+              max: {
+                cpu: formatCpu(spec.instanceResources.limits.cpu),
+                memory: formatMemory(spec.instanceResources.limits.memory),
+              },
             },
           ],
         },
@@ -120,9 +139,15 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
       inNamespace,
     );
 
-    const sameTenant = { namespaceSelector: { matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: PART_OF } } };
+    const sameTenant = {
+      namespaceSelector: { matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: PART_OF } },
+    };
     const policy = (suffix: string, policySpec: networking.NetworkPolicyArgs["spec"]) =>
-      new networking.NetworkPolicy(`${name}-${suffix}`, { metadata: { name: suffix, namespace: namespaceName, labels }, spec: policySpec }, inNamespace);
+      new networking.NetworkPolicy(
+        `${name}-${suffix}`,
+        { metadata: { name: suffix, namespace: namespaceName, labels }, spec: policySpec },
+        inNamespace,
+      );
     policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     policy("allow-cluster-internal", {
       podSelector: {},
@@ -133,7 +158,15 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
     policy("allow-tenant-to-router", {
       podSelector: {},
       policyTypes: ["Ingress"],
-      ingress: [{ from: [sameTenant], ports: [{ protocol: "TCP", port: ROUTER_PORT }, { protocol: "TCP", port: ROUTER_PORT + 1 }] }],
+      ingress: [
+        {
+          from: [sameTenant],
+          ports: [
+            { protocol: "TCP", port: ROUTER_PORT },
+            { protocol: "TCP", port: ROUTER_PORT + 1 },
+          ],
+        },
+      ],
     });
     // The platform's backup runners (components/backupBucket.ts): dumps and the binlog archiver.
     policy("allow-platform-backups", {
@@ -141,7 +174,13 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
       policyTypes: ["Ingress"],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.backupNamespace ?? BACKUP_NAMESPACE } } }],
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": args.backupNamespace ?? BACKUP_NAMESPACE },
+              },
+            },
+          ],
           ports: [{ protocol: "TCP", port: ROUTER_PORT }],
         },
       ],
@@ -149,15 +188,40 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
     policy("allow-operator", {
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.operatorNamespace ?? "mysql-operator" } } }] }],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchLabels: { "kubernetes.io/metadata.name": args.operatorNamespace ?? "mysql-operator" },
+              },
+            },
+          ],
+        },
+      ],
       egress: [
-        { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+        {
+          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
         // The operator's sidecar talks to the Kubernetes API.
-        { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+        {
+          ports: [
+            { protocol: "TCP", port: 443 },
+            { protocol: "TCP", port: 6443 },
+          ],
+        },
       ],
     });
 
-    const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, { parent: this });
+    const rootPassword = new random.RandomPassword(
+      `${name}-root-password`,
+      { length: 32, special: false },
+      { parent: this },
+    );
     const rootSecret = new core.Secret(
       `${name}-root`,
       {
@@ -197,10 +261,28 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
             storageClassName: storageClassName(identity.tier),
             resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
           },
-          router: { instances: spec.routers, podSpec: { containers: [{ name: "router", resources: containerResources(spec.routerResources) }] } },
-          backupProfiles: [{ name: "dump-to-volume", dumpInstance: { storage: { persistentVolumeClaim: { claimName: `${INNODB_CLUSTER_NAME}-backup` } } } }],
+          router: {
+            instances: spec.routers,
+            podSpec: {
+              containers: [{ name: "router", resources: containerResources(spec.routerResources) }],
+            },
+          },
+          backupProfiles: [
+            {
+              name: "dump-to-volume",
+              dumpInstance: {
+                storage: { persistentVolumeClaim: { claimName: `${INNODB_CLUSTER_NAME}-backup` } },
+              },
+            },
+          ],
           backupSchedules: [
-            { name: "scheduled-dump", schedule: spec.backupSchedule, backupProfileName: "dump-to-volume", enabled: true, deleteBackupData: false },
+            {
+              name: "scheduled-dump",
+              schedule: spec.backupSchedule,
+              backupProfileName: "dump-to-volume",
+              enabled: true,
+              deleteBackupData: false,
+            },
           ],
         },
       },

@@ -67,18 +67,39 @@ export class EdgeHostnames extends pulumi.ComponentResource {
       args.originLoadBalancer ??
       new cloudflare.DnsRecord(
         `${name}-origin`,
-        { zoneId: zone.zoneId, name: this.origin, type: "CNAME", content: zone.originAddress, proxied: true, ttl: 1, comment: "Fallback origin of the tenant's custom hostnames", tags },
+        {
+          zoneId: zone.zoneId,
+          name: this.origin,
+          type: "CNAME",
+          content: zone.originAddress,
+          proxied: true,
+          ttl: 1,
+          comment: "Fallback origin of the tenant's custom hostnames",
+          tags,
+        },
         inZone,
       );
-    const fallback = new cloudflare.CustomHostnameFallbackOrigin(`${name}-fallback-origin`, { zoneId: zone.zoneId, origin: this.origin }, { ...inZone, dependsOn: [originRecord] });
+    const fallback = new cloudflare.CustomHostnameFallbackOrigin(
+      `${name}-fallback-origin`,
+      { zoneId: zone.zoneId, origin: this.origin },
+      { ...inZone, dependsOn: [originRecord] },
+    );
     for (const [settingId, value] of Object.entries(TLS_SETTINGS)) {
-      new cloudflare.ZoneSetting(`${name}-${settingId.replace(/_/g, "-")}`, { zoneId: zone.zoneId, settingId, value }, inZone);
+      new cloudflare.ZoneSetting(
+        `${name}-${settingId.replace(/_/g, "-")}`,
+        { zoneId: zone.zoneId, settingId, value },
+        inZone,
+      );
     }
 
     const customHostname = (hostname: string) =>
       new cloudflare.CustomHostname(
         `${name}-${hostname}`,
-        { zoneId: zone.zoneId, hostname, ssl: { method: "http", type: "dv", settings: { minTlsVersion: "1.2" } } },
+        {
+          zoneId: zone.zoneId,
+          hostname,
+          ssl: { method: "http", type: "dv", settings: { minTlsVersion: "1.2" } },
+        },
         { ...inZone, dependsOn: [fallback] },
       );
 
@@ -86,7 +107,16 @@ export class EdgeHostnames extends pulumi.ComponentResource {
       customHostname(hostname);
       new cloudflare.DnsRecord(
         `${name}-${hostname}-cname`,
-        { zoneId: zone.platformZoneId, name: hostname, type: "CNAME", content: this.origin, proxied: false, ttl: 1, comment: `Platform hostname of tenant ${args.identity.tenantId}`, tags },
+        {
+          zoneId: zone.platformZoneId,
+          name: hostname,
+          type: "CNAME",
+          content: this.origin,
+          proxied: false,
+          ttl: 1,
+          comment: `Platform hostname of tenant ${args.identity.tenantId}`,
+          tags,
+        },
         inZone,
       );
     }

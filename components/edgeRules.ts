@@ -15,7 +15,10 @@ import {
 } from "../tiers";
 
 /** A rule with plain (not Output) values. */
-export type EdgeRule = cloudflare.types.input.RulesetRule & { readonly expression: string; readonly ref: string };
+export type EdgeRule = cloudflare.types.input.RulesetRule & {
+  readonly expression: string;
+  readonly ref: string;
+};
 
 export interface EdgeRuleset {
   readonly phase: string;
@@ -36,7 +39,10 @@ export const STATIC_PREFIX = "/static/";
 /** Methods the storefronts and their API use; anything else is blocked on Business. */
 export const ALLOWED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 /** Paths only scanners ask for (no storefront serves them). */
-const PROBE_PATHS = { prefixes: ["/.git", "/wp-admin", "/wp-login.php", "/phpmyadmin"], suffixes: ["/.env"] } as const;
+const PROBE_PATHS = {
+  prefixes: ["/.git", "/wp-admin", "/wp-login.php", "/phpmyadmin"],
+  suffixes: ["/.env"],
+} as const;
 
 const set = (values: readonly string[]): string => `{${values.map(rulesString).join(" ")}}`;
 const ipSet = (cidrs: readonly string[]): string => `{${cidrs.join(" ")}}`;
@@ -49,10 +55,24 @@ const isStatic = `starts_with(http.request.uri.path, ${rulesString(STATIC_PREFIX
 function cacheRules(tier: TierDefinition): EdgeRule[] {
   const ttl = tier.cdn.staticCache;
   if (!tier.cdn.enabled || !ttl) {
-    return [{ ref: "no_cache", description: `${tier.displayName} has no CDN: bypass the cache for every request`, expression: "true", action: "set_cache_settings", actionParameters: { cache: false } }];
+    return [
+      {
+        ref: "no_cache",
+        description: `${tier.displayName} has no CDN: bypass the cache for every request`,
+        expression: "true",
+        action: "set_cache_settings",
+        actionParameters: { cache: false },
+      },
+    ];
   }
   return [
-    { ref: "bypass_dynamic", description: "Pages and API are never cached", expression: `not ${isStatic}`, action: "set_cache_settings", actionParameters: { cache: false } },
+    {
+      ref: "bypass_dynamic",
+      description: "Pages and API are never cached",
+      expression: `not ${isStatic}`,
+      action: "set_cache_settings",
+      actionParameters: { cache: false },
+    },
     {
       ref: "cache_static",
       description: "Static files from object storage",
@@ -78,7 +98,10 @@ function corsRules(hostnames: readonly string[]): EdgeRule[] {
       action: "rewrite",
       actionParameters: {
         headers: {
-          "Access-Control-Allow-Origin": { operation: "set", expression: 'http.request.headers["origin"][0]' },
+          "Access-Control-Allow-Origin": {
+            operation: "set",
+            expression: 'http.request.headers["origin"][0]',
+          },
           "Access-Control-Allow-Methods": { operation: "set", value: "GET, HEAD, OPTIONS" },
           Vary: { operation: "set", value: "Origin" },
         },
@@ -89,7 +112,13 @@ function corsRules(hostnames: readonly string[]): EdgeRule[] {
 
 function managedWafRules(tier: TierDefinition): EdgeRule[] {
   return [
-    { ref: "cloudflare_managed", description: "Cloudflare Managed Ruleset", expression: "true", action: "execute", actionParameters: { id: MANAGED_RULESETS.cloudflareManaged } },
+    {
+      ref: "cloudflare_managed",
+      description: "Cloudflare Managed Ruleset",
+      expression: "true",
+      action: "execute",
+      actionParameters: { id: MANAGED_RULESETS.cloudflareManaged },
+    },
     {
       ref: "owasp_core",
       description: `OWASP Core Ruleset, blocking from anomaly score ${tier.cdn.owaspScoreThreshold}`,
@@ -97,7 +126,11 @@ function managedWafRules(tier: TierDefinition): EdgeRule[] {
       action: "execute",
       actionParameters: {
         id: MANAGED_RULESETS.owaspCore,
-        overrides: { rules: [{ id: OWASP_ANOMALY_SCORE_RULE, action: "block", scoreThreshold: tier.cdn.owaspScoreThreshold! }] },
+        overrides: {
+          rules: [
+            { id: OWASP_ANOMALY_SCORE_RULE, action: "block", scoreThreshold: tier.cdn.owaspScoreThreshold! },
+          ],
+        },
       },
     },
   ];
@@ -110,9 +143,23 @@ function customWafRules(trusted: readonly string[]): EdgeRule[] {
   ].join(" or ");
   return [
     ...(trusted.length > 0
-      ? [{ ref: "trusted_skip_rate_limit", description: "Trusted clients are exempt from rate limiting", expression: `ip.src in ${ipSet(trusted)}`, action: "skip", actionParameters: { phases: ["http_ratelimit"] }, logging: { enabled: true } }]
+      ? [
+          {
+            ref: "trusted_skip_rate_limit",
+            description: "Trusted clients are exempt from rate limiting",
+            expression: `ip.src in ${ipSet(trusted)}`,
+            action: "skip",
+            actionParameters: { phases: ["http_ratelimit"] },
+            logging: { enabled: true },
+          },
+        ]
       : []),
-    { ref: "block_methods", description: "Only the methods the services implement", expression: `not http.request.method in ${set(ALLOWED_METHODS)}`, action: "block" },
+    {
+      ref: "block_methods",
+      description: "Only the methods the services implement",
+      expression: `not http.request.method in ${set(ALLOWED_METHODS)}`,
+      action: "block",
+    },
     { ref: "block_probes", description: "Paths only scanners ask for", expression: probes, action: "block" },
   ];
 }
@@ -140,7 +187,10 @@ function ddosRules(tier: TierDefinition): EdgeRule[] {
       description: `HTTP DDoS managed ruleset: sensitivity ${ddos.sensitivityLevel}, ${ddos.action}`,
       expression: "true",
       action: "execute",
-      actionParameters: { id: MANAGED_RULESETS.httpDdos, overrides: { sensitivityLevel: ddos.sensitivityLevel, action: ddos.action } },
+      actionParameters: {
+        id: MANAGED_RULESETS.httpDdos,
+        overrides: { sensitivityLevel: ddos.sensitivityLevel, action: ddos.action },
+      },
     },
   ];
 }
@@ -151,8 +201,20 @@ function ddosRules(tier: TierDefinition): EdgeRule[] {
  */
 function trustedHeaderRules(trusted: readonly string[]): EdgeRule[] {
   return [
-    { ref: "strip_trusted_header", description: "Nobody sends the trusted-client header themselves", expression: "true", action: "rewrite", actionParameters: { headers: { [TRUSTED_CLIENT_HEADER]: { operation: "remove" } } } },
-    { ref: "set_trusted_header", description: "Mark trusted clients for the origin's rate limit", expression: `ip.src in ${ipSet(trusted)}`, action: "rewrite", actionParameters: { headers: { [TRUSTED_CLIENT_HEADER]: { operation: "set", value: "1" } } } },
+    {
+      ref: "strip_trusted_header",
+      description: "Nobody sends the trusted-client header themselves",
+      expression: "true",
+      action: "rewrite",
+      actionParameters: { headers: { [TRUSTED_CLIENT_HEADER]: { operation: "remove" } } },
+    },
+    {
+      ref: "set_trusted_header",
+      description: "Mark trusted clients for the origin's rate limit",
+      expression: `ip.src in ${ipSet(trusted)}`,
+      action: "rewrite",
+      actionParameters: { headers: { [TRUSTED_CLIENT_HEADER]: { operation: "set", value: "1" } } },
+    },
   ];
 }
 
@@ -160,21 +222,52 @@ function trustedHeaderRules(trusted: readonly string[]): EdgeRule[] {
 export function edgeRulesets(args: EdgeRulesArgs): EdgeRuleset[] {
   const { tier, hostnames } = args;
   const trusted = args.trustedCidrs ?? [];
-  if (trusted.length > 0 && !tier.rateLimit.trustedIpAllowlist) throw new Error(`the ${tier.displayName} tier has no trusted-IP allowlist`);
+  if (trusted.length > 0 && !tier.rateLimit.trustedIpAllowlist)
+    throw new Error(`the ${tier.displayName} tier has no trusted-IP allowlist`);
   const cdn = tier.cdn;
-  const rulesets: EdgeRuleset[] = [{ phase: "http_request_cache_settings", description: "Cache rules", rules: cacheRules(tier) }];
-  if (cdn.enabled) rulesets.push({ phase: "http_response_headers_transform", description: "CORS for static files", rules: corsRules(hostnames) });
+  const rulesets: EdgeRuleset[] = [
+    { phase: "http_request_cache_settings", description: "Cache rules", rules: cacheRules(tier) },
+  ];
+  if (cdn.enabled)
+    rulesets.push({
+      phase: "http_response_headers_transform",
+      description: "CORS for static files",
+      rules: corsRules(hostnames),
+    });
   if (cdn.waf) {
-    rulesets.push({ phase: "http_request_firewall_managed", description: "Managed WAF", rules: managedWafRules(tier) });
-    rulesets.push({ phase: "http_request_firewall_custom", description: "Custom WAF rules", rules: customWafRules(trusted) });
+    rulesets.push({
+      phase: "http_request_firewall_managed",
+      description: "Managed WAF",
+      rules: managedWafRules(tier),
+    });
+    rulesets.push({
+      phase: "http_request_firewall_custom",
+      description: "Custom WAF rules",
+      rules: customWafRules(trusted),
+    });
   }
-  if (cdn.advancedRateLimiting) rulesets.push({ phase: "http_ratelimit", description: "Rate limiting", rules: rateLimitRules(tier, hostnames) });
-  if (cdn.ddosProtection) rulesets.push({ phase: "ddos_l7", description: "HTTP DDoS overrides", rules: ddosRules(tier) });
-  if (trusted.length > 0) rulesets.push({ phase: "http_request_late_transform", description: "Trusted-client header", rules: trustedHeaderRules(trusted) });
+  if (cdn.advancedRateLimiting)
+    rulesets.push({
+      phase: "http_ratelimit",
+      description: "Rate limiting",
+      rules: rateLimitRules(tier, hostnames),
+    });
+  if (cdn.ddosProtection)
+    rulesets.push({ phase: "ddos_l7", description: "HTTP DDoS overrides", rules: ddosRules(tier) });
+  if (trusted.length > 0)
+    rulesets.push({
+      phase: "http_request_late_transform",
+      description: "Trusted-client header",
+      rules: trustedHeaderRules(trusted),
+    });
   return rulesets;
 }
 
 /** Every rule expression that is not valid Rules language, as "phase/ref: problem". */
 export function edgeRuleProblems(rulesets: readonly EdgeRuleset[]): string[] {
-  return rulesets.flatMap((r) => r.rules.flatMap((rule) => rulesExpressionProblems(rule.expression).map((p) => `${r.phase}/${rule.ref}: ${p}`)));
+  return rulesets.flatMap((r) =>
+    r.rules.flatMap((rule) =>
+      rulesExpressionProblems(rule.expression).map((p) => `${r.phase}/${rule.ref}: ${p}`),
+    ),
+  );
 }

@@ -34,25 +34,37 @@ export interface EksClusterArgs {
   readonly nodeGroups?: readonly NodeGroupSpec[];
 }
 
-export const DEFAULT_NODE_GROUPS: readonly NodeGroupSpec[] = [{ name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6 }];
+export const DEFAULT_NODE_GROUPS: readonly NodeGroupSpec[] = [
+  { name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6 },
+];
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
 const DEFAULT_VERSION = "1.33";
 const DEFAULT_DISK_GIB = 50;
 
 const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
 const assumedBy = (service: string, actions: readonly string[] = ["sts:AssumeRole"]): string =>
-  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }] });
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }],
+  });
 
 function checkArgs(args: EksClusterArgs): void {
-  if (args.subnetIds.length < 2) throw new Error(`subnetIds: EKS needs subnets in at least 2 zones, got ${args.subnetIds.length}`);
+  if (args.subnetIds.length < 2)
+    throw new Error(`subnetIds: EKS needs subnets in at least 2 zones, got ${args.subnetIds.length}`);
   for (const cidr of args.publicAccessCidrs ?? []) {
-    if (cidr.endsWith("/0")) throw new Error(`publicAccessCidrs: "${cidr}" opens the API server to the internet; list the operators' networks`);
+    if (cidr.endsWith("/0"))
+      throw new Error(
+        `publicAccessCidrs: "${cidr}" opens the API server to the internet; list the operators' networks`,
+      );
   }
   for (const group of args.nodeGroups ?? []) {
     if (!(group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize && group.minSize >= 1)) {
-      throw new Error(`nodeGroups.${group.name}: needs 1 <= minSize <= desiredSize <= maxSize, got ${group.minSize}/${group.desiredSize}/${group.maxSize}`);
+      throw new Error(
+        `nodeGroups.${group.name}: needs 1 <= minSize <= desiredSize <= maxSize, got ${group.minSize}/${group.desiredSize}/${group.maxSize}`,
+      );
     }
-    if (group.instanceTypes.length === 0) throw new Error(`nodeGroups.${group.name}.instanceTypes: at least one`);
+    if (group.instanceTypes.length === 0)
+      throw new Error(`nodeGroups.${group.name}.instanceTypes: at least one`);
   }
 }
 
@@ -67,7 +79,14 @@ export function kubeconfig(clusterName: string, endpoint: string, caData: string
     users: [
       {
         name: clusterName,
-        user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region], interactiveMode: "Never" } },
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+            interactiveMode: "Never",
+          },
+        },
       },
     ],
   });
@@ -92,9 +111,25 @@ export class EksCluster extends pulumi.ComponentResource {
     const child = { parent: this };
     const publicCidrs = args.publicAccessCidrs ?? [];
 
-    const clusterRole = new iam.Role(`${name}-cluster`, { assumeRolePolicy: assumedBy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) }, child);
-    const clusterPolicy = new iam.RolePolicyAttachment(`${name}-cluster`, { role: clusterRole.name, policyArn: managedPolicy("AmazonEKSClusterPolicy") }, child);
-    const secretsKey = new kms.Key(`${name}-secrets`, { description: `Encrypts the Kubernetes Secrets of ${args.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30 }, { parent: this, protect: true });
+    const clusterRole = new iam.Role(
+      `${name}-cluster`,
+      { assumeRolePolicy: assumedBy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+      child,
+    );
+    const clusterPolicy = new iam.RolePolicyAttachment(
+      `${name}-cluster`,
+      { role: clusterRole.name, policyArn: managedPolicy("AmazonEKSClusterPolicy") },
+      child,
+    );
+    const secretsKey = new kms.Key(
+      `${name}-secrets`,
+      {
+        description: `Encrypts the Kubernetes Secrets of ${args.clusterName}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+      },
+      { parent: this, protect: true },
+    );
     const cluster = new eks.Cluster(
       `${name}-cluster`,
       {
@@ -115,9 +150,22 @@ export class EksCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [clusterPolicy], protect: true },
     );
 
-    const nodeRole = new iam.Role(`${name}-node`, { assumeRolePolicy: assumedBy("ec2.amazonaws.com") }, child);
-    const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
-      (policy) => new iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }, child),
+    const nodeRole = new iam.Role(
+      `${name}-node`,
+      { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
+      child,
+    );
+    const nodePolicies = [
+      "AmazonEKSWorkerNodePolicy",
+      "AmazonEKS_CNI_Policy",
+      "AmazonEC2ContainerRegistryReadOnly",
+    ].map(
+      (policy) =>
+        new iam.RolePolicyAttachment(
+          `${name}-node-${policy}`,
+          { role: nodeRole.name, policyArn: managedPolicy(policy) },
+          child,
+        ),
     );
     for (const group of args.nodeGroups ?? DEFAULT_NODE_GROUPS) {
       const template = new ec2.LaunchTemplate(
@@ -125,7 +173,15 @@ export class EksCluster extends pulumi.ComponentResource {
         {
           description: `Nodes of ${args.clusterName}/${group.name}: encrypted root volume, IMDSv2 only`,
           blockDeviceMappings: [
-            { deviceName: "/dev/xvda", ebs: { volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+            {
+              deviceName: "/dev/xvda",
+              ebs: {
+                volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB,
+                volumeType: "gp3",
+                encrypted: "true",
+                deleteOnTermination: "true",
+              },
+            },
           ],
           metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
           updateDefaultVersion: true,
@@ -149,9 +205,21 @@ export class EksCluster extends pulumi.ComponentResource {
       );
     }
 
-    const podIdentity = new eks.Addon(`${name}-pod-identity`, { clusterName: cluster.name, addonName: "eks-pod-identity-agent" }, child);
-    const ebsCsiRole = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) }, child);
-    const ebsCsiPolicy = new iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") }, child);
+    const podIdentity = new eks.Addon(
+      `${name}-pod-identity`,
+      { clusterName: cluster.name, addonName: "eks-pod-identity-agent" },
+      child,
+    );
+    const ebsCsiRole = new iam.Role(
+      `${name}-ebs-csi`,
+      { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+      child,
+    );
+    const ebsCsiPolicy = new iam.RolePolicyAttachment(
+      `${name}-ebs-csi`,
+      { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") },
+      child,
+    );
     new eks.Addon(
       `${name}-ebs-csi`,
       {
@@ -166,11 +234,17 @@ export class EksCluster extends pulumi.ComponentResource {
     this.clusterName = cluster.name;
     this.oidcIssuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer);
     this.kubeconfig = pulumi.secret(
-      pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
-        kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
-      ),
+      pulumi
+        .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+        .apply(([clusterName, endpoint, ca]) =>
+          kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
+        ),
     );
     this.ebsCsiRoleArn = ebsCsiRole.arn;
-    this.registerOutputs({ clusterName: this.clusterName, oidcIssuer: this.oidcIssuer, ebsCsiRoleArn: this.ebsCsiRoleArn });
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      oidcIssuer: this.oidcIssuer,
+      ebsCsiRoleArn: this.ebsCsiRoleArn,
+    });
   }
 }

@@ -31,7 +31,8 @@ export class GlobalLoadBalancer extends pulumi.ComponentResource {
 
   constructor(name: string, args: GlobalLoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     const { identity, regions, provider } = args;
-    if (regions.length < 2) throw new Error(`GlobalLoadBalancer ${name}: needs two or more regions, got ${regions.length}`);
+    if (regions.length < 2)
+      throw new Error(`GlobalLoadBalancer ${name}: needs two or more regions, got ${regions.length}`);
     super("collect-verything:tenant:GlobalLoadBalancer", name, {}, opts);
     const inAccount = { parent: this, provider };
     const tenant = identity.tenantId;

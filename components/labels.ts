@@ -19,7 +19,10 @@ export interface TenantIdentity {
   readonly tier: TierName;
 }
 
-export function tenantLabels(identity: TenantIdentity, extra: Record<string, string> = {}): Record<string, string> {
+export function tenantLabels(
+  identity: TenantIdentity,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     [LABEL.partOf]: PART_OF,
     [LABEL.managedBy]: "pulumi",

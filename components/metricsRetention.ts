@@ -54,7 +54,10 @@ export function mimirRuntimeOverrides(): MimirRuntimeConfig {
     overrides: Object.fromEntries(
       TIER_NAMES.map((tier) => {
         const retention = hours(getTier(tier).monitoring.metricsRetentionDays);
-        return [storeTenant(tier), { compactor_blocks_retention_period: retention, max_query_lookback: retention }];
+        return [
+          storeTenant(tier),
+          { compactor_blocks_retention_period: retention, max_query_lookback: retention },
+        ];
       }),
     ),
   };
@@ -116,14 +119,22 @@ export class MetricsRetention extends pulumi.ComponentResource {
       child,
     );
 
-    const account = new core.ServiceAccount(`${name}-prometheus`, { metadata: { name: PROMETHEUS_ACCOUNT, namespace: args.monitoringNamespace, labels } }, child);
+    const account = new core.ServiceAccount(
+      `${name}-prometheus`,
+      { metadata: { name: PROMETHEUS_ACCOUNT, namespace: args.monitoringNamespace, labels } },
+      child,
+    );
     // Service discovery and scraping only: read, never write.
     const discovery = new rbac.ClusterRole(
       `${name}-prometheus`,
       {
         metadata: { name: PROMETHEUS_ACCOUNT, labels },
         rules: [
-          { apiGroups: [""], resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"], verbs: ["get", "list", "watch"] },
+          {
+            apiGroups: [""],
+            resources: ["nodes", "nodes/metrics", "services", "endpoints", "pods"],
+            verbs: ["get", "list", "watch"],
+          },
           { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
           { nonResourceURLs: ["/metrics"], verbs: ["get"] },
         ],
@@ -134,7 +145,11 @@ export class MetricsRetention extends pulumi.ComponentResource {
       `${name}-prometheus`,
       {
         metadata: { name: PROMETHEUS_ACCOUNT, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: discovery.metadata.name },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: discovery.metadata.name,
+        },
         subjects: [{ kind: "ServiceAccount", name: PROMETHEUS_ACCOUNT, namespace: args.monitoringNamespace }],
       },
       child,
@@ -153,19 +168,42 @@ export class MetricsRetention extends pulumi.ComponentResource {
       podMonitorNamespaceSelector: everything,
       ruleSelector: everything,
       ruleNamespaceSelector: everything,
-      alerting: { alertmanagers: [{ namespace: args.monitoringNamespace, name: "alertmanager-operated", port: "web", apiVersion: "v2" }] },
+      alerting: {
+        alertmanagers: [
+          {
+            namespace: args.monitoringNamespace,
+            name: "alertmanager-operated",
+            port: "web",
+            apiVersion: "v2",
+          },
+        ],
+      },
       remoteWrite: tierRemoteWrites(args.remoteWriteUrl),
       resources: { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "8Gi" } },
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        fsGroup: 2000,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
       storage: {
         volumeClaimTemplate: {
-          spec: { ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}), accessModes: ["ReadWriteOnce"], resources: { requests: { storage: args.storageSize } } },
+          spec: {
+            ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: args.storageSize } },
+          },
         },
       },
     };
     customResource(
       `${name}-prometheus`,
-      { apiVersion: "monitoring.coreos.com/v1", kind: "Prometheus", metadata: { name: PLATFORM_PROMETHEUS, namespace: args.monitoringNamespace, labels }, spec },
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "Prometheus",
+        metadata: { name: PLATFORM_PROMETHEUS, namespace: args.monitoringNamespace, labels },
+        spec,
+      },
       { parent: this, dependsOn: [account] },
     );
     this.prometheusName = PLATFORM_PROMETHEUS;

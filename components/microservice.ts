@@ -73,7 +73,12 @@ export function workloadDeploymentSpec(
     strategy: deploymentStrategy(workload),
     template: {
       metadata: { labels },
-      spec: { automountServiceAccountToken: false, priorityClassName, securityContext: POD_SECURITY_CONTEXT, ...pod },
+      spec: {
+        automountServiceAccountToken: false,
+        priorityClassName,
+        securityContext: POD_SECURITY_CONTEXT,
+        ...pod,
+      },
     },
   };
 }
@@ -121,9 +126,21 @@ export class Microservice extends pulumi.ComponentResource {
               ],
               resources: containerResources(workload.resources),
               securityContext: CONTAINER_SECURITY_CONTEXT,
-              livenessProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 10, failureThreshold: 3 },
-              readinessProbe: { httpGet: { path: PROBE_PATHS.readiness, port: "http" }, periodSeconds: 5, failureThreshold: 3 },
-              startupProbe: { httpGet: { path: PROBE_PATHS.liveness, port: "http" }, periodSeconds: 5, failureThreshold: 30 },
+              livenessProbe: {
+                httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+                periodSeconds: 10,
+                failureThreshold: 3,
+              },
+              readinessProbe: {
+                httpGet: { path: PROBE_PATHS.readiness, port: "http" },
+                periodSeconds: 5,
+                failureThreshold: 3,
+              },
+              startupProbe: {
+                httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+                periodSeconds: 5,
+                failureThreshold: 30,
+              },
               volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
             },
           ],

@@ -1,6 +1,15 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatMemory, formatStorage, QUOTA_FIELDS, storageClassName, TIER_NAMES, type NamespacePlan, type QuotaSpec } from "../tiers";
+import {
+  formatCpu,
+  formatMemory,
+  formatStorage,
+  QUOTA_FIELDS,
+  storageClassName,
+  TIER_NAMES,
+  type NamespacePlan,
+  type QuotaSpec,
+} from "../tiers";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { NetworkIsolation, type PlatformAccess } from "./networkIsolation";
 
@@ -25,7 +34,10 @@ export type NamespaceGuardrailsArgs =
 
 /** A quota as ResourceQuota `hard` quantities (node ports always 0: tenants get none). */
 export function formatQuota(q: QuotaSpec): Record<string, string> {
-  return { ...Object.fromEntries(QUOTA_FIELDS.map((f) => [f.hardKey, f.format(q[f.key])])), "services.nodeports": "0" };
+  return {
+    ...Object.fromEntries(QUOTA_FIELDS.map((f) => [f.hardKey, f.format(q[f.key])])),
+    "services.nodeports": "0",
+  };
 }
 
 /** ResourceQuota `hard` map of one namespace: the tier's class gets the storage, other tiers' classes 0. */
@@ -82,12 +94,18 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
 
     new core.ResourceQuota(
       `${name}-quota`,
-      { metadata: { name: "tenant-quota", namespace: args.namespace, labels }, spec: { hard: quotaHard(plan, identity) } },
+      {
+        metadata: { name: "tenant-quota", namespace: args.namespace, labels },
+        spec: { hard: quotaHard(plan, identity) },
+      },
       inNamespace,
     );
 
     const lr = plan.limitRange;
-    const cpuMemory = (v: { cpu: number; memory: number }) => ({ cpu: formatCpu(v.cpu), memory: formatMemory(v.memory) });
+    const cpuMemory = (v: { cpu: number; memory: number }) => ({
+      cpu: formatCpu(v.cpu),
+      memory: formatMemory(v.memory),
+    });
     new core.LimitRange(
       `${name}-limits`,
       {
@@ -102,7 +120,11 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
               defaultRequest: cpuMemory(lr.containerDefaultRequest),
             },
             { type: "Pod", max: cpuMemory(lr.podMax) },
-            { type: "PersistentVolumeClaim", min: { storage: formatStorage(lr.pvcMin) }, max: { storage: formatStorage(lr.pvcMax) } },
+            {
+              type: "PersistentVolumeClaim",
+              min: { storage: formatStorage(lr.pvcMin) },
+              max: { storage: formatStorage(lr.pvcMax) },
+            },
           ],
         },
       },

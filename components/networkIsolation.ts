@@ -6,8 +6,7 @@ import { LABEL, PART_OF, tenantLabels, workloadSelector, type TenantIdentity } f
 
 /** A platform endpoint a tenant's pods may reach: outside the cluster (CIDR) or in a namespace. */
 export type Endpoint =
-  | { readonly cidr: string; readonly port: number }
-  | { readonly namespace: string; readonly port: number };
+  { readonly cidr: string; readonly port: number } | { readonly namespace: string; readonly port: number };
 
 /** An endpoint clients address by host name. */
 export type HostEndpoint = Endpoint & { readonly host: string };
@@ -41,7 +40,10 @@ const byName = (namespace: string): inputs.meta.v1.LabelSelector => ({
 });
 
 function egressRule(endpoint: Endpoint): inputs.networking.v1.NetworkPolicyEgressRule {
-  const to = "cidr" in endpoint ? [{ ipBlock: { cidr: endpoint.cidr } }] : [{ namespaceSelector: byName(endpoint.namespace) }];
+  const to =
+    "cidr" in endpoint
+      ? [{ ipBlock: { cidr: endpoint.cidr } }]
+      : [{ namespaceSelector: byName(endpoint.namespace) }];
   return { to, ports: [{ protocol: "TCP", port: endpoint.port }] };
 }
 
@@ -56,7 +58,9 @@ export class NetworkIsolation extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkIsolationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:NetworkIsolation", name, {}, opts);
     const labels = tenantLabels(args.identity);
-    const ownNamespaces = { namespaceSelector: { matchLabels: { [LABEL.tenant]: args.identity.tenantId, [LABEL.partOf]: PART_OF } } };
+    const ownNamespaces = {
+      namespaceSelector: { matchLabels: { [LABEL.tenant]: args.identity.tenantId, [LABEL.partOf]: PART_OF } },
+    };
     const policy = (suffix: string, spec: inputs.networking.v1.NetworkPolicySpec): void => {
       new networking.NetworkPolicy(
         `${name}-${suffix}`,
@@ -76,7 +80,12 @@ export class NetworkIsolation extends pulumi.ComponentResource {
       policyTypes: ["Egress"],
       egress: [
         {
-          to: [{ namespaceSelector: byName("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          to: [
+            {
+              namespaceSelector: byName("kube-system"),
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
           ports: [
             { protocol: "UDP", port: 53 },
             { protocol: "TCP", port: 53 },
@@ -93,12 +102,22 @@ export class NetworkIsolation extends pulumi.ComponentResource {
     policy("allow-edge-to-gateway", {
       podSelector: { matchLabels: workloadSelector(GATEWAY.workloadName) },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: byName(access.edgeNamespace) }], ports: [{ protocol: "TCP", port: GATEWAY.port }] }],
+      ingress: [
+        {
+          from: [{ namespaceSelector: byName(access.edgeNamespace) }],
+          ports: [{ protocol: "TCP", port: GATEWAY.port }],
+        },
+      ],
     });
     policy("allow-metrics-scrape", {
       podSelector: {},
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: byName(access.monitoringNamespace) }], ports: [{ protocol: "TCP", port: METRICS_PORT }] }],
+      ingress: [
+        {
+          from: [{ namespaceSelector: byName(access.monitoringNamespace) }],
+          ports: [{ protocol: "TCP", port: METRICS_PORT }],
+        },
+      ],
     });
     const { mysql, rabbitmq, objectStorage, redis } = access.endpoints;
     policy("allow-platform-services", {

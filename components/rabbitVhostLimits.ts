@@ -39,9 +39,17 @@ const LIMITS = [
   ["max-queues", "maxQueues"],
 ] as const;
 
-export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvider<VhostLimitsState, VhostLimitsState> {
+export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvider<
+  VhostLimitsState,
+  VhostLimitsState
+> {
   /** One management API call; connection failures and refusals become clear errors. */
-  async call(api: ManagementApi, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  async call(
+    api: ManagementApi,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
     const url = `${api.url.replace(/\/+$/, "")}/api/${path}`;
     let response: Response;
     try {
@@ -56,10 +64,14 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new RabbitApiError(`RabbitMQ management API at ${api.url} is unreachable (${cause}); check the URL and that the management plugin is enabled`);
+      throw new RabbitApiError(
+        `RabbitMQ management API at ${api.url} is unreachable (${cause}); check the URL and that the management plugin is enabled`,
+      );
     }
     if (response.status === 401 || response.status === 403) {
-      throw new RabbitApiError(`RabbitMQ management API at ${api.url} refused ${api.user} (HTTP ${response.status})`);
+      throw new RabbitApiError(
+        `RabbitMQ management API at ${api.url} refused ${api.user} (HTTP ${response.status})`,
+      );
     }
     const text = await response.text();
     if (response.status >= 400 && response.status !== 404) {
@@ -69,7 +81,12 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
   }
 
   /** Sets one limit; a negative value (RabbitMQ's "no limit", as read back) removes it. */
-  private async setLimit(api: ManagementApi, vhost: string, name: (typeof LIMITS)[number][0], value: number): Promise<void> {
+  private async setLimit(
+    api: ManagementApi,
+    vhost: string,
+    name: (typeof LIMITS)[number][0],
+    value: number,
+  ): Promise<void> {
     const path = `vhost-limits/${encodeURIComponent(vhost)}/${name}`;
     await (value < 0 ? this.call(api, "DELETE", path) : this.call(api, "PUT", path, { value }));
   }
@@ -80,7 +97,8 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
    */
   private async apply(s: VhostLimitsState): Promise<void> {
     const invalid = this.failures(s);
-    if (invalid.length > 0) throw new RabbitApiError(invalid.map((f) => `${f.property} ${f.reason}`).join("; "));
+    if (invalid.length > 0)
+      throw new RabbitApiError(invalid.map((f) => `${f.property} ${f.reason}`).join("; "));
     const previous = await this.current(s.management, s.vhost);
     if (previous === undefined) throw new RabbitApiError(`RabbitMQ vhost ${s.vhost} does not exist`);
     const sent: (typeof LIMITS)[number][] = [];
@@ -108,7 +126,10 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
   }
 
   /** Preview-time validation: the engine reports failures by field before any create or update. */
-  async check(_olds: VhostLimitsState, news: VhostLimitsState): Promise<pulumi.dynamic.CheckResult<VhostLimitsState>> {
+  async check(
+    _olds: VhostLimitsState,
+    news: VhostLimitsState,
+  ): Promise<pulumi.dynamic.CheckResult<VhostLimitsState>> {
     return { inputs: news, failures: this.failures(news) };
   }
 
@@ -118,7 +139,8 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
     if (v.status === 404) return undefined;
     const limits = await this.call(api, "GET", `vhost-limits/${encodeURIComponent(vhost)}`);
     if (limits.status === 404) return undefined; // deleted between the two calls
-    const value = ((limits.json as { value?: Record<string, number> }[] | undefined)?.[0]?.value ?? {}) as Record<string, number>;
+    const value = ((limits.json as { value?: Record<string, number> }[] | undefined)?.[0]?.value ??
+      {}) as Record<string, number>;
     return { maxConnections: value["max-connections"] ?? -1, maxQueues: value["max-queues"] ?? -1 };
   }
 
@@ -128,7 +150,10 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
   }
 
   async read(id: string, props?: VhostLimitsState): Promise<pulumi.dynamic.ReadResult<VhostLimitsState>> {
-    if (!props) throw new RabbitApiError(`cannot read ${id} without its recorded management endpoint (import is not supported)`);
+    if (!props)
+      throw new RabbitApiError(
+        `cannot read ${id} without its recorded management endpoint (import is not supported)`,
+      );
     const now = await this.current(props.management, props.vhost);
     return now === undefined ? {} : { id, props: { ...props, ...now } };
   }
@@ -137,15 +162,25 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
    * Another vhost is another resource (replace). Anything else, the admin credentials included,
    * is an update: the state must record the credentials later reads and deletes sign in with.
    */
-  async diff(_id: string, olds: VhostLimitsState, news: VhostLimitsState): Promise<pulumi.dynamic.DiffResult> {
+  async diff(
+    _id: string,
+    olds: VhostLimitsState,
+    news: VhostLimitsState,
+  ): Promise<pulumi.dynamic.DiffResult> {
     const replaces = olds.vhost !== news.vhost ? ["vhost"] : [];
     // In a preview a management endpoint not yet known arrives as a placeholder string: its fields differ too.
-    const managementChanged = (["url", "user", "password"] as const).some((k) => olds.management[k] !== news.management[k]);
+    const managementChanged = (["url", "user", "password"] as const).some(
+      (k) => olds.management[k] !== news.management[k],
+    );
     const changed = managementChanged || LIMITS.some(([, field]) => olds[field] !== news[field]);
     return { changes: replaces.length > 0 || changed, replaces, deleteBeforeReplace: false };
   }
 
-  async update(_id: string, _olds: VhostLimitsState, news: VhostLimitsState): Promise<pulumi.dynamic.UpdateResult<VhostLimitsState>> {
+  async update(
+    _id: string,
+    _olds: VhostLimitsState,
+    news: VhostLimitsState,
+  ): Promise<pulumi.dynamic.UpdateResult<VhostLimitsState>> {
     await this.apply(news);
     return { outs: news };
   }
@@ -157,7 +192,10 @@ export class RabbitVhostLimitsProvider implements pulumi.dynamic.ResourceProvide
     } catch (error) {
       // RabbitMQ answers HTTP 500 for the limits of a missing vhost: one that is gone took its
       // limits with it. Any other failure (the vhost is there) stands.
-      if ((await this.call(props.management, "GET", `vhosts/${encodeURIComponent(props.vhost)}`)).status === 404) return;
+      if (
+        (await this.call(props.management, "GET", `vhosts/${encodeURIComponent(props.vhost)}`)).status === 404
+      )
+        return;
       throw error;
     }
   }

@@ -1,7 +1,13 @@
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatStorage, SCRATCH_PATHS, storageClassName, volumeAttributesClassName, type WorkloadPlan } from "../tiers";
+import {
+  formatStorage,
+  SCRATCH_PATHS,
+  storageClassName,
+  volumeAttributesClassName,
+  type WorkloadPlan,
+} from "../tiers";
 import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
 import { containerResources, CONTAINER_SECURITY_CONTEXT, workloadDeploymentSpec } from "./microservice";
 
@@ -64,18 +70,25 @@ export class RedisCache extends pulumi.ComponentResource {
               name: "redis",
               image: args.image,
               args: [
-                "--appendonly", "yes",
-                "--dir", "/data",
-                "--maxmemory", `${maxMemoryMb}mb`,
+                "--appendonly",
+                "yes",
+                "--dir",
+                "/data",
+                "--maxmemory",
+                `${maxMemoryMb}mb`,
                 // Sessions and cache entries carry TTLs; evict those first, never a key without one.
-                "--maxmemory-policy", "volatile-lru",
+                "--maxmemory-policy",
+                "volatile-lru",
               ],
               ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
               resources: containerResources(workload.resources),
               securityContext: CONTAINER_SECURITY_CONTEXT,
               livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
               readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
-              volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: SCRATCH_PATHS[0] }],
+              volumeMounts: [
+                { name: "data", mountPath: "/data" },
+                { name: "tmp", mountPath: SCRATCH_PATHS[0] },
+              ],
             },
           ],
           volumes: [
@@ -89,10 +102,20 @@ export class RedisCache extends pulumi.ComponentResource {
 
     new core.Service(
       name,
-      { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] } },
+      {
+        metadata,
+        spec: {
+          type: "ClusterIP",
+          selector,
+          ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }],
+        },
+      },
       { parent: this },
     );
-    this.endpoint = { host: `${workload.workloadName}.${args.namespace}.svc.cluster.local`, port: REDIS_PORT };
+    this.endpoint = {
+      host: `${workload.workloadName}.${args.namespace}.svc.cluster.local`,
+      port: REDIS_PORT,
+    };
     this.registerOutputs({ endpoint: this.endpoint });
   }
 }

@@ -32,6 +32,7 @@ export function runtimeSettings(
     DB_MAX_REQUEST_BYTES: String(db.maxRequestBytes),
     DB_SLOW_QUERY_SECONDS: String(db.slowQuerySeconds),
     TENANT_MAX_PRODUCTS: usage.maxProducts === undefined ? "unlimited" : String(usage.maxProducts),
-    TENANT_MAX_ORDERS_PER_MONTH: usage.maxOrdersPerMonth === undefined ? "unlimited" : String(usage.maxOrdersPerMonth),
+    TENANT_MAX_ORDERS_PER_MONTH:
+      usage.maxOrdersPerMonth === undefined ? "unlimited" : String(usage.maxOrdersPerMonth),
   };
 }

@@ -58,7 +58,9 @@ export class SiteRouting extends pulumi.ComponentResource {
               "nginx.ingress.kubernetes.io/limit-rpm": String(r.requestsPerMinute),
               "nginx.ingress.kubernetes.io/limit-connections": String(r.maxConnections),
               "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(r.burstMultiplier),
-              ...(trusted.length > 0 ? { "nginx.ingress.kubernetes.io/limit-whitelist": trusted.join(",") } : {}),
+              ...(trusted.length > 0
+                ? { "nginx.ingress.kubernetes.io/limit-whitelist": trusted.join(",") }
+                : {}),
             },
           },
           spec: {

@@ -53,9 +53,14 @@ export class SiteStack extends pulumi.ComponentResource {
     super("collect-verything:tenant:SiteStack", name, {}, opts);
     this.namespace = args.namespace;
     if ("retired" in args) {
-      if (args.plan.site < 2) throw new Error(`site ${args.plan.site} lives in the core namespace and cannot be retired`);
+      if (args.plan.site < 2)
+        throw new Error(`site ${args.plan.site} lives in the core namespace and cannot be retired`);
       this.hostnames = [];
-      new NamespaceGuardrails(`${name}-namespace`, { identity: args.identity, namespace: args.namespace, role: "retired", plan: args.plan }, { parent: this });
+      new NamespaceGuardrails(
+        `${name}-namespace`,
+        { identity: args.identity, namespace: args.namespace, role: "retired", plan: args.plan },
+        { parent: this },
+      );
       this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
       return;
     }
@@ -144,4 +149,3 @@ export class SiteStack extends pulumi.ComponentResource {
     this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
   }
 }
-

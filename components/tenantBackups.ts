@@ -76,7 +76,11 @@ export class TenantBackups extends pulumi.ComponentResource {
               Effect: "Allow",
               Principal: { Federated: platform.oidcProviderArn },
               Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { [`${platform.oidcIssuer}:sub`]: `system:serviceaccount:${platform.namespace}:${BACKUP_RUNNER}` } },
+              Condition: {
+                StringEquals: {
+                  [`${platform.oidcIssuer}:sub`]: `system:serviceaccount:${platform.namespace}:${BACKUP_RUNNER}`,
+                },
+              },
             },
           ],
         }),
@@ -84,12 +88,20 @@ export class TenantBackups extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.RolePolicy(`${name}-policy`, { role: role.id, policy: JSON.stringify(backupPolicyDocument(platform, tenantId)) }, { parent: this });
+    new aws.RolePolicy(
+      `${name}-policy`,
+      { role: role.id, policy: JSON.stringify(backupPolicyDocument(platform, tenantId)) },
+      { parent: this },
+    );
 
     new core.ConfigMap(
       `${name}-plan`,
       {
-        metadata: { name: BACKUP_PLAN_CONFIGMAP, namespace: args.namespace, labels: tenantLabels(identity, { [BACKUP_PLAN_LABEL]: identity.tier }) },
+        metadata: {
+          name: BACKUP_PLAN_CONFIGMAP,
+          namespace: args.namespace,
+          labels: tenantLabels(identity, { [BACKUP_PLAN_LABEL]: identity.tier }),
+        },
         data: {
           TENANT: tenantId,
           ROLE_ARN: role.arn,
@@ -112,13 +124,25 @@ export class TenantBackups extends pulumi.ComponentResource {
 }
 
 /** The tenant role's policy: read and write its own prefix, list only that prefix, use the bucket's key. */
-export function backupPolicyDocument(platform: Pick<BackupPlatformArgs, "bucket" | "kmsKeyArn">, tenantId: string): object {
+export function backupPolicyDocument(
+  platform: Pick<BackupPlatformArgs, "bucket" | "kmsKeyArn">,
+  tenantId: string,
+): object {
   const prefix = tenantBackupPrefix(tenantId);
   return {
     Version: "2012-10-17",
     Statement: [
-      { Effect: "Allow", Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"], Resource: [`arn:aws:s3:::${platform.bucket}/${prefix}*`] },
-      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${platform.bucket}`], Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } } },
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"],
+        Resource: [`arn:aws:s3:::${platform.bucket}/${prefix}*`],
+      },
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [`arn:aws:s3:::${platform.bucket}`],
+        Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
+      },
       { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: [platform.kmsKeyArn] },
     ],
   };

@@ -2,7 +2,13 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as mysql from "@pulumi/mysql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { databaseName, databaseUser, DATABASE_SERVICES, reportingUser, type EffectiveProfile } from "../tiers";
+import {
+  databaseName,
+  databaseUser,
+  DATABASE_SERVICES,
+  reportingUser,
+  type EffectiveProfile,
+} from "../tiers";
 import { databaseSecretName, REPORTING_SECRET } from "./contracts";
 import { tenantLabels, type TenantIdentity } from "./labels";
 import { MysqlUserLimits } from "./mysqlUserLimits";
@@ -77,7 +83,11 @@ export class TenantDatabases extends pulumi.ComponentResource {
     const adminPassword = pulumi.secret(server.admin.password);
     const provider = new mysql.Provider(
       `${name}-mysql`,
-      { endpoint: pulumi.interpolate`${server.host}:${server.port}`, username: server.admin.user, password: adminPassword },
+      {
+        endpoint: pulumi.interpolate`${server.host}:${server.port}`,
+        username: server.admin.user,
+        password: adminPassword,
+      },
       { parent: this },
     );
     const adminConnection = pulumi
@@ -87,18 +97,48 @@ export class TenantDatabases extends pulumi.ComponentResource {
     const labels = tenantLabels(identity);
     // The home region's Secrets keep their names; another region's carry its name as a suffix.
     const placements = [
-      { suffix: "", host: server.host, readHost: server.readReplicaHost ?? server.host, opts: { parent: this, dependsOn: args.dependsOn ?? [] } },
-      ...(args.otherRegions ?? []).map((r) => ({ suffix: `-${r.region}`, host: r.host, readHost: r.host, opts: { parent: this, provider: r.provider, dependsOn: r.dependsOn } })),
+      {
+        suffix: "",
+        host: server.host,
+        readHost: server.readReplicaHost ?? server.host,
+        opts: { parent: this, dependsOn: args.dependsOn ?? [] },
+      },
+      ...(args.otherRegions ?? []).map((r) => ({
+        suffix: `-${r.region}`,
+        host: r.host,
+        readHost: r.host,
+        opts: { parent: this, provider: r.provider, dependsOn: r.dependsOn },
+      })),
     ];
-    const secret = (key: string, secretName: string, data: (place: (typeof placements)[number]) => Record<string, pulumi.Input<string>>) => {
+    const secret = (
+      key: string,
+      secretName: string,
+      data: (place: (typeof placements)[number]) => Record<string, pulumi.Input<string>>,
+    ) => {
       for (const place of placements) {
-        new core.Secret(`${name}-${key}-credentials${place.suffix}`, { metadata: { name: secretName, namespace: args.namespace, labels }, type: "Opaque", stringData: data(place) }, place.opts);
+        new core.Secret(
+          `${name}-${key}-credentials${place.suffix}`,
+          {
+            metadata: { name: secretName, namespace: args.namespace, labels },
+            type: "Opaque",
+            stringData: data(place),
+          },
+          place.opts,
+        );
       }
     };
     /** An account with a generated password, held to the tier's connections per service. */
     const limitedAccount = (key: string, user: string) => {
-      const password = new random.RandomPassword(`${name}-${key}-password`, { length: 32, special: false }, { parent: this });
-      const account = new mysql.User(`${name}-${key}-user`, { user, host: "%", plaintextPassword: password.result }, inMysql);
+      const password = new random.RandomPassword(
+        `${name}-${key}-password`,
+        { length: 32, special: false },
+        { parent: this },
+      );
+      const account = new mysql.User(
+        `${name}-${key}-user`,
+        { user, host: "%", plaintextPassword: password.result },
+        inMysql,
+      );
       new MysqlUserLimits(
         `${name}-${key}-limits`,
         { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },

@@ -44,11 +44,23 @@ export class TenantEdge extends pulumi.ComponentResource {
 
   constructor(name: string, args: TenantEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     const { tier, zone, provider } = args;
-    const rulesets = edgeRulesets({ tier, hostnames: [...args.platformHostnames, ...args.customDomains], ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}) });
+    const rulesets = edgeRulesets({
+      tier,
+      hostnames: [...args.platformHostnames, ...args.customDomains],
+      ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+    });
     const regions = args.regions ?? [];
-    const problems = [...edgeSpecProblems(tier), ...edgeRegionProblems(tier, args.identity.tenantId, regions), ...edgeRuleProblems(rulesets)];
-    if (regions.length > 1 && args.platformHostnames.length === 0) problems.push("load balancing needs a platform hostname for the health checks' Host header");
-    if (problems.length > 0) throw new Error(`the ${tier.displayName} edge cannot be built:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    const problems = [
+      ...edgeSpecProblems(tier),
+      ...edgeRegionProblems(tier, args.identity.tenantId, regions),
+      ...edgeRuleProblems(rulesets),
+    ];
+    if (regions.length > 1 && args.platformHostnames.length === 0)
+      problems.push("load balancing needs a platform hostname for the health checks' Host header");
+    if (problems.length > 0)
+      throw new Error(
+        `the ${tier.displayName} edge cannot be built:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      );
     super("collect-verything:tenant:TenantEdge", name, {}, opts);
     const inZone = { parent: this, provider };
 
@@ -59,28 +71,55 @@ export class TenantEdge extends pulumi.ComponentResource {
       regions.length > 1
         ? new GlobalLoadBalancer(
             `${name}-load-balancer`,
-            { identity: args.identity, accountId: zone.accountId, zoneId: zone.zoneId, hostnames: [originHostname(zone.zoneName)], monitorHost: args.platformHostnames[0]!, regions, provider },
+            {
+              identity: args.identity,
+              accountId: zone.accountId,
+              zoneId: zone.zoneId,
+              hostnames: [originHostname(zone.zoneName)],
+              monitorHost: args.platformHostnames[0]!,
+              regions,
+              provider,
+            },
             { parent: this },
           )
         : undefined;
     const hostnames = new EdgeHostnames(
       `${name}-hostnames`,
-      { identity: args.identity, zone, platformHostnames: args.platformHostnames, customDomains: args.customDomains, provider, ...(loadBalancer ? { originLoadBalancer: loadBalancer } : {}) },
+      {
+        identity: args.identity,
+        zone,
+        platformHostnames: args.platformHostnames,
+        customDomains: args.customDomains,
+        provider,
+        ...(loadBalancer ? { originLoadBalancer: loadBalancer } : {}),
+      },
       { parent: this },
     );
     for (const ruleset of rulesets) {
       new cloudflare.Ruleset(
         `${name}-${ruleset.phase.replace(/_/g, "-")}`,
-        { zoneId: zone.zoneId, kind: "zone", phase: ruleset.phase, name: `${args.identity.tenantId} ${ruleset.description}`, rules: [...ruleset.rules] },
+        {
+          zoneId: zone.zoneId,
+          kind: "zone",
+          phase: ruleset.phase,
+          name: `${args.identity.tenantId} ${ruleset.description}`,
+          rules: [...ruleset.rules],
+        },
         inZone,
       );
     }
-    if (tier.cdn.enabled) new cloudflare.TieredCache(`${name}-tiered-cache`, { zoneId: zone.zoneId, value: "on" }, inZone);
-    if (tier.cdn.argoSmartRouting) new cloudflare.ArgoSmartRouting(`${name}-argo`, { zoneId: zone.zoneId, value: "on" }, inZone);
+    if (tier.cdn.enabled)
+      new cloudflare.TieredCache(`${name}-tiered-cache`, { zoneId: zone.zoneId, value: "on" }, inZone);
+    if (tier.cdn.argoSmartRouting)
+      new cloudflare.ArgoSmartRouting(`${name}-argo`, { zoneId: zone.zoneId, value: "on" }, inZone);
 
     this.origin = hostnames.origin;
     this.customDomainRecords = hostnames.customDomainRecords;
     this.phases = rulesets.map((r) => r.phase);
-    this.registerOutputs({ origin: this.origin, customDomainRecords: this.customDomainRecords, phases: this.phases });
+    this.registerOutputs({
+      origin: this.origin,
+      customDomainRecords: this.customDomainRecords,
+      phases: this.phases,
+    });
   }
 }

@@ -2,7 +2,14 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as rabbitmq from "@pulumi/rabbitmq";
-import { PLATFORM_EXCHANGE, QUEUE_MAX_PRIORITY, rabbitUser, rabbitVhost, vhostLimits, type EffectiveProfile } from "../tiers";
+import {
+  PLATFORM_EXCHANGE,
+  QUEUE_MAX_PRIORITY,
+  rabbitUser,
+  rabbitVhost,
+  vhostLimits,
+  type EffectiveProfile,
+} from "../tiers";
 import {
   CONSUMER_QUEUE,
   DEAD_LETTER_EXCHANGE,
@@ -35,7 +42,11 @@ export interface TenantMessagingArgs {
    * Business multi-region: the tenant's other regions, whose vhosts (same name, same user) this
    * one federates the platform exchange from, as upstream `region-<name>`. Default none.
    */
-  readonly federationPeers?: readonly { readonly region: string; readonly host: string; readonly port: number }[];
+  readonly federationPeers?: readonly {
+    readonly region: string;
+    readonly host: string;
+    readonly port: number;
+  }[];
   /** The tenant user's password: the home region's, so every region's vhost takes the same user. Default generated. */
   readonly password?: pulumi.Input<string>;
   /** Resources that must exist before the Secret (the namespace). Default none. */
@@ -90,7 +101,11 @@ export class TenantMessaging extends pulumi.ComponentResource {
     new RabbitVhostLimits(
       `${name}-vhost-limits`,
       {
-        management: adminPassword.apply((password: string) => ({ url: server.managementUrl, user: server.admin.user, password })),
+        management: adminPassword.apply((password: string) => ({
+          url: server.managementUrl,
+          user: server.admin.user,
+          password,
+        })),
         vhost: vhost.name,
         maxConnections: limits.maxConnections,
         maxQueues: limits.maxQueues,
@@ -98,7 +113,11 @@ export class TenantMessaging extends pulumi.ComponentResource {
       { parent: this, dependsOn: [vhost] },
     );
 
-    const password = pulumi.secret(args.password ?? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result);
+    const password = pulumi.secret(
+      args.password ??
+        new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this })
+          .result,
+    );
     const user = new rabbitmq.User(`${name}-user`, { name: userName, password, tags: [] }, inRabbit);
     // Permissions are granted per vhost: ".*" reaches every resource of this vhost and nothing else.
     new rabbitmq.Permissions(
@@ -109,7 +128,11 @@ export class TenantMessaging extends pulumi.ComponentResource {
 
     const exchange = new rabbitmq.Exchange(
       `${name}-platform-exchange`,
-      { name: PLATFORM_EXCHANGE, vhost: vhost.name, settings: { type: "topic", durable: true, autoDelete: false } },
+      {
+        name: PLATFORM_EXCHANGE,
+        vhost: vhost.name,
+        settings: { type: "topic", durable: true, autoDelete: false },
+      },
       inVhost,
     );
     // Every queue is declared the same way on every tier: queue arguments are fixed at declaration,
@@ -118,29 +141,52 @@ export class TenantMessaging extends pulumi.ComponentResource {
     const queue = (suffix: string, queueName: string, args: Record<string, unknown>) =>
       new rabbitmq.Queue(
         `${name}-${suffix}`,
-        { name: queueName, vhost: vhost.name, settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) } },
+        {
+          name: queueName,
+          vhost: vhost.name,
+          settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) },
+        },
         { ...inVhost, protect: true },
       );
     const quorum = { "x-queue-type": "quorum" };
     const consumer = queue("consumer-queue", CONSUMER_QUEUE, quorum);
     // The highest priority any tier sells; the tier's own maximum is the publishers' to respect.
-    queue("priority-queue", PRIORITY_QUEUE, { "x-queue-type": "classic", "x-max-priority": QUEUE_MAX_PRIORITY });
+    queue("priority-queue", PRIORITY_QUEUE, {
+      "x-queue-type": "classic",
+      "x-max-priority": QUEUE_MAX_PRIORITY,
+    });
     new rabbitmq.Binding(
       `${name}-consumer-binding`,
-      { source: exchange.name, vhost: vhost.name, destination: consumer.name, destinationType: "queue", routingKey: "#" },
+      {
+        source: exchange.name,
+        vhost: vhost.name,
+        destination: consumer.name,
+        destinationType: "queue",
+        routingKey: "#",
+      },
       inVhost,
     );
     // The dead-letter exchange and queue exist on every tier, so a downgrade keeps the messages
     // already dead-lettered; only the tier policy routes to them, on tiers with dead-lettering.
     const dlx = new rabbitmq.Exchange(
       `${name}-dead-letter-exchange`,
-      { name: DEAD_LETTER_EXCHANGE, vhost: vhost.name, settings: { type: "fanout", durable: true, autoDelete: false } },
+      {
+        name: DEAD_LETTER_EXCHANGE,
+        vhost: vhost.name,
+        settings: { type: "fanout", durable: true, autoDelete: false },
+      },
       inVhost,
     );
     const dlq = queue("dead-letter-queue", DEAD_LETTER_QUEUE, quorum);
     new rabbitmq.Binding(
       `${name}-dead-letter-binding`,
-      { source: dlx.name, vhost: vhost.name, destination: dlq.name, destinationType: "queue", routingKey: "" },
+      {
+        source: dlx.name,
+        vhost: vhost.name,
+        destination: dlq.name,
+        destinationType: "queue",
+        routingKey: "",
+      },
       inVhost,
     );
     new rabbitmq.Policy(
@@ -148,7 +194,12 @@ export class TenantMessaging extends pulumi.ComponentResource {
       {
         name: `tier-${identity.tier}`,
         vhost: vhost.name,
-        policy: { pattern: TENANT_QUEUES, priority: 0, applyTo: "queues", definition: tierPolicyDefinition(profile) },
+        policy: {
+          pattern: TENANT_QUEUES,
+          priority: 0,
+          applyTo: "queues",
+          definition: tierPolicyDefinition(profile),
+        },
       },
       inVhost,
     );
@@ -162,7 +213,16 @@ export class TenantMessaging extends pulumi.ComponentResource {
         new rabbitmq.FederationUpstream(
           `${name}-federation-${upstream.name}`,
           // One hop: a message federated in from a region is never passed on to a third one.
-          { name: upstream.name, vhost: vhost.name, definition: { uri: pulumi.secret(upstream.uri), ackMode: "on-confirm", trustUserId: false, maxHops: 1 } },
+          {
+            name: upstream.name,
+            vhost: vhost.name,
+            definition: {
+              uri: pulumi.secret(upstream.uri),
+              ackMode: "on-confirm",
+              trustUserId: false,
+              maxHops: 1,
+            },
+          },
           inVhost,
         ),
     );
@@ -173,7 +233,12 @@ export class TenantMessaging extends pulumi.ComponentResource {
         {
           name: "federate-platform-exchange",
           vhost: vhost.name,
-          policy: { pattern: `^${PLATFORM_EXCHANGE}$`, priority: 1, applyTo: "exchanges", definition: { "federation-upstream-set": "all" } },
+          policy: {
+            pattern: `^${PLATFORM_EXCHANGE}$`,
+            priority: 1,
+            applyTo: "exchanges",
+            definition: { "federation-upstream-set": "all" },
+          },
         },
         { ...inVhost, dependsOn: [vhost, ...upstreams] },
       );

@@ -34,7 +34,11 @@ export interface TenantMonitoringArgs {
 
 /** Secret holding the receivers' credentials, and its keys. */
 export const ALERT_RECEIVERS_SECRET = "tenant-alert-receivers";
-const SECRET_KEYS = { slack: "slack-webhook-url", pagerduty: "pagerduty-routing-key", sms: "sms-webhook-url" } as const;
+const SECRET_KEYS = {
+  slack: "slack-webhook-url",
+  pagerduty: "pagerduty-routing-key",
+  sms: "sms-webhook-url",
+} as const;
 
 /** Label Grafana's sidecar selects dashboard ConfigMaps by. */
 export const DASHBOARD_LABEL = "grafana_dashboard";
@@ -47,7 +51,11 @@ export interface ServiceMonitorSpec {
     readonly port: string;
     readonly path: string;
     readonly interval: string;
-    readonly relabelings: readonly { readonly action: "replace"; readonly targetLabel: string; readonly replacement: string }[];
+    readonly relabelings: readonly {
+      readonly action: "replace";
+      readonly targetLabel: string;
+      readonly replacement: string;
+    }[];
   }[];
 }
 
@@ -62,7 +70,11 @@ export interface AlertmanagerConfigSpec {
     readonly repeatInterval: string;
     readonly routes: readonly {
       readonly receiver: string;
-      readonly matchers: readonly { readonly name: string; readonly matchType: "=~"; readonly value: string }[];
+      readonly matchers: readonly {
+        readonly name: string;
+        readonly matchType: "=~";
+        readonly value: string;
+      }[];
       readonly continue: boolean;
     }[];
   };
@@ -76,9 +88,15 @@ export interface AlertmanagerConfigSpec {
 }
 
 /** The tier's routes (channel -> severities) as Alertmanager routes, one receiver per channel. */
-export function alertRouting(routes: Readonly<Partial<Record<AlertChannel, readonly AlertSeverity[]>>>, alerting: AlertingArgs): AlertmanagerConfigSpec {
+export function alertRouting(
+  routes: Readonly<Partial<Record<AlertChannel, readonly AlertSeverity[]>>>,
+  alerting: AlertingArgs,
+): AlertmanagerConfigSpec {
   const channels = (Object.keys(routes) as AlertChannel[]).filter((c) => (routes[c] ?? []).length > 0);
-  const ref = (channel: keyof typeof SECRET_KEYS): SecretKeyRef => ({ name: ALERT_RECEIVERS_SECRET, key: SECRET_KEYS[channel] });
+  const ref = (channel: keyof typeof SECRET_KEYS): SecretKeyRef => ({
+    name: ALERT_RECEIVERS_SECRET,
+    key: SECRET_KEYS[channel],
+  });
   const receiver = (channel: AlertChannel): AlertmanagerConfigSpec["receivers"][number] => {
     switch (channel) {
       case "email":
@@ -98,7 +116,11 @@ export function alertRouting(routes: Readonly<Partial<Record<AlertChannel, reado
       groupBy: ["alertname", "tenant"],
       groupWait: "30s",
       repeatInterval: "4h",
-      routes: channels.map((c) => ({ receiver: c, matchers: [{ name: "severity", matchType: "=~", value: routes[c]!.join("|") }], continue: true })),
+      routes: channels.map((c) => ({
+        receiver: c,
+        matchers: [{ name: "severity", matchType: "=~", value: routes[c]!.join("|") }],
+        continue: true,
+      })),
     },
     receivers: [{ name: "unrouted" }, ...channels.map(receiver)],
   };
@@ -128,7 +150,9 @@ export class TenantMonitoring extends pulumi.ComponentResource {
           kind: "ServiceMonitor",
           metadata: { name: "tenant-services", namespace, labels },
           spec: {
-            selector: { matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: labels[LABEL.partOf]! } },
+            selector: {
+              matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: labels[LABEL.partOf]! },
+            },
             namespaceSelector: { matchNames: [namespace] },
             endpoints: [
               {
@@ -147,7 +171,13 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       );
     }
 
-    this.ruleGroups = tenantAlertRules({ tenantId: identity.tenantId, tier: identity.tier, profile, namespaces: args.namespaces, cdnZone: args.cdnZone });
+    this.ruleGroups = tenantAlertRules({
+      tenantId: identity.tenantId,
+      tier: identity.tier,
+      profile,
+      namespaces: args.namespaces,
+      cdnZone: args.cdnZone,
+    });
     customResource<{ groups: readonly RuleGroup[] }>(
       `${name}-rules`,
       {
@@ -167,8 +197,12 @@ export class TenantMonitoring extends pulumi.ComponentResource {
           metadata: { name: ALERT_RECEIVERS_SECRET, namespace: coreNs, labels },
           type: "Opaque",
           stringData: {
-            ...(a.slackWebhookUrl !== undefined ? { [SECRET_KEYS.slack]: pulumi.secret(a.slackWebhookUrl) } : {}),
-            ...(a.pagerdutyRoutingKey !== undefined ? { [SECRET_KEYS.pagerduty]: pulumi.secret(a.pagerdutyRoutingKey) } : {}),
+            ...(a.slackWebhookUrl !== undefined
+              ? { [SECRET_KEYS.slack]: pulumi.secret(a.slackWebhookUrl) }
+              : {}),
+            ...(a.pagerdutyRoutingKey !== undefined
+              ? { [SECRET_KEYS.pagerduty]: pulumi.secret(a.pagerdutyRoutingKey) }
+              : {}),
             ...(a.smsWebhookUrl !== undefined ? { [SECRET_KEYS.sms]: pulumi.secret(a.smsWebhookUrl) } : {}),
           },
         },

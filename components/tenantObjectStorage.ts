@@ -38,10 +38,20 @@ export function bucketPolicyDocument(buckets: readonly string[]): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: buckets.map((b) => `arn:aws:s3:::${b}`) },
       {
         Effect: "Allow",
-        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+        Resource: buckets.map((b) => `arn:aws:s3:::${b}`),
+      },
+      {
+        Effect: "Allow",
+        Action: [
+          "s3:GetObject",
+          "s3:PutObject",
+          "s3:DeleteObject",
+          "s3:AbortMultipartUpload",
+          "s3:ListMultipartUploadParts",
+        ],
         Resource: buckets.map((b) => `arn:aws:s3:::${b}/*`),
       },
     ],
@@ -93,9 +103,24 @@ export function replicationPolicyDocument(buckets: readonly string[]): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "BucketTargets", Effect: "Allow", Action: [...BUCKET_TARGET_ACTIONS], Resource: bucketArns(buckets) },
-      { Sid: "ReplicationRules", Effect: "Allow", Action: [...REPLICATION_BUCKET_ACTIONS], Resource: bucketArns(buckets) },
-      { Sid: "Replicas", Effect: "Allow", Action: [...REPLICATION_OBJECT_ACTIONS], Resource: objectArns(buckets) },
+      {
+        Sid: "BucketTargets",
+        Effect: "Allow",
+        Action: [...BUCKET_TARGET_ACTIONS],
+        Resource: bucketArns(buckets),
+      },
+      {
+        Sid: "ReplicationRules",
+        Effect: "Allow",
+        Action: [...REPLICATION_BUCKET_ACTIONS],
+        Resource: bucketArns(buckets),
+      },
+      {
+        Sid: "Replicas",
+        Effect: "Allow",
+        Action: [...REPLICATION_OBJECT_ACTIONS],
+        Resource: objectArns(buckets),
+      },
     ],
   });
 }
@@ -126,12 +151,19 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
     const rules = uploadRules(profile.tier);
     const provider = new minio.Provider(
       `${name}-minio`,
-      { minioServer: server.endpoint, minioSsl: server.ssl, minioUser: server.admin.user, minioPassword: pulumi.secret(server.admin.password) },
+      {
+        minioServer: server.endpoint,
+        minioSsl: server.ssl,
+        minioUser: server.admin.user,
+        minioPassword: pulumi.secret(server.admin.password),
+      },
       { parent: this },
     );
     const inMinio = { parent: this, provider };
 
-    const names = Object.fromEntries(BUCKET_NAMES.map((b) => [b, bucketName(identity.tenantId, b)])) as Record<BucketName, string>;
+    const names = Object.fromEntries(
+      BUCKET_NAMES.map((b) => [b, bucketName(identity.tenantId, b)]),
+    ) as Record<BucketName, string>;
     for (const b of BUCKET_NAMES) {
       const bucket = new minio.S3Bucket(
         `${name}-${b}`,
@@ -147,7 +179,16 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
         if (storage.noncurrentVersionDays !== undefined) {
           new minio.IlmPolicy(
             `${name}-${b}-lifecycle`,
-            { bucket: bucket.bucket, rules: [{ id: "expire-noncurrent-versions", status: "Enabled", noncurrentVersionExpirationDays: storage.noncurrentVersionDays }] },
+            {
+              bucket: bucket.bucket,
+              rules: [
+                {
+                  id: "expire-noncurrent-versions",
+                  status: "Enabled",
+                  noncurrentVersionExpirationDays: storage.noncurrentVersionDays,
+                },
+              ],
+            },
             { ...inMinio, dependsOn: [versioning] },
           );
         }
@@ -155,14 +196,26 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
     }
 
     const accessKey = objectStorageUser(identity.tenantId);
-    const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 40, special: false }, { parent: this });
-    const user = new minio.IamUser(`${name}-user`, { name: accessKey, secret: secretKey.result, forceDestroy: false }, inMinio);
+    const secretKey = new random.RandomPassword(
+      `${name}-secret-key`,
+      { length: 40, special: false },
+      { parent: this },
+    );
+    const user = new minio.IamUser(
+      `${name}-user`,
+      { name: accessKey, secret: secretKey.result, forceDestroy: false },
+      inMinio,
+    );
     const policy = new minio.IamPolicy(
       `${name}-policy`,
       { name: `${accessKey}-buckets`, policy: bucketPolicyDocument(Object.values(names)) },
       inMinio,
     );
-    new minio.IamUserPolicyAttachment(`${name}-policy-attachment`, { userName: user.name, policyName: policy.name }, inMinio);
+    new minio.IamUserPolicyAttachment(
+      `${name}-policy-attachment`,
+      { userName: user.name, policyName: policy.name },
+      inMinio,
+    );
 
     const labels = tenantLabels(identity);
     const inNamespace = { parent: this, dependsOn: args.dependsOn ?? [] };
@@ -187,21 +240,48 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       `${name}-upload-rules`,
       {
         metadata: { name: UPLOAD_RULES_CONFIGMAP, namespace: args.namespace, labels },
-        data: Object.fromEntries(BUCKET_NAMES.map((b) => [`UPLOAD_RULES_${b.toUpperCase()}`, JSON.stringify({ bucket: names[b], ...rules[b] })])),
+        data: Object.fromEntries(
+          BUCKET_NAMES.map((b) => [
+            `UPLOAD_RULES_${b.toUpperCase()}`,
+            JSON.stringify({ bucket: names[b], ...rules[b] }),
+          ]),
+        ),
       },
       inNamespace,
     );
 
     if (replicatesAcrossRegions(profile.tier)) {
       const replicator = objectStorageReplicator(identity.tenantId);
-      const replicatorKey = new random.RandomPassword(`${name}-replicator-secret-key`, { length: 40, special: false }, { parent: this });
-      const replicatorUser = new minio.IamUser(`${name}-replicator`, { name: replicator, secret: replicatorKey.result, forceDestroy: false }, inMinio);
-      const replicatorPolicy = new minio.IamPolicy(`${name}-replicator-policy`, { name: replicator, policy: replicationPolicyDocument(Object.values(names)) }, inMinio);
-      new minio.IamUserPolicyAttachment(`${name}-replicator-policy-attachment`, { userName: replicatorUser.name, policyName: replicatorPolicy.name }, inMinio);
-      this.replication = { accessKey: pulumi.secret(replicatorUser.name), secretKey: pulumi.secret(replicatorKey.result) };
+      const replicatorKey = new random.RandomPassword(
+        `${name}-replicator-secret-key`,
+        { length: 40, special: false },
+        { parent: this },
+      );
+      const replicatorUser = new minio.IamUser(
+        `${name}-replicator`,
+        { name: replicator, secret: replicatorKey.result, forceDestroy: false },
+        inMinio,
+      );
+      const replicatorPolicy = new minio.IamPolicy(
+        `${name}-replicator-policy`,
+        { name: replicator, policy: replicationPolicyDocument(Object.values(names)) },
+        inMinio,
+      );
+      new minio.IamUserPolicyAttachment(
+        `${name}-replicator-policy-attachment`,
+        { userName: replicatorUser.name, policyName: replicatorPolicy.name },
+        inMinio,
+      );
+      this.replication = {
+        accessKey: pulumi.secret(replicatorUser.name),
+        secretKey: pulumi.secret(replicatorKey.result),
+      };
     }
 
     this.buckets = names;
-    this.registerOutputs({ buckets: this.buckets, ...(this.replication ? { replication: this.replication } : {}) });
+    this.registerOutputs({
+      buckets: this.buckets,
+      ...(this.replication ? { replication: this.replication } : {}),
+    });
   }
 }

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../tiers";
-import { customResource, type BackendTrafficPolicySpec, type ClientTrafficPolicySpec, type RateLimitRule } from "./crds";
+import {
+  customResource,
+  type BackendTrafficPolicySpec,
+  type ClientTrafficPolicySpec,
+  type RateLimitRule,
+} from "./crds";
 import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
 import { GATEWAY_API_GROUP } from "./siteRouting";
 
@@ -29,10 +34,20 @@ export interface TenantRateLimitArgs {
  * edge) are not counted.
  */
 export function rateLimitRules(r: RateLimitSpec, trustedClients = false): RateLimitRule[] {
-  const selectors = trustedClients ? { clientSelectors: [{ headers: [{ name: TRUSTED_CLIENT_HEADER, type: "Exact" as const, value: "1", invert: true }] }] } : {};
+  const selectors = trustedClients
+    ? {
+        clientSelectors: [
+          { headers: [{ name: TRUSTED_CLIENT_HEADER, type: "Exact" as const, value: "1", invert: true }] },
+        ],
+      }
+    : {};
   return [
     { ...selectors, limit: { requests: r.requestsPerMinute, unit: "Minute" }, shared: true },
-    { ...selectors, limit: { requests: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 60), unit: "Second" }, shared: true },
+    {
+      ...selectors,
+      limit: { requests: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 60), unit: "Second" },
+      shared: true,
+    },
   ];
 }
 
@@ -54,9 +69,16 @@ export class TenantRateLimit extends pulumi.ComponentResource {
         metadata: { name: "tenant-rate-limit", namespace: args.namespace, labels },
         spec: {
           targetSelectors: [
-            { group: GATEWAY_API_GROUP, kind: "HTTPRoute", matchLabels: { [LABEL.tenant]: args.identity.tenantId } },
+            {
+              group: GATEWAY_API_GROUP,
+              kind: "HTTPRoute",
+              matchLabels: { [LABEL.tenant]: args.identity.tenantId },
+            },
           ],
-          rateLimit: { type: "Global", global: { rules: rateLimitRules(args.rateLimit, args.trustedClients) } },
+          rateLimit: {
+            type: "Global",
+            global: { rules: rateLimitRules(args.rateLimit, args.trustedClients) },
+          },
         },
       },
       { parent: this },
@@ -69,9 +91,20 @@ export class TenantRateLimit extends pulumi.ComponentResource {
           apiVersion: "gateway.envoyproxy.io/v1alpha1",
           kind: "ClientTrafficPolicy",
           // A ClientTrafficPolicy targets a Gateway in its own namespace.
-          metadata: { name: `tenant-${args.identity.tenantId}-connections`, namespace: gateway.namespace, labels },
+          metadata: {
+            name: `tenant-${args.identity.tenantId}-connections`,
+            namespace: gateway.namespace,
+            labels,
+          },
           spec: {
-            targetRefs: [{ group: GATEWAY_API_GROUP, kind: "Gateway", name: gateway.name, sectionName: gateway.sectionName }],
+            targetRefs: [
+              {
+                group: GATEWAY_API_GROUP,
+                kind: "Gateway",
+                name: gateway.name,
+                sectionName: gateway.sectionName,
+              },
+            ],
             connection: { connectionLimit: { value: args.rateLimit.maxConnections } },
           },
         },

@@ -23,7 +23,13 @@ import {
   type TierDefinition,
   type TierName,
 } from "../tiers";
-import { databaseSecretName, OBJECT_STORAGE_SECRET, RABBITMQ_SECRET, RUNTIME_CONFIGMAP, UPLOAD_RULES_CONFIGMAP } from "./contracts";
+import {
+  databaseSecretName,
+  OBJECT_STORAGE_SECRET,
+  RABBITMQ_SECRET,
+  RUNTIME_CONFIGMAP,
+  UPLOAD_RULES_CONFIGMAP,
+} from "./contracts";
 import { tenantLabels, type TenantIdentity } from "./labels";
 import { Microservice } from "./microservice";
 import { NamespaceGuardrails } from "./namespaceGuardrails";
@@ -76,7 +82,9 @@ export interface AdminCredentials {
    * Another region's RabbitMQ and object storage accounts. Default: the home region's accounts,
    * reached at that region's cross-region hosts (tiers/regions.ts).
    */
-  readonly regions?: Partial<Record<RegionName, { readonly rabbitmq: RabbitAdmin; readonly objectStorage: ObjectStorageAdmin }>>;
+  readonly regions?: Partial<
+    Record<RegionName, { readonly rabbitmq: RabbitAdmin; readonly objectStorage: ObjectStorageAdmin }>
+  >;
 }
 
 /** One region of the tenant: its name and its cluster's Kubernetes provider (from the region's platform stack). */
@@ -136,7 +144,11 @@ interface RegionSite {
   readonly prefix: string;
   readonly kubernetes: pulumi.ProviderResource;
   /** What the tenant's network policies let its pods reach in this region. */
-  readonly network: { readonly edgeNamespace: string; readonly monitoringNamespace: string; readonly endpoints: PlatformEndpoints };
+  readonly network: {
+    readonly edgeNamespace: string;
+    readonly monitoringNamespace: string;
+    readonly endpoints: PlatformEndpoints;
+  };
   readonly guardrails: NamespaceGuardrails;
   /** The region's RabbitMQ and object-storage admin accounts (regionAdmin). */
   readonly admin: RegionAdmin;
@@ -179,7 +191,12 @@ export class TenantStack extends pulumi.ComponentResource {
     const plan = planTenant(profile, args.sites.length, args.retiredSites);
     // The home cluster is the default for every Kubernetes child; other regions pass their own.
     const given = opts?.providers ?? [];
-    super("collect-verything:tenant:TenantStack", name, {}, { ...opts, providers: [...(Array.isArray(given) ? given : Object.values(given)), home.kubernetes] });
+    super(
+      "collect-verything:tenant:TenantStack",
+      name,
+      {},
+      { ...opts, providers: [...(Array.isArray(given) ? given : Object.values(given)), home.kubernetes] },
+    );
     const cloudflareProvider = this.cloudflareProvider();
     this.profile = profile;
     this.plan = plan;
@@ -189,7 +206,9 @@ export class TenantStack extends pulumi.ComponentResource {
     const coreNs = coreNamespace(args.tenantId);
     const tier = profile.tier;
     const { endpoints } = args.platform;
-    const dedicatedDatabase = args.dataServices.dedicatedMysqlCluster ? tier.database.dedicatedCluster : undefined;
+    const dedicatedDatabase = args.dataServices.dedicatedMysqlCluster
+      ? tier.database.dedicatedCluster
+      : undefined;
     const corePlan = plan.namespaces[0]!;
 
     // Phase 1, every region: the core namespace and its guardrails (the Secrets below need them).
@@ -218,21 +237,35 @@ export class TenantStack extends pulumi.ComponentResource {
         { parent: this, providers: [region.kubernetes] },
       );
       const admin = isHome ? args.adminCredentials : regionAdmin(region.name, args.adminCredentials);
-      return { name: region.name, home: isHome, prefix, kubernetes: region.kubernetes, network, guardrails, admin };
+      return {
+        name: region.name,
+        home: isHome,
+        prefix,
+        kubernetes: region.kubernetes,
+        network,
+        guardrails,
+        admin,
+      };
     });
     const homeRegion = regions[0]!;
     const others = regions.slice(1);
 
     // The databases live in the home region; every region gets their credentials.
     const cluster = dedicatedDatabase
-      ? new DedicatedMysqlCluster(`${name}-dedicated-mysql`, { identity, spec: dedicatedDatabase, backupNamespace: args.platform.backups.namespace }, { parent: this })
+      ? new DedicatedMysqlCluster(
+          `${name}-dedicated-mysql`,
+          { identity, spec: dedicatedDatabase, backupNamespace: args.platform.backups.namespace },
+          { parent: this },
+        )
       : undefined;
     const server: MysqlServer = cluster
       ? { host: cluster.host, port: cluster.port, admin: { user: "root", password: cluster.rootPassword } }
       : {
           host: endpoints.mysql.host,
           port: endpoints.mysql.port,
-          ...(args.dataServices.mysqlReadReplicaHost ? { readReplicaHost: args.dataServices.mysqlReadReplicaHost } : {}),
+          ...(args.dataServices.mysqlReadReplicaHost
+            ? { readReplicaHost: args.dataServices.mysqlReadReplicaHost }
+            : {}),
           admin: args.adminCredentials.mysql,
         };
     const databases = new TenantDatabases(
@@ -243,7 +276,12 @@ export class TenantStack extends pulumi.ComponentResource {
         namespace: coreNs,
         server,
         dependsOn: [homeRegion.guardrails],
-        otherRegions: others.map((r) => ({ region: r.name, provider: r.kubernetes, host: crossRegionHost(home.name, "mysql"), dependsOn: [r.guardrails] })),
+        otherRegions: others.map((r) => ({
+          region: r.name,
+          provider: r.kubernetes,
+          host: crossRegionHost(home.name, "mysql"),
+          dependsOn: [r.guardrails],
+        })),
       },
       { parent: this, ...(cluster ? { dependsOn: [cluster] } : {}) },
     );
@@ -252,11 +290,25 @@ export class TenantStack extends pulumi.ComponentResource {
     // Phase 2, every region: data services, workloads, sites, rate limit, monitoring.
     let homeMessaging: TenantMessaging | undefined;
     const built = regions.map((region) => {
-      const result = this.deployRegion(region, { args, identity, profile, plan, databases, regionNames, homePassword: homeMessaging?.password });
+      const result = this.deployRegion(region, {
+        args,
+        identity,
+        profile,
+        plan,
+        databases,
+        regionNames,
+        homePassword: homeMessaging?.password,
+      });
       homeMessaging ??= result.messaging;
       return result;
     });
-    this.replicateBuckets(args, identity, tier, regions, built.map((b) => b.storage));
+    this.replicateBuckets(
+      args,
+      identity,
+      tier,
+      regions,
+      built.map((b) => b.storage),
+    );
     const homeBuilt = built[0]!;
     this.vhost = homeBuilt.messaging.vhost;
     this.buckets = homeBuilt.buckets;
@@ -270,12 +322,19 @@ export class TenantStack extends pulumi.ComponentResource {
         identity,
         tier,
         zone: args.cloudflare,
-        platformHostnames: plan.namespaces.map((ns) => platformHostname(args.tenantId, ns.site, args.platform.domain)),
+        platformHostnames: plan.namespaces.map((ns) =>
+          platformHostname(args.tenantId, ns.site, args.platform.domain),
+        ),
         customDomains: args.sites.flatMap((s) => s.customDomains),
         ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         // Several regions: a load balancer with a pool per region (the home region's origin is the configured one).
         ...(others.length > 0
-          ? { regions: regions.map((r) => ({ name: r.name, originAddress: r.home ? args.cloudflare.originAddress : regionGatewayHostname(r.name) })) }
+          ? {
+              regions: regions.map((r) => ({
+                name: r.name,
+                originAddress: r.home ? args.cloudflare.originAddress : regionGatewayHostname(r.name),
+              })),
+            }
           : {}),
         provider: cloudflareProvider,
       },
@@ -283,8 +342,16 @@ export class TenantStack extends pulumi.ComponentResource {
     );
     this.customDomainRecords = edge.customDomainRecords;
 
-    const backupSource = { mysql: { host: server.host, port: server.port }, rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl, platform: args.platform.backups };
-    new TenantBackups(`${name}-backups`, { identity, tier, namespace: coreNs, ...backupSource }, { parent: this, dependsOn: [homeRegion.guardrails, databases, ...homeBuilt.dataComponents] });
+    const backupSource = {
+      mysql: { host: server.host, port: server.port },
+      rabbitmqManagementUrl: args.adminCredentials.rabbitmq.managementUrl,
+      platform: args.platform.backups,
+    };
+    new TenantBackups(
+      `${name}-backups`,
+      { identity, tier, namespace: coreNs, ...backupSource },
+      { parent: this, dependsOn: [homeRegion.guardrails, databases, ...homeBuilt.dataComponents] },
+    );
     this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
     this.registerOutputs({
       regions: this.regions,
@@ -345,14 +412,24 @@ export class TenantStack extends pulumi.ComponentResource {
       redisWorkload && plan.redisVolumeGi !== undefined
         ? new RedisCache(
             `${prefix}-redis`,
-            { identity, namespace: coreNs, workload: redisWorkload, volumeGi: plan.redisVolumeGi, image: args.images.redis, priorityClassName: priority },
+            {
+              identity,
+              namespace: coreNs,
+              workload: redisWorkload,
+              volumeGi: plan.redisVolumeGi,
+              image: args.images.redis,
+              priorityClassName: priority,
+            },
             inCore,
           ).endpoint
         : { host: endpoints.redis.host, port: endpoints.redis.port };
     const settings = runtimeSettings(identity, profile, redis);
     const runtime = new core.ConfigMap(
       `${prefix}-runtime`,
-      { metadata: { name: RUNTIME_CONFIGMAP, namespace: coreNs, labels: tenantLabels(identity) }, data: { ...settings, SITE: "1" } },
+      {
+        metadata: { name: RUNTIME_CONFIGMAP, namespace: coreNs, labels: tenantLabels(identity) },
+        data: { ...settings, SITE: "1" },
+      },
       { parent: this, provider: region.kubernetes, dependsOn: [guardrails] },
     );
 
@@ -363,11 +440,20 @@ export class TenantStack extends pulumi.ComponentResource {
         identity,
         profile,
         namespace: coreNs,
-        server: { host: endpoints.rabbitmq.host, port: endpoints.rabbitmq.port, managementUrl: admin.rabbitmq.managementUrl, admin: admin.rabbitmq },
+        server: {
+          host: endpoints.rabbitmq.host,
+          port: endpoints.rabbitmq.port,
+          managementUrl: admin.rabbitmq.managementUrl,
+          admin: admin.rabbitmq,
+        },
         federationUpstreams: args.dataServices.federationUpstreams,
         federationPeers: tenant.regionNames
           .filter((other) => other !== region.name)
-          .map((other) => ({ region: other, host: crossRegionHost(other, "rabbitmq"), port: endpoints.rabbitmq.port })),
+          .map((other) => ({
+            region: other,
+            host: crossRegionHost(other, "rabbitmq"),
+            port: endpoints.rabbitmq.port,
+          })),
         ...(tenant.homePassword ? { password: tenant.homePassword } : {}),
         dependsOn: [guardrails],
       },
@@ -389,7 +475,10 @@ export class TenantStack extends pulumi.ComponentResource {
       inRegion,
     );
     const dataComponents = [messaging, storage];
-    const inCoreReady = { ...inRegion, dependsOn: [guardrails, runtime, tenant.databases, ...dataComponents] };
+    const inCoreReady = {
+      ...inRegion,
+      dependsOn: [guardrails, runtime, tenant.databases, ...dataComponents],
+    };
 
     for (const svc of SERVICES.filter((s) => !s.perSite)) {
       const workload = corePlan.workloads.find((w) => w.service === svc.name);
@@ -440,7 +529,10 @@ export class TenantStack extends pulumi.ComponentResource {
           plan: nsPlan,
           coreNamespace: coreNs,
           namespace: siteNamespace(args.tenantId, site),
-          hostnames: [platformHostname(args.tenantId, site, args.platform.domain), ...args.sites[i]!.customDomains],
+          hostnames: [
+            platformHostname(args.tenantId, site, args.platform.domain),
+            ...args.sites[i]!.customDomains,
+          ],
           routing: args.routing,
           network,
           gatewayImage: image("api-gateway"),
@@ -454,19 +546,34 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     });
     const retired = plan.retired.map(
-      (nsPlan) => new SiteStack(`${prefix}-site-${nsPlan.site}`, { retired: true, identity, plan: nsPlan, namespace: siteNamespace(args.tenantId, nsPlan.site) }, inRegion),
+      (nsPlan) =>
+        new SiteStack(
+          `${prefix}-site-${nsPlan.site}`,
+          { retired: true, identity, plan: nsPlan, namespace: siteNamespace(args.tenantId, nsPlan.site) },
+          inRegion,
+        ),
     );
 
     if (args.routing.mode === "gateway-api") {
       new TenantRateLimit(
         `${prefix}-rate-limit`,
-        { identity, namespace: coreNs, rateLimit: tier.rateLimit, gateway: args.routing.gateway, trustedClients: (args.trustedCidrs ?? []).length > 0 },
+        {
+          identity,
+          namespace: coreNs,
+          rateLimit: tier.rateLimit,
+          gateway: args.routing.gateway,
+          trustedClients: (args.trustedCidrs ?? []).length > 0,
+        },
         inCore,
       );
     }
     const namespaces = sites.map((s) => s.namespace);
     const observed = { identity, profile, namespaces, cdnZone: args.cloudflare.zoneName };
-    new TenantMonitoring(`${prefix}-monitoring`, { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) }, inCore);
+    new TenantMonitoring(
+      `${prefix}-monitoring`,
+      { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) },
+      inCore,
+    );
     return {
       messaging,
       storage,
@@ -483,12 +590,25 @@ export class TenantStack extends pulumi.ComponentResource {
    * replicated to the same bucket in each other region (none with one region, so rules to a
    * region the tenant left are removed).
    */
-  private replicateBuckets(args: TenantStackArgs, identity: TenantIdentity, tier: TierDefinition, regions: readonly RegionSite[], storages: readonly TenantObjectStorage[]): void {
+  private replicateBuckets(
+    args: TenantStackArgs,
+    identity: TenantIdentity,
+    tier: TierDefinition,
+    regions: readonly RegionSite[],
+    storages: readonly TenantObjectStorage[],
+  ): void {
     if (!tier.objectStorage.crossRegionReplication) return;
     const { port } = args.platform.endpoints.objectStorage;
     const site = (region: RegionSite, storage: TenantObjectStorage) => {
-      if (!storage.replication) throw new Error(`the ${tier.displayName} tier replicates buckets but ${region.name}'s object storage has no replicator`);
-      return { region: region.name, secure: region.admin.objectStorage.ssl, credentials: storage.replication };
+      if (!storage.replication)
+        throw new Error(
+          `the ${tier.displayName} tier replicates buckets but ${region.name}'s object storage has no replicator`,
+        );
+      return {
+        region: region.name,
+        secure: region.admin.objectStorage.ssl,
+        credentials: storage.replication,
+      };
     };
     regions.forEach((region, i) => {
       const storage = storages[i]!;
@@ -500,11 +620,18 @@ export class TenantStack extends pulumi.ComponentResource {
           namespace: coreNamespace(args.tenantId),
           buckets: Object.values(storage.buckets),
           // The Job runs in the source region: its own object storage is the in-cluster one.
-          source: { ...site(region, storage), endpoint: `${args.platform.endpoints.objectStorage.host}:${port}` },
+          source: {
+            ...site(region, storage),
+            endpoint: `${args.platform.endpoints.objectStorage.host}:${port}`,
+          },
           targets: regions
             .map((other, j) => ({ other, storage: storages[j]! }))
             .filter(({ other }) => other.name !== region.name)
-            .map(({ other, storage: theirs }) => ({ ...site(other, theirs), endpoint: `${crossRegionHost(other.name, "objectStorage")}:${port}`, cidr: PLATFORM_REGIONS[other.name].vpcCidr })),
+            .map(({ other, storage: theirs }) => ({
+              ...site(other, theirs),
+              endpoint: `${crossRegionHost(other.name, "objectStorage")}:${port}`,
+              cidr: PLATFORM_REGIONS[other.name].vpcCidr,
+            })),
         },
         { parent: this, providers: [region.kubernetes], dependsOn: [region.guardrails, ...storages] },
       );
@@ -521,5 +648,8 @@ function regionAdmin(region: RegionName, admin: AdminCredentials): RegionAdmin {
   // The home accounts at the region's cross-region host (same scheme, port and path).
   const managementUrl = new URL(admin.rabbitmq.managementUrl);
   managementUrl.hostname = crossRegionHost(region, "rabbitmq");
-  return { rabbitmq: { ...admin.rabbitmq, managementUrl: managementUrl.toString() }, objectStorage: admin.objectStorage };
+  return {
+    rabbitmq: { ...admin.rabbitmq, managementUrl: managementUrl.toString() },
+    objectStorage: admin.objectStorage,
+  };
 }

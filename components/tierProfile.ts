@@ -2,7 +2,15 @@ import * as admission from "@pulumi/kubernetes/admissionregistration/v1";
 import * as scheduling from "@pulumi/kubernetes/scheduling/v1";
 import * as storage from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { formatCpu, formatMemory, getTier, priorityClassName, storageClassName, volumeAttributesClassName, type TierName } from "../tiers";
+import {
+  formatCpu,
+  formatMemory,
+  getTier,
+  priorityClassName,
+  storageClassName,
+  volumeAttributesClassName,
+  type TierName,
+} from "../tiers";
 import { LABEL, PART_OF } from "./labels";
 
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
@@ -13,7 +21,8 @@ const SIZED_CONTAINER_LISTS = ["containers", "initContainers"] as const;
 const POD_CONTAINER_LISTS = [...SIZED_CONTAINER_LISTS, "ephemeralContainers"] as const;
 
 /** CEL: every container of one of the pod's lists satisfies `condition` (about `c`); an absent list passes. */
-const everyContainer = (list: string, condition: string): string => `!has(object.spec.${list}) || object.spec.${list}.all(c, ${condition})`;
+const everyContainer = (list: string, condition: string): string =>
+  `!has(object.spec.${list}) || object.spec.${list}.all(c, ${condition})`;
 
 export interface TierProfileArgs {
   /** The tier whose cluster-wide objects to create. */
@@ -58,7 +67,11 @@ export class TierProfile extends pulumi.ComponentResource {
 
     const attributes = new storage.VolumeAttributesClass(
       `${name}-iops`,
-      { metadata: { name: volumeAttributesClassName(tier.name), labels }, driverName: EBS_CSI_DRIVER, parameters },
+      {
+        metadata: { name: volumeAttributesClassName(tier.name), labels },
+        driverName: EBS_CSI_DRIVER,
+        parameters,
+      },
       child,
     );
 
@@ -84,12 +97,22 @@ export class TierProfile extends pulumi.ComponentResource {
           failurePolicy: "Fail",
           matchConstraints: {
             // pods/ephemeralcontainers: `kubectl debug` adds containers through that subresource.
-            resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods", "pods/ephemeralcontainers"] }],
+            resourceRules: [
+              {
+                apiGroups: [""],
+                apiVersions: ["v1"],
+                operations: ["CREATE", "UPDATE"],
+                resources: ["pods", "pods/ephemeralcontainers"],
+              },
+            ],
           },
           validations: [
             // Init and ephemeral containers too: each list checked on its own (CEL types them apart).
             ...POD_CONTAINER_LISTS.map((list) => ({
-              expression: everyContainer(list, "has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true"),
+              expression: everyContainer(
+                list,
+                "has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true",
+              ),
               message: `every container (${list}) must run with a read-only root filesystem`,
             })),
             // Ephemeral containers cannot declare resources; the others must stay within the ceiling.
@@ -113,7 +136,9 @@ export class TierProfile extends pulumi.ComponentResource {
         spec: {
           policyName: admissionPolicyName(tier.name),
           validationActions: ["Deny"],
-          matchResources: { namespaceSelector: { matchLabels: { [LABEL.tier]: tier.name, [LABEL.partOf]: PART_OF } } },
+          matchResources: {
+            namespaceSelector: { matchLabels: { [LABEL.tier]: tier.name, [LABEL.partOf]: PART_OF } },
+          },
         },
       },
       { parent: this, dependsOn: [policy] },

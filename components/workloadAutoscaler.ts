@@ -2,7 +2,12 @@ import * as autoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalingSpec, ScalingRules } from "../tiers";
 import { CONSUMER_QUEUE, RABBITMQ_SECRET, RABBITMQ_URL_KEY } from "./contracts";
-import { customResource, type ScaledObjectSpec, type ScaledObjectTrigger, type TriggerAuthenticationSpec } from "./crds";
+import {
+  customResource,
+  type ScaledObjectSpec,
+  type ScaledObjectTrigger,
+  type TriggerAuthenticationSpec,
+} from "./crds";
 import { tenantLabels, type TenantIdentity } from "./labels";
 
 /** Which external signal, beyond CPU and memory, drives this workload. */
@@ -33,8 +38,14 @@ export function requestRateQuery(namespace: string, workloadName: string): strin
 const mutableRules = (rules: ScalingRules) => ({ ...rules, policies: rules.policies.map((p) => ({ ...p })) });
 
 /** The tier's scale-up (omitted = Kubernetes default) and scale-down behaviour. */
-export function scalingBehavior(spec: AutoscalingSpec): { scaleUp?: ReturnType<typeof mutableRules>; scaleDown: ReturnType<typeof mutableRules> } {
-  return { ...(spec.scaleUp ? { scaleUp: mutableRules(spec.scaleUp) } : {}), scaleDown: mutableRules(spec.scaleDown) };
+export function scalingBehavior(spec: AutoscalingSpec): {
+  scaleUp?: ReturnType<typeof mutableRules>;
+  scaleDown: ReturnType<typeof mutableRules>;
+} {
+  return {
+    ...(spec.scaleUp ? { scaleUp: mutableRules(spec.scaleUp) } : {}),
+    scaleDown: mutableRules(spec.scaleDown),
+  };
 }
 
 /**
@@ -46,7 +57,11 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:WorkloadAutoscaler", name, {}, opts);
     const { spec, signal } = args;
-    const metadata = { name: args.workloadName, namespace: args.namespace, labels: tenantLabels(args.identity) };
+    const metadata = {
+      name: args.workloadName,
+      namespace: args.namespace,
+      labels: tenantLabels(args.identity),
+    };
     const behavior = scalingBehavior(spec);
     const target = { apiVersion: "apps/v1", kind: "Deployment", name: args.workloadName };
 
@@ -63,7 +78,10 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
             scaleTargetRef: target,
             minReplicas: args.minReplicas,
             maxReplicas: args.maxReplicas,
-            metrics: [utilization("cpu", spec.cpuUtilizationPercent), utilization("memory", spec.memoryUtilizationPercent)],
+            metrics: [
+              utilization("cpu", spec.cpuUtilizationPercent),
+              utilization("memory", spec.memoryUtilizationPercent),
+            ],
             behavior,
           },
         },
@@ -75,7 +93,11 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
 
     const triggers: ScaledObjectTrigger[] = [
       { type: "cpu", metricType: "Utilization", metadata: { value: String(spec.cpuUtilizationPercent) } },
-      { type: "memory", metricType: "Utilization", metadata: { value: String(spec.memoryUtilizationPercent) } },
+      {
+        type: "memory",
+        metricType: "Utilization",
+        metadata: { value: String(spec.memoryUtilizationPercent) },
+      },
     ];
     const dependsOn: pulumi.Resource[] = [];
     if (signal.kind === "requests") {
@@ -102,7 +124,13 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
       dependsOn.push(auth);
       triggers.push({
         type: "rabbitmq",
-        metadata: { protocol: "amqp", queueName: CONSUMER_QUEUE, mode: "QueueLength", value: String(signal.perConsumer), vhostName: signal.vhost },
+        metadata: {
+          protocol: "amqp",
+          queueName: CONSUMER_QUEUE,
+          mode: "QueueLength",
+          value: String(signal.perConsumer),
+          vhostName: signal.vhost,
+        },
         authenticationRef: { name: `${args.workloadName}-rabbitmq` },
       });
     }

@@ -14,15 +14,34 @@ export const TABLE_END = "<!-- tier-table:end -->";
 
 const eur = (n: number) => `${n.toFixed(2).replace(/\.00$/, "")} EUR`;
 const unlimited = (n: number | undefined, unit = "") => (n === undefined ? "unlimited" : `${n}${unit}`);
-const hours = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${ms / 60_000} min`);
+const hours = (ms: number) =>
+  ms % 86_400_000 === 0
+    ? `${ms / 86_400_000} d`
+    : ms % 3_600_000 === 0
+      ? `${ms / 3_600_000} h`
+      : `${ms / 60_000} min`;
 const mb = (bytes: number) => `${bytes / (1024 * 1024)} MB`;
 
 const ROWS: readonly [string, (t: TierDefinition) => string][] = [
-  ["Price month / year", (t) => `${t.pricing.custom ? "from " : ""}${eur(t.pricing.monthlyEur)} / ${t.pricing.yearlyEur === undefined ? "custom" : eur(t.pricing.yearlyEur)}`],
+  [
+    "Price month / year",
+    (t) =>
+      `${t.pricing.custom ? "from " : ""}${eur(t.pricing.monthlyEur)} / ${t.pricing.yearlyEur === undefined ? "custom" : eur(t.pricing.yearlyEur)}`,
+  ],
   ["Sites / custom domains", (t) => `${t.maxSites} / ${t.maxCustomDomains}`],
-  ["requests.cpu / requests.memory", (t) => `${formatCpu(t.quota.requestsCpu)} / ${formatMemory(t.quota.requestsMemory)}`],
-  ["limits.cpu / limits.memory", (t) => `${formatCpu(t.quota.limitsCpu)} / ${formatMemory(t.quota.limitsMemory)}`],
-  ["pods / PVCs / LoadBalancers / storage", (t) => `${t.quota.pods} / ${t.quota.persistentVolumeClaims} / ${t.quota.loadBalancers} / ${t.quota.requestsStorage}Gi`],
+  [
+    "requests.cpu / requests.memory",
+    (t) => `${formatCpu(t.quota.requestsCpu)} / ${formatMemory(t.quota.requestsMemory)}`,
+  ],
+  [
+    "limits.cpu / limits.memory",
+    (t) => `${formatCpu(t.quota.limitsCpu)} / ${formatMemory(t.quota.limitsMemory)}`,
+  ],
+  [
+    "pods / PVCs / LoadBalancers / storage",
+    (t) =>
+      `${t.quota.pods} / ${t.quota.persistentVolumeClaims} / ${t.quota.loadBalancers} / ${t.quota.requestsStorage}Gi`,
+  ],
   ["api-gateway replicas (tenant-wide)", (t) => `${t.autoscaling.minReplicas}-${t.autoscaling.maxReplicas}`],
   [
     "Autoscaling signals",
@@ -30,22 +49,56 @@ const ROWS: readonly [string, (t: TierDefinition) => string][] = [
       [
         `cpu ${t.autoscaling.cpuUtilizationPercent}%`,
         `memory ${t.autoscaling.memoryUtilizationPercent}%`,
-        ...(t.autoscaling.requestsPerSecondPerPod ? [`${t.autoscaling.requestsPerSecondPerPod} rps/pod`] : []),
-        ...(t.autoscaling.queueDepthPerConsumer ? [`queue ${t.autoscaling.queueDepthPerConsumer}/consumer`] : []),
+        ...(t.autoscaling.requestsPerSecondPerPod
+          ? [`${t.autoscaling.requestsPerSecondPerPod} rps/pod`]
+          : []),
+        ...(t.autoscaling.queueDepthPerConsumer
+          ? [`queue ${t.autoscaling.queueDepthPerConsumer}/consumer`]
+          : []),
       ].join(", "),
   ],
-  ["Per-service ceiling (requests / limits)", (t) => `${formatCpu(t.serviceCeiling.requests.cpu)} ${formatMemory(t.serviceCeiling.requests.memory)} / ${formatCpu(t.serviceCeiling.limits.cpu)} ${formatMemory(t.serviceCeiling.limits.memory)}`],
+  [
+    "Per-service ceiling (requests / limits)",
+    (t) =>
+      `${formatCpu(t.serviceCeiling.requests.cpu)} ${formatMemory(t.serviceCeiling.requests.memory)} / ${formatCpu(t.serviceCeiling.limits.cpu)} ${formatMemory(t.serviceCeiling.limits.memory)}`,
+  ],
   ["gp3 IOPS / throughput", (t) => `${t.storageClass.iops} / ${t.storageClass.throughputMiBps} MiB/s`],
-  ["DB connections / timeout / max request / slow log", (t) => `${t.database.maxConnectionsPerService} / ${t.database.queryTimeoutSeconds}s / ${mb(t.database.maxRequestBytes)} / ${t.database.slowQuerySeconds}s`],
+  [
+    "DB connections / timeout / max request / slow log",
+    (t) =>
+      `${t.database.maxConnectionsPerService} / ${t.database.queryTimeoutSeconds}s / ${mb(t.database.maxRequestBytes)} / ${t.database.slowQuerySeconds}s`,
+  ],
   ["Buckets (GB)", (t) => BUCKET_NAMES.map((b) => `${b} ${t.objectStorage.buckets[b].quotaGb}`).join(", ")],
-  ["RabbitMQ max length / TTL / consumer timeout / priority", (t) => `${unlimited(t.messaging.maxLength)} / ${hours(t.messaging.messageTtlMs)} / ${hours(t.messaging.consumerTimeoutMs)} / ${t.messaging.maxPriority}`],
+  [
+    "RabbitMQ max length / TTL / consumer timeout / priority",
+    (t) =>
+      `${unlimited(t.messaging.maxLength)} / ${hours(t.messaging.messageTtlMs)} / ${hours(t.messaging.consumerTimeoutMs)} / ${t.messaging.maxPriority}`,
+  ],
   ["RabbitMQ message size / HA nodes", (t) => `${mb(t.messaging.maxMessageBytes)} / ${t.messaging.haNodes}`],
-  ["API rate limit", (t) => `${t.rateLimit.requestsPerMinute} req/min, ${t.rateLimit.maxConnections} conn, burst x${t.rateLimit.burstMultiplier}`],
-  ["CDN", (t) => (!t.cdn.enabled ? "none" : `${unlimited(t.cdn.monthlyBandwidthGb, " GB/month")}${t.cdn.waf ? ", WAF" : ""}`)],
-  ["Backups", (t) => `${t.backups.mode}, ${t.backups.retentionDays} days${t.backups.pointInTimeRecovery ? ", PITR" : ""}`],
+  [
+    "API rate limit",
+    (t) =>
+      `${t.rateLimit.requestsPerMinute} req/min, ${t.rateLimit.maxConnections} conn, burst x${t.rateLimit.burstMultiplier}`,
+  ],
+  [
+    "CDN",
+    (t) =>
+      !t.cdn.enabled
+        ? "none"
+        : `${unlimited(t.cdn.monthlyBandwidthGb, " GB/month")}${t.cdn.waf ? ", WAF" : ""}`,
+  ],
+  [
+    "Backups",
+    (t) =>
+      `${t.backups.mode}, ${t.backups.retentionDays} days${t.backups.pointInTimeRecovery ? ", PITR" : ""}`,
+  ],
   ["Metrics retention", (t) => `${t.monitoring.metricsRetentionDays} days`],
   ["SLA / support response", (t) => `${t.sla.availabilityPercent}% / ${t.sla.supportResponseHours} h`],
-  ["Products / orders per month / users", (t) => `${unlimited(t.usage.maxProducts)} / ${unlimited(t.usage.maxOrdersPerMonth)} / ${t.usage.maxConcurrentUsers}`],
+  [
+    "Products / orders per month / users",
+    (t) =>
+      `${unlimited(t.usage.maxProducts)} / ${unlimited(t.usage.maxOrdersPerMonth)} / ${t.usage.maxConcurrentUsers}`,
+  ],
 ];
 
 export function tierTable(): string {

@@ -53,13 +53,22 @@ export const CONTEXT_CONFIG_SCHEMA: PolicyConfigSchema = {
     addOns: {
       type: "object",
       properties: Object.fromEntries(
-        Object.entries(ADD_ON_MAXIMUMS).map(([key, max]) => [key, { type: "integer", minimum: 0, maximum: max, default: 0 }]),
+        Object.entries(ADD_ON_MAXIMUMS).map(([key, max]) => [
+          key,
+          { type: "integer", minimum: 0, maximum: max, default: 0 },
+        ]),
       ),
       additionalProperties: false,
     },
     platformDomain: { type: "string", default: DEFAULT_PLATFORM_DOMAIN },
     tenant: { type: "string" },
-    regions: { type: "array", items: { type: "string", enum: [...REGION_NAMES] }, minItems: 1, uniqueItems: true, default: [PRIMARY_REGION] },
+    regions: {
+      type: "array",
+      items: { type: "string", enum: [...REGION_NAMES] },
+      minItems: 1,
+      uniqueItems: true,
+      default: [PRIMARY_REGION],
+    },
     platformOrganization: { type: "string", default: DEFAULT_PLATFORM_ORGANIZATION },
   },
 };
@@ -76,7 +85,8 @@ export interface TierContext {
   readonly platformOrganization: string;
 }
 
-export type ContextResult = { readonly ok: true; readonly context: TierContext } | { readonly ok: false; readonly reason: string };
+export type ContextResult =
+  { readonly ok: true; readonly context: TierContext } | { readonly ok: false; readonly reason: string };
 
 /** Stack and project of a resource URN ("urn:pulumi:<stack>::<project>::<type>::<name>"). */
 export function stackOfUrn(urn: string): { stack: string; project: string } | undefined {
@@ -87,14 +97,24 @@ export function stackOfUrn(urn: string): { stack: string; project: string } | un
 export const stackRole = (urn: string | undefined): "platform" | "tenant" =>
   urn !== undefined && stackOfUrn(urn)?.project === PLATFORM_PROJECT ? "platform" : "tenant";
 
-export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap<string, string>, stackName?: string): ContextResult {
+export function resolveTierContext(
+  config: ContextConfig,
+  stackTags: ReadonlyMap<string, string>,
+  stackName?: string,
+): ContextResult {
   const fromConfig = config.tier !== undefined;
   const tier = fromConfig ? config.tier : stackTags.get(TIER_TAG);
   if (tier === undefined) {
-    return { ok: false, reason: `the stack's tier is unknown: set policy config "tier" or the stack tag "${TIER_TAG}"` };
+    return {
+      ok: false,
+      reason: `the stack's tier is unknown: set policy config "tier" or the stack tag "${TIER_TAG}"`,
+    };
   }
   if (!isTierName(tier)) {
-    return { ok: false, reason: `unknown tier "${tier}" from ${fromConfig ? "policy config" : `stack tag ${TIER_TAG}`}` };
+    return {
+      ok: false,
+      reason: `unknown tier "${tier}" from ${fromConfig ? "policy config" : `stack tag ${TIER_TAG}`}`,
+    };
   }
   let addOns: AddOns = config.addOns ?? {};
   if (!fromConfig && stackTags.has(ADD_ONS_TAG)) {
@@ -106,17 +126,31 @@ export function resolveTierContext(config: ContextConfig, stackTags: ReadonlyMap
   }
   const tenant = config.tenant ?? stackTags.get(TENANT_TAG) ?? stackName;
   if (tenant === undefined) {
-    return { ok: false, reason: `the stack's tenant is unknown: set policy config "tenant" or the stack tag "${TENANT_TAG}"` };
+    return {
+      ok: false,
+      reason: `the stack's tenant is unknown: set policy config "tenant" or the stack tag "${TENANT_TAG}"`,
+    };
   }
   const problems = tenantIdProblems(tenant);
   if (problems.length > 0) {
-    const from = config.tenant !== undefined ? "policy config" : stackTags.has(TENANT_TAG) ? `stack tag ${TENANT_TAG}` : "the stack name";
-    return { ok: false, reason: `tenant "${tenant}" from ${from} is not a tenant id: it ${problems.join("; ")}` };
+    const from =
+      config.tenant !== undefined
+        ? "policy config"
+        : stackTags.has(TENANT_TAG)
+          ? `stack tag ${TENANT_TAG}`
+          : "the stack name";
+    return {
+      ok: false,
+      reason: `tenant "${tenant}" from ${from} is not a tenant id: it ${problems.join("; ")}`,
+    };
   }
   const regions = config.regions ?? [PRIMARY_REGION];
   const unknownRegion = regions.find((r) => !isRegionName(r));
   if (unknownRegion !== undefined || regions.length === 0 || new Set(regions).size < regions.length) {
-    return { ok: false, reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), each once, got ${JSON.stringify(regions)}` };
+    return {
+      ok: false,
+      reason: `policy config "regions" must list supported regions (${REGION_NAMES.join(", ")}), each once, got ${JSON.stringify(regions)}`,
+    };
   }
   try {
     return {

@@ -16,7 +16,15 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { KubeObject } from "./analysis/objects";
-import { CONTEXT_CONFIG_SCHEMA, resolveTierContext, stackOfUrn, stackRole, type ContextConfig, type ContextResult, type TierContext } from "./context";
+import {
+  CONTEXT_CONFIG_SCHEMA,
+  resolveTierContext,
+  stackOfUrn,
+  stackRole,
+  type ContextConfig,
+  type ContextResult,
+  type TierContext,
+} from "./context";
 
 /** What a policy sees of one resource. */
 export interface ResourceView {
@@ -53,7 +61,10 @@ export function viewOf(r: {
   dependencies?: readonly { readonly urn: string }[];
 }): ResourceView {
   // A manifest has apiVersion and kind; Helm releases, ConfigGroups and providers do not.
-  const isObject = r.type.startsWith(KUBERNETES) && typeof r.props["apiVersion"] === "string" && typeof r.props["kind"] === "string";
+  const isObject =
+    r.type.startsWith(KUBERNETES) &&
+    typeof r.props["apiVersion"] === "string" &&
+    typeof r.props["kind"] === "string";
   return {
     type: r.type,
     name: r.name,
@@ -61,7 +72,16 @@ export function viewOf(r: {
     props: r.props,
     protect: r.opts?.protect === true,
     ...(isObject ? { object: r.props as KubeObject } : {}),
-    ...(r.provider ? { provider: { type: r.provider.type, name: r.provider.name, urn: r.provider.urn, props: r.provider.props ?? {} } } : {}),
+    ...(r.provider
+      ? {
+          provider: {
+            type: r.provider.type,
+            name: r.provider.name,
+            urn: r.provider.urn,
+            props: r.provider.props ?? {},
+          },
+        }
+      : {}),
     ...(r.dependencies ? { dependencies: r.dependencies.map((d) => d.urn) } : {}),
   };
 }
@@ -74,10 +94,13 @@ const clusterName = (view: ResourceView): string => view.provider?.name ?? "(def
  * through) with every resource that is no Kubernetes object. Namespaces have the same names in
  * every region of a tenant, so anything judged per namespace is judged per cluster.
  */
-export function clusterPartitions(resources: readonly ResourceView[]): { readonly cluster: string; readonly resources: readonly ResourceView[] }[] {
+export function clusterPartitions(
+  resources: readonly ResourceView[],
+): { readonly cluster: string; readonly resources: readonly ResourceView[] }[] {
   const shared = resources.filter((r) => !r.object);
   const clusters = new Map<string, ResourceView[]>();
-  for (const r of resources) if (r.object) clusters.set(clusterName(r), [...(clusters.get(clusterName(r)) ?? []), r]);
+  for (const r of resources)
+    if (r.object) clusters.set(clusterName(r), [...(clusters.get(clusterName(r)) ?? []), r]);
   if (clusters.size === 0) return [{ cluster: "", resources: shared }];
   return [...clusters].map(([cluster, objects]) => ({ cluster, resources: [...objects, ...shared] }));
 }
@@ -179,7 +202,11 @@ export interface TierStackPolicySpec {
   readonly name: string;
   readonly description: string;
   readonly enforcementLevel: EnforcementLevel;
-  readonly validate: (context: TierContext, resources: readonly ResourceView[], report: (message: string, urn?: string) => void) => void;
+  readonly validate: (
+    context: TierContext,
+    resources: readonly ResourceView[],
+    report: (message: string, urn?: string) => void,
+  ) => void;
   /** Judge each Kubernetes cluster's objects on their own (clusterPartitions). Default false: the whole stack at once. */
   readonly perCluster?: boolean;
 }
@@ -199,8 +226,14 @@ export function tierStackPolicy(spec: TierStackPolicySpec): StackValidationPolic
       const partitions = spec.perCluster ? clusterPartitions(views) : [{ cluster: "", resources: views }];
       for (const { cluster, resources } of partitions) {
         // Named only when there are several: one cluster's messages read as they always have.
-        const report: ReportViolation = partitions.length > 1 ? (message, urn) => reportViolation(`in cluster ${cluster}: ${message}`, urn) : reportViolation;
-        judged((message) => report(`the stack ${message}`), () => spec.validate(context, resources, report));
+        const report: ReportViolation =
+          partitions.length > 1
+            ? (message, urn) => reportViolation(`in cluster ${cluster}: ${message}`, urn)
+            : reportViolation;
+        judged(
+          (message) => report(`the stack ${message}`),
+          () => spec.validate(context, resources, report),
+        );
       }
     },
   };

@@ -74,7 +74,18 @@ export function resourceArgs(r: LocalResource, options: RunOptions = {}): Resour
 
 function policyResource(r: LocalResource): PolicyResource {
   const { type, props, urn, name, opts, provider } = resourceArgs(r);
-  return { type, props, urn, name, opts, ...(provider ? { provider } : {}), dependencies: [], propertyDependencies: {}, isType: () => false, asType: () => undefined };
+  return {
+    type,
+    props,
+    urn,
+    name,
+    opts,
+    ...(provider ? { provider } : {}),
+    dependencies: [],
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
+  };
 }
 
 async function settle(run: () => Promise<void> | void): Promise<void> {
@@ -86,24 +97,40 @@ async function settle(run: () => Promise<void> | void): Promise<void> {
 }
 
 /** Messages of one resource policy on one resource. */
-export async function resourceViolations(policy: ResourceValidationPolicy, r: LocalResource, options: RunOptions = {}): Promise<string[]> {
+export async function resourceViolations(
+  policy: ResourceValidationPolicy,
+  r: LocalResource,
+  options: RunOptions = {},
+): Promise<string[]> {
   const found: string[] = [];
   const report: ReportViolation = (message) => found.push(message);
-  for (const validate of [policy.validateResource ?? []].flat()) await settle(() => validate(resourceArgs(r, options), report));
+  for (const validate of [policy.validateResource ?? []].flat())
+    await settle(() => validate(resourceArgs(r, options), report));
   return found;
 }
 
 /** Messages (and reported URNs) of one stack policy on a stack. */
-export async function stackViolations(policy: StackValidationPolicy, resources: readonly LocalResource[], options: RunOptions = {}): Promise<{ message: string; urn?: string }[]> {
+export async function stackViolations(
+  policy: StackValidationPolicy,
+  resources: readonly LocalResource[],
+  options: RunOptions = {},
+): Promise<{ message: string; urn?: string }[]> {
   const found: { message: string; urn?: string }[] = [];
   const config = options.config ?? {};
   // The engine hands each resource its dependencies as the other resources of the stack.
   const stack = resources.map(policyResource);
   const byUrn = new Map(stack.map((r) => [r.urn, r]));
-  resources.forEach((r, i) => stack[i]!.dependencies.push(...(r.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? [])));
+  resources.forEach((r, i) =>
+    stack[i]!.dependencies.push(...(r.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? [])),
+  );
   await settle(() =>
     policy.validateStack(
-      { resources: stack, stackTags: new Map(Object.entries(options.stackTags ?? {})), getConfig: <T extends object>() => config as T, notApplicable },
+      {
+        resources: stack,
+        stackTags: new Map(Object.entries(options.stackTags ?? {})),
+        getConfig: <T extends object>() => config as T,
+        notApplicable,
+      },
       (message, urn) => found.push({ message, ...(urn ? { urn } : {}) }),
     ),
   );
@@ -111,16 +138,22 @@ export async function stackViolations(policy: StackValidationPolicy, resources: 
 }
 
 /** Every policy of a pack over a stack's resources, in the pack's order. */
-export async function runPolicies(policies: Policies, resources: readonly LocalResource[], options: RunOptions = {}): Promise<Violation[]> {
+export async function runPolicies(
+  policies: Policies,
+  resources: readonly LocalResource[],
+  options: RunOptions = {},
+): Promise<Violation[]> {
   const out: Violation[] = [];
   for (const policy of policies) {
     const level = policy.enforcementLevel ?? "advisory";
     if (level === "disabled") continue;
     if ("validateStack" in policy) {
-      for (const v of await stackViolations(policy, resources, options)) out.push({ policy: policy.name, level, ...v });
+      for (const v of await stackViolations(policy, resources, options))
+        out.push({ policy: policy.name, level, ...v });
     } else {
       for (const r of resources) {
-        for (const message of await resourceViolations(policy, r, options)) out.push({ policy: policy.name, level, message, urn: r.urn });
+        for (const message of await resourceViolations(policy, r, options))
+          out.push({ policy: policy.name, level, message, urn: r.urn });
       }
     }
   }

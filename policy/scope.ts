@@ -70,7 +70,9 @@ export function tenantScope(context: TierContext): TenantScope {
     databaseUsers: new Set([...DATABASE_SERVICES.map((s) => databaseUser(t, s.name)), reportingUser(t)]),
     buckets: new Set(BUCKET_NAMES.map((b) => bucketName(t, b))),
     objectStorageUser: objectStorageUser(t),
-    ...(replicatesAcrossRegions(context.profile.tier) ? { objectStorageReplicator: objectStorageReplicator(t) } : {}),
+    ...(replicatesAcrossRegions(context.profile.tier)
+      ? { objectStorageReplicator: objectStorageReplicator(t) }
+      : {}),
   };
   scopes.set(key, scope);
   return scope;

@@ -8,7 +8,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { appendFileSync, readdirSync, readFileSync } from "node:fs";
-import { affectedStacks, affectsPlatform, backendStackNames, previewShards, stackOfConfigFile } from "../ci/affected";
+import {
+  affectedStacks,
+  affectsPlatform,
+  backendStackNames,
+  previewShards,
+  stackOfConfigFile,
+} from "../ci/affected";
 import { program, runProgram, type Done } from "../synth/commandLine";
 
 interface AffectedOptions {
@@ -21,19 +27,33 @@ function affectedProgram(done: Done) {
   return program("affected")
     .description("Prints the stacks a change since <base-ref> affects, as JSON.")
     .argument("<base-ref>", "the git ref the change is compared with (e.g. origin/main)")
-    .option("--backend-stacks <file>", "`pulumi stack ls --json` of the tenant project: its stacks are candidates too")
+    .option(
+      "--backend-stacks <file>",
+      "`pulumi stack ls --json` of the tenant project: its stacks are candidates too",
+    )
     .option("--platform-stacks <file>", "`pulumi stack ls --json` of the platform project")
     .option("--github-output <file>", "also append `stacks`, `shards` and `any` for a GitHub Actions matrix")
     .action((base: string, options: AffectedOptions) => {
-      const changed = execFileSync("git", ["diff", "--name-only", `${base}...HEAD`], { encoding: "utf8" }).split("\n").filter(Boolean);
-      const listed = (file: string | undefined) => (file ? backendStackNames(readFileSync(file, "utf8")) : []);
-      const stacks = [...new Set([...readdirSync(".").flatMap((f) => stackOfConfigFile(f) ?? []), ...listed(options.backendStacks)])];
+      const changed = execFileSync("git", ["diff", "--name-only", `${base}...HEAD`], { encoding: "utf8" })
+        .split("\n")
+        .filter(Boolean);
+      const listed = (file: string | undefined) =>
+        file ? backendStackNames(readFileSync(file, "utf8")) : [];
+      const stacks = [
+        ...new Set([
+          ...readdirSync(".").flatMap((f) => stackOfConfigFile(f) ?? []),
+          ...listed(options.backendStacks),
+        ]),
+      ];
       const result = affectedStacks(changed, stacks);
       const platform = affectsPlatform(changed) ? listed(options.platformStacks) : [];
       process.stdout.write(`${JSON.stringify({ ...result, platform }, null, 2)}\n`);
       if (options.githubOutput) {
         const shards = previewShards(result.stacks, platform);
-        appendFileSync(options.githubOutput, `stacks=${JSON.stringify(result.stacks)}\nshards=${JSON.stringify(shards)}\nany=${shards.length > 0}\n`);
+        appendFileSync(
+          options.githubOutput,
+          `stacks=${JSON.stringify(result.stacks)}\nshards=${JSON.stringify(shards)}\nany=${shards.length > 0}\n`,
+        );
       }
       done(0);
     });

@@ -23,10 +23,17 @@ function configJson(file: string): Record<string, string> {
   } catch (error) {
     throw new UsageError(`--config-json: cannot read ${file} as JSON (${(error as Error).message})`);
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new UsageError(`--config-json: ${file} is not a \`pulumi config --json\` object`);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new UsageError(`--config-json: ${file} is not a \`pulumi config --json\` object`);
   const entries = Object.entries(parsed as Record<string, unknown>);
-  if (entries.some(([, e]) => e === null || typeof e !== "object" || typeof (e as { value?: unknown }).value !== "string")) {
-    throw new UsageError(`--config-json: ${file} is not a \`pulumi config --json\` object (each key {value, secret})`);
+  if (
+    entries.some(
+      ([, e]) => e === null || typeof e !== "object" || typeof (e as { value?: unknown }).value !== "string",
+    )
+  ) {
+    throw new UsageError(
+      `--config-json: ${file} is not a \`pulumi config --json\` object (each key {value, secret})`,
+    );
   }
   return configValues(parsed as Record<string, { value: string }>);
 }
@@ -39,13 +46,24 @@ function stackFile(options: { stack?: string; configFile?: string }): Record<str
 function policyConfigProgram(done: Done) {
   return program("policy-config")
     .description("Prints the policy pack config (JSON) of a tenant stack.")
-    .addOption(new Option("--stack <name>", "read the stack's config from Pulumi.<name>.yaml").argParser(stackName).conflicts("configJson"))
+    .addOption(
+      new Option("--stack <name>", "read the stack's config from Pulumi.<name>.yaml")
+        .argParser(stackName)
+        .conflicts("configJson"),
+    )
     .option("--config-file <path>", "with --stack: read the config from this file instead")
-    .option("--config-json <file>", "read the config `pulumi config --json` printed (a stack only the backend holds)")
+    .option(
+      "--config-json <file>",
+      "read the config `pulumi config --json` printed (a stack only the backend holds)",
+    )
     .action((options: { stack?: string; configFile?: string; configJson?: string }) => {
       // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
-      const tenant = parsePolicyInputs(options.configJson ? configJson(options.configJson) : stackFile(options));
-      process.stdout.write(`${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization }), null, 2)}\n`);
+      const tenant = parsePolicyInputs(
+        options.configJson ? configJson(options.configJson) : stackFile(options),
+      );
+      process.stdout.write(
+        `${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization }), null, 2)}\n`,
+      );
       done(0);
     });
 }
@@ -57,7 +75,9 @@ runProgram(policyConfigProgram, process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const usage = error instanceof UsageError || error instanceof TenantRequestError;
-    process.stderr.write(`policy-config: ${usage ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `policy-config: ${usage ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = usage ? 2 : 1;
   },
 );

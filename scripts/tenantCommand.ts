@@ -25,7 +25,13 @@ import {
 import { OfflineEngine } from "../automation/offlineEngine";
 import { DumpBackup } from "../automation/dumpBackup";
 import { backupEnvironment, openBackupStore } from "../automation/backupStore";
-import { parseRestorePoint, RESTORE_DETAILS, restoreSummary, RestoreUsageError, runRestore } from "../automation/restoreCommand";
+import {
+  parseRestorePoint,
+  RESTORE_DETAILS,
+  restoreSummary,
+  RestoreUsageError,
+  runRestore,
+} from "../automation/restoreCommand";
 import { BACKUP_NAME } from "../automation/restoreRequest";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
@@ -56,7 +62,12 @@ function engineFrom(kind: GlobalOptions["engine"], stateDir: string): TenantEngi
     projectDir: resolve(__dirname, ".."),
     workRoot: resolve(".pulumi-work"),
     ...(process.env.PULUMI_BACKEND_URL ? { backendUrl: process.env.PULUMI_BACKEND_URL } : {}),
-    envVars: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && /^(PULUMI_|AWS_|CLOUDFLARE_|KUBECONFIG)/.test(e[0]))),
+    envVars: Object.fromEntries(
+      Object.entries(process.env).filter(
+        (e): e is [string, string] =>
+          e[1] !== undefined && /^(PULUMI_|AWS_|CLOUDFLARE_|KUBECONFIG)/.test(e[0]),
+      ),
+    ),
   });
 }
 
@@ -76,14 +87,18 @@ function restorePointArg(value: string): Date {
   try {
     return parseRestorePoint(value);
   } catch (error) {
-    if (error instanceof RestoreUsageError) throw new InvalidArgumentError(error.message.replace(/^--to: /, ""));
+    if (error instanceof RestoreUsageError)
+      throw new InvalidArgumentError(error.message.replace(/^--to: /, ""));
     throw error;
   }
 }
 
 /** A --backup argument: the forms a dump is named by (whose it is, the restore checks). */
 function backupNameArg(value: string): string {
-  if (!BACKUP_NAME.test(value)) throw new InvalidArgumentError("expected a dump's key (tenants/<tenant>/dumps/<stamp>.sql), stamp (2026-11-30T14-05-09-000Z) or time (2026-11-30T14:05:09.000Z).");
+  if (!BACKUP_NAME.test(value))
+    throw new InvalidArgumentError(
+      "expected a dump's key (tenants/<tenant>/dumps/<stamp>.sql), stamp (2026-11-30T14-05-09-000Z) or time (2026-11-30T14:05:09.000Z).",
+    );
   return value;
 }
 
@@ -92,8 +107,14 @@ async function serviceFrom(options: GlobalOptions): Promise<TenantService> {
   const backups = backupEnvironment(process.env, "backups");
   return new TenantService({
     engine: engineFrom(options.engine, options.stateDir),
-    ...(process.env.PROMETHEUS_URL ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) } : {}),
-    backup: new DumpBackup(mysqlFromEnv(), await openBackupStore(backups.store), backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
+    ...(process.env.PROMETHEUS_URL
+      ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) }
+      : {}),
+    backup: new DumpBackup(
+      mysqlFromEnv(),
+      await openBackupStore(backups.store),
+      backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {},
+    ),
     // Without a key that outlives the process, every run would take a repeated request for a change.
     ...(process.env.TENANT_CONFIG_TAG_KEY ? { configTagKey: process.env.TENANT_CONFIG_TAG_KEY } : {}),
   });
@@ -112,7 +133,9 @@ function readRequest(file: string): TenantConfigInput {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new UsageError(`--request: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new UsageError(
+      `--request: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   let raw: unknown;
   try {
@@ -127,7 +150,10 @@ function readRequest(file: string): TenantConfigInput {
 function progressBar(done: number, total: number, label: string): void {
   const width = 24;
   const filled = total === 0 ? width : Math.round((done / total) * width);
-  process.stderr.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ${label}`.padEnd(70) + (done === total ? "\n" : ""));
+  process.stderr.write(
+    `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ${label}`.padEnd(70) +
+      (done === total ? "\n" : ""),
+  );
 }
 
 function print(options: GlobalOptions, result: unknown, human: () => string): void {
@@ -138,13 +164,19 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
   const cli = program("tenant")
     .description("Provisions, changes and retires tenants through the Automation API.")
     .option("--json", "machine-readable output (and errors as JSON on stderr)")
-    .addOption(new Option("--engine <kind>", "local (the Pulumi CLI) or offline (default: local when a pulumi CLI is on PATH)").choices(["local", "offline"]))
+    .addOption(
+      new Option(
+        "--engine <kind>",
+        "local (the Pulumi CLI) or offline (default: local when a pulumi CLI is on PATH)",
+      ).choices(["local", "offline"]),
+    )
     .option("--state-dir <dir>", "the offline engine's stacks", ".tenants")
     .addHelpText("after", ENVIRONMENT);
   // With --json, commander's usage errors are JSON on stderr too (as the other failures).
   if (jsonErrors) {
     cli.showHelpAfterError(false).configureOutput({
-      outputError: (message, write) => write(`${JSON.stringify({ outcome: "usage", message: message.replace(/^error: /, "").trim() })}\n`),
+      outputError: (message, write) =>
+        write(`${JSON.stringify({ outcome: "usage", message: message.replace(/^error: /, "").trim() })}\n`),
     });
   }
   const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
@@ -154,12 +186,18 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
 
   cli
     .command("provision")
-    .description("creates or updates a tenant's stack from a request file (the stack config's shape, as JSON)")
+    .description(
+      "creates or updates a tenant's stack from a request file (the stack config's shape, as JSON)",
+    )
     .requiredOption("--request <file>", "the request, e.g. acme.json")
     .action(async (options: { request: string }, command: Command) => {
       const request = readRequest(options.request);
       const result = await (await serviceFrom(globals(command))).provisionTenant(request);
-      print(globals(command), result, () => `${result.tenantId}: ${result.outcome}\n${JSON.stringify(result.outputs, null, 2)}`);
+      print(
+        globals(command),
+        result,
+        () => `${result.tenantId}: ${result.outcome}\n${JSON.stringify(result.outputs, null, 2)}`,
+      );
       done(0);
     });
 
@@ -170,11 +208,15 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .addArgument(new Argument("<tier>", "target tier").choices(TIER_NAMES))
     .option("--dry-run", "pre-flight report and plan, nothing applied")
     .action(async (tenantId: string, target: TierName, options: { dryRun?: true }, command: Command) => {
-      const result = await (await serviceFrom(globals(command))).changeTier(tenantId, target, { dryRun: options.dryRun === true });
+      const result = await (
+        await serviceFrom(globals(command))
+      ).changeTier(tenantId, target, { dryRun: options.dryRun === true });
       print(globals(command), result, () =>
         [
           `${tenantId}: ${result.from} -> ${result.to}: ${result.outcome}`,
-          ...(result.preflight?.checks.map((c) => `  ${c.status.padEnd(4)} ${c.name}: ${c.actual} (limit ${c.limit})`) ?? []),
+          ...(result.preflight?.checks.map(
+            (c) => `  ${c.status.padEnd(4)} ${c.name}: ${c.actual} (limit ${c.limit})`,
+          ) ?? []),
           ...(result.plan ? [`  plan: ${summaryLine(result.plan.summary)}`] : []),
         ].join("\n"),
       );
@@ -187,8 +229,14 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .addArgument(tenantArgument())
     .option("--retain-days <n>", "days the data is kept before purge", integerAtLeast(0), 30)
     .action(async (tenantId: string, options: { retainDays: number }, command: Command) => {
-      const result = await (await serviceFrom(globals(command))).deprovisionTenant(tenantId, { retainDays: options.retainDays });
-      print(globals(command), result, () => `${tenantId}: final backup ${result.backup}; data retained until ${result.retainUntil}`);
+      const result = await (
+        await serviceFrom(globals(command))
+      ).deprovisionTenant(tenantId, { retainDays: options.retainDays });
+      print(
+        globals(command),
+        result,
+        () => `${tenantId}: final backup ${result.backup}; data retained until ${result.retainUntil}`,
+      );
       done(0);
     });
 
@@ -197,7 +245,9 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .description("removes the tenants past their retention window")
     .action(async (_options: unknown, command: Command) => {
       const purged = await (await serviceFrom(globals(command))).purgeExpired();
-      print(globals(command), { purged }, () => (purged.length ? `purged: ${purged.join(", ")}` : "nothing past its retention window"));
+      print(globals(command), { purged }, () =>
+        purged.length ? `purged: ${purged.join(", ")}` : "nothing past its retention window",
+      );
       done(0);
     });
 
@@ -208,52 +258,87 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .addOption(new Option("--tier <tier>", "only the tenants of this tier").choices(TIER_NAMES))
     .option("--concurrency <n>", "stacks at a time", integerAtLeast(1), 4)
     .option("--stop-on-failure", "start no further stack after a failure")
-    .action(async (action: "preview" | "up", options: { tier?: TierName; concurrency: number; stopOnFailure?: true }, command: Command) => {
-      const json = globals(command).json === true;
-      const summary = await runFleet(await serviceFrom(globals(command)), {
-        command: action,
-        concurrency: options.concurrency,
-        stopOnFailure: options.stopOnFailure === true,
-        ...(options.tier ? { filter: { tier: options.tier } } : {}),
-        ...(json ? {} : { onProgress: (p) => progressBar(p.done, p.total, `${p.entry.tenantId} ${p.entry.status}`) }),
-      });
-      print(globals(command), summary, () => fleetTable(summary));
-      done(summary.counts.failed > 0 ? 1 : 0);
-    });
+    .action(
+      async (
+        action: "preview" | "up",
+        options: { tier?: TierName; concurrency: number; stopOnFailure?: true },
+        command: Command,
+      ) => {
+        const json = globals(command).json === true;
+        const summary = await runFleet(await serviceFrom(globals(command)), {
+          command: action,
+          concurrency: options.concurrency,
+          stopOnFailure: options.stopOnFailure === true,
+          ...(options.tier ? { filter: { tier: options.tier } } : {}),
+          ...(json
+            ? {}
+            : { onProgress: (p) => progressBar(p.done, p.total, `${p.entry.tenantId} ${p.entry.status}`) }),
+        });
+        print(globals(command), summary, () => fleetTable(summary));
+        done(summary.counts.failed > 0 ? 1 : 0);
+      },
+    );
   cli
     .command("restore")
     .description("restores the tenant's databases into fresh ones, verifies them, then swaps them in")
     .addArgument(tenantArgument())
-    .option("--to <timestamp>", "the state at the end of this second, UTC (default: the newest the backups hold)", restorePointArg)
-    .option("--backup <name>", "this dump of the tenant (key, stamp or time) instead of the newest at or before --to", backupNameArg)
-    .option("--backup-dir <dir>", "backup store (layout of tiers/backups.ts); default $BACKUP_DIR or backups/")
-    .option("--binlog-server <name>", "the binlog archive of the tenant's MySQL server (Business); default $BINLOG_SERVER")
+    .option(
+      "--to <timestamp>",
+      "the state at the end of this second, UTC (default: the newest the backups hold)",
+      restorePointArg,
+    )
+    .option(
+      "--backup <name>",
+      "this dump of the tenant (key, stamp or time) instead of the newest at or before --to",
+      backupNameArg,
+    )
+    .option(
+      "--backup-dir <dir>",
+      "backup store (layout of tiers/backups.ts); default $BACKUP_DIR or backups/",
+    )
+    .option(
+      "--binlog-server <name>",
+      "the binlog archive of the tenant's MySQL server (Business); default $BINLOG_SERVER",
+    )
     .addHelpText("after", RESTORE_DETAILS)
-    .action(async (tenantId: string, options: { to?: Date; backup?: string; backupDir?: string; binlogServer?: string }, command: Command) => {
-      const tier = await (await serviceFrom(globals(command))).tierOf(tenantId);
-      const binlogServer = options.binlogServer ?? process.env.BINLOG_SERVER;
-      const backups = backupEnvironment(process.env, "backups");
-      const result = await runRestore({
-        tenantId,
-        tier,
-        mysql: mysqlFromEnv(),
-        backupDir: options.backupDir ?? backupDir(),
-        // --backup-dir is a directory: it wins over BACKUP_BUCKET.
-        ...(backups.store.bucket && !options.backupDir ? { store: await openBackupStore(backups.store) } : {}),
-        ...(options.to ? { to: options.to } : {}),
-        ...(options.backup ? { backup: options.backup } : {}),
-        ...(binlogServer ? { binlogServer } : {}),
-        ...(backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
-      });
-      print(globals(command), result, () => restoreSummary(result));
-      done(0);
-    });
+    .action(
+      async (
+        tenantId: string,
+        options: { to?: Date; backup?: string; backupDir?: string; binlogServer?: string },
+        command: Command,
+      ) => {
+        const tier = await (await serviceFrom(globals(command))).tierOf(tenantId);
+        const binlogServer = options.binlogServer ?? process.env.BINLOG_SERVER;
+        const backups = backupEnvironment(process.env, "backups");
+        const result = await runRestore({
+          tenantId,
+          tier,
+          mysql: mysqlFromEnv(),
+          backupDir: options.backupDir ?? backupDir(),
+          // --backup-dir is a directory: it wins over BACKUP_BUCKET.
+          ...(backups.store.bucket && !options.backupDir
+            ? { store: await openBackupStore(backups.store) }
+            : {}),
+          ...(options.to ? { to: options.to } : {}),
+          ...(options.backup ? { backup: options.backup } : {}),
+          ...(binlogServer ? { binlogServer } : {}),
+          ...(backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
+        });
+        print(globals(command), result, () => restoreSummary(result));
+        done(0);
+      },
+    );
   return cli;
 }
 
 /** Exit codes: 2 bad input or refused, 3 busy or locked, 1 anything else. */
 function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof TenantRequestError || error instanceof OutputDirectoryError) return 2;
+  if (
+    error instanceof UsageError ||
+    error instanceof TenantRequestError ||
+    error instanceof OutputDirectoryError
+  )
+    return 2;
   if (error instanceof TenantOperationError) return ["busy", "locked"].includes(error.outcome) ? 3 : 2;
   return 1;
 }
@@ -265,9 +350,14 @@ export async function tenantMain(argv: readonly string[]): Promise<number> {
     return await runProgram((done) => tenantProgram(done, json), argv);
   } catch (failure) {
     const error = failure instanceof SynthFailure ? failure.cause : failure;
-    const outcome = error instanceof TenantOperationError ? error.outcome : error instanceof UsageError ? "usage" : "error";
+    const outcome =
+      error instanceof TenantOperationError ? error.outcome : error instanceof UsageError ? "usage" : "error";
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(json ? `${JSON.stringify({ outcome, message, ...(error instanceof TenantOperationError ? { details: error } : {}) })}\n` : `tenant: ${message}\n`);
+    process.stderr.write(
+      json
+        ? `${JSON.stringify({ outcome, message, ...(error instanceof TenantOperationError ? { details: error } : {}) })}\n`
+        : `tenant: ${message}\n`,
+    );
     return exitCodeOf(error);
   }
 }

@@ -36,7 +36,12 @@ export interface ServiceConfig {
    * touches its stack, so this only has to outlast operators' own runs.
    */
   readonly staleLockMs: number;
-  readonly mysql: { readonly host: string; readonly port: number; readonly user: string; readonly password: string };
+  readonly mysql: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password: string;
+  };
   /**
    * Where backups are written (local engine) and restored from: BACKUP_BUCKET (S3, with
    * BACKUP_KMS_KEY_ID) when set, else BACKUP_DIR, default <SERVICE_DATA_DIR>/backups.
@@ -49,7 +54,12 @@ export interface ServiceConfig {
   /** PROMETHEUS_URL: real usage for downgrade pre-flight checks. */
   readonly prometheusUrl?: string;
   /** Production: AMQP_URL, SERVICE_DATABASE, QUEUE_PREFIX (default tenant-service), EVENTS_EXCHANGE. */
-  readonly broker?: { readonly url: string; readonly database: string; readonly prefix: string; readonly eventsExchange?: string };
+  readonly broker?: {
+    readonly url: string;
+    readonly database: string;
+    readonly prefix: string;
+    readonly eventsExchange?: string;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -60,15 +70,18 @@ function integer(env: Env, name: string, fallback: number, min: number): number 
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got ${raw}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new ConfigError(`${name} must be an integer >= ${min}, got ${raw}`);
   return value;
 }
 
 export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
   const role = env.SERVICE_ROLE ?? "all";
-  if (role !== "all" && role !== "api" && role !== "worker") throw new ConfigError(`SERVICE_ROLE must be all, api or worker, got ${role}`);
+  if (role !== "all" && role !== "api" && role !== "worker")
+    throw new ConfigError(`SERVICE_ROLE must be all, api or worker, got ${role}`);
   const engine = env.TENANT_ENGINE;
-  if (engine !== undefined && engine !== "local" && engine !== "offline") throw new ConfigError(`TENANT_ENGINE must be local or offline, got ${engine}`);
+  if (engine !== undefined && engine !== "local" && engine !== "offline")
+    throw new ConfigError(`TENANT_ENGINE must be local or offline, got ${engine}`);
   const broker = env.AMQP_URL
     ? {
         url: env.AMQP_URL,
@@ -77,12 +90,16 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
         ...(env.EVENTS_EXCHANGE ? { eventsExchange: env.EVENTS_EXCHANGE } : {}),
       }
     : undefined;
-  if (broker && !broker.database) throw new ConfigError("AMQP_URL needs SERVICE_DATABASE (the MySQL database holding the operations)");
-  if (!broker && role !== "all") throw new ConfigError(`SERVICE_ROLE=${role} needs AMQP_URL: the embedded store is one process`);
+  if (broker && !broker.database)
+    throw new ConfigError("AMQP_URL needs SERVICE_DATABASE (the MySQL database holding the operations)");
+  if (!broker && role !== "all")
+    throw new ConfigError(`SERVICE_ROLE=${role} needs AMQP_URL: the embedded store is one process`);
   const given = env.TENANT_SERVICE_TOKEN;
-  if (given !== undefined && given.length < 16) throw new ConfigError("TENANT_SERVICE_TOKEN must be at least 16 characters");
+  if (given !== undefined && given.length < 16)
+    throw new ConfigError("TENANT_SERVICE_TOKEN must be at least 16 characters");
   // Closed by default: production refuses to start without a token; embedded mode makes one and prints it once.
-  if (!given && broker && role !== "worker") throw new ConfigError("TENANT_SERVICE_TOKEN is required with AMQP_URL");
+  if (!given && broker && role !== "worker")
+    throw new ConfigError("TENANT_SERVICE_TOKEN is required with AMQP_URL");
   const dataDir = env.SERVICE_DATA_DIR ?? ".service";
   const backups = backupEnvironment(env, join(dataDir, "backups"));
   return {
@@ -100,7 +117,12 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     backoffMs: integer(env, "BACKOFF_MS", 1000, 1),
     drainMs: integer(env, "DRAIN_MS", 30_000, 0),
     staleLockMs: integer(env, "STALE_LOCK_MS", 600_000, 0),
-    mysql: { host: env.MYSQL_HOST ?? "127.0.0.1", port: integer(env, "MYSQL_PORT", 3306, 1), user: env.MYSQL_USER ?? "root", password: env.MYSQL_PASSWORD ?? "" },
+    mysql: {
+      host: env.MYSQL_HOST ?? "127.0.0.1",
+      port: integer(env, "MYSQL_PORT", 3306, 1),
+      user: env.MYSQL_USER ?? "root",
+      password: env.MYSQL_PASSWORD ?? "",
+    },
     backups: backups.store,
     ...(backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}),
     ...(env.BINLOG_SERVER ? { binlogServer: env.BINLOG_SERVER } : {}),

@@ -66,7 +66,8 @@ export class EmbeddedWorkers {
         const op = claim.claimed;
         const outcome = await executor.execute(op, this.interrupt.signal, op.attempts >= maxAttempts);
         if ("interrupted" in outcome) await store.release(op.id, executor.owner);
-        else if ("retry" in outcome) await store.release(op.id, executor.owner, backoffMs(op.attempts, this.options.backoffBaseMs));
+        else if ("retry" in outcome)
+          await store.release(op.id, executor.owner, backoffMs(op.attempts, this.options.backoffBaseMs));
       } catch (error) {
         log.error({ err: String(error) }, "worker loop error");
         await this.idle();

@@ -30,7 +30,10 @@ export class StateFileBackup implements BackupHook {
 
   async backup(tenantId: string, reason: BackupReason): Promise<{ location: string }> {
     mkdirSync(this.directory, { recursive: true });
-    const location = join(this.directory, `${tenantId}-${reason}-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`);
+    const location = join(
+      this.directory,
+      `${tenantId}-${reason}-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`,
+    );
     copyFileSync(join(this.stateDir, `${tenantId}.json`), location);
     return { location };
   }
@@ -38,12 +41,19 @@ export class StateFileBackup implements BackupHook {
 
 export async function engineSetup(config: ServiceConfig): Promise<EngineSetup> {
   const kind = config.engine ?? (hasPulumiCli() ? "local" : "offline");
-  const usage = config.prometheusUrl ? new (await import("../automation/preflight")).LiveUsage(config.mysql, config.prometheusUrl) : undefined;
+  const usage = config.prometheusUrl
+    ? new (await import("../automation/preflight")).LiveUsage(config.mysql, config.prometheusUrl)
+    : undefined;
   const withUsage = usage ? { usage } : {};
   if (kind === "offline") {
     const { OfflineEngine } = await import("../automation/offlineEngine");
     const stateDir = resolve(config.stateDir);
-    return { kind, engine: new OfflineEngine({ stateDir }), backup: new StateFileBackup(stateDir, resolve(config.dataDir, "backups")), ...withUsage };
+    return {
+      kind,
+      engine: new OfflineEngine({ stateDir }),
+      backup: new StateFileBackup(stateDir, resolve(config.dataDir, "backups")),
+      ...withUsage,
+    };
   }
   const { LocalWorkspaceEngine } = await import("../automation/localWorkspaceEngine");
   const { DumpBackup } = await import("../automation/dumpBackup");
@@ -54,10 +64,19 @@ export async function engineSetup(config: ServiceConfig): Promise<EngineSetup> {
       projectDir: resolve(__dirname, ".."),
       workRoot: resolve(config.dataDir, "pulumi-work"),
       ...(process.env.PULUMI_BACKEND_URL ? { backendUrl: process.env.PULUMI_BACKEND_URL } : {}),
-      envVars: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && /^(PULUMI_|AWS_|CLOUDFLARE_|KUBECONFIG)/.test(e[0]))),
+      envVars: Object.fromEntries(
+        Object.entries(process.env).filter(
+          (e): e is [string, string] =>
+            e[1] !== undefined && /^(PULUMI_|AWS_|CLOUDFLARE_|KUBECONFIG)/.test(e[0]),
+        ),
+      ),
     }),
     // The store the restore handler reads (service/restoreHandler.ts).
-    backup: new DumpBackup(config.mysql, await openBackupStore(config.backups), config.rabbitmq ? { rabbitmq: config.rabbitmq } : {}),
+    backup: new DumpBackup(
+      config.mysql,
+      await openBackupStore(config.backups),
+      config.rabbitmq ? { rabbitmq: config.rabbitmq } : {},
+    ),
     ...withUsage,
   };
 }

@@ -1,7 +1,8 @@
 /** The events the service publishes as operations end (on the platform exchange in production). */
 import type { OperationError, OperationKind } from "./operations";
 
-export type TenantEventName = "tenant.provisioned" | "tenant.tier_changed" | "tenant.deprovisioned" | "tenant.restored" | "tenant.failed";
+export type TenantEventName =
+  "tenant.provisioned" | "tenant.tier_changed" | "tenant.deprovisioned" | "tenant.restored" | "tenant.failed";
 
 export interface TenantEvent {
   readonly event: TenantEventName;

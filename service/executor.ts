@@ -24,7 +24,11 @@ export interface RestoreContext extends OperationOptions {
  * wired by `npm run service`). Without one, a restore can only end a retention window.
  */
 export interface RestoreHandler {
-  restore(tenantId: string, payload: Readonly<Record<string, unknown>>, context: RestoreContext): Promise<unknown>;
+  restore(
+    tenantId: string,
+    payload: Readonly<Record<string, unknown>>,
+    context: RestoreContext,
+  ): Promise<unknown>;
 }
 
 export interface ExecutorOptions {
@@ -68,26 +72,51 @@ export class Executor {
     return this.options.owner;
   }
 
-  private readonly handlers: Readonly<Record<OperationKind, (op: Operation, run: OperationOptions) => Promise<Handled>>> = {
+  private readonly handlers: Readonly<
+    Record<OperationKind, (op: Operation, run: OperationOptions) => Promise<Handled>>
+  > = {
     provision: async (op, run) => {
       const result = await this.options.service.provisionTenant(op.payload as TenantConfigInput, run);
-      return { result, tenant: { status: "active", tier: result.outputs.tier, outputs: result.outputs }, tier: result.outputs.tier };
+      return {
+        result,
+        tenant: { status: "active", tier: result.outputs.tier, outputs: result.outputs },
+        tier: result.outputs.tier,
+      };
     },
     "change-tier": async (op, run) => {
       const tier = op.payload["tier"];
-      if (!isTierName(tier)) throw new UnsupportedOperationError(`payload.tier ${String(tier)} is not a tier`);
+      if (!isTierName(tier))
+        throw new UnsupportedOperationError(`payload.tier ${String(tier)} is not a tier`);
       const result = await this.options.service.changeTier(op.tenantId, tier, run);
-      return { result, tenant: { tier: result.to, ...(result.outputs ? { outputs: result.outputs } : {}) }, tier: result.to };
+      return {
+        result,
+        tenant: { tier: result.to, ...(result.outputs ? { outputs: result.outputs } : {}) },
+        tier: result.to,
+      };
     },
     deprovision: async (op) => {
       const retainDays = op.payload["retainDays"];
-      const result = await this.options.service.deprovisionTenant(op.tenantId, typeof retainDays === "number" ? { retainDays } : {});
+      const result = await this.options.service.deprovisionTenant(
+        op.tenantId,
+        typeof retainDays === "number" ? { retainDays } : {},
+      );
       return { result, tenant: { status: "retained", retainUntil: result.retainUntil } };
     },
     // A fleet's unit of work: one tenant's preview or update of its current config.
-    preview: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "preview", run), tenant: {} }),
-    update: async (op, run) => ({ result: await this.options.service.refresh(op.tenantId, "up", run), tenant: {} }),
-    restore: async (op, run) => ({ result: loadsBackup(op.payload) ? await this.loadBackup(op, run) : await this.options.service.reinstateTenant(op.tenantId), tenant: { status: "active" } }),
+    preview: async (op, run) => ({
+      result: await this.options.service.refresh(op.tenantId, "preview", run),
+      tenant: {},
+    }),
+    update: async (op, run) => ({
+      result: await this.options.service.refresh(op.tenantId, "up", run),
+      tenant: {},
+    }),
+    restore: async (op, run) => ({
+      result: loadsBackup(op.payload)
+        ? await this.loadBackup(op, run)
+        : await this.options.service.reinstateTenant(op.tenantId),
+      tenant: { status: "active" },
+    }),
   };
 
   /**
@@ -97,7 +126,9 @@ export class Executor {
   private async loadBackup(op: Operation, run: OperationOptions): Promise<unknown> {
     const handler = this.options.restore;
     if (!handler) {
-      throw new UnsupportedOperationError("restoring from a backup needs a restore handler (the restore library, `npm run tenant -- restore`); without one the service only ends the retention window");
+      throw new UnsupportedOperationError(
+        "restoring from a backup needs a restore handler (the restore library, `npm run tenant -- restore`); without one the service only ends the retention window",
+      );
     }
     const tier = await this.options.service.tierOf(op.tenantId);
     const restored = await handler.restore(op.tenantId, op.payload, { ...run, tier });
@@ -118,31 +149,61 @@ export class Executor {
     const flush = async () => {
       for (const line of pending.splice(0)) await store.appendLog(op.id, line);
     };
-    const beat = setInterval(() => {
-      void flush()
-        .then(() => store.heartbeat(op.id, owner, this.leaseMs))
-        .then((held) => {
-          if (!held) {
-            log.warn({ operationId: op.id, tenantId: op.tenantId }, "lease lost; cancelling the run");
-            abort.abort();
-          }
-        })
-        .catch((error: unknown) => log.error({ operationId: op.id, err: String(error) }, "heartbeat failed"));
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const beat = setInterval(
+      () => {
+        void flush()
+          .then(() => store.heartbeat(op.id, owner, this.leaseMs))
+          .then((held) => {
+            if (!held) {
+              log.warn({ operationId: op.id, tenantId: op.tenantId }, "lease lost; cancelling the run");
+              abort.abort();
+            }
+          })
+          .catch((error: unknown) =>
+            log.error({ operationId: op.id, err: String(error) }, "heartbeat failed"),
+          );
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     const started = performance.now();
     const line = (text: string) => pending.push(`${new Date().toISOString()} ${text}`);
     line(`attempt ${op.attempts} by ${owner}: ${op.kind} ${op.tenantId}`);
-    log.info({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, attempt: op.attempts }, "operation started");
+    log.info(
+      { operationId: op.id, tenantId: op.tenantId, kind: op.kind, attempt: op.attempts },
+      "operation started",
+    );
     try {
-      const handled = await this.handlers[op.kind](op, { signal: abort.signal, onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`) });
+      const handled = await this.handlers[op.kind](op, {
+        signal: abort.signal,
+        onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`),
+      });
       line("succeeded");
       await flush();
-      const finished = await store.finish(op.id, owner, { status: "succeeded", result: handled.result, tenant: handled.tenant });
+      const finished = await store.finish(op.id, owner, {
+        status: "succeeded",
+        result: handled.result,
+        tenant: handled.tenant,
+      });
       if (!finished) return { interrupted: true };
       metrics?.observe(op.kind, "succeeded", (performance.now() - started) / 1000);
-      log.info({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, ms: Math.round(performance.now() - started) }, "operation succeeded");
+      log.info(
+        {
+          operationId: op.id,
+          tenantId: op.tenantId,
+          kind: op.kind,
+          ms: Math.round(performance.now() - started),
+        },
+        "operation succeeded",
+      );
       const event = SUCCESS_EVENT[op.kind];
-      if (event) await this.publish({ event, tenantId: op.tenantId, operationId: op.id, at: new Date().toISOString(), ...(handled.tier ? { tier: handled.tier } : {}) });
+      if (event)
+        await this.publish({
+          event,
+          tenantId: op.tenantId,
+          operationId: op.id,
+          at: new Date().toISOString(),
+          ...(handled.tier ? { tier: handled.tier } : {}),
+        });
       return { done: "succeeded" };
     } catch (caught) {
       const error = toOperationError(caught);
@@ -154,7 +215,10 @@ export class Executor {
       line(`${error.outcome}: ${error.message}`);
       await flush();
       if (RETRYABLE_OUTCOMES.has(error.outcome) && !finalAttempt) {
-        log.warn({ operationId: op.id, tenantId: op.tenantId, outcome: error.outcome, attempt: op.attempts }, "operation will be retried");
+        log.warn(
+          { operationId: op.id, tenantId: op.tenantId, outcome: error.outcome, attempt: op.attempts },
+          "operation will be retried",
+        );
         return { retry: error };
       }
       await this.fail(op, error);
@@ -170,10 +234,25 @@ export class Executor {
   async fail(op: Operation, error: OperationError): Promise<void> {
     const { store, owner, log } = this.options;
     const tenant = await store.tenant(op.tenantId);
-    const finished = await store.finish(op.id, owner, { status: "failed", error, ...(tenant?.status === "provisioning" && op.kind === "provision" ? { tenant: { status: "failed" } } : {}) });
+    const finished = await store.finish(op.id, owner, {
+      status: "failed",
+      error,
+      ...(tenant?.status === "provisioning" && op.kind === "provision"
+        ? { tenant: { status: "failed" } }
+        : {}),
+    });
     if (!finished) return;
-    log.warn({ operationId: op.id, tenantId: op.tenantId, kind: op.kind, outcome: error.outcome }, "operation failed");
-    await this.publish({ event: "tenant.failed", tenantId: op.tenantId, operationId: op.id, at: new Date().toISOString(), error });
+    log.warn(
+      { operationId: op.id, tenantId: op.tenantId, kind: op.kind, outcome: error.outcome },
+      "operation failed",
+    );
+    await this.publish({
+      event: "tenant.failed",
+      tenantId: op.tenantId,
+      operationId: op.id,
+      at: new Date().toISOString(),
+      error,
+    });
   }
 
   private async publish(event: Parameters<EventSink["publish"]>[0]): Promise<void> {
@@ -181,7 +260,10 @@ export class Executor {
       await this.options.events?.publish(event);
     } catch (error) {
       // The operation's record is the truth; a lost event is logged, never a failed operation.
-      this.options.log.error({ event: event.event, operationId: event.operationId, err: String(error) }, "event not published");
+      this.options.log.error(
+        { event: event.event, operationId: event.operationId, err: String(error) },
+        "event not published",
+      );
     }
   }
 }

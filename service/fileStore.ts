@@ -4,7 +4,16 @@
  * survives a crash or restart. Opening replays the journal and rewrites it compacted.
  */
 import { randomUUID } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import {
   IdempotencyConflictError,
@@ -75,8 +84,13 @@ export class FileStore implements OperationStore {
     const tmp = `${this.options.path}.tmp`;
     const fd = openSync(tmp, "w");
     const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
-    for (const op of this.ops.values()) writeSync(fd, `${JSON.stringify({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) })}\n`);
-    for (const [id, lines] of this.logs) for (const line of lines) writeSync(fd, `${JSON.stringify({ t: "log", id, line })}\n`);
+    for (const op of this.ops.values())
+      writeSync(
+        fd,
+        `${JSON.stringify({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) })}\n`,
+      );
+    for (const [id, lines] of this.logs)
+      for (const line of lines) writeSync(fd, `${JSON.stringify({ t: "log", id, line })}\n`);
     for (const record of this.tenants.values()) writeSync(fd, `${JSON.stringify({ t: "tenant", record })}\n`);
     fsyncSync(fd);
     closeSync(fd);
@@ -104,10 +118,29 @@ export class FileStore implements OperationStore {
       }
     }
     const at = this.stamp();
-    const op: Operation = { id: randomUUID(), tenantId: request.tenantId, kind: request.kind, payload: request.payload, status: "queued", attempts: 0, createdAt: at, updatedAt: at };
-    const entries: Entry[] = [{ t: "op", op, digest, ...(request.idempotencyKey !== undefined ? { key: request.idempotencyKey } : {}) }];
+    const op: Operation = {
+      id: randomUUID(),
+      tenantId: request.tenantId,
+      kind: request.kind,
+      payload: request.payload,
+      status: "queued",
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    const entries: Entry[] = [
+      {
+        t: "op",
+        op,
+        digest,
+        ...(request.idempotencyKey !== undefined ? { key: request.idempotencyKey } : {}),
+      },
+    ];
     if (request.kind === "provision" && !this.tenants.has(request.tenantId)) {
-      entries.push({ t: "tenant", record: { tenantId: request.tenantId, status: "provisioning", lastOperationId: op.id, updatedAt: at } });
+      entries.push({
+        t: "tenant",
+        record: { tenantId: request.tenantId, status: "provisioning", lastOperationId: op.id, updatedAt: at },
+      });
     }
     this.write(...entries);
     return { operation: op, created: true };
@@ -164,7 +197,15 @@ export class FileStore implements OperationStore {
       if (!op) return { wait: true };
     }
     const at = this.stamp();
-    const claimed: Operation = { ...without(op, "notBefore"), status: "running", owner, attempts: op.attempts + 1, startedAt: op.startedAt ?? at, updatedAt: at, leaseUntil: new Date(this.now() + leaseMs).toISOString() };
+    const claimed: Operation = {
+      ...without(op, "notBefore"),
+      status: "running",
+      owner,
+      attempts: op.attempts + 1,
+      startedAt: op.startedAt ?? at,
+      updatedAt: at,
+      leaseUntil: new Date(this.now() + leaseMs).toISOString(),
+    };
     this.write({ t: "op", op: claimed });
     return { claimed };
   }
@@ -177,7 +218,10 @@ export class FileStore implements OperationStore {
   async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const op = this.owned(id, owner);
     if (!op) return false;
-    this.write({ t: "op", op: { ...op, leaseUntil: new Date(this.now() + leaseMs).toISOString(), updatedAt: this.stamp() } });
+    this.write({
+      t: "op",
+      op: { ...op, leaseUntil: new Date(this.now() + leaseMs).toISOString(), updatedAt: this.stamp() },
+    });
     return true;
   }
 
@@ -186,10 +230,17 @@ export class FileStore implements OperationStore {
     if (!op) return false;
     const at = this.stamp();
     const rest = { ...without(op, "owner", "leaseUntil"), payload: redactedPayload(op.payload) };
-    const done: Operation = finish.status === "succeeded" ? { ...rest, status: "succeeded", result: finish.result, finishedAt: at, updatedAt: at } : { ...rest, status: "failed", error: finish.error, finishedAt: at, updatedAt: at };
+    const done: Operation =
+      finish.status === "succeeded"
+        ? { ...rest, status: "succeeded", result: finish.result, finishedAt: at, updatedAt: at }
+        : { ...rest, status: "failed", error: finish.error, finishedAt: at, updatedAt: at };
     const entries: Entry[] = [{ t: "op", op: done }];
     const previous = this.tenants.get(op.tenantId);
-    if (finish.tenant && previous) entries.push({ t: "tenant", record: { ...previous, ...finish.tenant, lastOperationId: id, updatedAt: at } });
+    if (finish.tenant && previous)
+      entries.push({
+        t: "tenant",
+        record: { ...previous, ...finish.tenant, lastOperationId: id, updatedAt: at },
+      });
     this.write(...entries);
     return true;
   }
@@ -197,16 +248,28 @@ export class FileStore implements OperationStore {
   async release(id: string, owner: string, delayMs = 0): Promise<void> {
     const op = this.owned(id, owner);
     if (!op) return;
-    this.write({ t: "op", op: { ...without(op, "owner", "leaseUntil"), status: "queued", updatedAt: this.stamp(), ...(delayMs > 0 ? { notBefore: new Date(this.now() + delayMs).toISOString() } : {}) } });
+    this.write({
+      t: "op",
+      op: {
+        ...without(op, "owner", "leaseUntil"),
+        status: "queued",
+        updatedAt: this.stamp(),
+        ...(delayMs > 0 ? { notBefore: new Date(this.now() + delayMs).toISOString() } : {}),
+      },
+    });
   }
 
   async reclaimStale(olderThanMs: number): Promise<Operation[]> {
     const older = (at: string | undefined) => at !== undefined && this.now() - Date.parse(at) > olderThanMs;
     const stale = [...this.ops.values()].filter(
-      (o) => this.head(o.tenantId)?.id === o.id && older(o.updatedAt) && (o.status === "queued" || (o.status === "running" && older(o.leaseUntil))),
+      (o) =>
+        this.head(o.tenantId)?.id === o.id &&
+        older(o.updatedAt) &&
+        (o.status === "queued" || (o.status === "running" && older(o.leaseUntil))),
     );
     const at = this.stamp();
-    if (stale.length > 0) this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
+    if (stale.length > 0)
+      this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
     return stale;
   }
 

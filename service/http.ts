@@ -16,7 +16,15 @@ import { tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import { IdempotencyConflictError, OPERATION_KINDS, redactedPayload, type NewOperation, type Operation, type OperationError, type OperationStore } from "./operations";
+import {
+  IdempotencyConflictError,
+  OPERATION_KINDS,
+  redactedPayload,
+  type NewOperation,
+  type Operation,
+  type OperationError,
+  type OperationStore,
+} from "./operations";
 import { HTTP_STATUS, toOperationError } from "./outcomes";
 
 /** Hands a stored operation to the workers (wakes the in-process loops, or publishes to the broker). */
@@ -46,7 +54,11 @@ const errorSchema = {
     error: {
       type: "object",
       required: ["outcome", "message"],
-      properties: { outcome: { type: "string" }, message: { type: "string" }, details: { type: "object", additionalProperties: true } },
+      properties: {
+        outcome: { type: "string" },
+        message: { type: "string" },
+        details: { type: "object", additionalProperties: true },
+      },
     },
   },
 } as const;
@@ -62,9 +74,19 @@ const operationSchema = {
   },
 } as const;
 
-const tenantParams = { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 63 } } } as const;
-const idempotencyHeader = { type: "object", properties: { "idempotency-key": { type: "string", pattern: IDEMPOTENCY_KEY.source } } } as const;
-const accepted = { 202: { type: "object", properties: { operation: operationSchema } }, "4xx": errorSchema } as const;
+const tenantParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", maxLength: 63 } },
+} as const;
+const idempotencyHeader = {
+  type: "object",
+  properties: { "idempotency-key": { type: "string", pattern: IDEMPOTENCY_KEY.source } },
+} as const;
+const accepted = {
+  202: { type: "object", properties: { operation: operationSchema } },
+  "4xx": errorSchema,
+} as const;
 
 /** The tenant request's JSON schema, from the valibot schema the stack config is parsed with. */
 export function tenantRequestJsonSchema(): Record<string, unknown> {
@@ -96,10 +118,15 @@ export function operationView(operation: Operation): Operation {
   return { ...operation, payload: redactedPayload(operation.payload) };
 }
 
-const refuse = (outcome: string, message: string, details?: Record<string, unknown>) => new HttpError(HTTP_STATUS[outcome] ?? 400, { outcome, message, ...(details ? { details } : {}) });
+const refuse = (outcome: string, message: string, details?: Record<string, unknown>) =>
+  new HttpError(HTTP_STATUS[outcome] ?? 400, { outcome, message, ...(details ? { details } : {}) });
 
 /** An ajv error's field in the config's own notation ("sites[1].customDomains", "images.tag"). */
-function validationField(context: string | undefined, instancePath: string, params: Record<string, unknown>): string {
+function validationField(
+  context: string | undefined,
+  instancePath: string,
+  params: Record<string, unknown>,
+): string {
   const named = params["additionalProperty"] ?? params["missingProperty"];
   const parts = [...instancePath.split("/").filter(Boolean), ...(typeof named === "string" ? [named] : [])];
   const path = parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
@@ -117,7 +144,9 @@ export async function buildHttpApp(options: HttpOptions) {
     loggerInstance: options.log,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     // Validate, never fix up: no defaults filled in, unknown fields refused, no type coercion.
-    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: true },
+    },
   });
   await app.register(swagger, {
     openapi: {
@@ -130,21 +159,39 @@ export async function buildHttpApp(options: HttpOptions) {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send({ error: error.body });
     if (error.validation) {
-      const problems = error.validation.map((v) => ({ field: validationField(error.validationContext, v.instancePath, v.params), message: v.message ?? "is invalid" }));
-      return reply.code(400).send({ error: { outcome: "invalid", message: problems.map((p) => `${p.field}: ${p.message}`).join("; "), details: { problems } } });
+      const problems = error.validation.map((v) => ({
+        field: validationField(error.validationContext, v.instancePath, v.params),
+        message: v.message ?? "is invalid",
+      }));
+      return reply.code(400).send({
+        error: {
+          outcome: "invalid",
+          message: problems.map((p) => `${p.field}: ${p.message}`).join("; "),
+          details: { problems },
+        },
+      });
     }
-    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return reply.code(413).send({ error: { outcome: "payload-too-large", message: error.message } });
-    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return reply.code(415).send({ error: { outcome: "unsupported-media-type", message: error.message } });
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: { outcome: "invalid", message: error.message } });
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      return reply.code(413).send({ error: { outcome: "payload-too-large", message: error.message } });
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+      return reply.code(415).send({ error: { outcome: "unsupported-media-type", message: error.message } });
+    if (error.statusCode && error.statusCode < 500)
+      return reply.code(error.statusCode).send({ error: { outcome: "invalid", message: error.message } });
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: { outcome: "error", message: "internal error" } });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { outcome: "not-found", message: `no route ${request.method} ${request.url}` } }));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: { outcome: "not-found", message: `no route ${request.method} ${request.url}` } }),
+  );
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
-    reply.type("text/plain; version=0.0.4").send(await metrics.render(store, dispatcher.queueDepth?.bind(dispatcher))),
+    reply
+      .type("text/plain; version=0.0.4")
+      .send(await metrics.render(store, dispatcher.queueDepth?.bind(dispatcher))),
   );
 
   // Everything below needs the token.
@@ -154,22 +201,35 @@ export async function buildHttpApp(options: HttpOptions) {
       const token = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
       if (!token || !sameToken(token, options.token)) {
         reply.header("www-authenticate", 'Bearer realm="tenant-service"');
-        throw refuse("unauthorized", "a valid bearer token is required (Authorization: Bearer <TENANT_SERVICE_TOKEN>)");
+        throw refuse(
+          "unauthorized",
+          "a valid bearer token is required (Authorization: Bearer <TENANT_SERVICE_TOKEN>)",
+        );
       }
     });
 
-    const submit = async (request: { headers: Record<string, unknown> }, reply: FastifyReply, operation: Omit<NewOperation, "idempotencyKey">) => {
+    const submit = async (
+      request: { headers: Record<string, unknown> },
+      reply: FastifyReply,
+      operation: Omit<NewOperation, "idempotencyKey">,
+    ) => {
       const key = request.headers["idempotency-key"];
       let stored: { operation: Operation; created: boolean };
       try {
-        stored = await store.submit({ ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) });
+        stored = await store.submit({
+          ...operation,
+          ...(typeof key === "string" ? { idempotencyKey: key } : {}),
+        });
       } catch (error) {
         if (error instanceof IdempotencyConflictError) throw refuse(error.outcome, error.message);
         throw error;
       }
       if (stored.created) await dispatcher.dispatch(stored.operation);
       else reply.header("idempotent-replayed", "true");
-      return reply.code(202).header("location", `/operations/${stored.operation.id}`).send({ operation: operationView(stored.operation) });
+      return reply
+        .code(202)
+        .header("location", `/operations/${stored.operation.id}`)
+        .send({ operation: operationView(stored.operation) });
     };
 
     const knownTenant = async (tenantId: string) => {
@@ -180,7 +240,14 @@ export async function buildHttpApp(options: HttpOptions) {
 
     api.post<{ Body: Record<string, unknown> }>(
       "/tenants",
-      { schema: { summary: "Provision a tenant (or update its config)", headers: idempotencyHeader, body: tenantRequestJsonSchema(), response: accepted } },
+      {
+        schema: {
+          summary: "Provision a tenant (or update its config)",
+          headers: idempotencyHeader,
+          body: tenantRequestJsonSchema(),
+          response: accepted,
+        },
+      },
       async (request, reply) => {
         try {
           toStackConfig(request.body);
@@ -189,16 +256,34 @@ export async function buildHttpApp(options: HttpOptions) {
         }
         const tenantId = request.body["tenantId"] as string;
         const tenant = await store.tenant(tenantId);
-        if (tenant?.status === "retained") throw refuse("exists", `tenant ${tenantId} is deprovisioned and retained until ${tenant.retainUntil}; restore it instead`);
+        if (tenant?.status === "retained")
+          throw refuse(
+            "exists",
+            `tenant ${tenantId} is deprovisioned and retained until ${tenant.retainUntil}; restore it instead`,
+          );
         return submit(request, reply, { tenantId, kind: "provision", payload: request.body });
       },
     );
 
-    api.get<{ Params: { id: string } }>("/tenants/:id", { schema: { summary: "A tenant's tier, status, outputs and last operation", params: tenantParams } }, async (request) => {
-      const tenant = await knownTenant(request.params.id);
-      const last = await store.latestOperation(tenant.tenantId);
-      return { ...tenant, lastOperation: last ? { id: last.id, kind: last.kind, status: last.status, ...(last.error ? { error: last.error } : {}) } : null };
-    });
+    api.get<{ Params: { id: string } }>(
+      "/tenants/:id",
+      { schema: { summary: "A tenant's tier, status, outputs and last operation", params: tenantParams } },
+      async (request) => {
+        const tenant = await knownTenant(request.params.id);
+        const last = await store.latestOperation(tenant.tenantId);
+        return {
+          ...tenant,
+          lastOperation: last
+            ? {
+                id: last.id,
+                kind: last.kind,
+                status: last.status,
+                ...(last.error ? { error: last.error } : {}),
+              }
+            : null,
+        };
+      },
+    );
 
     api.post<{ Params: { id: string }; Body: { tier: string } }>(
       "/tenants/:id/tier",
@@ -207,14 +292,27 @@ export async function buildHttpApp(options: HttpOptions) {
           summary: "Change a tenant's tier (a refused downgrade ends with the pre-flight report)",
           params: tenantParams,
           headers: idempotencyHeader,
-          body: { type: "object", required: ["tier"], additionalProperties: false, properties: { tier: { type: "string", enum: [...TIER_NAMES] } } },
+          body: {
+            type: "object",
+            required: ["tier"],
+            additionalProperties: false,
+            properties: { tier: { type: "string", enum: [...TIER_NAMES] } },
+          },
           response: accepted,
         },
       },
       async (request, reply) => {
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status === "retained") throw refuse("exists", `tenant ${tenant.tenantId} is deprovisioned; restore it before changing its tier`);
-        return submit(request, reply, { tenantId: tenant.tenantId, kind: "change-tier", payload: { tier: request.body.tier } });
+        if (tenant.status === "retained")
+          throw refuse(
+            "exists",
+            `tenant ${tenant.tenantId} is deprovisioned; restore it before changing its tier`,
+          );
+        return submit(request, reply, {
+          tenantId: tenant.tenantId,
+          kind: "change-tier",
+          payload: { tier: request.body.tier },
+        });
       },
     );
 
@@ -225,19 +323,32 @@ export async function buildHttpApp(options: HttpOptions) {
           summary: "Deprovision a tenant: final backup, data retained for retainDays (default 30)",
           params: tenantParams,
           headers: idempotencyHeader,
-          querystring: { type: "object", additionalProperties: false, properties: { retainDays: { type: "integer", minimum: 0, maximum: 3650 } } },
+          querystring: {
+            type: "object",
+            additionalProperties: false,
+            properties: { retainDays: { type: "integer", minimum: 0, maximum: 3650 } },
+          },
           response: accepted,
         },
         // A query string is text: let "30" be the integer 30 here (and only here).
         preValidation: async (request) => {
           const q = request.query as Record<string, unknown>;
-          if (typeof q["retainDays"] === "string" && /^\d+$/.test(q["retainDays"])) q["retainDays"] = Number(q["retainDays"]);
+          if (typeof q["retainDays"] === "string" && /^\d+$/.test(q["retainDays"]))
+            q["retainDays"] = Number(q["retainDays"]);
         },
       },
       async (request, reply) => {
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status === "retained") throw refuse("exists", `tenant ${tenant.tenantId} is already deprovisioned (retained until ${tenant.retainUntil})`);
-        return submit(request, reply, { tenantId: tenant.tenantId, kind: "deprovision", payload: request.query.retainDays !== undefined ? { retainDays: request.query.retainDays } : {} });
+        if (tenant.status === "retained")
+          throw refuse(
+            "exists",
+            `tenant ${tenant.tenantId} is already deprovisioned (retained until ${tenant.retainUntil})`,
+          );
+        return submit(request, reply, {
+          tenantId: tenant.tenantId,
+          kind: "deprovision",
+          payload: request.query.retainDays !== undefined ? { retainDays: request.query.retainDays } : {},
+        });
       },
     );
 
@@ -262,9 +373,16 @@ export async function buildHttpApp(options: HttpOptions) {
           } catch (error) {
             throw new HttpError(400, toOperationError(error));
           }
-          if (tenant.status !== "active" && tenant.status !== "retained") throw refuse("exists", `tenant ${tenant.tenantId} is ${tenant.status}: a backup is loaded into an active or deprovisioned tenant`);
+          if (tenant.status !== "active" && tenant.status !== "retained")
+            throw refuse(
+              "exists",
+              `tenant ${tenant.tenantId} is ${tenant.status}: a backup is loaded into an active or deprovisioned tenant`,
+            );
         } else if (tenant.status !== "retained") {
-          throw refuse("exists", `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore (name a backup to load one)`);
+          throw refuse(
+            "exists",
+            `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore (name a backup to load one)`,
+          );
         }
         return submit(request, reply, { tenantId: tenant.tenantId, kind: "restore", payload: body });
       },
@@ -274,25 +392,40 @@ export async function buildHttpApp(options: HttpOptions) {
       "/fleet/:command",
       {
         schema: {
-          summary: "Preview or update every active tenant (or those of a tier, or those listed): one operation per tenant, run by the workers",
-          params: { type: "object", required: ["command"], properties: { command: { type: "string", enum: ["preview", "up"] } } },
+          summary:
+            "Preview or update every active tenant (or those of a tier, or those listed): one operation per tenant, run by the workers",
+          params: {
+            type: "object",
+            required: ["command"],
+            properties: { command: { type: "string", enum: ["preview", "up"] } },
+          },
           headers: idempotencyHeader,
           body: {
             type: "object",
             additionalProperties: false,
-            properties: { tier: { type: "string", enum: [...TIER_NAMES] }, tenants: { type: "array", items: { type: "string", maxLength: 63 }, maxItems: 10_000 } },
+            properties: {
+              tier: { type: "string", enum: [...TIER_NAMES] },
+              tenants: { type: "array", items: { type: "string", maxLength: 63 }, maxItems: 10_000 },
+            },
           },
         },
       },
       async (request, reply) => {
         const { tier, tenants } = request.body ?? {};
         const wanted = tenants ? new Set(tenants) : undefined;
-        const chosen = (await store.listTenants()).filter((t) => t.status === "active" && (!tier || t.tier === tier) && (!wanted || wanted.has(t.tenantId)));
+        const chosen = (await store.listTenants()).filter(
+          (t) => t.status === "active" && (!tier || t.tier === tier) && (!wanted || wanted.has(t.tenantId)),
+        );
         const key = request.headers["idempotency-key"];
         const kind = request.params.command === "up" ? "update" : "preview";
         const operations = [];
         for (const t of chosen) {
-          const stored = await store.submit({ tenantId: t.tenantId, kind, payload: {}, ...(typeof key === "string" ? { idempotencyKey: `${key}:${t.tenantId}` } : {}) });
+          const stored = await store.submit({
+            tenantId: t.tenantId,
+            kind,
+            payload: {},
+            ...(typeof key === "string" ? { idempotencyKey: `${key}:${t.tenantId}` } : {}),
+          });
           if (stored.created) await dispatcher.dispatch(stored.operation);
           operations.push({ tenantId: t.tenantId, id: stored.operation.id });
         }
@@ -302,7 +435,12 @@ export async function buildHttpApp(options: HttpOptions) {
 
     api.get<{ Params: { id: string } }>(
       "/operations/:id",
-      { schema: { summary: "An operation's progress, log lines and outcome", params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } } } },
+      {
+        schema: {
+          summary: "An operation's progress, log lines and outcome",
+          params: { type: "object", required: ["id"], properties: { id: { type: "string", maxLength: 64 } } },
+        },
+      },
       async (request) => {
         const operation = await store.get(request.params.id);
         if (!operation) throw refuse("not-found", `no operation ${request.params.id}`);

@@ -4,5 +4,8 @@ import pino from "pino";
 export type Logger = pino.Logger;
 
 export function createLogger(options: { readonly level?: string; readonly name?: string } = {}): Logger {
-  return pino({ level: options.level ?? process.env.LOG_LEVEL ?? "info", ...(options.name ? { name: options.name } : {}) });
+  return pino({
+    level: options.level ?? process.env.LOG_LEVEL ?? "info",
+    ...(options.name ? { name: options.name } : {}),
+  });
 }

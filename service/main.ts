@@ -12,10 +12,16 @@ import { startService } from "./runtime";
 async function main(): Promise<void> {
   const config = serviceConfigFromEnv();
   const service = await startService(config, { restore: await LibraryRestoreHandler.open(config) });
-  const mode = config.broker ? `RabbitMQ ${config.broker.prefix} + MySQL ${config.broker.database}` : "embedded";
-  process.stderr.write(`tenant service (${mode}, engine ${service.engineKind ?? "none"}, role ${config.role})${service.url ? ` listening on ${service.url}` : ""}\n`);
+  const mode = config.broker
+    ? `RabbitMQ ${config.broker.prefix} + MySQL ${config.broker.database}`
+    : "embedded";
+  process.stderr.write(
+    `tenant service (${mode}, engine ${service.engineKind ?? "none"}, role ${config.role})${service.url ? ` listening on ${service.url}` : ""}\n`,
+  );
   if (config.tokenGenerated && service.url) {
-    process.stderr.write(`TENANT_SERVICE_TOKEN was not set; this run's token (shown once):\n  ${config.token}\n`);
+    process.stderr.write(
+      `TENANT_SERVICE_TOKEN was not set; this run's token (shown once):\n  ${config.token}\n`,
+    );
   }
   const shutdown = (signal: string) => {
     process.stderr.write(`${signal}: stopping (running operations get ${config.drainMs} ms)\n`);

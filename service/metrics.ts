@@ -38,7 +38,9 @@ export class Metrics {
       "# TYPE tenant_service_operation_duration_seconds histogram",
     ];
     for (const [labels, h] of this.durations) {
-      BUCKETS.forEach((b, i) => lines.push(`tenant_service_operation_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i]}`));
+      BUCKETS.forEach((b, i) =>
+        lines.push(`tenant_service_operation_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i]}`),
+      );
       lines.push(`tenant_service_operation_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
       lines.push(`tenant_service_operation_duration_seconds_sum{${labels}} ${h.sum}`);
       lines.push(`tenant_service_operation_duration_seconds_count{${labels}} ${h.count}`);

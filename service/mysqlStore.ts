@@ -5,7 +5,12 @@
  * Leases are on the database's clock, so workers on other machines agree on when one expired.
  */
 import { randomUUID } from "node:crypto";
-import mysql, { type Pool, type PoolConnection, type RowDataPacket, type ResultSetHeader } from "mysql2/promise";
+import mysql, {
+  type Pool,
+  type PoolConnection,
+  type RowDataPacket,
+  type ResultSetHeader,
+} from "mysql2/promise";
 import {
   IdempotencyConflictError,
   isFinished,
@@ -97,7 +102,8 @@ interface OperationRow extends RowDataPacket {
 const iso = (d: Date | null) => d?.toISOString();
 
 function toOperation(row: OperationRow): Operation {
-  const optional = (key: string, value: unknown) => (value === undefined || value === null ? {} : { [key]: value });
+  const optional = (key: string, value: unknown) =>
+    value === undefined || value === null ? {} : { [key]: value };
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -129,15 +135,22 @@ function toTenant(row: RowDataPacket): TenantRecord {
   };
 }
 
-const isDeadlock = (error: unknown) => ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
+const isDeadlock = (error: unknown) =>
+  ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
 export class MysqlStore implements OperationStore {
   private constructor(private readonly pool: Pool) {}
 
   /** Connects, creating the database and its tables when missing. */
   static async open(options: MysqlStoreOptions): Promise<MysqlStore> {
-    if (!/^[A-Za-z0-9_]{1,64}$/.test(options.database)) throw new Error(`database name ${options.database} must be 1-64 letters, digits or underscores`);
-    const admin = await mysql.createConnection({ host: options.host, port: options.port, user: options.user, password: options.password });
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(options.database))
+      throw new Error(`database name ${options.database} must be 1-64 letters, digits or underscores`);
+    const admin = await mysql.createConnection({
+      host: options.host,
+      port: options.port,
+      user: options.user,
+      password: options.password,
+    });
     try {
       await admin.query(`CREATE DATABASE IF NOT EXISTS \`${options.database}\``);
     } finally {
@@ -173,8 +186,14 @@ export class MysqlStore implements OperationStore {
     }
   }
 
-  private async byKey(c: PoolConnection | Pool, key: string): Promise<(OperationRow & { digest: string }) | undefined> {
-    const [rows] = await c.query<(OperationRow & { digest: string })[]>("SELECT * FROM operations WHERE idempotency_key = ?", [key]);
+  private async byKey(
+    c: PoolConnection | Pool,
+    key: string,
+  ): Promise<(OperationRow & { digest: string }) | undefined> {
+    const [rows] = await c.query<(OperationRow & { digest: string })[]>(
+      "SELECT * FROM operations WHERE idempotency_key = ?",
+      [key],
+    );
     return rows[0];
   }
 
@@ -193,10 +212,20 @@ export class MysqlStore implements OperationStore {
       await this.transaction(async (c) => {
         await c.query(
           "INSERT INTO operations (id, tenant_id, kind, payload, digest, idempotency_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', NOW(3), NOW(3))",
-          [id, request.tenantId, request.kind, JSON.stringify(request.payload), digest, request.idempotencyKey ?? null],
+          [
+            id,
+            request.tenantId,
+            request.kind,
+            JSON.stringify(request.payload),
+            digest,
+            request.idempotencyKey ?? null,
+          ],
         );
         if (request.kind === "provision") {
-          await c.query("INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES (?, 'provisioning', ?, NOW(3))", [request.tenantId, id]);
+          await c.query(
+            "INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES (?, 'provisioning', ?, NOW(3))",
+            [request.tenantId, id],
+          );
         }
       });
     } catch (error) {
@@ -216,7 +245,10 @@ export class MysqlStore implements OperationStore {
   }
 
   async logLines(id: string): Promise<string[]> {
-    const [rows] = await this.pool.query<(RowDataPacket & { line: string })[]>("SELECT line FROM operation_logs WHERE operation_id = ? ORDER BY seq", [id]);
+    const [rows] = await this.pool.query<(RowDataPacket & { line: string })[]>(
+      "SELECT line FROM operation_logs WHERE operation_id = ? ORDER BY seq",
+      [id],
+    );
     return rows.map((r) => r.line);
   }
 
@@ -225,7 +257,9 @@ export class MysqlStore implements OperationStore {
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
-    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id = ?", [tenantId]);
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id = ?", [
+      tenantId,
+    ]);
     return rows[0] ? toTenant(rows[0]) : undefined;
   }
 
@@ -235,7 +269,10 @@ export class MysqlStore implements OperationStore {
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
-    const [rows] = await this.pool.query<OperationRow[]>("SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1", [tenantId]);
+    const [rows] = await this.pool.query<OperationRow[]>(
+      "SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
+      [tenantId],
+    );
     return rows[0] ? toOperation(rows[0]) : undefined;
   }
 
@@ -251,7 +288,10 @@ export class MysqlStore implements OperationStore {
       }
       return { wait: true };
     }
-    const [found] = await this.pool.query<(RowDataPacket & { tenant_id: string; status: string })[]>("SELECT tenant_id, status FROM operations WHERE id = ?", [id]);
+    const [found] = await this.pool.query<(RowDataPacket & { tenant_id: string; status: string })[]>(
+      "SELECT tenant_id, status FROM operations WHERE id = ?",
+      [id],
+    );
     const target = found[0];
     if (!target || isFinished({ status: target.status as OperationStatus })) return { gone: true };
     try {
@@ -293,15 +333,32 @@ export class MysqlStore implements OperationStore {
     return this.transaction(async (c) => {
       const [r] = await c.query<ResultSetHeader>(
         "UPDATE operations SET status = ?, result = ?, error = ?, payload = ?, owner = NULL, lease_until = NULL, finished_at = NOW(3), updated_at = NOW(3) WHERE id = ? AND owner = ? AND status = 'running'",
-        [finish.status, finish.status === "succeeded" ? JSON.stringify(finish.result ?? null) : null, finish.status === "failed" ? JSON.stringify(finish.error) : null, JSON.stringify(redactedPayload(payload)), id, owner],
+        [
+          finish.status,
+          finish.status === "succeeded" ? JSON.stringify(finish.result ?? null) : null,
+          finish.status === "failed" ? JSON.stringify(finish.error) : null,
+          JSON.stringify(redactedPayload(payload)),
+          id,
+          owner,
+        ],
       );
       if (r.affectedRows !== 1) return false;
-      const [rows] = await c.query<(RowDataPacket & { tenant_id: string })[]>("SELECT tenant_id FROM operations WHERE id = ?", [id]);
+      const [rows] = await c.query<(RowDataPacket & { tenant_id: string })[]>(
+        "SELECT tenant_id FROM operations WHERE id = ?",
+        [id],
+      );
       const t = finish.tenant;
       if (t && rows[0]) {
         await c.query(
           `UPDATE tenants SET last_operation_id = ?, updated_at = NOW(3)${t.tier !== undefined ? ", tier = ?" : ""}${t.status !== undefined ? ", status = ?" : ""}${t.outputs !== undefined ? ", outputs = ?" : ""}${t.retainUntil !== undefined ? ", retain_until = ?" : ""} WHERE tenant_id = ?`,
-          [id, ...(t.tier !== undefined ? [t.tier] : []), ...(t.status !== undefined ? [t.status] : []), ...(t.outputs !== undefined ? [JSON.stringify(t.outputs)] : []), ...(t.retainUntil !== undefined ? [t.retainUntil] : []), rows[0].tenant_id],
+          [
+            id,
+            ...(t.tier !== undefined ? [t.tier] : []),
+            ...(t.status !== undefined ? [t.status] : []),
+            ...(t.outputs !== undefined ? [JSON.stringify(t.outputs)] : []),
+            ...(t.retainUntil !== undefined ? [t.retainUntil] : []),
+            rows[0].tenant_id,
+          ],
         );
       }
       return true;
@@ -325,13 +382,16 @@ export class MysqlStore implements OperationStore {
           ORDER BY o.seq LIMIT 1000 FOR UPDATE`,
         [olderThanMs * 1000, olderThanMs * 1000],
       );
-      if (rows.length > 0) await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
+      if (rows.length > 0)
+        await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
       return rows.map(toOperation);
     });
   }
 
   async counts(): Promise<StoreCounts> {
-    const [rows] = await this.pool.query<(RowDataPacket & { status: OperationStatus; n: number })[]>("SELECT status, COUNT(*) AS n FROM operations GROUP BY status");
+    const [rows] = await this.pool.query<(RowDataPacket & { status: OperationStatus; n: number })[]>(
+      "SELECT status, COUNT(*) AS n FROM operations GROUP BY status",
+    );
     const counts = { queued: 0, running: 0, succeeded: 0, failed: 0 };
     for (const r of rows) counts[r.status] = Number(r.n);
     return counts;

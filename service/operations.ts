@@ -6,7 +6,14 @@
  */
 import { createHash } from "node:crypto";
 
-export const OPERATION_KINDS = ["provision", "change-tier", "deprovision", "restore", "preview", "update"] as const;
+export const OPERATION_KINDS = [
+  "provision",
+  "change-tier",
+  "deprovision",
+  "restore",
+  "preview",
+  "update",
+] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 export type OperationStatus = "queued" | "running" | "succeeded" | "failed";
@@ -61,7 +68,9 @@ export interface TenantRecord {
   readonly updatedAt: string;
 }
 
-export type Finish = { readonly status: "succeeded"; readonly result: unknown; readonly tenant?: TenantUpdate } | { readonly status: "failed"; readonly error: OperationError; readonly tenant?: TenantUpdate };
+export type Finish =
+  | { readonly status: "succeeded"; readonly result: unknown; readonly tenant?: TenantUpdate }
+  | { readonly status: "failed"; readonly error: OperationError; readonly tenant?: TenantUpdate };
 
 /** Fields of the tenant record an operation's end changes. */
 export type TenantUpdate = Partial<Pick<TenantRecord, "tier" | "status" | "outputs" | "retainUntil">>;
@@ -125,7 +134,9 @@ export interface OperationStore {
 
 /** A digest of what a request asks, to tell a replay of an idempotency key from a misuse. */
 export function requestDigest(request: NewOperation): string {
-  return createHash("sha256").update(JSON.stringify([request.tenantId, request.kind, canonical(request.payload)])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([request.tenantId, request.kind, canonical(request.payload)]))
+    .digest("hex");
 }
 
 function canonical(value: unknown): unknown {
@@ -140,17 +151,22 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export const isFinished = (op: Pick<Operation, "status">): boolean => op.status === "succeeded" || op.status === "failed";
+export const isFinished = (op: Pick<Operation, "status">): boolean =>
+  op.status === "succeeded" || op.status === "failed";
 
 /**
  * A request with its credentials masked: what clients are shown, and what the store keeps once
  * the operation has ended (the stack config holds them, as secrets, from then on).
  */
-export function redactedPayload(payload: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+export function redactedPayload(
+  payload: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
   const mask = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(mask);
     if (value !== null && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]),
+      );
     }
     return value;
   };

@@ -30,11 +30,19 @@ const OMIT = new Set(["message", "stack", "outcome", "name", "cause"]);
 
 /** The typed body of a failure. Untyped errors keep only their message. */
 export function toOperationError(error: unknown): OperationError {
-  if (error instanceof TenantRequestError) return { outcome: "invalid", message: error.message, details: { problems: error.problems } };
-  if (error instanceof TenantOperationError || (error instanceof Error && typeof (error as { outcome?: unknown }).outcome === "string")) {
+  if (error instanceof TenantRequestError)
+    return { outcome: "invalid", message: error.message, details: { problems: error.problems } };
+  if (
+    error instanceof TenantOperationError ||
+    (error instanceof Error && typeof (error as { outcome?: unknown }).outcome === "string")
+  ) {
     const e = error as Error & { outcome: string };
     const details = Object.fromEntries(Object.entries(e).filter(([k]) => !OMIT.has(k)));
-    return { outcome: e.outcome, message: e.message, ...(Object.keys(details).length > 0 ? { details } : {}) };
+    return {
+      outcome: e.outcome,
+      message: e.message,
+      ...(Object.keys(details).length > 0 ? { details } : {}),
+    };
   }
   return { outcome: "error", message: error instanceof Error ? error.message : String(error) };
 }

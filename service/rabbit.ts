@@ -52,7 +52,13 @@ export class RabbitLink {
   static async connect(options: RabbitOptions): Promise<RabbitLink> {
     const connection = await amqp.connect(options.url);
     const channel = await connection.createConfirmChannel();
-    const link = new RabbitLink(connection, channel, options.prefix ?? "tenant-service", options.eventsExchange ?? PLATFORM_EXCHANGE, options.deliveryLimit ?? 20);
+    const link = new RabbitLink(
+      connection,
+      channel,
+      options.prefix ?? "tenant-service",
+      options.eventsExchange ?? PLATFORM_EXCHANGE,
+      options.deliveryLimit ?? 20,
+    );
     await link.declare();
     return link;
   }
@@ -73,7 +79,11 @@ export class RabbitLink {
     await c.bindQueue(this.deadQueue, `${this.prefix}.dead`, "");
     await c.assertQueue(this.queue, {
       durable: true,
-      arguments: { "x-queue-type": "quorum", "x-delivery-limit": this.deliveryLimit, "x-dead-letter-exchange": `${this.prefix}.dead` },
+      arguments: {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": this.deliveryLimit,
+        "x-dead-letter-exchange": `${this.prefix}.dead`,
+      },
     });
     await c.bindQueue(this.queue, this.prefix, ROUTING_KEY);
     await c.assertExchange(this.eventsExchange, "topic", { durable: true });
@@ -84,7 +94,12 @@ export class RabbitLink {
     if (!this.delays.has(ms)) {
       await this.channel.assertQueue(name, {
         durable: true,
-        arguments: { "x-queue-type": "quorum", "x-message-ttl": ms, "x-dead-letter-exchange": this.prefix, "x-dead-letter-routing-key": ROUTING_KEY },
+        arguments: {
+          "x-queue-type": "quorum",
+          "x-message-ttl": ms,
+          "x-dead-letter-exchange": this.prefix,
+          "x-dead-letter-routing-key": ROUTING_KEY,
+        },
       });
       this.delays.add(ms);
     }
@@ -101,7 +116,11 @@ export class RabbitLink {
   }
 
   async deadLetter(id: string, reason: string): Promise<void> {
-    this.channel.publish(`${this.prefix}.dead`, "", Buffer.from(JSON.stringify({ id, reason })), { persistent: true, contentType: "application/json", messageId: id });
+    this.channel.publish(`${this.prefix}.dead`, "", Buffer.from(JSON.stringify({ id, reason })), {
+      persistent: true,
+      contentType: "application/json",
+      messageId: id,
+    });
     await this.channel.waitForConfirms();
   }
 
@@ -125,7 +144,10 @@ export class RabbitDispatcher implements Dispatcher {
       await this.link.publish(operation.id);
     } catch (error) {
       // Stored already: the sweeper publishes it again; the client still gets its 202.
-      this.log.error({ operationId: operation.id, err: String(error) }, "publish failed; the sweeper will retry");
+      this.log.error(
+        { operationId: operation.id, err: String(error) },
+        "publish failed; the sweeper will retry",
+      );
     }
   }
 
@@ -163,7 +185,11 @@ export class RabbitEvents implements EventSink {
   constructor(private readonly link: RabbitLink) {}
 
   async publish(event: TenantEvent): Promise<void> {
-    this.link.channel.publish(this.link.eventsExchange, event.event, Buffer.from(JSON.stringify(event)), { persistent: true, contentType: "application/json", type: event.event });
+    this.link.channel.publish(this.link.eventsExchange, event.event, Buffer.from(JSON.stringify(event)), {
+      persistent: true,
+      contentType: "application/json",
+      type: event.event,
+    });
     await this.link.channel.waitForConfirms();
   }
 }
@@ -210,7 +236,10 @@ export class RabbitWorkers {
       id = (JSON.parse(message.content.toString()) as Message).id;
       if (typeof id !== "string") throw new Error("no id");
     } catch {
-      log.error({ body: message.content.toString().slice(0, 200) }, "malformed operation message dead-lettered");
+      log.error(
+        { body: message.content.toString().slice(0, 200) },
+        "malformed operation message dead-lettered",
+      );
       link.channel.nack(message, false, false);
       return;
     }

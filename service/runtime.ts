@@ -34,7 +34,10 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<RunningService> {
+export async function startService(
+  config: ServiceConfig,
+  overrides: ServiceOverrides = {},
+): Promise<RunningService> {
   const log = overrides.log ?? createLogger({ name: "tenant-service" });
   const metrics = new Metrics();
   const owner = `${hostname()}:${process.pid}`;
@@ -44,8 +47,22 @@ export async function startService(config: ServiceConfig, overrides: ServiceOver
   const makeExecutor = async (store: OperationStore, events?: EventSink) => {
     const setup = await engineSetup(config);
     const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
-    const service = new TenantService({ engine, backup: setup.backup, staleLockMs: config.staleLockMs, ...(setup.usage ? { usage: setup.usage } : {}) });
-    const executor = new Executor({ service, store, owner, leaseMs: config.leaseMs, log, metrics, ...(overrides.restore ? { restore: overrides.restore } : {}), ...(events ? { events } : {}) });
+    const service = new TenantService({
+      engine,
+      backup: setup.backup,
+      staleLockMs: config.staleLockMs,
+      ...(setup.usage ? { usage: setup.usage } : {}),
+    });
+    const executor = new Executor({
+      service,
+      store,
+      owner,
+      leaseMs: config.leaseMs,
+      log,
+      metrics,
+      ...(overrides.restore ? { restore: overrides.restore } : {}),
+      ...(events ? { events } : {}),
+    });
     return { executor, kind: setup.kind };
   };
 
@@ -58,7 +75,11 @@ export async function startService(config: ServiceConfig, overrides: ServiceOver
     const { MysqlStore } = await import("./mysqlStore");
     const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
     store = await MysqlStore.open({ ...config.mysql, database: config.broker.database });
-    const link = await RabbitLink.connect({ url: config.broker.url, prefix: config.broker.prefix, ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}) });
+    const link = await RabbitLink.connect({
+      url: config.broker.url,
+      prefix: config.broker.prefix,
+      ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}),
+    });
     const rabbitDispatcher = new RabbitDispatcher(link, store, log);
     dispatcher = rabbitDispatcher;
     if (runsApi) {
@@ -68,7 +89,15 @@ export async function startService(config: ServiceConfig, overrides: ServiceOver
     if (runsWorkers) {
       const { executor, kind } = await makeExecutor(store, new RabbitEvents(link));
       engineKind = kind;
-      const workers = new RabbitWorkers({ link, store, executor, concurrency: config.workers, maxAttempts: config.maxAttempts, backoffBaseMs: config.backoffMs, log });
+      const workers = new RabbitWorkers({
+        link,
+        store,
+        executor,
+        concurrency: config.workers,
+        maxAttempts: config.maxAttempts,
+        backoffBaseMs: config.backoffMs,
+        log,
+      });
       await workers.start();
       stops.push(() => workers.stop(config.drainMs));
     }
@@ -81,7 +110,14 @@ export async function startService(config: ServiceConfig, overrides: ServiceOver
       publish: async (event) => log.info({ tenantEvent: event }, event.event),
     });
     engineKind = kind;
-    const workers = new EmbeddedWorkers({ store, executor, concurrency: Math.max(1, config.workers), maxAttempts: config.maxAttempts, backoffBaseMs: config.backoffMs, log });
+    const workers = new EmbeddedWorkers({
+      store,
+      executor,
+      concurrency: Math.max(1, config.workers),
+      maxAttempts: config.maxAttempts,
+      backoffBaseMs: config.backoffMs,
+      log,
+    });
     workers.start();
     dispatcher = { dispatch: async () => workers.notify() };
     stops.push(() => workers.stop(config.drainMs));

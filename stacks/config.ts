@@ -6,14 +6,46 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenantStack";
-import { BACKUP_NAMESPACE, DEFAULT_BACKUP_BUCKET, DEFAULT_PLATFORM_ORGANIZATION, PRIMARY_REGION, REGION_NAMES, type RegionName, DEFAULT_SHARED_BINLOG_SERVER, sharedBinlogServerProblem, edgeRequestProblems, isHostname, isIpv4Cidr, tenantIdProblems, TIER_NAMES, tenantRequestProblems, TenantRequestError } from "../tiers";
-import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "./fieldRules";
+import {
+  BACKUP_NAMESPACE,
+  DEFAULT_BACKUP_BUCKET,
+  DEFAULT_PLATFORM_ORGANIZATION,
+  PRIMARY_REGION,
+  REGION_NAMES,
+  type RegionName,
+  DEFAULT_SHARED_BINLOG_SERVER,
+  sharedBinlogServerProblem,
+  edgeRequestProblems,
+  isHostname,
+  isIpv4Cidr,
+  tenantIdProblems,
+  TIER_NAMES,
+  tenantRequestProblems,
+  TenantRequestError,
+} from "../tiers";
+import {
+  amqpUriProblem,
+  httpUrlProblem,
+  isDnsSubdomain,
+  isHost,
+  isOciReference,
+  isOciRepository,
+  isOidcIssuer,
+} from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
 export const PROJECT = "tenant";
 
-const label = v.pipe(v.string(), v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label"));
-const port = v.pipe(v.number(), v.integer("must be an integer"), v.minValue(1, "must be a TCP port (1-65535)"), v.maxValue(65535, "must be a TCP port (1-65535)"));
+const label = v.pipe(
+  v.string(),
+  v.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a lowercase DNS label"),
+);
+const port = v.pipe(
+  v.number(),
+  v.integer("must be an integer"),
+  v.minValue(1, "must be a TCP port (1-65535)"),
+  v.maxValue(65535, "must be a TCP port (1-65535)"),
+);
 const cidr = v.pipe(v.string(), v.check(isIpv4Cidr, "must be an IPv4 CIDR"));
 const host = v.pipe(v.string(), v.check(isHost, "must be a host name or IP address"));
 /** A string field whose problem (if any) a fieldRules function describes. */
@@ -26,23 +58,35 @@ const checked = (problem: (value: string) => string | undefined) =>
     }),
   );
 const httpUrl = checked(httpUrlProblem);
-const subdomain = (what: string) => v.pipe(v.string(), v.check(isDnsSubdomain, `must be ${what} (a lowercase DNS subdomain)`));
-const user = v.pipe(v.string(), v.regex(/^[^\s\p{Cc}]+$/u, "must be a non-empty user name without whitespace"));
+const subdomain = (what: string) =>
+  v.pipe(v.string(), v.check(isDnsSubdomain, `must be ${what} (a lowercase DNS subdomain)`));
+const user = v.pipe(
+  v.string(),
+  v.regex(/^[^\s\p{Cc}]+$/u, "must be a non-empty user name without whitespace"),
+);
 const hostEndpoint = v.union(
   [v.strictObject({ cidr, port, host }), v.strictObject({ namespace: label, port, host })],
   "must be {cidr, port, host} or {namespace, port, host} with a TCP port",
 );
 
-const cloudflareId = v.pipe(v.string(), v.regex(/^[0-9a-f]{32}$/, "must be a Cloudflare id (32 lowercase hex digits)"));
+const cloudflareId = v.pipe(
+  v.string(),
+  v.regex(/^[0-9a-f]{32}$/, "must be a Cloudflare id (32 lowercase hex digits)"),
+);
 const hostname = v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname"));
 
 const credentials = v.strictObject({ user, password: v.string() });
 const rabbitmqAdmin = v.strictObject({ user, password: v.string(), managementUrl: httpUrl });
 const objectStorageAdmin = v.strictObject({ user, password: v.string(), ssl: v.optional(v.boolean(), true) });
-const region = v.picklist(REGION_NAMES, (issue) => `${issue.received} is not a supported region (${REGION_NAMES.join(", ")})`);
+const region = v.picklist(
+  REGION_NAMES,
+  (issue) => `${issue.received} is not a supported region (${REGION_NAMES.join(", ")})`,
+);
 const oidcProviderArn = v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN"));
-const oidcIssuer = v.pipe(v.string(), v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)"));
-
+const oidcIssuer = v.pipe(
+  v.string(),
+  v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)"),
+);
 
 const DEFAULT_PLATFORM = {
   domain: "shops.collect-verything.com",
@@ -74,8 +118,13 @@ export const tenantConfigSchema = v.strictObject({
       if (dataset.typed) for (const message of tenantIdProblems(dataset.value)) addIssue({ message });
     }),
   ),
-  tier: v.picklist(TIER_NAMES, (issue) => `unknown tier ${issue.received} (expected ${TIER_NAMES.join(", ")})`),
-  sites: v.optional(v.array(v.strictObject({ customDomains: v.optional(v.array(v.string()), []) })), [{ customDomains: [] }]),
+  tier: v.picklist(
+    TIER_NAMES,
+    (issue) => `unknown tier ${issue.received} (expected ${TIER_NAMES.join(", ")})`,
+  ),
+  sites: v.optional(v.array(v.strictObject({ customDomains: v.optional(v.array(v.string()), []) })), [
+    { customDomains: [] },
+  ]),
   /** Site numbers of removed sites whose namespaces stay guarded until deprovision. Default none. */
   retiredSites: v.optional(v.array(v.number()), []),
   addOns: v.optional(
@@ -100,9 +149,15 @@ export const tenantConfigSchema = v.strictObject({
     }),
   ),
   images: v.strictObject({
-    registry: v.pipe(v.string(), v.check(isOciRepository, "must be an image repository such as registry.example.com/team")),
+    registry: v.pipe(
+      v.string(),
+      v.check(isOciRepository, "must be an image repository such as registry.example.com/team"),
+    ),
     tag: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),
-    redis: v.optional(v.pipe(v.string(), v.check(isOciReference, "must be an OCI image reference such as redis:7.4-alpine")), "redis:7.4-alpine"),
+    redis: v.optional(
+      v.pipe(v.string(), v.check(isOciReference, "must be an OCI image reference such as redis:7.4-alpine")),
+      "redis:7.4-alpine",
+    ),
   }),
   routing: v.optional(
     v.variant(
@@ -110,9 +165,19 @@ export const tenantConfigSchema = v.strictObject({
       [
         v.strictObject({
           mode: v.literal("gateway-api"),
-          gateway: v.optional(v.strictObject({ name: label, namespace: label, sectionName: v.optional(subdomain("a Gateway listener name")) }), DEFAULT_GATEWAY),
+          gateway: v.optional(
+            v.strictObject({
+              name: label,
+              namespace: label,
+              sectionName: v.optional(subdomain("a Gateway listener name")),
+            }),
+            DEFAULT_GATEWAY,
+          ),
         }),
-        v.strictObject({ mode: v.literal("ingress-nginx"), ingressClassName: v.optional(subdomain("an IngressClass name"), "nginx") }),
+        v.strictObject({
+          mode: v.literal("ingress-nginx"),
+          ingressClassName: v.optional(subdomain("an IngressClass name"), "nginx"),
+        }),
       ],
       (issue) => `unknown routing mode ${issue.received} (expected "gateway-api" or "ingress-nginx")`,
     ),
@@ -124,7 +189,9 @@ export const tenantConfigSchema = v.strictObject({
     rabbitmq: rabbitmqAdmin,
     objectStorage: objectStorageAdmin,
     /** Another region's own RabbitMQ and object-storage accounts. Default: the ones above at that region's hosts. */
-    regions: v.optional(v.record(region, v.strictObject({ rabbitmq: rabbitmqAdmin, objectStorage: objectStorageAdmin }))),
+    regions: v.optional(
+      v.record(region, v.strictObject({ rabbitmq: rabbitmqAdmin, objectStorage: objectStorageAdmin })),
+    ),
   }),
   dataServices: v.optional(
     v.strictObject({
@@ -155,9 +222,18 @@ export const tenantConfigSchema = v.strictObject({
   }),
   platform: v.optional(
     v.strictObject({
-      domain: v.optional(v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")), DEFAULT_PLATFORM.domain),
+      domain: v.optional(
+        v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")),
+        DEFAULT_PLATFORM.domain,
+      ),
       /** The Pulumi organization of the platform stacks: each region's is `<organization>/platform/<region>`. */
-      stackOrganization: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "must be a Pulumi organization name")), DEFAULT_PLATFORM.stackOrganization),
+      stackOrganization: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "must be a Pulumi organization name"),
+        ),
+        DEFAULT_PLATFORM.stackOrganization,
+      ),
       edgeNamespace: v.optional(label, DEFAULT_PLATFORM.edgeNamespace),
       monitoringNamespace: v.optional(label, DEFAULT_PLATFORM.monitoringNamespace),
       prometheusUrl: v.optional(httpUrl, DEFAULT_PLATFORM.prometheusUrl),
@@ -172,9 +248,18 @@ export const tenantConfigSchema = v.strictObject({
       ),
       backups: v.optional(
         v.strictObject({
-          bucket: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")), DEFAULT_PLATFORM.backups.bucket),
-          region: v.optional(v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region")), DEFAULT_PLATFORM.backups.region),
-          kmsKeyArn: v.optional(v.pipe(v.string(), v.startsWith("arn:aws:kms:", "must be a KMS key ARN")), DEFAULT_PLATFORM.backups.kmsKeyArn),
+          bucket: v.optional(
+            v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")),
+            DEFAULT_PLATFORM.backups.bucket,
+          ),
+          region: v.optional(
+            v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region")),
+            DEFAULT_PLATFORM.backups.region,
+          ),
+          kmsKeyArn: v.optional(
+            v.pipe(v.string(), v.startsWith("arn:aws:kms:", "must be a KMS key ARN")),
+            DEFAULT_PLATFORM.backups.kmsKeyArn,
+          ),
           oidcProviderArn: v.optional(oidcProviderArn, DEFAULT_PLATFORM.backups.oidcProviderArn),
           oidcIssuer: v.optional(oidcIssuer, DEFAULT_PLATFORM.backups.oidcIssuer),
           namespace: v.optional(label, DEFAULT_PLATFORM.backups.namespace),
@@ -200,22 +285,33 @@ export type TenantConfig = Omit<TenantStackArgs, "regions" | "platform" | "cloud
 
 function fieldOf(issue: v.BaseIssue<unknown>): string {
   return (issue.path ?? []).reduce<string>(
-    (acc, item) => (typeof item.key === "number" ? `${acc}[${item.key}]` : acc ? `${acc}.${String(item.key)}` : String(item.key)),
+    (acc, item) =>
+      typeof item.key === "number"
+        ? `${acc}[${item.key}]`
+        : acc
+          ? `${acc}.${String(item.key)}`
+          : String(item.key),
     "",
   );
 }
 
 /** An unknown key of a strict object is reported on the key's own path. */
-const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.expected === "never";
+const isUnknownKey = (issue: v.BaseIssue<unknown>): boolean =>
+  issue.type === "strict_object" && issue.expected === "never";
 /** A required key that is absent: valibot says "Invalid key: Expected "x" but received undefined". */
-const isMissingKey = (issue: v.BaseIssue<unknown>): boolean => issue.type === "strict_object" && issue.received === "undefined";
+const isMissingKey = (issue: v.BaseIssue<unknown>): boolean =>
+  issue.type === "strict_object" && issue.received === "undefined";
 
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
 function configError(issues: readonly v.BaseIssue<unknown>[]): TenantRequestError {
   return new TenantRequestError(
     issues.map((issue) => ({
       field: fieldOf(issue) || "(config)",
-      message: isUnknownKey(issue) ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}` : isMissingKey(issue) ? "required" : issue.message,
+      message: isUnknownKey(issue)
+        ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}`
+        : isMissingKey(issue)
+          ? "required"
+          : issue.message,
     })),
   );
 }
@@ -226,15 +322,24 @@ function configError(issues: readonly v.BaseIssue<unknown>[]): TenantRequestErro
  * unused), and no federation upstream under a name its regions' upstreams take (`region-<name>`:
  * two upstreams of one name on one vhost).
  */
-function regionConfigProblems(config: v.InferOutput<typeof tenantConfigSchema>): { field: string; message: string }[] {
+function regionConfigProblems(
+  config: v.InferOutput<typeof tenantConfigSchema>,
+): { field: string; message: string }[] {
   const others = config.regions.slice(1);
   const problems = Object.keys(config.adminCredentials.regions ?? {})
     .filter((region) => !(others as readonly string[]).includes(region))
-    .map((region) => ({ field: `adminCredentials.regions.${region}`, message: `${region} is not one of the tenant's other regions (${others.join(", ") || "it has none"})` }));
+    .map((region) => ({
+      field: `adminCredentials.regions.${region}`,
+      message: `${region} is not one of the tenant's other regions (${others.join(", ") || "it has none"})`,
+    }));
   if (config.regions.length > 1) {
     (config.dataServices?.federationUpstreams ?? []).forEach((upstream, i) => {
       const region = config.regions.find((r) => upstream.name === `region-${r}`);
-      if (region) problems.push({ field: `dataServices.federationUpstreams[${i}].name`, message: `"${upstream.name}" is the name of the upstream of the tenant's region ${region}` });
+      if (region)
+        problems.push({
+          field: `dataServices.federationUpstreams[${i}].name`,
+          message: `"${upstream.name}" is the name of the upstream of the tenant's region ${region}`,
+        });
     });
   }
   return problems;
@@ -244,7 +349,11 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
   const parsed = v.safeParse(tenantConfigSchema, raw);
   if (!parsed.success) throw configError(parsed.issues);
   const config = parsed.output;
-  const problems = [...tenantRequestProblems(config), ...edgeRequestProblems(config), ...regionConfigProblems(config)];
+  const problems = [
+    ...tenantRequestProblems(config),
+    ...edgeRequestProblems(config),
+    ...regionConfigProblems(config),
+  ];
   if (problems.length > 0) throw new TenantRequestError(problems);
   return config;
 }
@@ -262,9 +371,14 @@ const policyInputsSchema = v.object({
   regions: tenantConfigSchema.entries.regions,
 });
 
-export function parsePolicyInputs(all: Readonly<Record<string, string>>): v.InferOutput<typeof policyInputsSchema> {
+export function parsePolicyInputs(
+  all: Readonly<Record<string, string>>,
+): v.InferOutput<typeof policyInputsSchema> {
   const keys = new Set(Object.keys(policyInputsSchema.entries).map((key) => `${PROJECT}:${key}`));
-  const parsed = v.safeParse(policyInputsSchema, tenantRequestOf(Object.fromEntries(Object.entries(all).filter(([key]) => keys.has(key)))));
+  const parsed = v.safeParse(
+    policyInputsSchema,
+    tenantRequestOf(Object.fromEntries(Object.entries(all).filter(([key]) => keys.has(key)))),
+  );
   if (!parsed.success) throw configError(parsed.issues);
   // The id, tier and add-on rules (one site stands in for the sites, which the pack counts itself).
   const problems = tenantRequestProblems({ ...parsed.output, sites: [{ customDomains: [] }] });
@@ -278,7 +392,12 @@ export function parsePolicyInputs(all: Readonly<Record<string, string>>): v.Infe
  */
 export function parseTenantRequest(raw: unknown): TenantConfigInput {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new TenantRequestError([{ field: "(request)", message: `must be an object of config keys, got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}` }]);
+    throw new TenantRequestError([
+      {
+        field: "(request)",
+        message: `must be an object of config keys, got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}`,
+      },
+    ]);
   }
   parseTenantConfig({ ...raw });
   // parseTenantConfig accepted every key and value, so this is the schema's input type.
@@ -299,7 +418,10 @@ export function decodeConfigValue(value: string): unknown {
  * The `tenant:*` keys of fully qualified stack config ("tenant:tier" -> string, as the engine
  * passes it) as request values (key without the prefix -> decoded value).
  */
-export function tenantRequestOf(all: Readonly<Record<string, string>>, project = PROJECT): Record<string, unknown> {
+export function tenantRequestOf(
+  all: Readonly<Record<string, string>>,
+  project = PROJECT,
+): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(all)) {
     const [namespace, name] = key.split(":", 2);
@@ -327,7 +449,10 @@ export function parseStackConfig(all: Readonly<Record<string, string>>): TenantC
 export const REQUEST_OUTPUT = "request";
 
 /** The running stack's `tenant:*` keys (all of them, so an unknown key is an error) and what they validate to. */
-export function loadTenantConfig(): { readonly request: Record<string, unknown>; readonly args: TenantConfig } {
+export function loadTenantConfig(): {
+  readonly request: Record<string, unknown>;
+  readonly args: TenantConfig;
+} {
   const request = tenantRequestOf(pulumi.runtime.allConfig());
   return { request, args: parseTenantConfig(request) };
 }
@@ -358,7 +483,10 @@ export const platformConfigSchema = v.object({
       remoteWriteUrl: v.optional(httpUrl, DEFAULT_METRICS.remoteWriteUrl),
       mimirNamespace: v.optional(label, DEFAULT_METRICS.mimirNamespace),
       monitoringNamespace: v.optional(label, DEFAULT_METRICS.monitoringNamespace),
-      storageSize: v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d*(Gi|Ti)$/, "must be a volume size in Gi or Ti, such as 100Gi")), DEFAULT_METRICS.storageSize),
+      storageSize: v.optional(
+        v.pipe(v.string(), v.regex(/^[1-9]\d*(Gi|Ti)$/, "must be a volume size in Gi or Ti, such as 100Gi")),
+        DEFAULT_METRICS.storageSize,
+      ),
       /** Default: the cluster's default StorageClass. */
       storageClassName: v.optional(subdomain("a StorageClass name")),
     }),
@@ -380,14 +508,22 @@ export const platformConfigSchema = v.object({
       oidcProviderArn: v.optional(oidcProviderArn, DEFAULT_PLATFORM.backups.oidcProviderArn),
       oidcIssuer: v.optional(oidcIssuer, DEFAULT_PLATFORM.backups.oidcIssuer),
     }),
-    { server: DEFAULT_SHARED_BINLOG_SERVER, mysql: DEFAULT_PLATFORM.endpoints.mysql, oidcProviderArn: DEFAULT_PLATFORM.backups.oidcProviderArn, oidcIssuer: DEFAULT_PLATFORM.backups.oidcIssuer },
+    {
+      server: DEFAULT_SHARED_BINLOG_SERVER,
+      mysql: DEFAULT_PLATFORM.endpoints.mysql,
+      oidcProviderArn: DEFAULT_PLATFORM.backups.oidcProviderArn,
+      oidcIssuer: DEFAULT_PLATFORM.backups.oidcIssuer,
+    },
   ),
 });
 export type PlatformConfig = v.InferOutput<typeof platformConfigSchema>;
 
 /** The running platform stack's config, validated (TenantRequestError naming the field) before any resource. */
 export function loadPlatformConfig(): PlatformConfig {
-  const parsed = v.safeParse(platformConfigSchema, tenantRequestOf(pulumi.runtime.allConfig(), PLATFORM_PROJECT));
+  const parsed = v.safeParse(
+    platformConfigSchema,
+    tenantRequestOf(pulumi.runtime.allConfig(), PLATFORM_PROJECT),
+  );
   if (!parsed.success) throw configError(parsed.issues);
   return parsed.output;
 }

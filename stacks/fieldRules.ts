@@ -73,7 +73,8 @@ function parsedUrl(value: string): URL | undefined {
  */
 export function httpUrlProblem(value: string): string | undefined {
   const url = parsedUrl(value);
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) return "must be an http:// or https:// URL";
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+    return "must be an http:// or https:// URL";
   if (url.username || url.password) return "must not carry credentials (set them in the credential fields)";
   if (!isHost(hostOf(url))) return "must name a host name or IP address";
   return undefined;
@@ -82,7 +83,8 @@ export function httpUrlProblem(value: string): string | undefined {
 /** Why a value is not an `amqp://` or `amqps://` URI (undefined when it is one). */
 export function amqpUriProblem(value: string): string | undefined {
   const url = parsedUrl(value);
-  if (!url || (url.protocol !== "amqp:" && url.protocol !== "amqps:")) return "must be an amqp:// or amqps:// URI";
+  if (!url || (url.protocol !== "amqp:" && url.protocol !== "amqps:"))
+    return "must be an amqp:// or amqps:// URI";
   if (!isHost(hostOf(url))) return "must name a host name or IP address";
   return undefined;
 }

@@ -17,7 +17,15 @@ import { EksCluster } from "../components/eksCluster";
 import { MetricsRetention } from "../components/metricsRetention";
 import { RegionNetwork } from "../components/regionNetwork";
 import { TierProfile } from "../components/tierProfile";
-import { BACKUP_NAMESPACE, backupBucketName, crossRegionHosts, parseRegion, PLATFORM_REGIONS, regionGatewayHostname, TIER_NAMES } from "../tiers";
+import {
+  BACKUP_NAMESPACE,
+  backupBucketName,
+  crossRegionHosts,
+  parseRegion,
+  PLATFORM_REGIONS,
+  regionGatewayHostname,
+  TIER_NAMES,
+} from "../tiers";
 import { loadPlatformConfig } from "./config";
 
 export = async () => {
@@ -26,20 +34,40 @@ export = async () => {
   const { binlogArchive, metrics } = loadPlatformConfig();
   const { zones, vpcCidr } = PLATFORM_REGIONS[region];
   const clusterName = `collect-verything-${region}`;
-  const aws = new AwsProvider(`aws-${region}`, { region, defaultTags: { tags: { "collect-verything:stack": "platform", "collect-verything:region": region } } });
+  const aws = new AwsProvider(`aws-${region}`, {
+    region,
+    defaultTags: { tags: { "collect-verything:stack": "platform", "collect-verything:region": region } },
+  });
   const inAws = { provider: aws };
 
   // New volumes of the account in this region are encrypted whatever creates them.
   new ebs.EncryptionByDefault("ebs-encryption-by-default", { enabled: true }, inAws);
   // The key of the stacks' secrets (`pulumi stack init --secrets-provider awskms://alias/...`).
-  const secretsKey = new kms.Key("stack-secrets", { description: `Pulumi stack secrets (${region})`, enableKeyRotation: true, deletionWindowInDays: 30 }, { ...inAws, protect: true });
-  const secretsAlias = new kms.Alias("stack-secrets", { name: `alias/collect-verything-stack-secrets-${region}`, targetKeyId: secretsKey.keyId }, inAws);
+  const secretsKey = new kms.Key(
+    "stack-secrets",
+    { description: `Pulumi stack secrets (${region})`, enableKeyRotation: true, deletionWindowInDays: 30 },
+    { ...inAws, protect: true },
+  );
+  const secretsAlias = new kms.Alias(
+    "stack-secrets",
+    { name: `alias/collect-verything-stack-secrets-${region}`, targetKeyId: secretsKey.keyId },
+    inAws,
+  );
 
   const network = new RegionNetwork("network", { cidr: vpcCidr, zones, clusterName }, { providers: [aws] });
-  const cluster = new EksCluster("eks", { clusterName, region, subnetIds: network.privateSubnetIds }, { providers: [aws] });
-  const kubernetes = new KubernetesProvider(`eks-${region}`, { kubeconfig: cluster.kubeconfig, enableServerSideApply: true });
+  const cluster = new EksCluster(
+    "eks",
+    { clusterName, region, subnetIds: network.privateSubnetIds },
+    { providers: [aws] },
+  );
+  const kubernetes = new KubernetesProvider(`eks-${region}`, {
+    kubeconfig: cluster.kubeconfig,
+    enableServerSideApply: true,
+  });
 
-  const profiles = TIER_NAMES.map((tier) => new TierProfile(`tier-${tier}`, { tier }, { providers: [kubernetes] }));
+  const profiles = TIER_NAMES.map(
+    (tier) => new TierProfile(`tier-${tier}`, { tier }, { providers: [kubernetes] }),
+  );
   // The tenants' backups, off the cluster (the tenants' default platform.backups names).
   const backups = new BackupBucket(
     "tenant-backups",

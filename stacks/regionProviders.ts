@@ -8,9 +8,12 @@ import { platformStackName, type RegionName } from "../tiers";
 
 /** The Kubernetes provider of a region's cluster, from the kubeconfig its platform stack exports (a secret). */
 export function regionKubernetesProvider(organization: string, region: RegionName): KubernetesProvider {
-  const platform = new pulumi.StackReference(`platform-${region}`, { name: platformStackName(organization, region) });
+  const platform = new pulumi.StackReference(`platform-${region}`, {
+    name: platformStackName(organization, region),
+  });
   const kubeconfig = platform.requireOutput("kubeconfig").apply((value) => {
-    if (typeof value !== "string" || value === "") throw new Error(`platform stack ${platformStackName(organization, region)} exports no kubeconfig`);
+    if (typeof value !== "string" || value === "")
+      throw new Error(`platform stack ${platformStackName(organization, region)} exports no kubeconfig`);
     return value;
   });
   return new KubernetesProvider(`kubernetes-${region}`, { kubeconfig: pulumi.secret(kubeconfig) });

@@ -19,18 +19,28 @@ export = async () => {
   const { request, args: config } = loadTenantConfig();
   const stack = pulumi.getStack();
   if (stack !== config.tenantId) {
-    pulumi.log.warn(`stack "${stack}" provisions tenant "${config.tenantId}"; the convention is stack name = tenant id`);
+    pulumi.log.warn(
+      `stack "${stack}" provisions tenant "${config.tenantId}"; the convention is stack name = tenant id`,
+    );
   }
   const { apiToken, ...zone } = config.cloudflare;
   const { stackOrganization, ...platform } = config.platform;
   // Without a token in the config, the provider reads CLOUDFLARE_API_TOKEN from its environment.
-  const edgeProvider = new cloudflare.Provider("cloudflare", apiToken ? { apiToken: pulumi.secret(apiToken) } : {});
+  const edgeProvider = new cloudflare.Provider(
+    "cloudflare",
+    apiToken ? { apiToken: pulumi.secret(apiToken) } : {},
+  );
   // The tenant's AWS resources (its backup role) are tagged for cost attribution.
   const awsProvider = new AwsProvider("aws", {
     region: platform.backups.region,
-    defaultTags: { tags: { "collect-verything:tenant": config.tenantId, "collect-verything:tier": config.tier } },
+    defaultTags: {
+      tags: { "collect-verything:tenant": config.tenantId, "collect-verything:tier": config.tier },
+    },
   });
-  const regions = config.regions.map((name) => ({ name, kubernetes: regionKubernetesProvider(stackOrganization, name) }));
+  const regions = config.regions.map((name) => ({
+    name,
+    kubernetes: regionKubernetesProvider(stackOrganization, name),
+  }));
   const tenant = new TenantStack(
     config.tenantId,
     { ...config, regions, platform, cloudflare: zone },

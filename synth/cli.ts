@@ -6,7 +6,15 @@ import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { PROJECT } from "../stacks/config";
 import { PRIMARY_REGION, REGION_NAMES, TenantRequestError, TIER_NAMES, type RegionName } from "../tiers";
-import { integerAtLeast, program, readStackFile, runProgram, stackName, UsageError, type Done } from "./commandLine";
+import {
+  integerAtLeast,
+  program,
+  readStackFile,
+  runProgram,
+  stackName,
+  UsageError,
+  type Done,
+} from "./commandLine";
 import { SynthFailure, type SynthResult } from "./engine";
 import { kubernetesObjects } from "./manifests";
 import { OUTPUT_MARKER, OutputDirectoryError, writeSynthOutput } from "./output";
@@ -36,16 +44,38 @@ const commaList = (value: string): string[] => value.split(",").map((item) => it
 /** The `synth` command line; `done` receives the exit code of a run. */
 export function synthProgram(done: Done): Command {
   return program("synth")
-    .description("Renders a tenant stack (or the platform) offline, with the real program under Pulumi's mock runtime.")
-    .addOption(new Option("--stack <name>", "read the stack's config from Pulumi.<name>.yaml").argParser(stackName).conflicts([...SHORTCUT, "platform"]))
+    .description(
+      "Renders a tenant stack (or the platform) offline, with the real program under Pulumi's mock runtime.",
+    )
+    .addOption(
+      new Option("--stack <name>", "read the stack's config from Pulumi.<name>.yaml")
+        .argParser(stackName)
+        .conflicts([...SHORTCUT, "platform"]),
+    )
     .option("--config-file <path>", "with --stack: read the config from this file instead")
     .option("--tenant <id>", "a shortcut tenant with the dev defaults (needs --tier)")
     .addOption(new Option("--tier <tier>", "the shortcut tenant's tier").choices(TIER_NAMES))
     .option("--sites <n>", "the shortcut tenant's site count", integerAtLeast(1), 1)
-    .option("--regions <list>", `the shortcut tenant's regions, home first, comma-separated (${REGION_NAMES.join(", ")}; several only on Business; default ${PRIMARY_REGION})`, commaList)
-    .addOption(new Option("--platform", "render a region's platform stack (VPC, EKS cluster, the tiers' cluster objects, backup bucket)").conflicts(SHORTCUT))
-    .addOption(new Option("--region <region>", `with --platform: the region (default ${PRIMARY_REGION})`).choices(REGION_NAMES))
-    .option("--out <dir>", `output directory (default out/<stack>); only replaced when empty or a previous synth's output (${OUTPUT_MARKER})`)
+    .option(
+      "--regions <list>",
+      `the shortcut tenant's regions, home first, comma-separated (${REGION_NAMES.join(", ")}; several only on Business; default ${PRIMARY_REGION})`,
+      commaList,
+    )
+    .addOption(
+      new Option(
+        "--platform",
+        "render a region's platform stack (VPC, EKS cluster, the tiers' cluster objects, backup bucket)",
+      ).conflicts(SHORTCUT),
+    )
+    .addOption(
+      new Option("--region <region>", `with --platform: the region (default ${PRIMARY_REGION})`).choices(
+        REGION_NAMES,
+      ),
+    )
+    .option(
+      "--out <dir>",
+      `output directory (default out/<stack>); only replaced when empty or a previous synth's output (${OUTPUT_MARKER})`,
+    )
     .option("--quiet", "print nothing on success")
     .action(async (_options: unknown, command: Command) => done(await synth(command.opts<SynthOptions>())));
 }
@@ -58,7 +88,10 @@ async function synth(options: SynthOptions): Promise<number> {
   if (options.platform) {
     const region = options.region ?? PRIMARY_REGION;
     stack = `platform-${region}`;
-    run = synthPlatform(region).then((result) => ({ result, summary: platformSummary(result, kubernetesObjects(result)) }));
+    run = synthPlatform(region).then((result) => ({
+      result,
+      summary: platformSummary(result, kubernetesObjects(result)),
+    }));
   } else {
     let config;
     if (options.stack) {
@@ -67,12 +100,23 @@ async function synth(options: SynthOptions): Promise<number> {
     } else if (options.tenant && options.tier) {
       if (options.configFile) throw new UsageError("--config-file goes with --stack");
       stack = options.tenant;
-      config = shortcutConfig({ tenantId: options.tenant, tier: options.tier, sites: options.sites, ...(options.regions ? { regions: options.regions } : {}) });
+      config = shortcutConfig({
+        tenantId: options.tenant,
+        tier: options.tier,
+        sites: options.sites,
+        ...(options.regions ? { regions: options.regions } : {}),
+      });
     } else {
-      throw new UsageError("give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform");
+      throw new UsageError(
+        "give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform",
+      );
     }
     const stackConfig = config;
-    run = synthTenant(stack, config).then((result) => ({ result, summary: tenantSummary(result, kubernetesObjects(result)), config: stackConfig }));
+    run = synthTenant(stack, config).then((result) => ({
+      result,
+      summary: tenantSummary(result, kubernetesObjects(result)),
+      config: stackConfig,
+    }));
   }
 
   const synthesized = await run;
@@ -110,8 +154,15 @@ export async function synthMain(argv: readonly string[]): Promise<number> {
 /** Exit code and message of a failed synth: 2 for bad input (nothing written), 1 otherwise. */
 export function synthFailure(failure: unknown): { code: number; message: string } {
   const error = failure instanceof SynthFailure ? failure.cause : failure;
-  if (error instanceof TenantRequestError || error instanceof UsageError || error instanceof OutputDirectoryError) {
+  if (
+    error instanceof TenantRequestError ||
+    error instanceof UsageError ||
+    error instanceof OutputDirectoryError
+  ) {
     return { code: 2, message: `synth: ${error.message}` };
   }
-  return { code: 1, message: `synth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` };
+  return {
+    code: 1,
+    message: `synth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  };
 }

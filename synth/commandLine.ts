@@ -49,7 +49,8 @@ export async function runProgram(build: (done: Done) => Command, argv: readonly 
 /** An option parser for integers of at least `min` ("abc", "1.5" and "-3" are usage errors naming the option). */
 export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
-    if (!/^-?\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`must be an integer of at least ${min}.`);
+    if (!/^-?\d+$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`must be an integer of at least ${min}.`);
     return Number(value);
   };
 }
@@ -58,7 +59,8 @@ export function integerAtLeast(min: number): (value: string) => number {
 const STACK_NAME = /^(?!\.+$)[A-Za-z0-9_.-]{1,100}$/;
 
 export function stackName(value: string): string {
-  if (!STACK_NAME.test(value)) throw new InvalidArgumentError("must be a stack name (letters, digits, '_', '.', '-').");
+  if (!STACK_NAME.test(value))
+    throw new InvalidArgumentError("must be a stack name (letters, digits, '_', '.', '-').");
   return value;
 }
 
@@ -76,7 +78,8 @@ export function readStackFile(stack: string, project: string, file?: string): St
     if (error instanceof YAMLError || (error instanceof ReferenceError && /alias/i.test(error.message))) {
       throw new UsageError(`${path} is not valid YAML: ${error.message.split("\n")[0]}`);
     }
-    if (error instanceof Error && "syscall" in error) throw new UsageError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code})`);
+    if (error instanceof Error && "syscall" in error)
+      throw new UsageError(`cannot read ${path} (${(error as NodeJS.ErrnoException).code})`);
     throw error;
   }
 }

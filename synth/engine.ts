@@ -99,13 +99,21 @@ export class SynthFailure extends Error {
 function placeholderShape(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(placeholderShape);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, placeholderShape(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, placeholderShape(v)]),
+    );
   }
   return SECRET_PLACEHOLDER;
 }
 
 function isSecretEnvelope(value: unknown): boolean {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
+  );
 }
 
 /** Replaces secret envelopes by placeholders (keeping their shape) and drops undefined values, recursively. */
@@ -161,7 +169,10 @@ const secretOnTheWire = (value: unknown) => ({ [specialSigKey]: specialSecretSig
  * use it as a secret, as it would in a real preview.
  */
 const COMPUTED_OUTPUTS: Readonly<Record<string, Record<string, unknown>>> = {
-  "random:index/randomPassword:RandomPassword": { result: secretOnTheWire(SECRET_PLACEHOLDER), bcryptHash: secretOnTheWire(SECRET_PLACEHOLDER) },
+  "random:index/randomPassword:RandomPassword": {
+    result: secretOnTheWire(SECRET_PLACEHOLDER),
+    bcryptHash: secretOnTheWire(SECRET_PLACEHOLDER),
+  },
 };
 
 /** Input of dynamic resources holding the provider's serialized code: not worth writing out. */
@@ -176,7 +187,9 @@ const DYNAMIC_PROVIDER_PLACEHOLDER = "[serialized dynamic provider]";
 export interface ClosureModule {
   serializeFunction: typeof pulumi.runtime.serializeFunction;
 }
-export const closureModule = createRequire(__filename)("@pulumi/pulumi/runtime/closure/serializeClosure") as ClosureModule;
+export const closureModule = createRequire(__filename)(
+  "@pulumi/pulumi/runtime/closure/serializeClosure",
+) as ClosureModule;
 
 /** The programs make no provider calls; one appearing is a change worth noticing. */
 const strictMocks: pulumi.runtime.Mocks = {
@@ -214,27 +227,51 @@ class RecordingMonitor extends MockMonitor {
     const disabled = this.options.disabledDefaultProviders ?? [];
     if (req.getCustom() && pkg !== "pulumi" && (disabled.includes("*") || disabled.includes(pkg))) {
       // Answered as usual (a rejected registration would surface as an unhandled rejection), then failed by `run`.
-      this.refused.push(new Error(`${type} "${name}" has no explicit provider, and the default ${pkg} provider is disabled (pulumi:disable-default-providers)`));
+      this.refused.push(
+        new Error(
+          `${type} "${name}" has no explicit provider, and the default ${pkg} provider is disabled (pulumi:disable-default-providers)`,
+        ),
+      );
     }
     return undefined;
   }
 
   /** A StackReference read, answered from `stackReferences` with the outputs marked secret as the engine marks them. */
-  override async readResource(req: ReadRequest, callback: (err: Error | null, response?: ReadResourceResponse) => void): Promise<void> {
+  override async readResource(
+    req: ReadRequest,
+    callback: (err: Error | null, response?: ReadResourceResponse) => void,
+  ): Promise<void> {
     try {
       const type = req.getType();
       const name = req.getName();
       if (type !== STACK_REFERENCE) throw new Error(`unexpected read of ${type} "${name}" during synth`);
       const stackName = req.getId();
       const referenced = this.options.stackReferences?.(stackName);
-      if (!referenced) throw new Error(`stack reference "${name}": no stack named "${stackName}" (offline, only the stacks SynthOptions.stackReferences answers exist)`);
+      if (!referenced)
+        throw new Error(
+          `stack reference "${name}": no stack named "${stackName}" (offline, only the stacks SynthOptions.stackReferences answers exist)`,
+        );
       const outputs = Object.fromEntries(
-        Object.entries(referenced.outputs).map(([key, value]) => [key, referenced.secretOutputNames.includes(key) ? secretOnTheWire(value) : value]),
+        Object.entries(referenced.outputs).map(([key, value]) => [
+          key,
+          referenced.secretOutputNames.includes(key) ? secretOnTheWire(value) : value,
+        ]),
       );
       const parent = req.getParent();
       const urn = urnOf(this.project, this.stack, parent, type, name);
       const state = { name: stackName, outputs, secretOutputNames: [...referenced.secretOutputNames] };
-      this.recorded.push({ urn, type, name, custom: true, parent, inputs: { name: stackName }, protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] });
+      this.recorded.push({
+        urn,
+        type,
+        name,
+        custom: true,
+        parent,
+        inputs: { name: stackName },
+        protect: false,
+        retainOnDelete: false,
+        ignoreChanges: [],
+        dependsOn: [],
+      });
       this.resources.set(urn, { urn, id: stackName, state: {} });
       const response = new ReadResourceResponse();
       response.setUrn(urn);
@@ -271,9 +308,15 @@ class RecordingMonitor extends MockMonitor {
       const requested = req.getObject() ?? new InProcessStruct({});
       const urn = urnOf(this.project, this.stack, parent, type, name);
       // The engine refuses a second resource with a URN already registered; so does the synth.
-      if (this.resources.has(urn)) this.refused.push(new Error(`duplicate resource URN ${urn} (two resources of type ${type} named "${name}")`));
+      if (this.resources.has(urn))
+        this.refused.push(
+          new Error(`duplicate resource URN ${urn} (two resources of type ${type} named "${name}")`),
+        );
       const provider = this.providerOf(req, type, name);
-      const inputs = redactSecrets(pulumi.runtime.deserializeProperties(requested)) as Record<string, unknown>;
+      const inputs = redactSecrets(pulumi.runtime.deserializeProperties(requested)) as Record<
+        string,
+        unknown
+      >;
       if (DYNAMIC_PROVIDER_INPUT in inputs) inputs[DYNAMIC_PROVIDER_INPUT] = DYNAMIC_PROVIDER_PLACEHOLDER;
       this.recorded.push({
         urn,
@@ -294,7 +337,9 @@ class RecordingMonitor extends MockMonitor {
       response.setUrn(urn);
       response.setId(id);
       const computed = COMPUTED_OUTPUTS[type];
-      response.setObject(computed ? new InProcessStruct({ ...requested.toJavaScript(), ...computed }) : requested);
+      response.setObject(
+        computed ? new InProcessStruct({ ...requested.toJavaScript(), ...computed }) : requested,
+      );
       callback(null, response);
     } catch (error) {
       callback(error as Error);
@@ -328,7 +373,11 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   // nothing and writes a placeholder, so it skips the serializer (a V8 inspector session and a
   // parse, ~0.4 s). tests/dataProviders.test.ts checks that both providers do serialize.
   const serializeFunction = closureModule.serializeFunction;
-  closureModule.serializeFunction = async () => ({ text: DYNAMIC_PROVIDER_PLACEHOLDER, exportName: "handler", containsSecrets: false });
+  closureModule.serializeFunction = async () => ({
+    text: DYNAMIC_PROVIDER_PLACEHOLDER,
+    exportName: "handler",
+    containsSecrets: false,
+  });
   try {
     return await withoutStackTraces(() => withInProcessStructs(() => run(program, options, monitor)));
   } finally {
@@ -336,7 +385,11 @@ async function synthesizeNow(program: () => Promise<unknown>, options: SynthOpti
   }
 }
 
-async function run(program: () => Promise<unknown>, { project, stack }: SynthOptions, monitor: RecordingMonitor): Promise<SynthResult> {
+async function run(
+  program: () => Promise<unknown>,
+  { project, stack }: SynthOptions,
+  monitor: RecordingMonitor,
+): Promise<SynthResult> {
   // The program's own error is caught inside the stack, so it does not reject the runtime's
   // internal promises (which nobody awaits) and is reported once, as a SynthFailure.
   let failure: { error: unknown } | undefined;

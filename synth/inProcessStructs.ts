@@ -10,7 +10,9 @@ import { createRequire } from "node:module";
 import type { Struct as StructType } from "google-protobuf/google/protobuf/struct_pb";
 
 /** The runtime's own copy of google-protobuf's Struct (the one whose fromJavaScript it calls). */
-const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as {
+const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))(
+  "google-protobuf/google/protobuf/struct_pb",
+) as {
   Struct: typeof StructType;
 };
 

@@ -39,7 +39,8 @@ const rank = (kind: string | undefined): number => {
 
 export const isKubernetes = (r: RecordedResource): boolean => r.custom && r.type.startsWith(KUBERNETES);
 
-const isObject = (r: RecordedResource): boolean => isKubernetes(r) && !r.type.startsWith("kubernetes:pulumi:");
+const isObject = (r: RecordedResource): boolean =>
+  isKubernetes(r) && !r.type.startsWith("kubernetes:pulumi:");
 
 /** The Kubernetes objects of a synth (of every cluster), in a deterministic order (kind, namespace, name). */
 export function kubernetesObjects(result: SynthResult): KubeObject[] {
@@ -58,7 +59,11 @@ export function kubernetesObjectsByCluster(result: SynthResult): Map<string, Kub
     const cluster = provider.replace(/^kubernetes-/, "");
     clusters.set(cluster, [...(clusters.get(cluster) ?? []), r]);
   }
-  return new Map([...clusters].sort(([a], [b]) => a.localeCompare(b)).map(([cluster, resources]) => [cluster, sortObjects(resources)]));
+  return new Map(
+    [...clusters]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([cluster, resources]) => [cluster, sortObjects(resources)]),
+  );
 }
 
 /** What the output and summary group by: all the objects under "" for one cluster, each region's under its name for several. */
@@ -82,7 +87,11 @@ function sortObjects(resources: readonly RecordedResource[]): KubeObject[] {
 export function manifestFiles(objects: readonly KubeObject[]): Map<string, string> {
   const groups = new Map<string, KubeObject[]>();
   for (const o of objects) {
-    const file = o.metadata?.namespace ? `${o.metadata.namespace}.yaml` : o.kind === "Namespace" ? `${o.metadata?.name}.yaml` : CLUSTER_FILE;
+    const file = o.metadata?.namespace
+      ? `${o.metadata.namespace}.yaml`
+      : o.kind === "Namespace"
+        ? `${o.metadata?.name}.yaml`
+        : CLUSTER_FILE;
     groups.set(file, [...(groups.get(file) ?? []), o]);
   }
   const files = new Map<string, string>();
@@ -100,7 +109,11 @@ function withSortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withSortedKeys);
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(record).sort().map((k) => [k, withSortedKeys(record[k])]));
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .map((k) => [k, withSortedKeys(record[k])]),
+    );
   }
   return value;
 }

@@ -1,4 +1,14 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { SynthResult } from "./engine";
 import { manifestFiles, objectsPerCluster, resourceList } from "./manifests";
@@ -41,9 +51,11 @@ export function outputDirectoryProblem(dir: string): string | undefined {
   const entries = entriesUnder(dir);
   if (entries.length === 0) return undefined;
   const recorded = recordedEntries(dir);
-  if (!recorded) return `${dir} is not empty and is not the output of a previous synth (no ${OUTPUT_MARKER}); choose a new or empty directory`;
+  if (!recorded)
+    return `${dir} is not empty and is not the output of a previous synth (no ${OUTPUT_MARKER}); choose a new or empty directory`;
   const foreign = entries.filter((entry) => !recorded.has(entry));
-  if (foreign.length > 0) return `${dir} holds files the synth did not write (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`;
+  if (foreign.length > 0)
+    return `${dir} holds files the synth did not write (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`;
   return undefined;
 }
 
@@ -76,7 +88,10 @@ export function writeSynthOutput(dir: string, result: SynthResult, summary: stri
     writeFileSync(join(tmp, "resources.json"), `${JSON.stringify(resourceList(result), null, 2)}\n`);
     writeFileSync(join(tmp, "summary.md"), summary);
     written.push("resources.json", "summary.md");
-    writeFileSync(join(tmp, OUTPUT_MARKER), `${JSON.stringify({ writtenBy: "npm run synth", files: [...directories, ...written] }, null, 2)}\n`);
+    writeFileSync(
+      join(tmp, OUTPUT_MARKER),
+      `${JSON.stringify({ writtenBy: "npm run synth", files: [...directories, ...written] }, null, 2)}\n`,
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
     return written;

@@ -4,7 +4,13 @@
  * locally what the pull request's preview will say. The platform stack is judged as a platform
  * stack (its URNs name the platform project) and needs no config.
  */
-import { packConfigFor, runPolicies, TIER_POLICIES, type ContextConfig, type Violation } from "../policy/pack";
+import {
+  packConfigFor,
+  runPolicies,
+  TIER_POLICIES,
+  type ContextConfig,
+  type Violation,
+} from "../policy/pack";
 import { parseStackConfig } from "../stacks/config";
 import type { LocalResource } from "../policy/localRun";
 import { policyPropsOf, type RecordedResource, type SynthResult } from "./engine";
@@ -20,7 +26,14 @@ export interface PolicyCheck {
 export function policyConfigOf(config: StackConfig | undefined): ContextConfig | undefined {
   if (!config) return undefined;
   const tenant = parseStackConfig(config.config);
-  const perPolicy = packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization });
+  const perPolicy = packConfigFor({
+    tier: tenant.tier,
+    addOns: tenant.addOns,
+    platformDomain: tenant.platform.domain,
+    tenant: tenant.tenantId,
+    regions: tenant.regions,
+    platformOrganization: tenant.platform.stackOrganization,
+  });
   return Object.values(perPolicy)[0] as ContextConfig | undefined;
 }
 
@@ -36,12 +49,19 @@ export function localResources(resources: readonly RecordedResource[]): LocalRes
       props: policyPropsOf(r),
       protect: r.protect,
       dependencies: r.dependsOn,
-      ...(provider ? { provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } } : {}),
+      ...(provider
+        ? {
+            provider: { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs },
+          }
+        : {}),
     };
   });
 }
 
-export async function checkPolicies(result: SynthResult, config: StackConfig | undefined): Promise<PolicyCheck> {
+export async function checkPolicies(
+  result: SynthResult,
+  config: StackConfig | undefined,
+): Promise<PolicyCheck> {
   const resources = localResources(result.resources);
   const context = policyConfigOf(config);
   const violations = await runPolicies(TIER_POLICIES, resources, context ? { config: context } : {});

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
-import { crossRegionHosts, isRegionName, PRIMARY_REGION, regionGatewayHostname, type RegionName } from "../tiers";
+import {
+  crossRegionHosts,
+  isRegionName,
+  PRIMARY_REGION,
+  regionGatewayHostname,
+  type RegionName,
+} from "../tiers";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
 
@@ -15,7 +21,10 @@ const REPOSITORY = join(__dirname, "..");
 export function disabledDefaultProviders(projectFile: string): string[] {
   const project = parse(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> } | null;
   const entry = project?.config?.["pulumi:disable-default-providers"];
-  const value = entry !== null && typeof entry === "object" && !Array.isArray(entry) ? (entry as { value?: unknown }).value : entry;
+  const value =
+    entry !== null && typeof entry === "object" && !Array.isArray(entry)
+      ? (entry as { value?: unknown }).value
+      : entry;
   return Array.isArray(value) ? value.map(String) : [];
 }
 
@@ -52,7 +61,10 @@ export function synthTenant(stack: string, { config, secretKeys }: StackConfig):
 }
 
 /** The platform stack of one region (default the primary region). */
-export async function synthPlatform(region: RegionName = PRIMARY_REGION, stack = `platform-${region}`): Promise<SynthResult> {
+export async function synthPlatform(
+  region: RegionName = PRIMARY_REGION,
+  stack = `platform-${region}`,
+): Promise<SynthResult> {
   // Loaded on demand: tenant synths never need the platform's cluster objects.
   const { default: platformProgram } = await import("../stacks/platform");
   return synthesize(platformProgram, {
@@ -79,7 +91,11 @@ export interface ShortcutOptions {
  */
 export const DEV_ADMIN_CREDENTIALS = {
   mysql: { user: "root", password: "" },
-  rabbitmq: { user: "guest", password: "guest", managementUrl: "http://rabbitmq.rabbitmq.svc.cluster.local:15672" },
+  rabbitmq: {
+    user: "guest",
+    password: "guest",
+    managementUrl: "http://rabbitmq.rabbitmq.svc.cluster.local:15672",
+  },
   objectStorage: { user: "minioadmin", password: "minioadmin", ssl: false },
 } as const;
 
@@ -101,9 +117,15 @@ export function shortcutConfig(options: ShortcutOptions): StackConfig {
     tenantId: options.tenantId,
     tier: options.tier,
     sites: JSON.stringify(Array.from({ length: options.sites }, () => ({ customDomains: [] }))),
-    images: JSON.stringify({ registry: "registry.collect-verything.com/e-commerce", tag: options.tag ?? "synth" }),
+    images: JSON.stringify({
+      registry: "registry.collect-verything.com/e-commerce",
+      tag: options.tag ?? "synth",
+    }),
     adminCredentials: JSON.stringify(DEV_ADMIN_CREDENTIALS),
-    cloudflare: JSON.stringify({ ...DEV_CLOUDFLARE, zoneName: `${options.tenantId}.edge.collect-verything.test` }),
+    cloudflare: JSON.stringify({
+      ...DEV_CLOUDFLARE,
+      zoneName: `${options.tenantId}.edge.collect-verything.test`,
+    }),
     ...(options.regions ? { regions: JSON.stringify(options.regions) } : {}),
   };
   return {

@@ -10,7 +10,13 @@ export interface StackConfig {
 
 /** Pulumi's ciphertext: a map whose only key is `secure` (config.isSecureValue). */
 function isSecure(value: unknown): value is { secure: string } {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { secure?: unknown }).secure === "string";
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { secure?: unknown }).secure === "string"
+  );
 }
 
 /** `value` with every ciphertext, at any depth, replaced by the placeholder; whether there was one. */
@@ -22,7 +28,10 @@ function withPlaceholders(value: unknown): { value: unknown; secret: boolean } {
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value).map(([k, v]) => [k, withPlaceholders(v)] as const);
-    return { value: Object.fromEntries(entries.map(([k, i]) => [k, i.value])), secret: entries.some(([, i]) => i.secret) };
+    return {
+      value: Object.fromEntries(entries.map(([k, i]) => [k, i.value])),
+      secret: entries.some(([, i]) => i.secret),
+    };
   }
   return { value, secret: false };
 }
@@ -41,7 +50,12 @@ export function readStackConfig(path: string, project: string): StackConfig {
   for (const [rawKey, raw] of Object.entries(document?.config ?? {})) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
     const { value, secret } = withPlaceholders(raw);
-    config[key] = typeof value === "string" ? value : value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+    config[key] =
+      typeof value === "string"
+        ? value
+        : value !== null && typeof value === "object"
+          ? JSON.stringify(value)
+          : String(value);
     if (secret) secretKeys.push(key);
   }
   return { config, secretKeys };

@@ -4,7 +4,8 @@ import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
 import { objectsPerCluster } from "./manifests";
 
-const percent = (used: number, total: number): string => (total === 0 ? (used === 0 ? "-" : "over") : `${Math.round((100 * used) / total)}%`);
+const percent = (used: number, total: number): string =>
+  total === 0 ? (used === 0 ? "-" : "over") : `${Math.round((100 * used) / total)}%`;
 
 function countByType(result: SynthResult): string[] {
   const counts = new Map<string, number>();
@@ -22,26 +23,58 @@ interface EdgeRule {
 export function edgeSummary(result: SynthResult, objects: readonly KubeObject[]): string[] {
   const of = (type: string) => result.resources.filter((r) => r.type === `cloudflare:index/${type}`);
   const rules = (phase: string): EdgeRule[] =>
-    of("ruleset:Ruleset").flatMap((r) => ((r.inputs as { phase?: string }).phase === phase ? ((r.inputs as { rules?: EdgeRule[] }).rules ?? []) : []));
-  const cname = new Map(of("dnsRecord:DnsRecord").map((r) => { const i = r.inputs as { name: string; content: string; proxied: boolean }; return [i.name, i] as const; }));
+    of("ruleset:Ruleset").flatMap((r) =>
+      (r.inputs as { phase?: string }).phase === phase
+        ? ((r.inputs as { rules?: EdgeRule[] }).rules ?? [])
+        : [],
+    );
+  const cname = new Map(
+    of("dnsRecord:DnsRecord").map((r) => {
+      const i = r.inputs as { name: string; content: string; proxied: boolean };
+      return [i.name, i] as const;
+    }),
+  );
   const cached = rules("http_request_cache_settings").find((r) => r.actionParameters?.cache === true);
-  const cache = cached ? `/static/ ${cached.actionParameters?.edgeTtl?.default}s${of("tieredCache:TieredCache").length > 0 ? ", tiered" : ""}` : "none (bypass)";
+  const cache = cached
+    ? `/static/ ${cached.actionParameters?.edgeTtl?.default}s${of("tieredCache:TieredCache").length > 0 ? ", tiered" : ""}`
+    : "none (bypass)";
   const security = [
     rules("http_request_firewall_managed").length > 0 ? "WAF (Cloudflare Managed, OWASP)" : "",
-    rules("http_request_firewall_custom").length > 0 ? `${rules("http_request_firewall_custom").length} custom rules` : "",
-    ...rules("http_ratelimit").map((r) => `${r.ratelimit?.requestsPerPeriod}/${r.ratelimit?.period}s per client`),
+    rules("http_request_firewall_custom").length > 0
+      ? `${rules("http_request_firewall_custom").length} custom rules`
+      : "",
+    ...rules("http_ratelimit").map(
+      (r) => `${r.ratelimit?.requestsPerPeriod}/${r.ratelimit?.period}s per client`,
+    ),
     rules("ddos_l7").length > 0 ? "DDoS L7 override" : "",
     of("argoSmartRouting:ArgoSmartRouting").length > 0 ? "Argo" : "",
   ].filter(Boolean);
-  const connections = objects.find((o) => o.kind === "ClientTrafficPolicy")?.spec as { connection?: { connectionLimit?: { value?: number } } } | undefined;
-  const lines = ["## Edge (Cloudflare)", "", "| hostname | DNS | TLS | cache | security |", "|---|---|---|---|---|"];
+  const connections = objects.find((o) => o.kind === "ClientTrafficPolicy")?.spec as
+    { connection?: { connectionLimit?: { value?: number } } } | undefined;
+  const lines = [
+    "## Edge (Cloudflare)",
+    "",
+    "| hostname | DNS | TLS | cache | security |",
+    "|---|---|---|---|---|",
+  ];
   for (const h of of("customHostname:CustomHostname")) {
-    const i = h.inputs as { hostname: string; ssl?: { type?: string; method?: string; settings?: { minTlsVersion?: string } } };
+    const i = h.inputs as {
+      hostname: string;
+      ssl?: { type?: string; method?: string; settings?: { minTlsVersion?: string } };
+    };
     const record = cname.get(i.hostname);
-    const dns = record ? `CNAME ${record.content} (platform zone, DNS-only)` : "customer's CNAME + ownership TXT (stack output)";
-    lines.push(`| ${i.hostname} | ${dns} | ${i.ssl?.type?.toUpperCase()} certificate (${i.ssl?.method} validation), TLS ${i.ssl?.settings?.minTlsVersion}+ | ${cache} | ${security.join(", ") || "none"} |`);
+    const dns = record
+      ? `CNAME ${record.content} (platform zone, DNS-only)`
+      : "customer's CNAME + ownership TXT (stack output)";
+    lines.push(
+      `| ${i.hostname} | ${dns} | ${i.ssl?.type?.toUpperCase()} certificate (${i.ssl?.method} validation), TLS ${i.ssl?.settings?.minTlsVersion}+ | ${cache} | ${security.join(", ") || "none"} |`,
+    );
   }
-  lines.push("", `Connection cap: ${connections?.connection?.connectionLimit?.value ?? "not applied (no listener of the tenant's own, \`tenant-<id>\`)"}.`, "");
+  lines.push(
+    "",
+    `Connection cap: ${connections?.connection?.connectionLimit?.value ?? "not applied (no listener of the tenant's own, \`tenant-<id>\`)"}.`,
+    "",
+  );
   return lines;
 }
 
@@ -72,9 +105,14 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
       (price.yearlyEur !== undefined ? `; yearly ${price.yearlyEur} EUR` : "; yearly: custom"),
   );
   const regions = (result.outputs as { regions?: string[] }).regions ?? [];
-  if (regions.length > 1) lines.push(`- Regions: ${regions[0]} (home: databases, backups, fallback pool), ${regions.slice(1).join(", ")}; each region holds the tier's whole quota and rate limit`);
+  if (regions.length > 1)
+    lines.push(
+      `- Regions: ${regions[0]} (home: databases, backups, fallback pool), ${regions.slice(1).join(", ")}; each region holds the tier's whole quota and rate limit`,
+    );
   else if (regions.length === 1) lines.push(`- Region: ${regions[0]}`);
-  lines.push(`- Rate limit: ${tier.rateLimit.requestsPerMinute} req/min per tenant, ${tier.rateLimit.maxConnections} connections, burst x${tier.rateLimit.burstMultiplier}`);
+  lines.push(
+    `- Rate limit: ${tier.rateLimit.requestsPerMinute} req/min per tenant, ${tier.rateLimit.maxConnections} connections, burst x${tier.rateLimit.burstMultiplier}`,
+  );
   lines.push(`- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`, "");
 
   const db = tier.database;
@@ -83,10 +121,14 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   lines.push(
     `- MySQL databases (${outputs.databases?.length ?? 0}, one user each, ${db.maxConnectionsPerService} connections per user): ${(outputs.databases ?? []).join(", ")}`,
   );
-  lines.push(`- RabbitMQ vhost: \`${outputs.vhost}\` (max length ${tier.messaging.maxLength ?? "unlimited"}, TTL ${tier.messaging.messageTtlMs} ms)`);
+  lines.push(
+    `- RabbitMQ vhost: \`${outputs.vhost}\` (max length ${tier.messaging.maxLength ?? "unlimited"}, TTL ${tier.messaging.messageTtlMs} ms)`,
+  );
   lines.push(
     `- Buckets: ${Object.entries(outputs.buckets ?? {})
-      .map(([kind, name]) => `\`${name}\` (${storage.buckets[kind as keyof typeof storage.buckets].quotaGb} GB)`)
+      .map(
+        ([kind, name]) => `\`${name}\` (${storage.buckets[kind as keyof typeof storage.buckets].quotaGb} GB)`,
+      )
       .join(", ")}${storage.versioning ? ", versioned" : ""}`,
     "",
   );
@@ -103,13 +145,20 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   for (const [cluster, clusterObjects] of clusters) {
     for (const ns of namespaceUsage(clusterObjects)) {
       if (!ns.quota) continue;
-      lines.push(`### \`${ns.namespace}\`${cluster ? ` (${cluster})` : ""}`, "", "| | quota | minimum | rolling | maximum |", "|---|---|---|---|---|");
+      lines.push(
+        `### \`${ns.namespace}\`${cluster ? ` (${cluster})` : ""}`,
+        "",
+        "| | quota | minimum | rolling | maximum |",
+        "|---|---|---|---|---|",
+      );
       for (const { key, hardKey, show } of QUOTA_FIELDS) {
         const q = ns.quota[key];
         const min = ns.atMinimum[key];
         const rolling = ns.atMinimumRolling[key];
         const max = ns.atMaximum[key];
-        lines.push(`| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(rolling)} (${percent(rolling, q)}) | ${show(max)} (${percent(max, q)}) |`);
+        lines.push(
+          `| ${hardKey} | ${show(q)} | ${show(min)} (${percent(min, q)}) | ${show(rolling)} (${percent(rolling, q)}) | ${show(max)} (${percent(max, q)}) |`,
+        );
       }
       lines.push("");
     }
@@ -117,10 +166,24 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
 
   // Every region runs the same deployments: the home region's stand for all.
   const home = clusters.get(regions[0] ?? "") ?? objects;
-  lines.push(`## Workloads${clusters.size > 1 ? ` (each region; ${regions[0]} shown)` : ""}`, "", "| namespace | deployment | replicas | requests | limits |", "|---|---|---|---|---|");
+  lines.push(
+    `## Workloads${clusters.size > 1 ? ` (each region; ${regions[0]} shown)` : ""}`,
+    "",
+    "| namespace | deployment | replicas | requests | limits |",
+    "|---|---|---|---|---|",
+  );
   const scale = autoscalerBounds(home);
   for (const o of home.filter((x) => x.kind === "Deployment")) {
-    const spec = o.spec as { replicas?: number; template?: { spec?: { containers?: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[] } } };
+    const spec = o.spec as {
+      replicas?: number;
+      template?: {
+        spec?: {
+          containers?: {
+            resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+          }[];
+        };
+      };
+    };
     const r = spec.template?.spec?.containers?.[0]?.resources ?? {};
     const bounds = scale.get(scaleKey(o.metadata?.namespace ?? "", "Deployment", o.metadata?.name ?? ""));
     lines.push(

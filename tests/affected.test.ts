@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { affectedStacks, affectsPlatform, backendStackNames, MAX_MATRIX_JOBS, previewShards } from "../ci/affected";
+import {
+  affectedStacks,
+  affectsPlatform,
+  backendStackNames,
+  MAX_MATRIX_JOBS,
+  previewShards,
+} from "../ci/affected";
 
 const STACKS = ["acme", "bigco", "dev"];
 
@@ -63,13 +69,19 @@ describe("affected stacks", () => {
       const output = join(repo, "github-output");
       // The repository under test has no node_modules: load tsx from this project.
       const tsx = pathToFileURL(resolve(__dirname, "../node_modules/tsx/dist/loader.mjs")).href;
-      const run = spawnSync(process.execPath, ["--import", tsx, resolve(__dirname, "../scripts/affected.ts"), "HEAD~1", "--github-output", output], {
-        cwd: repo,
-        encoding: "utf8",
-      });
+      const run = spawnSync(
+        process.execPath,
+        ["--import", tsx, resolve(__dirname, "../scripts/affected.ts"), "HEAD~1", "--github-output", output],
+        {
+          cwd: repo,
+          encoding: "utf8",
+        },
+      );
       expect(run.stderr).toBe("");
       expect(JSON.parse(run.stdout)).toMatchObject({ stacks: ["bigco"], all: false, platform: [] });
-      expect(execFileSync("cat", [output], { encoding: "utf8" })).toBe('stacks=["bigco"]\nshards=[{"project":"tenant","stacks":"bigco"}]\nany=true\n');
+      expect(execFileSync("cat", [output], { encoding: "utf8" })).toBe(
+        'stacks=["bigco"]\nshards=[{"project":"tenant","stacks":"bigco"}]\nany=true\n',
+      );
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
@@ -78,14 +90,20 @@ describe("affected stacks", () => {
 
 describe("stacks of the backend, the platform project, and the 256-job matrix", () => {
   it("reads stack names from `pulumi stack ls --json`, qualified or not", () => {
-    const listed = JSON.stringify([{ name: "cv/tenant/acme", current: false }, { name: "signup-made", current: false }]);
+    const listed = JSON.stringify([
+      { name: "cv/tenant/acme", current: false },
+      { name: "signup-made", current: false },
+    ]);
     expect(backendStackNames(listed)).toEqual(["acme", "signup-made"]);
     expect(() => backendStackNames('{"name": "acme"}')).toThrow(/JSON array/);
     expect(() => backendStackNames('[{"current": true}]')).toThrow(/no name/);
   });
 
   it("a catalog change affects the stacks only the backend knows", () => {
-    expect(affectedStacks(["tiers/catalog.ts"], ["acme", "made-by-signup"]).stacks).toEqual(["acme", "made-by-signup"]);
+    expect(affectedStacks(["tiers/catalog.ts"], ["acme", "made-by-signup"]).stacks).toEqual([
+      "acme",
+      "made-by-signup",
+    ]);
   });
 
   it.each([
@@ -113,13 +131,16 @@ describe("stacks of the backend, the platform project, and the 256-job matrix", 
     expect(previewShards([], [])).toEqual([]);
   });
 
-  it.each([255, 256, 600, 1000, 5000])("%i tenant stacks and a platform stack: at most 256 jobs, every stack exactly once", (n) => {
-    const stacks = Array.from({ length: n }, (_, i) => `t${i}`);
-    const shards = previewShards(stacks, ["prod"]);
-    expect(shards.length).toBeLessThanOrEqual(MAX_MATRIX_JOBS);
-    const previewed = shards.filter((s) => s.project === "tenant").flatMap((s) => s.stacks.split(" "));
-    expect(previewed).toEqual(stacks);
-    const sizes = shards.filter((s) => s.project === "tenant").map((s) => s.stacks.split(" ").length);
-    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(Math.ceil(n / 255));
-  });
+  it.each([255, 256, 600, 1000, 5000])(
+    "%i tenant stacks and a platform stack: at most 256 jobs, every stack exactly once",
+    (n) => {
+      const stacks = Array.from({ length: n }, (_, i) => `t${i}`);
+      const shards = previewShards(stacks, ["prod"]);
+      expect(shards.length).toBeLessThanOrEqual(MAX_MATRIX_JOBS);
+      const previewed = shards.filter((s) => s.project === "tenant").flatMap((s) => s.stacks.split(" "));
+      expect(previewed).toEqual(stacks);
+      const sizes = shards.filter((s) => s.project === "tenant").map((s) => s.stacks.split(" ").length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(Math.ceil(n / 255));
+    },
+  );
 });

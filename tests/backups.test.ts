@@ -11,7 +11,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runnerScript } from "../components/backupBucket";
 import { backupPolicyDocument } from "../components/tenantBackups";
-import { backupRetentionDays, backupStamp, BINLOG_RETENTION_DAYS, dumpKey, parseBackupStamp, type TierName } from "../tiers";
+import {
+  backupRetentionDays,
+  backupStamp,
+  BINLOG_RETENTION_DAYS,
+  dumpKey,
+  parseBackupStamp,
+  type TierName,
+} from "../tiers";
 import { kubernetesObjects } from "../synth/manifests";
 import { synthPlatform } from "../synth/programs";
 import { ofKind, synthShape } from "./helpers/synth";
@@ -29,32 +36,54 @@ const CONTRACT: Record<TierName, { schedule: string; retentionDays: number; pitr
 
 interface CronJobView {
   metadata: { name: string; namespace: string };
-  spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: { serviceAccountName: string; containers: { command: string[] }[] } } } } };
+  spec: {
+    schedule: string;
+    concurrencyPolicy: string;
+    jobTemplate: {
+      spec: { template: { spec: { serviceAccountName: string; containers: { command: string[] }[] } } };
+    };
+  };
 }
 
 describe("tenant backups", () => {
-  it.each(Object.entries(CONTRACT) as [TierName, (typeof CONTRACT)[TierName]][])("%s: a backup plan in the tenant's namespace for its tier's runner, and a role only the runner assumes", async (tier, c) => {
-    const { objects, result } = await synthShape(tier, 1);
-    expect(ofKind(objects, "CronJob")).toEqual([]); // no backup pod in the tenant's quota
-    const [plan] = ofKind(objects, "ConfigMap").filter((m) => m.metadata!.name === "tenant-backup-plan");
-    expect(plan!.metadata).toMatchObject({ namespace: "e-commerce-tenant-acme", labels: { tenant: "acme", tier, "collect-verything.com/backup-plan": tier } });
-    const data = (plan as unknown as { data: Record<string, string> }).data;
-    expect(data).toMatchObject({ TENANT: "acme", DUMP_PREFIX: "tenants/acme/dumps/", DEFINITIONS_PREFIX: "tenants/acme/rabbitmq/", DUMP_OPTIONS: c.pitr ? "--master-data=2" : "" });
-    expect(data.DATABASES).toMatch(/^acme_auth acme_products acme_baskets acme_orders /);
-    expect(data.DEFINITIONS_URL).toMatch(/\/api\/definitions\/e-commerce-tenant-acme$/);
-    expect(backupRetentionDays(tier)).toBe(c.retentionDays);
-    const role = result.resources.find((r) => r.type === "aws:iam/role:Role")!;
-    expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
-      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub": "system:serviceaccount:tenant-backups:backup-runner",
-    });
-  });
+  it.each(Object.entries(CONTRACT) as [TierName, (typeof CONTRACT)[TierName]][])(
+    "%s: a backup plan in the tenant's namespace for its tier's runner, and a role only the runner assumes",
+    async (tier, c) => {
+      const { objects, result } = await synthShape(tier, 1);
+      expect(ofKind(objects, "CronJob")).toEqual([]); // no backup pod in the tenant's quota
+      const [plan] = ofKind(objects, "ConfigMap").filter((m) => m.metadata!.name === "tenant-backup-plan");
+      expect(plan!.metadata).toMatchObject({
+        namespace: "e-commerce-tenant-acme",
+        labels: { tenant: "acme", tier, "collect-verything.com/backup-plan": tier },
+      });
+      const data = (plan as unknown as { data: Record<string, string> }).data;
+      expect(data).toMatchObject({
+        TENANT: "acme",
+        DUMP_PREFIX: "tenants/acme/dumps/",
+        DEFINITIONS_PREFIX: "tenants/acme/rabbitmq/",
+        DUMP_OPTIONS: c.pitr ? "--master-data=2" : "",
+      });
+      expect(data.DATABASES).toMatch(/^acme_auth acme_products acme_baskets acme_orders /);
+      expect(data.DEFINITIONS_URL).toMatch(/\/api\/definitions\/e-commerce-tenant-acme$/);
+      expect(backupRetentionDays(tier)).toBe(c.retentionDays);
+      const role = result.resources.find((r) => r.type === "aws:iam/role:Role")!;
+      expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
+        "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub":
+          "system:serviceaccount:tenant-backups:backup-runner",
+      });
+    },
+  );
 
   it("the platform runs one backup runner per tier at the tier's frequency, uploading encrypted and tagged with the tier's retention", async () => {
     const { objects, result } = await platform();
     // The binlog archiver (tests/binlogArchiver.test.ts) is the namespace's other CronJob.
-    const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter((j) => j.metadata.name.startsWith("backup-"));
+    const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter((j) =>
+      j.metadata.name.startsWith("backup-"),
+    );
     expect(Object.fromEntries(jobs.map((j) => [j.metadata.name, j.spec.schedule]))).toEqual(
-      Object.fromEntries((Object.keys(CONTRACT) as TierName[]).map((t) => [`backup-${t}`, CONTRACT[t].schedule])),
+      Object.fromEntries(
+        (Object.keys(CONTRACT) as TierName[]).map((t) => [`backup-${t}`, CONTRACT[t].schedule]),
+      ),
     );
     for (const job of jobs) {
       const tier = job.metadata.name.replace("backup-", "");
@@ -67,10 +96,20 @@ describe("tenant backups", () => {
       expect(script.match(/--server-side-encryption aws:kms/g)).toHaveLength(2);
       expect(script.match(new RegExp(`--tagging "retention-tier=${tier}"`, "g"))).toHaveLength(2);
     }
-    const lifecycle = result.resources.find((r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")!;
+    const lifecycle = result.resources.find(
+      (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    )!;
     const rules = lifecycle.inputs.rules as { id: string; expiration: { days: number } }[];
-    expect(Object.fromEntries(rules.map((r) => [r.id, r.expiration.days]))).toEqual({ "standard-backups": 7, "premium-backups": 30, "business-backups": 31, binlogs: 30 });
-    const encryption = result.resources.find((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")!;
+    expect(Object.fromEntries(rules.map((r) => [r.id, r.expiration.days]))).toEqual({
+      "standard-backups": 7,
+      "premium-backups": 30,
+      "business-backups": 31,
+      binlogs: 30,
+    });
+    const encryption = result.resources.find(
+      (r) =>
+        r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )!;
     expect(JSON.stringify(encryption.inputs)).toContain('"sseAlgorithm":"aws:kms"');
   });
 
@@ -101,24 +140,51 @@ describe("tenant backups", () => {
         chmodSync(join(dir, name), 0o755);
       };
       const plan = (tenant: string) => ({
-        data: { TENANT: tenant, ROLE_ARN: `arn:aws:iam::1:role/cv-backup-${tenant}`, DUMP_PREFIX: `tenants/${tenant}/dumps/`, DEFINITIONS_PREFIX: `tenants/${tenant}/rabbitmq/`, DATABASES: `${tenant}_auth`, MYSQL_HOST: "mysql", MYSQL_PORT: "3306", DUMP_OPTIONS: "", DEFINITIONS_URL: `http://rabbitmq/api/definitions/${tenant}` },
+        data: {
+          TENANT: tenant,
+          ROLE_ARN: `arn:aws:iam::1:role/cv-backup-${tenant}`,
+          DUMP_PREFIX: `tenants/${tenant}/dumps/`,
+          DEFINITIONS_PREFIX: `tenants/${tenant}/rabbitmq/`,
+          DATABASES: `${tenant}_auth`,
+          MYSQL_HOST: "mysql",
+          MYSQL_PORT: "3306",
+          DUMP_OPTIONS: "",
+          DEFINITIONS_URL: `http://rabbitmq/api/definitions/${tenant}`,
+        },
       });
       writeFileSync(join(dir, "plans-source.json"), JSON.stringify({ items: [plan("acme"), plan("beta")] }));
       tool("kubectl", `cat "${dir}/plans-source.json"`);
-      tool("aws", `echo "$*" >> "${dir}/aws-calls"\n[ "$1" = sts ] && echo '{"AccessKeyId":"a","SecretAccessKey":"s","SessionToken":"t"}'\nexit 0`);
+      tool(
+        "aws",
+        `echo "$*" >> "${dir}/aws-calls"\n[ "$1" = sts ] && echo '{"AccessKeyId":"a","SecretAccessKey":"s","SessionToken":"t"}'\nexit 0`,
+      );
       // The server refuses acme's dump midway (after part of the file is written).
       tool("mysqldump", 'echo "-- partial"\ncase "$*" in *acme_*) exit 2;; esac');
       tool("curl", 'while [ $# -gt 0 ]; do [ "$1" = -o ] && echo "{}" > "$2"; shift; done');
       writeFileSync(join(dir, "token"), "jwt");
       const result = spawnSync("/bin/sh", ["-c", runnerScript("business", "cv-tenant-backups")], {
         encoding: "utf8",
-        env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WORK_DIR: dir, AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, "token"), MYSQL_USER: "backup", RABBITMQ_USER: "u", RABBITMQ_PASSWORD: "p", KMS_KEY_ARN: "arn:aws:kms:k" },
+        env: {
+          ...process.env,
+          PATH: `${dir}:${process.env.PATH}`,
+          WORK_DIR: dir,
+          AWS_WEB_IDENTITY_TOKEN_FILE: join(dir, "token"),
+          MYSQL_USER: "backup",
+          RABBITMQ_USER: "u",
+          RABBITMQ_PASSWORD: "p",
+          KMS_KEY_ARN: "arn:aws:kms:k",
+        },
       });
       expect(result.stderr).toContain("backup of acme failed");
       expect(result.stderr).not.toContain("backup of beta failed");
       expect(result.status).toBe(1);
-      const keys = readFileSync(join(dir, "aws-calls"), "utf8").split("\n").flatMap((l) => /put-object .*--key (\S+)/.exec(l)?.[1] ?? []);
-      expect(keys.map((k) => k.replace(/\d{4}-.*Z/, "<stamp>"))).toEqual(["tenants/beta/dumps/<stamp>.sql", "tenants/beta/rabbitmq/<stamp>.json"]);
+      const keys = readFileSync(join(dir, "aws-calls"), "utf8")
+        .split("\n")
+        .flatMap((l) => /put-object .*--key (\S+)/.exec(l)?.[1] ?? []);
+      expect(keys.map((k) => k.replace(/\d{4}-.*Z/, "<stamp>"))).toEqual([
+        "tenants/beta/dumps/<stamp>.sql",
+        "tenants/beta/rabbitmq/<stamp>.json",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,18 +19,32 @@ const store = new DirectoryStore(dir);
 
 /** The server's binary logs and their sizes. */
 const serverLogs = () =>
-  withConnection(MYSQL_BINLOG, async (db) => ((await db.query("SHOW BINARY LOGS"))[0] as { Log_name: string; File_size: number }[]).map((r) => [r.Log_name, Number(r.File_size)] as const));
+  withConnection(MYSQL_BINLOG, async (db) =>
+    ((await db.query("SHOW BINARY LOGS"))[0] as { Log_name: string; File_size: number }[]).map(
+      (r) => [r.Log_name, Number(r.File_size)] as const,
+    ),
+  );
 
 const write = (rows: number) =>
   withConnection(MYSQL_BINLOG, async (db) => {
-    for (let i = 0; i < rows; i++) await db.query(`INSERT INTO \`${DATABASE}\`.t (v) VALUES (?)`, [`row ${i} ${"x".repeat(200)}`]);
+    for (let i = 0; i < rows; i++)
+      await db.query(`INSERT INTO \`${DATABASE}\`.t (v) VALUES (?)`, [`row ${i} ${"x".repeat(200)}`]);
   });
 
 describe("binlog archive (real MariaDB with binary logging)", () => {
   let up = false;
   beforeAll(async () => {
-    up = await serverAvailable("MariaDB with binary logging (.ci/binlog-mariadb.sh)", MYSQL_BINLOG.host, MYSQL_BINLOG.port);
-    if (up) await withConnection(MYSQL_BINLOG, (db) => db.query(`CREATE DATABASE \`${DATABASE}\``).then(() => db.query(`CREATE TABLE \`${DATABASE}\`.t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)`)));
+    up = await serverAvailable(
+      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
+      MYSQL_BINLOG.host,
+      MYSQL_BINLOG.port,
+    );
+    if (up)
+      await withConnection(MYSQL_BINLOG, (db) =>
+        db
+          .query(`CREATE DATABASE \`${DATABASE}\``)
+          .then(() => db.query(`CREATE TABLE \`${DATABASE}\`.t (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)`)),
+      );
   });
   beforeEach((context) => {
     if (!up) context.skip();

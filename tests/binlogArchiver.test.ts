@@ -7,7 +7,16 @@
  * Kubernetes CLIs replaced by a directory-backed bucket and a fixed namespace list.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -24,7 +33,14 @@ import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
 import { ofKind, synthShape } from "./helpers/synth";
 
 const synthWith = (binlogArchive?: unknown): Promise<SynthResult> =>
-  synthesize(platformProgram, { project: PLATFORM_PROJECT, stack: "binlog", config: { "platform:region": "eu-west-3", ...(binlogArchive === undefined ? {} : { "platform:binlogArchive": JSON.stringify(binlogArchive) }) } });
+  synthesize(platformProgram, {
+    project: PLATFORM_PROJECT,
+    stack: "binlog",
+    config: {
+      "platform:region": "eu-west-3",
+      ...(binlogArchive === undefined ? {} : { "platform:binlogArchive": JSON.stringify(binlogArchive) }),
+    },
+  });
 
 interface Container {
   name: string;
@@ -37,16 +53,27 @@ interface CronJobView {
   spec: {
     schedule: string;
     concurrencyPolicy: string;
-    jobTemplate: { spec: { parallelism?: number; template: { metadata: { labels: Record<string, string> }; spec: { serviceAccountName: string; containers: Container[] } } } };
+    jobTemplate: {
+      spec: {
+        parallelism?: number;
+        template: {
+          metadata: { labels: Record<string, string> };
+          spec: { serviceAccountName: string; containers: Container[] };
+        };
+      };
+    };
   };
 }
 
 const archiverOf = (objects: KubeObject[]): CronJobView => {
-  const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter((j) => j.metadata.name === "binlog-archive");
+  const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter(
+    (j) => j.metadata.name === "binlog-archive",
+  );
   expect(jobs).toHaveLength(1);
   return jobs[0]!;
 };
-const scriptOf = (job: CronJobView): string => job.spec.jobTemplate.spec.template.spec.containers[0]!.command[2]!;
+const scriptOf = (job: CronJobView): string =>
+  job.spec.jobTemplate.spec.template.spec.containers[0]!.command[2]!;
 
 describe("binlog archiver (platform program)", () => {
   it("ships the shared server's binlogs to binlogs/<server>/ every minute, one run at a time, as its own account", async () => {
@@ -64,31 +91,57 @@ describe("binlog archiver (platform program)", () => {
   });
 
   it("takes the server's name and endpoint from the platform config", async () => {
-    const objects = kubernetesObjects(await synthWith({ server: "shared-eu-west-3", mysql: { cidr: "10.20.0.0/24", host: "10.20.0.5", port: 3307 } }));
+    const objects = kubernetesObjects(
+      await synthWith({
+        server: "shared-eu-west-3",
+        mysql: { cidr: "10.20.0.0/24", host: "10.20.0.5", port: 3307 },
+      }),
+    );
     expect(scriptOf(archiverOf(objects))).toContain('archive "shared-eu-west-3" "10.20.0.5" "3307"');
     const [policy] = ofKind(objects, "NetworkPolicy").filter((p) => p.metadata!.name === "binlog-archiver");
-    expect(JSON.stringify(policy)).toContain('{"to":[{"ipBlock":{"cidr":"10.20.0.0/24"}}],"ports":[{"protocol":"TCP","port":3307}]}');
+    expect(JSON.stringify(policy)).toContain(
+      '{"to":[{"ipBlock":{"cidr":"10.20.0.0/24"}}],"ports":[{"protocol":"TCP","port":3307}]}',
+    );
   });
 
   it("fits the backup namespace's quota with every CronJob's pod running at once, the tier runners' shares unchanged", async () => {
     const objects = kubernetesObjects(await synthWith());
-    const [quota] = ofKind(objects, "ResourceQuota").filter((q) => q.metadata!.namespace === "tenant-backups");
+    const [quota] = ofKind(objects, "ResourceQuota").filter(
+      (q) => q.metadata!.namespace === "tenant-backups",
+    );
     const hard = (quota as unknown as { spec: { hard: Record<string, string> } }).spec.hard;
-    const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter((j) => j.metadata.namespace === "tenant-backups");
-    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(["backup-business", "backup-premium", "backup-standard", "binlog-archive"]);
+    const jobs = (ofKind(objects, "CronJob") as unknown as CronJobView[]).filter(
+      (j) => j.metadata.namespace === "tenant-backups",
+    );
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual([
+      "backup-business",
+      "backup-premium",
+      "backup-standard",
+      "binlog-archive",
+    ]);
     // Forbid: at most one Job per CronJob, of `parallelism` pods (default 1).
     const pods = jobs.map((j) => {
       expect(j.spec.concurrencyPolicy).toBe("Forbid");
-      return { n: j.spec.jobTemplate.spec.parallelism ?? 1, cost: podCost(podSpecOf(j as unknown as KubeObject)!) };
+      return {
+        n: j.spec.jobTemplate.spec.parallelism ?? 1,
+        cost: podCost(podSpecOf(j as unknown as KubeObject)!),
+      };
     });
-    const total = (field: "requestsCpu" | "requestsMemory" | "limitsCpu" | "limitsMemory") => pods.reduce((sum, p) => sum + p.n * p.cost[field], 0);
+    const total = (field: "requestsCpu" | "requestsMemory" | "limitsCpu" | "limitsMemory") =>
+      pods.reduce((sum, p) => sum + p.n * p.cost[field], 0);
     expect(pods.reduce((sum, p) => sum + p.n, 0)).toBeLessThanOrEqual(Number(hard.pods));
     expect(total("requestsCpu")).toBeLessThanOrEqual(parseCpu(hard["requests.cpu"]!));
     expect(total("requestsMemory")).toBeLessThanOrEqual(parseMemory(hard["requests.memory"]!));
     expect(total("limitsCpu")).toBeLessThanOrEqual(parseCpu(hard["limits.cpu"]!));
     expect(total("limitsMemory")).toBeLessThanOrEqual(parseMemory(hard["limits.memory"]!));
     // Each runner keeps 50m/64Mi, limits 400m/256Mi (README).
-    for (const p of pods) expect(p.cost).toMatchObject({ requestsCpu: 50, requestsMemory: 64, limitsCpu: 400, limitsMemory: 256 });
+    for (const p of pods)
+      expect(p.cost).toMatchObject({
+        requestsCpu: 50,
+        requestsMemory: 64,
+        limitsCpu: 400,
+        limitsMemory: 256,
+      });
   });
 
   it("reads the MySQL backup account only by secretKeyRef; no secret value in the spec", async () => {
@@ -106,33 +159,76 @@ describe("binlog archiver (platform program)", () => {
 
   it("its IAM role is assumable only by its ServiceAccount and reaches binlogs/ only, never a tenant's prefix", async () => {
     const result = await synthWith();
-    const role = result.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === "cv-binlog-archiver")!;
+    const role = result.resources.find(
+      (r) => r.type === "aws:iam/role:Role" && r.inputs.name === "cv-binlog-archiver",
+    )!;
     expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
-      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub": "system:serviceaccount:tenant-backups:binlog-archiver",
+      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub":
+        "system:serviceaccount:tenant-backups:binlog-archiver",
     });
     expect(result.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).toHaveLength(1);
     // The synthesized policy waits for the key's ARN (unknown offline): its document, with a stand-in key.
-    const statements = (binlogArchivePolicyDocument("cv-tenant-backups", "arn:aws:kms:k") as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] }).Statement;
-    expect(statements.flatMap((s) => s.Resource).filter((r) => r.startsWith("arn:aws:s3"))).toEqual(["arn:aws:s3:::cv-tenant-backups/binlogs/*", "arn:aws:s3:::cv-tenant-backups"]);
-    expect(statements.find((s) => s.Action.includes("s3:ListBucket"))!.Condition).toEqual({ StringLike: { "s3:prefix": ["binlogs/*"] } });
+    const statements = (
+      binlogArchivePolicyDocument("cv-tenant-backups", "arn:aws:kms:k") as {
+        Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[];
+      }
+    ).Statement;
+    expect(statements.flatMap((s) => s.Resource).filter((r) => r.startsWith("arn:aws:s3"))).toEqual([
+      "arn:aws:s3:::cv-tenant-backups/binlogs/*",
+      "arn:aws:s3:::cv-tenant-backups",
+    ]);
+    expect(statements.find((s) => s.Action.includes("s3:ListBucket"))!.Condition).toEqual({
+      StringLike: { "s3:prefix": ["binlogs/*"] },
+    });
     expect(statements.flatMap((s) => s.Action)).not.toContain("s3:DeleteObject");
     // The ServiceAccount's role-arn annotation is the role's ARN (unknown offline): it waits for the role.
-    const account = result.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && JSON.stringify(r.inputs).includes('"name":"binlog-archiver"'))!;
+    const account = result.resources.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:ServiceAccount" &&
+        JSON.stringify(r.inputs).includes('"name":"binlog-archiver"'),
+    )!;
     expect(account.dependsOn).toContain(role.urn);
   });
 
   it("its egress reaches DNS, the shared server, the dedicated clusters' routers and HTTPS, and nothing else", async () => {
     const objects = kubernetesObjects(await synthWith());
     const [policy] = ofKind(objects, "NetworkPolicy").filter((p) => p.metadata!.name === "binlog-archiver");
-    const spec = (policy as unknown as { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; egress: unknown[] } }).spec;
+    const spec = (
+      policy as unknown as {
+        spec: {
+          podSelector: { matchLabels: Record<string, string> };
+          policyTypes: string[];
+          egress: unknown[];
+        };
+      }
+    ).spec;
     expect(spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "binlog-archiver" });
-    expect(archiverOf(objects).spec.jobTemplate.spec.template.metadata.labels).toMatchObject(spec.podSelector.matchLabels);
+    expect(archiverOf(objects).spec.jobTemplate.spec.template.metadata.labels).toMatchObject(
+      spec.podSelector.matchLabels,
+    );
     expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
     expect(spec.egress).toEqual([
-      { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
-      { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mysql" } } }], ports: [{ protocol: "TCP", port: 3306 }] },
-      { to: [{ namespaceSelector: { matchLabels: { type: "database" } } }], ports: [{ protocol: "TCP", port: 6446 }] },
-      { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mysql" } } }],
+        ports: [{ protocol: "TCP", port: 3306 }],
+      },
+      {
+        to: [{ namespaceSelector: { matchLabels: { type: "database" } } }],
+        ports: [{ protocol: "TCP", port: 6446 }],
+      },
+      {
+        ports: [
+          { protocol: "TCP", port: 443 },
+          { protocol: "TCP", port: 6443 },
+        ],
+      },
     ]);
   });
 
@@ -152,20 +248,31 @@ describe("binlog archiver (platform program)", () => {
   });
 
   it("refuses an unknown key of binlogArchive, naming it", async () => {
-    await expect(synthWith({ server: "shared", bucket: "other" })).rejects.toThrow(/binlogArchive\.bucket: unknown config key "bucket"/);
+    await expect(synthWith({ server: "shared", bucket: "other" })).rejects.toThrow(
+      /binlogArchive\.bucket: unknown config key "bucket"/,
+    );
   });
 });
 
 describe("binlog archiver (Business dedicated cluster)", () => {
   it("the dedicated cluster's namespace is one the archiver lists, and admits the backup namespace on the router port only", async () => {
-    const { objects } = await synthShape("business", 1, "acme", { dataServices: { dedicatedMysqlCluster: true, federationUpstreams: [] } });
+    const { objects } = await synthShape("business", 1, "acme", {
+      dataServices: { dedicatedMysqlCluster: true, federationUpstreams: [] },
+    });
     const [ns] = ofKind(objects, "Namespace").filter((n) => n.metadata!.name === "e-commerce-db-acme");
     expect(ns!.metadata!.labels).toMatchObject({ type: "database", tenant: "acme" });
-    const [policy] = ofKind(objects, "NetworkPolicy").filter((p) => p.metadata!.namespace === "e-commerce-db-acme" && p.metadata!.name === "allow-platform-backups");
+    const [policy] = ofKind(objects, "NetworkPolicy").filter(
+      (p) => p.metadata!.namespace === "e-commerce-db-acme" && p.metadata!.name === "allow-platform-backups",
+    );
     expect((policy as unknown as { spec: unknown }).spec).toEqual({
       podSelector: {},
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tenant-backups" } } }], ports: [{ protocol: "TCP", port: 6446 }] }],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tenant-backups" } } }],
+          ports: [{ protocol: "TCP", port: 6446 }],
+        },
+      ],
     });
     // No archiver pod in the dedicated namespace: its quota holds the cluster's pods only.
     expect(ofKind(objects, "CronJob")).toEqual([]);
@@ -173,7 +280,9 @@ describe("binlog archiver (Business dedicated cluster)", () => {
 
   it("a tenant on the shared server gets no such rule (no dedicated namespace)", async () => {
     const { objects } = await synthShape("business", 1);
-    expect(ofKind(objects, "NetworkPolicy").filter((p) => p.metadata!.name === "allow-platform-backups")).toEqual([]);
+    expect(
+      ofKind(objects, "NetworkPolicy").filter((p) => p.metadata!.name === "allow-platform-backups"),
+    ).toEqual([]);
   });
 });
 
@@ -191,7 +300,11 @@ describe("binlog archiver script (real MariaDB with binary logging)", () => {
   let up = false;
 
   beforeAll(async () => {
-    up = await serverAvailable("MariaDB with binary logging (.ci/binlog-mariadb.sh)", MYSQL_BINLOG.host, MYSQL_BINLOG.port);
+    up = await serverAvailable(
+      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
+      MYSQL_BINLOG.host,
+      MYSQL_BINLOG.port,
+    );
     mkdirSync(bin);
     mkdirSync(bucket);
     mkdirSync(work);
@@ -218,18 +331,38 @@ describe("binlog archiver script (real MariaDB with binary logging)", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const script = binlogArchiveScript("cv-tenant-backups", { server: "shared", mysql: { namespace: "mysql", host: MYSQL_BINLOG.host, port: MYSQL_BINLOG.port } });
+  const script = binlogArchiveScript("cv-tenant-backups", {
+    server: "shared",
+    mysql: { namespace: "mysql", host: MYSQL_BINLOG.host, port: MYSQL_BINLOG.port },
+  });
   const run = (listed: string[]) => {
     writeFileSync(namespaces, JSON.stringify({ items: listed.map((name) => ({ metadata: { name } })) }));
     rmSync(calls, { force: true });
     const result = spawnSync("/bin/sh", ["-c", script], {
       encoding: "utf8",
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, WORK_DIR: work, MYSQL_USER: MYSQL_BINLOG.user, MYSQL_PWD: MYSQL_BINLOG.password, KMS_KEY_ARN: "arn:aws:kms:eu-west-3:1:key/k" },
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        WORK_DIR: work,
+        MYSQL_USER: MYSQL_BINLOG.user,
+        MYSQL_PWD: MYSQL_BINLOG.password,
+        KMS_KEY_ARN: "arn:aws:kms:eu-west-3:1:key/k",
+      },
     });
-    return { ...result, puts: readFileSync(calls, "utf8").split("\n").filter((l) => l.startsWith("s3api put-object")) };
+    return {
+      ...result,
+      puts: readFileSync(calls, "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("s3api put-object")),
+    };
   };
   const binaryLogs = () =>
-    withConnection(MYSQL_BINLOG, async (db) => ((await db.query("SHOW BINARY LOGS"))[0] as { Log_name: string; File_size: number }[]).map((r) => ({ name: r.Log_name, size: Number(r.File_size) })));
+    withConnection(MYSQL_BINLOG, async (db) =>
+      ((await db.query("SHOW BINARY LOGS"))[0] as { Log_name: string; File_size: number }[]).map((r) => ({
+        name: r.Log_name,
+        size: Number(r.File_size),
+      })),
+    );
 
   it("ships every log and the marker, encrypted; a dedicated cluster's failure fails the job without stopping the shared archive", async () => {
     const before = await binaryLogs();
@@ -241,11 +374,15 @@ describe("binlog archiver script (real MariaDB with binary logging)", () => {
     expect(first.stderr).not.toContain("evil"); // not a database namespace: never contacted
     for (const log of before) expect(existsSync(join(bucket, "binlogs/shared", log.name))).toBe(true);
     // Closed logs (before the run) are shipped whole.
-    for (const log of before.slice(0, -1)) expect(statSync(join(bucket, "binlogs/shared", log.name)).size).toBe(log.size);
+    for (const log of before.slice(0, -1))
+      expect(statSync(join(bucket, "binlogs/shared", log.name)).size).toBe(log.size);
     const marker = new Date(readFileSync(join(bucket, "binlogs/shared/ARCHIVED_AT"), "utf8").trim());
     expect(marker.getTime()).toBeGreaterThanOrEqual(startedAt);
     expect(first.puts.length).toBeGreaterThan(0);
-    for (const put of first.puts) expect(put).toMatch(/--bucket cv-tenant-backups --key "?binlogs\/shared\/.* --server-side-encryption aws:kms --ssekms-key-id arn:aws:kms:eu-west-3:1:key\/k$/);
+    for (const put of first.puts)
+      expect(put).toMatch(
+        /--bucket cv-tenant-backups --key "?binlogs\/shared\/.* --server-side-encryption aws:kms --ssekms-key-id arn:aws:kms:eu-west-3:1:key\/k$/,
+      );
     expect(existsSync(join(bucket, "binlogs/dedicated-acme/ARCHIVED_AT"))).toBe(false); // no marker for a failed server
   });
 

@@ -4,7 +4,17 @@
  * nothing about passwords, and credentials in a request are written as secrets.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -15,12 +25,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { decodeConfigValue, PROJECT, REQUEST_OUTPUT, type TenantConfigInput } from "../stacks/config";
 import tenantProgram from "../stacks/tenant";
 import { SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
-import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE, offlinePlatformStack, shortcutConfig, synthTenant } from "../synth/programs";
+import {
+  DEV_ADMIN_CREDENTIALS,
+  DEV_CLOUDFLARE,
+  offlinePlatformStack,
+  shortcutConfig,
+  synthTenant,
+} from "../synth/programs";
 
 const PASSWORD = "Sup3r-secret-pw";
 const FEDERATION_PASSWORD = "Fed-secret-pw";
 
-const request = (tier: TenantConfigInput["tier"], extra: Partial<TenantConfigInput> = {}): TenantConfigInput => ({
+const request = (
+  tier: TenantConfigInput["tier"],
+  extra: Partial<TenantConfigInput> = {},
+): TenantConfigInput => ({
   tenantId: "acme",
   tier,
   cloudflare: DEV_CLOUDFLARE,
@@ -29,7 +48,11 @@ const request = (tier: TenantConfigInput["tier"], extra: Partial<TenantConfigInp
   ...extra,
 });
 
-const fitting: UsageSource = { productCount: async () => 100, storageUsedGi: async () => 10, averageConcurrentUsers: async () => 50 };
+const fitting: UsageSource = {
+  productCount: async () => 100,
+  storageUsedGi: async () => 10,
+  averageConcurrentUsers: async () => 50,
+};
 
 let dir: string;
 beforeEach(() => {
@@ -38,7 +61,9 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const filesUnder = (root: string): string[] =>
-  readdirSync(root).flatMap((f) => (statSync(join(root, f)).isDirectory() ? filesUnder(join(root, f)) : [join(root, f)]));
+  readdirSync(root).flatMap((f) =>
+    statSync(join(root, f)).isDirectory() ? filesUnder(join(root, f)) : [join(root, f)],
+  );
 
 describe("the tenant program records its request in the backend", () => {
   it("exports the request it ran with as one secret output", async () => {
@@ -60,7 +85,11 @@ describe("the tenant program records its request in the backend", () => {
       { project: PROJECT, stack: "acme", config, secretKeys, stackReferences: offlinePlatformStack },
     );
     expect(secret).toBe(true);
-    expect(value).toEqual(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.slice(PROJECT.length + 1), decodeConfigValue(v)])));
+    expect(value).toEqual(
+      Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [k.slice(PROJECT.length + 1), decodeConfigValue(v)]),
+      ),
+    );
   });
 
   it("turns the recorded request back into stack config, credentials as secrets, validated again", () => {
@@ -68,9 +97,13 @@ describe("the tenant program records its request in the backend", () => {
     const config = configFromOutputs({ tier: "premium", [REQUEST_OUTPUT]: { ...request("premium") } })!;
     expect(config["tenant:tier"]).toEqual({ value: "premium", secret: false });
     expect(config["tenant:adminCredentials"]!.secret).toBe(true);
-    expect(JSON.parse(config["tenant:adminCredentials"]!.value)).toMatchObject({ mysql: { password: PASSWORD } });
+    expect(JSON.parse(config["tenant:adminCredentials"]!.value)).toMatchObject({
+      mysql: { password: PASSWORD },
+    });
     expect(configFromOutputs({ tier: "premium" })).toBeUndefined();
-    expect(() => configFromOutputs({ [REQUEST_OUTPUT]: { ...request("premium"), tier: "gold" } })).toThrow(/tier: unknown tier "gold"/);
+    expect(() => configFromOutputs({ [REQUEST_OUTPUT]: { ...request("premium"), tier: "gold" } })).toThrow(
+      /tier: unknown tier "gold"/,
+    );
   });
 });
 
@@ -137,7 +170,13 @@ describe("LocalWorkspaceEngine: a lost work directory", () => {
     writeFileSync(join(cli, "bin", "pulumi"), FAKE_PULUMI);
     chmodSync(join(cli, "bin", "pulumi"), 0o755);
     const recorded = request("premium", { sites: [{ customDomains: ["shop.acme.example"] }] });
-    writeFileSync(join(backend, "acme.outputs.json"), JSON.stringify({ tier: { value: "premium", secret: false }, [REQUEST_OUTPUT]: { value: recorded, secret: true } }));
+    writeFileSync(
+      join(backend, "acme.outputs.json"),
+      JSON.stringify({
+        tier: { value: "premium", secret: false },
+        [REQUEST_OUTPUT]: { value: recorded, secret: true },
+      }),
+    );
     const engine = new LocalWorkspaceEngine({
       projectDir: join(__dirname, ".."),
       workRoot: join(dir, "work"),
@@ -171,7 +210,9 @@ describe("the applied-config tag", () => {
     expect((await svc.provisionTenant(request("standard"))).outcome).toBe("created");
     expect((await svc.provisionTenant(request("standard"))).outcome).toBe("unchanged");
     const tag = (await engine.readTags("acme"))[TAGS.appliedConfig]!;
-    const rotated = request("standard", { adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root", password: `${PASSWORD}-2` } } });
+    const rotated = request("standard", {
+      adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root", password: `${PASSWORD}-2` } },
+    });
     expect((await svc.provisionTenant(rotated)).outcome).toBe("updated");
     expect((await engine.readTags("acme"))[TAGS.appliedConfig]).not.toBe(tag);
 
@@ -179,7 +220,11 @@ describe("the applied-config tag", () => {
     expect(tag).toBe(appliedConfigTag(config, "service-secret-key"));
     // Another key, another tag: the tag is not a function of the config (or its passwords) alone.
     expect(appliedConfigTag(config, "another-key")).not.toBe(tag);
-    const canonical = JSON.stringify(Object.keys(config).sort().map((k) => [k, config[k]!.value, config[k]!.secret]));
+    const canonical = JSON.stringify(
+      Object.keys(config)
+        .sort()
+        .map((k) => [k, config[k]!.value, config[k]!.secret]),
+    );
     for (const unkeyed of [canonical, PASSWORD]) {
       expect(tag).not.toContain(createHash("sha256").update(unkeyed).digest("hex").slice(0, 16));
     }
@@ -193,20 +238,28 @@ describe("credentials in a request are secret config", () => {
     const plain = toStackConfig(request("business", { dataServices: { dedicatedMysqlCluster: true } }));
     expect(plain["tenant:dataServices"]!.secret).toBe(false);
     expect(plain["tenant:adminCredentials"]!.secret).toBe(true);
-    const federated = toStackConfig(request("business", { dataServices: { federationUpstreams: upstreams } }));
+    const federated = toStackConfig(
+      request("business", { dataServices: { federationUpstreams: upstreams } }),
+    );
     expect(federated["tenant:dataServices"]!.secret).toBe(true);
-    expect(Object.entries(federated).filter(([, e]) => !e.secret && e.value.includes(FEDERATION_PASSWORD))).toEqual([]);
+    expect(
+      Object.entries(federated).filter(([, e]) => !e.secret && e.value.includes(FEDERATION_PASSWORD)),
+    ).toEqual([]);
   });
 
   it("keeps a federation URI's password out of the offline engine's files, which still plan", async () => {
     const svc = new TenantService({ engine: new OfflineEngine({ stateDir: dir }) });
-    const result = await svc.provisionTenant(request("business", { dataServices: { federationUpstreams: upstreams } }));
+    const result = await svc.provisionTenant(
+      request("business", { dataServices: { federationUpstreams: upstreams } }),
+    );
     expect(result.outcome).toBe("created");
     for (const file of filesUnder(dir)) {
       const text = readFileSync(file, "utf8");
       expect(text, file).not.toContain(FEDERATION_PASSWORD);
       expect(text, file).not.toContain(PASSWORD);
     }
-    expect(readFileSync(join(dir, "work", "Pulumi.acme.json"), "utf8")).toContain(`amqps://fed:${SECRET_PLACEHOLDER}@us.example.com`);
+    expect(readFileSync(join(dir, "work", "Pulumi.acme.json"), "utf8")).toContain(
+      `amqps://fed:${SECRET_PLACEHOLDER}@us.example.com`,
+    );
   });
 });

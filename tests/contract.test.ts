@@ -28,28 +28,64 @@ const CONTRACTS: Contract[] = [
   {
     tier: "standard",
     maxSites: 1,
-    quota: { requestsCpu: 2000, requestsMemory: gib(4), limitsCpu: 4000, limitsMemory: gib(8), pods: 15, persistentVolumeClaims: 3, loadBalancers: 1, requestsStorage: 50 },
+    quota: {
+      requestsCpu: 2000,
+      requestsMemory: gib(4),
+      limitsCpu: 4000,
+      limitsMemory: gib(8),
+      pods: 15,
+      persistentVolumeClaims: 3,
+      loadBalancers: 1,
+      requestsStorage: 50,
+    },
     replicas: [2, 3],
     signals: {},
-    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+    },
     storage: { iops: "3000", throughput: "125" },
     rate: { rpm: 500, connections: 50, burst: 2 },
   },
   {
     tier: "premium",
     maxSites: 3,
-    quota: { requestsCpu: 6000, requestsMemory: gib(12), limitsCpu: 12000, limitsMemory: gib(24), pods: 50, persistentVolumeClaims: 9, loadBalancers: 3, requestsStorage: 150 },
+    quota: {
+      requestsCpu: 6000,
+      requestsMemory: gib(12),
+      limitsCpu: 12000,
+      limitsMemory: gib(24),
+      pods: 50,
+      persistentVolumeClaims: 9,
+      loadBalancers: 3,
+      requestsStorage: 150,
+    },
     replicas: [3, 6],
     signals: { rps: 100 },
-    scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
-    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+    scaleUp: {
+      stabilizationWindowSeconds: 60,
+      policies: [{ type: "Percent", value: 100, periodSeconds: 60 }],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+    },
     storage: { iops: "10000", throughput: "500" },
     rate: { rpm: 3000, connections: 200, burst: 3 },
   },
   {
     tier: "business",
     maxSites: 10,
-    quota: { requestsCpu: 12000, requestsMemory: gib(24), limitsCpu: 24000, limitsMemory: gib(48), pods: 100, persistentVolumeClaims: 30, loadBalancers: 10, requestsStorage: 300 },
+    quota: {
+      requestsCpu: 12000,
+      requestsMemory: gib(24),
+      limitsCpu: 24000,
+      limitsMemory: gib(48),
+      pods: 100,
+      persistentVolumeClaims: 30,
+      loadBalancers: 10,
+      requestsStorage: 300,
+    },
     replicas: [6, 15],
     signals: { rps: 200, queue: 100 },
     scaleUp: {
@@ -60,7 +96,10 @@ const CONTRACTS: Contract[] = [
       ],
       selectPolicy: "Max",
     },
-    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 25, periodSeconds: 60 }] },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 25, periodSeconds: 60 }],
+    },
     storage: { iops: "16000", throughput: "1000" },
     rate: { rpm: 15000, connections: 1000, burst: 5 },
   },
@@ -131,20 +170,26 @@ describe.each(CONTRACTS)("$tier contract", (c) => {
       expect(gw.triggers[2]!.metadata.threshold).toBe(String(c.signals.rps));
     } else {
       const hpa = ofKind((await synthShape(c.tier, 1)).objects, "HorizontalPodAutoscaler")[0]!;
-      const metrics = (hpa.spec as { metrics: { resource: { name: string; target: { averageUtilization: number } } }[] }).metrics;
+      const metrics = (
+        hpa.spec as { metrics: { resource: { name: string; target: { averageUtilization: number } } }[] }
+      ).metrics;
       expect(metrics.map((m) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
         ["cpu", 70],
         ["memory", 75],
       ]);
     }
-    const many = scalers((await synthShape(c.tier, c.maxSites)).objects).filter((s) => s.target === "api-gateway");
+    const many = scalers((await synthShape(c.tier, c.maxSites)).objects).filter(
+      (s) => s.target === "api-gateway",
+    );
     expect(many).toHaveLength(c.maxSites);
     expect(many.reduce((n, s) => n + s.max, 0)).toBe(c.replicas[1]);
     expect(many.every((s) => s.min >= 1 && s.min <= s.max)).toBe(true);
   });
 
   it("queue depth scales the consumer where the tier says so", async () => {
-    const consumer = scalers((await synthShape(c.tier, 1)).objects).filter((s) => s.target === "messages-broker");
+    const consumer = scalers((await synthShape(c.tier, 1)).objects).filter(
+      (s) => s.target === "messages-broker",
+    );
     if (!c.signals.queue) {
       expect(consumer).toEqual([]);
       return;
@@ -159,7 +204,10 @@ describe.each(CONTRACTS)("$tier contract", (c) => {
     const policies = ofKind(objects, "BackendTrafficPolicy");
     expect(policies).toHaveLength(1);
     const spec = policies[0]!.spec as {
-      rateLimit: { type: string; global: { rules: { limit: { requests: number; unit: string }; shared: boolean }[] } };
+      rateLimit: {
+        type: string;
+        global: { rules: { limit: { requests: number; unit: string }; shared: boolean }[] };
+      };
       circuitBreaker?: unknown;
     };
     expect(spec.rateLimit.type).toBe("Global");
@@ -179,23 +227,35 @@ describe.each(CONTRACTS)("$tier contract", (c) => {
       "nginx.ingress.kubernetes.io/limit-connections": String(c.rate.connections),
       "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(c.rate.burst),
     });
-    expect(Object.keys(ingress[0]!.metadata?.annotations ?? {})).not.toContain("nginx.ingress.kubernetes.io/rate-limit");
+    expect(Object.keys(ingress[0]!.metadata?.annotations ?? {})).not.toContain(
+      "nginx.ingress.kubernetes.io/rate-limit",
+    );
     expect(ofKind(legacy.objects, "BackendTrafficPolicy")).toEqual([]);
   });
 
   it("storage class: ebs.csi.aws.com gp3 with the tier's IOPS and throughput, encrypted, expandable", async () => {
     const objects = kubernetesObjects(await synthPlatform());
     const sc = ofKind(objects, "StorageClass").find((o) => o.metadata?.name === `tier-${c.tier}-storage`) as
-      | (KubeObject & { provisioner: string; parameters: Record<string, string>; allowVolumeExpansion: boolean; volumeBindingMode: string })
+      | (KubeObject & {
+          provisioner: string;
+          parameters: Record<string, string>;
+          allowVolumeExpansion: boolean;
+          volumeBindingMode: string;
+        })
       | undefined;
     expect(sc).toBeDefined();
     expect(sc!.provisioner).toBe("ebs.csi.aws.com");
-    expect(sc!.parameters).toEqual({ type: "gp3", iops: c.storage.iops, throughput: c.storage.throughput, encrypted: "true" });
+    expect(sc!.parameters).toEqual({
+      type: "gp3",
+      iops: c.storage.iops,
+      throughput: c.storage.throughput,
+      encrypted: "true",
+    });
     expect(sc!.allowVolumeExpansion).toBe(true);
     expect(sc!.volumeBindingMode).toBe("WaitForFirstConsumer");
-    const vac = ofKind(objects, "VolumeAttributesClass").find((o) => o.metadata?.name === `tier-${c.tier}-iops`) as
-      | (KubeObject & { driverName: string; parameters: Record<string, string> })
-      | undefined;
+    const vac = ofKind(objects, "VolumeAttributesClass").find(
+      (o) => o.metadata?.name === `tier-${c.tier}-iops`,
+    ) as (KubeObject & { driverName: string; parameters: Record<string, string> }) | undefined;
     expect(vac?.driverName).toBe("ebs.csi.aws.com");
     expect(vac?.parameters).toMatchObject({ iops: c.storage.iops, throughput: c.storage.throughput });
   });
@@ -203,10 +263,17 @@ describe.each(CONTRACTS)("$tier contract", (c) => {
 
 describe("volumes reach the tier's IOPS", () => {
   it("sizes the dedicated Redis volume at 500 IOPS/GiB or more: Premium >= 20Gi, Business >= 32Gi", async () => {
-    for (const [tier, minimum] of [["premium", 20], ["business", 32]] as const) {
+    for (const [tier, minimum] of [
+      ["premium", 20],
+      ["business", 32],
+    ] as const) {
       const pvcs = ofKind((await synthShape(tier, 1)).objects, "PersistentVolumeClaim");
       expect(pvcs).toHaveLength(1);
-      const spec = pvcs[0]!.spec as { storageClassName: string; volumeAttributesClassName: string; resources: { requests: { storage: string } } };
+      const spec = pvcs[0]!.spec as {
+        storageClassName: string;
+        volumeAttributesClassName: string;
+        resources: { requests: { storage: string } };
+      };
       expect(Number.parseInt(spec.resources.requests.storage)).toBeGreaterThanOrEqual(minimum);
       expect(spec.storageClassName).toBe(`tier-${tier}-storage`);
       expect(spec.volumeAttributesClassName).toBe(`tier-${tier}-iops`);

@@ -9,8 +9,18 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MysqlUserLimits, MysqlUserLimitsProvider, type MysqlConnection, type UserLimitsState } from "../components/mysqlUserLimits";
-import { RabbitVhostLimits, RabbitVhostLimitsProvider, type ManagementApi, type VhostLimitsState } from "../components/rabbitVhostLimits";
+import {
+  MysqlUserLimits,
+  MysqlUserLimitsProvider,
+  type MysqlConnection,
+  type UserLimitsState,
+} from "../components/mysqlUserLimits";
+import {
+  RabbitVhostLimits,
+  RabbitVhostLimitsProvider,
+  type ManagementApi,
+  type VhostLimitsState,
+} from "../components/rabbitVhostLimits";
 import { SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
 import { MYSQL, RABBITMQ, rabbitManagementPort, serverAvailable } from "./helpers/servers";
 
@@ -22,7 +32,12 @@ const password = (label: string) => `${label}-${randomBytes(8).toString("hex")}`
  * the recorded outputs when nothing changed, and otherwise updates (or replaces) and records the
  * provider's outputs. Returns the state later reads and deletes receive.
  */
-async function up<S>(provider: pulumi.dynamic.ResourceProvider<S, S>, id: string, olds: S, news: S): Promise<S> {
+async function up<S>(
+  provider: pulumi.dynamic.ResourceProvider<S, S>,
+  id: string,
+  olds: S,
+  news: S,
+): Promise<S> {
   const diff = await provider.diff!(id, olds, news);
   if (diff.changes === false) return olds;
   if (diff.replaces && diff.replaces.length > 0) {
@@ -40,7 +55,11 @@ describe("MysqlUserLimits provider (real MySQL)", () => {
   });
   const provider = new MysqlUserLimitsProvider();
   const USER = `cv_limits_${RUN}`;
-  const state = (maxUserConnections: number, user = USER, connection: MysqlConnection = MYSQL): UserLimitsState => ({
+  const state = (
+    maxUserConnections: number,
+    user = USER,
+    connection: MysqlConnection = MYSQL,
+  ): UserLimitsState => ({
     connection,
     user,
     host: "%",
@@ -107,12 +126,18 @@ describe("MysqlUserLimits provider (real MySQL)", () => {
 
   it("reports a deleted account as gone on read, and fails clearly for a missing account", async () => {
     expect(await provider.read("ghost@%", state(1, `cv_ghost_${RUN}`))).toEqual({});
-    await expect(provider.create(state(1, `cv_ghost_${RUN}`))).rejects.toThrow(new RegExp(`cv_ghost_${RUN}@% does not exist`));
+    await expect(provider.create(state(1, `cv_ghost_${RUN}`))).rejects.toThrow(
+      new RegExp(`cv_ghost_${RUN}@% does not exist`),
+    );
   });
 
   it("fails clearly when the server refuses or is unreachable", async () => {
-    await expect(provider.create(state(1, USER, { ...MYSQL, user: "cv_nobody", password: "wrong" }))).rejects.toThrow(/refused cv_nobody/);
-    await expect(provider.create(state(1, USER, { ...MYSQL, host: "127.0.0.1", port: 1 }))).rejects.toThrow(/127\.0\.0\.1:1 is unreachable/);
+    await expect(
+      provider.create(state(1, USER, { ...MYSQL, user: "cv_nobody", password: "wrong" })),
+    ).rejects.toThrow(/refused cv_nobody/);
+    await expect(provider.create(state(1, USER, { ...MYSQL, host: "127.0.0.1", port: 1 }))).rejects.toThrow(
+      /127\.0\.0\.1:1 is unreachable/,
+    );
   });
 
   it("sees a change of the admin password as an update, so the delete after it signs in with the new one", async () => {
@@ -147,17 +172,23 @@ describe("MysqlUserLimits provider (real MySQL)", () => {
   });
 
   it("still fails a delete the server refuses (a gone account is not assumed)", async () => {
-    await expect(provider.delete(`${USER}@%`, state(1, USER, { ...MYSQL, user: "cv_nobody", password: "wrong" }))).rejects.toThrow(/refused cv_nobody/);
+    await expect(
+      provider.delete(`${USER}@%`, state(1, USER, { ...MYSQL, user: "cv_nobody", password: "wrong" })),
+    ).rejects.toThrow(/refused cv_nobody/);
   });
 
   it("rejects an invalid limit, naming the field, before it contacts the server", async () => {
     const nowhere: MysqlConnection = { ...MYSQL, host: "127.0.0.1", port: 1 };
     // 2^31 is one past the largest MAX_USER_CONNECTIONS MariaDB parses.
     for (const bad of [-1, 2.5, 2 ** 31, Number.NaN]) {
-      await expect(provider.create(state(bad, USER, nowhere)), String(bad)).rejects.toThrow(/maxUserConnections must be an integer from 0 to 2147483647/);
+      await expect(provider.create(state(bad, USER, nowhere)), String(bad)).rejects.toThrow(
+        /maxUserConnections must be an integer from 0 to 2147483647/,
+      );
     }
     await provider.create(state(9));
-    await expect(provider.update(`${USER}@%`, state(9), state(2 ** 31))).rejects.toThrow(/maxUserConnections/);
+    await expect(provider.update(`${USER}@%`, state(9), state(2 ** 31))).rejects.toThrow(
+      /maxUserConnections/,
+    );
     expect(await provider.current(MYSQL, USER, "%")).toBe(9);
   });
 
@@ -166,7 +197,10 @@ describe("MysqlUserLimits provider (real MySQL)", () => {
       { property: "maxUserConnections", reason: "must be an integer from 0 to 2147483647, got -3" },
     ]);
     expect((await provider.check!(state(1), state(40))).failures).toEqual([]);
-    const unknown = { ...state(1), maxUserConnections: pulumi.runtime.unknownValue } as unknown as UserLimitsState;
+    const unknown = {
+      ...state(1),
+      maxUserConnections: pulumi.runtime.unknownValue,
+    } as unknown as UserLimitsState;
     expect((await provider.check!(state(1), unknown)).failures).toEqual([]);
   });
 });
@@ -178,7 +212,12 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
   });
   const provider = new RabbitVhostLimitsProvider();
   const VHOST = `cv-limits-${RUN}`;
-  const state = (maxConnections: number, maxQueues = 50, vhost = VHOST, management: ManagementApi = RABBITMQ): VhostLimitsState => ({
+  const state = (
+    maxConnections: number,
+    maxQueues = 50,
+    vhost = VHOST,
+    management: ManagementApi = RABBITMQ,
+  ): VhostLimitsState => ({
     management,
     vhost,
     maxConnections,
@@ -193,7 +232,11 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
   };
 
   beforeAll(async () => {
-    available = await serverAvailable("RabbitMQ management API", new URL(RABBITMQ.url).hostname, rabbitManagementPort());
+    available = await serverAvailable(
+      "RabbitMQ management API",
+      new URL(RABBITMQ.url).hostname,
+      rabbitManagementPort(),
+    );
     if (available) await createVhost(VHOST);
   });
   afterAll(async () => {
@@ -208,14 +251,20 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
   });
 
   it("updates in place", async () => {
-    expect(await provider.diff(VHOST, state(30), state(200, 156))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff(VHOST, state(30), state(200, 156))).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     await provider.update(VHOST, state(30), state(200, 156));
     expect(await provider.current(RABBITMQ, VHOST)).toMatchObject({ maxConnections: 200, maxQueues: 156 });
   });
 
   it("reads drift made outside Pulumi", async () => {
     await provider.call(RABBITMQ, "PUT", `vhost-limits/${VHOST}/max-connections`, { value: 7 });
-    expect((await provider.read(VHOST, state(200, 156))).props).toMatchObject({ maxConnections: 7, maxQueues: 156 });
+    expect((await provider.read(VHOST, state(200, 156))).props).toMatchObject({
+      maxConnections: 7,
+      maxQueues: 156,
+    });
   });
 
   it("is idempotent", async () => {
@@ -233,12 +282,18 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
   it("reports a missing vhost as gone, and fails clearly for one on create", async () => {
     const ghost = `cv-ghost-${RUN}`;
     expect(await provider.read(ghost, state(1, 50, ghost))).toEqual({});
-    await expect(provider.create(state(1, 50, ghost))).rejects.toThrow(new RegExp(`vhost ${ghost} does not exist`));
+    await expect(provider.create(state(1, 50, ghost))).rejects.toThrow(
+      new RegExp(`vhost ${ghost} does not exist`),
+    );
   });
 
   it("fails clearly when the API refuses or is unreachable", async () => {
-    await expect(provider.create(state(1, 50, VHOST, { ...RABBITMQ, password: "wrong" }))).rejects.toThrow(/refused guest \(HTTP 401\)/);
-    await expect(provider.create(state(1, 50, VHOST, { ...RABBITMQ, url: "http://127.0.0.1:1" }))).rejects.toThrow(/127\.0\.0\.1:1 is unreachable/);
+    await expect(provider.create(state(1, 50, VHOST, { ...RABBITMQ, password: "wrong" }))).rejects.toThrow(
+      /refused guest \(HTTP 401\)/,
+    );
+    await expect(
+      provider.create(state(1, 50, VHOST, { ...RABBITMQ, url: "http://127.0.0.1:1" })),
+    ).rejects.toThrow(/127\.0\.0\.1:1 is unreachable/);
   });
 
   it("sees a change of the admin password as an update, so the delete after it signs in with the new one", async () => {
@@ -248,7 +303,11 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
     await provider.call(RABBITMQ, "PUT", `users/${admin}`, { password: first, tags: "administrator" });
     const vhost = `cv-rotated-${RUN}`;
     await createVhost(vhost);
-    await provider.call(RABBITMQ, "PUT", `permissions/${vhost}/${admin}`, { configure: "", write: "", read: "" });
+    await provider.call(RABBITMQ, "PUT", `permissions/${vhost}/${admin}`, {
+      configure: "",
+      write: "",
+      read: "",
+    });
     const as = (pass: string) => state(11, 22, vhost, { ...RABBITMQ, user: admin, password: pass });
     const id = (await provider.create(as(first))).id;
 
@@ -257,7 +316,9 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
     const recorded = await up(provider, id, as(first), as(second));
     expect(recorded.management.password).toBe(second);
 
-    await expect(provider.delete(id, as(first))).rejects.toThrow(new RegExp(`refused ${admin} \\(HTTP 401\\)`));
+    await expect(provider.delete(id, as(first))).rejects.toThrow(
+      new RegExp(`refused ${admin} \\(HTTP 401\\)`),
+    );
     await provider.delete(id, recorded);
     expect(await provider.current(RABBITMQ, vhost)).toEqual({ maxConnections: -1, maxQueues: -1 });
   });
@@ -271,13 +332,17 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
   });
 
   it("still fails a delete the server refuses (a gone vhost is not assumed)", async () => {
-    await expect(provider.delete(VHOST, state(1, 50, VHOST, { ...RABBITMQ, password: "wrong" }))).rejects.toThrow(/refused guest \(HTTP 401\)/);
+    await expect(
+      provider.delete(VHOST, state(1, 50, VHOST, { ...RABBITMQ, password: "wrong" })),
+    ).rejects.toThrow(/refused guest \(HTTP 401\)/);
   });
 
   it("rejects an invalid limit, naming the field, before any limit changes", async () => {
     await provider.create(state(30, 50));
     for (const bad of [-3, 2.5, 1e30, Number.NaN]) {
-      await expect(provider.update(VHOST, state(30, 50), state(40, bad)), String(bad)).rejects.toThrow(/maxQueues must be an integer from 0 to/);
+      await expect(provider.update(VHOST, state(30, 50), state(40, bad)), String(bad)).rejects.toThrow(
+        /maxQueues must be an integer from 0 to/,
+      );
       expect(await provider.current(RABBITMQ, VHOST)).toEqual({ maxConnections: 30, maxQueues: 50 });
     }
   });
@@ -298,7 +363,10 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
     }
     override async call(api: ManagementApi, method: string, path: string, body?: unknown) {
       const setsQueues = method === "PUT" && path.endsWith("/max-queues");
-      if ((setsQueues && this.rejected === 0) || (this.alsoBreakRestore && this.rejected > 0 && method !== "GET")) {
+      if (
+        (setsQueues && this.rejected === 0) ||
+        (this.alsoBreakRestore && this.rejected > 0 && method !== "GET")
+      ) {
         this.rejected += 1;
         return super.call(api, method, path, { value: 0.5 });
       }
@@ -309,7 +377,9 @@ describe("RabbitVhostLimits provider (real RabbitMQ management API)", () => {
   it("puts the previous limits back when the server rejects the second one", async () => {
     await provider.create(state(30, 50));
     const failing = new SecondLimitRejected();
-    await expect(failing.update(VHOST, state(30, 50), state(40, 60))).rejects.toThrow(/HTTP 400.*the previous limits of .* were restored/s);
+    await expect(failing.update(VHOST, state(30, 50), state(40, 60))).rejects.toThrow(
+      /HTTP 400.*the previous limits of .* were restored/s,
+    );
     expect(failing.rejected).toBe(1);
     expect(await provider.current(RABBITMQ, VHOST)).toEqual({ maxConnections: 30, maxQueues: 50 });
   });
@@ -335,8 +405,17 @@ describe("admin credentials stay secret", () => {
     const sentinel = `S3ntinel-${RUN}`;
     const result = await synthesize(
       async () => {
-        new MysqlUserLimits("limits", { connection: { host: "db", port: 3306, user: "root", password: sentinel }, user: "svc", maxUserConnections: 5 });
-        new RabbitVhostLimits("vhost-limits", { management: { url: "http://mq:15672", user: "admin", password: sentinel }, vhost: "v", maxConnections: 2, maxQueues: 3 });
+        new MysqlUserLimits("limits", {
+          connection: { host: "db", port: 3306, user: "root", password: sentinel },
+          user: "svc",
+          maxUserConnections: 5,
+        });
+        new RabbitVhostLimits("vhost-limits", {
+          management: { url: "http://mq:15672", user: "admin", password: sentinel },
+          vhost: "v",
+          maxConnections: 2,
+          maxQueues: 3,
+        });
       },
       { project: "providers", stack: "test", config: {} },
     );
@@ -353,17 +432,36 @@ describe("admin credentials stay secret", () => {
 describe("dynamic providers ship to the engine", () => {
   // The synth skips serialization (it ships nothing); a real `pulumi up` must serialize both.
   it.each([
-    ["MysqlUserLimitsProvider", () => new MysqlUserLimitsProvider(), "ALTER USER", { maxUserConnections: -1 }, "maxUserConnections"],
-    ["RabbitVhostLimitsProvider", () => new RabbitVhostLimitsProvider(), "vhost-limits", { maxConnections: 1, maxQueues: 0.5 }, "maxQueues"],
-  ] as const)("serializes %s with its code, without capturing secrets, and the shipped code runs", async (_name, make, marker, invalid, field) => {
-    const provider = make();
-    const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    expect(serialized.text).toContain(marker);
-    expect(serialized.containsSecrets).toBe(false);
-    // Load it as the provider host would and validate with it: the shared checks travel along.
-    const module = { exports: {} as Record<string, () => pulumi.dynamic.ResourceProvider> };
-    new Function("module", "exports", "require", serialized.text)(module, module.exports, createRequire(__filename));
-    const shipped = module.exports[serialized.exportName]!();
-    expect((await shipped.check!({}, invalid)).failures?.map((f) => f.property)).toEqual([field]);
-  });
+    [
+      "MysqlUserLimitsProvider",
+      () => new MysqlUserLimitsProvider(),
+      "ALTER USER",
+      { maxUserConnections: -1 },
+      "maxUserConnections",
+    ],
+    [
+      "RabbitVhostLimitsProvider",
+      () => new RabbitVhostLimitsProvider(),
+      "vhost-limits",
+      { maxConnections: 1, maxQueues: 0.5 },
+      "maxQueues",
+    ],
+  ] as const)(
+    "serializes %s with its code, without capturing secrets, and the shipped code runs",
+    async (_name, make, marker, invalid, field) => {
+      const provider = make();
+      const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+      expect(serialized.text).toContain(marker);
+      expect(serialized.containsSecrets).toBe(false);
+      // Load it as the provider host would and validate with it: the shared checks travel along.
+      const module = { exports: {} as Record<string, () => pulumi.dynamic.ResourceProvider> };
+      new Function("module", "exports", "require", serialized.text)(
+        module,
+        module.exports,
+        createRequire(__filename),
+      );
+      const shipped = module.exports[serialized.exportName]!();
+      expect((await shipped.check!({}, invalid)).failures?.map((f) => f.property)).toEqual([field]);
+    },
+  );
 });

@@ -13,7 +13,11 @@ const OTHER = `bkpo${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), "backup-"));
 
 const dropAll = () =>
-  mysqlQuery([TENANT, OTHER].flatMap((t) => DATABASE_SERVICES.map((s) => `DROP DATABASE IF EXISTS \`${databaseName(t, s.name)}\`;`)).join(""));
+  mysqlQuery(
+    [TENANT, OTHER]
+      .flatMap((t) => DATABASE_SERVICES.map((s) => `DROP DATABASE IF EXISTS \`${databaseName(t, s.name)}\`;`))
+      .join(""),
+  );
 
 describe("DumpBackup (real MySQL)", () => {
   let up = false;
@@ -21,9 +25,17 @@ describe("DumpBackup (real MySQL)", () => {
     up = await serverAvailable("MySQL", MYSQL.host, MYSQL.port);
     if (!up) return;
     await dropAll();
-    await mysqlQuery([TENANT, OTHER].flatMap((t) => DATABASE_SERVICES.map((s) => `CREATE DATABASE \`${databaseName(t, s.name)}\`;`)).join(""));
-    await mysqlQuery(`CREATE TABLE \`${databaseName(TENANT, "products")}\`.products (id INT PRIMARY KEY, name VARCHAR(32)); INSERT INTO \`${databaseName(TENANT, "products")}\`.products VALUES (1, 'teapot');`);
-    await mysqlQuery(`CREATE TABLE \`${databaseName(OTHER, "products")}\`.products (id INT PRIMARY KEY, name VARCHAR(32)); INSERT INTO \`${databaseName(OTHER, "products")}\`.products VALUES (1, 'other-tenant-row');`);
+    await mysqlQuery(
+      [TENANT, OTHER]
+        .flatMap((t) => DATABASE_SERVICES.map((s) => `CREATE DATABASE \`${databaseName(t, s.name)}\`;`))
+        .join(""),
+    );
+    await mysqlQuery(
+      `CREATE TABLE \`${databaseName(TENANT, "products")}\`.products (id INT PRIMARY KEY, name VARCHAR(32)); INSERT INTO \`${databaseName(TENANT, "products")}\`.products VALUES (1, 'teapot');`,
+    );
+    await mysqlQuery(
+      `CREATE TABLE \`${databaseName(OTHER, "products")}\`.products (id INT PRIMARY KEY, name VARCHAR(32)); INSERT INTO \`${databaseName(OTHER, "products")}\`.products VALUES (1, 'other-tenant-row');`,
+    );
   });
   beforeEach((context) => {
     if (!up) context.skip();
@@ -34,11 +46,14 @@ describe("DumpBackup (real MySQL)", () => {
   });
 
   it("dumps every database of the tenant, data included and no other tenant's, under the tenant's prefix", async () => {
-    const backup = new DumpBackup(MYSQL, new DirectoryStore(dir), { now: () => Date.parse("2026-11-22T10:00:00Z") });
+    const backup = new DumpBackup(MYSQL, new DirectoryStore(dir), {
+      now: () => Date.parse("2026-11-22T10:00:00Z"),
+    });
     const { location } = await backup.backup(TENANT, "final");
     expect(location).toBe(`tenants/${TENANT}/dumps/2026-11-22T10-00-00-000Z.sql`);
     const dump = readFileSync(join(dir, location), "utf8");
-    for (const s of DATABASE_SERVICES) expect(dump).toContain(`CREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${databaseName(TENANT, s.name)}\``);
+    for (const s of DATABASE_SERVICES)
+      expect(dump).toContain(`CREATE DATABASE /*!32312 IF NOT EXISTS*/ \`${databaseName(TENANT, s.name)}\``);
     expect(dump).toContain("'teapot'");
     expect(dump).not.toContain(OTHER);
     expect(dump).not.toContain("other-tenant-row");
@@ -46,8 +61,12 @@ describe("DumpBackup (real MySQL)", () => {
 
   it("fails with the dump tool's message when a database is missing or the tool is absent", async () => {
     const store = new DirectoryStore(dir);
-    await expect(new DumpBackup(MYSQL, store).backup("nosuchtenant", "final")).rejects.toThrow(/backup of nosuchtenant failed \(mysqldump exited 2\)/);
-    await expect(new DumpBackup(MYSQL, store, { command: "no-such-dump-tool" }).backup(TENANT, "final")).rejects.toThrow(/cannot run no-such-dump-tool/);
+    await expect(new DumpBackup(MYSQL, store).backup("nosuchtenant", "final")).rejects.toThrow(
+      /backup of nosuchtenant failed \(mysqldump exited 2\)/,
+    );
+    await expect(
+      new DumpBackup(MYSQL, store, { command: "no-such-dump-tool" }).backup(TENANT, "final"),
+    ).rejects.toThrow(/cannot run no-such-dump-tool/);
     expect(await store.list("tenants/nosuchtenant/")).toEqual([]);
   });
 
@@ -59,7 +78,9 @@ describe("DumpBackup (real MySQL)", () => {
         await super.putFile(key, path);
       }
     })(dir);
-    const { location } = await new DumpBackup(MYSQL, store, { now: () => Date.parse("2026-11-22T11:00:00Z") }).backup(TENANT, "tier-change", "business");
+    const { location } = await new DumpBackup(MYSQL, store, {
+      now: () => Date.parse("2026-11-22T11:00:00Z"),
+    }).backup(TENANT, "tier-change", "business");
     expect(puts).toEqual([[location, { retention: "business" }]]);
   });
 });

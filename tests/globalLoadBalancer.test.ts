@@ -43,7 +43,15 @@ function synthEdge(tier: TierName, regions: Regions): Promise<SynthResult> {
       const provider = new cloudflare.Provider("cloudflare", {});
       new TenantEdge(
         "acme-edge",
-        { identity: { tenantId: "acme", tier }, tier: getTier(tier), zone: ZONE, platformHostnames: PLATFORM, customDomains: CUSTOM, ...(regions ? { regions } : {}), provider },
+        {
+          identity: { tenantId: "acme", tier },
+          tier: getTier(tier),
+          zone: ZONE,
+          platformHostnames: PLATFORM,
+          customDomains: CUSTOM,
+          ...(regions ? { regions } : {}),
+          provider,
+        },
         {},
       );
     },
@@ -62,7 +70,8 @@ const failureOf = (promise: Promise<unknown>): Promise<SynthFailure> =>
 const ofType = (result: SynthResult, type: string) => result.resources.filter((r) => r.type === type);
 const inputs = <V>(r: RecordedResource) => r.inputs as V;
 /** The resources without their URNs' parent chain: type, name and inputs. */
-const shape = (rs: readonly RecordedResource[]) => rs.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
+const shape = (rs: readonly RecordedResource[]) =>
+  rs.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
 
 interface PoolInputs {
   accountId: string;
@@ -91,8 +100,15 @@ describe("Business edge in three regions", () => {
     const pools = ofType(result, T.pool).map(inputs<PoolInputs>);
     expect(pools.map((p) => p.name)).toEqual(["acme-eu-west-3", "acme-eu-central-1", "acme-us-east-1"]);
     pools.forEach((pool, i) => {
-      expect(pool).toMatchObject({ accountId: DEV_CLOUDFLARE.accountId, enabled: true, minimumOrigins: 1, monitor: `${monitor!.name}-id` });
-      expect(pool.origins).toEqual([{ name: REGIONS[i]!.name, address: REGIONS[i]!.originAddress, enabled: true }]);
+      expect(pool).toMatchObject({
+        accountId: DEV_CLOUDFLARE.accountId,
+        enabled: true,
+        minimumOrigins: 1,
+        monitor: `${monitor!.name}-id`,
+      });
+      expect(pool.origins).toEqual([
+        { name: REGIONS[i]!.name, address: REGIONS[i]!.originAddress, enabled: true },
+      ]);
     });
   });
 
@@ -120,12 +136,24 @@ describe("Business edge in three regions", () => {
     const poolIds = ofType(result, T.pool).map((r) => `${r.name}-id`);
     const lbs = ofType(result, T.lb).map(inputs<LbInputs>);
     expect(lbs).toHaveLength(1);
-    expect(lbs[0]).toMatchObject({ zoneId: ZONE.zoneId, name: ORIGIN, proxied: true, steeringPolicy: "dynamic_latency", sessionAffinity: "none" });
+    expect(lbs[0]).toMatchObject({
+      zoneId: ZONE.zoneId,
+      name: ORIGIN,
+      proxied: true,
+      steeringPolicy: "dynamic_latency",
+      sessionAffinity: "none",
+    });
     expect(lbs[0]!.defaultPools).toEqual(poolIds);
     expect(lbs[0]!.fallbackPool).toBe(`acme-edge-load-balancer-eu-west-3-id`);
     // Every hostname reaches the load balancer: each is a custom hostname of the zone whose fallback origin it is.
-    expect(ofType(result, T.fallback).map((r) => r.inputs)).toEqual([{ zoneId: ZONE.zoneId, origin: ORIGIN }]);
-    expect(ofType(result, T.hostname).map((r) => (r.inputs as { hostname: string }).hostname).sort()).toEqual([...PLATFORM, ...CUSTOM].sort());
+    expect(ofType(result, T.fallback).map((r) => r.inputs)).toEqual([
+      { zoneId: ZONE.zoneId, origin: ORIGIN },
+    ]);
+    expect(
+      ofType(result, T.hostname)
+        .map((r) => (r.inputs as { hostname: string }).hostname)
+        .sort(),
+    ).toEqual([...PLATFORM, ...CUSTOM].sort());
   });
 
   it("leaves no DNS record under a load-balanced name, and creates the fallback origin after the load balancer", async () => {
@@ -142,52 +170,105 @@ describe("Business edge in three regions", () => {
   it("changes nothing else of the edge: the single-region edge minus its origin record plus the load balancing", async () => {
     const [single, result] = await Promise.all([synthEdge("business", undefined), multi]);
     const lbTypes = new Set<string>([T.lb, T.pool, T.monitor]);
-    const withoutOrigin = single.resources.filter((r) => !(r.type === T.dns && (r.inputs as { name: string }).name === ORIGIN) && r.type !== "collect-verything:tenant:GlobalLoadBalancer");
-    const withoutBalancing = result.resources.filter((r) => !lbTypes.has(r.type) && r.type !== "collect-verything:tenant:GlobalLoadBalancer");
+    const withoutOrigin = single.resources.filter(
+      (r) =>
+        !(r.type === T.dns && (r.inputs as { name: string }).name === ORIGIN) &&
+        r.type !== "collect-verything:tenant:GlobalLoadBalancer",
+    );
+    const withoutBalancing = result.resources.filter(
+      (r) => !lbTypes.has(r.type) && r.type !== "collect-verything:tenant:GlobalLoadBalancer",
+    );
     expect(shape(withoutBalancing)).toEqual(shape(withoutOrigin));
   });
 
   it("passes the policy pack as Business, and the load balancing is refused as Premium", async () => {
     const resources = localResources((await multi).resources);
     // The stack's regions declared, as CI's policy config does (a pool of an undeclared region is refused).
-    expect(mandatory(await runPack(TIER_POLICIES, resources, { tier: "business", regions: REGIONS.map((r) => r.name) }))).toEqual([]);
-    const premium = mandatory(await runPack(TIER_POLICIES, resources, { tier: "premium" })).filter((v) => v.message.includes("load balancing"));
+    expect(
+      mandatory(
+        await runPack(TIER_POLICIES, resources, { tier: "business", regions: REGIONS.map((r) => r.name) }),
+      ),
+    ).toEqual([]);
+    const premium = mandatory(await runPack(TIER_POLICIES, resources, { tier: "premium" })).filter((v) =>
+      v.message.includes("load balancing"),
+    );
     expect(premium.map((v) => v.policy)).toEqual(Array.from({ length: 5 }, () => "business-only-features"));
   });
 });
 
 describe("fewer than two regions", () => {
-  it.each(["standard", "premium", "business"] as const)("%s: one region builds exactly the edge of no regions (the origin record to zone.originAddress, no load balancing)", async (tier) => {
-    const [none, one] = await Promise.all([synthEdge(tier, undefined), synthEdge(tier, REGIONS.slice(0, 1))]);
-    expect(one.resources.map((r) => ({ urn: r.urn, inputs: r.inputs, dependsOn: r.dependsOn }))).toEqual(none.resources.map((r) => ({ urn: r.urn, inputs: r.inputs, dependsOn: r.dependsOn })));
-    expect(one.resources.filter((r) => [T.lb, T.pool, T.monitor].some((t) => t === r.type))).toEqual([]);
-    const origin = one.resources.find((r) => r.type === T.dns && (r.inputs as { name: string }).name === ORIGIN)!;
-    expect(origin.urn).toBe(`urn:pulumi:acme::tenant::collect-verything:tenant:EdgeHostnames$${T.dns}::acme-edge-hostnames-origin`);
-    expect(origin.inputs).toMatchObject({ zoneId: ZONE.zoneId, type: "CNAME", content: ZONE.originAddress, proxied: true });
-  });
+  it.each(["standard", "premium", "business"] as const)(
+    "%s: one region builds exactly the edge of no regions (the origin record to zone.originAddress, no load balancing)",
+    async (tier) => {
+      const [none, one] = await Promise.all([
+        synthEdge(tier, undefined),
+        synthEdge(tier, REGIONS.slice(0, 1)),
+      ]);
+      expect(one.resources.map((r) => ({ urn: r.urn, inputs: r.inputs, dependsOn: r.dependsOn }))).toEqual(
+        none.resources.map((r) => ({ urn: r.urn, inputs: r.inputs, dependsOn: r.dependsOn })),
+      );
+      expect(one.resources.filter((r) => [T.lb, T.pool, T.monitor].some((t) => t === r.type))).toEqual([]);
+      const origin = one.resources.find(
+        (r) => r.type === T.dns && (r.inputs as { name: string }).name === ORIGIN,
+      )!;
+      expect(origin.urn).toBe(
+        `urn:pulumi:acme::tenant::collect-verything:tenant:EdgeHostnames$${T.dns}::acme-edge-hostnames-origin`,
+      );
+      expect(origin.inputs).toMatchObject({
+        zoneId: ZONE.zoneId,
+        type: "CNAME",
+        content: ZONE.originAddress,
+        proxied: true,
+      });
+    },
+  );
 });
 
 describe("refused before anything is registered", () => {
-  const cloudflareResources = (f: SynthFailure) => f.registered.filter((r) => r.type.startsWith("cloudflare:index/") || r.type.startsWith("collect-verything:"));
+  const cloudflareResources = (f: SynthFailure) =>
+    f.registered.filter(
+      (r) => r.type.startsWith("cloudflare:index/") || r.type.startsWith("collect-verything:"),
+    );
 
-  it.each(["standard", "premium"] as const)("%s in two regions: load balancing is not part of the tier", async (tier) => {
-    const failure = await failureOf(synthEdge(tier, REGIONS.slice(0, 2)));
-    expect(failure).toBeInstanceOf(SynthFailure);
-    expect(failure.message).toMatch(new RegExp(`${getTier(tier).displayName}: load balancing across regions \\(eu-west-3, eu-central-1\\) is not part of the tier`));
-    expect(cloudflareResources(failure)).toEqual([]);
-  });
+  it.each(["standard", "premium"] as const)(
+    "%s in two regions: load balancing is not part of the tier",
+    async (tier) => {
+      const failure = await failureOf(synthEdge(tier, REGIONS.slice(0, 2)));
+      expect(failure).toBeInstanceOf(SynthFailure);
+      expect(failure.message).toMatch(
+        new RegExp(
+          `${getTier(tier).displayName}: load balancing across regions \\(eu-west-3, eu-central-1\\) is not part of the tier`,
+        ),
+      );
+      expect(cloudflareResources(failure)).toEqual([]);
+    },
+  );
 
   it("takes the rule from the catalog's cdn.loadBalancing, not from the tier's name", () => {
     const premium = getTier("premium");
     expect(edgeRegionProblems(premium, "acme", REGIONS)).toHaveLength(1);
-    expect(edgeRegionProblems({ ...premium, cdn: { ...premium.cdn, loadBalancing: true } }, "acme", REGIONS)).toEqual([]);
+    expect(
+      edgeRegionProblems({ ...premium, cdn: { ...premium.cdn, loadBalancing: true } }, "acme", REGIONS),
+    ).toEqual([]);
     expect(edgeRegionProblems(getTier("business"), "acme", REGIONS)).toEqual([]);
   });
 
   it.each([
-    { name: "a region listed twice", regions: [REGIONS[0]!, REGIONS[0]!], message: /region eu-west-3 is listed twice/ },
-    { name: "a region without an origin", regions: [REGIONS[0]!, { name: "us-east-1", originAddress: " " }], message: /region us-east-1 has no origin address/ },
-    { name: "a region name that makes no pool name", regions: [REGIONS[0]!, { name: "us east", originAddress: "gw.example.com" }], message: /region "us east" does not make a valid pool name/ },
+    {
+      name: "a region listed twice",
+      regions: [REGIONS[0]!, REGIONS[0]!],
+      message: /region eu-west-3 is listed twice/,
+    },
+    {
+      name: "a region without an origin",
+      regions: [REGIONS[0]!, { name: "us-east-1", originAddress: " " }],
+      message: /region us-east-1 has no origin address/,
+    },
+    {
+      name: "a region name that makes no pool name",
+      regions: [REGIONS[0]!, { name: "us east", originAddress: "gw.example.com" }],
+      message: /region "us east" does not make a valid pool name/,
+    },
   ])("Business with $name", async ({ regions, message }) => {
     const failure = await failureOf(synthEdge("business", regions));
     expect(failure.message).toMatch(message);

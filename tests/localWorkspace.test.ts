@@ -18,17 +18,38 @@ const event = (op: string, extra: object = {}): EngineEvent =>
   ({
     sequence: 1,
     timestamp: 0,
-    resourcePreEvent: { metadata: { op, urn: "urn:pulumi:acme::tenant::mysql:index/database:Database::acme-databases-orders", type: "mysql:index/database:Database", provider: "", ...extra } },
+    resourcePreEvent: {
+      metadata: {
+        op,
+        urn: "urn:pulumi:acme::tenant::mysql:index/database:Database::acme-databases-orders",
+        type: "mysql:index/database:Database",
+        provider: "",
+        ...extra,
+      },
+    },
   }) as unknown as EngineEvent;
 
 describe("engine events to steps", () => {
   it("maps the engine's operations to plan steps", () => {
-    expect(stepOfEvent(event("create"))).toMatchObject({ op: "create", name: "acme-databases-orders", type: "mysql:index/database:Database" });
+    expect(stepOfEvent(event("create"))).toMatchObject({
+      op: "create",
+      name: "acme-databases-orders",
+      type: "mysql:index/database:Database",
+    });
     expect(stepOfEvent(event("create-replacement"))?.op).toBe("replace");
     expect(stepOfEvent(event("replace"))?.op).toBe("replace");
     expect(stepOfEvent(event("delete-replaced"))).toBeUndefined();
-    expect(stepOfEvent(event("delete", { old: { retainOnDelete: true } }))).toMatchObject({ op: "delete", retained: true });
-    expect(stepOfEvent({ sequence: 1, timestamp: 0, diagnosticEvent: { message: "x", color: "never", severity: "info" } } as EngineEvent)).toBeUndefined();
+    expect(stepOfEvent(event("delete", { old: { retainOnDelete: true } }))).toMatchObject({
+      op: "delete",
+      retained: true,
+    });
+    expect(
+      stepOfEvent({
+        sequence: 1,
+        timestamp: 0,
+        diagnosticEvent: { message: "x", color: "never", severity: "info" },
+      } as EngineEvent),
+    ).toBeUndefined();
   });
 });
 
@@ -37,14 +58,31 @@ describe("per-stack work directories", () => {
     const root = mkdtempSync(join(tmpdir(), "wd-"));
     try {
       const project = resolve(__dirname, "..");
-      const engine = new LocalWorkspaceEngine({ projectDir: project, workRoot: root, backendUrl: "s3://cv-state" });
+      const engine = new LocalWorkspaceEngine({
+        projectDir: project,
+        workRoot: root,
+        backendUrl: "s3://cv-state",
+      });
       const dir = engine.prepareWorkDir("acme");
-      const settings = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as { name: string; main: string; backend: { url: string }; runtime: { options: { nodeargs: string } } };
-      expect(settings).toMatchObject({ name: "tenant", main: join(project, "stacks/tenant.ts"), backend: { url: "s3://cv-state" } });
+      const settings = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as {
+        name: string;
+        main: string;
+        backend: { url: string };
+        runtime: { options: { nodeargs: string } };
+      };
+      expect(settings).toMatchObject({
+        name: "tenant",
+        main: join(project, "stacks/tenant.ts"),
+        backend: { url: "s3://cv-state" },
+      });
       const loader = /--import (file:\S+)/.exec(settings.runtime.options.nodeargs)![1]!;
       expect(existsSync(fileURLToPath(loader))).toBe(true);
       // What the language host does from the work directory: load the program with those node args.
-      const run = spawnSync(process.execPath, ["--import", loader, "-e", `console.log(typeof require(${JSON.stringify(settings.main)}))`], { cwd: dir, encoding: "utf8" });
+      const run = spawnSync(
+        process.execPath,
+        ["--import", loader, "-e", `console.log(typeof require(${JSON.stringify(settings.main)}))`],
+        { cwd: dir, encoding: "utf8" },
+      );
       expect(run.stderr).toBe("");
       expect(run.stdout.trim()).toBe("function");
     } finally {
@@ -54,7 +92,10 @@ describe("per-stack work directories", () => {
 });
 
 const hasPulumi = hasPulumiCli();
-if (!hasPulumi) console.warn("skipping LocalWorkspaceEngine integration tests: no `pulumi` CLI on PATH (install it to run them)");
+if (!hasPulumi)
+  console.warn(
+    "skipping LocalWorkspaceEngine integration tests: no `pulumi` CLI on PATH (install it to run them)",
+  );
 
 describe.runIf(hasPulumi)("LocalWorkspaceEngine with the Pulumi CLI (file:// backend)", () => {
   const root = mkdtempSync(join(tmpdir(), "lw-"));
@@ -72,7 +113,10 @@ describe.runIf(hasPulumi)("LocalWorkspaceEngine with the Pulumi CLI (file:// bac
     mkdirSync(join(root, "state"), { recursive: true });
     await engine.create("acme");
     expect(await engine.exists("acme")).toBe(true);
-    await engine.writeConfig("acme", { "tenant:tier": { value: "premium", secret: false }, "tenant:adminCredentials": { value: '{"mysql":{"user":"root","password":"x"}}', secret: true } });
+    await engine.writeConfig("acme", {
+      "tenant:tier": { value: "premium", secret: false },
+      "tenant:adminCredentials": { value: '{"mysql":{"user":"root","password":"x"}}', secret: true },
+    });
     const config = await engine.readConfig("acme");
     expect(config["tenant:tier"]).toEqual({ value: "premium", secret: false });
     expect(config["tenant:adminCredentials"]?.secret).toBe(true);

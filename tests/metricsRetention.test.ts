@@ -39,7 +39,14 @@ interface RemoteWrite {
 }
 interface PrometheusView {
   metadata: { name: string; namespace: string };
-  spec: { retention: string; remoteWrite: RemoteWrite[]; externalLabels: Labels; serviceMonitorSelector: object; ruleSelector: object; serviceAccountName: string };
+  spec: {
+    retention: string;
+    remoteWrite: RemoteWrite[];
+    externalLabels: Labels;
+    serviceMonitorSelector: object;
+    ruleSelector: object;
+    serviceAccountName: string;
+  };
 }
 interface Overrides {
   overrides: Record<string, { compactor_blocks_retention_period: string; max_query_lookback: string }>;
@@ -58,17 +65,22 @@ function relabel(input: Labels, configs: readonly Relabel[]): Labels | undefined
     if (action === "keep" && !match) return undefined;
     if (action === "drop" && match) return undefined;
     if (action === "replace" && match && c.targetLabel) {
-      const replaced = (c.replacement ?? "$1").replace(/\$\{?(\d+)\}?/g, (_, n: string) => match[Number(n)] ?? "");
+      const replaced = (c.replacement ?? "$1").replace(
+        /\$\{?(\d+)\}?/g,
+        (_, n: string) => match[Number(n)] ?? "",
+      );
       if (replaced === "") delete labels[c.targetLabel];
       else labels[c.targetLabel] = replaced;
     }
-    if (!["keep", "drop", "replace"].includes(action)) throw new Error(`relabel action ${action} is not modelled here`);
+    if (!["keep", "drop", "replace"].includes(action))
+      throw new Error(`relabel action ${action} is not modelled here`);
   }
   return labels;
 }
 
 /** The queues (by name) a series is sent through. */
-const queuesSending = (queues: readonly RemoteWrite[], series: Labels): RemoteWrite[] => queues.filter((q) => relabel(series, q.writeRelabelConfigs ?? []) !== undefined);
+const queuesSending = (queues: readonly RemoteWrite[], series: Labels): RemoteWrite[] =>
+  queues.filter((q) => relabel(series, q.writeRelabelConfigs ?? []) !== undefined);
 
 /** A Prometheus duration in seconds. */
 function seconds(duration: string): number {
@@ -112,51 +124,74 @@ describe("metrics retention per tier (platform program)", () => {
   it("runs the platform Prometheus in the monitoring namespace, selecting every monitor and rule, labelled with its region", () => {
     const prometheus = prometheusOf(objects);
     expect(prometheus.metadata).toMatchObject({ name: "platform", namespace: "monitoring" });
-    expect(prometheus.spec).toMatchObject({ serviceMonitorSelector: {}, ruleSelector: {}, externalLabels: { region: "eu-west-3" }, serviceAccountName: "prometheus-platform" });
-    expect(prometheus.spec.remoteWrite.map((q) => q.url)).toEqual(Array(3).fill("http://mimir-gateway.mimir.svc:80/api/v1/push"));
+    expect(prometheus.spec).toMatchObject({
+      serviceMonitorSelector: {},
+      ruleSelector: {},
+      externalLabels: { region: "eu-west-3" },
+      serviceAccountName: "prometheus-platform",
+    });
+    expect(prometheus.spec.remoteWrite.map((q) => q.url)).toEqual(
+      Array(3).fill("http://mimir-gateway.mimir.svc:80/api/v1/push"),
+    );
     // The tenants' defaults point at it: the operator's service of its namespace, which their network policies admit.
     const tenantPlatform = v.parse(tenantConfigSchema.entries.platform, undefined);
-    expect(new URL(tenantPlatform.prometheusUrl).hostname).toBe(`prometheus-operated.${prometheus.metadata.namespace}.svc`);
+    expect(new URL(tenantPlatform.prometheusUrl).hostname).toBe(
+      `prometheus-operated.${prometheus.metadata.namespace}.svc`,
+    );
     expect(tenantPlatform.monitoringNamespace).toBe(prometheus.metadata.namespace);
   });
 
-  it.each(TIER_NAMES)("sends a %s tenant's scraped and recorded series through exactly one queue, as the store tenant keeping the tier's retention", async (tier: TierName) => {
-    const queues = prometheusOf(objects).spec.remoteWrite;
-    const { document } = overridesOf(objects);
-    const days = { standard: 30, premium: 90, business: 365 }[tier];
-    const { objects: tenant } = await synthShape(tier, 1);
+  it.each(TIER_NAMES)(
+    "sends a %s tenant's scraped and recorded series through exactly one queue, as the store tenant keeping the tier's retention",
+    async (tier: TierName) => {
+      const queues = prometheusOf(objects).spec.remoteWrite;
+      const { document } = overridesOf(objects);
+      const days = { standard: 30, premium: 90, business: 365 }[tier];
+      const { objects: tenant } = await synthShape(tier, 1);
 
-    // A scraped series: the target's labels from the tenant's ServiceMonitor relabelings win over
-    // the exposed ones (honorLabels unset: a clashing exposed label becomes exported_<name>), so
-    // a service exposing tier="business" cannot buy a longer retention.
-    const scraped: Labels[] = [];
-    for (const monitor of ofKind(tenant, "ServiceMonitor")) {
-      for (const endpoint of (monitor.spec as { endpoints: { honorLabels?: boolean; relabelings: Relabel[] }[] }).endpoints) {
-        expect(endpoint.honorLabels).toBeUndefined();
-        const target = relabel({ job: "tenant-services", namespace: monitor.metadata!.namespace! }, endpoint.relabelings)!;
-        scraped.push({ __name__: "http_requests_total", exported_tier: "business", ...target });
+      // A scraped series: the target's labels from the tenant's ServiceMonitor relabelings win over
+      // the exposed ones (honorLabels unset: a clashing exposed label becomes exported_<name>), so
+      // a service exposing tier="business" cannot buy a longer retention.
+      const scraped: Labels[] = [];
+      for (const monitor of ofKind(tenant, "ServiceMonitor")) {
+        for (const endpoint of (
+          monitor.spec as { endpoints: { honorLabels?: boolean; relabelings: Relabel[] }[] }
+        ).endpoints) {
+          expect(endpoint.honorLabels).toBeUndefined();
+          const target = relabel(
+            { job: "tenant-services", namespace: monitor.metadata!.namespace! },
+            endpoint.relabelings,
+          )!;
+          scraped.push({ __name__: "http_requests_total", exported_tier: "business", ...target });
+        }
       }
-    }
-    const recorded = ofKind(tenant, "PrometheusRule").flatMap((r) =>
-      (r.spec as { groups: { rules: { record?: string; labels?: Labels }[] }[] }).groups.flatMap((g) => g.rules.filter((rule) => rule.record).map((rule) => ({ __name__: rule.record!, ...rule.labels }))),
-    );
-    expect(scraped.length).toBeGreaterThan(0);
-    expect(recorded.length).toBeGreaterThan(0);
+      const recorded = ofKind(tenant, "PrometheusRule").flatMap((r) =>
+        (r.spec as { groups: { rules: { record?: string; labels?: Labels }[] }[] }).groups.flatMap((g) =>
+          g.rules.filter((rule) => rule.record).map((rule) => ({ __name__: rule.record!, ...rule.labels })),
+        ),
+      );
+      expect(scraped.length).toBeGreaterThan(0);
+      expect(recorded.length).toBeGreaterThan(0);
 
-    for (const series of [...scraped, ...recorded]) {
-      const sending = queuesSending(queues, series);
-      expect(sending, JSON.stringify(series)).toHaveLength(1);
-      const storeTenant = sending[0]!.headers?.["X-Scope-OrgID"];
-      expect(storeTenant).toBe(`cv-${tier}`);
-      expect(document.overrides[storeTenant!]!.compactor_blocks_retention_period).toBe(`${days * 24}h`);
-    }
-  });
+      for (const series of [...scraped, ...recorded]) {
+        const sending = queuesSending(queues, series);
+        expect(sending, JSON.stringify(series)).toHaveLength(1);
+        const storeTenant = sending[0]!.headers?.["X-Scope-OrgID"];
+        expect(storeTenant).toBe(`cv-${tier}`);
+        expect(document.overrides[storeTenant!]!.compactor_blocks_retention_period).toBe(`${days * 24}h`);
+      }
+    },
+  );
 
   it("sends no series without a known tier label anywhere (platform series stay in the local window)", () => {
     const queues = prometheusOf(objects).spec.remoteWrite;
     const untiered: Labels[] = [
       { __name__: "up", job: "kube-state-metrics", namespace: "monitoring" },
-      { __name__: "container_cpu_usage_seconds_total", namespace: "e-commerce-tenant-acme", exported_tier: "business" },
+      {
+        __name__: "container_cpu_usage_seconds_total",
+        namespace: "e-commerce-tenant-acme",
+        exported_tier: "business",
+      },
       { __name__: "x", tier: "" },
       { __name__: "x", tier: "gold" },
       { __name__: "x", tier: "Standard" },
@@ -164,9 +199,15 @@ describe("metrics retention per tier (platform program)", () => {
       { __name__: "x", tier: "premium|business" },
       { __name__: "x", tier: "business;premium" },
     ];
-    for (const series of untiered) expect(queuesSending(queues, series).map((q) => q.name), JSON.stringify(series)).toEqual([]);
+    for (const series of untiered)
+      expect(
+        queuesSending(queues, series).map((q) => q.name),
+        JSON.stringify(series),
+      ).toEqual([]);
     // Not vacuous: the same queues do send a tiered series.
-    expect(queuesSending(queues, { __name__: "x", tier: "premium" }).map((q) => q.name)).toEqual(["tier-premium"]);
+    expect(queuesSending(queues, { __name__: "x", tier: "premium" }).map((q) => q.name)).toEqual([
+      "tier-premium",
+    ]);
   });
 
   it("keeps locally at least the longest range any tenant rule reads, so alerts evaluate on local data", async () => {
@@ -176,7 +217,9 @@ describe("metrics retention per tier (platform program)", () => {
       const { objects: tenant } = await synthShape(tier, 1);
       for (const rule of ofKind(tenant, "PrometheusRule")) {
         for (const group of (rule.spec as { groups: { rules: { expr: string }[] }[] }).groups) {
-          for (const { expr } of group.rules) for (const [, range] of expr.matchAll(/\[(\d+[smhdwy])(?::\d+[smhdwy])?\]/g)) longest = Math.max(longest, seconds(range!));
+          for (const { expr } of group.rules)
+            for (const [, range] of expr.matchAll(/\[(\d+[smhdwy])(?::\d+[smhdwy])?\]/g))
+              longest = Math.max(longest, seconds(range!));
         }
       }
     }
@@ -192,18 +235,36 @@ describe("metrics retention per tier (platform program)", () => {
       stack: "metrics",
       config: {
         "platform:region": "eu-central-1",
-        "platform:metrics": JSON.stringify({ remoteWriteUrl: "https://mimir.example.net/api/v1/push", mimirNamespace: "lts", monitoringNamespace: "observability", storageSize: "250Gi", storageClassName: "gp3-monitoring" }),
+        "platform:metrics": JSON.stringify({
+          remoteWriteUrl: "https://mimir.example.net/api/v1/push",
+          mimirNamespace: "lts",
+          monitoringNamespace: "observability",
+          storageSize: "250Gi",
+          storageClassName: "gp3-monitoring",
+        }),
       },
     });
     const custom = kubernetesObjects(result);
     expect(overridesOf(custom).configMap.metadata?.namespace).toBe("lts");
     const prometheus = prometheusOf(custom);
     expect(prometheus.metadata.namespace).toBe("observability");
-    expect(prometheus.spec.remoteWrite.map((q) => q.url)).toEqual(Array(3).fill("https://mimir.example.net/api/v1/push"));
+    expect(prometheus.spec.remoteWrite.map((q) => q.url)).toEqual(
+      Array(3).fill("https://mimir.example.net/api/v1/push"),
+    );
     expect(prometheus.spec.externalLabels).toEqual({ region: "eu-central-1" });
-    expect(prometheus.spec).toMatchObject({ storage: { volumeClaimTemplate: { spec: { storageClassName: "gp3-monitoring", resources: { requests: { storage: "250Gi" } } } } } });
-    const binding = ofKind(custom, "ClusterRoleBinding").find((b) => b.metadata?.name === "prometheus-platform") as unknown as { subjects: { namespace: string }[] };
-    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "prometheus-platform", namespace: "observability" }]);
+    expect(prometheus.spec).toMatchObject({
+      storage: {
+        volumeClaimTemplate: {
+          spec: { storageClassName: "gp3-monitoring", resources: { requests: { storage: "250Gi" } } },
+        },
+      },
+    });
+    const binding = ofKind(custom, "ClusterRoleBinding").find(
+      (b) => b.metadata?.name === "prometheus-platform",
+    ) as unknown as { subjects: { namespace: string }[] };
+    expect(binding.subjects).toEqual([
+      { kind: "ServiceAccount", name: "prometheus-platform", namespace: "observability" },
+    ]);
   });
 
   it.each([
@@ -212,7 +273,13 @@ describe("metrics retention per tier (platform program)", () => {
     [{ storageSize: "100GB" }, /metrics\.storageSize: must be a volume size/],
     [{ retentionDays: 30 }, /metrics\.retentionDays: unknown config key "retentionDays"/],
   ])("refuses bad metrics config %j naming the field", async (metrics, message) => {
-    await expect(synthesize(platformProgram, { project: PLATFORM_PROJECT, stack: "metrics-bad", config: { "platform:region": "eu-west-3", "platform:metrics": JSON.stringify(metrics) } })).rejects.toThrow(message);
+    await expect(
+      synthesize(platformProgram, {
+        project: PLATFORM_PROJECT,
+        stack: "metrics-bad",
+        config: { "platform:region": "eu-west-3", "platform:metrics": JSON.stringify(metrics) },
+      }),
+    ).rejects.toThrow(message);
   });
 });
 
@@ -221,9 +288,16 @@ describe("npm run synth -- --platform --region eu-west-3", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("writes Mimir's tier overrides and the platform Prometheus with its three queues into the manifests", () => {
-    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/synth.ts", "--platform", "--region", "eu-west-3", "--out", out, "--quiet"], { cwd: resolve(__dirname, ".."), encoding: "utf8" });
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/synth.ts", "--platform", "--region", "eu-west-3", "--out", out, "--quiet"],
+      { cwd: resolve(__dirname, ".."), encoding: "utf8" },
+    );
     expect(run.status).toBe(0);
-    const docs = (file: string) => parseAllDocuments(readFileSync(join(out, "manifests", file), "utf8")).map((d) => d.toJS() as KubeObject);
+    const docs = (file: string) =>
+      parseAllDocuments(readFileSync(join(out, "manifests", file), "utf8")).map(
+        (d) => d.toJS() as KubeObject,
+      );
     const { document } = overridesOf(docs("mimir.yaml"));
     expect(Object.keys(document.overrides)).toEqual(["cv-standard", "cv-premium", "cv-business"]);
     const prometheus = prometheusOf(docs("monitoring.yaml"));

@@ -9,7 +9,15 @@ import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EksCluster, kubeconfig } from "../components/eksCluster";
 import { subnetCidrs } from "../components/regionNetwork";
-import { backupBucketName, parseRegion, PLATFORM_REGIONS, PRIMARY_REGION, REGION_NAMES, RegionError, type RegionName } from "../tiers";
+import {
+  backupBucketName,
+  parseRegion,
+  PLATFORM_REGIONS,
+  PRIMARY_REGION,
+  REGION_NAMES,
+  RegionError,
+  type RegionName,
+} from "../tiers";
 import { SECRET_PLACEHOLDER, synthesize, type RecordedResource, type SynthResult } from "../synth/engine";
 import { offlinePlatformStack, PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
 import { DEFAULT_BACKUP_BUCKET } from "../tiers";
@@ -22,7 +30,10 @@ const synths = new Map<RegionName, SynthResult>();
 
 beforeAll(async () => {
   const setProvider = RegisterResourceRequest.prototype.setProvider;
-  const spy = vi.spyOn(RegisterResourceRequest.prototype, "setProvider").mockImplementation(function (this: RegisterResourceRequest, ref: string) {
+  const spy = vi.spyOn(RegisterResourceRequest.prototype, "setProvider").mockImplementation(function (
+    this: RegisterResourceRequest,
+    ref: string,
+  ) {
     providerOf.set(`${this.getParent()}|${this.getType()}::${this.getName()}`, ref);
     return setProvider.call(this, ref);
   });
@@ -34,14 +45,24 @@ beforeAll(async () => {
 });
 afterAll(() => providerOf.clear());
 
-const resourcesOf = (region: RegionName, type: string): RecordedResource[] => synths.get(region)!.resources.filter((r) => r.type === type);
+const resourcesOf = (region: RegionName, type: string): RecordedResource[] =>
+  synths.get(region)!.resources.filter((r) => r.type === type);
 const inputsOf = <T>(r: RecordedResource): T => r.inputs as T;
 const idOf = (r: RecordedResource): string => `${r.name}-id`;
 const providerRef = (r: RecordedResource): string => providerOf.get(`${r.parent}|${r.type}::${r.name}`) ?? "";
 
 describe.each(REGIONS)("platform stack in %s", (region) => {
   const { zones, vpcCidr } = PLATFORM_REGIONS[region];
-  const subnets = () => resourcesOf(region, "aws:ec2/subnet:Subnet").map((s) => ({ id: idOf(s), ...inputsOf<{ availabilityZone: string; cidrBlock: string; mapPublicIpOnLaunch?: boolean; tags: Record<string, string> }>(s) }));
+  const subnets = () =>
+    resourcesOf(region, "aws:ec2/subnet:Subnet").map((s) => ({
+      id: idOf(s),
+      ...inputsOf<{
+        availabilityZone: string;
+        cidrBlock: string;
+        mapPublicIpOnLaunch?: boolean;
+        tags: Record<string, string>;
+      }>(s),
+    }));
   const privateSubnets = () => subnets().filter((s) => s.tags["kubernetes.io/role/internal-elb"] === "1");
   const publicSubnets = () => subnets().filter((s) => s.tags["kubernetes.io/role/elb"] === "1");
 
@@ -51,7 +72,9 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
     const [kubernetes] = resourcesOf(region, "pulumi:providers:kubernetes");
     // Built from the new cluster's kubeconfig, kept secret.
     expect(kubernetes!.inputs["kubeconfig"]).toBe(SECRET_PLACEHOLDER);
-    const custom = synths.get(region)!.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    const custom = synths
+      .get(region)!
+      .resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
     const aw = custom.filter((r) => r.type.startsWith("aws:"));
     const k8s = custom.filter((r) => r.type.startsWith("kubernetes:"));
     expect(aw.length).toBeGreaterThan(30);
@@ -64,25 +87,53 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
     const [vpc] = resourcesOf(region, "aws:ec2/vpc:Vpc");
     expect(vpc!.inputs).toMatchObject({ cidrBlock: vpcCidr });
     expect(subnets()).toHaveLength(6);
-    expect(publicSubnets().map((s) => s.availabilityZone).sort()).toEqual([...zones]);
-    expect(privateSubnets().map((s) => s.availabilityZone).sort()).toEqual([...zones]);
+    expect(
+      publicSubnets()
+        .map((s) => s.availabilityZone)
+        .sort(),
+    ).toEqual([...zones]);
+    expect(
+      privateSubnets()
+        .map((s) => s.availabilityZone)
+        .sort(),
+    ).toEqual([...zones]);
     expect(subnets().every((s) => s.mapPublicIpOnLaunch !== true)).toBe(true);
-    const nats = resourcesOf(region, "aws:ec2/natGateway:NatGateway").map((n) => inputsOf<{ subnetId: string }>(n).subnetId);
-    expect(nats.sort()).toEqual(publicSubnets().map((s) => s.id).sort());
+    const nats = resourcesOf(region, "aws:ec2/natGateway:NatGateway").map(
+      (n) => inputsOf<{ subnetId: string }>(n).subnetId,
+    );
+    expect(nats.sort()).toEqual(
+      publicSubnets()
+        .map((s) => s.id)
+        .sort(),
+    );
     const tables = resourcesOf(region, "aws:ec2/routeTable:RouteTable");
-    const associations = resourcesOf(region, "aws:ec2/routeTableAssociation:RouteTableAssociation").map((a) => inputsOf<{ subnetId: string; routeTableId: string }>(a));
+    const associations = resourcesOf(region, "aws:ec2/routeTableAssociation:RouteTableAssociation").map((a) =>
+      inputsOf<{ subnetId: string; routeTableId: string }>(a),
+    );
     for (const subnet of privateSubnets()) {
-      const table = tables.find((t) => idOf(t) === associations.find((a) => a.subnetId === subnet.id)?.routeTableId);
-      const routes = inputsOf<{ routes: { cidrBlock: string; natGatewayId?: string; gatewayId?: string }[] }>(table!).routes;
+      const table = tables.find(
+        (t) => idOf(t) === associations.find((a) => a.subnetId === subnet.id)?.routeTableId,
+      );
+      const routes = inputsOf<{ routes: { cidrBlock: string; natGatewayId?: string; gatewayId?: string }[] }>(
+        table!,
+      ).routes;
       // The private subnet's default route is its own zone's NAT gateway, never the internet gateway.
-      expect(routes).toEqual([{ cidrBlock: "0.0.0.0/0", natGatewayId: `network-nat-${subnet.availabilityZone}-id` }]);
+      expect(routes).toEqual([
+        { cidrBlock: "0.0.0.0/0", natGatewayId: `network-nat-${subnet.availabilityZone}-id` },
+      ]);
     }
   });
 
   it("runs the EKS cluster and its managed node group in the private subnets, with encrypted Secrets and no public endpoint", () => {
     const [cluster] = resourcesOf(region, "aws:eks/cluster:Cluster");
-    const privateIds = privateSubnets().map((s) => s.id).sort();
-    const c = inputsOf<{ name: string; vpcConfig: { subnetIds: string[]; endpointPublicAccess: boolean }; encryptionConfig: { resources: string[] } }>(cluster!);
+    const privateIds = privateSubnets()
+      .map((s) => s.id)
+      .sort();
+    const c = inputsOf<{
+      name: string;
+      vpcConfig: { subnetIds: string[]; endpointPublicAccess: boolean };
+      encryptionConfig: { resources: string[] };
+    }>(cluster!);
     expect(c.name).toBe(`collect-verything-${region}`);
     expect([...c.vpcConfig.subnetIds].sort()).toEqual(privateIds);
     expect(c.vpcConfig.endpointPublicAccess).toBe(false);
@@ -104,13 +155,21 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
     const csi = addons.find((a) => a.inputs["addonName"] === "aws-ebs-csi-driver");
     expect(agent).toBeDefined();
     expect(csi!.dependsOn).toContain(agent!.urn);
-    const [association] = inputsOf<{ podIdentityAssociations: { roleArn: string; serviceAccount: string }[] }>(csi!).podIdentityAssociations;
+    const [association] = inputsOf<{
+      podIdentityAssociations: { roleArn: string; serviceAccount: string }[];
+    }>(csi!).podIdentityAssociations;
     expect(association!.serviceAccount).toBe("ebs-csi-controller-sa");
     const role = resourcesOf(region, "aws:iam/role:Role").find((r) => r.name === "eks-ebs-csi");
-    const trust = JSON.parse(role!.inputs["assumeRolePolicy"] as string) as { Statement: { Principal: { Service: string } }[] };
+    const trust = JSON.parse(role!.inputs["assumeRolePolicy"] as string) as {
+      Statement: { Principal: { Service: string } }[];
+    };
     expect(trust.Statement.map((s) => s.Principal.Service)).toEqual(["pods.eks.amazonaws.com"]);
-    const attached = resourcesOf(region, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((a) => a.name === "eks-ebs-csi");
-    expect(attached!.inputs["policyArn"]).toBe("arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+    const attached = resourcesOf(region, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find(
+      (a) => a.name === "eks-ebs-csi",
+    );
+    expect(attached!.inputs["policyArn"]).toBe(
+      "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+    );
   });
 
   it("encrypts every node volume (launch template) and every new volume of the region (EBS encryption by default)", () => {
@@ -120,27 +179,45 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
     for (const g of groups) {
       const { launchTemplate } = inputsOf<{ launchTemplate?: { id: string } }>(g);
       const template = templates.find((t) => idOf(t) === launchTemplate?.id);
-      const t = inputsOf<{ blockDeviceMappings: { ebs: { encrypted: string } }[]; metadataOptions: { httpTokens: string } }>(template!);
+      const t = inputsOf<{
+        blockDeviceMappings: { ebs: { encrypted: string } }[];
+        metadataOptions: { httpTokens: string };
+      }>(template!);
       expect(t.blockDeviceMappings.length).toBeGreaterThan(0);
       expect(t.blockDeviceMappings.every((m) => m.ebs.encrypted === "true")).toBe(true);
       expect(t.metadataOptions.httpTokens).toBe("required");
     }
-    expect(resourcesOf(region, "aws:ebs/encryptionByDefault:EncryptionByDefault").map((r) => r.inputs)).toEqual([{ enabled: true }]);
+    expect(
+      resourcesOf(region, "aws:ebs/encryptionByDefault:EncryptionByDefault").map((r) => r.inputs),
+    ).toEqual([{ enabled: true }]);
     // The tiers' StorageClasses ask the EBS CSI driver for encrypted volumes too.
     const classes = resourcesOf(region, "kubernetes:storage.k8s.io/v1:StorageClass");
     expect(classes.length).toBe(3);
-    expect(classes.every((s) => (s.inputs["parameters"] as Record<string, string>)["encrypted"] === "true")).toBe(true);
+    expect(
+      classes.every((s) => (s.inputs["parameters"] as Record<string, string>)["encrypted"] === "true"),
+    ).toBe(true);
   });
 
   it("opens no security group to the internet: the default group is emptied and no rule admits 0.0.0.0/0 or ::/0", () => {
-    const groups = synths.get(region)!.resources.filter((r) => /^aws:ec2\/(defaultSecurityGroup|securityGroup|securityGroupRule|vpcSecurityGroupIngressRule)/.test(r.type));
+    const groups = synths
+      .get(region)!
+      .resources.filter((r) =>
+        /^aws:ec2\/(defaultSecurityGroup|securityGroup|securityGroupRule|vpcSecurityGroupIngressRule)/.test(
+          r.type,
+        ),
+      );
     expect(groups.map((g) => g.type)).toContain("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
     expect(openIngress(groups)).toEqual([]);
   });
 
   it("keeps the backup bucket private and encrypted with a rotated key, and the stack-secrets key rotated", () => {
     const [block] = resourcesOf(region, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-    expect(block!.inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(block!.inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     const [bucket] = resourcesOf(region, "aws:s3/bucket:Bucket");
     expect(bucket!.inputs["bucket"]).toBe(backupBucketName(region));
     expect(block!.inputs["bucket"]).toBe(idOf(bucket!));
@@ -157,7 +234,11 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
 
   it("outputs the region, cluster name, backup bucket and a secret kubeconfig", () => {
     const outputs = synths.get(region)!.outputs;
-    expect(outputs).toMatchObject({ region, clusterName: `collect-verything-${region}`, backupBucket: backupBucketName(region) });
+    expect(outputs).toMatchObject({
+      region,
+      clusterName: `collect-verything-${region}`,
+      backupBucket: backupBucketName(region),
+    });
     expect(outputs["kubeconfig"]).toBe(SECRET_PLACEHOLDER);
   });
 
@@ -165,33 +246,81 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
     const outputs = synths.get(region)!.outputs;
     const standIn = offlinePlatformStack(`collect-verything/platform/${region}`)!;
     expect(standIn.secretOutputNames).toEqual(["kubeconfig"]);
-    const published = Object.fromEntries(Object.entries(standIn.outputs).filter(([key]) => key !== "kubeconfig"));
+    const published = Object.fromEntries(
+      Object.entries(standIn.outputs).filter(([key]) => key !== "kubeconfig"),
+    );
     expect(outputs).toMatchObject(published);
-    expect(outputs["crossRegionHosts"]).toEqual({ mysql: `mysql.${region}.platform.collect-verything.internal`, rabbitmq: `rabbitmq.${region}.platform.collect-verything.internal`, objectStorage: `minio.${region}.platform.collect-verything.internal` });
+    expect(outputs["crossRegionHosts"]).toEqual({
+      mysql: `mysql.${region}.platform.collect-verything.internal`,
+      rabbitmq: `rabbitmq.${region}.platform.collect-verything.internal`,
+      objectStorage: `minio.${region}.platform.collect-verything.internal`,
+    });
   });
 });
 
 /** Ingress of the given security groups/rules that admits the whole internet. */
 function openIngress(resources: readonly RecordedResource[]): string[] {
-  const open = (cidrs: unknown) => Array.isArray(cidrs) && cidrs.some((c) => c === "0.0.0.0/0" || c === "::/0");
+  const open = (cidrs: unknown) =>
+    Array.isArray(cidrs) && cidrs.some((c) => c === "0.0.0.0/0" || c === "::/0");
   return resources.flatMap((r) => {
-    const ingress = (r.inputs["ingress"] as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] | undefined) ?? [];
-    const rule = r.type.endsWith("SecurityGroupRule") && r.inputs["type"] === "ingress" ? [r.inputs as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }] : [];
-    const vpcRule = r.type.endsWith("VpcSecurityGroupIngressRule") ? [{ cidrBlocks: [r.inputs["cidrIpv4"]], ipv6CidrBlocks: [r.inputs["cidrIpv6"]] }] : [];
-    return [...ingress, ...rule, ...vpcRule].filter((i) => open(i.cidrBlocks) || open(i.ipv6CidrBlocks)).map(() => r.name);
+    const ingress =
+      (r.inputs["ingress"] as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }[] | undefined) ?? [];
+    const rule =
+      r.type.endsWith("SecurityGroupRule") && r.inputs["type"] === "ingress"
+        ? [r.inputs as { cidrBlocks?: string[]; ipv6CidrBlocks?: string[] }]
+        : [];
+    const vpcRule = r.type.endsWith("VpcSecurityGroupIngressRule")
+      ? [{ cidrBlocks: [r.inputs["cidrIpv4"]], ipv6CidrBlocks: [r.inputs["cidrIpv6"]] }]
+      : [];
+    return [...ingress, ...rule, ...vpcRule]
+      .filter((i) => open(i.cidrBlocks) || open(i.ipv6CidrBlocks))
+      .map(() => r.name);
   });
 }
 
 describe("the open-ingress check itself", () => {
   it("names a group or rule that admits the internet", () => {
-    const base = { urn: "", custom: true, parent: "", protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] };
+    const base = {
+      urn: "",
+      custom: true,
+      parent: "",
+      protect: false,
+      retainOnDelete: false,
+      ignoreChanges: [],
+      dependsOn: [],
+    };
     expect(
       openIngress([
-        { ...base, type: "aws:ec2/securityGroup:SecurityGroup", name: "web", inputs: { ingress: [{ fromPort: 443, cidrBlocks: ["0.0.0.0/0"] }] } },
-        { ...base, type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "ssh", inputs: { type: "ingress", ipv6CidrBlocks: ["::/0"] } },
-        { ...base, type: "aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule", name: "all", inputs: { cidrIpv4: "0.0.0.0/0" } },
-        { ...base, type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: "egress", inputs: { type: "egress", cidrBlocks: ["0.0.0.0/0"] } },
-        { ...base, type: "aws:ec2/securityGroup:SecurityGroup", name: "vpc-only", inputs: { ingress: [{ cidrBlocks: ["10.30.0.0/16"] }] } },
+        {
+          ...base,
+          type: "aws:ec2/securityGroup:SecurityGroup",
+          name: "web",
+          inputs: { ingress: [{ fromPort: 443, cidrBlocks: ["0.0.0.0/0"] }] },
+        },
+        {
+          ...base,
+          type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+          name: "ssh",
+          inputs: { type: "ingress", ipv6CidrBlocks: ["::/0"] },
+        },
+        {
+          ...base,
+          type: "aws:ec2/vpcSecurityGroupIngressRule:VpcSecurityGroupIngressRule",
+          name: "all",
+          inputs: { cidrIpv4: "0.0.0.0/0" },
+        },
+        {
+          ...base,
+          type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+          name: "egress",
+          inputs: { type: "egress", cidrBlocks: ["0.0.0.0/0"] },
+        },
+        {
+          ...base,
+          type: "aws:ec2/securityGroup:SecurityGroup",
+          name: "vpc-only",
+          inputs: { ingress: [{ cidrBlocks: ["10.30.0.0/16"] }] },
+        },
       ]),
     ).toEqual(["web", "ssh", "all"]);
   });
@@ -213,11 +342,21 @@ describe("platform regions", () => {
   });
 
   it("refuses an unsupported or missing region, naming the field", async () => {
-    expect(() => parseRegion("eu-west-9", "platform:region")).toThrow(new RegionError('platform:region: "eu-west-9" is not a supported region (eu-west-3, eu-central-1, us-east-1)'));
+    expect(() => parseRegion("eu-west-9", "platform:region")).toThrow(
+      new RegionError(
+        'platform:region: "eu-west-9" is not a supported region (eu-west-3, eu-central-1, us-east-1)',
+      ),
+    );
     expect(() => parseRegion(undefined, "platform:region")).toThrow(/platform:region: required/);
     const { default: program } = await import("../stacks/platform");
     // Before any resource is registered.
-    await expect(synthesize(program, { project: PLATFORM_PROJECT, stack: "bad", config: { "platform:region": "mars-1" } })).rejects.toMatchObject({
+    await expect(
+      synthesize(program, {
+        project: PLATFORM_PROJECT,
+        stack: "bad",
+        config: { "platform:region": "mars-1" },
+      }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/platform:region: "mars-1" is not a supported region/),
       registered: [expect.objectContaining({ type: "pulumi:pulumi:Stack" })],
     });
@@ -236,16 +375,32 @@ describe("platform regions", () => {
 describe("EKS cluster arguments", () => {
   const args = { clusterName: "c", region: "eu-west-3", subnetIds: ["a", "b", "c"] };
   it("refuses an API endpoint open to the internet, a one-zone cluster and an impossible node group", () => {
-    expect(() => new EksCluster("x", { ...args, publicAccessCidrs: ["0.0.0.0/0"] })).toThrow(/publicAccessCidrs: "0.0.0.0\/0" opens the API server to the internet/);
-    expect(() => new EksCluster("x", { ...args, subnetIds: ["a"] })).toThrow(/subnetIds: EKS needs subnets in at least 2 zones, got 1/);
-    expect(() => new EksCluster("x", { ...args, nodeGroups: [{ name: "g", instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 2, maxSize: 6 }] })).toThrow(
-      /nodeGroups.g: needs 1 <= minSize <= desiredSize <= maxSize, got 3\/2\/6/,
+    expect(() => new EksCluster("x", { ...args, publicAccessCidrs: ["0.0.0.0/0"] })).toThrow(
+      /publicAccessCidrs: "0.0.0.0\/0" opens the API server to the internet/,
     );
+    expect(() => new EksCluster("x", { ...args, subnetIds: ["a"] })).toThrow(
+      /subnetIds: EKS needs subnets in at least 2 zones, got 1/,
+    );
+    expect(
+      () =>
+        new EksCluster("x", {
+          ...args,
+          nodeGroups: [{ name: "g", instanceTypes: ["m6i.large"], minSize: 3, desiredSize: 2, maxSize: 6 }],
+        }),
+    ).toThrow(/nodeGroups.g: needs 1 <= minSize <= desiredSize <= maxSize, got 3\/2\/6/);
   });
 
   it("writes a kubeconfig that authenticates with aws eks get-token in the cluster's region (no credential in it)", () => {
-    const config = JSON.parse(kubeconfig("c1", "https://api.example", "Q0E=", "us-east-1")) as { clusters: { cluster: { server: string } }[]; users: { user: { exec: { command: string; args: string[] } } }[] };
+    const config = JSON.parse(kubeconfig("c1", "https://api.example", "Q0E=", "us-east-1")) as {
+      clusters: { cluster: { server: string } }[];
+      users: { user: { exec: { command: string; args: string[] } } }[];
+    };
     expect(config.clusters[0]!.cluster.server).toBe("https://api.example");
-    expect(config.users[0]!.user).toEqual({ exec: expect.objectContaining({ command: "aws", args: ["eks", "get-token", "--cluster-name", "c1", "--region", "us-east-1"] }) });
+    expect(config.users[0]!.user).toEqual({
+      exec: expect.objectContaining({
+        command: "aws",
+        args: ["eks", "get-token", "--cluster-name", "c1", "--region", "us-east-1"],
+      }),
+    });
   });
 });

@@ -15,25 +15,63 @@ import { synthShape, tenantConfig } from "./helpers/synth";
 const out = mkdtempSync(join(tmpdir(), "synth-policy-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const extra = (result: SynthResult, resource: Omit<RecordedResource, "urn" | "parent" | "custom" | "retainOnDelete" | "ignoreChanges" | "dependsOn" | "protect">): SynthResult => ({
+const extra = (
+  result: SynthResult,
+  resource: Omit<
+    RecordedResource,
+    "urn" | "parent" | "custom" | "retainOnDelete" | "ignoreChanges" | "dependsOn" | "protect"
+  >,
+): SynthResult => ({
   ...result,
   resources: [
     ...result.resources,
-    { ...resource, urn: `urn:pulumi:${result.stack}::tenant::${resource.type}::${resource.name}`, parent: "", custom: true, protect: false, retainOnDelete: false, ignoreChanges: [], dependsOn: [] },
+    {
+      ...resource,
+      urn: `urn:pulumi:${result.stack}::tenant::${resource.type}::${resource.name}`,
+      parent: "",
+      custom: true,
+      protect: false,
+      retainOnDelete: false,
+      ignoreChanges: [],
+      dependsOn: [],
+    },
   ],
 });
 
 describe("policy check of the offline synth", () => {
   it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain, tenant, regions and the platform stacks' organization", () => {
-    const config = tenantConfig("acme", "business", 2, { addOns: { extraCpuCores: 2 }, platform: { domain: "shops.example.com", stackOrganization: "globex-org" }, regions: ["eu-central-1", "us-east-1"] });
-    expect(policyConfigOf(config)).toEqual({ tier: "business", addOns: { extraCpuCores: 2 }, platformDomain: "shops.example.com", tenant: "acme", regions: ["eu-central-1", "us-east-1"], platformOrganization: "globex-org" });
+    const config = tenantConfig("acme", "business", 2, {
+      addOns: { extraCpuCores: 2 },
+      platform: { domain: "shops.example.com", stackOrganization: "globex-org" },
+      regions: ["eu-central-1", "us-east-1"],
+    });
+    expect(policyConfigOf(config)).toEqual({
+      tier: "business",
+      addOns: { extraCpuCores: 2 },
+      platformDomain: "shops.example.com",
+      tenant: "acme",
+      regions: ["eu-central-1", "us-east-1"],
+      platformOrganization: "globex-org",
+    });
     expect(policyConfigOf(undefined)).toBeUndefined();
   });
 
   it("passes what the program synthesizes and says so in summary.md, exit code 0", async () => {
-    const code = await synthCommand(["--tenant", "acme", "--tier", "premium", "--sites", "2", "--out", out, "--quiet"]);
+    const code = await synthCommand([
+      "--tenant",
+      "acme",
+      "--tier",
+      "premium",
+      "--sites",
+      "2",
+      "--out",
+      out,
+      "--quiet",
+    ]);
     expect(code).toBe(0);
-    expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(`## Policy pack\n\nPasses all ${TIER_POLICIES.length} policies of the pack.`);
+    expect(readFileSync(join(out, "summary.md"), "utf8")).toContain(
+      `## Policy pack\n\nPasses all ${TIER_POLICIES.length} policies of the pack.`,
+    );
   });
 
   it("reports a mandatory violation with its policy and message, as the preview would fail", async () => {
@@ -41,14 +79,25 @@ describe("policy check of the offline synth", () => {
     const tampered = extra(result, {
       type: "kubernetes:apps/v1:DaemonSet",
       name: "acme-agent",
-      inputs: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", namespace: "default" }, spec: { template: { spec: { containers: [{ name: "a" }] } } } },
+      inputs: {
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: "agent", namespace: "default" },
+        spec: { template: { spec: { containers: [{ name: "a" }] } } },
+      },
     });
     const check = await checkPolicies(tampered, tenantConfig("acme", "standard", 1));
     expect(check.mandatory).toBeGreaterThan(0);
     const section = policySection(check);
-    expect(section).toMatch(/^## Policy pack\n\n\d+ violation\(s\), \d+ mandatory: `pulumi preview` with the pack would fail\./);
-    expect(section).toContain("| mandatory | resource-type-allowed | DaemonSet default/agent: kubernetes:apps/v1:DaemonSet is not a resource type a Standard tenant stack may create;");
-    expect(section).toContain("| mandatory | namespace-of-tenant | DaemonSet default/agent is in namespace default, which is not tenant acme's");
+    expect(section).toMatch(
+      /^## Policy pack\n\n\d+ violation\(s\), \d+ mandatory: `pulumi preview` with the pack would fail\./,
+    );
+    expect(section).toContain(
+      "| mandatory | resource-type-allowed | DaemonSet default/agent: kubernetes:apps/v1:DaemonSet is not a resource type a Standard tenant stack may create;",
+    );
+    expect(section).toContain(
+      "| mandatory | namespace-of-tenant | DaemonSet default/agent is in namespace default, which is not tenant acme's",
+    );
   });
 
   it("judges the platform synth as a platform stack, without a tenant config", async () => {

@@ -43,7 +43,8 @@ beforeAll(() => {
   execFileSync("npm", ["run", "--silent", "build"], { cwd: POLICY, stdio: "pipe" });
   manifest = JSON.parse(readFileSync(join(POLICY, "package.json"), "utf8")) as PackManifest;
   dir = mkdtempSync(join(tmpdir(), "policy-pack-"));
-  for (const entry of ["package.json", ...manifest.files]) cpSync(join(POLICY, entry), join(dir, entry), { recursive: true });
+  for (const entry of ["package.json", ...manifest.files])
+    cpSync(join(POLICY, entry), join(dir, entry), { recursive: true });
   for (const name of Object.keys(manifest.dependencies)) {
     mkdirSync(dirname(join(dir, "node_modules", name)), { recursive: true });
     symlinkSync(join(ROOT_MODULES, name), join(dir, "node_modules", name), "dir");
@@ -60,16 +61,25 @@ describe("the published pack", () => {
     expect(existsSync(join(dir, "index.ts"))).toBe(false);
     const required = new Set<string>();
     for (const file of ["dist/index.js", "dist/pack.js"]) {
-      for (const m of readFileSync(join(dir, file), "utf8").matchAll(/require\("([^"]+)"\)/g)) required.add(m[1]!);
+      for (const m of readFileSync(join(dir, file), "utf8").matchAll(/require\("([^"]+)"\)/g))
+        required.add(m[1]!);
     }
-    const external = [...required].filter((m) => !m.startsWith("node:") && !["fs", "path", "os", "child_process"].includes(m));
+    const external = [...required].filter(
+      (m) => !m.startsWith("node:") && !["fs", "path", "os", "child_process"].includes(m),
+    );
     // @pulumi/pulumi is declared for the CLI, which runs the pack with the pack's own
     // node_modules/@pulumi/pulumi/cmd/run-policy-pack; the bundle itself requires only @pulumi/policy.
-    expect(external.sort()).toEqual(Object.keys(manifest.dependencies).filter((d) => d !== "@pulumi/pulumi").sort());
+    expect(external.sort()).toEqual(
+      Object.keys(manifest.dependencies)
+        .filter((d) => d !== "@pulumi/pulumi")
+        .sort(),
+    );
     expect(existsSync(join(dir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack/index.js"))).toBe(true);
     // Each declared range is satisfied by the version linked in.
     for (const [name, range] of Object.entries(manifest.dependencies)) {
-      const version = (JSON.parse(readFileSync(join(ROOT_MODULES, name, "package.json"), "utf8")) as { version: string }).version;
+      const version = (
+        JSON.parse(readFileSync(join(ROOT_MODULES, name, "package.json"), "utf8")) as { version: string }
+      ).version;
       const [major, minor] = version.replace(/^v/, "").split(".").map(Number);
       const [wantMajor, wantMinor] = range.replace(/^\^/, "").split(".").map(Number);
       expect(major === wantMajor && minor! >= wantMinor!, `${name} ${version} satisfies ${range}`).toBe(true);
@@ -88,14 +98,26 @@ describe("the published pack", () => {
   it("judges synthesized stacks exactly as the pack in place: a passing Business stack and a bypass attempt", async () => {
     const built = createRequire(join(dir, "package.json"))("./dist/pack.js") as BuiltPack;
     expect(built.TIER_POLICIES.map((p) => p.name)).toEqual(TIER_POLICIES.map((p) => p.name));
-    const business = localResources((await synthShape("business", 3, "acme", { dataServices: { dedicatedMysqlCluster: true } })).result.resources);
+    const business = localResources(
+      (await synthShape("business", 3, "acme", { dataServices: { dedicatedMysqlCluster: true } })).result
+        .resources,
+    );
     const bypass: LocalResource[] = [
       ...business,
-      local({ type: "kubernetes:apps/v1:DaemonSet", props: { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "miner", namespace: "default" }, spec: { template: { spec: { containers: [{ name: "m" }] } } } } }),
+      local({
+        type: "kubernetes:apps/v1:DaemonSet",
+        props: {
+          apiVersion: "apps/v1",
+          kind: "DaemonSet",
+          metadata: { name: "miner", namespace: "default" },
+          spec: { template: { spec: { containers: [{ name: "m" }] } } },
+        },
+      }),
       local({ type: "kubernetes:helm.sh/v3:Release", name: "extras", props: { chart: "anything" } }),
     ];
     const config: ContextConfig = { tier: "business" };
-    const judge = (pack: BuiltPack, resources: readonly LocalResource[]): Promise<Violation[]> => pack.runPolicies(pack.TIER_POLICIES, resources, { config });
+    const judge = (pack: BuiltPack, resources: readonly LocalResource[]): Promise<Violation[]> =>
+      pack.runPolicies(pack.TIER_POLICIES, resources, { config });
     const inPlace = { TIER_POLICIES, runPolicies };
     expect(await judge(built, business)).toEqual([]);
     const expected = await judge(inPlace, bypass);

@@ -38,17 +38,27 @@ describe("Kubernetes quantities", () => {
   });
 
   it("refuses what Kubernetes refuses, naming the quantity", () => {
-    for (const bad of ["two", "1.5.5", "4GB", "1 Gi", "e3", ""]) expect(() => parseQuantity(bad)).toThrow(/not a Kubernetes quantity/);
+    for (const bad of ["two", "1.5.5", "4GB", "1 Gi", "e3", ""])
+      expect(() => parseQuantity(bad)).toThrow(/not a Kubernetes quantity/);
     expect(() => parseCpu("2 cores")).toThrow('not a CPU quantity: "2 cores"');
   });
 
   it("reports an unreadable quantity in a quota as a violation instead of throwing", async () => {
-    const policy = TIER_POLICIES.find((p) => p.name === "tenant-quota-within-tier") as ResourceValidationPolicy;
+    const policy = TIER_POLICIES.find(
+      (p) => p.name === "tenant-quota-within-tier",
+    ) as ResourceValidationPolicy;
     const quota = {
       type: "kubernetes:core/v1:ResourceQuota",
-      props: { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "tenant-quota", namespace: "e-commerce-tenant-acme" }, spec: { hard: { "requests.cpu": "lots" } } },
+      props: {
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: "tenant-quota", namespace: "e-commerce-tenant-acme" },
+        spec: { hard: { "requests.cpu": "lots" } },
+      },
     };
-    expect(await violationsOf(policy, quota, { tier: "standard" })).toEqual(['ResourceQuota e-commerce-tenant-acme/tenant-quota cannot be judged: not a CPU quantity: "lots"']);
+    expect(await violationsOf(policy, quota, { tier: "standard" })).toEqual([
+      'ResourceQuota e-commerce-tenant-acme/tenant-quota cannot be judged: not a CPU quantity: "lots"',
+    ]);
   });
 });
 
@@ -60,7 +70,12 @@ describe("what a pod costs, as admission computes it", () => {
   });
 
   it("charges the larger of the largest init container and the app containers", () => {
-    expect(podCost({ initContainers: [sized("migrate", "3", "64Mi")], containers: [sized("a", "500m", "256Mi"), sized("b", "500m", "256Mi")] })).toMatchObject({
+    expect(
+      podCost({
+        initContainers: [sized("migrate", "3", "64Mi")],
+        containers: [sized("a", "500m", "256Mi"), sized("b", "500m", "256Mi")],
+      }),
+    ).toMatchObject({
       requestsCpu: 3000,
       requestsMemory: 512,
     });
@@ -68,7 +83,10 @@ describe("what a pod costs, as admission computes it", () => {
 
   it("adds sidecars (init containers that keep running) to the app containers and to later init containers", () => {
     const cost = podCost({
-      initContainers: [sized("proxy", "200m", "128Mi", { restartPolicy: "Always" }), sized("migrate", "1", "64Mi")],
+      initContainers: [
+        sized("proxy", "200m", "128Mi", { restartPolicy: "Always" }),
+        sized("migrate", "1", "64Mi"),
+      ],
       containers: [sized("app", "500m", "256Mi")],
     });
     expect(cost.requestsCpu).toBe(1200); // migrate 1000 + proxy 200 > app 500 + proxy 200
@@ -80,11 +98,23 @@ describe("what a pod costs, as admission computes it", () => {
       {
         overhead: { cpu: "100m", memory: "32Mi" },
         containers: [{ name: "a", resources: { limits: { cpu: "400m", memory: "512Mi" } } }, { name: "b" }],
-        volumes: [{ name: "scratch", ephemeral: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "20Gi" } } } } } }],
+        volumes: [
+          {
+            name: "scratch",
+            ephemeral: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "20Gi" } } } } },
+          },
+        ],
       },
       { default: { cpu: "300m", memory: "256Mi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
     );
-    expect(cost).toEqual({ requestsCpu: 400 + 100 + 100, requestsMemory: 512 + 128 + 32, limitsCpu: 400 + 300 + 100, limitsMemory: 512 + 256 + 32, persistentVolumeClaims: 1, requestsStorage: 20 });
+    expect(cost).toEqual({
+      requestsCpu: 400 + 100 + 100,
+      requestsMemory: 512 + 128 + 32,
+      limitsCpu: 400 + 300 + 100,
+      limitsMemory: 512 + 256 + 32,
+      persistentVolumeClaims: 1,
+      requestsStorage: 20,
+    });
   });
 });
 
@@ -98,11 +128,16 @@ describe("whose stack it is", () => {
     expect(resolve({}, { "collect-verything:tenant": "beta" }, "gamma")).toBe("beta");
     expect(resolve({}, {}, "gamma")).toBe("gamma");
     expect(resolve({}, {})).toMatch(/the stack's tenant is unknown/);
-    expect(resolve({}, {}, "Dev_Stack")).toMatch(/tenant "Dev_Stack" from the stack name is not a tenant id: it must be a lowercase DNS label/);
+    expect(resolve({}, {}, "Dev_Stack")).toMatch(
+      /tenant "Dev_Stack" from the stack name is not a tenant id: it must be a lowercase DNS label/,
+    );
   });
 
   it("tells the platform project's stacks from tenant stacks by the URN", () => {
-    expect(stackOfUrn("urn:pulumi:acme::tenant::kubernetes:core/v1:Namespace::acme-core")).toEqual({ stack: "acme", project: "tenant" });
+    expect(stackOfUrn("urn:pulumi:acme::tenant::kubernetes:core/v1:Namespace::acme-core")).toEqual({
+      stack: "acme",
+      project: "tenant",
+    });
     expect(stackRole("urn:pulumi:prod::platform::pulumi:pulumi:Stack::platform-prod")).toBe("platform");
     expect(stackRole("urn:pulumi:acme::tenant::pulumi:pulumi:Stack::tenant-acme")).toBe("tenant");
     expect(stackRole(undefined)).toBe("tenant");
@@ -110,16 +145,27 @@ describe("whose stack it is", () => {
 
   it("judges another stack name as another tenant: acme's objects are outside tenant beta's namespaces", async () => {
     const policy = TIER_POLICIES.find((p) => p.name === "namespace-of-tenant") as ResourceValidationPolicy;
-    const ns = { type: "kubernetes:core/v1:Namespace", props: { apiVersion: "v1", kind: "Namespace", metadata: { name: "e-commerce-tenant-acme", labels: { tenant: "acme" } } } };
+    const ns = {
+      type: "kubernetes:core/v1:Namespace",
+      props: {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: "e-commerce-tenant-acme", labels: { tenant: "acme" } },
+      },
+    };
     expect(await violationsOf(policy, ns, { tier: "standard" })).toEqual([]);
-    expect(await violationsOf(policy, { ...ns, urn: urnOf(ns.type, "ns", "beta") }, { tier: "standard" })).toContain(
+    expect(
+      await violationsOf(policy, { ...ns, urn: urnOf(ns.type, "ns", "beta") }, { tier: "standard" }),
+    ).toContain(
       "Namespace e-commerce-tenant-acme is not one of tenant beta's namespaces (e-commerce-tenant-beta, its -site-<n> namespaces)",
     );
   });
 
   it("requires a tenant stack to name its tenant when nothing else does", async () => {
     const tierKnown = TIER_POLICIES.find((p) => p.name === "tier-known") as StackValidationPolicy;
-    expect(await stackViolationsOf(tierKnown, [], { tier: "standard" })).toEqual(['the stack\'s tenant is unknown: set policy config "tenant" or the stack tag "collect-verything:tenant"']);
+    expect(await stackViolationsOf(tierKnown, [], { tier: "standard" })).toEqual([
+      'the stack\'s tenant is unknown: set policy config "tenant" or the stack tag "collect-verything:tenant"',
+    ]);
   });
 });
 

@@ -28,7 +28,10 @@ type Snapshot = Record<string, unknown[]>;
 
 /** Every row of every table of the tenant's databases (and of the restore's leftovers), ordered. */
 async function snapshot(db: Connection, databases: readonly string[]): Promise<Snapshot> {
-  const [tables] = await db.query("SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) ORDER BY 1, 2", [databases]);
+  const [tables] = await db.query(
+    "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) ORDER BY 1, 2",
+    [databases],
+  );
   const result: Snapshot = {};
   for (const { s, t } of tables as { s: string; t: string }[]) {
     const [rows] = await db.query(`SELECT * FROM \`${s}\`.\`${t}\` ORDER BY 1`);
@@ -53,17 +56,30 @@ async function serverSecond(db: Connection): Promise<number> {
 
 const dropAll = () =>
   withConnection(MYSQL_BINLOG, async (db) => {
-    const [rows] = await db.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? OR SCHEMA_NAME LIKE ?", [`${TENANT}\\_%`, `${OTHER}\\_%`]);
+    const [rows] = await db.query(
+      "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? OR SCHEMA_NAME LIKE ?",
+      [`${TENANT}\\_%`, `${OTHER}\\_%`],
+    );
     for (const { n } of rows as { n: string }[]) await db.query(`DROP DATABASE \`${n}\``);
   });
 
 describe("point-in-time restore drill (real MariaDB with binary logging)", () => {
   let up = false;
   beforeAll(async () => {
-    up = await serverAvailable("MariaDB with binary logging (.ci/binlog-mariadb.sh)", MYSQL_BINLOG.host, MYSQL_BINLOG.port);
+    up = await serverAvailable(
+      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
+      MYSQL_BINLOG.host,
+      MYSQL_BINLOG.port,
+    );
     if (!up) return;
-    const logBin = await withConnection(MYSQL_BINLOG, async (db) => (await db.query("SELECT @@log_bin AS b"))[0] as { b: number }[]);
-    if (Number(logBin[0]!.b) !== 1) throw new Error(`the server on port ${MYSQL_BINLOG.port} has no binary logging; start it with .ci/binlog-mariadb.sh`);
+    const logBin = await withConnection(
+      MYSQL_BINLOG,
+      async (db) => (await db.query("SELECT @@log_bin AS b"))[0] as { b: number }[],
+    );
+    if (Number(logBin[0]!.b) !== 1)
+      throw new Error(
+        `the server on port ${MYSQL_BINLOG.port} has no binary logging; start it with .ci/binlog-mariadb.sh`,
+      );
     await dropAll();
   });
   beforeEach((context) => {
@@ -81,11 +97,19 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
     const other = `\`${OTHER}_products\``;
     await withConnection(MYSQL_BINLOG, async (db) => {
       for (const name of [...live, ...tenantDatabases(OTHER)]) await db.query(`CREATE DATABASE \`${name}\``);
-      await db.query(`CREATE TABLE ${products}.products (id INT PRIMARY KEY, name VARCHAR(64), price DECIMAL(10,2))`);
-      await db.query(`CREATE TABLE ${orders}.orders (id INT AUTO_INCREMENT PRIMARY KEY, product_id INT, quantity INT, note TEXT)`);
+      await db.query(
+        `CREATE TABLE ${products}.products (id INT PRIMARY KEY, name VARCHAR(64), price DECIMAL(10,2))`,
+      );
+      await db.query(
+        `CREATE TABLE ${orders}.orders (id INT AUTO_INCREMENT PRIMARY KEY, product_id INT, quantity INT, note TEXT)`,
+      );
       await db.query(`CREATE TABLE ${other}.products (id INT PRIMARY KEY, name VARCHAR(64))`);
-      await db.query(`INSERT INTO ${products}.products VALUES (1, 'teapot', 20.00), (2, 'cup', 5.50), (3, 'USE \`${TENANT}_products\`; tricky', 1.00)`);
-      await db.query(`INSERT INTO ${orders}.orders (product_id, quantity, note) VALUES (1, 1, 'first'), (2, 4, NULL)`);
+      await db.query(
+        `INSERT INTO ${products}.products VALUES (1, 'teapot', 20.00), (2, 'cup', 5.50), (3, 'USE \`${TENANT}_products\`; tricky', 1.00)`,
+      );
+      await db.query(
+        `INSERT INTO ${orders}.orders (product_id, quantity, note) VALUES (1, 1, 'first'), (2, 4, NULL)`,
+      );
     });
 
     // The base backup, then writes at second s1, a chosen point, writes at a later second.
@@ -95,7 +119,9 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
       await db.query(`INSERT INTO ${products}.products VALUES (4, 'saucer', 3.25)`);
       await db.query(`UPDATE ${products}.products SET price = 22.00 WHERE id = 1`);
       await db.query(`DELETE FROM ${orders}.orders WHERE id = 2`);
-      await db.query(`INSERT INTO ${orders}.orders (product_id, quantity, note) VALUES (4, 2, 'before the point')`);
+      await db.query(
+        `INSERT INTO ${orders}.orders (product_id, quantity, note) VALUES (4, 2, 'before the point')`,
+      );
       await db.query(`INSERT INTO ${other}.products VALUES (1, 'other tenant, before')`);
       const s1 = await serverSecond(db);
       const atChosen = await snapshot(db, live);
@@ -120,18 +146,35 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
       expect(await snapshot(db, live)).toEqual(atChosen);
       // The replaced data is kept, unchanged, in the `_p` databases.
       const kept = await snapshot(db, result.previous);
-      expect(Object.fromEntries(Object.entries(kept).map(([k, v]) => [k.replace(/_p\d{14}\./, "."), v]))).toEqual(latest);
+      expect(
+        Object.fromEntries(Object.entries(kept).map(([k, v]) => [k.replace(/_p\d{14}\./, "."), v])),
+      ).toEqual(latest);
       // Another tenant on the same server: untouched, including its writes after the point.
       const [rows] = await db.query(`SELECT name FROM ${other}.products ORDER BY id`);
-      expect((rows as { name: string }[]).map((r) => r.name)).toEqual(["other tenant, before", "other tenant, after"]);
+      expect((rows as { name: string }[]).map((r) => r.name)).toEqual([
+        "other tenant, before",
+        "other tenant, after",
+      ]);
       // No restore leftovers.
-      const [fresh] = await db.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", [`${TENANT}\\_%\\_r%`]);
+      const [fresh] = await db.query(
+        "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?",
+        [`${TENANT}\\_%\\_r%`],
+      );
       expect(fresh).toEqual([]);
     });
-    expect(result.tables.find((t) => t.table === "products")).toEqual({ database: `${TENANT}_products`, table: "products", rows: 4 });
+    expect(result.tables.find((t) => t.table === "products")).toEqual({
+      database: `${TENANT}_products`,
+      table: "products",
+      rows: 4,
+    });
 
     // Without --to: the newest state the archive holds, i.e. everything written.
-    const newest = await new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER, now: () => Date.now() + 1000 }).restore({ tenantId: TENANT, tier: "business" });
+    const newest = await new TenantRestore({
+      mysql: MYSQL_BINLOG,
+      store,
+      binlogServer: SERVER,
+      now: () => Date.now() + 1000,
+    }).restore({ tenantId: TENANT, tier: "business" });
     expect(newest.previous).not.toEqual(result.previous);
     await withConnection(MYSQL_BINLOG, async (db) => expect(await snapshot(db, live)).toEqual(latest));
   });
@@ -142,11 +185,19 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
     const marker = new Date((await store.getText(`binlogs/${SERVER}/ARCHIVED_AT`))!.trim());
     const after = new Date(Math.min(Date.now() - 1000, marker.getTime() + 5000));
     if (after.getTime() > marker.getTime()) {
-      await expect(restore.restore({ tenantId: TENANT, tier: "business", to: after })).rejects.toThrow(/archived up to .*archive again first/);
+      await expect(restore.restore({ tenantId: TENANT, tier: "business", to: after })).rejects.toThrow(
+        /archived up to .*archive again first/,
+      );
     }
-    await expect(restore.restore({ tenantId: TENANT, tier: "business", to: new Date(Date.now() - 86_400_000) })).rejects.toThrow(/no backup of drill\d+ at or before/);
-    await expect(restore.restore({ tenantId: TENANT, tier: "business", to: new Date(Date.now() - 40 * 86_400_000) })).rejects.toThrow(/older than the business tier's 30-day/);
-    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({ tenantId: TENANT, tier: "business" })).rejects.toThrow(/binlogServer/);
+    await expect(
+      restore.restore({ tenantId: TENANT, tier: "business", to: new Date(Date.now() - 86_400_000) }),
+    ).rejects.toThrow(/no backup of drill\d+ at or before/);
+    await expect(
+      restore.restore({ tenantId: TENANT, tier: "business", to: new Date(Date.now() - 40 * 86_400_000) }),
+    ).rejects.toThrow(/older than the business tier's 30-day/);
+    await expect(
+      new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({ tenantId: TENANT, tier: "business" }),
+    ).rejects.toThrow(/binlogServer/);
     expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, tenantDatabases(TENANT)))).toEqual(before);
   });
 
@@ -154,8 +205,14 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
     const live = tenantDatabases(TENANT);
     const atDump = await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live));
     const dump = await new DumpBackup(MYSQL_BINLOG, store, { now: () => Date.now() + 2000 }).backup(TENANT);
-    await withConnection(MYSQL_BINLOG, (db) => db.query(`INSERT INTO \`${TENANT}_products\`.products VALUES (99, 'after the hourly dump', 1.00)`));
-    const result = await new TenantRestore({ mysql: MYSQL_BINLOG, store, now: () => Date.now() + 3000 }).restore({ tenantId: TENANT, tier: "premium" });
+    await withConnection(MYSQL_BINLOG, (db) =>
+      db.query(`INSERT INTO \`${TENANT}_products\`.products VALUES (99, 'after the hourly dump', 1.00)`),
+    );
+    const result = await new TenantRestore({
+      mysql: MYSQL_BINLOG,
+      store,
+      now: () => Date.now() + 3000,
+    }).restore({ tenantId: TENANT, tier: "premium" });
     expect(result.dump).toBe(dump.location);
     expect(result.binlogs).toEqual([]);
     expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atDump);
@@ -179,20 +236,57 @@ describe("point-in-time restore drill (real MariaDB with binary logging)", () =>
     // A newer dump: the named one is restored all the same. Clocks ahead: the earlier restores' stamps are taken.
     await new DumpBackup(MYSQL_BINLOG, store, { now: () => Date.now() + 4000 }).backup(TENANT);
 
-    const asWas = await new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER, now: () => Date.now() + 10_000 }).restore({ tenantId: TENANT, tier: "business", backup: named.location });
-    expect(asWas).toMatchObject({ dump: named.location, binlogs: [], restoredTo: parseBackupStamp(named.location)!.toISOString() });
+    const asWas = await new TenantRestore({
+      mysql: MYSQL_BINLOG,
+      store,
+      binlogServer: SERVER,
+      now: () => Date.now() + 10_000,
+    }).restore({ tenantId: TENANT, tier: "business", backup: named.location });
+    expect(asWas).toMatchObject({
+      dump: named.location,
+      binlogs: [],
+      restoredTo: parseBackupStamp(named.location)!.toISOString(),
+    });
     expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atNamed);
 
-    const stamp = named.location.split("/").at(-1)!.replace(/\.sql$/, "");
-    const toPoint = await new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER, now: () => Date.now() + 12_000 }).restore({ tenantId: TENANT, tier: "business", backup: stamp, to: chosen });
+    const stamp = named.location
+      .split("/")
+      .at(-1)!
+      .replace(/\.sql$/, "");
+    const toPoint = await new TenantRestore({
+      mysql: MYSQL_BINLOG,
+      store,
+      binlogServer: SERVER,
+      now: () => Date.now() + 12_000,
+    }).restore({ tenantId: TENANT, tier: "business", backup: stamp, to: chosen });
     expect(toPoint.dump).toBe(named.location);
     expect(toPoint.binlogs.length).toBeGreaterThan(0);
     expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atChosen);
 
     // No point-in-time recovery: a named dump is the state it holds, so a later point is refused; so is a point before the dump.
-    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({ tenantId: TENANT, tier: "premium", backup: stamp, to: chosen })).rejects.toThrow(/needs point-in-time recovery/);
-    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER }).restore({ tenantId: TENANT, tier: "business", backup: stamp, to: new Date(chosen.getTime() - 60_000) })).rejects.toThrow(/before .* was taken/);
-    await expect(new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({ tenantId: TENANT, tier: "premium", backup: named.location.replace(TENANT, OTHER) })).rejects.toThrow(/not one of drill\d+'s dumps/);
+    await expect(
+      new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({
+        tenantId: TENANT,
+        tier: "premium",
+        backup: stamp,
+        to: chosen,
+      }),
+    ).rejects.toThrow(/needs point-in-time recovery/);
+    await expect(
+      new TenantRestore({ mysql: MYSQL_BINLOG, store, binlogServer: SERVER }).restore({
+        tenantId: TENANT,
+        tier: "business",
+        backup: stamp,
+        to: new Date(chosen.getTime() - 60_000),
+      }),
+    ).rejects.toThrow(/before .* was taken/);
+    await expect(
+      new TenantRestore({ mysql: MYSQL_BINLOG, store }).restore({
+        tenantId: TENANT,
+        tier: "premium",
+        backup: named.location.replace(TENANT, OTHER),
+      }),
+    ).rejects.toThrow(/not one of drill\d+'s dumps/);
     expect(await withConnection(MYSQL_BINLOG, (db) => snapshot(db, live))).toEqual(atChosen);
   });
 });

@@ -30,11 +30,19 @@ describe("restore command", () => {
     expect(dumpKeyOf("acme", key)).toBe(key);
     expect(dumpKeyOf("acme", "2026-11-30T14-05-09-120Z")).toBe(key);
     expect(dumpKeyOf("acme", "2026-11-30T14:05:09.120Z")).toBe(key);
-    for (const other of ["tenants/acme2/dumps/2026-11-30T14-05-09-120Z.sql", "tenants/other/dumps/2026-11-30T14-05-09-120Z.sql", "tenants/acme/rabbitmq/2026-11-30T14-05-09-120Z.json", "latest", "../acme/dumps/x.sql"]) {
+    for (const other of [
+      "tenants/acme2/dumps/2026-11-30T14-05-09-120Z.sql",
+      "tenants/other/dumps/2026-11-30T14-05-09-120Z.sql",
+      "tenants/acme/rabbitmq/2026-11-30T14-05-09-120Z.json",
+      "latest",
+      "../acme/dumps/x.sql",
+    ]) {
       expect(dumpKeyOf("acme", other), other).toBeUndefined();
     }
     const now = Date.parse("2026-11-30T15:00:00Z");
-    expect(parseRestoreRequest("acme", { backup: "2026-11-30T14-05-09-120Z", to: "2026-11-30 14:30:00" }, now)).toEqual({ backup: key, to: new Date("2026-11-30T14:30:00Z") });
+    expect(
+      parseRestoreRequest("acme", { backup: "2026-11-30T14-05-09-120Z", to: "2026-11-30 14:30:00" }, now),
+    ).toEqual({ backup: key, to: new Date("2026-11-30T14:30:00Z") });
     expect(parseRestoreRequest("acme", {}, now)).toEqual({});
     const problems = (body: unknown) => {
       try {
@@ -48,7 +56,9 @@ describe("restore command", () => {
     expect(problems({ backup: "tenants/other/dumps/2026-11-30T14-05-09-120Z.sql" })).toEqual(["backup"]);
     expect(problems({ to: "2026-11-30T16:00:00Z" })).toEqual(["to"]); // the future
     expect(problems({ to: "2026-11-30T14:61:00Z" })).toEqual(["to"]);
-    expect(new Set(problems({ backup: 1, to: "soon", extra: true }))).toEqual(new Set(["backup", "to", "extra"]));
+    expect(new Set(problems({ backup: 1, to: "soon", extra: true }))).toEqual(
+      new Set(["backup", "to", "extra"]),
+    );
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       expect(await tenantMain(["restore", "acme", "--backup", "latest"])).toBe(2);
@@ -60,15 +70,25 @@ describe("restore command", () => {
 
   it("reads backups from BACKUP_BUCKET when set, else BACKUP_DIR (the service's default under its data directory)", async () => {
     expect(backupEnvironment({}, "backups")).toEqual({ store: { dir: "backups" } });
-    const env = { BACKUP_BUCKET: "cv-tenant-backups", BACKUP_KMS_KEY_ID: "arn:aws:kms:eu-west-3:1:key/k", RABBITMQ_MANAGEMENT_URL: "http://mq:15672", RABBITMQ_USER: "backup" };
+    const env = {
+      BACKUP_BUCKET: "cv-tenant-backups",
+      BACKUP_KMS_KEY_ID: "arn:aws:kms:eu-west-3:1:key/k",
+      RABBITMQ_MANAGEMENT_URL: "http://mq:15672",
+      RABBITMQ_USER: "backup",
+    };
     expect(backupEnvironment(env, "backups")).toEqual({
       store: { dir: "backups", bucket: "cv-tenant-backups", kmsKeyId: "arn:aws:kms:eu-west-3:1:key/k" },
       rabbitmq: { url: "http://mq:15672", user: "backup", password: "guest" },
     });
     expect(await openBackupStore({ dir: "backups", bucket: "cv-tenant-backups" })).toBeInstanceOf(S3Store);
     expect(await openBackupStore({ dir: "backups" })).toBeInstanceOf(DirectoryStore);
-    expect(serviceConfigFromEnv({ SERVICE_DATA_DIR: "/srv/cv" }).backups).toEqual({ dir: join("/srv/cv", "backups") });
-    expect(serviceConfigFromEnv({ BACKUP_DIR: "/backups", BINLOG_SERVER: "shared" })).toMatchObject({ backups: { dir: "/backups" }, binlogServer: "shared" });
+    expect(serviceConfigFromEnv({ SERVICE_DATA_DIR: "/srv/cv" }).backups).toEqual({
+      dir: join("/srv/cv", "backups"),
+    });
+    expect(serviceConfigFromEnv({ BACKUP_DIR: "/backups", BINLOG_SERVER: "shared" })).toMatchObject({
+      backups: { dir: "/backups" },
+      binlogServer: "shared",
+    });
   });
 
   it("reads --to as UTC, with a zone or in the space form, and rejects anything else naming the option", async () => {
@@ -95,11 +115,26 @@ describe("restore command", () => {
       expect(await tenantMain(["restore"])).toBe(2);
       expect(await tenantMain(["restore", "a-1", "b-2"])).toBe(2);
       // No stack: the tier cannot be read, so nothing is restored.
-      expect(await tenantMain(["restore", "acme", "--engine", "offline", "--state-dir", join(dir, "state"), "--backup-dir", dir])).toBe(2);
+      expect(
+        await tenantMain([
+          "restore",
+          "acme",
+          "--engine",
+          "offline",
+          "--state-dir",
+          join(dir, "state"),
+          "--backup-dir",
+          dir,
+        ]),
+      ).toBe(2);
       expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toMatch(/acme/);
       // Business: point-in-time recovery, so the binlog archive's name is required.
-      await expect(runRestore({ tenantId: "acme", tier: "business", mysql: MYSQL, backupDir: dir })).rejects.toThrow(/binlogServer/);
-      await expect(runRestore({ tenantId: "acme", tier: "business", mysql: MYSQL, backupDir: dir, binlogServer: "s1" })).rejects.toThrow(/no backup of acme/);
+      await expect(
+        runRestore({ tenantId: "acme", tier: "business", mysql: MYSQL, backupDir: dir }),
+      ).rejects.toThrow(/binlogServer/);
+      await expect(
+        runRestore({ tenantId: "acme", tier: "business", mysql: MYSQL, backupDir: dir, binlogServer: "s1" }),
+      ).rejects.toThrow(/no backup of acme/);
     } finally {
       stderr.mockRestore();
       rmSync(dir, { recursive: true, force: true });

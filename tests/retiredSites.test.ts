@@ -17,15 +17,23 @@ import { TIER_POLICIES } from "../policy/policies";
 import { parseTenantConfig, type TenantConfigInput } from "../stacks/config";
 import type { RecordedResource } from "../synth/engine";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
-import { coreNamespace, effectiveProfile, retiredSitesAfter, siteNamespace, TenantRequestError } from "../tiers";
+import {
+  coreNamespace,
+  effectiveProfile,
+  retiredSitesAfter,
+  siteNamespace,
+  TenantRequestError,
+} from "../tiers";
 import { mandatory, runPack } from "./helpers/policy";
 import { localResources } from "../synth/policyCheck";
 import { ofKind, synthShape } from "./helpers/synth";
 import type { KubeObject } from "../policy/analysis/objects";
 
 const RETIRED = [2, 3].map((site) => siteNamespace("acme", site));
-const inNamespace = (objects: readonly KubeObject[], ns: string) => objects.filter((o) => o.metadata?.namespace === ns);
-const isDenyAll = (o: KubeObject) => JSON.stringify(o.spec) === JSON.stringify({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+const inNamespace = (objects: readonly KubeObject[], ns: string) =>
+  objects.filter((o) => o.metadata?.namespace === ns);
+const isDenyAll = (o: KubeObject) =>
+  JSON.stringify(o.spec) === JSON.stringify({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
 
 /** The Kubernetes resources recorded in (or being) one namespace. */
 const resourcesOf = (resources: readonly RecordedResource[], ns: string) =>
@@ -42,9 +50,18 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
     const { objects } = await after();
     for (const ns of RETIRED) {
       const namespace = ofKind(objects, "Namespace").find((n) => n.metadata?.name === ns);
-      expect(namespace?.metadata?.labels).toMatchObject({ tenant: "acme", tier: "premium", type: "retired", "pod-security.kubernetes.io/enforce": "restricted" });
+      expect(namespace?.metadata?.labels).toMatchObject({
+        tenant: "acme",
+        tier: "premium",
+        type: "retired",
+        "pod-security.kubernetes.io/enforce": "restricted",
+      });
       const objectsIn = inNamespace(objects, ns);
-      expect(objectsIn.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(["LimitRange/tenant-limits", "NetworkPolicy/default-deny", "ResourceQuota/tenant-quota"]);
+      expect(objectsIn.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual([
+        "LimitRange/tenant-limits",
+        "NetworkPolicy/default-deny",
+        "ResourceQuota/tenant-quota",
+      ]);
       const quota = ofKind(objectsIn, "ResourceQuota")[0]!;
       expect(quotaHardOf(quota)["pods"]).toBe("0");
       expect(parseQuotaHard(quotaHardOf(quota))).toEqual(emptyTotals());
@@ -73,11 +90,24 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
       }
       expect(kept.find((r) => r.type === "kubernetes:core/v1:Namespace")?.retainOnDelete).toBe(true);
       // What goes: the site's workload, autoscaler, credentials, settings, network allows and ServiceMonitor.
-      const gone = steps.filter((s) => s.op === "delete" && resourcesOf(old, ns).some((r) => r.urn === s.urn));
-      expect(new Set(gone.map((s) => s.type.split(":")[1]))).toEqual(
-        new Set(["apps/v1", "core/v1", "networking.k8s.io/v1", "monitoring.coreos.com/v1", "keda.sh/v1alpha1", "gateway.networking.k8s.io/v1beta1"]),
+      const gone = steps.filter(
+        (s) => s.op === "delete" && resourcesOf(old, ns).some((r) => r.urn === s.urn),
       );
-      expect(gone.some((s) => s.type === "kubernetes:core/v1:Namespace" || s.type === "kubernetes:core/v1:ResourceQuota")).toBe(false);
+      expect(new Set(gone.map((s) => s.type.split(":")[1]))).toEqual(
+        new Set([
+          "apps/v1",
+          "core/v1",
+          "networking.k8s.io/v1",
+          "monitoring.coreos.com/v1",
+          "keda.sh/v1alpha1",
+          "gateway.networking.k8s.io/v1beta1",
+        ]),
+      );
+      expect(
+        gone.some(
+          (s) => s.type === "kubernetes:core/v1:Namespace" || s.type === "kubernetes:core/v1:ResourceQuota",
+        ),
+      ).toBe(false);
     }
   });
 
@@ -90,7 +120,9 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
     }
     expect(sum).toEqual({ ...effectiveProfile("premium").quota });
     // The core namespace took back what the two sites had.
-    const core = parseQuotaHard(quotaHardOf(ofKind(inNamespace(objects, coreNamespace("acme")), "ResourceQuota")[0]!));
+    const core = parseQuotaHard(
+      quotaHardOf(ofKind(inNamespace(objects, coreNamespace("acme")), "ResourceQuota")[0]!),
+    );
     expect(core.pods).toBe(effectiveProfile("premium").quota.pods);
     expect(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "premium" })).toEqual([]);
   });
@@ -102,7 +134,13 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
 });
 
 describe("retiredSites config", () => {
-  const base = { tenantId: "acme", tier: "premium", images: { registry: "r.example.com/cv", tag: "1.0.0" }, adminCredentials: DEV_ADMIN_CREDENTIALS, cloudflare: DEV_CLOUDFLARE };
+  const base = {
+    tenantId: "acme",
+    tier: "premium",
+    images: { registry: "r.example.com/cv", tag: "1.0.0" },
+    adminCredentials: DEV_ADMIN_CREDENTIALS,
+    cloudflare: DEV_CLOUDFLARE,
+  };
   const problems = (extra: Record<string, unknown>) => {
     try {
       parseTenantConfig({ ...base, ...extra });
@@ -115,10 +153,22 @@ describe("retiredSites config", () => {
 
   it("names the field of a retired site that is active, the core, repeated, fractional or beyond any tier", () => {
     const twoSites = [{ customDomains: [] }, { customDomains: [] }];
-    expect(problems({ sites: twoSites, retiredSites: [2] })).toEqual([{ field: "retiredSites[0]", message: "site 2 is active (the tenant has 2 site(s)); a site is either active or retired" }]);
-    expect(problems({ retiredSites: [1] })).toEqual([{ field: "retiredSites[0]", message: "must be a site number from 2 to 10, got 1" }]);
-    expect(problems({ retiredSites: [4, 4] })).toEqual([{ field: "retiredSites[1]", message: "site 4 is listed twice" }]);
-    expect(problems({ retiredSites: [2.5, 11] }).map((p) => p.field)).toEqual(["retiredSites[0]", "retiredSites[1]"]);
+    expect(problems({ sites: twoSites, retiredSites: [2] })).toEqual([
+      {
+        field: "retiredSites[0]",
+        message: "site 2 is active (the tenant has 2 site(s)); a site is either active or retired",
+      },
+    ]);
+    expect(problems({ retiredSites: [1] })).toEqual([
+      { field: "retiredSites[0]", message: "must be a site number from 2 to 10, got 1" },
+    ]);
+    expect(problems({ retiredSites: [4, 4] })).toEqual([
+      { field: "retiredSites[1]", message: "site 4 is listed twice" },
+    ]);
+    expect(problems({ retiredSites: [2.5, 11] }).map((p) => p.field)).toEqual([
+      "retiredSites[0]",
+      "retiredSites[1]",
+    ]);
     expect(problems({ retiredSites: ["2"] }).map((p) => p.field)).toEqual(["retiredSites[0]"]);
     // A site from a former tier is fine: a Standard tenant may keep its Premium days' namespaces.
     expect(problems({ tier: "standard", retiredSites: [2, 3] })).toEqual([]);
@@ -132,7 +182,11 @@ describe("through the Automation API (offline engine)", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const fitting: UsageSource = { productCount: async () => 100, storageUsedGi: async () => 10, averageConcurrentUsers: async () => 50 };
+  const fitting: UsageSource = {
+    productCount: async () => 100,
+    storageUsedGi: async () => 10,
+    averageConcurrentUsers: async () => 50,
+  };
   const request = (extra: Partial<TenantConfigInput>): TenantConfigInput => ({
     tenantId: "acme",
     tier: "premium",
@@ -141,27 +195,40 @@ describe("through the Automation API (offline engine)", () => {
     adminCredentials: DEV_ADMIN_CREDENTIALS,
     ...extra,
   });
-  const applied = (): RecordedResource[] => (JSON.parse(readFileSync(join(dir, "acme.json"), "utf8")) as { resources: RecordedResource[] }).resources;
-  const retiredQuota = (ns: string) => resourcesOf(applied(), ns).find((r) => r.type === "kubernetes:core/v1:ResourceQuota");
+  const applied = (): RecordedResource[] =>
+    (JSON.parse(readFileSync(join(dir, "acme.json"), "utf8")) as { resources: RecordedResource[] }).resources;
+  const retiredQuota = (ns: string) =>
+    resourcesOf(applied(), ns).find((r) => r.type === "kubernetes:core/v1:ResourceQuota");
 
   it("keeps removed sites guarded across later updates and a tier change, whether or not the request lists them", async () => {
     const engine = new OfflineEngine({ stateDir: dir });
     const backups: string[] = [];
-    const svc = new TenantService({ engine, usage: fitting, backup: { backup: async (t, reason) => (backups.push(reason), { location: `mem://${t}/${reason}` }) } });
+    const svc = new TenantService({
+      engine,
+      usage: fitting,
+      backup: { backup: async (t, reason) => (backups.push(reason), { location: `mem://${t}/${reason}` }) },
+    });
     const site = { customDomains: [] };
     await svc.provisionTenant(request({ sites: [site, site, site] }));
 
     // The signup service sends one site: the service retires the two it had, after a backup.
-    await expect(svc.provisionTenant(request({ sites: [site] }))).resolves.toMatchObject({ outcome: "updated" });
+    await expect(svc.provisionTenant(request({ sites: [site] }))).resolves.toMatchObject({
+      outcome: "updated",
+    });
     expect(backups).toEqual(["tier-change"]);
     expect(fromStackConfig(await engine.readConfig("acme")).retiredSites).toEqual([2, 3]);
-    for (const ns of RETIRED) expect((retiredQuota(ns)?.inputs["spec"] as { hard: Record<string, string> }).hard["pods"]).toBe("0");
+    for (const ns of RETIRED)
+      expect((retiredQuota(ns)?.inputs["spec"] as { hard: Record<string, string> }).hard["pods"]).toBe("0");
 
     // The same request again is unchanged: the carried retired sites are part of what was applied.
-    await expect(svc.provisionTenant(request({ sites: [site] }))).resolves.toMatchObject({ outcome: "unchanged" });
+    await expect(svc.provisionTenant(request({ sites: [site] }))).resolves.toMatchObject({
+      outcome: "unchanged",
+    });
     // A caller that follows the contract itself (retiredSitesAfter) gets the same config.
     const previous = fromStackConfig(await engine.readConfig("acme"));
-    await expect(svc.provisionTenant(request({ sites: [site], retiredSites: retiredSitesAfter(previous, 1) }))).resolves.toMatchObject({ outcome: "unchanged" });
+    await expect(
+      svc.provisionTenant(request({ sites: [site], retiredSites: retiredSitesAfter(previous, 1) })),
+    ).resolves.toMatchObject({ outcome: "unchanged" });
 
     // A later update of the same config keeps them.
     await svc.refresh("acme", "up");
@@ -172,12 +239,16 @@ describe("through the Automation API (offline engine)", () => {
     expect(fromStackConfig(await engine.readConfig("acme")).retiredSites).toEqual([2, 3]);
     for (const ns of RETIRED) {
       const quota = retiredQuota(ns);
-      expect((quota?.inputs["metadata"] as { labels: Record<string, string> }).labels["tier"]).toBe("business");
+      expect((quota?.inputs["metadata"] as { labels: Record<string, string> }).labels["tier"]).toBe(
+        "business",
+      );
       expect((quota?.inputs["spec"] as { hard: Record<string, string> }).hard["pods"]).toBe("0");
     }
 
     // A Business request that forgets them still keeps them guarded.
-    await svc.provisionTenant(request({ tier: "business", sites: [site], dataServices: { federationUpstreams: [] } }));
+    await svc.provisionTenant(
+      request({ tier: "business", sites: [site], dataServices: { federationUpstreams: [] } }),
+    );
     expect(fromStackConfig(await engine.readConfig("acme")).retiredSites).toEqual([2, 3]);
     for (const ns of RETIRED) expect(retiredQuota(ns)).toBeDefined();
 
@@ -188,14 +259,23 @@ describe("through the Automation API (offline engine)", () => {
 
   it("refuses a direct update that would drop a retired site's guardrails (they are protected)", async () => {
     const engine = new OfflineEngine({ stateDir: dir });
-    const svc = new TenantService({ engine, usage: fitting, backup: { backup: async (t, reason) => ({ location: `mem://${t}/${reason}` }) } });
+    const svc = new TenantService({
+      engine,
+      usage: fitting,
+      backup: { backup: async (t, reason) => ({ location: `mem://${t}/${reason}` }) },
+    });
     const site = { customDomains: [] };
     await svc.provisionTenant(request({ sites: [site, site, site] }));
     await svc.provisionTenant(request({ sites: [site] }));
     // Bypassing the service (an operator editing the stack config by hand) hits the protection.
     const config = await engine.readConfig("acme");
-    await engine.writeConfig("acme", Object.fromEntries(Object.entries(config).filter(([k]) => k !== "tenant:retiredSites")));
-    await expect(engine.up("acme")).rejects.toThrow(/delete protected kubernetes:core\/v1:Namespace acme-site-2-namespace/);
+    await engine.writeConfig(
+      "acme",
+      Object.fromEntries(Object.entries(config).filter(([k]) => k !== "tenant:retiredSites")),
+    );
+    await expect(engine.up("acme")).rejects.toThrow(
+      /delete protected kubernetes:core\/v1:Namespace acme-site-2-namespace/,
+    );
     for (const ns of RETIRED) expect(retiredQuota(ns)).toBeDefined();
   });
 });
@@ -205,6 +285,8 @@ describe("retired namespaces and the site count", () => {
   // that keeps three retired namespaces of its Business days still has one site.
   it("passes a Premium tenant that keeps three retired Business namespaces", async () => {
     const { result } = await synthShape("premium", 1, "acme", { retiredSites: [2, 3, 4] });
-    expect(mandatory(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "premium" }))).toEqual([]);
+    expect(
+      mandatory(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "premium" })),
+    ).toEqual([]);
   });
 });

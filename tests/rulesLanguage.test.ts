@@ -6,7 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edgeRules";
-import { FIELDS, getTier, rulesExpressionFields, rulesExpressionProblems, rulesString, TIER_NAMES } from "../tiers";
+import {
+  FIELDS,
+  getTier,
+  rulesExpressionFields,
+  rulesExpressionProblems,
+  rulesString,
+  TIER_NAMES,
+} from "../tiers";
 import { synthShape } from "./helpers/synth";
 
 interface Ruleset {
@@ -15,25 +22,38 @@ interface Ruleset {
 }
 
 describe("expressions the edge deploys", () => {
-  it.each(TIER_NAMES)("%s: every synthesized rule expression is valid and reads only documented fields", async (tier) => {
-    const sites = getTier(tier).maxSites;
-    const overrides = {
-      sites: Array.from({ length: sites }, (_, i) => ({ customDomains: [`shop-${i + 1}.acme.example`] })),
-      ...(tier === "business" ? { trustedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] } : {}),
-    };
-    const { result } = await synthShape(tier, sites, "acme", overrides);
-    const rulesets = result.resources.filter((r) => r.type === "cloudflare:index/ruleset:Ruleset").map((r) => r.inputs as unknown as Ruleset);
-    const expressions = rulesets.flatMap((r) => r.rules.map((rule) => rule.expression));
-    expect(expressions.length).toBeGreaterThan(0);
-    for (const expression of expressions) {
-      expect(rulesExpressionProblems(expression), expression).toEqual([]);
-      for (const field of rulesExpressionFields(expression)) expect(Object.keys(FIELDS)).toContain(field);
-    }
-  });
+  it.each(TIER_NAMES)(
+    "%s: every synthesized rule expression is valid and reads only documented fields",
+    async (tier) => {
+      const sites = getTier(tier).maxSites;
+      const overrides = {
+        sites: Array.from({ length: sites }, (_, i) => ({ customDomains: [`shop-${i + 1}.acme.example`] })),
+        ...(tier === "business" ? { trustedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] } : {}),
+      };
+      const { result } = await synthShape(tier, sites, "acme", overrides);
+      const rulesets = result.resources
+        .filter((r) => r.type === "cloudflare:index/ruleset:Ruleset")
+        .map((r) => r.inputs as unknown as Ruleset);
+      const expressions = rulesets.flatMap((r) => r.rules.map((rule) => rule.expression));
+      expect(expressions.length).toBeGreaterThan(0);
+      for (const expression of expressions) {
+        expect(rulesExpressionProblems(expression), expression).toEqual([]);
+        for (const field of rulesExpressionFields(expression)) expect(Object.keys(FIELDS)).toContain(field);
+      }
+    },
+  );
 
   it("builds the same expressions as the component for a hostname needing no escaping, and escapes strings that do", () => {
-    const rulesets = edgeRulesets({ tier: getTier("business"), hostnames: ["acme.shops.collect-verything.com"], trustedCidrs: ["10.1.0.0/16"] });
-    expect(rulesets.flatMap((r) => r.rules.map((rule) => rule.expression)).filter((e) => rulesExpressionProblems(e).length > 0)).toEqual([]);
+    const rulesets = edgeRulesets({
+      tier: getTier("business"),
+      hostnames: ["acme.shops.collect-verything.com"],
+      trustedCidrs: ["10.1.0.0/16"],
+    });
+    expect(
+      rulesets
+        .flatMap((r) => r.rules.map((rule) => rule.expression))
+        .filter((e) => rulesExpressionProblems(e).length > 0),
+    ).toEqual([]);
     const tricky = 'say "hi" \\ bye';
     const literal = rulesString(tricky);
     expect(literal).toBe('"say \\"hi\\" \\\\ bye"');

@@ -19,7 +19,9 @@ import { binlogMarkerKey, definitionsKey, dumpKey, TIER_NAMES } from "../tiers";
 
 /** s3rver's tagging model (no types shipped). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { TaggingConfiguration } = require("s3rver/lib/models/config") as { TaggingConfiguration: new (xml: string) => object };
+const { TaggingConfiguration } = require("s3rver/lib/models/config") as {
+  TaggingConfiguration: new (xml: string) => object;
+};
 /** The parts of s3rver's (Koa) request context the shim reads. */
 interface S3rverContext {
   readonly method: string;
@@ -36,30 +38,61 @@ const taggingOnPut: Middleware = async (ctx, next) => {
   await next();
   const header = ctx.get("x-amz-tagging");
   const { store, params } = ctx;
-  if (ctx.method !== "PUT" || !header || "tagging" in ctx.query || ctx.status !== 200 || !params?.bucket || !params.key) return;
+  if (
+    ctx.method !== "PUT" ||
+    !header ||
+    "tagging" in ctx.query ||
+    ctx.status !== 200 ||
+    !params?.bucket ||
+    !params.key
+  )
+    return;
   const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const tags = [...new URLSearchParams(header)].map(([k, v]) => `<Tag><Key>${escape(k)}</Key><Value>${escape(v)}</Value></Tag>`).join("");
-  await store.putSubresource(params.bucket, params.key, new TaggingConfiguration(`<Tagging><TagSet>${tags}</TagSet></Tagging>`));
+  const tags = [...new URLSearchParams(header)]
+    .map(([k, v]) => `<Tag><Key>${escape(k)}</Key><Value>${escape(v)}</Value></Tag>`)
+    .join("");
+  await store.putSubresource(
+    params.bucket,
+    params.key,
+    new TaggingConfiguration(`<Tagging><TagSet>${tags}</TagSet></Tagging>`),
+  );
 };
 
 /** Whether a lifecycle rule's filter selects an object (S3: every condition given must hold). */
 function selects(rule: LifecycleRule, key: string, tags: readonly Tag[]): boolean {
   const { tag, prefix } = rule.filter;
-  return (prefix === undefined || key.startsWith(prefix)) && (tag === undefined || tags.some((t) => t.Key === tag.key && t.Value === tag.value));
+  return (
+    (prefix === undefined || key.startsWith(prefix)) &&
+    (tag === undefined || tags.some((t) => t.Key === tag.key && t.Value === tag.value))
+  );
 }
 
 describe("S3Store (local S3-compatible server)", () => {
   const dir = mkdtempSync(join(tmpdir(), `s3store-${process.pid}-`));
   const bucket = "cv-tenant-backups";
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: join(dir, "s3"), configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: join(dir, "s3"),
+    configureBuckets: [{ name: bucket }],
+  });
   // First, so it sees the response of the route that stored the object.
   (server as unknown as { middleware: Middleware[] }).middleware.unshift(taggingOnPut);
   let client: S3Client;
-  const tagsOf = async (key: string): Promise<Tag[]> => (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? [];
+  const tagsOf = async (key: string): Promise<Tag[]> =>
+    (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? [];
 
   beforeAll(async () => {
     const { port } = await server.run();
-    client = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: "eu-west-3", forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+    client = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: "eu-west-3",
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
   });
   afterAll(async () => {
     client?.destroy();
@@ -83,31 +116,42 @@ describe("S3Store (local S3-compatible server)", () => {
   // Not across pages: s3rver's continuation tokens use a cipher OpenSSL 3 refuses.
   it("lists only the prefix, sorted; overwriting keeps one key", async () => {
     const store = new S3Store(client, bucket);
-    for (const name of ["binlog.000003", "binlog.000001", "binlog.000002", "binlog.000002"]) await store.putText(`binlogs/list-${process.pid}/${name}`, name);
+    for (const name of ["binlog.000003", "binlog.000001", "binlog.000002", "binlog.000002"])
+      await store.putText(`binlogs/list-${process.pid}/${name}`, name);
     await store.putText(`binlogs/list-${process.pid}x/binlog.000001`, "another server");
-    expect(await store.list(`binlogs/list-${process.pid}/`)).toEqual([1, 2, 3].map((n) => `binlogs/list-${process.pid}/binlog.00000${n}`));
+    expect(await store.list(`binlogs/list-${process.pid}/`)).toEqual(
+      [1, 2, 3].map((n) => `binlogs/list-${process.pid}/binlog.00000${n}`),
+    );
   });
 
-  it.each(TIER_NAMES)("tags a %s tenant's dump and definitions with the tier; that tier's lifecycle rule alone selects them", async (tier) => {
-    const store = new S3Store(client, bucket);
-    const source = join(dir, `dump-${tier}.sql`);
-    writeFileSync(source, "SELECT 1;\n");
-    const at = new Date("2026-11-30T04:00:00Z");
-    const dump = dumpKey(`tagged-${tier}`, at);
-    const definitions = definitionsKey(`tagged-${tier}`, at);
-    await store.putFile(dump, source, { retention: tier });
-    await store.putText(definitions, "{}", { retention: tier });
-    const rules = backupLifecycleRules();
-    for (const key of [dump, definitions]) {
-      const tags = await tagsOf(key);
-      expect(tags).toEqual([{ Key: "retention-tier", Value: tier }]);
-      expect(rules.filter((r) => selects(r, key, tags)).map((r) => r.id)).toEqual([`${tier}-backups`]);
-    }
-  });
+  it.each(TIER_NAMES)(
+    "tags a %s tenant's dump and definitions with the tier; that tier's lifecycle rule alone selects them",
+    async (tier) => {
+      const store = new S3Store(client, bucket);
+      const source = join(dir, `dump-${tier}.sql`);
+      writeFileSync(source, "SELECT 1;\n");
+      const at = new Date("2026-11-30T04:00:00Z");
+      const dump = dumpKey(`tagged-${tier}`, at);
+      const definitions = definitionsKey(`tagged-${tier}`, at);
+      await store.putFile(dump, source, { retention: tier });
+      await store.putText(definitions, "{}", { retention: tier });
+      const rules = backupLifecycleRules();
+      for (const key of [dump, definitions]) {
+        const tags = await tagsOf(key);
+        expect(tags).toEqual([{ Key: "retention-tier", Value: tier }]);
+        expect(rules.filter((r) => selects(r, key, tags)).map((r) => r.id)).toEqual([`${tier}-backups`]);
+      }
+    },
+  );
 
   it("keeps each tier's backups as long as the tier table says (contract): 7, 30 and 31 days (Business: the 30-day window plus a base dump)", () => {
     const days = Object.fromEntries(backupLifecycleRules().map((r) => [r.id, r.expiration.days]));
-    expect(days).toEqual({ "standard-backups": 7, "premium-backups": 30, "business-backups": 31, binlogs: 30 });
+    expect(days).toEqual({
+      "standard-backups": 7,
+      "premium-backups": 30,
+      "business-backups": 31,
+      binlogs: 30,
+    });
   });
 
   it("refuses a tenant backup without a retention tier (no rule would ever expire it) and stores nothing", async () => {
@@ -115,7 +159,9 @@ describe("S3Store (local S3-compatible server)", () => {
     const source = join(dir, "untagged.sql");
     writeFileSync(source, "SELECT 1;\n");
     await expect(store.putFile(dumpKey("untagged", new Date()), source)).rejects.toThrow(/no retention tier/);
-    await expect(store.putText(definitionsKey("untagged", new Date()), "{}")).rejects.toThrow(/no retention tier/);
+    await expect(store.putText(definitionsKey("untagged", new Date()), "{}")).rejects.toThrow(
+      /no retention tier/,
+    );
     expect(await store.list("tenants/untagged/")).toEqual([]);
   });
 
@@ -125,6 +171,10 @@ describe("S3Store (local S3-compatible server)", () => {
     await store.putText(key, "binlog");
     const tags = await tagsOf(key);
     expect(tags).toEqual([]);
-    expect(backupLifecycleRules().filter((r) => selects(r, key, tags)).map((r) => r.id)).toEqual(["binlogs"]);
+    expect(
+      backupLifecycleRules()
+        .filter((r) => selects(r, key, tags))
+        .map((r) => r.id),
+    ).toEqual(["binlogs"]);
   });
 });

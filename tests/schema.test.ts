@@ -24,10 +24,13 @@ const MODULES: Record<string, () => Promise<ModelModule>> = {
   "admissionregistration.k8s.io/v1": () => import("kubernetes-models/admissionregistration.k8s.io/v1"),
   "keda.sh/v1alpha1": () => import("@kubernetes-models/keda/keda.sh/v1alpha1"),
   "gateway.networking.k8s.io/v1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1"),
-  "gateway.networking.k8s.io/v1beta1": () => import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1"),
-  "gateway.envoyproxy.io/v1alpha1": () => import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1"),
+  "gateway.networking.k8s.io/v1beta1": () =>
+    import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1beta1"),
+  "gateway.envoyproxy.io/v1alpha1": () =>
+    import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1"),
   "monitoring.coreos.com/v1": () => import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1"),
-  "monitoring.coreos.com/v1alpha1": () => import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1"),
+  "monitoring.coreos.com/v1alpha1": () =>
+    import("@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1"),
   "batch/v1": () => import("kubernetes-models/batch/v1"),
   "rbac.authorization.k8s.io/v1": () => import("kubernetes-models/rbac.authorization.k8s.io/v1"),
 };
@@ -42,7 +45,20 @@ function withModelQuirks(o: KubeObject): KubeObject {
   const spec = o.spec as { storage?: { volumeClaimTemplate?: object } } | undefined;
   const template = o.kind === "Prometheus" ? spec?.storage?.volumeClaimTemplate : undefined;
   if (!template) return o;
-  return { ...o, spec: { ...spec, storage: { ...spec!.storage, volumeClaimTemplate: { apiVersion: "monitoring.coreos.com/v1", kind: "EmbeddedPersistentVolumeClaim", ...template } } } };
+  return {
+    ...o,
+    spec: {
+      ...spec,
+      storage: {
+        ...spec!.storage,
+        volumeClaimTemplate: {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "EmbeddedPersistentVolumeClaim",
+          ...template,
+        },
+      },
+    },
+  };
 }
 
 async function validate(o: KubeObject): Promise<string | undefined> {
@@ -78,7 +94,12 @@ describe("Kubernetes schema validation", () => {
     const { objects } = await synthShape("business", 2, "acme", {
       routing: { mode: "ingress-nginx" },
       trustedCidrs: ["203.0.113.0/24"],
-      alerting: { email: ["ops@acme.example"], slackWebhookUrl: "https://hooks.example/s", pagerdutyRoutingKey: "key", smsWebhookUrl: "https://sms.example/h" },
+      alerting: {
+        email: ["ops@acme.example"],
+        slackWebhookUrl: "https://hooks.example/s",
+        pagerdutyRoutingKey: "key",
+        smsWebhookUrl: "https://sms.example/h",
+      },
     });
     expect(objects.some((o) => o.kind === "AlertmanagerConfig")).toBe(true);
     expect(objects.some((o) => o.kind === "Ingress")).toBe(true);
@@ -115,12 +136,30 @@ describe("Kubernetes schema validation", () => {
 
   it("catches an invalid platform Prometheus (a remote-write queue without its url, a bad relabel action)", async () => {
     const [prometheus] = kubernetesObjects(await synthPlatform()).filter((o) => o.kind === "Prometheus");
-    const spec = prometheus!.spec as { remoteWrite: { url?: string; writeRelabelConfigs: { action: string }[] }[] };
+    const spec = prometheus!.spec as {
+      remoteWrite: { url?: string; writeRelabelConfigs: { action: string }[] }[];
+    };
     const [first, ...rest] = spec.remoteWrite;
-    const withoutUrl = { ...prometheus!, spec: { ...spec, remoteWrite: [{ ...first, url: undefined }, ...rest] } };
-    const badAction = { ...prometheus!, spec: { ...spec, remoteWrite: [{ ...first, writeRelabelConfigs: [{ ...first!.writeRelabelConfigs[0], action: "keepif" }] }, ...rest] } };
-    expect(await problems([withoutUrl])).toEqual([expect.stringMatching(/remoteWrite\/0 must have required property url/)]);
-    expect(await problems([badAction])).toEqual([expect.stringMatching(/writeRelabelConfigs\/0\/action must be equal to one of the allowed values/)]);
+    const withoutUrl = {
+      ...prometheus!,
+      spec: { ...spec, remoteWrite: [{ ...first, url: undefined }, ...rest] },
+    };
+    const badAction = {
+      ...prometheus!,
+      spec: {
+        ...spec,
+        remoteWrite: [
+          { ...first, writeRelabelConfigs: [{ ...first!.writeRelabelConfigs[0], action: "keepif" }] },
+          ...rest,
+        ],
+      },
+    };
+    expect(await problems([withoutUrl])).toEqual([
+      expect.stringMatching(/remoteWrite\/0 must have required property url/),
+    ]);
+    expect(await problems([badAction])).toEqual([
+      expect.stringMatching(/writeRelabelConfigs\/0\/action must be equal to one of the allowed values/),
+    ]);
   });
 
   it("catches an invalid object (the validator is not a no-op)", async () => {

@@ -34,7 +34,9 @@ const amqpUrl = new URL(AMQP_URL);
 
 let available = false;
 beforeAll(async () => {
-  available = (await serverAvailable("MySQL", MYSQL.host, MYSQL.port)) && (await serverAvailable("RabbitMQ (AMQP)", amqpUrl.hostname, Number(amqpUrl.port || 5672)));
+  available =
+    (await serverAvailable("MySQL", MYSQL.host, MYSQL.port)) &&
+    (await serverAvailable("RabbitMQ (AMQP)", amqpUrl.hostname, Number(amqpUrl.port || 5672)));
 });
 beforeEach((context) => {
   if (!available) context.skip();
@@ -45,10 +47,16 @@ async function cleanUp(prefix: string, database: string, exchanges: string[]): P
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
   const auth = `Basic ${Buffer.from(`${RABBITMQ.user}:${RABBITMQ.password}`).toString("base64")}`;
-  const listed = await fetch(`${RABBITMQ.url}/api/queues/%2F?columns=name`, { headers: { authorization: auth } })
+  const listed = await fetch(`${RABBITMQ.url}/api/queues/%2F?columns=name`, {
+    headers: { authorization: auth },
+  })
     .then((r) => r.json() as Promise<{ name: string }[]>)
     .catch(() => [] as { name: string }[]);
-  const queues = new Set([`${prefix}.operations`, `${prefix}.dead`, ...listed.map((q) => q.name).filter((n) => n.startsWith(`${prefix}.`))]);
+  const queues = new Set([
+    `${prefix}.operations`,
+    `${prefix}.dead`,
+    ...listed.map((q) => q.name).filter((n) => n.startsWith(`${prefix}.`)),
+  ]);
   for (const q of queues) await channel.deleteQueue(q);
   for (const e of [prefix, `${prefix}.dead`, ...exchanges]) await channel.deleteExchange(e);
   await connection.close();
@@ -91,21 +99,51 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
     links.push(l);
     return l;
   };
-  const workers = async (owner: string, engine: (inner: OfflineEngine) => InstrumentedEngine, maxAttempts = 3) => {
+  const workers = async (
+    owner: string,
+    engine: (inner: OfflineEngine) => InstrumentedEngine,
+    maxAttempts = 3,
+  ) => {
     const l = await link();
-    const service = new TenantService({ engine: engine(new OfflineEngine({ stateDir: join(dir, "stacks") })), backup: { backup: async (t) => ({ location: `file:///backups/${t}` }) } });
-    const executor = new Executor({ service, store, owner, leaseMs: 10_000, log, events: new RabbitEvents(l) });
-    const w = new RabbitWorkers({ link: l, store, executor, concurrency: 1, maxAttempts, backoffBaseMs: 50, waitMs: 100, log });
+    const service = new TenantService({
+      engine: engine(new OfflineEngine({ stateDir: join(dir, "stacks") })),
+      backup: { backup: async (t) => ({ location: `file:///backups/${t}` }) },
+    });
+    const executor = new Executor({
+      service,
+      store,
+      owner,
+      leaseMs: 10_000,
+      log,
+      events: new RabbitEvents(l),
+    });
+    const w = new RabbitWorkers({
+      link: l,
+      store,
+      executor,
+      concurrency: 1,
+      maxAttempts,
+      backoffBaseMs: 50,
+      waitMs: 100,
+      log,
+    });
     await w.start();
     return w;
   };
 
   it("makes one operation of concurrent duplicate requests with one idempotency key, and refuses the key for another request", async () => {
-    const request = { tenantId: "idem", kind: "provision" as const, payload: { ...tenantRequest("idem", "standard") }, idempotencyKey: `key-${RUN}` };
+    const request = {
+      tenantId: "idem",
+      kind: "provision" as const,
+      payload: { ...tenantRequest("idem", "standard") },
+      idempotencyKey: `key-${RUN}`,
+    };
     const results = await Promise.all(Array.from({ length: 8 }, () => store.submit(request)));
     expect(new Set(results.map((r) => r.operation.id)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    await expect(store.submit({ ...request, payload: { ...tenantRequest("idem", "business") } })).rejects.toThrow(/already used for a different request/);
+    await expect(
+      store.submit({ ...request, payload: { ...tenantRequest("idem", "business") } }),
+    ).rejects.toThrow(/already used for a different request/);
     await mysqlQuery(`DELETE FROM \`${database}\`.operations; DELETE FROM \`${database}\`.tenants`);
   });
 
@@ -117,20 +155,30 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
       const { queue } = await channel.assertQueue("", { exclusive: true });
       await channel.bindQueue(queue, eventsExchange, "tenant.#");
       const received: TenantEvent[] = [];
-      await channel.consume(queue, (m) => m && received.push(JSON.parse(m.content.toString()) as TenantEvent), { noAck: true });
+      await channel.consume(
+        queue,
+        (m) => m && received.push(JSON.parse(m.content.toString()) as TenantEvent),
+        { noAck: true },
+      );
       return { received, close: () => connection.close() };
     })();
     const held = gate();
     const engines: InstrumentedEngine[] = [];
     const make = (inner: OfflineEngine) => {
-      const e = new InstrumentedEngine(inner, { before: (op) => (op === "up" ? held.wait : Promise.resolve()) });
+      const e = new InstrumentedEngine(inner, {
+        before: (op) => (op === "up" ? held.wait : Promise.resolve()),
+      });
       engines.push(e);
       return e;
     };
     const pool = [await workers("w1", make), await workers("w2", make), await workers("w3", make)];
     const dispatcher = new RabbitDispatcher(links[0]!, store, log);
     const submit = async (tenantId: string, extra = {}) => {
-      const { operation } = await store.submit({ tenantId, kind: "provision", payload: { ...tenantRequest(tenantId, "standard", extra) } });
+      const { operation } = await store.submit({
+        tenantId,
+        kind: "provision",
+        payload: { ...tenantRequest(tenantId, "standard", extra) },
+      });
       await dispatcher.dispatch(operation);
       return operation;
     };
@@ -150,21 +198,40 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
     expect(done[0]!.finishedAt! <= done[1]!.startedAt!).toBe(true);
     expect(done[1]!.result).toMatchObject({ outcome: "updated" });
     // Ended: the database no longer keeps the requests' credentials.
-    for (const op of done) expect(op.payload["adminCredentials"]).toMatchObject({ mysql: { password: "[secret]" }, rabbitmq: { password: "[secret]" } });
+    for (const op of done)
+      expect(op.payload["adminCredentials"]).toMatchObject({
+        mysql: { password: "[secret]" },
+        rabbitmq: { password: "[secret]" },
+      });
     expect(Math.max(...engines.map((e) => e.maxInFlight))).toBe(1);
     await eventually("four events", async () => (events.received.length >= 4 ? true : undefined));
-    expect(events.received.map((e) => `${e.event} ${e.tenantId}`).sort()).toEqual(["tenant.provisioned alpha", "tenant.provisioned alpha", "tenant.provisioned bravo", "tenant.provisioned charlie"]);
+    expect(events.received.map((e) => `${e.event} ${e.tenantId}`).sort()).toEqual([
+      "tenant.provisioned alpha",
+      "tenant.provisioned alpha",
+      "tenant.provisioned bravo",
+      "tenant.provisioned charlie",
+    ]);
     await events.close();
     for (const w of pool) await w.stop();
   });
 
   it("retries a failing operation with backoff, then fails it, says so, and dead-letters it", async () => {
-    const pool = [await workers("f1", (inner) => new InstrumentedEngine(inner, { failFor: new Set(["doomed"]) }), 3)];
+    const pool = [
+      await workers("f1", (inner) => new InstrumentedEngine(inner, { failFor: new Set(["doomed"]) }), 3),
+    ];
     const dispatcher = new RabbitDispatcher(links.at(-1)!, store, log);
-    const { operation } = await store.submit({ tenantId: "doomed", kind: "provision", payload: { ...tenantRequest("doomed", "standard") } });
+    const { operation } = await store.submit({
+      tenantId: "doomed",
+      kind: "provision",
+      payload: { ...tenantRequest("doomed", "standard") },
+    });
     await dispatcher.dispatch(operation);
     const failed = await finished(store, operation.id);
-    expect(failed).toMatchObject({ status: "failed", attempts: 3, error: { outcome: "error", message: "up of doomed failed" } });
+    expect(failed).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      error: { outcome: "error", message: "up of doomed failed" },
+    });
     expect((await store.tenant("doomed"))?.status).toBe("failed");
     const dead = await eventually("the dead-lettered message", async () => {
       const message = await links.at(-1)!.channel.get(`${prefix}.dead`, { noAck: true });
@@ -176,7 +243,16 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
   it("publishes again, once, a request whose message was lost: the head of its tenant first, then the next", async () => {
     const l = await link();
     const dispatcher = new RabbitDispatcher(l, store, log);
-    const submit = async (tag: string) => (await store.submit({ tenantId: "lost", kind: "provision", payload: { ...tenantRequest("lost", "standard", { images: { registry: "registry.example.com/cv", tag } }) } })).operation;
+    const submit = async (tag: string) =>
+      (
+        await store.submit({
+          tenantId: "lost",
+          kind: "provision",
+          payload: {
+            ...tenantRequest("lost", "standard", { images: { registry: "registry.example.com/cv", tag } }),
+          },
+        })
+      ).operation;
     const first = await submit("1.0.0"); // stored, never published (the API died before publishing)
     const second = await submit("1.0.1");
     await new Promise((r) => setTimeout(r, 30));
@@ -206,7 +282,11 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
   let env: Record<string, string>;
 
   const spawnWorker = () => {
-    const child = spawn(process.execPath, ["--import", "tsx", resolve(__dirname, "helpers/serviceWorkerChild.ts")], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", resolve(__dirname, "helpers/serviceWorkerChild.ts")],
+      { env, stdio: ["ignore", "ignore", "pipe"] },
+    );
     child.stderr!.on("data", () => undefined);
     children.set(child.pid!, child);
     child.on("exit", () => children.delete(child.pid!));
@@ -250,71 +330,92 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it(
-    "loses no request, leaves no tenant locked, and never runs one tenant in two processes",
-    async () => {
-      for (let i = 0; i < WORKERS; i++) spawnWorker();
-      const headers = { authorization: `Bearer ${env["TENANT_SERVICE_TOKEN"]}`, "content-type": "application/json" };
-      const post = async (path: string, body: object, key: string) => {
-        const res = await fetch(`${api.url}${path}`, { method: "POST", headers: { ...headers, "idempotency-key": key }, body: JSON.stringify(body) });
-        expect(res.status).toBe(202);
-        return ((await res.json()) as { operation: Operation }).operation.id;
-      };
-      const tenants = ["t-one", "t-two", "t-three", "t-four", "t-five", "t-six", "t-seven", "t-eight"];
-      const ids: string[] = [];
-      for (const t of tenants) {
-        ids.push(await post("/tenants", tenantRequest(t, "standard"), `${t}-provision`));
-        ids.push(await post("/tenants", tenantRequest(t, "standard", { images: { registry: "registry.example.com/cv", tag: "1.0.1" } }), `${t}-update`));
-        ids.push(await post(`/tenants/${t}/tier`, { tier: "premium" }, `${t}-tier`));
-      }
-      // A client retrying every request (same keys) adds nothing.
-      await post("/tenants", tenantRequest("t-one", "standard"), "t-one-provision");
-      const store = api.store;
-      expect((await store.counts()).queued + (await store.counts()).running + (await store.counts()).succeeded).toBe(ids.length);
+  it("loses no request, leaves no tenant locked, and never runs one tenant in two processes", async () => {
+    for (let i = 0; i < WORKERS; i++) spawnWorker();
+    const headers = {
+      authorization: `Bearer ${env["TENANT_SERVICE_TOKEN"]}`,
+      "content-type": "application/json",
+    };
+    const post = async (path: string, body: object, key: string) => {
+      const res = await fetch(`${api.url}${path}`, {
+        method: "POST",
+        headers: { ...headers, "idempotency-key": key },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { operation: Operation }).operation.id;
+    };
+    const tenants = ["t-one", "t-two", "t-three", "t-four", "t-five", "t-six", "t-seven", "t-eight"];
+    const ids: string[] = [];
+    for (const t of tenants) {
+      ids.push(await post("/tenants", tenantRequest(t, "standard"), `${t}-provision`));
+      ids.push(
+        await post(
+          "/tenants",
+          tenantRequest(t, "standard", { images: { registry: "registry.example.com/cv", tag: "1.0.1" } }),
+          `${t}-update`,
+        ),
+      );
+      ids.push(await post(`/tenants/${t}/tier`, { tier: "premium" }, `${t}-tier`));
+    }
+    // A client retrying every request (same keys) adds nothing.
+    await post("/tenants", tenantRequest("t-one", "standard"), "t-one-provision");
+    const store = api.store;
+    expect(
+      (await store.counts()).queued + (await store.counts()).running + (await store.counts()).succeeded,
+    ).toBe(ids.length);
 
-      for (let trial = 0; trial < TRIALS; trial++) {
-        // A worker of ours in the middle of an operation (not one we already took over often).
-        const victim = await eventually(
-          `a running operation (trial ${trial + 1})`,
-          async () => {
-            for (const id of ids) {
-              const op = await store.get(id);
-              const pid = Number(op?.owner?.split(":").at(-1));
-              if (op?.status === "running" && op.attempts <= 3 && children.has(pid) && !killed.has(pid)) return pid;
-            }
-            return undefined;
-          },
-          300_000,
-        );
-        killed.add(victim);
-        children.get(victim)!.kill("SIGKILL");
-        spawnWorker();
-      }
+    for (let trial = 0; trial < TRIALS; trial++) {
+      // A worker of ours in the middle of an operation (not one we already took over often).
+      const victim = await eventually(
+        `a running operation (trial ${trial + 1})`,
+        async () => {
+          for (const id of ids) {
+            const op = await store.get(id);
+            const pid = Number(op?.owner?.split(":").at(-1));
+            if (op?.status === "running" && op.attempts <= 3 && children.has(pid) && !killed.has(pid))
+              return pid;
+          }
+          return undefined;
+        },
+        300_000,
+      );
+      killed.add(victim);
+      children.get(victim)!.kill("SIGKILL");
+      spawnWorker();
+    }
 
-      const done = await Promise.all(ids.map((id) => finished(store, id, 600_000)));
-      expect(done.filter((o) => o.status !== "succeeded").map((o) => `${o.tenantId} ${o.kind}: ${o.error?.message}`)).toEqual([]);
-      // Every kill interrupted a claimed operation, which was taken over (a new attempt).
-      expect(done.reduce((n, o) => n + o.attempts - 1, 0)).toBeGreaterThanOrEqual(TRIALS);
-      for (const t of tenants) {
-        expect(await store.tenant(t)).toMatchObject({ status: "active", tier: "premium" });
-        // Not locked: a new operation on the tenant runs at once.
-        const again = await post(`/tenants/${t}/tier`, { tier: "business" }, `${t}-after`);
-        expect((await finished(store, again, 300_000)).status).toBe("succeeded");
+    const done = await Promise.all(ids.map((id) => finished(store, id, 600_000)));
+    expect(
+      done.filter((o) => o.status !== "succeeded").map((o) => `${o.tenantId} ${o.kind}: ${o.error?.message}`),
+    ).toEqual([]);
+    // Every kill interrupted a claimed operation, which was taken over (a new attempt).
+    expect(done.reduce((n, o) => n + o.attempts - 1, 0)).toBeGreaterThanOrEqual(TRIALS);
+    for (const t of tenants) {
+      expect(await store.tenant(t)).toMatchObject({ status: "active", tier: "premium" });
+      // Not locked: a new operation on the tenant runs at once.
+      const again = await post(`/tenants/${t}/tier`, { tier: "business" }, `${t}-after`);
+      expect((await finished(store, again, 300_000)).status).toBe("succeeded");
+    }
+    // Per tenant, an engine call started while another was running only if that one's process was killed.
+    const trace = readFileSync(join(dir, "trace.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { tenantId: string; pid: number; event: "start" | "end" });
+    const holder = new Map<string, number>();
+    for (const line of trace) {
+      const current = holder.get(line.tenantId);
+      if (line.event === "start") {
+        if (current !== undefined)
+          expect(
+            killed.has(current),
+            `${line.tenantId}: ${line.pid} started while ${current} was running`,
+          ).toBe(true);
+        holder.set(line.tenantId, line.pid);
+      } else {
+        expect(current).toBe(line.pid);
+        holder.delete(line.tenantId);
       }
-      // Per tenant, an engine call started while another was running only if that one's process was killed.
-      const trace = readFileSync(join(dir, "trace.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { tenantId: string; pid: number; event: "start" | "end" });
-      const holder = new Map<string, number>();
-      for (const line of trace) {
-        const current = holder.get(line.tenantId);
-        if (line.event === "start") {
-          if (current !== undefined) expect(killed.has(current), `${line.tenantId}: ${line.pid} started while ${current} was running`).toBe(true);
-          holder.set(line.tenantId, line.pid);
-        } else {
-          expect(current).toBe(line.pid);
-          holder.delete(line.tenantId);
-        }
-      }
-    },
-    1_500_000,
-  );
+    }
+  }, 1_500_000);
 });

@@ -27,7 +27,14 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "service-http-"));
   store = new FileStore({ path: join(dir, "operations.jsonl") });
   dispatched = [];
-  app = await buildHttpApp({ store, dispatcher: { dispatch: async (op) => void dispatched.push(op) }, token: TOKEN, metrics: new Metrics(), log: createLogger({ level: "silent" }), bodyLimit: 16 * 1024 });
+  app = await buildHttpApp({
+    store,
+    dispatcher: { dispatch: async (op) => void dispatched.push(op) },
+    token: TOKEN,
+    metrics: new Metrics(),
+    log: createLogger({ level: "silent" }),
+    bodyLimit: 16 * 1024,
+  });
 });
 afterEach(async () => {
   await app.close();
@@ -41,7 +48,12 @@ const nothingStored = async () => {
 };
 
 const provision = (body: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: "POST", url: "/tenants", headers: { ...auth, ...headers }, payload: body as Record<string, unknown> });
+  app.inject({
+    method: "POST",
+    url: "/tenants",
+    headers: { ...auth, ...headers },
+    payload: body as Record<string, unknown>,
+  });
 
 describe("authentication", () => {
   it.each([
@@ -58,7 +70,12 @@ describe("authentication", () => {
       ["POST", "/tenants/acme/restore"],
       ["GET", "/operations/x"],
     ] as const) {
-      const res = await app.inject({ method, url, headers, payload: method === "POST" ? tenantRequest("acme") : undefined });
+      const res = await app.inject({
+        method,
+        url,
+        headers,
+        payload: method === "POST" ? tenantRequest("acme") : undefined,
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(401);
       expect(res.headers["www-authenticate"]).toContain("Bearer");
       expect(res.json().error.outcome).toBe("unauthorized");
@@ -84,9 +101,15 @@ describe("POST /tenants", () => {
 
   it("never sends credentials back", async () => {
     const res = await provision(tenantRequest("acme"));
-    const text = res.body + (await app.inject({ method: "GET", url: res.headers.location as string, headers: auth })).body;
-    for (const secret of [...Object.values(CREDENTIALS).map((c) => c.password)]) expect(text).not.toContain(secret);
-    expect(res.json().operation.payload.adminCredentials.mysql).toEqual({ user: "root", password: "[secret]" });
+    const text =
+      res.body +
+      (await app.inject({ method: "GET", url: res.headers.location as string, headers: auth })).body;
+    for (const secret of [...Object.values(CREDENTIALS).map((c) => c.password)])
+      expect(text).not.toContain(secret);
+    expect(res.json().operation.payload.adminCredentials.mysql).toEqual({
+      user: "root",
+      password: "[secret]",
+    });
   });
 
   it.each([
@@ -95,24 +118,49 @@ describe("POST /tenants", () => {
     ["a wrong type", { ...tenantRequest("acme"), sites: "many" }, "sites"],
     ["an unknown tier", { ...tenantRequest("acme"), tier: "platinum" }, "tier"],
     ["a tenant id that is no DNS label", tenantRequest("Acme_Corp"), "tenantId"],
-    ["more sites than the tier allows", tenantRequest("acme", "standard", { sites: [{ customDomains: [] }, { customDomains: [] }] }), "sites"],
-    ["add-ons on a tier that does not sell them", tenantRequest("acme", "premium", { addOns: { extraCpuCores: 2 } }), "addOns"],
+    [
+      "more sites than the tier allows",
+      tenantRequest("acme", "standard", { sites: [{ customDomains: [] }, { customDomains: [] }] }),
+      "sites",
+    ],
+    [
+      "add-ons on a tier that does not sell them",
+      tenantRequest("acme", "premium", { addOns: { extraCpuCores: 2 } }),
+      "addOns",
+    ],
   ])("refuses %s with 400 naming the field, storing nothing", async (_name, body, field) => {
     const res = await provision(body);
     expect(res.statusCode).toBe(400);
-    const error = res.json().error as { outcome: string; message: string; details: { problems: { field: string }[] } };
+    const error = res.json().error as {
+      outcome: string;
+      message: string;
+      details: { problems: { field: string }[] };
+    };
     expect(error.outcome).toBe("invalid");
     expect(error.details.problems.map((p) => p.field).join(" ")).toContain(field);
     await nothingStored();
   });
 
   it("refuses a body over the limit with 413, a non-JSON body with 415 and broken JSON with 400", async () => {
-    const big = await provision({ ...tenantRequest("acme"), trustedCidrs: Array.from({ length: 2000 }, () => "10.0.0.0/8") });
+    const big = await provision({
+      ...tenantRequest("acme"),
+      trustedCidrs: Array.from({ length: 2000 }, () => "10.0.0.0/8"),
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json().error.outcome).toBe("payload-too-large");
-    const text = await app.inject({ method: "POST", url: "/tenants", headers: { ...auth, "content-type": "application/xml" }, payload: "<tenant/>" });
+    const text = await app.inject({
+      method: "POST",
+      url: "/tenants",
+      headers: { ...auth, "content-type": "application/xml" },
+      payload: "<tenant/>",
+    });
     expect(text.statusCode).toBe(415);
-    const broken = await app.inject({ method: "POST", url: "/tenants", headers: { ...auth, "content-type": "application/json" }, payload: '{"tenantId": ' });
+    const broken = await app.inject({
+      method: "POST",
+      url: "/tenants",
+      headers: { ...auth, "content-type": "application/json" },
+      payload: '{"tenantId": ',
+    });
     expect(broken.statusCode).toBe(400);
     await nothingStored();
   });
@@ -121,7 +169,11 @@ describe("POST /tenants", () => {
 describe("idempotency keys", () => {
   it("makes one operation of duplicate requests, even sent at once", async () => {
     const key = { "idempotency-key": "signup-42" };
-    const answers = await Promise.all([provision(tenantRequest("acme"), key), provision(tenantRequest("acme"), key), provision(tenantRequest("acme"), key)]);
+    const answers = await Promise.all([
+      provision(tenantRequest("acme"), key),
+      provision(tenantRequest("acme"), key),
+      provision(tenantRequest("acme"), key),
+    ]);
     expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202]);
     expect(new Set(answers.map((a) => a.json().operation.id)).size).toBe(1);
     expect(answers.filter((a) => a.headers["idempotent-replayed"] === "true")).toHaveLength(2);
@@ -176,26 +228,79 @@ describe("tenant routes", () => {
 
   it("queue a tier change and a deprovision with its retention behind the provision", async () => {
     await provision(tenantRequest("acme"));
-    const tier = await app.inject({ method: "POST", url: "/tenants/acme/tier", headers: auth, payload: { tier: "business" } });
+    const tier = await app.inject({
+      method: "POST",
+      url: "/tenants/acme/tier",
+      headers: auth,
+      payload: { tier: "business" },
+    });
     expect(tier.statusCode).toBe(202);
     expect(tier.json().operation).toMatchObject({ kind: "change-tier", payload: { tier: "business" } });
     const gone = await app.inject({ method: "DELETE", url: "/tenants/acme?retainDays=7", headers: auth });
     expect(gone.json().operation).toMatchObject({ kind: "deprovision", payload: { retainDays: 7 } });
-    const restore = await app.inject({ method: "POST", url: "/tenants/acme/restore", headers: auth, payload: {} });
+    const restore = await app.inject({
+      method: "POST",
+      url: "/tenants/acme/restore",
+      headers: auth,
+      payload: {},
+    });
     expect(restore.statusCode).toBe(409); // not deprovisioned (yet): nothing to restore
     const tenant = await app.inject({ method: "GET", url: "/tenants/acme", headers: auth });
-    expect(tenant.json()).toMatchObject({ tenantId: "acme", status: "provisioning", lastOperation: { kind: "deprovision", status: "queued" } });
+    expect(tenant.json()).toMatchObject({
+      tenantId: "acme",
+      status: "provisioning",
+      lastOperation: { kind: "deprovision", status: "queued" },
+    });
   });
 });
 
 describe("documents", () => {
   it("serves an OpenAPI document whose tenant request schema is the stack config's", async () => {
     const res = await app.inject({ method: "GET", url: "/openapi.json" });
-    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean } }> } }>> };
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: {
+              content: Record<
+                string,
+                {
+                  schema: {
+                    properties: Record<string, unknown>;
+                    required: string[];
+                    additionalProperties: boolean;
+                  };
+                }
+              >;
+            };
+          }
+        >
+      >;
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(["/fleet/{command}", "/operations/{id}", "/tenants", "/tenants/{id}", "/tenants/{id}/restore", "/tenants/{id}/tier"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/fleet/{command}",
+      "/operations/{id}",
+      "/tenants",
+      "/tenants/{id}",
+      "/tenants/{id}/restore",
+      "/tenants/{id}/tier",
+    ]);
     const body = doc.paths["/tenants"]!["post"]!.requestBody!.content["application/json"]!.schema;
-    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["tenantId", "tier", "sites", "addOns", "images", "routing", "adminCredentials"]));
+    expect(Object.keys(body.properties)).toEqual(
+      expect.arrayContaining([
+        "tenantId",
+        "tier",
+        "sites",
+        "addOns",
+        "images",
+        "routing",
+        "adminCredentials",
+      ]),
+    );
     expect(body.required).toEqual(expect.arrayContaining(["tenantId", "tier", "images", "adminCredentials"]));
     expect(body.additionalProperties).toBe(false);
   });

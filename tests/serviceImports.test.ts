@@ -13,22 +13,35 @@ const root = resolve(__dirname, "..");
 function loadedBy(...modules: string[]): string[] {
   const script = `${modules.map((m) => `require(${JSON.stringify(resolve(root, m))});`).join("")}
     process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => !k.includes("node_modules")).map((k) => k.slice(${root.length + 1}))));`;
-  return JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8" })) as string[];
+  return JSON.parse(
+    execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8" }),
+  ) as string[];
 }
 
 describe("what the service loads", () => {
   it("the API and the runtime load no synth module", () => {
     const loaded = loadedBy("service/runtime.ts", "service/http.ts");
-    expect(loaded).toEqual(expect.arrayContaining(["service/runtime.ts", "service/http.ts", "automation/tenantService.ts"]));
+    expect(loaded).toEqual(
+      expect.arrayContaining(["service/runtime.ts", "service/http.ts", "automation/tenantService.ts"]),
+    );
     expect(loaded.filter((m) => m.startsWith("synth/") || m === "automation/offlineEngine.ts")).toEqual([]);
   });
 
   it("the automation index loads neither the offline engine nor the synth's programs", () => {
     const loaded = loadedBy("automation/index.ts");
-    expect(loaded.filter((m) => m === "automation/offlineEngine.ts" || m.startsWith("synth/programs") || m.startsWith("stacks/tenant"))).toEqual([]);
+    expect(
+      loaded.filter(
+        (m) =>
+          m === "automation/offlineEngine.ts" ||
+          m.startsWith("synth/programs") ||
+          m.startsWith("stacks/tenant"),
+      ),
+    ).toEqual([]);
   });
 
   it("the offline engine does load the synth (so the check above can fail)", () => {
-    expect(loadedBy("automation/offlineEngine.ts").filter((m) => m.startsWith("synth/programs"))).not.toEqual([]);
+    expect(loadedBy("automation/offlineEngine.ts").filter((m) => m.startsWith("synth/programs"))).not.toEqual(
+      [],
+    );
   });
 });

@@ -35,7 +35,10 @@ type Snapshot = Record<string, unknown[]>;
 /** Every row of every table of `databases`, ordered. */
 async function snapshot(databases: readonly string[]): Promise<Snapshot> {
   return withConnection(MYSQL, async (db) => {
-    const [tables] = await db.query("SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) ORDER BY 1, 2", [databases]);
+    const [tables] = await db.query(
+      "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) ORDER BY 1, 2",
+      [databases],
+    );
     const result: Snapshot = {};
     for (const { s, t } of tables as { s: string; t: string }[]) {
       const [rows] = await db.query(`SELECT * FROM \`${s}\`.\`${t}\` ORDER BY 1`);
@@ -47,7 +50,10 @@ async function snapshot(databases: readonly string[]): Promise<Snapshot> {
 
 const tenantSchemas = () =>
   withConnection(MYSQL, async (db) => {
-    const [rows] = await db.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1", [`${TENANT}\\_%`]);
+    const [rows] = await db.query(
+      "SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1",
+      [`${TENANT}\\_%`],
+    );
     return (rows as { n: string }[]).map((r) => r.n);
   });
 
@@ -62,17 +68,26 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${service.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const finished = (id: string) =>
-    eventually(`operation ${id} to finish`, async () => {
-      const { body } = await call("GET", `/operations/${id}`);
-      const op = body["operation"] as Operation;
-      return op.status === "succeeded" || op.status === "failed" ? { op, log: body["log"] as string[] } : undefined;
-    }, 120_000);
+    eventually(
+      `operation ${id} to finish`,
+      async () => {
+        const { body } = await call("GET", `/operations/${id}`);
+        const op = body["operation"] as Operation;
+        return op.status === "succeeded" || op.status === "failed"
+          ? { op, log: body["log"] as string[] }
+          : undefined;
+      },
+      120_000,
+    );
 
   beforeAll(async () => {
     up = await serverAvailable("MySQL", MYSQL.host, MYSQL.port);
@@ -93,7 +108,10 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
     });
     backupDir = config.backups.dir;
     expect(backupDir).toBe(join(dir, "data", "backups"));
-    service = await startService(config, { restore: await LibraryRestoreHandler.open(config), log: createLogger({ level: "silent" }) });
+    service = await startService(config, {
+      restore: await LibraryRestoreHandler.open(config),
+      log: createLogger({ level: "silent" }),
+    });
   }, 60_000);
   beforeEach((context) => {
     if (!up) context.skip();
@@ -111,16 +129,25 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
     expect(provision.status).toBe(202);
     expect((await finished((provision.body["operation"] as Operation).id)).op.status).toBe("succeeded");
 
-    await mysqlQuery(tenantDatabases(TENANT).map((d) => `CREATE DATABASE \`${d}\`;`).join(""));
+    await mysqlQuery(
+      tenantDatabases(TENANT)
+        .map((d) => `CREATE DATABASE \`${d}\`;`)
+        .join(""),
+    );
     await mysqlQuery(
       `CREATE TABLE ${products} (id INT PRIMARY KEY, name VARCHAR(32), price DECIMAL(8,2)); INSERT INTO ${products} VALUES (1, 'teapot', 19.90), (2, 'kettle', 34.50), (3, 'mug', 4.00);` +
         `CREATE TABLE ${orders} (id INT PRIMARY KEY, product INT, qty INT); INSERT INTO ${orders} VALUES (10, 1, 2), (11, 3, 6);`,
     );
     const backedUp = await snapshot(tenantDatabases(TENANT));
-    const { location } = await new DumpBackup(MYSQL, new DirectoryStore(backupDir)).backup(TENANT, "tier-change");
+    const { location } = await new DumpBackup(MYSQL, new DirectoryStore(backupDir)).backup(
+      TENANT,
+      "tier-change",
+    );
 
     // Written after the backup: an update, a delete, an insert in two databases.
-    await mysqlQuery(`UPDATE ${products} SET price = 0 WHERE id = 1; DELETE FROM ${products} WHERE id = 2; INSERT INTO ${orders} VALUES (12, 2, 1);`);
+    await mysqlQuery(
+      `UPDATE ${products} SET price = 0 WHERE id = 1; DELETE FROM ${products} WHERE id = 2; INSERT INTO ${orders} VALUES (12, 2, 1);`,
+    );
     const changed = await snapshot(tenantDatabases(TENANT));
     expect(changed).not.toEqual(backedUp);
 
@@ -135,17 +162,36 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
     expect(await snapshot(tenantDatabases(TENANT))).toEqual(backedUp);
     const previous = (op.result as { previous: string[] }).previous;
     expect(previous).toHaveLength(11);
-    const kept = await withConnection(MYSQL, async (db) => (await db.query(`SELECT * FROM \`${previous.find((p) => p.startsWith(databaseName(TENANT, "products")))}\`.products ORDER BY 1`))[0] as unknown[]);
+    const kept = await withConnection(
+      MYSQL,
+      async (db) =>
+        (
+          await db.query(
+            `SELECT * FROM \`${previous.find((p) => p.startsWith(databaseName(TENANT, "products")))}\`.products ORDER BY 1`,
+          )
+        )[0] as unknown[],
+    );
     expect(kept).toEqual(changed[`${databaseName(TENANT, "products").slice(TENANT.length)}.products`]);
     const tenant = await call("GET", `/tenants/${TENANT}`);
-    expect(tenant.body).toMatchObject({ status: "active", lastOperation: { kind: "restore", status: "succeeded" } });
+    expect(tenant.body).toMatchObject({
+      status: "active",
+      lastOperation: { kind: "restore", status: "succeeded" },
+    });
 
     // By its stamp too, and a backup the store does not hold is a typed failure, not retried.
-    const stamp = location.split("/").at(-1)!.replace(/\.sql$/, "");
+    const stamp = location
+      .split("/")
+      .at(-1)!
+      .replace(/\.sql$/, "");
     await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000))); // one restore a second
     const byStamp = await call("POST", `/tenants/${TENANT}/restore`, { backup: stamp });
-    expect((await finished((byStamp.body["operation"] as Operation).id)).op).toMatchObject({ status: "succeeded", result: { dump: location } });
-    const missing = await call("POST", `/tenants/${TENANT}/restore`, { backup: dumpKey(TENANT, new Date("2026-01-02T03:04:05Z")) });
+    expect((await finished((byStamp.body["operation"] as Operation).id)).op).toMatchObject({
+      status: "succeeded",
+      result: { dump: location },
+    });
+    const missing = await call("POST", `/tenants/${TENANT}/restore`, {
+      backup: dumpKey(TENANT, new Date("2026-01-02T03:04:05Z")),
+    });
     expect((await finished((missing.body["operation"] as Operation).id)).op).toMatchObject({
       status: "failed",
       attempts: 1,
@@ -177,7 +223,9 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
       expect(error.outcome, JSON.stringify(payload)).toBe(status === 400 ? "invalid" : "exists");
       if (field) expect(error.message, JSON.stringify(payload)).toContain(field);
     }
-    const unknown = await call("POST", `/tenants/${OTHER}/restore`, { backup: dumpKey(OTHER, new Date("2026-11-30T14:05:09Z")) });
+    const unknown = await call("POST", `/tenants/${OTHER}/restore`, {
+      backup: dumpKey(OTHER, new Date("2026-11-30T14:05:09Z")),
+    });
     expect(unknown.status).toBe(404);
     expect(await service.store.counts()).toEqual(before);
     expect(await tenantSchemas()).toEqual(schemas);
@@ -185,9 +233,25 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
 
   it("documents the restore body in the OpenAPI document, generated from the library's schema", async () => {
     const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
-      paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }>; additionalProperties: boolean } }> } }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody: {
+              content: Record<
+                string,
+                {
+                  schema: { properties: Record<string, { pattern?: string }>; additionalProperties: boolean };
+                }
+              >;
+            };
+          }
+        >
+      >;
     };
-    const schema = doc.paths["/tenants/{id}/restore"]!["post"]!.requestBody.content["application/json"]!.schema;
+    const schema =
+      doc.paths["/tenants/{id}/restore"]!["post"]!.requestBody.content["application/json"]!.schema;
     expect(Object.keys(schema.properties).sort()).toEqual(["backup", "to"]);
     expect(schema.additionalProperties).toBe(false);
     expect(new RegExp(schema.properties["backup"]!.pattern!).test(dumpKey(TENANT, new Date()))).toBe(true);

@@ -27,7 +27,11 @@ import { CREDENTIALS, eventually, tenantRequest } from "./helpers/service";
 const TOKEN = "worker-test-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
 const log = createLogger({ level: "silent" });
-const fitting: UsageSource = { productCount: async () => 10, storageUsedGi: async () => 1, averageConcurrentUsers: async () => 5 };
+const fitting: UsageSource = {
+  productCount: async () => 10,
+  storageUsedGi: async () => 1,
+  averageConcurrentUsers: async () => 5,
+};
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "service-workers-"))));
@@ -41,15 +45,50 @@ interface Harness {
   stop(drainMs?: number): Promise<void>;
 }
 
-async function harness(options: { engine?: (inner: TenantEngine) => TenantEngine; usage?: UsageSource; restore?: RestoreHandler; workers?: number; maxAttempts?: number; owner?: string } = {}): Promise<Harness> {
+async function harness(
+  options: {
+    engine?: (inner: TenantEngine) => TenantEngine;
+    usage?: UsageSource;
+    restore?: RestoreHandler;
+    workers?: number;
+    maxAttempts?: number;
+    owner?: string;
+  } = {},
+): Promise<Harness> {
   const store = new FileStore({ path: join(dir, "operations.jsonl") });
   const inner = new OfflineEngine({ stateDir: join(dir, "stacks") });
   const engine = options.engine ? options.engine(inner) : inner;
-  const service = new TenantService({ engine, usage: options.usage ?? fitting, backup: { backup: async (t) => ({ location: `file:///backups/${t}.sql` }) } });
+  const service = new TenantService({
+    engine,
+    usage: options.usage ?? fitting,
+    backup: { backup: async (t) => ({ location: `file:///backups/${t}.sql` }) },
+  });
   const events: TenantEvent[] = [];
-  const executor = new Executor({ service, store, owner: options.owner ?? "test-worker", leaseMs: 5_000, log, events: { publish: async (e) => void events.push(e) }, ...(options.restore ? { restore: options.restore } : {}) });
-  const workers = new EmbeddedWorkers({ store, executor, concurrency: options.workers ?? 2, maxAttempts: options.maxAttempts ?? 3, backoffBaseMs: 1, pollMs: 20, log });
-  const app = await buildHttpApp({ store, dispatcher: { dispatch: async () => workers.notify() }, token: TOKEN, metrics: new Metrics(), log });
+  const executor = new Executor({
+    service,
+    store,
+    owner: options.owner ?? "test-worker",
+    leaseMs: 5_000,
+    log,
+    events: { publish: async (e) => void events.push(e) },
+    ...(options.restore ? { restore: options.restore } : {}),
+  });
+  const workers = new EmbeddedWorkers({
+    store,
+    executor,
+    concurrency: options.workers ?? 2,
+    maxAttempts: options.maxAttempts ?? 3,
+    backoffBaseMs: 1,
+    pollMs: 20,
+    log,
+  });
+  const app = await buildHttpApp({
+    store,
+    dispatcher: { dispatch: async () => workers.notify() },
+    token: TOKEN,
+    metrics: new Metrics(),
+    log,
+  });
   workers.start();
   return {
     app,
@@ -64,42 +103,86 @@ async function harness(options: { engine?: (inner: TenantEngine) => TenantEngine
   };
 }
 
-const post = async (h: Harness, url: string, payload: object) => (await h.app.inject({ method: "POST", url, headers: auth, payload })).json().operation as Operation;
-const finished = (h: Harness, id: string) => eventually(`operation ${id} to finish`, async () => {
-  const op = await h.store.get(id);
-  return op && isFinished(op) ? op : undefined;
-});
+const post = async (h: Harness, url: string, payload: object) =>
+  (await h.app.inject({ method: "POST", url, headers: auth, payload })).json().operation as Operation;
+const finished = (h: Harness, id: string) =>
+  eventually(`operation ${id} to finish`, async () => {
+    const op = await h.store.get(id);
+    return op && isFinished(op) ? op : undefined;
+  });
 
 describe("embedded service", () => {
   it("provisions, changes tier, deprovisions and restores a tenant, publishing one event each", async () => {
     const restored: string[] = [];
-    const h = await harness({ restore: { restore: async (tenantId, payload, { tier }) => (restored.push(`${tenantId} ${tier} ${String(payload["backup"])}`), { restoredFrom: `file:///backups/${tenantId}.sql` }) } });
+    const h = await harness({
+      restore: {
+        restore: async (tenantId, payload, { tier }) => (
+          restored.push(`${tenantId} ${tier} ${String(payload["backup"])}`),
+          { restoredFrom: `file:///backups/${tenantId}.sql` }
+        ),
+      },
+    });
     try {
       const provision = await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id);
-      expect(provision).toMatchObject({ status: "succeeded", attempts: 1, result: { outcome: "created", outputs: { tenantId: "acme", tier: "standard" } } });
+      expect(provision).toMatchObject({
+        status: "succeeded",
+        attempts: 1,
+        result: { outcome: "created", outputs: { tenantId: "acme", tier: "standard" } },
+      });
       const view = await h.app.inject({ method: "GET", url: `/operations/${provision.id}`, headers: auth });
-      expect(view.json().log.some((l: string) => l.includes("create kubernetes:core/v1:Namespace"))).toBe(true);
+      expect(view.json().log.some((l: string) => l.includes("create kubernetes:core/v1:Namespace"))).toBe(
+        true,
+      );
       expect(view.json().log.at(-1)).toMatch(/succeeded$/);
       // Ended: the store no longer keeps the request's credentials (the stack config has them).
-      expect(JSON.stringify((await h.store.get(provision.id))!.payload)).not.toContain(CREDENTIALS.mysql.password);
+      expect(JSON.stringify((await h.store.get(provision.id))!.payload)).not.toContain(
+        CREDENTIALS.mysql.password,
+      );
 
       const upgrade = await finished(h, (await post(h, "/tenants/acme/tier", { tier: "business" })).id);
-      expect(upgrade).toMatchObject({ status: "succeeded", result: { from: "standard", to: "business", outcome: "changed" } });
+      expect(upgrade).toMatchObject({
+        status: "succeeded",
+        result: { from: "standard", to: "business", outcome: "changed" },
+      });
       const tenant = (await h.app.inject({ method: "GET", url: "/tenants/acme", headers: auth })).json();
-      expect(tenant).toMatchObject({ tier: "business", status: "active", outputs: { tier: "business" }, lastOperation: { id: upgrade.id, status: "succeeded" } });
+      expect(tenant).toMatchObject({
+        tier: "business",
+        status: "active",
+        outputs: { tier: "business" },
+        lastOperation: { id: upgrade.id, status: "succeeded" },
+      });
 
       const gone = await h.app.inject({ method: "DELETE", url: "/tenants/acme?retainDays=3", headers: auth });
-      expect(await finished(h, gone.json().operation.id)).toMatchObject({ status: "succeeded", result: { backup: "file:///backups/acme.sql" } });
+      expect(await finished(h, gone.json().operation.id)).toMatchObject({
+        status: "succeeded",
+        result: { backup: "file:///backups/acme.sql" },
+      });
       expect((await h.store.tenant("acme"))?.status).toBe("retained");
-      const again = await h.app.inject({ method: "POST", url: "/tenants", headers: auth, payload: tenantRequest("acme") });
+      const again = await h.app.inject({
+        method: "POST",
+        url: "/tenants",
+        headers: auth,
+        payload: tenantRequest("acme"),
+      });
       expect(again.statusCode).toBe(409); // retained: restore, do not provision over it
 
       // A backup loaded into a deprovisioned tenant: the handler runs with the stack's tier, then the window ends.
-      const restore = await finished(h, (await post(h, "/tenants/acme/restore", { backup: "2026-11-30T14-05-09-000Z" })).id);
-      expect(restore).toMatchObject({ status: "succeeded", result: { restored: { restoredFrom: "file:///backups/acme.sql" }, reinstated: { tenantId: "acme" } } });
+      const restore = await finished(
+        h,
+        (await post(h, "/tenants/acme/restore", { backup: "2026-11-30T14-05-09-000Z" })).id,
+      );
+      expect(restore).toMatchObject({
+        status: "succeeded",
+        result: { restored: { restoredFrom: "file:///backups/acme.sql" }, reinstated: { tenantId: "acme" } },
+      });
       expect(restored).toEqual(["acme business 2026-11-30T14-05-09-000Z"]);
       expect((await h.store.tenant("acme"))?.status).toBe("active");
-      expect(h.events.map((e) => `${e.event} ${e.tenantId}`)).toEqual(["tenant.provisioned acme", "tenant.tier_changed acme", "tenant.deprovisioned acme", "tenant.restored acme"]);
+      expect(h.events.map((e) => `${e.event} ${e.tenantId}`)).toEqual([
+        "tenant.provisioned acme",
+        "tenant.tier_changed acme",
+        "tenant.deprovisioned acme",
+        "tenant.restored acme",
+      ]);
     } finally {
       await h.stop();
     }
@@ -122,7 +205,11 @@ describe("embedded service", () => {
     });
     try {
       const a1 = await post(h, "/tenants", tenantRequest("acme", "standard"));
-      const a2 = await post(h, "/tenants", tenantRequest("acme", "standard", { sites: [{ customDomains: ["shop.acme.example"] }] }));
+      const a2 = await post(
+        h,
+        "/tenants",
+        tenantRequest("acme", "standard", { sites: [{ customDomains: ["shop.acme.example"] }] }),
+      );
       const b = await post(h, "/tenants", tenantRequest("beta", "standard"));
       // beta finishes while acme's first operation is held; acme's second has not started.
       expect((await finished(h, b.id)).status).toBe("succeeded");
@@ -145,7 +232,8 @@ describe("embedded service", () => {
       engine: (inner) =>
         new InstrumentedEngine(inner, {
           before: async (op, tenantId) => {
-            if (op === "up" && tenantId === "acme" && failures-- > 0) throw new Error("connection reset by the backend");
+            if (op === "up" && tenantId === "acme" && failures-- > 0)
+              throw new Error("connection reset by the backend");
             if (op === "up" && tenantId === "doomed") throw new Error("backend unreachable");
           },
         }),
@@ -156,7 +244,11 @@ describe("embedded service", () => {
       const logLines = await h.store.logLines(ok.id);
       expect(logLines.some((l) => l.includes("error: connection reset by the backend"))).toBe(true);
       const doomed = await finished(h, (await post(h, "/tenants", tenantRequest("doomed", "standard"))).id);
-      expect(doomed).toMatchObject({ status: "failed", attempts: 3, error: { outcome: "error", message: "backend unreachable" } });
+      expect(doomed).toMatchObject({
+        status: "failed",
+        attempts: 3,
+        error: { outcome: "error", message: "backend unreachable" },
+      });
       expect((await h.store.tenant("doomed"))?.status).toBe("failed");
       expect(h.events.filter((e) => e.event === "tenant.failed").map((e) => e.tenantId)).toEqual(["doomed"]);
     } finally {
@@ -165,12 +257,21 @@ describe("embedded service", () => {
   });
 
   it("does not retry a typed refusal: a downgrade that does not fit ends with the pre-flight report", async () => {
-    const h = await harness({ usage: { productCount: async () => 50_000, storageUsedGi: async () => 1, averageConcurrentUsers: async () => 5 } });
+    const h = await harness({
+      usage: {
+        productCount: async () => 50_000,
+        storageUsedGi: async () => 1,
+        averageConcurrentUsers: async () => 5,
+      },
+    });
     try {
       await finished(h, (await post(h, "/tenants", tenantRequest("acme", "business"))).id);
       const refused = await finished(h, (await post(h, "/tenants/acme/tier", { tier: "standard" })).id);
       expect(refused).toMatchObject({ status: "failed", attempts: 1, error: { outcome: "refused" } });
-      const report = refused.error!.details!["report"] as { ok: boolean; checks: { name: string; status: string }[] };
+      const report = refused.error!.details!["report"] as {
+        ok: boolean;
+        checks: { name: string; status: string }[];
+      };
       expect(report.ok).toBe(false);
       expect(report.checks.find((c) => c.name === "products")?.status).toBe("fail");
       expect((await h.store.tenant("acme"))?.tier).toBe("business");
@@ -183,11 +284,28 @@ describe("embedded service", () => {
     const h = await harness();
     try {
       await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id);
-      await finished(h, (await h.app.inject({ method: "DELETE", url: "/tenants/acme", headers: auth })).json().operation.id);
-      const fromBackup = await finished(h, (await post(h, "/tenants/acme/restore", { backup: "tenants/acme/dumps/2026-11-30T14-05-09-000Z.sql" })).id);
-      expect(fromBackup).toMatchObject({ status: "failed", attempts: 1, error: { outcome: "unsupported", message: expect.stringMatching(/needs a restore handler/) } });
+      await finished(
+        h,
+        (await h.app.inject({ method: "DELETE", url: "/tenants/acme", headers: auth })).json().operation.id,
+      );
+      const fromBackup = await finished(
+        h,
+        (
+          await post(h, "/tenants/acme/restore", {
+            backup: "tenants/acme/dumps/2026-11-30T14-05-09-000Z.sql",
+          })
+        ).id,
+      );
+      expect(fromBackup).toMatchObject({
+        status: "failed",
+        attempts: 1,
+        error: { outcome: "unsupported", message: expect.stringMatching(/needs a restore handler/) },
+      });
       const restore = await finished(h, (await post(h, "/tenants/acme/restore", {})).id);
-      expect(restore).toMatchObject({ status: "succeeded", result: { tenantId: "acme", wasRetainedUntil: expect.any(String) } });
+      expect(restore).toMatchObject({
+        status: "succeeded",
+        result: { tenantId: "acme", wasRetainedUntil: expect.any(String) },
+      });
       expect((await h.store.tenant("acme"))?.status).toBe("active");
       // The stack no longer carries a retention date, so a purge passes it by.
       const tags = await new OfflineEngine({ stateDir: join(dir, "stacks") }).readTags("acme");
@@ -202,11 +320,31 @@ describe("fleet operations", () => {
   it("previews or updates every active tenant (or a tier's) as one operation per tenant on the same workers", async () => {
     const h = await harness({ workers: 2 });
     try {
-      for (const [t, tier] of [["acme", "standard"], ["beta", "standard"], ["gamma", "premium"]] as const) await finished(h, (await post(h, "/tenants", tenantRequest(t, tier))).id);
-      const bad = await h.app.inject({ method: "POST", url: "/fleet/preview", headers: auth, payload: { tier: "gold" } });
+      for (const [t, tier] of [
+        ["acme", "standard"],
+        ["beta", "standard"],
+        ["gamma", "premium"],
+      ] as const)
+        await finished(h, (await post(h, "/tenants", tenantRequest(t, tier))).id);
+      const bad = await h.app.inject({
+        method: "POST",
+        url: "/fleet/preview",
+        headers: auth,
+        payload: { tier: "gold" },
+      });
       expect(bad.statusCode).toBe(400);
-      expect((await h.app.inject({ method: "POST", url: "/fleet/destroy", headers: auth, payload: {} })).statusCode).toBe(400);
-      const standard = (await h.app.inject({ method: "POST", url: "/fleet/preview", headers: auth, payload: { tier: "standard" } })).json().fleet as { operations: { tenantId: string; id: string }[] };
+      expect(
+        (await h.app.inject({ method: "POST", url: "/fleet/destroy", headers: auth, payload: {} }))
+          .statusCode,
+      ).toBe(400);
+      const standard = (
+        await h.app.inject({
+          method: "POST",
+          url: "/fleet/preview",
+          headers: auth,
+          payload: { tier: "standard" },
+        })
+      ).json().fleet as { operations: { tenantId: string; id: string }[] };
       expect(standard.operations.map((o) => o.tenantId)).toEqual(["acme", "beta"]);
       for (const o of standard.operations) {
         const done = await finished(h, o.id);
@@ -214,8 +352,14 @@ describe("fleet operations", () => {
         // Nothing changed since they were provisioned: every step is "same".
         expect(Object.keys((done.result as { summary: Record<string, number> }).summary)).toEqual(["same"]);
       }
-      const all = (await h.app.inject({ method: "POST", url: "/fleet/up", headers: auth, payload: {} })).json().fleet as { operations: { id: string }[] };
-      expect((await Promise.all(all.operations.map((o) => finished(h, o.id)))).map((o) => `${o.tenantId} ${o.kind} ${o.status}`)).toEqual(["acme update succeeded", "beta update succeeded", "gamma update succeeded"]);
+      const all = (
+        await h.app.inject({ method: "POST", url: "/fleet/up", headers: auth, payload: {} })
+      ).json().fleet as { operations: { id: string }[] };
+      expect(
+        (await Promise.all(all.operations.map((o) => finished(h, o.id)))).map(
+          (o) => `${o.tenantId} ${o.kind} ${o.status}`,
+        ),
+      ).toEqual(["acme update succeeded", "beta update succeeded", "gamma update succeeded"]);
       expect(h.events.filter((e) => e.event !== "tenant.provisioned")).toEqual([]); // a fleet run is no tenant event
     } finally {
       await h.stop();
@@ -226,9 +370,14 @@ describe("fleet operations", () => {
 describe("durability", () => {
   it("a graceful stop releases the running operation; after a restart it runs to the end", async () => {
     const held = gate();
-    const h = await harness({ engine: (inner) => new InstrumentedEngine(inner, { before: (op) => (op === "up" ? held.wait : Promise.resolve()) }) });
+    const h = await harness({
+      engine: (inner) =>
+        new InstrumentedEngine(inner, { before: (op) => (op === "up" ? held.wait : Promise.resolve()) }),
+    });
     const op = await post(h, "/tenants", tenantRequest("acme", "standard"));
-    await eventually("the operation to run", async () => ((await h.store.get(op.id))?.status === "running" ? true : undefined));
+    await eventually("the operation to run", async () =>
+      (await h.store.get(op.id))?.status === "running" ? true : undefined,
+    );
     const stopped = h.workers.stop(0); // no drain time: the interrupt timer fires first...
     await new Promise((r) => setTimeout(r, 50));
     held.open(); // ...then the engine call returns, into a cancelled run
@@ -239,7 +388,11 @@ describe("durability", () => {
     try {
       const done = await finished(restarted, op.id);
       // The first attempt had created the stack before it was interrupted: the second updates it.
-      expect(done).toMatchObject({ status: "succeeded", attempts: 2, result: { outcome: "updated", outputs: { tenantId: "acme" } } });
+      expect(done).toMatchObject({
+        status: "succeeded",
+        attempts: 2,
+        result: { outcome: "updated", outputs: { tenantId: "acme" } },
+      });
       expect((await restarted.store.tenant("acme"))?.status).toBe("active");
     } finally {
       await restarted.stop();
@@ -249,7 +402,11 @@ describe("durability", () => {
   it("an operation a dead worker held is taken over once its lease expires", async () => {
     // A worker claims it and dies: nothing renews its lease or ends it.
     const before = new FileStore({ path: join(dir, "operations.jsonl") });
-    const { operation } = await before.submit({ tenantId: "acme", kind: "provision", payload: { ...tenantRequest("acme", "standard") } });
+    const { operation } = await before.submit({
+      tenantId: "acme",
+      kind: "provision",
+      payload: { ...tenantRequest("acme", "standard") },
+    });
     const claim = await before.claim("dead-worker", 200);
     expect("claimed" in claim && claim.claimed.id).toBe(operation.id);
     expect(await before.claim("other", 200, operation.id)).toEqual({ wait: true }); // lease still live
@@ -258,7 +415,12 @@ describe("durability", () => {
     const h = await harness({ owner: "survivor" });
     try {
       expect(await finished(h, operation.id)).toMatchObject({ status: "succeeded", attempts: 2 });
-      expect(await h.store.finish(operation.id, "dead-worker", { status: "failed", error: { outcome: "error", message: "late" } })).toBe(false);
+      expect(
+        await h.store.finish(operation.id, "dead-worker", {
+          status: "failed",
+          error: { outcome: "error", message: "late" },
+        }),
+      ).toBe(false);
     } finally {
       await h.stop();
     }

@@ -41,12 +41,25 @@ const SAMPLES: { addOns: AddOns; sites: number }[] = [
   { addOns: ADD_ON_MAXIMUMS, sites: 10 },
   { addOns: ADD_ON_MAXIMUMS, sites: 1 },
   ...Array.from({ length: 60 }, () => ({
-    addOns: { extraCpuCores: int(ADD_ON_MAXIMUMS.extraCpuCores), extraMemoryGi: int(ADD_ON_MAXIMUMS.extraMemoryGi), extraStorageGi: int(ADD_ON_MAXIMUMS.extraStorageGi) },
+    addOns: {
+      extraCpuCores: int(ADD_ON_MAXIMUMS.extraCpuCores),
+      extraMemoryGi: int(ADD_ON_MAXIMUMS.extraMemoryGi),
+      extraStorageGi: int(ADD_ON_MAXIMUMS.extraStorageGi),
+    },
     sites: 1 + int(9),
   })),
 ];
 
-const QUOTA_KEYS = ["requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory", "pods", "persistentVolumeClaims", "loadBalancers", "requestsStorage"] as const;
+const QUOTA_KEYS = [
+  "requestsCpu",
+  "requestsMemory",
+  "limitsCpu",
+  "limitsMemory",
+  "pods",
+  "persistentVolumeClaims",
+  "loadBalancers",
+  "requestsStorage",
+] as const;
 const POD_KEYS = ["pods", "requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const;
 
 const surgeOf = (w: WorkloadPlan): number => (w.strategy === "Recreate" ? 0 : w.strategy.maxSurge);
@@ -60,20 +73,36 @@ function checkFit(label: string, ns: NamespacePlan): void {
   const atMaximum = workloadUsage(ns.workloads, "maximum", false);
   const atMinimum = workloadUsage(ns.workloads, "minimum", false);
   const everySurge = workloadUsage(ns.workloads, "minimum", true);
-  for (const key of POD_KEYS) expect(atMaximum[key], `${label} ${key} at maximum`).toBeLessThanOrEqual(ns.quota[key]);
+  for (const key of POD_KEYS)
+    expect(atMaximum[key], `${label} ${key} at maximum`).toBeLessThanOrEqual(ns.quota[key]);
   for (const w of ns.workloads.filter((x) => surgeOf(x) > 0)) {
     const { requests, limits } = w.resources;
-    const surge = { pods: surgeOf(w), requestsCpu: requests.cpu, requestsMemory: requests.memory, limitsCpu: limits.cpu, limitsMemory: limits.memory };
-    for (const key of POD_KEYS) expect(atMinimum[key] + surge[key], `${label} ${key} at minimum + ${w.workloadName} surge`).toBeLessThanOrEqual(ns.quota[key]);
+    const surge = {
+      pods: surgeOf(w),
+      requestsCpu: requests.cpu,
+      requestsMemory: requests.memory,
+      limitsCpu: limits.cpu,
+      limitsMemory: limits.memory,
+    };
+    for (const key of POD_KEYS)
+      expect(
+        atMinimum[key] + surge[key],
+        `${label} ${key} at minimum + ${w.workloadName} surge`,
+      ).toBeLessThanOrEqual(ns.quota[key]);
   }
   if (everySurge.pods <= ns.quota.pods) {
-    for (const key of POD_KEYS) expect(everySurge[key], `${label} ${key} at minimum + every surge`).toBeLessThanOrEqual(ns.quota[key]);
+    for (const key of POD_KEYS)
+      expect(everySurge[key], `${label} ${key} at minimum + every surge`).toBeLessThanOrEqual(ns.quota[key]);
   }
   const admitted = Math.min(ns.quota.pods, workloadUsage(ns.workloads, "maximum", true).pods);
   const pod = ns.workloads[0]?.resources;
   if (pod) {
-    expect(admitted * pod.requests.cpu, `${label} cpu for ${admitted} pods`).toBeLessThanOrEqual(ns.quota.requestsCpu);
-    expect(admitted * pod.requests.memory, `${label} memory for ${admitted} pods`).toBeLessThanOrEqual(ns.quota.requestsMemory);
+    expect(admitted * pod.requests.cpu, `${label} cpu for ${admitted} pods`).toBeLessThanOrEqual(
+      ns.quota.requestsCpu,
+    );
+    expect(admitted * pod.requests.memory, `${label} memory for ${admitted} pods`).toBeLessThanOrEqual(
+      ns.quota.requestsMemory,
+    );
     expect(admitted * pod.limits.cpu).toBeLessThanOrEqual(ns.quota.limitsCpu);
     expect(admitted * pod.limits.memory).toBeLessThanOrEqual(ns.quota.limitsMemory);
   }
@@ -107,7 +136,10 @@ function checkPlan(tier: (typeof TIER_NAMES)[number], sites: number, addOns: Add
   expect(pod.requests.memory).toBeGreaterThanOrEqual(LIMIT_RANGE.containerMin.memory);
   expect(pod.limits.cpu).toBeGreaterThanOrEqual(pod.requests.cpu);
   for (const key of QUOTA_KEYS) {
-    expect(plan.namespaces.reduce((sum, ns) => sum + ns.quota[key], 0), key).toBe(profile.quota[key]);
+    expect(
+      plan.namespaces.reduce((sum, ns) => sum + ns.quota[key], 0),
+      key,
+    ).toBe(profile.quota[key]);
   }
   for (const ns of plan.namespaces) {
     checkFit(`${tier}/${sites} site ${ns.site}`, ns);
@@ -131,7 +163,10 @@ describe("sizing rule", () => {
 
   it("keeps pod sizes when a site is added (sized for the tier's largest site count)", () => {
     for (const tier of TIER_NAMES) {
-      const sizes = Array.from({ length: getTier(tier).maxSites }, (_, i) => planTenant(effectiveProfile(tier), i + 1).podResources);
+      const sizes = Array.from(
+        { length: getTier(tier).maxSites },
+        (_, i) => planTenant(effectiveProfile(tier), i + 1).podResources,
+      );
       for (const s of sizes) expect(s).toEqual(sizes[0]);
     }
   });
@@ -160,13 +195,18 @@ describe("sizing rule", () => {
     const single = standard.workloads.filter((w) => w.minReplicas === 1);
     expect(single.map((w) => w.service).sort()).toHaveLength(12);
     for (const w of single) expect(w.strategy).toEqual({ maxSurge: 1, maxUnavailable: 0 });
-    expect(standard.workloads.find((w) => w.service === "api-gateway")?.strategy).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+    expect(standard.workloads.find((w) => w.service === "api-gateway")?.strategy).toEqual({
+      maxSurge: 0,
+      maxUnavailable: 1,
+    });
     expect(workloadUsage(standard.workloads, "minimum", false).pods).toBe(14);
     expect(workloadUsage(standard.workloads, "maximum", false).pods).toBe(15);
     expect(standard.quota.pods).toBe(15);
     // At maximum scale the surges wait on the pod quota; CPU and memory hold all 15 pods.
     expect(peakUsage(standard.workloads).pods).toBe(27);
-    expect(15 * standard.workloads[0]!.resources.requests.cpu).toBeLessThanOrEqual(standard.quota.requestsCpu);
+    expect(15 * standard.workloads[0]!.resources.requests.cpu).toBeLessThanOrEqual(
+      standard.quota.requestsCpu,
+    );
     const premium = planTenant(effectiveProfile("premium"), 3);
     const gateway = premium.namespaces[1]!.workloads[0]!;
     expect(gateway.strategy).toEqual({ maxSurge: 1, maxUnavailable: 0 });
@@ -205,7 +245,9 @@ describe("sizing rule", () => {
   it("rejects retired sites that are active, the core, listed twice or beyond any tier", () => {
     const premium = effectiveProfile("premium");
     expect(() => planTenant(premium, 2, [2])).toThrow(/retiredSites\[0\]: site 2 is active/);
-    expect(() => planTenant(premium, 1, [1])).toThrow(/retiredSites\[0\]: must be a site number from 2 to 10, got 1/);
+    expect(() => planTenant(premium, 1, [1])).toThrow(
+      /retiredSites\[0\]: must be a site number from 2 to 10, got 1/,
+    );
     expect(() => planTenant(premium, 1, [3, 3])).toThrow(/retiredSites\[1\]: site 3 is listed twice/);
     expect(() => planTenant(premium, 1, [11])).toThrow(/from 2 to 10, got 11/);
     expect(() => planTenant(premium, 1, [2.5])).toThrow(/got 2.5/);
@@ -233,14 +275,27 @@ describe("sizing rule", () => {
   });
 
   it("raises the quota by add-ons, limits by the tier's ratio", () => {
-    const q: QuotaSpec = effectiveProfile("business", { extraCpuCores: 4, extraMemoryGi: 8, extraStorageGi: 100 }).quota;
-    expect(q).toMatchObject({ requestsCpu: 16000, limitsCpu: 32000, requestsMemory: 32 * 1024, limitsMemory: 64 * 1024, requestsStorage: 400, pods: 100 });
+    const q: QuotaSpec = effectiveProfile("business", {
+      extraCpuCores: 4,
+      extraMemoryGi: 8,
+      extraStorageGi: 100,
+    }).quota;
+    expect(q).toMatchObject({
+      requestsCpu: 16000,
+      limitsCpu: 32000,
+      requestsMemory: 32 * 1024,
+      limitsMemory: 64 * 1024,
+      requestsStorage: 400,
+      pods: 100,
+    });
   });
 });
 
 describe("a synthesized Business tenant with add-ons", () => {
   it("fits every namespace at maximum scale", async () => {
-    const { objects } = await synthShape("business", 7, "bigco", { addOns: { extraCpuCores: 8, extraMemoryGi: 16, extraStorageGi: 200 } });
+    const { objects } = await synthShape("business", 7, "bigco", {
+      addOns: { extraCpuCores: 8, extraMemoryGi: 16, extraStorageGi: 200 },
+    });
     const usage = namespaceUsage(objects);
     expect(usage).toHaveLength(7);
     for (const ns of usage) expect(ns.overQuota, ns.namespace).toEqual([]);

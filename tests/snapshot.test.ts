@@ -9,12 +9,17 @@ import { tenantSummary } from "../synth/summary";
 
 describe("dev stack synth", () => {
   it("matches the reviewed snapshot", async () => {
-    const result = await synthTenant("dev", readStackConfig(resolve(__dirname, "../Pulumi.dev.yaml"), PROJECT));
+    const result = await synthTenant(
+      "dev",
+      readStackConfig(resolve(__dirname, "../Pulumi.dev.yaml"), PROJECT),
+    );
     const objects = kubernetesObjects(result);
     for (const [file, yaml] of manifestFiles(objects)) {
       await expect(yaml).toMatchFileSnapshot(`__snapshots__/dev/manifests/${file}`);
     }
-    await expect(`${JSON.stringify(resourceList(result), null, 2)}\n`).toMatchFileSnapshot("__snapshots__/dev/resources.json");
+    await expect(`${JSON.stringify(resourceList(result), null, 2)}\n`).toMatchFileSnapshot(
+      "__snapshots__/dev/resources.json",
+    );
     await expect(tenantSummary(result, objects)).toMatchFileSnapshot("__snapshots__/dev/summary.md");
   });
 });

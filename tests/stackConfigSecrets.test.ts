@@ -69,11 +69,16 @@ function stackDir(name: string, content = STACK_FILE): string {
 }
 
 function run(cwd: string, script: string, ...args: string[]) {
-  return spawnSync(process.execPath, ["--import", tsx, join(root, script), ...args], { cwd, encoding: "utf8" });
+  return spawnSync(process.execPath, ["--import", tsx, join(root, script), ...args], {
+    cwd,
+    encoding: "utf8",
+  });
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+  return readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)],
+  );
 }
 
 describe("stack config with --secret --path values", () => {
@@ -83,18 +88,28 @@ describe("stack config with --secret --path values", () => {
     expect(secretKeys.sort()).toEqual(["kubernetes:context", "tenant:adminCredentials", "tenant:cloudflare"]);
     expect(JSON.parse(config["tenant:adminCredentials"]!)).toEqual({
       mysql: { user: "root", password: SECRET_PLACEHOLDER },
-      rabbitmq: { user: "admin", password: SECRET_PLACEHOLDER, managementUrl: "http://rabbitmq.rabbitmq.svc:15672" },
+      rabbitmq: {
+        user: "admin",
+        password: SECRET_PLACEHOLDER,
+        managementUrl: "http://rabbitmq.rabbitmq.svc:15672",
+      },
       objectStorage: { user: "admin", password: SECRET_PLACEHOLDER },
     });
     expect(config["kubernetes:context"]).toBe(SECRET_PLACEHOLDER);
     expect(JSON.parse(config["tenant:trustedCidrs"]!)).toEqual(["203.0.113.0/24"]);
     expect(JSON.stringify(config)).not.toContain("CIPHERTEXT");
     // The placeholders have the type the schema expects: the config validates.
-    expect(parseStackConfig(config).adminCredentials.mysql).toEqual({ user: "root", password: SECRET_PLACEHOLDER });
+    expect(parseStackConfig(config).adminCredentials.mysql).toEqual({
+      user: "root",
+      password: SECRET_PLACEHOLDER,
+    });
   });
 
   it("finds ciphertext inside lists too", () => {
-    const dir = stackDir("lists", `config:\n  tenant:sites:\n    - customDomains:\n        - secure: ${cipher(5)}\n  tenant:tier: standard\n`);
+    const dir = stackDir(
+      "lists",
+      `config:\n  tenant:sites:\n    - customDomains:\n        - secure: ${cipher(5)}\n  tenant:tier: standard\n`,
+    );
     const { config, secretKeys } = readStackConfig(join(dir, "Pulumi.acme.yaml"), PROJECT);
     expect(secretKeys).toEqual(["tenant:sites"]);
     expect(JSON.parse(config["tenant:sites"]!)).toEqual([{ customDomains: [SECRET_PLACEHOLDER] }]);
@@ -122,14 +137,18 @@ describe("stack config with --secret --path values", () => {
     expect(policy.stderr).toBe("");
     expect(policy.status).toBe(0);
     expect(policy.stdout).not.toContain("CIPHERTEXT");
-    expect(JSON.parse(policy.stdout)).toMatchObject({ "tier-known": { tier: "business", platformDomain: "shops.collect-verything.com" } });
+    expect(JSON.parse(policy.stdout)).toMatchObject({
+      "tier-known": { tier: "business", platformDomain: "shops.collect-verything.com" },
+    });
   });
 
   it("prints the policy pack config of a stack whose whole keys are secrets (as the Automation API stores them)", () => {
     const blob = `config:\n  tenant:tenantId: acme\n  tenant:tier: premium\n  tenant:images:\n    registry: registry.example.com/cv\n    tag: 1.0.0\n  tenant:adminCredentials:\n    secure: ${cipher(6)}\n  tenant:cloudflare:\n    secure: ${cipher(7)}\n`;
     const dir = stackDir("blob", blob);
     // The full config does not validate offline (a whole key is one placeholder string) ...
-    expect(() => parseStackConfig(readStackConfig(join(dir, "Pulumi.acme.yaml"), PROJECT).config)).toThrow(/adminCredentials/);
+    expect(() => parseStackConfig(readStackConfig(join(dir, "Pulumi.acme.yaml"), PROJECT).config)).toThrow(
+      /adminCredentials/,
+    );
     // ... but the policy config needs none of it.
     const policy = run(dir, "scripts/policy-config.ts", "--stack", "acme");
     expect(policy.stderr).toBe("");
@@ -138,7 +157,11 @@ describe("stack config with --secret --path values", () => {
   });
 
   it("names the key of a structured value that is not JSON, without echoing it", () => {
-    expect(() => parseStackConfig({ "tenant:tenantId": "acme", "tenant:adminCredentials": "{not json: hunter2" })).toThrow(/adminCredentials: is not valid JSON/);
-    expect(() => parseStackConfig({ "tenant:adminCredentials": "{not json: hunter2" })).not.toThrow(/hunter2/);
+    expect(() =>
+      parseStackConfig({ "tenant:tenantId": "acme", "tenant:adminCredentials": "{not json: hunter2" }),
+    ).toThrow(/adminCredentials: is not valid JSON/);
+    expect(() => parseStackConfig({ "tenant:adminCredentials": "{not json: hunter2" })).not.toThrow(
+      /hunter2/,
+    );
   });
 });

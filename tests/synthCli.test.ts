@@ -15,7 +15,11 @@ function synth(...args: string[]) {
 }
 
 function synthWithEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/synth.ts", ...args], { cwd: root, encoding: "utf8", env });
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/synth.ts", ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env,
+  });
 }
 
 describe("synth CLI", () => {
@@ -29,11 +33,24 @@ describe("synth CLI", () => {
       "e-commerce-tenant-acme-site-3.yaml",
       "e-commerce-tenant-acme.yaml",
     ]);
-    const docs = parseAllDocuments(readFileSync(join(out, "manifests", "e-commerce-tenant-acme-site-2.yaml"), "utf8"));
-    expect(docs[0]!.toJS()).toMatchObject({ kind: "Namespace", metadata: { name: "e-commerce-tenant-acme-site-2" } });
-    const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { type: string; name: string; inputs: object }[];
+    const docs = parseAllDocuments(
+      readFileSync(join(out, "manifests", "e-commerce-tenant-acme-site-2.yaml"), "utf8"),
+    );
+    expect(docs[0]!.toJS()).toMatchObject({
+      kind: "Namespace",
+      metadata: { name: "e-commerce-tenant-acme-site-2" },
+    });
+    const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as {
+      type: string;
+      name: string;
+      inputs: object;
+    }[];
     expect(resources.some((r) => r.type === "kubernetes:apps/v1:Deployment")).toBe(true);
-    expect(resources.every((r) => typeof r.type === "string" && typeof r.name === "string" && typeof r.inputs === "object")).toBe(true);
+    expect(
+      resources.every(
+        (r) => typeof r.type === "string" && typeof r.name === "string" && typeof r.inputs === "object",
+      ),
+    ).toBe(true);
     const summary = readFileSync(join(out, "summary.md"), "utf8");
     expect(summary).toContain("Tier: **Premium**");
     expect(summary).toContain("124.99 EUR");
@@ -51,7 +68,12 @@ describe("synth CLI", () => {
   it("renders the platform's tier objects", () => {
     const out = join(work, "platform");
     expect(synth("--platform", "--out", out, "--quiet").status).toBe(0);
-    expect(readdirSync(join(out, "manifests"))).toEqual(["_cluster.yaml", "mimir.yaml", "monitoring.yaml", "tenant-backups.yaml"]);
+    expect(readdirSync(join(out, "manifests"))).toEqual([
+      "_cluster.yaml",
+      "mimir.yaml",
+      "monitoring.yaml",
+      "tenant-backups.yaml",
+    ]);
   });
 
   it("renders one region's platform stack, and refuses an unsupported region before writing anything", () => {
@@ -59,15 +81,31 @@ describe("synth CLI", () => {
     const run = synth("--platform", "--region", "eu-central-1", "--out", out);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain("# Platform (stack `platform-eu-central-1`)");
-    const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as { type: string; inputs: Record<string, unknown> }[];
+    const resources = JSON.parse(readFileSync(join(out, "resources.json"), "utf8")) as {
+      type: string;
+      inputs: Record<string, unknown>;
+    }[];
     expect(resources.find((r) => r.type === "pulumi:providers:aws")?.inputs["region"]).toBe("eu-central-1");
-    expect(resources.find((r) => r.type === "aws:eks/cluster:Cluster")?.inputs["name"]).toBe("collect-verything-eu-central-1");
+    expect(resources.find((r) => r.type === "aws:eks/cluster:Cluster")?.inputs["name"]).toBe(
+      "collect-verything-eu-central-1",
+    );
 
     const bad = synth("--platform", "--region", "eu-west-9", "--out", join(work, "platform-bad"));
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--region <region>' argument 'eu-west-9' is invalid\. Allowed choices are eu-west-3, eu-central-1, us-east-1/);
+    expect(bad.stderr).toMatch(
+      /--region <region>' argument 'eu-west-9' is invalid\. Allowed choices are eu-west-3, eu-central-1, us-east-1/,
+    );
     expect(existsSync(join(work, "platform-bad"))).toBe(false);
-    const stray = synth("--tenant", "acme", "--tier", "standard", "--region", "eu-west-3", "--out", join(work, "tenant-region"));
+    const stray = synth(
+      "--tenant",
+      "acme",
+      "--tier",
+      "standard",
+      "--region",
+      "eu-west-3",
+      "--out",
+      join(work, "tenant-region"),
+    );
     expect(stray.status).toBe(2);
     expect(stray.stderr).toMatch(/--region goes with --platform/);
   });
@@ -83,11 +121,37 @@ describe("synth CLI", () => {
       expect(dir, "tsx cache directory").toBeDefined();
       return readdirSync(join(tmp, dir!)).map((f) => ({ f, size: statSync(join(tmp, dir!, f)).size }));
     };
-    expect(synthWithEnv(env, "--tenant", "acme", "--tier", "business", "--sites", "2", "--out", join(work, "cache-1"), "--quiet").status).toBe(0);
+    expect(
+      synthWithEnv(
+        env,
+        "--tenant",
+        "acme",
+        "--tier",
+        "business",
+        "--sites",
+        "2",
+        "--out",
+        join(work, "cache-1"),
+        "--quiet",
+      ).status,
+    ).toBe(0);
     const first = cache();
     expect(first.length).toBeGreaterThan(30);
     expect(first.filter((e) => e.size === 0)).toEqual([]);
-    expect(synthWithEnv(env, "--tenant", "acme", "--tier", "business", "--sites", "2", "--out", join(work, "cache-2"), "--quiet").status).toBe(0);
+    expect(
+      synthWithEnv(
+        env,
+        "--tenant",
+        "acme",
+        "--tier",
+        "business",
+        "--sites",
+        "2",
+        "--out",
+        join(work, "cache-2"),
+        "--quiet",
+      ).status,
+    ).toBe(0);
     expect(cache()).toEqual(first);
   });
 });

@@ -13,7 +13,9 @@ import { kubernetesObjects, manifestFiles, resourceList } from "../synth/manifes
 import { withoutStackTraces } from "../synth/stackTraces";
 
 /** The Struct class the Pulumi runtime encodes registrations with. */
-const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as { Struct: typeof StructType };
+const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))(
+  "google-protobuf/google/protobuf/struct_pb",
+) as { Struct: typeof StructType };
 
 const options = { project: "engine", stack: "test", config: {} };
 
@@ -21,11 +23,17 @@ describe("synth engine", () => {
   it("answers each registration with its inputs, so outputs flow into later resources", async () => {
     const result = await synthesize(async () => {
       const ns = new core.Namespace("ns", { metadata: { name: "shop", labels: { tier: "premium" } } });
-      new core.ConfigMap("cm", { metadata: { name: "settings", namespace: ns.metadata.name }, data: { tier: ns.metadata.labels["tier"]! } });
+      new core.ConfigMap("cm", {
+        metadata: { name: "settings", namespace: ns.metadata.name },
+        data: { tier: ns.metadata.labels["tier"]! },
+      });
       return { namespace: ns.metadata.name };
     }, options);
     const cm = result.resources.find((r) => r.name === "cm")!;
-    expect(cm.inputs).toMatchObject({ metadata: { name: "settings", namespace: "shop" }, data: { tier: "premium" } });
+    expect(cm.inputs).toMatchObject({
+      metadata: { name: "settings", namespace: "shop" },
+      data: { tier: "premium" },
+    });
     expect(cm.dependsOn).toContain(result.resources.find((r) => r.name === "ns")!.urn);
     expect(result.outputs).toEqual({ namespace: "shop" });
   });
@@ -37,7 +45,9 @@ describe("synth engine", () => {
       return { password: password.result };
     }, options);
     expect(result.resources.find((r) => r.name === "pw")!.inputs).toEqual({ length: 24, special: false });
-    expect(result.resources.find((r) => r.name === "db")!.inputs).toMatchObject({ stringData: { password: SECRET_PLACEHOLDER } });
+    expect(result.resources.find((r) => r.name === "db")!.inputs).toMatchObject({
+      stringData: { password: SECRET_PLACEHOLDER },
+    });
     expect(result.outputs).toEqual({ password: SECRET_PLACEHOLDER });
   });
 
@@ -47,7 +57,9 @@ describe("synth engine", () => {
       new core.ConfigMap("settings", { metadata: { name: "b" } });
     }, options).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(SynthFailure);
-    expect((failure as SynthFailure).message).toMatch(/^duplicate resource URN urn:pulumi:test::engine::pulumi:pulumi:Stack\$kubernetes:core\/v1:ConfigMap::settings /);
+    expect((failure as SynthFailure).message).toMatch(
+      /^duplicate resource URN urn:pulumi:test::engine::pulumi:pulumi:Stack\$kubernetes:core\/v1:ConfigMap::settings /,
+    );
     // The same name under another type or parent is another URN.
     await expect(
       synthesize(async () => {
@@ -67,24 +79,31 @@ describe("synth engine", () => {
     expect((failure as SynthFailure).registered.map((r) => r.name)).toContain("before");
   });
 
-  it.each([true, false])("gives back the process's stack settings after a run, whether it succeeds or fails (source maps %s)", async (sourceMaps) => {
-    const original = process.sourceMapsEnabled;
-    process.setSourceMapsEnabled(sourceMaps);
-    try {
-      const settings = () => [Error.stackTraceLimit, Error.prepareStackTrace, process.sourceMapsEnabled] as const;
-      const before = settings();
-      const seen = await withoutStackTraces(async () => ({ stack: new Error("no frames").stack, sourceMaps: process.sourceMapsEnabled }));
-      expect(seen).toEqual({ stack: "Error: no frames", sourceMaps: false });
-      expect(settings()).toEqual(before);
-      await expect(withoutStackTraces(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
-      expect(settings()).toEqual(before);
-      await synthesize(async () => ({}), options);
-      expect(settings()).toEqual(before);
-      expect(new Error("after").stack).toMatch(/^Error: after\n\s+at /);
-    } finally {
-      process.setSourceMapsEnabled(original);
-    }
-  });
+  it.each([true, false])(
+    "gives back the process's stack settings after a run, whether it succeeds or fails (source maps %s)",
+    async (sourceMaps) => {
+      const original = process.sourceMapsEnabled;
+      process.setSourceMapsEnabled(sourceMaps);
+      try {
+        const settings = () =>
+          [Error.stackTraceLimit, Error.prepareStackTrace, process.sourceMapsEnabled] as const;
+        const before = settings();
+        const seen = await withoutStackTraces(async () => ({
+          stack: new Error("no frames").stack,
+          sourceMaps: process.sourceMapsEnabled,
+        }));
+        expect(seen).toEqual({ stack: "Error: no frames", sourceMaps: false });
+        expect(settings()).toEqual(before);
+        await expect(withoutStackTraces(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+        expect(settings()).toEqual(before);
+        await synthesize(async () => ({}), options);
+        expect(settings()).toEqual(before);
+        expect(new Error("after").stack).toMatch(/^Error: after\n\s+at /);
+      } finally {
+        process.setSourceMapsEnabled(original);
+      }
+    },
+  );
 
   it("skips the runtime's wire encoding only while a program runs, after success and after failure", async () => {
     const fromJavaScript = Struct.fromJavaScript;
@@ -114,13 +133,22 @@ describe("synth engine", () => {
 describe("synth output", () => {
   it("writes keys sorted, whatever order the program built its objects in", async () => {
     const result = await synthesize(async () => {
-      new core.ConfigMap("cm", { metadata: { namespace: "shop", name: "settings" }, data: { zone: "b", app: "a" } });
+      new core.ConfigMap("cm", {
+        metadata: { namespace: "shop", name: "settings" },
+        data: { zone: "b", app: "a" },
+      });
       return {};
     }, options);
     const files = manifestFiles(kubernetesObjects(result));
-    expect(files.get("shop.yaml")).toBe("apiVersion: v1\ndata:\n  app: a\n  zone: b\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n");
-    const entry = (resourceList(result) as { type: string; name: string; inputs: object }[]).find((r) => r.name === "cm");
+    expect(files.get("shop.yaml")).toBe(
+      "apiVersion: v1\ndata:\n  app: a\n  zone: b\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n",
+    );
+    const entry = (resourceList(result) as { type: string; name: string; inputs: object }[]).find(
+      (r) => r.name === "cm",
+    );
     expect(Object.keys(entry!)).toEqual(["type", "name", "inputs", "parent"]);
-    expect(JSON.stringify(entry!.inputs)).toBe('{"apiVersion":"v1","data":{"app":"a","zone":"b"},"kind":"ConfigMap","metadata":{"name":"settings","namespace":"shop"}}');
+    expect(JSON.stringify(entry!.inputs)).toBe(
+      '{"apiVersion":"v1","data":{"app":"a","zone":"b"},"kind":"ConfigMap","metadata":{"name":"settings","namespace":"shop"}}',
+    );
   });
 });

@@ -2,7 +2,15 @@
  * Issue 11 item 8: `--out` never deletes what the synth did not write. A directory is replaced
  * only when it is absent, empty, or holds nothing but a previous synth's recorded output.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,7 +52,9 @@ describe("synth output directory (issue 11 item 8)", () => {
     writeSynthOutput(out, await oneSite(), "first");
     writeFileSync(join(out, "manifests", "my-patch.yaml"), "kind: ConfigMap\n");
     const again = await oneSite();
-    expect(() => writeSynthOutput(out, again, "second")).toThrow(/did not write \(manifests\/my-patch\.yaml\)/);
+    expect(() => writeSynthOutput(out, again, "second")).toThrow(
+      /did not write \(manifests\/my-patch\.yaml\)/,
+    );
     expect(readFileSync(join(out, "manifests", "my-patch.yaml"), "utf8")).toBe("kind: ConfigMap\n");
     expect(readFileSync(join(out, "summary.md"), "utf8")).toBe("first");
   });

@@ -30,7 +30,11 @@ import { setProtection } from "../automation/localWorkspaceEngine";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 
-const request = (tenantId: string, tier: TenantConfigInput["tier"], extra: Partial<TenantConfigInput> = {}): TenantConfigInput => ({
+const request = (
+  tenantId: string,
+  tier: TenantConfigInput["tier"],
+  extra: Partial<TenantConfigInput> = {},
+): TenantConfigInput => ({
   tenantId,
   tier,
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
@@ -39,7 +43,11 @@ const request = (tenantId: string, tier: TenantConfigInput["tier"], extra: Parti
   ...extra,
 });
 
-const fitting: UsageSource = { productCount: async () => 100, storageUsedGi: async () => 10, averageConcurrentUsers: async () => 50 };
+const fitting: UsageSource = {
+  productCount: async () => 100,
+  storageUsedGi: async () => 10,
+  averageConcurrentUsers: async () => 50,
+};
 
 let dir: string;
 let clock: number;
@@ -50,32 +58,54 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const offline = () => new OfflineEngine({ stateDir: dir, now: () => clock });
-const service = (engine: TenantEngine = offline(), extra: Partial<ConstructorParameters<typeof TenantService>[0]> = {}) =>
-  new TenantService({ engine, usage: fitting, now: () => clock, backup: { backup: async (t, reason) => ({ location: `s3://backups/${t}/${reason}` }) }, ...extra });
+const service = (
+  engine: TenantEngine = offline(),
+  extra: Partial<ConstructorParameters<typeof TenantService>[0]> = {},
+) =>
+  new TenantService({
+    engine,
+    usage: fitting,
+    now: () => clock,
+    backup: { backup: async (t, reason) => ({ location: `s3://backups/${t}/${reason}` }) },
+    ...extra,
+  });
 
 describe("provisionTenant", () => {
   it("creates the stack, applies the program and returns typed outputs; the same request again changes nothing", async () => {
     const svc = service();
     const first = await svc.provisionTenant(request("acme", "standard"));
     expect(first.outcome).toBe("created");
-    expect(first.outputs).toMatchObject({ tenantId: "acme", tier: "standard", namespaces: ["e-commerce-tenant-acme"], vhost: "e-commerce-tenant-acme" });
+    expect(first.outputs).toMatchObject({
+      tenantId: "acme",
+      tier: "standard",
+      namespaces: ["e-commerce-tenant-acme"],
+      vhost: "e-commerce-tenant-acme",
+    });
     const again = await svc.provisionTenant(request("acme", "standard"));
     expect(again).toEqual({ tenantId: "acme", outcome: "unchanged", outputs: first.outputs });
-    const changed = await svc.provisionTenant(request("acme", "standard", { sites: [{ customDomains: ["shop.acme.example"] }] }));
+    const changed = await svc.provisionTenant(
+      request("acme", "standard", { sites: [{ customDomains: ["shop.acme.example"] }] }),
+    );
     expect(changed.outcome).toBe("updated");
     expect(changed.outputs["hostnames"]).toEqual([["acme.shops.collect-verything.com", "shop.acme.example"]]);
   });
 
   it("rejects an invalid request naming the field, and creates nothing", async () => {
     const svc = service();
-    const error = await svc.provisionTenant(request("acme", "standard", { sites: [{ customDomains: [] }, { customDomains: [] }] })).catch((e: unknown) => e);
+    const error = await svc
+      .provisionTenant(request("acme", "standard", { sites: [{ customDomains: [] }, { customDomains: [] }] }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect((error as InvalidRequestError).problems[0]).toMatchObject({ field: "sites" });
     expect(await svc.listTenants()).toEqual([]);
   });
 
   it("keeps admin passwords out of the stack files", async () => {
-    await service().provisionTenant(request("acme", "standard", { adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root", password: "Sup3r-secret" } } }));
+    await service().provisionTenant(
+      request("acme", "standard", {
+        adminCredentials: { ...DEV_ADMIN_CREDENTIALS, mysql: { user: "root", password: "Sup3r-secret" } },
+      }),
+    );
     expect(readFileSync(join(dir, "acme.json"), "utf8")).not.toContain("Sup3r-secret");
   });
 });
@@ -83,7 +113,9 @@ describe("provisionTenant", () => {
 describe("one operation per tenant", () => {
   it("answers a second concurrent operation on the same tenant with a busy outcome, and lets other tenants run", async () => {
     const g = gate();
-    const engine = new InstrumentedEngine(offline(), { before: (op) => (op === "up" ? g.wait : Promise.resolve()) });
+    const engine = new InstrumentedEngine(offline(), {
+      before: (op) => (op === "up" ? g.wait : Promise.resolve()),
+    });
     const svc = service(engine);
     const first = svc.provisionTenant(request("acme", "standard"));
     await new Promise((r) => setTimeout(r, 20));
@@ -108,10 +140,20 @@ describe("error mapping", () => {
 
 describe("errors of the Pulumi engine", () => {
   it("maps `pulumi preview`'s refusal of a protected resource to would-lose-data, retained deletes flagged from the reported steps", () => {
-    const urn = "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$collect-verything:tenant:RedisCache$kubernetes:core/v1:PersistentVolumeClaim::acme-redis-data";
-    const db = "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$mysql:index/database:Database::acme-databases-orders";
+    const urn =
+      "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$collect-verything:tenant:RedisCache$kubernetes:core/v1:PersistentVolumeClaim::acme-redis-data";
+    const db =
+      "urn:pulumi:acme::tenant::collect-verything:tenant:TenantStack$mysql:index/database:Database::acme-databases-orders";
     const message = `error: Preview failed: unable to delete resource "${urn}"\nas it is currently marked for protection.\nerror: unable to replace resource "${db}"\nas it is currently marked for protection.`;
-    const seen = [{ op: "delete" as const, urn, type: "kubernetes:core/v1:PersistentVolumeClaim", name: "acme-redis-data", retained: true }];
+    const seen = [
+      {
+        op: "delete" as const,
+        urn,
+        type: "kubernetes:core/v1:PersistentVolumeClaim",
+        name: "acme-redis-data",
+        retained: true,
+      },
+    ];
     const mapped = mapEngineError("acme", new Error(message), seen);
     expect(mapped).toBeInstanceOf(ProtectedResourceError);
     expect((mapped as ProtectedResourceError).steps).toEqual([
@@ -122,11 +164,30 @@ describe("errors of the Pulumi engine", () => {
   });
 
   it("lifts the protection of exactly the released resources in the exported checkpoint", async () => {
-    const checkpoint = { version: 3, deployment: { resources: [{ urn: "urn:a", protect: true }, { urn: "urn:b", protect: true }] } };
+    const checkpoint = {
+      version: 3,
+      deployment: {
+        resources: [
+          { urn: "urn:a", protect: true },
+          { urn: "urn:b", protect: true },
+        ],
+      },
+    };
     let imported: unknown;
-    const stack = { exportStack: async () => structuredClone(checkpoint), importStack: async (state: unknown) => void (imported = state) };
+    const stack = {
+      exportStack: async () => structuredClone(checkpoint),
+      importStack: async (state: unknown) => void (imported = state),
+    };
     await setProtection(stack, (urn) => urn === "urn:b", false);
-    expect(imported).toEqual({ version: 3, deployment: { resources: [{ urn: "urn:a", protect: true }, { urn: "urn:b", protect: false }] } });
+    expect(imported).toEqual({
+      version: 3,
+      deployment: {
+        resources: [
+          { urn: "urn:a", protect: true },
+          { urn: "urn:b", protect: false },
+        ],
+      },
+    });
   });
 });
 
@@ -148,13 +209,19 @@ describe("changeTier", () => {
     await svc.provisionTenant(request("acme", "premium"));
     const error = await svc.changeTier("acme", "standard").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreflightRefusedError);
-    expect((error as PreflightRefusedError).report.checks.find((c) => c.status === "fail")).toMatchObject({ name: "products", actual: 9000, limit: 2000 });
+    expect((error as PreflightRefusedError).report.checks.find((c) => c.status === "fail")).toMatchObject({
+      name: "products",
+      actual: 9000,
+      limit: 2000,
+    });
     expect(await svc.tierOf("acme")).toBe("premium");
   });
 
   it("downgrades when the usage fits, dropping what the lower tier does not sell", async () => {
     const svc = service();
-    await svc.provisionTenant(request("acme", "business", { addOns: { extraCpuCores: 2 }, trustedCidrs: ["203.0.113.0/24"] }));
+    await svc.provisionTenant(
+      request("acme", "business", { addOns: { extraCpuCores: 2 }, trustedCidrs: ["203.0.113.0/24"] }),
+    );
     const result = await svc.changeTier("acme", "premium");
     expect(result).toMatchObject({ outcome: "changed", from: "business", to: "premium" });
     expect(result.preflight?.ok).toBe(true);
@@ -173,7 +240,18 @@ describe("changeTier", () => {
 
   it("aborts, applying nothing, when the preview would replace a resource that holds data", async () => {
     const engine = new InstrumentedEngine(offline(), {
-      preview: (plan) => ({ ...plan, steps: [...plan.steps, { op: "replace", urn: "urn:x", type: "mysql:index/database:Database", name: "acme-databases-orders" }] }),
+      preview: (plan) => ({
+        ...plan,
+        steps: [
+          ...plan.steps,
+          {
+            op: "replace",
+            urn: "urn:x",
+            type: "mysql:index/database:Database",
+            name: "acme-databases-orders",
+          },
+        ],
+      }),
     });
     const svc = service(engine);
     await svc.provisionTenant(request("acme", "standard"));
@@ -187,25 +265,55 @@ describe("changeTier", () => {
 
 describe("tier changes that keep data, whatever the entry point", () => {
   const stackFile = () => readFileSync(join(dir, "acme.json"), "utf8");
-  const state = () => JSON.parse(stackFile()) as { tags: Record<string, string>; resources: { name: string; type: string; protect: boolean; retainOnDelete: boolean }[] };
+  const state = () =>
+    JSON.parse(stackFile()) as {
+      tags: Record<string, string>;
+      resources: { name: string; type: string; protect: boolean; retainOnDelete: boolean }[];
+    };
   const redisClaim = () => state().resources.find((r) => r.name === "acme-redis-data");
-  const recording = (events: string[]) => ({ backup: async (t: string, reason: string, tier: string) => (events.push(`backup:${reason}:${tier}`), { location: `s3://backups/${t}/${reason}` }) });
-
-  it.each(["premium", "business"] as const)("downgrades %s to Standard: backup first, then the Redis volume leaves the stack and stays in the cluster", async (from) => {
-    const engine = new InstrumentedEngine(offline());
-    const svc = service(engine, { backup: recording(engine.calls) });
-    await svc.provisionTenant(request("acme", from));
-    expect(redisClaim()).toMatchObject({ protect: true, retainOnDelete: true });
-    engine.calls.length = 0;
-    const result = await svc.changeTier("acme", "standard");
-    expect(result).toMatchObject({ outcome: "changed", from, to: "standard", backup: "s3://backups/acme/tier-change", outputs: { tier: "standard" } });
-    expect(result.released).toEqual([expect.objectContaining({ op: "delete", type: "kubernetes:core/v1:PersistentVolumeClaim", name: "acme-redis-data", retained: true })]);
-    // Taken under the tier being left: it keeps the retention the data had.
-    expect(engine.calls).toEqual(["preview:acme", `backup:tier-change:${from}`, "unprotect:acme:1", "up:acme"]);
-    expect(redisClaim()).toBeUndefined();
-    expect(state().tags[TAGS.tier]).toBe("standard");
-    await expect(svc.changeTier("acme", "standard")).resolves.toMatchObject({ outcome: "unchanged" });
+  const recording = (events: string[]) => ({
+    backup: async (t: string, reason: string, tier: string) => (
+      events.push(`backup:${reason}:${tier}`),
+      { location: `s3://backups/${t}/${reason}` }
+    ),
   });
+
+  it.each(["premium", "business"] as const)(
+    "downgrades %s to Standard: backup first, then the Redis volume leaves the stack and stays in the cluster",
+    async (from) => {
+      const engine = new InstrumentedEngine(offline());
+      const svc = service(engine, { backup: recording(engine.calls) });
+      await svc.provisionTenant(request("acme", from));
+      expect(redisClaim()).toMatchObject({ protect: true, retainOnDelete: true });
+      engine.calls.length = 0;
+      const result = await svc.changeTier("acme", "standard");
+      expect(result).toMatchObject({
+        outcome: "changed",
+        from,
+        to: "standard",
+        backup: "s3://backups/acme/tier-change",
+        outputs: { tier: "standard" },
+      });
+      expect(result.released).toEqual([
+        expect.objectContaining({
+          op: "delete",
+          type: "kubernetes:core/v1:PersistentVolumeClaim",
+          name: "acme-redis-data",
+          retained: true,
+        }),
+      ]);
+      // Taken under the tier being left: it keeps the retention the data had.
+      expect(engine.calls).toEqual([
+        "preview:acme",
+        `backup:tier-change:${from}`,
+        "unprotect:acme:1",
+        "up:acme",
+      ]);
+      expect(redisClaim()).toBeUndefined();
+      expect(state().tags[TAGS.tier]).toBe("standard");
+      await expect(svc.changeTier("acme", "standard")).resolves.toMatchObject({ outcome: "unchanged" });
+    },
+  );
 
   it("predicts the release and the engine's refusal on a dry run, and changes nothing", async () => {
     const engine = offline();
@@ -214,7 +322,10 @@ describe("tier changes that keep data, whatever the entry point", () => {
     await svc.provisionTenant(request("acme", "premium"));
     const before = stackFile();
     const result = await svc.changeTier("acme", "standard", { dryRun: true });
-    expect(result).toMatchObject({ outcome: "dry-run", released: [expect.objectContaining({ name: "acme-redis-data", retained: true })] });
+    expect(result).toMatchObject({
+      outcome: "dry-run",
+      released: [expect.objectContaining({ name: "acme-redis-data", retained: true })],
+    });
     expect(stackFile()).toBe(before);
     expect(backups).toEqual([]);
     // What `pulumi preview` does: the offline preview itself refuses the protected delete.
@@ -222,7 +333,12 @@ describe("tier changes that keep data, whatever the entry point", () => {
     await engine.writeConfig("acme", { ...config, "tenant:tier": { value: "standard", secret: false } });
     const refusal = await engine.preview("acme").catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(ProtectedResourceError);
-    expect(refusal).toMatchObject({ outcome: "would-lose-data", message: expect.stringContaining("refusing to delete protected kubernetes:core/v1:PersistentVolumeClaim acme-redis-data") });
+    expect(refusal).toMatchObject({
+      outcome: "would-lose-data",
+      message: expect.stringContaining(
+        "refusing to delete protected kubernetes:core/v1:PersistentVolumeClaim acme-redis-data",
+      ),
+    });
   });
 
   it("refuses as would-lose-data, with the stack exactly as before, when a protected resource would be deleted outright", async () => {
@@ -230,15 +346,22 @@ describe("tier changes that keep data, whatever the entry point", () => {
     const svc = service(offline(), { backup: recording(backups) });
     await svc.provisionTenant(request("acme", "premium"));
     const path = join(dir, "acme.json");
-    const file = JSON.parse(readFileSync(path, "utf8")) as { resources: { name: string; retainOnDelete: boolean }[] };
+    const file = JSON.parse(readFileSync(path, "utf8")) as {
+      resources: { name: string; retainOnDelete: boolean }[];
+    };
     file.resources.find((r) => r.name === "acme-redis-data")!.retainOnDelete = false;
     writeFileSync(path, JSON.stringify(file, null, 1));
     const before = stackFile();
     // The dry run refuses what the apply would refuse.
-    await expect(svc.changeTier("acme", "standard", { dryRun: true })).rejects.toMatchObject({ outcome: "would-lose-data" });
+    await expect(svc.changeTier("acme", "standard", { dryRun: true })).rejects.toMatchObject({
+      outcome: "would-lose-data",
+    });
     const error = await svc.changeTier("acme", "standard").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StatefulReplacementError);
-    expect(error).toMatchObject({ outcome: "would-lose-data", steps: [expect.objectContaining({ op: "delete", name: "acme-redis-data" })] });
+    expect(error).toMatchObject({
+      outcome: "would-lose-data",
+      steps: [expect.objectContaining({ op: "delete", name: "acme-redis-data" })],
+    });
     expect(stackFile()).toBe(before);
     expect(backups).toEqual([]);
   });
@@ -269,13 +392,22 @@ describe("tier changes that keep data, whatever the entry point", () => {
     const config = await engine.readConfig("acme");
     await engine.writeConfig("acme", { ...config, "tenant:tier": { value: "standard", secret: false } });
     const result = await svc.changeTier("acme", "standard");
-    expect(result).toMatchObject({ outcome: "changed", from: "standard", to: "standard", released: [expect.objectContaining({ name: "acme-redis-data" })] });
+    expect(result).toMatchObject({
+      outcome: "changed",
+      from: "standard",
+      to: "standard",
+      released: [expect.objectContaining({ name: "acme-redis-data" })],
+    });
     expect(state().tags[TAGS.tier]).toBe("standard");
     expect(redisClaim()).toBeUndefined();
   });
 
   it("runs the pre-flight when provisionTenant asks an existing tenant for a lower tier: the 50,000-product Business tenant stays Business", async () => {
-    const big: UsageSource = { productCount: async () => 50_000, storageUsedGi: async () => 290, averageConcurrentUsers: async () => 800 };
+    const big: UsageSource = {
+      productCount: async () => 50_000,
+      storageUsedGi: async () => 290,
+      averageConcurrentUsers: async () => 800,
+    };
     const svc = service(offline(), { usage: big });
     await svc.provisionTenant(request("acme", "business"));
     const before = stackFile();
@@ -292,17 +424,41 @@ describe("tier changes that keep data, whatever the entry point", () => {
     const backups: string[] = [];
     let inject = true;
     const engine = new InstrumentedEngine(offline(), {
-      preview: (plan) => (inject ? { ...plan, steps: [...plan.steps, { op: "replace", urn: "urn:q", type: "rabbitmq:index/queue:Queue", name: "acme-messaging-priority-queue" }] } : plan),
+      preview: (plan) =>
+        inject
+          ? {
+              ...plan,
+              steps: [
+                ...plan.steps,
+                {
+                  op: "replace",
+                  urn: "urn:q",
+                  type: "rabbitmq:index/queue:Queue",
+                  name: "acme-messaging-priority-queue",
+                },
+              ],
+            }
+          : plan,
     });
     const svc = service(engine, { backup: recording(backups) });
-    await svc.provisionTenant(request("acme", "business", { sites: [{ customDomains: [] }, { customDomains: [] }, { customDomains: [] }] }));
+    await svc.provisionTenant(
+      request("acme", "business", {
+        sites: [{ customDomains: [] }, { customDomains: [] }, { customDomains: [] }],
+      }),
+    );
     const before = stackFile();
-    await expect(svc.provisionTenant(request("acme", "business"))).rejects.toMatchObject({ outcome: "would-lose-data" });
+    await expect(svc.provisionTenant(request("acme", "business"))).rejects.toMatchObject({
+      outcome: "would-lose-data",
+    });
     expect(stackFile()).toBe(before);
     inject = false;
     const result = await svc.provisionTenant(request("acme", "business"));
     expect(result).toMatchObject({ outcome: "updated", backup: "s3://backups/acme/tier-change" });
-    expect(result.plan!.steps.filter((s) => s.op === "delete" && s.type === "kubernetes:core/v1:Namespace").every((s) => s.retained)).toBe(true);
+    expect(
+      result
+        .plan!.steps.filter((s) => s.op === "delete" && s.type === "kubernetes:core/v1:Namespace")
+        .every((s) => s.retained),
+    ).toBe(true);
     expect(backups).toEqual(["backup:tier-change:business"]);
   });
 
@@ -327,7 +483,10 @@ describe("stack locks", () => {
     const file = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
     const since = new Date(clock - startedMinutesAgo * 60_000).toISOString();
     file["lock"] = { since };
-    (file["tags"] as Record<string, string>)[TAGS.operation] = JSON.stringify({ operation: "update", startedAt: since });
+    (file["tags"] as Record<string, string>)[TAGS.operation] = JSON.stringify({
+      operation: "update",
+      startedAt: since,
+    });
     writeFileSync(path, JSON.stringify(file));
   };
 
@@ -349,21 +508,38 @@ describe("stack locks", () => {
 describe("cancellation", () => {
   it("cancels an operation through its AbortSignal and releases the lock", async () => {
     const controller = new AbortController();
-    const engine = new InstrumentedEngine(offline(), { before: async (op) => (op === "up" ? controller.abort() : undefined) });
+    const engine = new InstrumentedEngine(offline(), {
+      before: async (op) => (op === "up" ? controller.abort() : undefined),
+    });
     const svc = service(engine);
-    await expect(svc.provisionTenant(request("acme", "standard"), { signal: controller.signal })).rejects.toBeInstanceOf(OperationCancelledError);
-    await expect(svc.provisionTenant(request("acme", "standard"))).resolves.toMatchObject({ outcome: "updated" });
+    await expect(
+      svc.provisionTenant(request("acme", "standard"), { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(OperationCancelledError);
+    await expect(svc.provisionTenant(request("acme", "standard"))).resolves.toMatchObject({
+      outcome: "updated",
+    });
   });
 });
 
 describe("deprovision and purge", () => {
   it("takes the final backup (under the tenant's tier), keeps everything for the retention window, then destroys and removes the stack", async () => {
     const backups: string[] = [];
-    const svc = service(offline(), { backup: { backup: async (t, reason, tier) => (backups.push(`${t}:${reason}:${tier}`), { location: `s3://backups/${t}` }) } });
+    const svc = service(offline(), {
+      backup: {
+        backup: async (t, reason, tier) => (
+          backups.push(`${t}:${reason}:${tier}`),
+          { location: `s3://backups/${t}` }
+        ),
+      },
+    });
     await svc.provisionTenant(request("acme", "premium"));
     const result = await svc.deprovisionTenant("acme", { retainDays: 30 });
     expect(backups).toEqual(["acme:final:premium"]);
-    expect(result).toEqual({ tenantId: "acme", backup: "s3://backups/acme", retainUntil: "2026-12-22T10:00:00.000Z" });
+    expect(result).toEqual({
+      tenantId: "acme",
+      backup: "s3://backups/acme",
+      retainUntil: "2026-12-22T10:00:00.000Z",
+    });
     clock += 29 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);
     expect(await svc.listTenants()).toEqual(["acme"]);
@@ -378,7 +554,10 @@ describe("deprovision and purge", () => {
     await expect(svc.reinstateTenant("acme")).rejects.toMatchObject({ outcome: "invalid" });
     await expect(svc.reinstateTenant("ghost")).rejects.toMatchObject({ outcome: "not-found" });
     await svc.deprovisionTenant("acme", { retainDays: 30 });
-    await expect(svc.reinstateTenant("acme")).resolves.toEqual({ tenantId: "acme", wasRetainedUntil: "2026-12-22T10:00:00.000Z" });
+    await expect(svc.reinstateTenant("acme")).resolves.toEqual({
+      tenantId: "acme",
+      wasRetainedUntil: "2026-12-22T10:00:00.000Z",
+    });
     clock += 31 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);
     expect(await svc.listTenants()).toEqual(["acme"]);

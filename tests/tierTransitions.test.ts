@@ -11,7 +11,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PreflightRefusedError, STATEFUL_TYPES, TAGS, TenantService, type ResourceStep, type UsageSource } from "../automation";
+import {
+  PreflightRefusedError,
+  STATEFUL_TYPES,
+  TAGS,
+  TenantService,
+  type ResourceStep,
+  type UsageSource,
+} from "../automation";
 import { OfflineEngine } from "../automation/offlineEngine";
 import type { TenantConfigInput } from "../stacks/config";
 import type { RecordedResource, SynthResult } from "../synth/engine";
@@ -31,10 +38,14 @@ const SHAPES: readonly { tier: TierName; sites: number }[] = [
 const label = (s: { tier: TierName; sites: number }) => `${s.tier}/${s.sites}`;
 
 /** Every pair of shapes on different tiers: 22 transitions covering the 6 tier changes. */
-const PAIRS = SHAPES.flatMap((from) => SHAPES.filter((to) => to.tier !== from.tier).map((to) => ({ from, to })));
+const PAIRS = SHAPES.flatMap((from) =>
+  SHAPES.filter((to) => to.tier !== from.tier).map((to) => ({ from, to })),
+);
 /** changeTier keeps the sites: the pairs whose site count the target tier allows. */
 const TIER_CHANGES = SHAPES.flatMap((from) =>
-  (["standard", "premium", "business"] as const).filter((to) => to !== from.tier && from.sites <= getTier(to).maxSites).map((to) => ({ from, to })),
+  (["standard", "premium", "business"] as const)
+    .filter((to) => to !== from.tier && from.sites <= getTier(to).maxSites)
+    .map((to) => ({ from, to })),
 );
 const DOWNGRADES = PAIRS.filter(({ from, to }) => tierRank(to.tier) < tierRank(from.tier));
 
@@ -47,9 +58,17 @@ const request = (shape: { tier: TierName; sites: number }): TenantConfigInput =>
   sites: Array.from({ length: shape.sites }, () => ({ customDomains: [] })),
 });
 
-const FITS: UsageSource = { productCount: async () => 100, storageUsedGi: async () => 10, averageConcurrentUsers: async () => 50 };
+const FITS: UsageSource = {
+  productCount: async () => 100,
+  storageUsedGi: async () => 10,
+  averageConcurrentUsers: async () => 50,
+};
 /** The issue's Business tenant: 50,000 products and 290 GiB fit Business only. */
-const TOO_BIG: UsageSource = { productCount: async () => 50_000, storageUsedGi: async () => 290, averageConcurrentUsers: async () => 50 };
+const TOO_BIG: UsageSource = {
+  productCount: async () => 50_000,
+  storageUsedGi: async () => 290,
+  averageConcurrentUsers: async () => 50,
+};
 
 /** The program is deterministic: one synth per distinct config serves every case. */
 const synths = new Map<string, Promise<SynthResult>>();
@@ -73,7 +92,8 @@ const provisioned = new Map<string, readonly [stack: string, config: string]>();
 let cases = 0;
 
 /** The stack file (the backend) and its config file (the work directory) of an offline stack. */
-const stackFiles = (stateDir: string) => [join(stateDir, `${TENANT}.json`), join(stateDir, "work", `Pulumi.${TENANT}.json`)] as const;
+const stackFiles = (stateDir: string) =>
+  [join(stateDir, `${TENANT}.json`), join(stateDir, "work", `Pulumi.${TENANT}.json`)] as const;
 
 function tenantFrom(shape: { tier: TierName; sites: number }, usage: UsageSource) {
   const stateDir = join(root, String(cases++));
@@ -83,17 +103,28 @@ function tenantFrom(shape: { tier: TierName; sites: number }, usage: UsageSource
   writeFileSync(stackPath, stack);
   writeFileSync(configPath, config);
   const backups: string[] = [];
-  const service = new TenantService({ engine, usage, backup: { backup: async (t, reason) => (backups.push(reason), { location: `s3://backups/${t}/${reason}` }) } });
+  const service = new TenantService({
+    engine,
+    usage,
+    backup: {
+      backup: async (t, reason) => (backups.push(reason), { location: `s3://backups/${t}/${reason}` }),
+    },
+  });
   /** Both files, so "exactly as before" covers the config as well as the state. */
   const file = () => `${readFileSync(stackPath, "utf8")}\n${readFileSync(configPath, "utf8")}`;
-  const state = (): StackFile => ({ ...(JSON.parse(readFileSync(stackPath, "utf8")) as Omit<StackFile, "config">), config: JSON.parse(readFileSync(configPath, "utf8")) as StackFile["config"] });
+  const state = (): StackFile => ({
+    ...(JSON.parse(readFileSync(stackPath, "utf8")) as Omit<StackFile, "config">),
+    config: JSON.parse(readFileSync(configPath, "utf8")) as StackFile["config"],
+  });
   return { service, backups, file, state };
 }
 
 beforeAll(async () => {
   for (const shape of SHAPES) {
     const stateDir = join(root, `provisioned-${shape.tier}-${shape.sites}`);
-    await new TenantService({ engine: new OfflineEngine({ stateDir, synth: sharedSynth }) }).provisionTenant(request(shape));
+    await new TenantService({ engine: new OfflineEngine({ stateDir, synth: sharedSynth }) }).provisionTenant(
+      request(shape),
+    );
     const [stackPath, configPath] = stackFiles(stateDir);
     provisioned.set(label(shape), [readFileSync(stackPath, "utf8"), readFileSync(configPath, "utf8")]);
   }
@@ -115,7 +146,11 @@ it("guards every type that holds data", () => {
   expect([...STATEFUL].filter((t) => !STATEFUL_TYPES.has(t))).toEqual([]);
 });
 /** Site namespaces a tenant with `sites` sites has beyond `kept`. */
-const removedSiteNamespaces = (sites: number, kept: number) => Array.from({ length: Math.max(0, sites - kept) }, (_, i) => `${coreNamespace(TENANT)}-site-${kept + i + 1}`);
+const removedSiteNamespaces = (sites: number, kept: number) =>
+  Array.from(
+    { length: Math.max(0, sites - kept) },
+    (_, i) => `${coreNamespace(TENANT)}-site-${kept + i + 1}`,
+  );
 const namespaceOf = (r: RecordedResource) => (r.inputs as { metadata?: { name?: string } }).metadata?.name;
 
 /**
@@ -124,7 +159,13 @@ const namespaceOf = (r: RecordedResource) => (r.inputs as { metadata?: { name?: 
  * still in the state with the same name, and the namespaces of removed sites sealed as retired
  * sites (a quota that admits no pod) rather than dropped.
  */
-function expectDataKept(before: StackFile, after: StackFile, steps: readonly ResourceStep[], from: { tier: TierName; sites: number }, to: { tier: TierName; sites: number }) {
+function expectDataKept(
+  before: StackFile,
+  after: StackFile,
+  steps: readonly ResourceStep[],
+  from: { tier: TierName; sites: number },
+  to: { tier: TierName; sites: number },
+) {
   const stateful = steps.filter(isStateful);
   expect(stateful.filter((s) => s.op === "replace")).toEqual([]);
   const deleted = stateful.filter((s) => s.op === "delete");
@@ -132,7 +173,13 @@ function expectDataKept(before: StackFile, after: StackFile, steps: readonly Res
   const leavesRedis = getTier(from.tier).redis === "dedicated" && getTier(to.tier).redis === "platform";
   const expectedGone = leavesRedis ? [`${TENANT}-redis-data`] : [];
   const byUrn = new Map(before.resources.map((r) => [r.urn, r]));
-  expect(deleted.map((s) => (s.type === "kubernetes:core/v1:Namespace" ? `namespace:${namespaceOf(byUrn.get(s.urn)!)}` : s.name)).sort()).toEqual(expectedGone);
+  expect(
+    deleted
+      .map((s) =>
+        s.type === "kubernetes:core/v1:Namespace" ? `namespace:${namespaceOf(byUrn.get(s.urn)!)}` : s.name,
+      )
+      .sort(),
+  ).toEqual(expectedGone);
   const kept = new Map(after.resources.map((r) => [r.urn, r]));
   for (const r of before.resources.filter(isStateful)) {
     if (deleted.some((s) => s.urn === r.urn)) continue;
@@ -141,57 +188,88 @@ function expectDataKept(before: StackFile, after: StackFile, steps: readonly Res
     expect(now!.protect || r.type === "kubernetes:core/v1:Namespace", `${r.name} protected`).toBe(true);
   }
   for (const ns of removedSiteNamespaces(from.sites, to.sites)) {
-    const quota = after.resources.find((r) => r.type === "kubernetes:core/v1:ResourceQuota" && (r.inputs as { metadata?: { namespace?: string } }).metadata?.namespace === ns);
-    expect((quota?.inputs as { spec?: { hard?: Record<string, string> } } | undefined)?.spec?.hard?.["pods"], `${ns} sealed`).toBe("0");
+    const quota = after.resources.find(
+      (r) =>
+        r.type === "kubernetes:core/v1:ResourceQuota" &&
+        (r.inputs as { metadata?: { namespace?: string } }).metadata?.namespace === ns,
+    );
+    expect(
+      (quota?.inputs as { spec?: { hard?: Record<string, string> } } | undefined)?.spec?.hard?.["pods"],
+      `${ns} sealed`,
+    ).toBe("0");
   }
 }
 
 describe("provisionTenant of an existing tenant with another tier and site count", () => {
-  it.each(PAIRS.map((p) => [label(p.from), label(p.to), p] as const))("%s -> %s applies, keeping every stateful resource", async (_f, _t, { from, to }) => {
-    const tenant = tenantFrom(from, FITS);
-    const before = tenant.state();
-    const result = await tenant.service.provisionTenant(request(to));
-    const after = tenant.state();
-    expect(result).toMatchObject({ outcome: "updated", outputs: { tier: to.tier } });
-    expectDataKept(before, after, result.plan!.steps, from, to);
-    expect(after.tags[TAGS.tier]).toBe(to.tier);
-    expect(after.config["tenant:tier"]!.value).toBe(to.tier);
-    const downgrade = tierRank(to.tier) < tierRank(from.tier);
-    expect(result.preflight?.ok).toBe(downgrade ? true : undefined);
-    // A backup before anything is dropped: a downgrade, a removed site, a released volume.
-    expect(tenant.backups).toEqual(downgrade || to.sites < from.sites ? ["tier-change"] : []);
-  });
+  it.each(PAIRS.map((p) => [label(p.from), label(p.to), p] as const))(
+    "%s -> %s applies, keeping every stateful resource",
+    async (_f, _t, { from, to }) => {
+      const tenant = tenantFrom(from, FITS);
+      const before = tenant.state();
+      const result = await tenant.service.provisionTenant(request(to));
+      const after = tenant.state();
+      expect(result).toMatchObject({ outcome: "updated", outputs: { tier: to.tier } });
+      expectDataKept(before, after, result.plan!.steps, from, to);
+      expect(after.tags[TAGS.tier]).toBe(to.tier);
+      expect(after.config["tenant:tier"]!.value).toBe(to.tier);
+      const downgrade = tierRank(to.tier) < tierRank(from.tier);
+      expect(result.preflight?.ok).toBe(downgrade ? true : undefined);
+      // A backup before anything is dropped: a downgrade, a removed site, a released volume.
+      expect(tenant.backups).toEqual(downgrade || to.sites < from.sites ? ["tier-change"] : []);
+    },
+  );
 
-  it.each(DOWNGRADES.map((p) => [label(p.from), label(p.to), p] as const))("%s -> %s is refused when the usage does not fit, leaving the stack as it was", async (_f, _t, { from, to }) => {
-    const tenant = tenantFrom(from, TOO_BIG);
-    const before = tenant.file();
-    const error = await tenant.service.provisionTenant(request(to)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightRefusedError);
-    const failed = (error as PreflightRefusedError).report.checks.filter((c) => c.status === "fail").map((c) => c.name);
-    expect(failed).toEqual(["products", "storage"]);
-    expect(tenant.file()).toBe(before);
-    expect(tenant.backups).toEqual([]);
-  });
+  it.each(DOWNGRADES.map((p) => [label(p.from), label(p.to), p] as const))(
+    "%s -> %s is refused when the usage does not fit, leaving the stack as it was",
+    async (_f, _t, { from, to }) => {
+      const tenant = tenantFrom(from, TOO_BIG);
+      const before = tenant.file();
+      const error = await tenant.service.provisionTenant(request(to)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreflightRefusedError);
+      const failed = (error as PreflightRefusedError).report.checks
+        .filter((c) => c.status === "fail")
+        .map((c) => c.name);
+      expect(failed).toEqual(["products", "storage"]);
+      expect(tenant.file()).toBe(before);
+      expect(tenant.backups).toEqual([]);
+    },
+  );
 });
 
 describe("changeTier", () => {
-  it.each(TIER_CHANGES.map((p) => [label(p.from), p.to, p] as const))("%s -> %s applies, keeping every stateful resource", async (_f, _t, { from, to }) => {
-    const tenant = tenantFrom(from, FITS);
-    const before = tenant.state();
-    const result = await tenant.service.changeTier(TENANT, to);
-    expect(result).toMatchObject({ outcome: "changed", from: from.tier, to });
-    expectDataKept(before, tenant.state(), result.plan!.steps, from, { tier: to, sites: from.sites });
-    expect(tenant.state().tags[TAGS.tier]).toBe(to);
-  });
+  it.each(TIER_CHANGES.map((p) => [label(p.from), p.to, p] as const))(
+    "%s -> %s applies, keeping every stateful resource",
+    async (_f, _t, { from, to }) => {
+      const tenant = tenantFrom(from, FITS);
+      const before = tenant.state();
+      const result = await tenant.service.changeTier(TENANT, to);
+      expect(result).toMatchObject({ outcome: "changed", from: from.tier, to });
+      expectDataKept(before, tenant.state(), result.plan!.steps, from, { tier: to, sites: from.sites });
+      expect(tenant.state().tags[TAGS.tier]).toBe(to);
+    },
+  );
 
-  const downgrades = SHAPES.flatMap((from) => (["standard", "premium"] as const).filter((to) => tierRank(to) < tierRank(from.tier)).map((to) => ({ from, to })));
-  it.each(downgrades.map((p) => [label(p.from), p.to, p] as const))("%s -> %s is refused when the usage does not fit, leaving the stack as it was", async (_f, _t, { from, to }) => {
-    const tenant = tenantFrom(from, TOO_BIG);
-    const before = tenant.file();
-    const error = await tenant.service.changeTier(TENANT, to).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PreflightRefusedError);
-    const failed = (error as PreflightRefusedError).report.checks.filter((c) => c.status === "fail").map((c) => c.name);
-    expect(failed).toEqual([...(from.sites > getTier(to).maxSites ? ["sites"] : []), "products", "storage"]);
-    expect(tenant.file()).toBe(before);
-  });
+  const downgrades = SHAPES.flatMap((from) =>
+    (["standard", "premium"] as const)
+      .filter((to) => tierRank(to) < tierRank(from.tier))
+      .map((to) => ({ from, to })),
+  );
+  it.each(downgrades.map((p) => [label(p.from), p.to, p] as const))(
+    "%s -> %s is refused when the usage does not fit, leaving the stack as it was",
+    async (_f, _t, { from, to }) => {
+      const tenant = tenantFrom(from, TOO_BIG);
+      const before = tenant.file();
+      const error = await tenant.service.changeTier(TENANT, to).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreflightRefusedError);
+      const failed = (error as PreflightRefusedError).report.checks
+        .filter((c) => c.status === "fail")
+        .map((c) => c.name);
+      expect(failed).toEqual([
+        ...(from.sites > getTier(to).maxSites ? ["sites"] : []),
+        "products",
+        "storage",
+      ]);
+      expect(tenant.file()).toBe(before);
+    },
+  );
 });

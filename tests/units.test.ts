@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { BUSINESS_ADD_ON_PRICES_EUR, effectiveProfile, formatCpu, formatMemory, monthlyPrice, parseCpu, parseMemory, parseStorage, showCpu, showMemory, showStorage, TIERS } from "../tiers";
+import {
+  BUSINESS_ADD_ON_PRICES_EUR,
+  effectiveProfile,
+  formatCpu,
+  formatMemory,
+  monthlyPrice,
+  parseCpu,
+  parseMemory,
+  parseStorage,
+  showCpu,
+  showMemory,
+  showStorage,
+  TIERS,
+} from "../tiers";
 
 describe("quantities", () => {
   it("formats and parses CPU and memory both ways", () => {
@@ -16,7 +29,11 @@ describe("quantities", () => {
 
   it("shows values read back from objects as the formatters would, and any other value without throwing", () => {
     expect([showCpu(2000), showMemory(4096), showStorage(50)]).toEqual(["2", "4Gi", "50Gi"]);
-    expect([showCpu(0.5), showMemory(parseMemory("1G")), showStorage(parseStorage("1.5Gi"))]).toEqual(["0.5m", "953.67Mi", "1.5Gi"]);
+    expect([showCpu(0.5), showMemory(parseMemory("1G")), showStorage(parseStorage("1.5Gi"))]).toEqual([
+      "0.5m",
+      "953.67Mi",
+      "1.5Gi",
+    ]);
   });
 });
 
@@ -31,14 +48,24 @@ describe("catalog", () => {
 
 describe("prices", () => {
   it("charges the contractual base price for Standard and Premium", () => {
-    expect(monthlyPrice(effectiveProfile("standard"), 1)).toMatchObject({ monthlyEur: 49.99, yearlyEur: 499, addOnsEur: 0 });
-    expect(monthlyPrice(effectiveProfile("premium"), 3)).toMatchObject({ monthlyEur: 124.99, yearlyEur: 1249 });
+    expect(monthlyPrice(effectiveProfile("standard"), 1)).toMatchObject({
+      monthlyEur: 49.99,
+      yearlyEur: 499,
+      addOnsEur: 0,
+    });
+    expect(monthlyPrice(effectiveProfile("premium"), 3)).toMatchObject({
+      monthlyEur: 124.99,
+      yearlyEur: 1249,
+    });
   });
 
   it("starts Business at 149.99 EUR and adds add-ons and sites beyond the third", () => {
     expect(monthlyPrice(effectiveProfile("business"), 3).monthlyEur).toBe(149.99);
     const p = BUSINESS_ADD_ON_PRICES_EUR;
-    const price = monthlyPrice(effectiveProfile("business", { extraCpuCores: 4, extraMemoryGi: 8, extraStorageGi: 100 }), 5);
+    const price = monthlyPrice(
+      effectiveProfile("business", { extraCpuCores: 4, extraMemoryGi: 8, extraStorageGi: 100 }),
+      5,
+    );
     expect(price.addOnsEur).toBeCloseTo(4 * p.cpuCore + 8 * p.memoryGi + 100 * p.storageGi + 2 * p.site, 2);
     expect(price.yearlyEur).toBeUndefined();
     expect(price.lines).toHaveLength(5);

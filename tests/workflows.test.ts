@@ -14,7 +14,16 @@ const validate = (file: string) => spawnSync(validator, [file], { encoding: "utf
 
 interface Workflow {
   on: Record<string, unknown>;
-  jobs: Record<string, { steps?: { uses?: string; run?: string; with?: Record<string, unknown> }[]; strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> }; concurrency?: { group: string; "cancel-in-progress"?: boolean }; needs?: string | string[]; if?: string }>;
+  jobs: Record<
+    string,
+    {
+      steps?: { uses?: string; run?: string; with?: Record<string, unknown> }[];
+      strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
+      concurrency?: { group: string; "cancel-in-progress"?: boolean };
+      needs?: string | string[];
+      if?: string;
+    }
+  >;
 }
 /** Node 24 is the Active LTS (Node 20 reached its end of life in April 2026). */
 const SUPPORTED_NODE_LTS = 24;
@@ -38,13 +47,25 @@ describe("workflows", () => {
     }
   });
 
-  it("ci runs install, typecheck, lint and the README's test command with npm caching", () => {
+  it("ci runs install, the format check, typecheck, lint and the README's test command with npm caching", () => {
     const steps = load("ci.yml").jobs["test"]!.steps!;
-    expect(steps.find((s) => s.uses?.startsWith("actions/setup-node"))?.with).toMatchObject({ cache: "npm", "node-version": SUPPORTED_NODE_LTS });
-    expect(steps.map((s) => s.run).filter(Boolean)).toEqual(["npm ci", "npm run typecheck", "npm run lint", "npm run lint:workflows", "npm test"]);
+    expect(steps.find((s) => s.uses?.startsWith("actions/setup-node"))?.with).toMatchObject({
+      cache: "npm",
+      "node-version": SUPPORTED_NODE_LTS,
+    });
+    expect(steps.map((s) => s.run).filter(Boolean)).toEqual([
+      "npm ci",
+      "npm run format:check",
+      "npm run typecheck",
+      "npm run lint",
+      "npm run lint:workflows",
+      "npm test",
+    ]);
     const readme = readFileSync(join(root, "README.md"), "utf8");
     expect(readme).toContain("npm test");
-    expect(readFileSync(join(root, ".ci/run"), "utf8")).toMatch(/^npm test$/m);
+    const ciRun = readFileSync(join(root, ".ci/run"), "utf8");
+    expect(ciRun).toMatch(/^npm test$/m);
+    expect(ciRun).toMatch(/^npm run format:check$/m);
   });
 
   it("preview runs the affected shards in a matrix, no fail-fast, one concurrency group per shard, the policy pack and one comment per stack", () => {
@@ -55,7 +76,11 @@ describe("workflows", () => {
     expect(preview.strategy?.["fail-fast"]).toBe(false);
     expect(preview.strategy?.matrix?.["shard"]).toBe("${{ fromJSON(needs.affected.outputs.shards) }}");
     expect(preview.concurrency?.group).toContain("${{ matrix.shard.stacks }}");
-    expect(preview.steps!.some((s) => s.run?.includes('bash ci/preview-shard.sh "${{ matrix.shard.project }}" ${{ matrix.shard.stacks }}'))).toBe(true);
+    expect(
+      preview.steps!.some((s) =>
+        s.run?.includes('bash ci/preview-shard.sh "${{ matrix.shard.project }}" ${{ matrix.shard.stacks }}'),
+      ),
+    ).toBe(true);
     const script = readFileSync(join(root, "ci/preview-shard.sh"), "utf8");
     expect(script).toContain("--policy-pack policy --policy-pack-config");
     expect(script).toContain("npm run --silent policy:config -- --config-json");
@@ -64,35 +89,58 @@ describe("workflows", () => {
   });
 
   it("preview lists the backend's stacks and the platform project's before choosing what to preview", () => {
-    const affected = load("preview.yml").jobs["affected"]!.steps!.map((s) => s.run ?? "").join("\n");
+    const affected = load("preview.yml")
+      .jobs["affected"]!.steps!.map((s) => s.run ?? "")
+      .join("\n");
     expect(affected).toContain("pulumi stack ls --json");
     expect(affected).toContain("(cd platform && pulumi stack ls --json)");
     expect(affected).toContain("--backend-stacks");
     expect(affected).toContain("--platform-stacks");
   });
 
-  it.each(["ci.yml", "preview.yml"])("%s runs a supported Node LTS, and pulumi/actions with a pinned CLI", (name) => {
-    const text = readFileSync(join(root, ".github/workflows", name), "utf8");
-    const wf = load(name);
-    for (const job of Object.values(wf.jobs)) {
-      for (const step of job.steps ?? []) {
-        if (step.uses?.startsWith("actions/setup-node")) expect(String(step.with!["node-version"]).replace("${{ env.NODE_VERSION }}", String((parse(text) as { env?: Record<string, unknown> }).env?.["NODE_VERSION"]))).toBe(String(SUPPORTED_NODE_LTS));
-        if (step.uses?.startsWith("pulumi/actions@")) {
-          expect(step.uses).toBe("pulumi/actions@v6");
-          expect(step.with!["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
+  it.each(["ci.yml", "preview.yml"])(
+    "%s runs a supported Node LTS, and pulumi/actions with a pinned CLI",
+    (name) => {
+      const text = readFileSync(join(root, ".github/workflows", name), "utf8");
+      const wf = load(name);
+      for (const job of Object.values(wf.jobs)) {
+        for (const step of job.steps ?? []) {
+          if (step.uses?.startsWith("actions/setup-node"))
+            expect(
+              String(step.with!["node-version"]).replace(
+                "${{ env.NODE_VERSION }}",
+                String((parse(text) as { env?: Record<string, unknown> }).env?.["NODE_VERSION"]),
+              ),
+            ).toBe(String(SUPPORTED_NODE_LTS));
+          if (step.uses?.startsWith("pulumi/actions@")) {
+            expect(step.uses).toBe("pulumi/actions@v6");
+            expect(step.with!["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
+          }
         }
       }
-    }
-    if (text.includes("pulumi/actions@")) expect((parse(text) as { env: Record<string, unknown> }).env["PULUMI_VERSION"]).toMatch(/^\d+\.\d+\.\d+$/);
-  });
-
+      if (text.includes("pulumi/actions@"))
+        expect((parse(text) as { env: Record<string, unknown> }).env["PULUMI_VERSION"]).toMatch(
+          /^\d+\.\d+\.\d+$/,
+        );
+    },
+  );
 
   it("policy:config reads a backend-only stack's config (`pulumi config --json` output), as the preview script does", () => {
     const dir = mkdtempSync(join(tmpdir(), "policy-config-"));
     try {
       const file = join(dir, "config.json");
-      writeFileSync(file, JSON.stringify({ ...toStackConfig(tenantRequest("signup-made", "business")), "aws:region": { value: "eu-west-3", secret: false } }));
-      const run = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/policy-config.ts"), "--config-json", file], { cwd: root, encoding: "utf8" });
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...toStackConfig(tenantRequest("signup-made", "business")),
+          "aws:region": { value: "eu-west-3", secret: false },
+        }),
+      );
+      const run = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(root, "scripts/policy-config.ts"), "--config-json", file],
+        { cwd: root, encoding: "utf8" },
+      );
       expect(run.stderr).toBe("");
       expect(JSON.stringify(JSON.parse(run.stdout))).toContain('"business"');
     } finally {

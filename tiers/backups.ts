@@ -59,7 +59,8 @@ export const DATABASE_NAMESPACE_PREFIX = databaseNamespace("");
  */
 export function sharedBinlogServerProblem(server: string): string | undefined {
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(server)) return "must be a lowercase DNS label";
-  if (server.startsWith(DEDICATED_SERVER_PREFIX)) return `must not start with "${DEDICATED_SERVER_PREFIX}" (the dedicated clusters' archives)`;
+  if (server.startsWith(DEDICATED_SERVER_PREFIX))
+    return `must not start with "${DEDICATED_SERVER_PREFIX}" (the dedicated clusters' archives)`;
   return undefined;
 }
 
@@ -74,8 +75,10 @@ export function parseBackupStamp(key: string): Date | undefined {
   return m ? new Date(`${m[1]}:${m[2]}:${m[3]}.${m[4]}Z`) : undefined;
 }
 
-export const dumpKey = (tenantId: string, at: Date): string => `${dumpPrefix(tenantId)}${backupStamp(at)}.sql`;
-export const definitionsKey = (tenantId: string, at: Date): string => `${definitionsPrefix(tenantId)}${backupStamp(at)}.json`;
+export const dumpKey = (tenantId: string, at: Date): string =>
+  `${dumpPrefix(tenantId)}${backupStamp(at)}.sql`;
+export const definitionsKey = (tenantId: string, at: Date): string =>
+  `${definitionsPrefix(tenantId)}${backupStamp(at)}.json`;
 
 /**
  * Days a tier's backup objects are kept. With point-in-time recovery, a base dump must outlive the
@@ -87,7 +90,9 @@ export function backupRetentionDays(tier: TierName): number {
 }
 
 /** Days binary logs are kept: the longest point-in-time window of any tier. */
-export const BINLOG_RETENTION_DAYS = Math.max(...TIER_NAMES.map((t) => getTier(t).database.pointInTimeRecoveryDays));
+export const BINLOG_RETENTION_DAYS = Math.max(
+  ...TIER_NAMES.map((t) => getTier(t).database.pointInTimeRecoveryDays),
+);
 
 /** One backup job pod: small by design, a dump streams to a file and does not hold data in memory. */
 export const BACKUP_JOB_RESOURCES: ContainerResources = {

@@ -148,7 +148,10 @@ export interface CdnSpec {
   readonly owaspScoreThreshold?: number;
   readonly ddosProtection: boolean;
   /** HTTP DDoS (L7) managed ruleset override, with DDoS protection. */
-  readonly ddosL7?: { readonly sensitivityLevel: "default" | "medium" | "low"; readonly action: "block" | "managed_challenge" };
+  readonly ddosL7?: {
+    readonly sensitivityLevel: "default" | "medium" | "low";
+    readonly action: "block" | "managed_challenge";
+  };
   readonly advancedRateLimiting: boolean;
   readonly loadBalancing: boolean;
   /** Cloudflare Argo Smart Routing (edge to origin over the fastest paths). */
@@ -250,13 +253,43 @@ export const QUOTA_ALERTS = [
   { name: "TenantCPUQuotaWarning", signal: "cpu", threshold: 0.8, forMinutes: 5, severity: "warning" },
   { name: "TenantCPUQuotaExceeded", signal: "cpu", threshold: 0.95, forMinutes: 2, severity: "critical" },
   { name: "TenantMemoryQuotaWarning", signal: "memory", threshold: 0.8, forMinutes: 5, severity: "warning" },
-  { name: "TenantStorageQuotaWarning", signal: "storage", threshold: 0.8, forMinutes: 10, severity: "warning" },
-  { name: "TenantApiRateLimitWarning", signal: "api-rate", threshold: 0.9, forMinutes: 2, severity: "warning" },
-  { name: "TenantProductLimitWarning", signal: "products", threshold: 0.9, forMinutes: 0, severity: "warning" },
+  {
+    name: "TenantStorageQuotaWarning",
+    signal: "storage",
+    threshold: 0.8,
+    forMinutes: 10,
+    severity: "warning",
+  },
+  {
+    name: "TenantApiRateLimitWarning",
+    signal: "api-rate",
+    threshold: 0.9,
+    forMinutes: 2,
+    severity: "warning",
+  },
+  {
+    name: "TenantProductLimitWarning",
+    signal: "products",
+    threshold: 0.9,
+    forMinutes: 0,
+    severity: "warning",
+  },
   { name: "TenantBucketQuotaWarning", signal: "bucket", threshold: 0.8, forMinutes: 10, severity: "warning" },
   { name: "TenantQueueLengthWarning", signal: "queue", threshold: 0.8, forMinutes: 5, severity: "warning" },
-  { name: "TenantDatabaseConnectionsWarning", signal: "mysql-connections", threshold: 0.8, forMinutes: 5, severity: "warning" },
-  { name: "TenantCdnBandwidthWarning", signal: "cdn-bandwidth", threshold: 0.8, forMinutes: 0, severity: "warning" },
+  {
+    name: "TenantDatabaseConnectionsWarning",
+    signal: "mysql-connections",
+    threshold: 0.8,
+    forMinutes: 5,
+    severity: "warning",
+  },
+  {
+    name: "TenantCdnBandwidthWarning",
+    signal: "cdn-bandwidth",
+    threshold: 0.8,
+    forMinutes: 0,
+    severity: "warning",
+  },
 ] as const;
 export type QuotaAlert = (typeof QUOTA_ALERTS)[number];
 
@@ -281,7 +314,10 @@ const STANDARD: TierDefinition = {
     maxReplicas: 3,
     cpuUtilizationPercent: 70,
     memoryUtilizationPercent: 75,
-    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+    },
   },
   serviceCeiling: { requests: { cpu: 200, memory: 256 }, limits: { cpu: 400, memory: 512 } },
   serviceReplicas: 1,
@@ -299,7 +335,11 @@ const STANDARD: TierDefinition = {
   },
   objectStorage: {
     buckets: {
-      products: { quotaGb: 15, maxObjectMb: 5, allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/gif"] },
+      products: {
+        quotaGb: 15,
+        maxObjectMb: 5,
+        allowedTypes: ["image/jpeg", "image/png", "image/webp", "image/gif"],
+      },
       sav: { quotaGb: 5, maxObjectMb: 10, allowedTypes: ["application/pdf", "image/*", "text/plain"] },
       newsletters: { quotaGb: 5, maxObjectMb: 2, allowedTypes: ["text/html", "image/*", "application/pdf"] },
     },
@@ -364,8 +404,14 @@ const PREMIUM: TierDefinition = {
     cpuUtilizationPercent: 70,
     memoryUtilizationPercent: 75,
     requestsPerSecondPerPod: 100,
-    scaleUp: { stabilizationWindowSeconds: 60, policies: [{ type: "Percent", value: 100, periodSeconds: 60 }] },
-    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 50, periodSeconds: 60 }] },
+    scaleUp: {
+      stabilizationWindowSeconds: 60,
+      policies: [{ type: "Percent", value: 100, periodSeconds: 60 }],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 50, periodSeconds: 60 }],
+    },
   },
   serviceCeiling: { requests: { cpu: 500, memory: 512 }, limits: { cpu: 1000, memory: 1024 } },
   serviceReplicas: 2,
@@ -385,7 +431,11 @@ const PREMIUM: TierDefinition = {
     buckets: {
       products: { quotaGb: 60, maxObjectMb: 25, allowedTypes: ["image/*", "video/mp4", "video/webm"] },
       sav: { quotaGb: 20, maxObjectMb: 50, allowedTypes: ["application/*", "image/*", "text/*", "video/*"] },
-      newsletters: { quotaGb: 20, maxObjectMb: 10, allowedTypes: ["text/html", "image/*", "application/pdf"] },
+      newsletters: {
+        quotaGb: 20,
+        maxObjectMb: 10,
+        allowedTypes: ["text/html", "image/*", "application/pdf"],
+      },
     },
     versioning: false,
     crossRegionReplication: false,
@@ -459,7 +509,10 @@ const BUSINESS: TierDefinition = {
       ],
       selectPolicy: "Max",
     },
-    scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 25, periodSeconds: 60 }] },
+    scaleDown: {
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 25, periodSeconds: 60 }],
+    },
   },
   serviceCeiling: { requests: { cpu: 1000, memory: 1024 }, limits: { cpu: 2000, memory: 2048 } },
   serviceReplicas: 2,

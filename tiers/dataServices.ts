@@ -2,7 +2,16 @@
  * Limits of the data services derived from the tier: what RabbitMQ and object storage are
  * configured with, beyond the literal catalog values.
  */
-import { BUCKET_NAMES, TIER_NAMES, TIERS, type BucketName, type ContainerResources, type DedicatedClusterSpec, type QuotaSpec, type TierDefinition } from "./catalog";
+import {
+  BUCKET_NAMES,
+  TIER_NAMES,
+  TIERS,
+  type BucketName,
+  type ContainerResources,
+  type DedicatedClusterSpec,
+  type QuotaSpec,
+  type TierDefinition,
+} from "./catalog";
 import type { EffectiveProfile } from "./profile";
 import { SERVICES } from "./services";
 import { gbToBytes } from "./units";
@@ -84,7 +93,9 @@ export function dedicatedClusterQuota(spec: DedicatedClusterSpec): QuotaSpec {
   const helper = OPERATOR_HELPER_RESOURCES;
   const helpers = spec.instances + 1; // one sidecar per server, one backup job pod
   const sum = (pick: (r: ContainerResources) => number) =>
-    spec.instances * pick(spec.instanceResources) + spec.routers * pick(spec.routerResources) + helpers * pick(helper);
+    spec.instances * pick(spec.instanceResources) +
+    spec.routers * pick(spec.routerResources) +
+    helpers * pick(helper);
   return {
     requestsCpu: sum((r) => r.requests.cpu),
     requestsMemory: sum((r) => r.requests.memory),

@@ -38,8 +38,18 @@ export interface EdgeRateLimit {
  */
 export function edgeRateLimits(r: RateLimitSpec): EdgeRateLimit[] {
   return [
-    { name: "sustained", periodSeconds: 60, requestsPerPeriod: r.requestsPerMinute, mitigationTimeoutSeconds: 60 },
-    { name: "burst", periodSeconds: 10, requestsPerPeriod: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 6), mitigationTimeoutSeconds: 10 },
+    {
+      name: "sustained",
+      periodSeconds: 60,
+      requestsPerPeriod: r.requestsPerMinute,
+      mitigationTimeoutSeconds: 60,
+    },
+    {
+      name: "burst",
+      periodSeconds: 10,
+      requestsPerPeriod: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 6),
+      mitigationTimeoutSeconds: 10,
+    },
   ];
 }
 
@@ -55,19 +65,38 @@ export function edgeSpecProblems(tier: Pick<TierDefinition, "displayName" | "cdn
   need(cdn.monthlyBandwidthGb === undefined || cdn.enabled, "a bandwidth allowance needs the CDN");
   need(!cdn.waf || cdn.enabled, "the WAF needs the CDN tier");
   need(cdn.waf === (cdn.owaspScoreThreshold !== undefined), "an OWASP score threshold exactly with the WAF");
-  need(cdn.owaspScoreThreshold === undefined || [25, 40, 60].includes(cdn.owaspScoreThreshold), "OWASP score threshold must be 25, 40 or 60");
+  need(
+    cdn.owaspScoreThreshold === undefined || [25, 40, 60].includes(cdn.owaspScoreThreshold),
+    "OWASP score threshold must be 25, 40 or 60",
+  );
   need(cdn.ddosProtection === (cdn.ddosL7 !== undefined), "a DDoS L7 override exactly with DDoS protection");
   need(!cdn.ddosProtection || cdn.enabled, "DDoS protection needs the CDN tier");
   need(!cdn.advancedRateLimiting || cdn.enabled, "edge rate limiting needs the CDN tier");
   need(!cdn.argoSmartRouting || cdn.enabled, "Argo needs the CDN tier");
   need(!cdn.loadBalancing || cdn.enabled, "load balancing needs the CDN tier");
-  need(!tier.rateLimit.trustedIpAllowlist || cdn.advancedRateLimiting, "a trusted-IP allowlist needs edge rate limiting");
+  need(
+    !tier.rateLimit.trustedIpAllowlist || cdn.advancedRateLimiting,
+    "a trusted-IP allowlist needs edge rate limiting",
+  );
   const ttl = cdn.staticCache;
-  if (ttl) need(Number.isInteger(ttl.edgeTtlSeconds) && ttl.edgeTtlSeconds > 0 && Number.isInteger(ttl.browserTtlSeconds) && ttl.browserTtlSeconds > 0, "cache TTLs must be positive integers");
+  if (ttl)
+    need(
+      Number.isInteger(ttl.edgeTtlSeconds) &&
+        ttl.edgeTtlSeconds > 0 &&
+        Number.isInteger(ttl.browserTtlSeconds) &&
+        ttl.browserTtlSeconds > 0,
+      "cache TTLs must be positive integers",
+    );
   if (cdn.advancedRateLimiting) {
     for (const limit of edgeRateLimits(tier.rateLimit)) {
-      need((RATE_LIMIT_PERIODS as readonly number[]).includes(limit.periodSeconds), `rate-limit period ${limit.periodSeconds}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`);
-      need(Number.isInteger(limit.requestsPerPeriod) && limit.requestsPerPeriod > 0, `rate limit ${limit.name} must allow a positive whole number of requests`);
+      need(
+        (RATE_LIMIT_PERIODS as readonly number[]).includes(limit.periodSeconds),
+        `rate-limit period ${limit.periodSeconds}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`,
+      );
+      need(
+        Number.isInteger(limit.requestsPerPeriod) && limit.requestsPerPeriod > 0,
+        `rate limit ${limit.name} must allow a positive whole number of requests`,
+      );
     }
   }
   return problems;
@@ -109,24 +138,37 @@ const POOL_NAME = /^[A-Za-z0-9_-]+$/;
  * One region needs no load balancer; two or more need a tier with load balancing (catalog
  * `cdn.loadBalancing`), distinct names that make valid pool names, and an origin each.
  */
-export function edgeRegionProblems(tier: Pick<TierDefinition, "displayName" | "cdn">, tenantId: string, regions: readonly EdgeRegion[]): string[] {
+export function edgeRegionProblems(
+  tier: Pick<TierDefinition, "displayName" | "cdn">,
+  tenantId: string,
+  regions: readonly EdgeRegion[],
+): string[] {
   if (regions.length < 2) return [];
   const problems: string[] = [];
   if (!tier.cdn.loadBalancing) {
-    problems.push(`${tier.displayName}: load balancing across regions (${regions.map((r) => r.name).join(", ")}) is not part of the tier; only a tier with load balancing runs in several regions`);
+    problems.push(
+      `${tier.displayName}: load balancing across regions (${regions.map((r) => r.name).join(", ")}) is not part of the tier; only a tier with load balancing runs in several regions`,
+    );
   }
   const seen = new Set<string>();
   for (const region of regions) {
     if (seen.has(region.name)) problems.push(`region ${region.name} is listed twice`);
     seen.add(region.name);
-    if (!POOL_NAME.test(loadBalancerPoolName(tenantId, region.name))) problems.push(`region "${region.name}" does not make a valid pool name (letters, digits, "-" and "_" only)`);
+    if (!POOL_NAME.test(loadBalancerPoolName(tenantId, region.name)))
+      problems.push(
+        `region "${region.name}" does not make a valid pool name (letters, digits, "-" and "_" only)`,
+      );
     if (region.originAddress.trim() === "") problems.push(`region ${region.name} has no origin address`);
   }
   return problems;
 }
 
 export interface EdgeRequest {
-  readonly cloudflare: { readonly zoneId: string; readonly zoneName: string; readonly platformZoneId: string };
+  readonly cloudflare: {
+    readonly zoneId: string;
+    readonly zoneName: string;
+    readonly platformZoneId: string;
+  };
   readonly platform: { readonly domain: string };
   readonly sites: readonly { readonly customDomains: readonly string[] }[];
 }
@@ -141,14 +183,24 @@ const within = (host: string, zone: string): boolean => host === zone || host.en
 export function edgeRequestProblems(request: EdgeRequest): Problem[] {
   const { zoneId, zoneName, platformZoneId } = request.cloudflare;
   const problems: Problem[] = [];
-  if (zoneId === platformZoneId) problems.push({ field: "cloudflare.zoneId", message: "must be the tenant's own zone, not the platform zone (cloudflare.platformZoneId)" });
+  if (zoneId === platformZoneId)
+    problems.push({
+      field: "cloudflare.zoneId",
+      message: "must be the tenant's own zone, not the platform zone (cloudflare.platformZoneId)",
+    });
   if (within(request.platform.domain, zoneName) || within(zoneName, request.platform.domain)) {
-    problems.push({ field: "cloudflare.zoneName", message: `"${zoneName}" overlaps the platform domain "${request.platform.domain}"` });
+    problems.push({
+      field: "cloudflare.zoneName",
+      message: `"${zoneName}" overlaps the platform domain "${request.platform.domain}"`,
+    });
   }
   request.sites.forEach((site, i) =>
     site.customDomains.forEach((domain, j) => {
       if (within(domain, zoneName)) {
-        problems.push({ field: `sites[${i}].customDomains[${j}]`, message: `"${domain}" is inside the tenant's edge zone "${zoneName}"; a custom domain is served as a custom hostname of that zone` });
+        problems.push({
+          field: `sites[${i}].customDomains[${j}]`,
+          message: `"${domain}" is inside the tenant's edge zone "${zoneName}"; a custom domain is served as a custom hostname of that zone`,
+        });
       }
     }),
   );

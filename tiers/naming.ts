@@ -90,7 +90,11 @@ export const priorityClassName = (tier: TierName): string => `tier-${tier}`;
 
 /** The limits each derived name must respect, as (system, limit, name built from an id). */
 const NAME_LIMITS: ReadonlyArray<{ system: string; limit: number; build: (id: string) => string }> = [
-  { system: "Kubernetes namespace (DNS label)", limit: 63, build: (id) => `${coreNamespace(id)}${LONGEST_SITE_SUFFIX}` },
+  {
+    system: "Kubernetes namespace (DNS label)",
+    limit: 63,
+    build: (id) => `${coreNamespace(id)}${LONGEST_SITE_SUFFIX}`,
+  },
   { system: "MySQL user name", limit: 32, build: (id) => databaseUser(id, LONGEST_DATABASE_SERVICE) },
   { system: "MySQL database name", limit: 64, build: (id) => databaseName(id, LONGEST_DATABASE_SERVICE) },
   { system: "S3 bucket name", limit: 63, build: (id) => bucketName(id, LONGEST_BUCKET) },
@@ -125,12 +129,17 @@ export const TENANT_ID_PATTERN = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
 export function tenantIdProblems(id: string): string[] {
   const problems: string[] = [];
   if (id.length < MIN_TENANT_ID_LENGTH || id.length > MAX_TENANT_ID_LENGTH) {
-    problems.push(`must be ${MIN_TENANT_ID_LENGTH} to ${MAX_TENANT_ID_LENGTH} characters long (got ${id.length})`);
+    problems.push(
+      `must be ${MIN_TENANT_ID_LENGTH} to ${MAX_TENANT_ID_LENGTH} characters long (got ${id.length})`,
+    );
   }
   if (!TENANT_ID_PATTERN.test(id)) {
-    problems.push("must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter and not ending with '-'");
+    problems.push(
+      "must be a lowercase DNS label: a-z, 0-9 and '-', starting with a letter and not ending with '-'",
+    );
   }
   if (id.includes("--")) problems.push("must not contain '--'");
-  if (/-site-\d+$/.test(id)) problems.push("must not end with '-site-<n>' (it would read as another tenant's site namespace)");
+  if (/-site-\d+$/.test(id))
+    problems.push("must not end with '-site-<n>' (it would read as another tenant's site namespace)");
   return problems;
 }

@@ -33,7 +33,9 @@ const cents = (eur: number): number => Math.round(eur * 100) / 100;
 
 export function monthlyPrice(profile: EffectiveProfile, sites: number): PriceBreakdown {
   const { tier, addOns } = profile;
-  const lines: { label: string; eur: number }[] = [{ label: `${tier.displayName} base`, eur: tier.pricing.monthlyEur }];
+  const lines: { label: string; eur: number }[] = [
+    { label: `${tier.displayName} base`, eur: tier.pricing.monthlyEur },
+  ];
   if (tier.acceptsAddOns) {
     const p = BUSINESS_ADD_ON_PRICES_EUR;
     const extraSites = Math.max(0, sites - BUSINESS_INCLUDED_SITES);

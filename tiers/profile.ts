@@ -48,7 +48,10 @@ export function effectiveProfile(tierName: TierName, addOns: AddOns = {}): Effec
   };
   const requested = Object.entries(resolved).filter(([, v]) => v !== 0);
   if (requested.length > 0 && !tier.acceptsAddOns) {
-    throw new ProfileError(`addOns.${requested[0]![0]}`, `the ${tier.displayName} tier has no add-ons (only Business does)`);
+    throw new ProfileError(
+      `addOns.${requested[0]![0]}`,
+      `the ${tier.displayName} tier has no add-ons (only Business does)`,
+    );
   }
   for (const [key, value] of Object.entries(resolved) as [keyof AddOns, number][]) {
     const max = ADD_ON_MAXIMUMS[key];

@@ -4,7 +4,17 @@
  * policies and the summary that read them.
  */
 import type { QuotaSpec } from "./catalog";
-import { formatCpu, formatMemory, formatStorage, parseCpu, parseMemory, parseStorage, showCpu, showMemory, showStorage } from "./units";
+import {
+  formatCpu,
+  formatMemory,
+  formatStorage,
+  parseCpu,
+  parseMemory,
+  parseStorage,
+  showCpu,
+  showMemory,
+  showStorage,
+} from "./units";
 
 export interface QuotaField {
   readonly key: keyof QuotaSpec;
@@ -21,11 +31,29 @@ const count = { format: String, parse: Number, show: String };
 
 export const QUOTA_FIELDS: readonly QuotaField[] = [
   { key: "requestsCpu", hardKey: "requests.cpu", format: formatCpu, parse: parseCpu, show: showCpu },
-  { key: "requestsMemory", hardKey: "requests.memory", format: formatMemory, parse: parseMemory, show: showMemory },
+  {
+    key: "requestsMemory",
+    hardKey: "requests.memory",
+    format: formatMemory,
+    parse: parseMemory,
+    show: showMemory,
+  },
   { key: "limitsCpu", hardKey: "limits.cpu", format: formatCpu, parse: parseCpu, show: showCpu },
-  { key: "limitsMemory", hardKey: "limits.memory", format: formatMemory, parse: parseMemory, show: showMemory },
+  {
+    key: "limitsMemory",
+    hardKey: "limits.memory",
+    format: formatMemory,
+    parse: parseMemory,
+    show: showMemory,
+  },
   { key: "pods", hardKey: "pods", ...count },
   { key: "persistentVolumeClaims", hardKey: "persistentvolumeclaims", ...count },
-  { key: "requestsStorage", hardKey: "requests.storage", format: formatStorage, parse: parseStorage, show: showStorage },
+  {
+    key: "requestsStorage",
+    hardKey: "requests.storage",
+    format: formatStorage,
+    parse: parseStorage,
+    show: showStorage,
+  },
   { key: "loadBalancers", hardKey: "services.loadbalancers", ...count },
 ];

@@ -42,8 +42,10 @@ export function isRegionName(value: string): value is RegionName {
 
 /** The region named by `field`, or a RegionError naming the field and the supported regions. */
 export function parseRegion(value: string | undefined, field: string): RegionName {
-  if (value === undefined || value === "") throw new RegionError(`${field}: required, one of ${REGION_NAMES.join(", ")}`);
-  if (!isRegionName(value)) throw new RegionError(`${field}: "${value}" is not a supported region (${REGION_NAMES.join(", ")})`);
+  if (value === undefined || value === "")
+    throw new RegionError(`${field}: required, one of ${REGION_NAMES.join(", ")}`);
+  if (!isRegionName(value))
+    throw new RegionError(`${field}: "${value}" is not a supported region (${REGION_NAMES.join(", ")})`);
   return value;
 }
 
@@ -62,7 +64,11 @@ export const PLATFORM_GATEWAY_ZONE = "gateways.collect-verything.com";
 
 /** The services a region publishes to the other regions (internal load balancers, private DNS). */
 export type CrossRegionService = "mysql" | "rabbitmq" | "objectStorage";
-const SERVICE_LABELS: Readonly<Record<CrossRegionService, string>> = { mysql: "mysql", rabbitmq: "rabbitmq", objectStorage: "minio" };
+const SERVICE_LABELS: Readonly<Record<CrossRegionService, string>> = {
+  mysql: "mysql",
+  rabbitmq: "rabbitmq",
+  objectStorage: "minio",
+};
 
 /**
  * Where another region reaches a region's shared service: the platform program publishes these
@@ -74,7 +80,11 @@ export function crossRegionHost(region: RegionName, service: CrossRegionService)
 
 /** Every shared service's cross-region host of a region: what its platform stack publishes. */
 export function crossRegionHosts(region: RegionName): Readonly<Record<CrossRegionService, string>> {
-  return { mysql: crossRegionHost(region, "mysql"), rabbitmq: crossRegionHost(region, "rabbitmq"), objectStorage: crossRegionHost(region, "objectStorage") };
+  return {
+    mysql: crossRegionHost(region, "mysql"),
+    rabbitmq: crossRegionHost(region, "rabbitmq"),
+    objectStorage: crossRegionHost(region, "objectStorage"),
+  };
 }
 
 /** The public hostname of the region's edge gateway: the origin Cloudflare sends the region's traffic to. */

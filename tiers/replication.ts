@@ -6,7 +6,8 @@
  */
 import type { ContainerResources, TierDefinition } from "./catalog";
 
-export const replicatesAcrossRegions = (tier: TierDefinition): boolean => tier.objectStorage.crossRegionReplication;
+export const replicatesAcrossRegions = (tier: TierDefinition): boolean =>
+  tier.objectStorage.crossRegionReplication;
 
 /**
  * What a rule replicates (mc's `--replicate`): delete markers, versioned deletes, objects that
@@ -18,7 +19,8 @@ export const REPLICATE_OPTIONS = ["delete-marker", "delete", "existing-objects",
 /** Prefix of the rule ids the Job owns; rules with other ids (added by hand) are left alone. */
 export const REPLICATION_RULE_PREFIX = "cv-to-";
 
-export const replicationRuleId = (targetRegion: string): string => `${REPLICATION_RULE_PREFIX}${targetRegion}`;
+export const replicationRuleId = (targetRegion: string): string =>
+  `${REPLICATION_RULE_PREFIX}${targetRegion}`;
 
 /**
  * A rule's priority, unique per bucket in MinIO. Derived from the target region alone (FNV-1a),

@@ -79,7 +79,15 @@ const WORD_OPERATORS: Readonly<Record<string, string>> = {
   wildcard: "wildcard",
   in: "in",
 };
-const SYMBOL_OPERATORS: Readonly<Record<string, string>> = { "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "~": "matches" };
+const SYMBOL_OPERATORS: Readonly<Record<string, string>> = {
+  "==": "eq",
+  "!=": "ne",
+  "<": "lt",
+  "<=": "le",
+  ">": "gt",
+  ">=": "ge",
+  "~": "matches",
+};
 
 type Token =
   | { readonly t: "ident"; readonly v: string; readonly at: number }
@@ -124,7 +132,8 @@ function tokenize(source: string): Token[] {
       for (; j < source.length && source[j] !== '"'; j += 1) {
         if (source[j] === "\\") {
           const escaped = source[j + 1];
-          if (escaped !== '"' && escaped !== "\\") throw new RulesSyntaxError(`invalid escape \\${escaped ?? ""} at ${j}`);
+          if (escaped !== '"' && escaped !== "\\")
+            throw new RulesSyntaxError(`invalid escape \\${escaped ?? ""} at ${j}`);
           j += 1;
         }
         value += source[j];
@@ -155,7 +164,8 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
-const show = (type: RulesType): string => (type.kind === "Array" || type.kind === "Map" ? `${type.kind}<${show(type.of)}>` : type.kind);
+const show = (type: RulesType): string =>
+  type.kind === "Array" || type.kind === "Map" ? `${type.kind}<${show(type.of)}>` : type.kind;
 
 /** What a value evaluates to; `each` = one per element of an array wildcard (`[*]`). */
 interface Value {
@@ -252,8 +262,10 @@ class Parser {
       if (left.type.kind !== "Bool") this.fail(`a ${show(left.type)} is not a condition (compare it)`, start);
       return;
     }
-    if (left.type.kind === "Array" || left.type.kind === "Map") this.fail(`cannot compare a ${show(left.type)} (index it first)`, start);
-    if (left.each) this.fail("a comparison over [*] gives one result per element: wrap it in any() or all()", start);
+    if (left.type.kind === "Array" || left.type.kind === "Map")
+      this.fail(`cannot compare a ${show(left.type)} (index it first)`, start);
+    if (left.each)
+      this.fail("a comparison over [*] gives one result per element: wrap it in any() or all()", start);
     if (op === "in") this.setOf(left.type);
     else this.comparand(op, left.type);
   }
@@ -281,7 +293,11 @@ class Parser {
     const token = this.next();
     const stringOnly = op === "contains" || op === "matches" || op === "wildcard";
     if (stringOnly && left.kind !== "String") this.fail(`"${op}" needs a String, not ${show(left)}`, token);
-    if ((op === "lt" || op === "le" || op === "gt" || op === "ge") && left.kind !== "Int" && left.kind !== "String") {
+    if (
+      (op === "lt" || op === "le" || op === "gt" || op === "ge") &&
+      left.kind !== "Int" &&
+      left.kind !== "String"
+    ) {
       this.fail(`"${op}" needs an Int or a String, not ${show(left)}`, token);
     }
     if (left.kind === "Bool") this.fail("compare a Bool by using it as a condition", token);
@@ -293,7 +309,11 @@ class Parser {
       (type.kind === "String" && token.t === "string") ||
       (type.kind === "Int" && token.t === "int") ||
       (type.kind === "IP" && token.t === "ip" && (inSet || !token.cidr));
-    if (!ok) this.fail(`expected a ${show(type)} literal${type.kind === "IP" && !inSet ? " (a CIDR needs \"in {...}\")" : ""}`, token);
+    if (!ok)
+      this.fail(
+        `expected a ${show(type)} literal${type.kind === "IP" && !inSet ? ' (a CIDR needs "in {...}")' : ""}`,
+        token,
+      );
   }
 
   private setOf(type: RulesType): void {
@@ -363,8 +383,15 @@ class Parser {
       }
       const arg = this.value();
       each ||= arg.each;
-      const ok = param === "String" ? arg.type.kind === "String" : arg.type.kind === "String" || arg.type.kind === "Array";
-      if (!ok) this.fail(`${name}() argument ${i + 1} must be ${param === "String" ? "a String" : "a String or an Array"}, not ${show(arg.type)}`, argStart);
+      const ok =
+        param === "String"
+          ? arg.type.kind === "String"
+          : arg.type.kind === "String" || arg.type.kind === "Array";
+      if (!ok)
+        this.fail(
+          `${name}() argument ${i + 1} must be ${param === "String" ? "a String" : "a String or an Array"}, not ${show(arg.type)}`,
+          argStart,
+        );
     });
     this.expectPunct(")");
     return { type: signature.returns, each };

@@ -105,10 +105,15 @@ export function minimumVolumeForIops(iops: number): Gibibytes {
   return Math.max(LIMIT_RANGE.pvcMin, Math.ceil(iops / GP3_MAX_IOPS_PER_GIB));
 }
 
-export function gatewayReplicasPerSite(profile: EffectiveProfile, sites: number): { min: number; max: number }[] {
+export function gatewayReplicasPerSite(
+  profile: EffectiveProfile,
+  sites: number,
+): { min: number; max: number }[] {
   const { minReplicas, maxReplicas } = profile.tier.autoscaling;
   if (sites > maxReplicas) {
-    throw new SizingError(`${sites} sites need at least ${sites} gateway replicas; the tier allows ${maxReplicas}`);
+    throw new SizingError(
+      `${sites} sites need at least ${sites} gateway replicas; the tier allows ${maxReplicas}`,
+    );
   }
   const maxes = splitEvenly(maxReplicas, sites);
   return splitEvenly(minReplicas, sites).map((min, i) => {
@@ -130,7 +135,8 @@ function replicasBySite(profile: EffectiveProfile, sites: number): Replicas[][] 
   const tier = profile.tier;
   const gateways = gatewayReplicasPerSite(profile, sites);
   const shared: Replicas[] = SHARED_SERVICES.map((svc) => {
-    const scalesOnQueue = svc.name === QUEUE_CONSUMER.name && tier.autoscaling.queueDepthPerConsumer !== undefined;
+    const scalesOnQueue =
+      svc.name === QUEUE_CONSUMER.name && tier.autoscaling.queueDepthPerConsumer !== undefined;
     return {
       service: svc.name,
       workloadName: svc.workloadName,
@@ -141,7 +147,14 @@ function replicasBySite(profile: EffectiveProfile, sites: number): Replicas[][] 
     };
   });
   if (tier.redis === "dedicated") {
-    shared.push({ service: "redis", workloadName: "redis", min: 1, max: 1, autoscaled: false, recreate: true });
+    shared.push({
+      service: "redis",
+      workloadName: "redis",
+      min: 1,
+      max: 1,
+      autoscaled: false,
+      recreate: true,
+    });
   }
   return gateways.map((g, i) => {
     const gateway: Replicas = {
@@ -162,10 +175,13 @@ function rolloutOf(r: Replicas): WorkloadPlan["strategy"] {
   return r.min === 1 ? { maxSurge: 1, maxUnavailable: 0 } : { maxSurge: 0, maxUnavailable: 1 };
 }
 
-const surgeOf = (strategy: WorkloadPlan["strategy"]): number => (strategy === "Recreate" ? 0 : strategy.maxSurge);
+const surgeOf = (strategy: WorkloadPlan["strategy"]): number =>
+  strategy === "Recreate" ? 0 : strategy.maxSurge;
 
 function podsAt(bySite: Replicas[][], scale: Scale, withSurge: boolean): number {
-  return bySite.flat().reduce((n, r) => n + (scale === "minimum" ? r.min : r.max) + (withSurge ? surgeOf(rolloutOf(r)) : 0), 0);
+  return bySite
+    .flat()
+    .reduce((n, r) => n + (scale === "minimum" ? r.min : r.max) + (withSurge ? surgeOf(rolloutOf(r)) : 0), 0);
 }
 
 const floorTo = (value: number, step: number): number => Math.floor(value / step) * step;
@@ -174,13 +190,20 @@ const floorTo = (value: number, step: number): number => Math.floor(value / step
  * The tenant's plan for `sites` active sites; `retiredSites` are the site numbers of sites it
  * removed, whose namespaces stay guarded with a zero quota (checked by tiers/tenantRules.ts).
  */
-export function planTenant(profile: EffectiveProfile, sites: number, retiredSites: readonly number[] = []): TenantPlan {
+export function planTenant(
+  profile: EffectiveProfile,
+  sites: number,
+  retiredSites: readonly number[] = [],
+): TenantPlan {
   const { tier, quota } = profile;
   if (!Number.isInteger(sites) || sites < 1 || sites > tier.maxSites) {
-    throw new SizingError(`sites must be an integer from 1 to ${tier.maxSites} for ${tier.displayName}, got ${sites}`);
+    throw new SizingError(
+      `sites must be an integer from 1 to ${tier.maxSites} for ${tier.displayName}, got ${sites}`,
+    );
   }
   const retiredProblems = retiredSiteProblems(sites, retiredSites);
-  if (retiredProblems.length > 0) throw new SizingError(retiredProblems.map((p) => `${p.field}: ${p.message}`).join("; "));
+  if (retiredProblems.length > 0)
+    throw new SizingError(retiredProblems.map((p) => `${p.field}: ${p.message}`).join("; "));
 
   // Pods are sized for the tier's largest site count, so that a tenant adding a site keeps
   // its pod sizes.
@@ -189,25 +212,43 @@ export function planTenant(profile: EffectiveProfile, sites: number, retiredSite
   const jobs = coreJobsHeadroom(tier);
   const atMaximum = podsAt(worstCase, "maximum", false) + jobs.length;
   if (atMaximum > quota.pods) {
-    throw new SizingError(`${tier.displayName} needs ${atMaximum} pods at maximum scale; its quota allows ${quota.pods}`);
+    throw new SizingError(
+      `${tier.displayName} needs ${atMaximum} pods at maximum scale; its quota allows ${quota.pods}`,
+    );
   }
   const atMinimum = podsAt(worstCase, "minimum", false) + jobs.length;
   if (atMinimum + 1 > quota.pods) {
-    throw new SizingError(`${tier.displayName} needs ${atMinimum} pods at minimum scale; its quota of ${quota.pods} leaves no room for a rollout surge`);
+    throw new SizingError(
+      `${tier.displayName} needs ${atMinimum} pods at minimum scale; its quota of ${quota.pods} leaves no room for a rollout surge`,
+    );
   }
   // Every pod that can exist at once: maximum scale plus every surge, as far as the pod quota admits.
   const worstPods = Math.min(quota.pods - jobs.length, podsAt(worstCase, "maximum", true));
-  const jobTotal = (pick: (r: ContainerResources) => number): number => jobs.reduce((sum, r) => sum + pick(r), 0);
-  const share = (total: number, pick: (r: ContainerResources) => number, step: number): number => floorTo((total - jobTotal(pick)) / worstPods, step);
+  const jobTotal = (pick: (r: ContainerResources) => number): number =>
+    jobs.reduce((sum, r) => sum + pick(r), 0);
+  const share = (total: number, pick: (r: ContainerResources) => number, step: number): number =>
+    floorTo((total - jobTotal(pick)) / worstPods, step);
   const ceiling = tier.serviceCeiling;
   const podResources: ContainerResources = {
     requests: {
-      cpu: Math.min(ceiling.requests.cpu, share(quota.requestsCpu, (r) => r.requests.cpu, CPU_STEP)),
-      memory: Math.min(ceiling.requests.memory, share(quota.requestsMemory, (r) => r.requests.memory, MEMORY_STEP)),
+      cpu: Math.min(
+        ceiling.requests.cpu,
+        share(quota.requestsCpu, (r) => r.requests.cpu, CPU_STEP),
+      ),
+      memory: Math.min(
+        ceiling.requests.memory,
+        share(quota.requestsMemory, (r) => r.requests.memory, MEMORY_STEP),
+      ),
     },
     limits: {
-      cpu: Math.min(ceiling.limits.cpu, share(quota.limitsCpu, (r) => r.limits.cpu, CPU_STEP)),
-      memory: Math.min(ceiling.limits.memory, share(quota.limitsMemory, (r) => r.limits.memory, MEMORY_STEP)),
+      cpu: Math.min(
+        ceiling.limits.cpu,
+        share(quota.limitsCpu, (r) => r.limits.cpu, CPU_STEP),
+      ),
+      memory: Math.min(
+        ceiling.limits.memory,
+        share(quota.limitsMemory, (r) => r.limits.memory, MEMORY_STEP),
+      ),
     },
   };
   const min = LIMIT_RANGE.containerMin;
@@ -218,30 +259,28 @@ export function planTenant(profile: EffectiveProfile, sites: number, retiredSite
   const redisVolumeGi = tier.redis === "dedicated" ? minimumVolumeForIops(tier.storageClass.iops) : undefined;
   const bySite = replicasBySite(profile, sites);
   const workloads = bySite.map((site) =>
-    site.map(
-      (r): WorkloadPlan => ({
-        service: r.service,
-        workloadName: r.workloadName,
-        minReplicas: r.min,
-        maxReplicas: r.max,
-        autoscaled: r.autoscaled,
-        strategy: rolloutOf(r),
-        resources: podResources,
-      }),
-    ),
+    site.map((r): WorkloadPlan => ({
+      service: r.service,
+      workloadName: r.workloadName,
+      minReplicas: r.min,
+      maxReplicas: r.max,
+      autoscaled: r.autoscaled,
+      strategy: rolloutOf(r),
+      resources: podResources,
+    })),
   );
-  const volumesBySite: Gibibytes[][] = bySite.map((_, i) => (i === 0 && redisVolumeGi ? [redisVolumeGi] : []));
+  const volumesBySite: Gibibytes[][] = bySite.map((_, i) =>
+    i === 0 && redisVolumeGi ? [redisVolumeGi] : [],
+  );
   const quotas = splitQuota(quota, workloads, volumesBySite);
-  const namespaces = workloads.map(
-    (w, i): NamespacePlan => ({
-      site: i + 1,
-      workloads: w,
-      volumes: volumesBySite[i]!,
-      jobs: i === 0 ? jobs : [],
-      quota: quotas[i]!,
-      limitRange: limitRangeFor(quotas[i]!, podResources),
-    }),
-  );
+  const namespaces = workloads.map((w, i): NamespacePlan => ({
+    site: i + 1,
+    workloads: w,
+    volumes: volumesBySite[i]!,
+    jobs: i === 0 ? jobs : [],
+    quota: quotas[i]!,
+    limitRange: limitRangeFor(quotas[i]!, podResources),
+  }));
   const retired = retiredSites.map(retiredNamespacePlan);
   return { sites, podResources, ...(redisVolumeGi ? { redisVolumeGi } : {}), namespaces, retired };
 }
@@ -292,7 +331,11 @@ export interface WorkloadUsage {
 }
 
 /** What workloads consume at a scale, with or without every rolling-update surge at once. */
-export function workloadUsage(workloads: readonly WorkloadPlan[], scale: Scale, withSurge: boolean): WorkloadUsage {
+export function workloadUsage(
+  workloads: readonly WorkloadPlan[],
+  scale: Scale,
+  withSurge: boolean,
+): WorkloadUsage {
   let pods = 0;
   let requestsCpu = 0;
   let requestsMemory = 0;
@@ -310,7 +353,8 @@ export function workloadUsage(workloads: readonly WorkloadPlan[], scale: Scale, 
 }
 
 /** What a namespace's workloads consume at maximum scale with every rollout surge. */
-export const peakUsage = (workloads: readonly WorkloadPlan[]): WorkloadUsage => workloadUsage(workloads, "maximum", true);
+export const peakUsage = (workloads: readonly WorkloadPlan[]): WorkloadUsage =>
+  workloadUsage(workloads, "maximum", true);
 
 function splitQuota(total: QuotaSpec, workloads: WorkloadPlan[][], volumes: Gibibytes[][]): QuotaSpec[] {
   const sites = workloads.length;
@@ -355,7 +399,10 @@ function limitRangeFor(quota: QuotaSpec, pod: ContainerResources): LimitRangePla
     containerMin: lr.containerMin,
     containerDefault: pod.limits,
     containerDefaultRequest: pod.requests,
-    podMax: { cpu: Math.min(lr.podMax.cpu, quota.limitsCpu), memory: Math.min(lr.podMax.memory, quota.limitsMemory) },
+    podMax: {
+      cpu: Math.min(lr.podMax.cpu, quota.limitsCpu),
+      memory: Math.min(lr.podMax.memory, quota.limitsMemory),
+    },
     pvcMin: lr.pvcMin,
     pvcMax: Math.max(lr.pvcMin, Math.min(lr.pvcMax, quota.requestsStorage)),
   };

@@ -66,9 +66,15 @@ function isUnder(hostname: string, domain: string): boolean {
 }
 
 export function tenantRequestProblems(request: TenantRequest): Problem[] {
-  const problems: Problem[] = tenantIdProblems(request.tenantId).map((message) => ({ field: "tenantId", message }));
+  const problems: Problem[] = tenantIdProblems(request.tenantId).map((message) => ({
+    field: "tenantId",
+    message,
+  }));
   if (!isTierName(request.tier)) {
-    problems.push({ field: "tier", message: `unknown tier "${request.tier}" (expected standard, premium or business)` });
+    problems.push({
+      field: "tier",
+      message: `unknown tier "${request.tier}" (expected standard, premium or business)`,
+    });
     return problems;
   }
   const tier = getTier(request.tier);
@@ -89,7 +95,10 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       if (!isHostname(domain)) {
         problems.push({ field, message: `"${domain}" is not a lowercase DNS hostname` });
       } else if (platformDomain !== undefined && isUnder(domain, platformDomain)) {
-        problems.push({ field, message: `"${domain}" is under the platform domain "${platformDomain}", where tenants' platform hostnames live` });
+        problems.push({
+          field,
+          message: `"${domain}" is under the platform domain "${platformDomain}", where tenants' platform hostnames live`,
+        });
       } else if (seen.has(domain)) {
         problems.push({ field, message: `"${domain}" is already used by ${seen.get(domain)}` });
       } else {
@@ -115,15 +124,24 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
   }
 
   if (request.dataServices?.dedicatedMysqlCluster && !tier.database.dedicatedCluster) {
-    problems.push({ field: "dataServices.dedicatedMysqlCluster", message: `the ${tier.displayName} tier has no dedicated MySQL cluster (only Business does)` });
+    problems.push({
+      field: "dataServices.dedicatedMysqlCluster",
+      message: `the ${tier.displayName} tier has no dedicated MySQL cluster (only Business does)`,
+    });
   }
   const upstreams = new Map<string, number>();
   (request.dataServices?.federationUpstreams ?? []).forEach((upstream, i) => {
     const field = `dataServices.federationUpstreams[${i}]`;
     if (!tier.messaging.federation) {
-      problems.push({ field, message: `the ${tier.displayName} tier has no RabbitMQ federation (only Business does)` });
+      problems.push({
+        field,
+        message: `the ${tier.displayName} tier has no RabbitMQ federation (only Business does)`,
+      });
     } else if (upstreams.has(upstream.name)) {
-      problems.push({ field: `${field}.name`, message: `"${upstream.name}" is already the name of federationUpstreams[${upstreams.get(upstream.name)}]` });
+      problems.push({
+        field: `${field}.name`,
+        message: `"${upstream.name}" is already the name of federationUpstreams[${upstreams.get(upstream.name)}]`,
+      });
     } else {
       upstreams.set(upstream.name, i);
     }
@@ -133,22 +151,37 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
   problems.push(...retiredSiteProblems(request.sites.length, request.retiredSites ?? []));
   if (request.alerting) {
     const alerting = request.alerting;
-    for (const [channel, key] of Object.entries(ALERT_CHANNEL_FIELDS) as [AlertChannel, keyof typeof alerting][]) {
+    for (const [channel, key] of Object.entries(ALERT_CHANNEL_FIELDS) as [
+      AlertChannel,
+      keyof typeof alerting,
+    ][]) {
       const routed = (tier.monitoring.routes[channel] ?? []).length > 0;
       const value = alerting[key];
       const given = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "";
-      if (routed && !given) problems.push({ field: `alerting.${key}`, message: `required: the ${tier.displayName} tier routes ${(tier.monitoring.routes[channel] ?? []).join(", ")} alerts to ${channel}` });
-      if (!routed && given) problems.push({ field: `alerting.${key}`, message: `the ${tier.displayName} tier has no ${channel} alerts` });
+      if (routed && !given)
+        problems.push({
+          field: `alerting.${key}`,
+          message: `required: the ${tier.displayName} tier routes ${(tier.monitoring.routes[channel] ?? []).join(", ")} alerts to ${channel}`,
+        });
+      if (!routed && given)
+        problems.push({
+          field: `alerting.${key}`,
+          message: `the ${tier.displayName} tier has no ${channel} alerts`,
+        });
     }
     alerting.email.forEach((address, i) => {
-      if (!EMAIL.test(address)) problems.push({ field: `alerting.email[${i}]`, message: `"${address}" is not an email address` });
+      if (!EMAIL.test(address))
+        problems.push({ field: `alerting.email[${i}]`, message: `"${address}" is not an email address` });
     });
   }
 
   (request.trustedCidrs ?? []).forEach((cidr, i) => {
     const field = `trustedCidrs[${i}]`;
     if (!tier.rateLimit.trustedIpAllowlist) {
-      problems.push({ field, message: `the ${tier.displayName} tier has no trusted-IP allowlist (only Business does)` });
+      problems.push({
+        field,
+        message: `the ${tier.displayName} tier has no trusted-IP allowlist (only Business does)`,
+      });
     } else if (!isIpv4Cidr(cidr)) {
       problems.push({ field, message: `"${cidr}" is not an IPv4 CIDR` });
     }
@@ -165,21 +198,31 @@ function regionProblems(tier: TierDefinition, request: TenantRequest): Problem[]
   const regions = request.regions;
   if (regions === undefined) return [];
   const problems: Problem[] = [];
-  if (regions.length === 0) problems.push({ field: "regions", message: `must list at least one region (${REGION_NAMES.join(", ")})` });
+  if (regions.length === 0)
+    problems.push({
+      field: "regions",
+      message: `must list at least one region (${REGION_NAMES.join(", ")})`,
+    });
   if (regions.length > 1 && !tier.multiRegion) {
-    problems.push({ field: "regions", message: `the ${tier.displayName} tier runs in one region; multi-region deployment is a Business feature (got ${regions.length} regions)` });
+    problems.push({
+      field: "regions",
+      message: `the ${tier.displayName} tier runs in one region; multi-region deployment is a Business feature (got ${regions.length} regions)`,
+    });
   }
   const seen = new Map<string, number>();
   regions.forEach((region, i) => {
     const field = `regions[${i}]`;
-    if (!isRegionName(region)) problems.push({ field, message: `"${region}" is not a supported region (${REGION_NAMES.join(", ")})` });
-    else if (seen.has(region)) problems.push({ field, message: `"${region}" is already regions[${seen.get(region)}]` });
+    if (!isRegionName(region))
+      problems.push({ field, message: `"${region}" is not a supported region (${REGION_NAMES.join(", ")})` });
+    else if (seen.has(region))
+      problems.push({ field, message: `"${region}" is already regions[${seen.get(region)}]` });
     else seen.set(region, i);
   });
   if (regions.length > 1 && request.dataServices?.dedicatedMysqlCluster) {
     problems.push({
       field: "dataServices.dedicatedMysqlCluster",
-      message: "a dedicated cluster runs in the home region only: spanning regions needs an InnoDB ClusterSet, which the MySQL Operator cannot declare; use the shared cluster or one region",
+      message:
+        "a dedicated cluster runs in the home region only: spanning regions needs an InnoDB ClusterSet, which the MySQL Operator cannot declare; use the shared cluster or one region",
     });
   }
   return problems;
@@ -201,7 +244,10 @@ export function retiredSiteProblems(activeSites: number, retiredSites: readonly 
     if (!Number.isInteger(site) || site < 2 || site > LARGEST_SITE_COUNT) {
       problems.push({ field, message: `must be a site number from 2 to ${LARGEST_SITE_COUNT}, got ${site}` });
     } else if (site <= activeSites) {
-      problems.push({ field, message: `site ${site} is active (the tenant has ${activeSites} site(s)); a site is either active or retired` });
+      problems.push({
+        field,
+        message: `site ${site} is active (the tenant has ${activeSites} site(s)); a site is either active or retired`,
+      });
     } else if (seen.has(site)) {
       problems.push({ field, message: `site ${site} is listed twice` });
     }
@@ -220,8 +266,13 @@ export function retiredSitesAfter(
   previous: { readonly sites: readonly unknown[]; readonly retiredSites?: readonly number[] },
   nextSiteCount: number,
 ): number[] {
-  const removed = Array.from({ length: Math.max(0, previous.sites.length - nextSiteCount) }, (_, i) => nextSiteCount + i + 1);
-  return [...new Set([...(previous.retiredSites ?? []), ...removed])].filter((site) => site > nextSiteCount).sort((a, b) => a - b);
+  const removed = Array.from(
+    { length: Math.max(0, previous.sites.length - nextSiteCount) },
+    (_, i) => nextSiteCount + i + 1,
+  );
+  return [...new Set([...(previous.retiredSites ?? []), ...removed])]
+    .filter((site) => site > nextSiteCount)
+    .sort((a, b) => a - b);
 }
 
 export class TenantRequestError extends Error {

@@ -44,8 +44,22 @@ export const showMemory = shown(formatMemory, "Mi");
 export const showStorage = shown(formatStorage, "Gi");
 
 const SUFFIX: Readonly<Record<string, number>> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 /** Kubernetes' quantity grammar: signed decimal, then a binary or decimal SI suffix or a decimal exponent. */
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
@@ -63,16 +77,19 @@ export function parseQuantity(quantity: string | number, what = "Kubernetes quan
 }
 
 /** A CPU quantity in millicores, rounded up to a whole millicore as Kubernetes does. */
-export const parseCpu = (quantity: string | number): Millicores => Math.ceil(Number((parseQuantity(quantity, "CPU quantity") * 1000).toPrecision(12)));
+export const parseCpu = (quantity: string | number): Millicores =>
+  Math.ceil(Number((parseQuantity(quantity, "CPU quantity") * 1000).toPrecision(12)));
 
 /** A byte quantity ("4Gi", "512Mi", "1G", "1048576", "2e9") in bytes. */
-export const parseBytes = (quantity: string | number): number => Math.ceil(Number(parseQuantity(quantity, "byte quantity").toPrecision(15)));
+export const parseBytes = (quantity: string | number): number =>
+  Math.ceil(Number(parseQuantity(quantity, "byte quantity").toPrecision(15)));
 
 export const parseMemory = (quantity: string | number): Mebibytes => parseBytes(quantity) / 2 ** 20;
 export const parseStorage = (quantity: string | number): Gibibytes => parseBytes(quantity) / 2 ** 30;
 
 function assertNonNegativeInteger(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${what} must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${what} must be a non-negative integer, got ${value}`);
 }
 
 /** Object-storage quotas are in GB of 2^30 bytes, like every other size in the catalog. */

@@ -35,7 +35,11 @@ export interface Container {
     readonly runAsNonRoot?: boolean;
     readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
   };
-  readonly ports?: readonly { readonly containerPort?: number; readonly hostPort?: number; readonly hostIP?: string }[];
+  readonly ports?: readonly {
+    readonly containerPort?: number;
+    readonly hostPort?: number;
+    readonly hostIP?: string;
+  }[];
   readonly env?: readonly { readonly name: string; readonly value?: string; readonly valueFrom?: unknown }[];
 }
 
@@ -63,14 +67,20 @@ export interface PodSpec {
   /** RuntimeClass overhead, charged to the quota on top of the containers. */
   readonly overhead?: Quantities;
   readonly volumes?: readonly Volume[];
-  readonly securityContext?: { readonly runAsNonRoot?: boolean; readonly seccompProfile?: { readonly type?: string } };
+  readonly securityContext?: {
+    readonly runAsNonRoot?: boolean;
+    readonly seccompProfile?: { readonly type?: string };
+  };
 }
 
 export interface DeploymentSpec {
   readonly replicas?: number;
   readonly strategy?: {
     readonly type?: string;
-    readonly rollingUpdate?: { readonly maxSurge?: number | string; readonly maxUnavailable?: number | string };
+    readonly rollingUpdate?: {
+      readonly maxSurge?: number | string;
+      readonly maxUnavailable?: number | string;
+    };
   };
   readonly template?: { readonly spec?: PodSpec };
 }

@@ -3,7 +3,14 @@
  * and how many pods each kind of workload can run at once. Read from the objects only.
  */
 import { parseCpu, parseMemory, parseStorage } from "../../tiers";
-import { specOf, type ClaimSpec, type Container, type KubeObject, type PodSpec, type Quantities } from "./objects";
+import {
+  specOf,
+  type ClaimSpec,
+  type Container,
+  type KubeObject,
+  type PodSpec,
+  type Quantities,
+} from "./objects";
 import type { ResourceTotals } from "./usage";
 
 /** Every kind that carries a pod template, and where it keeps it. */
@@ -33,7 +40,11 @@ export function podSpecOf(o: KubeObject): PodSpec | undefined {
 }
 
 /** Init, app and ephemeral containers: every container a pod can run. */
-export const allContainers = (pod: PodSpec): Container[] => [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])];
+export const allContainers = (pod: PodSpec): Container[] => [
+  ...(pod.initContainers ?? []),
+  ...(pod.containers ?? []),
+  ...(pod.ephemeralContainers ?? []),
+];
 
 /** What one pod charges against its namespace's quota: every quota field but the counts of pods and load balancers. */
 export type PodCost = Omit<ResourceTotals, "pods" | "loadBalancers">;
@@ -51,7 +62,12 @@ function containerValue(c: Container, field: Field, defaults: ContainerDefaults)
   const resource = field.endsWith("Cpu") ? "cpu" : "memory";
   const parse = resource === "cpu" ? parseCpu : parseMemory;
   const limit = c.resources?.limits?.[resource] ?? defaults.default?.[resource];
-  const value = field.startsWith("requests") ? (c.resources?.requests?.[resource] ?? (c.resources?.limits?.[resource] !== undefined ? limit : (defaults.defaultRequest?.[resource] ?? limit))) : limit;
+  const value = field.startsWith("requests")
+    ? (c.resources?.requests?.[resource] ??
+      (c.resources?.limits?.[resource] !== undefined
+        ? limit
+        : (defaults.defaultRequest?.[resource] ?? limit)))
+    : limit;
   return value === undefined ? 0 : parse(value);
 }
 
@@ -71,13 +87,20 @@ function effective(pod: PodSpec, field: Field, defaults: ContainerDefaults): num
       init = Math.max(init, sidecars + v);
     }
   }
-  const app = (pod.containers ?? []).reduce((sum, c) => sum + containerValue(c, field, defaults), 0) + sidecars;
+  const app =
+    (pod.containers ?? []).reduce((sum, c) => sum + containerValue(c, field, defaults), 0) + sidecars;
   const overhead = pod.overhead?.[field.endsWith("Cpu") ? "cpu" : "memory"];
-  return Math.max(app, init) + (overhead === undefined ? 0 : field.endsWith("Cpu") ? parseCpu(overhead) : parseMemory(overhead));
+  return (
+    Math.max(app, init) +
+    (overhead === undefined ? 0 : field.endsWith("Cpu") ? parseCpu(overhead) : parseMemory(overhead))
+  );
 }
 
 /** The claims a pod creates for itself: generic ephemeral volumes. */
-export const ephemeralClaims = (pod: PodSpec): ClaimSpec[] => (pod.volumes ?? []).flatMap((v) => (v.ephemeral?.volumeClaimTemplate?.spec ? [v.ephemeral.volumeClaimTemplate.spec] : []));
+export const ephemeralClaims = (pod: PodSpec): ClaimSpec[] =>
+  (pod.volumes ?? []).flatMap((v) =>
+    v.ephemeral?.volumeClaimTemplate?.spec ? [v.ephemeral.volumeClaimTemplate.spec] : [],
+  );
 
 export const claimStorage = (claim: ClaimSpec): number => {
   const storage = claim.resources?.requests?.storage;

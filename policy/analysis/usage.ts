@@ -6,7 +6,16 @@
  * LimitRange defaults), never the sizing code that produced them, so it can judge that code.
  */
 import { QUOTA_FIELDS } from "../../tiers/quotaFields";
-import { isKind, nameOf, namespaceOf, specOf, type ClaimSpec, type DeploymentSpec, type KubeObject, type ScaleTarget } from "./objects";
+import {
+  isKind,
+  nameOf,
+  namespaceOf,
+  specOf,
+  type ClaimSpec,
+  type DeploymentSpec,
+  type KubeObject,
+  type ScaleTarget,
+} from "./objects";
 import { claimStorage, podCost, podSpecOf, type ContainerDefaults, type PodCost } from "./pods";
 
 export interface ResourceTotals {
@@ -46,7 +55,8 @@ export const emptyTotals = (): ResourceTotals => ({
 });
 
 /** A ResourceQuota's `spec.hard` as written ({} when it has none). */
-export const quotaHardOf = (o: KubeObject): Readonly<Record<string, string>> => ((o.spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
+export const quotaHardOf = (o: KubeObject): Readonly<Record<string, string>> =>
+  ((o.spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
 
 export function parseQuotaHard(hard: Readonly<Record<string, string>>): ResourceTotals {
   const totals = emptyTotals();
@@ -73,7 +83,8 @@ export interface ScaleBounds {
 }
 
 /** Key of a scale target: "namespace/Kind/name". */
-export const scaleKey = (namespace: string, kind: string, name: string): string => `${namespace}/${kind}/${name}`;
+export const scaleKey = (namespace: string, kind: string, name: string): string =>
+  `${namespace}/${kind}/${name}`;
 
 /** Autoscaler bounds by scale target: HPA v2 and KEDA ScaledObject (whose target kind defaults to Deployment). */
 export function autoscalerBounds(objects: readonly KubeObject[]): Map<string, ScaleBounds> {
@@ -89,7 +100,11 @@ export function autoscalerBounds(objects: readonly KubeObject[]): Map<string, Sc
     const target = spec.scaleTargetRef;
     if (!target?.name) continue;
     if (isKind(o, "HorizontalPodAutoscaler")) {
-      bounds.set(scaleKey(namespaceOf(o), target.kind ?? "", target.name), { min: spec.minReplicas ?? 1, max: spec.maxReplicas ?? 1, autoscaler: "HPA" });
+      bounds.set(scaleKey(namespaceOf(o), target.kind ?? "", target.name), {
+        min: spec.minReplicas ?? 1,
+        max: spec.maxReplicas ?? 1,
+        autoscaler: "HPA",
+      });
     } else if (isKind(o, "ScaledObject")) {
       // KEDA defaults: minReplicaCount 0, maxReplicaCount 100.
       bounds.set(scaleKey(namespaceOf(o), target.kind ?? "Deployment", target.name), {
@@ -106,24 +121,33 @@ export function autoscalerBounds(objects: readonly KubeObject[]): Map<string, Sc
  * Pods a workload runs at once at minimum and at maximum scale, and the extra pods one rollout
  * surges at minimum scale (a rollout at maximum scale waits on the quota), or why nobody can say.
  */
-export type PodCount = { readonly min: number; readonly max: number; readonly surge?: number } | { readonly uncountable: string };
+export type PodCount =
+  { readonly min: number; readonly max: number; readonly surge?: number } | { readonly uncountable: string };
 
 interface JobSpec {
   parallelism?: number;
   completions?: number;
 }
 
-const jobPods = (job: JobSpec | undefined): number => Math.min(job?.parallelism ?? 1, job?.completions ?? Number.POSITIVE_INFINITY);
+const jobPods = (job: JobSpec | undefined): number =>
+  Math.min(job?.parallelism ?? 1, job?.completions ?? Number.POSITIVE_INFINITY);
 
 export function podCount(o: KubeObject, bounds: ReadonlyMap<string, ScaleBounds>): PodCount {
-  const spec = specOf<DeploymentSpec & JobSpec & {
-    concurrencyPolicy?: string;
-    jobTemplate?: { spec?: JobSpec };
-    jobTargetRef?: JobSpec;
-    minReplicaCount?: number;
-    maxReplicaCount?: number;
-  }>(o);
-  const scaled = () => bounds.get(scaleKey(namespaceOf(o), o.kind ?? "", nameOf(o))) ?? { min: spec.replicas ?? 1, max: spec.replicas ?? 1 };
+  const spec = specOf<
+    DeploymentSpec &
+      JobSpec & {
+        concurrencyPolicy?: string;
+        jobTemplate?: { spec?: JobSpec };
+        jobTargetRef?: JobSpec;
+        minReplicaCount?: number;
+        maxReplicaCount?: number;
+      }
+  >(o);
+  const scaled = () =>
+    bounds.get(scaleKey(namespaceOf(o), o.kind ?? "", nameOf(o))) ?? {
+      min: spec.replicas ?? 1,
+      max: spec.replicas ?? 1,
+    };
   switch (o.kind) {
     case "Deployment": {
       const scale = scaled();
@@ -140,14 +164,23 @@ export function podCount(o: KubeObject, bounds: ReadonlyMap<string, ScaleBounds>
     case "CronJob": {
       // Allow (the default) lets runs overlap without bound; Forbid and Replace keep one.
       const policy = spec.concurrencyPolicy ?? "Allow";
-      if (policy === "Allow") return { uncountable: "concurrencyPolicy Allow lets its runs overlap without bound; set concurrencyPolicy Forbid" };
+      if (policy === "Allow")
+        return {
+          uncountable:
+            "concurrencyPolicy Allow lets its runs overlap without bound; set concurrencyPolicy Forbid",
+        };
       return { min: 0, max: jobPods(spec.jobTemplate?.spec) };
     }
     case "ScaledJob":
       // KEDA default maxReplicaCount: 100 jobs.
-      return { min: (spec.minReplicaCount ?? 0) * jobPods(spec.jobTargetRef), max: (spec.maxReplicaCount ?? 100) * jobPods(spec.jobTargetRef) };
+      return {
+        min: (spec.minReplicaCount ?? 0) * jobPods(spec.jobTargetRef),
+        max: (spec.maxReplicaCount ?? 100) * jobPods(spec.jobTargetRef),
+      };
     case "DaemonSet":
-      return { uncountable: "a DaemonSet runs one pod per node, which depends on the cluster; use a Deployment" };
+      return {
+        uncountable: "a DaemonSet runs one pod per node, which depends on the cluster; use a Deployment",
+      };
     default:
       return { min: 0, max: 0 };
   }
@@ -155,7 +188,15 @@ export function podCount(o: KubeObject, bounds: ReadonlyMap<string, ScaleBounds>
 
 function add(target: ResourceTotals, pods: number, per: PodCost): void {
   target.pods += pods;
-  for (const key of ["requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory", "persistentVolumeClaims", "requestsStorage"] as const) target[key] += pods * per[key];
+  for (const key of [
+    "requestsCpu",
+    "requestsMemory",
+    "limitsCpu",
+    "limitsMemory",
+    "persistentVolumeClaims",
+    "requestsStorage",
+  ] as const)
+    target[key] += pods * per[key];
 }
 
 const addClaim = (target: ResourceTotals, claims: number, storage: number): void => {
@@ -170,7 +211,11 @@ function resizingVpas(objects: readonly KubeObject[]): Map<string, string> {
     if (!isKind(o, "VerticalPodAutoscaler")) continue;
     const spec = specOf<{ targetRef?: ScaleTarget; updatePolicy?: { updateMode?: string } }>(o);
     const mode = spec.updatePolicy?.updateMode ?? "Auto";
-    if (mode !== "Off" && spec.targetRef?.name) resizing.set(scaleKey(namespaceOf(o), spec.targetRef.kind ?? "", spec.targetRef.name), `VerticalPodAutoscaler ${nameOf(o)} (updateMode ${mode})`);
+    if (mode !== "Off" && spec.targetRef?.name)
+      resizing.set(
+        scaleKey(namespaceOf(o), spec.targetRef.kind ?? "", spec.targetRef.name),
+        `VerticalPodAutoscaler ${nameOf(o)} (updateMode ${mode})`,
+      );
   }
   return resizing;
 }
@@ -180,7 +225,9 @@ function limitRangeDefaults(objects: readonly KubeObject[]): Map<string, Contain
   const defaults = new Map<string, ContainerDefaults>();
   for (const o of objects) {
     if (!isKind(o, "LimitRange")) continue;
-    const item = specOf<{ limits?: ({ type?: string } & ContainerDefaults)[] }>(o).limits?.find((l) => l.type === "Container");
+    const item = specOf<{ limits?: ({ type?: string } & ContainerDefaults)[] }>(o).limits?.find(
+      (l) => l.type === "Container",
+    );
     if (item) defaults.set(namespaceOf(o), item);
   }
   return defaults;
@@ -190,10 +237,23 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
   const bounds = autoscalerBounds(objects);
   const vpas = resizingVpas(objects);
   const defaults = limitRangeDefaults(objects);
-  const byNamespace = new Map<string, { quota?: ResourceTotals; min: ResourceTotals; max: ResourceTotals; surge: ResourceTotals; uncounted: string[] }>();
+  const byNamespace = new Map<
+    string,
+    {
+      quota?: ResourceTotals;
+      min: ResourceTotals;
+      max: ResourceTotals;
+      surge: ResourceTotals;
+      uncounted: string[];
+    }
+  >();
   const entry = (ns: string) => {
     let e = byNamespace.get(ns);
-    if (!e) byNamespace.set(ns, (e = { min: emptyTotals(), max: emptyTotals(), surge: emptyTotals(), uncounted: [] }));
+    if (!e)
+      byNamespace.set(
+        ns,
+        (e = { min: emptyTotals(), max: emptyTotals(), surge: emptyTotals(), uncounted: [] }),
+      );
     return e;
   };
   for (const o of objects) {
@@ -210,7 +270,10 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
       const count = podCount(o, bounds);
       const resizer = vpas.get(scaleKey(ns, o.kind ?? "", nameOf(o)));
       if ("uncountable" in count) e.uncounted.push(`${o.kind} ${nameOf(o)}: ${count.uncountable}`);
-      else if (resizer) e.uncounted.push(`${o.kind} ${nameOf(o)}: ${resizer} rewrites its pods' sizes; use updateMode Off (recommendations only)`);
+      else if (resizer)
+        e.uncounted.push(
+          `${o.kind} ${nameOf(o)}: ${resizer} rewrites its pods' sizes; use updateMode Off (recommendations only)`,
+        );
       const { min, max, surge = 0 } = "uncountable" in count ? { min: 0, max: 0 } : count;
       const per = podCost(pod, defaults.get(ns));
       add(e.min, min, per);
@@ -218,9 +281,11 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
       // Deployments roll one at a time: the largest single surge is what minimum scale must hold.
       const rollout = emptyTotals();
       add(rollout, surge, per);
-      for (const k of Object.keys(rollout) as (keyof ResourceTotals)[]) e.surge[k] = Math.max(e.surge[k], rollout[k]);
+      for (const k of Object.keys(rollout) as (keyof ResourceTotals)[])
+        e.surge[k] = Math.max(e.surge[k], rollout[k]);
       // Every replica of a StatefulSet gets its own claim from each template.
-      for (const claim of specOf<{ volumeClaimTemplates?: { spec?: ClaimSpec }[] }>(o).volumeClaimTemplates ?? []) {
+      for (const claim of specOf<{ volumeClaimTemplates?: { spec?: ClaimSpec }[] }>(o).volumeClaimTemplates ??
+        []) {
         if (o.kind !== "StatefulSet") break;
         const storage = claim.spec ? claimStorage(claim.spec) : 0;
         addClaim(e.min, min, min * storage);
@@ -241,8 +306,18 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
       const rolling = emptyTotals();
       for (const k of Object.keys(rolling) as (keyof ResourceTotals)[]) rolling[k] = e.min[k] + e.surge[k];
       const overQuota = quota
-        ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter((k) => e.max[k] > quota[k] || rolling[k] > quota[k])
+        ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter(
+            (k) => e.max[k] > quota[k] || rolling[k] > quota[k],
+          )
         : [];
-      return { namespace, ...(quota ? { quota } : {}), atMinimum: e.min, atMinimumRolling: rolling, atMaximum: e.max, overQuota, uncounted: e.uncounted };
+      return {
+        namespace,
+        ...(quota ? { quota } : {}),
+        atMinimum: e.min,
+        atMinimumRolling: rolling,
+        atMaximum: e.max,
+        overQuota,
+        uncounted: e.uncounted,
+      };
     });
 }

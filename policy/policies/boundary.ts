@@ -102,7 +102,10 @@ const CDN_TYPES = [
   "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
 ];
 
-const FEDERATION_TYPES = ["rabbitmq:index/federationUpstream:FederationUpstream", "rabbitmq:index/shovel:Shovel"];
+const FEDERATION_TYPES = [
+  "rabbitmq:index/federationUpstream:FederationUpstream",
+  "rabbitmq:index/shovel:Shovel",
+];
 const DEDICATED_CLUSTER_KINDS = ["mysql.oracle.com/InnoDBCluster"];
 
 /** The platform program's types: the per-tier cluster objects of TierProfile. */
@@ -156,14 +159,29 @@ const PLATFORM_KINDS = new Set([
   "core/ConfigMap",
   "monitoring.coreos.com/Prometheus",
 ]);
-const COMPONENT_PREFIX = { tenant: "collect-verything:tenant:", platform: "collect-verything:platform:" } as const;
+const COMPONENT_PREFIX = {
+  tenant: "collect-verything:tenant:",
+  platform: "collect-verything:platform:",
+} as const;
 
 /** Resources whose contents the pack cannot see, and how to make them judgeable. */
 const OPAQUE: readonly [RegExp, string][] = [
-  [/^kubernetes:helm\.sh\//, "a Helm chart's objects are rendered by the cluster-side tooling, out of the pack's sight; render it (`helm template`) into typed kubernetes resources"],
-  [/^kubernetes:yaml(\/v2)?:/, "a YAML ConfigGroup/ConfigFile expands remotely, out of the pack's sight; declare its objects as typed kubernetes resources"],
-  [/^kubernetes:kustomize(\/v2)?:/, "a kustomize Directory expands remotely, out of the pack's sight; build it (`kustomize build`) into typed kubernetes resources"],
-  [/^pulumi-nodejs:dynamic/, "a dynamic provider's code runs with the stack's credentials and cannot be judged; only the project's own dynamic resources are allowed"],
+  [
+    /^kubernetes:helm\.sh\//,
+    "a Helm chart's objects are rendered by the cluster-side tooling, out of the pack's sight; render it (`helm template`) into typed kubernetes resources",
+  ],
+  [
+    /^kubernetes:yaml(\/v2)?:/,
+    "a YAML ConfigGroup/ConfigFile expands remotely, out of the pack's sight; declare its objects as typed kubernetes resources",
+  ],
+  [
+    /^kubernetes:kustomize(\/v2)?:/,
+    "a kustomize Directory expands remotely, out of the pack's sight; build it (`kustomize build`) into typed kubernetes resources",
+  ],
+  [
+    /^pulumi-nodejs:dynamic/,
+    "a dynamic provider's code runs with the stack's credentials and cannot be judged; only the project's own dynamic resources are allowed",
+  ],
 ];
 
 interface Allowed {
@@ -178,7 +196,12 @@ function allowedFor({ profile }: TierContext): Allowed {
   let allowed = allowedByTier.get(tier.name);
   if (!allowed) {
     allowed = {
-      types: new Set([...TENANT_TYPES, ...EDGE_TYPES, ...(tier.cdn.enabled ? CDN_TYPES : []), ...(tier.messaging.federation ? FEDERATION_TYPES : [])]),
+      types: new Set([
+        ...TENANT_TYPES,
+        ...EDGE_TYPES,
+        ...(tier.cdn.enabled ? CDN_TYPES : []),
+        ...(tier.messaging.federation ? FEDERATION_TYPES : []),
+      ]),
       kinds: new Set([...TENANT_KINDS, ...(tier.database.dedicatedCluster ? DEDICATED_CLUSTER_KINDS : [])]),
     };
     allowedByTier.set(tier.name, allowed);
@@ -194,7 +217,8 @@ function refusal(view: ResourceView, where: string): string {
 
 export const resourceTypeAllowed = tierResourcePolicy({
   name: "resource-type-allowed",
-  description: "A tenant stack creates only resource types the pack can judge, per tier (an allow-list); the platform stack only the tier objects.",
+  description:
+    "A tenant stack creates only resource types the pack can judge, per tier (an allow-list); the platform stack only the tier objects.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     if (view.type.startsWith(COMPONENT_PREFIX.tenant)) return;
@@ -207,7 +231,10 @@ export const resourceTypeAllowed = tierResourcePolicy({
     if (view.type.startsWith(COMPONENT_PREFIX.platform)) return;
     const kind = kubernetesKind(view.type);
     // The platform binds only the roles it defines: never cluster-admin or a system role.
-    const roleRef = kind === "rbac.authorization.k8s.io/ClusterRoleBinding" ? (view.object as { roleRef?: { name?: string } }).roleRef?.name : undefined;
+    const roleRef =
+      kind === "rbac.authorization.k8s.io/ClusterRoleBinding"
+        ? (view.object as { roleRef?: { name?: string } }).roleRef?.name
+        : undefined;
     if (roleRef !== undefined && (roleRef === "cluster-admin" || roleRef.startsWith("system:"))) {
       report(`${describe(view)} binds ${roleRef}; the platform program grants only its own roles`);
       return;
@@ -220,12 +247,15 @@ export const resourceTypeAllowed = tierResourcePolicy({
 /** The `tenant` labels an object carries: its own and its pod template's. */
 function tenantLabelValues(o: KubeObject): string[] {
   const template = specOf<{ template?: { metadata?: { labels?: Record<string, string> } } }>(o).template;
-  return [o.metadata?.labels?.["tenant"], template?.metadata?.labels?.["tenant"]].filter((v): v is string => v !== undefined);
+  return [o.metadata?.labels?.["tenant"], template?.metadata?.labels?.["tenant"]].filter(
+    (v): v is string => v !== undefined,
+  );
 }
 
 export const namespaceOfTenant = tierResourcePolicy({
   name: "namespace-of-tenant",
-  description: "Every Kubernetes object of a tenant stack lives in one of the tenant's namespaces (never default or another tenant's), and no `tenant` label names another tenant.",
+  description:
+    "Every Kubernetes object of a tenant stack lives in one of the tenant's namespaces (never default or another tenant's), and no `tenant` label names another tenant.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
@@ -234,17 +264,30 @@ export const namespaceOfTenant = tierResourcePolicy({
     const where = describe(view);
     if (o.kind === "Namespace") {
       const name = o.metadata?.name ?? "";
-      if (!scope.namespaces.has(name)) report(`${where} is not one of tenant ${scope.tenant}'s namespaces (${describeScope(scope)})`);
-      if (o.metadata?.labels?.["tenant"] !== scope.tenant) report(`${where} must be labelled tenant=${scope.tenant}: network policies admit namespaces by that label`);
+      if (!scope.namespaces.has(name))
+        report(`${where} is not one of tenant ${scope.tenant}'s namespaces (${describeScope(scope)})`);
+      if (o.metadata?.labels?.["tenant"] !== scope.tenant)
+        report(
+          `${where} must be labelled tenant=${scope.tenant}: network policies admit namespaces by that label`,
+        );
     } else if (o.kind === "ClientTrafficPolicy") {
       // It must sit beside the Gateway it targets: allowed there only on the tenant's own listener.
-      for (const problem of listenerPolicyProblems(o, scope, context.profile.tier.rateLimit.maxConnections)) report(`${where} ${problem}`);
+      for (const problem of listenerPolicyProblems(o, scope, context.profile.tier.rateLimit.maxConnections))
+        report(`${where} ${problem}`);
     } else {
       const ns = o.metadata?.namespace;
-      if (ns === undefined || ns === "") report(`${where} names no namespace (it would land in the provider's default); set metadata.namespace to one of tenant ${scope.tenant}'s`);
-      else if (!scope.namespaces.has(ns)) report(`${where} is in namespace ${ns}, which is not tenant ${scope.tenant}'s (${describeScope(scope)})`);
+      if (ns === undefined || ns === "")
+        report(
+          `${where} names no namespace (it would land in the provider's default); set metadata.namespace to one of tenant ${scope.tenant}'s`,
+        );
+      else if (!scope.namespaces.has(ns))
+        report(
+          `${where} is in namespace ${ns}, which is not tenant ${scope.tenant}'s (${describeScope(scope)})`,
+        );
     }
-    for (const value of tenantLabelValues(o)) if (value !== scope.tenant) report(`${where} is labelled tenant=${value}; this stack's tenant is ${scope.tenant}`);
+    for (const value of tenantLabelValues(o))
+      if (value !== scope.tenant)
+        report(`${where} is labelled tenant=${value}; this stack's tenant is ${scope.tenant}`);
   },
 });
 
@@ -253,22 +296,35 @@ export const namespaceOfTenant = tierResourcePolicy({
  * only target its own listener (`tenant-<id>`) and only to cap connections within its tier.
  */
 function listenerPolicyProblems(o: KubeObject, scope: TenantScope, maxConnections: number): string[] {
-  const spec = specOf<{ targetRefs?: { kind?: string; sectionName?: string }[]; targetRef?: unknown; targetSelectors?: unknown; connection?: { connectionLimit?: { value?: number } } }>(o);
+  const spec = specOf<{
+    targetRefs?: { kind?: string; sectionName?: string }[];
+    targetRef?: unknown;
+    targetSelectors?: unknown;
+    connection?: { connectionLimit?: { value?: number } };
+  }>(o);
   const own = tenantListenerName(scope.tenant);
   const problems: string[] = [];
-  if (spec.targetRef !== undefined || spec.targetSelectors !== undefined || !spec.targetRefs?.length) problems.push(`must target Gateway listeners by targetRefs (only listener ${own} is tenant ${scope.tenant}'s)`);
+  if (spec.targetRef !== undefined || spec.targetSelectors !== undefined || !spec.targetRefs?.length)
+    problems.push(
+      `must target Gateway listeners by targetRefs (only listener ${own} is tenant ${scope.tenant}'s)`,
+    );
   for (const ref of spec.targetRefs ?? []) {
-    if (ref.kind !== "Gateway" || ref.sectionName !== own) problems.push(`targets ${ref.kind ?? "?"} listener ${ref.sectionName ?? "(every listener)"}; only listener ${own} is tenant ${scope.tenant}'s`);
+    if (ref.kind !== "Gateway" || ref.sectionName !== own)
+      problems.push(
+        `targets ${ref.kind ?? "?"} listener ${ref.sectionName ?? "(every listener)"}; only listener ${own} is tenant ${scope.tenant}'s`,
+      );
   }
   const limit = spec.connection?.connectionLimit?.value;
-  if (typeof limit !== "number" || limit > maxConnections) problems.push(`caps connections at ${limit ?? "nothing"}; the tier allows at most ${maxConnections}`);
+  if (typeof limit !== "number" || limit > maxConnections)
+    problems.push(`caps connections at ${limit ?? "nothing"}; the tier allows at most ${maxConnections}`);
   return problems;
 }
 
 const describeScope = (scope: TenantScope): string =>
   `e-commerce-tenant-${scope.tenant}, its -site-<n> namespaces${scope.databaseNamespace ? ` and ${scope.databaseNamespace}` : ""}`;
 
-const isUnder = (hostname: string, domain: string): boolean => hostname === domain || hostname.endsWith(`.${domain}`);
+const isUnder = (hostname: string, domain: string): boolean =>
+  hostname === domain || hostname.endsWith(`.${domain}`);
 
 /** Problems of one hostname a tenant route serves. */
 function hostnameProblem(hostname: string, context: TierContext, scope: TenantScope): string | undefined {
@@ -281,7 +337,8 @@ function hostnameProblem(hostname: string, context: TierContext, scope: TenantSc
 
 export const hostnamesOfTenant = tierResourcePolicy({
   name: "hostnames-of-tenant",
-  description: "Routes and ingress rules name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces.",
+  description:
+    "Routes and ingress rules name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
@@ -293,17 +350,34 @@ export const hostnamesOfTenant = tierResourcePolicy({
       if (problem) report(`${where}: ${problem}`);
     };
     if (o.kind === "HTTPRoute") {
-      const spec = specOf<{ hostnames?: string[]; rules?: { backendRefs?: { namespace?: string; name?: string }[] }[] }>(o);
-      if ((spec.hostnames ?? []).length === 0) report(`${where} has no hostnames, so it matches every host of its gateway; list the tenant's hostnames`);
+      const spec = specOf<{
+        hostnames?: string[];
+        rules?: { backendRefs?: { namespace?: string; name?: string }[] }[];
+      }>(o);
+      if ((spec.hostnames ?? []).length === 0)
+        report(
+          `${where} has no hostnames, so it matches every host of its gateway; list the tenant's hostnames`,
+        );
       for (const h of spec.hostnames ?? []) check(h);
       for (const ref of (spec.rules ?? []).flatMap((r) => r.backendRefs ?? [])) {
-        if (ref.namespace !== undefined && !scope.namespaces.has(ref.namespace)) report(`${where}: backend ${ref.namespace}/${ref.name} is outside tenant ${scope.tenant}'s namespaces`);
+        if (ref.namespace !== undefined && !scope.namespaces.has(ref.namespace))
+          report(
+            `${where}: backend ${ref.namespace}/${ref.name} is outside tenant ${scope.tenant}'s namespaces`,
+          );
       }
     } else {
-      const spec = specOf<{ rules?: { host?: string }[]; tls?: { hosts?: string[] }[]; defaultBackend?: unknown }>(o);
-      if (spec.defaultBackend !== undefined) report(`${where} has a default backend, which serves every host; route by host instead`);
+      const spec = specOf<{
+        rules?: { host?: string }[];
+        tls?: { hosts?: string[] }[];
+        defaultBackend?: unknown;
+      }>(o);
+      if (spec.defaultBackend !== undefined)
+        report(`${where} has a default backend, which serves every host; route by host instead`);
       for (const rule of spec.rules ?? []) {
-        if (!rule.host) report(`${where} has a rule without a host, which matches every host; give each rule the tenant's hostname`);
+        if (!rule.host)
+          report(
+            `${where} has a rule without a host, which matches every host; give each rule the tenant's hostname`,
+          );
         else check(rule.host);
       }
       for (const h of (spec.tls ?? []).flatMap((t) => t.hosts ?? [])) check(h);
@@ -327,21 +401,28 @@ const EVERYWHERE = new Set(["0.0.0.0/0", "::/0"]);
 
 /** Why a peer reaches beyond the tenant (undefined when it does not). */
 function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
-  if (peer.ipBlock?.cidr !== undefined && EVERYWHERE.has(peer.ipBlock.cidr)) return `ipBlock ${peer.ipBlock.cidr} reaches every address, other tenants' pods included`;
+  if (peer.ipBlock?.cidr !== undefined && EVERYWHERE.has(peer.ipBlock.cidr))
+    return `ipBlock ${peer.ipBlock.cidr} reaches every address, other tenants' pods included`;
   const selector = peer.namespaceSelector;
   if (selector === undefined) return undefined;
-  if ((selector.matchExpressions ?? []).length > 0) return "a namespaceSelector with matchExpressions cannot be judged; use matchLabels with tenant or kubernetes.io/metadata.name";
+  if ((selector.matchExpressions ?? []).length > 0)
+    return "a namespaceSelector with matchExpressions cannot be judged; use matchLabels with tenant or kubernetes.io/metadata.name";
   const labels = selector.matchLabels ?? {};
   const named = labels[METADATA_NAME];
-  if (named !== undefined) return isAnyTenantNamespace(named) && !scope.namespaces.has(named) ? `namespace ${named} belongs to another tenant` : undefined;
-  if (labels["tenant"] === undefined) return "a namespaceSelector without tenant or kubernetes.io/metadata.name selects other tenants' namespaces";
+  if (named !== undefined)
+    return isAnyTenantNamespace(named) && !scope.namespaces.has(named)
+      ? `namespace ${named} belongs to another tenant`
+      : undefined;
+  if (labels["tenant"] === undefined)
+    return "a namespaceSelector without tenant or kubernetes.io/metadata.name selects other tenants' namespaces";
   if (labels["tenant"] !== scope.tenant) return `it selects tenant=${labels["tenant"]}'s namespaces`;
   return undefined;
 }
 
 export const networkPolicyWithinTenant = tierResourcePolicy({
   name: "network-policy-within-tenant",
-  description: "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces.",
+  description:
+    "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
@@ -354,7 +435,9 @@ export const networkPolicyWithinTenant = tierResourcePolicy({
     ];
     for (const [direction, rule, peers] of rules) {
       if ((peers ?? []).length === 0 && (rule.ports ?? []).length === 0) {
-        report(`${describe(view)}: an ${direction} rule without peers or ports allows all traffic, which undoes default-deny`);
+        report(
+          `${describe(view)}: an ${direction} rule without peers or ports allows all traffic, which undoes default-deny`,
+        );
       }
       for (const peer of peers ?? []) {
         const problem = peerProblem(peer, scope);
@@ -367,12 +450,16 @@ export const networkPolicyWithinTenant = tierResourcePolicy({
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /** The names a data-service resource uses, with the set each must belong to. */
-function dataServiceNames(view: ResourceView, scope: TenantScope): [string, string | undefined, (name: string) => boolean][] {
+function dataServiceNames(
+  view: ResourceView,
+  scope: TenantScope,
+): [string, string | undefined, (name: string) => boolean][] {
   const p = view.props;
   const inSet = (set: ReadonlySet<string>) => (name: string) => set.has(name);
   const equal = (expected: string) => (name: string) => name === expected;
   const names: [string, string | undefined, (name: string) => boolean][] = [];
-  if (view.type.startsWith("rabbitmq:") && p["vhost"] !== undefined) names.push(["vhost", str(p["vhost"]), equal(scope.vhost)]);
+  if (view.type.startsWith("rabbitmq:") && p["vhost"] !== undefined)
+    names.push(["vhost", str(p["vhost"]), equal(scope.vhost)]);
   switch (view.type) {
     case "rabbitmq:index/vHost:VHost":
       names.push(["vhost", str(p["name"]), equal(scope.vhost)]);
@@ -388,7 +475,10 @@ function dataServiceNames(view: ResourceView, scope: TenantScope): [string, stri
       names.push(["user", str(p["user"]), inSet(scope.databaseUsers)]);
       break;
     case "mysql:index/grant:Grant":
-      names.push(["user", str(p["user"]), inSet(scope.databaseUsers)], ["database", str(p["database"]), inSet(scope.databases)]);
+      names.push(
+        ["user", str(p["user"]), inSet(scope.databaseUsers)],
+        ["database", str(p["database"]), inSet(scope.databases)],
+      );
       break;
     case "minio:index/s3Bucket:S3Bucket":
     case "minio:index/s3BucketVersioning:S3BucketVersioning":
@@ -402,7 +492,10 @@ function dataServiceNames(view: ResourceView, scope: TenantScope): [string, stri
       names.push(["policy", str(p["name"]), objectStoragePolicyOf(scope)]);
       break;
     case "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment":
-      names.push(["user", str(p["userName"]), objectStorageUserOf(scope)], ["policy", str(p["policyName"]), objectStoragePolicyOf(scope)]);
+      names.push(
+        ["user", str(p["userName"]), objectStorageUserOf(scope)],
+        ["policy", str(p["policyName"]), objectStoragePolicyOf(scope)],
+      );
       break;
     case "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits":
       names.push(["vhost", str(p["vhost"]), equal(scope.vhost)]);
@@ -415,9 +508,15 @@ function dataServiceNames(view: ResourceView, scope: TenantScope): [string, stri
 }
 
 /** The tenant's object-storage users: its services' and, where the tier replicates, its replicator. */
-const objectStorageUserOf = (scope: TenantScope) => (name: string): boolean => name === scope.objectStorageUser || name === scope.objectStorageReplicator;
+const objectStorageUserOf =
+  (scope: TenantScope) =>
+  (name: string): boolean =>
+    name === scope.objectStorageUser || name === scope.objectStorageReplicator;
 /** Its policies: `<user>-*` for the services', the replicator's own name for the replicator's. */
-const objectStoragePolicyOf = (scope: TenantScope) => (name: string): boolean => name.startsWith(`${scope.objectStorageUser}-`) || name === scope.objectStorageReplicator;
+const objectStoragePolicyOf =
+  (scope: TenantScope) =>
+  (name: string): boolean =>
+    name.startsWith(`${scope.objectStorageUser}-`) || name === scope.objectStorageReplicator;
 
 /**
  * MinIO admin actions a tenant policy may hold: only the replicator's, only the bucket-target
@@ -429,8 +528,10 @@ const REPLICATOR_ADMIN_ACTIONS = new Set(["admin:SetBucketTarget", "admin:GetBuc
 function adminActionProblems(policyName: string | undefined, document: string, scope: TenantScope): string[] {
   let statements: readonly PolicyStatement[];
   try {
-    const statement = (JSON.parse(document) as { Statement?: PolicyStatement | readonly PolicyStatement[] }).Statement;
-    statements = statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
+    const statement = (JSON.parse(document) as { Statement?: PolicyStatement | readonly PolicyStatement[] })
+      .Statement;
+    statements =
+      statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
   } catch {
     return [];
   }
@@ -438,9 +539,13 @@ function adminActionProblems(policyName: string | undefined, document: string, s
   for (const action of statements.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action))) {
     if (!/^admin:/i.test(action)) continue;
     if (scope.objectStorageReplicator === undefined || policyName !== scope.objectStorageReplicator) {
-      problems.push(`grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`);
+      problems.push(
+        `grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`,
+      );
     } else if (!REPLICATOR_ADMIN_ACTIONS.has(action)) {
-      problems.push(`grants ${action}; the replicator needs only ${[...REPLICATOR_ADMIN_ACTIONS].join(" and ")}, and MinIO does not scope admin actions to buckets`);
+      problems.push(
+        `grants ${action}; the replicator needs only ${[...REPLICATOR_ADMIN_ACTIONS].join(" and ")}, and MinIO does not scope admin actions to buckets`,
+      );
     }
   }
   return problems;
@@ -468,18 +573,22 @@ interface PolicyStatement {
   readonly Condition?: { readonly StringLike?: { readonly "s3:prefix"?: string | readonly string[] } };
 }
 
-const list = (value: string | readonly string[] | undefined): readonly string[] => (value === undefined ? [] : typeof value === "string" ? [value] : value);
+const list = (value: string | readonly string[] | undefined): readonly string[] =>
+  value === undefined ? [] : typeof value === "string" ? [value] : value;
 
 /**
  * What a tenant's IAM role policy may grant: S3 objects under the tenant's backup prefix, listing
  * the bucket only under that prefix, and the bucket's KMS key; nothing else, nothing with "*".
  */
 function backupRoleProblems(policy: unknown, tenant: string): string[] {
-  if (typeof policy !== "string") return ["its policy document is not known at preview; the pack cannot judge it"];
+  if (typeof policy !== "string")
+    return ["its policy document is not known at preview; the pack cannot judge it"];
   let statements: readonly PolicyStatement[];
   try {
-    const statement = (JSON.parse(policy) as { Statement?: PolicyStatement | readonly PolicyStatement[] }).Statement;
-    statements = statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
+    const statement = (JSON.parse(policy) as { Statement?: PolicyStatement | readonly PolicyStatement[] })
+      .Statement;
+    statements =
+      statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
   } catch {
     return ["its policy document is not JSON"];
   }
@@ -488,14 +597,24 @@ function backupRoleProblems(policy: unknown, tenant: string): string[] {
   for (const st of statements) {
     if (st.Effect !== "Allow") continue;
     for (const action of list(st.Action)) {
-      if (!/^(s3|kms):[A-Za-z]+$/.test(action)) problems.push(`grants ${action}; a tenant role reaches only its backup prefix (s3) and the bucket key (kms)`);
+      if (!/^(s3|kms):[A-Za-z]+$/.test(action))
+        problems.push(
+          `grants ${action}; a tenant role reaches only its backup prefix (s3) and the bucket key (kms)`,
+        );
     }
     for (const resource of list(st.Resource)) {
       const s3 = /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/.exec(resource);
       const prefixes = list(st.Condition?.StringLike?.["s3:prefix"]);
-      if (s3?.[2] !== undefined && !s3[2].startsWith(prefix)) problems.push(`grants ${resource}, outside tenant ${tenant}'s prefix ${prefix}`);
-      else if (s3 && s3[2] === undefined && (prefixes.length === 0 || !prefixes.every((p) => p.startsWith(prefix)))) problems.push(`lists ${resource} beyond tenant ${tenant}'s prefix ${prefix}`);
-      else if (!s3 && !/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(resource)) problems.push(`grants ${resource}, which is not tenant ${tenant}'s backup prefix or the bucket key`);
+      if (s3?.[2] !== undefined && !s3[2].startsWith(prefix))
+        problems.push(`grants ${resource}, outside tenant ${tenant}'s prefix ${prefix}`);
+      else if (
+        s3 &&
+        s3[2] === undefined &&
+        (prefixes.length === 0 || !prefixes.every((p) => p.startsWith(prefix)))
+      )
+        problems.push(`lists ${resource} beyond tenant ${tenant}'s prefix ${prefix}`);
+      else if (!s3 && !/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(resource))
+        problems.push(`grants ${resource}, which is not tenant ${tenant}'s backup prefix or the bucket key`);
     }
   }
   return problems;
@@ -514,23 +633,33 @@ export const dataServicesOfTenant = tierResourcePolicy({
     }
     if (view.type === "minio:index/iamPolicy:IamPolicy" && typeof view.props["policy"] === "string") {
       const foreign = foreignArns(view.props["policy"], scope);
-      if (foreign.length > 0) report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
-      for (const problem of adminActionProblems(str(view.props["name"]), view.props["policy"], scope)) report(`${describe(view)} ${problem}`);
+      if (foreign.length > 0)
+        report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
+      for (const problem of adminActionProblems(str(view.props["name"]), view.props["policy"], scope))
+        report(`${describe(view)} ${problem}`);
     }
     if (view.type === "aws:iam/rolePolicy:RolePolicy") {
-      for (const problem of backupRoleProblems(view.props["policy"], scope.tenant)) report(`${describe(view)}: ${problem}`);
+      for (const problem of backupRoleProblems(view.props["policy"], scope.tenant))
+        report(`${describe(view)}: ${problem}`);
     }
     const o = view.object;
     if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
-      for (const t of specOf<{ triggers?: { type?: string; authenticationRef?: { kind?: string; name?: string } }[] }>(o).triggers ?? []) {
+      for (const t of specOf<{
+        triggers?: { type?: string; authenticationRef?: { kind?: string; name?: string } }[];
+      }>(o).triggers ?? []) {
         if (t.authenticationRef?.kind === "ClusterTriggerAuthentication") {
-          report(`${describe(view)}: trigger ${t.type} authenticates with ClusterTriggerAuthentication ${t.authenticationRef.name}, credentials shared by every tenant; use a TriggerAuthentication in the tenant's namespace`);
+          report(
+            `${describe(view)}: trigger ${t.type} authenticates with ClusterTriggerAuthentication ${t.authenticationRef.name}, credentials shared by every tenant; use a TriggerAuthentication in the tenant's namespace`,
+          );
         }
       }
     }
     if (o?.kind === "ReferenceGrant") {
       for (const from of specOf<{ from?: { namespace?: string }[] }>(o).from ?? []) {
-        if (!from.namespace || !scope.namespaces.has(from.namespace)) report(`${describe(view)} grants access to namespace ${from.namespace ?? "(none)"}, outside tenant ${scope.tenant}`);
+        if (!from.namespace || !scope.namespaces.has(from.namespace))
+          report(
+            `${describe(view)} grants access to namespace ${from.namespace ?? "(none)"}, outside tenant ${scope.tenant}`,
+          );
       }
     }
   },

@@ -5,7 +5,12 @@
  * load balancing phases/types are judged per tier by `business-only-features`; caching by
  * `cdn-from-premium` (features.ts).
  */
-import { loadBalancerPoolName, RATE_LIMIT_PERIODS, rulesExpressionProblems, type TierDefinition } from "../../tiers";
+import {
+  loadBalancerPoolName,
+  RATE_LIMIT_PERIODS,
+  rulesExpressionProblems,
+  type TierDefinition,
+} from "../../tiers";
 import { UnknownValueError } from "@pulumi/policy";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
@@ -47,7 +52,12 @@ const PHASE_ALLOWED: Readonly<Record<string, (tier: TierDefinition) => boolean>>
   http_response_headers_transform: (tier) => tier.cdn.enabled,
   http_request_late_transform: (tier) => tier.rateLimit.trustedIpAllowlist,
 };
-const JUDGED_ELSEWHERE = new Set(["http_request_firewall_managed", "http_request_firewall_custom", "ddos_l7", "http_ratelimit"]);
+const JUDGED_ELSEWHERE = new Set([
+  "http_request_firewall_managed",
+  "http_request_firewall_custom",
+  "ddos_l7",
+  "http_ratelimit",
+]);
 
 interface RuleProps {
   readonly ref?: string;
@@ -65,19 +75,25 @@ interface RuleProps {
   };
 }
 
-const rulesOf = (view: ResourceView): readonly RuleProps[] => (view.props["rules"] as RuleProps[] | undefined) ?? [];
+const rulesOf = (view: ResourceView): readonly RuleProps[] =>
+  (view.props["rules"] as RuleProps[] | undefined) ?? [];
 const phaseOf = (view: ResourceView): string => String(view.props["phase"] ?? "");
 const ruleName = (rule: RuleProps, i: number): string => `rule ${rule.ref ?? i + 1}`;
 
 /** A tiered/reserve cache, or a cache rule that makes responses cacheable. */
 export function isEdgeCaching(view: ResourceView): boolean {
   if (CACHING_TYPES.has(view.type)) return true;
-  return view.type === TYPE.ruleset && phaseOf(view) === "http_request_cache_settings" && rulesOf(view).some((r) => r.actionParameters?.cache === true);
+  return (
+    view.type === TYPE.ruleset &&
+    phaseOf(view) === "http_request_cache_settings" &&
+    rulesOf(view).some((r) => r.actionParameters?.cache === true)
+  );
 }
 
 export const edgeResourcesOfTier = tierResourcePolicy({
   name: "edge-resources-of-tier",
-  description: "Only the Cloudflare resources and ruleset phases the tier's edge has (DNS and TLS for all; CORS from Premium; Argo and the trusted-client header on Business).",
+  description:
+    "Only the Cloudflare resources and ruleset phases the tier's edge has (DNS and TLS for all; CORS from Premium; Argo and the trusted-client header on Business).",
   enforcementLevel: "mandatory",
   validate: ({ profile }, view, report) => {
     if (!view.type.startsWith("cloudflare:")) return;
@@ -94,21 +110,28 @@ export const edgeResourcesOfTier = tierResourcePolicy({
     if (JUDGED_ELSEWHERE.has(phase)) return;
     const allowed = PHASE_ALLOWED[phase];
     if (!allowed) report(`${describe(view)}: a ${phase} ruleset is not part of any tier's edge`);
-    else if (!allowed(tier)) report(`${describe(view)}: a ${phase} ruleset is not part of the ${tier.displayName} tier`);
+    else if (!allowed(tier))
+      report(`${describe(view)}: a ${phase} ruleset is not part of the ${tier.displayName} tier`);
   },
 });
 
 /** Most requests one client may make in `period` seconds: the tier's per-minute budget, or its burst rate under a minute. */
 export function edgeRequestCeiling(tier: TierDefinition, period: number): number {
   const { requestsPerMinute, burstMultiplier } = tier.rateLimit;
-  return period >= 60 ? (requestsPerMinute * period) / 60 : Math.ceil((requestsPerMinute * burstMultiplier * period) / 60);
+  return period >= 60
+    ? (requestsPerMinute * period) / 60
+    : Math.ceil((requestsPerMinute * burstMultiplier * period) / 60);
 }
 
-const STRICT_TLS: Readonly<Record<string, readonly string[]>> = { ssl: ["strict"], min_tls_version: ["1.2", "1.3"] };
+const STRICT_TLS: Readonly<Record<string, readonly string[]>> = {
+  ssl: ["strict"],
+  min_tls_version: ["1.2", "1.3"],
+};
 
 export const edgeNumbersWithinTier = tierResourcePolicy({
   name: "edge-numbers-within-tier",
-  description: "Edge rate limits in Cloudflare's periods, per client and within the tier's budget and burst; cache TTLs within the tier's; verified TLS 1.2+ to clients and origin.",
+  description:
+    "Edge rate limits in Cloudflare's periods, per client and within the tier's budget and burst; cache TTLs within the tier's; verified TLS 1.2+ to clients and origin.",
   enforcementLevel: "mandatory",
   validate: ({ profile }, view, report) => {
     const tier = profile.tier;
@@ -116,12 +139,15 @@ export const edgeNumbersWithinTier = tierResourcePolicy({
       const id = String(view.props["settingId"] ?? "");
       const value = String(view.props["value"] ?? "");
       const allowed = STRICT_TLS[id];
-      if (allowed && !allowed.includes(value)) report(`${describe(view)}: ${id} ${value}; every tier's edge uses ${allowed.join(" or ")}`);
+      if (allowed && !allowed.includes(value))
+        report(`${describe(view)}: ${id} ${value}; every tier's edge uses ${allowed.join(" or ")}`);
       return;
     }
     if (view.type === TYPE.customHostname) {
-      const min = (view.props["ssl"] as { settings?: { minTlsVersion?: string } } | undefined)?.settings?.minTlsVersion;
-      if (!min || !STRICT_TLS["min_tls_version"]!.includes(min)) report(`${describe(view)}: minimum TLS ${min ?? "unset"}; every tier's edge uses 1.2 or 1.3`);
+      const min = (view.props["ssl"] as { settings?: { minTlsVersion?: string } } | undefined)?.settings
+        ?.minTlsVersion;
+      if (!min || !STRICT_TLS["min_tls_version"]!.includes(min))
+        report(`${describe(view)}: minimum TLS ${min ?? "unset"}; every tier's edge uses 1.2 or 1.3`);
       return;
     }
     if (view.type !== TYPE.ruleset) return;
@@ -131,17 +157,28 @@ export const edgeNumbersWithinTier = tierResourcePolicy({
       const limit = rule.ratelimit;
       if (phase === "http_ratelimit" && limit) {
         const period = limit.period ?? 0;
-        if (!(RATE_LIMIT_PERIODS as readonly number[]).includes(period)) report(`${where}: period ${period}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`);
+        if (!(RATE_LIMIT_PERIODS as readonly number[]).includes(period))
+          report(
+            `${where}: period ${period}s is not one Cloudflare allows (${RATE_LIMIT_PERIODS.join(", ")})`,
+          );
         const ceiling = edgeRequestCeiling(tier, period);
-        if ((limit.requestsPerPeriod ?? Infinity) > ceiling) report(`${where}: ${limit.requestsPerPeriod ?? "unlimited"} requests per ${period}s exceeds the ${tier.displayName} tier's ${ceiling}`);
-        if (!limit.characteristics?.includes("ip.src")) report(`${where}: counts without ip.src, so one client's limit would be shared by all`);
+        if ((limit.requestsPerPeriod ?? Infinity) > ceiling)
+          report(
+            `${where}: ${limit.requestsPerPeriod ?? "unlimited"} requests per ${period}s exceeds the ${tier.displayName} tier's ${ceiling}`,
+          );
+        if (!limit.characteristics?.includes("ip.src"))
+          report(`${where}: counts without ip.src, so one client's limit would be shared by all`);
       }
       const ttl = tier.cdn.staticCache;
       if (phase === "http_request_cache_settings" && ttl && rule.actionParameters?.cache === true) {
         const edge = rule.actionParameters.edgeTtl?.default;
         const browser = rule.actionParameters.browserTtl?.default;
-        if (edge !== undefined && edge > ttl.edgeTtlSeconds) report(`${where}: edge TTL ${edge}s exceeds the ${tier.displayName} tier's ${ttl.edgeTtlSeconds}s`);
-        if (browser !== undefined && browser > ttl.browserTtlSeconds) report(`${where}: browser TTL ${browser}s exceeds the ${tier.displayName} tier's ${ttl.browserTtlSeconds}s`);
+        if (edge !== undefined && edge > ttl.edgeTtlSeconds)
+          report(`${where}: edge TTL ${edge}s exceeds the ${tier.displayName} tier's ${ttl.edgeTtlSeconds}s`);
+        if (browser !== undefined && browser > ttl.browserTtlSeconds)
+          report(
+            `${where}: browser TTL ${browser}s exceeds the ${tier.displayName} tier's ${ttl.browserTtlSeconds}s`,
+          );
       }
     });
   },
@@ -149,18 +186,22 @@ export const edgeNumbersWithinTier = tierResourcePolicy({
 
 export const edgeRuleExpressionsValid = tierResourcePolicy({
   name: "edge-rule-expressions-valid",
-  description: "Every Cloudflare rule expression is valid Rules language with known fields (tiers/rulesLanguage.ts).",
+  description:
+    "Every Cloudflare rule expression is valid Rules language with known fields (tiers/rulesLanguage.ts).",
   enforcementLevel: "mandatory",
   validate: (_context, view, report) => {
     if (view.type !== TYPE.ruleset) return;
     rulesOf(view).forEach((rule, i) => {
-      const expressions = [rule.expression, rule.ratelimit?.countingExpression].filter((e) => e !== undefined);
+      const expressions = [rule.expression, rule.ratelimit?.countingExpression].filter(
+        (e) => e !== undefined,
+      );
       for (const expression of expressions) {
         if (typeof expression !== "string") {
           report(`${describe(view)} ${ruleName(rule, i)}: the expression is not a string`);
           continue;
         }
-        for (const problem of rulesExpressionProblems(expression)) report(`${describe(view)} ${ruleName(rule, i)}: ${problem} in ${JSON.stringify(expression)}`);
+        for (const problem of rulesExpressionProblems(expression))
+          report(`${describe(view)} ${ruleName(rule, i)}: ${problem} in ${JSON.stringify(expression)}`);
       }
     });
   },
@@ -219,21 +260,33 @@ export const loadBalancerPoolsOfStack = tierStackPolicy({
     for (const pool of pools) {
       const name = known(() => pool.props["name"]);
       if (name !== UNKNOWN && (typeof name !== "string" || !name.startsWith(`${tenant}-`))) {
-        report(`${describe(pool)}: pool name ${String(name)} is not tenant ${tenant}'s (${loadBalancerPoolName(tenant, "<region>")})`, pool.urn);
+        report(
+          `${describe(pool)}: pool name ${String(name)} is not tenant ${tenant}'s (${loadBalancerPoolName(tenant, "<region>")})`,
+          pool.urn,
+        );
       } else if (typeof name === "string" && !regionPools.includes(name)) {
-        report(`${describe(pool)}: pool name ${name} is none of the stack's regions' pools (${regionPools.join(", ")})`, pool.urn);
+        report(
+          `${describe(pool)}: pool name ${name} is none of the stack's regions' pools (${regionPools.join(", ")})`,
+          pool.urn,
+        );
       }
       if (typeof name === "string") named.set(name, (named.get(name) ?? 0) + 1);
       const monitor = known(() => pool.props["monitor"]);
-      if (typeof monitor === "string" && !monitorIds.has(monitor)) report(`${describe(pool)}: monitor ${monitor} is not one of this stack's monitors`, pool.urn);
+      if (typeof monitor === "string" && !monitorIds.has(monitor))
+        report(`${describe(pool)}: monitor ${monitor} is not one of this stack's monitors`, pool.urn);
     }
-    for (const [name, count] of named) if (count > 1) report(`the stack has ${count} pools named ${name}; a region has one pool`);
+    for (const [name, count] of named)
+      if (count > 1) report(`the stack has ${count} pools named ${name}; a region has one pool`);
     for (const lb of resources.filter((r) => r.type === TYPE.loadBalancer)) {
       const references = poolReferences(lb.props);
       if (references.length === 0) report(`${describe(lb)} names no pools`, lb.urn);
       // An id not known yet (its pool is created by this update) is judged when it is, at the update.
       for (const ref of references) {
-        if (typeof ref === "string" && !poolIds.has(ref)) report(`${describe(lb)}: pool ${ref} is not one of this stack's pools; a load balancer of tenant ${tenant} uses only its own`, lb.urn);
+        if (typeof ref === "string" && !poolIds.has(ref))
+          report(
+            `${describe(lb)}: pool ${ref} is not one of this stack's pools; a load balancer of tenant ${tenant} uses only its own`,
+            lb.urn,
+          );
       }
     }
   },

@@ -6,11 +6,16 @@ import { isEdgeCaching } from "./edge";
 
 const CLOUDFLARE = "cloudflare:";
 const WAF_PHASES = new Set(["http_request_firewall_managed", "http_request_firewall_custom", "ddos_l7"]);
-const LOAD_BALANCING = new Set(["cloudflare:index/loadBalancer:LoadBalancer", "cloudflare:index/loadBalancerPool:LoadBalancerPool", "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor"]);
+const LOAD_BALANCING = new Set([
+  "cloudflare:index/loadBalancer:LoadBalancer",
+  "cloudflare:index/loadBalancerPool:LoadBalancerPool",
+  "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
+]);
 
 export const cdnFromPremium = tierResourcePolicy({
   name: "cdn-from-premium",
-  description: "Cloudflare caching (tiered cache, cache rules that cache) only for tiers that include a CDN (Premium and Business); DNS and TLS are every tier's.",
+  description:
+    "Cloudflare caching (tiered cache, cache rules that cache) only for tiers that include a CDN (Premium and Business); DNS and TLS are every tier's.",
   enforcementLevel: "mandatory",
   validate: ({ profile }, view, report) => {
     if (!view.type.startsWith(CLOUDFLARE) || profile.tier.cdn.enabled || !isEdgeCaching(view)) return;
@@ -20,20 +25,25 @@ export const cdnFromPremium = tierResourcePolicy({
 
 export const businessOnlyFeatures = tierResourcePolicy({
   name: "business-only-features",
-  description: "WAF and DDoS rulesets, advanced rate limiting, load balancing, federation and a dedicated MySQL cluster only where the tier includes them.",
+  description:
+    "WAF and DDoS rulesets, advanced rate limiting, load balancing, federation and a dedicated MySQL cluster only where the tier includes them.",
   enforcementLevel: "mandatory",
   validate: ({ profile }, view, report) => {
     const tier = profile.tier;
-    const deny = (feature: string) => report(`${describe(view)}: ${feature} is not part of the ${tier.displayName} tier`);
+    const deny = (feature: string) =>
+      report(`${describe(view)}: ${feature} is not part of the ${tier.displayName} tier`);
     if (view.type === "cloudflare:index/ruleset:Ruleset") {
       const phase = String(view.props["phase"] ?? "");
       if (WAF_PHASES.has(phase) && !tier.cdn.waf) deny(`a ${phase} ruleset (WAF)`);
       if (phase === "http_ratelimit" && !tier.cdn.advancedRateLimiting) deny("edge rate limiting");
     }
     if (LOAD_BALANCING.has(view.type) && !tier.cdn.loadBalancing) deny("Cloudflare load balancing");
-    if (view.type === "rabbitmq:index/federationUpstream:FederationUpstream" && !tier.messaging.federation) deny("RabbitMQ federation");
-    if (view.type === "rabbitmq:index/shovel:Shovel" && !tier.messaging.federation) deny("a RabbitMQ shovel (cross-region messaging)");
-    if (view.object?.kind === "InnoDBCluster" && !tier.database.dedicatedCluster) deny("a dedicated MySQL cluster");
+    if (view.type === "rabbitmq:index/federationUpstream:FederationUpstream" && !tier.messaging.federation)
+      deny("RabbitMQ federation");
+    if (view.type === "rabbitmq:index/shovel:Shovel" && !tier.messaging.federation)
+      deny("a RabbitMQ shovel (cross-region messaging)");
+    if (view.object?.kind === "InnoDBCluster" && !tier.database.dedicatedCluster)
+      deny("a dedicated MySQL cluster");
   },
 });
 
@@ -52,25 +62,42 @@ export const sitesAndDomainsWithinTier = tierStackPolicy({
     const tier = profile.tier;
     const retired = new Set(
       resources
-        .filter((r) => r.object?.kind === "ResourceQuota" && quotaHardOf(r.object)["pods"] !== undefined && parseQuotaHard(quotaHardOf(r.object)).pods === 0)
+        .filter(
+          (r) =>
+            r.object?.kind === "ResourceQuota" &&
+            quotaHardOf(r.object)["pods"] !== undefined &&
+            parseQuotaHard(quotaHardOf(r.object)).pods === 0,
+        )
         .map((r) => `${clusterOf(r)} ${r.object!.metadata?.namespace}`),
     );
     const namespaces = new Set(
       resources
-        .filter((r) => r.object?.kind === "Namespace" && isTenantNamespace(r.object.metadata?.name) && !retired.has(`${clusterOf(r)} ${r.object.metadata?.name}`))
+        .filter(
+          (r) =>
+            r.object?.kind === "Namespace" &&
+            isTenantNamespace(r.object.metadata?.name) &&
+            !retired.has(`${clusterOf(r)} ${r.object.metadata?.name}`),
+        )
         .map((r) => r.object!.metadata!.name),
     );
     if (namespaces.size > tier.maxSites) {
-      report(`the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`);
+      report(
+        `the tenant has ${namespaces.size} site namespaces; the ${tier.displayName} tier allows ${tier.maxSites}`,
+      );
     }
     const hostnames = new Set<string>();
     for (const o of objects) {
-      if (o.kind === "HTTPRoute") for (const h of ((o.spec ?? {}) as { hostnames?: string[] }).hostnames ?? []) hostnames.add(h);
-      if (o.kind === "Ingress") for (const r of ((o.spec ?? {}) as { rules?: { host?: string }[] }).rules ?? []) if (r.host) hostnames.add(r.host);
+      if (o.kind === "HTTPRoute")
+        for (const h of ((o.spec ?? {}) as { hostnames?: string[] }).hostnames ?? []) hostnames.add(h);
+      if (o.kind === "Ingress")
+        for (const r of ((o.spec ?? {}) as { rules?: { host?: string }[] }).rules ?? [])
+          if (r.host) hostnames.add(r.host);
     }
     const custom = [...hostnames].filter((h) => h !== platformDomain && !h.endsWith(`.${platformDomain}`));
     if (custom.length > tier.maxCustomDomains) {
-      report(`the tenant serves ${custom.length} custom domains (${custom.join(", ")}); the ${tier.displayName} tier allows ${tier.maxCustomDomains}`);
+      report(
+        `the tenant serves ${custom.length} custom domains (${custom.join(", ")}); the ${tier.displayName} tier allows ${tier.maxCustomDomains}`,
+      );
     }
   },
 });

@@ -1,8 +1,23 @@
 import type { Policies } from "@pulumi/policy";
-import { edgeNumbersWithinTier, edgeResourcesOfTier, edgeRuleExpressionsValid, loadBalancerPoolsOfStack } from "./edge";
+import {
+  edgeNumbersWithinTier,
+  edgeResourcesOfTier,
+  edgeRuleExpressionsValid,
+  loadBalancerPoolsOfStack,
+} from "./edge";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
-import { kubernetesThroughRegionalProvider, multiRegionBusinessOnly, stackReferencesPlatformOnly } from "./regions";
-import { dataServicesOfTenant, hostnamesOfTenant, namespaceOfTenant, networkPolicyWithinTenant, resourceTypeAllowed } from "./boundary";
+import {
+  kubernetesThroughRegionalProvider,
+  multiRegionBusinessOnly,
+  stackReferencesPlatformOnly,
+} from "./regions";
+import {
+  dataServicesOfTenant,
+  hostnamesOfTenant,
+  namespaceOfTenant,
+  networkPolicyWithinTenant,
+  resourceTypeAllowed,
+} from "./boundary";
 import {
   bucketQuotaSumWithinTier,
   bucketQuotaWithinTier,
@@ -11,11 +26,29 @@ import {
   rabbitmqPolicyWithinTier,
   statefulResourcesProtected,
 } from "./dataServices";
-import { namespaceGuardrailsPresent, noSecretsInConfigMaps, noSecretsInEnv, podSecurityRestricted, tenantLabels, tierLabelMatchesStack } from "./isolation";
-import { fitsQuotaAtMaxScale, limitRangeWithinTier, quotaSumEqualsTier, tenantQuotaWithinTier } from "./quotas";
+import {
+  namespaceGuardrailsPresent,
+  noSecretsInConfigMaps,
+  noSecretsInEnv,
+  podSecurityRestricted,
+  tenantLabels,
+  tierLabelMatchesStack,
+} from "./isolation";
+import {
+  fitsQuotaAtMaxScale,
+  limitRangeWithinTier,
+  quotaSumEqualsTier,
+  tenantQuotaWithinTier,
+} from "./quotas";
 import { storageClassOfTier, tierStorageClassParameters, volumeSizeForTierIops } from "./storage";
 import { tierKnown } from "./tierKnown";
-import { autoscalerWithinTier, containerResourcesWithinTier, imageTagPinned, noNodePorts, workloadSecurity } from "./workloads";
+import {
+  autoscalerWithinTier,
+  containerResourcesWithinTier,
+  imageTagPinned,
+  noNodePorts,
+  workloadSecurity,
+} from "./workloads";
 
 /** Every policy of the pack, in the order they are reported. */
 export const TIER_POLICIES: Policies = [
@@ -45,7 +78,9 @@ export const TIER_POLICIES: Policies = [
   namespaceGuardrailsPresent,
   cdnFromPremium,
   businessOnlyFeatures,
-  edgeResourcesOfTier, edgeNumbersWithinTier, edgeRuleExpressionsValid,
+  edgeResourcesOfTier,
+  edgeNumbersWithinTier,
+  edgeRuleExpressionsValid,
   loadBalancerPoolsOfStack,
   multiRegionBusinessOnly,
   kubernetesThroughRegionalProvider,

@@ -18,7 +18,10 @@ export const podSecurityRestricted = tierResourcePolicy({
     const o = view.object;
     if (o?.kind !== "Namespace" || !tenantNamespaceOf(o)) return;
     const level = o.metadata?.labels?.["pod-security.kubernetes.io/enforce"];
-    if (level !== "restricted") report(`${describe(view)}: pod-security.kubernetes.io/enforce is ${level ?? "unset"}, must be restricted`);
+    if (level !== "restricted")
+      report(
+        `${describe(view)}: pod-security.kubernetes.io/enforce is ${level ?? "unset"}, must be restricted`,
+      );
   },
 });
 
@@ -29,7 +32,8 @@ function missingLabels(view: ResourceView): string[] {
 
 export const tenantLabels = tierResourcePolicy({
   name: "tenant-labels",
-  description: "Every object in a tenant namespace carries `tenant` and `tier` labels (remediated: added from the namespace and the stack's tier).",
+  description:
+    "Every object in a tenant namespace carries `tenant` and `tier` labels (remediated: added from the namespace and the stack's tier).",
   enforcementLevel: "remediate",
   validate: (_context, view, report) => {
     const o = view.object;
@@ -48,7 +52,8 @@ export const tenantLabels = tierResourcePolicy({
 
 export const tierLabelMatchesStack = tierResourcePolicy({
   name: "tier-label-matches-stack",
-  description: "A `tier` label on a tenant object names the stack's tier: a program cannot claim another tier.",
+  description:
+    "A `tier` label on a tenant object names the stack's tier: a program cannot claim another tier.",
   enforcementLevel: "mandatory",
   validate: ({ tier }, view, report) => {
     const o = view.object;
@@ -59,7 +64,19 @@ export const tierLabelMatchesStack = tierResourcePolicy({
 });
 
 /** Words that, as a key's last word (or anywhere for the strongest), name a credential. */
-const SECRET_LAST_WORDS = new Set(["password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "key", "credential", "credentials", "apikey"]);
+const SECRET_LAST_WORDS = new Set([
+  "password",
+  "passwd",
+  "pass",
+  "pwd",
+  "passphrase",
+  "secret",
+  "token",
+  "key",
+  "credential",
+  "credentials",
+  "apikey",
+]);
 const SECRET_ANY_WORDS = new Set(["password", "passwd", "secret"]);
 
 /** Whether a key ("DB_PASSWORD", "APP_KEY", "jwtSecretKey", "MYSQL_PWD") names a credential. */
@@ -75,7 +92,11 @@ export function isSecretKey(key: string): boolean {
 }
 
 /** Values that look like a credential whatever their key. */
-const SECRET_VALUE = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /\bAKIA[0-9A-Z]{16}\b/, /:\/\/[^/\s:@]+:[^/\s@]+@/];
+const SECRET_VALUE = [
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\bAKIA[0-9A-Z]{16}\b/,
+  /:\/\/[^/\s:@]+:[^/\s@]+@/,
+];
 
 /** Secret-named keys with a non-empty value inside a JSON document (nested objects and arrays). */
 function secretKeysInJson(value: string): string[] {
@@ -120,7 +141,10 @@ export const noSecretsInConfigMaps = tierResourcePolicy({
     if (o?.kind !== "ConfigMap") return;
     const entries: [string, string][] = [
       ...Object.entries(o.data ?? {}),
-      ...Object.entries(o.binaryData ?? {}).map(([k, v]): [string, string] => [k, Buffer.from(v, "base64").toString("utf8")]),
+      ...Object.entries(o.binaryData ?? {}).map(([k, v]): [string, string] => [
+        k,
+        Buffer.from(v, "base64").toString("utf8"),
+      ]),
     ];
     for (const [key, value] of entries) {
       const problem = plaintextCredential(key, value);
@@ -131,7 +155,8 @@ export const noSecretsInConfigMaps = tierResourcePolicy({
 
 export const noSecretsInEnv = tierResourcePolicy({
   name: "no-secrets-in-env",
-  description: "No container (init and ephemeral included) gets a credential as a plain env value: secret-named variables come from a Secret (valueFrom.secretKeyRef).",
+  description:
+    "No container (init and ephemeral included) gets a credential as a plain env value: secret-named variables come from a Secret (valueFrom.secretKeyRef).",
   enforcementLevel: "mandatory",
   validate: (_context, view, report) => {
     const pod = view.object ? podSpecOf(view.object) : undefined;
@@ -139,14 +164,20 @@ export const noSecretsInEnv = tierResourcePolicy({
     for (const c of allContainers(pod)) {
       for (const e of c.env ?? []) {
         const problem = e.value === undefined ? undefined : plaintextCredential(e.name, e.value);
-        if (problem) report(`${describe(view)} container ${c.name}: env ${problem}; use valueFrom.secretKeyRef`);
+        if (problem)
+          report(`${describe(view)} container ${c.name}: env ${problem}; use valueFrom.secretKeyRef`);
       }
     }
   },
 });
 
 const isDefaultDeny = (o: KubeObject): boolean => {
-  const spec = (o.spec ?? {}) as { podSelector?: object; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
+  const spec = (o.spec ?? {}) as {
+    podSelector?: object;
+    policyTypes?: string[];
+    ingress?: unknown[];
+    egress?: unknown[];
+  };
   return (
     Object.keys(spec.podSelector ?? {}).length === 0 &&
     (spec.policyTypes ?? []).includes("Ingress") &&
@@ -159,17 +190,21 @@ const isDefaultDeny = (o: KubeObject): boolean => {
 export const namespaceGuardrailsPresent = tierStackPolicy({
   name: "namespace-guardrails-present",
   perCluster: true,
-  description: "Every tenant namespace (the dedicated database's included) has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
+  description:
+    "Every tenant namespace (the dedicated database's included) has a ResourceQuota, a LimitRange and a default-deny NetworkPolicy.",
   enforcementLevel: "mandatory",
   validate: (context, resources, report) => {
     const objects = objectsOf(resources);
     const scope = tenantScope(context).namespaces;
-    const namespaces = objects.filter((o) => o.kind === "Namespace" && scope.has(o.metadata?.name ?? "")).map((o) => o.metadata!.name!);
+    const namespaces = objects
+      .filter((o) => o.kind === "Namespace" && scope.has(o.metadata?.name ?? ""))
+      .map((o) => o.metadata!.name!);
     for (const ns of namespaces) {
       const inNs = objects.filter((o) => o.metadata?.namespace === ns);
       if (!inNs.some((o) => o.kind === "ResourceQuota")) report(`namespace ${ns} has no ResourceQuota`);
       if (!inNs.some((o) => o.kind === "LimitRange")) report(`namespace ${ns} has no LimitRange`);
-      if (!inNs.some((o) => o.kind === "NetworkPolicy" && isDefaultDeny(o))) report(`namespace ${ns} has no default-deny NetworkPolicy`);
+      if (!inNs.some((o) => o.kind === "NetworkPolicy" && isDefaultDeny(o)))
+        report(`namespace ${ns} has no default-deny NetworkPolicy`);
     }
   },
 });

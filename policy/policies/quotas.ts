@@ -1,7 +1,24 @@
 /** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
-import { dedicatedClusterQuota, formatCpu, formatMemory, LIMIT_RANGE, parseCpu, parseMemory, parseStorage, QUOTA_FIELDS, TIER_NAMES, type QuotaSpec } from "../../tiers";
+import {
+  dedicatedClusterQuota,
+  formatCpu,
+  formatMemory,
+  LIMIT_RANGE,
+  parseCpu,
+  parseMemory,
+  parseStorage,
+  QUOTA_FIELDS,
+  TIER_NAMES,
+  type QuotaSpec,
+} from "../../tiers";
 import { specOf } from "../analysis/objects";
-import { emptyTotals, namespaceUsage, parseQuotaHard, quotaHardOf, type ResourceTotals } from "../analysis/usage";
+import {
+  emptyTotals,
+  namespaceUsage,
+  parseQuotaHard,
+  quotaHardOf,
+  type ResourceTotals,
+} from "../analysis/usage";
 import { describe, objectsOf, tierResourcePolicy, tierStackPolicy } from "../define";
 import { tenantScope } from "../scope";
 
@@ -24,7 +41,9 @@ export const tenantQuotaWithinTier = tierResourcePolicy({
     const capName = dedicated ? `${tier.displayName} tier's dedicated cluster` : `${tier.displayName} tier`;
     const spec = specOf<{ scopes?: unknown[]; scopeSelector?: unknown }>(o);
     if ((spec.scopes ?? []).length > 0 || spec.scopeSelector !== undefined) {
-      report(`${describe(view)} has scopes or a scopeSelector, so it limits only some pods; a tenant quota applies to every pod`);
+      report(
+        `${describe(view)} has scopes or a scopeSelector, so it limits only some pods; a tenant quota applies to every pod`,
+      );
     }
     const hard = quotaHardOf(o);
     const values = parseQuotaHard(hard);
@@ -32,14 +51,18 @@ export const tenantQuotaWithinTier = tierResourcePolicy({
       if (!(hardKey in hard)) {
         report(`${describe(view)} sets no ${hardKey}; the ${capName} caps it at ${show(cap[key])}`);
       } else if (!(values[key] <= cap[key])) {
-        report(`${describe(view)}: ${hardKey} ${show(values[key])} exceeds the ${capName}'s ${show(cap[key])}`);
+        report(
+          `${describe(view)}: ${hardKey} ${show(values[key])} exceeds the ${capName}'s ${show(cap[key])}`,
+        );
       }
     }
     if (dedicated) return;
     for (const other of TIER_NAMES.filter((t) => t !== tier.name)) {
       const key = `tier-${other}-storage.storageclass.storage.k8s.io/requests.storage`;
       if (hard[key] === undefined || parseStorage(hard[key]) > 0) {
-        report(`${describe(view)}: ${key} is ${hard[key] ?? "unset"}; a ${tier.displayName} tenant gets 0 of another tier's storage class`);
+        report(
+          `${describe(view)}: ${key} is ${hard[key] ?? "unset"}; a ${tier.displayName} tenant gets 0 of another tier's storage class`,
+        );
       }
     }
   },
@@ -55,16 +78,25 @@ interface LimitItem {
 
 export const limitRangeWithinTier = tierResourcePolicy({
   name: "limit-range-within-tier",
-  description: "A tenant LimitRange sets a max for containers, pods and volumes, within the platform's bounds and the tier's per-service ceiling.",
+  description:
+    "A tenant LimitRange sets a max for containers, pods and volumes, within the platform's bounds and the tier's per-service ceiling.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const { profile } = context;
     const o = view.object;
-    if (o?.kind !== "LimitRange" || !tenantScope(context).siteNamespaces.has(o.metadata?.namespace ?? "")) return;
+    if (o?.kind !== "LimitRange" || !tenantScope(context).siteNamespaces.has(o.metadata?.namespace ?? ""))
+      return;
     const tier = profile.tier;
     const limits = ((o.spec ?? {}) as { limits?: LimitItem[] }).limits ?? [];
-    const over = (what: string, actual: string | undefined, cap: number, parse: (q: string) => number, format: (n: number) => string) => {
-      if (actual !== undefined && parse(actual) > cap) report(`${describe(view)}: ${what} ${actual} exceeds the ${tier.displayName} tier's ${format(cap)}`);
+    const over = (
+      what: string,
+      actual: string | undefined,
+      cap: number,
+      parse: (q: string) => number,
+      format: (n: number) => string,
+    ) => {
+      if (actual !== undefined && parse(actual) > cap)
+        report(`${describe(view)}: ${what} ${actual} exceeds the ${tier.displayName} tier's ${format(cap)}`);
     };
     const required = [
       ["Container", ["cpu", "memory"]],
@@ -73,16 +105,44 @@ export const limitRangeWithinTier = tierResourcePolicy({
     ] as const;
     for (const [type, resources] of required) {
       const item = limits.find((l) => l.type === type);
-      for (const r of resources) if (item?.max?.[r] === undefined) report(`${describe(view)} sets no ${type} max ${r}; without it one ${type === "PersistentVolumeClaim" ? "volume" : type.toLowerCase()} may take the whole quota`);
+      for (const r of resources)
+        if (item?.max?.[r] === undefined)
+          report(
+            `${describe(view)} sets no ${type} max ${r}; without it one ${type === "PersistentVolumeClaim" ? "volume" : type.toLowerCase()} may take the whole quota`,
+          );
     }
     for (const l of limits) {
       if (l.type === "Container") {
         over("container max cpu", l.max?.cpu, LIMIT_RANGE.containerMax.cpu, parseCpu, formatCpu);
-        over("container max memory", l.max?.memory, LIMIT_RANGE.containerMax.memory, parseMemory, formatMemory);
+        over(
+          "container max memory",
+          l.max?.memory,
+          LIMIT_RANGE.containerMax.memory,
+          parseMemory,
+          formatMemory,
+        );
         over("container default cpu", l.default?.cpu, tier.serviceCeiling.limits.cpu, parseCpu, formatCpu);
-        over("container default memory", l.default?.memory, tier.serviceCeiling.limits.memory, parseMemory, formatMemory);
-        over("container default request cpu", l.defaultRequest?.cpu, tier.serviceCeiling.requests.cpu, parseCpu, formatCpu);
-        over("container default request memory", l.defaultRequest?.memory, tier.serviceCeiling.requests.memory, parseMemory, formatMemory);
+        over(
+          "container default memory",
+          l.default?.memory,
+          tier.serviceCeiling.limits.memory,
+          parseMemory,
+          formatMemory,
+        );
+        over(
+          "container default request cpu",
+          l.defaultRequest?.cpu,
+          tier.serviceCeiling.requests.cpu,
+          parseCpu,
+          formatCpu,
+        );
+        over(
+          "container default request memory",
+          l.defaultRequest?.memory,
+          tier.serviceCeiling.requests.memory,
+          parseMemory,
+          formatMemory,
+        );
       } else if (l.type === "Pod") {
         over("pod max cpu", l.max?.cpu, LIMIT_RANGE.podMax.cpu, parseCpu, formatCpu);
         over("pod max memory", l.max?.memory, LIMIT_RANGE.podMax.memory, parseMemory, formatMemory);
@@ -96,12 +156,15 @@ export const limitRangeWithinTier = tierResourcePolicy({
 export const quotaSumEqualsTier = tierStackPolicy({
   name: "quota-sum-equals-tier",
   perCluster: true,
-  description: "The tenant's per-namespace quotas add up to exactly its tier's quota: three sites share one quota, they do not get three.",
+  description:
+    "The tenant's per-namespace quotas add up to exactly its tier's quota: three sites share one quota, they do not get three.",
   enforcementLevel: "mandatory",
   validate: (context, resources, report) => {
     const { profile } = context;
     const sites = tenantScope(context).siteNamespaces;
-    const quotas = objectsOf(resources).filter((o) => o.kind === "ResourceQuota" && sites.has(o.metadata?.namespace ?? ""));
+    const quotas = objectsOf(resources).filter(
+      (o) => o.kind === "ResourceQuota" && sites.has(o.metadata?.namespace ?? ""),
+    );
     if (quotas.length === 0) return;
     const sum = emptyTotals();
     for (const q of quotas) {
@@ -133,7 +196,10 @@ export const fitsQuotaAtMaxScale = tierStackPolicy({
       for (const why of ns.uncounted) report(`namespace ${ns.namespace}: cannot count the pods of ${why}`);
       if (!ns.quota) {
         const used = QUOTA_FIELDS.filter((f) => ns.atMaximum[f.key] > 0).map((f) => f.hardKey);
-        if (used.length > 0) report(`namespace ${ns.namespace} uses ${used.join(", ")} but this stack gives it no ResourceQuota`);
+        if (used.length > 0)
+          report(
+            `namespace ${ns.namespace} uses ${used.join(", ")} but this stack gives it no ResourceQuota`,
+          );
         continue;
       }
       for (const { key, hardKey, show } of QUOTA_FIELDS.filter((f) => ns.overQuota.includes(f.key))) {

@@ -5,7 +5,13 @@
  * and it spans several regions only on a tier that sells multi-region.
  */
 import { UnknownValueError } from "@pulumi/policy";
-import { describe, tierResourcePolicy, tierStackPolicy, type ProviderView, type ResourceView } from "../define";
+import {
+  describe,
+  tierResourcePolicy,
+  tierStackPolicy,
+  type ProviderView,
+  type ResourceView,
+} from "../define";
 import { stackOfUrn, type TierContext } from "../context";
 
 const KUBERNETES_PROVIDER = "pulumi:providers:kubernetes";
@@ -35,12 +41,19 @@ function hasKubeconfig(props: Readonly<Record<string, unknown>>): boolean {
 }
 
 /** Why an object's explicit provider is not one of the stack's regional providers, if it is not. */
-function providerProblem(context: TierContext, view: ResourceView, provider: ProviderView): string | undefined {
+function providerProblem(
+  context: TierContext,
+  view: ResourceView,
+  provider: ProviderView,
+): string | undefined {
   const own = stackOfUrn(view.urn);
   const of = stackOfUrn(provider.urn);
-  if (of && own && (of.stack !== own.stack || of.project !== own.project)) return `${provider.name} of stack ${of.stack} (project ${of.project}), not one of this stack's providers`;
-  if (provider.type !== KUBERNETES_PROVIDER || !declaredRegion(context, provider.name)) return `${provider.name}, which is not one of the stack's regional providers (${declared(context)})`;
-  if (!hasKubeconfig(provider.props)) return `${provider.name}, which has no kubeconfig (it would read the ambient one)`;
+  if (of && own && (of.stack !== own.stack || of.project !== own.project))
+    return `${provider.name} of stack ${of.stack} (project ${of.project}), not one of this stack's providers`;
+  if (provider.type !== KUBERNETES_PROVIDER || !declaredRegion(context, provider.name))
+    return `${provider.name}, which is not one of the stack's regional providers (${declared(context)})`;
+  if (!hasKubeconfig(provider.props))
+    return `${provider.name}, which has no kubeconfig (it would read the ambient one)`;
   return undefined;
 }
 
@@ -51,14 +64,20 @@ export const kubernetesThroughRegionalProvider = tierResourcePolicy({
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     if (view.type === KUBERNETES_PROVIDER) {
-      if (!declaredRegion(context, view.name)) report(`Kubernetes provider ${view.name} is not one of the stack's regions (${declared(context)})`);
-      else if (!hasKubeconfig(view.props)) report(`Kubernetes provider ${view.name} has no kubeconfig, so it would act on the ambient cluster; build it from its region's platform stack`);
+      if (!declaredRegion(context, view.name))
+        report(`Kubernetes provider ${view.name} is not one of the stack's regions (${declared(context)})`);
+      else if (!hasKubeconfig(view.props))
+        report(
+          `Kubernetes provider ${view.name} has no kubeconfig, so it would act on the ambient cluster; build it from its region's platform stack`,
+        );
       return;
     }
     if (!view.type.startsWith("kubernetes:")) return;
     const provider = view.provider;
     if (!provider) {
-      report(`${describe(view)} goes through the default Kubernetes provider (whatever cluster the ambient kubeconfig names); it must name its region's provider (${declared(context)})`);
+      report(
+        `${describe(view)} goes through the default Kubernetes provider (whatever cluster the ambient kubeconfig names); it must name its region's provider (${declared(context)})`,
+      );
     } else {
       const problem = providerProblem(context, view, provider);
       if (problem) report(`${describe(view)} goes through ${problem}`);
@@ -81,8 +100,13 @@ export const stackReferencesPlatformOnly = tierResourcePolicy({
     if (view.type !== STACK_REFERENCE) return;
     const name = view.props["name"];
     const platform = platformStackOf(name);
-    if (platform?.organization !== context.platformOrganization || !(context.regions as readonly string[]).includes(platform.region)) {
-      report(`${describe(view)} reads stack ${JSON.stringify(name)}; a tenant stack reads only its regions' platform stacks (${context.platformOrganization}/platform/${context.regions.join("|")})`);
+    if (
+      platform?.organization !== context.platformOrganization ||
+      !(context.regions as readonly string[]).includes(platform.region)
+    ) {
+      report(
+        `${describe(view)} reads stack ${JSON.stringify(name)}; a tenant stack reads only its regions' platform stacks (${context.platformOrganization}/platform/${context.regions.join("|")})`,
+      );
     }
   },
 });
@@ -97,22 +121,32 @@ export const multiRegionBusinessOnly = tierStackPolicy({
     const providers = resources.filter((r) => r.type === KUBERNETES_PROVIDER);
     // A provider's kubeconfig comes from its region's platform stack, so its cluster is that
     // region's: one built otherwise could be another region's cluster (its quota twice) or any.
-    const references = new Map(resources.filter((r) => r.type === STACK_REFERENCE).map((r) => [r.urn, r.props["name"]]));
+    const references = new Map(
+      resources.filter((r) => r.type === STACK_REFERENCE).map((r) => [r.urn, r.props["name"]]),
+    );
     for (const p of providers) {
       const region = declaredRegion(context, p.name);
-      const platform = region === undefined ? undefined : `${context.platformOrganization}/platform/${region}`;
+      const platform =
+        region === undefined ? undefined : `${context.platformOrganization}/platform/${region}`;
       if (platform !== undefined && !(p.dependencies ?? []).some((urn) => references.get(urn) === platform)) {
-        report(`the stack's Kubernetes provider ${p.name} is not built from its region's platform stack (it reads no StackReference named ${platform})`);
+        report(
+          `the stack's Kubernetes provider ${p.name} is not built from its region's platform stack (it reads no StackReference named ${platform})`,
+        );
       }
     }
     const counts = new Map<string, number>();
     for (const p of providers) counts.set(p.name, (counts.get(p.name) ?? 0) + 1);
     for (const [name, count] of counts) {
-      if (count > 1) report(`the stack declares ${count} Kubernetes providers named ${name}; a stack reaches each of its regions' clusters through one`);
+      if (count > 1)
+        report(
+          `the stack declares ${count} Kubernetes providers named ${name}; a stack reaches each of its regions' clusters through one`,
+        );
     }
     if (profile.tier.multiRegion) return;
     if (providers.length > 1 || regions.length > 1) {
-      report(`the stack deploys to ${Math.max(providers.length, regions.length)} regions (${regions.join(", ")}); multi-region is not part of the ${profile.tier.displayName} tier`);
+      report(
+        `the stack deploys to ${Math.max(providers.length, regions.length)} regions (${regions.join(", ")}); multi-region is not part of the ${profile.tier.displayName} tier`,
+      );
     }
   },
 });

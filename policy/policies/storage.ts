@@ -1,5 +1,12 @@
 /** Storage: the tenant's tier class only, volumes big enough for its IOPS, classes matching the catalog. */
-import { getTier, isTierName, minimumVolumeForIops, parseStorage, storageClassName, volumeAttributesClassName } from "../../tiers";
+import {
+  getTier,
+  isTierName,
+  minimumVolumeForIops,
+  parseStorage,
+  storageClassName,
+  volumeAttributesClassName,
+} from "../../tiers";
 import { specOf, type ClaimSpec } from "../analysis/objects";
 import { ephemeralClaims, podSpecOf } from "../analysis/pods";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
@@ -13,9 +20,15 @@ function claimsOf(view: ResourceView): [string, ClaimSpec][] {
   const where = describe(view);
   if (o.kind === "PersistentVolumeClaim") return [[where, specOf<ClaimSpec>(o)]];
   const claims: [string, ClaimSpec][] = [];
-  const spec = specOf<{ volumeClaimTemplates?: { metadata?: { name?: string }; spec?: ClaimSpec }[]; datadirVolumeClaimTemplate?: ClaimSpec }>(o);
-  if (o.kind === "StatefulSet") for (const t of spec.volumeClaimTemplates ?? []) claims.push([`${where} volume claim template ${t.metadata?.name}`, t.spec ?? {}]);
-  if (o.kind === "InnoDBCluster" && spec.datadirVolumeClaimTemplate) claims.push([`${where} data volume template`, spec.datadirVolumeClaimTemplate]);
+  const spec = specOf<{
+    volumeClaimTemplates?: { metadata?: { name?: string }; spec?: ClaimSpec }[];
+    datadirVolumeClaimTemplate?: ClaimSpec;
+  }>(o);
+  if (o.kind === "StatefulSet")
+    for (const t of spec.volumeClaimTemplates ?? [])
+      claims.push([`${where} volume claim template ${t.metadata?.name}`, t.spec ?? {}]);
+  if (o.kind === "InnoDBCluster" && spec.datadirVolumeClaimTemplate)
+    claims.push([`${where} data volume template`, spec.datadirVolumeClaimTemplate]);
   const pod = podSpecOf(o);
   if (pod) for (const claim of ephemeralClaims(pod)) claims.push([`${where} ephemeral volume`, claim]);
   return claims;
@@ -30,10 +43,17 @@ export const storageClassOfTier = tierResourcePolicy({
     const name = profile.tier.displayName;
     for (const [where, spec] of claimsOf(view)) {
       if (spec.storageClassName !== storageClassName(tier)) {
-        report(`${where}: storage class ${spec.storageClassName ?? "(cluster default)"} is not the ${name} tier's ${storageClassName(tier)}`);
+        report(
+          `${where}: storage class ${spec.storageClassName ?? "(cluster default)"} is not the ${name} tier's ${storageClassName(tier)}`,
+        );
       }
-      if (spec.volumeAttributesClassName !== undefined && spec.volumeAttributesClassName !== volumeAttributesClassName(tier)) {
-        report(`${where}: volume attributes class ${spec.volumeAttributesClassName} is not the ${name} tier's ${volumeAttributesClassName(tier)}`);
+      if (
+        spec.volumeAttributesClassName !== undefined &&
+        spec.volumeAttributesClassName !== volumeAttributesClassName(tier)
+      ) {
+        report(
+          `${where}: volume attributes class ${spec.volumeAttributesClassName} is not the ${name} tier's ${volumeAttributesClassName(tier)}`,
+        );
       }
     }
   },
@@ -48,7 +68,9 @@ export const volumeSizeForTierIops = tierResourcePolicy({
     for (const [where, spec] of claimsOf(view)) {
       const requested = spec.resources?.requests?.storage;
       if (requested === undefined || parseStorage(requested) < minimum) {
-        report(`${where}: ${requested ?? "no size"} cannot reach the ${profile.tier.displayName} tier's ${profile.tier.storageClass.iops} IOPS; at least ${minimum}Gi`);
+        report(
+          `${where}: ${requested ?? "no size"} cannot reach the ${profile.tier.displayName} tier's ${profile.tier.storageClass.iops} IOPS; at least ${minimum}Gi`,
+        );
       }
     }
   },
@@ -57,7 +79,8 @@ export const volumeSizeForTierIops = tierResourcePolicy({
 /** Cluster objects of the platform program: judged against the tier named in their name. */
 export const tierStorageClassParameters = tierResourcePolicy({
   name: "tier-storage-class-parameters",
-  description: "tier-<tier>-storage and tier-<tier>-iops use the EBS CSI driver with exactly the tier's gp3 IOPS and throughput, encrypted.",
+  description:
+    "tier-<tier>-storage and tier-<tier>-iops use the EBS CSI driver with exactly the tier's gp3 IOPS and throughput, encrypted.",
   enforcementLevel: "mandatory",
   validate: (_context, view, report) => tierClassProblems(view, report),
   validatePlatform: (view, report) => tierClassProblems(view, report),
@@ -73,7 +96,11 @@ function tierClassProblems(view: ResourceView, report: (message: string) => void
     return;
   }
   const tier = getTier(match[1]);
-  const props = view.props as { provisioner?: string; driverName?: string; parameters?: Record<string, string> };
+  const props = view.props as {
+    provisioner?: string;
+    driverName?: string;
+    parameters?: Record<string, string>;
+  };
   const driver = o.kind === "StorageClass" ? props.provisioner : props.driverName;
   if (driver !== EBS_CSI) report(`${describe(view)}: driver ${driver} is not ${EBS_CSI}`);
   const p = props.parameters ?? {};
@@ -84,6 +111,7 @@ function tierClassProblems(view: ResourceView, report: (message: string) => void
     ...(o.kind === "StorageClass" ? { encrypted: "true" } : {}),
   };
   for (const [key, value] of Object.entries(expected)) {
-    if (p[key] !== value) report(`${describe(view)}: ${key} is ${p[key] ?? "unset"}; the ${tier.displayName} tier's is ${value}`);
+    if (p[key] !== value)
+      report(`${describe(view)}: ${key} is ${p[key] ?? "unset"}; the ${tier.displayName} tier's is ${value}`);
   }
 }

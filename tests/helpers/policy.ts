@@ -6,7 +6,14 @@
 import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
-import { resourceArgs as localArgs, resourceViolations, runPolicies, stackViolations, type LocalResource, type Violation } from "../../policy/localRun";
+import {
+  resourceArgs as localArgs,
+  resourceViolations,
+  runPolicies,
+  stackViolations,
+  type LocalResource,
+  type Violation,
+} from "../../policy/localRun";
 
 export type { Violation };
 
@@ -25,7 +32,8 @@ export interface FakeResource {
 
 export const TEST_TENANT = "acme";
 
-export const urnOf = (type: string, name: string, stack = TEST_TENANT, project = "tenant") => `urn:pulumi:${stack}::${project}::${type}::${name}`;
+export const urnOf = (type: string, name: string, stack = TEST_TENANT, project = "tenant") =>
+  `urn:pulumi:${stack}::${project}::${type}::${name}`;
 
 function nameOf(r: FakeResource): string {
   const meta = (r.props["metadata"] ?? {}) as { name?: string; namespace?: string };
@@ -34,22 +42,48 @@ function nameOf(r: FakeResource): string {
 
 export function local(r: FakeResource): LocalResource {
   const name = nameOf(r);
-  return { type: r.type, props: r.props, name, urn: r.urn ?? urnOf(r.type, name), ...(r.protect !== undefined ? { protect: r.protect } : {}), ...(r.provider ? { provider: r.provider } : {}), ...(r.dependencies ? { dependencies: r.dependencies } : {}) };
+  return {
+    type: r.type,
+    props: r.props,
+    name,
+    urn: r.urn ?? urnOf(r.type, name),
+    ...(r.protect !== undefined ? { protect: r.protect } : {}),
+    ...(r.provider ? { provider: r.provider } : {}),
+    ...(r.dependencies ? { dependencies: r.dependencies } : {}),
+  };
 }
 
-export const resourceArgs = (r: FakeResource, config: ContextConfig = {}, tags: Record<string, string> = {}) => localArgs(local(r), { config, stackTags: tags });
+export const resourceArgs = (
+  r: FakeResource,
+  config: ContextConfig = {},
+  tags: Record<string, string> = {},
+) => localArgs(local(r), { config, stackTags: tags });
 
-export const violationsOf = (policy: ResourceValidationPolicy, r: FakeResource, config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
-  resourceViolations(policy, local(r), { config, stackTags: tags });
+export const violationsOf = (
+  policy: ResourceValidationPolicy,
+  r: FakeResource,
+  config: ContextConfig,
+  tags: Record<string, string> = {},
+): Promise<string[]> => resourceViolations(policy, local(r), { config, stackTags: tags });
 
-export const stackViolationsOf = async (policy: StackValidationPolicy, resources: readonly FakeResource[], config: ContextConfig, tags: Record<string, string> = {}): Promise<string[]> =>
+export const stackViolationsOf = async (
+  policy: StackValidationPolicy,
+  resources: readonly FakeResource[],
+  config: ContextConfig,
+  tags: Record<string, string> = {},
+): Promise<string[]> =>
   (await stackViolations(policy, resources.map(local), { config, stackTags: tags })).map((v) => v.message);
 
 /** Runs every policy of the pack over a stack's resources. */
-export const runPack = (policies: Policies, resources: readonly FakeResource[], config: ContextConfig, tags: Record<string, string> = {}): Promise<Violation[]> =>
-  runPolicies(policies, resources.map(local), { config, stackTags: tags });
+export const runPack = (
+  policies: Policies,
+  resources: readonly FakeResource[],
+  config: ContextConfig,
+  tags: Record<string, string> = {},
+): Promise<Violation[]> => runPolicies(policies, resources.map(local), { config, stackTags: tags });
 
-export const mandatory = (violations: readonly Violation[]): Violation[] => violations.filter((v) => v.level === "mandatory");
+export const mandatory = (violations: readonly Violation[]): Violation[] =>
+  violations.filter((v) => v.level === "mandatory");
 
 /** The gRPC port a started policy pack prints (Pulumi reads it the same way); rejects on stderr output or exit. */
 export function analyzerPort(child: ChildProcess): Promise<number> {

@@ -10,7 +10,9 @@ export interface FakePrometheus {
 }
 
 /** `answer` maps a PromQL query to a sample (undefined = empty result). */
-export async function startPrometheus(answer: (query: string) => number | undefined): Promise<FakePrometheus> {
+export async function startPrometheus(
+  answer: (query: string) => number | undefined,
+): Promise<FakePrometheus> {
   const queries: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -25,11 +27,18 @@ export async function startPrometheus(answer: (query: string) => number | undefi
     res.end(
       JSON.stringify({
         status: "success",
-        data: { resultType: "vector", result: value === undefined ? [] : [{ metric: {}, value: [Date.now() / 1000, String(value)] }] },
+        data: {
+          resultType: "vector",
+          result: value === undefined ? [] : [{ metric: {}, value: [Date.now() / 1000, String(value)] }],
+        },
       }),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, queries, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    queries,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -28,7 +28,8 @@ export interface PromtoolResult {
 export function promtool(args: readonly string[], files: Readonly<Record<string, unknown>>): PromtoolResult {
   const dir = mkdtempSync(join(tmpdir(), "promtool-"));
   try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), stringify(content, { lineWidth: 0 }));
+    for (const [name, content] of Object.entries(files))
+      writeFileSync(join(dir, name), stringify(content, { lineWidth: 0 }));
     const run = spawnSync(PROMTOOL, args, { cwd: dir, encoding: "utf8" });
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   } finally {

@@ -5,11 +5,19 @@ import { DEV_CLOUDFLARE } from "../../synth/programs";
 /** Admin credentials no other fixture uses, so a test can look for them in what the service sends back. */
 export const CREDENTIALS = {
   mysql: { user: "root", password: "mysql-pw-7f3a" },
-  rabbitmq: { user: "admin", password: "rabbit-pw-91c2", managementUrl: "http://rabbitmq.rabbitmq.svc:15672" },
+  rabbitmq: {
+    user: "admin",
+    password: "rabbit-pw-91c2",
+    managementUrl: "http://rabbitmq.rabbitmq.svc:15672",
+  },
   objectStorage: { user: "admin", password: "minio-pw-44d0" },
 };
 
-export const tenantRequest = (tenantId: string, tier: TenantConfigInput["tier"] = "premium", extra: Partial<TenantConfigInput> = {}): TenantConfigInput => ({
+export const tenantRequest = (
+  tenantId: string,
+  tier: TenantConfigInput["tier"] = "premium",
+  extra: Partial<TenantConfigInput> = {},
+): TenantConfigInput => ({
   tenantId,
   tier,
   images: { registry: "registry.example.com/cv", tag: "1.0.0" },
@@ -18,9 +26,12 @@ export const tenantRequest = (tenantId: string, tier: TenantConfigInput["tier"] 
   ...extra,
 });
 
-
 /** Polls `check` until it returns a value (not undefined); fails after `timeoutMs` with `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -29,5 +29,9 @@ class TracedEngine extends InstrumentedEngine {
 }
 
 void startService(serviceConfigFromEnv(), {
-  wrapEngine: (engine: TenantEngine) => new TracedEngine(engine, { before: (op) => (op === "up" && slowMs > 0 ? new Promise((r) => setTimeout(r, slowMs)) : Promise.resolve()) }),
+  wrapEngine: (engine: TenantEngine) =>
+    new TracedEngine(engine, {
+      before: (op) =>
+        op === "up" && slowMs > 0 ? new Promise((r) => setTimeout(r, slowMs)) : Promise.resolve(),
+    }),
 }).then(() => process.stderr.write(`worker ${process.pid} ready\n`));

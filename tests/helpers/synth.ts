@@ -1,6 +1,13 @@
 import { PROJECT } from "../../stacks/config";
 import type { KubeObject } from "../../policy/analysis/objects";
-import { getTier, PRIMARY_REGION, REGION_NAMES, TIER_NAMES, type RegionName, type TierName } from "../../tiers";
+import {
+  getTier,
+  PRIMARY_REGION,
+  REGION_NAMES,
+  TIER_NAMES,
+  type RegionName,
+  type TierName,
+} from "../../tiers";
 import type { SynthResult } from "../../synth/engine";
 import { kubernetesObjects, kubernetesObjectsByCluster } from "../../synth/manifests";
 import { shortcutConfig, synthTenant } from "../../synth/programs";
@@ -26,9 +33,19 @@ export interface Shape {
  * tier every site count across all regions (the most a stack spans), and once across two.
  */
 export const ALL_SHAPES: readonly Shape[] = [
-  ...TIER_NAMES.flatMap((tier) => Array.from({ length: getTier(tier).maxSites }, (_, i) => ({ tier, sites: i + 1, regions: [PRIMARY_REGION] }))),
+  ...TIER_NAMES.flatMap((tier) =>
+    Array.from({ length: getTier(tier).maxSites }, (_, i) => ({
+      tier,
+      sites: i + 1,
+      regions: [PRIMARY_REGION],
+    })),
+  ),
   ...TIER_NAMES.filter((tier) => getTier(tier).multiRegion).flatMap((tier) => [
-    ...Array.from({ length: getTier(tier).maxSites }, (_, i) => ({ tier, sites: i + 1, regions: REGION_NAMES })),
+    ...Array.from({ length: getTier(tier).maxSites }, (_, i) => ({
+      tier,
+      sites: i + 1,
+      regions: REGION_NAMES,
+    })),
     { tier, sites: 2, regions: REGION_NAMES.slice(0, 2) },
   ]),
 ];
@@ -38,7 +55,11 @@ export const regionsOf = (shape: Shape): Record<string, unknown> =>
   shape.regions.length === 1 && shape.regions[0] === PRIMARY_REGION ? {} : { regions: shape.regions };
 
 /** Synthesizes a shape (memoized like synthShape). */
-export const synthOf = (shape: Shape, tenantId = "acme", overrides: Record<string, unknown> = {}): Promise<TenantSynth> =>
+export const synthOf = (
+  shape: Shape,
+  tenantId = "acme",
+  overrides: Record<string, unknown> = {},
+): Promise<TenantSynth> =>
   synthShape(shape.tier, shape.sites, tenantId, { ...regionsOf(shape), ...overrides });
 
 /** Config of a tenant with the given shape, plus overrides of whole keys (values as in stack YAML). */
@@ -61,7 +82,12 @@ export function tenantConfig(
 const cache = new Map<string, Promise<TenantSynth>>();
 
 /** Synthesizes a tenant (memoized per test file; synth runs are sequential by construction). */
-export function synthShape(tier: TierName, sites: number, tenantId = "acme", overrides: Record<string, unknown> = {}): Promise<TenantSynth> {
+export function synthShape(
+  tier: TierName,
+  sites: number,
+  tenantId = "acme",
+  overrides: Record<string, unknown> = {},
+): Promise<TenantSynth> {
   const key = JSON.stringify([tier, sites, tenantId, overrides]);
   let pending = cache.get(key);
   if (!pending) {
@@ -75,4 +101,5 @@ export function synthShape(tier: TierName, sites: number, tenantId = "acme", ove
   return pending;
 }
 
-export const ofKind = (objects: readonly KubeObject[], kind: string): KubeObject[] => objects.filter((o) => o.kind === kind);
+export const ofKind = (objects: readonly KubeObject[], kind: string): KubeObject[] =>
+  objects.filter((o) => o.kind === kind);
