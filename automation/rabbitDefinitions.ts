@@ -1,7 +1,7 @@
 /**
  * A tenant vhost's RabbitMQ definitions (queues, exchanges, bindings, policies, parameters) through
  * the management API: exported as `GET /api/definitions/<vhost>` returns them (what the scheduled
- * runners store, components/backupBucket.ts), and loaded back with `POST /api/definitions/<vhost>`.
+ * runners store, components/platform/backupBucket.ts), and loaded back with `POST /api/definitions/<vhost>`.
  *
  * A restore recreates what the backup has and the vhost lacks; it never changes what exists:
  * RabbitMQ refuses to redeclare a queue with other arguments, and a policy or limit that differs

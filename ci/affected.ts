@@ -2,7 +2,7 @@
  * Which tenant stacks a change affects, so CI previews exactly those (and humans get the same
  * answer with `npm run affected -- <base-ref>`).
  *
- * - A change to what every tenant program runs or is judged by (tiers/, components/, stacks/,
+ * - A change to what every tenant program runs or is judged by (tiers/, lib/, components/, stacks/,
  *   policy/, the project and policy manifests, the lockfile, package.json, tsconfig.json)
  *   affects every stack.
  * - `Pulumi.<stack>.yaml` affects that stack, if it still exists (a deleted stack file has
@@ -13,6 +13,7 @@
 /** Paths whose change affects every tenant stack: a folder ends with "/". */
 export const AFFECTS_EVERY_STACK: readonly string[] = [
   "tiers/",
+  "lib/",
   "components/",
   "stacks/",
   "policy/",
@@ -74,12 +75,11 @@ export function affectedStacks(
 export const AFFECTS_PLATFORM: readonly string[] = [
   "platform/",
   "stacks/platform.ts",
-  // The program's own components (their imports from other components are not followed).
-  "components/regionNetwork.ts",
-  "components/eksCluster.ts",
-  "components/tierProfile.ts",
-  "components/backupBucket.ts",
+  // The program's own components and what they share with the tenant layer.
+  "components/platform/",
+  "components/shared/",
   "tiers/",
+  "lib/",
   "package.json",
   "package-lock.json",
   "tsconfig.json",

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
-import type { TenantStackArgs } from "../components/tenantStack";
+import type { TenantStackArgs } from "../components/tenant/tenantStack";
 import {
   BACKUP_NAMESPACE,
   DEFAULT_BACKUP_BUCKET,
@@ -460,7 +460,7 @@ export function loadTenantConfig(): {
 export const PLATFORM_PROJECT = "platform";
 
 /**
- * Where the platform's metrics go (components/metricsRetention.ts): Mimir's remote-write endpoint
+ * Where the platform's metrics go (components/platform/metricsRetention.ts): Mimir's remote-write endpoint
  * and namespace (the mimir-distributed chart's gateway, release "mimir"), the platform Prometheus's
  * namespace (the tenants' `platform.monitoringNamespace`) and its volume.
  */

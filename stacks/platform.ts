@@ -12,11 +12,11 @@ import * as ebs from "@pulumi/aws/ebs";
 import * as kms from "@pulumi/aws/kms";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { BackupBucket } from "../components/backupBucket";
-import { EksCluster } from "../components/eksCluster";
-import { MetricsRetention } from "../components/metricsRetention";
-import { RegionNetwork } from "../components/regionNetwork";
-import { TierProfile } from "../components/tierProfile";
+import { BackupBucket } from "../components/platform/backupBucket";
+import { EksCluster } from "../components/platform/eksCluster";
+import { MetricsRetention } from "../components/platform/metricsRetention";
+import { RegionNetwork } from "../components/platform/regionNetwork";
+import { TierProfile } from "../components/platform/tierProfile";
 import {
   BACKUP_NAMESPACE,
   backupBucketName,

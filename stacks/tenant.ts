@@ -10,8 +10,8 @@
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { TenantStack } from "../components/tenantStack";
-import { formatCpu, formatMemory, formatStorage } from "../tiers";
+import { TenantStack } from "../components/tenant/tenantStack";
+import { formatCpu, formatMemory, formatStorage } from "../lib/units";
 import { loadTenantConfig, REQUEST_OUTPUT } from "./config";
 import { regionKubernetesProvider } from "./regionProviders";
 

@@ -9,8 +9,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runnerScript } from "../components/backupBucket";
-import { backupPolicyDocument } from "../components/tenantBackups";
+import { runnerScript } from "../components/platform/backupBucket";
+import { backupPolicyDocument } from "../components/operations/tenantBackups";
 import {
   backupRetentionDays,
   backupStamp,

@@ -21,14 +21,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { withConnection } from "../automation/mysqlTools";
-import { binlogArchivePolicyDocument, binlogArchiveScript } from "../components/backupBucket";
+import { binlogArchivePolicyDocument, binlogArchiveScript } from "../components/platform/backupBucket";
 import type { KubeObject } from "../policy/analysis/objects";
 import { podCost, podSpecOf } from "../policy/analysis/pods";
 import platformProgram from "../stacks/platform";
 import { synthesize, SynthFailure, type SynthResult } from "../synth/engine";
 import { kubernetesObjects } from "../synth/manifests";
 import { PLATFORM_PROJECT } from "../synth/programs";
-import { parseCpu, parseMemory } from "../tiers";
+import { parseCpu, parseMemory } from "../lib/units";
 import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
 import { ofKind, synthShape } from "./helpers/synth";
 

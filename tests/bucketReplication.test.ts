@@ -19,13 +19,13 @@ import {
   replicationSpecHash,
   type BucketReplicationArgs,
   type ReplicationTarget,
-} from "../components/bucketReplication";
+} from "../components/data/bucketReplication";
 import {
   BUCKET_TARGET_ACTIONS,
   REPLICATION_BUCKET_ACTIONS,
   REPLICATION_OBJECT_ACTIONS,
   TenantObjectStorage,
-} from "../components/tenantObjectStorage";
+} from "../components/data/tenantObjectStorage";
 import type { Container, KubeObject, PodSpec } from "../policy/analysis/objects";
 import { namespaceUsage } from "../policy/analysis/usage";
 import { TIER_POLICIES } from "../policy/policies";
@@ -37,11 +37,7 @@ import {
   bucketName,
   coreNamespace,
   effectiveProfile,
-  formatCpu,
-  formatMemory,
   getTier,
-  parseCpu,
-  parseMemory,
   peakUsage,
   planTenant,
   PRIMARY_REGION,
@@ -50,6 +46,7 @@ import {
   TIER_NAMES,
   type TierName,
 } from "../tiers";
+import { formatCpu, formatMemory, parseCpu, parseMemory } from "../lib/units";
 import { mandatory, runPack, violationsOf } from "./helpers/policy";
 import { localResources } from "../synth/policyCheck";
 import { ofKind, synthShape } from "./helpers/synth";

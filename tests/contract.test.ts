@@ -9,7 +9,8 @@ import type { KubeObject } from "../policy/analysis/objects";
 import { parseQuotaHard, emptyTotals, type ResourceTotals } from "../policy/analysis/usage";
 import { kubernetesObjects } from "../synth/manifests";
 import { synthPlatform } from "../synth/programs";
-import { gib, type TierName } from "../tiers";
+import { type TierName } from "../tiers";
+import { gib } from "../lib/units";
 import { ofKind, synthShape } from "./helpers/synth";
 
 interface Contract {

@@ -14,13 +14,13 @@ import {
   MysqlUserLimitsProvider,
   type MysqlConnection,
   type UserLimitsState,
-} from "../components/mysqlUserLimits";
+} from "../components/data/mysqlUserLimits";
 import {
   RabbitVhostLimits,
   RabbitVhostLimitsProvider,
   type ManagementApi,
   type VhostLimitsState,
-} from "../components/rabbitVhostLimits";
+} from "../components/data/rabbitVhostLimits";
 import { SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
 import { MYSQL, RABBITMQ, rabbitManagementPort, serverAvailable } from "./helpers/servers";
 

@@ -9,12 +9,12 @@ import { synthTenant } from "../synth/programs";
 import {
   BUCKET_NAMES,
   DATABASE_SERVICES,
-  gbToBytes,
   getTier,
   objectStorageReplicator,
   TIER_NAMES,
   type TierName,
 } from "../tiers";
+import { gbToBytes } from "../lib/units";
 import { ofKind, synthShape, tenantConfig } from "./helpers/synth";
 
 const ofType = (resources: readonly RecordedResource[], type: string) =>

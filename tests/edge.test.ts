@@ -6,8 +6,8 @@
  * edge input rejected before any resource.
  */
 import { describe, expect, it } from "vitest";
-import { edgeRulesets } from "../components/edgeRules";
-import { TenantStack } from "../components/tenantStack";
+import { edgeRulesets } from "../components/edge/edgeRules";
+import { TenantStack } from "../components/tenant/tenantStack";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parseStackConfig, PROJECT } from "../stacks/config";
 import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine";

@@ -7,7 +7,7 @@
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import { describe, expect, it } from "vitest";
-import { TenantEdge, type TenantEdgeArgs } from "../components/tenantEdge";
+import { TenantEdge, type TenantEdgeArgs } from "../components/edge/tenantEdge";
 import { TIER_POLICIES } from "../policy/policies";
 import { synthesize, SynthFailure, type RecordedResource, type SynthResult } from "../synth/engine";
 import { DEV_CLOUDFLARE } from "../synth/programs";

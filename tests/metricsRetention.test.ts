@@ -1,5 +1,5 @@
 /**
- * Metrics retention per tier (components/metricsRetention.ts) as the platform program synthesizes
+ * Metrics retention per tier (components/platform/metricsRetention.ts) as the platform program synthesizes
  * it: Mimir's per-tier overrides against the tier table (literals), the platform Prometheus's
  * remote-write queues evaluated as Prometheus evaluates relabelling (every tier's series, as the
  * tenant objects label them, reaches exactly one store tenant, the one with its retention; nothing

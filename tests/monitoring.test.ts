@@ -7,8 +7,9 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../policy/analysis/objects";
-import type { AlertRule, RecordingRule, RuleGroup } from "../components/alertRules";
-import { gib, tenantRequestProblems, type TierName } from "../tiers";
+import type { AlertRule, RecordingRule, RuleGroup } from "../components/operations/alertRules";
+import { tenantRequestProblems, type TierName } from "../tiers";
+import { gib } from "../lib/units";
 import { promtool, promtoolAvailable } from "./helpers/promtool";
 import { ofKind, synthShape } from "./helpers/synth";
 

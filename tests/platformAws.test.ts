@@ -7,8 +7,8 @@
  */
 import { RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { EksCluster, kubeconfig } from "../components/eksCluster";
-import { subnetCidrs } from "../components/regionNetwork";
+import { EksCluster, kubeconfig } from "../components/platform/eksCluster";
+import { subnetCidrs } from "../components/platform/regionNetwork";
 import {
   backupBucketName,
   parseRegion,

@@ -9,7 +9,7 @@ import { podCost } from "../policy/analysis/pods";
 import { resolveTierContext, stackOfUrn, stackRole } from "../policy/context";
 import { runPolicies } from "../policy/localRun";
 import { TIER_POLICIES } from "../policy/policies";
-import { parseCpu, parseMemory, parseQuantity, parseStorage } from "../tiers";
+import { parseCpu, parseMemory, parseQuantity, parseStorage } from "../lib/units";
 import { local, stackViolationsOf, urnOf, violationsOf } from "./helpers/policy";
 
 describe("Kubernetes quantities", () => {

@@ -17,12 +17,12 @@ import { parseStackConfig } from "../stacks/config";
 import {
   coreNamespace,
   getTier,
-  gbToBytes,
   REGION_NAMES,
   siteNamespace,
   TenantRequestError,
   type RegionName,
 } from "../tiers";
+import { gbToBytes } from "../lib/units";
 import { stackViolationsOf, urnOf, violationsOf, type FakeResource } from "./helpers/policy";
 import { tenantConfig } from "./helpers/synth";
 

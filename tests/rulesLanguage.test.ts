@@ -1,19 +1,13 @@
 /**
- * The Rules language checker (tiers/rulesLanguage.ts): every expression the edge deploys
+ * The Rules language checker (lib/rulesLanguage.ts): every expression the edge deploys
  * parses with known fields; examples in the style of Cloudflare's documentation parse; and
  * malformed or ill-typed expressions are refused with a reason and a position. It checks the
  * wirefilter subset the project uses, not phase availability or plan entitlements.
  */
 import { describe, expect, it } from "vitest";
-import { edgeRulesets } from "../components/edgeRules";
-import {
-  FIELDS,
-  getTier,
-  rulesExpressionFields,
-  rulesExpressionProblems,
-  rulesString,
-  TIER_NAMES,
-} from "../tiers";
+import { edgeRulesets } from "../components/edge/edgeRules";
+import { getTier, TIER_NAMES } from "../tiers";
+import { FIELDS, rulesExpressionFields, rulesExpressionProblems, rulesString } from "../lib/rulesLanguage";
 import { synthShape } from "./helpers/synth";
 
 interface Ruleset {

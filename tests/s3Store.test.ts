@@ -14,7 +14,7 @@ import { GetObjectTaggingCommand, S3Client, type Tag } from "@aws-sdk/client-s3"
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../automation/s3Store";
-import { backupLifecycleRules, type LifecycleRule } from "../components/backupBucket";
+import { backupLifecycleRules, type LifecycleRule } from "../components/platform/backupBucket";
 import { binlogMarkerKey, definitionsKey, dumpKey, TIER_NAMES } from "../tiers";
 
 /** s3rver's tagging model (no types shipped). */

@@ -115,7 +115,7 @@ describe("Kubernetes schema validation", () => {
         ...Array(3).fill("ValidatingAdmissionPolicy"),
         ...Array(3).fill("ValidatingAdmissionPolicyBinding"),
         ...Array(3).fill("VolumeAttributesClass"),
-        // The backup runners and the binlog archiver (components/backupBucket.ts).
+        // The backup runners and the binlog archiver (components/platform/backupBucket.ts).
         ...Array(4).fill("CronJob"),
         "Namespace",
         "ResourceQuota",
@@ -123,7 +123,7 @@ describe("Kubernetes schema validation", () => {
         ...Array(2).fill("ClusterRole"),
         ...Array(2).fill("ClusterRoleBinding"),
         "NetworkPolicy",
-        // Metrics retention per tier (components/metricsRetention.ts): Mimir's overrides, the platform Prometheus and its scrape identity.
+        // Metrics retention per tier (components/platform/metricsRetention.ts): Mimir's overrides, the platform Prometheus and its scrape identity.
         "ConfigMap",
         "Prometheus",
         "ServiceAccount",

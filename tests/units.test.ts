@@ -1,18 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { BUSINESS_ADD_ON_PRICES_EUR, effectiveProfile, monthlyPrice, TIERS } from "../tiers";
 import {
-  BUSINESS_ADD_ON_PRICES_EUR,
-  effectiveProfile,
   formatCpu,
   formatMemory,
-  monthlyPrice,
   parseCpu,
   parseMemory,
   parseStorage,
   showCpu,
   showMemory,
   showStorage,
-  TIERS,
-} from "../tiers";
+} from "../lib/units";
 
 describe("quantities", () => {
   it("formats and parses CPU and memory both ways", () => {

@@ -6,7 +6,7 @@
  * Units: CPU in millicores, memory in MiB, disk and object storage in GiB/GB as named.
  * Business values are minimums that add-ons raise (see `profile.ts`).
  */
-import { cores, gib, type Gibibytes, type Mebibytes, type Millicores } from "./units";
+import { cores, gib, type Gibibytes, type Mebibytes, type Millicores } from "../lib/units";
 
 export const TIER_NAMES = ["standard", "premium", "business"] as const;
 export type TierName = (typeof TIER_NAMES)[number];

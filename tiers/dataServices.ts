@@ -14,7 +14,7 @@ import {
 } from "./catalog";
 import type { EffectiveProfile } from "./profile";
 import { SERVICES } from "./services";
-import { gbToBytes } from "./units";
+import { gbToBytes } from "../lib/units";
 
 /**
  * Pulumi types of the resources that hold a tenant's data: the policy pack requires them

@@ -3,7 +3,7 @@
  * Business add-ons. Everything a tenant gets is computed from this, never from the raw tier.
  */
 import { getTier, type QuotaSpec, type TierDefinition, type TierName } from "./catalog";
-import { cores, gib } from "./units";
+import { cores, gib } from "../lib/units";
 
 /** Business add-ons. All default to 0. */
 export interface AddOns {

@@ -14,7 +14,7 @@ import {
   showCpu,
   showMemory,
   showStorage,
-} from "./units";
+} from "../lib/units";
 
 export interface QuotaField {
   readonly key: keyof QuotaSpec;

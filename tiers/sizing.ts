@@ -35,7 +35,7 @@ import type { EffectiveProfile } from "./profile";
 import { coreJobsHeadroom } from "./replication";
 import { GATEWAY, QUEUE_CONSUMER, SHARED_SERVICES, type ServiceName } from "./services";
 import { retiredSiteProblems } from "./tenantRules";
-import type { Gibibytes, Mebibytes, Millicores } from "./units";
+import type { Gibibytes, Mebibytes, Millicores } from "../lib/units";
 
 const CPU_STEP: Millicores = 5;
 const MEMORY_STEP: Mebibytes = 8;

@@ -2,7 +2,7 @@
  * What one pod of a workload costs the namespace quota, as Kubernetes admission computes it,
  * and how many pods each kind of workload can run at once. Read from the objects only.
  */
-import { parseCpu, parseMemory, parseStorage } from "../../tiers";
+import { parseCpu, parseMemory, parseStorage } from "../../lib/units";
 import {
   specOf,
   type ClaimSpec,

@@ -77,7 +77,7 @@ const TENANT_TYPES = [
   "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment",
   "pulumi-nodejs:dynamic/collect-verything:RabbitVhostLimits",
   "pulumi-nodejs:dynamic/collect-verything:MysqlUserLimits",
-  // The tenant's backup role (components/tenantBackups.ts); data-services-of-tenant judges its policy.
+  // The tenant's backup role (components/operations/tenantBackups.ts); data-services-of-tenant judges its policy.
   "pulumi:providers:aws",
   "aws:iam/role:Role",
   "aws:iam/rolePolicy:RolePolicy",
@@ -112,7 +112,7 @@ const DEDICATED_CLUSTER_KINDS = ["mysql.oracle.com/InnoDBCluster"];
 const PLATFORM_TYPES = new Set([
   "pulumi:pulumi:Stack",
   "pulumi:providers:kubernetes",
-  // The backup bucket and its key (components/backupBucket.ts).
+  // The backup bucket and its key (components/platform/backupBucket.ts).
   "pulumi:providers:aws",
   "aws:kms/key:Key",
   "aws:s3/bucket:Bucket",
@@ -120,7 +120,7 @@ const PLATFORM_TYPES = new Set([
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-  // The region's network, cluster and keys (components/regionNetwork.ts, components/eksCluster.ts, stacks/platform.ts).
+  // The region's network, cluster and keys (components/platform/regionNetwork.ts, components/platform/eksCluster.ts, stacks/platform.ts).
   "aws:ec2/vpc:Vpc",
   "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
   "aws:ec2/subnet:Subnet",
@@ -155,7 +155,7 @@ const PLATFORM_KINDS = new Set([
   "scheduling.k8s.io/PriorityClass",
   "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
   "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
-  // Metrics retention per tier (components/metricsRetention.ts): Mimir's tier overrides and the platform Prometheus.
+  // Metrics retention per tier (components/platform/metricsRetention.ts): Mimir's tier overrides and the platform Prometheus.
   "core/ConfigMap",
   "monitoring.coreos.com/Prometheus",
 ]);

@@ -2,12 +2,12 @@
 import {
   BUCKET_NAMES,
   DATA_HOLDING_TYPES,
-  gbToBytes,
   isCoreNamespace,
   QUEUE_MAX_PRIORITY,
   vhostLimits,
   type BucketName,
 } from "../../tiers";
+import { gbToBytes } from "../../lib/units";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
 const QUEUE = "rabbitmq:index/queue:Queue";

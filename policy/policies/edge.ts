@@ -5,12 +5,8 @@
  * load balancing phases/types are judged per tier by `business-only-features`; caching by
  * `cdn-from-premium` (features.ts).
  */
-import {
-  loadBalancerPoolName,
-  RATE_LIMIT_PERIODS,
-  rulesExpressionProblems,
-  type TierDefinition,
-} from "../../tiers";
+import { loadBalancerPoolName, RATE_LIMIT_PERIODS, type TierDefinition } from "../../tiers";
+import { rulesExpressionProblems } from "../../lib/rulesLanguage";
 import { UnknownValueError } from "@pulumi/policy";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
 
@@ -187,7 +183,7 @@ export const edgeNumbersWithinTier = tierResourcePolicy({
 export const edgeRuleExpressionsValid = tierResourcePolicy({
   name: "edge-rule-expressions-valid",
   description:
-    "Every Cloudflare rule expression is valid Rules language with known fields (tiers/rulesLanguage.ts).",
+    "Every Cloudflare rule expression is valid Rules language with known fields (lib/rulesLanguage.ts).",
   enforcementLevel: "mandatory",
   validate: (_context, view, report) => {
     if (view.type !== TYPE.ruleset) return;

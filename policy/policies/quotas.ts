@@ -1,16 +1,6 @@
 /** The tenant's quota: per namespace within the tier, summed exactly, and enough at maximum scale. */
-import {
-  dedicatedClusterQuota,
-  formatCpu,
-  formatMemory,
-  LIMIT_RANGE,
-  parseCpu,
-  parseMemory,
-  parseStorage,
-  QUOTA_FIELDS,
-  TIER_NAMES,
-  type QuotaSpec,
-} from "../../tiers";
+import { dedicatedClusterQuota, LIMIT_RANGE, QUOTA_FIELDS, TIER_NAMES, type QuotaSpec } from "../../tiers";
+import { formatCpu, formatMemory, parseCpu, parseMemory, parseStorage } from "../../lib/units";
 import { specOf } from "../analysis/objects";
 import {
   emptyTotals,

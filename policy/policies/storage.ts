@@ -3,10 +3,10 @@ import {
   getTier,
   isTierName,
   minimumVolumeForIops,
-  parseStorage,
   storageClassName,
   volumeAttributesClassName,
 } from "../../tiers";
+import { parseStorage } from "../../lib/units";
 import { specOf, type ClaimSpec } from "../analysis/objects";
 import { ephemeralClaims, podSpecOf } from "../analysis/pods";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";

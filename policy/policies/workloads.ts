@@ -1,13 +1,6 @@
 /** Autoscalers, container sizes and container security: what the tier allows a workload. */
-import {
-  formatCpu,
-  formatMemory,
-  parseCpu,
-  parseMemory,
-  priorityClassName,
-  showCpu,
-  showMemory,
-} from "../../tiers";
+import { priorityClassName } from "../../tiers";
+import { formatCpu, formatMemory, parseCpu, parseMemory, showCpu, showMemory } from "../../lib/units";
 import type { Container, PodSpec } from "../analysis/objects";
 import { allContainers, podCost, podSpecOf } from "../analysis/pods";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";

@@ -3,7 +3,7 @@
  * advanced, custom). Each is a dashboard JSON model the Grafana sidecar loads from a ConfigMap;
  * every panel reads the tenant's own series (its namespaces or the recorded usage ratios).
  */
-import { GATEWAY, type MonitoringSpec } from "../tiers";
+import { GATEWAY, type MonitoringSpec } from "../../tiers";
 import { USAGE_RATIO } from "./alertRules";
 
 export interface DashboardPanel {

@@ -4,16 +4,15 @@ import * as policy from "@pulumi/kubernetes/policy/v1";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  formatCpu,
-  formatMemory,
   METRICS_PORT,
   PROBE_PATHS,
   RUNTIME_UID,
   SCRATCH_PATHS,
   type ContainerResources,
   type WorkloadPlan,
-} from "../tiers";
-import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
+} from "../../tiers";
+import { formatCpu, formatMemory } from "../../lib/units";
+import { tenantLabels, workloadSelector, type TenantIdentity } from "../shared/labels";
 
 export interface MicroserviceArgs {
   readonly identity: TenantIdentity;

@@ -1,10 +1,10 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { coreNamespace, type AlertChannel, type AlertSeverity, type EffectiveProfile } from "../tiers";
+import { coreNamespace, type AlertChannel, type AlertSeverity, type EffectiveProfile } from "../../tiers";
 import { tenantAlertRules, type RuleGroup } from "./alertRules";
-import { customResource } from "./crds";
+import { customResource } from "../shared/crds";
 import { dashboardJson, tenantDashboards } from "./dashboards";
-import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** Where the tenant's alerts go; only the channels of its tier (tiers/tenantRules.ts checks). */
 export interface AlertingArgs {

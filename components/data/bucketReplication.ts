@@ -12,9 +12,9 @@ import {
   replicationRuleId,
   replicationRulePriority,
   type TierDefinition,
-} from "../tiers";
-import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
-import { containerResources, CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from "./microservice";
+} from "../../tiers";
+import { tenantLabels, workloadSelector, type TenantIdentity } from "../shared/labels";
+import { containerResources, CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from "../tenant/microservice";
 
 /**
  * The MinIO client image, pinned (the last mc release, 2025-08-13). Override it per stack with

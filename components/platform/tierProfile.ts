@@ -3,15 +3,14 @@ import * as scheduling from "@pulumi/kubernetes/scheduling/v1";
 import * as storage from "@pulumi/kubernetes/storage/v1";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  formatCpu,
-  formatMemory,
   getTier,
   priorityClassName,
   storageClassName,
   volumeAttributesClassName,
   type TierName,
-} from "../tiers";
-import { LABEL, PART_OF } from "./labels";
+} from "../../tiers";
+import { formatCpu, formatMemory } from "../../lib/units";
+import { LABEL, PART_OF } from "../shared/labels";
 
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
 

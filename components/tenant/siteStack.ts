@@ -1,8 +1,8 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { GATEWAY, type EffectiveProfile, type NamespacePlan } from "../tiers";
-import { RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "./contracts";
-import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+import { GATEWAY, type EffectiveProfile, type NamespacePlan } from "../../tiers";
+import { RABBITMQ_SECRET, RUNTIME_CONFIGMAP } from "../shared/contracts";
+import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 import { Microservice } from "./microservice";
 import { NamespaceGuardrails } from "./namespaceGuardrails";
 import type { PlatformAccess } from "./networkIsolation";

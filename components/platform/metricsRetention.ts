@@ -10,10 +10,10 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as rbac from "@pulumi/kubernetes/rbac/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { getTier, TIER_NAMES, type TierName } from "../tiers";
-import { CDN_BANDWIDTH_WINDOW_DAYS } from "./alertRules";
-import { customResource, type PrometheusSpec, type RemoteWriteSpec } from "./crds";
-import { LABEL, PART_OF } from "./labels";
+import { getTier, TIER_NAMES, type TierName } from "../../tiers";
+import { CDN_BANDWIDTH_WINDOW_DAYS } from "../operations/alertRules";
+import { customResource, type PrometheusSpec, type RemoteWriteSpec } from "../shared/crds";
+import { LABEL, PART_OF } from "../shared/labels";
 
 /** The Mimir tenant (X-Scope-OrgID) holding one tier's series. */
 export const storeTenant = (tier: TierName): string => `cv-${tier}`;

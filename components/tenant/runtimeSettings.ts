@@ -1,5 +1,5 @@
-import { PLATFORM_EXCHANGE, type EffectiveProfile } from "../tiers";
-import type { TenantIdentity } from "./labels";
+import { PLATFORM_EXCHANGE, type EffectiveProfile } from "../../tiers";
+import type { TenantIdentity } from "../shared/labels";
 
 /**
  * The non-secret settings every service of the tenant reads from the RUNTIME_CONFIGMAP:

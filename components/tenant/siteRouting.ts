@@ -1,8 +1,8 @@
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
-import { GATEWAY, type RateLimitSpec } from "../tiers";
-import { customResource, type HttpRouteSpec, type ReferenceGrantSpec } from "./crds";
-import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+import { GATEWAY, type RateLimitSpec } from "../../tiers";
+import { customResource, type HttpRouteSpec, type ReferenceGrantSpec } from "../shared/crds";
+import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** How traffic reaches the tenant: Gateway API (default) or the legacy ingress-nginx mode. */
 export type RoutingMode =

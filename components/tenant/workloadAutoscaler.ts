@@ -1,14 +1,14 @@
 import * as autoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as pulumi from "@pulumi/pulumi";
-import type { AutoscalingSpec, ScalingRules } from "../tiers";
-import { CONSUMER_QUEUE, RABBITMQ_SECRET, RABBITMQ_URL_KEY } from "./contracts";
+import type { AutoscalingSpec, ScalingRules } from "../../tiers";
+import { CONSUMER_QUEUE, RABBITMQ_SECRET, RABBITMQ_URL_KEY } from "../shared/contracts";
 import {
   customResource,
   type ScaledObjectSpec,
   type ScaledObjectTrigger,
   type TriggerAuthenticationSpec,
-} from "./crds";
-import { tenantLabels, type TenantIdentity } from "./labels";
+} from "../shared/crds";
+import { tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** Which external signal, beyond CPU and memory, drives this workload. */
 export type ScalingSignal =

@@ -1,7 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { loadBalancerPoolName, REGION_HEALTH_CHECK, type EdgeRegion } from "../tiers";
-import type { TenantIdentity } from "./labels";
+import { loadBalancerPoolName, REGION_HEALTH_CHECK, type EdgeRegion } from "../../tiers";
+import type { TenantIdentity } from "../shared/labels";
 
 export interface GlobalLoadBalancerArgs {
   readonly identity: TenantIdentity;

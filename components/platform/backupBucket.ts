@@ -16,8 +16,6 @@ import {
   binlogPrefix,
   DATABASE_NAMESPACE_PREFIX,
   dedicatedBinlogServer,
-  formatCpu,
-  formatMemory,
   getTier,
   retentionTag,
   retentionTagging,
@@ -25,11 +23,12 @@ import {
   TIER_NAMES,
   TenantRequestError,
   type TierName,
-} from "../tiers";
-import { dedicatedClusterHost, ROUTER_PORT } from "./dedicatedMysqlCluster";
-import { LABEL } from "./labels";
-import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "./microservice";
-import { BACKUP_PLAN_LABEL, BACKUP_RUNNER } from "./tenantBackups";
+} from "../../tiers";
+import { formatCpu, formatMemory } from "../../lib/units";
+import { dedicatedClusterHost, ROUTER_PORT } from "../data/dedicatedMysqlCluster";
+import { LABEL } from "../shared/labels";
+import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "../tenant/microservice";
+import { BACKUP_PLAN_LABEL, BACKUP_RUNNER } from "../operations/tenantBackups";
 
 export interface BackupBucketArgs {
   /** Bucket name (the tenants' `platform.backups.bucket`). */

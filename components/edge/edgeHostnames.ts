@@ -1,6 +1,6 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { TenantIdentity } from "./labels";
+import type { TenantIdentity } from "../shared/labels";
 
 /** The tenant's Cloudflare zone and account, and the cluster's public address. */
 export interface EdgeZone {

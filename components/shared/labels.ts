@@ -1,4 +1,4 @@
-import type { TierName } from "../tiers";
+import type { TierName } from "../../tiers";
 
 /** Label keys every tenant resource carries; the policy pack and the seed's scripts select on them. */
 export const LABEL = {

@@ -9,8 +9,8 @@ import {
   rabbitVhost,
   tenantBackupPrefix,
   type TierDefinition,
-} from "../tiers";
-import { tenantLabels, type TenantIdentity } from "./labels";
+} from "../../tiers";
+import { tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** The platform's backup side, shared by every tenant (platform program and its config). */
 export interface BackupPlatformArgs {
@@ -48,7 +48,7 @@ export const BACKUP_RUNNER = "backup-runner";
  * The tenant's scheduled backups, declared: a backup plan (ConfigMap in its core namespace: what to
  * dump, from where, into which prefix, with which role) and a per-tenant IAM role that can reach only
  * its prefix of the platform's backup bucket. The platform's runner for the tenant's tier
- * (components/backupBucket.ts, at the tier's frequency) reads the plans, assumes each tenant's role
+ * (components/platform/backupBucket.ts, at the tier's frequency) reads the plans, assumes each tenant's role
  * and dumps its 11 databases and its vhost's definitions. The jobs run in the platform's backup
  * namespace, not the tenant's: Standard's 15 pods are exactly its 15 service pods, so a backup pod
  * could not fit its quota, and the jobs use the platform's backup accounts. Point-in-time recovery

@@ -9,7 +9,7 @@ import {
   rabbitVhost,
   vhostLimits,
   type EffectiveProfile,
-} from "../tiers";
+} from "../../tiers";
 import {
   CONSUMER_QUEUE,
   DEAD_LETTER_EXCHANGE,
@@ -17,8 +17,8 @@ import {
   PRIORITY_QUEUE,
   RABBITMQ_SECRET,
   RABBITMQ_URL_KEY,
-} from "./contracts";
-import { tenantLabels, type TenantIdentity } from "./labels";
+} from "../shared/contracts";
+import { tenantLabels, type TenantIdentity } from "../shared/labels";
 import { RabbitVhostLimits } from "./rabbitVhostLimits";
 
 export interface RabbitServer {

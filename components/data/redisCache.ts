@@ -1,15 +1,14 @@
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
+import { SCRATCH_PATHS, storageClassName, volumeAttributesClassName, type WorkloadPlan } from "../../tiers";
+import { formatStorage } from "../../lib/units";
+import { tenantLabels, workloadSelector, type TenantIdentity } from "../shared/labels";
 import {
-  formatStorage,
-  SCRATCH_PATHS,
-  storageClassName,
-  volumeAttributesClassName,
-  type WorkloadPlan,
-} from "../tiers";
-import { tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
-import { containerResources, CONTAINER_SECURITY_CONTEXT, workloadDeploymentSpec } from "./microservice";
+  containerResources,
+  CONTAINER_SECURITY_CONTEXT,
+  workloadDeploymentSpec,
+} from "../tenant/microservice";
 
 export const REDIS_PORT = 6379;
 

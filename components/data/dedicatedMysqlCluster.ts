@@ -6,18 +6,16 @@ import {
   BACKUP_NAMESPACE,
   databaseNamespace,
   dedicatedClusterQuota,
-  formatCpu,
-  formatMemory,
-  formatStorage,
   OPERATOR_HELPER_RESOURCES,
   storageClassName,
   volumeAttributesClassName,
   type DedicatedClusterSpec,
-} from "../tiers";
-import { customResource } from "./crds";
-import { LABEL, PART_OF, tenantLabels, type TenantIdentity } from "./labels";
-import { containerResources } from "./microservice";
-import { formatQuota } from "./namespaceGuardrails";
+} from "../../tiers";
+import { formatCpu, formatMemory, formatStorage } from "../../lib/units";
+import { customResource } from "../shared/crds";
+import { LABEL, PART_OF, tenantLabels, type TenantIdentity } from "../shared/labels";
+import { containerResources } from "../tenant/microservice";
+import { formatQuota } from "../tenant/namespaceGuardrails";
 
 export const INNODB_CLUSTER_NAME = "tenant-mysql";
 /** Host of the cluster's router in its namespace (the services' and the binlog archiver's). */
@@ -168,7 +166,7 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
         },
       ],
     });
-    // The platform's backup runners (components/backupBucket.ts): dumps and the binlog archiver.
+    // The platform's backup runners (components/platform/backupBucket.ts): dumps and the binlog archiver.
     policy("allow-platform-backups", {
       podSelector: {},
       policyTypes: ["Ingress"],

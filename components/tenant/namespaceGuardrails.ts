@@ -1,16 +1,8 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  formatCpu,
-  formatMemory,
-  formatStorage,
-  QUOTA_FIELDS,
-  storageClassName,
-  TIER_NAMES,
-  type NamespacePlan,
-  type QuotaSpec,
-} from "../tiers";
-import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
+import { QUOTA_FIELDS, storageClassName, TIER_NAMES, type NamespacePlan, type QuotaSpec } from "../../tiers";
+import { formatCpu, formatMemory, formatStorage } from "../../lib/units";
+import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 import { NetworkIsolation, type PlatformAccess } from "./networkIsolation";
 
 export const POD_SECURITY_LEVEL = "restricted";

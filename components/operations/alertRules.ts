@@ -22,7 +22,6 @@ import {
   coreNamespace,
   DATABASE_SERVICES,
   databaseUser,
-  gbToBytes,
   GATEWAY,
   QUOTA_ALERTS,
   rabbitVhost,
@@ -30,7 +29,8 @@ import {
   type EffectiveProfile,
   type QuotaAlert,
   type TierName,
-} from "../tiers";
+} from "../../tiers";
+import { gbToBytes } from "../../lib/units";
 
 /** Gauge the products service exports on its metrics port: products in the tenant's catalogue. */
 export const PRODUCTS_METRIC = "products_catalog_size";

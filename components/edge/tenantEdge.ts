@@ -1,10 +1,10 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { edgeRegionProblems, edgeSpecProblems, type EdgeRegion, type TierDefinition } from "../tiers";
+import { edgeRegionProblems, edgeSpecProblems, type EdgeRegion, type TierDefinition } from "../../tiers";
 import { EdgeHostnames, originHostname, type CustomDomainRecords, type EdgeZone } from "./edgeHostnames";
 import { edgeRuleProblems, edgeRulesets } from "./edgeRules";
 import { GlobalLoadBalancer } from "./globalLoadBalancer";
-import type { TenantIdentity } from "./labels";
+import type { TenantIdentity } from "../shared/labels";
 
 export interface TenantEdgeArgs {
   readonly identity: TenantIdentity;

@@ -5,7 +5,7 @@
  */
 import { CustomResource } from "@pulumi/kubernetes/apiextensions";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ScalingRules } from "../tiers";
+import type { ScalingRules } from "../../tiers";
 
 export interface ObjectMeta {
   readonly name: string;

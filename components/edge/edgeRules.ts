@@ -8,11 +8,10 @@ import {
   edgeRateLimits,
   MANAGED_RULESETS,
   OWASP_ANOMALY_SCORE_RULE,
-  rulesExpressionProblems,
-  rulesString,
   TRUSTED_CLIENT_HEADER,
   type TierDefinition,
-} from "../tiers";
+} from "../../tiers";
+import { rulesExpressionProblems, rulesString } from "../../lib/rulesLanguage";
 
 /** A rule with plain (not Output) values. */
 export type EdgeRule = cloudflare.types.input.RulesetRule & {

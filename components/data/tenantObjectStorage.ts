@@ -11,9 +11,9 @@ import {
   uploadRules,
   type BucketName,
   type EffectiveProfile,
-} from "../tiers";
-import { OBJECT_STORAGE_SECRET, UPLOAD_RULES_CONFIGMAP } from "./contracts";
-import { tenantLabels, type TenantIdentity } from "./labels";
+} from "../../tiers";
+import { OBJECT_STORAGE_SECRET, UPLOAD_RULES_CONFIGMAP } from "../shared/contracts";
+import { tenantLabels, type TenantIdentity } from "../shared/labels";
 
 export interface ObjectStorageServer {
   /** host:port of the S3 API. */
@@ -137,7 +137,7 @@ export interface ObjectStorageCredentials {
  * only these buckets, its credentials Secret, and the per-bucket upload rules (maximum object
  * size, allowed types, presigned expiry) the services enforce, since MinIO cannot. Where the tier
  * replicates across regions, a second user, the replicator, whose credentials feed the
- * BucketReplication Jobs (components/bucketReplication.ts) and nothing else.
+ * BucketReplication Jobs (components/data/bucketReplication.ts) and nothing else.
  */
 export class TenantObjectStorage extends pulumi.ComponentResource {
   readonly buckets: Readonly<Record<BucketName, string>>;

@@ -22,32 +22,32 @@ import {
   type TenantPlan,
   type TierDefinition,
   type TierName,
-} from "../tiers";
+} from "../../tiers";
 import {
   databaseSecretName,
   OBJECT_STORAGE_SECRET,
   RABBITMQ_SECRET,
   RUNTIME_CONFIGMAP,
   UPLOAD_RULES_CONFIGMAP,
-} from "./contracts";
-import { tenantLabels, type TenantIdentity } from "./labels";
+} from "../shared/contracts";
+import { tenantLabels, type TenantIdentity } from "../shared/labels";
 import { Microservice } from "./microservice";
 import { NamespaceGuardrails } from "./namespaceGuardrails";
-import { DedicatedMysqlCluster, ROUTER_PORT } from "./dedicatedMysqlCluster";
+import { DedicatedMysqlCluster, ROUTER_PORT } from "../data/dedicatedMysqlCluster";
 import type { HostEndpoint, PlatformEndpoints } from "./networkIsolation";
-import { TenantDatabases, type MysqlServer } from "./tenantDatabases";
-import { TenantMessaging } from "./tenantMessaging";
-import { TenantMonitoring, type AlertingArgs } from "./tenantMonitoring";
-import { TenantBackups, type BackupPlatformArgs } from "./tenantBackups";
-import { TenantObjectStorage } from "./tenantObjectStorage";
-import { RedisCache } from "./redisCache";
+import { TenantDatabases, type MysqlServer } from "../data/tenantDatabases";
+import { TenantMessaging } from "../data/tenantMessaging";
+import { TenantMonitoring, type AlertingArgs } from "../operations/tenantMonitoring";
+import { TenantBackups, type BackupPlatformArgs } from "../operations/tenantBackups";
+import { TenantObjectStorage } from "../data/tenantObjectStorage";
+import { RedisCache } from "../data/redisCache";
 import { runtimeSettings } from "./runtimeSettings";
 import { SiteStack } from "./siteStack";
 import type { RoutingMode } from "./siteRouting";
-import { TenantRateLimit } from "./tenantRateLimit";
-import { TenantEdge } from "./tenantEdge";
-import { BucketReplication } from "./bucketReplication";
-import type { CustomDomainRecords, EdgeZone } from "./edgeHostnames";
+import { TenantRateLimit } from "../edge/tenantRateLimit";
+import { TenantEdge } from "../edge/tenantEdge";
+import { BucketReplication } from "../data/bucketReplication";
+import type { CustomDomainRecords, EdgeZone } from "../edge/edgeHostnames";
 import { WorkloadAutoscaler } from "./workloadAutoscaler";
 
 export interface SiteArgs {

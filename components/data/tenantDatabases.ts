@@ -8,9 +8,9 @@ import {
   DATABASE_SERVICES,
   reportingUser,
   type EffectiveProfile,
-} from "../tiers";
-import { databaseSecretName, REPORTING_SECRET } from "./contracts";
-import { tenantLabels, type TenantIdentity } from "./labels";
+} from "../../tiers";
+import { databaseSecretName, REPORTING_SECRET } from "../shared/contracts";
+import { tenantLabels, type TenantIdentity } from "../shared/labels";
 import { MysqlUserLimits } from "./mysqlUserLimits";
 
 /** Privileges of a service on its own database: what Laravel migrations and queries need, no GRANT OPTION. */

@@ -1,8 +1,8 @@
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import { GATEWAY, METRICS_PORT } from "../tiers";
-import { LABEL, PART_OF, tenantLabels, workloadSelector, type TenantIdentity } from "./labels";
+import { GATEWAY, METRICS_PORT } from "../../tiers";
+import { LABEL, PART_OF, tenantLabels, workloadSelector, type TenantIdentity } from "../shared/labels";
 
 /** A platform endpoint a tenant's pods may reach: outside the cluster (CIDR) or in a namespace. */
 export type Endpoint =

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../tiers";
+import { tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../../tiers";
 import {
   customResource,
   type BackendTrafficPolicySpec,
   type ClientTrafficPolicySpec,
   type RateLimitRule,
-} from "./crds";
-import { LABEL, tenantLabels, type TenantIdentity } from "./labels";
-import { GATEWAY_API_GROUP } from "./siteRouting";
+} from "../shared/crds";
+import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
+import { GATEWAY_API_GROUP } from "../tenant/siteRouting";
 
 export interface TenantRateLimitArgs {
   readonly identity: TenantIdentity;
