@@ -27,6 +27,15 @@ interface Workflow {
 }
 /** Node 24 is the Active LTS (Node 20 reached its end of life in April 2026). */
 const SUPPORTED_NODE_LTS = 24;
+/**
+ * The current major of every action the workflows use (each runs on Node 24; Node 20 actions were
+ * removed from the runners in September 2026). A new action must be added here.
+ */
+const ACTION_MAJORS: Record<string, string> = {
+  "actions/checkout": "v7",
+  "actions/setup-node": "v7",
+  "pulumi/actions": "v7",
+};
 const load = (name: string) => parse(readFileSync(join(root, ".github/workflows", name), "utf8")) as Workflow;
 
 describe("workflows", () => {
@@ -99,12 +108,16 @@ describe("workflows", () => {
   });
 
   it.each(["ci.yml", "preview.yml"])(
-    "%s runs a supported Node LTS, and pulumi/actions with a pinned CLI",
+    "%s runs a supported Node LTS, every action at its current major, and pulumi/actions with a pinned CLI",
     (name) => {
       const text = readFileSync(join(root, ".github/workflows", name), "utf8");
       const wf = load(name);
       for (const job of Object.values(wf.jobs)) {
         for (const step of job.steps ?? []) {
+          if (step.uses) {
+            const [action, ref] = step.uses.split("@");
+            expect(ACTION_MAJORS, `${name}: ${step.uses}`).toHaveProperty([action!], ref);
+          }
           if (step.uses?.startsWith("actions/setup-node"))
             expect(
               String(step.with!["node-version"]).replace(
@@ -113,7 +126,6 @@ describe("workflows", () => {
               ),
             ).toBe(String(SUPPORTED_NODE_LTS));
           if (step.uses?.startsWith("pulumi/actions@")) {
-            expect(step.uses).toBe("pulumi/actions@v6");
             expect(step.with!["pulumi-version"]).toBe("${{ env.PULUMI_VERSION }}");
           }
         }
