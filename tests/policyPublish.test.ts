@@ -56,6 +56,23 @@ afterAll(() => {
 });
 
 describe("the published pack", () => {
+  it("is an npm workspace of the repository: its own lockfile entry, its own build tool, built through npm", () => {
+    const root = JSON.parse(readFileSync(resolve(__dirname, "../package.json"), "utf8")) as {
+      workspaces: string[];
+      scripts: Record<string, string>;
+    };
+    expect(root.workspaces).toContain("policy");
+    expect(root.scripts["policy:build"]).toBe("npm run build --workspace policy");
+    const lock = JSON.parse(readFileSync(resolve(__dirname, "../package-lock.json"), "utf8")) as {
+      packages: Record<string, { name?: string; dependencies?: object; devDependencies?: object }>;
+    };
+    expect(lock.packages["policy"]).toMatchObject({
+      name: "collect-verything-tier-policies",
+      dependencies: manifest.dependencies,
+      devDependencies: { esbuild: expect.any(String) },
+    });
+  });
+
   it("holds only its build output, its manifest and PulumiPolicy.yaml, and declares every package its bundle requires", () => {
     expect(existsSync(join(dir, manifest.main))).toBe(true);
     expect(existsSync(join(dir, "index.ts"))).toBe(false);
