@@ -32,6 +32,15 @@ export interface EdgeRateLimit {
 }
 
 /**
+ * The tier's burst rule, the one place it is written: over a window shorter than a minute, at most
+ * `burstMultiplier` times the per-minute budget's pro-rata share (rounded up, so never 0).
+ * The edge counts it per client over 10 s, the origin per tenant over 1 s, the pack judges both.
+ */
+export function burstRequests(r: RateLimitSpec, windowSeconds: number): number {
+  return Math.ceil((r.requestsPerMinute * r.burstMultiplier * windowSeconds) / 60);
+}
+
+/**
  * Per client IP and Cloudflare data centre (Cloudflare counters are per colo, never global):
  * no single client may use the tenant's whole per-minute budget, nor burst above the tier's
  * burst rate over 10 s. The tenant-wide budget itself is enforced at the origin (TenantRateLimit).
@@ -47,7 +56,7 @@ export function edgeRateLimits(r: RateLimitSpec): EdgeRateLimit[] {
     {
       name: "burst",
       periodSeconds: 10,
-      requestsPerPeriod: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 6),
+      requestsPerPeriod: burstRequests(r, 10),
       mitigationTimeoutSeconds: 10,
     },
   ];

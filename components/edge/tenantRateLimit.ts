@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../../tiers";
+import { burstRequests, tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../../tiers";
 import {
   customResource,
   type BackendTrafficPolicySpec,
@@ -45,7 +45,7 @@ export function rateLimitRules(r: RateLimitSpec, trustedClients = false): RateLi
     { ...selectors, limit: { requests: r.requestsPerMinute, unit: "Minute" }, shared: true },
     {
       ...selectors,
-      limit: { requests: Math.ceil((r.requestsPerMinute * r.burstMultiplier) / 60), unit: "Second" },
+      limit: { requests: burstRequests(r, 1), unit: "Second" },
       shared: true,
     },
   ];

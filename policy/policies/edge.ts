@@ -5,7 +5,7 @@
  * load balancing phases/types are judged per tier by `business-only-features`; caching by
  * `cdn-from-premium` (features.ts).
  */
-import { loadBalancerPoolName, RATE_LIMIT_PERIODS, type TierDefinition } from "../../tiers";
+import { burstRequests, loadBalancerPoolName, RATE_LIMIT_PERIODS, type TierDefinition } from "../../tiers";
 import { rulesExpressionProblems } from "../../lib/rulesLanguage";
 import { UnknownValueError } from "@pulumi/policy";
 import { describe, tierResourcePolicy, tierStackPolicy, type ResourceView } from "../define";
@@ -113,10 +113,9 @@ export const edgeResourcesOfTier = tierResourcePolicy({
 
 /** Most requests one client may make in `period` seconds: the tier's per-minute budget, or its burst rate under a minute. */
 export function edgeRequestCeiling(tier: TierDefinition, period: number): number {
-  const { requestsPerMinute, burstMultiplier } = tier.rateLimit;
   return period >= 60
-    ? (requestsPerMinute * period) / 60
-    : Math.ceil((requestsPerMinute * burstMultiplier * period) / 60);
+    ? (tier.rateLimit.requestsPerMinute * period) / 60
+    : burstRequests(tier.rateLimit, period);
 }
 
 const STRICT_TLS: Readonly<Record<string, readonly string[]>> = {
