@@ -67,6 +67,13 @@ export function tierPolicyDefinition(profile: EffectiveProfile): Record<string, 
   };
 }
 
+/** Options of the resources inside the tenant's vhost: the admin provider, after the vhost. */
+interface InVhost {
+  readonly parent: pulumi.Resource;
+  readonly provider: rabbitmq.Provider;
+  readonly dependsOn: pulumi.Resource[];
+}
+
 /**
  * The tenant's messaging: its own vhost (protected) with the tier's limits, one user with
  * permissions on that vhost only, the tier's queue policy, the platform exchange, the consumer's
@@ -93,162 +100,25 @@ export class TenantMessaging extends pulumi.ComponentResource {
       { endpoint: server.managementUrl, username: server.admin.user, password: adminPassword },
       { parent: this },
     );
-    const inRabbit = { parent: this, provider };
-
-    const vhost = new rabbitmq.VHost(`${name}-vhost`, { name: vhostName }, { ...inRabbit, protect: true });
-    const inVhost = { ...inRabbit, dependsOn: [vhost] };
-    const limits = vhostLimits(profile);
-    new RabbitVhostLimits(
-      `${name}-vhost-limits`,
-      {
-        management: adminPassword.apply((password: string) => ({
-          url: server.managementUrl,
-          user: server.admin.user,
-          password,
-        })),
-        vhost: vhost.name,
-        maxConnections: limits.maxConnections,
-        maxQueues: limits.maxQueues,
-      },
-      { parent: this, dependsOn: [vhost] },
-    );
-
+    const vhost = limitedVhost(name, vhostName, profile, server, adminPassword, { parent: this, provider });
+    const inVhost: InVhost = { parent: this, provider, dependsOn: [vhost] };
     const password = pulumi.secret(
       args.password ??
         new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this })
           .result,
     );
-    const user = new rabbitmq.User(`${name}-user`, { name: userName, password, tags: [] }, inRabbit);
-    // Permissions are granted per vhost: ".*" reaches every resource of this vhost and nothing else.
-    new rabbitmq.Permissions(
-      `${name}-permissions`,
-      { user: user.name, vhost: vhost.name, permissions: { configure: ".*", write: ".*", read: ".*" } },
-      inVhost,
-    );
-
-    const exchange = new rabbitmq.Exchange(
-      `${name}-platform-exchange`,
-      {
-        name: PLATFORM_EXCHANGE,
-        vhost: vhost.name,
-        settings: { type: "topic", durable: true, autoDelete: false },
-      },
-      inVhost,
-    );
-    // Every queue is declared the same way on every tier: queue arguments are fixed at declaration,
-    // so a tier change that changed one would redeclare the queue and drop its messages. Queues
-    // hold messages, so they are protected like the vhost.
-    const queue = (suffix: string, queueName: string, args: Record<string, unknown>) =>
-      new rabbitmq.Queue(
-        `${name}-${suffix}`,
-        {
-          name: queueName,
-          vhost: vhost.name,
-          settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) },
-        },
-        { ...inVhost, protect: true },
-      );
-    const quorum = { "x-queue-type": "quorum" };
-    const consumer = queue("consumer-queue", CONSUMER_QUEUE, quorum);
-    // The highest priority any tier sells; the tier's own maximum is the publishers' to respect.
-    queue("priority-queue", PRIORITY_QUEUE, {
-      "x-queue-type": "classic",
-      "x-max-priority": QUEUE_MAX_PRIORITY,
-    });
-    new rabbitmq.Binding(
-      `${name}-consumer-binding`,
-      {
-        source: exchange.name,
-        vhost: vhost.name,
-        destination: consumer.name,
-        destinationType: "queue",
-        routingKey: "#",
-      },
-      inVhost,
-    );
-    // The dead-letter exchange and queue exist on every tier, so a downgrade keeps the messages
-    // already dead-lettered; only the tier policy routes to them, on tiers with dead-lettering.
-    const dlx = new rabbitmq.Exchange(
-      `${name}-dead-letter-exchange`,
-      {
-        name: DEAD_LETTER_EXCHANGE,
-        vhost: vhost.name,
-        settings: { type: "fanout", durable: true, autoDelete: false },
-      },
-      inVhost,
-    );
-    const dlq = queue("dead-letter-queue", DEAD_LETTER_QUEUE, quorum);
-    new rabbitmq.Binding(
-      `${name}-dead-letter-binding`,
-      {
-        source: dlx.name,
-        vhost: vhost.name,
-        destination: dlq.name,
-        destinationType: "queue",
-        routingKey: "",
-      },
-      inVhost,
-    );
-    new rabbitmq.Policy(
-      `${name}-tier-policy`,
-      {
-        name: `tier-${identity.tier}`,
-        vhost: vhost.name,
-        policy: {
-          pattern: TENANT_QUEUES,
-          priority: 0,
-          applyTo: "queues",
-          definition: tierPolicyDefinition(profile),
-        },
-      },
-      inVhost,
-    );
-    const vhostPath = encodeURIComponent(vhostName);
+    vhostUser(name, userName, password, vhost, inVhost);
+    const exchange = platformExchange(name, vhost, inVhost);
+    queuesAndBindings(name, vhost, exchange, inVhost);
+    tierPolicy(name, identity, profile, vhost, inVhost);
     const peers = (args.federationPeers ?? []).map((peer) => ({
       name: `region-${peer.region}`,
-      uri: pulumi.interpolate`amqp://${userName}:${password}@${peer.host}:${peer.port}/${vhostPath}`,
+      uri: amqpUrl(userName, password, peer, vhostName),
     }));
-    const upstreams = [...(args.federationUpstreams ?? []), ...peers].map(
-      (upstream) =>
-        new rabbitmq.FederationUpstream(
-          `${name}-federation-${upstream.name}`,
-          // One hop: a message federated in from a region is never passed on to a third one.
-          {
-            name: upstream.name,
-            vhost: vhost.name,
-            definition: {
-              uri: pulumi.secret(upstream.uri),
-              ackMode: "on-confirm",
-              trustUserId: false,
-              maxHops: 1,
-            },
-          },
-          inVhost,
-        ),
-    );
-    if (upstreams.length > 0) {
-      // Federate the platform exchange with every upstream (the other regions' vhosts).
-      new rabbitmq.Policy(
-        `${name}-federation-policy`,
-        {
-          name: "federate-platform-exchange",
-          vhost: vhost.name,
-          policy: {
-            pattern: `^${PLATFORM_EXCHANGE}$`,
-            priority: 1,
-            applyTo: "exchanges",
-            definition: { "federation-upstream-set": "all" },
-          },
-        },
-        { ...inVhost, dependsOn: [vhost, ...upstreams] },
-      );
-    }
+    federation(name, [...(args.federationUpstreams ?? []), ...peers], vhost, inVhost);
 
-    const url = pulumi.secret(
-      pulumi.interpolate`amqp://${userName}:${password}@${server.host}:${server.port}/${vhostPath}`,
-    );
     this.credentials = {
-      [RABBITMQ_URL_KEY]: url,
+      [RABBITMQ_URL_KEY]: pulumi.secret(amqpUrl(userName, password, server, vhostName)),
       RABBITMQ_HOST: server.host,
       RABBITMQ_PORT: String(server.port),
       RABBITMQ_VHOST: vhostName,
@@ -269,4 +139,195 @@ export class TenantMessaging extends pulumi.ComponentResource {
     this.vhost = vhostName;
     this.registerOutputs({ vhost: this.vhost });
   }
+}
+
+const amqpUrl = (
+  user: string,
+  password: pulumi.Input<string>,
+  at: { readonly host: string; readonly port: number },
+  vhostName: string,
+): pulumi.Output<string> =>
+  pulumi.interpolate`amqp://${user}:${password}@${at.host}:${at.port}/${encodeURIComponent(vhostName)}`;
+
+/** The tenant's vhost (protected: it holds the messages) and the tier's connection and queue limits on it. */
+function limitedVhost(
+  name: string,
+  vhostName: string,
+  profile: EffectiveProfile,
+  server: RabbitServer,
+  adminPassword: pulumi.Output<string>,
+  inRabbit: { readonly parent: pulumi.Resource; readonly provider: rabbitmq.Provider },
+): rabbitmq.VHost {
+  const vhost = new rabbitmq.VHost(`${name}-vhost`, { name: vhostName }, { ...inRabbit, protect: true });
+  const limits = vhostLimits(profile);
+  new RabbitVhostLimits(
+    `${name}-vhost-limits`,
+    {
+      management: adminPassword.apply((password: string) => ({
+        url: server.managementUrl,
+        user: server.admin.user,
+        password,
+      })),
+      vhost: vhost.name,
+      maxConnections: limits.maxConnections,
+      maxQueues: limits.maxQueues,
+    },
+    { parent: inRabbit.parent, dependsOn: [vhost] },
+  );
+  return vhost;
+}
+
+/** The tenant's user: no tags (no management access), permissions on its own vhost only. */
+function vhostUser(
+  name: string,
+  userName: string,
+  password: pulumi.Output<string>,
+  vhost: rabbitmq.VHost,
+  inVhost: InVhost,
+): void {
+  const user = new rabbitmq.User(
+    `${name}-user`,
+    { name: userName, password, tags: [] },
+    { parent: inVhost.parent, provider: inVhost.provider },
+  );
+  // Permissions are granted per vhost: ".*" reaches every resource of this vhost and nothing else.
+  new rabbitmq.Permissions(
+    `${name}-permissions`,
+    { user: user.name, vhost: vhost.name, permissions: { configure: ".*", write: ".*", read: ".*" } },
+    inVhost,
+  );
+}
+
+function platformExchange(name: string, vhost: rabbitmq.VHost, inVhost: InVhost): rabbitmq.Exchange {
+  return new rabbitmq.Exchange(
+    `${name}-platform-exchange`,
+    {
+      name: PLATFORM_EXCHANGE,
+      vhost: vhost.name,
+      settings: { type: "topic", durable: true, autoDelete: false },
+    },
+    inVhost,
+  );
+}
+
+/**
+ * The consumer's and the priority queue, the dead-letter exchange and queue, and their bindings.
+ * Every queue is declared the same way on every tier: queue arguments are fixed at declaration,
+ * so a tier change that changed one would redeclare the queue and drop its messages. Queues hold
+ * messages, so they are protected like the vhost.
+ */
+function queuesAndBindings(
+  name: string,
+  vhost: rabbitmq.VHost,
+  exchange: rabbitmq.Exchange,
+  inVhost: InVhost,
+): void {
+  const queue = (suffix: string, queueName: string, args: Record<string, unknown>) =>
+    new rabbitmq.Queue(
+      `${name}-${suffix}`,
+      {
+        name: queueName,
+        vhost: vhost.name,
+        settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) },
+      },
+      { ...inVhost, protect: true },
+    );
+  const bind = (suffix: string, source: rabbitmq.Exchange, destination: rabbitmq.Queue, routingKey: string) =>
+    new rabbitmq.Binding(
+      `${name}-${suffix}`,
+      {
+        source: source.name,
+        vhost: vhost.name,
+        destination: destination.name,
+        destinationType: "queue",
+        routingKey,
+      },
+      inVhost,
+    );
+  const quorum = { "x-queue-type": "quorum" };
+  const consumer = queue("consumer-queue", CONSUMER_QUEUE, quorum);
+  // The highest priority any tier sells; the tier's own maximum is the publishers' to respect.
+  queue("priority-queue", PRIORITY_QUEUE, {
+    "x-queue-type": "classic",
+    "x-max-priority": QUEUE_MAX_PRIORITY,
+  });
+  bind("consumer-binding", exchange, consumer, "#");
+  // The dead-letter exchange and queue exist on every tier, so a downgrade keeps the messages
+  // already dead-lettered; only the tier policy routes to them, on tiers with dead-lettering.
+  const dlx = new rabbitmq.Exchange(
+    `${name}-dead-letter-exchange`,
+    {
+      name: DEAD_LETTER_EXCHANGE,
+      vhost: vhost.name,
+      settings: { type: "fanout", durable: true, autoDelete: false },
+    },
+    inVhost,
+  );
+  bind("dead-letter-binding", dlx, queue("dead-letter-queue", DEAD_LETTER_QUEUE, quorum), "");
+}
+
+function tierPolicy(
+  name: string,
+  identity: TenantIdentity,
+  profile: EffectiveProfile,
+  vhost: rabbitmq.VHost,
+  inVhost: InVhost,
+): void {
+  new rabbitmq.Policy(
+    `${name}-tier-policy`,
+    {
+      name: `tier-${identity.tier}`,
+      vhost: vhost.name,
+      policy: {
+        pattern: TENANT_QUEUES,
+        priority: 0,
+        applyTo: "queues",
+        definition: tierPolicyDefinition(profile),
+      },
+    },
+    inVhost,
+  );
+}
+
+/** Federation upstreams (URIs kept secret) and, when there is one, the policy federating the platform exchange. */
+function federation(
+  name: string,
+  upstreams: readonly { readonly name: string; readonly uri: pulumi.Input<string> }[],
+  vhost: rabbitmq.VHost,
+  inVhost: InVhost,
+): void {
+  const declared = upstreams.map(
+    (upstream) =>
+      new rabbitmq.FederationUpstream(
+        `${name}-federation-${upstream.name}`,
+        // One hop: a message federated in from a region is never passed on to a third one.
+        {
+          name: upstream.name,
+          vhost: vhost.name,
+          definition: {
+            uri: pulumi.secret(upstream.uri),
+            ackMode: "on-confirm",
+            trustUserId: false,
+            maxHops: 1,
+          },
+        },
+        inVhost,
+      ),
+  );
+  if (declared.length === 0) return;
+  // Federate the platform exchange with every upstream (the other regions' vhosts).
+  new rabbitmq.Policy(
+    `${name}-federation-policy`,
+    {
+      name: "federate-platform-exchange",
+      vhost: vhost.name,
+      policy: {
+        pattern: `^${PLATFORM_EXCHANGE}$`,
+        priority: 1,
+        applyTo: "exchanges",
+        definition: { "federation-upstream-set": "all" },
+      },
+    },
+    { ...inVhost, dependsOn: [vhost, ...declared] },
+  );
 }
