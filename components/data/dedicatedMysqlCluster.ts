@@ -70,7 +70,7 @@ export interface InnoDbClusterSpec {
 /**
  * A Business tenant's dedicated MySQL InnoDB cluster (MySQL Operator): 5 servers and 3 routers in
  * a namespace of its own with its own quota, since its pods exceed the tenant's limit range
- * (SPEC section 9). Container sizes go under `podSpec.containers[{name: mysql}]`. Backups are the
+ * (docs/product.md, where the seeds are out of date). Container sizes go under `podSpec.containers[{name: mysql}]`. Backups are the
  * operator's scheduled dumps to a volume; the operator has no point-in-time recovery, so PITR
  * stays with the platform's binlog archiving. The cluster and its volumes are protected.
  */
@@ -85,210 +85,253 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
     const { identity, spec } = args;
     const namespaceName = databaseNamespace(identity.tenantId);
     const labels = tenantLabels(identity);
-    const namespace = new core.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: {
-          name: namespaceName,
-          labels: {
-            ...labels,
-            [LABEL.namespaceType]: "database",
-            // The operator's server pods need capabilities `restricted` forbids.
-            "pod-security.kubernetes.io/enforce": "baseline",
-            "pod-security.kubernetes.io/warn": "restricted",
-          },
-        },
-      },
-      { parent: this, protect: true, retainOnDelete: true },
-    );
-    const inNamespace = { parent: this, dependsOn: [namespace] };
-
-    const q = dedicatedClusterQuota(spec);
-    new core.ResourceQuota(
-      `${name}-quota`,
-      {
-        metadata: { name: "database-quota", namespace: namespaceName, labels },
-        spec: { hard: formatQuota(q) },
-      },
-      inNamespace,
-    );
-    const helper = OPERATOR_HELPER_RESOURCES;
-    new core.LimitRange(
-      `${name}-limits`,
-      {
-        metadata: { name: "database-limits", namespace: namespaceName, labels },
-        spec: {
-          limits: [
-            {
-              type: "Container",
-              default: { cpu: formatCpu(helper.limits.cpu), memory: formatMemory(helper.limits.memory) },
-              defaultRequest: {
-                cpu: formatCpu(helper.requests.cpu),
-                memory: formatMemory(helper.requests.memory),
-              },
-              max: {
-                cpu: formatCpu(spec.instanceResources.limits.cpu),
-                memory: formatMemory(spec.instanceResources.limits.memory),
-              },
-            },
-          ],
-        },
-      },
-      inNamespace,
-    );
-
-    const sameTenant = {
-      namespaceSelector: { matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: PART_OF } },
+    const namespace = databaseNamespaceOf(name, identity, namespaceName, this);
+    const inNamespace: InNamespace = {
+      name,
+      namespace: namespaceName,
+      labels,
+      parent: this,
+      dependsOn: [namespace],
     };
-    const policy = (suffix: string, policySpec: networking.NetworkPolicyArgs["spec"]) =>
-      new networking.NetworkPolicy(
-        `${name}-${suffix}`,
-        { metadata: { name: suffix, namespace: namespaceName, labels }, spec: policySpec },
-        inNamespace,
-      );
-    policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-    policy("allow-cluster-internal", {
-      podSelector: {},
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ podSelector: {} }] }],
-      egress: [{ to: [{ podSelector: {} }] }],
-    });
-    policy("allow-tenant-to-router", {
-      podSelector: {},
-      policyTypes: ["Ingress"],
-      ingress: [
-        {
-          from: [sameTenant],
-          ports: [
-            { protocol: "TCP", port: ROUTER_PORT },
-            { protocol: "TCP", port: ROUTER_PORT + 1 },
-          ],
-        },
-      ],
-    });
-    // The platform's backup runners (components/platform/backupBucket.ts): dumps and the binlog archiver.
-    policy("allow-platform-backups", {
-      podSelector: {},
-      policyTypes: ["Ingress"],
-      ingress: [
-        {
-          from: [
-            {
-              namespaceSelector: {
-                matchLabels: { "kubernetes.io/metadata.name": args.backupNamespace ?? BACKUP_NAMESPACE },
-              },
-            },
-          ],
-          ports: [{ protocol: "TCP", port: ROUTER_PORT }],
-        },
-      ],
-    });
-    policy("allow-operator", {
-      podSelector: {},
-      policyTypes: ["Ingress", "Egress"],
-      ingress: [
-        {
-          from: [
-            {
-              namespaceSelector: {
-                matchLabels: { "kubernetes.io/metadata.name": args.operatorNamespace ?? "mysql-operator" },
-              },
-            },
-          ],
-        },
-      ],
-      egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }],
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
-        // The operator's sidecar talks to the Kubernetes API.
-        {
-          ports: [
-            { protocol: "TCP", port: 443 },
-            { protocol: "TCP", port: 6443 },
-          ],
-        },
-      ],
-    });
-
+    guardrails(inNamespace, spec);
+    networkPolicies(inNamespace, identity, args);
     const rootPassword = new random.RandomPassword(
       `${name}-root-password`,
       { length: 32, special: false },
       { parent: this },
     );
-    const rootSecret = new core.Secret(
-      `${name}-root`,
-      {
-        metadata: { name: `${INNODB_CLUSTER_NAME}-root`, namespace: namespaceName, labels },
-        type: "Opaque",
-        stringData: { rootUser: "root", rootHost: "%", rootPassword: rootPassword.result },
-      },
-      inNamespace,
-    );
-    const backupClaim = new core.PersistentVolumeClaim(
-      `${name}-backup`,
-      {
-        metadata: { name: `${INNODB_CLUSTER_NAME}-backup`, namespace: namespaceName, labels },
-        spec: {
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: storageClassName(identity.tier),
-          volumeAttributesClassName: volumeAttributesClassName(identity.tier),
-          resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
-        },
-      },
-      { ...inNamespace, protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
-    );
-
-    customResource<InnoDbClusterSpec>(
-      `${name}-cluster`,
-      {
-        apiVersion: "mysql.oracle.com/v2",
-        kind: "InnoDBCluster",
-        metadata: { name: INNODB_CLUSTER_NAME, namespace: namespaceName, labels },
-        spec: {
-          secretName: `${INNODB_CLUSTER_NAME}-root`,
-          tlsUseSelfSigned: true,
-          instances: spec.instances,
-          podSpec: { containers: [{ name: "mysql", resources: containerResources(spec.instanceResources) }] },
-          datadirVolumeClaimTemplate: {
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: storageClassName(identity.tier),
-            resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
-          },
-          router: {
-            instances: spec.routers,
-            podSpec: {
-              containers: [{ name: "router", resources: containerResources(spec.routerResources) }],
-            },
-          },
-          backupProfiles: [
-            {
-              name: "dump-to-volume",
-              dumpInstance: {
-                storage: { persistentVolumeClaim: { claimName: `${INNODB_CLUSTER_NAME}-backup` } },
-              },
-            },
-          ],
-          backupSchedules: [
-            {
-              name: "scheduled-dump",
-              schedule: spec.backupSchedule,
-              backupProfileName: "dump-to-volume",
-              enabled: true,
-              deleteBackupData: false,
-            },
-          ],
-        },
-      },
-      { parent: this, dependsOn: [rootSecret, backupClaim], protect: true },
-    );
+    const rootSecret = rootCredentials(inNamespace, rootPassword.result);
+    const backupClaim = backupVolumeClaim(inNamespace, identity, spec);
+    innoDbCluster(inNamespace, identity, spec, [rootSecret, backupClaim]);
 
     this.host = dedicatedClusterHost(namespaceName);
     this.rootPassword = rootPassword.result;
     this.registerOutputs({ host: this.host });
   }
+}
+
+/** Where the cluster's namespaced objects go, and how they are registered. */
+interface InNamespace {
+  /** The component's name, prefix of every resource name. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly parent: pulumi.Resource;
+  readonly dependsOn: pulumi.Resource[];
+}
+
+const options = (at: InNamespace) => ({ parent: at.parent, dependsOn: at.dependsOn });
+
+function databaseNamespaceOf(
+  name: string,
+  identity: TenantIdentity,
+  namespaceName: string,
+  parent: pulumi.Resource,
+): core.Namespace {
+  return new core.Namespace(
+    `${name}-namespace`,
+    {
+      metadata: {
+        name: namespaceName,
+        labels: {
+          ...tenantLabels(identity),
+          [LABEL.namespaceType]: "database",
+          // The operator's server pods need capabilities `restricted` forbids.
+          "pod-security.kubernetes.io/enforce": "baseline",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    { parent, protect: true, retainOnDelete: true },
+  );
+}
+
+/** The namespace's own quota (the cluster at full size) and a limit range sized for the operator's helpers. */
+function guardrails(at: InNamespace, spec: DedicatedClusterSpec): void {
+  new core.ResourceQuota(
+    `${at.name}-quota`,
+    {
+      metadata: { name: "database-quota", namespace: at.namespace, labels: at.labels },
+      spec: { hard: formatQuota(dedicatedClusterQuota(spec)) },
+    },
+    options(at),
+  );
+  const helper = OPERATOR_HELPER_RESOURCES;
+  new core.LimitRange(
+    `${at.name}-limits`,
+    {
+      metadata: { name: "database-limits", namespace: at.namespace, labels: at.labels },
+      spec: {
+        limits: [
+          {
+            type: "Container",
+            default: { cpu: formatCpu(helper.limits.cpu), memory: formatMemory(helper.limits.memory) },
+            defaultRequest: {
+              cpu: formatCpu(helper.requests.cpu),
+              memory: formatMemory(helper.requests.memory),
+            },
+            max: {
+              cpu: formatCpu(spec.instanceResources.limits.cpu),
+              memory: formatMemory(spec.instanceResources.limits.memory),
+            },
+          },
+        ],
+      },
+    },
+    options(at),
+  );
+}
+
+const namespaceNamed = (name: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
+});
+
+/**
+ * Default deny, then: the cluster's own pods among themselves, the tenant's namespaces to the
+ * router, the platform's backup runners (components/platform/backupBucket.ts: dumps and the
+ * binlog archiver) to the router, and the operator both ways (with DNS and the Kubernetes API).
+ */
+function networkPolicies(at: InNamespace, identity: TenantIdentity, args: DedicatedMysqlClusterArgs): void {
+  const policy = (suffix: string, policySpec: networking.NetworkPolicyArgs["spec"]) =>
+    new networking.NetworkPolicy(
+      `${at.name}-${suffix}`,
+      { metadata: { name: suffix, namespace: at.namespace, labels: at.labels }, spec: policySpec },
+      options(at),
+    );
+  const sameTenant = {
+    namespaceSelector: { matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: PART_OF } },
+  };
+  policy("default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+  policy("allow-cluster-internal", {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [{ from: [{ podSelector: {} }] }],
+    egress: [{ to: [{ podSelector: {} }] }],
+  });
+  policy("allow-tenant-to-router", {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [
+      {
+        from: [sameTenant],
+        ports: [
+          { protocol: "TCP", port: ROUTER_PORT },
+          { protocol: "TCP", port: ROUTER_PORT + 1 },
+        ],
+      },
+    ],
+  });
+  policy("allow-platform-backups", {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [
+      {
+        from: [namespaceNamed(args.backupNamespace ?? BACKUP_NAMESPACE)],
+        ports: [{ protocol: "TCP", port: ROUTER_PORT }],
+      },
+    ],
+  });
+  policy("allow-operator", {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [{ from: [namespaceNamed(args.operatorNamespace ?? "mysql-operator")] }],
+    egress: [
+      {
+        to: [namespaceNamed("kube-system")],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+      // The operator's sidecar talks to the Kubernetes API.
+      {
+        ports: [
+          { protocol: "TCP", port: 443 },
+          { protocol: "TCP", port: 6443 },
+        ],
+      },
+    ],
+  });
+}
+
+function rootCredentials(at: InNamespace, rootPassword: pulumi.Output<string>): core.Secret {
+  return new core.Secret(
+    `${at.name}-root`,
+    {
+      metadata: { name: `${INNODB_CLUSTER_NAME}-root`, namespace: at.namespace, labels: at.labels },
+      type: "Opaque",
+      stringData: { rootUser: "root", rootHost: "%", rootPassword },
+    },
+    options(at),
+  );
+}
+
+/** The volume the operator's scheduled dumps go to: protected and kept, like the data. */
+function backupVolumeClaim(
+  at: InNamespace,
+  identity: TenantIdentity,
+  spec: DedicatedClusterSpec,
+): core.PersistentVolumeClaim {
+  return new core.PersistentVolumeClaim(
+    `${at.name}-backup`,
+    {
+      metadata: { name: `${INNODB_CLUSTER_NAME}-backup`, namespace: at.namespace, labels: at.labels },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: storageClassName(identity.tier),
+        volumeAttributesClassName: volumeAttributesClassName(identity.tier),
+        resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
+      },
+    },
+    { ...options(at), protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
+  );
+}
+
+function innoDbCluster(
+  at: InNamespace,
+  identity: TenantIdentity,
+  spec: DedicatedClusterSpec,
+  dependsOn: pulumi.Resource[],
+): void {
+  customResource<InnoDbClusterSpec>(
+    `${at.name}-cluster`,
+    {
+      apiVersion: "mysql.oracle.com/v2",
+      kind: "InnoDBCluster",
+      metadata: { name: INNODB_CLUSTER_NAME, namespace: at.namespace, labels: at.labels },
+      spec: {
+        secretName: `${INNODB_CLUSTER_NAME}-root`,
+        tlsUseSelfSigned: true,
+        instances: spec.instances,
+        podSpec: { containers: [{ name: "mysql", resources: containerResources(spec.instanceResources) }] },
+        datadirVolumeClaimTemplate: {
+          accessModes: ["ReadWriteOnce"],
+          storageClassName: storageClassName(identity.tier),
+          resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
+        },
+        router: {
+          instances: spec.routers,
+          podSpec: { containers: [{ name: "router", resources: containerResources(spec.routerResources) }] },
+        },
+        backupProfiles: [
+          {
+            name: "dump-to-volume",
+            dumpInstance: {
+              storage: { persistentVolumeClaim: { claimName: `${INNODB_CLUSTER_NAME}-backup` } },
+            },
+          },
+        ],
+        backupSchedules: [
+          {
+            name: "scheduled-dump",
+            schedule: spec.backupSchedule,
+            backupProfileName: "dump-to-volume",
+            enabled: true,
+            deleteBackupData: false,
+          },
+        ],
+      },
+    },
+    { parent: at.parent, dependsOn, protect: true },
+  );
 }
