@@ -147,7 +147,6 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
   constructor(name: string, args: TenantObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantObjectStorage", name, {}, opts);
     const { identity, profile, server } = args;
-    const storage = profile.tier.objectStorage;
     const rules = uploadRules(profile.tier);
     const provider = new minio.Provider(
       `${name}-minio`,
@@ -159,64 +158,23 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const inMinio = { parent: this, provider };
-
+    const inMinio: InMinio = { parent: this, provider };
     const names = Object.fromEntries(
       BUCKET_NAMES.map((b) => [b, bucketName(identity.tenantId, b)]),
     ) as Record<BucketName, string>;
-    for (const b of BUCKET_NAMES) {
-      const bucket = new minio.S3Bucket(
-        `${name}-${b}`,
-        { bucket: names[b], acl: "private", quota: rules[b].quotaBytes, forceDestroy: false },
-        { ...inMinio, protect: true, retainOnDelete: true },
-      );
-      if (storage.versioning) {
-        const versioning = new minio.S3BucketVersioning(
-          `${name}-${b}-versioning`,
-          { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
-          inMinio,
-        );
-        if (storage.noncurrentVersionDays !== undefined) {
-          new minio.IlmPolicy(
-            `${name}-${b}-lifecycle`,
-            {
-              bucket: bucket.bucket,
-              rules: [
-                {
-                  id: "expire-noncurrent-versions",
-                  status: "Enabled",
-                  noncurrentVersionExpirationDays: storage.noncurrentVersionDays,
-                },
-              ],
-            },
-            { ...inMinio, dependsOn: [versioning] },
-          );
-        }
-      }
-    }
+    for (const b of BUCKET_NAMES)
+      tenantBucket(`${name}-${b}`, names[b], rules[b].quotaBytes, profile, inMinio);
 
     const accessKey = objectStorageUser(identity.tenantId);
-    const secretKey = new random.RandomPassword(
-      `${name}-secret-key`,
-      { length: 40, special: false },
-      { parent: this },
-    );
-    const user = new minio.IamUser(
-      `${name}-user`,
-      { name: accessKey, secret: secretKey.result, forceDestroy: false },
+    const services = minioAccount(
+      { key: `${name}-secret-key`, user: `${name}-user`, policy: `${name}-policy` },
+      {
+        name: accessKey,
+        policyName: `${accessKey}-buckets`,
+        policy: bucketPolicyDocument(Object.values(names)),
+      },
       inMinio,
     );
-    const policy = new minio.IamPolicy(
-      `${name}-policy`,
-      { name: `${accessKey}-buckets`, policy: bucketPolicyDocument(Object.values(names)) },
-      inMinio,
-    );
-    new minio.IamUserPolicyAttachment(
-      `${name}-policy-attachment`,
-      { userName: user.name, policyName: policy.name },
-      inMinio,
-    );
-
     const labels = tenantLabels(identity);
     const inNamespace = { parent: this, dependsOn: args.dependsOn ?? [] };
     new core.Secret(
@@ -228,7 +186,7 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
           AWS_ENDPOINT: `${server.ssl ? "https" : "http"}://${server.endpoint}`,
           AWS_USE_PATH_STYLE_ENDPOINT: "true",
           AWS_ACCESS_KEY_ID: accessKey,
-          AWS_SECRET_ACCESS_KEY: secretKey.result,
+          AWS_SECRET_ACCESS_KEY: services.secretKey,
           AWS_BUCKET_PRODUCTS: names.products,
           AWS_BUCKET_SAV: names.sav,
           AWS_BUCKET_NEWSLETTERS: names.newsletters,
@@ -252,29 +210,18 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
 
     if (replicatesAcrossRegions(profile.tier)) {
       const replicator = objectStorageReplicator(identity.tenantId);
-      const replicatorKey = new random.RandomPassword(
-        `${name}-replicator-secret-key`,
-        { length: 40, special: false },
-        { parent: this },
-      );
-      const replicatorUser = new minio.IamUser(
-        `${name}-replicator`,
-        { name: replicator, secret: replicatorKey.result, forceDestroy: false },
-        inMinio,
-      );
-      const replicatorPolicy = new minio.IamPolicy(
-        `${name}-replicator-policy`,
-        { name: replicator, policy: replicationPolicyDocument(Object.values(names)) },
-        inMinio,
-      );
-      new minio.IamUserPolicyAttachment(
-        `${name}-replicator-policy-attachment`,
-        { userName: replicatorUser.name, policyName: replicatorPolicy.name },
+      const account = minioAccount(
+        {
+          key: `${name}-replicator-secret-key`,
+          user: `${name}-replicator`,
+          policy: `${name}-replicator-policy`,
+        },
+        { name: replicator, policyName: replicator, policy: replicationPolicyDocument(Object.values(names)) },
         inMinio,
       );
       this.replication = {
-        accessKey: pulumi.secret(replicatorUser.name),
-        secretKey: pulumi.secret(replicatorKey.result),
+        accessKey: pulumi.secret(account.user.name),
+        secretKey: pulumi.secret(account.secretKey),
       };
     }
 
@@ -284,4 +231,78 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       ...(this.replication ? { replication: this.replication } : {}),
     });
   }
+}
+
+interface InMinio {
+  readonly parent: pulumi.Resource;
+  readonly provider: minio.Provider;
+}
+
+/**
+ * One bucket with its tier quota (protected and retained: it holds the tenant's files), and where
+ * the tier has them, versioning and the expiry of non-current versions.
+ */
+function tenantBucket(
+  resourceName: string,
+  bucketName: string,
+  quotaBytes: number,
+  profile: EffectiveProfile,
+  inMinio: InMinio,
+): void {
+  const storage = profile.tier.objectStorage;
+  const bucket = new minio.S3Bucket(
+    resourceName,
+    { bucket: bucketName, acl: "private", quota: quotaBytes, forceDestroy: false },
+    { ...inMinio, protect: true, retainOnDelete: true },
+  );
+  if (!storage.versioning) return;
+  const versioning = new minio.S3BucketVersioning(
+    `${resourceName}-versioning`,
+    { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
+    inMinio,
+  );
+  if (storage.noncurrentVersionDays === undefined) return;
+  new minio.IlmPolicy(
+    `${resourceName}-lifecycle`,
+    {
+      bucket: bucket.bucket,
+      rules: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          noncurrentVersionExpirationDays: storage.noncurrentVersionDays,
+        },
+      ],
+    },
+    { ...inMinio, dependsOn: [versioning] },
+  );
+}
+
+/** A MinIO user with a generated secret key and one policy attached: the policy is all it can do. */
+function minioAccount(
+  resourceNames: { readonly key: string; readonly user: string; readonly policy: string },
+  account: { readonly name: string; readonly policyName: string; readonly policy: string },
+  inMinio: InMinio,
+): { readonly user: minio.IamUser; readonly secretKey: pulumi.Output<string> } {
+  const secretKey = new random.RandomPassword(
+    resourceNames.key,
+    { length: 40, special: false },
+    { parent: inMinio.parent },
+  ).result;
+  const user = new minio.IamUser(
+    resourceNames.user,
+    { name: account.name, secret: secretKey, forceDestroy: false },
+    inMinio,
+  );
+  const policy = new minio.IamPolicy(
+    resourceNames.policy,
+    { name: account.policyName, policy: account.policy },
+    inMinio,
+  );
+  new minio.IamUserPolicyAttachment(
+    `${resourceNames.policy}-attachment`,
+    { userName: user.name, policyName: policy.name },
+    inMinio,
+  );
+  return { user, secretKey };
 }
