@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as batch from "@pulumi/kubernetes/batch/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as networking from "@pulumi/kubernetes/networking/v1";
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
   priorityClassName,
@@ -99,9 +100,11 @@ function cidrProblem(cidr: string): string | undefined {
 
 /** Why these arguments cannot make a replication Job (empty when they can). */
 export function bucketReplicationProblems(
-  args: Pick<BucketReplicationArgs, "tier" | "buckets" | "source" | "targets">,
+  args: Pick<BucketReplicationArgs, "tier" | "buckets" | "source" | "targets" | "caBundle">,
 ): string[] {
   const problems: string[] = [];
+  if (args.caBundle && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.caBundle.configMap))
+    problems.push(`caBundle.configMap ${args.caBundle.configMap} is not a ConfigMap name`);
   if (!replicatesAcrossRegions(args.tier))
     problems.push(`${args.tier.displayName} does not replicate buckets across regions`);
   if (args.buckets.length === 0) problems.push("no bucket to replicate");
@@ -216,7 +219,7 @@ const hostUrl = (e: ReplicationSource): pulumi.Output<string> =>
 
 /**
  * Active-active replication of a tenant's buckets from one region to each of its other regions,
- * for the Business tier's "replicated across regions" (SPEC section 9): @pulumi/minio has no
+ * for the Business tier's "replicated across regions" (docs/product.md): @pulumi/minio has no
  * replication resource, so a Job in the tenant's core namespace runs `mc replicate add/update`
  * once per (bucket, other region). Each region has its own (every region replicates to every
  * other). The credentials reach it only through a Secret (env valueFrom), the Job is renamed
@@ -235,14 +238,9 @@ export class BucketReplication extends pulumi.ComponentResource {
     super("collect-verything:tenant:BucketReplication", name, {}, opts);
 
     const targets = [...args.targets].sort((a, b) => a.region.localeCompare(b.region));
-    const buckets = [...args.buckets].sort();
     const hash = replicationSpecHash(args);
-    if (args.caBundle && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.caBundle.configMap))
-      throw new Error(`caBundle.configMap ${args.caBundle.configMap} is not a ConfigMap name`);
     const selector = workloadSelector(BUCKET_REPLICATION);
     const labels = tenantLabels(args.identity, selector);
-    const image = args.image ?? DEFAULT_MC_IMAGE;
-
     const hosts: [string, ReplicationSource][] = [
       [sourceAlias, args.source],
       ...targets.map((t): [string, ReplicationSource] => [targetAlias(t.region), t]),
@@ -256,7 +254,6 @@ export class BucketReplication extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-
     new networking.NetworkPolicy(
       `${name}-egress`,
       {
@@ -291,64 +288,69 @@ export class BucketReplication extends pulumi.ComponentResource {
           completions: 1,
           backoffLimit: 4,
           activeDeadlineSeconds: 900,
-          template: {
-            metadata: { labels },
-            spec: {
-              restartPolicy: "Never",
-              automountServiceAccountToken: false,
-              priorityClassName: priorityClassName(args.identity.tier),
-              securityContext: POD_SECURITY_CONTEXT,
-              containers: [
-                {
-                  name: "mc",
-                  image,
-                  command: [
-                    "/bin/sh",
-                    "-c",
-                    replicationScript(
-                      buckets,
-                      targets.map((t) => t.region),
-                    ),
-                  ],
-                  env: [
-                    // mc writes its config under HOME; the root filesystem is read-only.
-                    { name: "HOME", value: "/tmp" },
-                    { name: "MC_CONFIG_DIR", value: MC_CONFIG_DIR },
-                    ...hosts.map(([alias]) => ({
-                      name: hostVariable(alias),
-                      valueFrom: { secretKeyRef: { name: BUCKET_REPLICATION, key: hostVariable(alias) } },
-                    })),
-                  ],
-                  resources: containerResources(REPLICATION_JOB_RESOURCES),
-                  securityContext: CONTAINER_SECURITY_CONTEXT,
-                  volumeMounts: [
-                    { name: "tmp", mountPath: "/tmp" },
-                    ...(args.caBundle
-                      ? [{ name: "ca", mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }]
-                      : []),
-                  ],
-                },
-              ],
-              volumes: [
-                { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
-                ...(args.caBundle
-                  ? [
-                      {
-                        name: "ca",
-                        configMap: {
-                          name: args.caBundle.configMap,
-                          items: [{ key: args.caBundle.key, path: "ca.crt" }],
-                        },
-                      },
-                    ]
-                  : []),
-              ],
-            },
-          },
+          template: { metadata: { labels }, spec: replicationPodSpec(args, targets, hosts) },
         },
       },
       { parent: this, dependsOn: [secret] },
     );
     this.registerOutputs({ jobName: this.jobName });
   }
+}
+
+/**
+ * The Job's pod: `mc` with the replication script, every endpoint's credentials from the Secret
+ * (MC_HOST_<alias>), a writable /tmp for its config (the root filesystem is read-only) and the
+ * CA bundle of the remote servers when given.
+ */
+function replicationPodSpec(
+  args: BucketReplicationArgs,
+  targets: readonly ReplicationTarget[],
+  hosts: readonly [string, ReplicationSource][],
+): k8s.types.input.core.v1.PodSpec {
+  const script = replicationScript(
+    [...args.buckets].sort(),
+    targets.map((t) => t.region),
+  );
+  return {
+    restartPolicy: "Never",
+    automountServiceAccountToken: false,
+    priorityClassName: priorityClassName(args.identity.tier),
+    securityContext: POD_SECURITY_CONTEXT,
+    containers: [
+      {
+        name: "mc",
+        image: args.image ?? DEFAULT_MC_IMAGE,
+        command: ["/bin/sh", "-c", script],
+        env: [
+          // mc writes its config under HOME; the root filesystem is read-only.
+          { name: "HOME", value: "/tmp" },
+          { name: "MC_CONFIG_DIR", value: MC_CONFIG_DIR },
+          ...hosts.map(([alias]) => ({
+            name: hostVariable(alias),
+            valueFrom: { secretKeyRef: { name: BUCKET_REPLICATION, key: hostVariable(alias) } },
+          })),
+        ],
+        resources: containerResources(REPLICATION_JOB_RESOURCES),
+        securityContext: CONTAINER_SECURITY_CONTEXT,
+        volumeMounts: [
+          { name: "tmp", mountPath: "/tmp" },
+          ...(args.caBundle ? [{ name: "ca", mountPath: `${MC_CONFIG_DIR}/certs/CAs`, readOnly: true }] : []),
+        ],
+      },
+    ],
+    volumes: [
+      { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+      ...(args.caBundle
+        ? [
+            {
+              name: "ca",
+              configMap: {
+                name: args.caBundle.configMap,
+                items: [{ key: args.caBundle.key, path: "ca.crt" }],
+              },
+            },
+          ]
+        : []),
+    ],
+  };
 }
