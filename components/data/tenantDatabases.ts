@@ -11,7 +11,7 @@ import {
 } from "../../tiers";
 import { databaseSecretName, REPORTING_SECRET } from "../shared/contracts";
 import { tenantLabels, type TenantIdentity } from "../shared/labels";
-import { MysqlUserLimits } from "./mysqlUserLimits";
+import { MysqlUserLimits, type MysqlConnection } from "./mysqlUserLimits";
 
 /** Privileges of a service on its own database: what Laravel migrations and queries need, no GRANT OPTION. */
 export const SERVICE_PRIVILEGES = [
@@ -79,7 +79,6 @@ export class TenantDatabases extends pulumi.ComponentResource {
   constructor(name: string, args: TenantDatabasesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantDatabases", name, {}, opts);
     const { identity, profile, server } = args;
-    const db = profile.tier.database;
     const adminPassword = pulumi.secret(server.admin.password);
     const provider = new mysql.Provider(
       `${name}-mysql`,
@@ -90,109 +89,155 @@ export class TenantDatabases extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const adminConnection = pulumi
-      .all([server.host, server.admin.user, adminPassword])
-      .apply(([host, user, password]) => ({ host, port: server.port, user, password }));
-    const inMysql = { parent: this, provider };
-    const labels = tenantLabels(identity);
-    // The home region's Secrets keep their names; another region's carry its name as a suffix.
-    const placements = [
-      {
-        suffix: "",
-        host: server.host,
-        readHost: server.readReplicaHost ?? server.host,
-        opts: { parent: this, dependsOn: args.dependsOn ?? [] },
-      },
-      ...(args.otherRegions ?? []).map((r) => ({
-        suffix: `-${r.region}`,
-        host: r.host,
-        readHost: r.host,
-        opts: { parent: this, provider: r.provider, dependsOn: r.dependsOn },
-      })),
-    ];
-    const secret = (
-      key: string,
-      secretName: string,
-      data: (place: (typeof placements)[number]) => Record<string, pulumi.Input<string>>,
-    ) => {
-      for (const place of placements) {
-        new core.Secret(
-          `${name}-${key}-credentials${place.suffix}`,
-          {
-            metadata: { name: secretName, namespace: args.namespace, labels },
-            type: "Opaque",
-            stringData: data(place),
-          },
-          place.opts,
-        );
-      }
+    const scope: Scope = {
+      name,
+      parent: this,
+      provider,
+      server,
+      namespace: args.namespace,
+      labels: tenantLabels(identity),
+      maxConnections: profile.tier.database.maxConnectionsPerService,
+      adminConnection: pulumi
+        .all([server.host, server.admin.user, adminPassword])
+        .apply(([host, user, password]) => ({ host, port: server.port, user, password })),
+      placements: placementsOf(args, this),
     };
-    /** An account with a generated password, held to the tier's connections per service. */
-    const limitedAccount = (key: string, user: string) => {
-      const password = new random.RandomPassword(
-        `${name}-${key}-password`,
-        { length: 32, special: false },
-        { parent: this },
-      );
-      const account = new mysql.User(
-        `${name}-${key}-user`,
-        { user, host: "%", plaintextPassword: password.result },
-        inMysql,
-      );
-      new MysqlUserLimits(
-        `${name}-${key}-limits`,
-        { connection: adminConnection, user: account.user, maxUserConnections: db.maxConnectionsPerService },
-        { parent: this, dependsOn: [account] },
-      );
-      return { account, password };
-    };
-
-    const databases = DATABASE_SERVICES.map((svc) => {
-      const dbName = databaseName(identity.tenantId, svc.name);
-      const user = databaseUser(identity.tenantId, svc.name);
-      const database = new mysql.Database(
-        `${name}-${svc.name}`,
-        { name: dbName, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
-        { ...inMysql, protect: true },
-      );
-      const { account, password } = limitedAccount(svc.name, user);
-      new mysql.Grant(
-        `${name}-${svc.name}-grant`,
-        { user: account.user, host: account.host, database: database.name, privileges: SERVICE_PRIVILEGES },
-        inMysql,
-      );
-      secret(svc.name, databaseSecretName(svc.workloadName), (place) => ({
-        DB_CONNECTION: "mysql",
-        DB_HOST: place.host,
-        DB_PORT: String(server.port),
-        DB_DATABASE: dbName,
-        DB_USERNAME: user,
-        DB_PASSWORD: password.result,
-      }));
-      return dbName;
-    });
-
-    if (db.readReplicas > 0) {
-      const user = reportingUser(identity.tenantId);
-      const { account, password } = limitedAccount("reporting", user);
-      databases.forEach((dbName, i) => {
-        new mysql.Grant(
-          `${name}-reporting-grant-${DATABASE_SERVICES[i]!.name}`,
-          { user: account.user, host: account.host, database: dbName, privileges: ["SELECT", "SHOW VIEW"] },
-          { ...inMysql, dependsOn: [account] },
-        );
-      });
-      secret("reporting", REPORTING_SECRET, (place) => ({
-        DB_CONNECTION: "mysql",
-        DB_HOST: place.readHost,
-        DB_PORT: String(server.port),
-        DB_USERNAME: user,
-        DB_PASSWORD: password.result,
-        DB_DATABASES: databases.join(","),
-      }));
-    }
+    const databases = DATABASE_SERVICES.map((svc) => serviceDatabase(scope, identity.tenantId, svc));
+    if (profile.tier.database.readReplicas > 0) reportingAccess(scope, identity.tenantId, databases);
 
     this.databases = databases;
     this.registerOutputs({ databases: this.databases });
   }
+}
+
+/** Where one copy of the credentials Secrets goes: a region's cluster, and the hosts it reaches this server by. */
+interface Placement {
+  readonly suffix: string;
+  readonly host: pulumi.Input<string>;
+  readonly readHost: pulumi.Input<string>;
+  readonly opts: pulumi.CustomResourceOptions;
+}
+
+/** What every builder of the component shares. */
+interface Scope {
+  readonly name: string;
+  readonly parent: pulumi.Resource;
+  readonly provider: mysql.Provider;
+  readonly server: MysqlServer;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly maxConnections: number;
+  readonly adminConnection: pulumi.Output<MysqlConnection>;
+  readonly placements: readonly Placement[];
+}
+
+/** The home region's Secrets keep their names; another region's carry its name as a suffix. */
+function placementsOf(args: TenantDatabasesArgs, parent: pulumi.Resource): Placement[] {
+  const { server } = args;
+  return [
+    {
+      suffix: "",
+      host: server.host,
+      readHost: server.readReplicaHost ?? server.host,
+      opts: { parent, dependsOn: args.dependsOn ?? [] },
+    },
+    ...(args.otherRegions ?? []).map((r) => ({
+      suffix: `-${r.region}`,
+      host: r.host,
+      readHost: r.host,
+      opts: { parent, provider: r.provider, dependsOn: r.dependsOn },
+    })),
+  ];
+}
+
+/** One credentials Secret in every region the tenant runs in. */
+function credentialsSecret(
+  scope: Scope,
+  key: string,
+  secretName: string,
+  data: (place: Placement) => Record<string, pulumi.Input<string>>,
+): void {
+  for (const place of scope.placements) {
+    new core.Secret(
+      `${scope.name}-${key}-credentials${place.suffix}`,
+      {
+        metadata: { name: secretName, namespace: scope.namespace, labels: scope.labels },
+        type: "Opaque",
+        stringData: data(place),
+      },
+      place.opts,
+    );
+  }
+}
+
+/** An account with a generated password, held to the tier's connections per service. */
+function limitedAccount(
+  scope: Scope,
+  key: string,
+  user: string,
+): { readonly account: mysql.User; readonly password: pulumi.Output<string> } {
+  const password = new random.RandomPassword(
+    `${scope.name}-${key}-password`,
+    { length: 32, special: false },
+    { parent: scope.parent },
+  ).result;
+  const account = new mysql.User(
+    `${scope.name}-${key}-user`,
+    { user, host: "%", plaintextPassword: password },
+    { parent: scope.parent, provider: scope.provider },
+  );
+  new MysqlUserLimits(
+    `${scope.name}-${key}-limits`,
+    { connection: scope.adminConnection, user: account.user, maxUserConnections: scope.maxConnections },
+    { parent: scope.parent, dependsOn: [account] },
+  );
+  return { account, password };
+}
+
+/** A service's database (protected), its own user with privileges on it only, and its Secret. Returns the database name. */
+function serviceDatabase(scope: Scope, tenantId: string, svc: (typeof DATABASE_SERVICES)[number]): string {
+  const inMysql = { parent: scope.parent, provider: scope.provider };
+  const dbName = databaseName(tenantId, svc.name);
+  const user = databaseUser(tenantId, svc.name);
+  const database = new mysql.Database(
+    `${scope.name}-${svc.name}`,
+    { name: dbName, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
+    { ...inMysql, protect: true },
+  );
+  const { account, password } = limitedAccount(scope, svc.name, user);
+  new mysql.Grant(
+    `${scope.name}-${svc.name}-grant`,
+    { user: account.user, host: account.host, database: database.name, privileges: SERVICE_PRIVILEGES },
+    inMysql,
+  );
+  credentialsSecret(scope, svc.name, databaseSecretName(svc.workloadName), (place) => ({
+    DB_CONNECTION: "mysql",
+    DB_HOST: place.host,
+    DB_PORT: String(scope.server.port),
+    DB_DATABASE: dbName,
+    DB_USERNAME: user,
+    DB_PASSWORD: password,
+  }));
+  return dbName;
+}
+
+/** Tiers with read replicas: a read-only reporting user over every database, reading from the replica. */
+function reportingAccess(scope: Scope, tenantId: string, databases: readonly string[]): void {
+  const user = reportingUser(tenantId);
+  const { account, password } = limitedAccount(scope, "reporting", user);
+  databases.forEach((dbName, i) => {
+    new mysql.Grant(
+      `${scope.name}-reporting-grant-${DATABASE_SERVICES[i]!.name}`,
+      { user: account.user, host: account.host, database: dbName, privileges: ["SELECT", "SHOW VIEW"] },
+      { parent: scope.parent, provider: scope.provider, dependsOn: [account] },
+    );
+  });
+  credentialsSecret(scope, "reporting", REPORTING_SECRET, (place) => ({
+    DB_CONNECTION: "mysql",
+    DB_HOST: place.readHost,
+    DB_PORT: String(scope.server.port),
+    DB_USERNAME: user,
+    DB_PASSWORD: password,
+    DB_DATABASES: databases.join(","),
+  }));
 }
