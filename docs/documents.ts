@@ -6,7 +6,7 @@
 import { platformConfigSchema, tenantConfigSchema } from "../stacks/config";
 import { configDocument } from "./configReference";
 import { policyDocument } from "./policyTable";
-import { withTierTable } from "./tierTable";
+import { withTierSummary, withTierTable } from "./tierTable";
 
 export interface GeneratedDocument {
   /** Path from the repository root. */
@@ -16,6 +16,7 @@ export interface GeneratedDocument {
 }
 
 export const GENERATED_DOCUMENTS: readonly GeneratedDocument[] = [
+  { path: "README.md", render: withTierSummary },
   { path: "docs/product.md", render: withTierTable },
   { path: "docs/policies.md", render: () => policyDocument() },
   {
