@@ -450,7 +450,7 @@ export class TenantService {
 /**
  * The request with every site the applied stack had beyond it kept as a retired site: a signup
  * service that sends fewer sites removes them, and their namespaces (with the sites' data) stay
- * guarded until deprovision (SPEC invariant 3), whether or not the request lists them.
+ * guarded until deprovision (docs/product.md, invariant 3), whether or not the request lists them.
  */
 export function keepingRetiredSites(request: TenantConfigInput, current: TenantConfig): TenantConfigInput {
   const previous = {

@@ -1,5 +1,5 @@
 /**
- * Backups as synthesized, per tier (SPEC section 4 literals): each tenant's backup plan and role,
+ * Backups as synthesized, per tier (literals of the tier table, docs/product.md): each tenant's backup plan and role,
  * the platform's runner per tier at the tier's frequency, the binlog position recorded only where
  * point-in-time recovery is sold, uploads encrypted with the tier's retention tag, lifecycle rules
  * per tier, a role that reaches only the tenant's prefix; the backup layout the restore reads.

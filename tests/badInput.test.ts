@@ -1,5 +1,5 @@
 /**
- * SPEC invariant 6: bad input fails early, with a message naming the field, and nothing but
+ * Invariant 6 (docs/product.md): bad input fails early, with a message naming the field, and nothing but
  * the root Stack is registered.
  */
 import { describe, expect, it } from "vitest";

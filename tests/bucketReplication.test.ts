@@ -1,5 +1,5 @@
 /**
- * Cross-region replication of a Business tenant's buckets (SPEC tier table: "versioned, replicated
+ * Cross-region replication of a Business tenant's buckets (docs/product.md tier table: "versioned, replicated
  * across regions"): the replicator user and its policy, the Job that keeps one rule per (bucket,
  * other region) with mc, its Secret, egress and pod, and its room in the core namespace's quota.
  * The Job's script runs here against a fake `mc` that keeps rules the way MinIO does.

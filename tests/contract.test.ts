@@ -1,7 +1,7 @@
 /**
- * Every contractual number of SPEC section 4 that the Kubernetes layer owns appears in the
+ * Every contractual number of the tier table (docs/product.md) that the Kubernetes layer owns appears in the
  * synthesized objects, per tier: quotas, autoscaler bounds and behaviour, storage class
- * parameters, rate limits. Expected values are the SPEC's literals, not catalog lookups,
+ * parameters, rate limits. Expected values are the tier table's literals, not catalog lookups,
  * so a wrong catalog entry fails here.
  */
 import { describe, expect, it } from "vitest";

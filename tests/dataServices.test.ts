@@ -1,5 +1,5 @@
 /**
- * The data-services layer per tier, on synthesized stacks: every number of SPEC section 4 it
+ * The data-services layer per tier, on synthesized stacks: every number of the tier table (docs/product.md) it
  * owns, isolation (nothing reaches beyond the tenant), secrets never in plain text, the
  * Business options, and tier changes that never replace or delete data.
  */

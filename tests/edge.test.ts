@@ -1,6 +1,6 @@
 /**
  * The Cloudflare edge per tier, from the synthesized stack: which edge resources each tier
- * gets and their numbers (literals of SPEC section 4 and the tier table, not catalog lookups),
+ * gets and their numbers (literals of the tier table in docs/product.md, not catalog lookups),
  * DNS and TLS for every hostname, the custom-domain records surfaced to the signup flow, the
  * trusted-IP allowlist in both routing modes, the connection cap on the listener, and bad
  * edge input rejected before any resource.
@@ -71,7 +71,7 @@ const phasesOf = (resources: readonly RecordedResource[]) =>
     .map((r) => r.phase)
     .sort();
 
-/** Per tier: the edge as the SPEC and the tier table state it. */
+/** Per tier: the edge as the tier table (docs/product.md) states it. */
 const EDGE: Record<
   TierName,
   {

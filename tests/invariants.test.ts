@@ -1,5 +1,5 @@
 /**
- * SPEC section 5, invariants 1, 2, 4 (Kubernetes part) and 7, for every tier and every
+ * docs/product.md, invariants 1, 2, 4 (Kubernetes part) and 7, for every tier and every
  * allowed site count, judged on the synthesized objects (not on the sizing code).
  */
 import { describe, expect, it } from "vitest";

@@ -2,7 +2,7 @@
  * The tenant's monitoring as synthesized: every PrometheusRule passes `promtool check rules`;
  * `promtool test rules` shows each alert firing just above its threshold after its `for`, not
  * below it, not before its `for`, and never on another tenant's series; thresholds, durations
- * and limits per tier equal SPEC section 4 (literals here); ServiceMonitors cover every namespace;
+ * and limits per tier equal the tier table (docs/product.md; literals here); ServiceMonitors cover every namespace;
  * alert routing follows the tier's channels with credentials only in a Secret.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { ofKind, synthShape } from "./helpers/synth";
 const GIB = 2 ** 30;
 const MIB = 2 ** 20;
 
-/** SPEC section 4, per tier: the limit each signal is measured against (undefined = unlimited). */
+/** The tier table (docs/product.md), per tier: the limit each signal is measured against (undefined = unlimited). */
 const LIMITS: Record<TierName, Record<string, number | undefined>> = {
   standard: {
     cpu: 4,

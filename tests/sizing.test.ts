@@ -65,7 +65,7 @@ const POD_KEYS = ["pods", "requestsCpu", "requestsMemory", "limitsCpu", "limitsM
 const surgeOf = (w: WorkloadPlan): number => (w.strategy === "Recreate" ? 0 : w.strategy.maxSurge);
 
 /**
- * SPEC invariant 1 for one namespace: maximum scale fits; at minimum scale one surge fits, and
+ * Invariant 1 (docs/product.md) for one namespace: maximum scale fits; at minimum scale one surge fits, and
  * every surge at once wherever the pod quota holds them; CPU and memory hold every pod the pod
  * quota admits (so a rollout at maximum scale waits on the pod count, never exceeds a quota).
  */

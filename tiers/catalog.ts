@@ -1,6 +1,6 @@
 /**
  * The tier catalog: every contractual number of the Standard, Premium and Business
- * offers (seed 000, corrected by SPEC section 9), once. Resources, policies, docs,
+ * offers (seed 000, corrected as docs/product.md says), once. Resources, policies, docs,
  * alerts and prices are derived from this module; nothing here creates resources.
  *
  * Units: CPU in millicores, memory in MiB, disk and object storage in GiB/GB as named.
@@ -55,7 +55,7 @@ export interface AutoscalingSpec {
   readonly requestsPerSecondPerPod?: number;
   /**
    * Average RabbitMQ queue depth per consumer pod. Queue depth scales the consumer
-   * (messages-broker), not the gateway (SPEC section 9).
+   * (messages-broker), not the gateway (docs/product.md, where the seeds are out of date).
    */
   readonly queueDepthPerConsumer?: number;
   /** undefined = Kubernetes' default scale-up behaviour. */

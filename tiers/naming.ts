@@ -37,7 +37,7 @@ export function reportingUser(tenantId: string): string {
 
 /**
  * Namespace of a Business tenant's dedicated MySQL cluster: outside the tenant prefix, because
- * its quota is its own and not a share of the tenant's (SPEC section 9).
+ * its quota is its own and not a share of the tenant's (docs/product.md, where the seeds are out of date).
  */
 export function databaseNamespace(tenantId: string): string {
   return `e-commerce-db-${tenantId}`;

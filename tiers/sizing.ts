@@ -1,6 +1,6 @@
 /**
  * Workload sizing: what runs where and how big, derived from the tenant's quota so that
- * everything fits (SPEC invariant 1) and per-namespace quotas sum to the tenant's total
+ * everything fits (docs/product.md, invariant 1) and per-namespace quotas sum to the tenant's total
  * (invariant 2). The seed's per-service sizes are ceilings: they do not fit the seed's own
  * quotas (13 services need 2.6 / 6.5 / 13 CPU against 2 / 6 / 12).
  *

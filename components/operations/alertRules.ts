@@ -1,6 +1,6 @@
 /**
  * The tenant's quota alerts as Prometheus rules, with the tier's literal limits in each expression
- * (SPEC section 9: the seed's `label_replace` lookup is broken PromQL). Pure: the component writes
+ * (docs/product.md, where the seeds are out of date: the seed's `label_replace` lookup is broken PromQL). Pure: the component writes
  * the groups into a PrometheusRule, the tests feed the same groups to `promtool`.
  *
  * What each signal compares (numerator from the exporters the platform runs, denominator from the tier):

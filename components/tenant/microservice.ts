@@ -19,7 +19,7 @@ export interface MicroserviceArgs {
   readonly namespace: string;
   /** Replicas, rollout strategy and size, from tiers/sizing.ts. */
   readonly workload: WorkloadPlan;
-  /** Container HTTP port (SPEC section 3). */
+  /** Container HTTP port (docs/product.md, tenant model). */
   readonly port: number;
   /** Fully qualified image reference. */
   readonly image: string;

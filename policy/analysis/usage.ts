@@ -1,7 +1,7 @@
 /**
  * What a set of Kubernetes objects would consume, per namespace, at minimum scale (and while
  * one deployment rolls there) and at maximum scale: the arithmetic behind the fit invariant
- * (SPEC 5.1: at maximum scale a rollout may wait on the quota, never exceed it).
+ * (docs/product.md, invariant 1: at maximum scale a rollout may wait on the quota, never exceed it).
  * It reads only the objects (every pod-bearing kind, autoscalers, claims, Services, quotas,
  * LimitRange defaults), never the sizing code that produced them, so it can judge that code.
  */
