@@ -13,6 +13,20 @@ export default tseslint.config(
       "@pulumi/no-output-instance-in-template-literal": "error",
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // The package index registers every Cloudflare resource on load: the programs import the
+      // ones they use from their own modules (components/edge/cloudflare.ts).
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@pulumi/cloudflare",
+              message: "Import Cloudflare resources through components/edge/cloudflare.ts.",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -208,7 +208,7 @@ export const tenantConfigSchema = v.strictObject({
     { dedicatedMysqlCluster: false, federationUpstreams: [] },
   ),
   /**
-   * The tenant's Cloudflare edge (README "Edge"): its own zone, the platform zone of the platform
+   * The tenant's Cloudflare edge (docs/edge.md): its own zone, the platform zone of the platform
    * hostnames, the account, the cluster's public address, and the API token (a secret; default:
    * the provider's CLOUDFLARE_API_TOKEN environment variable).
    */

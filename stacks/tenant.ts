@@ -8,7 +8,7 @@
  * backup role) and its Cloudflare provider.
  */
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
-import * as cloudflare from "@pulumi/cloudflare";
+import * as cloudflare from "../components/edge/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { TenantStack } from "../components/tenant/tenantStack";
 import { formatCpu, formatMemory, formatStorage } from "../lib/units";

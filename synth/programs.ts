@@ -86,7 +86,7 @@ export interface ShortcutOptions {
 }
 
 /**
- * Admin accounts of the local development servers (README): the dev stack and the shortcut use
+ * Admin accounts of the local development servers (docs/synth.md): the dev stack and the shortcut use
  * them; real stacks set their own with `pulumi config set --secret`.
  */
 export const DEV_ADMIN_CREDENTIALS = {
@@ -100,7 +100,7 @@ export const DEV_ADMIN_CREDENTIALS = {
 } as const;
 
 /**
- * Cloudflare ids of the development account (README "Edge"); no API token, so the offline synth
+ * Cloudflare ids of the development account (docs/edge.md); no API token, so the offline synth
  * needs none and a real run reads CLOUDFLARE_API_TOKEN.
  */
 export const DEV_CLOUDFLARE = {

@@ -134,7 +134,7 @@ describe("binlog archiver (platform program)", () => {
     expect(total("requestsMemory")).toBeLessThanOrEqual(parseMemory(hard["requests.memory"]!));
     expect(total("limitsCpu")).toBeLessThanOrEqual(parseCpu(hard["limits.cpu"]!));
     expect(total("limitsMemory")).toBeLessThanOrEqual(parseMemory(hard["limits.memory"]!));
-    // Each runner keeps 50m/64Mi, limits 400m/256Mi (README).
+    // Each runner keeps 50m/64Mi, limits 400m/256Mi (docs/backups.md).
     for (const p of pods)
       expect(p.cost).toMatchObject({
         requestsCpu: 50,

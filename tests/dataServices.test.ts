@@ -314,7 +314,7 @@ describe("tier changes never replace or delete data", () => {
       for (const r of before.filter((x) => REPLACE_KEYS[x.type])) {
         const next = after.get(r.urn);
         // The replicator holds no data and exists only where the tier replicates across regions:
-        // leaving Business deletes it (its rules then fail, the objects stay; README "Object storage across regions").
+        // leaving Business deletes it (its rules then fail, the objects stay; docs/data-services.md, "Object storage across regions").
         if (
           r.type === "minio:index/iamUser:IamUser" &&
           r.inputs["name"] === objectStorageReplicator("acme")

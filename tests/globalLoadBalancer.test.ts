@@ -3,9 +3,9 @@
  * mock engine: one pool per region with its origin and the monitor, one proxied load balancer
  * named like the origin record it replaces, the primary's pool as fallback, nothing else of the
  * edge changed, the single-region edge unchanged, and tiers without load balancing refused
- * before anything is registered. Literals are the contract (README "Edge").
+ * before anything is registered. Literals are the contract (docs/edge.md).
  */
-import * as cloudflare from "@pulumi/cloudflare";
+import * as cloudflare from "../components/edge/cloudflare";
 import { describe, expect, it } from "vitest";
 import { TenantEdge, type TenantEdgeArgs } from "../components/edge/tenantEdge";
 import { TIER_POLICIES } from "../policy/policies";

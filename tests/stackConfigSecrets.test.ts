@@ -1,5 +1,5 @@
 /**
- * A stack configured the way README says (`pulumi config set --secret --path ...`), read the way
+ * A stack configured the way docs/tenant-stacks.md says (`pulumi config set --secret --path ...`), read the way
  * Pulumi stores it: ciphertext at any depth is a secret, a placeholder offline, and never reaches
  * an output. The CLIs run as the PR preview runs them: a fresh process in the stack's directory.
  */
@@ -21,7 +21,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** Ciphertext as the passphrase and KMS providers write it. */
 const cipher = (n: number) => `v1:${"A".repeat(16)}:CIPHERTEXT${n}${"x".repeat(24)}`;
 
-/** Pulumi.acme.yaml after README's commands (a Business tenant, so federation is allowed). */
+/** Pulumi.acme.yaml after docs/tenant-stacks.md's commands (a Business tenant, so federation is allowed). */
 const STACK_FILE = `config:
   tenant:tenantId: acme
   tenant:tier: business

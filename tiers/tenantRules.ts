@@ -192,7 +192,7 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
 /**
  * Regions: known, each once, at least one; more than one only where the tier deploys to several
  * regions (Business). A dedicated cluster stays single-region: spanning regions needs an InnoDB
- * ClusterSet, which the MySQL Operator cannot declare (README "Regions").
+ * ClusterSet, which the MySQL Operator cannot declare (docs/regions.md).
  */
 function regionProblems(tier: TierDefinition, request: TenantRequest): Problem[] {
   const regions = request.regions;

@@ -95,7 +95,7 @@ export const REPLICATION_OBJECT_ACTIONS = [
  *
  * The admin statement names the tenant's buckets, but open-source MinIO checks
  * admin:SetBucketTarget and admin:GetBucketTarget without a bucket and ignores Resource on admin
- * statements (see README "Object storage across regions"): these two actions reach every bucket's
+ * statements (see docs/data-services.md, "Object storage across regions"): these two actions reach every bucket's
  * targets on that server. That is why they live on this user, whose credentials only the
  * replication Job and the other regions' MinIO servers hold, never on the services' user.
  */

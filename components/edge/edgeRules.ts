@@ -3,7 +3,7 @@
  * TenantEdge deploys, and what the tests read without running Pulumi. Types are the
  * provider's own input types, so every field is checked against @pulumi/cloudflare.
  */
-import type * as cloudflare from "@pulumi/cloudflare";
+import type * as cloudflare from "./cloudflare";
 import {
   edgeRateLimits,
   MANAGED_RULESETS,

@@ -1,4 +1,4 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import * as cloudflare from "./cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { loadBalancerPoolName, REGION_HEALTH_CHECK, type EdgeRegion } from "../../tiers";
 import type { TenantIdentity } from "../shared/labels";

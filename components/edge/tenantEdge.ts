@@ -1,4 +1,4 @@
-import * as cloudflare from "@pulumi/cloudflare";
+import * as cloudflare from "./cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { edgeRegionProblems, edgeSpecProblems, type EdgeRegion, type TierDefinition } from "../../tiers";
 import { EdgeHostnames, originHostname, type CustomDomainRecords, type EdgeZone } from "./edgeHostnames";

@@ -70,7 +70,7 @@ export interface AlertRulesInput {
   readonly profile: EffectiveProfile;
   /** Every namespace of the tenant (core first, then its site namespaces). */
   readonly namespaces: readonly string[];
-  /** The tenant's own Cloudflare zone: every hostname it serves is a custom hostname there (README "Edge"). */
+  /** The tenant's own Cloudflare zone: every hostname it serves is a custom hostname there (docs/edge.md). */
   readonly cdnZone: string;
 }
 

@@ -22,7 +22,7 @@ export interface BackupPlatformArgs {
   /** IAM OIDC provider of the cluster (IRSA) and its issuer host/path, for the tenant's role. */
   readonly oidcProviderArn: string;
   readonly oidcIssuer: string;
-  /** Platform namespace the backup runners run in (its own quota; see README "Backups and restore"). */
+  /** Platform namespace the backup runners run in (its own quota; see docs/backups.md). */
   readonly namespace: string;
 }
 

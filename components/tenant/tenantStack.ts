@@ -130,7 +130,7 @@ export interface TenantStackArgs {
   readonly trustedCidrs?: readonly string[];
   readonly adminCredentials: AdminCredentials;
   readonly dataServices: DataServicesArgs;
-  /** The tenant's Cloudflare zone; the provider comes in `opts.providers` (README "Edge"). */
+  /** The tenant's Cloudflare zone; the provider comes in `opts.providers` (docs/edge.md). */
   readonly cloudflare: EdgeZone;
   /** Receivers of the tier's alert channels. Default none (the platform Alertmanager's route only). */
   readonly alerting?: AlertingArgs;

@@ -521,7 +521,7 @@ const objectStoragePolicyOf =
 /**
  * MinIO admin actions a tenant policy may hold: only the replicator's, only the bucket-target
  * pair `mc replicate` needs. Open-source MinIO ignores Resource on admin statements, so any other
- * admin action would reach the whole server (README "Object storage across regions").
+ * admin action would reach the whole server (docs/data-services.md, "Object storage across regions").
  */
 const REPLICATOR_ADMIN_ACTIONS = new Set(["admin:SetBucketTarget", "admin:GetBucketTarget"]);
 
