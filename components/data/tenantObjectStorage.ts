@@ -1,5 +1,6 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as minio from "@pulumi/minio";
+import type { PolicyDocument } from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
@@ -33,9 +34,15 @@ export interface TenantObjectStorageArgs {
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/**
+ * MinIO reads AWS's policy language; documents are typed as AWS's (`aws.iam.PolicyDocument`) and
+ * serialized for MinIO, whose provider takes a string.
+ */
+const minioPolicy = (document: PolicyDocument): string => JSON.stringify(document);
+
 /** The IAM policy of a tenant: its own buckets and their objects, nothing else. */
 export function bucketPolicyDocument(buckets: readonly string[]): string {
-  return JSON.stringify({
+  return minioPolicy({
     Version: "2012-10-17",
     Statement: [
       {
@@ -100,7 +107,7 @@ export const REPLICATION_OBJECT_ACTIONS = [
  * replication Job and the other regions' MinIO servers hold, never on the services' user.
  */
 export function replicationPolicyDocument(buckets: readonly string[]): string {
-  return JSON.stringify({
+  return minioPolicy({
     Version: "2012-10-17",
     Statement: [
       {
