@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { Option } from "commander";
 import { configValues } from "../automation/requestConfig";
 import { packConfigFor } from "../policy/packConfig";
+import { packContextOf } from "../synth/policyCheck";
 import { parsePolicyInputs, PROJECT } from "../stacks/config";
 import { program, readStackFile, runProgram, stackName, UsageError, type Done } from "../synth/commandLine";
 import { TenantRequestError } from "../tiers";
@@ -61,9 +62,7 @@ function policyConfigProgram(done: Done) {
       const tenant = parsePolicyInputs(
         options.configJson ? configJson(options.configJson) : stackFile(options),
       );
-      process.stdout.write(
-        `${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization }), null, 2)}\n`,
-      );
+      process.stdout.write(`${JSON.stringify(packConfigFor(packContextOf(tenant)), null, 2)}\n`);
       done(0);
     });
 }

@@ -369,6 +369,7 @@ const policyInputsSchema = v.object({
   addOns: tenantConfigSchema.entries.addOns,
   platform: tenantConfigSchema.entries.platform,
   regions: tenantConfigSchema.entries.regions,
+  cloudflare: tenantConfigSchema.entries.cloudflare,
 });
 
 export function parsePolicyInputs(

@@ -11,7 +11,8 @@ import {
   type ContextConfig,
   type Violation,
 } from "../policy/pack";
-import { parseStackConfig } from "../stacks/config";
+import { parseStackConfig, type parsePolicyInputs } from "../stacks/config";
+import type { TierName } from "../tiers";
 import type { LocalResource } from "../policy/localRun";
 import { policyPropsOf, type RecordedResource, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
@@ -25,16 +26,35 @@ export interface PolicyCheck {
 /** The config CI passes every policy for this stack (undefined for the platform stack). */
 export function policyConfigOf(config: StackConfig | undefined): ContextConfig | undefined {
   if (!config) return undefined;
-  const tenant = parseStackConfig(config.config);
-  const perPolicy = packConfigFor({
-    tier: tenant.tier,
+  const perPolicy = packConfigFor(packContextOf(parseStackConfig(config.config)));
+  return Object.values(perPolicy)[0] as ContextConfig | undefined;
+}
+
+type PolicyInputs = ReturnType<typeof parsePolicyInputs>;
+/** The fields of a tenant's (parsed) config the pack is given. */
+interface PackInputs {
+  readonly tier: string;
+  readonly tenantId: string;
+  readonly addOns?: PolicyInputs["addOns"];
+  readonly regions: readonly string[];
+  readonly platform: Pick<PolicyInputs["platform"], "domain" | "stackOrganization" | "endpoints" | "backups">;
+  readonly cloudflare: { accountId: string; zoneId: string; zoneName: string; platformZoneId: string };
+}
+
+/** What the pack needs of a tenant's config: its tier and names, and the platform facts (policy/platformFacts.ts). */
+export function packContextOf(tenant: PackInputs): ContextConfig & { tier: TierName } {
+  const { domain, stackOrganization, endpoints, backups } = tenant.platform;
+  const { accountId, zoneId, zoneName, platformZoneId } = tenant.cloudflare;
+  return {
+    tier: tenant.tier as TierName,
     addOns: tenant.addOns,
-    platformDomain: tenant.platform.domain,
+    platformDomain: domain,
     tenant: tenant.tenantId,
     regions: tenant.regions,
-    platformOrganization: tenant.platform.stackOrganization,
-  });
-  return Object.values(perPolicy)[0] as ContextConfig | undefined;
+    platformOrganization: stackOrganization,
+    cloudflare: { accountId, zoneId, zoneName, platformZoneId },
+    platform: { endpoints, backups },
+  };
 }
 
 /** A synth's resources as the engine hands them to the pack: each with its explicit provider described. */

@@ -48,6 +48,13 @@ beforeAll(async () => {
   bases["ingress"] = await base("business", 1, INGRESS_OVERRIDES);
 }, 120_000);
 
+describe("the stacks the crossings start from", () => {
+  it.each(["standard", "premium", "business", "ingress"])("%s passes the pack unchanged", async (name) => {
+    const b = bases[name]!;
+    expect(await runPack(TIER_POLICIES, b.resources, b.config)).toEqual([]);
+  });
+});
+
 type Mutation = (stack: Stack) => Stack;
 
 /** Replaces the props of every resource the predicate picks. */

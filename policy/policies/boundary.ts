@@ -9,7 +9,14 @@ import { specOf } from "../analysis/objects";
 import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
-import { tenantBackupPrefix, tenantListenerName } from "../../tiers";
+import { tenantListenerName } from "../../tiers";
+import {
+  backupRolePolicyProblems,
+  backupRoleProblems,
+  brokerProblems,
+  bucketAclProblems,
+  minioPolicyProblems,
+} from "./identities";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
 const kubernetesKind = (type: string): string | undefined => {
@@ -327,7 +334,11 @@ const isUnder = (hostname: string, domain: string): boolean =>
   hostname === domain || hostname.endsWith(`.${domain}`);
 
 /** Problems of one hostname a tenant route serves. */
-function hostnameProblem(hostname: string, context: TierContext, scope: TenantScope): string | undefined {
+export function hostnameProblem(
+  hostname: string,
+  context: TierContext,
+  scope: TenantScope,
+): string | undefined {
   if (hostname.includes("*")) return `wildcard hostname ${hostname} would capture other tenants' traffic`;
   if (isUnder(hostname, context.platformDomain) && !scope.platformHostnames.has(hostname)) {
     return `hostname ${hostname} is a platform hostname that is not tenant ${scope.tenant}'s`;
@@ -518,108 +529,6 @@ const objectStoragePolicyOf =
   (name: string): boolean =>
     name.startsWith(`${scope.objectStorageUser}-`) || name === scope.objectStorageReplicator;
 
-/**
- * MinIO admin actions a tenant policy may hold: only the replicator's, only the bucket-target
- * pair `mc replicate` needs. Open-source MinIO ignores Resource on admin statements, so any other
- * admin action would reach the whole server (README "Object storage across regions").
- */
-const REPLICATOR_ADMIN_ACTIONS = new Set(["admin:SetBucketTarget", "admin:GetBucketTarget"]);
-
-function adminActionProblems(policyName: string | undefined, document: string, scope: TenantScope): string[] {
-  let statements: readonly PolicyStatement[];
-  try {
-    const statement = (JSON.parse(document) as { Statement?: PolicyStatement | readonly PolicyStatement[] })
-      .Statement;
-    statements =
-      statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
-  } catch {
-    return [];
-  }
-  const problems: string[] = [];
-  for (const action of statements.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action))) {
-    if (!/^admin:/i.test(action)) continue;
-    if (scope.objectStorageReplicator === undefined || policyName !== scope.objectStorageReplicator) {
-      problems.push(
-        `grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`,
-      );
-    } else if (!REPLICATOR_ADMIN_ACTIONS.has(action)) {
-      problems.push(
-        `grants ${action}; the replicator needs only ${[...REPLICATOR_ADMIN_ACTIONS].join(" and ")}, and MinIO does not scope admin actions to buckets`,
-      );
-    }
-  }
-  return problems;
-}
-
-/** The S3 ARNs of an IAM policy document that name no bucket of the tenant. */
-function foreignArns(document: string, scope: TenantScope): string[] {
-  let parsed: { Statement?: { Resource?: string | string[] }[] };
-  try {
-    parsed = JSON.parse(document) as typeof parsed;
-  } catch {
-    return ["(the policy document is not JSON)"];
-  }
-  const arns = (parsed.Statement ?? []).flatMap((s) => [s.Resource ?? []].flat());
-  return arns.filter((arn) => {
-    const bucket = /^arn:aws:s3:::([^/]+)(\/.*)?$/.exec(arn)?.[1];
-    return bucket === undefined || !scope.buckets.has(bucket);
-  });
-}
-
-interface PolicyStatement {
-  readonly Effect?: string;
-  readonly Action?: string | readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly Condition?: { readonly StringLike?: { readonly "s3:prefix"?: string | readonly string[] } };
-}
-
-const list = (value: string | readonly string[] | undefined): readonly string[] =>
-  value === undefined ? [] : typeof value === "string" ? [value] : value;
-
-/**
- * What a tenant's IAM role policy may grant: S3 objects under the tenant's backup prefix, listing
- * the bucket only under that prefix, and the bucket's KMS key; nothing else, nothing with "*".
- */
-function backupRoleProblems(policy: unknown, tenant: string): string[] {
-  if (typeof policy !== "string")
-    return ["its policy document is not known at preview; the pack cannot judge it"];
-  let statements: readonly PolicyStatement[];
-  try {
-    const statement = (JSON.parse(policy) as { Statement?: PolicyStatement | readonly PolicyStatement[] })
-      .Statement;
-    statements =
-      statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
-  } catch {
-    return ["its policy document is not JSON"];
-  }
-  const prefix = tenantBackupPrefix(tenant);
-  const problems: string[] = [];
-  for (const st of statements) {
-    if (st.Effect !== "Allow") continue;
-    for (const action of list(st.Action)) {
-      if (!/^(s3|kms):[A-Za-z]+$/.test(action))
-        problems.push(
-          `grants ${action}; a tenant role reaches only its backup prefix (s3) and the bucket key (kms)`,
-        );
-    }
-    for (const resource of list(st.Resource)) {
-      const s3 = /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/.exec(resource);
-      const prefixes = list(st.Condition?.StringLike?.["s3:prefix"]);
-      if (s3?.[2] !== undefined && !s3[2].startsWith(prefix))
-        problems.push(`grants ${resource}, outside tenant ${tenant}'s prefix ${prefix}`);
-      else if (
-        s3 &&
-        s3[2] === undefined &&
-        (prefixes.length === 0 || !prefixes.every((p) => p.startsWith(prefix)))
-      )
-        problems.push(`lists ${resource} beyond tenant ${tenant}'s prefix ${prefix}`);
-      else if (!s3 && !/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(resource))
-        problems.push(`grants ${resource}, which is not tenant ${tenant}'s backup prefix or the bucket key`);
-    }
-  }
-  return problems;
-}
-
 export const dataServicesOfTenant = tierResourcePolicy({
   name: "data-services-of-tenant",
   description:
@@ -631,17 +540,19 @@ export const dataServicesOfTenant = tierResourcePolicy({
       if (name === undefined) continue;
       if (!allowed(name)) report(`${describe(view)}: ${what} ${name} is not tenant ${scope.tenant}'s`);
     }
-    if (view.type === "minio:index/iamPolicy:IamPolicy" && typeof view.props["policy"] === "string") {
-      const foreign = foreignArns(view.props["policy"], scope);
-      if (foreign.length > 0)
-        report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
-      for (const problem of adminActionProblems(str(view.props["name"]), view.props["policy"], scope))
-        report(`${describe(view)} ${problem}`);
-    }
-    if (view.type === "aws:iam/rolePolicy:RolePolicy") {
-      for (const problem of backupRoleProblems(view.props["policy"], scope.tenant))
-        report(`${describe(view)}: ${problem}`);
-    }
+    const identity =
+      view.type === "minio:index/iamPolicy:IamPolicy"
+        ? minioPolicyProblems(view, context)
+        : view.type === "aws:iam/rolePolicy:RolePolicy"
+          ? backupRolePolicyProblems(view, context)
+          : view.type === "aws:iam/role:Role"
+            ? backupRoleProblems(view, context)
+            : view.type === "minio:index/s3Bucket:S3Bucket"
+              ? bucketAclProblems(view)
+              : view.type.startsWith("rabbitmq:")
+                ? brokerProblems(view, context)
+                : [];
+    for (const problem of identity) report(`${describe(view)}: ${problem}`);
     const o = view.object;
     if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
       for (const t of specOf<{

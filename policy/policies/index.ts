@@ -5,6 +5,7 @@ import {
   edgeRuleExpressionsValid,
   loadBalancerPoolsOfStack,
 } from "./edge";
+import { edgeObjectsInTenantZone } from "./edgeZones";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import {
   kubernetesThroughRegionalProvider,
@@ -79,6 +80,7 @@ export const TIER_POLICIES: Policies = [
   cdnFromPremium,
   businessOnlyFeatures,
   edgeResourcesOfTier,
+  edgeObjectsInTenantZone,
   edgeNumbersWithinTier,
   edgeRuleExpressionsValid,
   loadBalancerPoolsOfStack,
