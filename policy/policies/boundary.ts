@@ -10,6 +10,7 @@ import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
 import { tenantListenerName } from "../../tiers";
+import { addressPeerProblems, parentRefProblems, serviceProblems } from "./network";
 import {
   backupRolePolicyProblems,
   backupRoleProblems,
@@ -361,6 +362,7 @@ export const hostnamesOfTenant = tierResourcePolicy({
       if (problem) report(`${where}: ${problem}`);
     };
     if (o.kind === "HTTPRoute") {
+      for (const problem of parentRefProblems(o, context)) report(`${where}: ${problem}`);
       const spec = specOf<{
         hostnames?: string[];
         rules?: { backendRefs?: { namespace?: string; name?: string }[] }[];
@@ -408,12 +410,9 @@ interface Rule {
 }
 
 const METADATA_NAME = "kubernetes.io/metadata.name";
-const EVERYWHERE = new Set(["0.0.0.0/0", "::/0"]);
 
 /** Why a peer reaches beyond the tenant (undefined when it does not). */
 function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
-  if (peer.ipBlock?.cidr !== undefined && EVERYWHERE.has(peer.ipBlock.cidr))
-    return `ipBlock ${peer.ipBlock.cidr} reaches every address, other tenants' pods included`;
   const selector = peer.namespaceSelector;
   if (selector === undefined) return undefined;
   if ((selector.matchExpressions ?? []).length > 0)
@@ -433,11 +432,14 @@ function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
 export const networkPolicyWithinTenant = tierResourcePolicy({
   name: "network-policy-within-tenant",
   description:
-    "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces.",
+    "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces, address peers judged by what they cover (network.ts); Services claim no external addresses and alias no other name.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
+    if (o?.kind === "Service")
+      for (const problem of serviceProblems(o)) report(`${describe(view)} ${problem}`);
     if (o?.kind !== "NetworkPolicy") return;
+    for (const problem of addressPeerProblems(o, context)) report(`${describe(view)}: ${problem}`);
     const scope = tenantScope(context);
     const spec = specOf<{ ingress?: Rule[]; egress?: Rule[] }>(o);
     const rules: [string, Rule, Peer[] | undefined][] = [

@@ -6,6 +6,10 @@ import {
   loadBalancerPoolsOfStack,
 } from "./edge";
 import { edgeObjectsInTenantZone } from "./edgeZones";
+import { securityFloorsOfTier } from "./floors";
+import { networkAddressSpaceOfTenant } from "./network";
+import { observabilityWithinTenant } from "./observability";
+import { providersOfPlatform } from "./providers";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import {
   kubernetesThroughRegionalProvider,
@@ -58,6 +62,7 @@ export const TIER_POLICIES: Policies = [
   namespaceOfTenant,
   hostnamesOfTenant,
   networkPolicyWithinTenant,
+  networkAddressSpaceOfTenant,
   dataServicesOfTenant,
   tenantQuotaWithinTier,
   limitRangeWithinTier,
@@ -83,10 +88,13 @@ export const TIER_POLICIES: Policies = [
   edgeObjectsInTenantZone,
   edgeNumbersWithinTier,
   edgeRuleExpressionsValid,
+  securityFloorsOfTier,
   loadBalancerPoolsOfStack,
   multiRegionBusinessOnly,
   kubernetesThroughRegionalProvider,
   stackReferencesPlatformOnly,
+  providersOfPlatform,
+  observabilityWithinTenant,
   sitesAndDomainsWithinTier,
   bucketQuotaWithinTier,
   bucketQuotaSumWithinTier,
