@@ -62,8 +62,8 @@ function zoneProblems(view: ResourceView, context: TierContext, edge: EdgeFacts)
       );
     if (zone === edge.platformZoneId)
       problems.push("a ruleset on the platform zone applies to every tenant's hostnames");
-    else if (zone !== undefined && zone !== edge.zoneId)
-      problems.push(`zone ${zone} is not tenant ${context.tenant}'s`);
+    else if (zone !== edge.zoneId)
+      problems.push(`zone ${zone ?? "(none)"} is not tenant ${context.tenant}'s (${edge.zoneId})`);
     return problems;
   }
   if (zone === edge.zoneId) return [];

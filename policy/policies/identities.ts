@@ -59,10 +59,12 @@ function minioActionProblem(
   policyName: string | undefined,
   scope: TenantScope,
 ): string | undefined {
-  if (REPLICATOR_ADMIN_ACTIONS.has(action)) {
-    return scope.objectStorageReplicator !== undefined && policyName === scope.objectStorageReplicator
+  if (/^admin:/i.test(action)) {
+    if (scope.objectStorageReplicator === undefined || policyName !== scope.objectStorageReplicator)
+      return `grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`;
+    return REPLICATOR_ADMIN_ACTIONS.has(action)
       ? undefined
-      : `grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`;
+      : `grants ${action}; the replicator needs only ${[...REPLICATOR_ADMIN_ACTIONS].join(" and ")}, and MinIO does not scope admin actions to buckets`;
   }
   if (MINIO_ACTIONS.has(action)) return undefined;
   return `grants ${action}; a tenant's object-storage policy holds only the actions its services and replicator use (policy/policies/identities.ts), never bucket policies, ACLs or admin`;
