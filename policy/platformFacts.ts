@@ -97,6 +97,10 @@ export function edgeFacts(context: TierContext): EdgeFacts | string {
   };
 }
 
+/** An in-cluster Service name in one spelling: `<svc>.<ns>`, `<svc>.<ns>.svc` and `<svc>.<ns>.svc.cluster.local` are the same Service. */
+export const clusterHost = (host: string): string =>
+  host.toLowerCase().replace(/\.svc(\.cluster\.local)?\.?$/, "");
+
 /**
  * Every host:port the tenant's providers of a service may reach: the platform's endpoint, each
  * declared region's cross-region host on the same port, and (MySQL, with a dedicated cluster) a
@@ -111,7 +115,7 @@ export function serviceEndpointAllowed(
 ): boolean {
   const home = facts.endpoints[service];
   const samePort = port === undefined || port === home.port;
-  if (host === home.host && samePort) return true;
+  if (clusterHost(host) === clusterHost(home.host) && samePort) return true;
   if (context.regions.some((r) => crossRegionHost(r, service) === host) && samePort) return true;
   return (
     service === "mysql" &&

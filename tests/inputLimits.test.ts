@@ -117,7 +117,24 @@ describe("request files with a size and time limit", () => {
     );
   });
 
-  it("ends as a real process on /dev/zero within seconds, and on SIGTERM", async () => {
+  it("ends on SIGTERM while it starts on /dev/zero (no handler holds it)", async () => {
+    const dir = caseDir();
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
+      { cwd: root, env: { ...process.env, PROMETHEUS_URL: "" } },
+    );
+    setTimeout(() => child.kill("SIGTERM"), 200);
+    const started = Date.now();
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+      child.on("close", (c, s) => done([c, s])),
+    );
+    expect(signal === "SIGTERM" || code === 2, `${code} ${signal}`).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 30_000);
+
+  it("ends as a real process on /dev/zero within seconds, exit 2", async () => {
     const started = Date.now();
     const dir = caseDir();
     const child = spawn(
@@ -221,7 +238,7 @@ describe("strict dates", () => {
     "2026-11-30T14:05:09+24:00",
   ])("refuses the impossible restore point %s", (value) => {
     expect(() => parseRestorePoint(value)).toThrow(/--to/);
-    expect(() => parseRestoreRequest({ to: value }, 0)).toThrow();
+    expect(() => parseRestoreRequest("acme", { to: value }, Date.UTC(2030, 0, 1))).toThrow(/to/);
   });
 
   it("keeps real points, leap days and offsets", () => {

@@ -9,7 +9,7 @@ import { hasWildcard, identityPolicyProblems, parsePolicyDocument } from "../ana
 import type { Statement } from "../analysis/policyDocument";
 import type { TierContext } from "../context";
 import type { ResourceView } from "../define";
-import { platformFacts, type PlatformFacts } from "../platformFacts";
+import { clusterHost, platformFacts, type PlatformFacts } from "../platformFacts";
 import { tenantScope, type TenantScope } from "../scope";
 
 /** What the services (components/data/tenantObjectStorage.ts) and the replicator (bucketReplication.ts) use. */
@@ -207,12 +207,13 @@ function amqpUriProblem(uri: unknown, context: TierContext, scope: TenantScope):
   if (url.protocol !== "amqp:" && url.protocol !== "amqps:") return `${url.protocol} is not an AMQP URI`;
   const facts = platformFacts(context);
   if (typeof facts === "string") return `cannot be judged: ${facts}`;
-  const hosts = new Set([
-    facts.endpoints.rabbitmq.host,
-    ...context.regions.map((r) => crossRegionHost(r, "rabbitmq")),
-  ]);
+  const hosts = new Set(
+    [facts.endpoints.rabbitmq.host, ...context.regions.map((r) => crossRegionHost(r, "rabbitmq"))].map(
+      clusterHost,
+    ),
+  );
   const where = `${url.protocol}//${url.host}${url.pathname}`;
-  if (url.hostname !== "" && !hosts.has(url.hostname))
+  if (url.hostname !== "" && !hosts.has(clusterHost(url.hostname)))
     return `${where}: broker ${url.hostname} is not one of the platform's (${[...hosts].join(", ")})`;
   const vhost = url.pathname === "" || url.pathname === "/" ? "/" : decodeURIComponent(url.pathname.slice(1));
   if (vhost !== scope.vhost)
