@@ -30,6 +30,30 @@ const BUSINESS_OVERRIDES = {
     ],
   },
 };
+/** Every channel, custom domains on each site, a dedicated cluster: what the unchanged stacks must also pass. */
+const FULL_OVERRIDES = {
+  alerting: {
+    email: ["ops@acme.example"],
+    slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/x",
+    pagerdutyRoutingKey: "key",
+    smsWebhookUrl: "https://sms.example/hook",
+  },
+  sites: [
+    { customDomains: ["shop.acme.example", "www.acme.example"] },
+    { customDomains: ["outlet.acme.example"] },
+    { customDomains: [] },
+  ],
+  dataServices: { dedicatedMysqlCluster: true },
+  trustedCidrs: ["203.0.113.0/24", "198.51.100.7/32"],
+};
+const PREMIUM_ALERTING = {
+  alerting: { email: ["ops@acme.example"], slackWebhookUrl: "https://hooks.slack.com/services/T0/B0/x" },
+  sites: [
+    { customDomains: ["shop.acme.example"] },
+    { customDomains: [] },
+    { customDomains: ["b.acme.example"] },
+  ],
+};
 const INGRESS_OVERRIDES = { routing: { mode: "ingress-nginx" }, trustedCidrs: ["203.0.113.0/24"] };
 
 async function base(tier: TierName, sites: number, overrides: Record<string, unknown> = {}): Promise<Base> {
@@ -46,12 +70,32 @@ beforeAll(async () => {
   bases["premium"] = await base("premium", 2);
   bases["business"] = await base("business", 2, BUSINESS_OVERRIDES);
   bases["ingress"] = await base("business", 1, INGRESS_OVERRIDES);
+  bases["full"] = await base("business", 3, FULL_OVERRIDES);
+  bases["premium-alerting"] = await base("premium", 3, PREMIUM_ALERTING);
 }, 120_000);
 
 describe("the stacks the crossings start from", () => {
-  it.each(["standard", "premium", "business", "ingress"])("%s passes the pack unchanged", async (name) => {
-    const b = bases[name]!;
-    expect(await runPack(TIER_POLICIES, b.resources, b.config)).toEqual([]);
+  it.each(["standard", "premium", "business", "ingress", "full", "premium-alerting"])(
+    "%s passes the pack unchanged",
+    async (name) => {
+      const b = bases[name]!;
+      expect(await runPack(TIER_POLICIES, b.resources, b.config)).toEqual([]);
+    },
+  );
+});
+
+describe("without the platform facts (closed by default)", () => {
+  it("refuses the edge, the backup role and the providers as unjudgeable rather than passing them", async () => {
+    const b = bases["business"]!;
+    const found = mandatory(
+      await runPack(TIER_POLICIES, b.resources, { ...b.config, cloudflare: undefined, platform: undefined }),
+    );
+    const policies = new Set(found.filter((v) => /cannot be judged/.test(v.message)).map((v) => v.policy));
+    expect([...policies].sort()).toEqual([
+      "data-services-of-tenant",
+      "edge-objects-in-tenant-zone",
+      "providers-of-platform",
+    ]);
   });
 });
 
@@ -269,6 +313,19 @@ family("Cloudflare zones", [
     mutate: change(first(ofType("zoneSetting:ZoneSetting")), (p) => ({ ...p, zoneId: PLATFORM_ZONE })),
     expect: /platform zone/,
   },
+  {
+    name: "a wildcard custom hostname in its own zone",
+    base: "business",
+    mutate: add({
+      type: "cloudflare:index/customHostname:CustomHostname",
+      props: {
+        zoneId: TENANT_ZONE,
+        hostname: "*.example.org",
+        ssl: { method: "http", type: "dv", settings: { minTlsVersion: "1.2" } },
+      },
+    }),
+    expect: /wildcard/,
+  },
 ]);
 
 const minioPolicy = (statements: unknown, name = "tenant-acme-crossing"): FakeResource => ({
@@ -416,6 +473,21 @@ family("policy documents (IAM and MinIO)", [
     ]),
     expect: /s3:PutObjectAcl/,
   },
+  {
+    name: "a condition operator the pack does not know",
+    base: "standard",
+    mutate: add(
+      minioPolicy([
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: [`${OWN}/*`],
+          Condition: { StringMaybe: { "aws:username": "x" } },
+        },
+      ]),
+    ),
+    expect: /StringMaybe/,
+  },
 ]);
 
 const trust = (statements: unknown): Mutation =>
@@ -549,6 +621,12 @@ family("broker", [
       props: { name: "outside", vhost: NS, definition: { uri: `amqps://u:p@broker.example.org/${NS}` } },
     }),
     expect: /broker\.example\.org/,
+  },
+  {
+    name: "a policymaker tag (policies on every vhost it can reach)",
+    base: "business",
+    mutate: change(first(ofType("rabbitmq:index/user:User")), (p) => ({ ...p, tags: ["policymaker"] })),
+    expect: /policymaker/,
   },
 ]);
 
@@ -747,6 +825,21 @@ family("security floors", [
     }),
     expect: /limit-whitelist|trusted/,
   },
+  {
+    name: "the origin rate limit attached to one route only",
+    base: "premium",
+    mutate: change(kindIs("BackendTrafficPolicy"), (p) => {
+      const { targetSelectors: _t, ...spec } = p["spec"] as Record<string, unknown>;
+      return {
+        ...p,
+        spec: {
+          ...spec,
+          targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "site-1" }],
+        },
+      };
+    }),
+    expect: /every HTTPRoute/,
+  },
 ]);
 
 const netpol = (spec: Record<string, unknown>, name = "crossing"): FakeResource => ({
@@ -886,6 +979,23 @@ family("network peers", [
     ),
     expect: /Service/,
   },
+  {
+    name: "the internet minus the private ranges (except carves only the pods out)",
+    base: "premium",
+    mutate: add(
+      netpol({
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            to: [
+              { ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } },
+            ],
+          },
+        ],
+      }),
+    ),
+    expect: /internet/,
+  },
 ]);
 
 const monitorOf = (p: Record<string, unknown>) => p["spec"] as { endpoints: Record<string, unknown>[] };
@@ -1009,6 +1119,15 @@ family("observability", [
     }),
     expect: /tenant/,
   },
+  {
+    name: "target labels copied from the Service (which the tenant labels)",
+    base: "premium",
+    mutate: change(first(kindIs("ServiceMonitor")), (p) => ({
+      ...p,
+      spec: { ...monitorOf(p), targetLabels: ["tenant"] },
+    })),
+    expect: /copies the tenant label/,
+  },
 ]);
 
 const provider = (type: string, props: Record<string, unknown>, name: string): FakeResource => ({
@@ -1096,5 +1215,11 @@ family("providers", [
       ),
     ),
     expect: /rabbitmq providers/,
+  },
+  {
+    name: "an AWS provider reading another profile's credentials",
+    base: "premium",
+    mutate: change(ofType("providers:aws"), (p) => ({ ...p, profile: "other-account" })),
+    expect: /profile/,
   },
 ]);
