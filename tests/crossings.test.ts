@@ -829,7 +829,8 @@ family("security floors", [
     name: "the origin rate limit attached to one route only",
     base: "premium",
     mutate: change(kindIs("BackendTrafficPolicy"), (p) => {
-      const { targetSelectors: _t, ...spec } = p["spec"] as Record<string, unknown>;
+      const spec = { ...(p["spec"] as Record<string, unknown>) };
+      delete spec["targetSelectors"];
       return {
         ...p,
         spec: {
