@@ -534,7 +534,7 @@ const objectStoragePolicyOf =
 export const dataServicesOfTenant = tierResourcePolicy({
   name: "data-services-of-tenant",
   description:
-    "Databases, database users and grants, the vhost and its user, buckets, the object-storage user and policy, route grants and autoscaler credentials are the tenant's own (tiers/naming).",
+    "Databases, database users and grants, the vhost and its user, buckets, the object-storage user and policy, route grants and autoscaler credentials are the tenant's own (tiers/naming); IAM and MinIO documents and the backup role's trust policy are judged on meaning, the broker user has no tags, shovels and upstreams read only the tenant's vhost on the platform's brokers, buckets are private (identities.ts).",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const scope = tenantScope(context);
