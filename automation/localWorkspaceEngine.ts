@@ -16,6 +16,7 @@ import {
 } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
+import { packContextOf } from "../synth/policyCheck";
 import { PROJECT } from "../stacks/config";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import {
@@ -197,19 +198,7 @@ export class LocalWorkspaceEngine implements TenantEngine {
       return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
     const tenant = fromStackConfig(config);
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
-    writeFileSync(
-      packConfig,
-      JSON.stringify(
-        packConfigFor({
-          tier: tenant.tier,
-          addOns: tenant.addOns,
-          platformDomain: tenant.platform.domain,
-          tenant: tenant.tenantId,
-          regions: tenant.regions,
-          platformOrganization: tenant.platform.stackOrganization,
-        }),
-      ),
-    );
+    writeFileSync(packConfig, JSON.stringify(packConfigFor(packContextOf(tenant))));
     return {
       onEvent,
       policyPacks: [resolve(this.options.projectDir, "policy")],

@@ -24,13 +24,61 @@ export const BACKUP_NAME = new RegExp(
 export const RESTORE_POINT =
   /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})| \d{2}:\d{2}:\d{2})$/;
 
-/** A --to value: ISO 8601 with a zone, or "YYYY-MM-DD HH:MM:SS" read as UTC. */
+const INSTANT_PARTS =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))?$/;
+
+/**
+ * A calendar instant read strictly: every field within its range (February 30, hour 24, second
+ * 60 and offset +24:00 are refused, where Date would roll them into another, real time), or
+ * undefined. Without a zone it is UTC only when `zoneless` allows it.
+ */
+export function strictInstant(text: string, zoneless = false): Date | undefined {
+  const m = INSTANT_PARTS.exec(text);
+  if (!m || (m[8] === undefined && !zoneless) || (m[8] === undefined) !== text.includes(" "))
+    return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const days =
+    [
+      31,
+      year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28,
+      31,
+      30,
+      31,
+      30,
+      31,
+      31,
+      30,
+      31,
+      30,
+      31,
+    ][month - 1] ?? 0;
+  const offsetHours = Number(m[10] ?? 0);
+  const offsetMinutes = Number(m[11] ?? 0);
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const millis = Number((m[7] ?? "0").padEnd(3, "0").slice(0, 3));
+  const offset = (m[9] === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day);
+  at.setUTCHours(hour, minute, second, millis);
+  return new Date(at.getTime() - offset);
+}
+
+/** A --to value: ISO 8601 with a zone, or "YYYY-MM-DD HH:MM:SS" read as UTC; impossible dates are refused. */
 export function parseRestorePoint(value: string): Date {
-  const text = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(" ", "T")}Z` : value;
-  const at = /(Z|[+-]\d{2}:\d{2})$/.test(text) ? new Date(text) : new Date(Number.NaN);
-  if (Number.isNaN(at.getTime()))
+  const at = strictInstant(value, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value));
+  if (at === undefined || Number.isNaN(at.getTime()))
     throw new RestoreUsageError(
-      `--to: expected a UTC timestamp such as 2026-11-30T14:05:09Z, got ${JSON.stringify(value)}`,
+      `--to: expected a real UTC timestamp such as 2026-11-30T14:05:09Z, got ${JSON.stringify(value)}`,
     );
   return at;
 }
@@ -38,9 +86,16 @@ export function parseRestorePoint(value: string): Date {
 /** The key of `tenantId`'s dump that `backup` names, or undefined when it names none of its dumps. */
 export function dumpKeyOf(tenantId: string, backup: string): string | undefined {
   if (!BACKUP_NAME.test(backup)) return undefined;
-  if (backup.includes("/")) return backup.startsWith(dumpPrefix(tenantId)) ? backup : undefined;
-  const at = backup.includes(":") ? new Date(backup) : parseBackupStamp(`${backup}.sql`);
-  return at && !Number.isNaN(at.getTime()) ? dumpKey(tenantId, at) : undefined;
+  if (backup.includes("/"))
+    return backup.startsWith(dumpPrefix(tenantId)) &&
+      dumpKeyOf(tenantId, backup.slice(dumpPrefix(tenantId).length, -".sql".length)) === backup
+      ? backup
+      : undefined;
+  const at = backup.includes(":") ? strictInstant(backup) : parseBackupStamp(`${backup}.sql`);
+  if (!at || Number.isNaN(at.getTime())) return undefined;
+  const key = dumpKey(tenantId, at);
+  // The stamp names the time it was read as, not one Date rolled an impossible date into.
+  return backup.includes(":") || key.endsWith(`/${backup}.sql`) ? key : undefined;
 }
 
 const isPoint = (value: string): boolean => {

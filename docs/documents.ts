@@ -5,8 +5,8 @@
  */
 import { platformConfigSchema, tenantConfigSchema } from "../stacks/config";
 import { configDocument } from "./configReference";
-import { policyDocument } from "./policyTable";
-import { withTierSummary, withTierTable } from "./tierTable";
+import { policyTable } from "./policyTable";
+import { withGeneratedBlock, withTierSummary, withTierTable } from "./tierTable";
 
 export interface GeneratedDocument {
   /** Path from the repository root. */
@@ -18,7 +18,10 @@ export interface GeneratedDocument {
 export const GENERATED_DOCUMENTS: readonly GeneratedDocument[] = [
   { path: "README.md", render: withTierSummary },
   { path: "docs/product.md", render: withTierTable },
-  { path: "docs/policies.md", render: () => policyDocument() },
+  {
+    path: "docs/policies.md",
+    render: (current) => withGeneratedBlock(current, "policy-table", policyTable()),
+  },
   {
     path: "docs/configuration.md",
     render: () =>

@@ -44,6 +44,36 @@ export interface ContextConfig {
   readonly regions?: readonly string[];
   /** The Pulumi organization of the platform stacks the stack reads (tenant config platform.stackOrganization). */
   readonly platformOrganization?: string;
+  /** The tenant's Cloudflare zone and the platform's zone and account (policy/platformFacts.ts reads them). */
+  readonly cloudflare?: EdgeConfig;
+  /** The platform's endpoints and backup account (policy/platformFacts.ts reads them). */
+  readonly platform?: PlatformConfig;
+}
+
+export interface EdgeConfig {
+  readonly accountId?: string;
+  readonly zoneId?: string;
+  readonly zoneName?: string;
+  readonly platformZoneId?: string;
+}
+
+export interface EndpointConfig {
+  readonly host?: string;
+  readonly port?: number;
+  readonly cidr?: string;
+  readonly namespace?: string;
+}
+
+export interface PlatformConfig {
+  readonly endpoints?: Readonly<Record<string, EndpointConfig>>;
+  readonly backups?: {
+    readonly bucket?: string;
+    readonly region?: string;
+    readonly kmsKeyArn?: string;
+    readonly oidcProviderArn?: string;
+    readonly oidcIssuer?: string;
+    readonly namespace?: string;
+  };
 }
 
 /** Config properties every tier-aware policy accepts (defaults and bounds from tiers/). */
@@ -70,6 +100,8 @@ export const CONTEXT_CONFIG_SCHEMA: PolicyConfigSchema = {
       default: [PRIMARY_REGION],
     },
     platformOrganization: { type: "string", default: DEFAULT_PLATFORM_ORGANIZATION },
+    cloudflare: { type: "object" },
+    platform: { type: "object" },
   },
 };
 
@@ -83,6 +115,9 @@ export interface TierContext {
   readonly regions: readonly RegionName[];
   /** Whose platform stacks the stack may read (`<organization>/platform/<region>`). */
   readonly platformOrganization: string;
+  /** As the policy config gives them; judged through policy/platformFacts.ts only. */
+  readonly cloudflare?: EdgeConfig;
+  readonly platform?: PlatformConfig;
 }
 
 export type ContextResult =
@@ -163,6 +198,8 @@ export function resolveTierContext(
         platformDomain: config.platformDomain ?? DEFAULT_PLATFORM_DOMAIN,
         regions: regions as RegionName[],
         platformOrganization: config.platformOrganization ?? DEFAULT_PLATFORM_ORGANIZATION,
+        ...(config.cloudflare ? { cloudflare: config.cloudflare } : {}),
+        ...(config.platform ? { platform: config.platform } : {}),
       },
     };
   } catch (error) {

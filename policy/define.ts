@@ -138,11 +138,32 @@ interface ContextArgs {
 const resolved = new Map<string, ContextResult>();
 const RESOLVED_LIMIT = 256;
 
+/** A short id per distinct config: the local runner hands every call the same object, the engine a copy. */
+const configIds = new WeakMap<object, number>();
+const idsByContent = new Map<string, number>();
+let lastId = 0;
+
+function configId(config: ContextConfig): number {
+  let id = configIds.get(config);
+  if (id === undefined) {
+    const content = JSON.stringify(config);
+    id = idsByContent.get(content);
+    if (id === undefined) {
+      if (idsByContent.size >= RESOLVED_LIMIT) idsByContent.clear();
+      id = ++lastId;
+      idsByContent.set(content, id);
+    }
+    configIds.set(config, id);
+  }
+  return id;
+}
+
 /** The tenant context of a tenant stack, from config, tags and the stack name in a resource URN. */
 export function resolveContext(args: ContextArgs, urn: string | undefined): ContextResult {
   const config = args.getConfig<ContextConfig>();
   const stack = urn === undefined ? undefined : stackOfUrn(urn)?.stack;
-  const key = JSON.stringify([config, [...args.stackTags], stack]);
+  const tags = args.stackTags.size === 0 ? "" : JSON.stringify([...args.stackTags]);
+  const key = `${configId(config)} ${stack ?? ""} ${tags}`;
   let result = resolved.get(key);
   if (!result) {
     if (resolved.size >= RESOLVED_LIMIT) resolved.clear();

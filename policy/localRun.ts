@@ -115,14 +115,26 @@ export async function stackViolations(
   resources: readonly LocalResource[],
   options: RunOptions = {},
 ): Promise<{ message: string; urn?: string }[]> {
-  const found: { message: string; urn?: string }[] = [];
-  const config = options.config ?? {};
-  // The engine hands each resource its dependencies as the other resources of the stack.
+  return judgeStack(policy, policyResources(resources), options);
+}
+
+/** The stack as the engine hands it to stack policies: each resource with its dependencies as the other resources. */
+function policyResources(resources: readonly LocalResource[]): PolicyResource[] {
   const stack = resources.map(policyResource);
   const byUrn = new Map(stack.map((r) => [r.urn, r]));
   resources.forEach((r, i) =>
     stack[i]!.dependencies.push(...(r.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? [])),
   );
+  return stack;
+}
+
+async function judgeStack(
+  policy: StackValidationPolicy,
+  stack: PolicyResource[],
+  options: RunOptions,
+): Promise<{ message: string; urn?: string }[]> {
+  const found: { message: string; urn?: string }[] = [];
+  const config = options.config ?? {};
   await settle(() =>
     policy.validateStack(
       {
@@ -144,11 +156,13 @@ export async function runPolicies(
   options: RunOptions = {},
 ): Promise<Violation[]> {
   const out: Violation[] = [];
+  let stack: PolicyResource[] | undefined;
   for (const policy of policies) {
     const level = policy.enforcementLevel ?? "advisory";
     if (level === "disabled") continue;
     if ("validateStack" in policy) {
-      for (const v of await stackViolations(policy, resources, options))
+      stack ??= policyResources(resources);
+      for (const v of await judgeStack(policy, stack, options))
         out.push({ policy: policy.name, level, ...v });
     } else {
       for (const r of resources) {

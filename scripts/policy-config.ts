@@ -7,20 +7,29 @@
  *   npm run --silent policy:config -- --config-json acme.json
  * Bad input (options, YAML, JSON, config) exits with 2 and a message naming it.
  */
-import { readFileSync } from "node:fs";
 import { Option } from "commander";
 import { configValues } from "../automation/requestConfig";
 import { packConfigFor } from "../policy/packConfig";
+import { edgeOfConfig, packContextOf } from "../synth/policyCheck";
 import { parsePolicyInputs, PROJECT } from "../stacks/config";
-import { program, readStackFile, runProgram, stackName, UsageError, type Done } from "../synth/commandLine";
+import {
+  program,
+  readInputFile,
+  readStackFile,
+  runProgram,
+  stackName,
+  UsageError,
+  type Done,
+} from "../synth/commandLine";
 import { TenantRequestError } from "../tiers";
 
 /** The config of a `pulumi config --json` dump ("tenant:tier" -> {value, secret}). */
 function configJson(file: string): Record<string, string> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(readInputFile(file, "--config-json"));
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`--config-json: cannot read ${file} as JSON (${(error as Error).message})`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
@@ -58,11 +67,11 @@ function policyConfigProgram(done: Done) {
     )
     .action((options: { stack?: string; configFile?: string; configJson?: string }) => {
       // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
-      const tenant = parsePolicyInputs(
-        options.configJson ? configJson(options.configJson) : stackFile(options),
-      );
+      const values = options.configJson ? configJson(options.configJson) : stackFile(options);
+      const tenant = parsePolicyInputs(values);
+      const edge = edgeOfConfig(values);
       process.stdout.write(
-        `${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization }), null, 2)}\n`,
+        `${JSON.stringify(packConfigFor(packContextOf({ ...tenant, ...(edge ? { cloudflare: edge } : {}) })), null, 2)}\n`,
       );
       done(0);
     });

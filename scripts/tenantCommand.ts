@@ -9,7 +9,6 @@
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
  *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Argument, InvalidArgumentError, Option, type Command } from "commander";
 import {
@@ -38,7 +37,14 @@ import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
 import { synthProgram } from "../synth/cli";
 import { SynthFailure } from "../synth/engine";
 import { OutputDirectoryError } from "../synth/output";
-import { integerAtLeast, program, runProgram, UsageError, type Done } from "../synth/commandLine";
+import {
+  integerBetween,
+  program,
+  readInputFile,
+  runProgram,
+  UsageError,
+  type Done,
+} from "../synth/commandLine";
 import { TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
 
 const ENVIRONMENT = `
@@ -47,6 +53,11 @@ PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (backups, default backups/) or
 (S3, BACKUP_KMS_KEY_ID), RABBITMQ_MANAGEMENT_URL/USER/PASSWORD (vhost definitions in backups and restores),
 TENANT_CONFIG_TAG_KEY (key of the applied-config tag, so a repeated request is "unchanged").
 Exit codes: 0 done, 1 failed, 2 bad input or refused, 3 busy or locked.`;
+
+/** The longest retention a deprovision may ask for, as the service's API (service/http.ts). */
+const MAX_RETAIN_DAYS = 3650;
+/** The most stacks a fleet run works on at once (each a Pulumi process). */
+const MAX_CONCURRENCY = 256;
 
 /** Options every command takes (commander reads them before or after the command). */
 interface GlobalOptions {
@@ -129,14 +140,7 @@ function tenantIdArg(value: string): string {
 
 /** Reads a request file; an unreadable file or malformed JSON is a usage error naming --request. */
 function readRequest(file: string): TenantConfigInput {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(
-      `--request: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
+  const text = readInputFile(file, "--request");
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -227,7 +231,12 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .command("deprovision")
     .description("takes the final backup and starts the retention window")
     .addArgument(tenantArgument())
-    .option("--retain-days <n>", "days the data is kept before purge", integerAtLeast(0), 30)
+    .option(
+      "--retain-days <n>",
+      `days the data is kept before purge (at most ${MAX_RETAIN_DAYS})`,
+      integerBetween(0, MAX_RETAIN_DAYS),
+      30,
+    )
     .action(async (tenantId: string, options: { retainDays: number }, command: Command) => {
       const result = await (
         await serviceFrom(globals(command))
@@ -256,7 +265,12 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
     .description("previews or updates every tenant stack")
     .addArgument(new Argument("<action>").choices(["preview", "up"]))
     .addOption(new Option("--tier <tier>", "only the tenants of this tier").choices(TIER_NAMES))
-    .option("--concurrency <n>", "stacks at a time", integerAtLeast(1), 4)
+    .option(
+      "--concurrency <n>",
+      `stacks at a time (at most ${MAX_CONCURRENCY})`,
+      integerBetween(1, MAX_CONCURRENCY),
+      4,
+    )
     .option("--stop-on-failure", "start no further stack after a failure")
     .action(
       async (

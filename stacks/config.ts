@@ -31,6 +31,7 @@ import {
   isOciReference,
   isOciRepository,
   isOidcIssuer,
+  webhookUrlProblem,
 } from "./fieldRules";
 
 /** The Pulumi project name, and so the namespace of every config key ("tenant:tier"). */
@@ -58,6 +59,7 @@ const checked = (problem: (value: string) => string | undefined) =>
     }),
   );
 const httpUrl = checked(httpUrlProblem);
+const webhookUrl = checked(webhookUrlProblem);
 const subdomain = (what: string) =>
   v.pipe(v.string(), v.check(isDnsSubdomain, `must be ${what} (a lowercase DNS subdomain)`));
 const user = v.pipe(
@@ -143,9 +145,9 @@ export const tenantConfigSchema = v.strictObject({
   alerting: v.optional(
     v.strictObject({
       email: v.array(v.string()),
-      slackWebhookUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+      slackWebhookUrl: v.optional(webhookUrl),
       pagerdutyRoutingKey: v.optional(v.pipe(v.string(), v.minLength(1))),
-      smsWebhookUrl: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
+      smsWebhookUrl: v.optional(webhookUrl),
     }),
   ),
   images: v.strictObject({

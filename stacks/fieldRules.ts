@@ -88,3 +88,68 @@ export function amqpUriProblem(value: string): string | undefined {
   if (!isHost(hostOf(url))) return "must name a host name or IP address";
   return undefined;
 }
+
+/** IPv4 ranges no webhook may point at: this host, private, shared, loopback, link-local (cloud metadata), reserved. */
+const INTERNAL_V4: readonly [number, number][] = [
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["224.0.0.0", 3],
+].map(([a, bits]) => [ipv4Number(a as string), bits as number]);
+
+function ipv4Number(address: string): number {
+  return address.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
+}
+
+const inV4 = (address: number, [base, bits]: [number, number]): boolean =>
+  Math.floor(address / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits));
+
+/** Why an IP address is not a public one (undefined when it is). IPv4-mapped and NAT64 IPv6 are read as their IPv4. */
+function internalAddressProblem(host: string): string | undefined {
+  const family = isIP(host);
+  if (family === 4)
+    return INTERNAL_V4.some((range) => inV4(ipv4Number(host), range))
+      ? `${host} is a private, loopback or link-local (cloud metadata) address, internal to the platform`
+      : undefined;
+  if (family !== 6) return undefined;
+  const mapped = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(
+    host,
+  );
+  if (mapped) {
+    const v4 =
+      mapped[1] ??
+      [parseInt(mapped[2]!, 16), parseInt(mapped[3]!, 16)].flatMap((w) => [w >> 8, w & 255]).join(".");
+    return internalAddressProblem(v4) ?? undefined;
+  }
+  if (/^(::1?|f[cd][0-9a-f]{0,2}:.*|fe[89ab][0-9a-f]?:.*|ff[0-9a-f]{0,2}:.*|::)$/i.test(host))
+    return `${host} is a private, loopback or link-local address, internal to the platform`;
+  return undefined;
+}
+
+/** Host names of the cloud metadata services and of internal zones. */
+const INTERNAL_NAME = /(^|\.)(localhost|local|internal|localdomain|cluster\.local|svc)$|^metadata(\.|$)/;
+
+/**
+ * Why a value is not a webhook URL alerts may be sent to (undefined when it is one): https only
+ * (no javascript:, data:, file: or plain http), no credentials in the URL, and a public host:
+ * never a private, loopback or link-local address (169.254.169.254 is the cloud metadata
+ * service) in any spelling, nor an internal or metadata host name.
+ */
+export function webhookUrlProblem(value: string): string | undefined {
+  const url = parsedUrl(value);
+  if (!url || url.protocol !== "https:") return "must be an https:// URL";
+  if (url.username || url.password) return "must not carry credentials in the URL";
+  const host = hostOf(url);
+  if (!isHost(host)) return "must name a host name or IP address";
+  const internal = internalAddressProblem(host);
+  if (internal) return `must be a public host: ${internal}`;
+  if (INTERNAL_NAME.test(host.replace(/\.$/, "")))
+    return `must be a public host: ${host} is a loopback, internal or metadata host name`;
+  return undefined;
+}

@@ -5,9 +5,16 @@
 import { resolve } from "node:path";
 import { Option, type Command } from "commander";
 import { PROJECT } from "../stacks/config";
-import { PRIMARY_REGION, REGION_NAMES, TenantRequestError, TIER_NAMES, type RegionName } from "../tiers";
 import {
-  integerAtLeast,
+  getTier,
+  PRIMARY_REGION,
+  REGION_NAMES,
+  TenantRequestError,
+  TIER_NAMES,
+  type RegionName,
+} from "../tiers";
+import {
+  integerBetween,
   program,
   readStackFile,
   runProgram,
@@ -37,6 +44,8 @@ interface SynthOptions {
 }
 
 const SHORTCUT = ["tenant", "tier", "sites", "regions"];
+/** The most sites any tier has (the tenant rules then judge the tier's own). */
+const MAX_SITES = Math.max(...TIER_NAMES.map((t) => getTier(t).maxSites));
 
 /** `a,b,c` as a list; the tenant rules judge the names (unknown, repeated, more than the tier allows). */
 const commaList = (value: string): string[] => value.split(",").map((item) => item.trim());
@@ -55,7 +64,7 @@ export function synthProgram(done: Done): Command {
     .option("--config-file <path>", "with --stack: read the config from this file instead")
     .option("--tenant <id>", "a shortcut tenant with the dev defaults (needs --tier)")
     .addOption(new Option("--tier <tier>", "the shortcut tenant's tier").choices(TIER_NAMES))
-    .option("--sites <n>", "the shortcut tenant's site count", integerAtLeast(1), 1)
+    .option("--sites <n>", "the shortcut tenant's site count", integerBetween(1, MAX_SITES), 1)
     .option(
       "--regions <list>",
       `the shortcut tenant's regions, home first, comma-separated (${REGION_NAMES.join(", ")}; several only on Business; default ${PRIMARY_REGION})`,

@@ -4,7 +4,7 @@
  * (the scripts set process.exitCode so tsx's transform cache is written: see scripts/synth.ts),
  * option parsers, and reading a stack's YAML config as a usage error rather than a stack trace.
  */
-import { existsSync, statSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { YAMLError } from "yaml";
@@ -48,11 +48,58 @@ export async function runProgram(build: (done: Done) => Command, argv: readonly 
 
 /** An option parser for integers of at least `min` ("abc", "1.5" and "-3" are usage errors naming the option). */
 export function integerAtLeast(min: number): (value: string) => number {
+  return integerBetween(min, Number.MAX_SAFE_INTEGER);
+}
+
+/** An option parser for integers from `min` to `max` (a 20-digit number is a usage error, not a huge allocation). */
+export function integerBetween(min: number, max: number): (value: string) => number {
   return (value) => {
-    if (!/^-?\d+$/.test(value) || Number(value) < min)
-      throw new InvalidArgumentError(`must be an integer of at least ${min}.`);
+    if (!/^-?\d{1,16}$/.test(value) || Number(value) < min || Number(value) > max)
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `must be an integer of at least ${min}.`
+          : `must be an integer from ${min} to ${max} (at most ${max}).`,
+      );
     return Number(value);
   };
+}
+
+/** The most an input file (request, stack config, config JSON) may hold. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * Reads an input file as UTF-8, bounded: only a regular file (not /dev/zero, a FIFO or a
+ * terminal, which may never end), opened without blocking, at most MAX_INPUT_BYTES read.
+ * Anything else is a usage error naming `what` (the option).
+ */
+export function readInputFile(file: string, what: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new UsageError(
+      `${what}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`${what}: ${file} is not a regular file`);
+    if (stat.size > MAX_INPUT_BYTES) throw new UsageError(`${what}: ${file} is larger than 1 MiB`);
+    const buffer = Buffer.alloc(MAX_INPUT_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length <= MAX_INPUT_BYTES; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    // A file that grew while being read.
+    if (length > MAX_INPUT_BYTES) throw new UsageError(`${what}: ${file} is larger than 1 MiB`);
+    return buffer.toString("utf8", 0, length);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(
+      `${what}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Pulumi stack names: letters, digits, '_', '.', '-' (and not only dots, which would name a directory). */
@@ -72,6 +119,7 @@ export function stackName(value: string): string {
 export function readStackFile(stack: string, project: string, file?: string): StackConfig {
   const path = resolve(file ?? `Pulumi.${stack}.yaml`);
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no stack config ${path}`);
+  if (statSync(path).size > MAX_INPUT_BYTES) throw new UsageError(`${path} is larger than 1 MiB`);
   try {
     return readStackConfig(path, project);
   } catch (error) {

@@ -46,13 +46,23 @@ function recordedEntries(dir: string): Set<string> | undefined {
 
 /** Why `dir` must not be replaced by a synth output; undefined when it is absent, empty or a previous output. */
 export function outputDirectoryProblem(dir: string): string | undefined {
+  if (dirname(dir) === dir) return `${dir} is a filesystem root; choose a new or empty directory`;
+  try {
+    return replaceableProblem(dir);
+  } catch (error) {
+    return `cannot read ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}); choose a new or empty directory`;
+  }
+}
+
+function replaceableProblem(dir: string): string | undefined {
   if (!existsSync(dir)) return undefined;
   if (!lstatSync(dir).isDirectory()) return `${dir} exists and is not a directory`;
-  const entries = entriesUnder(dir);
-  if (entries.length === 0) return undefined;
+  // Only a previous output is walked: a foreign tree (a home directory, /proc) is refused unread.
+  if (readdirSync(dir).length === 0) return undefined;
   const recorded = recordedEntries(dir);
   if (!recorded)
     return `${dir} is not empty and is not the output of a previous synth (no ${OUTPUT_MARKER}); choose a new or empty directory`;
+  const entries = entriesUnder(dir);
   const foreign = entries.filter((entry) => !recorded.has(entry));
   if (foreign.length > 0)
     return `${dir} holds files the synth did not write (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`;

@@ -11,7 +11,8 @@ import {
   type ContextConfig,
   type Violation,
 } from "../policy/pack";
-import { parseStackConfig } from "../stacks/config";
+import { parseStackConfig, PROJECT, type parsePolicyInputs } from "../stacks/config";
+import type { TierName } from "../tiers";
 import type { LocalResource } from "../policy/localRun";
 import { policyPropsOf, type RecordedResource, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
@@ -25,16 +26,68 @@ export interface PolicyCheck {
 /** The config CI passes every policy for this stack (undefined for the platform stack). */
 export function policyConfigOf(config: StackConfig | undefined): ContextConfig | undefined {
   if (!config) return undefined;
-  const tenant = parseStackConfig(config.config);
-  const perPolicy = packConfigFor({
-    tier: tenant.tier,
+  const perPolicy = packConfigFor(packContextOf(parseStackConfig(config.config)));
+  return Object.values(perPolicy)[0] as ContextConfig | undefined;
+}
+
+/**
+ * The tenant's Cloudflare zone from raw stack config values (`tenant:cloudflare`, JSON), or
+ * undefined when it cannot be read: offline, a whole key stored as one secret is a placeholder.
+ */
+export function edgeOfConfig(all: Readonly<Record<string, string>>): PackInputs["cloudflare"] {
+  let value: unknown;
+  try {
+    value = JSON.parse(all[`${PROJECT}:cloudflare`] ?? "");
+  } catch {
+    return undefined;
+  }
+  const c = (value ?? {}) as Record<string, unknown>;
+  const id = (key: string) => typeof c[key] === "string" && /^[0-9a-f]{32}$/.test(c[key]);
+  if (!id("accountId") || !id("zoneId") || !id("platformZoneId") || typeof c["zoneName"] !== "string")
+    return undefined;
+  return {
+    accountId: c["accountId"] as string,
+    zoneId: c["zoneId"] as string,
+    zoneName: c["zoneName"],
+    platformZoneId: c["platformZoneId"] as string,
+  };
+}
+
+type PolicyInputs = ReturnType<typeof parsePolicyInputs>;
+/** The fields of a tenant's (parsed) config the pack is given. */
+interface PackInputs {
+  readonly tier: string;
+  readonly tenantId: string;
+  readonly addOns?: PolicyInputs["addOns"];
+  readonly regions: readonly string[];
+  readonly platform: Pick<PolicyInputs["platform"], "domain" | "stackOrganization" | "endpoints" | "backups">;
+  /** Absent when it cannot be read (a whole key stored as one secret, offline): the pack then refuses the edge as unjudgeable. */
+  readonly cloudflare?: { accountId: string; zoneId: string; zoneName: string; platformZoneId: string };
+}
+
+/** What the pack needs of a tenant's config: its tier and names, and the platform facts (policy/platformFacts.ts). */
+export function packContextOf(tenant: PackInputs): ContextConfig & { tier: TierName } {
+  const { domain, stackOrganization, endpoints, backups } = tenant.platform;
+  const edge = tenant.cloudflare;
+  return {
+    tier: tenant.tier as TierName,
     addOns: tenant.addOns,
-    platformDomain: tenant.platform.domain,
+    platformDomain: domain,
     tenant: tenant.tenantId,
     regions: tenant.regions,
-    platformOrganization: tenant.platform.stackOrganization,
-  });
-  return Object.values(perPolicy)[0] as ContextConfig | undefined;
+    platformOrganization: stackOrganization,
+    ...(edge
+      ? {
+          cloudflare: {
+            accountId: edge.accountId,
+            zoneId: edge.zoneId,
+            zoneName: edge.zoneName,
+            platformZoneId: edge.platformZoneId,
+          },
+        }
+      : {}),
+    platform: { endpoints, backups },
+  };
 }
 
 /** A synth's resources as the engine hands them to the pack: each with its explicit provider described. */

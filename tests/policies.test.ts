@@ -457,6 +457,55 @@ const balanced = (
   pools = [lbPool("eu-west-3"), lbPool("us-east-1")],
 ) => [lbMonitor(), ...pools, lb];
 
+const platformRecord = (name: string): FakeResource => ({
+  type: "cloudflare:index/dnsRecord:DnsRecord",
+  name,
+  props: {
+    zoneId: "2123456789abcdef0123456789abcdef",
+    name,
+    type: "CNAME",
+    content: "origin.acme.edge.collect-verything.test",
+    proxied: false,
+  },
+});
+const serviceMonitor = (tenant: string) =>
+  k8s("monitoring.coreos.com/v1", "ServiceMonitor", "tenant-services", {
+    spec: {
+      selector: { matchLabels: { tenant: "acme" } },
+      endpoints: [
+        {
+          port: "metrics",
+          relabelings: [
+            { action: "replace", targetLabel: "tenant", replacement: tenant },
+            { action: "replace", targetLabel: "tier", replacement: "standard" },
+          ],
+        },
+      ],
+    },
+  });
+const originRateLimit = (perMinute: number) =>
+  k8s("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy", "tenant-rate-limit", {
+    spec: {
+      targetSelectors: [
+        { group: "gateway.networking.k8s.io", kind: "HTTPRoute", matchLabels: { tenant: "acme" } },
+      ],
+      rateLimit: {
+        type: "Global",
+        global: {
+          rules: [
+            { limit: { requests: perMinute, unit: "Minute" }, shared: true },
+            { limit: { requests: Math.ceil((perMinute * 2) / 60), unit: "Second" }, shared: true },
+          ],
+        },
+      },
+    },
+  });
+const mysqlProvider = (endpoint: string): FakeResource => ({
+  type: "pulumi:providers:mysql",
+  name: "mysql",
+  props: { endpoint, username: "root", password: "x" },
+});
+
 interface ResourceCase {
   policy: string;
   /** Tier of the passing case (and of the failing one unless failConfig says otherwise). Default Standard. */
@@ -1135,7 +1184,21 @@ const RESOURCE_CASES: ResourceCase[] = [
     policy: "network-policy-within-tenant",
     pass: allowTenant({ ipBlock: { cidr: "203.0.113.0/24" } }),
     fail: allowTenant({ ipBlock: { cidr: "0.0.0.0/0" } }),
-    message: /ipBlock 0.0.0.0\/0 reaches every address/,
+    message: /ipBlock 0.0.0.0\/0 reaches addresses of the regions' VPCs|covers \d+ internet addresses/,
+  },
+  // Cloudflare objects in the tenant's zone; in the platform zone only its own hostnames' CNAMEs.
+  {
+    policy: "edge-objects-in-tenant-zone",
+    pass: platformRecord("acme.shops.collect-verything.com"),
+    fail: platformRecord("other.shops.collect-verything.com"),
+    message: /record other\.shops\.collect-verything\.com in the platform zone is not tenant acme's/,
+  },
+  {
+    policy: "observability-within-tenant",
+    pass: serviceMonitor("acme"),
+    fail: serviceMonitor("other"),
+    message:
+      /ServiceMonitor e-commerce-tenant-acme\/tenant-services endpoint 1: sets tenant to other; this stack's tenant is acme/,
   },
   // data-services-of-tenant: grants, vhost, buckets and route grants name the tenant's own.
   {
@@ -1160,7 +1223,8 @@ const RESOURCE_CASES: ResourceCase[] = [
     policy: "data-services-of-tenant",
     pass: iamPolicy(["tenant-acme-products"]),
     fail: iamPolicy(["tenant-acme-products", "tenant-other-products"]),
-    message: /IamPolicy iam grants arn:aws:s3:::tenant-other-products\/\*, outside tenant acme's buckets/,
+    message:
+      /IamPolicy iam: statement 1: grants arn:aws:s3:::tenant-other-products\/\*, outside tenant acme's buckets/,
   },
   {
     policy: "data-services-of-tenant",
@@ -1497,6 +1561,28 @@ interface StackCase {
 
 const site2 = `${NS}-site-2`;
 const STACK_CASES: StackCase[] = [
+  {
+    policy: "security-floors-of-tier",
+    pass: [httpRoute(["acme.shops.collect-verything.com"]), originRateLimit(500)],
+    fail: [httpRoute(["acme.shops.collect-verything.com"]), originRateLimit(5000)],
+    message: /is not the Standard tier's: exactly 500 requests per minute and 17 per second/,
+  },
+  {
+    policy: "network-address-space-of-tenant",
+    pass: [allowTenant({ ipBlock: { cidr: "192.0.2.0/24" } })],
+    fail: [
+      allowTenant({ ipBlock: { cidr: "0.0.0.0/1" } }),
+      { ...allowTenant({ ipBlock: { cidr: "128.0.0.0/1" } }), name: "second-half" },
+    ],
+    message:
+      /the egress of namespace e-commerce-tenant-acme's NetworkPolicies together covers \d+ internet addresses/,
+  },
+  {
+    policy: "providers-of-platform",
+    pass: [mysqlProvider("mysql.mysql.svc.cluster.local:3306")],
+    fail: [mysqlProvider("mysql.example.org:3306")],
+    message: /mysql provider mysql endpoint mysql\.example\.org:3306 is not the platform's mysql/,
+  },
   {
     policy: "tier-known",
     config: {},

@@ -52,6 +52,19 @@ describe("policy check of the offline synth", () => {
       tenant: "acme",
       regions: ["eu-central-1", "us-east-1"],
       platformOrganization: "globex-org",
+      // The platform facts (policy/platformFacts.ts): the tenant's zone, the platform's zone, account, endpoints, backups.
+      cloudflare: {
+        accountId: "0123456789abcdef0123456789abcdef",
+        zoneId: "1123456789abcdef0123456789abcdef",
+        zoneName: "acme.edge.collect-verything.test",
+        platformZoneId: "2123456789abcdef0123456789abcdef",
+      },
+      platform: {
+        endpoints: expect.objectContaining({
+          mysql: expect.objectContaining({ host: "mysql.mysql.svc.cluster.local" }),
+        }),
+        backups: expect.objectContaining({ bucket: "cv-tenant-backups", namespace: "tenant-backups" }),
+      },
     });
     expect(policyConfigOf(undefined)).toBeUndefined();
   });

@@ -15,6 +15,10 @@ const stackOf = async (
   overrides: Record<string, unknown> = {},
 ) => localResources((await synthShape(tier, sites, "acme", overrides)).result.resources);
 
+/** The offline synth's Cloudflare account and the tenant's zone (synth/programs.ts DEV_CLOUDFLARE). */
+const ACCOUNT = "0123456789abcdef0123456789abcdef";
+const TENANT_ZONE = "1123456789abcdef0123456789abcdef";
+
 const kindIs = (r: FakeResource, kind: string) => (r.props as { kind?: string }).kind === kind;
 
 describe("policy pack on synthesized stacks", () => {
@@ -116,7 +120,7 @@ describe("policy pack on crafted bad stacks", () => {
       {
         type: "cloudflare:index/ruleset:Ruleset",
         name: "acme-waf",
-        props: { phase: "http_request_firewall_managed", kind: "zone" },
+        props: { phase: "http_request_firewall_managed", kind: "zone", zoneId: TENANT_ZONE },
       },
       {
         type: "kubernetes:mysql.oracle.com/v2:InnoDBCluster",
@@ -157,13 +161,14 @@ describe("policy pack on crafted bad stacks", () => {
       {
         type: "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
         name: "acme-monitor",
-        props: { id: "m1", type: "https", path: "/ready" },
+        props: { id: "m1", type: "https", path: "/ready", accountId: ACCOUNT },
       },
       {
         type: "cloudflare:index/loadBalancerPool:LoadBalancerPool",
         name: "acme-eu-west-3",
         props: {
           id: "p1",
+          accountId: ACCOUNT,
           name: "acme-eu-west-3",
           monitor: "m1",
           origins: [{ address: "gw.eu-west-3.example.com" }],
@@ -174,6 +179,7 @@ describe("policy pack on crafted bad stacks", () => {
         name: "acme-us-east-1",
         props: {
           id: "p2",
+          accountId: ACCOUNT,
           name: "acme-us-east-1",
           monitor: "m1",
           origins: [{ address: "gw.us-east-1.example.com" }],
@@ -184,6 +190,7 @@ describe("policy pack on crafted bad stacks", () => {
         name: "acme-origin",
         props: {
           name: "origin.acme.edge.example",
+          zoneId: TENANT_ZONE,
           defaultPools: pools,
           fallbackPool: "p1",
           proxied: true,

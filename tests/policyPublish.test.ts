@@ -19,7 +19,7 @@ import { TIER_POLICIES } from "../policy/policies";
 import { runPolicies, type LocalResource, type Violation } from "../policy/localRun";
 import type { ContextConfig } from "../policy/context";
 import { synthShape } from "./helpers/synth";
-import { analyzerPort, local } from "./helpers/policy";
+import { analyzerPort, local, withFacts } from "./helpers/policy";
 import { localResources } from "../synth/policyCheck";
 
 const POLICY = resolve(__dirname, "../policy");
@@ -132,7 +132,7 @@ describe("the published pack", () => {
       }),
       local({ type: "kubernetes:helm.sh/v3:Release", name: "extras", props: { chart: "anything" } }),
     ];
-    const config: ContextConfig = { tier: "business" };
+    const config: ContextConfig = withFacts({ tier: "business" });
     const judge = (pack: BuiltPack, resources: readonly LocalResource[]): Promise<Violation[]> =>
       pack.runPolicies(pack.TIER_POLICIES, resources, { config });
     const inPlace = { TIER_POLICIES, runPolicies };

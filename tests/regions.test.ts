@@ -229,6 +229,9 @@ describe("a Business tenant in three regions", () => {
         "stack-references-platform-only",
         "bucket-quota-sum-within-tier",
         "load-balancer-pools-of-stack",
+        // The undeclared regions' brokers and object storage, and their VPCs, are no platform the stack may reach.
+        "providers-of-platform",
+        "network-policy-within-tenant",
       ]),
     );
     const premium = mandatory(

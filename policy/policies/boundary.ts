@@ -9,7 +9,15 @@ import { specOf } from "../analysis/objects";
 import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
-import { tenantBackupPrefix, tenantListenerName } from "../../tiers";
+import { tenantListenerName } from "../../tiers";
+import { addressPeerProblems, parentRefProblems, serviceProblems } from "./network";
+import {
+  backupRolePolicyProblems,
+  backupRoleProblems,
+  brokerProblems,
+  bucketAclProblems,
+  minioPolicyProblems,
+} from "./identities";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
 const kubernetesKind = (type: string): string | undefined => {
@@ -327,7 +335,11 @@ const isUnder = (hostname: string, domain: string): boolean =>
   hostname === domain || hostname.endsWith(`.${domain}`);
 
 /** Problems of one hostname a tenant route serves. */
-function hostnameProblem(hostname: string, context: TierContext, scope: TenantScope): string | undefined {
+export function hostnameProblem(
+  hostname: string,
+  context: TierContext,
+  scope: TenantScope,
+): string | undefined {
   if (hostname.includes("*")) return `wildcard hostname ${hostname} would capture other tenants' traffic`;
   if (isUnder(hostname, context.platformDomain) && !scope.platformHostnames.has(hostname)) {
     return `hostname ${hostname} is a platform hostname that is not tenant ${scope.tenant}'s`;
@@ -350,6 +362,7 @@ export const hostnamesOfTenant = tierResourcePolicy({
       if (problem) report(`${where}: ${problem}`);
     };
     if (o.kind === "HTTPRoute") {
+      for (const problem of parentRefProblems(o, context)) report(`${where}: ${problem}`);
       const spec = specOf<{
         hostnames?: string[];
         rules?: { backendRefs?: { namespace?: string; name?: string }[] }[];
@@ -397,12 +410,9 @@ interface Rule {
 }
 
 const METADATA_NAME = "kubernetes.io/metadata.name";
-const EVERYWHERE = new Set(["0.0.0.0/0", "::/0"]);
 
 /** Why a peer reaches beyond the tenant (undefined when it does not). */
 function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
-  if (peer.ipBlock?.cidr !== undefined && EVERYWHERE.has(peer.ipBlock.cidr))
-    return `ipBlock ${peer.ipBlock.cidr} reaches every address, other tenants' pods included`;
   const selector = peer.namespaceSelector;
   if (selector === undefined) return undefined;
   if ((selector.matchExpressions ?? []).length > 0)
@@ -422,11 +432,14 @@ function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
 export const networkPolicyWithinTenant = tierResourcePolicy({
   name: "network-policy-within-tenant",
   description:
-    "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces.",
+    "A tenant NetworkPolicy allows traffic only within the tenant and to named platform namespaces: no rule that allows everything, no other tenant's namespaces, address peers judged by what they cover (network.ts); Services claim no external addresses and alias no other name.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
+    if (o?.kind === "Service")
+      for (const problem of serviceProblems(o)) report(`${describe(view)} ${problem}`);
     if (o?.kind !== "NetworkPolicy") return;
+    for (const problem of addressPeerProblems(o, context)) report(`${describe(view)}: ${problem}`);
     const scope = tenantScope(context);
     const spec = specOf<{ ingress?: Rule[]; egress?: Rule[] }>(o);
     const rules: [string, Rule, Peer[] | undefined][] = [
@@ -518,112 +531,10 @@ const objectStoragePolicyOf =
   (name: string): boolean =>
     name.startsWith(`${scope.objectStorageUser}-`) || name === scope.objectStorageReplicator;
 
-/**
- * MinIO admin actions a tenant policy may hold: only the replicator's, only the bucket-target
- * pair `mc replicate` needs. Open-source MinIO ignores Resource on admin statements, so any other
- * admin action would reach the whole server (docs/data-services.md, "Object storage across regions").
- */
-const REPLICATOR_ADMIN_ACTIONS = new Set(["admin:SetBucketTarget", "admin:GetBucketTarget"]);
-
-function adminActionProblems(policyName: string | undefined, document: string, scope: TenantScope): string[] {
-  let statements: readonly PolicyStatement[];
-  try {
-    const statement = (JSON.parse(document) as { Statement?: PolicyStatement | readonly PolicyStatement[] })
-      .Statement;
-    statements =
-      statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
-  } catch {
-    return [];
-  }
-  const problems: string[] = [];
-  for (const action of statements.filter((st) => st.Effect === "Allow").flatMap((st) => list(st.Action))) {
-    if (!/^admin:/i.test(action)) continue;
-    if (scope.objectStorageReplicator === undefined || policyName !== scope.objectStorageReplicator) {
-      problems.push(
-        `grants ${action}; only the replicator's policy (${scope.objectStorageReplicator ?? "tiers that replicate across regions"}) may hold MinIO admin actions`,
-      );
-    } else if (!REPLICATOR_ADMIN_ACTIONS.has(action)) {
-      problems.push(
-        `grants ${action}; the replicator needs only ${[...REPLICATOR_ADMIN_ACTIONS].join(" and ")}, and MinIO does not scope admin actions to buckets`,
-      );
-    }
-  }
-  return problems;
-}
-
-/** The S3 ARNs of an IAM policy document that name no bucket of the tenant. */
-function foreignArns(document: string, scope: TenantScope): string[] {
-  let parsed: { Statement?: { Resource?: string | string[] }[] };
-  try {
-    parsed = JSON.parse(document) as typeof parsed;
-  } catch {
-    return ["(the policy document is not JSON)"];
-  }
-  const arns = (parsed.Statement ?? []).flatMap((s) => [s.Resource ?? []].flat());
-  return arns.filter((arn) => {
-    const bucket = /^arn:aws:s3:::([^/]+)(\/.*)?$/.exec(arn)?.[1];
-    return bucket === undefined || !scope.buckets.has(bucket);
-  });
-}
-
-interface PolicyStatement {
-  readonly Effect?: string;
-  readonly Action?: string | readonly string[];
-  readonly Resource?: string | readonly string[];
-  readonly Condition?: { readonly StringLike?: { readonly "s3:prefix"?: string | readonly string[] } };
-}
-
-const list = (value: string | readonly string[] | undefined): readonly string[] =>
-  value === undefined ? [] : typeof value === "string" ? [value] : value;
-
-/**
- * What a tenant's IAM role policy may grant: S3 objects under the tenant's backup prefix, listing
- * the bucket only under that prefix, and the bucket's KMS key; nothing else, nothing with "*".
- */
-function backupRoleProblems(policy: unknown, tenant: string): string[] {
-  if (typeof policy !== "string")
-    return ["its policy document is not known at preview; the pack cannot judge it"];
-  let statements: readonly PolicyStatement[];
-  try {
-    const statement = (JSON.parse(policy) as { Statement?: PolicyStatement | readonly PolicyStatement[] })
-      .Statement;
-    statements =
-      statement === undefined ? [] : Array.isArray(statement) ? statement : [statement as PolicyStatement];
-  } catch {
-    return ["its policy document is not JSON"];
-  }
-  const prefix = tenantBackupPrefix(tenant);
-  const problems: string[] = [];
-  for (const st of statements) {
-    if (st.Effect !== "Allow") continue;
-    for (const action of list(st.Action)) {
-      if (!/^(s3|kms):[A-Za-z]+$/.test(action))
-        problems.push(
-          `grants ${action}; a tenant role reaches only its backup prefix (s3) and the bucket key (kms)`,
-        );
-    }
-    for (const resource of list(st.Resource)) {
-      const s3 = /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/.exec(resource);
-      const prefixes = list(st.Condition?.StringLike?.["s3:prefix"]);
-      if (s3?.[2] !== undefined && !s3[2].startsWith(prefix))
-        problems.push(`grants ${resource}, outside tenant ${tenant}'s prefix ${prefix}`);
-      else if (
-        s3 &&
-        s3[2] === undefined &&
-        (prefixes.length === 0 || !prefixes.every((p) => p.startsWith(prefix)))
-      )
-        problems.push(`lists ${resource} beyond tenant ${tenant}'s prefix ${prefix}`);
-      else if (!s3 && !/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/.test(resource))
-        problems.push(`grants ${resource}, which is not tenant ${tenant}'s backup prefix or the bucket key`);
-    }
-  }
-  return problems;
-}
-
 export const dataServicesOfTenant = tierResourcePolicy({
   name: "data-services-of-tenant",
   description:
-    "Databases, database users and grants, the vhost and its user, buckets, the object-storage user and policy, route grants and autoscaler credentials are the tenant's own (tiers/naming).",
+    "Databases, database users and grants, the vhost and its user, buckets, the object-storage user and policy, route grants and autoscaler credentials are the tenant's own (tiers/naming); IAM and MinIO documents and the backup role's trust policy are judged on meaning, the broker user has no tags, shovels and upstreams read only the tenant's vhost on the platform's brokers, buckets are private (identities.ts).",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const scope = tenantScope(context);
@@ -631,17 +542,19 @@ export const dataServicesOfTenant = tierResourcePolicy({
       if (name === undefined) continue;
       if (!allowed(name)) report(`${describe(view)}: ${what} ${name} is not tenant ${scope.tenant}'s`);
     }
-    if (view.type === "minio:index/iamPolicy:IamPolicy" && typeof view.props["policy"] === "string") {
-      const foreign = foreignArns(view.props["policy"], scope);
-      if (foreign.length > 0)
-        report(`${describe(view)} grants ${foreign.join(", ")}, outside tenant ${scope.tenant}'s buckets`);
-      for (const problem of adminActionProblems(str(view.props["name"]), view.props["policy"], scope))
-        report(`${describe(view)} ${problem}`);
-    }
-    if (view.type === "aws:iam/rolePolicy:RolePolicy") {
-      for (const problem of backupRoleProblems(view.props["policy"], scope.tenant))
-        report(`${describe(view)}: ${problem}`);
-    }
+    const identity =
+      view.type === "minio:index/iamPolicy:IamPolicy"
+        ? minioPolicyProblems(view, context)
+        : view.type === "aws:iam/rolePolicy:RolePolicy"
+          ? backupRolePolicyProblems(view, context)
+          : view.type === "aws:iam/role:Role"
+            ? backupRoleProblems(view, context)
+            : view.type === "minio:index/s3Bucket:S3Bucket"
+              ? bucketAclProblems(view)
+              : view.type.startsWith("rabbitmq:")
+                ? brokerProblems(view, context)
+                : [];
+    for (const problem of identity) report(`${describe(view)}: ${problem}`);
     const o = view.object;
     if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
       for (const t of specOf<{

@@ -47,6 +47,30 @@ export const businessOnlyFeatures = tierResourcePolicy({
   },
 });
 
+/** Properties of Cloudflare objects that name a hostname the tenant serves. */
+const EDGE_HOSTNAMES: Readonly<Record<string, string>> = {
+  "cloudflare:index/customHostname:CustomHostname": "hostname",
+  "cloudflare:index/dnsRecord:DnsRecord": "name",
+  "cloudflare:index/loadBalancer:LoadBalancer": "name",
+};
+
+/**
+ * Hostnames the tenant's edge answers for, wherever they appear (custom hostnames, DNS records,
+ * load balancers): all but its fallback origins, which are where it is served from, not domains.
+ */
+function edgeHostnames(resources: readonly ResourceView[]): string[] {
+  const origins = new Set(
+    resources
+      .filter((r) => r.type === "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin")
+      .map((r) => r.props["origin"]),
+  );
+  return resources.flatMap((r) => {
+    const key = EDGE_HOSTNAMES[r.type];
+    const value = key === undefined ? undefined : r.props[key];
+    return typeof value === "string" && !origins.has(value) ? [value] : [];
+  });
+}
+
 /** The cluster an object is in, by the provider it goes through. */
 const clusterOf = (view: ResourceView): string => view.provider?.urn ?? "";
 
@@ -93,6 +117,7 @@ export const sitesAndDomainsWithinTier = tierStackPolicy({
         for (const r of ((o.spec ?? {}) as { rules?: { host?: string }[] }).rules ?? [])
           if (r.host) hostnames.add(r.host);
     }
+    for (const h of edgeHostnames(resources)) hostnames.add(h);
     const custom = [...hostnames].filter((h) => h !== platformDomain && !h.endsWith(`.${platformDomain}`));
     if (custom.length > tier.maxCustomDomains) {
       report(

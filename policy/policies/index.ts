@@ -5,6 +5,11 @@ import {
   edgeRuleExpressionsValid,
   loadBalancerPoolsOfStack,
 } from "./edge";
+import { edgeObjectsInTenantZone } from "./edgeZones";
+import { securityFloorsOfTier } from "./floors";
+import { networkAddressSpaceOfTenant } from "./network";
+import { observabilityWithinTenant } from "./observability";
+import { providersOfPlatform } from "./providers";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import {
   kubernetesThroughRegionalProvider,
@@ -57,6 +62,7 @@ export const TIER_POLICIES: Policies = [
   namespaceOfTenant,
   hostnamesOfTenant,
   networkPolicyWithinTenant,
+  networkAddressSpaceOfTenant,
   dataServicesOfTenant,
   tenantQuotaWithinTier,
   limitRangeWithinTier,
@@ -79,12 +85,16 @@ export const TIER_POLICIES: Policies = [
   cdnFromPremium,
   businessOnlyFeatures,
   edgeResourcesOfTier,
+  edgeObjectsInTenantZone,
   edgeNumbersWithinTier,
   edgeRuleExpressionsValid,
+  securityFloorsOfTier,
   loadBalancerPoolsOfStack,
   multiRegionBusinessOnly,
   kubernetesThroughRegionalProvider,
   stackReferencesPlatformOnly,
+  providersOfPlatform,
+  observabilityWithinTenant,
   sitesAndDomainsWithinTier,
   bucketQuotaWithinTier,
   bucketQuotaSumWithinTier,

@@ -6,6 +6,8 @@
 import type { ChildProcess } from "node:child_process";
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import type { ContextConfig } from "../../policy/context";
+import { policyConfigOf } from "../../synth/policyCheck";
+import { tenantConfig } from "./synth";
 import {
   resourceArgs as localArgs,
   resourceViolations,
@@ -16,6 +18,31 @@ import {
 } from "../../policy/localRun";
 
 export type { Violation };
+
+export const TEST_TENANT = "acme";
+
+const factsCache = new Map<string, ContextConfig>();
+
+/**
+ * The platform facts CI gives the pack for a tenant of the offline synth's defaults (its
+ * Cloudflare zone, the platform's zone, account, endpoints and backup account): what a test's
+ * config gets unless it sets `cloudflare` or `platform` itself (to undefined: unknown).
+ */
+export function platformFactsOf(tenant = TEST_TENANT): ContextConfig {
+  let facts = factsCache.get(tenant);
+  if (!facts) {
+    const config = policyConfigOf(tenantConfig(tenant, "standard", 1))!;
+    facts = { cloudflare: config.cloudflare!, platform: config.platform! };
+    factsCache.set(tenant, facts);
+  }
+  return facts;
+}
+
+/** A test's policy config with the platform facts of its tenant (config `tenant`, else the tag, else acme). */
+export const withFacts = (config: ContextConfig, tags: Record<string, string> = {}): ContextConfig => ({
+  ...platformFactsOf(config.tenant ?? tags["collect-verything:tenant"] ?? TEST_TENANT),
+  ...config,
+});
 
 export interface FakeResource {
   readonly type: string;
@@ -29,8 +56,6 @@ export interface FakeResource {
   /** URNs of the resources it depends on. Default none. */
   readonly dependencies?: readonly string[];
 }
-
-export const TEST_TENANT = "acme";
 
 export const urnOf = (type: string, name: string, stack = TEST_TENANT, project = "tenant") =>
   `urn:pulumi:${stack}::${project}::${type}::${name}`;
@@ -57,14 +82,15 @@ export const resourceArgs = (
   r: FakeResource,
   config: ContextConfig = {},
   tags: Record<string, string> = {},
-) => localArgs(local(r), { config, stackTags: tags });
+) => localArgs(local(r), { config: withFacts(config, tags), stackTags: tags });
 
 export const violationsOf = (
   policy: ResourceValidationPolicy,
   r: FakeResource,
   config: ContextConfig,
   tags: Record<string, string> = {},
-): Promise<string[]> => resourceViolations(policy, local(r), { config, stackTags: tags });
+): Promise<string[]> =>
+  resourceViolations(policy, local(r), { config: withFacts(config, tags), stackTags: tags });
 
 export const stackViolationsOf = async (
   policy: StackValidationPolicy,
@@ -72,7 +98,9 @@ export const stackViolationsOf = async (
   config: ContextConfig,
   tags: Record<string, string> = {},
 ): Promise<string[]> =>
-  (await stackViolations(policy, resources.map(local), { config, stackTags: tags })).map((v) => v.message);
+  (
+    await stackViolations(policy, resources.map(local), { config: withFacts(config, tags), stackTags: tags })
+  ).map((v) => v.message);
 
 /** Runs every policy of the pack over a stack's resources. */
 export const runPack = (
@@ -80,7 +108,8 @@ export const runPack = (
   resources: readonly FakeResource[],
   config: ContextConfig,
   tags: Record<string, string> = {},
-): Promise<Violation[]> => runPolicies(policies, resources.map(local), { config, stackTags: tags });
+): Promise<Violation[]> =>
+  runPolicies(policies, resources.map(local), { config: withFacts(config, tags), stackTags: tags });
 
 export const mandatory = (violations: readonly Violation[]): Violation[] =>
   violations.filter((v) => v.level === "mandatory");
