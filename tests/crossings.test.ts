@@ -326,6 +326,23 @@ family("Cloudflare zones", [
     }),
     expect: /wildcard/,
   },
+  {
+    name: "a Standard tenant serving three of its platform hostnames from its one namespace (three sites)",
+    base: "standard",
+    mutate: change(kindIs("HTTPRoute"), (p) => ({
+      ...p,
+      spec: {
+        ...(p["spec"] as object),
+        hostnames: [
+          "acme.shops.collect-verything.com",
+          "acme-site-2.shops.collect-verything.com",
+          "acme-site-3.shops.collect-verything.com",
+        ],
+      },
+    })),
+    expect: /3 platform hostnames.*allows 1 sites/,
+    policy: "sites-and-domains-within-tier",
+  },
 ]);
 
 const minioPolicy = (statements: unknown, name = "tenant-acme-crossing"): FakeResource => ({
