@@ -326,6 +326,23 @@ family("Cloudflare zones", [
     }),
     expect: /wildcard/,
   },
+  {
+    name: "a Standard tenant serving three of its platform hostnames from its one namespace (three sites)",
+    base: "standard",
+    mutate: change(kindIs("HTTPRoute"), (p) => ({
+      ...p,
+      spec: {
+        ...(p["spec"] as object),
+        hostnames: [
+          "acme.shops.collect-verything.com",
+          "acme-site-2.shops.collect-verything.com",
+          "acme-site-3.shops.collect-verything.com",
+        ],
+      },
+    })),
+    expect: /3 platform hostnames.*allows 1 sites/,
+    policy: "sites-and-domains-within-tier",
+  },
 ]);
 
 const minioPolicy = (statements: unknown, name = "tenant-acme-crossing"): FakeResource => ({
@@ -498,7 +515,7 @@ const trust = (statements: unknown): Mutation =>
 const OIDC = "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER";
 const SUB = "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub";
 
-family("trust policies", [
+family("trust policies and database grants", [
   {
     name: "a role any principal can assume",
     base: "standard",
@@ -551,6 +568,28 @@ family("trust policies", [
       managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
     })),
     expect: /managedPolicyArns/,
+  },
+  {
+    name: "a MySQL grant of a role (which may hold other tenants' databases)",
+    base: "standard",
+    mutate: change(first(ofType("mysql:index/grant:Grant")), (p) => ({ ...p, roles: ["platform_reader"] })),
+    expect: /roles/,
+    policy: "data-services-of-tenant",
+  },
+  {
+    name: "a MySQL grant WITH GRANT OPTION",
+    base: "premium",
+    mutate: change(first(ofType("mysql:index/grant:Grant")), (p) => ({ ...p, grant: true })),
+    expect: /GRANT OPTION/,
+  },
+  {
+    name: "a global privilege on its own database (FILE reads the server's files)",
+    base: "business",
+    mutate: change(first(ofType("mysql:index/grant:Grant")), (p) => ({
+      ...p,
+      privileges: [...(p["privileges"] as string[]), "FILE"],
+    })),
+    expect: /grants FILE/,
   },
 ]);
 

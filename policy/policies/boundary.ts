@@ -17,6 +17,7 @@ import {
   brokerProblems,
   bucketAclProblems,
   minioPolicyProblems,
+  mysqlGrantProblems,
 } from "./identities";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
@@ -551,9 +552,11 @@ export const dataServicesOfTenant = tierResourcePolicy({
             ? backupRoleProblems(view, context)
             : view.type === "minio:index/s3Bucket:S3Bucket"
               ? bucketAclProblems(view)
-              : view.type.startsWith("rabbitmq:")
-                ? brokerProblems(view, context)
-                : [];
+              : view.type === "mysql:index/grant:Grant"
+                ? mysqlGrantProblems(view)
+                : view.type.startsWith("rabbitmq:")
+                  ? brokerProblems(view, context)
+                  : [];
     for (const problem of identity) report(`${describe(view)}: ${problem}`);
     const o = view.object;
     if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {

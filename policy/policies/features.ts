@@ -77,7 +77,7 @@ const clusterOf = (view: ResourceView): string => view.provider?.urn ?? "";
 export const sitesAndDomainsWithinTier = tierStackPolicy({
   name: "sites-and-domains-within-tier",
   description:
-    "A tenant has at most the tier's sites (namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain), counted across all its regions (each runs the same sites).",
+    "A tenant has at most the tier's sites (platform hostnames served, and namespaces that may run pods: a retired site's namespace, kept for its data under a quota of 0 pods, does not count) and custom domains (hostnames outside the platform domain), counted across all its regions (each runs the same sites).",
   enforcementLevel: "mandatory",
   // Across clusters: a site is a site whichever region runs it, so other sites in another
   // region are more sites; a namespace retired in one region but running in another counts.
@@ -118,10 +118,18 @@ export const sitesAndDomainsWithinTier = tierStackPolicy({
           if (r.host) hostnames.add(r.host);
     }
     for (const h of edgeHostnames(resources)) hostnames.add(h);
-    const custom = [...hostnames].filter((h) => h !== platformDomain && !h.endsWith(`.${platformDomain}`));
+    const isPlatform = (h: string) => h === platformDomain || h.endsWith(`.${platformDomain}`);
+    const custom = [...hostnames].filter((h) => !isPlatform(h));
     if (custom.length > tier.maxCustomDomains) {
       report(
         `the tenant serves ${custom.length} custom domains (${custom.join(", ")}); the ${tier.displayName} tier allows ${tier.maxCustomDomains}`,
+      );
+    }
+    // A site is its platform hostname too: more of them, even from fewer namespaces, are more sites.
+    const platform = [...hostnames].filter(isPlatform);
+    if (platform.length > tier.maxSites) {
+      report(
+        `the tenant serves ${platform.length} platform hostnames (${platform.join(", ")}), one per site; the ${tier.displayName} tier allows ${tier.maxSites} sites`,
       );
     }
   },

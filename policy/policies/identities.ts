@@ -258,3 +258,56 @@ export function bucketAclProblems(view: ResourceView): string[] {
     ? []
     : [`acl ${String(acl)} opens the bucket to anonymous users; a tenant's buckets are private`];
 }
+
+/**
+ * Privileges that stay inside the database they are granted on (the tenant's own, judged by name):
+ * ALL on a database is every database privilege of it, GRANT OPTION excluded.
+ */
+const DATABASE_PRIVILEGES = new Set([
+  "ALL",
+  "ALL PRIVILEGES",
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "CREATE",
+  "DROP",
+  "ALTER",
+  "INDEX",
+  "REFERENCES",
+  "CREATE TEMPORARY TABLES",
+  "LOCK TABLES",
+  "CREATE VIEW",
+  "SHOW VIEW",
+  "TRIGGER",
+  "EXECUTE",
+  "CREATE ROUTINE",
+  "ALTER ROUTINE",
+  "EVENT",
+]);
+
+/**
+ * A MySQL grant gives database privileges only: no role (a role may hold other tenants'
+ * databases), no GRANT OPTION (the user could hand its rights on), nothing global.
+ */
+export function mysqlGrantProblems(view: ResourceView): string[] {
+  const problems: string[] = [];
+  const roles = view.props["roles"];
+  if (Array.isArray(roles) ? roles.length > 0 : roles !== undefined)
+    problems.push(`grants roles ${JSON.stringify(roles)}; a role may hold other tenants' databases`);
+  if (view.props["grant"] === true || view.props["grant"] === "true")
+    problems.push("grants WITH GRANT OPTION: the user could hand its rights to any other user");
+  const privileges = view.props["privileges"];
+  const list = Array.isArray(privileges) ? privileges : [];
+  if (!Array.isArray(privileges) && roles === undefined)
+    problems.push("grants no privilege list the pack can judge");
+  for (const privilege of list) {
+    const name =
+      typeof privilege === "string" ? privilege.trim().toUpperCase().replace(/\s+/g, " ") : String(privilege);
+    if (!DATABASE_PRIVILEGES.has(name))
+      problems.push(
+        `grants ${String(privilege)}; a tenant's users hold only database privileges (${[...DATABASE_PRIVILEGES].join(", ")})`,
+      );
+  }
+  return problems;
+}

@@ -63,12 +63,14 @@ function managementUrlProblem(
 
 const RULES: Readonly<Record<string, ProviderRule>> = {
   "pulumi:providers:mysql": {
-    keys: ["endpoint", "username", "password", "tls"],
+    // proxy: the SDK fills it from ALL_PROXY; it changes the path, not the server (the endpoint).
+    keys: ["endpoint", "username", "password", "tls", "proxy"],
     most: () => 1,
     problem: (p, c, f) => hostPortProblem("mysql", p["endpoint"], c, f),
   },
   "pulumi:providers:rabbitmq": {
-    keys: ["endpoint", "username", "password"],
+    // cacertFile: the SDK fills it from RABBITMQ_CACERT; it changes how the server is verified, not which.
+    keys: ["endpoint", "username", "password", "cacertFile"],
     most: (c) => c.regions.length,
     problem: (p, c, f) => managementUrlProblem(p["endpoint"], c, f),
   },
