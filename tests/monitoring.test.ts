@@ -74,10 +74,11 @@ const SHAPES = [
   ["business", 10],
 ] as const;
 
+/** The quota alerts' PrometheusRule (tests/slo.test.ts judges the tenant-slo one). */
 const groupsOf = (objects: readonly KubeObject[]): RuleGroup[] =>
-  ofKind(objects, "PrometheusRule").flatMap(
-    (o) => (o as unknown as { spec: { groups: RuleGroup[] } }).spec.groups,
-  );
+  ofKind(objects, "PrometheusRule")
+    .filter((o) => o.metadata?.name === "tenant-quota-alerts")
+    .flatMap((o) => (o as unknown as { spec: { groups: RuleGroup[] } }).spec.groups);
 const isAlert = (r: AlertRule | RecordingRule): r is AlertRule => "alert" in r;
 
 /** The labels an alert's selector pins (tenant, signal, and bucket where there is one). */

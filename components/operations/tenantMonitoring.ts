@@ -2,6 +2,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { coreNamespace, type AlertChannel, type AlertSeverity, type EffectiveProfile } from "../../tiers";
 import { tenantAlertRules, type RuleGroup } from "./alertRules";
+import { tenantSloRules, type SloRulesInput } from "./sloRules";
 import { customResource } from "../shared/crds";
 import { dashboardJson, tenantDashboards } from "./dashboards";
 import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
@@ -25,6 +26,8 @@ export interface TenantMonitoringArgs {
   readonly namespaces: readonly string[];
   /** The tenant's Cloudflare zone (for the bandwidth alert). */
   readonly cdnZone: string;
+  /** The sites' namespaces and hostnames, and the tenant's Deployments: the SLO rules' subjects. */
+  readonly slo: Pick<SloRulesInput, "sites" | "deployments">;
   /**
    * Receivers of the tier's alert routes. Default none: no AlertmanagerConfig, the tenant's alerts
    * reach only the platform Alertmanager's own route.
@@ -134,6 +137,7 @@ export function alertRouting(
  */
 export class TenantMonitoring extends pulumi.ComponentResource {
   readonly ruleGroups: readonly RuleGroup[];
+  readonly sloRuleGroups: readonly RuleGroup[];
 
   constructor(name: string, args: TenantMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantMonitoring", name, {}, opts);
@@ -189,6 +193,24 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // SLIs, SLOs and the tier's event alerts (sloRules.ts), in their own group and object.
+    this.sloRuleGroups = tenantSloRules({
+      tenantId: identity.tenantId,
+      tier: identity.tier,
+      profile,
+      ...args.slo,
+    });
+    customResource<{ groups: readonly RuleGroup[] }>(
+      `${name}-slo-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "tenant-slo", namespace: coreNs, labels },
+        spec: { groups: this.sloRuleGroups },
+      },
+      { parent: this },
+    );
+
     if (args.alerting) {
       const a = args.alerting;
       const secret = new core.Secret(
@@ -236,6 +258,6 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ ruleGroups: this.ruleGroups.map((g) => g.name) });
+    this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
   }
 }
