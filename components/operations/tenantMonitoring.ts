@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { coreNamespace, type AlertChannel, type AlertSeverity, type EffectiveProfile } from "../../tiers";
 import { tenantAlertRules, type RuleGroup } from "./alertRules";
 import { tenantSloRules, type SloRulesInput } from "./sloRules";
+import { tenantProbes, type ProbeSpec } from "./probes";
 import { customResource } from "../shared/crds";
 import { dashboardJson, tenantDashboards } from "./dashboards";
 import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
@@ -28,6 +29,8 @@ export interface TenantMonitoringArgs {
   readonly cdnZone: string;
   /** The sites' namespaces and hostnames, and the tenant's Deployments: the SLO rules' subjects. */
   readonly slo: Pick<SloRulesInput, "sites" | "deployments">;
+  /** Namespace of the platform's Prometheus and blackbox exporter (the hostnames' Probes' prober). */
+  readonly monitoringNamespace: string;
   /**
    * Receivers of the tier's alert routes. Default none: no AlertmanagerConfig, the tenant's alerts
    * reach only the platform Alertmanager's own route.
@@ -210,6 +213,20 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    // Outside-in: a Probe per hostname, the SLI's stand-in where the gateway saw nothing.
+    for (const probe of tenantProbes(identity, args.slo.sites, args.monitoringNamespace)) {
+      customResource<ProbeSpec>(
+        `${name}-${probe.name}`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "Probe",
+          metadata: { name: probe.name, namespace: coreNs, labels },
+          spec: probe.spec,
+        },
+        { parent: this },
+      );
+    }
 
     if (args.alerting) {
       const a = args.alerting;

@@ -578,7 +578,14 @@ export class TenantStack extends pulumi.ComponentResource {
         ns.workloads.map((w) => ({ namespace: sites[i]!.namespace, name: w.workloadName })),
       ),
     };
-    const observed = { identity, profile, namespaces, cdnZone: args.cloudflare.zoneName, slo };
+    const observed = {
+      identity,
+      profile,
+      namespaces,
+      cdnZone: args.cloudflare.zoneName,
+      slo,
+      monitoringNamespace: args.platform.monitoringNamespace,
+    };
     new TenantMonitoring(
       `${prefix}-monitoring`,
       { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) },
