@@ -387,9 +387,10 @@ describe("tenant monitoring objects", () => {
   );
 
   it.each([
-    ["standard", 1, ["overview"]],
-    ["premium", 1, ["overview", "services"]],
-    ["business", 1, ["overview", "services", "sites"]],
+    // Every level has the SLO and error budget dashboard (tests/slo.test.ts evaluates it).
+    ["standard", 1, ["overview", "slo"]],
+    ["premium", 1, ["overview", "services", "slo"]],
+    ["business", 1, ["overview", "services", "sites", "slo"]],
   ] as const)("%s: Grafana dashboards of the tier's level", async (tier, sites, expected) => {
     const { objects } = await synthShape(tier, sites);
     const [config] = ofKind(objects, "ConfigMap").filter(

@@ -19,6 +19,7 @@ import {
   unroutedEvents,
   type TierName,
 } from "../tiers";
+import { sloDashboard } from "../components/operations/dashboards";
 import { promtool, promtoolAvailable } from "./helpers/promtool";
 import { ofKind, synthShape } from "./helpers/synth";
 
@@ -381,6 +382,52 @@ describe("tenant SLO rules", () => {
               eval_time: "20m",
               alertname: "TenantErrorBudgetPage",
               exp_alerts: burning(tier, "availability", "page", 1),
+            },
+          ],
+        },
+      ]);
+      expect(result.output).toContain("SUCCESS");
+      expect(result.ok).toBe(true);
+    },
+  );
+
+  it.for(TIER_NAMES)(
+    "%s: the SLO dashboard reads the recorded SLIs: half the budget spent leaves half, burning at 0.5",
+    (tier, context) => {
+      if (!available) return context.skip();
+      const panels = sloDashboard("acme", getTier(tier)).panels;
+      const records = new Set(rulesOf(tier)[0]!.rules.flatMap((r) => ("record" in r ? [r.record] : [])));
+      for (const p of panels)
+        for (const name of p.expr.match(/[a-z]+:[a-z_]+:[a-z_0-9]+/g) ?? [])
+          expect(records.has(name), name).toBe(true);
+      // In millionths: promtool compares floats exactly.
+      const value = (title: RegExp) => `round(1e6 * (${panels.find((p) => title.test(p.title))!.expr}))`;
+      const half = 0.5 * BUDGET[tier];
+      const labels = (sli: string) => `{sli="${sli}",tenant="acme",tier="${tier}"}`;
+      const result = runPromtool(tier, [
+        {
+          interval: "1m",
+          input_series: gateway(tier, [[half, 130]], [[0.5 * LATENCY[tier].budget, 130]]),
+          promql_expr_test: [
+            {
+              expr: value(/^Availability error budget left/),
+              eval_time: "120m",
+              exp_samples: [{ labels: labels("availability"), value: 500000 }],
+            },
+            {
+              expr: value(/burn rate, 1h/),
+              eval_time: "120m",
+              exp_samples: [{ labels: labels("availability"), value: 500000 }],
+            },
+            {
+              expr: value(/^Availability over/),
+              eval_time: "120m",
+              exp_samples: [{ labels: labels("availability"), value: Math.round(1e6 * (1 - half)) }],
+            },
+            {
+              expr: value(/^Answers under/),
+              eval_time: "120m",
+              exp_samples: [{ labels: labels("latency"), value: 500000 }],
             },
           ],
         },

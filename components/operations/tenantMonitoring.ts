@@ -5,7 +5,7 @@ import { tenantAlertRules, type RuleGroup } from "./alertRules";
 import { tenantSloRules, type SloRulesInput } from "./sloRules";
 import { tenantProbes, type ProbeSpec } from "./probes";
 import { customResource } from "../shared/crds";
-import { dashboardJson, tenantDashboards } from "./dashboards";
+import { dashboardJson, sloDashboard, tenantDashboards } from "./dashboards";
 import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** Where the tenant's alerts go; only the channels of its tier (tiers/tenantRules.ts checks). */
@@ -259,7 +259,10 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       );
     }
 
-    const dashboards = tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces);
+    const dashboards = [
+      ...tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces),
+      sloDashboard(identity.tenantId, tier),
+    ];
     new core.ConfigMap(
       `${name}-dashboards`,
       {
