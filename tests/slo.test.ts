@@ -131,6 +131,15 @@ const noise = (minutes: number): Series[] => [
     values: `0+1000x${minutes}`,
   },
   { series: `probe_success{tenant="${OTHER.tenant}",hostname="${OTHER.host}"}`, values: `0x${minutes}` },
+  // The other tenant's gateway answering for acme's hostname, and acme's gateway for a host not its own.
+  {
+    series: `http_requests_total{namespace="${OTHER.namespace}",service="api-gateway",host="acme.shops.test",tenant="${OTHER.tenant}",status="503"}`,
+    values: `0+1000x${minutes}`,
+  },
+  {
+    series: `http_requests_total{namespace="${CORE}",service="api-gateway",host="acme.shops.test.evil.example",tenant="acme",status="503"}`,
+    values: `0+1000x${minutes}`,
+  },
   {
     series: `kube_deployment_status_replicas_available{namespace="${OTHER.namespace}",deployment="orders-service"}`,
     values: `0x${minutes}`,
