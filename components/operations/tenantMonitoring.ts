@@ -196,37 +196,7 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // SLIs, SLOs and the tier's event alerts (sloRules.ts), in their own group and object.
-    this.sloRuleGroups = tenantSloRules({
-      tenantId: identity.tenantId,
-      tier: identity.tier,
-      profile,
-      ...args.slo,
-    });
-    customResource<{ groups: readonly RuleGroup[] }>(
-      `${name}-slo-rules`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: { name: "tenant-slo", namespace: coreNs, labels },
-        spec: { groups: this.sloRuleGroups },
-      },
-      { parent: this },
-    );
-
-    // Outside-in: a Probe per hostname, the SLI's stand-in where the gateway saw nothing.
-    for (const probe of tenantProbes(identity, args.slo.sites, args.monitoringNamespace)) {
-      customResource<ProbeSpec>(
-        `${name}-${probe.name}`,
-        {
-          apiVersion: "monitoring.coreos.com/v1",
-          kind: "Probe",
-          metadata: { name: probe.name, namespace: coreNs, labels },
-          spec: probe.spec,
-        },
-        { parent: this },
-      );
-    }
+    this.sloRuleGroups = this.objectives(name, args, coreNs, labels);
 
     if (args.alerting) {
       const a = args.alerting;
@@ -279,5 +249,46 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       { parent: this },
     );
     this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
+  }
+
+  /** The SLO rules (SLIs, burn-rate and event alerts) and the hostnames' Probes. */
+  private objectives(
+    name: string,
+    args: TenantMonitoringArgs,
+    coreNs: string,
+    labels: Record<string, string>,
+  ): readonly RuleGroup[] {
+    // SLIs, SLOs and the tier's event alerts (sloRules.ts), in their own group and object.
+    const groups = tenantSloRules({
+      tenantId: args.identity.tenantId,
+      tier: args.identity.tier,
+      profile: args.profile,
+      ...args.slo,
+    });
+    customResource<{ groups: readonly RuleGroup[] }>(
+      `${name}-slo-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "tenant-slo", namespace: coreNs, labels },
+        spec: { groups },
+      },
+      { parent: this },
+    );
+
+    // Outside-in: a Probe per hostname, the SLI's stand-in where the gateway saw nothing.
+    for (const probe of tenantProbes(args.identity, args.slo.sites, args.monitoringNamespace)) {
+      customResource<ProbeSpec>(
+        `${name}-${probe.name}`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "Probe",
+          metadata: { name: probe.name, namespace: coreNs, labels },
+          spec: probe.spec,
+        },
+        { parent: this },
+      );
+    }
+    return groups;
   }
 }
