@@ -157,6 +157,41 @@ describe("report input", () => {
     expect(() => parseMaintenance([{ ...ok, start: 1 }])).toThrow(/--maintenance\[0\]\.start/);
   });
 
+  it("refuses a missing or credentialed Prometheus URL and a bad maintenance file before any query", async () => {
+    const config = {
+      tier: "business" as const,
+      sites: [{ customDomains: [] }],
+      platform: { domain: "shops.test" },
+    };
+    const run = (prometheusUrl: string | undefined, maintenance?: string) =>
+      runSlaCommand(
+        "acme",
+        config,
+        {
+          month: "2026-10",
+          now,
+          ...(prometheusUrl ? { prometheusUrl } : {}),
+          ...(maintenance ? { maintenance } : {}),
+        },
+        (path) => {
+          if (path === "missing.json") throw new Error("ENOENT");
+          return "[{]";
+        },
+      );
+    await expect(run(undefined)).rejects.toThrow(/--prometheus \(or PROMETHEUS_URL\)/);
+    await expect(run("http://user:pw@prometheus:9090")).rejects.toThrow(/without credentials/);
+    await expect(run("http://127.0.0.1:1", "missing.json")).rejects.toThrow(
+      /--maintenance: cannot read missing\.json/,
+    );
+    await expect(run("http://127.0.0.1:1", "bad.json")).rejects.toThrow(
+      /--maintenance: cannot read bad\.json as JSON/,
+    );
+    // A good request reaching a Prometheus that is not there says so.
+    await expect(run("http://127.0.0.1:1")).rejects.toThrow(
+      /Prometheus at http:\/\/127\.0\.0\.1:1 is unavailable/,
+    );
+  });
+
   it("counts unmeasured time neither way, and refuses a month without any measurement", () => {
     const subject: SlaSubject = {
       tenantId: "acme",
