@@ -8,6 +8,7 @@
  *   npm run tenant -- purge
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
  *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]
+ *   npm run tenant -- sla acme --month 2026-11 [--maintenance windows.json]
  */
 import { resolve } from "node:path";
 import { Argument, InvalidArgumentError, Option, type Command } from "commander";
@@ -33,6 +34,8 @@ import {
 } from "../automation/restoreCommand";
 import { BACKUP_NAME } from "../automation/restoreRequest";
 import { hasPulumiCli } from "../automation/pulumiCli";
+import { fromStackConfig } from "../automation/requestConfig";
+import { runSlaCommand, slaTable } from "../automation/slaReport";
 import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
 import { synthProgram } from "../synth/cli";
 import { SynthFailure } from "../synth/engine";
@@ -45,7 +48,7 @@ import {
   UsageError,
   type Done,
 } from "../synth/commandLine";
-import { TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
+import { SlaInputError, TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
 
 const ENVIRONMENT = `
 Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
@@ -342,6 +345,34 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
         done(0);
       },
     );
+  cli
+    .command("sla")
+    .description(
+      "a month's availability, downtime against the allowance, and the credit owed (docs/monitoring-sla.md)",
+    )
+    .addArgument(tenantArgument())
+    .requiredOption("--month <YYYY-MM>", "a calendar month (UTC) that has ended")
+    .option("--maintenance <file>", "JSON [{start, end, announcedAt}] of planned maintenance windows")
+    .option("--prometheus <url>", "Prometheus (or Mimir) query URL; default $PROMETHEUS_URL")
+    .action(
+      async (
+        tenantId: string,
+        options: { month: string; maintenance?: string; prometheus?: string },
+        command: Command,
+      ) => {
+        const { engine, stateDir } = globals(command);
+        const config = fromStackConfig(await engineFrom(engine, stateDir).readConfig(tenantId));
+        const prometheusUrl = options.prometheus ?? process.env.PROMETHEUS_URL;
+        const report = await runSlaCommand(
+          tenantId,
+          config,
+          { ...options, ...(prometheusUrl ? { prometheusUrl } : {}) },
+          (path) => readInputFile(path, "--maintenance"),
+        );
+        print(globals(command), report, () => slaTable(report));
+        done(0);
+      },
+    );
   return cli;
 }
 
@@ -350,6 +381,7 @@ function exitCodeOf(error: unknown): number {
   if (
     error instanceof UsageError ||
     error instanceof TenantRequestError ||
+    error instanceof SlaInputError ||
     error instanceof OutputDirectoryError
   )
     return 2;

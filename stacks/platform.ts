@@ -13,6 +13,7 @@ import * as kms from "@pulumi/aws/kms";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/platform/backupBucket";
+import { BlackboxExporter } from "../components/platform/blackboxExporter";
 import { EksCluster } from "../components/platform/eksCluster";
 import { MetricsRetention } from "../components/platform/metricsRetention";
 import { RegionNetwork } from "../components/platform/regionNetwork";
@@ -83,6 +84,12 @@ export = async () => {
   );
   // Metrics kept per tier: the platform Prometheus's local window, then Mimir per tier.
   new MetricsRetention("metrics-retention", { region, ...metrics }, { providers: [kubernetes] });
+  // The prober of the tenants' outside-in Probes (their availability SLI's stand-in).
+  new BlackboxExporter(
+    "blackbox-exporter",
+    { namespace: metrics.monitoringNamespace },
+    { providers: [kubernetes] },
+  );
   return {
     region,
     vpcId: network.vpcId,

@@ -74,10 +74,11 @@ const SHAPES = [
   ["business", 10],
 ] as const;
 
+/** The quota alerts' PrometheusRule (tests/slo.test.ts judges the tenant-slo one). */
 const groupsOf = (objects: readonly KubeObject[]): RuleGroup[] =>
-  ofKind(objects, "PrometheusRule").flatMap(
-    (o) => (o as unknown as { spec: { groups: RuleGroup[] } }).spec.groups,
-  );
+  ofKind(objects, "PrometheusRule")
+    .filter((o) => o.metadata?.name === "tenant-quota-alerts")
+    .flatMap((o) => (o as unknown as { spec: { groups: RuleGroup[] } }).spec.groups);
 const isAlert = (r: AlertRule | RecordingRule): r is AlertRule => "alert" in r;
 
 /** The labels an alert's selector pins (tenant, signal, and bucket where there is one). */
@@ -386,9 +387,10 @@ describe("tenant monitoring objects", () => {
   );
 
   it.each([
-    ["standard", 1, ["overview"]],
-    ["premium", 1, ["overview", "services"]],
-    ["business", 1, ["overview", "services", "sites"]],
+    // Every level has the SLO and error budget dashboard (tests/slo.test.ts evaluates it).
+    ["standard", 1, ["overview", "slo"]],
+    ["premium", 1, ["overview", "services", "slo"]],
+    ["business", 1, ["overview", "services", "sites", "slo"]],
   ] as const)("%s: Grafana dashboards of the tier's level", async (tier, sites, expected) => {
     const { objects } = await synthShape(tier, sites);
     const [config] = ofKind(objects, "ConfigMap").filter(

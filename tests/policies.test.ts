@@ -1055,8 +1055,12 @@ const RESOURCE_CASES: ResourceCase[] = [
       ...storageClass(),
       urn: "urn:pulumi:platform::platform::kubernetes:storage.k8s.io/v1:StorageClass::x",
     },
-    fail: { ...deployment(), urn: "urn:pulumi:platform::platform::kubernetes:apps/v1:Deployment::x" },
-    message: /kubernetes:apps\/v1:Deployment is not a resource type the platform stack may create/,
+    // A Deployment is the platform's own (the blackbox exporter); a DaemonSet is not.
+    fail: {
+      ...k8s("apps/v1", "DaemonSet", "x", { spec: { template: { spec: podSpec(container()) } } }),
+      urn: "urn:pulumi:platform::platform::kubernetes:apps/v1:DaemonSet::x",
+    },
+    message: /kubernetes:apps\/v1:DaemonSet is not a resource type the platform stack may create/,
   },
   // namespace-of-tenant: every namespaced object in one of the tenant's namespaces.
   {

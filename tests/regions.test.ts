@@ -290,7 +290,15 @@ describe("single-region stacks", () => {
         `pulumi:providers:kubernetes::kubernetes-${HOME}`,
         `pulumi:pulumi:StackReference::platform-${HOME}`,
       ];
-      expect(added.sort()).toEqual([...providers, ...(tier === "business" ? replication : [])].sort());
+      // The SLA work (issue 24) only adds: the SLO rules, the hostnames' probes, and the PDBs of site
+      // gateways that now run two replicas (tests/noSinglePointOfFailure.test.ts).
+      const slaAddition =
+        /^kubernetes:(monitoring\.coreos\.com\/v1:(PrometheusRule::acme-monitoring-slo-rules|Probe::acme-monitoring-probe-)|policy\/v1:PodDisruptionBudget::acme-site-\d+-api-gateway$)/;
+      const sla = added.filter((a) => slaAddition.test(a));
+      expect(sla.some((a) => a.includes("slo-rules"))).toBe(true);
+      expect(added.filter((a) => !sla.includes(a)).sort()).toEqual(
+        [...providers, ...(tier === "business" ? replication : [])].sort(),
+      );
     },
   );
 });

@@ -101,6 +101,8 @@ describe("a Premium tenant that went from 3 sites to 1 (retiredSites [2, 3])", (
           "monitoring.coreos.com/v1",
           "keda.sh/v1alpha1",
           "gateway.networking.k8s.io/v1beta1",
+          // The gateway's PodDisruptionBudget (two replicas a site, docs/monitoring-sla.md).
+          "policy/v1",
         ]),
       );
       expect(

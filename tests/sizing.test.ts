@@ -176,17 +176,20 @@ describe("sizing rule", () => {
     expect(plan.podResources).toEqual(getTier("business").serviceCeiling);
   });
 
-  it("splits the gateway fleet: the tier's maximum in total, at least one replica per site", () => {
+  it("splits the gateway fleet: the tier's maximum in total, at least one replica per site, two on Premium and Business", () => {
     expect(gatewayReplicasPerSite(effectiveProfile("standard"), 1)).toEqual([{ min: 2, max: 3 }]);
-    expect(gatewayReplicasPerSite(effectiveProfile("premium"), 3)).toEqual(Array(3).fill({ min: 1, max: 2 }));
-    const business = gatewayReplicasPerSite(effectiveProfile("business"), 10);
-    expect(business.reduce((n, s) => n + s.max, 0)).toBe(15);
-    expect(business.every((s) => s.min === 1)).toBe(true);
+    expect(gatewayReplicasPerSite(effectiveProfile("premium"), 1)).toEqual([{ min: 3, max: 6 }]);
+    expect(gatewayReplicasPerSite(effectiveProfile("premium"), 3)).toEqual(Array(3).fill({ min: 2, max: 2 }));
+    // Ten sites of two replicas each (no single point of failure) take the fleet past the tier's 15.
+    expect(gatewayReplicasPerSite(effectiveProfile("business"), 10)).toEqual(
+      Array(10).fill({ min: 2, max: 2 }),
+    );
+    expect(gatewayReplicasPerSite(effectiveProfile("business"), 7).reduce((n, s) => n + s.max, 0)).toBe(15);
     expect(gatewayReplicasPerSite(effectiveProfile("business"), 4)).toEqual([
       { min: 2, max: 4 },
       { min: 2, max: 4 },
-      { min: 1, max: 4 },
-      { min: 1, max: 3 },
+      { min: 2, max: 4 },
+      { min: 2, max: 3 },
     ]);
   });
 
@@ -209,7 +212,7 @@ describe("sizing rule", () => {
     );
     const premium = planTenant(effectiveProfile("premium"), 3);
     const gateway = premium.namespaces[1]!.workloads[0]!;
-    expect(gateway.strategy).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    expect(gateway.strategy).toEqual({ maxSurge: 0, maxUnavailable: 1 });
     const redis = premium.namespaces[0]!.workloads.find((w) => w.service === "redis");
     expect(redis?.strategy).toBe("Recreate");
   });

@@ -171,6 +171,18 @@ export interface BackupSpec {
 
 export type AlertChannel = "email" | "slack" | "pagerduty" | "sms";
 export type AlertSeverity = "critical" | "high" | "warning" | "info";
+/**
+ * The seed's alert events (seed 000 `alerts.events`): which alerts a tier's tenants get.
+ * components/operations/sloRules.ts maps each to its rules and severity.
+ */
+export const ALERT_EVENTS = [
+  "critical-errors",
+  "service-down",
+  "all-errors",
+  "performance-degradation",
+  "quota-warnings",
+] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export interface MonitoringSpec {
   readonly level: "basic" | "advanced" | "custom";
@@ -183,6 +195,28 @@ export interface MonitoringSpec {
   readonly monthlyReport: boolean;
   /** Which severities each channel receives. */
   readonly routes: Readonly<Partial<Record<AlertChannel, readonly AlertSeverity[]>>>;
+  /** The events the tier alerts on (seed 000); tiers/sla.ts checks each one reaches a channel. */
+  readonly events: readonly AlertEvent[];
+}
+
+/** The availability guarantee (seed 000 "Garantie Disponibilite"); tiers/sla.ts derives the rest. */
+export interface SlaSpec {
+  readonly availabilityPercent: number;
+  readonly supportResponseHours: number;
+  /** Service credit: percent of the monthly fee per 0.1 point of availability below the SLA. */
+  readonly creditPercentPerStep: number;
+  /**
+   * Planned maintenance excluded from the measure when announced `noticeDays` ahead, at most
+   * `maxMinutesPerMonth` a month (undefined: the seed sets no cap, Standard).
+   */
+  readonly maintenance: { readonly noticeDays: number; readonly maxMinutesPerMonth?: number };
+  /**
+   * Latency objective (internal, no credit): share of the gateway's answers faster than
+   * `thresholdSeconds` (a bucket bound of the gateway's request histogram).
+   */
+  readonly latency: { readonly thresholdSeconds: number; readonly targetPercent: number };
+  /** Replicas at least, each on another zone, of every request-path Deployment (1 = no such promise). */
+  readonly requestPathReplicas: number;
 }
 
 export interface UsageLimits {
@@ -221,7 +255,7 @@ export interface TierDefinition {
   readonly cdn: CdnSpec;
   readonly backups: BackupSpec;
   readonly monitoring: MonitoringSpec;
-  readonly sla: { readonly availabilityPercent: number; readonly supportResponseHours: number };
+  readonly sla: SlaSpec;
   readonly usage: UsageLimits;
   readonly multiRegion: boolean;
   /** Only Business accepts add-ons (extra CPU, memory, storage). */
@@ -375,8 +409,17 @@ const STANDARD: TierDefinition = {
     customDashboards: 0,
     monthlyReport: true,
     routes: { email: ["critical"] },
+    events: ["critical-errors", "service-down"],
   },
-  sla: { availabilityPercent: 99.5, supportResponseHours: 48 },
+  sla: {
+    availabilityPercent: 99.5,
+    supportResponseHours: 48,
+    creditPercentPerStep: 5,
+    // Seed 000: planned maintenance is excluded, with no cap; the notice is Premium's.
+    maintenance: { noticeDays: 7 },
+    latency: { thresholdSeconds: 1, targetPercent: 99 },
+    requestPathReplicas: 1,
+  },
   usage: { maxProducts: 2000, maxOrdersPerMonth: 5000, maxConcurrentUsers: 200 },
   multiRegion: false,
   acceptsAddOns: false,
@@ -471,8 +514,16 @@ const PREMIUM: TierDefinition = {
     customDashboards: 3,
     monthlyReport: true,
     routes: { email: ["critical", "high", "warning"], slack: ["critical"] },
+    events: ["critical-errors", "service-down", "all-errors", "performance-degradation", "quota-warnings"],
   },
-  sla: { availabilityPercent: 99.9, supportResponseHours: 12 },
+  sla: {
+    availabilityPercent: 99.9,
+    supportResponseHours: 12,
+    creditPercentPerStep: 10,
+    maintenance: { noticeDays: 7, maxMinutesPerMonth: 120 },
+    latency: { thresholdSeconds: 0.5, targetPercent: 99 },
+    requestPathReplicas: 2,
+  },
   usage: { maxProducts: 15000, maxOrdersPerMonth: 30000, maxConcurrentUsers: 1000 },
   multiRegion: false,
   acceptsAddOns: false,
@@ -582,8 +633,16 @@ const BUSINESS: TierDefinition = {
       pagerduty: ["critical"],
       sms: ["critical"],
     },
+    events: ["critical-errors", "service-down", "all-errors", "performance-degradation", "quota-warnings"],
   },
-  sla: { availabilityPercent: 99.95, supportResponseHours: 2 },
+  sla: {
+    availabilityPercent: 99.95,
+    supportResponseHours: 2,
+    creditPercentPerStep: 25,
+    maintenance: { noticeDays: 14, maxMinutesPerMonth: 60 },
+    latency: { thresholdSeconds: 0.25, targetPercent: 99 },
+    requestPathReplicas: 2,
+  },
   usage: { maxConcurrentUsers: 5000 },
   multiRegion: true,
   acceptsAddOns: true,

@@ -11,3 +11,4 @@ export * from "./edge";
 export * from "./backups";
 export * from "./regions";
 export * from "./replication";
+export * from "./sla";

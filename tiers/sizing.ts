@@ -7,7 +7,8 @@
  * The rule, in order:
  * 1. Gateway replicas. The tier's api-gateway range is the tenant's whole gateway fleet, since
  *    the rate limit it serves is per tenant. It is split across sites, lower sites first, and
- *    every site keeps at least one replica.
+ *    every site keeps at least one replica, or the tier's `sla.requestPathReplicas` (Premium and
+ *    Business: 2, one per zone), even where that takes the fleet past the tier's maximum.
  * 2. Shared services run `serviceReplicas` each in the core namespace; the queue consumer
  *    autoscales up to twice that where the tier scales on queue depth. A dedicated Redis adds
  *    one pod (Recreate, it owns a ReadWriteOnce volume).
@@ -115,10 +116,14 @@ export function gatewayReplicasPerSite(
       `${sites} sites need at least ${sites} gateway replicas; the tier allows ${maxReplicas}`,
     );
   }
+  // No single point of failure on the request path (tiers/catalog.ts `sla.requestPathReplicas`):
+  // every site's gateway runs at least that many replicas, beyond the tier's fleet maximum when
+  // the sites need it (Business over 7 sites: 2 x 10 = 20 > 15; the pod quota holds them).
+  const floor = Math.max(1, profile.tier.sla.requestPathReplicas);
   const maxes = splitEvenly(maxReplicas, sites);
-  return splitEvenly(minReplicas, sites).map((min, i) => {
-    const max = maxes[i]!;
-    return { min: Math.min(Math.max(1, min), max), max };
+  return splitEvenly(minReplicas, sites).map((split, i) => {
+    const min = Math.max(floor, Math.min(Math.max(1, split), maxes[i]!));
+    return { min, max: Math.max(min, maxes[i]!) };
   });
 }
 

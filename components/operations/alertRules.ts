@@ -78,7 +78,7 @@ const GIB = 2 ** 30;
 const MIB = 2 ** 20;
 
 /** A PromQL regex matching exactly these values (dots escaped; label matchers are anchored). */
-function exactly(values: readonly string[]): string {
+export function exactly(values: readonly string[]): string {
   return values.map((v) => v.replace(/[.\\]/g, (c) => `\\\\${c}`)).join("|");
 }
 

@@ -3,8 +3,16 @@
  * advanced, custom). Each is a dashboard JSON model the Grafana sidecar loads from a ConfigMap;
  * every panel reads the tenant's own series (its namespaces or the recorded usage ratios).
  */
-import { GATEWAY, type MonitoringSpec } from "../../tiers";
+import {
+  BURN_RATE_WINDOWS,
+  errorBudget,
+  GATEWAY,
+  SLO_PERIOD_DAYS,
+  type MonitoringSpec,
+  type TierDefinition,
+} from "../../tiers";
 import { USAGE_RATIO } from "./alertRules";
+import { hostnameSli, tenantSli } from "./sloRules";
 
 export interface DashboardPanel {
   readonly title: string;
@@ -18,6 +26,50 @@ export interface Dashboard {
   readonly uid: string;
   readonly title: string;
   readonly panels: readonly DashboardPanel[];
+}
+
+/**
+ * The tenant's SLOs and error budgets (every level), from the recorded SLIs of sloRules.ts: the
+ * budget left over the SLO period, the burn rates the alerts compare, availability per hostname.
+ */
+export function sloDashboard(tenantId: string, tier: TierDefinition): Dashboard {
+  const of = (sli: "availability" | "latency") => `tenant="${tenantId}",sli="${sli}"`;
+  const period = `${SLO_PERIOD_DAYS}d`;
+  const budgetLeft = (sli: "availability" | "latency") =>
+    `1 - avg_over_time(${tenantSli("5m")}{${of(sli)}}[${period}]) / ${errorBudget(tier, sli)}`;
+  // The burn rate over each page's long window, as its alert compares it.
+  const burnPanels = BURN_RATE_WINDOWS.filter((w) => w.kind === "page").map((w): DashboardPanel => ({
+    title: `Availability burn rate, ${w.long} (pages at ${w.factor})`,
+    expr: `${tenantSli(w.long)}{${of("availability")}} / ${errorBudget(tier, "availability")}`,
+    unit: "none",
+  }));
+  return {
+    uid: `${tenantId}-slo`,
+    title: `${tenantId}: SLO ${tier.sla.availabilityPercent}% and error budget`,
+    panels: [
+      {
+        title: `Availability over ${period} (SLO ${tier.sla.availabilityPercent}%)`,
+        expr: `1 - avg_over_time(${tenantSli("5m")}{${of("availability")}}[${period}])`,
+        unit: "percentunit",
+      },
+      {
+        title: `Availability error budget left (${period})`,
+        expr: budgetLeft("availability"),
+        unit: "percentunit",
+      },
+      ...burnPanels,
+      {
+        title: "Availability by hostname, 5m",
+        expr: `1 - ${hostnameSli("5m")}{${of("availability")}}`,
+        unit: "percentunit",
+      },
+      {
+        title: `Answers under ${tier.sla.latency.thresholdSeconds}s: budget left (${period}, SLO ${tier.sla.latency.targetPercent}%)`,
+        expr: budgetLeft("latency"),
+        unit: "percentunit",
+      },
+    ],
+  };
 }
 
 /** Dashboards of each level; a higher level has everything of the lower ones. */

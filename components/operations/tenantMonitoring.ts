@@ -2,8 +2,10 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { coreNamespace, type AlertChannel, type AlertSeverity, type EffectiveProfile } from "../../tiers";
 import { tenantAlertRules, type RuleGroup } from "./alertRules";
+import { tenantSloRules, type SloRulesInput } from "./sloRules";
+import { tenantProbes, type ProbeSpec } from "./probes";
 import { customResource } from "../shared/crds";
-import { dashboardJson, tenantDashboards } from "./dashboards";
+import { dashboardJson, sloDashboard, tenantDashboards } from "./dashboards";
 import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** Where the tenant's alerts go; only the channels of its tier (tiers/tenantRules.ts checks). */
@@ -25,6 +27,10 @@ export interface TenantMonitoringArgs {
   readonly namespaces: readonly string[];
   /** The tenant's Cloudflare zone (for the bandwidth alert). */
   readonly cdnZone: string;
+  /** The sites' namespaces and hostnames, and the tenant's Deployments: the SLO rules' subjects. */
+  readonly slo: Pick<SloRulesInput, "sites" | "deployments">;
+  /** Namespace of the platform's Prometheus and blackbox exporter (the hostnames' Probes' prober). */
+  readonly monitoringNamespace: string;
   /**
    * Receivers of the tier's alert routes. Default none: no AlertmanagerConfig, the tenant's alerts
    * reach only the platform Alertmanager's own route.
@@ -134,6 +140,7 @@ export function alertRouting(
  */
 export class TenantMonitoring extends pulumi.ComponentResource {
   readonly ruleGroups: readonly RuleGroup[];
+  readonly sloRuleGroups: readonly RuleGroup[];
 
   constructor(name: string, args: TenantMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantMonitoring", name, {}, opts);
@@ -189,6 +196,8 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.sloRuleGroups = this.objectives(name, args, coreNs, labels);
+
     if (args.alerting) {
       const a = args.alerting;
       const secret = new core.Secret(
@@ -220,7 +229,10 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       );
     }
 
-    const dashboards = tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces);
+    const dashboards = [
+      ...tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces),
+      sloDashboard(identity.tenantId, tier),
+    ];
     new core.ConfigMap(
       `${name}-dashboards`,
       {
@@ -236,6 +248,47 @@ export class TenantMonitoring extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ ruleGroups: this.ruleGroups.map((g) => g.name) });
+    this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
+  }
+
+  /** The SLO rules (SLIs, burn-rate and event alerts) and the hostnames' Probes. */
+  private objectives(
+    name: string,
+    args: TenantMonitoringArgs,
+    coreNs: string,
+    labels: Record<string, string>,
+  ): readonly RuleGroup[] {
+    // SLIs, SLOs and the tier's event alerts (sloRules.ts), in their own group and object.
+    const groups = tenantSloRules({
+      tenantId: args.identity.tenantId,
+      tier: args.identity.tier,
+      profile: args.profile,
+      ...args.slo,
+    });
+    customResource<{ groups: readonly RuleGroup[] }>(
+      `${name}-slo-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "tenant-slo", namespace: coreNs, labels },
+        spec: { groups },
+      },
+      { parent: this },
+    );
+
+    // Outside-in: a Probe per hostname, the SLI's stand-in where the gateway saw nothing.
+    for (const probe of tenantProbes(args.identity, args.slo.sites, args.monitoringNamespace)) {
+      customResource<ProbeSpec>(
+        `${name}-${probe.name}`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "Probe",
+          metadata: { name: probe.name, namespace: coreNs, labels },
+          spec: probe.spec,
+        },
+        { parent: this },
+      );
+    }
+    return groups;
   }
 }

@@ -168,6 +168,8 @@ export class MetricsRetention extends pulumi.ComponentResource {
       podMonitorNamespaceSelector: everything,
       ruleSelector: everything,
       ruleNamespaceSelector: everything,
+      probeSelector: everything,
+      probeNamespaceSelector: everything,
       alerting: {
         alertmanagers: [
           {

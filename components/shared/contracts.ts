@@ -33,3 +33,15 @@ export const DEAD_LETTER_QUEUE = "dead-letters";
 
 /** Classic queue for prioritized work: quorum queues do not take `x-max-priority`. */
 export const PRIORITY_QUEUE = "messages-broker.priority";
+
+/**
+ * The platform's blackbox exporter (components/platform/blackboxExporter.ts), in the platform's
+ * monitoring namespace; tenant Probes (TenantMonitoring) name it as their prober.
+ */
+export const BLACKBOX_EXPORTER = {
+  name: "blackbox-exporter",
+  port: 9115,
+  /** An HTTPS GET that must answer 2xx over TLS within the timeout. */
+  module: "http_2xx",
+  timeoutSeconds: 5,
+} as const;

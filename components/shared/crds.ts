@@ -176,6 +176,9 @@ export interface PrometheusSpec {
   readonly podMonitorNamespaceSelector: LabelSelector;
   readonly ruleSelector: LabelSelector;
   readonly ruleNamespaceSelector: LabelSelector;
+  /** The tenants' outside-in Probes (components/operations/probes.ts). */
+  readonly probeSelector: LabelSelector;
+  readonly probeNamespaceSelector: LabelSelector;
   readonly alerting: {
     readonly alertmanagers: readonly {
       readonly namespace: string;

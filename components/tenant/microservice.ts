@@ -76,10 +76,32 @@ export function workloadDeploymentSpec(
         automountServiceAccountToken: false,
         priorityClassName,
         securityContext: POD_SECURITY_CONTEXT,
+        ...(workload.minReplicas > 1 ? { topologySpreadConstraints: zoneSpread(selector) } : {}),
         ...pod,
       },
     },
   };
+}
+
+/** The zone label every node carries (well-known label). */
+export const ZONE_KEY = "topology.kubernetes.io/zone";
+
+/**
+ * Replicas spread evenly over zones (a hard rule: two replicas never share a zone while another
+ * zone has room), then over nodes where possible. Per ReplicaSet (`pod-template-hash`), so a
+ * rollout's new pods spread too; tainted nodes (a lost zone's NotReady nodes) are not domains.
+ */
+export function zoneSpread(selector: Record<string, string>): inputs.core.v1.TopologySpreadConstraint[] {
+  const common = {
+    maxSkew: 1,
+    labelSelector: { matchLabels: selector },
+    matchLabelKeys: ["pod-template-hash"],
+    nodeTaintsPolicy: "Honor",
+  };
+  return [
+    { ...common, topologyKey: ZONE_KEY, whenUnsatisfiable: "DoNotSchedule" },
+    { ...common, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+  ];
 }
 
 export function deploymentStrategy(workload: WorkloadPlan): inputs.apps.v1.DeploymentStrategy {
@@ -91,7 +113,7 @@ export function deploymentStrategy(workload: WorkloadPlan): inputs.apps.v1.Deplo
 /**
  * One Laravel service: a Deployment (non-root, read-only root, scratch emptyDirs, probes,
  * credentials from Secrets), its ClusterIP Service, and a PodDisruptionBudget when it runs
- * more than one replica. An autoscaled Deployment leaves `replicas` to its autoscaler.
+ * more than one replica (then spread over zones, `zoneSpread`). An autoscaled Deployment leaves `replicas` to its autoscaler.
  */
 export class Microservice extends pulumi.ComponentResource {
   readonly deploymentName: pulumi.Output<string>;

@@ -568,7 +568,24 @@ export class TenantStack extends pulumi.ComponentResource {
       );
     }
     const namespaces = sites.map((s) => s.namespace);
-    const observed = { identity, profile, namespaces, cdnZone: args.cloudflare.zoneName };
+    const slo = {
+      sites: sites.map((s, i) => ({
+        site: plan.namespaces[i]!.site,
+        namespace: s.namespace,
+        hostnames: s.hostnames,
+      })),
+      deployments: plan.namespaces.flatMap((ns, i) =>
+        ns.workloads.map((w) => ({ namespace: sites[i]!.namespace, name: w.workloadName })),
+      ),
+    };
+    const observed = {
+      identity,
+      profile,
+      namespaces,
+      cdnZone: args.cloudflare.zoneName,
+      slo,
+      monitoringNamespace: args.platform.monitoringNamespace,
+    };
     new TenantMonitoring(
       `${prefix}-monitoring`,
       { ...observed, ...(args.alerting ? { alerting: args.alerting } : {}) },

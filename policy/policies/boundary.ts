@@ -56,6 +56,8 @@ const TENANT_KINDS = [
   "monitoring.coreos.com/PrometheusRule",
   "monitoring.coreos.com/ServiceMonitor",
   "monitoring.coreos.com/AlertmanagerConfig",
+  // Outside-in probes of the tenant's hostnames (hostnames-of-tenant judges their targets).
+  "monitoring.coreos.com/Probe",
 ];
 
 const TENANT_TYPES = [
@@ -167,6 +169,10 @@ const PLATFORM_KINDS = new Set([
   // Metrics retention per tier (components/platform/metricsRetention.ts): Mimir's tier overrides and the platform Prometheus.
   "core/ConfigMap",
   "monitoring.coreos.com/Prometheus",
+  // The blackbox exporter, the tenants' Probes' prober (components/platform/blackboxExporter.ts).
+  "apps/Deployment",
+  "core/Service",
+  "policy/PodDisruptionBudget",
 ]);
 const COMPONENT_PREFIX = {
   tenant: "collect-verything:tenant:",
@@ -348,20 +354,51 @@ export function hostnameProblem(
   return undefined;
 }
 
+/**
+ * A Probe feeds the tenant's availability SLI (labels tenant and hostname): it probes static
+ * https URLs only (no ingress or service discovery, which reach beyond its hostnames), labelled
+ * as its own tenant's.
+ */
+function probeProblems(o: KubeObject, scope: TenantScope): string[] {
+  const spec = specOf<{
+    targets?: { staticConfig?: { static?: string[]; labels?: Record<string, string> }; ingress?: unknown };
+  }>(o);
+  const config = spec.targets?.staticConfig;
+  const problems: string[] = [];
+  if (spec.targets?.ingress !== undefined || !config || (config.static ?? []).length === 0)
+    problems.push("probes no static targets; list the tenant's hostnames' URLs");
+  for (const target of config?.static ?? [])
+    if (!/^https?:\/\/[^/:?#]+/.test(target)) problems.push(`target ${target} is not an http(s) URL`);
+  if (config?.labels?.["tenant"] !== scope.tenant)
+    problems.push(
+      `its series must be labelled tenant=${scope.tenant}, got ${config?.labels?.["tenant"] ?? "none"}`,
+    );
+  return problems;
+}
+
 export const hostnamesOfTenant = tierResourcePolicy({
   name: "hostnames-of-tenant",
   description:
-    "Routes and ingress rules name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces.",
+    "Routes, ingress rules and Probes name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces.",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
-    if (o?.kind !== "HTTPRoute" && o?.kind !== "Ingress") return;
+    if (o?.kind !== "HTTPRoute" && o?.kind !== "Ingress" && o?.kind !== "Probe") return;
     const scope = tenantScope(context);
     const where = describe(view);
     const check = (hostname: string) => {
       const problem = hostnameProblem(hostname, context, scope);
       if (problem) report(`${where}: ${problem}`);
     };
+    if (o.kind === "Probe") {
+      probeProblems(o, scope).forEach((p) => report(`${where}: ${p}`));
+      const targets = specOf<{ targets?: { staticConfig?: { static?: string[] } } }>(o).targets;
+      for (const target of targets?.staticConfig?.static ?? []) {
+        const host = /^https?:\/\/([^/:?#]+)/.exec(target)?.[1];
+        if (host) check(host);
+      }
+      return;
+    }
     if (o.kind === "HTTPRoute") {
       for (const problem of parentRefProblems(o, context)) report(`${where}: ${problem}`);
       const spec = specOf<{
