@@ -11,3 +11,5 @@ export * from "./edge";
 export * from "./backups";
 export * from "./regions";
 export * from "./replication";
+export * from "./priceTable";
+export * from "./costModel";
