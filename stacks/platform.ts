@@ -13,6 +13,7 @@ import * as kms from "@pulumi/aws/kms";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/platform/backupBucket";
+import { CostAllocation } from "../components/platform/costAllocation";
 import { EksCluster } from "../components/platform/eksCluster";
 import { MetricsRetention } from "../components/platform/metricsRetention";
 import { RegionNetwork } from "../components/platform/regionNetwork";
@@ -20,6 +21,7 @@ import { TierProfile } from "../components/platform/tierProfile";
 import {
   BACKUP_NAMESPACE,
   backupBucketName,
+  PRIMARY_REGION,
   crossRegionHosts,
   parseRegion,
   PLATFORM_REGIONS,
@@ -83,8 +85,15 @@ export = async () => {
   );
   // Metrics kept per tier: the platform Prometheus's local window, then Mimir per tier.
   new MetricsRetention("metrics-retention", { region, ...metrics }, { providers: [kubernetes] });
+  // Cost-allocation tags (account-wide: the primary region's stack) and the tenant budgets' topic.
+  const costs = new CostAllocation(
+    "cost-allocation",
+    { activateTags: region === PRIMARY_REGION },
+    { providers: [aws] },
+  );
   return {
     region,
+    budgetAlertsTopicArn: costs.budgetAlertsTopicArn,
     vpcId: network.vpcId,
     clusterName: cluster.clusterName,
     kubeconfig: cluster.kubeconfig,

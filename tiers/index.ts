@@ -13,3 +13,4 @@ export * from "./regions";
 export * from "./replication";
 export * from "./priceTable";
 export * from "./costModel";
+export * from "./costAllocation";
