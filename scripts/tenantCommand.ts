@@ -8,7 +8,7 @@
  *   npm run tenant -- purge
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
  *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]
- *   npm run tenant -- invoice acme --month 2026-11 (scripts/finopsCommands.ts)
+ *   npm run tenant -- invoice|usage acme --month 2026-11, meter (scripts/finopsCommands.ts)
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -41,7 +41,7 @@ import { SynthFailure } from "../synth/engine";
 import { OutputDirectoryError } from "../synth/output";
 import { integerAtLeast, program, runProgram, UsageError, type Done } from "../synth/commandLine";
 import { TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
-import { addFinopsCommands } from "./finopsCommands";
+import { addFinopsCommands, addMeteringCommands } from "./finopsCommands";
 
 const ENVIRONMENT = `
 Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
@@ -330,12 +330,14 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
         done(0);
       },
     );
-  addFinopsCommands(cli, {
+  const finops = {
     done,
     tenantArgument,
-    json: (command) => globals(command).json === true,
-    engine: (command) => engineFrom(globals(command).engine, globals(command).stateDir),
-  });
+    json: (command: Command) => globals(command).json === true,
+    engine: (command: Command) => engineFrom(globals(command).engine, globals(command).stateDir),
+  };
+  addFinopsCommands(cli, finops);
+  addMeteringCommands(cli, finops);
   return cli;
 }
 
