@@ -10,7 +10,14 @@
  * zone served, and, for tiers whose contract limits them, orders placed and the catalogue's size.
  */
 import type { Connection } from "mysql2/promise";
-import { databaseNamespace, getTier, NAMESPACE_PREFIX, tenantOfNamespace, type TierName } from "../tiers";
+import {
+  databaseNamespace,
+  getTier,
+  NAMESPACE_PREFIX,
+  tenantOfNamespace,
+  USAGE_PREFIX,
+  type TierName,
+} from "../tiers";
 import { PRODUCTS_METRIC } from "../components/operations/alertRules";
 import type { BackupStore } from "./backupStore";
 
@@ -20,7 +27,6 @@ export const ORDERS_METRIC = "orders_created_total";
 export const EDGE_BYTES_METRIC = "cloudflare_zone_bandwidth_total";
 
 export const USAGE_TABLE = "tenant_usage_hourly";
-export const USAGE_PREFIX = "usage/";
 export const usageKey = (tenantId: string, month: string): string =>
   `${USAGE_PREFIX}${tenantId}/${month}.csv`;
 

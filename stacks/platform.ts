@@ -18,6 +18,7 @@ import { EksCluster } from "../components/platform/eksCluster";
 import { MetricsRetention } from "../components/platform/metricsRetention";
 import { RegionNetwork } from "../components/platform/regionNetwork";
 import { TierProfile } from "../components/platform/tierProfile";
+import { UsageMeter } from "../components/platform/usageMeter";
 import {
   BACKUP_NAMESPACE,
   backupBucketName,
@@ -85,6 +86,25 @@ export = async () => {
   );
   // Metrics kept per tier: the platform Prometheus's local window, then Mimir per tier.
   new MetricsRetention("metrics-retention", { region, ...metrics }, { providers: [kubernetes] });
+  // The hourly usage meter (docs/finops.md): Prometheus into the metering database, exports to the bucket.
+  new UsageMeter(
+    "usage-meter",
+    {
+      namespace: "usage-metering",
+      image: "registry.collect-verything.com/platform/tenant-tools:1.0.0",
+      prometheus: {
+        url: `http://prometheus-operated.${metrics.monitoringNamespace}.svc:9090`,
+        namespace: metrics.monitoringNamespace,
+      },
+      mysql: binlogArchive.mysql,
+      secret: "usage-meter-account",
+      bucket: backupBucketName(region),
+      kmsKeyArn: backups.kmsKeyArn,
+      oidcProviderArn: binlogArchive.oidcProviderArn,
+      oidcIssuer: binlogArchive.oidcIssuer,
+    },
+    { providers: [aws, kubernetes] },
+  );
   // Cost-allocation tags (account-wide: the primary region's stack) and the tenant budgets' topic.
   const costs = new CostAllocation(
     "cost-allocation",

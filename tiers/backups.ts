@@ -17,6 +17,8 @@ export const DEFAULT_BACKUP_BUCKET = "cv-tenant-backups";
 export const BACKUP_NAMESPACE = "tenant-backups";
 
 export const TENANT_BACKUP_PREFIX = "tenants/";
+/** Usage exports (automation/metering.ts): billing records, outside `tenants/` so no backup retention expires them. */
+export const USAGE_PREFIX = "usage/";
 export const BINLOG_PREFIX = "binlogs/";
 /** Object tag the jobs set on every backup object; the lifecycle rules select on it. */
 export const RETENTION_TAG = "retention-tier";
