@@ -6,7 +6,7 @@
  * are not counted; a rerun replaces an hour.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -27,6 +27,7 @@ import {
   type UsageRow,
 } from "../automation/metering";
 import { S3Store } from "../automation/s3Store";
+import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { getTier } from "../tiers";
 import {
   prometheusAvailable,
@@ -38,7 +39,7 @@ const START = Date.UTC(2026, 10, 30, 18); // 2026-11-30T18:00Z
 const HOURS = 6;
 const GIB = 2 ** 30;
 const TENANTS: MeteredTenant[] = [
-  { tenantId: "acme", tier: "premium", cdnZone: "acme-shop.example" },
+  { tenantId: "acme", tier: "premium", cdnZone: "acme.edge.collect-verything.test" },
   { tenantId: "globex", tier: "standard" },
   { tenantId: "initech", tier: "business", cdnZone: "initech.example" },
 ];
@@ -63,7 +64,7 @@ const storageUsed = (ns: string, h: number) => (10 * nsIndex(ns) + h) * GIB;
 const ordersPerMinute = (ns: string, h: number) => nsIndex(ns) + h;
 const products = (ns: string, h: number) => 100 * nsIndex(ns) + 7 * h;
 const ZONES: Record<string, number> = {
-  "acme-shop.example": 2e6,
+  "acme.edge.collect-verything.test": 2e6,
   "initech.example": 5e6,
   "other.example": 9e6,
 };
@@ -278,6 +279,75 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
     await exportMonth(db, store, "acme", "2026-10");
     expect(await store.getText(usageKey("acme", "2026-10"))).toBe(`${CSV_HEADER}\n`);
   }, 60_000);
+
+  it("meters every tenant stack with `npm run tenant -- meter`, as the CronJob runs it", async () => {
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "scripts/tenant.ts",
+          ...args,
+          "--engine",
+          "offline",
+          "--state-dir",
+          join(dir, "state"),
+        ],
+        {
+          cwd: resolve(__dirname, ".."),
+          encoding: "utf8",
+          env: { ...process.env, PROMETHEUS_URL: "", ...env },
+        },
+      );
+    for (const t of TENANTS.slice(0, 2)) {
+      const file = join(dir, `${t.tenantId}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          tenantId: t.tenantId,
+          tier: t.tier,
+          images: { registry: "registry.example.com/cv", tag: "1.0.0" },
+          adminCredentials: DEV_ADMIN_CREDENTIALS,
+          cloudflare: { ...DEV_CLOUDFLARE, zoneName: `${t.tenantId}.edge.collect-verything.test` },
+        }),
+      );
+      const provisioned = cli(["provision", "--request", file, "--json"]);
+      expect(provisioned.status, provisioned.stderr).toBe(0);
+    }
+    // The hour's rows forged: the meter must put the series' values back.
+    await db.query(
+      "UPDATE tenant_usage_hourly SET cpu_used_core_hours = 999 WHERE hour_start = '2026-11-30 20:00:00'",
+    );
+    const env = {
+      PROMETHEUS_URL: prometheus.url,
+      MYSQL_HOST: MYSQL.host,
+      MYSQL_PORT: String(MYSQL.port),
+      MYSQL_USER: MYSQL.user,
+      METERING_DATABASE: DATABASE,
+      BACKUP_DIR: join(dir, "backups"),
+    };
+    const run = cli(["meter", "--hour", "2026-11-30T20:15:00Z", "--json"], env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      hour: "2026-11-30T20:00:00.000Z",
+      tenants: 2,
+      exported: ["usage/acme/2026-11.csv", "usage/globex/2026-11.csv"],
+    });
+    for (const t of TENANTS.slice(0, 2)) {
+      const rows = await usageRows(db, t.tenantId, "2026-11");
+      expect(rows).toHaveLength(HOURS);
+      // Premium has a CDN: its zone comes from its stack's config; Standard has none.
+      expectRow(rows[2]!, expected(t, 2));
+      const csv = readFileSync(join(dir, "backups", "usage", t.tenantId, "2026-11.csv"), "utf8");
+      expect(csv.split("\n")).toHaveLength(HOURS + 2);
+      expect(csv.split("\n")[3]).toMatch(new RegExp(`^${t.tenantId},2026-11-30T20:00:00.000Z,${t.tier},`));
+    }
+    const early = cli(["meter", "--hour", "2999-01-01T00:00:00Z"], env);
+    expect(early.status).toBe(1);
+    expect(early.stderr).toMatch(/not over yet/);
+    expect(cli(["meter", "--hour", "yesterday"], env).status).toBe(2);
+  }, 120_000);
 
   it("sums the month against the tier's limits, and `npm run tenant -- usage` prints it", async () => {
     const summary = summarizeUsage("acme", "2026-11", await usageRows(db, "acme", "2026-11"));
