@@ -234,11 +234,7 @@ type DbRow = Record<(typeof COLUMNS)[number][0], unknown>;
 /** A tenant's rows of a month, by hour. */
 export async function usageRows(db: Connection, tenantId: string, month: string): Promise<UsageRow[]> {
   const { from, to } = monthRange(month);
-  const [rows] = await db.query(
-    // The hour as text: a DATETIME read as a Date would take the client's time zone.
-    `SELECT ${COLUMNS.map(([n]) => (n === "hour_start" ? `DATE_FORMAT(hour_start, '%Y-%m-%dT%H:%i:%sZ') AS hour_start` : `\`${n}\``)).join(", ")} FROM \`${USAGE_TABLE}\` WHERE tenant_id = ? AND hour_start >= ? AND hour_start < ? ORDER BY hour_start`,
-    [tenantId, sqlTime(from), sqlTime(to)],
-  );
+  const [rows] = await queryUsage(db, tenantId, from, to);
   const nullable = (v: unknown) => (v === null ? null : Number(v));
   return (rows as DbRow[]).map((r) => ({
     tenantId: String(r.tenant_id),
@@ -253,6 +249,21 @@ export async function usageRows(db: Connection, tenantId: string, month: string)
     orders: nullable(r.orders),
     products: nullable(r.products),
   }));
+}
+
+/** The rows' query; a database the meter never wrote is a MeteringError, not a SQL one. */
+async function queryUsage(db: Connection, tenantId: string, from: Date, to: Date) {
+  try {
+    return await db.query(
+      // The hour as text: a DATETIME read as a Date would take the client's time zone.
+      `SELECT ${COLUMNS.map(([n]) => (n === "hour_start" ? `DATE_FORMAT(hour_start, '%Y-%m-%dT%H:%i:%sZ') AS hour_start` : `\`${n}\``)).join(", ")} FROM \`${USAGE_TABLE}\` WHERE tenant_id = ? AND hour_start >= ? AND hour_start < ? ORDER BY hour_start`,
+      [tenantId, sqlTime(from), sqlTime(to)],
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code === "ER_NO_SUCH_TABLE")
+      throw new MeteringError(`no usage recorded yet: the metering database has no ${USAGE_TABLE} table`);
+    throw error;
+  }
 }
 
 /** Rows as CSV (CSV_HEADER; times ISO 8601 UTC; an empty field for null). */

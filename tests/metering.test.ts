@@ -244,6 +244,17 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
       collectHour(prometheus.url, TENANTS, new Date(START), new Date(START + 3_599_000)),
     ).rejects.toThrow(MeteringError);
     await expect(collectHour("http://127.0.0.1:9", TENANTS, new Date(START))).rejects.toThrow(/unavailable/);
+    // A database the meter never wrote: a clear error, not SQL's.
+    const admin = await mysql.createConnection(MYSQL);
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${DATABASE}_empty\``);
+    const empty = await mysql.createConnection({ ...MYSQL, database: `${DATABASE}_empty` });
+    try {
+      await expect(usageRows(empty, "acme", "2026-11")).rejects.toThrow(/no usage recorded yet/);
+    } finally {
+      await empty.end();
+      await admin.query(`DROP DATABASE \`${DATABASE}_empty\``);
+      await admin.end();
+    }
   }, 60_000);
 
   it("exports the month as CSV to the backup bucket, row for row the series", async () => {

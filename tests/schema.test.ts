@@ -129,6 +129,12 @@ describe("Kubernetes schema validation", () => {
         "ServiceAccount",
         "ClusterRole",
         "ClusterRoleBinding",
+        // The hourly usage meter (components/platform/usageMeter.ts).
+        "CronJob",
+        "Namespace",
+        "ResourceQuota",
+        "ServiceAccount",
+        "NetworkPolicy",
       ].sort(),
     );
     expect(await problems(objects)).toEqual([]);
