@@ -17,6 +17,8 @@ import {
   effectiveProfile,
   excludedMaintenance,
   monthlyPrice,
+  type PricedDeployment,
+  type RegionName,
   platformHostname,
   siteNamespace,
   slaCredit,
@@ -40,6 +42,8 @@ export interface SlaSubject {
   readonly sites: readonly { readonly customDomains: readonly string[] }[];
   /** Parent domain of the platform hostnames. */
   readonly platformDomain: string;
+  /** Where it runs (regions, a dedicated database): the price the credit is a share of depends on it. Default the home region only. */
+  readonly deployment?: PricedDeployment;
 }
 
 export interface MonthPeriod {
@@ -149,7 +153,12 @@ export function computeSlaReport(
     throw new SlaInputError(`no availability measurement of ${subject.tenantId} in ${period.month}`);
   const monthMs = period.end.getTime() - period.start.getTime();
   const availabilityPercent = (1 - downtimeMs / measuredMs) * 100;
-  const fee = monthlyPrice(effectiveProfile(subject.tier, subject.addOns), subject.sites.length).monthlyEur;
+  // The fee invoiced for the month (automation/invoice.ts prices the same way).
+  const fee = monthlyPrice(
+    effectiveProfile(subject.tier, subject.addOns),
+    subject.sites.length,
+    subject.deployment,
+  ).monthlyEur;
   const credit = slaCredit({ tier: subject.tier, availabilityPercent, monthlyFeeEur: fee });
   return {
     tenantId: subject.tenantId,
@@ -315,6 +324,10 @@ export async function runSlaCommand(
     ...(config.addOns ? { addOns: config.addOns } : {}),
     sites: config.sites,
     platformDomain: config.platform.domain,
+    deployment: {
+      ...(config.regions ? { regions: config.regions } : {}),
+      ...(config.dataServices ? { dedicatedMysqlCluster: config.dataServices.dedicatedMysqlCluster } : {}),
+    },
   };
   // Maintenance input is judged before Prometheus is asked anything.
   excludedMaintenance(subject.tier, windows, period);
@@ -333,4 +346,6 @@ export interface TenantConfigLike {
   readonly addOns?: AddOns;
   readonly sites: readonly { readonly customDomains: readonly string[] }[];
   readonly platform: { readonly domain: string };
+  readonly regions?: readonly RegionName[];
+  readonly dataServices?: { readonly dedicatedMysqlCluster: boolean };
 }

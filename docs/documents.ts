@@ -5,6 +5,7 @@
  */
 import { platformConfigSchema, tenantConfigSchema } from "../stacks/config";
 import { configDocument } from "./configReference";
+import { withCostTable } from "./costTable";
 import { policyTable } from "./policyTable";
 import { withGeneratedBlock, withTierSummary, withTierTable } from "./tierTable";
 
@@ -18,6 +19,7 @@ export interface GeneratedDocument {
 export const GENERATED_DOCUMENTS: readonly GeneratedDocument[] = [
   { path: "README.md", render: withTierSummary },
   { path: "docs/product.md", render: withTierTable },
+  { path: "docs/finops.md", render: withCostTable },
   {
     path: "docs/policies.md",
     render: (current) => withGeneratedBlock(current, "policy-table", policyTable()),

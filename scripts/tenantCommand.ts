@@ -9,6 +9,7 @@
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
  *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]
  *   npm run tenant -- sla acme --month 2026-11 [--maintenance windows.json]
+ *   npm run tenant -- invoice|usage acme --month 2026-11, meter (scripts/finopsCommands.ts)
  */
 import { resolve } from "node:path";
 import { Argument, InvalidArgumentError, Option, type Command } from "commander";
@@ -49,6 +50,7 @@ import {
   type Done,
 } from "../synth/commandLine";
 import { SlaInputError, TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
+import { addFinopsCommands, addMeteringCommands } from "./finopsCommands";
 
 const ENVIRONMENT = `
 Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
@@ -373,6 +375,14 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
         done(0);
       },
     );
+  const finops = {
+    done,
+    tenantArgument,
+    json: (command: Command) => globals(command).json === true,
+    engine: (command: Command) => engineFrom(globals(command).engine, globals(command).stateDir),
+  };
+  addFinopsCommands(cli, finops);
+  addMeteringCommands(cli, finops);
   return cli;
 }
 

@@ -14,13 +14,16 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/platform/backupBucket";
 import { BlackboxExporter } from "../components/platform/blackboxExporter";
+import { CostAllocation } from "../components/platform/costAllocation";
 import { EksCluster } from "../components/platform/eksCluster";
 import { MetricsRetention } from "../components/platform/metricsRetention";
 import { RegionNetwork } from "../components/platform/regionNetwork";
 import { TierProfile } from "../components/platform/tierProfile";
+import { UsageMeter } from "../components/platform/usageMeter";
 import {
   BACKUP_NAMESPACE,
   backupBucketName,
+  PRIMARY_REGION,
   crossRegionHosts,
   parseRegion,
   PLATFORM_REGIONS,
@@ -90,8 +93,34 @@ export = async () => {
     { namespace: metrics.monitoringNamespace },
     { providers: [kubernetes] },
   );
+  // The hourly usage meter (docs/finops.md): Prometheus into the metering database, exports to the bucket.
+  new UsageMeter(
+    "usage-meter",
+    {
+      namespace: "usage-metering",
+      image: "registry.collect-verything.com/platform/tenant-tools:1.0.0",
+      prometheus: {
+        url: `http://prometheus-operated.${metrics.monitoringNamespace}.svc:9090`,
+        namespace: metrics.monitoringNamespace,
+      },
+      mysql: binlogArchive.mysql,
+      secret: "usage-meter-account",
+      bucket: backupBucketName(region),
+      kmsKeyArn: backups.kmsKeyArn,
+      oidcProviderArn: binlogArchive.oidcProviderArn,
+      oidcIssuer: binlogArchive.oidcIssuer,
+    },
+    { providers: [aws, kubernetes] },
+  );
+  // Cost-allocation tags (account-wide: the primary region's stack) and the tenant budgets' topic.
+  const costs = new CostAllocation(
+    "cost-allocation",
+    { activateTags: region === PRIMARY_REGION },
+    { providers: [aws] },
+  );
   return {
     region,
+    budgetAlertsTopicArn: costs.budgetAlertsTopicArn,
     vpcId: network.vpcId,
     clusterName: cluster.clusterName,
     kubeconfig: cluster.kubeconfig,

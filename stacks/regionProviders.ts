@@ -8,6 +8,14 @@ import { platformStackName, type RegionName } from "../tiers";
 
 /** The Kubernetes provider of a region's cluster, from the kubeconfig its platform stack exports (a secret). */
 export function regionKubernetesProvider(organization: string, region: RegionName): KubernetesProvider {
+  return regionPlatform(organization, region).kubernetes;
+}
+
+/** A region's platform stack (one reference, read for the kubeconfig and other outputs) and its cluster's provider. */
+export function regionPlatform(
+  organization: string,
+  region: RegionName,
+): { reference: pulumi.StackReference; kubernetes: KubernetesProvider } {
   const platform = new pulumi.StackReference(`platform-${region}`, {
     name: platformStackName(organization, region),
   });
@@ -16,5 +24,8 @@ export function regionKubernetesProvider(organization: string, region: RegionNam
       throw new Error(`platform stack ${platformStackName(organization, region)} exports no kubeconfig`);
     return value;
   });
-  return new KubernetesProvider(`kubernetes-${region}`, { kubeconfig: pulumi.secret(kubeconfig) });
+  const kubernetes = new KubernetesProvider(`kubernetes-${region}`, {
+    kubeconfig: pulumi.secret(kubeconfig),
+  });
+  return { reference: platform, kubernetes };
 }

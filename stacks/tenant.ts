@@ -13,7 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { TenantStack } from "../components/tenant/tenantStack";
 import { formatCpu, formatMemory, formatStorage } from "../lib/units";
 import { loadTenantConfig, REQUEST_OUTPUT } from "./config";
-import { regionKubernetesProvider } from "./regionProviders";
+import { tenantBudget } from "./finops";
+import { regionPlatform } from "./regionProviders";
 
 export = async () => {
   const { request, args: config } = loadTenantConfig();
@@ -37,15 +38,15 @@ export = async () => {
       tags: { "collect-verything:tenant": config.tenantId, "collect-verything:tier": config.tier },
     },
   });
-  const regions = config.regions.map((name) => ({
-    name,
-    kubernetes: regionKubernetesProvider(stackOrganization, name),
-  }));
+  const platforms = config.regions.map((name) => regionPlatform(stackOrganization, name));
+  const regions = config.regions.map((name, i) => ({ name, kubernetes: platforms[i]!.kubernetes }));
   const tenant = new TenantStack(
     config.tenantId,
     { ...config, regions, platform, cloudflare: zone },
     { providers: [edgeProvider, awsProvider] },
   );
+  // Its budget at the modelled AWS cost, on its cost-allocation tag (docs/finops.md).
+  tenantBudget(config, tenant, awsProvider, platforms[0]!.reference);
   const q = tenant.profile.quota;
   return {
     tenantId: config.tenantId,

@@ -44,6 +44,7 @@ export function offlinePlatformStack(name: string): ReferencedStack | undefined 
       kubeconfig: `offline kubeconfig of ${name}`,
       gatewayHostname: regionGatewayHostname(region),
       crossRegionHosts: crossRegionHosts(region),
+      budgetAlertsTopicArn: `arn:aws:sns:${region}:000000000000:cv-tenant-budget-alerts`,
     },
     secretOutputNames: ["kubeconfig"],
   };

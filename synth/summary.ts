@@ -1,5 +1,14 @@
 import { autoscalerBounds, namespaceUsage, scaleKey } from "../policy/analysis/usage";
-import { getTier, isTierName, monthlyPrice, effectiveProfile, QUOTA_FIELDS, type AddOns } from "../tiers";
+import {
+  getTier,
+  isRegionName,
+  isTierName,
+  monthlyCost,
+  monthlyPrice,
+  effectiveProfile,
+  QUOTA_FIELDS,
+  type AddOns,
+} from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
 import { objectsPerCluster } from "./manifests";
@@ -94,7 +103,14 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   if (!isTierName(tierName)) throw new Error("tenant synth produced no tier output");
   const tier = getTier(tierName);
   const sites = outputs.hostnames ?? [];
-  const price = monthlyPrice(effectiveProfile(tierName, outputs.addOns), sites.length);
+  const profile = effectiveProfile(tierName, outputs.addOns);
+  const deployment = {
+    regions: ((result.outputs as { regions?: string[] }).regions ?? []).filter(isRegionName),
+    dedicatedMysqlCluster: objects.some((o) => o.kind === "InnoDBCluster"),
+  };
+  if (deployment.regions.length === 0) throw new Error("tenant synth produced no regions output");
+  const price = monthlyPrice(profile, sites.length, deployment);
+  const cost = monthlyCost(profile, { sites: sites.length, ...deployment });
 
   lines.push(`# Tenant \`${outputs.tenantId}\` (stack \`${result.stack}\`)`, "");
   lines.push(`- Tier: **${tier.displayName}**`);
@@ -103,6 +119,9 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   lines.push(
     `- Monthly price: ${price.monthlyEur.toFixed(2)} EUR (${price.lines.map((l) => `${l.label} ${l.eur.toFixed(2)}`).join(" + ")})` +
       (price.yearlyEur !== undefined ? `; yearly ${price.yearlyEur} EUR` : "; yearly: custom"),
+  );
+  lines.push(
+    `- Monthly cost (model, list prices of ${cost.pricesAsOf}, docs/finops.md): ${cost.eur.toFixed(2)} EUR; margin ${(price.monthlyEur - cost.eur).toFixed(2)} EUR (${Math.round((100 * (price.monthlyEur - cost.eur)) / price.monthlyEur)}%)`,
   );
   const regions = (result.outputs as { regions?: string[] }).regions ?? [];
   if (regions.length > 1)

@@ -166,7 +166,16 @@ describe("binlog archiver (platform program)", () => {
       "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub":
         "system:serviceaccount:tenant-backups:binlog-archiver",
     });
-    expect(result.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).toHaveLength(1);
+    // Its one policy (the usage meter's role has its own: tests/usageMeter.test.ts).
+    const parent = (name: string) => result.resources.filter((r) => r.urn.includes(`::${name}`));
+    expect(
+      result.resources.filter(
+        (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("binlog-archiver"),
+      ),
+    ).toHaveLength(1);
+    expect(parent("usage-meter-role").filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).toHaveLength(
+      1,
+    );
     // The synthesized policy waits for the key's ARN (unknown offline): its document, with a stand-in key.
     const statements = (
       binlogArchivePolicyDocument("cv-tenant-backups", "arn:aws:kms:k") as {

@@ -285,7 +285,13 @@ describe("single-region stacks", () => {
         "minio:index/iamUserPolicyAttachment:IamUserPolicyAttachment::acme-object-storage-replicator-policy-attachment",
         "random:index/randomPassword:RandomPassword::acme-object-storage-replicator-secret-key",
       ];
+      // The tenant's budget (tests/budget.test.ts) is new too.
+      const budget = [
+        "collect-verything:tenant:TenantBudget::acme-budget",
+        "aws:budgets/budget:Budget::acme-budget-cost",
+      ];
       const providers = [
+        ...budget,
         "pulumi:providers:aws::aws",
         `pulumi:providers:kubernetes::kubernetes-${HOME}`,
         `pulumi:pulumi:StackReference::platform-${HOME}`,

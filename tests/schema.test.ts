@@ -134,6 +134,12 @@ describe("Kubernetes schema validation", () => {
         "Deployment",
         "Service",
         "PodDisruptionBudget",
+        // The hourly usage meter (components/platform/usageMeter.ts).
+        "CronJob",
+        "Namespace",
+        "ResourceQuota",
+        "ServiceAccount",
+        "NetworkPolicy",
       ].sort(),
     );
     expect(await problems(objects)).toEqual([]);

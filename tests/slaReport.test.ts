@@ -277,7 +277,7 @@ describe("the SLA report against a real Prometheus", () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it("measures 99.87% for a Business tenant: 0.08 point below, one step, 25% of 149.99 EUR", async (context) => {
+  it("measures 99.87% for a Business tenant: 0.08 point below, one step, 25% of its 1545.99 EUR monthly fee", async (context) => {
     if (!prometheus) return context.skip();
     const report = await runSlaCommand(
       "acme",
@@ -297,8 +297,9 @@ describe("the SLA report against a real Prometheus", () => {
       unmeasuredMinutes: 0,
       availabilityPercent: 99.87,
       slaMet: false,
-      monthlyFeeEur: 149.99,
-      credit: { shortfallPoints: 0.08, steps: 1, creditPercent: 25, creditEur: 37.5 },
+      // Its invoiced fee: 149.99 EUR base raised to the capacity floor (docs/finops.md).
+      monthlyFeeEur: 1545.99,
+      credit: { shortfallPoints: 0.08, steps: 1, creditPercent: 25, creditEur: 386.5 },
     });
     expect(report.downtimeMinutes).toBeCloseTo(57.954, 3);
     expect(report.allowanceMinutes).toBeCloseTo(22.29, 3);
@@ -312,7 +313,7 @@ describe("the SLA report against a real Prometheus", () => {
     const report = computeSlaReport(subject, period, points, []);
     expect(report.downtimeMinutes).toBeCloseTo(117.954, 3);
     expect(report.availabilityPercent).toBe(99.7358);
-    expect(report.credit).toMatchObject({ steps: 3, creditPercent: 75, creditEur: 112.49 });
+    expect(report.credit).toMatchObject({ steps: 3, creditPercent: 75, creditEur: 1159.49 });
     // Announced 13 days ahead: Business needs 14, so the window is service time.
     const late = computeSlaReport(subject, period, points, [
       {
@@ -355,11 +356,11 @@ describe("the SLA report against a real Prometheus", () => {
     expect(json.stderr).toBe("");
     expect(JSON.parse(json.stdout)).toMatchObject({
       availabilityPercent: 99.87,
-      credit: { creditEur: 37.5 },
+      credit: { creditEur: 386.5 },
     });
     const table = tenant("sla", "acme", "--month", "2026-10", "--maintenance", maintenanceFile);
     expect(table.stdout).toMatch(/Availability\s+99\.8700% \(SLA 99\.95%\)/);
-    expect(table.stdout).toMatch(/Credit\s+25% of 149\.99 EUR = 37\.50 EUR/);
+    expect(table.stdout).toMatch(/Credit\s+25% of 1545\.99 EUR = 386\.50 EUR/);
     const future = tenant("sla", "acme", "--month", "2999-01");
     expect([future.status, future.stderr]).toEqual([
       2,

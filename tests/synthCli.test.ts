@@ -73,6 +73,8 @@ describe("synth CLI", () => {
       "mimir.yaml",
       "monitoring.yaml",
       "tenant-backups.yaml",
+      // The hourly usage meter's namespace (components/platform/usageMeter.ts).
+      "usage-metering.yaml",
     ]);
   });
 

@@ -56,8 +56,13 @@ describe("prices", () => {
     });
   });
 
-  it("starts Business at 149.99 EUR and adds add-ons and sites beyond the third", () => {
-    expect(monthlyPrice(effectiveProfile("business"), 3).monthlyEur).toBe(149.99);
+  it("starts Business's list at 149.99 EUR and adds add-ons and sites beyond the third", () => {
+    // The list starts at the contractual 149.99; the capacity floor (tests/costModel.test.ts) comes on top.
+    expect(monthlyPrice(effectiveProfile("business"), 3).lines[0]).toEqual({
+      label: "Business base",
+      eur: 149.99,
+    });
+    expect(monthlyPrice(effectiveProfile("business"), 3).baseEur).toBe(149.99);
     const p = BUSINESS_ADD_ON_PRICES_EUR;
     const price = monthlyPrice(
       effectiveProfile("business", { extraCpuCores: 4, extraMemoryGi: 8, extraStorageGi: 100 }),
@@ -65,6 +70,7 @@ describe("prices", () => {
     );
     expect(price.addOnsEur).toBeCloseTo(4 * p.cpuCore + 8 * p.memoryGi + 100 * p.storageGi + 2 * p.site, 2);
     expect(price.yearlyEur).toBeUndefined();
-    expect(price.lines).toHaveLength(5);
+    // Base, four list lines, and the capacity floor.
+    expect(price.lines).toHaveLength(6);
   });
 });

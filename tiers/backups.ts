@@ -9,7 +9,7 @@
  * - `binlogs/<server>/<file>`: a MySQL server's binary logs (server-wide, so not under a tenant:
  *   a tenant's role must not read other tenants' changes), and `binlogs/<server>/ARCHIVED_AT`.
  */
-import { getTier, TIER_NAMES, type ContainerResources, type TierName } from "./catalog";
+import { getTier, TIER_NAMES, type BackupSpec, type ContainerResources, type TierName } from "./catalog";
 import { databaseNamespace } from "./naming";
 
 /** The platform's backup bucket and the namespace of the tenants' backup jobs (platform program and tenant defaults). */
@@ -17,6 +17,8 @@ export const DEFAULT_BACKUP_BUCKET = "cv-tenant-backups";
 export const BACKUP_NAMESPACE = "tenant-backups";
 
 export const TENANT_BACKUP_PREFIX = "tenants/";
+/** Usage exports (automation/metering.ts): billing records, outside `tenants/` so no backup retention expires them. */
+export const USAGE_PREFIX = "usage/";
 export const BINLOG_PREFIX = "binlogs/";
 /** Object tag the jobs set on every backup object; the lifecycle rules select on it. */
 export const RETENTION_TAG = "retention-tier";
@@ -85,7 +87,11 @@ export const definitionsKey = (tenantId: string, at: Date): string =>
  * window by one dump interval (a day), or the oldest second of the window has nothing to replay on.
  */
 export function backupRetentionDays(tier: TierName): number {
-  const b = getTier(tier).backups;
+  return retentionDaysOf(getTier(tier).backups);
+}
+
+/** backupRetentionDays of a tier's backup spec. */
+export function retentionDaysOf(b: BackupSpec): number {
   return b.pointInTimeRecovery ? b.retentionDays + 1 : b.retentionDays;
 }
 

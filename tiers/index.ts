@@ -12,3 +12,6 @@ export * from "./backups";
 export * from "./regions";
 export * from "./replication";
 export * from "./sla";
+export * from "./priceTable";
+export * from "./costModel";
+export * from "./costAllocation";

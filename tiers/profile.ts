@@ -40,7 +40,11 @@ export class ProfileError extends Error {
 }
 
 export function effectiveProfile(tierName: TierName, addOns: AddOns = {}): EffectiveProfile {
-  const tier = getTier(tierName);
+  return profileOf(getTier(tierName), addOns);
+}
+
+/** effectiveProfile of a tier definition (the cost model's tests price tweaked catalogs with it). */
+export function profileOf(tier: TierDefinition, addOns: AddOns = {}): EffectiveProfile {
   const resolved: Required<AddOns> = {
     extraCpuCores: addOns.extraCpuCores ?? 0,
     extraMemoryGi: addOns.extraMemoryGi ?? 0,

@@ -352,7 +352,10 @@ export class TenantStack extends pulumi.ComponentResource {
       { identity, tier, namespace: coreNs, ...backupSource },
       { parent: this, dependsOn: [homeRegion.guardrails, databases, ...homeBuilt.dataComponents] },
     );
-    this.monthlyPriceEur = monthlyPrice(profile, args.sites.length).monthlyEur;
+    this.monthlyPriceEur = monthlyPrice(profile, args.sites.length, {
+      regions: regionNames,
+      dedicatedMysqlCluster: args.dataServices.dedicatedMysqlCluster,
+    }).monthlyEur;
     this.registerOutputs({
       regions: this.regions,
       namespaces: this.namespaces,

@@ -9,7 +9,7 @@ import { specOf } from "../analysis/objects";
 import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
-import { tenantListenerName } from "../../tiers";
+import { budgetName, budgetTagFilterValue, tenantListenerName } from "../../tiers";
 import { addressPeerProblems, parentRefProblems, serviceProblems } from "./network";
 import {
   backupRolePolicyProblems,
@@ -92,6 +92,8 @@ const TENANT_TYPES = [
   "pulumi:providers:aws",
   "aws:iam/role:Role",
   "aws:iam/rolePolicy:RolePolicy",
+  // The tenant's budget (components/operations/tenantBudget.ts); data-services-of-tenant judges its name and filter.
+  "aws:budgets/budget:Budget",
 ];
 
 /** Cloudflare resources every tier's edge has: DNS, custom hostnames with TLS, zone settings, rulesets (edge.ts judges their phases and numbers). */
@@ -150,6 +152,10 @@ const PLATFORM_TYPES = new Set([
   "aws:kms/alias:Alias",
   // The binlog archiver's role policy (IRSA), writing binlogs/ only.
   "aws:iam/rolePolicy:RolePolicy",
+  // Cost allocation: the tags activated, the tenant budgets' topic (components/platform/costAllocation.ts).
+  "aws:costexplorer/costAllocationTag:CostAllocationTag",
+  "aws:sns/topic:Topic",
+  "aws:sns/topicPolicy:TopicPolicy",
 ]);
 const PLATFORM_KINDS = new Set([
   // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.
@@ -569,6 +575,20 @@ const objectStoragePolicyOf =
   (name: string): boolean =>
     name.startsWith(`${scope.objectStorageUser}-`) || name === scope.objectStorageReplicator;
 
+/** A tenant's budget watches its own cost-allocation tag only, under its own name (tiers/costAllocation.ts). */
+function budgetProblems(props: Readonly<Record<string, unknown>>, tenant: string): string[] {
+  const problems: string[] = [];
+  if (props["name"] !== budgetName(tenant))
+    problems.push(`is named ${String(props["name"])}, not tenant ${tenant}'s ${budgetName(tenant)}`);
+  const filters = props["costFilters"];
+  const own = [{ name: "TagKeyValue", values: [budgetTagFilterValue(tenant)] }];
+  if (JSON.stringify(filters) !== JSON.stringify(own))
+    problems.push(
+      `filters ${JSON.stringify(filters ?? null)}; a tenant's budget filters on its own tag only (${budgetTagFilterValue(tenant)})`,
+    );
+  return problems;
+}
+
 export const dataServicesOfTenant = tierResourcePolicy({
   name: "data-services-of-tenant",
   description:
@@ -595,6 +615,9 @@ export const dataServicesOfTenant = tierResourcePolicy({
                   ? brokerProblems(view, context)
                   : [];
     for (const problem of identity) report(`${describe(view)}: ${problem}`);
+    if (view.type === "aws:budgets/budget:Budget") {
+      for (const problem of budgetProblems(view.props, scope.tenant)) report(`${describe(view)}: ${problem}`);
+    }
     const o = view.object;
     if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
       for (const t of specOf<{
