@@ -35,7 +35,7 @@ export const TAGS = {
   /** The tag the policy pack falls back on for the stack's tier. */
   tier: TIER_TAG,
   appliedConfig: "collect-verything:applied-config",
-  /** JSON {operation, startedAt}: set while an operation runs, left behind by a crash. */
+  /** JSON {operation, startedAt, holder?}: set while an operation runs, left behind by a crash. */
   operation: "collect-verything:operation",
   retainUntil: "collect-verything:retain-until",
 } as const;
@@ -63,6 +63,12 @@ export interface TenantServiceOptions {
   readonly backup?: BackupHook;
   /** An operation lease older than this is a crashed run whose lock may be cancelled. Default 30 min. */
   readonly staleLockMs?: number;
+  /**
+   * Whether the run named `holder` in a lease tag is over (the service: its operation finished, or
+   * its worker's claim expired). A lock such a run left is cancelled whatever its age. Default:
+   * only a lock left by an earlier attempt of the same holder counts as abandoned.
+   */
+  readonly abandoned?: (holder: string) => Promise<boolean>;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
   /**
@@ -144,39 +150,55 @@ export class TenantService {
   }
 
   /**
-   * An update under a lease tag; if the stack is locked by an update whose lease is older than
-   * the stale threshold (a crashed run), cancel that lock deliberately and retry once.
+   * An update under a lease tag; if the stack is locked by a run that is over (an earlier attempt
+   * of this holder, a holder `abandoned` says is over, or a lease older than the stale threshold),
+   * cancel that lock deliberately and retry once. A run refused by a lock puts the lease it found
+   * back, so the evidence of who holds the lock survives every retry until it is judged.
    */
-  private async leased<T>(tenantId: string, operation: string, run: () => Promise<T>): Promise<T> {
+  private async leased<T>(
+    tenantId: string,
+    operation: string,
+    run: () => Promise<T>,
+    holder?: string,
+  ): Promise<T> {
     // The lease a previous run left, read before this run writes its own.
-    const previous = (await this.engine.readTags(tenantId))[TAGS.operation];
+    const previous = (await this.engine.readTags(tenantId))[TAGS.operation] ?? "";
+    const lease = JSON.stringify({
+      operation,
+      startedAt: new Date(this.now()).toISOString(),
+      ...(holder ? { holder } : {}),
+    });
     const attempt = async () => {
-      await this.engine.setTag(
-        tenantId,
-        TAGS.operation,
-        JSON.stringify({ operation, startedAt: new Date(this.now()).toISOString() }),
-      );
+      await this.engine.setTag(tenantId, TAGS.operation, lease);
+      let refused = false;
       try {
         return await run();
+      } catch (error) {
+        refused = mapEngineError(tenantId, error) instanceof StackLockedError;
+        throw error;
       } finally {
-        await this.engine.setTag(tenantId, TAGS.operation, "");
+        await this.engine.setTag(tenantId, TAGS.operation, refused ? previous : "");
       }
     };
     try {
       return await attempt();
     } catch (error) {
       const mapped = mapEngineError(tenantId, error);
-      if (!(mapped instanceof StackLockedError) || !this.isStale(previous)) throw mapped;
+      if (!(mapped instanceof StackLockedError) || !(await this.isOver(previous, holder))) throw mapped;
       await this.engine.cancel(tenantId);
       return attempt();
     }
   }
 
-  /** Whether a lease records an operation that started longer ago than the stale threshold. */
-  private isStale(lease: string | undefined): boolean {
-    if (!lease) return false;
-    const startedAt = Date.parse((JSON.parse(lease) as { startedAt: string }).startedAt);
-    return this.now() - startedAt > this.staleLockMs;
+  /** Whether the run a lease tag records is over: see `leased`. Unreadable evidence is not. */
+  private async isOver(lease: string, holder: string | undefined): Promise<boolean> {
+    const parsed = parseLease(lease);
+    if (!parsed) return false;
+    if (parsed.holder !== undefined) {
+      if (parsed.holder === holder) return true;
+      if (this.options.abandoned && (await this.options.abandoned(parsed.holder))) return true;
+    }
+    return this.now() - parsed.startedAt > this.staleLockMs;
   }
 
   /** Writes the config and updates; `onApplied` runs as soon as the update has succeeded. */
@@ -186,14 +208,19 @@ export class TenantService {
     options?: OperationOptions,
     onApplied?: () => void,
   ): Promise<ApplyResult> {
-    return this.leased(tenantId, "update", async () => {
-      await this.engine.writeConfig(tenantId, config);
-      const result = await this.engine.up(tenantId, options);
-      onApplied?.();
-      await this.engine.setTag(tenantId, TAGS.appliedConfig, appliedConfigTag(config, this.configTagKey));
-      await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
-      return result;
-    });
+    return this.leased(
+      tenantId,
+      "update",
+      async () => {
+        await this.engine.writeConfig(tenantId, config);
+        const result = await this.engine.up(tenantId, options);
+        onApplied?.();
+        await this.engine.setTag(tenantId, TAGS.appliedConfig, appliedConfigTag(config, this.configTagKey));
+        await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
+        return result;
+      },
+      options?.holder,
+    );
   }
 
   /**
@@ -412,8 +439,11 @@ export class TenantService {
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
       if (!until || Date.parse(until) > this.now()) continue;
       await this.exclusive(tenantId, "purge", async () => {
-        await this.leased(tenantId, "destroy", () =>
-          this.engine.destroy(tenantId, { ...options, unprotect: true }),
+        await this.leased(
+          tenantId,
+          "destroy",
+          () => this.engine.destroy(tenantId, { ...options, unprotect: true }),
+          options?.holder,
         );
         await this.engine.remove(tenantId);
       });
@@ -434,7 +464,7 @@ export class TenantService {
       // A catalog rollout applies whatever the new code plans: never a plan that loses data.
       const losing = dataLosingSteps(plan);
       if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
-      return this.leased(tenantId, "update", () => this.engine.up(tenantId, options));
+      return this.leased(tenantId, "update", () => this.engine.up(tenantId, options), options?.holder);
     });
   }
 
@@ -444,6 +474,19 @@ export class TenantService {
 
   listTenants(): Promise<string[]> {
     return this.engine.listStacks();
+  }
+}
+
+/** A lease tag's content, or undefined when it is empty or unreadable. */
+function parseLease(lease: string): { startedAt: number; holder?: string } | undefined {
+  if (!lease) return undefined;
+  try {
+    const parsed = JSON.parse(lease) as { startedAt?: unknown; holder?: unknown };
+    const startedAt = typeof parsed.startedAt === "string" ? Date.parse(parsed.startedAt) : NaN;
+    if (Number.isNaN(startedAt)) return undefined;
+    return { startedAt, ...(typeof parsed.holder === "string" ? { holder: parsed.holder } : {}) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -175,6 +175,7 @@ export class Executor {
     try {
       const handled = await this.handlers[op.kind](op, {
         signal: abort.signal,
+        holder: op.id,
         onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`),
       });
       line("succeeded");

@@ -34,6 +34,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether the operation named in a stack's lease tag no longer runs anywhere: unknown (compacted),
+ * not running, or running under a lease nobody renewed. Only the holder of a tenant's claim
+ * touches its stack, so a lock such a run left is a crashed worker's.
+ */
+export async function runIsOver(store: OperationStore, holder: string): Promise<boolean> {
+  const op = await store.get(holder);
+  if (!op || op.status !== "running") return true;
+  return op.leaseUntil === undefined || Date.parse(op.leaseUntil) < Date.now();
+}
+
 export async function startService(
   config: ServiceConfig,
   overrides: ServiceOverrides = {},
@@ -51,6 +62,7 @@ export async function startService(
       engine,
       backup: setup.backup,
       staleLockMs: config.staleLockMs,
+      abandoned: (holder) => runIsOver(store, holder),
       ...(setup.usage ? { usage: setup.usage } : {}),
     });
     const executor = new Executor({

@@ -310,7 +310,8 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
       SLOW_MS: "1500",
       WORKERS: "1",
       LEASE_MS: "4000",
-      STALE_LOCK_MS: "3000",
+      // The default: a killed worker's stack lock is cancelled on its evidence, not because it aged.
+      STALE_LOCK_MS: "600000",
       MAX_ATTEMPTS: "10",
       BACKOFF_MS: "200",
       MYSQL_HOST: MYSQL.host,

@@ -5,7 +5,7 @@
  * not retried, graceful stop releasing the running operation, and a restart (or a crashed
  * worker's expired lease) finishing what was accepted.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -20,6 +20,8 @@ import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { runIsOver } from "../service/runtime";
+import { synthTenant } from "../synth/programs";
 import { isFinished, type Operation } from "../service/operations";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 import { CREDENTIALS, eventually, tenantRequest } from "./helpers/service";
@@ -62,6 +64,7 @@ async function harness(
     engine,
     usage: options.usage ?? fitting,
     backup: { backup: async (t) => ({ location: `file:///backups/${t}.sql` }) },
+    abandoned: (holder) => runIsOver(store, holder),
   });
   const events: TenantEvent[] = [];
   const executor = new Executor({
@@ -423,6 +426,46 @@ describe("durability", () => {
       ).toBe(false);
     } finally {
       await h.stop();
+    }
+  });
+
+  it("a worker killed mid-update leaves its stack locked; the next worker cancels that lock on its evidence and completes", async () => {
+    const first = await harness();
+    const provisioned = await post(first, "/tenants", tenantRequest("acme", "standard"));
+    expect((await finished(first, provisioned.id)).status).toBe("succeeded");
+    await first.stop();
+
+    const before = new FileStore({ path: join(dir, "operations.jsonl") });
+    const { operation } = await before.submit({
+      tenantId: "acme",
+      kind: "change-tier",
+      payload: { tier: "premium" },
+    });
+    const claim = await before.claim("dead-worker", 200);
+    expect("claimed" in claim && claim.claimed.id).toBe(operation.id);
+    // The dead worker's update: its preview ran, then its update took the stack's lock and never came back.
+    let runs = 0;
+    const hung = new TenantService({
+      engine: new OfflineEngine({
+        stateDir: join(dir, "stacks"),
+        synth: (tenantId, config) =>
+          ++runs === 1 ? synthTenant(tenantId, config) : new Promise(() => undefined),
+      }),
+    });
+    void hung.changeTier("acme", "premium", { holder: operation.id });
+    await eventually("the dead worker's lock", async () =>
+      JSON.parse(readFileSync(join(dir, "stacks", "acme.json"), "utf8")).lock ? true : undefined,
+    );
+    await before.close();
+    await new Promise((r) => setTimeout(r, 250));
+
+    // The default stale threshold (30 min) is far away: only the evidence can unlock it.
+    const survivor = await harness({ owner: "survivor" });
+    try {
+      expect(await finished(survivor, operation.id)).toMatchObject({ status: "succeeded", attempts: 2 });
+      expect(await survivor.store.tenant("acme")).toMatchObject({ status: "active", tier: "premium" });
+    } finally {
+      await survivor.stop();
     }
   });
 });
