@@ -21,6 +21,7 @@ import {
 import {
   mapEngineError,
   PreflightRefusedError,
+  TenantOperationError,
   ProtectedResourceError,
   StackLockedError,
   StatefulReplacementError,
@@ -121,6 +122,27 @@ export interface DeprovisionResult {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * What the stack's tags say about a tenant contradicts the operation: a provision or tier change
+ * of a deprovisioned (retained) stack, a purge of a stack without an expired retention window.
+ * `retainUntil` is the stack's own window (null: none), for the caller to reconcile its view with.
+ */
+export class TenantStateConflictError extends TenantOperationError {
+  readonly outcome = "conflict";
+  constructor(
+    tenantId: string,
+    message: string,
+    readonly retainUntil: string | null,
+  ) {
+    super(tenantId, message);
+  }
+}
+
+export interface PurgeResult {
+  readonly tenantId: string;
+  readonly wasRetainedUntil: string;
+}
 
 export class TenantService {
   private readonly locks = new KeyedLock();
@@ -234,6 +256,7 @@ export class TenantService {
     return this.exclusive(tenantId, "provision", async () => {
       toStackConfig(request); // a bad request is refused before the stack is read
       const existed = await this.engine.exists(tenantId);
+      if (existed) await this.refuseRetained(tenantId, "provisioned again");
       const applied = existed ? (await this.engine.readTags(tenantId))[TAGS.appliedConfig] : undefined;
       const before = applied ? await this.engine.readConfig(tenantId) : undefined;
       const config = toStackConfig(before ? keepingRetiredSites(request, fromStackConfig(before)) : request);
@@ -271,6 +294,7 @@ export class TenantService {
     options?: OperationOptions & { readonly dryRun?: boolean },
   ): Promise<ChangeTierResult> {
     return this.exclusive(tenantId, `change-tier to ${target}`, async () => {
+      await this.refuseRetained(tenantId, "moved to another tier");
       const config = await this.engine.readConfig(tenantId);
       const current = fromStackConfig(config);
       // The tier tag is written once an update has applied the tier: a config ahead of it is a
@@ -287,6 +311,20 @@ export class TenantService {
       const change = await this.transition(tenantId, config, next, options, preflight);
       return { tenantId, from: current.tier, to: target, ...change };
     });
+  }
+
+  /**
+   * A deprovisioned stack (its retention window tag set) is only restored or purged: a provision
+   * or tier change would report it active while its purge date stands.
+   */
+  private async refuseRetained(tenantId: string, what: string): Promise<void> {
+    const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
+    if (until)
+      throw new TenantStateConflictError(
+        tenantId,
+        `tenant ${tenantId} is deprovisioned (retained until ${until}) and cannot be ${what}; restore it first`,
+        until,
+      );
   }
 
   /** The downgrade pre-flight; refuses with the report when the tenant does not fit. */
@@ -428,6 +466,38 @@ export class TenantService {
           { field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` },
         ]);
       await this.engine.setTag(tenantId, TAGS.retainUntil, "");
+      return { tenantId, wasRetainedUntil: until };
+    });
+  }
+
+  /**
+   * Destroys (protection lifted deliberately) and removes one tenant's stack, judged on the
+   * stack's own tags: refused with TenantStateConflictError (carrying the stack's window) when the
+   * stack is not deprovisioned or its retention window has not passed.
+   */
+  async purgeTenant(tenantId: string, options?: OperationOptions): Promise<PurgeResult> {
+    return this.exclusive(tenantId, "purge", async () => {
+      if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
+      const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
+      if (!until)
+        throw new TenantStateConflictError(
+          tenantId,
+          `tenant ${tenantId}'s stack is not deprovisioned: an active tenant is never purged`,
+          null,
+        );
+      if (Date.parse(until) > this.now())
+        throw new TenantStateConflictError(
+          tenantId,
+          `tenant ${tenantId} is retained until ${until}: its data is kept until then`,
+          until,
+        );
+      await this.leased(
+        tenantId,
+        "destroy",
+        () => this.engine.destroy(tenantId, { ...options, unprotect: true }),
+        options?.holder,
+      );
+      await this.engine.remove(tenantId);
       return { tenantId, wasRetainedUntil: until };
     });
   }

@@ -108,7 +108,10 @@ export class FileStore implements OperationStore {
     return new Date(this.now()).toISOString();
   }
 
-  async submit(request: NewOperation): Promise<{ operation: Operation; created: boolean }> {
+  async submit(
+    request: NewOperation,
+    admit?: () => Promise<void>,
+  ): Promise<{ operation: Operation; created: boolean }> {
     const digest = requestDigest(request);
     if (request.idempotencyKey !== undefined) {
       const existing = this.byKey.get(request.idempotencyKey);
@@ -117,6 +120,7 @@ export class FileStore implements OperationStore {
         return { operation: this.ops.get(existing)!, created: false };
       }
     }
+    await admit?.();
     const at = this.stamp();
     const op: Operation = {
       id: randomUUID(),
@@ -168,6 +172,10 @@ export class FileStore implements OperationStore {
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
     return [...this.ops.values()].filter((o) => o.tenantId === tenantId).at(-1);
+  }
+
+  async pending(tenantId: string): Promise<Operation[]> {
+    return [...this.ops.values()].filter((o) => o.tenantId === tenantId && !isFinished(o));
   }
 
   private leaseLive(op: Operation): boolean {
@@ -236,11 +244,16 @@ export class FileStore implements OperationStore {
         : { ...rest, status: "failed", error: finish.error, finishedAt: at, updatedAt: at };
     const entries: Entry[] = [{ t: "op", op: done }];
     const previous = this.tenants.get(op.tenantId);
-    if (finish.tenant && previous)
-      entries.push({
-        t: "tenant",
-        record: { ...previous, ...finish.tenant, lastOperationId: id, updatedAt: at },
-      });
+    if (finish.tenant && previous) {
+      const record: Record<string, unknown> = {
+        ...previous,
+        ...finish.tenant,
+        lastOperationId: id,
+        updatedAt: at,
+      };
+      if (record["retainUntil"] === "") delete record["retainUntil"]; // the window ended
+      entries.push({ t: "tenant", record: record as unknown as TenantRecord });
+    }
     this.write(...entries);
     return true;
   }

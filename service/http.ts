@@ -26,6 +26,7 @@ import {
   type OperationStore,
 } from "./operations";
 import { HTTP_STATUS, toOperationError } from "./outcomes";
+import { conflictOf, projectedState } from "./tenantState";
 
 /** Hands a stored operation to the workers (wakes the in-process loops, or publishes to the broker). */
 export interface Dispatcher {
@@ -216,10 +217,10 @@ export async function buildHttpApp(options: HttpOptions) {
       const key = request.headers["idempotency-key"];
       let stored: { operation: Operation; created: boolean };
       try {
-        stored = await store.submit({
-          ...operation,
-          ...(typeof key === "string" ? { idempotencyKey: key } : {}),
-        });
+        stored = await store.submit(
+          { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) },
+          () => admit(operation),
+        );
       } catch (error) {
         if (error instanceof IdempotencyConflictError) throw refuse(error.outcome, error.message);
         throw error;
@@ -230,6 +231,21 @@ export async function buildHttpApp(options: HttpOptions) {
         .code(202)
         .header("location", `/operations/${stored.operation.id}`)
         .send({ operation: operationView(stored.operation) });
+    };
+
+    // A new request (not a replay) must fit the state the tenant's pending operations lead to.
+    const admit = async (operation: Omit<NewOperation, "idempotencyKey">) => {
+      const pending = await store.pending(operation.tenantId);
+      const purge = pending.find((o) => o.kind === "purge");
+      if (purge)
+        throw refuse("conflict", `tenant ${operation.tenantId} is being purged (operation ${purge.id})`);
+      if (operation.kind === "purge" && pending.length > 0)
+        throw refuse(
+          "conflict",
+          `tenant ${operation.tenantId} has ${pending.length} pending operation(s): it is not purged`,
+        );
+      const conflict = conflictOf(projectedState(await store.tenant(operation.tenantId), pending), operation);
+      if (conflict) throw refuse("conflict", `tenant ${operation.tenantId}: ${conflict}`);
     };
 
     const knownTenant = async (tenantId: string) => {
@@ -255,12 +271,6 @@ export async function buildHttpApp(options: HttpOptions) {
           throw new HttpError(400, toOperationError(error));
         }
         const tenantId = request.body["tenantId"] as string;
-        const tenant = await store.tenant(tenantId);
-        if (tenant?.status === "retained")
-          throw refuse(
-            "exists",
-            `tenant ${tenantId} is deprovisioned and retained until ${tenant.retainUntil}; restore it instead`,
-          );
         return submit(request, reply, { tenantId, kind: "provision", payload: request.body });
       },
     );
@@ -303,11 +313,6 @@ export async function buildHttpApp(options: HttpOptions) {
       },
       async (request, reply) => {
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status === "retained")
-          throw refuse(
-            "exists",
-            `tenant ${tenant.tenantId} is deprovisioned; restore it before changing its tier`,
-          );
         return submit(request, reply, {
           tenantId: tenant.tenantId,
           kind: "change-tier",
@@ -339,11 +344,6 @@ export async function buildHttpApp(options: HttpOptions) {
       },
       async (request, reply) => {
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status === "retained")
-          throw refuse(
-            "exists",
-            `tenant ${tenant.tenantId} is already deprovisioned (retained until ${tenant.retainUntil})`,
-          );
         return submit(request, reply, {
           tenantId: tenant.tenantId,
           kind: "deprovision",
@@ -373,18 +373,30 @@ export async function buildHttpApp(options: HttpOptions) {
           } catch (error) {
             throw new HttpError(400, toOperationError(error));
           }
-          if (tenant.status !== "active" && tenant.status !== "retained")
-            throw refuse(
-              "exists",
-              `tenant ${tenant.tenantId} is ${tenant.status}: a backup is loaded into an active or deprovisioned tenant`,
-            );
-        } else if (tenant.status !== "retained") {
-          throw refuse(
-            "exists",
-            `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore (name a backup to load one)`,
-          );
         }
         return submit(request, reply, { tenantId: tenant.tenantId, kind: "restore", payload: body });
+      },
+    );
+
+    api.post<{ Params: { id: string } }>(
+      "/tenants/:id/purge",
+      {
+        schema: {
+          summary:
+            "Destroy a deprovisioned tenant whose retention window has passed (refused for an active tenant or one with pending operations; judged again on the stack's tags when it runs)",
+          params: tenantParams,
+          headers: idempotencyHeader,
+          response: accepted,
+        },
+      },
+      async (request, reply) => {
+        const tenant = await knownTenant(request.params.id);
+        if (tenant.status === "retained" && tenant.retainUntil && Date.parse(tenant.retainUntil) > Date.now())
+          throw refuse(
+            "conflict",
+            `tenant ${tenant.tenantId} is retained until ${tenant.retainUntil}: its data is kept until then`,
+          );
+        return submit(request, reply, { tenantId: tenant.tenantId, kind: "purge", payload: {} });
       },
     );
 

@@ -197,7 +197,10 @@ export class MysqlStore implements OperationStore {
     return rows[0];
   }
 
-  async submit(request: NewOperation): Promise<{ operation: Operation; created: boolean }> {
+  async submit(
+    request: NewOperation,
+    admit?: () => Promise<void>,
+  ): Promise<{ operation: Operation; created: boolean }> {
     const digest = requestDigest(request);
     const replay = (row: OperationRow & { digest: string }) => {
       if (row.digest !== digest) throw new IdempotencyConflictError(request.idempotencyKey!);
@@ -207,6 +210,7 @@ export class MysqlStore implements OperationStore {
       const existing = await this.byKey(this.pool, request.idempotencyKey);
       if (existing) return replay(existing);
     }
+    await admit?.();
     const id = randomUUID();
     try {
       await this.transaction(async (c) => {
@@ -274,6 +278,14 @@ export class MysqlStore implements OperationStore {
       [tenantId],
     );
     return rows[0] ? toOperation(rows[0]) : undefined;
+  }
+
+  async pending(tenantId: string): Promise<Operation[]> {
+    const [rows] = await this.pool.query<OperationRow[]>(
+      `SELECT * FROM operations WHERE tenant_id = ? AND ${UNFINISHED} ORDER BY seq`,
+      [tenantId],
+    );
+    return rows.map(toOperation);
   }
 
   async claim(owner: string, leaseMs: number, id?: string): Promise<ClaimResult> {

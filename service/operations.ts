@@ -13,6 +13,7 @@ export const OPERATION_KINDS = [
   "restore",
   "preview",
   "update",
+  "purge",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -60,8 +61,11 @@ export interface Operation {
 export interface TenantRecord {
   readonly tenantId: string;
   readonly tier?: string;
-  /** "provisioning" until the first provision succeeds, then "active"; "retained" after deprovision; "failed" when provisioning failed. */
-  readonly status: "provisioning" | "active" | "retained" | "failed";
+  /**
+   * "provisioning" until the first provision succeeds, then "active"; "retained" after deprovision;
+   * "failed" when provisioning failed; "purged" once its stack is destroyed (service/tenantState.ts).
+   */
+  readonly status: "provisioning" | "active" | "retained" | "failed" | "purged";
   readonly outputs?: unknown;
   readonly retainUntil?: string;
   readonly lastOperationId: string;
@@ -102,12 +106,18 @@ export interface OperationStore {
    * Stores a new operation (and the tenant's record on its first provision) durably before
    * returning; with a known idempotency key returns the first operation and `created: false`.
    */
-  submit(request: NewOperation): Promise<{ readonly operation: Operation; readonly created: boolean }>;
+  submit(
+    request: NewOperation,
+    /** Runs after the idempotency check, before a new operation is stored; throws to refuse it. */
+    admit?: () => Promise<void>,
+  ): Promise<{ readonly operation: Operation; readonly created: boolean }>;
   get(id: string): Promise<Operation | undefined>;
   logLines(id: string): Promise<string[]>;
   appendLog(id: string, line: string): Promise<void>;
   tenant(tenantId: string): Promise<TenantRecord | undefined>;
   latestOperation(tenantId: string): Promise<Operation | undefined>;
+  /** The tenant's unfinished operations, oldest first. */
+  pending(tenantId: string): Promise<Operation[]>;
   /** Every tenant the service knows, by id. */
   listTenants(): Promise<TenantRecord[]>;
   /**

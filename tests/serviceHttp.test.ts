@@ -244,12 +244,13 @@ describe("tenant routes", () => {
       headers: auth,
       payload: {},
     });
-    expect(restore.statusCode).toBe(409); // not deprovisioned (yet): nothing to restore
+    // Behind the queued deprovision, a reinstatement is what the tenant will accept (service/tenantState.ts).
+    expect(restore.statusCode).toBe(202);
     const tenant = await app.inject({ method: "GET", url: "/tenants/acme", headers: auth });
     expect(tenant.json()).toMatchObject({
       tenantId: "acme",
       status: "provisioning",
-      lastOperation: { kind: "deprovision", status: "queued" },
+      lastOperation: { kind: "restore", status: "queued" },
     });
   });
 });
@@ -286,6 +287,7 @@ describe("documents", () => {
       "/operations/{id}",
       "/tenants",
       "/tenants/{id}",
+      "/tenants/{id}/purge",
       "/tenants/{id}/restore",
       "/tenants/{id}/tier",
     ]);

@@ -21,9 +21,12 @@ const slowMs = Number(process.env.SLOW_MS ?? 0);
 class TracedEngine extends InstrumentedEngine {
   private async traced<T>(tenantId: string, run: () => Promise<T>): Promise<T> {
     appendFileSync(trace, `${JSON.stringify({ tenantId, pid: process.pid, event: "start" })}\n`);
-    const result = await run();
-    appendFileSync(trace, `${JSON.stringify({ tenantId, pid: process.pid, event: "end" })}\n`);
-    return result;
+    try {
+      return await run();
+    } finally {
+      // A call refused (a lock) ends too: only a killed process leaves a start without an end.
+      appendFileSync(trace, `${JSON.stringify({ tenantId, pid: process.pid, event: "end" })}\n`);
+    }
   }
   override preview(tenantId: string, options?: OperationOptions): Promise<PlanResult> {
     return this.traced(tenantId, () => super.preview(tenantId, options));
