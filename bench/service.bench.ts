@@ -18,6 +18,7 @@ import { FileStore } from "../service/fileStore";
 import { buildHttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
 import { DEV_ADMIN_CREDENTIALS } from "../synth/programs";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -33,6 +34,7 @@ async function acceptance(work: string) {
     token: TOKEN,
     metrics: new Metrics(),
     log: createLogger({ level: "silent" }),
+    secrets: SecretBox.fromFile(join(work, "service.key")),
   });
   const url = await app.listen({ port: 0, host: "127.0.0.1" });
   const body = JSON.stringify({

@@ -2,7 +2,7 @@
  * The engine, usage source and backup the workers run with, loaded on demand: the offline
  * engine (and with it the synth and its runtime patches) only when it is the one chosen.
  */
-import { copyFileSync, mkdirSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";
 import { hasPulumiCli } from "../automation/pulumiCli";
@@ -29,12 +29,13 @@ export class StateFileBackup implements BackupHook {
   ) {}
 
   async backup(tenantId: string, reason: BackupReason): Promise<{ location: string }> {
-    mkdirSync(this.directory, { recursive: true });
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     const location = join(
       this.directory,
       `${tenantId}-${reason}-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`,
     );
     copyFileSync(join(this.stateDir, `${tenantId}.json`), location);
+    chmodSync(location, 0o600);
     return { location };
   }
 }

@@ -14,6 +14,7 @@ import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
 import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
+import type { SecretBox } from "./secrets";
 import { conflictOf } from "./tenantState";
 
 /** What a restore handler runs with: the operation's cancellation and the tenant's tier (from its stack). */
@@ -44,6 +45,8 @@ export interface ExecutorOptions {
   readonly events?: EventSink;
   readonly metrics?: Metrics;
   readonly log: Logger;
+  /** Opens the sealed credentials of an operation's request (service/secrets.ts). */
+  readonly secrets: SecretBox;
 }
 
 export type Disposition =
@@ -226,7 +229,8 @@ export class Executor {
       const record = await store.tenant(op.tenantId);
       const conflict = conflictOf(record?.status ?? "none", op);
       if (conflict) throw new TenantConflictError(`tenant ${op.tenantId}: ${conflict}`);
-      const handled = await this.handlers[op.kind](op, {
+      const opened: Operation = { ...op, payload: this.options.secrets.open(op.payload) };
+      const handled = await this.handlers[op.kind](opened, {
         signal: abort.signal,
         holder: op.id,
         onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`),

@@ -52,7 +52,7 @@ export class FileStore implements OperationStore {
 
   constructor(private readonly options: FileStoreOptions) {
     this.now = options.now ?? Date.now;
-    mkdirSync(dirname(options.path), { recursive: true });
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     if (existsSync(options.path)) this.replay(readFileSync(options.path, "utf8"));
     this.fd = this.compact();
   }
@@ -82,7 +82,8 @@ export class FileStore implements OperationStore {
   /** Writes the current state to a new journal and swaps it in; returns its descriptor. */
   private compact(): number {
     const tmp = `${this.options.path}.tmp`;
-    const fd = openSync(tmp, "w");
+    // Owner only: the journal holds requests (credentials sealed) and their results.
+    const fd = openSync(tmp, "w", 0o600);
     const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
     for (const op of this.ops.values())
       writeSync(
@@ -95,7 +96,7 @@ export class FileStore implements OperationStore {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.options.path);
-    return openSync(this.options.path, "a");
+    return openSync(this.options.path, "a", 0o600);
   }
 
   private write(...entries: Entry[]): void {

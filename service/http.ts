@@ -26,6 +26,7 @@ import {
   type OperationStore,
 } from "./operations";
 import { HTTP_STATUS, toOperationError } from "./outcomes";
+import type { SecretBox } from "./secrets";
 import { conflictOf, projectedState } from "./tenantState";
 
 /** Hands a stored operation to the workers (wakes the in-process loops, or publishes to the broker). */
@@ -42,6 +43,8 @@ export interface HttpOptions {
   readonly token: string;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Seals a request's credentials before it is stored (service/secrets.ts). */
+  readonly secrets: SecretBox;
   /** Largest accepted body. Default 64 KiB. */
   readonly bodyLimit?: number;
 }
@@ -217,8 +220,14 @@ export async function buildHttpApp(options: HttpOptions) {
       const key = request.headers["idempotency-key"];
       let stored: { operation: Operation; created: boolean };
       try {
+        const plain = { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) };
+        // Stored sealed: the credentials are opened only by the worker that runs the operation.
         stored = await store.submit(
-          { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) },
+          {
+            ...plain,
+            payload: options.secrets.seal(operation.payload),
+            digest: options.secrets.digest(plain),
+          },
           () => admit(operation),
         );
       } catch (error) {

@@ -5,6 +5,7 @@
  * when the lease runs out. Per tenant, operations run one at a time in the order they were made.
  */
 import { createHash } from "node:crypto";
+import { redactSecrets } from "../automation/secretFields";
 
 export const OPERATION_KINDS = [
   "provision",
@@ -34,6 +35,8 @@ export interface NewOperation {
   readonly payload: Readonly<Record<string, unknown>>;
   /** Same key, same request: the first operation is returned instead of a new one. */
   readonly idempotencyKey?: string;
+  /** The request's digest for idempotency (service/secrets.ts), when the payload is sealed. */
+  readonly digest?: string;
 }
 
 export interface Operation {
@@ -142,11 +145,18 @@ export interface OperationStore {
   close(): Promise<void>;
 }
 
-/** A digest of what a request asks, to tell a replay of an idempotency key from a misuse. */
+/** What a request asks, canonically (sorted keys). */
+export function requestCanonical(request: NewOperation): string {
+  return JSON.stringify([request.tenantId, request.kind, canonical(request.payload)]);
+}
+
+/**
+ * A digest of what a request asks, to tell a replay of an idempotency key from a misuse: the
+ * `digest` the caller computed (the API's, keyed by the service key over the plain request), else
+ * a hash of the request as given.
+ */
 export function requestDigest(request: NewOperation): string {
-  return createHash("sha256")
-    .update(JSON.stringify([request.tenantId, request.kind, canonical(request.payload)]))
-    .digest("hex");
+  return request.digest ?? createHash("sha256").update(requestCanonical(request)).digest("hex");
 }
 
 function canonical(value: unknown): unknown {
@@ -165,20 +175,12 @@ export const isFinished = (op: Pick<Operation, "status">): boolean =>
   op.status === "succeeded" || op.status === "failed";
 
 /**
- * A request with its credentials masked: what clients are shown, and what the store keeps once
- * the operation has ended (the stack config holds them, as secrets, from then on).
+ * A request with its credentials masked: every field the tenant schema marks secret
+ * (automation/secretFields.ts), whether it holds the plain value or its sealed form. What clients
+ * and logs are shown, and what the store keeps once the operation has ended.
  */
 export function redactedPayload(
   payload: Readonly<Record<string, unknown>>,
 ): Readonly<Record<string, unknown>> {
-  const mask = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(mask);
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]),
-      );
-    }
-    return value;
-  };
-  return mask(payload) as Record<string, unknown>;
+  return redactSecrets(payload);
 }

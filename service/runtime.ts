@@ -15,6 +15,7 @@ import { Executor, type RestoreHandler } from "./executor";
 import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
+import { SecretBox } from "./secrets";
 import type { OperationStore } from "./operations";
 
 export interface ServiceOverrides {
@@ -55,6 +56,9 @@ export async function startService(
   const runsApi = config.role !== "worker";
   const runsWorkers = config.role !== "api" && config.workers > 0;
 
+  const secrets = config.secretKey
+    ? new SecretBox(config.secretKey)
+    : SecretBox.fromFile(join(resolve(config.dataDir), "service.key"));
   const makeExecutor = async (store: OperationStore, events?: EventSink) => {
     const setup = await engineSetup(config);
     const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
@@ -63,6 +67,8 @@ export async function startService(
       backup: setup.backup,
       staleLockMs: config.staleLockMs,
       abandoned: (holder) => runIsOver(store, holder),
+      // One key for every worker: a repeated request is "unchanged" whichever worker runs it.
+      configTagKey: secrets.appliedConfigKey,
       ...(setup.usage ? { usage: setup.usage } : {}),
     });
     const executor = new Executor({
@@ -72,6 +78,7 @@ export async function startService(
       leaseMs: config.leaseMs,
       log,
       metrics,
+      secrets,
       ...(overrides.restore ? { restore: overrides.restore } : {}),
       ...(events ? { events } : {}),
     });
@@ -138,7 +145,7 @@ export async function startService(
   let app: HttpApp | undefined;
   let url: string | undefined;
   if (runsApi) {
-    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log });
+    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let stopping: Promise<void> | undefined;

@@ -22,6 +22,7 @@ import { createLogger } from "../service/log";
 import { MysqlStore } from "../service/mysqlStore";
 import { isFinished, type Operation, type OperationStore } from "../service/operations";
 import { RabbitDispatcher, RabbitEvents, RabbitLink, RabbitWorkers } from "../service/rabbit";
+import { SecretBox } from "../service/secrets";
 import { serviceConfigFromEnv } from "../service/config";
 import { startService, type RunningService } from "../service/runtime";
 import { gate, InstrumentedEngine } from "./helpers/engines";
@@ -116,6 +117,7 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
       leaseMs: 10_000,
       log,
       events: new RabbitEvents(l),
+      secrets: new SecretBox(randomBytes(32)),
     });
     const w = new RabbitWorkers({
       link: l,
@@ -303,6 +305,7 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
       QUEUE_PREFIX: prefix,
       EVENTS_EXCHANGE: eventsExchange,
       TENANT_SERVICE_TOKEN: `kill-trials-token-${RUN}`,
+      SERVICE_SECRET_KEY: randomBytes(32).toString("base64"),
       TENANT_ENGINE: "offline",
       TENANT_STATE_DIR: join(dir, "stacks"),
       SERVICE_DATA_DIR: join(dir, "data"),

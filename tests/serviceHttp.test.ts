@@ -12,6 +12,7 @@ import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
 import type { Operation } from "../service/operations";
 import { CREDENTIALS, tenantRequest } from "./helpers/service";
 
@@ -33,6 +34,7 @@ beforeEach(async () => {
     token: TOKEN,
     metrics: new Metrics(),
     log: createLogger({ level: "silent" }),
+    secrets: SecretBox.fromFile(join(dir, "service.key")),
     bodyLimit: 16 * 1024,
   });
 });

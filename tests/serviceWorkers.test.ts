@@ -20,6 +20,7 @@ import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
 import { runIsOver } from "../service/runtime";
 import { synthTenant } from "../synth/programs";
 import { isFinished, type Operation } from "../service/operations";
@@ -58,6 +59,8 @@ async function harness(
   } = {},
 ): Promise<Harness> {
   const store = new FileStore({ path: join(dir, "operations.jsonl") });
+  // The key file survives a restart of the harness, as the embedded service's does.
+  const secrets = SecretBox.fromFile(join(dir, "service.key"));
   const inner = new OfflineEngine({ stateDir: join(dir, "stacks") });
   const engine = options.engine ? options.engine(inner) : inner;
   const service = new TenantService({
@@ -74,6 +77,7 @@ async function harness(
     leaseMs: 5_000,
     log,
     events: { publish: async (e) => void events.push(e) },
+    secrets,
     ...(options.restore ? { restore: options.restore } : {}),
   });
   const workers = new EmbeddedWorkers({
@@ -91,6 +95,7 @@ async function harness(
     token: TOKEN,
     metrics: new Metrics(),
     log,
+    secrets,
   });
   workers.start();
   return {
