@@ -287,6 +287,9 @@ export class FileStore implements OperationStore {
     return stale;
   }
 
+  /** The journal is in this process: always reachable once open. */
+  async ping(): Promise<void> {}
+
   async counts(): Promise<StoreCounts> {
     const counts = { queued: 0, running: 0, succeeded: 0, failed: 0 };
     for (const op of this.ops.values()) counts[op.status] += 1;

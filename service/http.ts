@@ -34,6 +34,36 @@ export interface Dispatcher {
   dispatch(operation: Operation): Promise<void>;
   /** Operations waiting in the broker, when there is one. */
   queueDepth?(): Promise<number>;
+  /** Whether the broker can take operations now, when there is one. */
+  health?(): { readonly broker: "up" | "down" };
+}
+
+/** What the health endpoints report: each dependency up or down. */
+export async function dependencies(
+  store: OperationStore,
+  dispatcher: Dispatcher,
+): Promise<Record<string, "up" | "down">> {
+  const storeUp = await Promise.race([
+    store.ping().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+  ]);
+  return { store: storeUp ? "up" : "down", ...(dispatcher.health ? dispatcher.health() : {}) };
+}
+
+/** A store error that means "unreachable right now" (the client should retry), not a bug. */
+function unavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; fatal?: unknown; outcome?: unknown };
+  return (
+    e.outcome === "unavailable" ||
+    e.fatal === true ||
+    (typeof e.code === "string" &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_CONNECTION_KILLED)$/.test(
+        e.code,
+      ))
+  );
 }
 
 export interface HttpOptions {
@@ -181,6 +211,15 @@ export async function buildHttpApp(options: HttpOptions) {
       return reply.code(415).send({ error: { outcome: "unsupported-media-type", message: error.message } });
     if (error.statusCode && error.statusCode < 500)
       return reply.code(error.statusCode).send({ error: { outcome: "invalid", message: error.message } });
+    if (unavailable(error)) {
+      request.log.warn({ err: error.message }, "store unavailable");
+      return reply
+        .code(503)
+        .header("retry-after", "5")
+        .send({
+          error: { outcome: "unavailable", message: "the operation store is unreachable; retry later" },
+        });
+    }
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: { outcome: "error", message: "internal error" } });
   });
@@ -191,7 +230,17 @@ export async function buildHttpApp(options: HttpOptions) {
   );
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
-  app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));
+  // Liveness: the process answers (200), saying whether it is degraded; readiness: 503 when degraded.
+  const health = async () => {
+    const checks = await dependencies(store, dispatcher);
+    const degraded = Object.values(checks).includes("down");
+    return { ok: !degraded, status: degraded ? "degraded" : "ok", ...checks };
+  };
+  app.get("/healthz", { schema: { hide: true } }, health);
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const report = await health();
+    return reply.code(report.ok ? 200 : 503).send(report);
+  });
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
     reply
       .type("text/plain; version=0.0.4")

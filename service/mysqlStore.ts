@@ -166,7 +166,14 @@ export class MysqlStore implements OperationStore {
       timezone: "Z",
     });
     // Every timestamp on the database's clock, in UTC.
-    pool.on("connection", (c) => void c.query("SET time_zone = '+00:00'"));
+    // A callback, so a connection lost meanwhile is an ignored error, never an unhandled one.
+    // (mysql2 hands the callback-style connection to this event, whatever its typings say.)
+    pool.on("connection", (c) =>
+      (c as unknown as { query(sql: string, done: (error: unknown) => void): void }).query(
+        "SET time_zone = '+00:00'",
+        () => undefined,
+      ),
+    );
     for (const statement of SCHEMA) await pool.query(statement);
     return new MysqlStore(pool);
   }
@@ -398,6 +405,11 @@ export class MysqlStore implements OperationStore {
         await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
       return rows.map(toOperation);
     });
+  }
+
+  /** Throws when the database cannot be reached (health checks). */
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
   }
 
   async counts(): Promise<StoreCounts> {

@@ -142,6 +142,8 @@ export interface OperationStore {
    */
   reclaimStale(olderThanMs: number): Promise<Operation[]>;
   counts(): Promise<StoreCounts>;
+  /** Throws when the store cannot be reached now (health checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

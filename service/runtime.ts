@@ -94,10 +94,18 @@ export async function startService(
     const { MysqlStore } = await import("./mysqlStore");
     const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
     store = await MysqlStore.open({ ...config.mysql, database: config.broker.database });
-    const link = await RabbitLink.connect({
-      url: config.broker.url,
-      prefix: config.broker.prefix,
-      ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}),
+    const opened = store;
+    // A start that fails after the database connected closes it, so the process can exit.
+    const link = await RabbitLink.connect(
+      {
+        url: config.broker.url,
+        prefix: config.broker.prefix,
+        ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}),
+      },
+      log,
+    ).catch(async (error: unknown) => {
+      await opened.close().catch(() => undefined);
+      throw error;
     });
     const rabbitDispatcher = new RabbitDispatcher(link, store, log);
     dispatcher = rabbitDispatcher;
