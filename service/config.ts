@@ -32,6 +32,11 @@ export interface ServiceConfig {
   readonly dataDir: string;
   /** Operations run at once by this process. WORKERS, default 2. */
   readonly workers: number;
+  /**
+   * ENGINE_PROCESSES: child processes the offline engine runs in (automation/engineProcess.ts),
+   * default WORKERS; 0 runs it in this process (its synth then holds the event loop while it runs).
+   */
+  readonly engineProcesses: number;
   /** LEASE_MS (default 30000), MAX_ATTEMPTS (5), BACKOFF_MS (1000), DRAIN_MS (30000). */
   readonly leaseMs: number;
   readonly maxAttempts: number;
@@ -130,6 +135,7 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     ...(secretKey ? { secretKey } : {}),
     dataDir,
     workers: integer(env, "WORKERS", 2, 0),
+    engineProcesses: integer(env, "ENGINE_PROCESSES", integer(env, "WORKERS", 2, 0), 0),
     leaseMs: integer(env, "LEASE_MS", 30_000, 100),
     maxAttempts: integer(env, "MAX_ATTEMPTS", 5, 1),
     backoffMs: integer(env, "BACKOFF_MS", 1000, 1),

@@ -15,6 +15,8 @@ export interface EngineSetup {
   readonly engine: TenantEngine;
   readonly backup: BackupHook;
   readonly usage?: UsageSource;
+  /** Ends what the engine started (its child processes). */
+  readonly close?: () => void;
 }
 
 /**
@@ -47,14 +49,16 @@ export async function engineSetup(config: ServiceConfig): Promise<EngineSetup> {
     : undefined;
   const withUsage = usage ? { usage } : {};
   if (kind === "offline") {
-    const { OfflineEngine } = await import("../automation/offlineEngine");
     const stateDir = resolve(config.stateDir);
-    return {
-      kind,
-      engine: new OfflineEngine({ stateDir }),
-      backup: new StateFileBackup(stateDir, resolve(config.dataDir, "backups")),
-      ...withUsage,
-    };
+    const backup = new StateFileBackup(stateDir, resolve(config.dataDir, "backups"));
+    if (config.engineProcesses > 0) {
+      // The program runs in child processes: this one keeps answering and renewing leases.
+      const { ProcessEngine } = await import("../automation/engineProcess");
+      const engine = new ProcessEngine({ stateDir, processes: config.engineProcesses });
+      return { kind, engine, backup, close: () => engine.close(), ...withUsage };
+    }
+    const { OfflineEngine } = await import("../automation/offlineEngine");
+    return { kind, engine: new OfflineEngine({ stateDir }), backup, ...withUsage };
   }
   const { LocalWorkspaceEngine } = await import("../automation/localWorkspaceEngine");
   const { DumpBackup } = await import("../automation/dumpBackup");

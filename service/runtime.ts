@@ -59,8 +59,11 @@ export async function startService(
   const secrets = config.secretKey
     ? new SecretBox(config.secretKey)
     : SecretBox.fromFile(join(resolve(config.dataDir), "service.key"));
+  // Ended after the workers have drained (their running operations still call the engine).
+  const engineCloses: (() => void)[] = [];
   const makeExecutor = async (store: OperationStore, events?: EventSink) => {
     const setup = await engineSetup(config);
+    if (setup.close) engineCloses.push(setup.close);
     const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
     const service = new TenantService({
       engine,
@@ -166,6 +169,7 @@ export async function startService(
       (stopping ??= (async () => {
         await app?.close();
         for (const stop of stops) await stop();
+        for (const close of engineCloses) close();
         await store.close();
       })()),
   };
