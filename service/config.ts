@@ -37,6 +37,8 @@ export interface ServiceConfig {
    * default WORKERS; 0 runs it in this process (its synth then holds the event loop while it runs).
    */
   readonly engineProcesses: number;
+  /** SERVICE_RETENTION_DAYS (default 30): ended operations and their logs are forgotten after it. */
+  readonly retentionMs: number;
   /** LEASE_MS (default 30000), MAX_ATTEMPTS (5), BACKOFF_MS (1000), DRAIN_MS (30000). */
   readonly leaseMs: number;
   readonly maxAttempts: number;
@@ -137,6 +139,7 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     workers: integer(env, "WORKERS", 2, 0),
     engineProcesses: integer(env, "ENGINE_PROCESSES", integer(env, "WORKERS", 2, 0), 0),
     leaseMs: integer(env, "LEASE_MS", 30_000, 100),
+    retentionMs: integer(env, "SERVICE_RETENTION_DAYS", 30, 0) * 86_400_000,
     maxAttempts: integer(env, "MAX_ATTEMPTS", 5, 1),
     backoffMs: integer(env, "BACKOFF_MS", 1000, 1),
     drainMs: integer(env, "DRAIN_MS", 30_000, 0),

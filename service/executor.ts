@@ -198,6 +198,7 @@ export class Executor {
     const abort = new AbortController();
     const onStop = () => abort.abort();
     stop.addEventListener("abort", onStop);
+    if (stop.aborted) abort.abort(); // stopped while the claim was being written
     const pending: string[] = [];
     const flush = async () => {
       for (const line of pending.splice(0)) await store.appendLog(op.id, line);

@@ -1,7 +1,10 @@
 /**
  * The embedded operation store: one process, state in memory, every change appended to a
- * journal file and flushed to disk (fsync) before the call returns, so an accepted request
- * survives a crash or restart. Opening replays the journal and rewrites it compacted.
+ * journal file and flushed to disk (fdatasync) before the call returns, so an accepted request
+ * survives a crash or restart. Group commit: the changes made while one flush runs are written
+ * and flushed together by the next, off the event loop. Opening replays the journal and rewrites
+ * it compacted, dropping operations that ended more than `retentionMs` ago (with their log and
+ * idempotency key); the journal is compacted again whenever it has grown well past the state.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -14,6 +17,7 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   IdempotencyConflictError,
@@ -39,6 +43,15 @@ export interface FileStoreOptions {
   readonly path: string;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /** How long an ended operation is kept (with its log). Default 30 days. */
+  readonly retentionMs?: number;
+  /** Log lines kept per operation (the last ones; the first line says how many were dropped). Default 500. */
+  readonly maxLogLines?: number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 export class FileStore implements OperationStore {
@@ -47,14 +60,20 @@ export class FileStore implements OperationStore {
   private readonly byKey = new Map<string, string>();
   private readonly logs = new Map<string, string[]>();
   private readonly tenants = new Map<string, TenantRecord>();
-  private fd: number;
+  private handle: Promise<FileHandle>;
   private readonly now: () => number;
+  private queue: string[] = [];
+  private waiters: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Lines in the journal file, and in its last compaction. */
+  private journalLines = 0;
+  private compactedLines = 0;
 
   constructor(private readonly options: FileStoreOptions) {
     this.now = options.now ?? Date.now;
     mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     if (existsSync(options.path)) this.replay(readFileSync(options.path, "utf8"));
-    this.fd = this.compact();
+    this.handle = open(this.rewrite(), "a", 0o600);
   }
 
   private replay(text: string): void {
@@ -75,34 +94,99 @@ export class FileStore implements OperationStore {
       this.ops.set(entry.op.id, entry.op);
       if (entry.digest) this.digests.set(entry.op.id, entry.digest);
       if (entry.key) this.byKey.set(entry.key, entry.op.id);
-    } else if (entry.t === "log") this.logs.set(entry.id, [...(this.logs.get(entry.id) ?? []), entry.line]);
-    else this.tenants.set(entry.record.tenantId, entry.record);
+    } else if (entry.t === "log") {
+      const lines = this.logs.get(entry.id) ?? [];
+      lines.push(entry.line);
+      const max = this.options.maxLogLines ?? 500;
+      if (lines.length > max + 100)
+        lines.splice(0, lines.length - max, `(${lines.length - max} earlier lines dropped)`);
+      this.logs.set(entry.id, lines);
+    } else this.tenants.set(entry.record.tenantId, entry.record);
   }
 
-  /** Writes the current state to a new journal and swaps it in; returns its descriptor. */
-  private compact(): number {
+  /** Forgets the operations that ended more than the retention period ago. */
+  private expire(): void {
+    const before = this.now() - (this.options.retentionMs ?? 30 * 86_400_000);
+    const expired = new Set<string>();
+    for (const op of this.ops.values())
+      if (isFinished(op) && op.finishedAt !== undefined && Date.parse(op.finishedAt) < before)
+        expired.add(op.id);
+    if (expired.size === 0) return;
+    for (const id of expired) {
+      this.ops.delete(id);
+      this.digests.delete(id);
+      this.logs.delete(id);
+    }
+    for (const [key, id] of this.byKey) if (expired.has(id)) this.byKey.delete(key);
+  }
+
+  /** Writes the current state (expired operations dropped) to a new journal and swaps it in; returns its path. */
+  private rewrite(): string {
+    this.expire();
     const tmp = `${this.options.path}.tmp`;
     // Owner only: the journal holds requests (credentials sealed) and their results.
     const fd = openSync(tmp, "w", 0o600);
     const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
+    const chunk: string[] = [];
+    let lines = 0;
+    const put = (entry: unknown) => {
+      chunk.push(`${JSON.stringify(entry)}\n`);
+      lines += 1;
+      if (chunk.length >= 1000) writeSync(fd, chunk.splice(0).join(""));
+    };
     for (const op of this.ops.values())
-      writeSync(
-        fd,
-        `${JSON.stringify({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) })}\n`,
-      );
-    for (const [id, lines] of this.logs)
-      for (const line of lines) writeSync(fd, `${JSON.stringify({ t: "log", id, line })}\n`);
-    for (const record of this.tenants.values()) writeSync(fd, `${JSON.stringify({ t: "tenant", record })}\n`);
+      put({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) });
+    for (const [id, logLines] of this.logs) for (const line of logLines) put({ t: "log", id, line });
+    for (const record of this.tenants.values()) put({ t: "tenant", record });
+    writeSync(fd, chunk.join(""));
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.options.path);
-    return openSync(this.options.path, "a", 0o600);
+    this.journalLines = this.compactedLines = lines;
+    return this.options.path;
   }
 
-  private write(...entries: Entry[]): void {
-    writeSync(this.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    fsyncSync(this.fd);
+  /** Applies the entries now; resolves once they are on disk (flushed with whatever else is pending). */
+  private write(...entries: Entry[]): Promise<void> {
     for (const e of entries) this.apply(e);
+    this.queue.push(entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    this.journalLines += entries.length;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.flushing ??= this.flush();
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const text = this.queue.join("");
+      const waiters = this.waiters;
+      this.queue = [];
+      this.waiters = [];
+      try {
+        const handle = await this.handle;
+        await handle.write(text);
+        await handle.datasync();
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+      // Grown well past what it holds: rewrite it, at a moment nothing is queued.
+      if (this.queue.length === 0 && this.journalLines > 4 * this.compactedLines + 10_000) this.swap();
+    }
+    this.flushing = undefined;
+  }
+
+  /**
+   * Compacts into a new journal and appends to it from now on. Only when nothing is queued: the
+   * snapshot holds every change applied so far, so nothing may be written after it twice.
+   */
+  private swap(): void {
+    const old = this.handle;
+    this.rewrite();
+    this.handle = old.then(async (handle) => {
+      await handle.close();
+      return open(this.options.path, "a", 0o600);
+    });
   }
 
   private stamp(): string {
@@ -147,7 +231,7 @@ export class FileStore implements OperationStore {
         record: { tenantId: request.tenantId, status: "provisioning", lastOperationId: op.id, updatedAt: at },
       });
     }
-    this.write(...entries);
+    await this.write(...entries);
     return { operation: op, created: true };
   }
 
@@ -160,7 +244,7 @@ export class FileStore implements OperationStore {
   }
 
   async appendLog(id: string, line: string): Promise<void> {
-    this.write({ t: "log", id, line });
+    await this.write({ t: "log", id, line });
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
@@ -215,7 +299,7 @@ export class FileStore implements OperationStore {
       updatedAt: at,
       leaseUntil: new Date(this.now() + leaseMs).toISOString(),
     };
-    this.write({ t: "op", op: claimed });
+    await this.write({ t: "op", op: claimed });
     return { claimed };
   }
 
@@ -227,7 +311,7 @@ export class FileStore implements OperationStore {
   async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const op = this.owned(id, owner);
     if (!op) return false;
-    this.write({
+    await this.write({
       t: "op",
       op: { ...op, leaseUntil: new Date(this.now() + leaseMs).toISOString(), updatedAt: this.stamp() },
     });
@@ -255,14 +339,14 @@ export class FileStore implements OperationStore {
       if (record["retainUntil"] === "") delete record["retainUntil"]; // the window ended
       entries.push({ t: "tenant", record: record as unknown as TenantRecord });
     }
-    this.write(...entries);
+    await this.write(...entries);
     return true;
   }
 
   async release(id: string, owner: string, delayMs = 0): Promise<void> {
     const op = this.owned(id, owner);
     if (!op) return;
-    this.write({
+    await this.write({
       t: "op",
       op: {
         ...without(op, "owner", "leaseUntil"),
@@ -283,7 +367,7 @@ export class FileStore implements OperationStore {
     );
     const at = this.stamp();
     if (stale.length > 0)
-      this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
+      await this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
     return stale;
   }
 
@@ -296,8 +380,16 @@ export class FileStore implements OperationStore {
     return counts;
   }
 
+  /** Drops the operations past their retention now (also done at every compaction). */
+  async compact(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.swap();
+    await this.handle;
+  }
+
   async close(): Promise<void> {
-    closeSync(this.fd);
+    while (this.flushing) await this.flushing;
+    await (await this.handle).close();
   }
 }
 

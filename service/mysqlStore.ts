@@ -36,6 +36,8 @@ export interface MysqlStoreOptions {
   readonly database: string;
   /** Connections in the pool. Default 10. */
   readonly connectionLimit?: number;
+  /** How long an ended operation is kept (with its log lines). Default 30 days. */
+  readonly retentionMs?: number;
 }
 
 const SCHEMA = [
@@ -139,7 +141,10 @@ const isDeadlock = (error: unknown) =>
   ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
 export class MysqlStore implements OperationStore {
-  private constructor(private readonly pool: Pool) {}
+  private constructor(
+    private readonly pool: Pool,
+    private readonly retentionMs: number,
+  ) {}
 
   /** Connects, creating the database and its tables when missing. */
   static async open(options: MysqlStoreOptions): Promise<MysqlStore> {
@@ -175,7 +180,7 @@ export class MysqlStore implements OperationStore {
       ),
     );
     for (const statement of SCHEMA) await pool.query(statement);
-    return new MysqlStore(pool);
+    return new MysqlStore(pool, options.retentionMs ?? 30 * 86_400_000);
   }
 
   private async transaction<T>(work: (c: PoolConnection) => Promise<T>): Promise<T> {
@@ -405,6 +410,20 @@ export class MysqlStore implements OperationStore {
         await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
       return rows.map(toOperation);
     });
+  }
+
+  async compact(): Promise<void> {
+    // In batches, so no transaction holds many locks for long.
+    for (;;) {
+      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(
+        "SELECT id FROM operations WHERE status IN ('succeeded', 'failed') AND finished_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY seq LIMIT 500",
+        [this.retentionMs * 1000],
+      );
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => r.id);
+      await this.pool.query("DELETE FROM operation_logs WHERE operation_id IN (?)", [ids]);
+      await this.pool.query("DELETE FROM operations WHERE id IN (?)", [ids]);
+    }
   }
 
   /** Throws when the database cannot be reached (health checks). */

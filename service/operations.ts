@@ -144,6 +144,8 @@ export interface OperationStore {
   counts(): Promise<StoreCounts>;
   /** Throws when the store cannot be reached now (health checks). */
   ping(): Promise<void>;
+  /** Forgets the operations that ended longer ago than the store's retention, with their logs. */
+  compact(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -96,7 +96,11 @@ export async function startService(
   if (config.broker) {
     const { MysqlStore } = await import("./mysqlStore");
     const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
-    store = await MysqlStore.open({ ...config.mysql, database: config.broker.database });
+    store = await MysqlStore.open({
+      ...config.mysql,
+      database: config.broker.database,
+      retentionMs: config.retentionMs,
+    });
     const opened = store;
     // A start that fails after the database connected closes it, so the process can exit.
     const link = await RabbitLink.connect(
@@ -134,7 +138,10 @@ export async function startService(
     stops.push(() => link.close());
   } else {
     const { FileStore } = await import("./fileStore");
-    store = new FileStore({ path: join(resolve(config.dataDir), "operations.jsonl") });
+    store = new FileStore({
+      path: join(resolve(config.dataDir), "operations.jsonl"),
+      retentionMs: config.retentionMs,
+    });
     const { executor, kind } = await makeExecutor(store, {
       // No broker: events are structured log lines.
       publish: async (event) => log.info({ tenantEvent: event }, event.event),
@@ -151,6 +158,17 @@ export async function startService(
     workers.start();
     dispatcher = { dispatch: async () => workers.notify() };
     stops.push(() => workers.stop(config.drainMs));
+  }
+
+  // Bounded state: ended operations past their retention are forgotten hourly (and at every open).
+  if (runsApi) {
+    const compactor = setInterval(
+      () =>
+        void store.compact().catch((error: unknown) => log.warn({ err: String(error) }, "compaction failed")),
+      3_600_000,
+    );
+    compactor.unref();
+    stops.unshift(async () => clearInterval(compactor));
   }
 
   let app: HttpApp | undefined;

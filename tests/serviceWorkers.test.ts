@@ -575,12 +575,12 @@ describe("one truth per tenant", () => {
       expect(refused.json().error.outcome).toBe("conflict");
 
       // A record that says retained while the stack was never deprovisioned (what a lost race left before).
+      await h.workers.stop();
       const { operation: forged } = await h.store.submit({
         tenantId: "acme",
         kind: "deprovision",
         payload: {},
       });
-      await h.workers.stop();
       const claim = await h.store.claim("forger", 60_000, forged.id);
       expect("claimed" in claim).toBe(true);
       await h.store.finish(forged.id, "forger", {
