@@ -5,6 +5,7 @@
  * that dies fails its calls with an untyped (retryable) error and is replaced on the next call.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 import { resolve } from "node:path";
 import { TenantRequestError } from "../tiers";
 import type {
@@ -102,6 +103,14 @@ class Host {
       }
     });
     child.on("error", () => undefined);
+    // Background work: the process answering requests keeps the CPU first (nice 10).
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, this.options.niceness ?? 10);
+      } catch {
+        // Not allowed here: the engine runs at the same priority.
+      }
+    }
     return child;
   }
 
@@ -126,6 +135,8 @@ export interface ProcessEngineOptions {
   readonly stateDir: string;
   /** Child processes (calls run at once). Default 2. */
   readonly processes?: number;
+  /** Scheduling niceness of the children (the API's process keeps the CPU first). Default 10. */
+  readonly niceness?: number;
 }
 
 /** Methods taking OperationOptions as their last argument. */

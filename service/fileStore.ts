@@ -36,6 +36,8 @@ import {
 type Entry =
   | { readonly t: "op"; readonly op: Operation; readonly digest?: string; readonly key?: string }
   | { readonly t: "log"; readonly id: string; readonly line: string }
+  /** An operation's whole log, as a compaction writes it (one line to parse instead of hundreds). */
+  | { readonly t: "logs"; readonly id: string; readonly lines: readonly string[] }
   | { readonly t: "tenant"; readonly record: TenantRecord };
 
 export interface FileStoreOptions {
@@ -60,6 +62,9 @@ export class FileStore implements OperationStore {
   private readonly byKey = new Map<string, string>();
   private readonly logs = new Map<string, string[]>();
   private readonly tenants = new Map<string, TenantRecord>();
+  /** Per tenant, its unfinished operations' ids in order, and its newest operation's id. */
+  private readonly unfinished = new Map<string, string[]>();
+  private readonly newest = new Map<string, string>();
   private handle: Promise<FileHandle>;
   private readonly now: () => number;
   private queue: string[] = [];
@@ -91,12 +96,21 @@ export class FileStore implements OperationStore {
 
   private apply(entry: Entry): void {
     if (entry.t === "op") {
-      this.ops.set(entry.op.id, entry.op);
+      const { op } = entry;
+      if (!this.ops.has(op.id)) this.newest.set(op.tenantId, op.id);
+      this.ops.set(op.id, op);
+      const queue = this.unfinished.get(op.tenantId) ?? [];
+      const at = queue.indexOf(op.id);
+      if (isFinished(op) && at >= 0) queue.splice(at, 1);
+      else if (!isFinished(op) && at < 0) queue.push(op.id);
+      if (queue.length > 0) this.unfinished.set(op.tenantId, queue);
+      else this.unfinished.delete(op.tenantId);
       if (entry.digest) this.digests.set(entry.op.id, entry.digest);
       if (entry.key) this.byKey.set(entry.key, entry.op.id);
-    } else if (entry.t === "log") {
+    } else if (entry.t === "log" || entry.t === "logs") {
       const lines = this.logs.get(entry.id) ?? [];
-      lines.push(entry.line);
+      if (entry.t === "log") lines.push(entry.line);
+      else lines.push(...entry.lines);
       const max = this.options.maxLogLines ?? 500;
       if (lines.length > max + 100)
         lines.splice(0, lines.length - max, `(${lines.length - max} earlier lines dropped)`);
@@ -136,7 +150,7 @@ export class FileStore implements OperationStore {
     };
     for (const op of this.ops.values())
       put({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) });
-    for (const [id, logLines] of this.logs) for (const line of logLines) put({ t: "log", id, line });
+    for (const [id, logLines] of this.logs) put({ t: "logs", id, lines: logLines });
     for (const record of this.tenants.values()) put({ t: "tenant", record });
     writeSync(fd, chunk.join(""));
     fsyncSync(fd);
@@ -256,11 +270,12 @@ export class FileStore implements OperationStore {
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
-    return [...this.ops.values()].filter((o) => o.tenantId === tenantId).at(-1);
+    const id = this.newest.get(tenantId);
+    return id === undefined ? undefined : this.ops.get(id);
   }
 
   async pending(tenantId: string): Promise<Operation[]> {
-    return [...this.ops.values()].filter((o) => o.tenantId === tenantId && !isFinished(o));
+    return (this.unfinished.get(tenantId) ?? []).map((id) => this.ops.get(id)!);
   }
 
   private leaseLive(op: Operation): boolean {
@@ -269,8 +284,8 @@ export class FileStore implements OperationStore {
 
   /** The operation of `tenantId` that must run first: its oldest unfinished one. */
   private head(tenantId: string): Operation | undefined {
-    for (const op of this.ops.values()) if (op.tenantId === tenantId && !isFinished(op)) return op;
-    return undefined;
+    const id = this.unfinished.get(tenantId)?.[0];
+    return id === undefined ? undefined : this.ops.get(id);
   }
 
   private runnable(op: Operation): boolean {
@@ -286,7 +301,11 @@ export class FileStore implements OperationStore {
       if (!op || isFinished(op)) return { gone: true };
       if (!this.runnable(op)) return { wait: true };
     } else {
-      op = [...this.ops.values()].find((o) => this.runnable(o));
+      // The oldest runnable head of a tenant's queue (only heads can run).
+      op = [...this.unfinished.values()]
+        .map((queue) => this.ops.get(queue[0]!)!)
+        .filter((o) => this.runnable(o))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
       if (!op) return { wait: true };
     }
     const at = this.stamp();

@@ -34,7 +34,7 @@ export interface MysqlStoreOptions {
   readonly password: string;
   /** The service's database (created with its tables when missing). */
   readonly database: string;
-  /** Connections in the pool. Default 10. */
+  /** Connections in the pool. Default 20. */
   readonly connectionLimit?: number;
   /** How long an ended operation is kept (with its log lines). Default 30 days. */
   readonly retentionMs?: number;
@@ -167,7 +167,7 @@ export class MysqlStore implements OperationStore {
       user: options.user,
       password: options.password,
       database: options.database,
-      connectionLimit: options.connectionLimit ?? 10,
+      connectionLimit: options.connectionLimit ?? 20,
       timezone: "Z",
     });
     // Every timestamp on the database's clock, in UTC.
@@ -252,7 +252,19 @@ export class MysqlStore implements OperationStore {
       }
       throw error;
     }
-    return { operation: (await this.get(id))!, created: true };
+    // What was inserted, without another round trip (timestamps on this clock, to the millisecond).
+    const at = new Date().toISOString();
+    const operation: Operation = {
+      id,
+      tenantId: request.tenantId,
+      kind: request.kind,
+      payload: request.payload,
+      status: "queued",
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    return { operation, created: true };
   }
 
   async get(id: string): Promise<Operation | undefined> {
