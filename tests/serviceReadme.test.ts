@@ -10,6 +10,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signupBody } from "../bench/serviceBodies";
+import { tenantRequestJsonSchema } from "../service/http";
 import { eventually } from "./helpers/service";
 
 const ROOT = resolve(__dirname, "..");
@@ -109,4 +111,15 @@ describe("README walk-through", () => {
     });
     expect(op).toMatchObject({ status: "succeeded" });
   }, 180_000);
+});
+
+describe("bench:service bodies", () => {
+  it("are requests the schema accepts, with every field the JSON schema requires", () => {
+    const body = signupBody("bench-tenant-000001") as unknown as Record<string, unknown>;
+    const required = (tenantRequestJsonSchema()["required"] ?? []) as string[];
+    expect(required).toContain("cloudflare");
+    for (const field of required) expect(body, field).toHaveProperty(field);
+    // A body the schema refuses throws before the bench sends anything.
+    expect(() => signupBody("x")).toThrow(/tenantId/);
+  });
 });
