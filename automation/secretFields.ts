@@ -4,8 +4,13 @@
  * the stack config's secret flags and the offline state's masking all use these paths, so a
  * credential field added to the schema with the mark is handled everywhere without another change.
  */
-import { SECRET_PLACEHOLDER } from "../synth/engine";
 import { SECRET_MARK, tenantConfigSchema } from "../stacks/config";
+
+/**
+ * What a secret becomes when shown or masked: the synth's SECRET_PLACEHOLDER (synth/engine.ts;
+ * tests/serviceSecrets.test.ts checks they agree), not imported so the API loads no synth module.
+ */
+export const SECRET_PLACEHOLDER = "[secret]";
 
 /** A path into a request: object keys, and "*" for any array item or record value. */
 export type SecretPath = readonly string[];

@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { TENANT_SECRET_PATHS, secretValues } from "../automation/secretFields";
+import { SECRET_PLACEHOLDER, TENANT_SECRET_PATHS, secretValues } from "../automation/secretFields";
+import { SECRET_PLACEHOLDER as SYNTH_PLACEHOLDER } from "../synth/engine";
 import { tenantConfigSchema } from "../stacks/config";
 import { serviceConfigFromEnv } from "../service/config";
 import { isFinished, type Operation } from "../service/operations";
@@ -131,6 +132,7 @@ describe("secrets by schema", () => {
     // The fixture puts a distinct credential in every one of them.
     expect(secretValues(request()).length).toBe(TENANT_SECRET_PATHS.length);
     expect(tenantConfigSchema).toBeDefined();
+    expect(SECRET_PLACEHOLDER).toBe(SYNTH_PLACEHOLDER);
   });
 
   it("never answers, logs or stores a credential in plain text; data files are 0600", async () => {
