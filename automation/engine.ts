@@ -39,6 +39,11 @@ export interface OperationOptions {
   readonly signal?: AbortSignal;
   /** Each step as the engine reports it. */
   readonly onStep?: (step: ResourceStep) => void;
+  /**
+   * Who runs this operation (the service's operation id): recorded in the stack's lease tag, so
+   * a later attempt can tell a lock its own crashed attempt left from someone else's.
+   */
+  readonly holder?: string;
 }
 
 export interface TenantEngine {

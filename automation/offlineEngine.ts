@@ -30,6 +30,7 @@ import {
   TenantNotFoundError,
 } from "./errors";
 import { planBetween } from "./planDiff";
+import { mapSecrets, maskSecret } from "./secretFields";
 import { configFromOutputs, configValues, rawRequest } from "./requestConfig";
 
 interface StackFile {
@@ -63,8 +64,8 @@ export class OfflineEngine implements TenantEngine {
   constructor(private readonly options: OfflineEngineOptions) {
     this.now = options.now ?? Date.now;
     this.workDir = options.workDir ?? join(options.stateDir, "work");
-    mkdirSync(options.stateDir, { recursive: true });
-    mkdirSync(this.workDir, { recursive: true });
+    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.workDir, { recursive: true, mode: 0o700 });
   }
 
   private path(tenantId: string): string {
@@ -76,7 +77,7 @@ export class OfflineEngine implements TenantEngine {
   }
 
   private saveConfig(tenantId: string, config: StackConfigValues): void {
-    writeFileSync(this.configPath(tenantId), JSON.stringify(config, null, 1));
+    writeFileSync(this.configPath(tenantId), JSON.stringify(config, null, 1), { mode: 0o600 });
   }
 
   private load(tenantId: string): StackFile {
@@ -86,7 +87,7 @@ export class OfflineEngine implements TenantEngine {
 
   private save(tenantId: string, file: StackFile): void {
     const tmp = `${this.path(tenantId)}.tmp`;
-    writeFileSync(tmp, JSON.stringify(file, null, 1));
+    writeFileSync(tmp, JSON.stringify(file, null, 1), { mode: 0o600 });
     renameSync(tmp, this.path(tenantId));
   }
 
@@ -178,6 +179,9 @@ export class OfflineEngine implements TenantEngine {
       .filter(([, e]) => e.secret)
       .map(([k]) => k);
     const result = await (this.options.synth ?? synthTenant)(tenantId, { config, secretKeys });
+    // The synth runs on promise callbacks alone: give the event loop one turn, so an abort that
+    // arrived meanwhile (an IPC message, a timer) is seen before anything is written.
+    await new Promise((turn) => setImmediate(turn));
     const steps = planBetween(file.resources, result.resources);
     for (const step of steps) options?.onStep?.(step);
     const refused = protectedSteps(steps, file.resources, result.resources);
@@ -251,9 +255,6 @@ export class OfflineEngine implements TenantEngine {
   }
 }
 
-/** The password of a URI's user info (`amqps://user:password@host`). */
-const URI_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i;
-
 /**
  * The steps the Pulumi engine refuses: deleting a resource protected in the state, or replacing
  * one protected in both the state and the program (unprotecting and replacing in one update is
@@ -274,32 +275,22 @@ function protectedSteps(
 }
 
 /**
- * Secret config as the offline state keeps it: passwords inside (fields, and those in URIs)
- * replaced by the placeholder, so a stack file never holds a credential (the synth would only
- * show placeholders anyway) and the config still validates.
+ * Secret config as the offline state keeps it: every field the schema marks secret masked
+ * (automation/secretFields.ts: URIs keep their shape, so the config still validates), so a stack
+ * file never holds a credential (the synth would only show placeholders anyway).
  */
 export function maskSecretConfig(config: StackConfigValues): StackConfigValues {
-  const mask = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(mask);
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [
-          k,
-          /password|secret|token/i.test(k) ? SECRET_PLACEHOLDER : mask(v),
-        ]),
-      );
-    }
-    return typeof value === "string" ? value.replace(URI_PASSWORD, `$1:${SECRET_PLACEHOLDER}@`) : value;
-  };
   return Object.fromEntries(
     Object.entries(config).map(([key, entry]) => {
       if (!entry.secret) return [key, entry];
       const decoded = decodeConfigValue(entry.value);
+      const field = key.slice(key.indexOf(":") + 1);
+      const masked = mapSecrets({ [field]: decoded }, maskSecret)[field];
       return [
         key,
         {
           secret: true,
-          value: typeof decoded === "string" ? SECRET_PLACEHOLDER : JSON.stringify(mask(decoded)),
+          value: typeof decoded === "string" ? SECRET_PLACEHOLDER : JSON.stringify(masked),
         },
       ];
     }),

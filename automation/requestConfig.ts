@@ -13,23 +13,17 @@ import {
   type TenantConfigInput,
 } from "../stacks/config";
 import type { StackConfigValues } from "./engine";
+import { holdsSecret } from "./secretFields";
 
 /**
- * Whether a request key holds a credential, so Pulumi stores it encrypted: the admin accounts,
- * the Cloudflare settings when they carry an API token, and the data services once they list
- * federation upstreams (an upstream's URI carries the other
- * region's user and password). The whole key is the secret rather than a password split out of
- * the URI: RabbitMQ takes the URI as one value, the schema and the messaging component stay as
- * they are, and the engine marks the whole key secret for the program anyway when any value
- * inside it is (`--secret --path`).
+ * Whether a request key holds a credential, so Pulumi stores it encrypted: any key with a value
+ * at a field the schema marks secret (automation/secretFields.ts): the admin accounts, Cloudflare
+ * with its API token, the data services once they list federation upstreams (a URI with the other
+ * region's password), alerting with a webhook or routing key. The whole key is the secret rather
+ * than a field split out of it: the schema and the components stay as they are, and the engine
+ * marks the whole key secret for the program anyway when any value inside it is (`--secret --path`).
  */
-function holdsCredential(key: string, value: unknown): boolean {
-  if (key === "adminCredentials") return true;
-  if (key === "cloudflare") return value !== null && typeof value === "object" && "apiToken" in value;
-  if (key !== "dataServices" || value === null || typeof value !== "object") return false;
-  const upstreams = (value as { federationUpstreams?: unknown }).federationUpstreams;
-  return Array.isArray(upstreams) && upstreams.length > 0;
-}
+const holdsCredential = holdsSecret;
 
 /**
  * Validates a request (typed `TenantConfigInput`, or raw values read back from a stack) with the

@@ -21,6 +21,7 @@ import {
 import {
   mapEngineError,
   PreflightRefusedError,
+  TenantOperationError,
   ProtectedResourceError,
   StackLockedError,
   StatefulReplacementError,
@@ -35,7 +36,7 @@ export const TAGS = {
   /** The tag the policy pack falls back on for the stack's tier. */
   tier: TIER_TAG,
   appliedConfig: "collect-verything:applied-config",
-  /** JSON {operation, startedAt}: set while an operation runs, left behind by a crash. */
+  /** JSON {operation, startedAt, holder?}: set while an operation runs, left behind by a crash. */
   operation: "collect-verything:operation",
   retainUntil: "collect-verything:retain-until",
 } as const;
@@ -63,6 +64,12 @@ export interface TenantServiceOptions {
   readonly backup?: BackupHook;
   /** An operation lease older than this is a crashed run whose lock may be cancelled. Default 30 min. */
   readonly staleLockMs?: number;
+  /**
+   * Whether the run named `holder` in a lease tag is over (the service: its operation finished, or
+   * its worker's claim expired). A lock such a run left is cancelled whatever its age. Default:
+   * only a lock left by an earlier attempt of the same holder counts as abandoned.
+   */
+  readonly abandoned?: (holder: string) => Promise<boolean>;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
   /**
@@ -116,6 +123,27 @@ export interface DeprovisionResult {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * What the stack's tags say about a tenant contradicts the operation: a provision or tier change
+ * of a deprovisioned (retained) stack, a purge of a stack without an expired retention window.
+ * `retainUntil` is the stack's own window (null: none), for the caller to reconcile its view with.
+ */
+export class TenantStateConflictError extends TenantOperationError {
+  readonly outcome = "conflict";
+  constructor(
+    tenantId: string,
+    message: string,
+    readonly retainUntil: string | null,
+  ) {
+    super(tenantId, message);
+  }
+}
+
+export interface PurgeResult {
+  readonly tenantId: string;
+  readonly wasRetainedUntil: string;
+}
+
 export class TenantService {
   private readonly locks = new KeyedLock();
   private readonly now: () => number;
@@ -144,39 +172,55 @@ export class TenantService {
   }
 
   /**
-   * An update under a lease tag; if the stack is locked by an update whose lease is older than
-   * the stale threshold (a crashed run), cancel that lock deliberately and retry once.
+   * An update under a lease tag; if the stack is locked by a run that is over (an earlier attempt
+   * of this holder, a holder `abandoned` says is over, or a lease older than the stale threshold),
+   * cancel that lock deliberately and retry once. A run refused by a lock puts the lease it found
+   * back, so the evidence of who holds the lock survives every retry until it is judged.
    */
-  private async leased<T>(tenantId: string, operation: string, run: () => Promise<T>): Promise<T> {
+  private async leased<T>(
+    tenantId: string,
+    operation: string,
+    run: () => Promise<T>,
+    holder?: string,
+  ): Promise<T> {
     // The lease a previous run left, read before this run writes its own.
-    const previous = (await this.engine.readTags(tenantId))[TAGS.operation];
+    const previous = (await this.engine.readTags(tenantId))[TAGS.operation] ?? "";
+    const lease = JSON.stringify({
+      operation,
+      startedAt: new Date(this.now()).toISOString(),
+      ...(holder ? { holder } : {}),
+    });
     const attempt = async () => {
-      await this.engine.setTag(
-        tenantId,
-        TAGS.operation,
-        JSON.stringify({ operation, startedAt: new Date(this.now()).toISOString() }),
-      );
+      await this.engine.setTag(tenantId, TAGS.operation, lease);
+      let refused = false;
       try {
         return await run();
+      } catch (error) {
+        refused = mapEngineError(tenantId, error) instanceof StackLockedError;
+        throw error;
       } finally {
-        await this.engine.setTag(tenantId, TAGS.operation, "");
+        await this.engine.setTag(tenantId, TAGS.operation, refused ? previous : "");
       }
     };
     try {
       return await attempt();
     } catch (error) {
       const mapped = mapEngineError(tenantId, error);
-      if (!(mapped instanceof StackLockedError) || !this.isStale(previous)) throw mapped;
+      if (!(mapped instanceof StackLockedError) || !(await this.isOver(previous, holder))) throw mapped;
       await this.engine.cancel(tenantId);
       return attempt();
     }
   }
 
-  /** Whether a lease records an operation that started longer ago than the stale threshold. */
-  private isStale(lease: string | undefined): boolean {
-    if (!lease) return false;
-    const startedAt = Date.parse((JSON.parse(lease) as { startedAt: string }).startedAt);
-    return this.now() - startedAt > this.staleLockMs;
+  /** Whether the run a lease tag records is over: see `leased`. Unreadable evidence is not. */
+  private async isOver(lease: string, holder: string | undefined): Promise<boolean> {
+    const parsed = parseLease(lease);
+    if (!parsed) return false;
+    if (parsed.holder !== undefined) {
+      if (parsed.holder === holder) return true;
+      if (this.options.abandoned && (await this.options.abandoned(parsed.holder))) return true;
+    }
+    return this.now() - parsed.startedAt > this.staleLockMs;
   }
 
   /** Writes the config and updates; `onApplied` runs as soon as the update has succeeded. */
@@ -186,14 +230,19 @@ export class TenantService {
     options?: OperationOptions,
     onApplied?: () => void,
   ): Promise<ApplyResult> {
-    return this.leased(tenantId, "update", async () => {
-      await this.engine.writeConfig(tenantId, config);
-      const result = await this.engine.up(tenantId, options);
-      onApplied?.();
-      await this.engine.setTag(tenantId, TAGS.appliedConfig, appliedConfigTag(config, this.configTagKey));
-      await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
-      return result;
-    });
+    return this.leased(
+      tenantId,
+      "update",
+      async () => {
+        await this.engine.writeConfig(tenantId, config);
+        const result = await this.engine.up(tenantId, options);
+        onApplied?.();
+        await this.engine.setTag(tenantId, TAGS.appliedConfig, appliedConfigTag(config, this.configTagKey));
+        await this.engine.setTag(tenantId, TAGS.tier, fromStackConfig(config).tier);
+        return result;
+      },
+      options?.holder,
+    );
   }
 
   /**
@@ -207,6 +256,7 @@ export class TenantService {
     return this.exclusive(tenantId, "provision", async () => {
       toStackConfig(request); // a bad request is refused before the stack is read
       const existed = await this.engine.exists(tenantId);
+      if (existed) await this.refuseRetained(tenantId, "provisioned again");
       const applied = existed ? (await this.engine.readTags(tenantId))[TAGS.appliedConfig] : undefined;
       const before = applied ? await this.engine.readConfig(tenantId) : undefined;
       const config = toStackConfig(before ? keepingRetiredSites(request, fromStackConfig(before)) : request);
@@ -244,6 +294,7 @@ export class TenantService {
     options?: OperationOptions & { readonly dryRun?: boolean },
   ): Promise<ChangeTierResult> {
     return this.exclusive(tenantId, `change-tier to ${target}`, async () => {
+      await this.refuseRetained(tenantId, "moved to another tier");
       const config = await this.engine.readConfig(tenantId);
       const current = fromStackConfig(config);
       // The tier tag is written once an update has applied the tier: a config ahead of it is a
@@ -260,6 +311,20 @@ export class TenantService {
       const change = await this.transition(tenantId, config, next, options, preflight);
       return { tenantId, from: current.tier, to: target, ...change };
     });
+  }
+
+  /**
+   * A deprovisioned stack (its retention window tag set) is only restored or purged: a provision
+   * or tier change would report it active while its purge date stands.
+   */
+  private async refuseRetained(tenantId: string, what: string): Promise<void> {
+    const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
+    if (until)
+      throw new TenantStateConflictError(
+        tenantId,
+        `tenant ${tenantId} is deprovisioned (retained until ${until}) and cannot be ${what}; restore it first`,
+        until,
+      );
   }
 
   /** The downgrade pre-flight; refuses with the report when the tenant does not fit. */
@@ -405,6 +470,38 @@ export class TenantService {
     });
   }
 
+  /**
+   * Destroys (protection lifted deliberately) and removes one tenant's stack, judged on the
+   * stack's own tags: refused with TenantStateConflictError (carrying the stack's window) when the
+   * stack is not deprovisioned or its retention window has not passed.
+   */
+  async purgeTenant(tenantId: string, options?: OperationOptions): Promise<PurgeResult> {
+    return this.exclusive(tenantId, "purge", async () => {
+      if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
+      const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
+      if (!until)
+        throw new TenantStateConflictError(
+          tenantId,
+          `tenant ${tenantId}'s stack is not deprovisioned: an active tenant is never purged`,
+          null,
+        );
+      if (Date.parse(until) > this.now())
+        throw new TenantStateConflictError(
+          tenantId,
+          `tenant ${tenantId} is retained until ${until}: its data is kept until then`,
+          until,
+        );
+      await this.leased(
+        tenantId,
+        "destroy",
+        () => this.engine.destroy(tenantId, { ...options, unprotect: true }),
+        options?.holder,
+      );
+      await this.engine.remove(tenantId);
+      return { tenantId, wasRetainedUntil: until };
+    });
+  }
+
   /** Destroys (protection lifted deliberately) and removes every stack whose retention window has passed. */
   async purgeExpired(options?: OperationOptions): Promise<string[]> {
     const purged: string[] = [];
@@ -412,8 +509,11 @@ export class TenantService {
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
       if (!until || Date.parse(until) > this.now()) continue;
       await this.exclusive(tenantId, "purge", async () => {
-        await this.leased(tenantId, "destroy", () =>
-          this.engine.destroy(tenantId, { ...options, unprotect: true }),
+        await this.leased(
+          tenantId,
+          "destroy",
+          () => this.engine.destroy(tenantId, { ...options, unprotect: true }),
+          options?.holder,
         );
         await this.engine.remove(tenantId);
       });
@@ -434,7 +534,7 @@ export class TenantService {
       // A catalog rollout applies whatever the new code plans: never a plan that loses data.
       const losing = dataLosingSteps(plan);
       if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
-      return this.leased(tenantId, "update", () => this.engine.up(tenantId, options));
+      return this.leased(tenantId, "update", () => this.engine.up(tenantId, options), options?.holder);
     });
   }
 
@@ -444,6 +544,19 @@ export class TenantService {
 
   listTenants(): Promise<string[]> {
     return this.engine.listStacks();
+  }
+}
+
+/** A lease tag's content, or undefined when it is empty or unreadable. */
+function parseLease(lease: string): { startedAt: number; holder?: string } | undefined {
+  if (!lease) return undefined;
+  try {
+    const parsed = JSON.parse(lease) as { startedAt?: unknown; holder?: unknown };
+    const startedAt = typeof parsed.startedAt === "string" ? Date.parse(parsed.startedAt) : NaN;
+    if (Number.isNaN(startedAt)) return undefined;
+    return { startedAt, ...(typeof parsed.holder === "string" ? { holder: parsed.holder } : {}) };
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { backupEnvironment, type BackupStoreChoice } from "../automation/backupStore";
 import type { RabbitManagement } from "../automation/rabbitDefinitions";
+import { parseKey } from "./secrets";
 
 export interface ServiceConfig {
   /** HTTP port. PORT, default 8080. */
@@ -21,10 +22,23 @@ export interface ServiceConfig {
   readonly engine?: "local" | "offline";
   /** Offline stacks. TENANT_STATE_DIR, default .tenants (the operator CLI's default too). */
   readonly stateDir: string;
+  /**
+   * SERVICE_SECRET_KEY: 32 bytes (base64 or hex) sealing stored credentials and keying the
+   * applied-config tag (service/secrets.ts). Required with AMQP_URL (every process shares it);
+   * embedded, `<SERVICE_DATA_DIR>/service.key` is made on first start when unset.
+   */
+  readonly secretKey?: Buffer;
   /** Embedded journal and offline backups. SERVICE_DATA_DIR, default .service. */
   readonly dataDir: string;
   /** Operations run at once by this process. WORKERS, default 2. */
   readonly workers: number;
+  /**
+   * ENGINE_PROCESSES: child processes the offline engine runs in (automation/engineProcess.ts),
+   * default WORKERS; 0 runs it in this process (its synth then holds the event loop while it runs).
+   */
+  readonly engineProcesses: number;
+  /** SERVICE_RETENTION_DAYS (default 30): ended operations and their logs are forgotten after it. */
+  readonly retentionMs: number;
   /** LEASE_MS (default 30000), MAX_ATTEMPTS (5), BACKOFF_MS (1000), DRAIN_MS (30000). */
   readonly leaseMs: number;
   readonly maxAttempts: number;
@@ -100,6 +114,16 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
   // Closed by default: production refuses to start without a token; embedded mode makes one and prints it once.
   if (!given && broker && role !== "worker")
     throw new ConfigError("TENANT_SERVICE_TOKEN is required with AMQP_URL");
+  if (broker && !env.SERVICE_SECRET_KEY)
+    throw new ConfigError(
+      "SERVICE_SECRET_KEY is required with AMQP_URL: every API and worker process seals and opens credentials with it (openssl rand -base64 32)",
+    );
+  let secretKey: Buffer | undefined;
+  try {
+    secretKey = env.SERVICE_SECRET_KEY ? parseKey(env.SERVICE_SECRET_KEY, "SERVICE_SECRET_KEY") : undefined;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   const dataDir = env.SERVICE_DATA_DIR ?? ".service";
   const backups = backupEnvironment(env, join(dataDir, "backups"));
   return {
@@ -110,9 +134,12 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     role,
     ...(engine ? { engine } : {}),
     stateDir: env.TENANT_STATE_DIR ?? ".tenants",
+    ...(secretKey ? { secretKey } : {}),
     dataDir,
     workers: integer(env, "WORKERS", 2, 0),
+    engineProcesses: integer(env, "ENGINE_PROCESSES", integer(env, "WORKERS", 2, 0), 0),
     leaseMs: integer(env, "LEASE_MS", 30_000, 100),
+    retentionMs: integer(env, "SERVICE_RETENTION_DAYS", 30, 0) * 86_400_000,
     maxAttempts: integer(env, "MAX_ATTEMPTS", 5, 1),
     backoffMs: integer(env, "BACKOFF_MS", 1000, 1),
     drainMs: integer(env, "DRAIN_MS", 30_000, 0),

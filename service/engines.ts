@@ -2,7 +2,7 @@
  * The engine, usage source and backup the workers run with, loaded on demand: the offline
  * engine (and with it the synth and its runtime patches) only when it is the one chosen.
  */
-import { copyFileSync, mkdirSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";
 import { hasPulumiCli } from "../automation/pulumiCli";
@@ -15,6 +15,8 @@ export interface EngineSetup {
   readonly engine: TenantEngine;
   readonly backup: BackupHook;
   readonly usage?: UsageSource;
+  /** Ends what the engine started (its child processes). */
+  readonly close?: () => void;
 }
 
 /**
@@ -29,12 +31,13 @@ export class StateFileBackup implements BackupHook {
   ) {}
 
   async backup(tenantId: string, reason: BackupReason): Promise<{ location: string }> {
-    mkdirSync(this.directory, { recursive: true });
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     const location = join(
       this.directory,
       `${tenantId}-${reason}-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`,
     );
     copyFileSync(join(this.stateDir, `${tenantId}.json`), location);
+    chmodSync(location, 0o600);
     return { location };
   }
 }
@@ -46,14 +49,16 @@ export async function engineSetup(config: ServiceConfig): Promise<EngineSetup> {
     : undefined;
   const withUsage = usage ? { usage } : {};
   if (kind === "offline") {
-    const { OfflineEngine } = await import("../automation/offlineEngine");
     const stateDir = resolve(config.stateDir);
-    return {
-      kind,
-      engine: new OfflineEngine({ stateDir }),
-      backup: new StateFileBackup(stateDir, resolve(config.dataDir, "backups")),
-      ...withUsage,
-    };
+    const backup = new StateFileBackup(stateDir, resolve(config.dataDir, "backups"));
+    if (config.engineProcesses > 0) {
+      // The program runs in child processes: this one keeps answering and renewing leases.
+      const { ProcessEngine } = await import("../automation/engineProcess");
+      const engine = new ProcessEngine({ stateDir, processes: config.engineProcesses });
+      return { kind, engine, backup, close: () => engine.close(), ...withUsage };
+    }
+    const { OfflineEngine } = await import("../automation/offlineEngine");
+    return { kind, engine: new OfflineEngine({ stateDir }), backup, ...withUsage };
   }
   const { LocalWorkspaceEngine } = await import("../automation/localWorkspaceEngine");
   const { DumpBackup } = await import("../automation/dumpBackup");

@@ -2,7 +2,12 @@
 import type { OperationError, OperationKind } from "./operations";
 
 export type TenantEventName =
-  "tenant.provisioned" | "tenant.tier_changed" | "tenant.deprovisioned" | "tenant.restored" | "tenant.failed";
+  | "tenant.provisioned"
+  | "tenant.tier_changed"
+  | "tenant.deprovisioned"
+  | "tenant.restored"
+  | "tenant.purged"
+  | "tenant.failed";
 
 export interface TenantEvent {
   readonly event: TenantEventName;
@@ -23,4 +28,5 @@ export const SUCCESS_EVENT: Readonly<Partial<Record<OperationKind, TenantEventNa
   "change-tier": "tenant.tier_changed",
   deprovision: "tenant.deprovisioned",
   restore: "tenant.restored",
+  purge: "tenant.purged",
 };

@@ -4,7 +4,8 @@
  * failure worth retrying (when, where) is the caller's: the embedded loop or the RabbitMQ consumer.
  */
 import type { OperationOptions } from "../automation/engine";
-import type { TenantService } from "../automation/tenantService";
+import { TenantNotFoundError } from "../automation/errors";
+import { TenantStateConflictError, type TenantService } from "../automation/tenantService";
 import type { TenantConfigInput } from "../stacks/config";
 import { loadsBackup } from "../automation/restoreRequest";
 import { isTierName, type TierName } from "../tiers";
@@ -13,6 +14,8 @@ import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
 import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
+import type { SecretBox } from "./secrets";
+import { conflictOf } from "./tenantState";
 
 /** What a restore handler runs with: the operation's cancellation and the tenant's tier (from its stack). */
 export interface RestoreContext extends OperationOptions {
@@ -42,6 +45,8 @@ export interface ExecutorOptions {
   readonly events?: EventSink;
   readonly metrics?: Metrics;
   readonly log: Logger;
+  /** Opens the sealed credentials of an operation's request (service/secrets.ts). */
+  readonly secrets: SecretBox;
 }
 
 export type Disposition =
@@ -59,6 +64,21 @@ interface Handled {
 
 class UnsupportedOperationError extends Error {
   readonly outcome = "unsupported";
+}
+
+/**
+ * The operation contradicts the tenant's state (service/tenantState.ts); `tenantUpdate` is what
+ * the stack said, written to the tenant's record as the operation fails (the service's view
+ * reconciled with the stack's tags).
+ */
+export class TenantConflictError extends Error {
+  readonly outcome = "conflict";
+  constructor(
+    message: string,
+    readonly tenantUpdate?: TenantUpdate,
+  ) {
+    super(message);
+  }
 }
 
 export class Executor {
@@ -111,13 +131,46 @@ export class Executor {
       result: await this.options.service.refresh(op.tenantId, "up", run),
       tenant: {},
     }),
+    purge: (op, run) => this.purge(op, run),
     restore: async (op, run) => ({
       result: loadsBackup(op.payload)
         ? await this.loadBackup(op, run)
         : await this.options.service.reinstateTenant(op.tenantId),
-      tenant: { status: "active" },
+      tenant: { status: "active", retainUntil: "" },
     }),
   };
+
+  /**
+   * Destroys a retained tenant whose window has passed. Refused while other operations of the
+   * tenant are pending; judged on the stack's tags, whose window (or its absence: an active
+   * stack) the tenant's record takes when they disagree with it.
+   */
+  private async purge(op: Operation, run: OperationOptions): Promise<Handled> {
+    const later = (await this.options.store.pending(op.tenantId)).filter((o) => o.id !== op.id);
+    if (later.length > 0)
+      throw new TenantConflictError(
+        `tenant ${op.tenantId} has ${later.length} pending operation(s) (${later.map((o) => o.kind).join(", ")}): it is not purged`,
+      );
+    try {
+      return {
+        result: await this.options.service.purgeTenant(op.tenantId, run),
+        tenant: { status: "purged" },
+      };
+    } catch (error) {
+      if (error instanceof TenantStateConflictError)
+        throw new TenantConflictError(
+          error.message,
+          error.retainUntil === null
+            ? { status: "active", retainUntil: "" }
+            : { status: "retained", retainUntil: error.retainUntil },
+        );
+      if (error instanceof TenantNotFoundError)
+        throw new TenantConflictError(`tenant ${op.tenantId} has no stack: already purged`, {
+          status: "purged",
+        });
+      throw error;
+    }
+  }
 
   /**
    * A restore from a backup, through the handler; a deprovisioned tenant's retention window then
@@ -145,6 +198,7 @@ export class Executor {
     const abort = new AbortController();
     const onStop = () => abort.abort();
     stop.addEventListener("abort", onStop);
+    if (stop.aborted) abort.abort(); // stopped while the claim was being written
     const pending: string[] = [];
     const flush = async () => {
       for (const line of pending.splice(0)) await store.appendLog(op.id, line);
@@ -173,8 +227,13 @@ export class Executor {
       "operation started",
     );
     try {
-      const handled = await this.handlers[op.kind](op, {
+      const record = await store.tenant(op.tenantId);
+      const conflict = conflictOf(record?.status ?? "none", op);
+      if (conflict) throw new TenantConflictError(`tenant ${op.tenantId}: ${conflict}`);
+      const opened: Operation = { ...op, payload: this.options.secrets.open(op.payload) };
+      const handled = await this.handlers[op.kind](opened, {
         signal: abort.signal,
+        holder: op.id,
         onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`),
       });
       line("succeeded");
@@ -221,7 +280,7 @@ export class Executor {
         );
         return { retry: error };
       }
-      await this.fail(op, error);
+      await this.fail(op, error, caught instanceof TenantConflictError ? caught.tenantUpdate : undefined);
       metrics?.observe(op.kind, "failed", (performance.now() - started) / 1000);
       return { done: "failed" };
     } finally {
@@ -231,15 +290,18 @@ export class Executor {
   }
 
   /** Ends `op` as failed (a final outcome, or retries exhausted) and says so on the exchange. */
-  async fail(op: Operation, error: OperationError): Promise<void> {
+  async fail(op: Operation, error: OperationError, reconciled?: TenantUpdate): Promise<void> {
     const { store, owner, log } = this.options;
     const tenant = await store.tenant(op.tenantId);
+    const update =
+      reconciled ??
+      (tenant?.status === "provisioning" && op.kind === "provision"
+        ? { status: "failed" as const }
+        : undefined);
     const finished = await store.finish(op.id, owner, {
       status: "failed",
       error,
-      ...(tenant?.status === "provisioning" && op.kind === "provision"
-        ? { tenant: { status: "failed" } }
-        : {}),
+      ...(update ? { tenant: update } : {}),
     });
     if (!finished) return;
     log.warn(

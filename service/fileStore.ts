@@ -1,7 +1,10 @@
 /**
  * The embedded operation store: one process, state in memory, every change appended to a
- * journal file and flushed to disk (fsync) before the call returns, so an accepted request
- * survives a crash or restart. Opening replays the journal and rewrites it compacted.
+ * journal file and flushed to disk (fdatasync) before the call returns, so an accepted request
+ * survives a crash or restart. Group commit: the changes made while one flush runs are written
+ * and flushed together by the next, off the event loop. Opening replays the journal and rewrites
+ * it compacted, dropping operations that ended more than `retentionMs` ago (with their log and
+ * idempotency key); the journal is compacted again whenever it has grown well past the state.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -14,6 +17,7 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   IdempotencyConflictError,
@@ -32,6 +36,8 @@ import {
 type Entry =
   | { readonly t: "op"; readonly op: Operation; readonly digest?: string; readonly key?: string }
   | { readonly t: "log"; readonly id: string; readonly line: string }
+  /** An operation's whole log, as a compaction writes it (one line to parse instead of hundreds). */
+  | { readonly t: "logs"; readonly id: string; readonly lines: readonly string[] }
   | { readonly t: "tenant"; readonly record: TenantRecord };
 
 export interface FileStoreOptions {
@@ -39,6 +45,15 @@ export interface FileStoreOptions {
   readonly path: string;
   /** Clock, for tests. Default Date.now. */
   readonly now?: () => number;
+  /** How long an ended operation is kept (with its log). Default 30 days. */
+  readonly retentionMs?: number;
+  /** Log lines kept per operation (the last ones; the first line says how many were dropped). Default 500. */
+  readonly maxLogLines?: number;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 export class FileStore implements OperationStore {
@@ -47,14 +62,23 @@ export class FileStore implements OperationStore {
   private readonly byKey = new Map<string, string>();
   private readonly logs = new Map<string, string[]>();
   private readonly tenants = new Map<string, TenantRecord>();
-  private fd: number;
+  /** Per tenant, its unfinished operations' ids in order, and its newest operation's id. */
+  private readonly unfinished = new Map<string, string[]>();
+  private readonly newest = new Map<string, string>();
+  private handle: Promise<FileHandle>;
   private readonly now: () => number;
+  private queue: string[] = [];
+  private waiters: Waiter[] = [];
+  private flushing: Promise<void> | undefined;
+  /** Lines in the journal file, and in its last compaction. */
+  private journalLines = 0;
+  private compactedLines = 0;
 
   constructor(private readonly options: FileStoreOptions) {
     this.now = options.now ?? Date.now;
-    mkdirSync(dirname(options.path), { recursive: true });
+    mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
     if (existsSync(options.path)) this.replay(readFileSync(options.path, "utf8"));
-    this.fd = this.compact();
+    this.handle = open(this.rewrite(), "a", 0o600);
   }
 
   private replay(text: string): void {
@@ -72,43 +96,121 @@ export class FileStore implements OperationStore {
 
   private apply(entry: Entry): void {
     if (entry.t === "op") {
-      this.ops.set(entry.op.id, entry.op);
+      const { op } = entry;
+      if (!this.ops.has(op.id)) this.newest.set(op.tenantId, op.id);
+      this.ops.set(op.id, op);
+      const queue = this.unfinished.get(op.tenantId) ?? [];
+      const at = queue.indexOf(op.id);
+      if (isFinished(op) && at >= 0) queue.splice(at, 1);
+      else if (!isFinished(op) && at < 0) queue.push(op.id);
+      if (queue.length > 0) this.unfinished.set(op.tenantId, queue);
+      else this.unfinished.delete(op.tenantId);
       if (entry.digest) this.digests.set(entry.op.id, entry.digest);
       if (entry.key) this.byKey.set(entry.key, entry.op.id);
-    } else if (entry.t === "log") this.logs.set(entry.id, [...(this.logs.get(entry.id) ?? []), entry.line]);
-    else this.tenants.set(entry.record.tenantId, entry.record);
+    } else if (entry.t === "log" || entry.t === "logs") {
+      const lines = this.logs.get(entry.id) ?? [];
+      if (entry.t === "log") lines.push(entry.line);
+      else lines.push(...entry.lines);
+      const max = this.options.maxLogLines ?? 500;
+      if (lines.length > max + 100)
+        lines.splice(0, lines.length - max, `(${lines.length - max} earlier lines dropped)`);
+      this.logs.set(entry.id, lines);
+    } else this.tenants.set(entry.record.tenantId, entry.record);
   }
 
-  /** Writes the current state to a new journal and swaps it in; returns its descriptor. */
-  private compact(): number {
-    const tmp = `${this.options.path}.tmp`;
-    const fd = openSync(tmp, "w");
-    const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
+  /** Forgets the operations that ended more than the retention period ago. */
+  private expire(): void {
+    const before = this.now() - (this.options.retentionMs ?? 30 * 86_400_000);
+    const expired = new Set<string>();
     for (const op of this.ops.values())
-      writeSync(
-        fd,
-        `${JSON.stringify({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) })}\n`,
-      );
-    for (const [id, lines] of this.logs)
-      for (const line of lines) writeSync(fd, `${JSON.stringify({ t: "log", id, line })}\n`);
-    for (const record of this.tenants.values()) writeSync(fd, `${JSON.stringify({ t: "tenant", record })}\n`);
+      if (isFinished(op) && op.finishedAt !== undefined && Date.parse(op.finishedAt) < before)
+        expired.add(op.id);
+    if (expired.size === 0) return;
+    for (const id of expired) {
+      this.ops.delete(id);
+      this.digests.delete(id);
+      this.logs.delete(id);
+    }
+    for (const [key, id] of this.byKey) if (expired.has(id)) this.byKey.delete(key);
+  }
+
+  /** Writes the current state (expired operations dropped) to a new journal and swaps it in; returns its path. */
+  private rewrite(): string {
+    this.expire();
+    const tmp = `${this.options.path}.tmp`;
+    // Owner only: the journal holds requests (credentials sealed) and their results.
+    const fd = openSync(tmp, "w", 0o600);
+    const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
+    const chunk: string[] = [];
+    let lines = 0;
+    const put = (entry: unknown) => {
+      chunk.push(`${JSON.stringify(entry)}\n`);
+      lines += 1;
+      if (chunk.length >= 1000) writeSync(fd, chunk.splice(0).join(""));
+    };
+    for (const op of this.ops.values())
+      put({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) });
+    for (const [id, logLines] of this.logs) put({ t: "logs", id, lines: logLines });
+    for (const record of this.tenants.values()) put({ t: "tenant", record });
+    writeSync(fd, chunk.join(""));
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.options.path);
-    return openSync(this.options.path, "a");
+    this.journalLines = this.compactedLines = lines;
+    return this.options.path;
   }
 
-  private write(...entries: Entry[]): void {
-    writeSync(this.fd, entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
-    fsyncSync(this.fd);
+  /** Applies the entries now; resolves once they are on disk (flushed with whatever else is pending). */
+  private write(...entries: Entry[]): Promise<void> {
     for (const e of entries) this.apply(e);
+    this.queue.push(entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    this.journalLines += entries.length;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.flushing ??= this.flush();
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const text = this.queue.join("");
+      const waiters = this.waiters;
+      this.queue = [];
+      this.waiters = [];
+      try {
+        const handle = await this.handle;
+        await handle.write(text);
+        await handle.datasync();
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
+      // Grown well past what it holds: rewrite it, at a moment nothing is queued.
+      if (this.queue.length === 0 && this.journalLines > 4 * this.compactedLines + 10_000) this.swap();
+    }
+    this.flushing = undefined;
+  }
+
+  /**
+   * Compacts into a new journal and appends to it from now on. Only when nothing is queued: the
+   * snapshot holds every change applied so far, so nothing may be written after it twice.
+   */
+  private swap(): void {
+    const old = this.handle;
+    this.rewrite();
+    this.handle = old.then(async (handle) => {
+      await handle.close();
+      return open(this.options.path, "a", 0o600);
+    });
   }
 
   private stamp(): string {
     return new Date(this.now()).toISOString();
   }
 
-  async submit(request: NewOperation): Promise<{ operation: Operation; created: boolean }> {
+  async submit(
+    request: NewOperation,
+    admit?: () => Promise<void>,
+  ): Promise<{ operation: Operation; created: boolean }> {
     const digest = requestDigest(request);
     if (request.idempotencyKey !== undefined) {
       const existing = this.byKey.get(request.idempotencyKey);
@@ -117,6 +219,7 @@ export class FileStore implements OperationStore {
         return { operation: this.ops.get(existing)!, created: false };
       }
     }
+    await admit?.();
     const at = this.stamp();
     const op: Operation = {
       id: randomUUID(),
@@ -142,7 +245,7 @@ export class FileStore implements OperationStore {
         record: { tenantId: request.tenantId, status: "provisioning", lastOperationId: op.id, updatedAt: at },
       });
     }
-    this.write(...entries);
+    await this.write(...entries);
     return { operation: op, created: true };
   }
 
@@ -155,7 +258,7 @@ export class FileStore implements OperationStore {
   }
 
   async appendLog(id: string, line: string): Promise<void> {
-    this.write({ t: "log", id, line });
+    await this.write({ t: "log", id, line });
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
@@ -167,7 +270,12 @@ export class FileStore implements OperationStore {
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
-    return [...this.ops.values()].filter((o) => o.tenantId === tenantId).at(-1);
+    const id = this.newest.get(tenantId);
+    return id === undefined ? undefined : this.ops.get(id);
+  }
+
+  async pending(tenantId: string): Promise<Operation[]> {
+    return (this.unfinished.get(tenantId) ?? []).map((id) => this.ops.get(id)!);
   }
 
   private leaseLive(op: Operation): boolean {
@@ -176,8 +284,8 @@ export class FileStore implements OperationStore {
 
   /** The operation of `tenantId` that must run first: its oldest unfinished one. */
   private head(tenantId: string): Operation | undefined {
-    for (const op of this.ops.values()) if (op.tenantId === tenantId && !isFinished(op)) return op;
-    return undefined;
+    const id = this.unfinished.get(tenantId)?.[0];
+    return id === undefined ? undefined : this.ops.get(id);
   }
 
   private runnable(op: Operation): boolean {
@@ -193,7 +301,11 @@ export class FileStore implements OperationStore {
       if (!op || isFinished(op)) return { gone: true };
       if (!this.runnable(op)) return { wait: true };
     } else {
-      op = [...this.ops.values()].find((o) => this.runnable(o));
+      // The oldest runnable head of a tenant's queue (only heads can run).
+      op = [...this.unfinished.values()]
+        .map((queue) => this.ops.get(queue[0]!)!)
+        .filter((o) => this.runnable(o))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
       if (!op) return { wait: true };
     }
     const at = this.stamp();
@@ -206,7 +318,7 @@ export class FileStore implements OperationStore {
       updatedAt: at,
       leaseUntil: new Date(this.now() + leaseMs).toISOString(),
     };
-    this.write({ t: "op", op: claimed });
+    await this.write({ t: "op", op: claimed });
     return { claimed };
   }
 
@@ -218,7 +330,7 @@ export class FileStore implements OperationStore {
   async heartbeat(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const op = this.owned(id, owner);
     if (!op) return false;
-    this.write({
+    await this.write({
       t: "op",
       op: { ...op, leaseUntil: new Date(this.now() + leaseMs).toISOString(), updatedAt: this.stamp() },
     });
@@ -236,19 +348,24 @@ export class FileStore implements OperationStore {
         : { ...rest, status: "failed", error: finish.error, finishedAt: at, updatedAt: at };
     const entries: Entry[] = [{ t: "op", op: done }];
     const previous = this.tenants.get(op.tenantId);
-    if (finish.tenant && previous)
-      entries.push({
-        t: "tenant",
-        record: { ...previous, ...finish.tenant, lastOperationId: id, updatedAt: at },
-      });
-    this.write(...entries);
+    if (finish.tenant && previous) {
+      const record: Record<string, unknown> = {
+        ...previous,
+        ...finish.tenant,
+        lastOperationId: id,
+        updatedAt: at,
+      };
+      if (record["retainUntil"] === "") delete record["retainUntil"]; // the window ended
+      entries.push({ t: "tenant", record: record as unknown as TenantRecord });
+    }
+    await this.write(...entries);
     return true;
   }
 
   async release(id: string, owner: string, delayMs = 0): Promise<void> {
     const op = this.owned(id, owner);
     if (!op) return;
-    this.write({
+    await this.write({
       t: "op",
       op: {
         ...without(op, "owner", "leaseUntil"),
@@ -269,9 +386,12 @@ export class FileStore implements OperationStore {
     );
     const at = this.stamp();
     if (stale.length > 0)
-      this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
+      await this.write(...stale.map((op): Entry => ({ t: "op", op: { ...op, updatedAt: at } })));
     return stale;
   }
+
+  /** The journal is in this process: always reachable once open. */
+  async ping(): Promise<void> {}
 
   async counts(): Promise<StoreCounts> {
     const counts = { queued: 0, running: 0, succeeded: 0, failed: 0 };
@@ -279,8 +399,16 @@ export class FileStore implements OperationStore {
     return counts;
   }
 
+  /** Drops the operations past their retention now (also done at every compaction). */
+  async compact(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.swap();
+    await this.handle;
+  }
+
   async close(): Promise<void> {
-    closeSync(this.fd);
+    while (this.flushing) await this.flushing;
+    await (await this.handle).close();
   }
 }
 

@@ -26,12 +26,44 @@ import {
   type OperationStore,
 } from "./operations";
 import { HTTP_STATUS, toOperationError } from "./outcomes";
+import type { SecretBox } from "./secrets";
+import { conflictOf, projectedState } from "./tenantState";
 
 /** Hands a stored operation to the workers (wakes the in-process loops, or publishes to the broker). */
 export interface Dispatcher {
   dispatch(operation: Operation): Promise<void>;
   /** Operations waiting in the broker, when there is one. */
   queueDepth?(): Promise<number>;
+  /** Whether the broker can take operations now, when there is one. */
+  health?(): { readonly broker: "up" | "down" };
+}
+
+/** What the health endpoints report: each dependency up or down. */
+export async function dependencies(
+  store: OperationStore,
+  dispatcher: Dispatcher,
+): Promise<Record<string, "up" | "down">> {
+  const storeUp = await Promise.race([
+    store.ping().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+  ]);
+  return { store: storeUp ? "up" : "down", ...(dispatcher.health ? dispatcher.health() : {}) };
+}
+
+/** A store error that means "unreachable right now" (the client should retry), not a bug. */
+function unavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; fatal?: unknown; outcome?: unknown };
+  return (
+    e.outcome === "unavailable" ||
+    e.fatal === true ||
+    (typeof e.code === "string" &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|PROTOCOL_CONNECTION_LOST|ER_CON_COUNT_ERROR|ER_SERVER_SHUTDOWN|ER_CONNECTION_KILLED)$/.test(
+        e.code,
+      ))
+  );
 }
 
 export interface HttpOptions {
@@ -41,6 +73,8 @@ export interface HttpOptions {
   readonly token: string;
   readonly metrics: Metrics;
   readonly log: Logger;
+  /** Seals a request's credentials before it is stored (service/secrets.ts). */
+  readonly secrets: SecretBox;
   /** Largest accepted body. Default 64 KiB. */
   readonly bodyLimit?: number;
 }
@@ -177,6 +211,15 @@ export async function buildHttpApp(options: HttpOptions) {
       return reply.code(415).send({ error: { outcome: "unsupported-media-type", message: error.message } });
     if (error.statusCode && error.statusCode < 500)
       return reply.code(error.statusCode).send({ error: { outcome: "invalid", message: error.message } });
+    if (unavailable(error)) {
+      request.log.warn({ err: error.message }, "store unavailable");
+      return reply
+        .code(503)
+        .header("retry-after", "5")
+        .send({
+          error: { outcome: "unavailable", message: "the operation store is unreachable; retry later" },
+        });
+    }
     request.log.error({ err: error }, "request failed");
     return reply.code(500).send({ error: { outcome: "error", message: "internal error" } });
   });
@@ -187,7 +230,17 @@ export async function buildHttpApp(options: HttpOptions) {
   );
 
   app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
-  app.get("/healthz", { schema: { hide: true } }, () => ({ ok: true }));
+  // Liveness: the process answers (200), saying whether it is degraded; readiness: 503 when degraded.
+  const health = async () => {
+    const checks = await dependencies(store, dispatcher);
+    const degraded = Object.values(checks).includes("down");
+    return { ok: !degraded, status: degraded ? "degraded" : "ok", ...checks };
+  };
+  app.get("/healthz", { schema: { hide: true } }, health);
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const report = await health();
+    return reply.code(report.ok ? 200 : 503).send(report);
+  });
   app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
     reply
       .type("text/plain; version=0.0.4")
@@ -216,10 +269,16 @@ export async function buildHttpApp(options: HttpOptions) {
       const key = request.headers["idempotency-key"];
       let stored: { operation: Operation; created: boolean };
       try {
-        stored = await store.submit({
-          ...operation,
-          ...(typeof key === "string" ? { idempotencyKey: key } : {}),
-        });
+        const plain = { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) };
+        // Stored sealed: the credentials are opened only by the worker that runs the operation.
+        stored = await store.submit(
+          {
+            ...plain,
+            payload: options.secrets.seal(operation.payload),
+            digest: options.secrets.digest(plain),
+          },
+          () => admit(operation),
+        );
       } catch (error) {
         if (error instanceof IdempotencyConflictError) throw refuse(error.outcome, error.message);
         throw error;
@@ -230,6 +289,21 @@ export async function buildHttpApp(options: HttpOptions) {
         .code(202)
         .header("location", `/operations/${stored.operation.id}`)
         .send({ operation: operationView(stored.operation) });
+    };
+
+    // A new request (not a replay) must fit the state the tenant's pending operations lead to.
+    const admit = async (operation: Omit<NewOperation, "idempotencyKey">) => {
+      const pending = await store.pending(operation.tenantId);
+      const purge = pending.find((o) => o.kind === "purge");
+      if (purge)
+        throw refuse("conflict", `tenant ${operation.tenantId} is being purged (operation ${purge.id})`);
+      if (operation.kind === "purge" && pending.length > 0)
+        throw refuse(
+          "conflict",
+          `tenant ${operation.tenantId} has ${pending.length} pending operation(s): it is not purged`,
+        );
+      const conflict = conflictOf(projectedState(await store.tenant(operation.tenantId), pending), operation);
+      if (conflict) throw refuse("conflict", `tenant ${operation.tenantId}: ${conflict}`);
     };
 
     const knownTenant = async (tenantId: string) => {
@@ -255,12 +329,6 @@ export async function buildHttpApp(options: HttpOptions) {
           throw new HttpError(400, toOperationError(error));
         }
         const tenantId = request.body["tenantId"] as string;
-        const tenant = await store.tenant(tenantId);
-        if (tenant?.status === "retained")
-          throw refuse(
-            "exists",
-            `tenant ${tenantId} is deprovisioned and retained until ${tenant.retainUntil}; restore it instead`,
-          );
         return submit(request, reply, { tenantId, kind: "provision", payload: request.body });
       },
     );
@@ -303,11 +371,6 @@ export async function buildHttpApp(options: HttpOptions) {
       },
       async (request, reply) => {
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status === "retained")
-          throw refuse(
-            "exists",
-            `tenant ${tenant.tenantId} is deprovisioned; restore it before changing its tier`,
-          );
         return submit(request, reply, {
           tenantId: tenant.tenantId,
           kind: "change-tier",
@@ -339,11 +402,6 @@ export async function buildHttpApp(options: HttpOptions) {
       },
       async (request, reply) => {
         const tenant = await knownTenant(request.params.id);
-        if (tenant.status === "retained")
-          throw refuse(
-            "exists",
-            `tenant ${tenant.tenantId} is already deprovisioned (retained until ${tenant.retainUntil})`,
-          );
         return submit(request, reply, {
           tenantId: tenant.tenantId,
           kind: "deprovision",
@@ -373,18 +431,30 @@ export async function buildHttpApp(options: HttpOptions) {
           } catch (error) {
             throw new HttpError(400, toOperationError(error));
           }
-          if (tenant.status !== "active" && tenant.status !== "retained")
-            throw refuse(
-              "exists",
-              `tenant ${tenant.tenantId} is ${tenant.status}: a backup is loaded into an active or deprovisioned tenant`,
-            );
-        } else if (tenant.status !== "retained") {
-          throw refuse(
-            "exists",
-            `tenant ${tenant.tenantId} is ${tenant.status}, not deprovisioned: nothing to restore (name a backup to load one)`,
-          );
         }
         return submit(request, reply, { tenantId: tenant.tenantId, kind: "restore", payload: body });
+      },
+    );
+
+    api.post<{ Params: { id: string } }>(
+      "/tenants/:id/purge",
+      {
+        schema: {
+          summary:
+            "Destroy a deprovisioned tenant whose retention window has passed (refused for an active tenant or one with pending operations; judged again on the stack's tags when it runs)",
+          params: tenantParams,
+          headers: idempotencyHeader,
+          response: accepted,
+        },
+      },
+      async (request, reply) => {
+        const tenant = await knownTenant(request.params.id);
+        if (tenant.status === "retained" && tenant.retainUntil && Date.parse(tenant.retainUntil) > Date.now())
+          throw refuse(
+            "conflict",
+            `tenant ${tenant.tenantId} is retained until ${tenant.retainUntil}: its data is kept until then`,
+          );
+        return submit(request, reply, { tenantId: tenant.tenantId, kind: "purge", payload: {} });
       },
     );
 

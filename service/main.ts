@@ -37,7 +37,14 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
+// A promise nobody awaited must not take the service down with it (a lost broker or database
+// connection is handled where it matters); it is logged.
+process.on("unhandledRejection", (reason: unknown) => {
+  process.stderr.write(`tenant service: unhandled rejection: ${String(reason)}\n`);
+});
+
 main().catch((error: unknown) => {
   process.stderr.write(`tenant service: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = error instanceof ConfigError ? 2 : 1;
+  // Exit now: a half-started service (a pool or a socket left open) must not stay alive doing nothing.
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -24,16 +24,26 @@ export class Metrics {
     this.durations.set(key, h);
   }
 
-  /** The exposition text; `queueDepth` is the broker's count when there is one. */
+  /**
+   * The exposition text; `queueDepth` is the broker's count when there is one. A store or broker
+   * that cannot answer is reported as down (`tenant_service_up`), never an error.
+   */
   async render(store: OperationStore, queueDepth?: () => Promise<number>): Promise<string> {
-    const counts = await store.counts();
+    const counts = await store.counts().catch(() => undefined);
+    const depth = queueDepth ? await queueDepth().catch(() => undefined) : counts?.queued;
     const lines = [
+      "# HELP tenant_service_up Whether a dependency answered this scrape (1) or not (0).",
+      "# TYPE tenant_service_up gauge",
+      `tenant_service_up{dependency="store"} ${counts ? 1 : 0}`,
+      ...(queueDepth ? [`tenant_service_up{dependency="broker"} ${depth !== undefined ? 1 : 0}`] : []),
       "# HELP tenant_service_operations Operations in the store by status.",
       "# TYPE tenant_service_operations gauge",
-      ...Object.entries(counts).map(([status, n]) => `tenant_service_operations{status="${status}"} ${n}`),
+      ...Object.entries(counts ?? {}).map(
+        ([status, n]) => `tenant_service_operations{status="${status}"} ${n}`,
+      ),
       "# HELP tenant_service_queue_depth Operations waiting to run.",
       "# TYPE tenant_service_queue_depth gauge",
-      `tenant_service_queue_depth ${queueDepth ? await queueDepth() : counts.queued}`,
+      ...(depth !== undefined ? [`tenant_service_queue_depth ${depth}`] : []),
       "# HELP tenant_service_operation_duration_seconds Operation run time in this process, by kind and outcome.",
       "# TYPE tenant_service_operation_duration_seconds histogram",
     ];

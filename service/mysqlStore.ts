@@ -34,8 +34,10 @@ export interface MysqlStoreOptions {
   readonly password: string;
   /** The service's database (created with its tables when missing). */
   readonly database: string;
-  /** Connections in the pool. Default 10. */
+  /** Connections in the pool. Default 20. */
   readonly connectionLimit?: number;
+  /** How long an ended operation is kept (with its log lines). Default 30 days. */
+  readonly retentionMs?: number;
 }
 
 const SCHEMA = [
@@ -139,7 +141,10 @@ const isDeadlock = (error: unknown) =>
   ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
 export class MysqlStore implements OperationStore {
-  private constructor(private readonly pool: Pool) {}
+  private constructor(
+    private readonly pool: Pool,
+    private readonly retentionMs: number,
+  ) {}
 
   /** Connects, creating the database and its tables when missing. */
   static async open(options: MysqlStoreOptions): Promise<MysqlStore> {
@@ -162,13 +167,20 @@ export class MysqlStore implements OperationStore {
       user: options.user,
       password: options.password,
       database: options.database,
-      connectionLimit: options.connectionLimit ?? 10,
+      connectionLimit: options.connectionLimit ?? 20,
       timezone: "Z",
     });
     // Every timestamp on the database's clock, in UTC.
-    pool.on("connection", (c) => void c.query("SET time_zone = '+00:00'"));
+    // A callback, so a connection lost meanwhile is an ignored error, never an unhandled one.
+    // (mysql2 hands the callback-style connection to this event, whatever its typings say.)
+    pool.on("connection", (c) =>
+      (c as unknown as { query(sql: string, done: (error: unknown) => void): void }).query(
+        "SET time_zone = '+00:00'",
+        () => undefined,
+      ),
+    );
     for (const statement of SCHEMA) await pool.query(statement);
-    return new MysqlStore(pool);
+    return new MysqlStore(pool, options.retentionMs ?? 30 * 86_400_000);
   }
 
   private async transaction<T>(work: (c: PoolConnection) => Promise<T>): Promise<T> {
@@ -197,7 +209,10 @@ export class MysqlStore implements OperationStore {
     return rows[0];
   }
 
-  async submit(request: NewOperation): Promise<{ operation: Operation; created: boolean }> {
+  async submit(
+    request: NewOperation,
+    admit?: () => Promise<void>,
+  ): Promise<{ operation: Operation; created: boolean }> {
     const digest = requestDigest(request);
     const replay = (row: OperationRow & { digest: string }) => {
       if (row.digest !== digest) throw new IdempotencyConflictError(request.idempotencyKey!);
@@ -207,6 +222,7 @@ export class MysqlStore implements OperationStore {
       const existing = await this.byKey(this.pool, request.idempotencyKey);
       if (existing) return replay(existing);
     }
+    await admit?.();
     const id = randomUUID();
     try {
       await this.transaction(async (c) => {
@@ -236,7 +252,19 @@ export class MysqlStore implements OperationStore {
       }
       throw error;
     }
-    return { operation: (await this.get(id))!, created: true };
+    // What was inserted, without another round trip (timestamps on this clock, to the millisecond).
+    const at = new Date().toISOString();
+    const operation: Operation = {
+      id,
+      tenantId: request.tenantId,
+      kind: request.kind,
+      payload: request.payload,
+      status: "queued",
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    return { operation, created: true };
   }
 
   async get(id: string): Promise<Operation | undefined> {
@@ -274,6 +302,14 @@ export class MysqlStore implements OperationStore {
       [tenantId],
     );
     return rows[0] ? toOperation(rows[0]) : undefined;
+  }
+
+  async pending(tenantId: string): Promise<Operation[]> {
+    const [rows] = await this.pool.query<OperationRow[]>(
+      `SELECT * FROM operations WHERE tenant_id = ? AND ${UNFINISHED} ORDER BY seq`,
+      [tenantId],
+    );
+    return rows.map(toOperation);
   }
 
   async claim(owner: string, leaseMs: number, id?: string): Promise<ClaimResult> {
@@ -386,6 +422,25 @@ export class MysqlStore implements OperationStore {
         await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
       return rows.map(toOperation);
     });
+  }
+
+  async compact(): Promise<void> {
+    // In batches, so no transaction holds many locks for long.
+    for (;;) {
+      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(
+        "SELECT id FROM operations WHERE status IN ('succeeded', 'failed') AND finished_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY seq LIMIT 500",
+        [this.retentionMs * 1000],
+      );
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => r.id);
+      await this.pool.query("DELETE FROM operation_logs WHERE operation_id IN (?)", [ids]);
+      await this.pool.query("DELETE FROM operations WHERE id IN (?)", [ids]);
+    }
+  }
+
+  /** Throws when the database cannot be reached (health checks). */
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
   }
 
   async counts(): Promise<StoreCounts> {

@@ -5,6 +5,7 @@
  * when the lease runs out. Per tenant, operations run one at a time in the order they were made.
  */
 import { createHash } from "node:crypto";
+import { redactSecrets } from "../automation/secretFields";
 
 export const OPERATION_KINDS = [
   "provision",
@@ -13,6 +14,7 @@ export const OPERATION_KINDS = [
   "restore",
   "preview",
   "update",
+  "purge",
 ] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
@@ -33,6 +35,8 @@ export interface NewOperation {
   readonly payload: Readonly<Record<string, unknown>>;
   /** Same key, same request: the first operation is returned instead of a new one. */
   readonly idempotencyKey?: string;
+  /** The request's digest for idempotency (service/secrets.ts), when the payload is sealed. */
+  readonly digest?: string;
 }
 
 export interface Operation {
@@ -60,8 +64,11 @@ export interface Operation {
 export interface TenantRecord {
   readonly tenantId: string;
   readonly tier?: string;
-  /** "provisioning" until the first provision succeeds, then "active"; "retained" after deprovision; "failed" when provisioning failed. */
-  readonly status: "provisioning" | "active" | "retained" | "failed";
+  /**
+   * "provisioning" until the first provision succeeds, then "active"; "retained" after deprovision;
+   * "failed" when provisioning failed; "purged" once its stack is destroyed (service/tenantState.ts).
+   */
+  readonly status: "provisioning" | "active" | "retained" | "failed" | "purged";
   readonly outputs?: unknown;
   readonly retainUntil?: string;
   readonly lastOperationId: string;
@@ -102,12 +109,18 @@ export interface OperationStore {
    * Stores a new operation (and the tenant's record on its first provision) durably before
    * returning; with a known idempotency key returns the first operation and `created: false`.
    */
-  submit(request: NewOperation): Promise<{ readonly operation: Operation; readonly created: boolean }>;
+  submit(
+    request: NewOperation,
+    /** Runs after the idempotency check, before a new operation is stored; throws to refuse it. */
+    admit?: () => Promise<void>,
+  ): Promise<{ readonly operation: Operation; readonly created: boolean }>;
   get(id: string): Promise<Operation | undefined>;
   logLines(id: string): Promise<string[]>;
   appendLog(id: string, line: string): Promise<void>;
   tenant(tenantId: string): Promise<TenantRecord | undefined>;
   latestOperation(tenantId: string): Promise<Operation | undefined>;
+  /** The tenant's unfinished operations, oldest first. */
+  pending(tenantId: string): Promise<Operation[]>;
   /** Every tenant the service knows, by id. */
   listTenants(): Promise<TenantRecord[]>;
   /**
@@ -129,14 +142,25 @@ export interface OperationStore {
    */
   reclaimStale(olderThanMs: number): Promise<Operation[]>;
   counts(): Promise<StoreCounts>;
+  /** Throws when the store cannot be reached now (health checks). */
+  ping(): Promise<void>;
+  /** Forgets the operations that ended longer ago than the store's retention, with their logs. */
+  compact(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A digest of what a request asks, to tell a replay of an idempotency key from a misuse. */
+/** What a request asks, canonically (sorted keys). */
+export function requestCanonical(request: NewOperation): string {
+  return JSON.stringify([request.tenantId, request.kind, canonical(request.payload)]);
+}
+
+/**
+ * A digest of what a request asks, to tell a replay of an idempotency key from a misuse: the
+ * `digest` the caller computed (the API's, keyed by the service key over the plain request), else
+ * a hash of the request as given.
+ */
 export function requestDigest(request: NewOperation): string {
-  return createHash("sha256")
-    .update(JSON.stringify([request.tenantId, request.kind, canonical(request.payload)]))
-    .digest("hex");
+  return request.digest ?? createHash("sha256").update(requestCanonical(request)).digest("hex");
 }
 
 function canonical(value: unknown): unknown {
@@ -155,20 +179,12 @@ export const isFinished = (op: Pick<Operation, "status">): boolean =>
   op.status === "succeeded" || op.status === "failed";
 
 /**
- * A request with its credentials masked: what clients are shown, and what the store keeps once
- * the operation has ended (the stack config holds them, as secrets, from then on).
+ * A request with its credentials masked: every field the tenant schema marks secret
+ * (automation/secretFields.ts), whether it holds the plain value or its sealed form. What clients
+ * and logs are shown, and what the store keeps once the operation has ended.
  */
 export function redactedPayload(
   payload: Readonly<Record<string, unknown>>,
 ): Readonly<Record<string, unknown>> {
-  const mask = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(mask);
-    if (value !== null && typeof value === "object") {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? "[secret]" : mask(v)]),
-      );
-    }
-    return value;
-  };
-  return mask(payload) as Record<string, unknown>;
+  return redactSecrets(payload);
 }

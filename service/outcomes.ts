@@ -18,6 +18,7 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   "not-found": 404,
   "idempotency-conflict": 409,
   exists: 409,
+  conflict: 409,
   busy: 409,
   locked: 409,
   refused: 422,
@@ -26,7 +27,7 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
   "unsupported-media-type": 415,
 };
 
-const OMIT = new Set(["message", "stack", "outcome", "name", "cause"]);
+const OMIT = new Set(["message", "stack", "outcome", "name", "cause", "tenantUpdate"]);
 
 /** The typed body of a failure. Untyped errors keep only their message. */
 export function toOperationError(error: unknown): OperationError {

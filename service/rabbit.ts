@@ -12,7 +12,13 @@
  *   `maxAttempts` times or were redelivered too often.
  * Events go to the platform exchange (topic), routing key = event name.
  */
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from "amqplib";
+import amqp, {
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type RecoveringChannelModel,
+} from "amqplib";
+import pino from "pino";
 import { PLATFORM_EXCHANGE } from "../tiers";
 import type { EventSink, TenantEvent } from "./events";
 import { backoffMs, type Executor } from "./executor";
@@ -29,7 +35,11 @@ export interface RabbitOptions {
   readonly deliveryLimit?: number;
   /** The exchange events are published on. Default the platform exchange. */
   readonly eventsExchange?: string;
+  /** Connection retries (with backoff) before a start fails. Default 3. */
+  readonly initialRetries?: number;
 }
+
+const silentLog: Logger = pino({ level: "silent" });
 
 const ROUTING_KEY = "run";
 
@@ -37,30 +47,110 @@ interface Message {
   readonly id: string;
 }
 
-/** One connection and confirm channel, with the topology declared. */
+/** The broker is unreachable right now (the link is reconnecting). */
+export class BrokerUnavailableError extends Error {
+  readonly outcome = "unavailable";
+  constructor() {
+    super("the message broker is unreachable; reconnecting");
+  }
+}
+
+/**
+ * One recovering connection (amqplib's recovery: reconnect with backoff, forever once it has
+ * connected) and one confirm channel, with the topology declared on every (re)connect and the
+ * consumers registered with `onReady` started again. A channel the broker closed (a channel
+ * error) is opened again on the same connection. Nothing here throws out of an event: errors are
+ * logged, and `healthy` says whether messages can flow now.
+ */
 export class RabbitLink {
   private readonly delays = new Set<number>();
+  private readonly readyHooks: ((channel: ConfirmChannel) => Promise<void>)[] = [];
+  private connection: RecoveringChannelModel | undefined;
+  private model: ChannelModel | undefined;
+  private current: ConfirmChannel | undefined;
+  private closed = false;
 
   private constructor(
-    readonly connection: ChannelModel,
-    readonly channel: ConfirmChannel,
     readonly prefix: string,
     readonly eventsExchange: string,
     private readonly deliveryLimit: number,
+    private readonly log: Logger,
   ) {}
 
-  static async connect(options: RabbitOptions): Promise<RabbitLink> {
-    const connection = await amqp.connect(options.url);
-    const channel = await connection.createConfirmChannel();
+  /**
+   * Connects (retrying `initialRetries` times with backoff, then failing: a start against an
+   * unreachable broker fails), declares the topology, and keeps reconnecting after that.
+   */
+  static async connect(options: RabbitOptions, log: Logger = silentLog): Promise<RabbitLink> {
     const link = new RabbitLink(
-      connection,
-      channel,
       options.prefix ?? "tenant-service",
       options.eventsExchange ?? PLATFORM_EXCHANGE,
       options.deliveryLimit ?? 20,
+      log,
     );
-    await link.declare();
+    const connection = await amqp.connect(options.url, {
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5000,
+        initialMaxRetries: options.initialRetries ?? 3,
+        maxRetries: Infinity,
+        setup: (model: ChannelModel) => link.setup(model),
+      },
+    });
+    link.connection = connection;
+    connection.on("error", (error: Error) => log.warn({ err: error.message }, "broker connection error"));
+    connection.on("disconnect", (error: Error) => {
+      link.current = undefined;
+      if (!link.closed) log.warn({ err: error?.message }, "broker connection lost; reconnecting");
+    });
+    connection.on("connect", () => log.info("broker connected"));
     return link;
+  }
+
+  /** Whether the channel is open: messages can be published and consumed now. */
+  get healthy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The open channel; BrokerUnavailableError while reconnecting. */
+  get channel(): ConfirmChannel {
+    if (!this.current) throw new BrokerUnavailableError();
+    return this.current;
+  }
+
+  /** Runs `hook` on every channel the link opens from now on (and now, when one is open). */
+  async onReady(hook: (channel: ConfirmChannel) => Promise<void>): Promise<void> {
+    this.readyHooks.push(hook);
+    if (this.current) await hook(this.current);
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    this.model = model;
+    model.on("error", (error: Error) => this.log.warn({ err: error.message }, "broker connection error"));
+    await this.openChannel(model);
+  }
+
+  private async openChannel(model: ChannelModel): Promise<void> {
+    const channel = await model.createConfirmChannel();
+    channel.on("error", (error: Error) => this.log.warn({ err: error.message }, "broker channel error"));
+    channel.on("close", () => {
+      if (this.current === channel) this.current = undefined;
+      // A channel error closes the channel only: open another on the same connection.
+      if (!this.closed && this.model === model)
+        setTimeout(() => {
+          if (this.closed || this.model !== model || this.current) return;
+          this.openChannel(model).catch((error: unknown) =>
+            this.log.warn(
+              { err: String(error) },
+              "reopening the broker channel failed; waiting for a reconnect",
+            ),
+          );
+        }, 200);
+    });
+    this.delays.clear();
+    await this.declare(channel);
+    for (const hook of this.readyHooks) await hook(channel);
+    this.current = channel;
   }
 
   get queue(): string {
@@ -71,8 +161,7 @@ export class RabbitLink {
     return `${this.prefix}.dead`;
   }
 
-  private async declare(): Promise<void> {
-    const c = this.channel;
+  private async declare(c: ConfirmChannel): Promise<void> {
     await c.assertExchange(this.prefix, "direct", { durable: true });
     await c.assertExchange(`${this.prefix}.dead`, "fanout", { durable: true });
     await c.assertQueue(this.deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } });
@@ -110,22 +199,41 @@ export class RabbitLink {
   async publish(id: string, delayMs = 0): Promise<void> {
     const body = Buffer.from(JSON.stringify({ id } satisfies Message));
     const options = { persistent: true, contentType: "application/json", messageId: id };
-    if (delayMs > 0) this.channel.sendToQueue(await this.delayQueue(delayMs), body, options);
-    else this.channel.publish(this.prefix, ROUTING_KEY, body, options);
-    await this.channel.waitForConfirms();
+    const channel = this.channel;
+    if (delayMs > 0) channel.sendToQueue(await this.delayQueue(delayMs), body, options);
+    else channel.publish(this.prefix, ROUTING_KEY, body, options);
+    await channel.waitForConfirms();
   }
 
   async deadLetter(id: string, reason: string): Promise<void> {
-    this.channel.publish(`${this.prefix}.dead`, "", Buffer.from(JSON.stringify({ id, reason })), {
+    const channel = this.channel;
+    channel.publish(`${this.prefix}.dead`, "", Buffer.from(JSON.stringify({ id, reason })), {
       persistent: true,
       contentType: "application/json",
       messageId: id,
     });
-    await this.channel.waitForConfirms();
+    await channel.waitForConfirms();
+  }
+
+  /**
+   * Messages waiting in the operations queue, on a channel of its own: a missing queue closes
+   * the channel that asks (a channel error), never the one the workers consume on.
+   */
+  async queueDepth(): Promise<number> {
+    if (!this.model || !this.current) throw new BrokerUnavailableError();
+    const probe = await this.model.createChannel();
+    probe.on("error", () => undefined);
+    try {
+      return (await probe.checkQueue(this.queue)).messageCount;
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
-    await this.connection.close().catch(() => undefined);
+    this.closed = true;
+    this.current = undefined;
+    await this.connection?.close().catch(() => undefined);
   }
 }
 
@@ -152,12 +260,24 @@ export class RabbitDispatcher implements Dispatcher {
   }
 
   async queueDepth(): Promise<number> {
-    return (await this.link.channel.checkQueue(this.link.queue)).messageCount;
+    return this.link.queueDepth();
   }
 
-  /** Every `everyMs`, publishes again the operations untouched for `olderThanMs`. */
+  /** Whether operations can be handed to the workers now (stored ones wait for the sweeper otherwise). */
+  health(): { broker: "up" | "down" } {
+    return { broker: this.link.healthy ? "up" : "down" };
+  }
+
+  /**
+   * Every `everyMs`, publishes again the operations untouched for `olderThanMs`; and right after
+   * every (re)connect, every operation waiting at the head of its tenant's queue (those accepted
+   * while the broker was away were stored, not published).
+   */
   startSweeper(everyMs: number, olderThanMs: number): void {
     this.sweeper = setInterval(() => void this.sweep(olderThanMs), everyMs);
+    void this.link.onReady(async () => {
+      setTimeout(() => void this.sweep(0), 100).unref();
+    });
   }
 
   async publishAgain(operations: readonly Operation[]): Promise<void> {
@@ -165,6 +285,8 @@ export class RabbitDispatcher implements Dispatcher {
   }
 
   async sweep(olderThanMs: number): Promise<number> {
+    // Nothing can be published now: marking operations as swept would only delay them.
+    if (!this.link.healthy) return 0;
     try {
       const stale = await this.store.reclaimStale(olderThanMs);
       await this.publishAgain(stale);
@@ -209,28 +331,49 @@ export interface RabbitWorkersOptions {
   readonly log: Logger;
 }
 
-/** Competing consumers of the operations queue. */
+/**
+ * Competing consumers of the operations queue. A message is acknowledged once its operation is
+ * ended, released or handed on; when the store or the broker fails meanwhile, the worker keeps
+ * the message and tries again with backoff (never a requeue loop that would reach the delivery
+ * limit and dead-letter work that later succeeds). A message whose channel closed is left to the
+ * broker, which delivers it again on the next connection.
+ */
 export class RabbitWorkers {
-  private tag: string | undefined;
+  private readonly tags = new Map<ConfirmChannel, string>();
   private readonly running = new Set<Promise<void>>();
   private readonly interrupt = new AbortController();
+  private stopping = false;
 
   constructor(private readonly options: RabbitWorkersOptions) {}
 
   async start(): Promise<void> {
     const { link } = this.options;
-    await link.channel.prefetch(Math.max(1, this.options.concurrency ?? 2));
-    const { consumerTag } = await link.channel.consume(link.queue, (message) => {
-      if (!message) return;
-      const task = this.handle(message).finally(() => this.running.delete(task));
-      this.running.add(task);
+    await link.onReady(async (channel) => {
+      if (this.stopping) return;
+      await channel.prefetch(Math.max(1, this.options.concurrency ?? 2));
+      const { consumerTag } = await channel.consume(link.queue, (message) => {
+        if (!message) return;
+        const task = this.handle(message, channel).finally(() => this.running.delete(task));
+        this.running.add(task);
+      });
+      this.tags.set(channel, consumerTag);
+      channel.on("close", () => this.tags.delete(channel));
     });
-    this.tag = consumerTag;
   }
 
-  private async handle(message: ConsumeMessage): Promise<void> {
-    const { link, store, executor, log } = this.options;
-    const ack = () => link.channel.ack(message);
+  private async handle(message: ConsumeMessage, channel: ConfirmChannel): Promise<void> {
+    const { log } = this.options;
+    const settle = (how: "ack" | "reject") => {
+      try {
+        if (how === "ack") channel.ack(message);
+        else channel.nack(message, false, false);
+      } catch (error) {
+        log.warn(
+          { err: String(error) },
+          "message not settled (channel closed): the broker delivers it again",
+        );
+      }
+    };
     let id: string;
     try {
       id = (JSON.parse(message.content.toString()) as Message).id;
@@ -240,39 +383,48 @@ export class RabbitWorkers {
         { body: message.content.toString().slice(0, 200) },
         "malformed operation message dead-lettered",
       );
-      link.channel.nack(message, false, false);
-      return;
+      return settle("reject");
     }
-    try {
-      const claim = await store.claim(executor.owner, executor.leaseMs, id);
-      if ("gone" in claim) return ack();
-      if ("wait" in claim) {
-        await link.publish(id, this.options.waitMs ?? 1000);
-        return ack();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.process(id);
+        return settle("ack");
+      } catch (error) {
+        if (!this.tags.has(channel) || this.stopping) return; // redelivered on the next channel
+        const delay = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6));
+        log.warn(
+          { operationId: id, err: String(error), retryInMs: delay },
+          "store or broker unavailable; backing off",
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
-      const op = claim.claimed;
-      const maxAttempts = this.options.maxAttempts ?? 5;
-      const outcome = await executor.execute(op, this.interrupt.signal, op.attempts >= maxAttempts);
-      if ("interrupted" in outcome) {
-        await store.release(op.id, executor.owner);
-        await link.publish(op.id, this.options.waitMs ?? 1000);
-      } else if ("retry" in outcome) {
-        await store.release(op.id, executor.owner);
-        await link.publish(op.id, backoffMs(op.attempts, this.options.backoffBaseMs));
-      } else if (outcome.done === "failed" && op.attempts >= maxAttempts) {
-        await link.deadLetter(op.id, `failed ${op.attempts} times`);
-      }
-      ack();
-    } catch (error) {
-      // Store or broker trouble: back to the queue (the delivery limit bounds the loop).
-      log.error({ operationId: id, err: String(error) }, "operation message requeued");
-      link.channel.nack(message, false, true);
+    }
+  }
+
+  /** Claims and runs operation `id`, or hands it on (later, or to the dead-letter queue). */
+  private async process(id: string): Promise<void> {
+    const { link, store, executor } = this.options;
+    const claim = await store.claim(executor.owner, executor.leaseMs, id);
+    if ("gone" in claim) return;
+    if ("wait" in claim) return link.publish(id, this.options.waitMs ?? 1000);
+    const op = claim.claimed;
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const outcome = await executor.execute(op, this.interrupt.signal, op.attempts >= maxAttempts);
+    if ("interrupted" in outcome) {
+      await store.release(op.id, executor.owner);
+      await link.publish(op.id, this.options.waitMs ?? 1000);
+    } else if ("retry" in outcome) {
+      await store.release(op.id, executor.owner);
+      await link.publish(op.id, backoffMs(op.attempts, this.options.backoffBaseMs));
+    } else if (outcome.done === "failed" && op.attempts >= maxAttempts) {
+      await link.deadLetter(op.id, `failed ${op.attempts} times`);
     }
   }
 
   /** Stops consuming; running operations get `drainMs` to finish, then are released. */
   async stop(drainMs = 30_000): Promise<void> {
-    if (this.tag) await this.options.link.channel.cancel(this.tag);
+    this.stopping = true;
+    for (const [channel, tag] of this.tags) await channel.cancel(tag).catch(() => undefined);
     const timer = setTimeout(() => this.interrupt.abort(), drainMs);
     await Promise.all([...this.running]);
     clearTimeout(timer);

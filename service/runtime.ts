@@ -15,6 +15,7 @@ import { Executor, type RestoreHandler } from "./executor";
 import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
+import { SecretBox } from "./secrets";
 import type { OperationStore } from "./operations";
 
 export interface ServiceOverrides {
@@ -34,6 +35,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether the operation named in a stack's lease tag no longer runs anywhere: unknown (compacted),
+ * not running, or running under a lease nobody renewed. Only the holder of a tenant's claim
+ * touches its stack, so a lock such a run left is a crashed worker's.
+ */
+export async function runIsOver(store: OperationStore, holder: string): Promise<boolean> {
+  const op = await store.get(holder);
+  if (!op || op.status !== "running") return true;
+  return op.leaseUntil === undefined || Date.parse(op.leaseUntil) < Date.now();
+}
+
 export async function startService(
   config: ServiceConfig,
   overrides: ServiceOverrides = {},
@@ -44,13 +56,22 @@ export async function startService(
   const runsApi = config.role !== "worker";
   const runsWorkers = config.role !== "api" && config.workers > 0;
 
+  const secrets = config.secretKey
+    ? new SecretBox(config.secretKey)
+    : SecretBox.fromFile(join(resolve(config.dataDir), "service.key"));
+  // Ended after the workers have drained (their running operations still call the engine).
+  const engineCloses: (() => void)[] = [];
   const makeExecutor = async (store: OperationStore, events?: EventSink) => {
     const setup = await engineSetup(config);
+    if (setup.close) engineCloses.push(setup.close);
     const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
     const service = new TenantService({
       engine,
       backup: setup.backup,
       staleLockMs: config.staleLockMs,
+      abandoned: (holder) => runIsOver(store, holder),
+      // One key for every worker: a repeated request is "unchanged" whichever worker runs it.
+      configTagKey: secrets.appliedConfigKey,
       ...(setup.usage ? { usage: setup.usage } : {}),
     });
     const executor = new Executor({
@@ -60,6 +81,7 @@ export async function startService(
       leaseMs: config.leaseMs,
       log,
       metrics,
+      secrets,
       ...(overrides.restore ? { restore: overrides.restore } : {}),
       ...(events ? { events } : {}),
     });
@@ -74,11 +96,23 @@ export async function startService(
   if (config.broker) {
     const { MysqlStore } = await import("./mysqlStore");
     const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
-    store = await MysqlStore.open({ ...config.mysql, database: config.broker.database });
-    const link = await RabbitLink.connect({
-      url: config.broker.url,
-      prefix: config.broker.prefix,
-      ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}),
+    store = await MysqlStore.open({
+      ...config.mysql,
+      database: config.broker.database,
+      retentionMs: config.retentionMs,
+    });
+    const opened = store;
+    // A start that fails after the database connected closes it, so the process can exit.
+    const link = await RabbitLink.connect(
+      {
+        url: config.broker.url,
+        prefix: config.broker.prefix,
+        ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}),
+      },
+      log,
+    ).catch(async (error: unknown) => {
+      await opened.close().catch(() => undefined);
+      throw error;
     });
     const rabbitDispatcher = new RabbitDispatcher(link, store, log);
     dispatcher = rabbitDispatcher;
@@ -104,7 +138,10 @@ export async function startService(
     stops.push(() => link.close());
   } else {
     const { FileStore } = await import("./fileStore");
-    store = new FileStore({ path: join(resolve(config.dataDir), "operations.jsonl") });
+    store = new FileStore({
+      path: join(resolve(config.dataDir), "operations.jsonl"),
+      retentionMs: config.retentionMs,
+    });
     const { executor, kind } = await makeExecutor(store, {
       // No broker: events are structured log lines.
       publish: async (event) => log.info({ tenantEvent: event }, event.event),
@@ -123,10 +160,21 @@ export async function startService(
     stops.push(() => workers.stop(config.drainMs));
   }
 
+  // Bounded state: ended operations past their retention are forgotten hourly (and at every open).
+  if (runsApi) {
+    const compactor = setInterval(
+      () =>
+        void store.compact().catch((error: unknown) => log.warn({ err: String(error) }, "compaction failed")),
+      3_600_000,
+    );
+    compactor.unref();
+    stops.unshift(async () => clearInterval(compactor));
+  }
+
   let app: HttpApp | undefined;
   let url: string | undefined;
   if (runsApi) {
-    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log });
+    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let stopping: Promise<void> | undefined;
@@ -139,6 +187,7 @@ export async function startService(
       (stopping ??= (async () => {
         await app?.close();
         for (const stop of stops) await stop();
+        for (const close of engineCloses) close();
         await store.close();
       })()),
   };

@@ -77,9 +77,21 @@ const cloudflareId = v.pipe(
 );
 const hostname = v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname"));
 
-const credentials = v.strictObject({ user, password: v.string() });
-const rabbitmqAdmin = v.strictObject({ user, password: v.string(), managementUrl: httpUrl });
-const objectStorageAdmin = v.strictObject({ user, password: v.string(), ssl: v.optional(v.boolean(), true) });
+/**
+ * The one mark of a credential (a JSON-schema `writeOnly` annotation, also in the OpenAPI
+ * document): sent by clients, never shown back, kept encrypted or masked. Stack config secrets,
+ * redaction, storage and masking all derive from it (automation/secretFields.ts).
+ */
+export const SECRET_MARK = { writeOnly: true } as const;
+const secret = <T extends v.GenericSchema<string, string>>(schema: T) =>
+  v.pipe(schema, v.metadata(SECRET_MARK));
+const credentials = v.strictObject({ user, password: secret(v.string()) });
+const rabbitmqAdmin = v.strictObject({ user, password: secret(v.string()), managementUrl: httpUrl });
+const objectStorageAdmin = v.strictObject({
+  user,
+  password: secret(v.string()),
+  ssl: v.optional(v.boolean(), true),
+});
 const region = v.picklist(
   REGION_NAMES,
   (issue) => `${issue.received} is not a supported region (${REGION_NAMES.join(", ")})`,
@@ -145,9 +157,9 @@ export const tenantConfigSchema = v.strictObject({
   alerting: v.optional(
     v.strictObject({
       email: v.array(v.string()),
-      slackWebhookUrl: v.optional(webhookUrl),
-      pagerdutyRoutingKey: v.optional(v.pipe(v.string(), v.minLength(1))),
-      smsWebhookUrl: v.optional(webhookUrl),
+      slackWebhookUrl: v.optional(secret(webhookUrl)),
+      pagerdutyRoutingKey: v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
+      smsWebhookUrl: v.optional(secret(webhookUrl)),
     }),
   ),
   images: v.strictObject({
@@ -203,7 +215,7 @@ export const tenantConfigSchema = v.strictObject({
       dedicatedMysqlCluster: v.optional(v.boolean(), false),
       /** Business only: RabbitMQ federation upstreams of the tenant's other regions. */
       federationUpstreams: v.optional(
-        v.array(v.strictObject({ name: label, uri: checked(amqpUriProblem) })),
+        v.array(v.strictObject({ name: label, uri: secret(checked(amqpUriProblem)) })),
         [],
       ),
     }),
@@ -220,7 +232,7 @@ export const tenantConfigSchema = v.strictObject({
     zoneName: hostname,
     platformZoneId: cloudflareId,
     originAddress: hostname,
-    apiToken: v.optional(v.pipe(v.string(), v.minLength(1))),
+    apiToken: v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
   }),
   platform: v.optional(
     v.strictObject({

@@ -22,6 +22,7 @@ import { createLogger } from "../service/log";
 import { MysqlStore } from "../service/mysqlStore";
 import { isFinished, type Operation, type OperationStore } from "../service/operations";
 import { RabbitDispatcher, RabbitEvents, RabbitLink, RabbitWorkers } from "../service/rabbit";
+import { SecretBox } from "../service/secrets";
 import { serviceConfigFromEnv } from "../service/config";
 import { startService, type RunningService } from "../service/runtime";
 import { gate, InstrumentedEngine } from "./helpers/engines";
@@ -116,6 +117,7 @@ describe("RabbitMQ workers over the MySQL store (in process)", () => {
       leaseMs: 10_000,
       log,
       events: new RabbitEvents(l),
+      secrets: new SecretBox(randomBytes(32)),
     });
     const w = new RabbitWorkers({
       link: l,
@@ -303,6 +305,7 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
       QUEUE_PREFIX: prefix,
       EVENTS_EXCHANGE: eventsExchange,
       TENANT_SERVICE_TOKEN: `kill-trials-token-${RUN}`,
+      SERVICE_SECRET_KEY: randomBytes(32).toString("base64"),
       TENANT_ENGINE: "offline",
       TENANT_STATE_DIR: join(dir, "stacks"),
       SERVICE_DATA_DIR: join(dir, "data"),
@@ -310,7 +313,8 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
       SLOW_MS: "1500",
       WORKERS: "1",
       LEASE_MS: "4000",
-      STALE_LOCK_MS: "3000",
+      // The default: a killed worker's stack lock is cancelled on its evidence, not because it aged.
+      STALE_LOCK_MS: "600000",
       MAX_ATTEMPTS: "10",
       BACKOFF_MS: "200",
       MYSQL_HOST: MYSQL.host,

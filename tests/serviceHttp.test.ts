@@ -12,6 +12,7 @@ import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
 import type { Operation } from "../service/operations";
 import { CREDENTIALS, tenantRequest } from "./helpers/service";
 
@@ -33,6 +34,7 @@ beforeEach(async () => {
     token: TOKEN,
     metrics: new Metrics(),
     log: createLogger({ level: "silent" }),
+    secrets: SecretBox.fromFile(join(dir, "service.key")),
     bodyLimit: 16 * 1024,
   });
 });
@@ -244,12 +246,13 @@ describe("tenant routes", () => {
       headers: auth,
       payload: {},
     });
-    expect(restore.statusCode).toBe(409); // not deprovisioned (yet): nothing to restore
+    // Behind the queued deprovision, a reinstatement is what the tenant will accept (service/tenantState.ts).
+    expect(restore.statusCode).toBe(202);
     const tenant = await app.inject({ method: "GET", url: "/tenants/acme", headers: auth });
     expect(tenant.json()).toMatchObject({
       tenantId: "acme",
       status: "provisioning",
-      lastOperation: { kind: "deprovision", status: "queued" },
+      lastOperation: { kind: "restore", status: "queued" },
     });
   });
 });
@@ -286,6 +289,7 @@ describe("documents", () => {
       "/operations/{id}",
       "/tenants",
       "/tenants/{id}",
+      "/tenants/{id}/purge",
       "/tenants/{id}/restore",
       "/tenants/{id}/tier",
     ]);
@@ -310,5 +314,50 @@ describe("documents", () => {
     const res = await app.inject({ method: "GET", url: "/metrics" });
     expect(res.body).toContain('tenant_service_operations{status="queued"} 1');
     expect(res.body).toContain("tenant_service_queue_depth 1");
+  });
+});
+
+describe("bounded journal", () => {
+  it("forgets operations ended longer ago than the retention (log and key too), keeps the rest, and stays so after a reopen", async () => {
+    let clock = Date.parse("2026-11-01T00:00:00Z");
+    const path = join(dir, "bounded.jsonl");
+    const options = { path, now: () => clock, retentionMs: 30 * 86_400_000, maxLogLines: 50 };
+    const bounded = new FileStore(options);
+    const old = await bounded.submit({
+      tenantId: "acme",
+      kind: "update",
+      payload: {},
+      idempotencyKey: "k-old",
+    });
+    const claim = await bounded.claim("w", 60_000, old.operation.id);
+    expect("claimed" in claim).toBe(true);
+    for (let i = 0; i < 400; i++) await bounded.appendLog(old.operation.id, `line ${i}`);
+    // At most the last 50 (+100 slack) lines, saying how many went.
+    const lines = await bounded.logLines(old.operation.id);
+    expect(lines.length).toBeLessThanOrEqual(150);
+    expect(lines.at(-1)).toBe("line 399");
+    expect(lines[0]).toMatch(/earlier lines dropped/);
+    await bounded.finish(old.operation.id, "w", { status: "succeeded", result: {} });
+    const waiting = await bounded.submit({ tenantId: "bravo", kind: "update", payload: {} });
+    clock += 31 * 86_400_000;
+    const recent = await bounded.submit({ tenantId: "acme", kind: "update", payload: {} });
+    await bounded.compact();
+    expect(await bounded.get(old.operation.id)).toBeUndefined();
+    expect(await bounded.logLines(old.operation.id)).toEqual([]);
+    expect((await bounded.get(waiting.operation.id))?.status).toBe("queued");
+    // The key is free again: a new request under it is a new operation.
+    const reused = await bounded.submit({
+      tenantId: "acme",
+      kind: "preview",
+      payload: {},
+      idempotencyKey: "k-old",
+    });
+    expect(reused.created).toBe(true);
+    await bounded.close();
+    const reopened = new FileStore(options);
+    expect(await reopened.get(old.operation.id)).toBeUndefined();
+    expect((await reopened.counts()).queued).toBe(3);
+    expect((await reopened.get(recent.operation.id))?.status).toBe("queued");
+    await reopened.close();
   });
 });

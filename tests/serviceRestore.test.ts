@@ -220,7 +220,7 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
       const res = await call("POST", `/tenants/${TENANT}/restore`, payload);
       expect(res.status, JSON.stringify(payload)).toBe(status);
       const error = res.body["error"] as { outcome: string; message: string };
-      expect(error.outcome, JSON.stringify(payload)).toBe(status === 400 ? "invalid" : "exists");
+      expect(error.outcome, JSON.stringify(payload)).toBe(status === 400 ? "invalid" : "conflict");
       if (field) expect(error.message, JSON.stringify(payload)).toContain(field);
     }
     const unknown = await call("POST", `/tenants/${OTHER}/restore`, {

@@ -5,14 +5,14 @@
  * not retried, graceful stop releasing the running operation, and a restart (or a crashed
  * worker's expired lease) finishing what was accepted.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TenantEngine } from "../automation/engine";
 import { OfflineEngine } from "../automation/offlineEngine";
 import type { UsageSource } from "../automation/preflight";
-import { TenantService } from "../automation/tenantService";
+import { TAGS, TenantService } from "../automation/tenantService";
 import { EmbeddedWorkers } from "../service/embeddedWorkers";
 import type { TenantEvent } from "../service/events";
 import { Executor, type RestoreHandler } from "../service/executor";
@@ -20,6 +20,9 @@ import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
+import { runIsOver } from "../service/runtime";
+import { synthTenant } from "../synth/programs";
 import { isFinished, type Operation } from "../service/operations";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 import { CREDENTIALS, eventually, tenantRequest } from "./helpers/service";
@@ -56,12 +59,15 @@ async function harness(
   } = {},
 ): Promise<Harness> {
   const store = new FileStore({ path: join(dir, "operations.jsonl") });
+  // The key file survives a restart of the harness, as the embedded service's does.
+  const secrets = SecretBox.fromFile(join(dir, "service.key"));
   const inner = new OfflineEngine({ stateDir: join(dir, "stacks") });
   const engine = options.engine ? options.engine(inner) : inner;
   const service = new TenantService({
     engine,
     usage: options.usage ?? fitting,
     backup: { backup: async (t) => ({ location: `file:///backups/${t}.sql` }) },
+    abandoned: (holder) => runIsOver(store, holder),
   });
   const events: TenantEvent[] = [];
   const executor = new Executor({
@@ -71,6 +77,7 @@ async function harness(
     leaseMs: 5_000,
     log,
     events: { publish: async (e) => void events.push(e) },
+    secrets,
     ...(options.restore ? { restore: options.restore } : {}),
   });
   const workers = new EmbeddedWorkers({
@@ -88,6 +95,7 @@ async function harness(
     token: TOKEN,
     metrics: new Metrics(),
     log,
+    secrets,
   });
   workers.start();
   return {
@@ -423,6 +431,180 @@ describe("durability", () => {
       ).toBe(false);
     } finally {
       await h.stop();
+    }
+  });
+
+  it("a worker killed mid-update leaves its stack locked; the next worker cancels that lock on its evidence and completes", async () => {
+    const first = await harness();
+    const provisioned = await post(first, "/tenants", tenantRequest("acme", "standard"));
+    expect((await finished(first, provisioned.id)).status).toBe("succeeded");
+    await first.stop();
+
+    const before = new FileStore({ path: join(dir, "operations.jsonl") });
+    const { operation } = await before.submit({
+      tenantId: "acme",
+      kind: "change-tier",
+      payload: { tier: "premium" },
+    });
+    const claim = await before.claim("dead-worker", 200);
+    expect("claimed" in claim && claim.claimed.id).toBe(operation.id);
+    // The dead worker's update: its preview ran, then its update took the stack's lock and never came back.
+    let runs = 0;
+    const hung = new TenantService({
+      engine: new OfflineEngine({
+        stateDir: join(dir, "stacks"),
+        synth: (tenantId, config) =>
+          ++runs === 1 ? synthTenant(tenantId, config) : new Promise(() => undefined),
+      }),
+    });
+    void hung.changeTier("acme", "premium", { holder: operation.id });
+    await eventually("the dead worker's lock", async () =>
+      JSON.parse(readFileSync(join(dir, "stacks", "acme.json"), "utf8")).lock ? true : undefined,
+    );
+    await before.close();
+    await new Promise((r) => setTimeout(r, 250));
+
+    // The default stale threshold (30 min) is far away: only the evidence can unlock it.
+    const survivor = await harness({ owner: "survivor" });
+    try {
+      expect(await finished(survivor, operation.id)).toMatchObject({ status: "succeeded", attempts: 2 });
+      expect(await survivor.store.tenant("acme")).toMatchObject({ status: "active", tier: "premium" });
+    } finally {
+      await survivor.stop();
+    }
+  });
+});
+
+describe("one truth per tenant", () => {
+  const stackTags = (tenantId: string) =>
+    (
+      JSON.parse(readFileSync(join(dir, "stacks", `${tenantId}.json`), "utf8")) as {
+        tags: Record<string, string>;
+      }
+    ).tags;
+  const request = (h: Harness, method: "POST" | "DELETE", url: string, payload?: object) =>
+    h.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
+
+  it("refuses a re-provision or tier change with 409 while a deprovision is queued; the deprovision wins", async () => {
+    const held = gate();
+    const h = await harness({
+      engine: (inner) =>
+        new InstrumentedEngine(inner, {
+          before: (op, t) => (op === "up" && t === "acme" && updates++ === 1 ? held.wait : Promise.resolve()),
+        }),
+    });
+    let updates = 0;
+    try {
+      expect(
+        (await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id)).status,
+      ).toBe("succeeded");
+      // An update held mid-way keeps the deprovision behind it queued.
+      const update = await post(
+        h,
+        "/tenants",
+        tenantRequest("acme", "standard", { sites: [{ customDomains: ["a.acme.example"] }] }),
+      );
+      const deprovision = await request(h, "DELETE", "/tenants/acme?retainDays=0");
+      expect(deprovision.statusCode).toBe(202);
+      for (const [method, url, payload] of [
+        ["POST", "/tenants", tenantRequest("acme", "premium")],
+        ["POST", "/tenants/acme/tier", { tier: "business" }],
+        ["POST", "/tenants/acme/purge", undefined],
+      ] as const) {
+        const refused = await request(h, method, url, payload);
+        expect(refused.statusCode, url).toBe(409);
+        expect(refused.json().error.outcome, url).toBe("conflict");
+      }
+      held.open();
+      expect((await finished(h, update.id)).status).toBe("succeeded");
+      expect((await finished(h, deprovision.json().operation.id)).status).toBe("succeeded");
+      expect(await h.store.tenant("acme")).toMatchObject({ status: "retained" });
+      expect(stackTags("acme")[TAGS.retainUntil]).toBeTruthy();
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("two API processes accepted a deprovision and a re-provision: the first stored wins, the other fails with conflict, and the views agree", async () => {
+    const h = await harness();
+    try {
+      expect(
+        (await finished(h, (await post(h, "/tenants", tenantRequest("acme", "standard"))).id)).status,
+      ).toBe("succeeded");
+      // Another API process accepted both before either ran (no submit-time check between them).
+      const { operation: gone } = await h.store.submit({
+        tenantId: "acme",
+        kind: "deprovision",
+        payload: { retainDays: 0 },
+      });
+      const { operation: again } = await h.store.submit({
+        tenantId: "acme",
+        kind: "provision",
+        payload: { ...tenantRequest("acme", "standard") },
+      });
+      const { operation: tier } = await h.store.submit({
+        tenantId: "acme",
+        kind: "change-tier",
+        payload: { tier: "premium" },
+      });
+      h.workers.notify();
+      expect((await finished(h, gone.id)).status).toBe("succeeded");
+      for (const id of [again.id, tier.id])
+        expect(await finished(h, id)).toMatchObject({ status: "failed", error: { outcome: "conflict" } });
+      expect(await h.store.tenant("acme")).toMatchObject({ status: "retained" });
+      expect(stackTags("acme")[TAGS.retainUntil]).toBeTruthy();
+
+      // The window (0 days) has passed: the purge the service's view and the stack agree on runs.
+      const purge = await request(h, "POST", "/tenants/acme/purge");
+      expect(purge.statusCode).toBe(202);
+      expect((await finished(h, purge.json().operation.id)).status).toBe("succeeded");
+      expect(await h.store.tenant("acme")).toMatchObject({ status: "purged" });
+      expect(existsSync(join(dir, "stacks", "acme.json"))).toBe(false);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("purge refuses an active tenant (409), and a purge the stack contradicts reconciles the service's view instead of destroying", async () => {
+    const h = await harness();
+    try {
+      const provisioned = await post(h, "/tenants", tenantRequest("acme", "standard"));
+      expect((await finished(h, provisioned.id)).status).toBe("succeeded");
+      const refused = await request(h, "POST", "/tenants/acme/purge");
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().error.outcome).toBe("conflict");
+
+      // A record that says retained while the stack was never deprovisioned (what a lost race left before).
+      await h.workers.stop();
+      const { operation: forged } = await h.store.submit({
+        tenantId: "acme",
+        kind: "deprovision",
+        payload: {},
+      });
+      const claim = await h.store.claim("forger", 60_000, forged.id);
+      expect("claimed" in claim).toBe(true);
+      await h.store.finish(forged.id, "forger", {
+        status: "succeeded",
+        result: {},
+        tenant: { status: "retained", retainUntil: "2020-01-01T00:00:00.000Z" },
+      });
+      await h.store.close();
+    } finally {
+      await h.app.close();
+    }
+    const after = await harness();
+    try {
+      const purge = await request(after, "POST", "/tenants/acme/purge");
+      expect(purge.statusCode).toBe(202);
+      expect(await finished(after, purge.json().operation.id)).toMatchObject({
+        status: "failed",
+        error: { outcome: "conflict" },
+      });
+      expect(await after.store.tenant("acme")).toMatchObject({ status: "active" });
+      expect((await after.store.tenant("acme"))?.retainUntil).toBeUndefined();
+      expect(existsSync(join(dir, "stacks", "acme.json"))).toBe(true);
+    } finally {
+      await after.stop();
     }
   });
 });

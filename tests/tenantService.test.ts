@@ -478,7 +478,7 @@ describe("tier changes that keep data, whatever the entry point", () => {
 });
 
 describe("stack locks", () => {
-  const lockLeftBy = (startedMinutesAgo: number) => {
+  const lockLeftBy = (startedMinutesAgo: number, holder?: string) => {
     const path = join(dir, "acme.json");
     const file = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
     const since = new Date(clock - startedMinutesAgo * 60_000).toISOString();
@@ -486,9 +486,54 @@ describe("stack locks", () => {
     (file["tags"] as Record<string, string>)[TAGS.operation] = JSON.stringify({
       operation: "update",
       startedAt: since,
+      ...(holder ? { holder } : {}),
     });
     writeFileSync(path, JSON.stringify(file));
   };
+  const leaseTag = async (engine: TenantEngine) => (await engine.readTags("acme"))[TAGS.operation];
+
+  it("keeps the evidence of a fresh lock through refused retries, and cancels it once it is stale", async () => {
+    const engine = offline();
+    const svc = service(engine);
+    await svc.provisionTenant(request("acme", "standard"));
+    lockLeftBy(2, "op-crashed");
+    const evidence = await leaseTag(engine);
+    for (let retry = 0; retry < 3; retry++) {
+      await expect(svc.changeTier("acme", "premium", { holder: "op-next" })).rejects.toBeInstanceOf(
+        StackLockedError,
+      );
+      expect(await leaseTag(engine)).toBe(evidence);
+      clock += 60_000;
+    }
+    clock += 30 * 60_000;
+    await expect(svc.changeTier("acme", "premium", { holder: "op-next" })).resolves.toMatchObject({
+      outcome: "changed",
+    });
+    expect(await leaseTag(engine)).toBe("");
+  });
+
+  it("cancels at once a lock left by an earlier attempt of the same operation (a worker killed mid-update)", async () => {
+    const svc = service();
+    await svc.provisionTenant(request("acme", "standard"));
+    lockLeftBy(1, "op-1");
+    await expect(svc.changeTier("acme", "premium", { holder: "op-1" })).resolves.toMatchObject({
+      outcome: "changed",
+    });
+  });
+
+  it("cancels a fresh lock whose holder the service says is over, and no other", async () => {
+    const over = new Set(["op-finished"]);
+    const svc = service(offline(), { abandoned: async (holder) => over.has(holder) });
+    await svc.provisionTenant(request("acme", "standard"));
+    lockLeftBy(1, "op-running");
+    await expect(svc.changeTier("acme", "premium", { holder: "op-2" })).rejects.toBeInstanceOf(
+      StackLockedError,
+    );
+    lockLeftBy(1, "op-finished");
+    await expect(svc.changeTier("acme", "premium", { holder: "op-2" })).resolves.toMatchObject({
+      outcome: "changed",
+    });
+  });
 
   it("cancels a stale lock left by a crashed run and goes on", async () => {
     const svc = service();

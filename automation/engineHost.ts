@@ -1,0 +1,40 @@
+/**
+ * The child side of automation/engineProcess.ts: an OfflineEngine in a process of its own, so the
+ * program runs (the synth: CPU-bound, synchronous stretches) never hold the event loop of the
+ * process that answers HTTP requests and renews leases. Calls arrive over IPC; steps stream back
+ * as they are planned; an abort message cancels the call's AbortSignal.
+ */
+import type { OperationOptions, TenantEngine } from "./engine";
+import { OfflineEngine } from "./offlineEngine";
+import { serializeError, type EngineCall, type EngineReply } from "./engineProcess";
+
+const engine = new OfflineEngine(JSON.parse(process.env.ENGINE_HOST_OPTIONS ?? "{}") as { stateDir: string });
+const aborts = new Map<number, AbortController>();
+const send = (reply: EngineReply) => process.send?.(reply);
+
+async function call(message: Extract<EngineCall, { t: "call" }>): Promise<void> {
+  const abort = new AbortController();
+  aborts.set(message.id, abort);
+  const options: OperationOptions = {
+    signal: abort.signal,
+    onStep: (step) => send({ t: "step", id: message.id, step }),
+    ...(message.holder ? { holder: message.holder } : {}),
+    ...(message.unprotect ? { unprotect: true } : {}),
+  };
+  try {
+    const method = engine[message.method] as (...args: unknown[]) => Promise<unknown>;
+    const args = message.withOptions ? [...message.args, options] : message.args;
+    send({ t: "done", id: message.id, value: await method.apply(engine as TenantEngine, args) });
+  } catch (error) {
+    send({ t: "fail", id: message.id, error: serializeError(error) });
+  } finally {
+    aborts.delete(message.id);
+  }
+}
+
+process.on("message", (message: EngineCall) => {
+  if (message.t === "abort") aborts.get(message.id)?.abort();
+  else void call(message);
+});
+// The parent went away: nothing is left to answer to.
+process.on("disconnect", () => process.exit(0));

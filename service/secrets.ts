@@ -1,0 +1,92 @@
+/**
+ * The service key and what derives from it: the credentials of a request sealed (AES-256-GCM)
+ * before it is stored and opened only by the worker that runs it, the keyed digest that tells an
+ * idempotent replay from a misuse (a bare hash of a request would let anyone reading the store
+ * test password guesses), and the applied-config tag key every worker shares (a repeated request
+ * is "unchanged" whichever worker runs it). Which fields are sealed: the schema's secret mark
+ * (automation/secretFields.ts).
+ *
+ * The key: SERVICE_SECRET_KEY (32 bytes, base64 or hex), required with a broker (every process
+ * must share it); embedded, `<SERVICE_DATA_DIR>/service.key`, made on first start (mode 0600).
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { mapSecrets } from "../automation/secretFields";
+import { requestCanonical, type NewOperation } from "./operations";
+
+const SEALED = "sealed:v1:";
+
+/** A sealed value this key cannot open (another service key, or tampered with). */
+export class UnreadableSecretError extends Error {
+  readonly outcome = "unreadable-secret";
+}
+
+/** Parses a 32-byte key given as base64 or hex; throws naming `what` otherwise. */
+export function parseKey(text: string, what: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64");
+  if (key.length !== 32) throw new Error(`${what} must be 32 bytes, base64 or hex (openssl rand -base64 32)`);
+  return key;
+}
+
+export class SecretBox {
+  private readonly sealKey: Buffer;
+  private readonly digestKey: Buffer;
+  /** The applied-config tag's HMAC key (automation/requestConfig.ts appliedConfigTag). */
+  readonly appliedConfigKey: string;
+
+  constructor(key: Buffer) {
+    const derive = (label: string) => createHmac("sha256", key).update(label).digest();
+    this.sealKey = derive("tenant-service/seal");
+    this.digestKey = derive("tenant-service/request-digest");
+    this.appliedConfigKey = derive("tenant-service/applied-config").toString("hex");
+  }
+
+  /** The key file of an embedded service, created (0600, directory 0700) when missing. */
+  static fromFile(path: string): SecretBox {
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      writeFileSync(path, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+    }
+    chmodSync(path, 0o600);
+    return new SecretBox(parseKey(readFileSync(path, "utf8"), path));
+  }
+
+  private sealOne(secret: string): string {
+    if (secret.startsWith(SEALED)) return secret;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", this.sealKey, iv);
+    const body = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
+    return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64")}`;
+  }
+
+  private openOne(value: string): string {
+    if (!value.startsWith(SEALED)) return value;
+    const raw = Buffer.from(value.slice(SEALED.length), "base64");
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.sealKey, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+    } catch {
+      throw new UnreadableSecretError(
+        "a credential of this operation was sealed with another SERVICE_SECRET_KEY: send the request again",
+      );
+    }
+  }
+
+  /** The payload with every secret field sealed. */
+  seal<T>(payload: T): T {
+    return mapSecrets(payload, (s) => this.sealOne(s));
+  }
+
+  /** The payload with every sealed field opened (for the worker that runs it; never stored). */
+  open<T>(payload: T): T {
+    return mapSecrets(payload, (s) => this.openOne(s));
+  }
+
+  /** The idempotency digest of a request (plain credentials in, a keyed digest out). */
+  digest(request: NewOperation): string {
+    return createHmac("sha256", this.digestKey).update(requestCanonical(request)).digest("hex");
+  }
+}
