@@ -17,6 +17,8 @@ import {
 import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
 import { PROJECT } from "../stacks/config";
+import { PLATFORM_DOMAIN } from "../stacks/platformFacts";
+import { DEFAULT_PLATFORM_ORGANIZATION } from "../tiers";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import {
   summarize,
@@ -203,10 +205,10 @@ export class LocalWorkspaceEngine implements TenantEngine {
         packConfigFor({
           tier: tenant.tier,
           addOns: tenant.addOns,
-          platformDomain: tenant.platform.domain,
+          platformDomain: PLATFORM_DOMAIN,
           tenant: tenant.tenantId,
           regions: tenant.regions,
-          platformOrganization: tenant.platform.stackOrganization,
+          platformOrganization: DEFAULT_PLATFORM_ORGANIZATION,
         }),
       ),
     );

@@ -12,6 +12,8 @@ import { Option } from "commander";
 import { configValues } from "../automation/requestConfig";
 import { packConfigFor } from "../policy/packConfig";
 import { parsePolicyInputs, PROJECT } from "../stacks/config";
+import { PLATFORM_DOMAIN } from "../stacks/platformFacts";
+import { DEFAULT_PLATFORM_ORGANIZATION } from "../tiers";
 import { program, readStackFile, runProgram, stackName, UsageError, type Done } from "../synth/commandLine";
 import { TenantRequestError } from "../tiers";
 
@@ -62,7 +64,7 @@ function policyConfigProgram(done: Done) {
         options.configJson ? configJson(options.configJson) : stackFile(options),
       );
       process.stdout.write(
-        `${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: tenant.platform.domain, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: tenant.platform.stackOrganization }), null, 2)}\n`,
+        `${JSON.stringify(packConfigFor({ tier: tenant.tier, addOns: tenant.addOns, platformDomain: PLATFORM_DOMAIN, tenant: tenant.tenantId, regions: tenant.regions, platformOrganization: DEFAULT_PLATFORM_ORGANIZATION }), null, 2)}\n`,
       );
       done(0);
     });

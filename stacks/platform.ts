@@ -27,6 +27,7 @@ import {
   TIER_NAMES,
 } from "../tiers";
 import { loadPlatformConfig } from "./config";
+import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
 
 export = async () => {
   // Both validated before any resource.
@@ -77,7 +78,11 @@ export = async () => {
       image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
       mysqlSecret: "mysql-backup-account",
       rabbitmqSecret: "rabbitmq-backup-account",
-      binlogArchive,
+      binlogArchive: {
+        ...binlogArchive,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+      },
     },
     { providers: [aws, kubernetes] },
   );
@@ -100,5 +105,16 @@ export = async () => {
     crossRegionHosts: crossRegionHosts(region),
     backupBucket: backups.bucketName,
     backupKmsKeyArn: backups.kmsKeyArn,
+    // Every fact a tenant stack uses, read through its StackReference (stacks/platformFacts.ts).
+    [PLATFORM_FACTS_OUTPUT]: platformFacts(
+      region,
+      {
+        bucket: backups.bucketName,
+        kmsKeyArn: backups.kmsKeyArn,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+      },
+      metrics.monitoringNamespace,
+    ),
   };
 };

@@ -12,6 +12,8 @@ import {
   type Violation,
 } from "../policy/pack";
 import { parseStackConfig } from "../stacks/config";
+import { PLATFORM_DOMAIN } from "../stacks/platformFacts";
+import { DEFAULT_PLATFORM_ORGANIZATION } from "../tiers";
 import type { LocalResource } from "../policy/localRun";
 import { policyPropsOf, type RecordedResource, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
@@ -29,10 +31,10 @@ export function policyConfigOf(config: StackConfig | undefined): ContextConfig |
   const perPolicy = packConfigFor({
     tier: tenant.tier,
     addOns: tenant.addOns,
-    platformDomain: tenant.platform.domain,
+    platformDomain: PLATFORM_DOMAIN,
     tenant: tenant.tenantId,
     regions: tenant.regions,
-    platformOrganization: tenant.platform.stackOrganization,
+    platformOrganization: DEFAULT_PLATFORM_ORGANIZATION,
   });
   return Object.values(perPolicy)[0] as ContextConfig | undefined;
 }

@@ -4,14 +4,10 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
-import {
-  crossRegionHosts,
-  isRegionName,
-  PRIMARY_REGION,
-  regionGatewayHostname,
-  type RegionName,
-} from "../tiers";
+import { PRIMARY_REGION, type RegionName } from "../tiers";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
+import { offlinePlatformStack } from "./platformStandIn";
+export { offlinePlatformStack } from "./platformStandIn";
 import type { StackConfig } from "./stackConfig";
 
 export const PLATFORM_PROJECT = "platform";
@@ -28,34 +24,18 @@ export function disabledDefaultProviders(projectFile: string): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-/**
- * The platform stacks as a tenant synth sees them: `<organization>/platform/<region>` for every
- * supported region, with the outputs stacks/platform.ts exports (the kubeconfig, a secret, is a
- * stand-in: nothing is contacted offline).
- */
-export function offlinePlatformStack(name: string): ReferencedStack | undefined {
-  const match = /^[^/]+\/platform\/([a-z0-9-]+)$/.exec(name);
-  const region = match?.[1];
-  if (region === undefined || !isRegionName(region)) return undefined;
-  return {
-    outputs: {
-      region,
-      clusterName: `collect-verything-${region}`,
-      kubeconfig: `offline kubeconfig of ${name}`,
-      gatewayHostname: regionGatewayHostname(region),
-      crossRegionHosts: crossRegionHosts(region),
-    },
-    secretOutputNames: ["kubeconfig"],
-  };
-}
-
-export function synthTenant(stack: string, { config, secretKeys }: StackConfig): Promise<SynthResult> {
+/** A tenant stack, reading `platform` for its platform stacks (default the offline stand-in). */
+export function synthTenant(
+  stack: string,
+  { config, secretKeys }: StackConfig,
+  platform: (name: string) => ReferencedStack | undefined = offlinePlatformStack,
+): Promise<SynthResult> {
   return synthesize(tenantProgram, {
     project: PROJECT,
     stack,
     config,
     secretKeys,
-    stackReferences: offlinePlatformStack,
+    stackReferences: platform,
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "Pulumi.yaml")),
   });
 }

@@ -162,9 +162,11 @@ describe("binlog archiver (platform program)", () => {
     const role = result.resources.find(
       (r) => r.type === "aws:iam/role:Role" && r.inputs.name === "cv-binlog-archiver",
     )!;
+    // The cluster's own issuer (the platform's OIDC provider), as the tenants' backup roles trust it.
+    const { oidcIssuer } = (result.outputs["tenantFacts"] as { backups: { oidcIssuer: string } }).backups;
+    expect(oidcIssuer).toMatch(/^oidc\.eks\.eu-west-3\.amazonaws\.com\/id\/[0-9A-F]{32}$/);
     expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
-      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub":
-        "system:serviceaccount:tenant-backups:binlog-archiver",
+      [`${oidcIssuer}:sub`]: "system:serviceaccount:tenant-backups:binlog-archiver",
     });
     expect(result.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).toHaveLength(1);
     // The synthesized policy waits for the key's ARN (unknown offline): its document, with a stand-in key.

@@ -21,7 +21,7 @@ export interface EksClusterArgs {
   readonly clusterName: string;
   /** The cluster's region (the kubeconfig's `aws eks get-token --region`); resources take it from their provider. */
   readonly region: string;
-  /** Kubernetes version. Default "1.33". */
+  /** Kubernetes version. Default DEFAULT_KUBERNETES_VERSION (in EKS standard support; components/platform/apiVersions.ts). */
   readonly version?: string;
   /** Private subnets: the control plane's network interfaces and every node live in them. */
   readonly subnetIds: readonly pulumi.Input<string>[];
@@ -38,7 +38,8 @@ export const DEFAULT_NODE_GROUPS: readonly NodeGroupSpec[] = [
   { name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6 },
 ];
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
-const DEFAULT_VERSION = "1.33";
+/** EKS standard support of 1.35: 2026-01-28 to 2027-03-27 (1.34's ended 2026-12-02). */
+export const DEFAULT_KUBERNETES_VERSION = "1.35";
 const DEFAULT_DISK_GIB = 50;
 
 const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
@@ -97,12 +98,16 @@ export function kubeconfig(clusterName: string, endpoint: string, caData: string
  * key of its own (rotated), API access by access entries, control-plane logs on; nodes with an encrypted gp3
  * root volume and IMDSv2 only (hop limit 1: pods cannot borrow the node's role); the EKS Pod
  * Identity agent and the EBS CSI driver, whose role is granted to its controller by a Pod
- * Identity association (no OIDC provider to manage). The cluster is protected.
+ * Identity association; and the cluster's IAM OIDC provider, the identity the tenants' backup
+ * roles trust (IRSA). The cluster is protected.
  */
 export class EksCluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
-  readonly oidcIssuer: pulumi.Output<string | undefined>;
+  /** The cluster's OIDC issuer without its scheme (as IRSA trust conditions name it). */
+  readonly oidcIssuer: pulumi.Output<string>;
+  /** The IAM OIDC provider of the issuer: the identity IRSA roles (the backup runners') trust. */
+  readonly oidcProviderArn: pulumi.Output<string>;
   readonly ebsCsiRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -134,7 +139,7 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-cluster`,
       {
         name: args.clusterName,
-        version: args.version ?? DEFAULT_VERSION,
+        version: args.version ?? DEFAULT_KUBERNETES_VERSION,
         roleArn: clusterRole.arn,
         vpcConfig: {
           subnetIds: [...args.subnetIds],
@@ -232,7 +237,18 @@ export class EksCluster extends pulumi.ComponentResource {
     );
 
     this.clusterName = cluster.name;
-    this.oidcIssuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer);
+    const issuerUrl = cluster.identities.apply((ids) => {
+      const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+      if (!issuer) throw new Error(`cluster ${args.clusterName} has no OIDC issuer`);
+      return issuer;
+    });
+    const oidcProvider = new iam.OpenIdConnectProvider(
+      `${name}-oidc`,
+      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
+      child,
+    );
+    this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
+    this.oidcProviderArn = oidcProvider.arn;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
@@ -244,6 +260,7 @@ export class EksCluster extends pulumi.ComponentResource {
     this.registerOutputs({
       clusterName: this.clusterName,
       oidcIssuer: this.oidcIssuer,
+      oidcProviderArn: this.oidcProviderArn,
       ebsCsiRoleArn: this.ebsCsiRoleArn,
     });
   }

@@ -136,6 +136,8 @@ const PLATFORM_TYPES = new Set([
   "aws:eks/addon:Addon",
   "aws:iam/role:Role",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  // The cluster's IAM OIDC provider: the identity the backup roles trust (IRSA).
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:kms/alias:Alias",
   // The binlog archiver's role policy (IRSA), writing binlogs/ only.
   "aws:iam/rolePolicy:RolePolicy",
