@@ -8,6 +8,7 @@ import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenant/tenantStack";
 import type { RoutingMode } from "../components/tenant/siteRouting";
 import { PLATFORM_SERVICES } from "../components/platform/serviceLocations";
+import { DEFAULT_KUBERNETES_VERSION } from "../components/platform/apiVersions";
 import { PLATFORM_DOMAIN, platformFactRequestProblems } from "./platformFacts";
 import {
   PRIMARY_REGION,
@@ -403,6 +404,11 @@ const DEFAULT_METRICS = {
  * `metrics`, the long-term store and the platform Prometheus (DEFAULT_METRICS).
  */
 export const platformConfigSchema = v.object({
+  /** The cluster's Kubernetes version (default DEFAULT_KUBERNETES_VERSION, in EKS standard support). */
+  kubernetesVersion: v.optional(
+    v.pipe(v.string(), v.regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor version such as 1.35")),
+    DEFAULT_KUBERNETES_VERSION,
+  ),
   metrics: v.optional(
     v.strictObject({
       remoteWriteUrl: v.optional(httpUrl, DEFAULT_METRICS.remoteWriteUrl),

@@ -32,7 +32,7 @@ import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
 export = async () => {
   // Both validated before any resource.
   const region = parseRegion(new pulumi.Config().get("region"), "platform:region");
-  const { binlogArchive, metrics } = loadPlatformConfig();
+  const { binlogArchive, metrics, kubernetesVersion } = loadPlatformConfig();
   const { zones, vpcCidr } = PLATFORM_REGIONS[region];
   const clusterName = `collect-verything-${region}`;
   const aws = new AwsProvider(`aws-${region}`, {
@@ -58,7 +58,7 @@ export = async () => {
   const network = new RegionNetwork("network", { cidr: vpcCidr, zones, clusterName }, { providers: [aws] });
   const cluster = new EksCluster(
     "eks",
-    { clusterName, region, subnetIds: network.privateSubnetIds },
+    { clusterName, region, subnetIds: network.privateSubnetIds, version: kubernetesVersion },
     { providers: [aws] },
   );
   const kubernetes = new KubernetesProvider(`eks-${region}`, {
@@ -114,7 +114,7 @@ export = async () => {
         oidcProviderArn: cluster.oidcProviderArn,
         oidcIssuer: cluster.oidcIssuer,
       },
-      metrics.monitoringNamespace,
+      { monitoringNamespace: metrics.monitoringNamespace, kubernetesVersion },
     ),
   };
 };

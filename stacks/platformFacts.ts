@@ -9,6 +9,7 @@
 import * as v from "valibot";
 import type { PlatformArgs } from "../components/tenant/tenantStack";
 import { PLATFORM_SERVICES } from "../components/platform/serviceLocations";
+import { DEFAULT_KUBERNETES_VERSION } from "../components/platform/apiVersions";
 import {
   BACKUP_NAMESPACE,
   crossRegionHosts,
@@ -41,6 +42,8 @@ const arn = (service: string, what: string) =>
 
 export const platformFactsSchema = v.strictObject({
   region: v.string(),
+  /** The cluster's Kubernetes version: what the tenant's objects must be served by. */
+  kubernetesVersion: v.pipe(v.string(), v.regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor version")),
   domain: v.pipe(v.string(), v.check(isHostname, "must be a DNS hostname")),
   namespaces: v.strictObject({ edge: label, monitoring: label, backups: label }),
   /** The Gateway tenant routes attach to, and the listener (sectionName) they use. */
@@ -93,11 +96,15 @@ export interface ComputedFacts<T> {
 export function platformFacts<T>(
   region: RegionName,
   computed: ComputedFacts<T>,
-  monitoringNamespace: string = PLATFORM_SERVICES.monitoring.namespace,
+  {
+    monitoringNamespace = PLATFORM_SERVICES.monitoring.namespace,
+    kubernetesVersion = DEFAULT_KUBERNETES_VERSION,
+  }: { readonly monitoringNamespace?: string; readonly kubernetesVersion?: string } = {},
 ) {
   const s = PLATFORM_SERVICES;
   return {
     region,
+    kubernetesVersion,
     domain: PLATFORM_DOMAIN,
     namespaces: { edge: s.edge.namespace, monitoring: monitoringNamespace, backups: BACKUP_NAMESPACE },
     gateway: { ...s.gateway },

@@ -22,6 +22,8 @@ import { shortcutConfig, synthPlatform, synthTenant } from "./programs";
 import type { StackConfig } from "./stackConfig";
 import { platformSummary, tenantSummary } from "./summary";
 import { checkPolicies, policySection } from "./policyCheck";
+import { PlatformContractError } from "../stacks/platformFacts";
+import { UnservedApiError } from "./servedApis";
 
 interface SynthOptions {
   readonly stack?: string;
@@ -161,6 +163,9 @@ export function synthFailure(failure: unknown): { code: number; message: string 
   ) {
     return { code: 2, message: `synth: ${error.message}` };
   }
+  // A platform that breaks the contract, or objects its cluster would not serve: named, no trace.
+  if (error instanceof PlatformContractError || error instanceof UnservedApiError)
+    return { code: 1, message: `synth: ${error.message}` };
   return {
     code: 1,
     message: `synth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
-import { PRIMARY_REGION, type RegionName } from "../tiers";
+import { PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
+import { DEFAULT_PLATFORM_ORGANIZATION, platformStackName, PRIMARY_REGION, type RegionName } from "../tiers";
+import { assertServedApis } from "./servedApis";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
 import { offlinePlatformStack } from "./platformStandIn";
 export { offlinePlatformStack } from "./platformStandIn";
@@ -25,12 +27,12 @@ export function disabledDefaultProviders(projectFile: string): string[] {
 }
 
 /** A tenant stack, reading `platform` for its platform stacks (default the offline stand-in). */
-export function synthTenant(
+export async function synthTenant(
   stack: string,
   { config, secretKeys }: StackConfig,
   platform: (name: string) => ReferencedStack | undefined = offlinePlatformStack,
 ): Promise<SynthResult> {
-  return synthesize(tenantProgram, {
+  const result = await synthesize(tenantProgram, {
     project: PROJECT,
     stack,
     config,
@@ -38,21 +40,37 @@ export function synthTenant(
     stackReferences: platform,
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "Pulumi.yaml")),
   });
+  // Each region's objects against the version its platform stack exports (kubernetes-<region>).
+  return assertServedApis(result, (provider) => {
+    const region = /^kubernetes-([a-z0-9-]+)$/.exec(provider)?.[1];
+    const facts = region
+      ? platform(platformStackName(DEFAULT_PLATFORM_ORGANIZATION, region as RegionName))?.outputs[
+          PLATFORM_FACTS_OUTPUT
+        ]
+      : undefined;
+    const version = (facts as { kubernetesVersion?: unknown } | undefined)?.kubernetesVersion;
+    return typeof version === "string" ? version : undefined;
+  });
 }
 
 /** The platform stack of one region (default the primary region). */
 export async function synthPlatform(
   region: RegionName = PRIMARY_REGION,
   stack = `platform-${region}`,
+  /** More `platform:*` config (fully qualified). Default none. */
+  config: Readonly<Record<string, string>> = {},
 ): Promise<SynthResult> {
   // Loaded on demand: tenant synths never need the platform's cluster objects.
   const { default: platformProgram } = await import("../stacks/platform");
-  return synthesize(platformProgram, {
+  const result = await synthesize(platformProgram, {
     project: PLATFORM_PROJECT,
     stack,
-    config: { [`${PLATFORM_PROJECT}:region`]: region },
+    config: { [`${PLATFORM_PROJECT}:region`]: region, ...config },
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "platform", "Pulumi.yaml")),
   });
+  // The cluster's objects against the version the platform runs (and exports to its tenants).
+  const facts = result.outputs[PLATFORM_FACTS_OUTPUT] as { kubernetesVersion?: string } | undefined;
+  return assertServedApis(result, () => facts?.kubernetesVersion);
 }
 
 export interface ShortcutOptions {

@@ -3,6 +3,7 @@ import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_KUBERNETES_VERSION } from "./apiVersions";
 
 export interface NodeGroupSpec {
   /** Node group name (unique in the cluster). */
@@ -38,8 +39,6 @@ export const DEFAULT_NODE_GROUPS: readonly NodeGroupSpec[] = [
   { name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6 },
 ];
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
-/** EKS standard support of 1.35: 2026-01-28 to 2027-03-27 (1.34's ended 2026-12-02). */
-export const DEFAULT_KUBERNETES_VERSION = "1.35";
 const DEFAULT_DISK_GIB = 50;
 
 const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
