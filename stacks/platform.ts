@@ -26,6 +26,8 @@ import {
   regionGatewayHostname,
   TIER_NAMES,
 } from "../tiers";
+import { NodeAutoscaling, tierNodeGroups } from "../components/platform/nodePools";
+import { SharedServices } from "../components/platform/sharedServices";
 import { loadPlatformConfig } from "./config";
 import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
 
@@ -58,7 +60,13 @@ export = async () => {
   const network = new RegionNetwork("network", { cidr: vpcCidr, zones, clusterName }, { providers: [aws] });
   const cluster = new EksCluster(
     "eks",
-    { clusterName, region, subnetIds: network.privateSubnetIds, version: kubernetesVersion },
+    {
+      clusterName,
+      region,
+      subnetIds: network.privateSubnetIds,
+      version: kubernetesVersion,
+      nodeGroups: tierNodeGroups(),
+    },
     { providers: [aws] },
   );
   const kubernetes = new KubernetesProvider(`eks-${region}`, {
@@ -84,6 +92,20 @@ export = async () => {
         oidcIssuer: cluster.oidcIssuer,
       },
     },
+    { providers: [aws, kubernetes] },
+  );
+  // The services tenants use, and node autoscaling over the tiers' pools.
+  new SharedServices(
+    "shared-services",
+    {
+      monitoringNamespace: metrics.monitoringNamespace,
+      storageClassName: profiles[profiles.length - 1]!.storageClassName,
+    },
+    { providers: [kubernetes] },
+  );
+  new NodeAutoscaling(
+    "node-autoscaling",
+    { clusterName: cluster.clusterName, region },
     { providers: [aws, kubernetes] },
   );
   // Metrics kept per tier: the platform Prometheus's local window, then Mimir per tier.

@@ -72,6 +72,8 @@ const atLeast = (version: string, since: string): boolean => {
  * or undefined for what is not one object (providers, Helm, YAML groups).
  */
 export function apiKindOf(type: string): string | undefined {
+  // A Helm release is no API object: its chart is pinned (components/platform/charts.ts).
+  if (type.startsWith("kubernetes:helm.sh/")) return undefined;
   const m = /^kubernetes:([a-z0-9.-]+\/v[0-9a-z]+):([A-Za-z]+)$/.exec(type);
   return m ? `${m[1]}:${m[2]}` : undefined;
 }

@@ -15,6 +15,14 @@ export interface NodeGroupSpec {
   readonly maxSize: number;
   /** Root volume size in GiB. Default 50. */
   readonly diskSizeGiB?: number;
+  /** Kubernetes labels of the group's nodes. Default none. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Taints of the group's nodes (only pods tolerating them run there). Default none. */
+  readonly taints?: readonly {
+    readonly key: string;
+    readonly value: string;
+    readonly effect: "NO_SCHEDULE";
+  }[];
 }
 
 export interface EksClusterArgs {
@@ -203,6 +211,8 @@ export class EksCluster extends pulumi.ComponentResource {
           scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
           updateConfig: { maxUnavailable: 1 },
           launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+          ...(group.labels ? { labels: { ...group.labels } } : {}),
+          ...(group.taints ? { taints: group.taints.map((t) => ({ ...t })) } : {}),
         },
         // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
         { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },

@@ -10,6 +10,7 @@ import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
 import { tenantBackupPrefix, tenantListenerName } from "../../tiers";
+import { isPinnedChart } from "../../components/platform/chartPins";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
 const kubernetesKind = (type: string): string | undefined => {
@@ -136,6 +137,8 @@ const PLATFORM_TYPES = new Set([
   "aws:eks/addon:Addon",
   "aws:iam/role:Role",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  // The cluster autoscaler's role, granted through EKS Pod Identity (components/platform/nodePools.ts).
+  "aws:eks/podIdentityAssociation:PodIdentityAssociation",
   // The cluster's IAM OIDC provider: the identity the backup roles trust (IRSA).
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:kms/alias:Alias",
@@ -160,6 +163,14 @@ const PLATFORM_KINDS = new Set([
   // Metrics retention per tier (components/platform/metricsRetention.ts): Mimir's tier overrides and the platform Prometheus.
   "core/ConfigMap",
   "monitoring.coreos.com/Prometheus",
+  // The shared services (components/platform/sharedServices.ts): the Gateway, the shared InnoDB
+  // and RabbitMQ clusters, the shared Redis and the MySQL read endpoint.
+  "gateway.networking.k8s.io/GatewayClass",
+  "gateway.networking.k8s.io/Gateway",
+  "mysql.oracle.com/InnoDBCluster",
+  "rabbitmq.com/RabbitmqCluster",
+  "apps/Deployment",
+  "core/Service",
 ]);
 const COMPONENT_PREFIX = {
   tenant: "collect-verything:tenant:",
@@ -242,6 +253,10 @@ export const resourceTypeAllowed = tierResourcePolicy({
       return;
     }
     if (PLATFORM_TYPES.has(view.type) || (kind !== undefined && PLATFORM_KINDS.has(kind))) return;
+    // A shared service's chart: only a pinned chart at its pinned version (components/platform/chartPins.ts).
+    const release = view.props as { chart?: unknown; version?: unknown };
+    if (view.type === "kubernetes:helm.sh/v3:Release" && isPinnedChart(release.chart, release.version))
+      return;
     report(refusal(view, "the platform stack"));
   },
 });
