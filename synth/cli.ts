@@ -24,6 +24,7 @@ import { platformSummary, tenantSummary } from "./summary";
 import { checkPolicies, policySection } from "./policyCheck";
 import { PlatformContractError } from "../stacks/platformFacts";
 import { UnservedApiError } from "./servedApis";
+import { ClosedWorldError } from "./closedWorld";
 
 interface SynthOptions {
   readonly stack?: string;
@@ -164,7 +165,11 @@ export function synthFailure(failure: unknown): { code: number; message: string 
     return { code: 2, message: `synth: ${error.message}` };
   }
   // A platform that breaks the contract, or objects its cluster would not serve: named, no trace.
-  if (error instanceof PlatformContractError || error instanceof UnservedApiError)
+  if (
+    error instanceof PlatformContractError ||
+    error instanceof UnservedApiError ||
+    error instanceof ClosedWorldError
+  )
     return { code: 1, message: `synth: ${error.message}` };
   return {
     code: 1,

@@ -25,6 +25,10 @@ export const offlineOidcIssuerUrl = (region: string, clusterName: string): strin
 export const offlineOidcProviderArn = (issuerUrl: string): string =>
   `arn:aws:iam::${OFFLINE_ACCOUNT_ID}:oidc-provider/${issuerUrl.replace(/^https:\/\//, "")}`;
 
+/** An IAM role's ARN (its given name, else the resource's id). */
+export const offlineRoleArn = (roleName: string): string =>
+  `arn:aws:iam::${OFFLINE_ACCOUNT_ID}:role/${roleName}`;
+
 type Attributes = (name: string, inputs: Record<string, unknown>, region: string) => Record<string, unknown>;
 
 /** By type token: what the engine adds to a registered resource's inputs as its outputs. */
@@ -41,6 +45,9 @@ export const AWS_COMPUTED: Readonly<Record<string, Attributes>> = {
       identities: [{ oidcs: [{ issuer: offlineOidcIssuerUrl(region, clusterName) }] }],
     };
   },
+  "aws:iam/role:Role": (name, inputs) => ({
+    arn: offlineRoleArn(typeof inputs["name"] === "string" ? inputs["name"] : mockId(name)),
+  }),
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs) =>
     typeof inputs["url"] === "string" ? { arn: offlineOidcProviderArn(inputs["url"]) } : {},
 };

@@ -5,8 +5,20 @@ import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
 import { PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
-import { DEFAULT_PLATFORM_ORGANIZATION, platformStackName, PRIMARY_REGION, type RegionName } from "../tiers";
+import {
+  DEFAULT_PLATFORM_ORGANIZATION,
+  isRegionName,
+  platformStackName,
+  PRIMARY_REGION,
+  type RegionName,
+} from "../tiers";
 import { assertServedApis } from "./servedApis";
+import {
+  assertClosedWorld,
+  ClosedWorldError,
+  platformInventory,
+  type PlatformInventory,
+} from "./closedWorld";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
 import { offlinePlatformStack } from "./platformStandIn";
 export { offlinePlatformStack } from "./platformStandIn";
@@ -26,12 +38,36 @@ export function disabledDefaultProviders(projectFile: string): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-/** A tenant stack, reading `platform` for its platform stacks (default the offline stand-in). */
+/** Each region's platform inventory, from its platform synth (once per process). */
+const inventories = new Map<string, Promise<PlatformInventory>>();
+function inventoryOf(region: RegionName): Promise<PlatformInventory> {
+  let inventory = inventories.get(region);
+  if (!inventory) {
+    inventory = synthPlatform(region).then((result) => platformInventory(result, region));
+    inventories.set(region, inventory);
+  }
+  return inventory;
+}
+
+/**
+ * A tenant stack, reading `platform` for its platform stacks (default the offline stand-in).
+ * With the stand-in, every reference is checked against what each region's platform synth
+ * declares (synth/closedWorld.ts); a test giving another platform gives its inventory, or
+ * `false` where the closed world is not what it tests.
+ */
 export async function synthTenant(
   stack: string,
   { config, secretKeys }: StackConfig,
   platform: (name: string) => ReferencedStack | undefined = offlinePlatformStack,
+  inventory?: ((region: string) => PlatformInventory) | false,
 ): Promise<SynthResult> {
+  if (platform !== offlinePlatformStack && inventory === undefined)
+    throw new Error("synthTenant: another platform than the stand-in needs its inventory (or false)");
+  const regions = tenantRegions(config);
+  const standIn =
+    inventory === undefined
+      ? new Map(await Promise.all(regions.map(async (r) => [r, await inventoryOf(r)] as const)))
+      : undefined;
   const result = await synthesize(tenantProgram, {
     project: PROJECT,
     stack,
@@ -41,7 +77,7 @@ export async function synthTenant(
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "Pulumi.yaml")),
   });
   // Each region's objects against the version its platform stack exports (kubernetes-<region>).
-  return assertServedApis(result, (provider) => {
+  const served = assertServedApis(result, (provider) => {
     const region = /^kubernetes-([a-z0-9-]+)$/.exec(provider)?.[1];
     const facts = region
       ? platform(platformStackName(DEFAULT_PLATFORM_ORGANIZATION, region as RegionName))?.outputs[
@@ -51,6 +87,25 @@ export async function synthTenant(
     const version = (facts as { kubernetesVersion?: unknown } | undefined)?.kubernetesVersion;
     return typeof version === "string" ? version : undefined;
   });
+  if (inventory === false) return served;
+  return assertClosedWorld(served, regions[0]!, (region) => {
+    const found = inventory ? inventory(region) : standIn?.get(region as RegionName);
+    if (!found) throw new ClosedWorldError(`no platform inventory for region ${region}`);
+    return found;
+  });
+}
+
+/** The regions a tenant config names (home first), as the program reads them; the default otherwise. */
+function tenantRegions(config: Readonly<Record<string, string>>): RegionName[] {
+  try {
+    const raw = config[`${PROJECT}:regions`];
+    const regions = raw === undefined ? [PRIMARY_REGION] : (JSON.parse(raw) as unknown);
+    if (Array.isArray(regions) && regions.every((r) => typeof r === "string" && isRegionName(r)))
+      return regions as RegionName[];
+  } catch {
+    // The program refuses the config, naming the key.
+  }
+  return [PRIMARY_REGION];
 }
 
 /** The platform stack of one region (default the primary region). */

@@ -13,7 +13,8 @@ import { TenantStack } from "../components/tenant/tenantStack";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parseStackConfig, PROJECT } from "../stacks/config";
 import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine";
-import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
+import { DEV_CLOUDFLARE, synthPlatform, synthTenant } from "../synth/programs";
+import { platformInventory } from "../synth/closedWorld";
 import { tenantSummary } from "../synth/summary";
 import { kubernetesObjects } from "../synth/manifests";
 import { edgeSpecProblems, getTier, TenantRequestError, type TierDefinition, type TierName } from "../tiers";
@@ -378,15 +379,27 @@ describe("trusted-IP allowlist (Business), enforced in both routing modes", () =
 
 /** A tenant synthesized against a platform whose Gateway gives it the listener `sectionName`. */
 async function synthListener(tier: TierName, sites: number, sectionName: string) {
-  const result = await synthTenant("acme", tenantConfig("acme", tier, sites), (name) => {
-    const standIn = offlinePlatformStack(name);
-    if (!standIn) return undefined;
-    const facts = standIn.outputs["tenantFacts"] as ReturnType<typeof offlinePlatformFacts>;
-    return {
-      ...standIn,
-      outputs: { ...standIn.outputs, tenantFacts: { ...facts, gateway: { ...facts.gateway, sectionName } } },
-    };
-  });
+  const inventory = platformInventory(await synthPlatform("eu-west-3"), "eu-west-3");
+  const gateway = "gateway-system/platform-gateway";
+  const withListener = { ...inventory, gateways: new Map([[gateway, new Set([sectionName])]]) };
+  const result = await synthTenant(
+    "acme",
+    tenantConfig("acme", tier, sites),
+    (name) => {
+      const standIn = offlinePlatformStack(name);
+      if (!standIn) return undefined;
+      const facts = standIn.outputs["tenantFacts"] as ReturnType<typeof offlinePlatformFacts>;
+      return {
+        ...standIn,
+        outputs: {
+          ...standIn.outputs,
+          tenantFacts: { ...facts, gateway: { ...facts.gateway, sectionName } },
+        },
+      };
+    },
+    // A platform whose Gateway has this listener.
+    () => withListener,
+  );
   return { result, objects: kubernetesObjects(result) };
 }
 

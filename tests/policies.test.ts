@@ -1006,8 +1006,12 @@ const RESOURCE_CASES: ResourceCase[] = [
       ...storageClass(),
       urn: "urn:pulumi:platform::platform::kubernetes:storage.k8s.io/v1:StorageClass::x",
     },
-    fail: { ...deployment(), urn: "urn:pulumi:platform::platform::kubernetes:apps/v1:Deployment::x" },
-    message: /kubernetes:apps\/v1:Deployment is not a resource type the platform stack may create/,
+    // The platform runs Deployments now (the shared Redis), never a StatefulSet of its own.
+    fail: {
+      ...k8s("apps/v1", "StatefulSet", "x", { spec: {} }),
+      urn: "urn:pulumi:platform::platform::kubernetes:apps/v1:StatefulSet::x",
+    },
+    message: /kubernetes:apps\/v1:StatefulSet is not a resource type the platform stack may create/,
   },
   // namespace-of-tenant: every namespaced object in one of the tenant's namespaces.
   {

@@ -77,12 +77,17 @@ describe("a tenant's objects against each region's platform version", () => {
   it("fails naming the objects of the region whose platform runs a version too old, and only those", async () => {
     const config = tenantConfig("acme", "business", 1, { regions: ["eu-west-3", "us-east-1"] });
     const failure = await failureOf(
-      synthTenant("acme", config, (name) => {
-        const standIn = offlinePlatformStack(name);
-        if (!standIn || standIn.outputs["region"] !== "us-east-1") return standIn;
-        const facts = { ...offlinePlatformFacts("us-east-1"), kubernetesVersion: "1.20" };
-        return { ...standIn, outputs: { ...standIn.outputs, [PLATFORM_FACTS_OUTPUT]: facts } };
-      }),
+      synthTenant(
+        "acme",
+        config,
+        (name) => {
+          const standIn = offlinePlatformStack(name);
+          if (!standIn || standIn.outputs["region"] !== "us-east-1") return standIn;
+          const facts = { ...offlinePlatformFacts("us-east-1"), kubernetesVersion: "1.20" };
+          return { ...standIn, outputs: { ...standIn.outputs, [PLATFORM_FACTS_OUTPUT]: facts } };
+        },
+        false,
+      ),
     );
     expect(failure).toBeInstanceOf(UnservedApiError);
     const lines = failure.message.split("\n").slice(1);
