@@ -216,9 +216,13 @@ export function closedWorldProblems(
       );
       const of = (kind: string) =>
         objects.filter((r) => kindOf(r) === kind).map((r) => meta(r).metadata ?? {});
+      // Its own Services, and those its own operator resources get (a dedicated InnoDB cluster's routers).
+      const operated = Object.entries(OPERATED_SERVICE).flatMap(([kind, service]) =>
+        of(kind).map((m) => `${service(m.name ?? "")}.${m.namespace}`),
+      );
       found = {
         namespaces: new Set(of("Namespace").map((m) => m.name ?? "")),
-        services: new Set(of("Service").map((m) => `${m.name}.${m.namespace}`)),
+        services: new Set([...of("Service").map((m) => `${m.name}.${m.namespace}`), ...operated]),
       };
       ownOf.set(region, found);
     }
@@ -231,7 +235,7 @@ export function closedWorldProblems(
     if (r.type.startsWith("pulumi:providers:") && !r.type.endsWith(":kubernetes")) {
       const p = inventoryOf(home);
       return serviceHosts(r.inputs)
-        .filter((host) => !p.services.has(host))
+        .filter((host) => !p.services.has(host) && !own(home).services.has(host))
         .map((host) => missing(r, `Service host ${host}`, `Service ${host}`));
     }
     if (!r.type.startsWith("kubernetes:") || apiKindOf(r.type) === undefined) return [];

@@ -163,6 +163,15 @@ describe("passes every shape the tests synthesize", () => {
     ).resolves.toBeDefined();
   });
 
+  it("Business with a dedicated MySQL cluster: its routers' Service is the tenant's own", async () => {
+    await expect(
+      synthTenant(
+        "acme",
+        tenantConfig("acme", "business", 2, { dataServices: { dedicatedMysqlCluster: true } }),
+      ),
+    ).resolves.toBeDefined();
+  });
+
   it("the check is what fails, not the program: the same tenant passes with the whole platform", async () => {
     const tenant = await synthTenant("acme", tenantConfig("acme", "premium", 2), offlinePlatformStack, false);
     expect(() =>
