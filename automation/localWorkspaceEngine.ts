@@ -18,6 +18,13 @@ import { parse, stringify } from "yaml";
 import { packConfigFor } from "../policy/packConfig";
 import { packContextOf } from "../synth/policyCheck";
 import { PROJECT } from "../stacks/config";
+import {
+  parsePlatformFacts,
+  PLATFORM_FACTS_OUTPUT,
+  PlatformContractError,
+  type PlatformFacts,
+} from "../stacks/platformFacts";
+import { DEFAULT_PLATFORM_ORGANIZATION, platformStackName, PRIMARY_REGION, type RegionName } from "../tiers";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import {
   summarize,
@@ -184,6 +191,22 @@ export class LocalWorkspaceEngine implements TenantEngine {
     return { ...local, ...recorded };
   }
 
+  /**
+   * The home region's platform facts, as its platform stack exports them (the pack judges the
+   * tenant against them); a platform stack that cannot be read leaves the pack without them, so it
+   * refuses what needs them.
+   */
+  private async platformFactsOf(stack: Stack, home: RegionName): Promise<PlatformFacts | undefined> {
+    const name = platformStackName(DEFAULT_PLATFORM_ORGANIZATION, home);
+    try {
+      const outputs = await stack.workspace.stackOutputs(name);
+      return parsePlatformFacts(outputs[PLATFORM_FACTS_OUTPUT]?.value, name, home);
+    } catch (error) {
+      if (error instanceof PlatformContractError) throw error;
+      return undefined;
+    }
+  }
+
   /** Preview/update options: events to steps, the policy pack with this stack's tier. */
   private async runOptions(stack: Stack, steps: ResourceStep[], options?: OperationOptions) {
     const onEvent = (event: EngineEvent) => {
@@ -198,7 +221,8 @@ export class LocalWorkspaceEngine implements TenantEngine {
       return { onEvent, ...(options?.signal ? { signal: options.signal } : {}) };
     const tenant = fromStackConfig(config);
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
-    writeFileSync(packConfig, JSON.stringify(packConfigFor(packContextOf(tenant))));
+    const facts = await this.platformFactsOf(stack, tenant.regions[0] ?? PRIMARY_REGION);
+    writeFileSync(packConfig, JSON.stringify(packConfigFor(packContextOf(tenant, facts))));
     return {
       onEvent,
       policyPacks: [resolve(this.options.projectDir, "policy")],

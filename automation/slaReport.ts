@@ -12,6 +12,7 @@
  * are reported as unmeasured.
  */
 import { hostnameSliExpr, type SiteEndpoints } from "../components/operations/sloRules";
+import { PLATFORM_DOMAIN } from "../stacks/platformFacts";
 import {
   downtimeAllowanceMs,
   effectiveProfile,
@@ -323,7 +324,7 @@ export async function runSlaCommand(
     tier: config.tier,
     ...(config.addOns ? { addOns: config.addOns } : {}),
     sites: config.sites,
-    platformDomain: config.platform.domain,
+    platformDomain: PLATFORM_DOMAIN,
     deployment: {
       ...(config.regions ? { regions: config.regions } : {}),
       ...(config.dataServices ? { dedicatedMysqlCluster: config.dataServices.dedicatedMysqlCluster } : {}),
@@ -345,7 +346,6 @@ export interface TenantConfigLike {
   readonly tier: TierName;
   readonly addOns?: AddOns;
   readonly sites: readonly { readonly customDomains: readonly string[] }[];
-  readonly platform: { readonly domain: string };
   readonly regions?: readonly RegionName[];
   readonly dataServices?: { readonly dedicatedMysqlCluster: boolean };
 }

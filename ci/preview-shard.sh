@@ -33,8 +33,13 @@ for stack in "$@"; do
   if [ "$project" = tenant ]; then
     dir=.
     # Stacks the Automation API made have no Pulumi.<stack>.yaml: the backend holds their config.
+    # The pack judges the tenant against its home region's platform facts (docs/platform-contract.md).
     pulumi config --stack "$qualified" --json --show-secrets >"$RUNNER_TEMP/config-$stack.json" &&
-      npm run --silent policy:config -- --config-json "$RUNNER_TEMP/config-$stack.json" >"$RUNNER_TEMP/policy-$stack.json"
+      home=$(jq -r '(."tenant:regions".value // "[\"eu-west-3\"]") | fromjson | .[0]' "$RUNNER_TEMP/config-$stack.json") &&
+      (cd platform && pulumi stack output tenantFacts --json --stack "collect-verything/platform/$home") \
+        >"$RUNNER_TEMP/facts-$stack.json" &&
+      npm run --silent policy:config -- --config-json "$RUNNER_TEMP/config-$stack.json" \
+        --platform-facts "$RUNNER_TEMP/facts-$stack.json" >"$RUNNER_TEMP/policy-$stack.json"
     args=(--policy-pack policy --policy-pack-config "$RUNNER_TEMP/policy-$stack.json")
   else
     dir=platform
@@ -51,5 +56,5 @@ for stack in "$@"; do
   echo "::endgroup::"
   comment "$stack" "$result" "$out" || echo "::warning::could not comment the preview of $stack"
 done
-rm -f "$RUNNER_TEMP"/config-*.json
+rm -f "$RUNNER_TEMP"/config-*.json "$RUNNER_TEMP"/facts-*.json
 exit "$status"

@@ -5,6 +5,11 @@
  * or, for a stack only the backend holds (made by the Automation API), from its config there:
  *   pulumi config --stack acme --json --show-secrets > acme.json
  *   npm run --silent policy:config -- --config-json acme.json
+ * The platform facts the pack judges against are the tenant's home region's platform stack output:
+ *   pulumi stack output tenantFacts --json --stack collect-verything/platform/eu-west-3 > facts.json
+ *   npm run --silent policy:config -- --stack acme --platform-facts facts.json
+ * (`--offline-platform` takes the offline synth's stand-in instead; with neither, the pack refuses
+ * what it needs the facts to judge.)
  * Bad input (options, YAML, JSON, config) exits with 2 and a message naming it.
  */
 import { Option } from "commander";
@@ -12,6 +17,8 @@ import { configValues } from "../automation/requestConfig";
 import { packConfigFor } from "../policy/packConfig";
 import { edgeOfConfig, packContextOf } from "../synth/policyCheck";
 import { parsePolicyInputs, PROJECT } from "../stacks/config";
+import { parsePlatformFacts, PlatformContractError, type PlatformFacts } from "../stacks/platformFacts";
+import { offlinePlatformFacts } from "../synth/platformStandIn";
 import {
   program,
   readInputFile,
@@ -21,7 +28,7 @@ import {
   UsageError,
   type Done,
 } from "../synth/commandLine";
-import { TenantRequestError } from "../tiers";
+import { PRIMARY_REGION, TenantRequestError, type RegionName } from "../tiers";
 
 /** The config of a `pulumi config --json` dump ("tenant:tier" -> {value, secret}). */
 function configJson(file: string): Record<string, string> {
@@ -52,6 +59,28 @@ function stackFile(options: { stack?: string; configFile?: string }): Record<str
   return readStackFile(options.stack, PROJECT, options.configFile).config;
 }
 
+/** The home region's platform facts: from a file `pulumi stack output` wrote, or the offline stand-in. */
+function factsOf(
+  options: { platformFacts?: string; offlinePlatform?: boolean },
+  home: RegionName,
+): PlatformFacts | undefined {
+  if (options.offlinePlatform) return offlinePlatformFacts(home);
+  if (!options.platformFacts) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(readInputFile(options.platformFacts, "--platform-facts"));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--platform-facts: cannot read ${options.platformFacts} as JSON`);
+  }
+  try {
+    return parsePlatformFacts(value, options.platformFacts, home);
+  } catch (error) {
+    if (error instanceof PlatformContractError) throw new UsageError(`--platform-facts: ${error.message}`);
+    throw error;
+  }
+}
+
 function policyConfigProgram(done: Done) {
   return program("policy-config")
     .description("Prints the policy pack config (JSON) of a tenant stack.")
@@ -65,16 +94,31 @@ function policyConfigProgram(done: Done) {
       "--config-json <file>",
       "read the config `pulumi config --json` printed (a stack only the backend holds)",
     )
-    .action((options: { stack?: string; configFile?: string; configJson?: string }) => {
-      // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
-      const values = options.configJson ? configJson(options.configJson) : stackFile(options);
-      const tenant = parsePolicyInputs(values);
-      const edge = edgeOfConfig(values);
-      process.stdout.write(
-        `${JSON.stringify(packConfigFor(packContextOf({ ...tenant, ...(edge ? { cloudflare: edge } : {}) })), null, 2)}\n`,
-      );
-      done(0);
-    });
+    .addOption(
+      new Option(
+        "--platform-facts <file>",
+        "the home region's platform facts (`pulumi stack output tenantFacts --json`)",
+      ).conflicts("offlinePlatform"),
+    )
+    .option("--offline-platform", "the offline synth's platform facts (no platform stack)")
+    .action(
+      (options: {
+        stack?: string;
+        configFile?: string;
+        configJson?: string;
+        platformFacts?: string;
+        offlinePlatform?: boolean;
+      }) => {
+        // Only what the pack needs: the preview reads the rest with the stack's secrets provider.
+        const values = options.configJson ? configJson(options.configJson) : stackFile(options);
+        const tenant = parsePolicyInputs(values);
+        const edge = edgeOfConfig(values);
+        const facts = factsOf(options, (tenant.regions[0] ?? PRIMARY_REGION) as RegionName);
+        const context = packContextOf({ ...tenant, ...(edge ? { cloudflare: edge } : {}) }, facts);
+        process.stdout.write(`${JSON.stringify(packConfigFor(context), null, 2)}\n`);
+        done(0);
+      },
+    );
 }
 
 // Exit codes are set, not exited with, so tsx's transform cache is written: see scripts/synth.ts.

@@ -6,10 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenant/tenantStack";
+import type { RoutingMode } from "../components/tenant/siteRouting";
+import { PLATFORM_SERVICES } from "../components/platform/serviceLocations";
+import { DEFAULT_KUBERNETES_VERSION } from "../components/platform/apiVersions";
+import { PLATFORM_DOMAIN, platformFactRequestProblems } from "./platformFacts";
 import {
-  BACKUP_NAMESPACE,
-  DEFAULT_BACKUP_BUCKET,
-  DEFAULT_PLATFORM_ORGANIZATION,
   PRIMARY_REGION,
   REGION_NAMES,
   type RegionName,
@@ -30,7 +31,6 @@ import {
   isHost,
   isOciReference,
   isOciRepository,
-  isOidcIssuer,
   webhookUrlProblem,
 } from "./fieldRules";
 
@@ -96,34 +96,6 @@ const region = v.picklist(
   REGION_NAMES,
   (issue) => `${issue.received} is not a supported region (${REGION_NAMES.join(", ")})`,
 );
-const oidcProviderArn = v.pipe(v.string(), v.startsWith("arn:aws:iam::", "must be an IAM OIDC provider ARN"));
-const oidcIssuer = v.pipe(
-  v.string(),
-  v.check(isOidcIssuer, "must be an OIDC issuer without scheme (host/path)"),
-);
-
-const DEFAULT_PLATFORM = {
-  domain: "shops.collect-verything.com",
-  stackOrganization: DEFAULT_PLATFORM_ORGANIZATION,
-  edgeNamespace: "envoy-gateway-system",
-  monitoringNamespace: "monitoring",
-  prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
-  endpoints: {
-    mysql: { namespace: "mysql", port: 3306, host: "mysql.mysql.svc.cluster.local" },
-    rabbitmq: { namespace: "rabbitmq", port: 5672, host: "rabbitmq.rabbitmq.svc.cluster.local" },
-    objectStorage: { namespace: "minio", port: 9000, host: "minio.minio.svc.cluster.local" },
-    redis: { namespace: "redis", port: 6379, host: "redis.redis.svc.cluster.local" },
-  },
-  backups: {
-    bucket: DEFAULT_BACKUP_BUCKET,
-    region: "eu-west-3",
-    kmsKeyArn: "arn:aws:kms:eu-west-3:000000000000:alias/cv-tenant-backups",
-    oidcProviderArn: "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
-    oidcIssuer: "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER",
-    namespace: BACKUP_NAMESPACE,
-  },
-} as const;
-const DEFAULT_GATEWAY = { name: "platform-gateway", namespace: "gateway-system" } as const;
 
 export const tenantConfigSchema = v.strictObject({
   tenantId: v.pipe(
@@ -177,17 +149,8 @@ export const tenantConfigSchema = v.strictObject({
     v.variant(
       "mode",
       [
-        v.strictObject({
-          mode: v.literal("gateway-api"),
-          gateway: v.optional(
-            v.strictObject({
-              name: label,
-              namespace: label,
-              sectionName: v.optional(subdomain("a Gateway listener name")),
-            }),
-            DEFAULT_GATEWAY,
-          ),
-        }),
+        // The Gateway and its listener are the platform's (stacks/platformFacts.ts).
+        v.strictObject({ mode: v.literal("gateway-api") }),
         v.strictObject({
           mode: v.literal("ingress-nginx"),
           ingressClassName: v.optional(subdomain("an IngressClass name"), "nginx"),
@@ -195,7 +158,7 @@ export const tenantConfigSchema = v.strictObject({
       ],
       (issue) => `unknown routing mode ${issue.received} (expected "gateway-api" or "ingress-nginx")`,
     ),
-    { mode: "gateway-api", gateway: DEFAULT_GATEWAY },
+    { mode: "gateway-api" },
   ),
   /** Admin accounts the data-service providers use (set them with `pulumi config set --secret`). */
   adminCredentials: v.strictObject({
@@ -209,8 +172,6 @@ export const tenantConfigSchema = v.strictObject({
   }),
   dataServices: v.optional(
     v.strictObject({
-      /** Host of the read replica the reporting user reads from. Default: the primary's host. */
-      mysqlReadReplicaHost: v.optional(host),
       /** Business only: a dedicated MySQL InnoDB cluster instead of the shared one. Default false. */
       dedicatedMysqlCluster: v.optional(v.boolean(), false),
       /** Business only: RabbitMQ federation upstreams of the tenant's other regions. */
@@ -234,68 +195,22 @@ export const tenantConfigSchema = v.strictObject({
     originAddress: hostname,
     apiToken: v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
   }),
-  platform: v.optional(
-    v.strictObject({
-      domain: v.optional(
-        v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS hostname")),
-        DEFAULT_PLATFORM.domain,
-      ),
-      /** The Pulumi organization of the platform stacks: each region's is `<organization>/platform/<region>`. */
-      stackOrganization: v.optional(
-        v.pipe(
-          v.string(),
-          v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "must be a Pulumi organization name"),
-        ),
-        DEFAULT_PLATFORM.stackOrganization,
-      ),
-      edgeNamespace: v.optional(label, DEFAULT_PLATFORM.edgeNamespace),
-      monitoringNamespace: v.optional(label, DEFAULT_PLATFORM.monitoringNamespace),
-      prometheusUrl: v.optional(httpUrl, DEFAULT_PLATFORM.prometheusUrl),
-      endpoints: v.optional(
-        v.strictObject({
-          mysql: hostEndpoint,
-          rabbitmq: hostEndpoint,
-          objectStorage: hostEndpoint,
-          redis: hostEndpoint,
-        }),
-        DEFAULT_PLATFORM.endpoints,
-      ),
-      backups: v.optional(
-        v.strictObject({
-          bucket: v.optional(
-            v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")),
-            DEFAULT_PLATFORM.backups.bucket,
-          ),
-          region: v.optional(
-            v.pipe(v.string(), v.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region")),
-            DEFAULT_PLATFORM.backups.region,
-          ),
-          kmsKeyArn: v.optional(
-            v.pipe(v.string(), v.startsWith("arn:aws:kms:", "must be a KMS key ARN")),
-            DEFAULT_PLATFORM.backups.kmsKeyArn,
-          ),
-          oidcProviderArn: v.optional(oidcProviderArn, DEFAULT_PLATFORM.backups.oidcProviderArn),
-          oidcIssuer: v.optional(oidcIssuer, DEFAULT_PLATFORM.backups.oidcIssuer),
-          namespace: v.optional(label, DEFAULT_PLATFORM.backups.namespace),
-        }),
-        DEFAULT_PLATFORM.backups,
-      ),
-    }),
-    DEFAULT_PLATFORM,
-  ),
 });
 
 export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
 
 /**
  * TenantStack's arguments as config holds them: region names where the component takes each
- * region's providers, the platform stacks' organization, and the Cloudflare API token.
+ * region's providers, the routing mode without the platform's Gateway, and the Cloudflare API
+ * token. The platform's facts are not config: the program reads them from the platform stacks.
  */
-export type TenantConfig = Omit<TenantStackArgs, "regions" | "platform" | "cloudflare"> & {
+export type TenantConfig = Omit<TenantStackArgs, "regions" | "platform" | "cloudflare" | "routing"> & {
   readonly regions: readonly RegionName[];
-  readonly platform: TenantStackArgs["platform"] & { readonly stackOrganization: string };
+  readonly routing: RoutingRequest;
   readonly cloudflare: TenantStackArgs["cloudflare"] & { readonly apiToken?: string };
 };
+/** The routing mode a tenant chooses; Gateway API routes attach to the platform's Gateway. */
+export type RoutingRequest = { readonly mode: "gateway-api" } | Exclude<RoutingMode, { mode: "gateway-api" }>;
 
 function fieldOf(issue: v.BaseIssue<unknown>): string {
   return (issue.path ?? []).reduce<string>(
@@ -317,9 +232,13 @@ const isMissingKey = (issue: v.BaseIssue<unknown>): boolean =>
   issue.type === "strict_object" && issue.received === "undefined";
 
 /** Validates raw config values (key without the project prefix -> value) into TenantStack args. */
-function configError(issues: readonly v.BaseIssue<unknown>[]): TenantRequestError {
-  return new TenantRequestError(
-    issues.map((issue) => ({
+function configError(
+  issues: readonly v.BaseIssue<unknown>[],
+  before: readonly { field: string; message: string }[] = [],
+): TenantRequestError {
+  return new TenantRequestError([
+    ...before,
+    ...issues.map((issue) => ({
       field: fieldOf(issue) || "(config)",
       message: isUnknownKey(issue)
         ? `unknown config key ${JSON.stringify(issue.path?.at(-1)?.key)}`
@@ -327,7 +246,7 @@ function configError(issues: readonly v.BaseIssue<unknown>[]): TenantRequestErro
           ? "required"
           : issue.message,
     })),
-  );
+  ]);
 }
 
 /**
@@ -360,12 +279,17 @@ function regionConfigProblems(
 }
 
 export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
-  const parsed = v.safeParse(tenantConfigSchema, raw);
-  if (!parsed.success) throw configError(parsed.issues);
+  // A platform fact is refused by name, and the rest still judged (stacks/platformFacts.ts).
+  const facts = platformFactRequestProblems(raw);
+  const parsed = v.safeParse(tenantConfigSchema, facts.rest);
+  if (!parsed.success) throw configError(parsed.issues, facts.problems);
   const config = parsed.output;
   const problems = [
-    ...tenantRequestProblems(config),
-    ...edgeRequestProblems(config),
+    ...facts.problems,
+    // Custom domains are judged against the platform domain; the program judges them again
+    // against the domain its platform stacks export (TenantStack).
+    ...tenantRequestProblems({ ...config, platform: { domain: PLATFORM_DOMAIN } }),
+    ...edgeRequestProblems({ ...config, platform: { domain: PLATFORM_DOMAIN } }),
     ...regionConfigProblems(config),
   ];
   if (problems.length > 0) throw new TenantRequestError(problems);
@@ -374,25 +298,27 @@ export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
 
 /**
  * What the policy pack needs of a stack, validated by the schema's own entries: tenant, tier,
- * add-ons, platform domain. No other key is read, so a stack whose credentials the reader cannot
+ * add-ons, regions (a platform fact among them is refused). No other key is read, so a stack whose credentials the reader cannot
  * decrypt (a whole key stored as one secret is only a placeholder offline) still gets its config.
  */
 const policyInputsSchema = v.object({
   tenantId: tenantConfigSchema.entries.tenantId,
   tier: tenantConfigSchema.entries.tier,
   addOns: tenantConfigSchema.entries.addOns,
-  platform: tenantConfigSchema.entries.platform,
   regions: tenantConfigSchema.entries.regions,
 });
 
 export function parsePolicyInputs(
   all: Readonly<Record<string, string>>,
 ): v.InferOutput<typeof policyInputsSchema> {
-  const keys = new Set(Object.keys(policyInputsSchema.entries).map((key) => `${PROJECT}:${key}`));
-  const parsed = v.safeParse(
-    policyInputsSchema,
+  const keys = new Set(
+    [...Object.keys(policyInputsSchema.entries), "platform"].map((key) => `${PROJECT}:${key}`),
+  );
+  const facts = platformFactRequestProblems(
     tenantRequestOf(Object.fromEntries(Object.entries(all).filter(([key]) => keys.has(key)))),
   );
+  if (facts.problems.length > 0) throw new TenantRequestError(facts.problems);
+  const parsed = v.safeParse(policyInputsSchema, facts.rest);
   if (!parsed.success) throw configError(parsed.issues);
   // The id, tier and add-on rules (one site stands in for the sites, which the pack counts itself).
   const problems = tenantRequestProblems({ ...parsed.output, sites: [{ customDomains: [] }] });
@@ -476,22 +402,27 @@ export const PLATFORM_PROJECT = "platform";
 /**
  * Where the platform's metrics go (components/platform/metricsRetention.ts): Mimir's remote-write endpoint
  * and namespace (the mimir-distributed chart's gateway, release "mimir"), the platform Prometheus's
- * namespace (the tenants' `platform.monitoringNamespace`) and its volume.
+ * namespace (exported to the tenants, stacks/platformFacts.ts) and its volume.
  */
 const DEFAULT_METRICS = {
   remoteWriteUrl: "http://mimir-gateway.mimir.svc:80/api/v1/push",
   mimirNamespace: "mimir",
-  monitoringNamespace: DEFAULT_PLATFORM.monitoringNamespace,
+  monitoringNamespace: PLATFORM_SERVICES.monitoring.namespace,
   storageSize: "100Gi",
 } as const;
 
 /**
  * The platform program's config (`platform:*` keys; others, such as the cluster's, are read
  * elsewhere): `binlogArchive`, the archiver's shared server (its archive name, default "shared",
- * and endpoint) and the cluster's IRSA identity, defaulting to the tenants' platform defaults;
+ * and endpoint, default the shared cluster's (its IRSA identity is the cluster's own OIDC provider);
  * `metrics`, the long-term store and the platform Prometheus (DEFAULT_METRICS).
  */
 export const platformConfigSchema = v.object({
+  /** The cluster's Kubernetes version (default DEFAULT_KUBERNETES_VERSION, in EKS standard support). */
+  kubernetesVersion: v.optional(
+    v.pipe(v.string(), v.regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor version such as 1.35")),
+    DEFAULT_KUBERNETES_VERSION,
+  ),
   metrics: v.optional(
     v.strictObject({
       remoteWriteUrl: v.optional(httpUrl, DEFAULT_METRICS.remoteWriteUrl),
@@ -518,16 +449,9 @@ export const platformConfigSchema = v.object({
         ),
         DEFAULT_SHARED_BINLOG_SERVER,
       ),
-      mysql: v.optional(hostEndpoint, DEFAULT_PLATFORM.endpoints.mysql),
-      oidcProviderArn: v.optional(oidcProviderArn, DEFAULT_PLATFORM.backups.oidcProviderArn),
-      oidcIssuer: v.optional(oidcIssuer, DEFAULT_PLATFORM.backups.oidcIssuer),
+      mysql: v.optional(hostEndpoint, PLATFORM_SERVICES.mysql),
     }),
-    {
-      server: DEFAULT_SHARED_BINLOG_SERVER,
-      mysql: DEFAULT_PLATFORM.endpoints.mysql,
-      oidcProviderArn: DEFAULT_PLATFORM.backups.oidcProviderArn,
-      oidcIssuer: DEFAULT_PLATFORM.backups.oidcIssuer,
-    },
+    { server: DEFAULT_SHARED_BINLOG_SERVER, mysql: PLATFORM_SERVICES.mysql },
   ),
 });
 export type PlatformConfig = v.InferOutput<typeof platformConfigSchema>;

@@ -6,7 +6,7 @@ import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { TenantBudget } from "../components/operations/tenantBudget";
 import type { TenantStack } from "../components/tenant/tenantStack";
-import { modelledAwsCostUsd, platformStackName } from "../tiers";
+import { DEFAULT_PLATFORM_ORGANIZATION, modelledAwsCostUsd, platformStackName } from "../tiers";
 import type { TenantConfig } from "./config";
 
 /** The platform output the budgets notify (stacks/platform.ts). */
@@ -19,7 +19,7 @@ export function tenantBudget(
   aws: AwsProvider,
   platform: pulumi.StackReference,
 ): TenantBudget {
-  const stack = platformStackName(config.platform.stackOrganization, config.regions[0]!);
+  const stack = platformStackName(DEFAULT_PLATFORM_ORGANIZATION, config.regions[0]!);
   const topic = platform.requireOutput(BUDGET_TOPIC_OUTPUT).apply((value) => {
     if (typeof value !== "string" || !value.startsWith("arn:aws:sns:"))
       throw new Error(`platform stack ${stack} exports no ${BUDGET_TOPIC_OUTPUT}`);

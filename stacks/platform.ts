@@ -30,12 +30,15 @@ import {
   regionGatewayHostname,
   TIER_NAMES,
 } from "../tiers";
+import { NodeAutoscaling, tierNodeGroups } from "../components/platform/nodePools";
+import { SharedServices } from "../components/platform/sharedServices";
 import { loadPlatformConfig } from "./config";
+import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
 
 export = async () => {
   // Both validated before any resource.
   const region = parseRegion(new pulumi.Config().get("region"), "platform:region");
-  const { binlogArchive, metrics } = loadPlatformConfig();
+  const { binlogArchive, metrics, kubernetesVersion } = loadPlatformConfig();
   const { zones, vpcCidr } = PLATFORM_REGIONS[region];
   const clusterName = `collect-verything-${region}`;
   const aws = new AwsProvider(`aws-${region}`, {
@@ -61,7 +64,13 @@ export = async () => {
   const network = new RegionNetwork("network", { cidr: vpcCidr, zones, clusterName }, { providers: [aws] });
   const cluster = new EksCluster(
     "eks",
-    { clusterName, region, subnetIds: network.privateSubnetIds },
+    {
+      clusterName,
+      region,
+      subnetIds: network.privateSubnetIds,
+      version: kubernetesVersion,
+      nodeGroups: tierNodeGroups(),
+    },
     { providers: [aws] },
   );
   const kubernetes = new KubernetesProvider(`eks-${region}`, {
@@ -81,8 +90,26 @@ export = async () => {
       image: "registry.collect-verything.com/platform/backup-tools:1.0.0",
       mysqlSecret: "mysql-backup-account",
       rabbitmqSecret: "rabbitmq-backup-account",
-      binlogArchive,
+      binlogArchive: {
+        ...binlogArchive,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+      },
     },
+    { providers: [aws, kubernetes] },
+  );
+  // The services tenants use, and node autoscaling over the tiers' pools.
+  new SharedServices(
+    "shared-services",
+    {
+      monitoringNamespace: metrics.monitoringNamespace,
+      storageClassName: profiles[profiles.length - 1]!.storageClassName,
+    },
+    { providers: [kubernetes] },
+  );
+  new NodeAutoscaling(
+    "node-autoscaling",
+    { clusterName: cluster.clusterName, region },
     { providers: [aws, kubernetes] },
   );
   // Metrics kept per tier: the platform Prometheus's local window, then Mimir per tier.
@@ -107,8 +134,8 @@ export = async () => {
       secret: "usage-meter-account",
       bucket: backupBucketName(region),
       kmsKeyArn: backups.kmsKeyArn,
-      oidcProviderArn: binlogArchive.oidcProviderArn,
-      oidcIssuer: binlogArchive.oidcIssuer,
+      oidcProviderArn: cluster.oidcProviderArn,
+      oidcIssuer: cluster.oidcIssuer,
     },
     { providers: [aws, kubernetes] },
   );
@@ -136,5 +163,16 @@ export = async () => {
     crossRegionHosts: crossRegionHosts(region),
     backupBucket: backups.bucketName,
     backupKmsKeyArn: backups.kmsKeyArn,
+    // Every fact a tenant stack uses, read through its StackReference (stacks/platformFacts.ts).
+    [PLATFORM_FACTS_OUTPUT]: platformFacts(
+      region,
+      {
+        bucket: backups.bucketName,
+        kmsKeyArn: backups.kmsKeyArn,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+      },
+      { monitoringNamespace: metrics.monitoringNamespace, kubernetesVersion },
+    ),
   };
 };

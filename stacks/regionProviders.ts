@@ -1,31 +1,41 @@
 /**
  * The tenant program's link to the platform: a region's cluster is reached only through the
- * kubeconfig that region's platform stack exports, never through an ambient kubeconfig.
+ * kubeconfig that region's platform stack exports, never through an ambient kubeconfig, and
+ * every fact about the region's platform (stacks/platformFacts.ts) is read from the same stack.
  */
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { platformStackName, type RegionName } from "../tiers";
+import { parsePlatformFacts, PLATFORM_FACTS_OUTPUT, type PlatformFacts } from "./platformFacts";
 
-/** The Kubernetes provider of a region's cluster, from the kubeconfig its platform stack exports (a secret). */
-export function regionKubernetesProvider(organization: string, region: RegionName): KubernetesProvider {
-  return regionPlatform(organization, region).kubernetes;
+export interface RegionPlatform {
+  readonly name: RegionName;
+  /** The region's cluster, from the kubeconfig its platform stack exports (a secret). */
+  readonly kubernetes: KubernetesProvider;
+  /** What the region's platform provides, validated. */
+  readonly facts: PlatformFacts;
+  /** The platform stack itself, for the outputs outside the contract (the budget alerts' topic). */
+  readonly reference: pulumi.StackReference;
 }
 
-/** A region's platform stack (one reference, read for the kubeconfig and other outputs) and its cluster's provider. */
-export function regionPlatform(
-  organization: string,
-  region: RegionName,
-): { reference: pulumi.StackReference; kubernetes: KubernetesProvider } {
-  const platform = new pulumi.StackReference(`platform-${region}`, {
-    name: platformStackName(organization, region),
-  });
+/** A region's platform stack: its cluster's Kubernetes provider and its facts. */
+export async function regionPlatform(organization: string, region: RegionName): Promise<RegionPlatform> {
+  const stack = platformStackName(organization, region);
+  const platform = new pulumi.StackReference(`platform-${region}`, { name: stack });
   const kubeconfig = platform.requireOutput("kubeconfig").apply((value) => {
     if (typeof value !== "string" || value === "")
-      throw new Error(`platform stack ${platformStackName(organization, region)} exports no kubeconfig`);
+      throw new Error(`platform stack ${stack} exports no kubeconfig`);
     return value;
   });
   const kubernetes = new KubernetesProvider(`kubernetes-${region}`, {
     kubeconfig: pulumi.secret(kubeconfig),
   });
-  return { reference: platform, kubernetes };
+  // Read before any tenant resource: the tenant's names, routes and policies are built from them.
+  const details = await platform.getOutputDetails(PLATFORM_FACTS_OUTPUT);
+  return {
+    name: region,
+    reference: platform,
+    kubernetes,
+    facts: parsePlatformFacts(details.value ?? details.secretValue, stack, region),
+  };
 }

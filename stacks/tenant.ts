@@ -5,7 +5,8 @@
  * Every resource goes through a provider this program declares (Pulumi.yaml disables the default
  * providers): a Kubernetes provider per region, built from that region's platform stack
  * (`<organization>/platform/<region>`, output `kubeconfig`), the tenant's AWS provider (its
- * backup role) and its Cloudflare provider.
+ * backup role) and its Cloudflare provider. Every platform fact (domain, namespaces, Gateway,
+ * endpoints, backup bucket, key and identity) comes from the same stacks (stacks/platformFacts.ts).
  */
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as cloudflare from "../components/edge/cloudflare";
@@ -13,7 +14,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { TenantStack } from "../components/tenant/tenantStack";
 import { formatCpu, formatMemory, formatStorage } from "../lib/units";
 import { loadTenantConfig, REQUEST_OUTPUT } from "./config";
+import { DEFAULT_PLATFORM_ORGANIZATION } from "../tiers";
 import { tenantBudget } from "./finops";
+import { assertRegionsAgree, tenantPlatformArgs } from "./platformFacts";
 import { regionPlatform } from "./regionProviders";
 
 export = async () => {
@@ -25,7 +28,12 @@ export = async () => {
     );
   }
   const { apiToken, ...zone } = config.cloudflare;
-  const { stackOrganization, ...platform } = config.platform;
+  // The platform stacks first: nothing of the tenant is registered before their facts are read.
+  const regions = await Promise.all(
+    config.regions.map((name) => regionPlatform(DEFAULT_PLATFORM_ORGANIZATION, name)),
+  );
+  assertRegionsAgree(regions.map((r) => r.facts));
+  const facts = regions[0]!.facts;
   // Without a token in the config, the provider reads CLOUDFLARE_API_TOKEN from its environment.
   const edgeProvider = new cloudflare.Provider(
     "cloudflare",
@@ -33,20 +41,28 @@ export = async () => {
   );
   // The tenant's AWS resources (its backup role) are tagged for cost attribution.
   const awsProvider = new AwsProvider("aws", {
-    region: platform.backups.region,
+    region: facts.backups.region,
     defaultTags: {
       tags: { "collect-verything:tenant": config.tenantId, "collect-verything:tier": config.tier },
     },
   });
-  const platforms = config.regions.map((name) => regionPlatform(stackOrganization, name));
-  const regions = config.regions.map((name, i) => ({ name, kubernetes: platforms[i]!.kubernetes }));
   const tenant = new TenantStack(
     config.tenantId,
-    { ...config, regions, platform, cloudflare: zone },
+    {
+      ...config,
+      regions: regions.map(({ name, kubernetes }) => ({ name, kubernetes })),
+      platform: tenantPlatformArgs(facts),
+      routing:
+        config.routing.mode === "gateway-api"
+          ? { mode: "gateway-api", gateway: facts.gateway }
+          : config.routing,
+      dataServices: { ...config.dataServices, mysqlReadReplicaHost: facts.endpoints.mysqlRead.host },
+      cloudflare: zone,
+    },
     { providers: [edgeProvider, awsProvider] },
   );
   // Its budget at the modelled AWS cost, on its cost-allocation tag (docs/finops.md).
-  tenantBudget(config, tenant, awsProvider, platforms[0]!.reference);
+  tenantBudget(config, tenant, awsProvider, regions[0]!.reference);
   const q = tenant.profile.quota;
   return {
     tenantId: config.tenantId,

@@ -29,6 +29,9 @@ import { shortcutConfig, synthPlatform, synthTenant } from "./programs";
 import type { StackConfig } from "./stackConfig";
 import { platformSummary, tenantSummary } from "./summary";
 import { checkPolicies, policySection } from "./policyCheck";
+import { PlatformContractError } from "../stacks/platformFacts";
+import { UnservedApiError } from "./servedApis";
+import { ClosedWorldError } from "./closedWorld";
 
 interface SynthOptions {
   readonly stack?: string;
@@ -170,6 +173,13 @@ export function synthFailure(failure: unknown): { code: number; message: string 
   ) {
     return { code: 2, message: `synth: ${error.message}` };
   }
+  // A platform that breaks the contract, or objects its cluster would not serve: named, no trace.
+  if (
+    error instanceof PlatformContractError ||
+    error instanceof UnservedApiError ||
+    error instanceof ClosedWorldError
+  )
+    return { code: 1, message: `synth: ${error.message}` };
   return {
     code: 1,
     message: `synth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -12,11 +12,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReadResourceResponse, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { AWS_COMPUTED, mockId } from "./computedAttributes";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
-
-/** The id the engine stand-in gives a custom resource (components have none). */
-const mockId = (name: string): string => `${name}-id`;
 
 /**
  * A recorded resource's properties as a policy pack sees them: its inputs, and for a custom
@@ -299,6 +297,19 @@ class RecordingMonitor extends MockMonitor {
     );
   }
 
+  /** What AWS would compute for the resource (synth/computedAttributes.ts), in its provider's region. */
+  private awsComputed(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    provider: string | undefined,
+  ): Record<string, unknown> {
+    const attributes = AWS_COMPUTED[type];
+    if (!attributes) return {};
+    const region = this.recorded.find((r) => r.urn === provider)?.inputs["region"];
+    return attributes(name, inputs, typeof region === "string" ? region : "us-east-1");
+  }
+
   override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
     try {
       const type = req.getType();
@@ -336,9 +347,11 @@ class RecordingMonitor extends MockMonitor {
       const response = new RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(id);
-      const computed = COMPUTED_OUTPUTS[type];
+      const computed = { ...COMPUTED_OUTPUTS[type], ...this.awsComputed(type, name, inputs, provider) };
       response.setObject(
-        computed ? new InProcessStruct({ ...requested.toJavaScript(), ...computed }) : requested,
+        Object.keys(computed).length > 0
+          ? new InProcessStruct({ ...requested.toJavaScript(), ...computed })
+          : requested,
       );
       callback(null, response);
     } catch (error) {

@@ -39,8 +39,10 @@ const rank = (kind: string | undefined): number => {
 
 export const isKubernetes = (r: RecordedResource): boolean => r.custom && r.type.startsWith(KUBERNETES);
 
+// A Helm release is no object of the cluster (its chart's objects are rendered by Helm): the
+// platform summary lists releases on their own.
 const isObject = (r: RecordedResource): boolean =>
-  isKubernetes(r) && !r.type.startsWith("kubernetes:pulumi:");
+  isKubernetes(r) && !r.type.startsWith("kubernetes:pulumi:") && !r.type.startsWith("kubernetes:helm.sh/");
 
 /** The Kubernetes objects of a synth (of every cluster), in a deterministic order (kind, namespace, name). */
 export function kubernetesObjects(result: SynthResult): KubeObject[] {

@@ -12,7 +12,9 @@ import {
   type Violation,
 } from "../policy/pack";
 import { parseStackConfig, PROJECT, type parsePolicyInputs } from "../stacks/config";
-import type { TierName } from "../tiers";
+import { PLATFORM_DOMAIN, type PlatformFacts } from "../stacks/platformFacts";
+import { DEFAULT_PLATFORM_ORGANIZATION, PRIMARY_REGION, type RegionName, type TierName } from "../tiers";
+import { offlinePlatformFacts } from "./platformStandIn";
 import type { LocalResource } from "../policy/localRun";
 import { policyPropsOf, type RecordedResource, type SynthResult } from "./engine";
 import type { StackConfig } from "./stackConfig";
@@ -23,10 +25,15 @@ export interface PolicyCheck {
   readonly mandatory: number;
 }
 
-/** The config CI passes every policy for this stack (undefined for the platform stack). */
+/**
+ * The config CI passes every policy for this stack (undefined for the platform stack), with the
+ * platform facts of its home region as the offline platform stand-in exports them.
+ */
 export function policyConfigOf(config: StackConfig | undefined): ContextConfig | undefined {
   if (!config) return undefined;
-  const perPolicy = packConfigFor(packContextOf(parseStackConfig(config.config)));
+  const tenant = parseStackConfig(config.config);
+  const home = (tenant.regions[0] ?? PRIMARY_REGION) as RegionName;
+  const perPolicy = packConfigFor(packContextOf(tenant, offlinePlatformFacts(home)));
   return Object.values(perPolicy)[0] as ContextConfig | undefined;
 }
 
@@ -60,22 +67,27 @@ interface PackInputs {
   readonly tenantId: string;
   readonly addOns?: PolicyInputs["addOns"];
   readonly regions: readonly string[];
-  readonly platform: Pick<PolicyInputs["platform"], "domain" | "stackOrganization" | "endpoints" | "backups">;
   /** Absent when it cannot be read (a whole key stored as one secret, offline): the pack then refuses the edge as unjudgeable. */
   readonly cloudflare?: { accountId: string; zoneId: string; zoneName: string; platformZoneId: string };
 }
 
-/** What the pack needs of a tenant's config: its tier and names, and the platform facts (policy/platformFacts.ts). */
-export function packContextOf(tenant: PackInputs): ContextConfig & { tier: TierName } {
-  const { domain, stackOrganization, endpoints, backups } = tenant.platform;
+/**
+ * What the pack needs: the tenant's tier and names from its config, and the facts of its home
+ * region's platform stack (its contract, stacks/platformFacts.ts). Without the facts, the objects
+ * that need them are refused as unjudgeable (policy/platformFacts.ts).
+ */
+export function packContextOf(
+  tenant: PackInputs,
+  facts: PlatformFacts | undefined,
+): ContextConfig & { tier: TierName } {
   const edge = tenant.cloudflare;
   return {
     tier: tenant.tier as TierName,
     addOns: tenant.addOns,
-    platformDomain: domain,
+    platformDomain: facts?.domain ?? PLATFORM_DOMAIN,
     tenant: tenant.tenantId,
     regions: tenant.regions,
-    platformOrganization: stackOrganization,
+    platformOrganization: DEFAULT_PLATFORM_ORGANIZATION,
     ...(edge
       ? {
           cloudflare: {
@@ -86,7 +98,23 @@ export function packContextOf(tenant: PackInputs): ContextConfig & { tier: TierN
           },
         }
       : {}),
-    platform: { endpoints, backups },
+    ...(facts ? { platform: packPlatformOf(facts) } : {}),
+  };
+}
+
+/** The platform facts in the pack config's shape (policy/context.ts PlatformConfig). */
+function packPlatformOf(facts: PlatformFacts): NonNullable<ContextConfig["platform"]> {
+  const { mysql, rabbitmq, objectStorage, redis } = facts.endpoints;
+  return {
+    endpoints: { mysql, rabbitmq, objectStorage, redis },
+    backups: {
+      bucket: facts.backups.bucket,
+      region: facts.backups.region,
+      kmsKeyArn: facts.backups.kmsKeyArn,
+      oidcProviderArn: facts.backups.oidcProviderArn,
+      oidcIssuer: facts.backups.oidcIssuer,
+      namespace: facts.namespaces.backups,
+    },
   };
 }
 

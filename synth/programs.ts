@@ -4,14 +4,24 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
+import { PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
 import {
-  crossRegionHosts,
+  DEFAULT_PLATFORM_ORGANIZATION,
   isRegionName,
+  platformStackName,
   PRIMARY_REGION,
-  regionGatewayHostname,
   type RegionName,
 } from "../tiers";
+import { assertServedApis } from "./servedApis";
+import {
+  assertClosedWorld,
+  ClosedWorldError,
+  platformInventory,
+  type PlatformInventory,
+} from "./closedWorld";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
+import { offlinePlatformStack } from "./platformStandIn";
+export { offlinePlatformStack } from "./platformStandIn";
 import type { StackConfig } from "./stackConfig";
 
 export const PLATFORM_PROJECT = "platform";
@@ -28,52 +38,94 @@ export function disabledDefaultProviders(projectFile: string): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-/**
- * The platform stacks as a tenant synth sees them: `<organization>/platform/<region>` for every
- * supported region, with the outputs stacks/platform.ts exports (the kubeconfig, a secret, is a
- * stand-in: nothing is contacted offline).
- */
-export function offlinePlatformStack(name: string): ReferencedStack | undefined {
-  const match = /^[^/]+\/platform\/([a-z0-9-]+)$/.exec(name);
-  const region = match?.[1];
-  if (region === undefined || !isRegionName(region)) return undefined;
-  return {
-    outputs: {
-      region,
-      clusterName: `collect-verything-${region}`,
-      kubeconfig: `offline kubeconfig of ${name}`,
-      gatewayHostname: regionGatewayHostname(region),
-      crossRegionHosts: crossRegionHosts(region),
-      budgetAlertsTopicArn: `arn:aws:sns:${region}:000000000000:cv-tenant-budget-alerts`,
-    },
-    secretOutputNames: ["kubeconfig"],
-  };
+/** Each region's platform inventory, from its platform synth (once per process). */
+const inventories = new Map<string, Promise<PlatformInventory>>();
+function inventoryOf(region: RegionName): Promise<PlatformInventory> {
+  let inventory = inventories.get(region);
+  if (!inventory) {
+    inventory = synthPlatform(region).then((result) => platformInventory(result, region));
+    inventories.set(region, inventory);
+  }
+  return inventory;
 }
 
-export function synthTenant(stack: string, { config, secretKeys }: StackConfig): Promise<SynthResult> {
-  return synthesize(tenantProgram, {
+/**
+ * A tenant stack, reading `platform` for its platform stacks (default the offline stand-in).
+ * With the stand-in, every reference is checked against what each region's platform synth
+ * declares (synth/closedWorld.ts); a test giving another platform gives its inventory, or
+ * `false` where the closed world is not what it tests.
+ */
+export async function synthTenant(
+  stack: string,
+  { config, secretKeys }: StackConfig,
+  platform: (name: string) => ReferencedStack | undefined = offlinePlatformStack,
+  inventory?: ((region: string) => PlatformInventory) | false,
+): Promise<SynthResult> {
+  if (platform !== offlinePlatformStack && inventory === undefined)
+    throw new Error("synthTenant: another platform than the stand-in needs its inventory (or false)");
+  const regions = tenantRegions(config);
+  const standIn =
+    inventory === undefined
+      ? new Map(await Promise.all(regions.map(async (r) => [r, await inventoryOf(r)] as const)))
+      : undefined;
+  const result = await synthesize(tenantProgram, {
     project: PROJECT,
     stack,
     config,
     secretKeys,
-    stackReferences: offlinePlatformStack,
+    stackReferences: platform,
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "Pulumi.yaml")),
   });
+  // Each region's objects against the version its platform stack exports (kubernetes-<region>).
+  const served = assertServedApis(result, (provider) => {
+    const region = /^kubernetes-([a-z0-9-]+)$/.exec(provider)?.[1];
+    const facts = region
+      ? platform(platformStackName(DEFAULT_PLATFORM_ORGANIZATION, region as RegionName))?.outputs[
+          PLATFORM_FACTS_OUTPUT
+        ]
+      : undefined;
+    const version = (facts as { kubernetesVersion?: unknown } | undefined)?.kubernetesVersion;
+    return typeof version === "string" ? version : undefined;
+  });
+  if (inventory === false) return served;
+  return assertClosedWorld(served, regions[0]!, (region) => {
+    const found = inventory ? inventory(region) : standIn?.get(region as RegionName);
+    if (!found) throw new ClosedWorldError(`no platform inventory for region ${region}`);
+    return found;
+  });
+}
+
+/** The regions a tenant config names (home first), as the program reads them; the default otherwise. */
+function tenantRegions(config: Readonly<Record<string, string>>): RegionName[] {
+  try {
+    const raw = config[`${PROJECT}:regions`];
+    const regions = raw === undefined ? [PRIMARY_REGION] : (JSON.parse(raw) as unknown);
+    if (Array.isArray(regions) && regions.every((r) => typeof r === "string" && isRegionName(r)))
+      return regions as RegionName[];
+  } catch {
+    // The program refuses the config, naming the key.
+  }
+  return [PRIMARY_REGION];
 }
 
 /** The platform stack of one region (default the primary region). */
 export async function synthPlatform(
   region: RegionName = PRIMARY_REGION,
   stack = `platform-${region}`,
+  /** More `platform:*` config (fully qualified). Default none. */
+  config: Readonly<Record<string, string>> = {},
 ): Promise<SynthResult> {
   // Loaded on demand: tenant synths never need the platform's cluster objects.
   const { default: platformProgram } = await import("../stacks/platform");
-  return synthesize(platformProgram, {
+  const result = await synthesize(platformProgram, {
     project: PLATFORM_PROJECT,
     stack,
-    config: { [`${PLATFORM_PROJECT}:region`]: region },
+    config: { [`${PLATFORM_PROJECT}:region`]: region, ...config },
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "platform", "Pulumi.yaml")),
   });
+  // The cluster's objects against the version the platform runs (and exports to its tenants).
+  const facts = result.outputs[PLATFORM_FACTS_OUTPUT] as { kubernetesVersion?: string } | undefined;
+  return assertServedApis(result, () => facts?.kubernetesVersion);
 }
 
 export interface ShortcutOptions {

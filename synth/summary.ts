@@ -220,9 +220,52 @@ export function platformSummary(result: SynthResult, objects: readonly KubeObjec
     "",
     `- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`,
     "",
+    ...sharedServicesSection(result),
     "| kind | name |",
     "|---|---|",
     ...objects.map((o) => `| ${o.kind} | ${o.metadata?.name} |`),
     "",
   ].join("\n");
+}
+
+/** The platform's Helm releases (chart, pinned version, namespace) and its node pools (labels, taints). */
+function sharedServicesSection(result: SynthResult): string[] {
+  const releases = result.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+  const pools = result.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+  const inputs = (r: { inputs: Record<string, unknown> }) =>
+    r.inputs as {
+      chart?: string;
+      version?: string;
+      namespace?: string;
+      name?: string;
+      nodeGroupName?: string;
+      instanceTypes?: string[];
+      scalingConfig?: { minSize?: number; maxSize?: number };
+      labels?: Record<string, string>;
+      taints?: { key: string; value: string; effect: string }[];
+    };
+  return [
+    "## Shared services (Helm releases)",
+    "",
+    "| release | chart | version | namespace |",
+    "|---|---|---|---|",
+    ...releases.map((r) => {
+      const i = inputs(r);
+      return `| ${i.name} | ${i.chart} | ${i.version} | ${i.namespace} |`;
+    }),
+    "",
+    "## Node pools",
+    "",
+    "| pool | instances | nodes | labels | taints |",
+    "|---|---|---|---|---|",
+    ...pools.map((r) => {
+      const i = inputs(r);
+      const labels = Object.entries(i.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+      const taints = (i.taints ?? []).map((t) => `${t.key}=${t.value}:${t.effect}`);
+      return `| ${i.nodeGroupName} | ${(i.instanceTypes ?? []).join(", ")} | ${i.scalingConfig?.minSize}-${i.scalingConfig?.maxSize} | ${labels.join(", ")} | ${taints.join(", ") || "none"} |`;
+    }),
+    "",
+    "## Kubernetes objects",
+    "",
+  ];
 }

@@ -4,6 +4,7 @@
  * point-in-time recovery is sold, uploads encrypted with the tier's retention tag, lifecycle rules
  * per tier, a role that reaches only the tenant's prefix; the backup layout the restore reads.
  */
+import { offlinePlatformFacts } from "../synth/platformStandIn";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,7 +69,8 @@ describe("tenant backups", () => {
       expect(backupRetentionDays(tier)).toBe(c.retentionDays);
       const role = result.resources.find((r) => r.type === "aws:iam/role:Role")!;
       expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
-        "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub":
+        // The platform's own cluster issuer (its facts), not a placeholder.
+        [`${offlinePlatformFacts("eu-west-3").backups.oidcIssuer}:sub`]:
           "system:serviceaccount:tenant-backups:backup-runner",
       });
     },

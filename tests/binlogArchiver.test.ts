@@ -162,9 +162,11 @@ describe("binlog archiver (platform program)", () => {
     const role = result.resources.find(
       (r) => r.type === "aws:iam/role:Role" && r.inputs.name === "cv-binlog-archiver",
     )!;
+    // The cluster's own issuer (the platform's OIDC provider), as the tenants' backup roles trust it.
+    const { oidcIssuer } = (result.outputs["tenantFacts"] as { backups: { oidcIssuer: string } }).backups;
+    expect(oidcIssuer).toMatch(/^oidc\.eks\.eu-west-3\.amazonaws\.com\/id\/[0-9A-F]{32}$/);
     expect(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Condition.StringEquals).toEqual({
-      "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub":
-        "system:serviceaccount:tenant-backups:binlog-archiver",
+      [`${oidcIssuer}:sub`]: "system:serviceaccount:tenant-backups:binlog-archiver",
     });
     // Its one policy (the usage meter's role has its own: tests/usageMeter.test.ts).
     const parent = (name: string) => result.resources.filter((r) => r.urn.includes(`::${name}`));
@@ -176,6 +178,10 @@ describe("binlog archiver (platform program)", () => {
     expect(parent("usage-meter-role").filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).toHaveLength(
       1,
     );
+    // The archiver's one policy (the cluster autoscaler has its own, components/platform/nodePools.ts).
+    expect(
+      result.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("binlog")),
+    ).toHaveLength(1);
     // The synthesized policy waits for the key's ARN (unknown offline): its document, with a stand-in key.
     const statements = (
       binlogArchivePolicyDocument("cv-tenant-backups", "arn:aws:kms:k") as {

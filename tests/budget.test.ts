@@ -75,7 +75,7 @@ describe("tenant budget", () => {
     ]);
     for (const n of inputs.notifications)
       expect(n.subscriberSnsTopicArns).toEqual([
-        "arn:aws:sns:eu-west-3:000000000000:cv-tenant-budget-alerts",
+        "arn:aws:sns:eu-west-3:111122223333:cv-tenant-budget-alerts",
       ]);
     // Through the tenant's AWS provider, whose default tags are the cost-allocation tags.
     const provider = result.resources.find((r) => r.urn === budget.provider);

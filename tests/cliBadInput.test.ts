@@ -128,9 +128,9 @@ const CASES: Case[] = [
     "sites[1].customDomains[0]",
   ),
   synthStack(
-    "a custom domain under the stack's own platform domain",
-    { platform: { domain: "shops.example.net" }, sites: [{ customDomains: ["globex.shops.example.net"] }] },
-    "sites[0].customDomains[0]",
+    "a moved platform domain to claim another tenant's platform hostname (a platform fact)",
+    { platform: { domain: "shops.example.net" }, sites: [{ customDomains: [`globex.${PLATFORM_DOMAIN}`] }] },
+    "platform.domain",
   ),
   synthStack(
     "shell text in the image registry",

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TIER_POLICIES } from "../policy/policies";
 import type { ContextConfig } from "../policy/context";
 import { localResources, policyConfigOf } from "../synth/policyCheck";
+import { offlinePlatformFacts } from "../synth/platformStandIn";
 import type { LocalResource } from "../policy/localRun";
 import { mandatory, runPack, type FakeResource } from "./helpers/policy";
 import { synthShape, tenantConfig } from "./helpers/synth";
@@ -512,8 +513,9 @@ const trust = (statements: unknown): Mutation =>
     ...p,
     assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
   }));
-const OIDC = "arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER";
-const SUB = "oidc.eks.eu-west-3.amazonaws.com/id/CLUSTER:sub";
+// The platform's own identity provider (its stand-in's), so the crossing is the condition, not the provider.
+const OIDC = offlinePlatformFacts("eu-west-3").backups.oidcProviderArn;
+const SUB = `${offlinePlatformFacts("eu-west-3").backups.oidcIssuer}:sub`;
 
 family("trust policies and database grants", [
   {

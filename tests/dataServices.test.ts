@@ -51,9 +51,7 @@ describe.each(TIER_NAMES)("%s data services", (tier) => {
   });
 
   it("gives a read-only reporting user on the replica only to tiers with read replicas", async () => {
-    const { result, objects } = await synthShape(tier, 1, "acme", {
-      dataServices: { mysqlReadReplicaHost: "mysql-replica.mysql.svc" },
-    });
+    const { result, objects } = await synthShape(tier, 1, "acme");
     const reporting = ofType(result.resources, "mysql:index/grant:Grant")
       .map((g) => inputs<{ user: string; privileges: string[] }>(g))
       .filter((g) => g.user === "acme_reporting");

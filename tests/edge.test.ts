@@ -5,14 +5,18 @@
  * trusted-IP allowlist in both routing modes, the connection cap on the listener, and bad
  * edge input rejected before any resource.
  */
+import { tenantPlatformArgs } from "../stacks/platformFacts";
+import { offlinePlatformFacts, offlinePlatformStack } from "../synth/platformStandIn";
 import { describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edge/edgeRules";
 import { TenantStack } from "../components/tenant/tenantStack";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parseStackConfig, PROJECT } from "../stacks/config";
 import { synthesize, SynthFailure, type RecordedResource } from "../synth/engine";
-import { DEV_CLOUDFLARE, synthTenant } from "../synth/programs";
+import { DEV_CLOUDFLARE, synthPlatform, synthTenant } from "../synth/programs";
+import { platformInventory } from "../synth/closedWorld";
 import { tenantSummary } from "../synth/summary";
+import { kubernetesObjects } from "../synth/manifests";
 import { edgeSpecProblems, getTier, TenantRequestError, type TierDefinition, type TierName } from "../tiers";
 import { TIER_POLICIES } from "../policy/policies";
 import { mandatory, runPack } from "./helpers/policy";
@@ -373,6 +377,32 @@ describe("trusted-IP allowlist (Business), enforced in both routing modes", () =
   });
 });
 
+/** A tenant synthesized against a platform whose Gateway gives it the listener `sectionName`. */
+async function synthListener(tier: TierName, sites: number, sectionName: string) {
+  const inventory = platformInventory(await synthPlatform("eu-west-3"), "eu-west-3");
+  const gateway = "gateway-system/platform-gateway";
+  const withListener = { ...inventory, gateways: new Map([[gateway, new Set([sectionName])]]) };
+  const result = await synthTenant(
+    "acme",
+    tenantConfig("acme", tier, sites),
+    (name) => {
+      const standIn = offlinePlatformStack(name);
+      if (!standIn) return undefined;
+      const facts = standIn.outputs["tenantFacts"] as ReturnType<typeof offlinePlatformFacts>;
+      return {
+        ...standIn,
+        outputs: {
+          ...standIn.outputs,
+          tenantFacts: { ...facts, gateway: { ...facts.gateway, sectionName } },
+        },
+      };
+    },
+    // A platform whose Gateway has this listener.
+    () => withListener,
+  );
+  return { result, objects: kubernetesObjects(result) };
+}
+
 describe("connection cap on the tenant's listener", () => {
   it.each([
     ["standard", 50],
@@ -381,8 +411,7 @@ describe("connection cap on the tenant's listener", () => {
   ] as const)(
     "%s: a ClientTrafficPolicy of %i connections on the tenant's listener, no upstream circuit breaker",
     async (tier, connections) => {
-      const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
-      const { objects } = await synthShape(tier, 1, "acme", { routing: { mode: "gateway-api", gateway } });
+      const { objects } = await synthListener(tier, 1, "tenant-acme");
       const policies = ofKind(objects, "ClientTrafficPolicy");
       expect(policies.map((p) => [p.metadata?.namespace, p.spec])).toEqual([
         [
@@ -405,10 +434,7 @@ describe("connection cap on the tenant's listener", () => {
   );
 
   it("validates against Envoy Gateway's ClientTrafficPolicy schema", async () => {
-    const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
-    const { objects } = await synthShape("business", 1, "acme", {
-      routing: { mode: "gateway-api", gateway },
-    });
+    const { objects } = await synthListener("business", 1, "tenant-acme");
     const { ClientTrafficPolicy } =
       await import("@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1");
     const policies = ofKind(objects, "ClientTrafficPolicy");
@@ -421,19 +447,11 @@ describe("connection cap on the tenant's listener", () => {
 
   it("is not set on a shared listener (it would cap every tenant on it): none by default, none on a listener not named tenant-<id>", async () => {
     expect(ofKind((await synthShape("premium", 1)).objects, "ClientTrafficPolicy")).toEqual([]);
-    const shared = { name: "platform-gateway", namespace: "gateway-system", sectionName: "https" };
-    expect(
-      ofKind(
-        (await synthShape("premium", 1, "acme", { routing: { mode: "gateway-api", gateway: shared } }))
-          .objects,
-        "ClientTrafficPolicy",
-      ),
-    ).toEqual([]);
+    expect(ofKind((await synthListener("premium", 1, "shared")).objects, "ClientTrafficPolicy")).toEqual([]);
   });
 
   it("passes the policy pack with the cap on the tenant's own listener, outside its namespaces", async () => {
-    const gateway = { name: "platform-gateway", namespace: "gateway-system", sectionName: "tenant-acme" };
-    const { result } = await synthShape("business", 3, "acme", { routing: { mode: "gateway-api", gateway } });
+    const { result } = await synthListener("business", 3, "tenant-acme");
     expect(
       mandatory(await runPack(TIER_POLICIES, localResources(result.resources), { tier: "business" })),
     ).toEqual([]);
@@ -512,7 +530,13 @@ describe("Cloudflare credentials and provider", () => {
     const args = parseStackConfig(config);
     const program = async () => {
       const kubernetes = new KubernetesProvider("kubernetes-eu-west-3", { kubeconfig: "offline" });
-      return new TenantStack("acme", { ...args, regions: [{ name: "eu-west-3", kubernetes }] });
+      const facts = offlinePlatformFacts("eu-west-3");
+      return new TenantStack("acme", {
+        ...args,
+        regions: [{ name: "eu-west-3", kubernetes }],
+        platform: tenantPlatformArgs(facts),
+        routing: { mode: "gateway-api", gateway: facts.gateway },
+      });
     };
     const failure = await synthesize(program, { project: PROJECT, stack: "acme", config }).then(
       () => undefined,

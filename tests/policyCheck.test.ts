@@ -39,19 +39,18 @@ const extra = (
 });
 
 describe("policy check of the offline synth", () => {
-  it("gives the pack the config CI derives from the stack config: tier, add-ons, platform domain, tenant, regions and the platform stacks' organization", () => {
+  it("gives the pack the config CI derives from the stack config (tier, add-ons, tenant, regions) and the platform's domain and organization, never the tenant's", () => {
     const config = tenantConfig("acme", "business", 2, {
       addOns: { extraCpuCores: 2 },
-      platform: { domain: "shops.example.com", stackOrganization: "globex-org" },
       regions: ["eu-central-1", "us-east-1"],
     });
     expect(policyConfigOf(config)).toEqual({
       tier: "business",
       addOns: { extraCpuCores: 2 },
-      platformDomain: "shops.example.com",
+      platformDomain: "shops.collect-verything.com",
       tenant: "acme",
       regions: ["eu-central-1", "us-east-1"],
-      platformOrganization: "globex-org",
+      platformOrganization: "collect-verything",
       // The platform facts (policy/platformFacts.ts): the tenant's zone, the platform's zone, account, endpoints, backups.
       cloudflare: {
         accountId: "0123456789abcdef0123456789abcdef",
@@ -63,9 +62,16 @@ describe("policy check of the offline synth", () => {
         endpoints: expect.objectContaining({
           mysql: expect.objectContaining({ host: "mysql.mysql.svc.cluster.local" }),
         }),
-        backups: expect.objectContaining({ bucket: "cv-tenant-backups", namespace: "tenant-backups" }),
+        backups: expect.objectContaining({
+          bucket: "cv-tenant-backups-eu-central-1",
+          namespace: "tenant-backups",
+        }),
       },
     });
+    const moved = tenantConfig("acme", "business", 2, {
+      platform: { domain: "shops.example.com", stackOrganization: "globex-org" },
+    });
+    expect(() => policyConfigOf(moved)).toThrow(/platform.domain: is a platform fact/);
     expect(policyConfigOf(undefined)).toBeUndefined();
   });
 

@@ -561,12 +561,13 @@ describe("config input", () => {
     ["whitespace", "collect verything"],
     ["a newline", "collect-verything\nx"],
     ["an expression", "${org}"],
-  ])("refuses a platform.stackOrganization with %s", (_what, stackOrganization) => {
-    const platform = JSON.parse(
-      tenantConfig("acme", "business", 1).config["tenant:platform"] ?? "{}",
-    ) as Record<string, unknown>;
-    expect(parse({ platform: { ...platform, stackOrganization } })).toThrow(
-      /platform.stackOrganization: must be a Pulumi organization name/,
-    );
-  });
+    ["the platform's own name", "collect-verything"],
+  ])(
+    "refuses a platform.stackOrganization (%s): the platform stacks are not the tenant's to choose",
+    (_what, stackOrganization) => {
+      expect(parse({ platform: { stackOrganization } })).toThrow(
+        /platform.stackOrganization: is a platform fact/,
+      );
+    },
+  );
 });

@@ -140,9 +140,21 @@ describe("Kubernetes schema validation", () => {
         "ResourceQuota",
         "ServiceAccount",
         "NetworkPolicy",
+        // The shared services (components/platform/sharedServices.ts): their namespaces, the
+        // Gateway, the shared clusters, the shared Redis and the MySQL read endpoint.
+        ...Array(10).fill("Namespace"),
+        "GatewayClass",
+        "Gateway",
+        "InnoDBCluster",
+        "RabbitmqCluster",
+        "Deployment",
+        ...Array(2).fill("Service"),
       ].sort(),
     );
-    expect(await problems(objects)).toEqual([]);
+    // No published models for the MySQL and RabbitMQ operators' kinds: their specs are checked
+    // field by field in tests/sharedServices.test.ts.
+    const unmodelled = ["InnoDBCluster", "RabbitmqCluster"];
+    expect(await problems(objects.filter((o) => !unmodelled.includes(o.kind ?? "")))).toEqual([]);
   });
 
   it("catches an invalid platform Prometheus (a remote-write queue without its url, a bad relabel action)", async () => {

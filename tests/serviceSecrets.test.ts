@@ -54,7 +54,7 @@ const request = () =>
           rabbitmq: {
             user: "admin",
             password: SECRETS.regionRabbitmq,
-            managementUrl: "http://rabbitmq.us.svc:15672",
+            managementUrl: "http://rabbitmq.rabbitmq.svc.cluster.local:15672",
           },
           objectStorage: { user: "admin", password: SECRETS.regionObjectStorage },
         },

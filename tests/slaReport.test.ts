@@ -161,7 +161,6 @@ describe("report input", () => {
     const config = {
       tier: "business" as const,
       sites: [{ customDomains: [] }],
-      platform: { domain: "shops.test" },
     };
     const run = (prometheusUrl: string | undefined, maintenance?: string) =>
       runSlaCommand(
@@ -281,7 +280,7 @@ describe("the SLA report against a real Prometheus", () => {
     if (!prometheus) return context.skip();
     const report = await runSlaCommand(
       "acme",
-      { tier: "business", sites: subject.sites, platform: { domain: subject.platformDomain } },
+      { tier: "business", sites: subject.sites },
       {
         month: "2026-10",
         maintenance: maintenanceFile,

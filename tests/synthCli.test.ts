@@ -70,8 +70,18 @@ describe("synth CLI", () => {
     expect(synth("--platform", "--out", out, "--quiet").status).toBe(0);
     expect(readdirSync(join(out, "manifests"))).toEqual([
       "_cluster.yaml",
+      // The shared services' namespaces (components/platform/sharedServices.ts).
+      "envoy-gateway-system.yaml",
+      "gateway-system.yaml",
+      "keda.yaml",
       "mimir.yaml",
+      "minio.yaml",
       "monitoring.yaml",
+      "mysql-operator.yaml",
+      "mysql.yaml",
+      "rabbitmq-system.yaml",
+      "rabbitmq.yaml",
+      "redis.yaml",
       "tenant-backups.yaml",
       // The hourly usage meter's namespace (components/platform/usageMeter.ts).
       "usage-metering.yaml",

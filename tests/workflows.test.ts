@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { offlinePlatformFacts } from "../synth/platformStandIn";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { toStackConfig } from "../automation/requestConfig";
@@ -155,6 +156,30 @@ describe("workflows", () => {
       );
       expect(run.stderr).toBe("");
       expect(JSON.stringify(JSON.parse(run.stdout))).toContain('"business"');
+      // The home region's platform facts, as `pulumi stack output tenantFacts --json` prints them.
+      const policyConfig = (...args: string[]) =>
+        spawnSync(
+          process.execPath,
+          ["--import", "tsx", join(root, "scripts/policy-config.ts"), "--config-json", file, ...args],
+          { cwd: root, encoding: "utf8" },
+        );
+      const factsFile = join(dir, "facts.json");
+      writeFileSync(factsFile, JSON.stringify(offlinePlatformFacts("eu-west-3")));
+      const withFacts = policyConfig("--platform-facts", factsFile);
+      expect(withFacts.stderr).toBe("");
+      const judged = Object.values(
+        JSON.parse(withFacts.stdout) as Record<string, Record<string, unknown>>,
+      )[0]!;
+      expect(judged["platform"]).toMatchObject({
+        backups: { bucket: "cv-tenant-backups", namespace: "tenant-backups" },
+        endpoints: { mysql: { host: "mysql.mysql.svc.cluster.local", port: 3306 } },
+      });
+      expect(policyConfig("--offline-platform").stdout).toBe(withFacts.stdout);
+      // Another region's facts are not the home region's platform: refused, nothing printed.
+      writeFileSync(factsFile, JSON.stringify(offlinePlatformFacts("us-east-1")));
+      const foreign = policyConfig("--platform-facts", factsFile);
+      expect([foreign.status, foreign.stdout]).toEqual([2, ""]);
+      expect(foreign.stderr).toMatch(/--platform-facts: .*region us-east-1's, not eu-west-3's/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

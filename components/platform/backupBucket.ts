@@ -52,8 +52,8 @@ export interface BinlogArchiveArgs {
     { readonly namespace: string } | { readonly cidr: string }
   );
   /** IAM OIDC provider of the cluster (IRSA) and its issuer host/path, for the archiver's role. */
-  readonly oidcProviderArn: string;
-  readonly oidcIssuer: string;
+  readonly oidcProviderArn: pulumi.Input<string>;
+  readonly oidcIssuer: pulumi.Input<string>;
 }
 
 /** The archiver's ServiceAccount, the only identity its IAM role trusts. */
@@ -399,21 +399,25 @@ export class BackupBucket extends pulumi.ComponentResource {
       {
         name: "cv-binlog-archiver",
         description: `Ships MySQL binary logs to ${args.bucket}/${BINLOG_PREFIX} only`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: archive.oidcProviderArn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: {
-                  [`${archive.oidcIssuer}:sub`]: `system:serviceaccount:${args.namespace}:${BINLOG_ARCHIVER}`,
+        assumeRolePolicy: pulumi
+          .all([archive.oidcProviderArn, archive.oidcIssuer])
+          .apply(([providerArn, issuer]) =>
+            JSON.stringify({
+              Version: "2012-10-17",
+              Statement: [
+                {
+                  Effect: "Allow",
+                  Principal: { Federated: providerArn },
+                  Action: "sts:AssumeRoleWithWebIdentity",
+                  Condition: {
+                    StringEquals: {
+                      [`${issuer}:sub`]: `system:serviceaccount:${args.namespace}:${BINLOG_ARCHIVER}`,
+                    },
+                  },
                 },
-              },
-            },
-          ],
-        }),
+              ],
+            }),
+          ),
       },
       { parent: this },
     );

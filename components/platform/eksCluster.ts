@@ -3,6 +3,7 @@ import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_KUBERNETES_VERSION } from "./apiVersions";
 
 export interface NodeGroupSpec {
   /** Node group name (unique in the cluster). */
@@ -14,6 +15,14 @@ export interface NodeGroupSpec {
   readonly maxSize: number;
   /** Root volume size in GiB. Default 50. */
   readonly diskSizeGiB?: number;
+  /** Kubernetes labels of the group's nodes. Default none. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Taints of the group's nodes (only pods tolerating them run there). Default none. */
+  readonly taints?: readonly {
+    readonly key: string;
+    readonly value: string;
+    readonly effect: "NO_SCHEDULE";
+  }[];
 }
 
 export interface EksClusterArgs {
@@ -21,7 +30,7 @@ export interface EksClusterArgs {
   readonly clusterName: string;
   /** The cluster's region (the kubeconfig's `aws eks get-token --region`); resources take it from their provider. */
   readonly region: string;
-  /** Kubernetes version. Default "1.33". */
+  /** Kubernetes version. Default DEFAULT_KUBERNETES_VERSION (in EKS standard support; components/platform/apiVersions.ts). */
   readonly version?: string;
   /** Private subnets: the control plane's network interfaces and every node live in them. */
   readonly subnetIds: readonly pulumi.Input<string>[];
@@ -38,7 +47,6 @@ export const DEFAULT_NODE_GROUPS: readonly NodeGroupSpec[] = [
   { name: "general", instanceTypes: ["m6i.xlarge"], minSize: 3, desiredSize: 3, maxSize: 6 },
 ];
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
-const DEFAULT_VERSION = "1.33";
 const DEFAULT_DISK_GIB = 50;
 
 const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
@@ -97,12 +105,16 @@ export function kubeconfig(clusterName: string, endpoint: string, caData: string
  * key of its own (rotated), API access by access entries, control-plane logs on; nodes with an encrypted gp3
  * root volume and IMDSv2 only (hop limit 1: pods cannot borrow the node's role); the EKS Pod
  * Identity agent and the EBS CSI driver, whose role is granted to its controller by a Pod
- * Identity association (no OIDC provider to manage). The cluster is protected.
+ * Identity association; and the cluster's IAM OIDC provider, the identity the tenants' backup
+ * roles trust (IRSA). The cluster is protected.
  */
 export class EksCluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
   readonly kubeconfig: pulumi.Output<string>;
-  readonly oidcIssuer: pulumi.Output<string | undefined>;
+  /** The cluster's OIDC issuer without its scheme (as IRSA trust conditions name it). */
+  readonly oidcIssuer: pulumi.Output<string>;
+  /** The IAM OIDC provider of the issuer: the identity IRSA roles (the backup runners') trust. */
+  readonly oidcProviderArn: pulumi.Output<string>;
   readonly ebsCsiRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -134,7 +146,7 @@ export class EksCluster extends pulumi.ComponentResource {
       `${name}-cluster`,
       {
         name: args.clusterName,
-        version: args.version ?? DEFAULT_VERSION,
+        version: args.version ?? DEFAULT_KUBERNETES_VERSION,
         roleArn: clusterRole.arn,
         vpcConfig: {
           subnetIds: [...args.subnetIds],
@@ -199,6 +211,8 @@ export class EksCluster extends pulumi.ComponentResource {
           scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
           updateConfig: { maxUnavailable: 1 },
           launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+          ...(group.labels ? { labels: { ...group.labels } } : {}),
+          ...(group.taints ? { taints: group.taints.map((t) => ({ ...t })) } : {}),
         },
         // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
         { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
@@ -232,7 +246,18 @@ export class EksCluster extends pulumi.ComponentResource {
     );
 
     this.clusterName = cluster.name;
-    this.oidcIssuer = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer);
+    const issuerUrl = cluster.identities.apply((ids) => {
+      const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+      if (!issuer) throw new Error(`cluster ${args.clusterName} has no OIDC issuer`);
+      return issuer;
+    });
+    const oidcProvider = new iam.OpenIdConnectProvider(
+      `${name}-oidc`,
+      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
+      child,
+    );
+    this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
+    this.oidcProviderArn = oidcProvider.arn;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
@@ -244,6 +269,7 @@ export class EksCluster extends pulumi.ComponentResource {
     this.registerOutputs({
       clusterName: this.clusterName,
       oidcIssuer: this.oidcIssuer,
+      oidcProviderArn: this.oidcProviderArn,
       ebsCsiRoleArn: this.ebsCsiRoleArn,
     });
   }

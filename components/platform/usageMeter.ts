@@ -35,8 +35,8 @@ export interface UsageMeterArgs {
   readonly bucket: string;
   readonly kmsKeyArn: pulumi.Input<string>;
   /** IRSA: the cluster's OIDC provider ARN and issuer (host/path). */
-  readonly oidcProviderArn: string;
-  readonly oidcIssuer: string;
+  readonly oidcProviderArn: pulumi.Input<string>;
+  readonly oidcIssuer: pulumi.Input<string>;
 }
 
 /** The meter role's policy: write `usage/` of the backup bucket only, with the bucket's key. */
@@ -177,21 +177,23 @@ export class UsageMeter extends pulumi.ComponentResource {
       {
         name: "cv-usage-meter",
         description: `Writes usage exports to ${args.bucket}/${USAGE_PREFIX} only`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: args.oidcProviderArn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: {
-                  [`${args.oidcIssuer}:sub`]: `system:serviceaccount:${args.namespace}:${USAGE_METER}`,
+        assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuer]).apply(([provider, issuer]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Federated: provider },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                  StringEquals: {
+                    [`${issuer}:sub`]: `system:serviceaccount:${args.namespace}:${USAGE_METER}`,
+                  },
                 },
               },
-            },
-          ],
-        }),
+            ],
+          }),
+        ),
       },
       { parent: this },
     );

@@ -1,4 +1,5 @@
 import * as apps from "@pulumi/kubernetes/apps/v1";
+import { tierScheduling } from "../shared/scheduling";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as policy from "@pulumi/kubernetes/policy/v1";
 import type * as inputs from "@pulumi/kubernetes/types/input";
@@ -12,7 +13,7 @@ import {
   type WorkloadPlan,
 } from "../../tiers";
 import { formatCpu, formatMemory } from "../../lib/units";
-import { tenantLabels, workloadSelector, type TenantIdentity } from "../shared/labels";
+import { LABEL, tenantLabels, workloadSelector, type TenantIdentity } from "../shared/labels";
 
 export interface MicroserviceArgs {
   readonly identity: TenantIdentity;
@@ -77,6 +78,8 @@ export function workloadDeploymentSpec(
         priorityClassName,
         securityContext: POD_SECURITY_CONTEXT,
         ...(workload.minReplicas > 1 ? { topologySpreadConstraints: zoneSpread(selector) } : {}),
+        // A dedicated tier's pods on its tainted node pool (components/shared/scheduling.ts).
+        ...tierScheduling(labels[LABEL.tier]),
         ...pod,
       },
     },

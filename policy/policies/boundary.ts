@@ -19,6 +19,7 @@ import {
   minioPolicyProblems,
   mysqlGrantProblems,
 } from "./identities";
+import { isPinnedChart } from "../../tiers/chartPins";
 
 /** `kubernetes:<group>/<version>:<Kind>` as "group/Kind" ("core/Namespace"), any version. */
 const kubernetesKind = (type: string): string | undefined => {
@@ -149,6 +150,10 @@ const PLATFORM_TYPES = new Set([
   "aws:eks/addon:Addon",
   "aws:iam/role:Role",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  // The cluster autoscaler's role, granted through EKS Pod Identity (components/platform/nodePools.ts).
+  "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+  // The cluster's IAM OIDC provider: the identity the backup roles trust (IRSA).
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:kms/alias:Alias",
   // The binlog archiver's role policy (IRSA), writing binlogs/ only.
   "aws:iam/rolePolicy:RolePolicy",
@@ -179,6 +184,14 @@ const PLATFORM_KINDS = new Set([
   "apps/Deployment",
   "core/Service",
   "policy/PodDisruptionBudget",
+  // The shared services (components/platform/sharedServices.ts): the Gateway, the shared InnoDB
+  // and RabbitMQ clusters, the shared Redis and the MySQL read endpoint.
+  "gateway.networking.k8s.io/GatewayClass",
+  "gateway.networking.k8s.io/Gateway",
+  "mysql.oracle.com/InnoDBCluster",
+  "rabbitmq.com/RabbitmqCluster",
+  "apps/Deployment",
+  "core/Service",
 ]);
 const COMPONENT_PREFIX = {
   tenant: "collect-verything:tenant:",
@@ -261,6 +274,10 @@ export const resourceTypeAllowed = tierResourcePolicy({
       return;
     }
     if (PLATFORM_TYPES.has(view.type) || (kind !== undefined && PLATFORM_KINDS.has(kind))) return;
+    // A shared service's chart: only a pinned chart at its pinned version (tiers/chartPins.ts).
+    const release = view.props as { chart?: unknown; version?: unknown };
+    if (view.type === "kubernetes:helm.sh/v3:Release" && isPinnedChart(release.chart, release.version))
+      return;
     report(refusal(view, "the platform stack"));
   },
 });
