@@ -37,6 +37,7 @@ beforeAll(async () => {
   bases["standard"] = await base("standard", 1);
   bases["premium"] = await base("premium", 2);
   bases["business"] = await base("business", 2, BUSINESS_OVERRIDES);
+  bases["dedicated"] = await base("business", 1, { dataServices: { dedicatedMysqlCluster: true } });
 }, 120_000);
 
 const change =
@@ -86,7 +87,7 @@ const NS = "e-commerce-tenant-acme";
 
 interface Crossing {
   readonly name: string;
-  readonly base: "standard" | "premium" | "business";
+  readonly base: "standard" | "premium" | "business" | "dedicated";
   readonly mutate: Mutation;
   /** A mandatory violation's message must match (and come from this policy, when given). */
   readonly expect: RegExp;
@@ -380,6 +381,43 @@ family("network peers", [
     expect: /every destination|internet|peers/,
   },
   {
+    name: "egress with ports but no peers from a site namespace on the Kubernetes API's ports",
+    base: "dedicated",
+    mutate: add(
+      netpol({
+        policyTypes: ["Egress"],
+        egress: [
+          {
+            ports: [
+              { protocol: "TCP", port: 443 },
+              { protocol: "TCP", port: 6443 },
+            ],
+          },
+        ],
+      }),
+    ),
+    expect: /no peers/,
+    policy: "network-policy-within-tenant",
+  },
+  {
+    name: "egress with ports but no peers from the database namespace on another port",
+    base: "dedicated",
+    mutate: add({
+      ...netpol({ policyTypes: ["Egress"], egress: [{ ports: [{ protocol: "TCP", port: 80 }] }] }),
+      props: {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "port-80", namespace: "e-commerce-db-acme", labels: { tenant: "acme" } },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [{ ports: [{ protocol: "TCP", port: 80 }] }],
+        },
+      },
+    }),
+    expect: /no peers/,
+  },
+  {
     name: "egress to the internet through NAT64",
     base: "standard",
     mutate: egressTo("64:ff9b::/96"),
@@ -465,6 +503,16 @@ family("policy documents and identities", [
     }),
     expect: /RoleBinding|ConfigMap/,
   },
+  {
+    name: "a Secret typed resource whose manifest names no kind (judged as no object at all)",
+    base: "premium",
+    mutate: add({
+      type: "kubernetes:core/v1:Secret",
+      name: "kindless",
+      props: { metadata: { name: "x", namespace: "e-commerce-tenant-globex" }, stringData: { a: "b" } },
+    }),
+    expect: /manifest|namespace/,
+  },
 ]);
 
 const withEndpoint =
@@ -512,6 +560,25 @@ family("observability", [
       withEndpoint({ proxyUrl: "http://orders.e-commerce-tenant-globex.svc:8080" }),
     ),
     expect: /proxyUrl/,
+  },
+  {
+    name: "a ServiceMonitor choosing a privileged scrape class",
+    base: "business",
+    mutate: change(first(kindIs("ServiceMonitor")), (p) => ({
+      ...p,
+      spec: { ...(p["spec"] as object), scrapeClass: "platform-mtls" },
+    })),
+    expect: /scrapeClass/,
+  },
+  {
+    name: "a recording rule forging the tenant with label_replace spelled across lines",
+    base: "premium",
+    mutate: rule({
+      record: "tenant:quota_usage:ratio",
+      expr: 'label_replace (\n  sum(up), \n  "tenant" , "globex", "", "")',
+      labels: { tier: "premium" },
+    }),
+    expect: /label_replace/,
   },
   {
     name: "a recording rule forging another tenant with label_replace",
