@@ -12,6 +12,7 @@ import { hostnameProblem } from "./boundary";
 
 const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 const RULESET = "cloudflare:index/ruleset:Ruleset";
+const FALLBACK_ORIGIN = "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin";
 const ACCOUNT_SCOPED = new Set([
   "cloudflare:index/loadBalancerPool:LoadBalancerPool",
   "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
@@ -87,6 +88,11 @@ export const edgeObjectsInTenantZone = tierResourcePolicy({
       return;
     }
     for (const problem of zoneProblems(view, context, edge)) report(`${describe(view)}: ${problem}`);
+    // The domain count leaves fallback origins out (features.ts): only the tenant's own is one.
+    if (view.type === FALLBACK_ORIGIN && view.props["origin"] !== edge.origin)
+      report(
+        `${describe(view)}: fallback origin ${String(view.props["origin"])} is not tenant ${context.tenant}'s origin ${edge.origin}`,
+      );
     const key = HOSTNAME_PROPS[view.type];
     const hostname = key === undefined ? undefined : str(view.props[key]);
     if (hostname !== undefined && view.props["zoneId"] !== edge.platformZoneId) {
