@@ -38,6 +38,10 @@ beforeAll(async () => {
   bases["premium"] = await base("premium", 2);
   bases["business"] = await base("business", 2, BUSINESS_OVERRIDES);
   bases["dedicated"] = await base("business", 1, { dataServices: { dedicatedMysqlCluster: true } });
+  bases["ingress"] = await base("business", 1, {
+    routing: { mode: "ingress-nginx" },
+    trustedCidrs: ["203.0.113.0/24"],
+  });
 }, 120_000);
 
 const change =
@@ -87,7 +91,7 @@ const NS = "e-commerce-tenant-acme";
 
 interface Crossing {
   readonly name: string;
-  readonly base: "standard" | "premium" | "business" | "dedicated";
+  readonly base: "standard" | "premium" | "business" | "dedicated" | "ingress";
   readonly mutate: Mutation;
   /** A mandatory violation's message must match (and come from this policy, when given). */
   readonly expect: RegExp;
@@ -651,5 +655,125 @@ family("broker and buckets", [
       props: { bucketPrefix: "tenant-globex-", acl: "private", quota: 1024 },
     }),
     expect: /bucket/,
+  },
+]);
+
+const annotate = (extra: Record<string, string>): Mutation =>
+  change(kindIs("Ingress"), (p) => {
+    const meta = p["metadata"] as { annotations?: Record<string, string> };
+    return { ...p, metadata: { ...meta, annotations: { ...meta.annotations, ...extra } } };
+  });
+const NGINX = "nginx.ingress.kubernetes.io/";
+
+family("ingress annotations", [
+  {
+    name: "a server snippet (raw nginx configuration, every tenant's secrets readable by the controller)",
+    base: "ingress",
+    mutate: annotate({ [`${NGINX}server-snippet`]: "location /x { return 200 $ssl_client_cert; }" }),
+    expect: /server-snippet/,
+  },
+  {
+    name: "client certificates checked against a secret in another tenant's namespace",
+    base: "ingress",
+    mutate: annotate({ [`${NGINX}auth-tls-secret`]: "e-commerce-tenant-globex/ca" }),
+    expect: /auth-tls-secret/,
+  },
+  {
+    name: "proxying to an upstream host of another tenant",
+    base: "ingress",
+    mutate: annotate({ [`${NGINX}upstream-vhost`]: "globex.shops.collect-verything.com" }),
+    expect: /upstream-vhost/,
+  },
+]);
+
+const scaled = (triggers: unknown[]): Mutation =>
+  change(first(kindIs("ScaledObject")), (p) => ({
+    ...p,
+    spec: { ...(p["spec"] as object), triggers },
+  }));
+
+family("autoscaler credentials and edge origins", [
+  {
+    name: "a TriggerAuthentication using the KEDA operator's own cloud identity",
+    base: "premium",
+    mutate: change(first(kindIs("TriggerAuthentication")), (p) => ({
+      ...p,
+      spec: { podIdentity: { provider: "aws" } },
+    })),
+    expect: /podIdentity/,
+  },
+  {
+    name: "a scaler trigger reading a cloud queue as the operator (identityOwner operator)",
+    base: "standard",
+    mutate: scaled([
+      {
+        type: "aws-sqs-queue",
+        metadata: {
+          queueURL: "https://sqs.eu-west-3.amazonaws.com/000000000000/globex",
+          identityOwner: "operator",
+        },
+      },
+    ]),
+    expect: /aws-sqs-queue/,
+  },
+  {
+    name: "a Prometheus trigger that makes the operator fetch the instance metadata",
+    base: "business",
+    mutate: scaled([
+      {
+        type: "prometheus",
+        metadata: {
+          serverAddress: "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+          query: "up",
+          threshold: "1",
+        },
+      },
+    ]),
+    expect: /serverAddress|169\.254/,
+  },
+  {
+    name: "a custom hostname served from another tenant's origin",
+    base: "standard",
+    mutate: change(ofType("customHostname:CustomHostname"), (p) => ({
+      ...p,
+      customOriginServer: "origin.globex.edge.collect-verything.test",
+      customOriginSni: "globex.shops.collect-verything.com",
+    })),
+    expect: /customOrigin/,
+  },
+  {
+    name: "a custom hostname with a wildcard certificate",
+    base: "premium",
+    mutate: change(first(ofType("customHostname:CustomHostname")), (p) => ({
+      ...p,
+      ssl: { ...(p["ssl"] as object), wildcard: true },
+    })),
+    expect: /wildcard/,
+  },
+  {
+    name: "an origin rule sending the tenant's traffic to another host",
+    base: "business",
+    mutate: add({
+      type: "cloudflare:index/ruleset:Ruleset",
+      name: "origin-rules",
+      props: {
+        kind: "zone",
+        name: "origin",
+        phase: "http_request_origin",
+        zoneId: TENANT_ZONE,
+        rules: [
+          {
+            ref: "elsewhere",
+            expression: "true",
+            action: "route",
+            actionParameters: {
+              hostHeader: "globex.shops.collect-verything.com",
+              origin: { host: "origin.globex.edge.collect-verything.test" },
+            },
+          },
+        ],
+      },
+    }),
+    expect: /http_request_origin/,
   },
 ]);
