@@ -695,7 +695,7 @@ const scaled = (triggers: unknown[]): Mutation =>
 family("autoscaler credentials and edge origins", [
   {
     name: "a TriggerAuthentication using the KEDA operator's own cloud identity",
-    base: "premium",
+    base: "business",
     mutate: change(first(kindIs("TriggerAuthentication")), (p) => ({
       ...p,
       spec: { podIdentity: { provider: "aws" } },
@@ -704,7 +704,7 @@ family("autoscaler credentials and edge origins", [
   },
   {
     name: "a scaler trigger reading a cloud queue as the operator (identityOwner operator)",
-    base: "standard",
+    base: "business",
     mutate: scaled([
       {
         type: "aws-sqs-queue",
