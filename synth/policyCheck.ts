@@ -60,14 +60,17 @@ interface PackInputs {
   readonly tenantId: string;
   readonly addOns?: PolicyInputs["addOns"];
   readonly regions: readonly string[];
-  readonly platform: Pick<PolicyInputs["platform"], "domain" | "stackOrganization" | "endpoints" | "backups">;
+  readonly platform: Pick<
+    PolicyInputs["platform"],
+    "domain" | "stackOrganization" | "endpoints" | "backups" | "prometheusUrl"
+  >;
   /** Absent when it cannot be read (a whole key stored as one secret, offline): the pack then refuses the edge as unjudgeable. */
   readonly cloudflare?: { accountId: string; zoneId: string; zoneName: string; platformZoneId: string };
 }
 
 /** What the pack needs of a tenant's config: its tier and names, and the platform facts (policy/platformFacts.ts). */
 export function packContextOf(tenant: PackInputs): ContextConfig & { tier: TierName } {
-  const { domain, stackOrganization, endpoints, backups } = tenant.platform;
+  const { domain, stackOrganization, endpoints, backups, prometheusUrl } = tenant.platform;
   const edge = tenant.cloudflare;
   return {
     tier: tenant.tier as TierName,
@@ -86,7 +89,7 @@ export function packContextOf(tenant: PackInputs): ContextConfig & { tier: TierN
           },
         }
       : {}),
-    platform: { endpoints, backups },
+    platform: { endpoints, backups, prometheusUrl },
   };
 }
 

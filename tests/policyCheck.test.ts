@@ -52,7 +52,7 @@ describe("policy check of the offline synth", () => {
       tenant: "acme",
       regions: ["eu-central-1", "us-east-1"],
       platformOrganization: "globex-org",
-      // The platform facts (policy/platformFacts.ts): the tenant's zone, the platform's zone, account, endpoints, backups.
+      // The platform facts (policy/platformFacts.ts): the tenant's zone, the platform's zone, account, endpoints, backups, Prometheus.
       cloudflare: {
         accountId: "0123456789abcdef0123456789abcdef",
         zoneId: "1123456789abcdef0123456789abcdef",
@@ -64,6 +64,8 @@ describe("policy check of the offline synth", () => {
           mysql: expect.objectContaining({ host: "mysql.mysql.svc.cluster.local" }),
         }),
         backups: expect.objectContaining({ bucket: "cv-tenant-backups", namespace: "tenant-backups" }),
+        // The one server a tenant's Prometheus scalers may query (policy/policies/autoscalers.ts).
+        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
       },
     });
     expect(policyConfigOf(undefined)).toBeUndefined();

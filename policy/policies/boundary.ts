@@ -10,6 +10,7 @@ import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
 import { tenantListenerName } from "../../tiers";
+import { autoscalerProblems } from "./autoscalers";
 import { addressPeerProblems, parentRefProblems, serviceProblems } from "./network";
 import {
   backupRolePolicyProblems,
@@ -612,17 +613,7 @@ export const dataServicesOfTenant = tierResourcePolicy({
                   : [];
     for (const problem of identity) report(`${describe(view)}: ${problem}`);
     const o = view.object;
-    if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
-      for (const t of specOf<{
-        triggers?: { type?: string; authenticationRef?: { kind?: string; name?: string } }[];
-      }>(o).triggers ?? []) {
-        if (t.authenticationRef?.kind === "ClusterTriggerAuthentication") {
-          report(
-            `${describe(view)}: trigger ${t.type} authenticates with ClusterTriggerAuthentication ${t.authenticationRef.name}, credentials shared by every tenant; use a TriggerAuthentication in the tenant's namespace`,
-          );
-        }
-      }
-    }
+    if (o) for (const problem of autoscalerProblems(o, context)) report(`${describe(view)}: ${problem}`);
     if (o?.kind === "ReferenceGrant") {
       for (const from of specOf<{ from?: { namespace?: string }[] }>(o).from ?? []) {
         if (!from.namespace || !scope.namespaces.has(from.namespace))

@@ -24,6 +24,28 @@ const HOSTNAME_PROPS: Readonly<Record<string, string>> = {
   [DNS_RECORD]: "name",
 };
 
+const CUSTOM_HOSTNAME = "cloudflare:index/customHostname:CustomHostname";
+
+/**
+ * A custom hostname is served from the tenant's fallback origin with a certificate for itself
+ * (components/edge/edgeHostnames.ts): a custom origin server or SNI would send its traffic to
+ * another origin (another tenant's), a wildcard certificate would cover names not counted.
+ */
+function customHostnameProblems(props: Readonly<Record<string, unknown>>): string[] {
+  const problems = Object.keys(props)
+    .filter((k) => !["zoneId", "hostname", "ssl", "id"].includes(k))
+    .map((k) => `sets ${k}; a custom hostname is served from the tenant's own fallback origin, as it is`);
+  const ssl = (props["ssl"] ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(ssl).filter((k) => !["method", "type", "settings"].includes(k)))
+    problems.push(
+      `sets ssl.${k}${k === "wildcard" ? " (a wildcard certificate)" : ""}, which the pack cannot judge`,
+    );
+  const settings = (ssl["settings"] ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(settings).filter((k) => k !== "minTlsVersion"))
+    problems.push(`sets ssl.settings.${k}, which the pack cannot judge`);
+  return problems;
+}
+
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 function platformZoneRecordProblems(view: ResourceView, context: TierContext, edge: EdgeFacts): string[] {
@@ -88,6 +110,8 @@ export const edgeObjectsInTenantZone = tierResourcePolicy({
       return;
     }
     for (const problem of zoneProblems(view, context, edge)) report(`${describe(view)}: ${problem}`);
+    if (view.type === CUSTOM_HOSTNAME)
+      for (const problem of customHostnameProblems(view.props)) report(`${describe(view)}: ${problem}`);
     // The domain count leaves fallback origins out (features.ts): only the tenant's own is one.
     if (view.type === FALLBACK_ORIGIN && view.props["origin"] !== edge.origin)
       report(

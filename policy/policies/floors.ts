@@ -295,6 +295,13 @@ function backendPolicyProblems(o: KubeObject, tier: TierDefinition, tenant: stri
 }
 
 const NGINX = "nginx.ingress.kubernetes.io/";
+/** The annotations components/tenant/siteRouting.ts sets: the tier's limits and its trusted clients. */
+const INGRESS_ANNOTATIONS = new Set([
+  "limit-rpm",
+  "limit-connections",
+  "limit-burst-multiplier",
+  "limit-whitelist",
+]);
 
 function ingressLimitProblems(o: KubeObject, tier: TierDefinition): string[] {
   const annotations = o.metadata?.annotations ?? {};
@@ -304,12 +311,23 @@ function ingressLimitProblems(o: KubeObject, tier: TierDefinition): string[] {
     "limit-connections": String(r.maxConnections),
     "limit-burst-multiplier": String(r.burstMultiplier),
   };
-  const problems = Object.entries(expected)
-    .filter(([key, value]) => annotations[`${NGINX}${key}`] !== value)
-    .map(
-      ([key, value]) =>
-        `${NGINX}${key} is ${annotations[`${NGINX}${key}`] ?? "unset"}; the ${tier.displayName} tier's is exactly ${value}`,
-    );
+  // Every other annotation changes what the controller does with the tenant's traffic, some with
+  // the controller's own reach (snippets, auth-tls-secret naming another namespace, upstream-vhost).
+  const unknown = Object.keys(annotations).filter(
+    (key) => !key.startsWith(NGINX) || !INGRESS_ANNOTATIONS.has(key.slice(NGINX.length)),
+  );
+  const problems = unknown.map(
+    (key) =>
+      `annotation ${key} is not one a tenant's Ingress sets (${[...INGRESS_ANNOTATIONS].map((k) => NGINX + k).join(", ")})`,
+  );
+  problems.push(
+    ...Object.entries(expected)
+      .filter(([key, value]) => annotations[`${NGINX}${key}`] !== value)
+      .map(
+        ([key, value]) =>
+          `${NGINX}${key} is ${annotations[`${NGINX}${key}`] ?? "unset"}; the ${tier.displayName} tier's is exactly ${value}`,
+      ),
+  );
   const whitelist = annotations[`${NGINX}limit-whitelist`];
   if (whitelist !== undefined) {
     if (!r.trustedIpAllowlist)
