@@ -777,3 +777,54 @@ family("autoscaler credentials and edge origins", [
     expect: /http_request_origin/,
   },
 ]);
+
+const alertmanager = (receivers: unknown[]): FakeResource => ({
+  type: "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
+  name: "crossing-alerts",
+  props: {
+    apiVersion: "monitoring.coreos.com/v1alpha1",
+    kind: "AlertmanagerConfig",
+    metadata: { name: "crossing", namespace: NS, labels: { tenant: "acme", tier: "business" } },
+    spec: { route: { receiver: "unrouted" }, receivers: [{ name: "unrouted" }, ...receivers] },
+  },
+});
+
+family("alert receivers (Alertmanager's reach)", [
+  {
+    name: "a webhook receiver posting to the instance metadata from Alertmanager's network",
+    base: "business",
+    mutate: add(
+      alertmanager([{ name: "sms", webhookConfigs: [{ url: "http://169.254.169.254/latest/api/token" }] }]),
+    ),
+    expect: /url/,
+    policy: "observability-within-tenant",
+  },
+  {
+    name: "a Slack receiver sent through a proxy in another tenant's namespace",
+    base: "business",
+    mutate: add(
+      alertmanager([
+        {
+          name: "slack",
+          slackConfigs: [
+            {
+              apiURL: { name: "alerting", key: "slack" },
+              httpConfig: { proxyURL: "http://orders.e-commerce-tenant-globex.svc:8080" },
+            },
+          ],
+        },
+      ]),
+    ),
+    expect: /httpConfig/,
+  },
+  {
+    name: "an email receiver relaying through an in-cluster SMTP host of the platform",
+    base: "premium",
+    mutate: add(
+      alertmanager([
+        { name: "email", emailConfigs: [{ to: "x@example.org", smarthost: "mysql.mysql.svc:3306" }] },
+      ]),
+    ),
+    expect: /smarthost/,
+  },
+]);
