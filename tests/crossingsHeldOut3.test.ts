@@ -778,13 +778,13 @@ family("autoscaler credentials and edge origins", [
   },
 ]);
 
-const alertmanager = (receivers: unknown[]): FakeResource => ({
+const alertmanager = (receivers: unknown[], tier = "business"): FakeResource => ({
   type: "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
   name: "crossing-alerts",
   props: {
     apiVersion: "monitoring.coreos.com/v1alpha1",
     kind: "AlertmanagerConfig",
-    metadata: { name: "crossing", namespace: NS, labels: { tenant: "acme", tier: "business" } },
+    metadata: { name: "crossing", namespace: NS, labels: { tenant: "acme", tier } },
     spec: { route: { receiver: "unrouted" }, receivers: [{ name: "unrouted" }, ...receivers] },
   },
 });
@@ -821,9 +821,10 @@ family("alert receivers (Alertmanager's reach)", [
     name: "an email receiver relaying through an in-cluster SMTP host of the platform",
     base: "premium",
     mutate: add(
-      alertmanager([
-        { name: "email", emailConfigs: [{ to: "x@example.org", smarthost: "mysql.mysql.svc:3306" }] },
-      ]),
+      alertmanager(
+        [{ name: "email", emailConfigs: [{ to: "x@example.org", smarthost: "mysql.mysql.svc:3306" }] }],
+        "premium",
+      ),
     ),
     expect: /smarthost/,
   },
