@@ -213,14 +213,44 @@ function receiverProblems(o: KubeObject, context: TierContext): string[] {
       .map((c) => CHANNEL_CONFIGS[c]),
   );
   const receivers = specOf<{ receivers?: readonly Record<string, unknown>[] }>(o).receivers ?? [];
-  return receivers.flatMap((receiver) =>
-    Object.keys(receiver)
+  return receivers.flatMap((receiver) => [
+    ...Object.keys(receiver)
       .filter((key) => key !== "name" && !allowed.has(key))
       .map(
         (key) =>
           `receiver ${String(receiver["name"])} uses ${key}; the ${context.profile.tier.displayName} tier's channels are ${[...allowed].join(", ") || "none"}`,
       ),
-  );
+    ...channelConfigProblems(receiver),
+  ]);
+}
+
+/**
+ * What each channel's config may set (components/operations/tenantMonitoring.ts): addresses and
+ * credentials from the tenant's own Secret. Alertmanager sends from the monitoring namespace, so
+ * a literal URL, an HTTP config (proxy, credential files) or an SMTP host would make it reach
+ * whatever the tenant names from there: the node's metadata, other tenants' services.
+ */
+const CONFIG_KEYS: Readonly<Record<string, readonly string[]>> = {
+  emailConfigs: ["to", "sendResolved"],
+  slackConfigs: ["apiURL", "sendResolved", "channel", "title", "text"],
+  pagerdutyConfigs: ["routingKey", "sendResolved", "severity", "description"],
+  webhookConfigs: ["urlSecret", "sendResolved", "maxAlerts"],
+};
+
+function channelConfigProblems(receiver: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(CONFIG_KEYS).flatMap(([channel, keys]) => {
+    const configs = receiver[channel];
+    if (configs === undefined) return [];
+    if (!Array.isArray(configs)) return [`receiver ${String(receiver["name"])} ${channel} is not a list`];
+    return configs.flatMap((config: unknown) =>
+      Object.keys(config !== null && typeof config === "object" ? config : {})
+        .filter((key) => !keys.includes(key))
+        .map(
+          (key) =>
+            `receiver ${String(receiver["name"])} ${channel} sets ${key}; Alertmanager would reach what it names from the monitoring namespace (it may set only ${keys.join(", ")})`,
+        ),
+    );
+  });
 }
 
 export const observabilityWithinTenant = tierResourcePolicy({
