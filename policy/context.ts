@@ -66,6 +66,8 @@ export interface EndpointConfig {
 
 export interface PlatformConfig {
   readonly endpoints?: Readonly<Record<string, EndpointConfig>>;
+  /** The platform's Prometheus, the one server a tenant's Prometheus scalers may query. */
+  readonly prometheusUrl?: string;
   readonly backups?: {
     readonly bucket?: string;
     readonly region?: string;

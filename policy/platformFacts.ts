@@ -97,6 +97,14 @@ export function edgeFacts(context: TierContext): EdgeFacts | string {
   };
 }
 
+/** The platform's Prometheus URL, or why it is unknown. */
+export function prometheusFact(context: TierContext): { readonly url: string } | string {
+  const url = context.platform?.prometheusUrl;
+  return typeof url === "string" && url !== ""
+    ? { url }
+    : `the platform's Prometheus is unknown: set policy config "platform.prometheusUrl"`;
+}
+
 /** An in-cluster Service name in one spelling: `<svc>.<ns>`, `<svc>.<ns>.svc` and `<svc>.<ns>.svc.cluster.local` are the same Service. */
 export const clusterHost = (host: string): string =>
   host.toLowerCase().replace(/\.svc(\.cluster\.local)?\.?$/, "");

@@ -115,6 +115,7 @@ function packPlatformOf(facts: PlatformFacts): NonNullable<ContextConfig["platfo
       oidcIssuer: facts.backups.oidcIssuer,
       namespace: facts.namespaces.backups,
     },
+    prometheusUrl: facts.prometheusUrl,
   };
 }
 

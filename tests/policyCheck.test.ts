@@ -51,7 +51,7 @@ describe("policy check of the offline synth", () => {
       tenant: "acme",
       regions: ["eu-central-1", "us-east-1"],
       platformOrganization: "collect-verything",
-      // The platform facts (policy/platformFacts.ts): the tenant's zone, the platform's zone, account, endpoints, backups.
+      // The platform facts (policy/platformFacts.ts): the tenant's zone, the platform's zone, account, endpoints, backups, Prometheus.
       cloudflare: {
         accountId: "0123456789abcdef0123456789abcdef",
         zoneId: "1123456789abcdef0123456789abcdef",
@@ -66,6 +66,8 @@ describe("policy check of the offline synth", () => {
           bucket: "cv-tenant-backups-eu-central-1",
           namespace: "tenant-backups",
         }),
+        // The one server a tenant's Prometheus scalers may query (policy/policies/autoscalers.ts).
+        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
       },
     });
     const moved = tenantConfig("acme", "business", 2, {

@@ -10,6 +10,7 @@ import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
 import { budgetName, budgetTagFilterValue, tenantListenerName } from "../../tiers";
+import { autoscalerProblems } from "./autoscalers";
 import { addressPeerProblems, parentRefProblems, serviceProblems } from "./network";
 import {
   backupRolePolicyProblems,
@@ -26,6 +27,20 @@ const kubernetesKind = (type: string): string | undefined => {
   const m = /^kubernetes:([^:]+)\/[^/:]+:([^:]+)$/.exec(type);
   return m ? `${m[1]}/${m[2]}` : undefined;
 };
+
+/**
+ * Why a typed Kubernetes resource's manifest is not what its type says: the policies judge the
+ * manifest's kind (a RoleBinding typed as a ConfigMap would be allowed as a ConfigMap and judged
+ * as neither), and a manifest without apiVersion and kind is judged as no object at all.
+ */
+function manifestMismatch(view: ResourceView): string | undefined {
+  const m = /^kubernetes:([^:]+)\/([^/:]+):([^:]+)$/.exec(view.type)!;
+  const apiVersion = m[1] === "core" ? m[2] : `${m[1]}/${m[2]}`;
+  const { apiVersion: actualVersion, kind } = view.props as { apiVersion?: unknown; kind?: unknown };
+  return actualVersion === apiVersion && kind === m[3]
+    ? undefined
+    : `its manifest is ${String(actualVersion)} ${String(kind)}, not the ${apiVersion} ${m[3]} its type ${view.type} says`;
+}
 
 /** Kubernetes kinds every tenant stack may create: what the pack judges, pods accounted for. */
 const TENANT_KINDS = [
@@ -258,7 +273,12 @@ export const resourceTypeAllowed = tierResourcePolicy({
     if (view.type.startsWith(COMPONENT_PREFIX.tenant)) return;
     const allowed = allowedFor(context);
     const kind = kubernetesKind(view.type);
-    if (allowed.types.has(view.type) || (kind !== undefined && allowed.kinds.has(kind))) return;
+    if (allowed.types.has(view.type)) return;
+    if (kind !== undefined && allowed.kinds.has(kind)) {
+      const mismatch = manifestMismatch(view);
+      if (mismatch) report(`${describe(view)}: ${mismatch}`);
+      return;
+    }
     report(refusal(view, `a ${context.profile.tier.displayName} tenant stack`));
   },
   validatePlatform: (view, report) => {
@@ -364,6 +384,14 @@ const describeScope = (scope: TenantScope): string =>
 const isUnder = (hostname: string, domain: string): boolean =>
   hostname === domain || hostname.endsWith(`.${domain}`);
 
+/**
+ * A hostname in the one spelling the pack compares: resolvers and Cloudflare treat case, a
+ * trailing dot and IDNA-mapped characters (U+3002 for a dot) as the same name, so any other
+ * spelling could be another tenant's hostname under a name the pack would not recognise.
+ */
+const CANONICAL_HOSTNAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
 /** Problems of one hostname a tenant route serves. */
 export function hostnameProblem(
   hostname: string,
@@ -371,6 +399,8 @@ export function hostnameProblem(
   scope: TenantScope,
 ): string | undefined {
   if (hostname.includes("*")) return `wildcard hostname ${hostname} would capture other tenants' traffic`;
+  if (!CANONICAL_HOSTNAME.test(hostname))
+    return `hostname ${JSON.stringify(hostname)} is not written canonically (lower-case ASCII labels of letters, digits and hyphens, no trailing dot; punycode for other scripts), so it cannot be told apart from another tenant's`;
   if (isUnder(hostname, context.platformDomain) && !scope.platformHostnames.has(hostname)) {
     return `hostname ${hostname} is a platform hostname that is not tenant ${scope.tenant}'s`;
   }
@@ -472,6 +502,26 @@ interface Rule {
 
 const METADATA_NAME = "kubernetes.io/metadata.name";
 
+/** The Kubernetes API's ports: its endpoints are the control plane's addresses, which the platform facts do not name. */
+const API_SERVER_PORTS = [
+  { protocol: "TCP", port: 443 },
+  { protocol: "TCP", port: 6443 },
+];
+
+/**
+ * The one peerless rule a tenant stack builds: the dedicated MySQL cluster's operator sidecar to
+ * the Kubernetes API (components/data/dedicatedMysqlCluster.ts), egress from the tenant's database
+ * namespace on the API's ports only.
+ */
+function isApiServerEgress(o: KubeObject, direction: string, rule: Rule, scope: TenantScope): boolean {
+  return (
+    direction === "egress" &&
+    scope.databaseNamespace !== undefined &&
+    o.metadata?.namespace === scope.databaseNamespace &&
+    JSON.stringify(rule.ports) === JSON.stringify(API_SERVER_PORTS)
+  );
+}
+
 /** Why a peer reaches beyond the tenant (undefined when it does not). */
 function peerProblem(peer: Peer, scope: TenantScope): string | undefined {
   const selector = peer.namespaceSelector;
@@ -511,6 +561,10 @@ export const networkPolicyWithinTenant = tierResourcePolicy({
       if ((peers ?? []).length === 0 && (rule.ports ?? []).length === 0) {
         report(
           `${describe(view)}: an ${direction} rule without peers or ports allows all traffic, which undoes default-deny`,
+        );
+      } else if ((peers ?? []).length === 0 && !isApiServerEgress(o, direction, rule, scope)) {
+        report(
+          `${describe(view)}: an ${direction} rule with ports but no peers allows every address on those ports (the internet, the node's metadata and other tenants' pods included); name its peers`,
         );
       }
       for (const peer of peers ?? []) {
@@ -636,17 +690,7 @@ export const dataServicesOfTenant = tierResourcePolicy({
       for (const problem of budgetProblems(view.props, scope.tenant)) report(`${describe(view)}: ${problem}`);
     }
     const o = view.object;
-    if (o?.kind === "ScaledObject" || o?.kind === "ScaledJob") {
-      for (const t of specOf<{
-        triggers?: { type?: string; authenticationRef?: { kind?: string; name?: string } }[];
-      }>(o).triggers ?? []) {
-        if (t.authenticationRef?.kind === "ClusterTriggerAuthentication") {
-          report(
-            `${describe(view)}: trigger ${t.type} authenticates with ClusterTriggerAuthentication ${t.authenticationRef.name}, credentials shared by every tenant; use a TriggerAuthentication in the tenant's namespace`,
-          );
-        }
-      }
-    }
+    if (o) for (const problem of autoscalerProblems(o, context)) report(`${describe(view)}: ${problem}`);
     if (o?.kind === "ReferenceGrant") {
       for (const from of specOf<{ from?: { namespace?: string }[] }>(o).from ?? []) {
         if (!from.namespace || !scope.namespaces.has(from.namespace))

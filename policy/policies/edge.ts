@@ -118,9 +118,11 @@ export function edgeRequestCeiling(tier: TierDefinition, period: number): number
     : burstRequests(tier.rateLimit, period);
 }
 
+/** The zone settings a tenant's edge has (components/edge/edgeHostnames.ts TLS_SETTINGS), each with the values it may take; any other setting is refused. */
 const STRICT_TLS: Readonly<Record<string, readonly string[]>> = {
   ssl: ["strict"],
   min_tls_version: ["1.2", "1.3"],
+  always_use_https: ["on"],
 };
 
 export const edgeNumbersWithinTier = tierResourcePolicy({
@@ -134,7 +136,11 @@ export const edgeNumbersWithinTier = tierResourcePolicy({
       const id = String(view.props["settingId"] ?? "");
       const value = String(view.props["value"] ?? "");
       const allowed = STRICT_TLS[id];
-      if (allowed && !allowed.includes(value))
+      if (!allowed)
+        report(
+          `${describe(view)}: zone setting ${id} is not one a tenant's edge sets (${Object.keys(STRICT_TLS).join(", ")}); the pack cannot judge what it would weaken`,
+        );
+      else if (!allowed.includes(value))
         report(`${describe(view)}: ${id} ${value}; every tier's edge uses ${allowed.join(" or ")}`);
       return;
     }

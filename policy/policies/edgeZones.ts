@@ -12,6 +12,7 @@ import { hostnameProblem } from "./boundary";
 
 const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
 const RULESET = "cloudflare:index/ruleset:Ruleset";
+const FALLBACK_ORIGIN = "cloudflare:index/customHostnameFallbackOrigin:CustomHostnameFallbackOrigin";
 const ACCOUNT_SCOPED = new Set([
   "cloudflare:index/loadBalancerPool:LoadBalancerPool",
   "cloudflare:index/loadBalancerMonitor:LoadBalancerMonitor",
@@ -22,6 +23,28 @@ const HOSTNAME_PROPS: Readonly<Record<string, string>> = {
   "cloudflare:index/loadBalancer:LoadBalancer": "name",
   [DNS_RECORD]: "name",
 };
+
+const CUSTOM_HOSTNAME = "cloudflare:index/customHostname:CustomHostname";
+
+/**
+ * A custom hostname is served from the tenant's fallback origin with a certificate for itself
+ * (components/edge/edgeHostnames.ts): a custom origin server or SNI would send its traffic to
+ * another origin (another tenant's), a wildcard certificate would cover names not counted.
+ */
+function customHostnameProblems(props: Readonly<Record<string, unknown>>): string[] {
+  const problems = Object.keys(props)
+    .filter((k) => !["zoneId", "hostname", "ssl", "id"].includes(k))
+    .map((k) => `sets ${k}; a custom hostname is served from the tenant's own fallback origin, as it is`);
+  const ssl = (props["ssl"] ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(ssl).filter((k) => !["method", "type", "settings"].includes(k)))
+    problems.push(
+      `sets ssl.${k}${k === "wildcard" ? " (a wildcard certificate)" : ""}, which the pack cannot judge`,
+    );
+  const settings = (ssl["settings"] ?? {}) as Record<string, unknown>;
+  for (const k of Object.keys(settings).filter((k) => k !== "minTlsVersion"))
+    problems.push(`sets ssl.settings.${k}, which the pack cannot judge`);
+  return problems;
+}
 
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
@@ -87,6 +110,13 @@ export const edgeObjectsInTenantZone = tierResourcePolicy({
       return;
     }
     for (const problem of zoneProblems(view, context, edge)) report(`${describe(view)}: ${problem}`);
+    if (view.type === CUSTOM_HOSTNAME)
+      for (const problem of customHostnameProblems(view.props)) report(`${describe(view)}: ${problem}`);
+    // The domain count leaves fallback origins out (features.ts): only the tenant's own is one.
+    if (view.type === FALLBACK_ORIGIN && view.props["origin"] !== edge.origin)
+      report(
+        `${describe(view)}: fallback origin ${String(view.props["origin"])} is not tenant ${context.tenant}'s origin ${edge.origin}`,
+      );
     const key = HOSTNAME_PROPS[view.type];
     const hostname = key === undefined ? undefined : str(view.props[key]);
     if (hostname !== undefined && view.props["zoneId"] !== edge.platformZoneId) {

@@ -35,6 +35,14 @@ interface EdgeRuleProps {
 const rulesOf = (view: ResourceView): EdgeRuleProps[] =>
   (view.props["rules"] as EdgeRuleProps[] | undefined) ?? [];
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** The same object whatever the order of its keys (one level). */
+const sameKeys = (a: unknown, b: Readonly<Record<string, unknown>>): boolean =>
+  a !== null &&
+  typeof a === "object" &&
+  Object.keys(a).length === Object.keys(b).length &&
+  Object.entries(b).every(([key, value]) => same((a as Record<string, unknown>)[key], value));
+/** Per data centre and client address (components/edge/edgeRules.ts). */
+const EDGE_RATE_LIMIT_CHARACTERISTICS = ["cf.colo.id", "ip.src"];
 const enabled = (rule: EdgeRuleProps): boolean => rule.enabled === undefined || rule.enabled === true;
 
 /** The addresses of `ip.src in {...}` (and nothing else), or undefined when the expression is not exactly that. */
@@ -130,19 +138,25 @@ function edgeRateLimitProblems(
   const limited = rulesets.filter((r) => r.props["phase"] === "http_ratelimit");
   const rules = limited.flatMap(rulesOf);
   const expected = edgeRateLimits(tier.rateLimit);
+  // Exactly the tier's counter: another characteristic (a header the client picks), a counting
+  // expression or a shorter block would each let a client past the limit.
   const found = expected.map((limit) =>
     rules.find(
       (r) =>
         enabled(r) &&
         r.action === "block" &&
-        r.ratelimit?.period === limit.periodSeconds &&
-        r.ratelimit.requestsPerPeriod === limit.requestsPerPeriod,
+        sameKeys(r.ratelimit, {
+          characteristics: EDGE_RATE_LIMIT_CHARACTERISTICS,
+          period: limit.periodSeconds,
+          requestsPerPeriod: limit.requestsPerPeriod,
+          mitigationTimeout: limit.mitigationTimeoutSeconds,
+        }),
     ),
   );
   const problems: string[] = [];
   if (limited.length !== 1 || rules.length !== expected.length || found.some((r) => r === undefined))
     problems.push(
-      `the ${tier.displayName} tier's edge rate limits must be one http_ratelimit ruleset with exactly ${expected.map((l) => `${l.requestsPerPeriod} requests per ${l.periodSeconds}s`).join(" and ")}, enabled and blocking`,
+      `the ${tier.displayName} tier's edge rate limits must be one http_ratelimit ruleset with exactly ${expected.map((l) => `${l.requestsPerPeriod} requests per ${l.periodSeconds}s (blocking ${l.mitigationTimeoutSeconds}s)`).join(" and ")}, counted per ${EDGE_RATE_LIMIT_CHARACTERISTICS.join(" and ")} and nothing else, enabled and blocking`,
     );
   for (const rule of found.filter((r) => r !== undefined)) {
     const hosts = rateLimitedHosts(rule!.expression);
@@ -281,6 +295,13 @@ function backendPolicyProblems(o: KubeObject, tier: TierDefinition, tenant: stri
 }
 
 const NGINX = "nginx.ingress.kubernetes.io/";
+/** The annotations components/tenant/siteRouting.ts sets: the tier's limits and its trusted clients. */
+const INGRESS_ANNOTATIONS = new Set([
+  "limit-rpm",
+  "limit-connections",
+  "limit-burst-multiplier",
+  "limit-whitelist",
+]);
 
 function ingressLimitProblems(o: KubeObject, tier: TierDefinition): string[] {
   const annotations = o.metadata?.annotations ?? {};
@@ -290,12 +311,23 @@ function ingressLimitProblems(o: KubeObject, tier: TierDefinition): string[] {
     "limit-connections": String(r.maxConnections),
     "limit-burst-multiplier": String(r.burstMultiplier),
   };
-  const problems = Object.entries(expected)
-    .filter(([key, value]) => annotations[`${NGINX}${key}`] !== value)
-    .map(
-      ([key, value]) =>
-        `${NGINX}${key} is ${annotations[`${NGINX}${key}`] ?? "unset"}; the ${tier.displayName} tier's is exactly ${value}`,
-    );
+  // Every other annotation changes what the controller does with the tenant's traffic, some with
+  // the controller's own reach (snippets, auth-tls-secret naming another namespace, upstream-vhost).
+  const unknown = Object.keys(annotations).filter(
+    (key) => !key.startsWith(NGINX) || !INGRESS_ANNOTATIONS.has(key.slice(NGINX.length)),
+  );
+  const problems = unknown.map(
+    (key) =>
+      `annotation ${key} is not one a tenant's Ingress sets (${[...INGRESS_ANNOTATIONS].map((k) => NGINX + k).join(", ")})`,
+  );
+  problems.push(
+    ...Object.entries(expected)
+      .filter(([key, value]) => annotations[`${NGINX}${key}`] !== value)
+      .map(
+        ([key, value]) =>
+          `${NGINX}${key} is ${annotations[`${NGINX}${key}`] ?? "unset"}; the ${tier.displayName} tier's is exactly ${value}`,
+      ),
+  );
   const whitelist = annotations[`${NGINX}limit-whitelist`];
   if (whitelist !== undefined) {
     if (!r.trustedIpAllowlist)

@@ -28,6 +28,11 @@ const MAX_IPV6_NETWORKS = 65_536n;
 /** Where pods of every tenant have their addresses: every region's VPC. */
 const POD_SPACE: readonly AddressRange[] = REGION_NAMES.map((r) => cidrRange(PLATFORM_REGIONS[r].vpcCidr)!);
 
+/** Where the node's instance metadata answers (169.254.169.254, and fd00:ec2::254 on IPv6): link-local space, both families, and EC2's metadata prefix. */
+const METADATA_SPACE: readonly AddressRange[] = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::/64"].map((c) =>
+  cidrRange(c)!,
+);
+
 interface IpPeer {
   readonly ipBlock?: { readonly cidr?: unknown; readonly except?: unknown };
 }
@@ -80,6 +85,10 @@ function ruleProblems(
     if (coversIpv4Alias(addresses))
       problems.push(
         `${direction} ipBlock ${cidr} is an IPv6 alias (IPv4-mapped, NAT64 or 6to4) of IPv4 addresses, the internet and every pod included`,
+      );
+    if (overlaps(addresses, METADATA_SPACE))
+      problems.push(
+        `${direction} ipBlock ${cidr} reaches link-local addresses, where the node's instance metadata (its IAM role's credentials) answers`,
       );
     if (!overlaps(addresses, POD_SPACE)) continue;
     if (ingress) {

@@ -91,6 +91,23 @@ const RULES: Readonly<Record<string, ProviderRule>> = {
       return undefined;
     },
   },
+  // Its cluster is its kubeconfig's (regions.ts judges where that comes from); context, cluster
+  // and namespace would pick another identity, cluster or default namespace inside or beside it.
+  // The rest are the SDK's environment switches (PULUMI_K8S_*), which change how, not where.
+  "pulumi:providers:kubernetes": {
+    keys: [
+      "kubeconfig",
+      "deleteUnreachable",
+      "enableConfigMapMutable",
+      "enableSecretMutable",
+      "enableServerSideApply",
+      "skipUpdateUnreachable",
+      "suppressDeprecationWarnings",
+      "suppressHelmHookWarnings",
+      "kubeClientSettings",
+    ],
+    most: (c) => c.regions.length,
+  },
   // Its account is judged on each object (edge-objects-in-tenant-zone); no base URL, no global key.
   "pulumi:providers:cloudflare": { keys: ["apiToken"], most: () => 1 },
   "pulumi:providers:random": { keys: [], most: () => 1 },
