@@ -77,6 +77,11 @@ export interface HttpOptions {
   readonly secrets: SecretBox;
   /** Largest accepted body. Default 64 KiB. */
   readonly bodyLimit?: number;
+  /**
+   * How long a connection may send nothing (a stalled body, an idle client) before it is closed.
+   * Default 10 s; a whole request must also arrive within 30 s, however slowly it trickles.
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -177,6 +182,8 @@ export async function buildHttpApp(options: HttpOptions) {
   const app = Fastify({
     loggerInstance: options.log,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
+    connectionTimeout: options.stallTimeoutMs ?? 10_000,
+    requestTimeout: 30_000,
     // Validate, never fix up: no defaults filled in, unknown fields refused, no type coercion.
     ajv: {
       customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: true },
