@@ -29,7 +29,8 @@ import {
 } from "../automation/metering";
 import type { TenantConfig } from "../stacks/config";
 import { getTier, TenantRequestError } from "../tiers";
-import type { Done } from "../synth/commandLine";
+import { readInputFile, type Done } from "../synth/commandLine";
+import { runSlaCommand, type SlaCommandOptions } from "../automation/slaReport";
 
 export interface FinopsCommandContext {
   readonly done: Done;
@@ -82,10 +83,24 @@ export function addFinopsCommands(cli: Command, context: FinopsCommandContext): 
     )
     .option("--availability <percent>", "the month's measured availability (the SLA report's)", percentArg)
     .option("--sla-credit-percent <percent>", "the SLA credit it earns, percent of the charges", percentArg)
+    .addOption(
+      new Option(
+        "--prometheus <url>",
+        "take the SLA credit from the month's SLA report against this Prometheus (docs/monitoring-sla.md)",
+      ).conflicts(["availability", "slaCreditPercent"]),
+    )
+    .option("--maintenance <file>", "with --prometheus: the month's announced maintenance windows (JSON)")
     .action(
       async (
         tenantId: string,
-        options: { month: string; billing: BillingCycle; availability?: number; slaCreditPercent?: number },
+        options: {
+          month: string;
+          billing: BillingCycle;
+          availability?: number;
+          slaCreditPercent?: number;
+          prometheus?: string;
+          maintenance?: string;
+        },
         command: Command,
       ) => {
         if ((options.availability === undefined) !== (options.slaCreditPercent === undefined))
@@ -96,17 +111,32 @@ export function addFinopsCommands(cli: Command, context: FinopsCommandContext): 
             },
           ]);
         const config = await appliedConfig(context.engine(command), tenantId);
+        const sla = options.prometheus
+          ? await slaOfReport(tenantId, config, { ...options, prometheusUrl: options.prometheus })
+          : options.availability !== undefined && options.slaCreditPercent !== undefined
+            ? { availabilityPercent: options.availability, creditPercent: options.slaCreditPercent }
+            : undefined;
         const invoice = invoiceFor(config, {
           month: options.month,
           billing: options.billing,
-          ...(options.availability !== undefined && options.slaCreditPercent !== undefined
-            ? { sla: { availabilityPercent: options.availability, creditPercent: options.slaCreditPercent } }
-            : {}),
+          ...(sla ? { sla } : {}),
         });
         write(context.json(command), invoice, () => invoiceText(invoice));
         context.done(0);
       },
     );
+}
+
+/** The month's SLA credit as the SLA report computes it: the invoice takes it, never recomputes it. */
+async function slaOfReport(
+  tenantId: string,
+  config: TenantConfig,
+  options: SlaCommandOptions,
+): Promise<{ availabilityPercent: number; creditPercent: number }> {
+  const report = await runSlaCommand(tenantId, config, options, (path) =>
+    readInputFile(path, "--maintenance"),
+  );
+  return { availabilityPercent: report.availabilityPercent, creditPercent: report.credit.creditPercent };
 }
 
 /** The metering database (MYSQL_HOST/PORT/USER/PASSWORD, METERING_DATABASE default cv_metering). */

@@ -357,6 +357,27 @@ describe("the SLA report against a real Prometheus", () => {
       availabilityPercent: 99.87,
       credit: { creditEur: 386.5 },
     });
+    // The invoice takes its SLA credit from the same report, never recomputing it.
+    const invoice = tenant(
+      "invoice",
+      "acme",
+      "--month",
+      "2026-10",
+      "--prometheus",
+      prometheus!.url,
+      "--maintenance",
+      maintenanceFile,
+      "--json",
+    );
+    expect(invoice.stderr).toBe("");
+    const billed = JSON.parse(invoice.stdout) as {
+      lines: { code: string; amount: number }[];
+      total_charges: { credits: number };
+      performance_metrics: { uptime_percentage: number };
+    };
+    expect(billed.lines.filter((l) => l.code === "sla-credit").map((l) => l.amount)).toEqual([-386.5]);
+    expect(billed.total_charges.credits).toBe(-386.5);
+    expect(billed.performance_metrics.uptime_percentage).toBe(99.87);
     const table = tenant("sla", "acme", "--month", "2026-10", "--maintenance", maintenanceFile);
     expect(table.stdout).toMatch(/Availability\s+99\.8700% \(SLA 99\.95%\)/);
     expect(table.stdout).toMatch(/Credit\s+25% of 1545\.99 EUR = 386\.50 EUR/);
