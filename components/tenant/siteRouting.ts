@@ -41,103 +41,116 @@ export const routeName = (site: number): string => `site-${site}`;
 export class SiteRouting extends pulumi.ComponentResource {
   constructor(name: string, args: SiteRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:SiteRouting", name, {}, opts);
-    const { identity, routing } = args;
-    const labels = tenantLabels(identity, { [LABEL.site]: String(args.site) });
-
-    if (routing.mode === "ingress-nginx") {
-      const r = args.rateLimit;
-      const trusted = args.trustedCidrs ?? [];
-      new networking.Ingress(
-        name,
-        {
-          metadata: {
-            name: routeName(args.site),
-            namespace: args.siteNamespace,
-            labels,
-            annotations: {
-              "nginx.ingress.kubernetes.io/limit-rpm": String(r.requestsPerMinute),
-              "nginx.ingress.kubernetes.io/limit-connections": String(r.maxConnections),
-              "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(r.burstMultiplier),
-              ...(trusted.length > 0
-                ? { "nginx.ingress.kubernetes.io/limit-whitelist": trusted.join(",") }
-                : {}),
-            },
-          },
-          spec: {
-            ingressClassName: routing.ingressClassName,
-            tls: [{ hosts: [...args.hostnames], secretName: `${routeName(args.site)}-tls` }],
-            rules: args.hostnames.map((host) => ({
-              host,
-              http: {
-                paths: [
-                  {
-                    path: "/",
-                    pathType: "Prefix",
-                    backend: { service: { name: GATEWAY.workloadName, port: { number: GATEWAY.port } } },
-                  },
-                ],
-              },
-            })),
-          },
-        },
-        { parent: this },
-      );
-      this.registerOutputs({});
-      return;
-    }
-
-    const crossNamespace = args.siteNamespace !== args.coreNamespace;
-    const dependsOn: pulumi.Resource[] = [];
-    if (crossNamespace) {
-      dependsOn.push(
-        customResource<ReferenceGrantSpec>(
-          `${name}-grant`,
-          {
-            apiVersion: `${GATEWAY_API_GROUP}/v1beta1`,
-            kind: "ReferenceGrant",
-            metadata: { name: "tenant-routes", namespace: args.siteNamespace, labels },
-            spec: {
-              from: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute", namespace: args.coreNamespace }],
-              to: [{ group: "", kind: "Service", name: GATEWAY.workloadName }],
-            },
-          },
-          { parent: this },
-        ),
-      );
-    }
-    customResource<HttpRouteSpec>(
-      name,
-      {
-        apiVersion: `${GATEWAY_API_GROUP}/v1`,
-        kind: "HTTPRoute",
-        metadata: { name: routeName(args.site), namespace: args.coreNamespace, labels },
-        spec: {
-          parentRefs: [
-            {
-              group: GATEWAY_API_GROUP,
-              kind: "Gateway",
-              name: routing.gateway.name,
-              namespace: routing.gateway.namespace,
-              ...(routing.gateway.sectionName ? { sectionName: routing.gateway.sectionName } : {}),
-            },
-          ],
-          hostnames: args.hostnames,
-          rules: [
-            {
-              matches: [{ path: { type: "PathPrefix", value: "/" } }],
-              backendRefs: [
-                {
-                  name: GATEWAY.workloadName,
-                  ...(crossNamespace ? { namespace: args.siteNamespace } : {}),
-                  port: GATEWAY.port,
-                },
-              ],
-            },
-          ],
-        },
-      },
-      { parent: this, dependsOn },
-    );
+    const labels = tenantLabels(args.identity, { [LABEL.site]: String(args.site) });
+    if (args.routing.mode === "ingress-nginx") legacyIngress(name, args, args.routing, labels, this);
+    else gatewayRoute(name, args, args.routing, labels, this);
     this.registerOutputs({});
   }
+}
+
+/** Legacy: an Ingress with ingress-nginx's real annotations (per client IP and controller replica). */
+function legacyIngress(
+  name: string,
+  args: SiteRoutingArgs,
+  routing: Extract<RoutingMode, { mode: "ingress-nginx" }>,
+  labels: Record<string, string>,
+  parent: pulumi.Resource,
+): void {
+  const r = args.rateLimit;
+  const trusted = args.trustedCidrs ?? [];
+  new networking.Ingress(
+    name,
+    {
+      metadata: {
+        name: routeName(args.site),
+        namespace: args.siteNamespace,
+        labels,
+        annotations: {
+          "nginx.ingress.kubernetes.io/limit-rpm": String(r.requestsPerMinute),
+          "nginx.ingress.kubernetes.io/limit-connections": String(r.maxConnections),
+          "nginx.ingress.kubernetes.io/limit-burst-multiplier": String(r.burstMultiplier),
+          ...(trusted.length > 0 ? { "nginx.ingress.kubernetes.io/limit-whitelist": trusted.join(",") } : {}),
+        },
+      },
+      spec: {
+        ingressClassName: routing.ingressClassName,
+        tls: [{ hosts: [...args.hostnames], secretName: `${routeName(args.site)}-tls` }],
+        rules: args.hostnames.map((host) => ({
+          host,
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: { service: { name: GATEWAY.workloadName, port: { number: GATEWAY.port } } },
+              },
+            ],
+          },
+        })),
+      },
+    },
+    { parent },
+  );
+}
+
+/** An HTTPRoute in the core namespace to the site's gateway, and the ReferenceGrant a site namespace needs. */
+function gatewayRoute(
+  name: string,
+  args: SiteRoutingArgs,
+  routing: Extract<RoutingMode, { mode: "gateway-api" }>,
+  labels: Record<string, string>,
+  parent: pulumi.Resource,
+): void {
+  const crossNamespace = args.siteNamespace !== args.coreNamespace;
+  const dependsOn: pulumi.Resource[] = [];
+  if (crossNamespace) {
+    dependsOn.push(
+      customResource<ReferenceGrantSpec>(
+        `${name}-grant`,
+        {
+          apiVersion: `${GATEWAY_API_GROUP}/v1beta1`,
+          kind: "ReferenceGrant",
+          metadata: { name: "tenant-routes", namespace: args.siteNamespace, labels },
+          spec: {
+            from: [{ group: GATEWAY_API_GROUP, kind: "HTTPRoute", namespace: args.coreNamespace }],
+            to: [{ group: "", kind: "Service", name: GATEWAY.workloadName }],
+          },
+        },
+        { parent },
+      ),
+    );
+  }
+  customResource<HttpRouteSpec>(
+    name,
+    {
+      apiVersion: `${GATEWAY_API_GROUP}/v1`,
+      kind: "HTTPRoute",
+      metadata: { name: routeName(args.site), namespace: args.coreNamespace, labels },
+      spec: {
+        parentRefs: [
+          {
+            group: GATEWAY_API_GROUP,
+            kind: "Gateway",
+            name: routing.gateway.name,
+            namespace: routing.gateway.namespace,
+            ...(routing.gateway.sectionName ? { sectionName: routing.gateway.sectionName } : {}),
+          },
+        ],
+        hostnames: args.hostnames,
+        rules: [
+          {
+            matches: [{ path: { type: "PathPrefix", value: "/" } }],
+            backendRefs: [
+              {
+                name: GATEWAY.workloadName,
+                ...(crossNamespace ? { namespace: args.siteNamespace } : {}),
+                port: GATEWAY.port,
+              },
+            ],
+          },
+        ],
+      },
+    },
+    { parent, dependsOn },
+  );
 }
