@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws/iam";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountTrustPolicy } from "../shared/serviceAccountTrust";
 import {
   databaseName,
   DATABASE_SERVICES,
@@ -69,20 +70,11 @@ export class TenantBackups extends pulumi.ComponentResource {
       {
         name: `cv-backup-${tenantId}`,
         description: `Backups of tenant ${tenantId}: its prefix of ${platform.bucket} only`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Federated: platform.oidcProviderArn },
-              Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: {
-                StringEquals: {
-                  [`${platform.oidcIssuer}:sub`]: `system:serviceaccount:${platform.namespace}:${BACKUP_RUNNER}`,
-                },
-              },
-            },
-          ],
+        assumeRolePolicy: serviceAccountTrustPolicy({
+          oidcProviderArn: platform.oidcProviderArn,
+          oidcIssuer: platform.oidcIssuer,
+          namespace: platform.namespace,
+          serviceAccount: BACKUP_RUNNER,
         }),
         tags: { tenant: tenantId, tier: identity.tier },
       },

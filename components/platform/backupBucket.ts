@@ -6,6 +6,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as rbac from "@pulumi/kubernetes/rbac/v1";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountTrustPolicy } from "../shared/serviceAccountTrust";
 import {
   BACKUP_JOB_RESOURCES,
   backupRetentionDays,
@@ -399,25 +400,12 @@ export class BackupBucket extends pulumi.ComponentResource {
       {
         name: "cv-binlog-archiver",
         description: `Ships MySQL binary logs to ${args.bucket}/${BINLOG_PREFIX} only`,
-        assumeRolePolicy: pulumi
-          .all([archive.oidcProviderArn, archive.oidcIssuer])
-          .apply(([providerArn, issuer]) =>
-            JSON.stringify({
-              Version: "2012-10-17",
-              Statement: [
-                {
-                  Effect: "Allow",
-                  Principal: { Federated: providerArn },
-                  Action: "sts:AssumeRoleWithWebIdentity",
-                  Condition: {
-                    StringEquals: {
-                      [`${issuer}:sub`]: `system:serviceaccount:${args.namespace}:${BINLOG_ARCHIVER}`,
-                    },
-                  },
-                },
-              ],
-            }),
-          ),
+        assumeRolePolicy: serviceAccountTrustPolicy({
+          oidcProviderArn: archive.oidcProviderArn,
+          oidcIssuer: archive.oidcIssuer,
+          namespace: args.namespace,
+          serviceAccount: BINLOG_ARCHIVER,
+        }),
       },
       { parent: this },
     );

@@ -4,6 +4,7 @@ import * as core from "@pulumi/kubernetes/core/v1";
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountTrustPolicy } from "../shared/serviceAccountTrust";
 import { TenantRequestError, USAGE_PREFIX } from "../../tiers";
 import { formatCpu, formatMemory } from "../../lib/units";
 import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "../tenant/microservice";
@@ -177,23 +178,12 @@ export class UsageMeter extends pulumi.ComponentResource {
       {
         name: "cv-usage-meter",
         description: `Writes usage exports to ${args.bucket}/${USAGE_PREFIX} only`,
-        assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuer]).apply(([provider, issuer]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Federated: provider },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: {
-                  StringEquals: {
-                    [`${issuer}:sub`]: `system:serviceaccount:${args.namespace}:${USAGE_METER}`,
-                  },
-                },
-              },
-            ],
-          }),
-        ),
+        assumeRolePolicy: serviceAccountTrustPolicy({
+          oidcProviderArn: args.oidcProviderArn,
+          oidcIssuer: args.oidcIssuer,
+          namespace: args.namespace,
+          serviceAccount: USAGE_METER,
+        }),
       },
       { parent: this },
     );
