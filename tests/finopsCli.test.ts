@@ -1,31 +1,16 @@
 /** `npm run tenant -- invoice` (and `usage`) as an operator runs them: offline engine, fresh processes. */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offlineTenantCli } from "./helpers/tenantCli";
 import { invoiceFor } from "../automation/invoice";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 
-const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "finops-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const tenant = (...args: string[]) =>
-  spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "scripts/tenant.ts",
-      ...args,
-      "--engine",
-      "offline",
-      "--state-dir",
-      join(work, "state"),
-    ],
-    { cwd: root, encoding: "utf8", env: { ...process.env, PROMETHEUS_URL: "" } },
-  );
+const tenant = offlineTenantCli(join(work, "state"), { PROMETHEUS_URL: "" });
 
 const request = {
   tenantId: "finops-acme",

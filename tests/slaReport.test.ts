@@ -5,11 +5,11 @@
  * with a month of gateway and probe series that make 99.87% for a Business tenant (0.08 point
  * below 99.95%: one step, 25% of the fee), through `npm run tenant -- sla` too.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { offlineTenantCli } from "./helpers/tenantCli";
 import {
   availabilityQuery,
   computeSlaReport,
@@ -327,18 +327,10 @@ describe("the SLA report against a real Prometheus", () => {
 
   it("answers `npm run tenant -- sla` as a table and as JSON; bad input exits 2 before any query", async (context) => {
     if (!prometheus) return context.skip();
-    const root = resolve(__dirname, "..");
-    const state = join(work, "state");
-    const tenant = (...args: string[]) =>
-      spawnSync(
-        process.execPath,
-        ["--import", "tsx", "scripts/tenant.ts", ...args, "--engine", "offline", "--state-dir", state],
-        {
-          cwd: root,
-          encoding: "utf8",
-          env: { ...process.env, PROMETHEUS_URL: prometheus!.url, TENANT_CONFIG_TAG_KEY: "sla-test-key" },
-        },
-      );
+    const tenant = offlineTenantCli(join(work, "state"), {
+      PROMETHEUS_URL: prometheus!.url,
+      TENANT_CONFIG_TAG_KEY: "sla-test-key",
+    });
     const request = join(work, "acme.json");
     writeFileSync(
       request,

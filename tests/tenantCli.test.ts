@@ -1,34 +1,18 @@
 /** `npm run tenant` as an operator runs it (offline engine, fresh processes, JSON output). */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { offlineTenantCli } from "./helpers/tenantCli";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 
-const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "tenant-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const tenant = (...args: string[]) =>
-  spawnSync(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      "scripts/tenant.ts",
-      ...args,
-      "--engine",
-      "offline",
-      "--state-dir",
-      join(work, "state"),
-    ],
-    {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PROMETHEUS_URL: "", TENANT_CONFIG_TAG_KEY: "cli-test-key" },
-    },
-  );
+const tenant = offlineTenantCli(join(work, "state"), {
+  PROMETHEUS_URL: "",
+  TENANT_CONFIG_TAG_KEY: "cli-test-key",
+});
 
 describe("tenant CLI", () => {
   it("provisions from a request file, then previews the fleet, with JSON output", () => {
