@@ -53,50 +53,75 @@ export class SiteStack extends pulumi.ComponentResource {
     super("collect-verything:tenant:SiteStack", name, {}, opts);
     this.namespace = args.namespace;
     if ("retired" in args) {
-      if (args.plan.site < 2)
-        throw new Error(`site ${args.plan.site} lives in the core namespace and cannot be retired`);
       this.hostnames = [];
-      new NamespaceGuardrails(
-        `${name}-namespace`,
-        { identity: args.identity, namespace: args.namespace, role: "retired", plan: args.plan },
-        { parent: this },
-      );
-      this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
-      return;
-    }
-    const { identity, plan, profile } = args;
-    this.hostnames = args.hostnames;
-    const site = plan.site;
-    const dependsOn: pulumi.Resource[] = [];
-
-    if (site > 1) {
-      const guardrails = new NamespaceGuardrails(
-        `${name}-namespace`,
-        { identity, namespace: args.namespace, role: "site", plan, network: args.network },
-        { parent: this },
-      );
-      const runtime = new core.ConfigMap(
-        `${name}-runtime`,
+      this.sealRetired(name, args);
+    } else {
+      this.hostnames = args.hostnames;
+      // Site 1 lives in the core namespace, which TenantStack sets up; sites 2..N set up their own.
+      const dependsOn = args.plan.site > 1 ? this.siteNamespace(name, args) : [];
+      this.gateway(name, args, dependsOn);
+      new SiteRouting(
+        `${name}-routing`,
         {
-          metadata: { name: RUNTIME_CONFIGMAP, namespace: args.namespace, labels: tenantLabels(identity) },
-          data: { ...args.runtimeSettings, SITE: String(site) },
+          identity: args.identity,
+          site: args.plan.site,
+          hostnames: args.hostnames,
+          coreNamespace: args.coreNamespace,
+          siteNamespace: args.namespace,
+          routing: args.routing,
+          rateLimit: args.profile.tier.rateLimit,
+          ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
         },
-        { parent: this, dependsOn: [guardrails] },
+        { parent: this, dependsOn },
       );
-      const credentials = new core.Secret(
-        `${name}-rabbitmq`,
-        {
-          metadata: { name: RABBITMQ_SECRET, namespace: args.namespace, labels: tenantLabels(identity) },
-          type: "Opaque",
-          stringData: args.messagingCredentials,
-        },
-        { parent: this, dependsOn: [guardrails] },
-      );
-      dependsOn.push(guardrails, runtime, credentials);
     }
+    this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
+  }
 
+  /** A retired site: its namespace only, sealed by a zero quota, the limit range and default-deny. */
+  private sealRetired(name: string, args: RetiredSiteArgs): void {
+    if (args.plan.site < 2)
+      throw new Error(`site ${args.plan.site} lives in the core namespace and cannot be retired`);
+    new NamespaceGuardrails(
+      `${name}-namespace`,
+      { identity: args.identity, namespace: args.namespace, role: "retired", plan: args.plan },
+      { parent: this },
+    );
+  }
+
+  /** A site's own namespace with its guardrails, runtime settings and RabbitMQ credentials. */
+  private siteNamespace(name: string, args: SiteStackArgs): pulumi.Resource[] {
+    const { identity, plan } = args;
+    const guardrails = new NamespaceGuardrails(
+      `${name}-namespace`,
+      { identity, namespace: args.namespace, role: "site", plan, network: args.network },
+      { parent: this },
+    );
+    const runtime = new core.ConfigMap(
+      `${name}-runtime`,
+      {
+        metadata: { name: RUNTIME_CONFIGMAP, namespace: args.namespace, labels: tenantLabels(identity) },
+        data: { ...args.runtimeSettings, SITE: String(plan.site) },
+      },
+      { parent: this, dependsOn: [guardrails] },
+    );
+    const credentials = new core.Secret(
+      `${name}-rabbitmq`,
+      {
+        metadata: { name: RABBITMQ_SECRET, namespace: args.namespace, labels: tenantLabels(identity) },
+        type: "Opaque",
+        stringData: args.messagingCredentials,
+      },
+      { parent: this, dependsOn: [guardrails] },
+    );
+    return [guardrails, runtime, credentials];
+  }
+
+  /** The site's api-gateway and its autoscaler (on request rate where the tier has a target, else resources). */
+  private gateway(name: string, args: SiteStackArgs, dependsOn: pulumi.Resource[]): void {
+    const { identity, plan } = args;
     const workload = plan.workloads.find((w) => w.service === GATEWAY.name);
-    if (!workload) throw new Error(`site ${site} plan has no ${GATEWAY.name}`);
+    if (!workload) throw new Error(`site ${plan.site} plan has no ${GATEWAY.name}`);
     new Microservice(
       `${name}-${GATEWAY.name}`,
       {
@@ -108,12 +133,11 @@ export class SiteStack extends pulumi.ComponentResource {
         priorityClassName: args.priorityClassName,
         configMapEnv: [RUNTIME_CONFIGMAP],
         secretEnv: [RABBITMQ_SECRET],
-        extraLabels: { [LABEL.site]: String(site) },
+        extraLabels: { [LABEL.site]: String(plan.site) },
       },
       { parent: this, dependsOn },
     );
-
-    const spec = profile.tier.autoscaling;
+    const spec = args.profile.tier.autoscaling;
     const signal: ScalingSignal =
       spec.requestsPerSecondPerPod === undefined
         ? { kind: "resources" }
@@ -131,21 +155,5 @@ export class SiteStack extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn },
     );
-
-    new SiteRouting(
-      `${name}-routing`,
-      {
-        identity,
-        site,
-        hostnames: args.hostnames,
-        coreNamespace: args.coreNamespace,
-        siteNamespace: args.namespace,
-        routing: args.routing,
-        rateLimit: profile.tier.rateLimit,
-        ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
-      },
-      { parent: this, dependsOn },
-    );
-    this.registerOutputs({ namespace: this.namespace, hostnames: this.hostnames });
   }
 }

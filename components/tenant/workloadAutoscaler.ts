@@ -56,41 +56,49 @@ export function scalingBehavior(spec: AutoscalingSpec): {
 export class WorkloadAutoscaler extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:WorkloadAutoscaler", name, {}, opts);
-    const { spec, signal } = args;
-    const metadata = {
-      name: args.workloadName,
-      namespace: args.namespace,
-      labels: tenantLabels(args.identity),
-    };
-    const behavior = scalingBehavior(spec);
-    const target = { apiVersion: "apps/v1", kind: "Deployment", name: args.workloadName };
+    if (args.signal.kind === "resources") this.horizontalPodAutoscaler(name, args);
+    else this.scaledObject(name, args, args.signal);
+    this.registerOutputs({});
+  }
 
-    if (signal.kind === "resources") {
-      const utilization = (resource: "cpu" | "memory", averageUtilization: number) => ({
-        type: "Resource",
-        resource: { name: resource, target: { type: "Utilization", averageUtilization } },
-      });
-      new autoscaling.HorizontalPodAutoscaler(
-        name,
-        {
-          metadata,
-          spec: {
-            scaleTargetRef: target,
-            minReplicas: args.minReplicas,
-            maxReplicas: args.maxReplicas,
-            metrics: [
-              utilization("cpu", spec.cpuUtilizationPercent),
-              utilization("memory", spec.memoryUtilizationPercent),
-            ],
-            behavior,
-          },
+  private metadata(args: WorkloadAutoscalerArgs) {
+    return { name: args.workloadName, namespace: args.namespace, labels: tenantLabels(args.identity) };
+  }
+
+  /** CPU and memory alone: a plain autoscaling/v2 HPA. */
+  private horizontalPodAutoscaler(name: string, args: WorkloadAutoscalerArgs): void {
+    const { spec } = args;
+    const utilization = (resource: "cpu" | "memory", averageUtilization: number) => ({
+      type: "Resource",
+      resource: { name: resource, target: { type: "Utilization", averageUtilization } },
+    });
+    new autoscaling.HorizontalPodAutoscaler(
+      name,
+      {
+        metadata: this.metadata(args),
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.workloadName },
+          minReplicas: args.minReplicas,
+          maxReplicas: args.maxReplicas,
+          metrics: [
+            utilization("cpu", spec.cpuUtilizationPercent),
+            utilization("memory", spec.memoryUtilizationPercent),
+          ],
+          behavior: scalingBehavior(spec),
         },
-        { parent: this },
-      );
-      this.registerOutputs({});
-      return;
-    }
+      },
+      { parent: this },
+    );
+  }
 
+  /** Request rate or queue depth: a KEDA ScaledObject, on CPU and memory as well. */
+  private scaledObject(
+    name: string,
+    args: WorkloadAutoscalerArgs,
+    signal: Exclude<ScalingSignal, { kind: "resources" }>,
+  ): void {
+    const { spec } = args;
+    const dependsOn: pulumi.Resource[] = [];
     const triggers: ScaledObjectTrigger[] = [
       { type: "cpu", metricType: "Utilization", metadata: { value: String(spec.cpuUtilizationPercent) } },
       {
@@ -98,59 +106,66 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
         metricType: "Utilization",
         metadata: { value: String(spec.memoryUtilizationPercent) },
       },
+      signal.kind === "requests"
+        ? {
+            type: "prometheus",
+            metricType: "AverageValue",
+            metadata: {
+              serverAddress: signal.prometheusUrl,
+              query: requestRateQuery(args.namespace, args.workloadName),
+              threshold: String(signal.perPod),
+            },
+          }
+        : this.queueTrigger(name, args, signal, dependsOn),
     ];
-    const dependsOn: pulumi.Resource[] = [];
-    if (signal.kind === "requests") {
-      triggers.push({
-        type: "prometheus",
-        metricType: "AverageValue",
-        metadata: {
-          serverAddress: signal.prometheusUrl,
-          query: requestRateQuery(args.namespace, args.workloadName),
-          threshold: String(signal.perPod),
-        },
-      });
-    } else {
-      const auth = customResource<TriggerAuthenticationSpec>(
-        `${name}-rabbitmq`,
-        {
-          apiVersion: SCALED_OBJECT_API,
-          kind: "TriggerAuthentication",
-          metadata: { ...metadata, name: `${args.workloadName}-rabbitmq` },
-          spec: { secretTargetRef: [{ parameter: "host", name: RABBITMQ_SECRET, key: RABBITMQ_URL_KEY }] },
-        },
-        { parent: this },
-      );
-      dependsOn.push(auth);
-      triggers.push({
-        type: "rabbitmq",
-        metadata: {
-          protocol: "amqp",
-          queueName: CONSUMER_QUEUE,
-          mode: "QueueLength",
-          value: String(signal.perConsumer),
-          vhostName: signal.vhost,
-        },
-        authenticationRef: { name: `${args.workloadName}-rabbitmq` },
-      });
-    }
-
     customResource<ScaledObjectSpec>(
       name,
       {
         apiVersion: SCALED_OBJECT_API,
         kind: "ScaledObject",
-        metadata,
+        metadata: this.metadata(args),
         spec: {
-          scaleTargetRef: target,
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.workloadName },
           minReplicaCount: args.minReplicas,
           maxReplicaCount: args.maxReplicas,
-          advanced: { horizontalPodAutoscalerConfig: { behavior } },
+          advanced: { horizontalPodAutoscalerConfig: { behavior: scalingBehavior(spec) } },
           triggers,
         },
       },
       { parent: this, dependsOn },
     );
-    this.registerOutputs({});
+  }
+
+  /** The RabbitMQ queue-length trigger, with the TriggerAuthentication it reads the broker URL through. */
+  private queueTrigger(
+    name: string,
+    args: WorkloadAutoscalerArgs,
+    signal: Extract<ScalingSignal, { kind: "queue" }>,
+    dependsOn: pulumi.Resource[],
+  ): ScaledObjectTrigger {
+    const authName = `${args.workloadName}-rabbitmq`;
+    dependsOn.push(
+      customResource<TriggerAuthenticationSpec>(
+        `${name}-rabbitmq`,
+        {
+          apiVersion: SCALED_OBJECT_API,
+          kind: "TriggerAuthentication",
+          metadata: { ...this.metadata(args), name: authName },
+          spec: { secretTargetRef: [{ parameter: "host", name: RABBITMQ_SECRET, key: RABBITMQ_URL_KEY }] },
+        },
+        { parent: this },
+      ),
+    );
+    return {
+      type: "rabbitmq",
+      metadata: {
+        protocol: "amqp",
+        queueName: CONSUMER_QUEUE,
+        mode: "QueueLength",
+        value: String(signal.perConsumer),
+        vhostName: signal.vhost,
+      },
+      authenticationRef: { name: authName },
+    };
   }
 }
