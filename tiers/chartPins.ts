@@ -20,12 +20,17 @@ export const CHARTS = {
     appVersion: "v1.7.4",
   },
   keda: { repo: "https://kedacore.github.io/charts", chart: "keda", version: "2.17.2", appVersion: "2.17.2" },
+  // Verified: tag kube-prometheus-stack-69.2.3 of prometheus-community/helm-charts, Chart.yaml
+  // version 69.2.3, appVersion v0.80.0 (the Prometheus operator).
   kubePrometheusStack: {
     repo: "https://prometheus-community.github.io/helm-charts",
     chart: "kube-prometheus-stack",
     version: "69.2.3",
     appVersion: "v0.80.0",
   },
+  // Verified: MySQL Operator 9.4.0-2.2.5 (release notes 2025-07-22; tag 9.4.0-2.2.5 of
+  // mysql/mysql-operator). Its chart version is the operator's suffix, appVersion the whole tag
+  // (index.yaml of https://mysql.github.io/mysql-operator/: 2.2.2 -> 9.1.0-2.2.2, 2.1.5 -> 8.4.3-2.1.5).
   mysqlOperator: {
     repo: "https://mysql.github.io/mysql-operator/",
     chart: "mysql-operator",

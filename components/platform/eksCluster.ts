@@ -116,6 +116,10 @@ export class EksCluster extends pulumi.ComponentResource {
   /** The IAM OIDC provider of the issuer: the identity IRSA roles (the backup runners') trust. */
   readonly oidcProviderArn: pulumi.Output<string>;
   readonly ebsCsiRoleArn: pulumi.Output<string>;
+  /** The cluster security group EKS gives the control plane and the managed nodes. */
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
+  /** Each node group's Auto Scaling group, by the group's name. */
+  readonly autoscalingGroups: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     checkArgs(args); // before the component registers anything
@@ -179,45 +183,11 @@ export class EksCluster extends pulumi.ComponentResource {
           child,
         ),
     );
-    for (const group of args.nodeGroups ?? DEFAULT_NODE_GROUPS) {
-      const template = new ec2.LaunchTemplate(
-        `${name}-${group.name}`,
-        {
-          description: `Nodes of ${args.clusterName}/${group.name}: encrypted root volume, IMDSv2 only`,
-          blockDeviceMappings: [
-            {
-              deviceName: "/dev/xvda",
-              ebs: {
-                volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB,
-                volumeType: "gp3",
-                encrypted: "true",
-                deleteOnTermination: "true",
-              },
-            },
-          ],
-          metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-          updateDefaultVersion: true,
-        },
-        child,
-      );
-      new eks.NodeGroup(
-        `${name}-${group.name}`,
-        {
-          clusterName: cluster.name,
-          nodeGroupName: group.name,
-          nodeRoleArn: nodeRole.arn,
-          subnetIds: [...args.subnetIds],
-          instanceTypes: [...group.instanceTypes],
-          scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
-          updateConfig: { maxUnavailable: 1 },
-          launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-          ...(group.labels ? { labels: { ...group.labels } } : {}),
-          ...(group.taints ? { taints: group.taints.map((t) => ({ ...t })) } : {}),
-        },
-        // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
-        { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
-      );
-    }
+    const groups = managedNodeGroups(name, args, cluster.name, nodeRole.arn, {
+      parent: this,
+      dependsOn: nodePolicies,
+    });
+    this.autoscalingGroups = groups;
 
     const podIdentity = new eks.Addon(
       `${name}-pod-identity`,
@@ -266,6 +236,11 @@ export class EksCluster extends pulumi.ComponentResource {
         ),
     );
     this.ebsCsiRoleArn = ebsCsiRole.arn;
+    this.clusterSecurityGroupId = cluster.vpcConfig.apply((c) => {
+      if (!c.clusterSecurityGroupId)
+        throw new Error(`cluster ${args.clusterName} has no cluster security group`);
+      return c.clusterSecurityGroupId;
+    });
     this.registerOutputs({
       clusterName: this.clusterName,
       oidcIssuer: this.oidcIssuer,
@@ -273,4 +248,62 @@ export class EksCluster extends pulumi.ComponentResource {
       ebsCsiRoleArn: this.ebsCsiRoleArn,
     });
   }
+}
+
+/** One managed node group per spec on its own launch template; each group's Auto Scaling group name. */
+function managedNodeGroups(
+  name: string,
+  args: EksClusterArgs,
+  clusterName: pulumi.Input<string>,
+  nodeRoleArn: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): Record<string, pulumi.Output<string>> {
+  const names: Record<string, pulumi.Output<string>> = {};
+  for (const group of args.nodeGroups ?? DEFAULT_NODE_GROUPS) {
+    const template = new ec2.LaunchTemplate(
+      `${name}-${group.name}`,
+      {
+        description: `Nodes of ${args.clusterName}/${group.name}: encrypted root volume, IMDSv2 only`,
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        updateDefaultVersion: true,
+      },
+      { parent: opts.parent },
+    );
+    const nodeGroup = new eks.NodeGroup(
+      `${name}-${group.name}`,
+      {
+        clusterName,
+        nodeGroupName: group.name,
+        nodeRoleArn,
+        subnetIds: [...args.subnetIds],
+        instanceTypes: [...group.instanceTypes],
+        scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
+        updateConfig: { maxUnavailable: 1 },
+        launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+        ...(group.labels ? { labels: { ...group.labels } } : {}),
+        ...(group.taints ? { taints: group.taints.map((t) => ({ ...t })) } : {}),
+      },
+      // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
+      { ...opts, ignoreChanges: ["scalingConfig.desiredSize"] },
+    );
+    // Managed node groups have one Auto Scaling group each.
+    names[group.name] = nodeGroup.resources.apply((r) => {
+      const asg = r?.[0]?.autoscalingGroups?.[0]?.name;
+      if (!asg) throw new Error(`node group ${group.name} has no Auto Scaling group`);
+      return asg;
+    });
+  }
+
+  return names;
 }

@@ -176,6 +176,22 @@ const PLATFORM_TYPES = new Set([
   "aws:costexplorer/costAllocationTag:CostAllocationTag",
   "aws:sns/topic:Topic",
   "aws:sns/topicPolicy:TopicPolicy",
+  // Cross-region endpoints (components/platform/crossRegionEndpoints.ts) and the connectivity
+  // stack's peerings (components/platform/regionPeering.ts): judged by platform-network-closed.
+  "aws:ec2/route:Route",
+  "aws:ec2/securityGroup:SecurityGroup",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:lb/loadBalancer:LoadBalancer",
+  "aws:lb/targetGroup:TargetGroup",
+  "aws:lb/listener:Listener",
+  "aws:autoscaling/attachment:Attachment",
+  "aws:route53/zone:Zone",
+  "aws:route53/record:Record",
+  "aws:route53/zoneAssociation:ZoneAssociation",
+  "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+  "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+  "pulumi:pulumi:StackReference",
 ]);
 const PLATFORM_KINDS = new Set([
   // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.

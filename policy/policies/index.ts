@@ -10,6 +10,7 @@ import { securityFloorsOfTier } from "./floors";
 import { networkAddressSpaceOfTenant } from "./network";
 import { observabilityWithinTenant } from "./observability";
 import { providersOfPlatform } from "./providers";
+import { platformNetworkClosed } from "./platformNetwork";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import {
   kubernetesThroughRegionalProvider,
@@ -102,4 +103,5 @@ export const TIER_POLICIES: Policies = [
   dataServiceLimitsWithinTier,
   dataServiceLimitsPresent,
   statefulResourcesProtected,
+  platformNetworkClosed,
 ];
