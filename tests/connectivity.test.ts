@@ -141,7 +141,7 @@ describe("the connectivity stack", () => {
       }
     }
     // Nothing else: no default route, no block that is not a region's.
-    const blocks = new Set(REGION_NAMES.map((r) => PLATFORM_REGIONS[r].vpcCidr));
+    const blocks = new Set<string>(REGION_NAMES.map((r) => PLATFORM_REGIONS[r].vpcCidr));
     expect(routes.every((r) => blocks.has(String(inputs(r)["destinationCidrBlock"])))).toBe(true);
     expect(routes).toHaveLength(REGION_NAMES.length * (REGION_NAMES.length - 1) * 3);
   });

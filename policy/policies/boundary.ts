@@ -115,6 +115,8 @@ const TENANT_TYPES = [
 /** Cloudflare resources every tier's edge has: DNS, custom hostnames with TLS, zone settings, rulesets (edge.ts judges their phases and numbers). */
 const EDGE_TYPES = [
   "pulumi:providers:cloudflare",
+  // Origin lockdown, judged by origin-locked-to-edge (policy/policies/originLockdown.ts).
+  "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
   "cloudflare:index/dnsRecord:DnsRecord",
   "cloudflare:index/ruleset:Ruleset",
   "cloudflare:index/customHostname:CustomHostname",
@@ -219,6 +221,8 @@ const PLATFORM_KINDS = new Set([
   // and RabbitMQ clusters, the shared Redis and the MySQL read endpoint.
   "gateway.networking.k8s.io/GatewayClass",
   "gateway.networking.k8s.io/Gateway",
+  // The Gateway's origin lockdown (judged by origin-locked-to-edge).
+  "gateway.envoyproxy.io/ClientTrafficPolicy",
   "mysql.oracle.com/InnoDBCluster",
   "rabbitmq.com/RabbitmqCluster",
   "apps/Deployment",

@@ -11,6 +11,7 @@ import { networkAddressSpaceOfTenant } from "./network";
 import { observabilityWithinTenant } from "./observability";
 import { providersOfPlatform } from "./providers";
 import { platformNetworkClosed } from "./platformNetwork";
+import { originLockdownPresent, originLockedToEdge } from "./originLockdown";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import {
   kubernetesThroughRegionalProvider,
@@ -104,4 +105,6 @@ export const TIER_POLICIES: Policies = [
   dataServiceLimitsPresent,
   statefulResourcesProtected,
   platformNetworkClosed,
+  originLockedToEdge,
+  originLockdownPresent,
 ];
