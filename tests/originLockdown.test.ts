@@ -100,7 +100,9 @@ async function gatewayServes(
   secrets: Record<string, string>,
   client?: { cert: string; key: string },
 ) {
-  const validation = (spec as ReturnType<typeof originLockdownSpec>).tls.clientValidation;
+  const validation = (
+    spec as { tls: { clientValidation: { caCertificateRefs: { name: string }[]; optional: boolean } } }
+  ).tls.clientValidation;
   const server = issuer(`server-${Math.random().toString(36).slice(2, 8)}`);
   const gateway = tls.createServer(
     {
@@ -108,7 +110,7 @@ async function gatewayServes(
       cert: server.cert,
       ca: validation.caCertificateRefs.map((ref) => secrets[ref.name]!),
       requestCert: true,
-      rejectUnauthorized: validation.optional !== true,
+      rejectUnauthorized: !validation.optional,
     },
     (socket) => socket.end("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
   );

@@ -49,11 +49,12 @@ export const CHARTS = {
     version: "5.4.0",
     appVersion: "RELEASE.2024-12-18T13-15-44Z",
   },
+  // Verified: tag cluster-autoscaler-chart-9.59.0 of kubernetes/autoscaler, Chart.yaml version
+  // 9.59.0, appVersion 1.35.0 (the image follows the cluster's minor version: bump it with Kubernetes).
   clusterAutoscaler: {
     repo: "https://kubernetes.github.io/autoscaler",
     chart: "cluster-autoscaler",
-    version: "9.19.0",
-    // The image follows the cluster's minor version (the chart's default is older): set below.
+    version: "9.59.0",
     appVersion: "v1.35.0",
   },
 } as const satisfies Record<string, PinnedChart>;
