@@ -166,68 +166,19 @@ export class EksCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [clusterPolicy], protect: true },
     );
 
-    const nodeRole = new iam.Role(
-      `${name}-node`,
-      { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
-      child,
-    );
-    const nodePolicies = [
-      "AmazonEKSWorkerNodePolicy",
-      "AmazonEKS_CNI_Policy",
-      "AmazonEC2ContainerRegistryReadOnly",
-    ].map(
-      (policy) =>
-        new iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          { role: nodeRole.name, policyArn: managedPolicy(policy) },
-          child,
-        ),
-    );
+    const { nodeRole, nodePolicies } = nodeRoleOf(name, this);
     const groups = managedNodeGroups(name, args, cluster.name, nodeRole.arn, {
       parent: this,
       dependsOn: nodePolicies,
     });
     this.autoscalingGroups = groups;
 
-    const podIdentity = new eks.Addon(
-      `${name}-pod-identity`,
-      { clusterName: cluster.name, addonName: "eks-pod-identity-agent" },
-      child,
-    );
-    const ebsCsiRole = new iam.Role(
-      `${name}-ebs-csi`,
-      { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
-      child,
-    );
-    const ebsCsiPolicy = new iam.RolePolicyAttachment(
-      `${name}-ebs-csi`,
-      { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") },
-      child,
-    );
-    new eks.Addon(
-      `${name}-ebs-csi`,
-      {
-        clusterName: cluster.name,
-        addonName: "aws-ebs-csi-driver",
-        podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
-        resolveConflictsOnUpdate: "OVERWRITE",
-      },
-      { parent: this, dependsOn: [podIdentity, ebsCsiPolicy] },
-    );
+    const ebsCsiRoleArn = ebsCsiDriver(name, cluster.name, this);
 
     this.clusterName = cluster.name;
-    const issuerUrl = cluster.identities.apply((ids) => {
-      const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
-      if (!issuer) throw new Error(`cluster ${args.clusterName} has no OIDC issuer`);
-      return issuer;
-    });
-    const oidcProvider = new iam.OpenIdConnectProvider(
-      `${name}-oidc`,
-      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
-      child,
-    );
-    this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
-    this.oidcProviderArn = oidcProvider.arn;
+    const oidc = clusterOidcProvider(name, cluster, args.clusterName, this);
+    this.oidcIssuer = oidc.issuer;
+    this.oidcProviderArn = oidc.providerArn;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
@@ -235,7 +186,7 @@ export class EksCluster extends pulumi.ComponentResource {
           kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
         ),
     );
-    this.ebsCsiRoleArn = ebsCsiRole.arn;
+    this.ebsCsiRoleArn = ebsCsiRoleArn;
     this.clusterSecurityGroupId = cluster.vpcConfig.apply((c) => {
       if (!c.clusterSecurityGroupId)
         throw new Error(`cluster ${args.clusterName} has no cluster security group`);
@@ -306,4 +257,80 @@ function managedNodeGroups(
   }
 
   return names;
+}
+
+/** The managed nodes' role with the policies EKS nodes need (kubelet, VPC CNI, image pulls). */
+function nodeRoleOf(name: string, parent: pulumi.Resource) {
+  const nodeRole = new iam.Role(
+    `${name}-node`,
+    { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
+    { parent },
+  );
+  const nodePolicies = [
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+  ].map(
+    (policy) =>
+      new iam.RolePolicyAttachment(
+        `${name}-node-${policy}`,
+        { role: nodeRole.name, policyArn: managedPolicy(policy) },
+        { parent },
+      ),
+  );
+  return { nodeRole, nodePolicies };
+}
+
+/** The Pod Identity agent and the EBS CSI driver, its role granted through a Pod Identity association; the role's ARN. */
+function ebsCsiDriver(
+  name: string,
+  clusterName: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const podIdentity = new eks.Addon(
+    `${name}-pod-identity`,
+    { clusterName, addonName: "eks-pod-identity-agent" },
+    { parent },
+  );
+  const ebsCsiRole = new iam.Role(
+    `${name}-ebs-csi`,
+    { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+    { parent },
+  );
+  const ebsCsiPolicy = new iam.RolePolicyAttachment(
+    `${name}-ebs-csi`,
+    { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") },
+    { parent },
+  );
+  new eks.Addon(
+    `${name}-ebs-csi`,
+    {
+      clusterName,
+      addonName: "aws-ebs-csi-driver",
+      podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
+      resolveConflictsOnUpdate: "OVERWRITE",
+    },
+    { parent, dependsOn: [podIdentity, ebsCsiPolicy] },
+  );
+  return ebsCsiRole.arn;
+}
+
+/** The cluster's IAM OIDC provider (IRSA): the issuer without its scheme and the provider's ARN. */
+function clusterOidcProvider(
+  name: string,
+  cluster: eks.Cluster,
+  clusterName: string,
+  parent: pulumi.Resource,
+) {
+  const issuerUrl = cluster.identities.apply((ids) => {
+    const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+    if (!issuer) throw new Error(`cluster ${clusterName} has no OIDC issuer`);
+    return issuer;
+  });
+  const provider = new iam.OpenIdConnectProvider(
+    `${name}-oidc`,
+    { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
+    { parent },
+  );
+  return { issuer: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")), providerArn: provider.arn };
 }
