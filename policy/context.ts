@@ -131,8 +131,14 @@ export function stackOfUrn(urn: string): { stack: string; project: string } | un
   return m ? { stack: m[1]!, project: m[2]! } : undefined;
 }
 
-export const stackRole = (urn: string | undefined): "platform" | "tenant" =>
-  urn !== undefined && stackOfUrn(urn)?.project === PLATFORM_PROJECT ? "platform" : "tenant";
+/** The connectivity project (stacks/connectivity.ts): peers the regions, judged as the platform is. */
+export const CONNECTIVITY_PROJECT = "connectivity";
+const PLATFORM_PROJECTS: ReadonlySet<string> = new Set([PLATFORM_PROJECT, CONNECTIVITY_PROJECT]);
+
+export const stackRole = (urn: string | undefined): "platform" | "tenant" => {
+  const project = urn !== undefined ? stackOfUrn(urn)?.project : undefined;
+  return project !== undefined && PLATFORM_PROJECTS.has(project) ? "platform" : "tenant";
+};
 
 export function resolveTierContext(
   config: ContextConfig,

@@ -14,6 +14,7 @@ import { toStackConfig } from "../automation/requestConfig";
 import { loadsBackup, parseRestoreRequest, restoreRequestSchema } from "../automation/restoreRequest";
 import { tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
+import { takenCustomDomain } from "./domainClaims";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import {
@@ -336,6 +337,8 @@ export async function buildHttpApp(options: HttpOptions) {
           throw new HttpError(400, toOperationError(error));
         }
         const tenantId = request.body["tenantId"] as string;
+        const taken = await takenCustomDomain(store, tenantId, request.body);
+        if (taken) throw refuse(taken.outcome, taken.message, taken.details);
         return submit(request, reply, { tenantId, kind: "provision", payload: request.body });
       },
     );

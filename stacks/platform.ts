@@ -5,7 +5,8 @@
  * overrides), and the region's backup bucket. Run once per region, before its tenants; tenant
  * stacks reference these by name. Every resource goes through this stack's own providers (the
  * region's AWS provider, a Kubernetes provider built from the new cluster's kubeconfig), never
- * the ambient ones.
+ * the ambient ones. The routes, peerings and DNS associations between the regions are the
+ * connectivity stack's (stacks/connectivity.ts), which reads every region's `connectivity` output.
  */
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as ebs from "@pulumi/aws/ebs";
@@ -14,6 +15,7 @@ import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupBucket } from "../components/platform/backupBucket";
 import { BlackboxExporter } from "../components/platform/blackboxExporter";
+import { CrossRegionEndpoints } from "../components/platform/crossRegionEndpoints";
 import { CostAllocation } from "../components/platform/costAllocation";
 import { EksCluster } from "../components/platform/eksCluster";
 import { MetricsRetention } from "../components/platform/metricsRetention";
@@ -28,25 +30,89 @@ import {
   parseRegion,
   PLATFORM_REGIONS,
   regionGatewayHostname,
+  type RegionName,
   TIER_NAMES,
 } from "../tiers";
-import { NodeAutoscaling, tierNodeGroups } from "../components/platform/nodePools";
+import { NodeAutoscaling, SYSTEM_NODE_POOL, tierNodeGroups } from "../components/platform/nodePools";
+import { CONNECTIVITY_OUTPUT } from "./connectivityContract";
 import { SharedServices } from "../components/platform/sharedServices";
-import { loadPlatformConfig } from "./config";
+import { loadPlatformConfig, type PlatformConfig } from "./config";
 import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
 
 export = async () => {
   // Both validated before any resource.
   const region = parseRegion(new pulumi.Config().get("region"), "platform:region");
-  const { binlogArchive, metrics, kubernetesVersion } = loadPlatformConfig();
-  const { zones, vpcCidr } = PLATFORM_REGIONS[region];
-  const clusterName = `collect-verything-${region}`;
+  const config = loadPlatformConfig();
   const aws = new AwsProvider(`aws-${region}`, {
     region,
     defaultTags: { tags: { "collect-verything:stack": "platform", "collect-verything:region": region } },
   });
-  const inAws = { provider: aws };
+  const secretsAlias = regionKeys(region, aws);
+  const { network, cluster, kubernetes } = regionCluster(region, config, aws);
+  const { profiles, backups } = clusterServices(region, config, { aws, kubernetes, cluster });
+  const crossRegion = new CrossRegionEndpoints(
+    "cross-region",
+    {
+      region,
+      vpcId: network.vpcId,
+      privateSubnetIds: network.privateSubnetIds,
+      nodeSecurityGroupId: cluster.clusterSecurityGroupId,
+      autoscalingGroupName: cluster.autoscalingGroups[SYSTEM_NODE_POOL]!,
+    },
+    { providers: [aws, kubernetes] },
+  );
+  // Cost-allocation tags (account-wide: the primary region's stack) and the tenant budgets' topic.
+  const costs = new CostAllocation(
+    "cost-allocation",
+    { activateTags: region === PRIMARY_REGION },
+    { providers: [aws] },
+  );
+  return {
+    region,
+    budgetAlertsTopicArn: costs.budgetAlertsTopicArn,
+    vpcId: network.vpcId,
+    clusterName: cluster.clusterName,
+    kubeconfig: cluster.kubeconfig,
+    oidcIssuer: cluster.oidcIssuer,
+    ebsCsiRoleArn: cluster.ebsCsiRoleArn,
+    stackSecretsKeyAlias: secretsAlias.name,
+    storageClasses: pulumi.all(profiles.map((p) => p.storageClassName)),
+    volumeAttributesClasses: pulumi.all(profiles.map((p) => p.volumeAttributesClassName)),
+    priorityClasses: pulumi.all(profiles.map((p) => p.priorityClassName)),
+    // Where the other regions reach this one (tiers/regions.ts): its gateway for the tenants'
+    // Cloudflare pools, its shared services for cross-region database access, federation and replication.
+    gatewayHostname: regionGatewayHostname(region),
+    crossRegionHosts: crossRegionHosts(region),
+    // What the connectivity stack peers, routes and associates (stacks/connectivity.ts).
+    [CONNECTIVITY_OUTPUT]: {
+      region,
+      vpcId: network.vpcId,
+      vpcCidr: PLATFORM_REGIONS[region].vpcCidr,
+      privateRouteTableIds: pulumi.all(network.privateRouteTableIds),
+      privateZoneId: crossRegion.privateZoneId,
+    },
+    backupBucket: backups.bucketName,
+    backupKmsKeyArn: backups.kmsKeyArn,
+    // Every fact a tenant stack uses, read through its StackReference (stacks/platformFacts.ts).
+    [PLATFORM_FACTS_OUTPUT]: platformFacts(
+      region,
+      {
+        bucket: backups.bucketName,
+        kmsKeyArn: backups.kmsKeyArn,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcIssuer: cluster.oidcIssuer,
+      },
+      {
+        monitoringNamespace: config.metrics.monitoringNamespace,
+        kubernetesVersion: config.kubernetesVersion,
+      },
+    ),
+  };
+};
 
+/** EBS encryption by default in the region and the key of the stacks' secrets; returns the key's alias. */
+function regionKeys(region: RegionName, aws: AwsProvider): kms.Alias {
+  const inAws = { provider: aws };
   // New volumes of the account in this region are encrypted whatever creates them.
   new ebs.EncryptionByDefault("ebs-encryption-by-default", { enabled: true }, inAws);
   // The key of the stacks' secrets (`pulumi stack init --secrets-provider awskms://alias/...`).
@@ -55,12 +121,17 @@ export = async () => {
     { description: `Pulumi stack secrets (${region})`, enableKeyRotation: true, deletionWindowInDays: 30 },
     { ...inAws, protect: true },
   );
-  const secretsAlias = new kms.Alias(
+  return new kms.Alias(
     "stack-secrets",
     { name: `alias/collect-verything-stack-secrets-${region}`, targetKeyId: secretsKey.keyId },
     inAws,
   );
+}
 
+/** The region's VPC, its EKS cluster and a Kubernetes provider from the new cluster's kubeconfig. */
+function regionCluster(region: RegionName, { kubernetesVersion }: PlatformConfig, aws: AwsProvider) {
+  const { zones, vpcCidr } = PLATFORM_REGIONS[region];
+  const clusterName = `collect-verything-${region}`;
   const network = new RegionNetwork("network", { cidr: vpcCidr, zones, clusterName }, { providers: [aws] });
   const cluster = new EksCluster(
     "eks",
@@ -77,7 +148,24 @@ export = async () => {
     kubeconfig: cluster.kubeconfig,
     enableServerSideApply: true,
   });
+  return { network, cluster, kubernetes };
+}
 
+interface RegionProviders {
+  readonly aws: AwsProvider;
+  readonly kubernetes: KubernetesProvider;
+  readonly cluster: EksCluster;
+}
+
+/**
+ * On the cluster: the tiers' objects, the backup runners and bucket, the shared services and node
+ * autoscaling, the metrics retention per tier, the prober and the usage meter.
+ */
+function clusterServices(
+  region: RegionName,
+  { binlogArchive, metrics }: PlatformConfig,
+  { aws, kubernetes, cluster }: RegionProviders,
+) {
   const profiles = TIER_NAMES.map(
     (tier) => new TierProfile(`tier-${tier}`, { tier }, { providers: [kubernetes] }),
   );
@@ -120,7 +208,17 @@ export = async () => {
     { namespace: metrics.monitoringNamespace },
     { providers: [kubernetes] },
   );
-  // The hourly usage meter (docs/finops.md): Prometheus into the metering database, exports to the bucket.
+  usageMeter(region, { binlogArchive, metrics }, { aws, kubernetes, cluster }, backups);
+  return { profiles, backups };
+}
+
+/** The hourly usage meter (docs/finops.md): Prometheus into the metering database, exports to the bucket. */
+function usageMeter(
+  region: RegionName,
+  { binlogArchive, metrics }: Pick<PlatformConfig, "binlogArchive" | "metrics">,
+  { aws, kubernetes, cluster }: RegionProviders,
+  backups: BackupBucket,
+): void {
   new UsageMeter(
     "usage-meter",
     {
@@ -139,40 +237,4 @@ export = async () => {
     },
     { providers: [aws, kubernetes] },
   );
-  // Cost-allocation tags (account-wide: the primary region's stack) and the tenant budgets' topic.
-  const costs = new CostAllocation(
-    "cost-allocation",
-    { activateTags: region === PRIMARY_REGION },
-    { providers: [aws] },
-  );
-  return {
-    region,
-    budgetAlertsTopicArn: costs.budgetAlertsTopicArn,
-    vpcId: network.vpcId,
-    clusterName: cluster.clusterName,
-    kubeconfig: cluster.kubeconfig,
-    oidcIssuer: cluster.oidcIssuer,
-    ebsCsiRoleArn: cluster.ebsCsiRoleArn,
-    stackSecretsKeyAlias: secretsAlias.name,
-    storageClasses: pulumi.all(profiles.map((p) => p.storageClassName)),
-    volumeAttributesClasses: pulumi.all(profiles.map((p) => p.volumeAttributesClassName)),
-    priorityClasses: pulumi.all(profiles.map((p) => p.priorityClassName)),
-    // Where the other regions reach this one (tiers/regions.ts): its gateway for the tenants'
-    // Cloudflare pools, its shared services for cross-region database access, federation and replication.
-    gatewayHostname: regionGatewayHostname(region),
-    crossRegionHosts: crossRegionHosts(region),
-    backupBucket: backups.bucketName,
-    backupKmsKeyArn: backups.kmsKeyArn,
-    // Every fact a tenant stack uses, read through its StackReference (stacks/platformFacts.ts).
-    [PLATFORM_FACTS_OUTPUT]: platformFacts(
-      region,
-      {
-        bucket: backups.bucketName,
-        kmsKeyArn: backups.kmsKeyArn,
-        oidcProviderArn: cluster.oidcProviderArn,
-        oidcIssuer: cluster.oidcIssuer,
-      },
-      { monitoringNamespace: metrics.monitoringNamespace, kubernetesVersion },
-    ),
-  };
-};
+}

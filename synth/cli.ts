@@ -25,9 +25,9 @@ import {
 import { SynthFailure, type SynthResult } from "./engine";
 import { kubernetesObjects } from "./manifests";
 import { OUTPUT_MARKER, OutputDirectoryError, writeSynthOutput } from "./output";
-import { shortcutConfig, synthPlatform, synthTenant } from "./programs";
+import { shortcutConfig, synthConnectivity, synthPlatform, synthTenant } from "./programs";
 import type { StackConfig } from "./stackConfig";
-import { platformSummary, tenantSummary } from "./summary";
+import { connectivitySummary, platformSummary, tenantSummary } from "./summary";
 import { checkPolicies, policySection } from "./policyCheck";
 import { PlatformContractError } from "../stacks/platformFacts";
 import { UnservedApiError } from "./servedApis";
@@ -95,14 +95,20 @@ export function synthProgram(done: Done): Command {
 async function synth(options: SynthOptions): Promise<number> {
   const started = performance.now();
   let stack: string;
-  let run: Promise<{ result: SynthResult; summary: string; config?: StackConfig }>;
+  let run: Promise<{
+    result: SynthResult;
+    summary: string;
+    config?: StackConfig;
+    connectivity?: SynthResult;
+  }>;
   if (options.region && !options.platform) throw new UsageError("--region goes with --platform");
   if (options.platform) {
     const region = options.region ?? PRIMARY_REGION;
     stack = `platform-${region}`;
-    run = synthPlatform(region).then((result) => ({
+    run = Promise.all([synthPlatform(region), synthConnectivity()]).then(([result, connectivity]) => ({
       result,
-      summary: platformSummary(result, kubernetesObjects(result)),
+      summary: `${platformSummary(result, kubernetesObjects(result))}\n${connectivitySummary(result, connectivity, region)}`,
+      connectivity,
     }));
   } else {
     let config;
@@ -135,8 +141,12 @@ async function synth(options: SynthOptions): Promise<number> {
   const { result } = synthesized;
   // The policy pack as CI runs it on this stack: its verdict ends summary.md and the exit code.
   const policy = await checkPolicies(result, synthesized.config);
-  const summary = `${synthesized.summary}\n${policySection(policy)}`;
   const out = resolve(options.out ?? `out/${stack}`);
+  // With --platform, the connectivity stack too (judged by the pack), beside it in <out>-connectivity.
+  const connectivity = synthesized.connectivity
+    ? await writeConnectivity(`${out}-connectivity`, synthesized.connectivity)
+    : undefined;
+  const summary = `${synthesized.summary}\n${policySection(policy)}${connectivity ? `\n${connectivity.section}` : ""}`;
   const files = writeSynthOutput(out, result, summary);
   if (!options.quiet) {
     process.stdout.write(summary);
@@ -144,7 +154,18 @@ async function synth(options: SynthOptions): Promise<number> {
       `\nwrote ${files.length} files to ${out} (${result.resources.length} resources, ${Math.round(performance.now() - started)} ms)\n`,
     );
   }
-  return policy.mandatory > 0 ? 1 : 0;
+  return policy.mandatory + (connectivity?.mandatory ?? 0) > 0 ? 1 : 0;
+}
+
+/** Writes the connectivity synth with its policy verdict; its verdict's section and mandatory count. */
+async function writeConnectivity(
+  out: string,
+  result: SynthResult,
+): Promise<{ section: string; mandatory: number }> {
+  const policy = await checkPolicies(result, undefined);
+  const section = `# Connectivity (stack \`${result.stack}\`, written to ${out})\n\n${policySection(policy)}`;
+  writeSynthOutput(out, result, `${section}\n`);
+  return { section, mandatory: policy.mandatory };
 }
 
 /** `npm run synth` and `npm run tenant -- synth`: renders a stack offline; returns the exit code. */

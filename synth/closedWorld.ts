@@ -6,17 +6,15 @@
  * one fails the synth naming the reference and the platform object it expected.
  */
 import { apiKindOf, BUILT_IN_SINCE } from "../components/platform/apiVersions";
+import { CHART_APIS, chartOfRelease } from "../components/platform/chartApis";
 import { offlineKmsKeyArn, offlineOidcProviderArn } from "./computedAttributes";
 import type { RecordedResource, SynthResult } from "./engine";
 
-/** The CRD groups each pinned chart installs (tiers/chartPins.ts). */
-const RELEASE_CRD_GROUPS: Readonly<Record<string, readonly string[]>> = {
-  "gateway-helm": ["gateway.networking.k8s.io", "gateway.envoyproxy.io"],
-  keda: ["keda.sh"],
-  "kube-prometheus-stack": ["monitoring.coreos.com"],
-  "mysql-operator": ["mysql.oracle.com"],
-  "rabbitmq-cluster-operator": ["rabbitmq.com"],
-};
+/** The CRD groups a Helm release installs: its pinned chart's CRDs (components/platform/chartApis.ts). */
+function releaseCrdGroups(chart: string): string[] {
+  const name = chartOfRelease(chart);
+  return name === undefined ? [] : [...new Set(CHART_APIS[name].crds.map((kind) => kind.split("/")[0]!))];
+}
 /** The client Service an operator creates for its resource, in the resource's namespace. */
 const OPERATED_SERVICE: Readonly<Record<string, (name: string) => string>> = {
   InnoDBCluster: (name) => name,
@@ -67,7 +65,7 @@ export function platformInventory(result: SynthResult, region: string): Platform
     if (r.type === "kubernetes:helm.sh/v3:Release") {
       const { name, chart, namespace } = r.inputs as { name: string; chart: string; namespace: string };
       const chartName = chart.split("/").pop()!;
-      for (const group of RELEASE_CRD_GROUPS[chartName] ?? []) crdGroups.add(group);
+      for (const group of releaseCrdGroups(chart)) crdGroups.add(group);
       if (chartName === "minio") services.add(`${name}.${namespace}`);
     }
   }

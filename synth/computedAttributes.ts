@@ -47,8 +47,25 @@ export const AWS_COMPUTED: Readonly<Record<string, Attributes>> = {
       endpoint: `https://${createHash("sha256").update(clusterName).digest("hex").slice(0, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
       certificateAuthority: { data: "offline-certificate-authority" },
       identities: [{ oidcs: [{ issuer: offlineOidcIssuerUrl(region, clusterName) }] }],
+      vpcConfig: { ...(inputs["vpcConfig"] as object), clusterSecurityGroupId: `sg-${mockId(name)}` },
     };
   },
+  // A managed node group's Auto Scaling group (EKS names it eks-<group>-<uuid>).
+  "aws:eks/nodeGroup:NodeGroup": (name, inputs) => ({
+    resources: [
+      { autoscalingGroups: [{ name: `eks-${String(inputs["nodeGroupName"] ?? name)}-${mockId(name)}` }] },
+    ],
+  }),
+  // A load balancer's DNS name and its region's canonical hosted zone (aliases point at both).
+  "aws:lb/loadBalancer:LoadBalancer": (name, _inputs, region) => ({
+    arn: `arn:aws:elasticloadbalancing:${region}:${OFFLINE_ACCOUNT_ID}:loadbalancer/net/${mockId(name)}`,
+    dnsName: `${mockId(name)}.elb.${region}.amazonaws.com`,
+    zoneId: `Z-OFFLINE-NLB-${region}`,
+  }),
+  "aws:lb/targetGroup:TargetGroup": (name, _inputs, region) => ({
+    arn: `arn:aws:elasticloadbalancing:${region}:${OFFLINE_ACCOUNT_ID}:targetgroup/${mockId(name)}`,
+  }),
+  "aws:route53/zone:Zone": (name, _inputs, region) => ({ zoneId: `Z-${region}-${mockId(name)}` }),
   "aws:iam/role:Role": (name, inputs) => ({
     arn: offlineRoleArn(typeof inputs["name"] === "string" ? inputs["name"] : mockId(name)),
   }),

@@ -10,6 +10,7 @@ import {
   isRegionName,
   platformStackName,
   PRIMARY_REGION,
+  REGION_NAMES,
   type RegionName,
 } from "../tiers";
 import { assertServedApis } from "./servedApis";
@@ -25,6 +26,7 @@ export { offlinePlatformStack } from "./platformStandIn";
 import type { StackConfig } from "./stackConfig";
 
 export const PLATFORM_PROJECT = "platform";
+export const CONNECTIVITY_PROJECT = "connectivity";
 const REPOSITORY = join(__dirname, "..");
 
 /** `pulumi:disable-default-providers` of a project file, as the engine reads it. */
@@ -106,6 +108,46 @@ function tenantRegions(config: Readonly<Record<string, string>>): RegionName[] {
     // The program refuses the config, naming the key.
   }
   return [PRIMARY_REGION];
+}
+
+/** Each region's default platform synth (once per process): what the connectivity synth reads. */
+const platformResults = new Map<RegionName, Promise<SynthResult>>();
+function platformResultOf(region: RegionName): Promise<SynthResult> {
+  let result = platformResults.get(region);
+  if (!result) {
+    result = synthPlatform(region);
+    platformResults.set(region, result);
+  }
+  return result;
+}
+
+/**
+ * The connectivity stack (stacks/connectivity.ts), its platform stack references answered with
+ * each region's platform synth outputs: the peerings, routes and zone associations between them.
+ */
+export async function synthConnectivity(stack = "mesh"): Promise<SynthResult> {
+  const { default: connectivityProgram } = await import("../stacks/connectivity");
+  const outputs = new Map(
+    await Promise.all(
+      REGION_NAMES.map(
+        async (region) =>
+          [
+            platformStackName(DEFAULT_PLATFORM_ORGANIZATION, region),
+            (await platformResultOf(region)).outputs,
+          ] as const,
+      ),
+    ),
+  );
+  return synthesize(connectivityProgram, {
+    project: CONNECTIVITY_PROJECT,
+    stack,
+    config: {},
+    stackReferences: (name) => {
+      const found = outputs.get(name);
+      return found ? { outputs: found, secretOutputNames: ["kubeconfig"] } : undefined;
+    },
+    disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "connectivity", "Pulumi.yaml")),
+  });
 }
 
 /** The platform stack of one region (default the primary region). */

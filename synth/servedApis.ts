@@ -3,7 +3,7 @@
  * version (components/platform/apiVersions.ts): the platform's objects by the version it runs,
  * a tenant's objects in each region by the version that region's platform stack exports.
  */
-import { apiKindOf, unservedProblem } from "../components/platform/apiVersions";
+import { apiKindOf, chartReleaseProblems, unservedProblem } from "../components/platform/apiVersions";
 import type { SynthResult } from "./engine";
 
 export class UnservedApiError extends Error {
@@ -21,14 +21,19 @@ export function servedApiProblems(
 ): string[] {
   const names = new Map(result.resources.map((r) => [r.urn, r.name]));
   return result.resources.flatMap((r) => {
-    const apiKind = r.custom ? apiKindOf(r.type) : undefined;
-    if (apiKind === undefined) return [];
+    const release = r.type === "kubernetes:helm.sh/v3:Release";
+    const apiKind = r.custom && !release ? apiKindOf(r.type) : undefined;
+    if (apiKind === undefined && !release) return [];
     const provider = r.provider === undefined ? "(default provider)" : (names.get(r.provider) ?? r.provider);
     const version = versionOf(provider);
+    if (release && version !== undefined)
+      return chartReleaseProblems(r.inputs["chart"], r.inputs["version"], version).map(
+        (problem) => `${r.type} ${r.name}: ${problem}`,
+      );
     const problem =
       version === undefined
         ? `its cluster (provider ${provider}) exports no Kubernetes version`
-        : unservedProblem(apiKind, version);
+        : unservedProblem(apiKind!, version);
     return problem ? [`${r.type} ${r.name}: ${problem}`] : [];
   });
 }

@@ -269,3 +269,56 @@ function sharedServicesSection(result: SynthResult): string[] {
     "",
   ];
 }
+
+type Inputs = Readonly<Record<string, unknown>>;
+const inputsOfType = (result: SynthResult, type: string): Inputs[] =>
+  result.resources.filter((r) => r.type === type).map((r) => r.inputs);
+
+/**
+ * A region's side of the cross-region connectivity: its endpoints (the internal load balancer's
+ * ports, who may reach them, the private DNS records) from its platform synth, and the peerings,
+ * routes and zone associations the connectivity stack makes for it.
+ */
+export function connectivitySummary(
+  platform: SynthResult,
+  connectivity: SynthResult,
+  region: string,
+): string {
+  const ingress = inputsOfType(platform, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+    (r) => typeof r["cidrIpv4"] === "string",
+  );
+  const records = inputsOfType(platform, "aws:route53/record:Record");
+  const peerings = connectivity.resources.filter(
+    (r) =>
+      r.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection" &&
+      (r.name.startsWith(`${region}-`) || r.name.endsWith(`-${region}-request`)),
+  );
+  const routes = inputsOfType(connectivity, "aws:ec2/route:Route");
+  const ownTables = new Set(
+    (platform.outputs["connectivity"] as { privateRouteTableIds?: string[] } | undefined)
+      ?.privateRouteTableIds ?? [],
+  );
+  return [
+    `## Cross-region connectivity (${region}; peerings from stack \`${connectivity.project}/${connectivity.stack}\`)`,
+    "",
+    "| admitted from | port |",
+    "|---|---|",
+    ...ingress.map((r) => `| ${String(r["cidrIpv4"])} | ${String(r["fromPort"])}/tcp |`),
+    "",
+    "| private DNS name | type |",
+    "|---|---|",
+    ...records.map(
+      (r) => `| ${String(r["name"])} | ${String(r["type"])} alias to the internal load balancer |`,
+    ),
+    "",
+    "| peering (requester -> accepter) | routes in this region |",
+    "|---|---|",
+    ...peerings.map((p) => {
+      const pair = p.name.replace(/-request$/, "");
+      const mine = routes.filter((r) => ownTables.has(String(r["routeTableId"])));
+      const viaPair = mine.filter((r) => String(r["vpcPeeringConnectionId"]).startsWith(`${pair}-`));
+      return `| ${pair} | ${viaPair.map((r) => `${String(r["routeTableId"])} -> ${String(r["destinationCidrBlock"])}`).join(", ") || "none"} |`;
+    }),
+    "",
+  ].join("\n");
+}

@@ -9,6 +9,7 @@ import { tenantPlatformArgs } from "../stacks/platformFacts";
 import { offlinePlatformFacts, offlinePlatformStack } from "../synth/platformStandIn";
 import { describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edge/edgeRules";
+import { originLockdownSpec } from "../tiers/edge";
 import { TenantStack } from "../components/tenant/tenantStack";
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { parseStackConfig, PROJECT } from "../stacks/config";
@@ -426,6 +427,8 @@ describe("connection cap on the tenant's listener", () => {
               },
             ],
             connection: { connectionLimit: { value: connections } },
+            // The listener's own policy replaces the Gateway's: it carries the origin lockdown too.
+            ...originLockdownSpec(),
           },
         ],
       ]);

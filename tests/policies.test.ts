@@ -4,6 +4,7 @@
  * the value and the tier limit.
  */
 import { offlinePlatformFacts } from "../synth/platformStandIn";
+import { originLockdownSpec } from "../tiers/edge";
 import {
   unknownCheckingProxy,
   type Policies,
@@ -507,6 +508,51 @@ const mysqlProvider = (endpoint: string): FakeResource => ({
   props: { endpoint, username: "root", password: "x" },
 });
 
+/** A resource of the platform stack (its URN's project is the platform's). */
+const onPlatform = (r: FakeResource, project = "platform"): FakeResource => ({
+  ...r,
+  urn: urnOf(r.type, r.name ?? "x", "eu-west-3", project),
+});
+const sgIngress = (props: Record<string, unknown>): FakeResource =>
+  onPlatform({
+    type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    name: "in",
+    props: { securityGroupId: "sg-1", ipProtocol: "tcp", ...props },
+  });
+const TENANT_ZONE = "1123456789abcdef0123456789abcdef";
+const originPulls = (enabled: boolean): FakeResource => ({
+  type: "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+  name: "acme-edge-origin-pulls",
+  props: { zoneId: TENANT_ZONE, enabled },
+});
+const zoneRuleset = (): FakeResource => ({
+  type: "cloudflare:index/ruleset:Ruleset",
+  name: "acme-edge-cache",
+  props: { zoneId: TENANT_ZONE, kind: "zone", phase: "http_request_cache_settings", rules: [] },
+});
+const platformGateway = (): FakeResource =>
+  onPlatform({
+    ...k8s("gateway.networking.k8s.io/v1", "Gateway", "platform-gateway", { spec: {} }, "gateway-system"),
+    name: "envoy-gateway-gateway",
+  });
+const lockdownPolicy = (optional: boolean): FakeResource =>
+  onPlatform({
+    ...k8s(
+      "gateway.envoyproxy.io/v1alpha1",
+      "ClientTrafficPolicy",
+      "platform-gateway-origin-lockdown",
+      {
+        spec: {
+          targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform-gateway" }],
+          ...originLockdownSpec(),
+          tls: { clientValidation: { ...originLockdownSpec().tls.clientValidation, optional } },
+        },
+      },
+      "gateway-system",
+    ),
+    name: "envoy-gateway-origin-lockdown",
+  });
+
 interface ResourceCase {
   policy: string;
   /** Tier of the passing case (and of the failing one unless failConfig says otherwise). Default Standard. */
@@ -518,6 +564,52 @@ interface ResourceCase {
 }
 
 const RESOURCE_CASES: ResourceCase[] = [
+  // The platform's network (issue 22): one TCP port from a region's block per rule; internal load balancers.
+  {
+    policy: "platform-network-closed",
+    pass: sgIngress({ fromPort: 3306, toPort: 3306, cidrIpv4: "10.31.0.0/16" }),
+    fail: sgIngress({ fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0" }),
+    message: /ports 0-65535 \(one port per rule\).*|ingress from\/to 0\.0\.0\.0\/0/,
+  },
+  {
+    policy: "platform-network-closed",
+    pass: onPlatform({ type: "aws:lb/loadBalancer:LoadBalancer", name: "nlb", props: { internal: true } }),
+    fail: onPlatform({ type: "aws:lb/loadBalancer:LoadBalancer", name: "nlb", props: { internal: false } }),
+    message: /is not internal/,
+  },
+  {
+    policy: "platform-network-closed",
+    pass: onPlatform(
+      {
+        type: "aws:ec2/route:Route",
+        name: "peer",
+        props: { routeTableId: "rt", destinationCidrBlock: "10.40.0.0/16", vpcPeeringConnectionId: "pcx" },
+      },
+      "connectivity",
+    ),
+    fail: onPlatform(
+      {
+        type: "aws:ec2/route:Route",
+        name: "peer",
+        props: { routeTableId: "rt", destinationCidrBlock: "0.0.0.0/0", vpcPeeringConnectionId: "pcx" },
+      },
+      "connectivity",
+    ),
+    message: /sends 0\.0\.0\.0\/0 over a peering/,
+  },
+  // Origin lockdown: the edge's client certificate required; Authenticated Origin Pulls never off.
+  {
+    policy: "origin-locked-to-edge",
+    pass: lockdownPolicy(false),
+    fail: lockdownPolicy(true),
+    message: /makes the client certificate optional/,
+  },
+  {
+    policy: "origin-locked-to-edge",
+    pass: originPulls(true),
+    fail: originPulls(false),
+    message: /turns Authenticated Origin Pulls off/,
+  },
   // Every Kubernetes object through a declared region's provider: none through the ambient kubeconfig.
   {
     policy: "kubernetes-through-regional-provider",
@@ -1566,6 +1658,18 @@ interface StackCase {
 
 const site2 = `${NS}-site-2`;
 const STACK_CASES: StackCase[] = [
+  {
+    policy: "origin-lockdown-present",
+    pass: [zoneRuleset(), originPulls(true)],
+    fail: [zoneRuleset()],
+    message: /zone 1123456789abcdef0123456789abcdef serves the tenant without Authenticated Origin Pulls/,
+  },
+  {
+    policy: "origin-lockdown-present",
+    pass: [platformGateway(), lockdownPolicy(false)],
+    fail: [platformGateway(), lockdownPolicy(true)],
+    message: /Gateway gateway-system\/platform-gateway .*has no Gateway-wide ClientTrafficPolicy/,
+  },
   {
     policy: "security-floors-of-tier",
     pass: [httpRoute(["acme.shops.collect-verything.com"]), originRateLimit(500)],

@@ -290,8 +290,13 @@ describe("single-region stacks", () => {
         "collect-verything:tenant:TenantBudget::acme-budget",
         "aws:budgets/budget:Budget::acme-budget-cost",
       ];
+      // The origin lockdown on the tenant's zone (issue 22 item 7, tests/originLockdown.test.ts).
+      const originPulls = [
+        "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings::acme-edge-origin-pulls",
+      ];
       const providers = [
         ...budget,
+        ...originPulls,
         "pulumi:providers:aws::aws",
         `pulumi:providers:kubernetes::kubernetes-${HOME}`,
         `pulumi:pulumi:StackReference::platform-${HOME}`,

@@ -4,7 +4,13 @@
  * the synth fail naming the object and the version it needs.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT_KUBERNETES_VERSION, unservedProblem } from "../components/platform/apiVersions";
+import {
+  chartReleaseProblems,
+  DEFAULT_KUBERNETES_VERSION,
+  unservedProblem,
+} from "../components/platform/apiVersions";
+import { CHART_APIS } from "../components/platform/chartApis";
+import { CHARTS } from "../tiers/chartPins";
 import { PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
 import { synthCommand } from "../synth/cli";
 import { offlinePlatformFacts, offlinePlatformStack } from "../synth/platformStandIn";
@@ -116,5 +122,46 @@ describe("the table is closed", () => {
   it("leaves CRD kinds to the closed-world check (the platform installs their CRDs)", () => {
     expect(unservedProblem("gateway.networking.k8s.io/v1:HTTPRoute", "1.35")).toBeUndefined();
     expect(unservedProblem("keda.sh/v1alpha1:ScaledObject", "1.35")).toBeUndefined();
+  });
+});
+
+describe("what the pinned charts render", () => {
+  it("every pin has its rendered APIs recorded at its version, and the default cluster serves them", () => {
+    expect(Object.keys(CHART_APIS).sort()).toEqual(Object.keys(CHARTS).sort());
+    for (const [name, pin] of Object.entries(CHARTS)) {
+      expect(CHART_APIS[name as keyof typeof CHARTS].version, name).toBe(pin.version);
+      expect(chartReleaseProblems(pin.chart, pin.version, DEFAULT_KUBERNETES_VERSION), name).toEqual([]);
+    }
+  });
+
+  it("refuses a release whose version moved without the table, an unpinned chart, and names what an old cluster lacks", () => {
+    expect(chartReleaseProblems("keda", "2.18.0", "1.35")).toEqual([
+      "chart keda 2.18.0: what it renders is recorded for 2.17.2 (components/platform/chartApis.ts); read its templates at the pinned version and update the table",
+    ]);
+    expect(chartReleaseProblems("karpenter", "1.0.0", "1.35")).toEqual([
+      "chart karpenter is not pinned (tiers/chartPins.ts)",
+    ]);
+    // Envoy Gateway's HorizontalPodAutoscaler is autoscaling/v2 (1.23).
+    expect(chartReleaseProblems(`${CHARTS.envoyGateway.repo}/gateway-helm`, "v1.7.4", "1.22")).toEqual([
+      "chart gateway-helm v1.7.4 renders autoscaling/v2 HorizontalPodAutoscaler needs Kubernetes 1.23, the cluster runs 1.22",
+    ]);
+  });
+
+  it("a custom resource is served only by a kind a pinned chart's CRDs serve (not just its group)", () => {
+    expect(unservedProblem("gateway.envoyproxy.io/v1alpha1:ClientTrafficPolicy", "1.35")).toBeUndefined();
+    expect(unservedProblem("keda.sh/v1alpha1:ScaledObject", "1.35")).toBeUndefined();
+    expect(unservedProblem("keda.sh/v1beta1:ScaledObject", "1.35")).toMatch(
+      /is in no table of served API versions/,
+    );
+    expect(unservedProblem("monitoring.coreos.com/v1:Unknown", "1.35")).toMatch(/is in no table/);
+  });
+
+  it("the platform synth fails naming a chart release whose rendered objects the cluster would not serve", async () => {
+    const failure = await failureOf(
+      synthPlatform("eu-west-3", "ancient", { "platform:kubernetesVersion": "1.15" }),
+    );
+    expect(failure.message).toMatch(
+      /kubernetes:helm\.sh\/v3:Release keda: chart keda 2\.17\.2 renders admissionregistration\.k8s\.io\/v1 ValidatingWebhookConfiguration needs Kubernetes 1\.16/,
+    );
   });
 });

@@ -220,3 +220,68 @@ export function assertValidEdgeRequest(request: EdgeRequest): void {
   const problems = edgeRequestProblems(request);
   if (problems.length > 0) throw new TenantRequestError(problems);
 }
+
+/**
+ * Origin lockdown (docs/edge.md): the gateway accepts only Cloudflare's connections. Cloudflare
+ * presents the platform's origin-pull client certificate (Authenticated Origin Pulls, enabled
+ * on every tenant zone with that certificate uploaded to the zone), and the gateway completes
+ * TLS only with a certificate of the platform's origin-pull CA. Not Cloudflare's shared
+ * origin-pull CA: any Cloudflare zone presents that one, and its owner could set the
+ * trusted-client header. A client that reaches the gateway directly has no such certificate and
+ * is refused at the handshake, so TRUSTED_CLIENT_HEADER reaches the gateway only as the edge set
+ * it (removed from every request, set only for trusted ranges). The client IP the gateway sees is
+ * the edge's CF-Connecting-IP; a request without it is refused.
+ */
+export const ORIGIN_PULL = {
+  /** Secret (tls.crt / ca.crt) in the Gateway's namespace with the platform's origin-pull CA. */
+  caSecret: "platform-gateway-origin-pull-ca",
+  /** The header Cloudflare puts the visitor's IP in. */
+  clientIpHeader: "CF-Connecting-IP",
+} as const;
+
+/** The ClientTrafficPolicy fields that lock a listener to the edge; every policy on the gateway carries them. */
+export function originLockdownSpec() {
+  return {
+    tls: {
+      clientValidation: {
+        caCertificateRefs: [{ group: "", kind: "Secret", name: ORIGIN_PULL.caSecret }],
+        optional: false,
+      },
+    },
+    clientIPDetection: { customHeader: { name: ORIGIN_PULL.clientIpHeader, failClosed: true } },
+  } as const;
+}
+
+/** Why a ClientTrafficPolicy spec does not lock its listeners to the edge, if it does not. */
+export function originLockdownProblems(spec: unknown): string[] {
+  const s = (spec ?? {}) as {
+    tls?: {
+      clientValidation?: { caCertificateRefs?: { kind?: string; name?: string }[]; optional?: boolean };
+    };
+    clientIPDetection?: { customHeader?: { name?: string; failClosed?: boolean }; xForwardedFor?: unknown };
+  };
+  const problems: string[] = [];
+  const validation = s.tls?.clientValidation;
+  const refs = validation?.caCertificateRefs ?? [];
+  if (
+    !validation ||
+    refs.length !== 1 ||
+    refs[0]?.kind !== "Secret" ||
+    refs[0]?.name !== ORIGIN_PULL.caSecret
+  )
+    problems.push(
+      `does not require the edge's client certificate (tls.clientValidation.caCertificateRefs must be exactly Secret ${ORIGIN_PULL.caSecret})`,
+    );
+  if (validation?.optional === true)
+    problems.push("makes the client certificate optional (a client that bypasses the edge would be served)");
+  const header = s.clientIPDetection?.customHeader;
+  if (
+    header?.name?.toLowerCase() !== ORIGIN_PULL.clientIpHeader.toLowerCase() ||
+    header.failClosed !== true ||
+    s.clientIPDetection?.xForwardedFor !== undefined
+  )
+    problems.push(
+      `does not take the client IP from ${ORIGIN_PULL.clientIpHeader} fail-closed (clientIPDetection.customHeader)`,
+    );
+  return problems;
+}

@@ -108,6 +108,7 @@ export class TenantEdge extends pulumi.ComponentResource {
         inZone,
       );
     }
+    lockOriginToEdge(name, zone.zoneId, inZone);
     if (tier.cdn.enabled)
       new cloudflare.TieredCache(`${name}-tiered-cache`, { zoneId: zone.zoneId, value: "on" }, inZone);
     if (tier.cdn.argoSmartRouting)
@@ -122,4 +123,13 @@ export class TenantEdge extends pulumi.ComponentResource {
       phases: this.phases,
     });
   }
+}
+
+/**
+ * Authenticated Origin Pulls on the tenant's zone (tiers/edge.ts ORIGIN_PULL): Cloudflare presents
+ * the zone's origin-pull client certificate (the platform's, uploaded to the zone with the zone),
+ * without which the gateway refuses the connection.
+ */
+function lockOriginToEdge(name: string, zoneId: string, opts: pulumi.CustomResourceOptions): void {
+  new cloudflare.AuthenticatedOriginPullsSettings(`${name}-origin-pulls`, { zoneId, enabled: true }, opts);
 }

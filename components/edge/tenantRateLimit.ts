@@ -1,5 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { burstRequests, tenantListenerName, TRUSTED_CLIENT_HEADER, type RateLimitSpec } from "../../tiers";
+import {
+  burstRequests,
+  originLockdownSpec,
+  tenantListenerName,
+  TRUSTED_CLIENT_HEADER,
+  type RateLimitSpec,
+} from "../../tiers";
 import {
   customResource,
   type BackendTrafficPolicySpec,
@@ -106,6 +112,8 @@ export class TenantRateLimit extends pulumi.ComponentResource {
               },
             ],
             connection: { connectionLimit: { value: args.rateLimit.maxConnections } },
+            // A listener's own policy replaces the Gateway's: it must lock the listener to the edge too.
+            ...originLockdownSpec(),
           },
         },
         { parent: this },

@@ -3,8 +3,11 @@
  * first minor version that serves their apiVersion (GA), and the groups whose kinds are served by
  * CRDs the platform installs (their presence is the closed-world check's, synth/closedWorld.ts).
  * The synth checks every object of a stack against its cluster's version (synth/servedApis.ts);
- * an apiVersion in neither list is refused: what cannot be judged is not created.
+ * an apiVersion in neither list is refused: what cannot be judged is not created. What the pinned
+ * Helm charts render is checked the same way, from the table of components/platform/chartApis.ts.
  */
+import { CHARTS } from "../../tiers/chartPins";
+import { CHART_APIS, chartOfRelease, CRD_KINDS } from "./chartApis";
 
 /**
  * The clusters' Kubernetes version: in EKS standard support (1.35: 2026-01-28 to 2027-03-27;
@@ -42,19 +45,12 @@ export const BUILT_IN_SINCE: Readonly<Record<string, string>> = {
   "storage.k8s.io/v1:VolumeAttributesClass": "1.34",
   "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": "1.30",
   "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": "1.30",
+  // Rendered by the pinned charts (chartApis.ts).
+  "admissionregistration.k8s.io/v1:MutatingWebhookConfiguration": "1.16",
+  "admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration": "1.16",
+  "apiregistration.k8s.io/v1:APIService": "1.10",
+  "apiextensions.k8s.io/v1:CustomResourceDefinition": "1.16",
 };
-
-/** API groups served by CRDs the platform's charts and operators install. */
-export const CRD_GROUPS: readonly string[] = [
-  "gateway.networking.k8s.io",
-  "gateway.envoyproxy.io",
-  "keda.sh",
-  "monitoring.coreos.com",
-  "mysql.oracle.com",
-  "rabbitmq.com",
-  "karpenter.sh",
-  "karpenter.k8s.aws",
-];
 
 /** "1.35" -> [1, 35]; undefined for anything else. */
 export function minorVersion(version: string): readonly [number, number] | undefined {
@@ -85,7 +81,25 @@ export function unservedProblem(apiKind: string, version: string): string | unde
     return atLeast(version, since)
       ? undefined
       : `${apiKind.replace(/^core\//, "").replace(":", " ")} needs Kubernetes ${since}, the cluster runs ${version}`;
-  const group = apiKind.split("/")[0]!;
-  if (CRD_GROUPS.includes(group)) return undefined;
-  return `${apiKind.replace(":", " ")} is in no table of served API versions (components/platform/apiVersions.ts): add it with the version that serves it`;
+  if (CRD_KINDS.has(apiKind)) return undefined;
+  return `${apiKind.replace(":", " ")} is in no table of served API versions (components/platform/apiVersions.ts, or the CRDs of a pinned chart in chartApis.ts): add it with the version that serves it`;
+}
+
+/**
+ * Why a Helm release would not work on a cluster of `version`: a chart that is not pinned, a pin
+ * whose rendered APIs were not recorded at its version, or a rendered object the cluster (built
+ * in, or the pinned charts' CRDs) does not serve.
+ */
+export function chartReleaseProblems(chart: unknown, chartVersion: unknown, version: string): string[] {
+  const name = chartOfRelease(chart);
+  if (name === undefined) return [`chart ${String(chart)} is not pinned (tiers/chartPins.ts)`];
+  const table = CHART_APIS[name];
+  if (chartVersion !== CHARTS[name].version || table.version !== CHARTS[name].version)
+    return [
+      `chart ${CHARTS[name].chart} ${String(chartVersion)}: what it renders is recorded for ${table.version} (components/platform/chartApis.ts); read its templates at the pinned version and update the table`,
+    ];
+  return table.renders.flatMap((apiKind) => {
+    const problem = unservedProblem(apiKind, version);
+    return problem ? [`chart ${CHARTS[name].chart} ${table.version} renders ${problem}`] : [];
+  });
 }

@@ -116,6 +116,10 @@ export class EksCluster extends pulumi.ComponentResource {
   /** The IAM OIDC provider of the issuer: the identity IRSA roles (the backup runners') trust. */
   readonly oidcProviderArn: pulumi.Output<string>;
   readonly ebsCsiRoleArn: pulumi.Output<string>;
+  /** The cluster security group EKS gives the control plane and the managed nodes. */
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
+  /** Each node group's Auto Scaling group, by the group's name. */
+  readonly autoscalingGroups: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     checkArgs(args); // before the component registers anything
@@ -162,102 +166,19 @@ export class EksCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [clusterPolicy], protect: true },
     );
 
-    const nodeRole = new iam.Role(
-      `${name}-node`,
-      { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
-      child,
-    );
-    const nodePolicies = [
-      "AmazonEKSWorkerNodePolicy",
-      "AmazonEKS_CNI_Policy",
-      "AmazonEC2ContainerRegistryReadOnly",
-    ].map(
-      (policy) =>
-        new iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          { role: nodeRole.name, policyArn: managedPolicy(policy) },
-          child,
-        ),
-    );
-    for (const group of args.nodeGroups ?? DEFAULT_NODE_GROUPS) {
-      const template = new ec2.LaunchTemplate(
-        `${name}-${group.name}`,
-        {
-          description: `Nodes of ${args.clusterName}/${group.name}: encrypted root volume, IMDSv2 only`,
-          blockDeviceMappings: [
-            {
-              deviceName: "/dev/xvda",
-              ebs: {
-                volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB,
-                volumeType: "gp3",
-                encrypted: "true",
-                deleteOnTermination: "true",
-              },
-            },
-          ],
-          metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-          updateDefaultVersion: true,
-        },
-        child,
-      );
-      new eks.NodeGroup(
-        `${name}-${group.name}`,
-        {
-          clusterName: cluster.name,
-          nodeGroupName: group.name,
-          nodeRoleArn: nodeRole.arn,
-          subnetIds: [...args.subnetIds],
-          instanceTypes: [...group.instanceTypes],
-          scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
-          updateConfig: { maxUnavailable: 1 },
-          launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
-          ...(group.labels ? { labels: { ...group.labels } } : {}),
-          ...(group.taints ? { taints: group.taints.map((t) => ({ ...t })) } : {}),
-        },
-        // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
-        { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
-      );
-    }
+    const { nodeRole, nodePolicies } = nodeRoleOf(name, this);
+    const groups = managedNodeGroups(name, args, cluster.name, nodeRole.arn, {
+      parent: this,
+      dependsOn: nodePolicies,
+    });
+    this.autoscalingGroups = groups;
 
-    const podIdentity = new eks.Addon(
-      `${name}-pod-identity`,
-      { clusterName: cluster.name, addonName: "eks-pod-identity-agent" },
-      child,
-    );
-    const ebsCsiRole = new iam.Role(
-      `${name}-ebs-csi`,
-      { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
-      child,
-    );
-    const ebsCsiPolicy = new iam.RolePolicyAttachment(
-      `${name}-ebs-csi`,
-      { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") },
-      child,
-    );
-    new eks.Addon(
-      `${name}-ebs-csi`,
-      {
-        clusterName: cluster.name,
-        addonName: "aws-ebs-csi-driver",
-        podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
-        resolveConflictsOnUpdate: "OVERWRITE",
-      },
-      { parent: this, dependsOn: [podIdentity, ebsCsiPolicy] },
-    );
+    const ebsCsiRoleArn = ebsCsiDriver(name, cluster.name, this);
 
     this.clusterName = cluster.name;
-    const issuerUrl = cluster.identities.apply((ids) => {
-      const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
-      if (!issuer) throw new Error(`cluster ${args.clusterName} has no OIDC issuer`);
-      return issuer;
-    });
-    const oidcProvider = new iam.OpenIdConnectProvider(
-      `${name}-oidc`,
-      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
-      child,
-    );
-    this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
-    this.oidcProviderArn = oidcProvider.arn;
+    const oidc = clusterOidcProvider(name, cluster, args.clusterName, this);
+    this.oidcIssuer = oidc.issuer;
+    this.oidcProviderArn = oidc.providerArn;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
@@ -265,7 +186,12 @@ export class EksCluster extends pulumi.ComponentResource {
           kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
         ),
     );
-    this.ebsCsiRoleArn = ebsCsiRole.arn;
+    this.ebsCsiRoleArn = ebsCsiRoleArn;
+    this.clusterSecurityGroupId = cluster.vpcConfig.apply((c) => {
+      if (!c.clusterSecurityGroupId)
+        throw new Error(`cluster ${args.clusterName} has no cluster security group`);
+      return c.clusterSecurityGroupId;
+    });
     this.registerOutputs({
       clusterName: this.clusterName,
       oidcIssuer: this.oidcIssuer,
@@ -273,4 +199,138 @@ export class EksCluster extends pulumi.ComponentResource {
       ebsCsiRoleArn: this.ebsCsiRoleArn,
     });
   }
+}
+
+/** One managed node group per spec on its own launch template; each group's Auto Scaling group name. */
+function managedNodeGroups(
+  name: string,
+  args: EksClusterArgs,
+  clusterName: pulumi.Input<string>,
+  nodeRoleArn: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): Record<string, pulumi.Output<string>> {
+  const names: Record<string, pulumi.Output<string>> = {};
+  for (const group of args.nodeGroups ?? DEFAULT_NODE_GROUPS) {
+    const template = new ec2.LaunchTemplate(
+      `${name}-${group.name}`,
+      {
+        description: `Nodes of ${args.clusterName}/${group.name}: encrypted root volume, IMDSv2 only`,
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: group.diskSizeGiB ?? DEFAULT_DISK_GIB,
+              volumeType: "gp3",
+              encrypted: "true",
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+        updateDefaultVersion: true,
+      },
+      { parent: opts.parent },
+    );
+    const nodeGroup = new eks.NodeGroup(
+      `${name}-${group.name}`,
+      {
+        clusterName,
+        nodeGroupName: group.name,
+        nodeRoleArn,
+        subnetIds: [...args.subnetIds],
+        instanceTypes: [...group.instanceTypes],
+        scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
+        updateConfig: { maxUnavailable: 1 },
+        launchTemplate: { id: template.id, version: pulumi.interpolate`${template.latestVersion}` },
+        ...(group.labels ? { labels: { ...group.labels } } : {}),
+        ...(group.taints ? { taints: group.taints.map((t) => ({ ...t })) } : {}),
+      },
+      // The cluster autoscaler moves the desired size; Pulumi keeps min and max.
+      { ...opts, ignoreChanges: ["scalingConfig.desiredSize"] },
+    );
+    // Managed node groups have one Auto Scaling group each.
+    names[group.name] = nodeGroup.resources.apply((r) => {
+      const asg = r?.[0]?.autoscalingGroups?.[0]?.name;
+      if (!asg) throw new Error(`node group ${group.name} has no Auto Scaling group`);
+      return asg;
+    });
+  }
+
+  return names;
+}
+
+/** The managed nodes' role with the policies EKS nodes need (kubelet, VPC CNI, image pulls). */
+function nodeRoleOf(name: string, parent: pulumi.Resource) {
+  const nodeRole = new iam.Role(
+    `${name}-node`,
+    { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
+    { parent },
+  );
+  const nodePolicies = [
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+  ].map(
+    (policy) =>
+      new iam.RolePolicyAttachment(
+        `${name}-node-${policy}`,
+        { role: nodeRole.name, policyArn: managedPolicy(policy) },
+        { parent },
+      ),
+  );
+  return { nodeRole, nodePolicies };
+}
+
+/** The Pod Identity agent and the EBS CSI driver, its role granted through a Pod Identity association; the role's ARN. */
+function ebsCsiDriver(
+  name: string,
+  clusterName: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  const podIdentity = new eks.Addon(
+    `${name}-pod-identity`,
+    { clusterName, addonName: "eks-pod-identity-agent" },
+    { parent },
+  );
+  const ebsCsiRole = new iam.Role(
+    `${name}-ebs-csi`,
+    { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+    { parent },
+  );
+  const ebsCsiPolicy = new iam.RolePolicyAttachment(
+    `${name}-ebs-csi`,
+    { role: ebsCsiRole.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") },
+    { parent },
+  );
+  new eks.Addon(
+    `${name}-ebs-csi`,
+    {
+      clusterName,
+      addonName: "aws-ebs-csi-driver",
+      podIdentityAssociations: [{ roleArn: ebsCsiRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }],
+      resolveConflictsOnUpdate: "OVERWRITE",
+    },
+    { parent, dependsOn: [podIdentity, ebsCsiPolicy] },
+  );
+  return ebsCsiRole.arn;
+}
+
+/** The cluster's IAM OIDC provider (IRSA): the issuer without its scheme and the provider's ARN. */
+function clusterOidcProvider(
+  name: string,
+  cluster: eks.Cluster,
+  clusterName: string,
+  parent: pulumi.Resource,
+) {
+  const issuerUrl = cluster.identities.apply((ids) => {
+    const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+    if (!issuer) throw new Error(`cluster ${clusterName} has no OIDC issuer`);
+    return issuer;
+  });
+  const provider = new iam.OpenIdConnectProvider(
+    `${name}-oidc`,
+    { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
+    { parent },
+  );
+  return { issuer: issuerUrl.apply((url) => url.replace(/^https:\/\//, "")), providerArn: provider.arn };
 }

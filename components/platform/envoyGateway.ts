@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL, PART_OF } from "../shared/labels";
-import { customResource } from "../shared/crds";
+import { customResource, type ClientTrafficPolicySpec } from "../shared/crds";
+import { originLockdownSpec } from "../../tiers";
 import { pinnedRelease } from "./charts";
 import { platformNamespace } from "./platformNamespace";
 import { PLATFORM_SERVICES } from "./serviceLocations";
@@ -16,7 +17,9 @@ export interface EnvoyGatewayArgs {
 /**
  * Envoy Gateway (its controller, CRDs and the global rate-limit service, backed by the shared
  * Redis), the GatewayClass, and the platform Gateway with the HTTPS listener every tenant route
- * attaches to (PLATFORM_SERVICES.gateway); only the tenants' namespaces may attach routes.
+ * attaches to (PLATFORM_SERVICES.gateway); only the tenants' namespaces may attach routes. The
+ * Gateway serves only the edge: a ClientTrafficPolicy requires Cloudflare's origin-pull client
+ * certificate (the platform's CA, operator Secret ORIGIN_PULL.caSecret) on every listener.
  */
 export class EnvoyGateway extends pulumi.ComponentResource {
   constructor(name: string, args: EnvoyGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -68,6 +71,20 @@ export class EnvoyGateway extends pulumi.ComponentResource {
               },
             },
           ],
+        },
+      },
+      afterCrds,
+    );
+    // Origin lockdown (tiers/edge.ts): only the edge's client certificate completes TLS.
+    customResource<ClientTrafficPolicySpec>(
+      `${name}-origin-lockdown`,
+      {
+        apiVersion: "gateway.envoyproxy.io/v1alpha1",
+        kind: "ClientTrafficPolicy",
+        metadata: { name: `${gateway.name}-origin-lockdown`, namespace: gateway.namespace },
+        spec: {
+          targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: gateway.name }],
+          ...originLockdownSpec(),
         },
       },
       afterCrds,

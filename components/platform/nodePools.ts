@@ -11,15 +11,18 @@ import type { NodeGroupSpec } from "./eksCluster";
  * labelled with it; a dedicated tier's pool is tainted (components/shared/scheduling.ts).
  * Minimum one node per zone where a pool must always serve; the autoscaler moves within bounds.
  */
+/** The pool of the platform's shared services (and the nodes behind the cross-region load balancer). */
+export const SYSTEM_NODE_POOL = "system";
+
 export function tierNodeGroups(): NodeGroupSpec[] {
   return [
     {
-      name: "system",
+      name: SYSTEM_NODE_POOL,
       instanceTypes: ["m6i.xlarge"],
       minSize: 3,
       desiredSize: 3,
       maxSize: 6,
-      labels: { [NODE_POOL_LABEL]: "system" },
+      labels: { [NODE_POOL_LABEL]: SYSTEM_NODE_POOL },
     },
     ...TIER_NAMES.map((tier): NodeGroupSpec => {
       const dedicated = DEDICATED_NODE_TIERS.includes(tier);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ORIGIN_PULL } from "../../tiers";
 import { Alerting } from "./alerting";
 import { EnvoyGateway } from "./envoyGateway";
 import { Keda } from "./keda";
@@ -13,6 +14,8 @@ import { SharedRedis } from "./sharedRedis";
  */
 export const OPERATOR_SECRETS = {
   gatewayCertificate: "platform-gateway-origin-tls",
+  /** The CA of the edge's origin-pull client certificate (key ca.crt): EnvoyGateway's origin lockdown. */
+  originPullCa: ORIGIN_PULL.caSecret,
   mysqlRoot: "mysql-root",
   minioRoot: "minio-root",
   minioTls: "minio-tls",

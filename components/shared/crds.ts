@@ -129,7 +129,21 @@ export interface ClientTrafficPolicySpec {
     readonly name: string;
     readonly sectionName?: string;
   }[];
-  readonly connection: { readonly connectionLimit: { readonly value: number } };
+  readonly connection?: { readonly connectionLimit: { readonly value: number } };
+  /** Client certificate validation (the edge's origin-pull certificate: tiers/edge.ts originLockdownSpec). */
+  readonly tls?: {
+    readonly clientValidation: {
+      readonly caCertificateRefs: readonly {
+        readonly group: "";
+        readonly kind: "Secret";
+        readonly name: string;
+      }[];
+      readonly optional: boolean;
+    };
+  };
+  readonly clientIPDetection?: {
+    readonly customHeader: { readonly name: string; readonly failClosed: boolean };
+  };
 }
 
 /** prometheus-operator PrometheusRule (monitoring.coreos.com/v1). */

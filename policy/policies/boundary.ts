@@ -115,6 +115,8 @@ const TENANT_TYPES = [
 /** Cloudflare resources every tier's edge has: DNS, custom hostnames with TLS, zone settings, rulesets (edge.ts judges their phases and numbers). */
 const EDGE_TYPES = [
   "pulumi:providers:cloudflare",
+  // Origin lockdown, judged by origin-locked-to-edge (policy/policies/originLockdown.ts).
+  "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
   "cloudflare:index/dnsRecord:DnsRecord",
   "cloudflare:index/ruleset:Ruleset",
   "cloudflare:index/customHostname:CustomHostname",
@@ -176,6 +178,22 @@ const PLATFORM_TYPES = new Set([
   "aws:costexplorer/costAllocationTag:CostAllocationTag",
   "aws:sns/topic:Topic",
   "aws:sns/topicPolicy:TopicPolicy",
+  // Cross-region endpoints (components/platform/crossRegionEndpoints.ts) and the connectivity
+  // stack's peerings (components/platform/regionPeering.ts): judged by platform-network-closed.
+  "aws:ec2/route:Route",
+  "aws:ec2/securityGroup:SecurityGroup",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:lb/loadBalancer:LoadBalancer",
+  "aws:lb/targetGroup:TargetGroup",
+  "aws:lb/listener:Listener",
+  "aws:autoscaling/attachment:Attachment",
+  "aws:route53/zone:Zone",
+  "aws:route53/record:Record",
+  "aws:route53/zoneAssociation:ZoneAssociation",
+  "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+  "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+  "pulumi:pulumi:StackReference",
 ]);
 const PLATFORM_KINDS = new Set([
   // The backup runners' namespace, quota, account, read access to backup plans and CronJobs.
@@ -203,6 +221,8 @@ const PLATFORM_KINDS = new Set([
   // and RabbitMQ clusters, the shared Redis and the MySQL read endpoint.
   "gateway.networking.k8s.io/GatewayClass",
   "gateway.networking.k8s.io/Gateway",
+  // The Gateway's origin lockdown (judged by origin-locked-to-edge).
+  "gateway.envoyproxy.io/ClientTrafficPolicy",
   "mysql.oracle.com/InnoDBCluster",
   "rabbitmq.com/RabbitmqCluster",
   "apps/Deployment",

@@ -40,6 +40,8 @@ const EDGE_TYPES = new Set([
   TYPE.loadBalancer,
   TYPE.pool,
   TYPE.monitor,
+  // Every tier's origin lockdown (policy/policies/originLockdown.ts judges it).
+  "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
 ]);
 
 /** Ruleset phases this policy judges (the WAF, DDoS and rate-limit phases are business-only-features'). */

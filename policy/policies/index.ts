@@ -10,6 +10,8 @@ import { securityFloorsOfTier } from "./floors";
 import { networkAddressSpaceOfTenant } from "./network";
 import { observabilityWithinTenant } from "./observability";
 import { providersOfPlatform } from "./providers";
+import { platformNetworkClosed } from "./platformNetwork";
+import { originLockdownPresent, originLockedToEdge } from "./originLockdown";
 import { businessOnlyFeatures, cdnFromPremium, sitesAndDomainsWithinTier } from "./features";
 import {
   kubernetesThroughRegionalProvider,
@@ -102,4 +104,7 @@ export const TIER_POLICIES: Policies = [
   dataServiceLimitsWithinTier,
   dataServiceLimitsPresent,
   statefulResourcesProtected,
+  platformNetworkClosed,
+  originLockedToEdge,
+  originLockdownPresent,
 ];

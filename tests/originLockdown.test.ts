@@ -1,0 +1,239 @@
+/**
+ * Origin lockdown (issue 22, item 7): what the gateway is given refuses every connection that
+ * does not come through the edge. The platform synth's ClientTrafficPolicy is a valid Envoy
+ * Gateway object requiring a client certificate of the platform's origin-pull CA; a real TLS
+ * server configured from it (Node's TLS, the policy's CA and `optional`) refuses a client without
+ * a certificate and one with a certificate of another CA (as Cloudflare's shared origin-pull
+ * certificate would be), and serves the edge's; the trusted-client header reaching the gateway is
+ * therefore the edge's, which removes a forged one. The pack refuses a platform or tenant that
+ * turns any of it off.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tls from "node:tls";
+import { ClientTrafficPolicy } from "@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1/ClientTrafficPolicy";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { edgeRulesets } from "../components/edge/edgeRules";
+import type { KubeObject } from "../policy/analysis/objects";
+import type { SynthResult } from "../synth/engine";
+import { kubernetesObjects } from "../synth/manifests";
+import { checkPolicies } from "../synth/policyCheck";
+import { synthPlatform } from "../synth/programs";
+import { ORIGIN_PULL, originLockdownSpec, TIERS, TRUSTED_CLIENT_HEADER } from "../tiers";
+import { synthShape, tenantConfig } from "./helpers/synth";
+
+const dir = mkdtempSync(join(tmpdir(), "origin-lockdown-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let platform: SynthResult;
+let policy: KubeObject;
+beforeAll(async () => {
+  platform = await synthPlatform("eu-west-3");
+  policy = kubernetesObjects(platform).find(
+    (o) => o.kind === "ClientTrafficPolicy" && o.metadata?.name === "platform-gateway-origin-lockdown",
+  )!;
+}, 120_000);
+
+/** A CA and a client certificate it signs, with openssl (the edge's, or another issuer's). */
+function issuer(name: string): { ca: string; cert: string; key: string } {
+  const path = (f: string) => join(dir, `${name}-${f}`);
+  const run = (...args: string[]) => execFileSync("openssl", args, { stdio: "pipe" });
+  run(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    `/CN=${name} CA`,
+    "-keyout",
+    path("ca.key"),
+    "-out",
+    path("ca.crt"),
+  );
+  run(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    `/CN=${name} client`,
+    "-keyout",
+    path("client.key"),
+    "-out",
+    path("client.csr"),
+  );
+  run(
+    "x509",
+    "-req",
+    "-in",
+    path("client.csr"),
+    "-CA",
+    path("ca.crt"),
+    "-CAkey",
+    path("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-out",
+    path("client.crt"),
+  );
+  return {
+    ca: readFileSync(path("ca.crt"), "utf8"),
+    cert: readFileSync(path("client.crt"), "utf8"),
+    key: readFileSync(path("client.key"), "utf8"),
+  };
+}
+
+/**
+ * A TLS server configured as Envoy is from the policy: the CA of the Secret it names (given here,
+ * as the operator would put it in ORIGIN_PULL.caSecret), and a client certificate required unless
+ * `optional`. Answers whether a client presenting `client` completes a request.
+ */
+async function gatewayServes(
+  spec: unknown,
+  secrets: Record<string, string>,
+  client?: { cert: string; key: string },
+) {
+  const validation = (
+    spec as { tls: { clientValidation: { caCertificateRefs: { name: string }[]; optional: boolean } } }
+  ).tls.clientValidation;
+  const server = issuer(`server-${Math.random().toString(36).slice(2, 8)}`);
+  const gateway = tls.createServer(
+    {
+      key: server.key,
+      cert: server.cert,
+      ca: validation.caCertificateRefs.map((ref) => secrets[ref.name]!),
+      requestCert: true,
+      rejectUnauthorized: !validation.optional,
+    },
+    (socket) => socket.end("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+  );
+  gateway.listen(0, "127.0.0.1");
+  await once(gateway, "listening");
+  const port = (gateway.address() as { port: number }).port;
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false, ...client });
+      let answer = "";
+      socket.on("data", (d: Buffer) => (answer += d.toString()));
+      socket.on("end", () => resolve(answer.startsWith("HTTP/1.1 200")));
+      socket.on("error", () => resolve(false));
+      socket.on("secureConnect", () => socket.write("GET / HTTP/1.1\r\nhost: x\r\n\r\n"));
+    });
+  } finally {
+    gateway.close();
+  }
+}
+
+describe("the gateway's origin lockdown", () => {
+  it("is a valid ClientTrafficPolicy on the whole platform Gateway, certificate required", () => {
+    expect(() => new ClientTrafficPolicy(policy as never).validate()).not.toThrow();
+    expect(policy.metadata?.namespace).toBe("gateway-system");
+    expect(policy["spec"]).toEqual({
+      targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "platform-gateway" }],
+      ...originLockdownSpec(),
+    });
+  });
+
+  it("refuses a client without the edge's certificate or with another issuer's, serves the edge", async () => {
+    const edge = issuer("platform-origin-pull");
+    const cloudflareShared = issuer("other-origin-pull");
+    const secrets = { [ORIGIN_PULL.caSecret]: edge.ca };
+    const spec = policy["spec"];
+    expect(await gatewayServes(spec, secrets)).toBe(false);
+    expect(await gatewayServes(spec, secrets, cloudflareShared)).toBe(false);
+    expect(await gatewayServes(spec, secrets, edge)).toBe(true);
+    // The same server with the certificate made optional would serve anyone: the pack refuses that (below).
+    const optional = {
+      ...originLockdownSpec(),
+      tls: { clientValidation: { ...originLockdownSpec().tls.clientValidation, optional: true } },
+    };
+    expect(await gatewayServes(optional, secrets)).toBe(true);
+  }, 60_000);
+
+  it("lets the trusted-client header through only as the edge set it: removed from every request first", () => {
+    const [transform] = edgeRulesets({
+      tier: TIERS.business,
+      hostnames: ["acme.shops.collect-verything.com"],
+      trustedCidrs: ["203.0.113.0/24"],
+    }).filter((r) => r.phase === "http_request_late_transform");
+    expect(transform!.rules[0]).toMatchObject({
+      expression: "true",
+      actionParameters: { headers: { [TRUSTED_CLIENT_HEADER]: { operation: "remove" } } },
+    });
+  });
+});
+
+describe("the pack refuses turning it off", () => {
+  const messages = async (result: SynthResult, config?: Parameters<typeof checkPolicies>[1]) =>
+    (await checkPolicies(result, config)).violations.map((v) => `${v.policy}: ${v.message}`);
+  const withObject = (
+    result: SynthResult,
+    name: string,
+    change: (o: KubeObject) => KubeObject | undefined,
+  ) => ({
+    ...result,
+    resources: result.resources.flatMap((r) => {
+      const o = r.inputs as KubeObject;
+      if (o.kind !== "ClientTrafficPolicy" || o.metadata?.name !== name) return [r];
+      const changed = change(o);
+      return changed ? [{ ...r, inputs: changed as unknown as Record<string, unknown> }] : [];
+    }),
+  });
+
+  it("a platform without the Gateway's policy, or with the certificate optional", async () => {
+    expect(await messages(platform)).toEqual([]);
+    expect(await messages(withObject(platform, "platform-gateway-origin-lockdown", () => undefined))).toEqual(
+      [
+        expect.stringMatching(
+          /^origin-lockdown-present: Gateway gateway-system\/platform-gateway .*has no Gateway-wide ClientTrafficPolicy/,
+        ),
+      ],
+    );
+    const optional = withObject(platform, "platform-gateway-origin-lockdown", (o) => ({
+      ...o,
+      spec: {
+        ...(o["spec"] as object),
+        tls: { clientValidation: { ...originLockdownSpec().tls.clientValidation, optional: true } },
+      },
+    }));
+    expect(await messages(optional)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/origin-locked-to-edge: .*makes the client certificate optional/),
+      ]),
+    );
+  });
+
+  it("a tenant that turns Authenticated Origin Pulls off, or drops them", async () => {
+    const { result } = await synthShape("premium", 1, "acme");
+    const config = tenantConfig("acme", "premium", 1);
+    const aop = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings";
+    expect(result.resources.filter((r) => r.type === aop).map((r) => r.inputs)).toEqual([
+      { zoneId: "1123456789abcdef0123456789abcdef", enabled: true },
+    ]);
+    const off = {
+      ...result,
+      resources: result.resources.map((r) =>
+        r.type === aop ? { ...r, inputs: { ...r.inputs, enabled: false } } : r,
+      ),
+    };
+    expect(await messages(off, config)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^origin-locked-to-edge: .*turns Authenticated Origin Pulls off/),
+        expect.stringMatching(
+          /^origin-lockdown-present: zone 1123456789abcdef0123456789abcdef serves the tenant without/,
+        ),
+      ]),
+    );
+    const dropped = { ...result, resources: result.resources.filter((r) => r.type !== aop) };
+    expect(await messages(dropped, config)).toEqual([
+      expect.stringMatching(/^origin-lockdown-present: zone 1123456789abcdef0123456789abcdef/),
+    ]);
+  }, 60_000);
+});
