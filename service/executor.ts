@@ -12,7 +12,14 @@ import { isTierName, type TierName } from "../tiers";
 import { SUCCESS_EVENT, type EventSink } from "./events";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
+import {
+  boundedLog,
+  type Operation,
+  type OperationError,
+  type OperationKind,
+  type OperationStore,
+  type TenantUpdate,
+} from "./operations";
 import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
 import type { SecretBox } from "./secrets";
 import { conflictOf } from "./tenantState";
@@ -200,8 +207,9 @@ export class Executor {
     stop.addEventListener("abort", onStop);
     if (stop.aborted) abort.abort(); // stopped while the claim was being written
     const pending: string[] = [];
+    // One batch per heartbeat (and at the end): one journal entry or row, not one per line.
     const flush = async () => {
-      for (const line of pending.splice(0)) await store.appendLog(op.id, line);
+      if (pending.length > 0) await store.appendLog(op.id, boundedLog(pending.splice(0)));
     };
     const beat = setInterval(
       () => {

@@ -10,9 +10,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import swagger from "@fastify/swagger";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import Fastify, { type FastifyError, type FastifyReply } from "fastify";
-import { toStackConfig } from "../automation/requestConfig";
 import { loadsBackup, parseRestoreRequest, restoreRequestSchema } from "../automation/restoreRequest";
-import { tenantConfigSchema } from "../stacks/config";
+import { parseTenantConfig, tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -172,9 +171,12 @@ function validationField(
   return context && context !== "body" ? `${context}${path ? `.${path}` : ""}` : path || "(body)";
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+/** A constant-time comparison with the expected token (compared as digests, so lengths never leak). */
+function tokenCheck(expected: string): (given: string) => boolean {
+  const wanted = sha256(expected);
+  return (given) => timingSafeEqual(sha256(given), wanted);
 }
 
 export async function buildHttpApp(options: HttpOptions) {
@@ -255,11 +257,12 @@ export async function buildHttpApp(options: HttpOptions) {
   );
 
   // Everything below needs the token.
+  const sameToken = tokenCheck(options.token);
   await app.register(async (api) => {
     api.addHook("onRequest", async (request, reply: FastifyReply) => {
       const header = request.headers.authorization ?? "";
       const token = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-      if (!token || !sameToken(token, options.token)) {
+      if (!token || !sameToken(token)) {
         reply.header("www-authenticate", 'Bearer realm="tenant-service"');
         throw refuse(
           "unauthorized",
@@ -277,12 +280,13 @@ export async function buildHttpApp(options: HttpOptions) {
       let stored: { operation: Operation; created: boolean };
       try {
         const plain = { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) };
-        // Stored sealed: the credentials are opened only by the worker that runs the operation.
+        // Stored sealed: the credentials are opened only by the worker that runs the operation. The
+        // digest tells a replay from a misuse of an idempotency key: without a key there is none to tell.
         stored = await store.submit(
           {
             ...plain,
             payload: options.secrets.seal(operation.payload),
-            digest: options.secrets.digest(plain),
+            ...(typeof key === "string" ? { digest: options.secrets.digest(plain) } : {}),
           },
           () => admit(operation),
         );
@@ -331,7 +335,7 @@ export async function buildHttpApp(options: HttpOptions) {
       },
       async (request, reply) => {
         try {
-          toStackConfig(request.body);
+          parseTenantConfig({ ...request.body });
         } catch (error) {
           throw new HttpError(400, toOperationError(error));
         }
