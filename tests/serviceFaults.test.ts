@@ -219,6 +219,7 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
       return ((await res.json()) as { operation: { id: string } }).operation.id;
     };
     const answered = new Map<string, string>();
+    let unanswered = 0;
     for (let trial = 0; trial < API_KILL_TRIALS; trial++) {
       const tenants = Array.from({ length: 12 }, (_, n) => `k${trial}-${n}`);
       const inFlight = tenants.map(async (t) => {
@@ -241,6 +242,7 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
         const res = await call("GET", `/operations/${id}`);
         expect(res.status).toBe(200);
       }
+      unanswered += tenants.filter((t) => !answered.has(t)).length;
       // A client retries what went unanswered, with the same key: one operation per request.
       for (const t of tenants) {
         const id = await keyed(t, `kill-${trial}-${t}`);
@@ -249,6 +251,8 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
         accepted.push(id!);
       }
     }
+    // The kills did cut requests off (else this trial would show nothing).
+    expect(unanswered).toBeGreaterThan(0);
     expect(died).toEqual([]);
     await everythingSucceeded();
   }, 600_000);
