@@ -9,7 +9,14 @@
  * The key: SERVICE_SECRET_KEY (32 bytes, base64 or hex), required with a broker (every process
  * must share it); embedded, `<SERVICE_DATA_DIR>/service.key`, made on first start (mode 0600).
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { mapSecrets } from "../automation/secretFields";
@@ -31,14 +38,15 @@ export function parseKey(text: string, what: string): Buffer {
 }
 
 export class SecretBox {
-  private readonly sealKey: Buffer;
+  /** A KeyObject, made once: a cipher made from one skips importing the raw key every time. */
+  private readonly sealKey: KeyObject;
   private readonly digestKey: Buffer;
   /** The applied-config tag's HMAC key (automation/requestConfig.ts appliedConfigTag). */
   readonly appliedConfigKey: string;
 
   constructor(key: Buffer) {
     const derive = (label: string) => createHmac("sha256", key).update(label).digest();
-    this.sealKey = derive("tenant-service/seal");
+    this.sealKey = createSecretKey(derive("tenant-service/seal"));
     this.digestKey = derive("tenant-service/request-digest");
     this.appliedConfigKey = derive("tenant-service/applied-config").toString("hex");
   }
