@@ -10,7 +10,10 @@ import { serializeError, type EngineCall, type EngineReply } from "./engineProce
 
 const engine = new OfflineEngine(JSON.parse(process.env.ENGINE_HOST_OPTIONS ?? "{}") as { stateDir: string });
 const aborts = new Map<number, AbortController>();
-const send = (reply: EngineReply) => process.send?.(reply);
+// A parent gone meanwhile (killed) is no error here: the disconnect handler below ends this process.
+const send = (reply: EngineReply) => {
+  if (process.connected) process.send?.(reply, undefined, undefined, () => undefined);
+};
 
 async function call(message: Extract<EngineCall, { t: "call" }>): Promise<void> {
   const abort = new AbortController();

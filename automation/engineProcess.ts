@@ -120,8 +120,23 @@ class Host {
     this.child.send(call);
   }
 
-  abort(id: number): void {
-    this.child?.send({ t: "abort", id } satisfies EngineCall);
+  /**
+   * Asks the child to cancel call `id`; a child that has not answered it within `abortGraceMs`
+   * (its program holds the event loop) is killed, the call failing as cancelled, and replaced on
+   * the next call. The stack's lock it held is a crashed run's, which the next attempt cancels.
+   */
+  abort(id: number, tenantId: string): void {
+    const child = this.child;
+    if (!child) return;
+    child.send({ t: "abort", id } satisfies EngineCall);
+    const timer = setTimeout(() => {
+      const pending = this.pending.get(id);
+      if (!pending || this.child !== child) return;
+      this.pending.delete(id);
+      pending.reject(new errors.OperationCancelledError(tenantId));
+      child.kill("SIGKILL");
+    }, this.options.abortGraceMs ?? 10_000);
+    timer.unref();
   }
 
   close(): void {
@@ -135,6 +150,8 @@ export interface ProcessEngineOptions {
   readonly stateDir: string;
   /** Child processes (calls run at once). Default 2. */
   readonly processes?: number;
+  /** How long a cancelled call may run on before its child is killed. Default 10 s. */
+  readonly abortGraceMs?: number;
   /** Scheduling niceness of the children (the API's process keeps the CPU first). Default 10. */
   readonly niceness?: number;
 }
@@ -160,7 +177,7 @@ export class ProcessEngine implements TenantEngine {
     return new Promise<T>((resolvePromise, reject) => {
       const signal = options?.signal;
       if (signal?.aborted) return reject(new errors.OperationCancelledError(String(args[0])));
-      const onAbort = () => host.abort(id);
+      const onAbort = () => host.abort(id, String(args[0]));
       signal?.addEventListener("abort", onAbort, { once: true });
       const done = () => signal?.removeEventListener("abort", onAbort);
       host.send(

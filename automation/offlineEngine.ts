@@ -179,9 +179,11 @@ export class OfflineEngine implements TenantEngine {
       .filter(([, e]) => e.secret)
       .map(([k]) => k);
     const result = await (this.options.synth ?? synthTenant)(tenantId, { config, secretKeys });
-    // The synth runs on promise callbacks alone: give the event loop one turn, so an abort that
-    // arrived meanwhile (an IPC message, a timer) is seen before anything is written.
-    await new Promise((turn) => setImmediate(turn));
+    // The synth runs on promise callbacks alone: no I/O is read while it runs. Let the event loop
+    // poll once, so an abort that arrived meanwhile (an IPC message) is seen before anything is
+    // written: one setImmediate runs in the current turn's check phase, before the next poll reads
+    // the pipe; the second runs after that poll.
+    await new Promise((turn) => setImmediate(() => setImmediate(turn)));
     const steps = planBetween(file.resources, result.resources);
     for (const step of steps) options?.onStep?.(step);
     const refused = protectedSteps(steps, file.resources, result.resources);

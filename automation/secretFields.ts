@@ -59,28 +59,73 @@ export function secretPathsOf(schema: unknown): SecretPath[] {
 /** The tenant request's secret paths (adminCredentials.mysql.password, alerting.slackWebhookUrl, ...). */
 export const TENANT_SECRET_PATHS: readonly SecretPath[] = secretPathsOf(tenantConfigSchema);
 
+/** Secret paths merged by their first keys, so a value is walked once whatever the number of paths. */
+interface PathTree {
+  /** A path ends here: the string found is replaced. */
+  leaf: boolean;
+  readonly children: Map<string, PathTree>;
+}
+
+const trees = new WeakMap<readonly SecretPath[], PathTree>();
+
+function pathTree(paths: readonly SecretPath[]): PathTree {
+  let tree = trees.get(paths);
+  if (tree) return tree;
+  tree = { leaf: false, children: new Map() };
+  for (const path of paths) {
+    let node = tree;
+    for (const key of path) {
+      const next = node.children.get(key) ?? { leaf: false, children: new Map<string, PathTree>() };
+      node.children.set(key, next);
+      node = next;
+    }
+    node.leaf = true;
+  }
+  trees.set(paths, tree);
+  return tree;
+}
+
+/** `node` with `tree`'s paths replaced; the same object when nothing under it changed. */
+function mapTree(node: unknown, tree: PathTree, replace: (secret: string) => string): unknown {
+  if (tree.leaf && typeof node === "string") return replace(node);
+  if (node === null || typeof node !== "object") return node;
+  let result = node;
+  for (const [key, child] of tree.children) {
+    if (key === "*") result = mapEvery(result, child, replace);
+    else if (!Array.isArray(result) && key in result) {
+      const before = (result as Record<string, unknown>)[key];
+      const after = mapTree(before, child, replace);
+      if (after !== before) result = { ...result, [key]: after };
+    }
+  }
+  return result;
+}
+
+/** Every array item or record value of `node` through `tree`. */
+function mapEvery(node: object, tree: PathTree, replace: (secret: string) => string): object {
+  if (Array.isArray(node)) {
+    const items = node.map((item: unknown) => mapTree(item, tree, replace));
+    return items.some((item, i) => item !== node[i]) ? items : node;
+  }
+  let changed = false;
+  const entries = Object.entries(node).map(([k, v]) => {
+    const after = mapTree(v, tree, replace);
+    changed ||= after !== v;
+    return [k, after] as const;
+  });
+  return changed ? Object.fromEntries(entries) : node;
+}
+
 /**
- * `value` with `replace` applied to every string at a secret path (a copy; the rest is shared).
- * Values at a path that are not strings are left as they are.
+ * `value` with `replace` applied to every string at a secret path (a copy of what changes; the
+ * rest is shared). Values at a path that are not strings are left as they are.
  */
 export function mapSecrets<T>(
   value: T,
   replace: (secret: string) => string,
   paths: readonly SecretPath[] = TENANT_SECRET_PATHS,
 ): T {
-  const at = (node: unknown, path: SecretPath): unknown => {
-    if (path.length === 0) return typeof node === "string" ? replace(node) : node;
-    const [head, ...rest] = path as [string, ...string[]];
-    if (head === "*") {
-      if (Array.isArray(node)) return node.map((item) => at(item, rest));
-      if (node !== null && typeof node === "object")
-        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, at(v, rest)]));
-      return node;
-    }
-    if (node === null || typeof node !== "object" || Array.isArray(node) || !(head in node)) return node;
-    return { ...node, [head]: at((node as Record<string, unknown>)[head], rest) };
-  };
-  return paths.reduce<unknown>((node, path) => at(node, path), value) as T;
+  return mapTree(value, pathTree(paths), replace) as T;
 }
 
 /** Every secret string in `value`. */
@@ -107,6 +152,12 @@ export function maskSecret(secret: string): string {
 
 /** Whether any secret of the request is under its top-level `key` (the stack config key is then a secret). */
 export function holdsSecret(key: string, value: unknown): boolean {
-  const under = TENANT_SECRET_PATHS.filter((p) => p[0] === key).map((p) => p.slice(1));
-  return under.length > 0 && secretValues(value, under).length > 0;
+  const under = SECRET_PATHS_UNDER.get(key);
+  return under !== undefined && secretValues(value, under).length > 0;
 }
+
+/** The tenant request's secret paths by their top-level key, the key taken off. */
+const SECRET_PATHS_UNDER: ReadonlyMap<string, readonly SecretPath[]> = TENANT_SECRET_PATHS.reduce(
+  (byKey, [head, ...rest]) => byKey.set(head!, [...(byKey.get(head!) ?? []), rest]),
+  new Map<string, SecretPath[]>(),
+);

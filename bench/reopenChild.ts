@@ -25,7 +25,7 @@ async function fill(path: string, n: number): Promise<void> {
       (_, l) =>
         `2026-12-07T08:00:00.000Z create kubernetes:apps/v1:Deployment tenant-${tenantId}-resource-${l}`,
     );
-    await Promise.all(lines.map((line) => store.appendLog(operation.id, line)));
+    await store.appendLog(operation.id, lines);
     await store.finish(operation.id, "bench", {
       status: "succeeded",
       result: {

@@ -6,6 +6,7 @@
 import { platformConfigSchema, tenantConfigSchema } from "../stacks/config";
 import { configDocument } from "./configReference";
 import { withCostTable } from "./costTable";
+import { openApiDocument } from "./openapiDocument";
 import { policyTable } from "./policyTable";
 import { withGeneratedBlock, withTierSummary, withTierTable } from "./tierTable";
 
@@ -13,7 +14,7 @@ export interface GeneratedDocument {
   /** Path from the repository root. */
   readonly path: string;
   /** The document as it should be, given its current text ("" when absent). */
-  readonly render: (current: string) => string;
+  readonly render: (current: string) => string | Promise<string>;
 }
 
 export const GENERATED_DOCUMENTS: readonly GeneratedDocument[] = [
@@ -43,4 +44,5 @@ export const GENERATED_DOCUMENTS: readonly GeneratedDocument[] = [
         },
       ]),
   },
+  { path: "docs/openapi.json", render: openApiDocument },
 ];

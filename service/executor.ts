@@ -12,7 +12,14 @@ import { isTierName, type TierName } from "../tiers";
 import { SUCCESS_EVENT, type EventSink } from "./events";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
-import type { Operation, OperationError, OperationKind, OperationStore, TenantUpdate } from "./operations";
+import {
+  boundedLog,
+  type Operation,
+  type OperationError,
+  type OperationKind,
+  type OperationStore,
+  type TenantUpdate,
+} from "./operations";
 import { RETRYABLE_OUTCOMES, toOperationError } from "./outcomes";
 import type { SecretBox } from "./secrets";
 import { conflictOf } from "./tenantState";
@@ -194,16 +201,47 @@ export class Executor {
    * operation is then given back rather than failed.
    */
   async execute(op: Operation, stop: AbortSignal, finalAttempt: boolean): Promise<Disposition> {
-    const { store, owner, log, metrics } = this.options;
     const abort = new AbortController();
     const onStop = () => abort.abort();
     stop.addEventListener("abort", onStop);
     if (stop.aborted) abort.abort(); // stopped while the claim was being written
+    const run = this.runLog(op);
+    const beat = this.heartbeat(op, abort, run.flush);
+    run.line(`attempt ${op.attempts} by ${this.owner}: ${op.kind} ${op.tenantId}`);
+    this.options.log.info(
+      { operationId: op.id, tenantId: op.tenantId, kind: op.kind, attempt: op.attempts },
+      "operation started",
+    );
+    try {
+      const handled = await this.handle(op, abort.signal, run.line);
+      run.line("succeeded");
+      await run.flush();
+      return await this.succeed(op, handled, run.started);
+    } catch (caught) {
+      return await this.failed(op, caught, { aborted: abort.signal.aborted, finalAttempt, run });
+    } finally {
+      clearInterval(beat);
+      stop.removeEventListener("abort", onStop);
+    }
+  }
+
+  /** The run's log: lines gathered, written as one batch per heartbeat and at the end. */
+  private runLog(op: Operation) {
     const pending: string[] = [];
-    const flush = async () => {
-      for (const line of pending.splice(0)) await store.appendLog(op.id, line);
+    return {
+      started: performance.now(),
+      line: (text: string) => void pending.push(`${new Date().toISOString()} ${text}`),
+      // One batch (one journal entry or row), bounded: not one write per line.
+      flush: async () => {
+        if (pending.length > 0) await this.options.store.appendLog(op.id, boundedLog(pending.splice(0)));
+      },
     };
-    const beat = setInterval(
+  }
+
+  /** Renews the lease every third of it (writing the log gathered so far); a lost lease cancels the run. */
+  private heartbeat(op: Operation, abort: AbortController, flush: () => Promise<void>): NodeJS.Timeout {
+    const { store, owner, log } = this.options;
+    return setInterval(
       () => {
         void flush()
           .then(() => store.heartbeat(op.id, owner, this.leaseMs))
@@ -219,74 +257,77 @@ export class Executor {
       },
       Math.max(50, Math.floor(this.leaseMs / 3)),
     );
-    const started = performance.now();
-    const line = (text: string) => pending.push(`${new Date().toISOString()} ${text}`);
-    line(`attempt ${op.attempts} by ${owner}: ${op.kind} ${op.tenantId}`);
+  }
+
+  /** The operation's handler, once the tenant's state allows it, with its credentials opened. */
+  private async handle(op: Operation, signal: AbortSignal, line: (text: string) => void): Promise<Handled> {
+    const record = await this.options.store.tenant(op.tenantId);
+    const conflict = conflictOf(record?.status ?? "none", op);
+    if (conflict) throw new TenantConflictError(`tenant ${op.tenantId}: ${conflict}`);
+    const opened: Operation = { ...op, payload: this.options.secrets.open(op.payload) };
+    return this.handlers[op.kind](opened, {
+      signal,
+      holder: op.id,
+      onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`),
+    });
+  }
+
+  /** Records the success (only while this worker still holds the operation) and says so on the exchange. */
+  private async succeed(op: Operation, handled: Handled, started: number): Promise<Disposition> {
+    const { store, owner, log, metrics } = this.options;
+    const finished = await store.finish(op.id, owner, {
+      status: "succeeded",
+      result: handled.result,
+      tenant: handled.tenant,
+    });
+    if (!finished) return { interrupted: true };
+    const ms = performance.now() - started;
+    metrics?.observe(op.kind, "succeeded", ms / 1000);
     log.info(
-      { operationId: op.id, tenantId: op.tenantId, kind: op.kind, attempt: op.attempts },
-      "operation started",
+      { operationId: op.id, tenantId: op.tenantId, kind: op.kind, ms: Math.round(ms) },
+      "operation succeeded",
     );
-    try {
-      const record = await store.tenant(op.tenantId);
-      const conflict = conflictOf(record?.status ?? "none", op);
-      if (conflict) throw new TenantConflictError(`tenant ${op.tenantId}: ${conflict}`);
-      const opened: Operation = { ...op, payload: this.options.secrets.open(op.payload) };
-      const handled = await this.handlers[op.kind](opened, {
-        signal: abort.signal,
-        holder: op.id,
-        onStep: (s) => s.op !== "same" && line(`${s.op} ${s.type} ${s.name}`),
+    const event = SUCCESS_EVENT[op.kind];
+    if (event)
+      await this.publish({
+        event,
+        tenantId: op.tenantId,
+        operationId: op.id,
+        at: new Date().toISOString(),
+        ...(handled.tier ? { tier: handled.tier } : {}),
       });
-      line("succeeded");
-      await flush();
-      const finished = await store.finish(op.id, owner, {
-        status: "succeeded",
-        result: handled.result,
-        tenant: handled.tenant,
-      });
-      if (!finished) return { interrupted: true };
-      metrics?.observe(op.kind, "succeeded", (performance.now() - started) / 1000);
-      log.info(
-        {
-          operationId: op.id,
-          tenantId: op.tenantId,
-          kind: op.kind,
-          ms: Math.round(performance.now() - started),
-        },
-        "operation succeeded",
-      );
-      const event = SUCCESS_EVENT[op.kind];
-      if (event)
-        await this.publish({
-          event,
-          tenantId: op.tenantId,
-          operationId: op.id,
-          at: new Date().toISOString(),
-          ...(handled.tier ? { tier: handled.tier } : {}),
-        });
-      return { done: "succeeded" };
-    } catch (caught) {
-      const error = toOperationError(caught);
-      if (abort.signal.aborted) {
-        line(`interrupted: ${error.message}`);
-        await flush();
-        return { interrupted: true };
-      }
-      line(`${error.outcome}: ${error.message}`);
-      await flush();
-      if (RETRYABLE_OUTCOMES.has(error.outcome) && !finalAttempt) {
-        log.warn(
-          { operationId: op.id, tenantId: op.tenantId, outcome: error.outcome, attempt: op.attempts },
-          "operation will be retried",
-        );
-        return { retry: error };
-      }
-      await this.fail(op, error, caught instanceof TenantConflictError ? caught.tenantUpdate : undefined);
-      metrics?.observe(op.kind, "failed", (performance.now() - started) / 1000);
-      return { done: "failed" };
-    } finally {
-      clearInterval(beat);
-      stop.removeEventListener("abort", onStop);
+    return { done: "succeeded" };
+  }
+
+  /** A run that threw: interrupted (given back), worth retrying (nothing recorded), or failed for good. */
+  private async failed(
+    op: Operation,
+    caught: unknown,
+    context: {
+      readonly aborted: boolean;
+      readonly finalAttempt: boolean;
+      readonly run: ReturnType<Executor["runLog"]>;
+    },
+  ): Promise<Disposition> {
+    const { run } = context;
+    const error = toOperationError(caught);
+    if (context.aborted) {
+      run.line(`interrupted: ${error.message}`);
+      await run.flush();
+      return { interrupted: true };
     }
+    run.line(`${error.outcome}: ${error.message}`);
+    await run.flush();
+    if (RETRYABLE_OUTCOMES.has(error.outcome) && !context.finalAttempt) {
+      this.options.log.warn(
+        { operationId: op.id, tenantId: op.tenantId, outcome: error.outcome, attempt: op.attempts },
+        "operation will be retried",
+      );
+      return { retry: error };
+    }
+    await this.fail(op, error, caught instanceof TenantConflictError ? caught.tenantUpdate : undefined);
+    this.options.metrics?.observe(op.kind, "failed", (performance.now() - run.started) / 1000);
+    return { done: "failed" };
   }
 
   /** Ends `op` as failed (a final outcome, or retries exhausted) and says so on the exchange. */

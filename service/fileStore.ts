@@ -17,7 +17,7 @@ import {
   renameSync,
   writeSync,
 } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, rename, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   IdempotencyConflictError,
@@ -70,6 +70,8 @@ export class FileStore implements OperationStore {
   private queue: string[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
+  /** Callers of compact() waiting for the next compaction. */
+  private compactions: Waiter[] = [];
   /** Lines in the journal file, and in its last compaction. */
   private journalLines = 0;
   private compactedLines = 0;
@@ -134,73 +136,106 @@ export class FileStore implements OperationStore {
     for (const [key, id] of this.byKey) if (expired.has(id)) this.byKey.delete(key);
   }
 
-  /** Writes the current state (expired operations dropped) to a new journal and swaps it in; returns its path. */
-  private rewrite(): string {
+  /**
+   * The current state as journal entries (expired operations dropped first). Operations and
+   * tenant records are never changed in place, and log arrays are copied: a snapshot stays as it
+   * was taken while later changes go on.
+   */
+  private snapshot(): unknown[] {
     this.expire();
+    const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
+    const entries: unknown[] = [];
+    for (const op of this.ops.values())
+      entries.push({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) });
+    for (const [id, lines] of this.logs) entries.push({ t: "logs", id, lines: [...lines] });
+    for (const record of this.tenants.values()) entries.push({ t: "tenant", record });
+    return entries;
+  }
+
+  /** Writes the state to a new journal and swaps it in, at open (nothing else runs yet); returns its path. */
+  private rewrite(): string {
+    const entries = this.snapshot();
     const tmp = `${this.options.path}.tmp`;
     // Owner only: the journal holds requests (credentials sealed) and their results.
     const fd = openSync(tmp, "w", 0o600);
-    const keys = new Map([...this.byKey].map(([k, id]) => [id, k]));
-    const chunk: string[] = [];
-    let lines = 0;
-    const put = (entry: unknown) => {
-      chunk.push(`${JSON.stringify(entry)}\n`);
-      lines += 1;
-      if (chunk.length >= 1000) writeSync(fd, chunk.splice(0).join(""));
-    };
-    for (const op of this.ops.values())
-      put({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) });
-    for (const [id, logLines] of this.logs) put({ t: "logs", id, lines: logLines });
-    for (const record of this.tenants.values()) put({ t: "tenant", record });
-    writeSync(fd, chunk.join(""));
+    for (let i = 0; i < entries.length; i += 1000) writeSync(fd, journalText(entries.slice(i, i + 1000)));
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.options.path);
-    this.journalLines = this.compactedLines = lines;
+    this.journalLines = this.compactedLines = entries.length;
     return this.options.path;
+  }
+
+  /**
+   * The same, while the service runs: called by the flush loop when nothing is queued, so the
+   * snapshot holds exactly what the old journal does; changes made meanwhile wait in the queue
+   * and go to the new journal. Written in chunks, yielding between them: requests keep being answered.
+   */
+  private async compactJournal(): Promise<void> {
+    const entries = this.snapshot();
+    const before = this.journalLines;
+    const tmp = `${this.options.path}.tmp`;
+    const out = await open(tmp, "w", 0o600);
+    try {
+      for (let i = 0; i < entries.length; i += 500) {
+        await out.write(journalText(entries.slice(i, i + 500)));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    const old = await this.handle;
+    await rename(tmp, this.options.path);
+    this.handle = open(this.options.path, "a", 0o600);
+    await old.close();
+    // The new journal: the snapshot, then what was queued meanwhile.
+    this.journalLines = entries.length + (this.journalLines - before);
+    this.compactedLines = entries.length;
   }
 
   /** Applies the entries now; resolves once they are on disk (flushed with whatever else is pending). */
   private write(...entries: Entry[]): Promise<void> {
     for (const e of entries) this.apply(e);
-    this.queue.push(entries.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    this.queue.push(journalText(entries));
     this.journalLines += entries.length;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.flushing ??= this.flush();
     return done;
   }
 
+  /** The one writer of the journal: queued entries first, then a compaction when one is due. */
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const text = this.queue.join("");
-      const waiters = this.waiters;
-      this.queue = [];
-      this.waiters = [];
-      try {
-        const handle = await this.handle;
-        await handle.write(text);
-        await handle.datasync();
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
-      }
-      // Grown well past what it holds: rewrite it, at a moment nothing is queued.
-      if (this.queue.length === 0 && this.journalLines > 4 * this.compactedLines + 10_000) this.swap();
+    for (;;) {
+      if (this.queue.length > 0) await this.writeQueued();
+      else if (this.compactions.length > 0 || this.journalLines > 4 * this.compactedLines + 10_000) {
+        const waiting = this.compactions.splice(0);
+        try {
+          await this.compactJournal();
+          for (const w of waiting) w.resolve();
+        } catch (error) {
+          for (const w of waiting) w.reject(error);
+          if (waiting.length === 0) this.compactedLines = this.journalLines; // retried after more growth
+        }
+      } else break;
     }
     this.flushing = undefined;
   }
 
-  /**
-   * Compacts into a new journal and appends to it from now on. Only when nothing is queued: the
-   * snapshot holds every change applied so far, so nothing may be written after it twice.
-   */
-  private swap(): void {
-    const old = this.handle;
-    this.rewrite();
-    this.handle = old.then(async (handle) => {
-      await handle.close();
-      return open(this.options.path, "a", 0o600);
-    });
+  /** Group commit: everything queued while the previous flush ran, written and flushed at once. */
+  private async writeQueued(): Promise<void> {
+    const text = this.queue.join("");
+    const waiters = this.waiters;
+    this.queue = [];
+    this.waiters = [];
+    try {
+      const handle = await this.handle;
+      await handle.write(text);
+      await handle.datasync();
+      for (const w of waiters) w.resolve();
+    } catch (error) {
+      for (const w of waiters) w.reject(error);
+    }
   }
 
   private stamp(): string {
@@ -211,7 +246,8 @@ export class FileStore implements OperationStore {
     request: NewOperation,
     admit?: () => Promise<void>,
   ): Promise<{ operation: Operation; created: boolean }> {
-    const digest = requestDigest(request);
+    // Only a keyed request can be replayed: only its digest is ever compared.
+    const digest = request.idempotencyKey !== undefined ? requestDigest(request) : undefined;
     if (request.idempotencyKey !== undefined) {
       const existing = this.byKey.get(request.idempotencyKey);
       if (existing !== undefined) {
@@ -257,8 +293,8 @@ export class FileStore implements OperationStore {
     return [...(this.logs.get(id) ?? [])];
   }
 
-  async appendLog(id: string, line: string): Promise<void> {
-    await this.write({ t: "log", id, line });
+  async appendLog(id: string, lines: readonly string[]): Promise<void> {
+    if (lines.length > 0) await this.write({ t: "logs", id, lines });
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
@@ -302,10 +338,11 @@ export class FileStore implements OperationStore {
       if (!this.runnable(op)) return { wait: true };
     } else {
       // The oldest runnable head of a tenant's queue (only heads can run).
-      op = [...this.unfinished.values()]
-        .map((queue) => this.ops.get(queue[0]!)!)
-        .filter((o) => this.runnable(o))
-        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+      // One pass, no sort: this runs at every claim, with thousands of tenants queued.
+      for (const queue of this.unfinished.values()) {
+        const head = this.ops.get(queue[0]!)!;
+        if ((!op || head.createdAt < op.createdAt) && this.runnable(head)) op = head;
+      }
       if (!op) return { wait: true };
     }
     const at = this.stamp();
@@ -401,15 +438,22 @@ export class FileStore implements OperationStore {
 
   /** Drops the operations past their retention now (also done at every compaction). */
   async compact(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    this.swap();
-    await this.handle;
+    const done = new Promise<void>((resolve, reject) => this.compactions.push({ resolve, reject }));
+    this.flushing ??= this.flush();
+    await done;
   }
 
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
     await (await this.handle).close();
   }
+}
+
+/** Journal lines for `entries`. */
+function journalText(entries: readonly unknown[]): string {
+  let text = "";
+  for (const e of entries) text += `${JSON.stringify(e)}\n`;
+  return text;
 }
 
 /** `op` without the given optional fields (cleared, not set to undefined, so the journal omits them). */

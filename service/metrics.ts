@@ -1,27 +1,47 @@
 /**
- * Prometheus metrics: operations by status (from the store, so every worker's work counts),
- * queue depth, and this process's operation durations by kind and outcome.
+ * Prometheus metrics through prom-client (its exposition escapes label values): operations by
+ * status (from the store, so every worker's work counts), queue depth, whether each dependency
+ * answered, and this process's operation durations by kind and outcome. One registry per
+ * instance, so two services in one process (tests) never share counts.
  */
+import { Gauge, Histogram, Registry } from "prom-client";
 import type { OperationStore } from "./operations";
 
-const BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800] as const;
-
-interface Histogram {
-  readonly counts: number[];
-  sum: number;
-  count: number;
-}
+const BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 export class Metrics {
-  private readonly durations = new Map<string, Histogram>();
+  private readonly registry = new Registry();
+  private readonly up = new Gauge({
+    name: "tenant_service_up",
+    help: "Whether a dependency answered this scrape (1) or not (0).",
+    labelNames: ["dependency"] as const,
+    registers: [this.registry],
+  });
+  private readonly operations = new Gauge({
+    name: "tenant_service_operations",
+    help: "Operations in the store by status.",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  /** Registered only while the depth is known: an unknown depth is no sample, never a 0. */
+  private readonly queueDepth = new Gauge({
+    name: "tenant_service_queue_depth",
+    help: "Operations waiting to run.",
+    registers: [],
+  });
+  private readonly durations = new Histogram({
+    name: "tenant_service_operation_duration_seconds",
+    help: "Operation run time in this process, by kind and outcome.",
+    labelNames: ["kind", "outcome"] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** The exposition format's content type. */
+  readonly contentType = this.registry.contentType;
 
   observe(kind: string, outcome: string, seconds: number): void {
-    const key = `kind="${kind}",outcome="${outcome}"`;
-    const h = this.durations.get(key) ?? { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-    BUCKETS.forEach((b, i) => seconds <= b && (h.counts[i]! += 1));
-    h.sum += seconds;
-    h.count += 1;
-    this.durations.set(key, h);
+    this.durations.observe({ kind, outcome }, seconds);
   }
 
   /**
@@ -31,30 +51,15 @@ export class Metrics {
   async render(store: OperationStore, queueDepth?: () => Promise<number>): Promise<string> {
     const counts = await store.counts().catch(() => undefined);
     const depth = queueDepth ? await queueDepth().catch(() => undefined) : counts?.queued;
-    const lines = [
-      "# HELP tenant_service_up Whether a dependency answered this scrape (1) or not (0).",
-      "# TYPE tenant_service_up gauge",
-      `tenant_service_up{dependency="store"} ${counts ? 1 : 0}`,
-      ...(queueDepth ? [`tenant_service_up{dependency="broker"} ${depth !== undefined ? 1 : 0}`] : []),
-      "# HELP tenant_service_operations Operations in the store by status.",
-      "# TYPE tenant_service_operations gauge",
-      ...Object.entries(counts ?? {}).map(
-        ([status, n]) => `tenant_service_operations{status="${status}"} ${n}`,
-      ),
-      "# HELP tenant_service_queue_depth Operations waiting to run.",
-      "# TYPE tenant_service_queue_depth gauge",
-      ...(depth !== undefined ? [`tenant_service_queue_depth ${depth}`] : []),
-      "# HELP tenant_service_operation_duration_seconds Operation run time in this process, by kind and outcome.",
-      "# TYPE tenant_service_operation_duration_seconds histogram",
-    ];
-    for (const [labels, h] of this.durations) {
-      BUCKETS.forEach((b, i) =>
-        lines.push(`tenant_service_operation_duration_seconds_bucket{${labels},le="${b}"} ${h.counts[i]}`),
-      );
-      lines.push(`tenant_service_operation_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
-      lines.push(`tenant_service_operation_duration_seconds_sum{${labels}} ${h.sum}`);
-      lines.push(`tenant_service_operation_duration_seconds_count{${labels}} ${h.count}`);
+    this.up.set({ dependency: "store" }, counts ? 1 : 0);
+    if (queueDepth) this.up.set({ dependency: "broker" }, depth !== undefined ? 1 : 0);
+    this.operations.reset();
+    for (const [status, n] of Object.entries(counts ?? {})) this.operations.set({ status }, n);
+    this.registry.removeSingleMetric("tenant_service_queue_depth");
+    if (depth !== undefined) {
+      this.queueDepth.set(depth);
+      this.registry.registerMetric(this.queueDepth);
     }
-    return `${lines.join("\n")}\n`;
+    return this.registry.metrics();
   }
 }

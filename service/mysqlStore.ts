@@ -15,6 +15,7 @@ import {
   IdempotencyConflictError,
   isFinished,
   redactedPayload,
+  boundedLog,
   requestDigest,
   type ClaimResult,
   type Finish,
@@ -26,6 +27,7 @@ import {
   type StoreCounts,
   type TenantRecord,
 } from "./operations";
+import { Batcher, keyedBatcher } from "./batch";
 
 export interface MysqlStoreOptions {
   readonly host: string;
@@ -69,6 +71,12 @@ const SCHEMA = [
     line TEXT NOT NULL,
     KEY operation_seq (operation_id, seq)
   ) ENGINE=InnoDB`,
+  `CREATE TABLE IF NOT EXISTS operation_log_batches (
+    seq BIGINT AUTO_INCREMENT PRIMARY KEY,
+    operation_id CHAR(36) NOT NULL,
+    log_lines MEDIUMTEXT NOT NULL,
+    KEY operation_seq (operation_id, seq)
+  ) ENGINE=InnoDB`,
   `CREATE TABLE IF NOT EXISTS tenants (
     tenant_id VARCHAR(63) PRIMARY KEY,
     tier VARCHAR(16) NULL,
@@ -81,6 +89,8 @@ const SCHEMA = [
 ];
 
 const UNFINISHED = "status IN ('queued', 'running')";
+/** The database's clock, in a multi-row insert's values. */
+const NOW = { toSqlString: () => "NOW(3)" };
 const LEASE_LIVE = "(status = 'running' AND lease_until > NOW(3))";
 
 interface OperationRow extends RowDataPacket {
@@ -140,7 +150,26 @@ function toTenant(row: RowDataPacket): TenantRecord {
 const isDeadlock = (error: unknown) =>
   ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
+/** A new operation's row, and whether it creates its tenant's record. */
+interface Insert {
+  readonly id: string;
+  readonly request: NewOperation;
+  readonly digest: string;
+}
+
 export class MysqlStore implements OperationStore {
+  /** Concurrent requests' lookups and inserts, grouped into one round trip each (service/batch.ts). */
+  private readonly tenants = keyedBatcher<string, TenantRecord | undefined>(
+    (ids) => this.loadTenants(ids),
+    undefined,
+  );
+  private readonly pendings = keyedBatcher<string, Operation[]>((ids) => this.loadPending(ids), []);
+  private readonly latest = keyedBatcher<string, Operation | undefined>(
+    (ids) => this.loadLatest(ids),
+    undefined,
+  );
+  private readonly inserts = new Batcher<Insert, unknown>({ run: (group) => this.insertGroup(group) });
+
   private constructor(
     private readonly pool: Pool,
     private readonly retentionMs: number,
@@ -213,7 +242,8 @@ export class MysqlStore implements OperationStore {
     request: NewOperation,
     admit?: () => Promise<void>,
   ): Promise<{ operation: Operation; created: boolean }> {
-    const digest = requestDigest(request);
+    // Only a keyed request can be replayed: only its digest is ever compared.
+    const digest = request.idempotencyKey !== undefined ? requestDigest(request) : undefined;
     const replay = (row: OperationRow & { digest: string }) => {
       if (row.digest !== digest) throw new IdempotencyConflictError(request.idempotencyKey!);
       return { operation: toOperation(row), created: false };
@@ -225,25 +255,8 @@ export class MysqlStore implements OperationStore {
     await admit?.();
     const id = randomUUID();
     try {
-      await this.transaction(async (c) => {
-        await c.query(
-          "INSERT INTO operations (id, tenant_id, kind, payload, digest, idempotency_key, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', NOW(3), NOW(3))",
-          [
-            id,
-            request.tenantId,
-            request.kind,
-            JSON.stringify(request.payload),
-            digest,
-            request.idempotencyKey ?? null,
-          ],
-        );
-        if (request.kind === "provision") {
-          await c.query(
-            "INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES (?, 'provisioning', ?, NOW(3))",
-            [request.tenantId, id],
-          );
-        }
-      });
+      const failed = await this.inserts.add({ id, request, digest: digest ?? "" });
+      if (failed !== undefined) throw failed;
     } catch (error) {
       // Two requests with one key at the same moment: the unique key lets one in.
       if ((error as { code?: string }).code === "ER_DUP_ENTRY" && request.idempotencyKey !== undefined) {
@@ -273,22 +286,80 @@ export class MysqlStore implements OperationStore {
   }
 
   async logLines(id: string): Promise<string[]> {
-    const [rows] = await this.pool.query<(RowDataPacket & { line: string })[]>(
-      "SELECT line FROM operation_logs WHERE operation_id = ? ORDER BY seq",
-      [id],
+    // Rows of one line each (written before batches), then batches.
+    const [rows] = await this.pool.query<
+      (RowDataPacket & { line: string | null; log_lines: string | null })[]
+    >(
+      `SELECT line, NULL AS log_lines, seq, 0 AS b FROM operation_logs WHERE operation_id = ?
+        UNION ALL SELECT NULL, log_lines, seq, 1 FROM operation_log_batches WHERE operation_id = ? ORDER BY b, seq`,
+      [id, id],
     );
-    return rows.map((r) => r.line);
+    return boundedLog(
+      rows.flatMap((r) => (r.log_lines !== null ? (JSON.parse(r.log_lines) as string[]) : [r.line ?? ""])),
+    );
   }
 
-  async appendLog(id: string, line: string): Promise<void> {
-    await this.pool.query("INSERT INTO operation_logs (operation_id, line) VALUES (?, ?)", [id, line]);
+  /** One row per batch (the lines a worker gathered between two heartbeats), bounded by the caller. */
+  async appendLog(id: string, lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.pool.query("INSERT INTO operation_log_batches (operation_id, log_lines) VALUES (?, ?)", [
+      id,
+      JSON.stringify(lines),
+    ]);
+  }
+
+  /**
+   * One transaction for a group of new operations (multi-row inserts); each item's error, or
+   * undefined. A group that fails on a duplicate idempotency key is inserted again one by one, so
+   * only the duplicate fails.
+   */
+  private async insertGroup(group: readonly Insert[]): Promise<unknown[]> {
+    try {
+      await this.transaction((c) => this.insertRows(c, group));
+      return group.map(() => undefined);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ER_DUP_ENTRY" || group.length === 1) throw error;
+      const alone = await Promise.allSettled(
+        group.map((row) => this.transaction((c) => this.insertRows(c, [row]))),
+      );
+      return alone.map((r) => (r.status === "rejected" ? (r.reason as unknown) : undefined));
+    }
+  }
+
+  private async insertRows(c: PoolConnection, rows: readonly Insert[]): Promise<void> {
+    await c.query(
+      "INSERT INTO operations (id, tenant_id, kind, payload, digest, idempotency_key, status, created_at, updated_at) VALUES ?",
+      [
+        rows.map(({ id, request, digest }) => [
+          id,
+          request.tenantId,
+          request.kind,
+          JSON.stringify(request.payload),
+          digest,
+          request.idempotencyKey ?? null,
+          "queued",
+          NOW,
+          NOW,
+        ]),
+      ],
+    );
+    const firsts = rows.filter((r) => r.request.kind === "provision");
+    if (firsts.length > 0)
+      await c.query(
+        "INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES ?",
+        [firsts.map((r) => [r.request.tenantId, "provisioning", r.id, NOW])],
+      );
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
-    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id = ?", [
-      tenantId,
+    return this.tenants.add(tenantId);
+  }
+
+  private async loadTenants(ids: readonly string[]): Promise<Map<string, TenantRecord>> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id IN (?)", [
+      ids,
     ]);
-    return rows[0] ? toTenant(rows[0]) : undefined;
+    return new Map(rows.map((r) => [r["tenant_id"] as string, toTenant(r)]));
   }
 
   async listTenants(): Promise<TenantRecord[]> {
@@ -297,19 +368,30 @@ export class MysqlStore implements OperationStore {
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
+    return this.latest.add(tenantId);
+  }
+
+  private async loadLatest(ids: readonly string[]): Promise<Map<string, Operation>> {
     const [rows] = await this.pool.query<OperationRow[]>(
-      "SELECT * FROM operations WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1",
-      [tenantId],
+      "SELECT o.* FROM operations o JOIN (SELECT MAX(seq) AS seq FROM operations WHERE tenant_id IN (?) GROUP BY tenant_id) m ON o.seq = m.seq",
+      [ids],
     );
-    return rows[0] ? toOperation(rows[0]) : undefined;
+    return new Map(rows.map((r) => [r.tenant_id, toOperation(r)]));
   }
 
   async pending(tenantId: string): Promise<Operation[]> {
+    return this.pendings.add(tenantId);
+  }
+
+  private async loadPending(ids: readonly string[]): Promise<Map<string, Operation[]>> {
     const [rows] = await this.pool.query<OperationRow[]>(
-      `SELECT * FROM operations WHERE tenant_id = ? AND ${UNFINISHED} ORDER BY seq`,
-      [tenantId],
+      `SELECT * FROM operations WHERE tenant_id IN (?) AND ${UNFINISHED} ORDER BY seq`,
+      [ids],
     );
-    return rows.map(toOperation);
+    const byTenant = new Map<string, Operation[]>();
+    for (const row of rows)
+      byTenant.set(row.tenant_id, [...(byTenant.get(row.tenant_id) ?? []), toOperation(row)]);
+    return byTenant;
   }
 
   async claim(owner: string, leaseMs: number, id?: string): Promise<ClaimResult> {
@@ -434,6 +516,7 @@ export class MysqlStore implements OperationStore {
       if (rows.length === 0) return;
       const ids = rows.map((r) => r.id);
       await this.pool.query("DELETE FROM operation_logs WHERE operation_id IN (?)", [ids]);
+      await this.pool.query("DELETE FROM operation_log_batches WHERE operation_id IN (?)", [ids]);
       await this.pool.query("DELETE FROM operations WHERE id IN (?)", [ids]);
     }
   }

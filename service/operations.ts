@@ -116,7 +116,8 @@ export interface OperationStore {
   ): Promise<{ readonly operation: Operation; readonly created: boolean }>;
   get(id: string): Promise<Operation | undefined>;
   logLines(id: string): Promise<string[]>;
-  appendLog(id: string, line: string): Promise<void>;
+  /** Appends a batch of log lines (one journal entry, one row), as the worker gathered them. */
+  appendLog(id: string, lines: readonly string[]): Promise<void>;
   tenant(tenantId: string): Promise<TenantRecord | undefined>;
   latestOperation(tenantId: string): Promise<Operation | undefined>;
   /** The tenant's unfinished operations, oldest first. */
@@ -187,4 +188,13 @@ export function redactedPayload(
   payload: Readonly<Record<string, unknown>>,
 ): Readonly<Record<string, unknown>> {
   return redactSecrets(payload);
+}
+
+/** Log lines an operation keeps: the last ones; the first line then says how many were dropped. */
+export const MAX_LOG_LINES = 500;
+
+/** `lines` cut to the last `max`, saying how many were dropped. */
+export function boundedLog(lines: string[], max = MAX_LOG_LINES): string[] {
+  if (lines.length <= max) return lines;
+  return [`(${lines.length - max} earlier lines dropped)`, ...lines.slice(lines.length - max)];
 }

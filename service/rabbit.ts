@@ -247,16 +247,20 @@ export class RabbitDispatcher implements Dispatcher {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Publishes without waiting for the broker's confirm: the operation is stored already (the
+   * store is the truth), so the 202 does not wait on RabbitMQ; one whose message is lost is
+   * published again by the sweeper.
+   */
   async dispatch(operation: Operation): Promise<void> {
-    try {
-      await this.link.publish(operation.id);
-    } catch (error) {
-      // Stored already: the sweeper publishes it again; the client still gets its 202.
-      this.log.error(
-        { operationId: operation.id, err: String(error) },
-        "publish failed; the sweeper will retry",
+    this.link
+      .publish(operation.id)
+      .catch((error: unknown) =>
+        this.log.error(
+          { operationId: operation.id, err: String(error) },
+          "publish failed; the sweeper will retry",
+        ),
       );
-    }
   }
 
   async queueDepth(): Promise<number> {

@@ -1,6 +1,7 @@
 /**
  * Generated documentation stays equal to its sources: the tier table to the catalog, the policy
- * list to the pack, the configuration reference to the config schemas. After a change to one of
+ * list to the pack, the configuration reference to the config schemas, the service's OpenAPI
+ * document to its routes. After a change to one of
  * those, `npm run docs` rewrites them.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -18,10 +19,10 @@ const read = (path: string) =>
 describe("generated documents", () => {
   it.each(GENERATED_DOCUMENTS.map((d) => [d.path, d] as const))(
     "%s is up to date (run `npm run docs`)",
-    (path, doc) => {
+    async (path, doc) => {
       const current = read(path);
       expect(current, `${path} is missing`).not.toBe("");
-      expect(doc.render(current)).toBe(current);
+      expect(await doc.render(current)).toBe(current);
     },
   );
 
@@ -55,5 +56,31 @@ describe("generated documents", () => {
       { key: "c[].d", type: "number", required: false, constraints: "<= 3" },
       { key: "e", type: "string", required: false, defaultValue: "z", constraints: "", description: "the e" },
     ]);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("documents every tenant and operation route, the signup body from the config schema, and the bearer token", () => {
+    const doc = JSON.parse(read("docs/openapi.json")) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/fleet/{command}",
+      "/operations/{id}",
+      "/tenants",
+      "/tenants/{id}",
+      "/tenants/{id}/purge",
+      "/tenants/{id}/restore",
+      "/tenants/{id}/tier",
+    ]);
+    const signup = doc.paths["/tenants"]!["post"]!.requestBody!.content["application/json"]!.schema as {
+      required: string[];
+    };
+    expect(signup.required).toContain("tenantId");
+    expect(doc.components.securitySchemes).toHaveProperty("bearer");
   });
 });

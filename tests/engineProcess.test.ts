@@ -4,6 +4,7 @@
  * classes (so stale-lock recovery and outcomes work), a cancelled call ends its child's run, and
  * a child that dies fails its call with a retryable error and is replaced.
  */
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,16 +61,47 @@ describe("ProcessEngine", () => {
     ).resolves.toMatchObject({ outcome: "updated" });
   }, 120_000);
 
-  // Known race (issue 21): an abort sent while the child runs a program can reach it only after the
-  // run finished, and a finished run is not undone. It failed a clean-clone CI run three times in a
-  // row, so it is skipped until the child observes aborts mid-run; the rest of this test runs.
-  it.skip("cancels a run through its AbortSignal while the child runs it", { timeout: 120_000 }, async () => {
+  // The child polls its IPC pipe once after the synth and before writing: an abort sent while the
+  // program runs is seen (it used to be seen only after the run, whenever both messages arrived apart).
+  it("cancels a run through its AbortSignal while the child runs it", { timeout: 120_000 }, async () => {
     await new TenantService({ engine }).provisionTenant(tenantRequest("acme-abort", "standard"));
+    const before = readFileSync(join(dir, "acme-abort.json"), "utf8");
     const controller = new AbortController();
     const run = engine.up("acme-abort", { signal: controller.signal });
     controller.abort(); // reaches the child while its program runs
     await expect(run).rejects.toMatchObject({ outcome: "cancelled" });
+    // Nothing written, and the lock released: the next run goes through.
+    expect(JSON.parse(readFileSync(join(dir, "acme-abort.json"), "utf8"))).toMatchObject({
+      resources: (JSON.parse(before) as { resources: unknown[] }).resources,
+    });
+    await expect(engine.up("acme-abort")).resolves.toMatchObject({ summary: {} });
   });
+
+  it(
+    "kills a child that does not answer an abort in time; the call ends cancelled",
+    { timeout: 120_000 },
+    async () => {
+      const impatient = new ProcessEngine({ stateDir: dir, processes: 1, abortGraceMs: 1 });
+      try {
+        await new TenantService({ engine: impatient }).provisionTenant(tenantRequest("charlie", "standard"));
+        const child = (impatient as unknown as { hosts: { child?: ChildProcess }[] }).hosts[0]!.child!;
+        const exited = new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
+        const controller = new AbortController();
+        const run = impatient.up("charlie", { signal: controller.signal });
+        // Abort once the run holds the stack's lock and its program runs.
+        const path = join(dir, "charlie.json");
+        while (!("lock" in (JSON.parse(readFileSync(path, "utf8")) as object)))
+          await new Promise((r) => setTimeout(r, 2));
+        controller.abort();
+        await expect(run).rejects.toMatchObject({ outcome: "cancelled" });
+        expect(await exited).toBe("SIGKILL");
+        // A new child answers the next call; the killed run's lock is a crashed run's.
+        await expect(impatient.up("charlie")).rejects.toMatchObject({ outcome: "locked" });
+      } finally {
+        impatient.close();
+      }
+    },
+  );
 
   it(
     "refuses a run whose signal is already aborted, and replaces a child that died",

@@ -5,7 +5,9 @@
  * process has died, and in the end every operation accepted has succeeded exactly once (none
  * lost, none failed, none dead-lettered). During a broker outage the API keeps accepting into the
  * store and says it is degraded; during a database outage it answers 503 and says so.
- * (The kill -9 trials of workers are in tests/serviceBroker.test.ts.)
+ * The API killed (kill -9) while requests are in flight: every 202 it gave is served by the API
+ * started again and runs once; a client retrying an unanswered request with its Idempotency-Key
+ * gets one operation, never two. (The kill -9 trials of workers are in tests/serviceBroker.test.ts.)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,6 +24,7 @@ import { eventually, tenantRequest } from "./helpers/service";
 
 const BROKER_TRIALS = 3;
 const DATABASE_TRIALS = 3;
+const API_KILL_TRIALS = 3;
 const PREFIX = "faults";
 const TOKEN = `faults-token-${randomBytes(8).toString("hex")}`;
 
@@ -44,6 +47,7 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
   let rabbit: ExtraRabbit;
   let db: ExtraMariadb;
   let api: string;
+  let apiEnv: Record<string, string>;
   const processes = new Map<string, ChildProcess>();
   const died: string[] = [];
   const ready = new Set<string>();
@@ -112,7 +116,8 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
       MYSQL_PASSWORD: "",
       LOG_LEVEL: "fatal",
     };
-    spawnRole("api", { ...env, SERVICE_ROLE: "api", PORT: String(apiPort) });
+    apiEnv = { ...env, SERVICE_ROLE: "api", PORT: String(apiPort) };
+    spawnRole("api", apiEnv);
     api = `http://127.0.0.1:${apiPort}`;
     await eventually("the API", async () =>
       (await fetch(`${api}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
@@ -196,6 +201,59 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
       await db.start();
       expect(died).toEqual([]);
     }
+    await everythingSucceeded();
+  }, 600_000);
+
+  it(`API killed (kill -9) mid-load (${API_KILL_TRIALS} trials): every 202 is kept and served by the API started again, none duplicated`, async () => {
+    const keyed = async (tenantId: string, key: string) => {
+      const res = await fetch(`${api}/tenants`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          "content-type": "application/json",
+          "idempotency-key": key,
+        },
+        body: JSON.stringify(tenantRequest(tenantId, "standard")),
+      }).catch(() => undefined);
+      if (res?.status !== 202) return undefined;
+      return ((await res.json()) as { operation: { id: string } }).operation.id;
+    };
+    const answered = new Map<string, string>();
+    let unanswered = 0;
+    for (let trial = 0; trial < API_KILL_TRIALS; trial++) {
+      const tenants = Array.from({ length: 12 }, (_, n) => `k${trial}-${n}`);
+      const inFlight = tenants.map(async (t) => {
+        const id = await keyed(t, `kill-${trial}-${t}`);
+        if (id) answered.set(t, id);
+      });
+      await new Promise((r) => setTimeout(r, 5 + 15 * trial)); // some answered, some not yet
+      const victim = processes.get("api")!;
+      processes.delete("api"); // killed on purpose: not a death to report
+      ready.delete("api");
+      victim.kill("SIGKILL");
+      await Promise.all(inFlight);
+      spawnRole("api", apiEnv);
+      await eventually("the API started again", async () =>
+        (await fetch(`${api}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
+      );
+      // The restarted API serves every operation it had answered 202 for.
+      for (const [t, id] of answered) {
+        if (!t.startsWith(`k${trial}-`)) continue;
+        const res = await call("GET", `/operations/${id}`);
+        expect(res.status).toBe(200);
+      }
+      unanswered += tenants.filter((t) => !answered.has(t)).length;
+      // A client retries what went unanswered, with the same key: one operation per request.
+      for (const t of tenants) {
+        const id = await keyed(t, `kill-${trial}-${t}`);
+        expect(id).toBeDefined();
+        if (answered.has(t)) expect(id).toBe(answered.get(t));
+        accepted.push(id!);
+      }
+    }
+    // The kills did cut requests off (else this trial would show nothing).
+    expect(unanswered).toBeGreaterThan(0);
+    expect(died).toEqual([]);
     await everythingSucceeded();
   }, 600_000);
 });

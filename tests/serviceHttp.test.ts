@@ -331,7 +331,7 @@ describe("bounded journal", () => {
     });
     const claim = await bounded.claim("w", 60_000, old.operation.id);
     expect("claimed" in claim).toBe(true);
-    for (let i = 0; i < 400; i++) await bounded.appendLog(old.operation.id, `line ${i}`);
+    for (let i = 0; i < 400; i++) await bounded.appendLog(old.operation.id, [`line ${i}`]);
     // At most the last 50 (+100 slack) lines, saying how many went.
     const lines = await bounded.logLines(old.operation.id);
     expect(lines.length).toBeLessThanOrEqual(150);
