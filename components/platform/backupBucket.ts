@@ -190,7 +190,7 @@ export function binlogArchiveScript(
 }
 
 /** The archiver role's policy: write and list `binlogs/` only (no tenant prefix), use the bucket's key. */
-export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): object {
+export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): iam.PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [

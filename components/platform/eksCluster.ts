@@ -3,6 +3,7 @@ import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "../shared/serviceAccountTrust";
 import { DEFAULT_KUBERNETES_VERSION } from "./apiVersions";
 
 export interface NodeGroupSpec {
@@ -50,11 +51,6 @@ export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-cs
 const DEFAULT_DISK_GIB = 50;
 
 const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
-const assumedBy = (service: string, actions: readonly string[] = ["sts:AssumeRole"]): string =>
-  JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }],
-  });
 
 function checkArgs(args: EksClusterArgs): void {
   if (args.subnetIds.length < 2)
@@ -125,7 +121,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
     const clusterRole = new iam.Role(
       `${name}-cluster`,
-      { assumeRolePolicy: assumedBy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+      { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
       child,
     );
     const clusterPolicy = new iam.RolePolicyAttachment(
@@ -164,7 +160,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
     const nodeRole = new iam.Role(
       `${name}-node`,
-      { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
+      { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com") },
       child,
     );
     const nodePolicies = [
@@ -226,7 +222,9 @@ export class EksCluster extends pulumi.ComponentResource {
     );
     const ebsCsiRole = new iam.Role(
       `${name}-ebs-csi`,
-      { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+      {
+        assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
+      },
       child,
     );
     const ebsCsiPolicy = new iam.RolePolicyAttachment(
