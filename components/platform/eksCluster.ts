@@ -116,9 +116,43 @@ export class EksCluster extends pulumi.ComponentResource {
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     checkArgs(args); // before the component registers anything
     super("collect-verything:platform:EksCluster", name, {}, opts);
+    const cluster = this.controlPlane(name, args);
+    this.nodeGroups(name, args, cluster);
+    const ebsCsiRole = this.addons(name, cluster);
+
+    this.clusterName = cluster.name;
+    const issuerUrl = cluster.identities.apply((ids) => {
+      const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+      if (!issuer) throw new Error(`cluster ${args.clusterName} has no OIDC issuer`);
+      return issuer;
+    });
+    const oidcProvider = new iam.OpenIdConnectProvider(
+      `${name}-oidc`,
+      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
+      { parent: this },
+    );
+    this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
+    this.oidcProviderArn = oidcProvider.arn;
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+        .apply(([clusterName, endpoint, ca]) =>
+          kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
+        ),
+    );
+    this.ebsCsiRoleArn = ebsCsiRole.arn;
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      oidcIssuer: this.oidcIssuer,
+      oidcProviderArn: this.oidcProviderArn,
+      ebsCsiRoleArn: this.ebsCsiRoleArn,
+    });
+  }
+
+  /** The control plane: its role, its Secrets key (protected), the cluster itself (protected). */
+  private controlPlane(name: string, args: EksClusterArgs): eks.Cluster {
     const child = { parent: this };
     const publicCidrs = args.publicAccessCidrs ?? [];
-
     const clusterRole = new iam.Role(
       `${name}-cluster`,
       { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
@@ -157,7 +191,12 @@ export class EksCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [clusterPolicy], protect: true },
     );
+    return cluster;
+  }
 
+  /** The node role and each managed node group with its launch template (encrypted root volume, IMDSv2 only). */
+  private nodeGroups(name: string, args: EksClusterArgs, cluster: eks.Cluster): void {
+    const child = { parent: this };
     const nodeRole = new iam.Role(
       `${name}-node`,
       { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com") },
@@ -214,7 +253,11 @@ export class EksCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
       );
     }
+  }
 
+  /** The Pod Identity agent and the EBS CSI driver with its role; returns that role. */
+  private addons(name: string, cluster: eks.Cluster): iam.Role {
+    const child = { parent: this };
     const podIdentity = new eks.Addon(
       `${name}-pod-identity`,
       { clusterName: cluster.name, addonName: "eks-pod-identity-agent" },
@@ -242,33 +285,6 @@ export class EksCluster extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [podIdentity, ebsCsiPolicy] },
     );
-
-    this.clusterName = cluster.name;
-    const issuerUrl = cluster.identities.apply((ids) => {
-      const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
-      if (!issuer) throw new Error(`cluster ${args.clusterName} has no OIDC issuer`);
-      return issuer;
-    });
-    const oidcProvider = new iam.OpenIdConnectProvider(
-      `${name}-oidc`,
-      { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] },
-      child,
-    );
-    this.oidcIssuer = issuerUrl.apply((url) => url.replace(/^https:\/\//, ""));
-    this.oidcProviderArn = oidcProvider.arn;
-    this.kubeconfig = pulumi.secret(
-      pulumi
-        .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
-        .apply(([clusterName, endpoint, ca]) =>
-          kubeconfig(clusterName, endpoint, ca?.data ?? "", args.region),
-        ),
-    );
-    this.ebsCsiRoleArn = ebsCsiRole.arn;
-    this.registerOutputs({
-      clusterName: this.clusterName,
-      oidcIssuer: this.oidcIssuer,
-      oidcProviderArn: this.oidcProviderArn,
-      ebsCsiRoleArn: this.ebsCsiRoleArn,
-    });
+    return ebsCsiRole;
   }
 }
