@@ -49,7 +49,7 @@ function platformSourcesHash(): string {
 /** The inventory as JSON: its sets and maps as sorted arrays. */
 interface StoredInventory {
   readonly gateways: [string, string[]][];
-  readonly sets: Record<string, string[]>;
+  readonly sets: Partial<Record<SetKey, string[]>>;
 }
 const SET_KEYS = [
   "namespaces",
@@ -62,6 +62,7 @@ const SET_KEYS = [
   "kmsKeys",
   "buckets",
 ] as const satisfies readonly Exclude<keyof PlatformInventory, "gateways">[];
+type SetKey = (typeof SET_KEYS)[number];
 
 function store(inventory: PlatformInventory): StoredInventory {
   return {
@@ -71,11 +72,23 @@ function store(inventory: PlatformInventory): StoredInventory {
 }
 
 function load(stored: StoredInventory): PlatformInventory {
-  const sets = Object.fromEntries(SET_KEYS.map((key) => [key, new Set(stored.sets[key])])) as Record<
-    (typeof SET_KEYS)[number],
-    ReadonlySet<string>
-  >;
-  return { ...sets, gateways: new Map(stored.gateways.map(([g, listeners]) => [g, new Set(listeners)])) };
+  const set = (key: SetKey): ReadonlySet<string> => {
+    const values = stored.sets[key];
+    if (!Array.isArray(values)) throw new Error(`inventory cache entry without ${key}`);
+    return new Set(values);
+  };
+  return {
+    namespaces: set("namespaces"),
+    gateways: new Map(stored.gateways.map(([gateway, listeners]) => [gateway, new Set(listeners)])),
+    storageClasses: set("storageClasses"),
+    volumeAttributesClasses: set("volumeAttributesClasses"),
+    priorityClasses: set("priorityClasses"),
+    services: set("services"),
+    crdGroups: set("crdGroups"),
+    oidcProviders: set("oidcProviders"),
+    kmsKeys: set("kmsKeys"),
+    buckets: set("buckets"),
+  };
 }
 
 const enabled = (): boolean => process.env["CV_INVENTORY_CACHE"] !== "off";
