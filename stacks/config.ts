@@ -85,12 +85,21 @@ const hostname = v.pipe(v.string(), v.check(isHostname, "must be a lowercase DNS
 export const SECRET_MARK = { writeOnly: true } as const;
 const secret = <T extends v.GenericSchema<string, string>>(schema: T) =>
   v.pipe(schema, v.metadata(SECRET_MARK));
-const credentials = v.strictObject({ user, password: secret(v.string()) });
-const rabbitmqAdmin = v.strictObject({ user, password: secret(v.string()), managementUrl: httpUrl });
+/** `schema` with the meaning the configuration reference shows for its key (docs/configuration.md). */
+const described = <T extends v.GenericSchema>(schema: T, meaning: string) =>
+  v.pipe(schema, v.description(meaning));
+const adminUser = described(user, "The admin account's user name.");
+const adminPassword = described(secret(v.string()), "The admin account's password (a secret).");
+const credentials = v.strictObject({ user: adminUser, password: adminPassword });
+const rabbitmqAdmin = v.strictObject({
+  user: adminUser,
+  password: adminPassword,
+  managementUrl: described(httpUrl, "The RabbitMQ management API's URL (vhosts, users, policies)."),
+});
 const objectStorageAdmin = v.strictObject({
-  user,
-  password: secret(v.string()),
-  ssl: v.optional(v.boolean(), true),
+  user: adminUser,
+  password: adminPassword,
+  ssl: described(v.optional(v.boolean(), true), "Whether the MinIO endpoint is reached over TLS."),
 });
 const region = v.picklist(
   REGION_NAMES,
@@ -98,103 +107,180 @@ const region = v.picklist(
 );
 
 export const tenantConfigSchema = v.strictObject({
-  tenantId: v.pipe(
-    v.string(),
-    v.rawCheck(({ dataset, addIssue }) => {
-      if (dataset.typed) for (const message of tenantIdProblems(dataset.value)) addIssue({ message });
-    }),
-  ),
-  tier: v.picklist(
-    TIER_NAMES,
-    (issue) => `unknown tier ${issue.received} (expected ${TIER_NAMES.join(", ")})`,
-  ),
-  sites: v.optional(v.array(v.strictObject({ customDomains: v.optional(v.array(v.string()), []) })), [
-    { customDomains: [] },
-  ]),
-  /** Site numbers of removed sites whose namespaces stay guarded until deprovision. Default none. */
-  retiredSites: v.optional(v.array(v.number()), []),
-  addOns: v.optional(
-    v.strictObject({
-      extraCpuCores: v.optional(v.number()),
-      extraMemoryGi: v.optional(v.number()),
-      extraStorageGi: v.optional(v.number()),
-    }),
-  ),
-  trustedCidrs: v.optional(v.array(v.string())),
-  /**
-   * The AWS regions the tenant runs in, its home region first (databases, backups, fallback
-   * pool). More than one only on Business (tiers/tenantRules.ts). Default: the primary region.
-   */
-  regions: v.optional(v.array(region), [PRIMARY_REGION]),
-  alerting: v.optional(
-    v.strictObject({
-      email: v.array(v.string()),
-      slackWebhookUrl: v.optional(secret(webhookUrl)),
-      pagerdutyRoutingKey: v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
-      smsWebhookUrl: v.optional(secret(webhookUrl)),
-    }),
-  ),
-  images: v.strictObject({
-    registry: v.pipe(
+  tenantId: described(
+    v.pipe(
       v.string(),
-      v.check(isOciRepository, "must be an image repository such as registry.example.com/team"),
+      v.rawCheck(({ dataset, addIssue }) => {
+        if (dataset.typed) for (const message of tenantIdProblems(dataset.value)) addIssue({ message });
+      }),
     ),
-    tag: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),
-    redis: v.optional(
-      v.pipe(v.string(), v.check(isOciReference, "must be an OCI image reference such as redis:7.4-alpine")),
-      "redis:7.4-alpine",
-    ),
-  }),
-  routing: v.optional(
-    v.variant(
-      "mode",
-      [
-        // The Gateway and its listener are the platform's (stacks/platformFacts.ts).
-        v.strictObject({ mode: v.literal("gateway-api") }),
-        v.strictObject({
-          mode: v.literal("ingress-nginx"),
-          ingressClassName: v.optional(subdomain("an IngressClass name"), "nginx"),
-        }),
-      ],
-      (issue) => `unknown routing mode ${issue.received} (expected "gateway-api" or "ingress-nginx")`,
-    ),
-    { mode: "gateway-api" },
+    "The tenant's id, the stem of every name the tenant gets (namespaces, databases, vhost, buckets, hostnames).",
   ),
-  /** Admin accounts the data-service providers use (set them with `pulumi config set --secret`). */
-  adminCredentials: v.strictObject({
-    mysql: credentials,
-    rabbitmq: rabbitmqAdmin,
-    objectStorage: objectStorageAdmin,
-    /** Another region's own RabbitMQ and object-storage accounts. Default: the ones above at that region's hosts. */
-    regions: v.optional(
-      v.record(region, v.strictObject({ rabbitmq: rabbitmqAdmin, objectStorage: objectStorageAdmin })),
+  tier: described(
+    v.picklist(TIER_NAMES, (issue) => `unknown tier ${issue.received} (expected ${TIER_NAMES.join(", ")})`),
+    "The offer the tenant pays for (docs/product.md); a change resizes in place, never replaces stateful resources.",
+  ),
+  sites: described(
+    v.optional(
+      v.array(
+        v.strictObject({
+          customDomains: described(
+            v.optional(v.array(v.string()), []),
+            "The site's own hostnames (each once, outside the platform domain), served beside its platform hostname.",
+          ),
+        }),
+      ),
+      [{ customDomains: [] }],
     ),
-  }),
-  dataServices: v.optional(
+    "The tenant's sites, site 1 first; from 1 to the tier's maximum.",
+  ),
+  retiredSites: described(
+    v.optional(v.array(v.number()), []),
+    "Site numbers of removed sites whose namespaces stay guarded (zero quota) until deprovision.",
+  ),
+  addOns: described(
+    v.optional(
+      v.strictObject({
+        extraCpuCores: described(v.optional(v.number()), "Extra CPU cores on top of the tier's quota."),
+        extraMemoryGi: described(v.optional(v.number()), "Extra memory (GiB) on top of the tier's quota."),
+        extraStorageGi: described(v.optional(v.number()), "Extra storage (GiB) on top of the tier's quota."),
+      }),
+    ),
+    "Business only: capacity bought on top of the tier, each an integer up to its maximum.",
+  ),
+  trustedCidrs: described(
+    v.optional(v.array(v.string())),
+    "Business only: IPv4 client CIDRs exempt from rate limiting, at the edge and at the origin.",
+  ),
+  regions: described(
+    v.optional(v.array(region), [PRIMARY_REGION]),
+    "The AWS regions the tenant runs in, its home region first (databases, backups, fallback pool); more than one only on Business.",
+  ),
+  alerting: described(
+    v.optional(
+      v.strictObject({
+        email: described(v.array(v.string()), "Email addresses of the tier's email alerts."),
+        slackWebhookUrl: described(
+          v.optional(secret(webhookUrl)),
+          "Slack incoming-webhook URL, where the tier routes alerts to Slack (a secret).",
+        ),
+        pagerdutyRoutingKey: described(
+          v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
+          "PagerDuty Events v2 routing key, where the tier pages (a secret).",
+        ),
+        smsWebhookUrl: described(
+          v.optional(secret(webhookUrl)),
+          "Webhook of the SMS gateway, where the tier sends alerts by SMS (a secret).",
+        ),
+      }),
+    ),
+    "Where the tenant's alerts go: each channel the tier routes to needs its destination, and no other channel is accepted.",
+  ),
+  images: described(
     v.strictObject({
-      /** Business only: a dedicated MySQL InnoDB cluster instead of the shared one. Default false. */
-      dedicatedMysqlCluster: v.optional(v.boolean(), false),
-      /** Business only: RabbitMQ federation upstreams of the tenant's other regions. */
-      federationUpstreams: v.optional(
-        v.array(v.strictObject({ name: label, uri: secret(checked(amqpUriProblem)) })),
-        [],
+      registry: described(
+        v.pipe(
+          v.string(),
+          v.check(isOciRepository, "must be an image repository such as registry.example.com/team"),
+        ),
+        "The repository the 13 services' images are pulled from.",
+      ),
+      tag: described(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")),
+        "The services' image tag (one release of all of them).",
+      ),
+      redis: described(
+        v.optional(
+          v.pipe(
+            v.string(),
+            v.check(isOciReference, "must be an OCI image reference such as redis:7.4-alpine"),
+          ),
+          "redis:7.4-alpine",
+        ),
+        "The Redis image of the tiers with a dedicated Redis.",
       ),
     }),
-    { dedicatedMysqlCluster: false, federationUpstreams: [] },
+    "The services' container images.",
   ),
-  /**
-   * The tenant's Cloudflare edge (docs/edge.md): its own zone, the platform zone of the platform
-   * hostnames, the account, the cluster's public address, and the API token (a secret; default:
-   * the provider's CLOUDFLARE_API_TOKEN environment variable).
-   */
-  cloudflare: v.strictObject({
-    accountId: cloudflareId,
-    zoneId: cloudflareId,
-    zoneName: hostname,
-    platformZoneId: cloudflareId,
-    originAddress: hostname,
-    apiToken: v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
-  }),
+  routing: described(
+    v.optional(
+      v.variant(
+        "mode",
+        [
+          // The Gateway and its listener are the platform's (stacks/platformFacts.ts).
+          v.strictObject({ mode: v.literal("gateway-api") }),
+          v.strictObject({
+            mode: v.literal("ingress-nginx"),
+            ingressClassName: v.optional(subdomain("an IngressClass name"), "nginx"),
+          }),
+        ],
+        (issue) => `unknown routing mode ${issue.received} (expected "gateway-api" or "ingress-nginx")`,
+      ),
+      { mode: "gateway-api" },
+    ),
+    'How requests reach the sites: "gateway-api" (HTTPRoutes on the platform\'s Gateway) or "ingress-nginx" (Ingresses, with ingressClassName, default "nginx").',
+  ),
+  adminCredentials: described(
+    v.strictObject({
+      mysql: described(credentials, "The MySQL admin account that creates the tenant's databases and users."),
+      rabbitmq: described(
+        rabbitmqAdmin,
+        "The RabbitMQ admin account that creates the tenant's vhost and users.",
+      ),
+      objectStorage: described(
+        objectStorageAdmin,
+        "The MinIO admin account that creates the tenant's buckets and users.",
+      ),
+      regions: described(
+        v.optional(
+          v.record(region, v.strictObject({ rabbitmq: rabbitmqAdmin, objectStorage: objectStorageAdmin })),
+        ),
+        "Another region's own RabbitMQ and MinIO admin accounts; default the ones above at that region's hosts.",
+      ),
+    }),
+    "Admin accounts the data-service providers use (set the passwords with `pulumi config set --secret`).",
+  ),
+  dataServices: described(
+    v.optional(
+      v.strictObject({
+        dedicatedMysqlCluster: described(
+          v.optional(v.boolean(), false),
+          "Business only: a dedicated MySQL InnoDB cluster instead of the shared server (single region).",
+        ),
+        federationUpstreams: described(
+          v.optional(
+            v.array(
+              v.strictObject({
+                name: described(label, "The upstream's name (unique among the upstreams)."),
+                uri: described(
+                  secret(checked(amqpUriProblem)),
+                  "The AMQP URI of the upstream broker (a secret).",
+                ),
+              }),
+            ),
+            [],
+          ),
+          "Business only: RabbitMQ federation upstreams, the tenant's vhosts in its other regions.",
+        ),
+      }),
+      { dedicatedMysqlCluster: false, federationUpstreams: [] },
+    ),
+    "The tenant's data services beyond the tier's defaults.",
+  ),
+  cloudflare: described(
+    v.strictObject({
+      accountId: described(cloudflareId, "The Cloudflare account."),
+      zoneId: described(cloudflareId, "The tenant's own zone (its custom domains)."),
+      zoneName: described(hostname, "The tenant's zone's domain name."),
+      platformZoneId: described(cloudflareId, "The platform zone, where the platform hostnames live."),
+      originAddress: described(hostname, "The cluster's public address the edge forwards to."),
+      apiToken: described(
+        v.optional(secret(v.pipe(v.string(), v.minLength(1)))),
+        "Cloudflare API token (a secret); default the provider's CLOUDFLARE_API_TOKEN environment variable.",
+      ),
+    }),
+    "The tenant's Cloudflare edge (docs/edge.md).",
+  ),
 });
 
 export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
@@ -418,40 +504,71 @@ const DEFAULT_METRICS = {
  * `metrics`, the long-term store and the platform Prometheus (DEFAULT_METRICS).
  */
 export const platformConfigSchema = v.object({
-  /** The cluster's Kubernetes version (default DEFAULT_KUBERNETES_VERSION, in EKS standard support). */
-  kubernetesVersion: v.optional(
-    v.pipe(v.string(), v.regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor version such as 1.35")),
-    DEFAULT_KUBERNETES_VERSION,
+  kubernetesVersion: described(
+    v.optional(
+      v.pipe(v.string(), v.regex(/^1\.\d{1,2}$/, "must be a Kubernetes minor version such as 1.35")),
+      DEFAULT_KUBERNETES_VERSION,
+    ),
+    "The cluster's Kubernetes minor version (in EKS standard support); the tenants' objects are checked against it.",
   ),
-  metrics: v.optional(
-    v.strictObject({
-      remoteWriteUrl: v.optional(httpUrl, DEFAULT_METRICS.remoteWriteUrl),
-      mimirNamespace: v.optional(label, DEFAULT_METRICS.mimirNamespace),
-      monitoringNamespace: v.optional(label, DEFAULT_METRICS.monitoringNamespace),
-      storageSize: v.optional(
-        v.pipe(v.string(), v.regex(/^[1-9]\d*(Gi|Ti)$/, "must be a volume size in Gi or Ti, such as 100Gi")),
-        DEFAULT_METRICS.storageSize,
-      ),
-      /** Default: the cluster's default StorageClass. */
-      storageClassName: v.optional(subdomain("a StorageClass name")),
-    }),
-    DEFAULT_METRICS,
-  ),
-  binlogArchive: v.optional(
-    v.strictObject({
-      server: v.optional(
-        v.pipe(
-          v.string(),
-          v.rawCheck(({ dataset, addIssue }) => {
-            const problem = dataset.typed ? sharedBinlogServerProblem(dataset.value) : undefined;
-            if (problem) addIssue({ message: problem });
-          }),
+  metrics: described(
+    v.optional(
+      v.strictObject({
+        remoteWriteUrl: described(
+          v.optional(httpUrl, DEFAULT_METRICS.remoteWriteUrl),
+          "Mimir's remote-write endpoint (the mimir-distributed chart's gateway).",
         ),
-        DEFAULT_SHARED_BINLOG_SERVER,
-      ),
-      mysql: v.optional(hostEndpoint, PLATFORM_SERVICES.mysql),
-    }),
-    { server: DEFAULT_SHARED_BINLOG_SERVER, mysql: PLATFORM_SERVICES.mysql },
+        mimirNamespace: described(
+          v.optional(label, DEFAULT_METRICS.mimirNamespace),
+          "Mimir's namespace, where its per-tier runtime overrides go.",
+        ),
+        monitoringNamespace: described(
+          v.optional(label, DEFAULT_METRICS.monitoringNamespace),
+          "The platform Prometheus's namespace (exported to the tenants).",
+        ),
+        storageSize: described(
+          v.optional(
+            v.pipe(
+              v.string(),
+              v.regex(/^[1-9]\d*(Gi|Ti)$/, "must be a volume size in Gi or Ti, such as 100Gi"),
+            ),
+            DEFAULT_METRICS.storageSize,
+          ),
+          "The platform Prometheus's volume (its short local window).",
+        ),
+        storageClassName: described(
+          v.optional(subdomain("a StorageClass name")),
+          "The StorageClass of that volume; default the cluster's default StorageClass.",
+        ),
+      }),
+      DEFAULT_METRICS,
+    ),
+    "Where the platform's metrics go: the long-term store (Mimir) and the platform Prometheus.",
+  ),
+  binlogArchive: described(
+    v.optional(
+      v.strictObject({
+        server: described(
+          v.optional(
+            v.pipe(
+              v.string(),
+              v.rawCheck(({ dataset, addIssue }) => {
+                const problem = dataset.typed ? sharedBinlogServerProblem(dataset.value) : undefined;
+                if (problem) addIssue({ message: problem });
+              }),
+            ),
+            DEFAULT_SHARED_BINLOG_SERVER,
+          ),
+          "The shared server's archive name: its binary logs go to binlogs/<server>/.",
+        ),
+        mysql: described(
+          v.optional(hostEndpoint, PLATFORM_SERVICES.mysql),
+          "The shared MySQL server's endpoint, and the namespace or CIDR the archiver's egress may reach.",
+        ),
+      }),
+      { server: DEFAULT_SHARED_BINLOG_SERVER, mysql: PLATFORM_SERVICES.mysql },
+    ),
+    "The binlog archiver's shared MySQL server (point-in-time recovery); its IAM identity is the cluster's OIDC provider.",
   ),
 });
 export type PlatformConfig = v.InferOutput<typeof platformConfigSchema>;

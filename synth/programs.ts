@@ -21,6 +21,7 @@ import {
   type PlatformInventory,
 } from "./closedWorld";
 import { synthesize, type ReferencedStack, type SynthResult } from "./engine";
+import { cachedInventory, storeInventory } from "./inventoryCache";
 import { offlinePlatformStack } from "./platformStandIn";
 export { offlinePlatformStack } from "./platformStandIn";
 import type { StackConfig } from "./stackConfig";
@@ -40,12 +41,22 @@ export function disabledDefaultProviders(projectFile: string): string[] {
   return Array.isArray(value) ? value.map(String) : [];
 }
 
-/** Each region's platform inventory, from its platform synth (once per process). */
+/**
+ * Each region's platform inventory, from its platform synth: once per process, and on disk for
+ * the next process while the sources stay the same (synth/inventoryCache.ts).
+ */
 const inventories = new Map<string, Promise<PlatformInventory>>();
 function inventoryOf(region: RegionName): Promise<PlatformInventory> {
   let inventory = inventories.get(region);
   if (!inventory) {
-    inventory = synthPlatform(region).then((result) => platformInventory(result, region));
+    const cached = cachedInventory(region);
+    inventory = cached
+      ? Promise.resolve(cached)
+      : synthPlatform(region).then((result) => {
+          const computed = platformInventory(result, region);
+          storeInventory(region, computed);
+          return computed;
+        });
     inventories.set(region, inventory);
   }
   return inventory;

@@ -8,6 +8,7 @@ import {
   effectiveProfile,
   QUOTA_FIELDS,
   type AddOns,
+  type TierDefinition,
 } from "../tiers";
 import type { KubeObject } from "../policy/analysis/objects";
 import type { SynthResult } from "./engine";
@@ -87,25 +88,48 @@ export function edgeSummary(result: SynthResult, objects: readonly KubeObject[])
   return lines;
 }
 
+/** The tenant outputs the summary reads (stacks/tenant.ts exports them). */
+interface TenantOutputs {
+  tenantId?: string;
+  tier?: string;
+  hostnames?: string[][];
+  addOns?: AddOns;
+  databases?: string[];
+  vhost?: string;
+  buckets?: Record<string, string>;
+  regions?: string[];
+}
+
 /** The human summary of a tenant synth: tier, namespaces and how full they get, services, price. */
 export function tenantSummary(result: SynthResult, objects: readonly KubeObject[]): string {
-  const outputs = result.outputs as {
-    tenantId?: string;
-    tier?: string;
-    hostnames?: string[][];
-    addOns?: AddOns;
-    databases?: string[];
-    vhost?: string;
-    buckets?: Record<string, string>;
-  };
-  const lines: string[] = [];
+  const outputs = result.outputs as TenantOutputs;
   const tierName = outputs.tier;
   if (!isTierName(tierName)) throw new Error("tenant synth produced no tier output");
   const tier = getTier(tierName);
+  const regions = outputs.regions ?? [];
+  const clusters = objectsPerCluster(result);
+  return [
+    ...overviewLines(result, objects, outputs, tier),
+    ...dataServiceLines(outputs, tier),
+    ...edgeSummary(result, objects),
+    ...namespaceLines(clusters),
+    ...workloadLines(clusters, objects, regions),
+    ...["", "## Resources by type", "", "| type | count |", "|---|---|", ...countByType(result), ""],
+  ].join("\n");
+}
+
+/** Tier, sites, price and cost, regions, rate limit, resource count. */
+function overviewLines(
+  result: SynthResult,
+  objects: readonly KubeObject[],
+  outputs: TenantOutputs,
+  tier: TierDefinition,
+): string[] {
+  const lines: string[] = [];
   const sites = outputs.hostnames ?? [];
-  const profile = effectiveProfile(tierName, outputs.addOns);
+  const profile = effectiveProfile(tier.name, outputs.addOns);
   const deployment = {
-    regions: ((result.outputs as { regions?: string[] }).regions ?? []).filter(isRegionName),
+    regions: (outputs.regions ?? []).filter(isRegionName),
     dedicatedMysqlCluster: objects.some((o) => o.kind === "InnoDBCluster"),
   };
   if (deployment.regions.length === 0) throw new Error("tenant synth produced no regions output");
@@ -123,7 +147,7 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
   lines.push(
     `- Monthly cost (model, list prices of ${cost.pricesAsOf}, docs/finops.md): ${cost.eur.toFixed(2)} EUR; margin ${(price.monthlyEur - cost.eur).toFixed(2)} EUR (${Math.round((100 * (price.monthlyEur - cost.eur)) / price.monthlyEur)}%)`,
   );
-  const regions = (result.outputs as { regions?: string[] }).regions ?? [];
+  const regions = outputs.regions ?? [];
   if (regions.length > 1)
     lines.push(
       `- Regions: ${regions[0]} (home: databases, backups, fallback pool), ${regions.slice(1).join(", ")}; each region holds the tier's whole quota and rate limit`,
@@ -133,7 +157,12 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
     `- Rate limit: ${tier.rateLimit.requestsPerMinute} req/min per tenant, ${tier.rateLimit.maxConnections} connections, burst x${tier.rateLimit.burstMultiplier}`,
   );
   lines.push(`- Resources: ${result.resources.length} (${objects.length} Kubernetes objects)`, "");
+  return lines;
+}
 
+/** MySQL databases, the RabbitMQ vhost, the buckets, with the tier's limits. */
+function dataServiceLines(outputs: TenantOutputs, tier: TierDefinition): string[] {
+  const lines: string[] = [];
   const db = tier.database;
   const storage = tier.objectStorage;
   lines.push("## Data services", "");
@@ -151,16 +180,18 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
       .join(", ")}${storage.versioning ? ", versioned" : ""}`,
     "",
   );
+  return lines;
+}
 
-  lines.push(...edgeSummary(result, objects));
-
+/** Each namespace's quota and how full the minimum, rolling and maximum deployments make it, per cluster. */
+function namespaceLines(clusters: ReadonlyMap<string, KubeObject[]>): string[] {
+  const lines: string[] = [];
   lines.push("## Namespaces: quota, and how full the minimum and maximum deployment make it", "");
+  // Per cluster: a tenant's namespaces have the same names in each of its regions.
   lines.push(
     "Rolling = minimum scale while the largest deployment surges one pod; maximum = every autoscaler at its maximum (a rollout there waits on the quota).",
     "",
   );
-  // Per cluster: a tenant's namespaces have the same names in each of its regions.
-  const clusters = objectsPerCluster(result);
   for (const [cluster, clusterObjects] of clusters) {
     for (const ns of namespaceUsage(clusterObjects)) {
       if (!ns.quota) continue;
@@ -182,7 +213,16 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
       lines.push("");
     }
   }
+  return lines;
+}
 
+/** The deployments of the home region (every region runs the same): replicas or autoscaler bounds, resources. */
+function workloadLines(
+  clusters: ReadonlyMap<string, KubeObject[]>,
+  objects: readonly KubeObject[],
+  regions: readonly string[],
+): string[] {
+  const lines: string[] = [];
   // Every region runs the same deployments: the home region's stand for all.
   const home = clusters.get(regions[0] ?? "") ?? objects;
   lines.push(
@@ -209,8 +249,7 @@ export function tenantSummary(result: SynthResult, objects: readonly KubeObject[
       `| ${o.metadata?.namespace} | ${o.metadata?.name} | ${bounds ? `${bounds.min}-${bounds.max} (${bounds.autoscaler})` : (spec.replicas ?? 1)} | ${r.requests?.cpu} / ${r.requests?.memory} | ${r.limits?.cpu} / ${r.limits?.memory} |`,
     );
   }
-  lines.push("", "## Resources by type", "", "| type | count |", "|---|---|", ...countByType(result), "");
-  return lines.join("\n");
+  return lines;
 }
 
 /** The summary of a platform synth. */

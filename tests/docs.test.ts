@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GENERATED_DOCUMENTS } from "../docs/documents";
-import { configRows } from "../docs/configReference";
+import { toJsonSchema } from "@valibot/to-json-schema";
+import { configRows, type ConfigRow } from "../docs/configReference";
+import { platformConfigSchema, tenantConfigSchema } from "../stacks/config";
 import { TIER_POLICIES } from "../policy/policies";
 import { TIERS } from "../tiers";
 
@@ -56,6 +58,18 @@ describe("generated documents", () => {
       { key: "c[].d", type: "number", required: false, constraints: "<= 3" },
       { key: "e", type: "string", required: false, defaultValue: "z", constraints: "", description: "the e" },
     ]);
+  });
+
+  it.each([
+    ["tenant", tenantConfigSchema],
+    ["platform", platformConfigSchema],
+  ] as const)("every %s config key has a meaning in the reference", (_, schema) => {
+    const rows = configRows(
+      toJsonSchema(schema, { errorMode: "ignore" }) as Parameters<typeof configRows>[0],
+    );
+    const undescribed = rows.filter((r: ConfigRow) => !r.description?.trim()).map((r) => r.key);
+    expect(rows.length).toBeGreaterThan(5);
+    expect(undescribed).toEqual([]);
   });
 });
 

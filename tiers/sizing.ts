@@ -192,24 +192,15 @@ function podsAt(bySite: Replicas[][], scale: Scale, withSurge: boolean): number 
 const floorTo = (value: number, step: number): number => Math.floor(value / step) * step;
 
 /**
- * The tenant's plan for `sites` active sites; `retiredSites` are the site numbers of sites it
- * removed, whose namespaces stay guarded with a zero quota (checked by tiers/tenantRules.ts).
+ * The resources of every pod and the core jobs' headroom: pods are sized so that every pod that
+ * can exist at once (maximum scale of the largest site count, every surge, the jobs) fits the
+ * quota, within the tier's per-service ceiling; refused when the quota cannot hold that.
  */
-export function planTenant(
-  profile: EffectiveProfile,
-  sites: number,
-  retiredSites: readonly number[] = [],
-): TenantPlan {
+function podSizing(profile: EffectiveProfile): {
+  readonly jobs: readonly ContainerResources[];
+  readonly podResources: ContainerResources;
+} {
   const { tier, quota } = profile;
-  if (!Number.isInteger(sites) || sites < 1 || sites > tier.maxSites) {
-    throw new SizingError(
-      `sites must be an integer from 1 to ${tier.maxSites} for ${tier.displayName}, got ${sites}`,
-    );
-  }
-  const retiredProblems = retiredSiteProblems(sites, retiredSites);
-  if (retiredProblems.length > 0)
-    throw new SizingError(retiredProblems.map((p) => `${p.field}: ${p.message}`).join("; "));
-
   // Pods are sized for the tier's largest site count, so that a tenant adding a site keeps
   // its pod sizes.
   const worstCase = replicasBySite(profile, tier.maxSites);
@@ -260,6 +251,29 @@ export function planTenant(
   if (podResources.requests.cpu < min.cpu || podResources.requests.memory < min.memory) {
     throw new SizingError(`${tier.displayName} pods would get less than the LimitRange minimum`);
   }
+  return { jobs, podResources };
+}
+
+/**
+ * The tenant's plan for `sites` active sites; `retiredSites` are the site numbers of sites it
+ * removed, whose namespaces stay guarded with a zero quota (checked by tiers/tenantRules.ts).
+ */
+export function planTenant(
+  profile: EffectiveProfile,
+  sites: number,
+  retiredSites: readonly number[] = [],
+): TenantPlan {
+  const { tier, quota } = profile;
+  if (!Number.isInteger(sites) || sites < 1 || sites > tier.maxSites) {
+    throw new SizingError(
+      `sites must be an integer from 1 to ${tier.maxSites} for ${tier.displayName}, got ${sites}`,
+    );
+  }
+  const retiredProblems = retiredSiteProblems(sites, retiredSites);
+  if (retiredProblems.length > 0)
+    throw new SizingError(retiredProblems.map((p) => `${p.field}: ${p.message}`).join("; "));
+
+  const { jobs, podResources } = podSizing(profile);
 
   const redisVolumeGi = tier.redis === "dedicated" ? minimumVolumeForIops(tier.storageClass.iops) : undefined;
   const bySite = replicasBySite(profile, sites);

@@ -78,7 +78,24 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
     return problems;
   }
   const tier = getTier(request.tier);
+  return [
+    ...problems,
+    ...siteProblems(tier, request),
+    ...addOnProblems(tier, request.addOns ?? {}),
+    ...dataServiceProblems(tier, request.dataServices ?? {}),
+    ...regionProblems(tier, request),
+    ...retiredSiteProblems(request.sites.length, request.retiredSites ?? []),
+    ...(request.alerting ? alertingProblems(tier, request.alerting) : []),
+    ...trustedCidrProblems(tier, request.trustedCidrs ?? []),
+  ];
+}
 
+/**
+ * Sites within the tier's count; custom domains valid hostnames, outside the platform domain,
+ * each once, within the tier's total.
+ */
+function siteProblems(tier: TierDefinition, request: TenantRequest): Problem[] {
+  const problems: Problem[] = [];
   if (request.sites.length < 1 || request.sites.length > tier.maxSites) {
     problems.push({
       field: "sites",
@@ -112,8 +129,13 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       message: `${tier.displayName} allows ${tier.maxCustomDomains} custom domain(s) in total, got ${domains}`,
     });
   }
+  return problems;
+}
 
-  for (const [key, value] of Object.entries(request.addOns ?? {}) as [keyof AddOns, number | undefined][]) {
+/** Add-ons only where the tier accepts them, each an integer within its maximum. */
+function addOnProblems(tier: TierDefinition, addOns: AddOns): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, value] of Object.entries(addOns) as [keyof AddOns, number | undefined][]) {
     if (value === undefined || value === 0) continue;
     const field = `addOns.${key}`;
     if (!tier.acceptsAddOns) {
@@ -122,15 +144,23 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       problems.push({ field, message: `must be an integer from 0 to ${ADD_ON_MAXIMUMS[key]}, got ${value}` });
     }
   }
+  return problems;
+}
 
-  if (request.dataServices?.dedicatedMysqlCluster && !tier.database.dedicatedCluster) {
+/** A dedicated MySQL cluster and RabbitMQ federation only where the tier has them; upstream names unique. */
+function dataServiceProblems(
+  tier: TierDefinition,
+  dataServices: NonNullable<TenantRequest["dataServices"]>,
+): Problem[] {
+  const problems: Problem[] = [];
+  if (dataServices.dedicatedMysqlCluster && !tier.database.dedicatedCluster) {
     problems.push({
       field: "dataServices.dedicatedMysqlCluster",
       message: `the ${tier.displayName} tier has no dedicated MySQL cluster (only Business does)`,
     });
   }
   const upstreams = new Map<string, number>();
-  (request.dataServices?.federationUpstreams ?? []).forEach((upstream, i) => {
+  (dataServices.federationUpstreams ?? []).forEach((upstream, i) => {
     const field = `dataServices.federationUpstreams[${i}]`;
     if (!tier.messaging.federation) {
       problems.push({
@@ -146,36 +176,41 @@ export function tenantRequestProblems(request: TenantRequest): Problem[] {
       upstreams.set(upstream.name, i);
     }
   });
+  return problems;
+}
 
-  problems.push(...regionProblems(tier, request));
-  problems.push(...retiredSiteProblems(request.sites.length, request.retiredSites ?? []));
-  if (request.alerting) {
-    const alerting = request.alerting;
-    for (const [channel, key] of Object.entries(ALERT_CHANNEL_FIELDS) as [
-      AlertChannel,
-      keyof typeof alerting,
-    ][]) {
-      const routed = (tier.monitoring.routes[channel] ?? []).length > 0;
-      const value = alerting[key];
-      const given = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "";
-      if (routed && !given)
-        problems.push({
-          field: `alerting.${key}`,
-          message: `required: the ${tier.displayName} tier routes ${(tier.monitoring.routes[channel] ?? []).join(", ")} alerts to ${channel}`,
-        });
-      if (!routed && given)
-        problems.push({
-          field: `alerting.${key}`,
-          message: `the ${tier.displayName} tier has no ${channel} alerts`,
-        });
-    }
-    alerting.email.forEach((address, i) => {
-      if (!EMAIL.test(address))
-        problems.push({ field: `alerting.email[${i}]`, message: `"${address}" is not an email address` });
-    });
+/** Each of the tier's alert channels given a destination, no other channel, valid email addresses. */
+function alertingProblems(tier: TierDefinition, alerting: NonNullable<TenantRequest["alerting"]>): Problem[] {
+  const problems: Problem[] = [];
+  for (const [channel, key] of Object.entries(ALERT_CHANNEL_FIELDS) as [
+    AlertChannel,
+    keyof typeof alerting,
+  ][]) {
+    const routed = (tier.monitoring.routes[channel] ?? []).length > 0;
+    const value = alerting[key];
+    const given = Array.isArray(value) ? value.length > 0 : value !== undefined && value !== "";
+    if (routed && !given)
+      problems.push({
+        field: `alerting.${key}`,
+        message: `required: the ${tier.displayName} tier routes ${(tier.monitoring.routes[channel] ?? []).join(", ")} alerts to ${channel}`,
+      });
+    if (!routed && given)
+      problems.push({
+        field: `alerting.${key}`,
+        message: `the ${tier.displayName} tier has no ${channel} alerts`,
+      });
   }
+  alerting.email.forEach((address, i) => {
+    if (!EMAIL.test(address))
+      problems.push({ field: `alerting.email[${i}]`, message: `"${address}" is not an email address` });
+  });
+  return problems;
+}
 
-  (request.trustedCidrs ?? []).forEach((cidr, i) => {
+/** Trusted CIDRs only where the tier has the allowlist, each an IPv4 CIDR. */
+function trustedCidrProblems(tier: TierDefinition, trustedCidrs: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  trustedCidrs.forEach((cidr, i) => {
     const field = `trustedCidrs[${i}]`;
     if (!tier.rateLimit.trustedIpAllowlist) {
       problems.push({

@@ -182,38 +182,7 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       },
       inMinio,
     );
-    const labels = tenantLabels(identity);
-    const inNamespace = { parent: this, dependsOn: args.dependsOn ?? [] };
-    new core.Secret(
-      `${name}-credentials`,
-      {
-        metadata: { name: OBJECT_STORAGE_SECRET, namespace: args.namespace, labels },
-        type: "Opaque",
-        stringData: {
-          AWS_ENDPOINT: `${server.ssl ? "https" : "http"}://${server.endpoint}`,
-          AWS_USE_PATH_STYLE_ENDPOINT: "true",
-          AWS_ACCESS_KEY_ID: accessKey,
-          AWS_SECRET_ACCESS_KEY: services.secretKey,
-          AWS_BUCKET_PRODUCTS: names.products,
-          AWS_BUCKET_SAV: names.sav,
-          AWS_BUCKET_NEWSLETTERS: names.newsletters,
-        },
-      },
-      inNamespace,
-    );
-    new core.ConfigMap(
-      `${name}-upload-rules`,
-      {
-        metadata: { name: UPLOAD_RULES_CONFIGMAP, namespace: args.namespace, labels },
-        data: Object.fromEntries(
-          BUCKET_NAMES.map((b) => [
-            `UPLOAD_RULES_${b.toUpperCase()}`,
-            JSON.stringify({ bucket: names[b], ...rules[b] }),
-          ]),
-        ),
-      },
-      inNamespace,
-    );
+    this.serviceConfiguration(name, args, names, { accessKey, secretKey: services.secretKey });
 
     if (replicatesAcrossRegions(profile.tier)) {
       const replicator = objectStorageReplicator(identity.tenantId);
@@ -237,6 +206,49 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
       buckets: this.buckets,
       ...(this.replication ? { replication: this.replication } : {}),
     });
+  }
+
+  /** What the services read: the credentials Secret (endpoint, keys, bucket names) and the upload rules. */
+  private serviceConfiguration(
+    name: string,
+    args: TenantObjectStorageArgs,
+    names: Readonly<Record<BucketName, string>>,
+    credentials: { readonly accessKey: string; readonly secretKey: pulumi.Input<string> },
+  ): void {
+    const labels = tenantLabels(args.identity);
+    const { server } = args;
+    const rules = uploadRules(args.profile.tier);
+    const inNamespace = { parent: this, dependsOn: args.dependsOn ?? [] };
+    new core.Secret(
+      `${name}-credentials`,
+      {
+        metadata: { name: OBJECT_STORAGE_SECRET, namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: {
+          AWS_ENDPOINT: `${server.ssl ? "https" : "http"}://${server.endpoint}`,
+          AWS_USE_PATH_STYLE_ENDPOINT: "true",
+          AWS_ACCESS_KEY_ID: credentials.accessKey,
+          AWS_SECRET_ACCESS_KEY: credentials.secretKey,
+          AWS_BUCKET_PRODUCTS: names.products,
+          AWS_BUCKET_SAV: names.sav,
+          AWS_BUCKET_NEWSLETTERS: names.newsletters,
+        },
+      },
+      inNamespace,
+    );
+    new core.ConfigMap(
+      `${name}-upload-rules`,
+      {
+        metadata: { name: UPLOAD_RULES_CONFIGMAP, namespace: args.namespace, labels },
+        data: Object.fromEntries(
+          BUCKET_NAMES.map((b) => [
+            `UPLOAD_RULES_${b.toUpperCase()}`,
+            JSON.stringify({ bucket: names[b], ...rules[b] }),
+          ]),
+        ),
+      },
+      inNamespace,
+    );
   }
 }
 

@@ -92,99 +92,97 @@ interface Measured {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-function measurements(input: AlertRulesInput, signal: QuotaAlert["signal"]): Measured[] {
-  const { profile } = input;
-  const tier = profile.tier;
-  const namespaces = `namespace=~"${exactly(input.namespaces)}"`;
-  switch (signal) {
-    case "cpu":
-      return [
-        {
-          usage: `sum(rate(container_cpu_usage_seconds_total{${namespaces},container!=""}[5m]))`,
-          limit: profile.quota.limitsCpu / 1000,
-          summary: "CPU usage",
-        },
-      ];
-    case "memory":
-      return [
-        {
-          usage: `sum(container_memory_working_set_bytes{${namespaces},container!=""})`,
-          limit: profile.quota.limitsMemory * MIB,
-          summary: "memory usage",
-        },
-      ];
-    case "storage":
-      return [
-        {
-          usage: `sum(kubelet_volume_stats_used_bytes{${namespaces}})`,
-          limit: profile.quota.requestsStorage * GIB,
-          summary: "volume usage",
-        },
-      ];
-    case "api-rate":
-      return [
-        {
-          usage: `sum(rate(http_requests_total{${namespaces},service="${GATEWAY.workloadName}"}[1m])) * 60`,
-          limit: tier.rateLimit.requestsPerMinute,
-          summary: "API requests per minute",
-        },
-      ];
-    case "products": {
-      const max = tier.usage.maxProducts;
-      const products = SERVICES.find((s) => s.name === "products")!.workloadName;
-      return max === undefined
-        ? []
-        : [
-            {
-              usage: `max(${PRODUCTS_METRIC}{namespace="${coreNamespace(input.tenantId)}",service="${products}"})`,
-              limit: max,
-              summary: "products",
-            },
-          ];
-    }
-    case "bucket":
-      return BUCKET_NAMES.map((b) => ({
-        usage: `max(minio_bucket_usage_total_bytes{bucket="${bucketName(input.tenantId, b)}"})`,
-        limit: gbToBytes(tier.objectStorage.buckets[b].quotaGb),
-        summary: `bucket ${bucketName(input.tenantId, b)} usage`,
-        labels: { bucket: bucketName(input.tenantId, b) },
-      }));
-    case "queue": {
-      const max = tier.messaging.maxLength;
-      return max === undefined
-        ? []
-        : [
-            {
-              usage: `max by (queue) (rabbitmq_detailed_queue_messages{vhost="${rabbitVhost(input.tenantId)}"})`,
-              limit: max,
-              summary: "messages in queue {{ $labels.queue }}",
-            },
-          ];
-    }
-    case "mysql-connections": {
-      const users = DATABASE_SERVICES.map((s) => databaseUser(input.tenantId, s.name));
-      return [
-        {
-          usage: `max by (mysql_user) (mysql_info_schema_processlist_processes_by_user{mysql_user=~"${exactly(users)}"})`,
-          limit: tier.database.maxConnectionsPerService,
-          summary: "connections of MySQL user {{ $labels.mysql_user }}",
-        },
-      ];
-    }
-    case "cdn-bandwidth": {
-      const allowance = tier.cdn.enabled ? tier.cdn.monthlyBandwidthGb : undefined;
-      return allowance === undefined
-        ? []
-        : [
-            {
-              usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[${CDN_BANDWIDTH_WINDOW_DAYS}d]))`,
-              limit: allowance * 1e9,
-              summary: `CDN bytes over ${CDN_BANDWIDTH_WINDOW_DAYS} days`,
-            },
-          ];
-    }
-  }
-}
+/** How each quota signal is measured: PromQL of the usage and the limit it is compared with. */
+const MEASURES: Readonly<
+  Record<QuotaAlert["signal"], (input: AlertRulesInput, namespaces: string) => Measured[]>
+> = {
+  cpu: ({ profile }, namespaces) => [
+    {
+      usage: `sum(rate(container_cpu_usage_seconds_total{${namespaces},container!=""}[5m]))`,
+      limit: profile.quota.limitsCpu / 1000,
+      summary: "CPU usage",
+    },
+  ],
+  memory: ({ profile }, namespaces) => [
+    {
+      usage: `sum(container_memory_working_set_bytes{${namespaces},container!=""})`,
+      limit: profile.quota.limitsMemory * MIB,
+      summary: "memory usage",
+    },
+  ],
+  storage: ({ profile }, namespaces) => [
+    {
+      usage: `sum(kubelet_volume_stats_used_bytes{${namespaces}})`,
+      limit: profile.quota.requestsStorage * GIB,
+      summary: "volume usage",
+    },
+  ],
+  "api-rate": ({ profile }, namespaces) => [
+    {
+      usage: `sum(rate(http_requests_total{${namespaces},service="${GATEWAY.workloadName}"}[1m])) * 60`,
+      limit: profile.tier.rateLimit.requestsPerMinute,
+      summary: "API requests per minute",
+    },
+  ],
+  products: (input) => {
+    const max = input.profile.tier.usage.maxProducts;
+    const products = SERVICES.find((s) => s.name === "products")!.workloadName;
+    return max === undefined
+      ? []
+      : [
+          {
+            usage: `max(${PRODUCTS_METRIC}{namespace="${coreNamespace(input.tenantId)}",service="${products}"})`,
+            limit: max,
+            summary: "products",
+          },
+        ];
+  },
+  bucket: (input) =>
+    BUCKET_NAMES.map((b) => ({
+      usage: `max(minio_bucket_usage_total_bytes{bucket="${bucketName(input.tenantId, b)}"})`,
+      limit: gbToBytes(input.profile.tier.objectStorage.buckets[b].quotaGb),
+      summary: `bucket ${bucketName(input.tenantId, b)} usage`,
+      labels: { bucket: bucketName(input.tenantId, b) },
+    })),
+  queue: (input) => {
+    const max = input.profile.tier.messaging.maxLength;
+    return max === undefined
+      ? []
+      : [
+          {
+            usage: `max by (queue) (rabbitmq_detailed_queue_messages{vhost="${rabbitVhost(input.tenantId)}"})`,
+            limit: max,
+            summary: "messages in queue {{ $labels.queue }}",
+          },
+        ];
+  },
+  "mysql-connections": (input) => {
+    const users = DATABASE_SERVICES.map((s) => databaseUser(input.tenantId, s.name));
+    return [
+      {
+        usage: `max by (mysql_user) (mysql_info_schema_processlist_processes_by_user{mysql_user=~"${exactly(users)}"})`,
+        limit: input.profile.tier.database.maxConnectionsPerService,
+        summary: "connections of MySQL user {{ $labels.mysql_user }}",
+      },
+    ];
+  },
+  "cdn-bandwidth": (input) => {
+    const cdn = input.profile.tier.cdn;
+    const allowance = cdn.enabled ? cdn.monthlyBandwidthGb : undefined;
+    return allowance === undefined
+      ? []
+      : [
+          {
+            usage: `sum(increase(cloudflare_zone_bandwidth_total{zone="${input.cdnZone}"}[${CDN_BANDWIDTH_WINDOW_DAYS}d]))`,
+            limit: allowance * 1e9,
+            summary: `CDN bytes over ${CDN_BANDWIDTH_WINDOW_DAYS} days`,
+          },
+        ];
+  },
+};
+
+const measurements = (input: AlertRulesInput, signal: QuotaAlert["signal"]): Measured[] =>
+  MEASURES[signal](input, `namespace=~"${exactly(input.namespaces)}"`);
 
 /**
  * The tenant's usage ratios (recorded, so dashboards and the long-term store read the same series)

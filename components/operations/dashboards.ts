@@ -72,6 +72,90 @@ export function sloDashboard(tenantId: string, tier: TierDefinition): Dashboard 
   };
 }
 
+/** PromQL selectors of a tenant's namespaces and of its gateway in them. */
+interface Selectors {
+  readonly tenantId: string;
+  readonly ns: string;
+  readonly gateway: string;
+}
+
+/** Every level: the services' health, traffic, errors and quota usage. */
+const overviewDashboard = ({ tenantId, ns, gateway }: Selectors): Dashboard => ({
+  uid: `${tenantId}-overview`,
+  title: `${tenantId}: overview`,
+  panels: [
+    { title: "Services up", expr: `sum by (service) (up{${ns}})`, unit: "none" },
+    { title: "Requests per second", expr: `sum(rate(http_requests_total{${gateway}}[5m]))`, unit: "reqps" },
+    {
+      title: "Errors (5xx) per second",
+      expr: `sum(rate(http_requests_total{${gateway},status=~"5.."}[5m]))`,
+      unit: "reqps",
+    },
+    { title: "Quota usage", expr: `${USAGE_RATIO}{tenant="${tenantId}"}`, unit: "percentunit" },
+  ],
+});
+
+/** Advanced and above: latency, CPU and memory by service, and the data services' usage. */
+const servicesDashboard = ({ tenantId, ns }: Selectors): Dashboard => ({
+  uid: `${tenantId}-services`,
+  title: `${tenantId}: services and data`,
+  panels: [
+    {
+      title: "Latency p95",
+      expr: `histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket{${ns}}[5m])))`,
+      unit: "s",
+    },
+    {
+      title: "CPU by service",
+      expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{${ns},container!=""}[5m]))`,
+      unit: "none",
+    },
+    {
+      title: "Memory by service",
+      expr: `sum by (pod) (container_memory_working_set_bytes{${ns},container!=""})`,
+      unit: "bytes",
+    },
+    {
+      title: "Queue depth",
+      expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="queue"}`,
+      unit: "percentunit",
+    },
+    {
+      title: "Database connections",
+      expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="mysql-connections"}`,
+      unit: "percentunit",
+    },
+    {
+      title: "Bucket usage",
+      expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="bucket"}`,
+      unit: "percentunit",
+    },
+  ],
+});
+
+/** Custom (the highest level): traffic, replicas and latency per site. */
+const sitesDashboard = ({ tenantId, ns, gateway }: Selectors): Dashboard => ({
+  uid: `${tenantId}-sites`,
+  title: `${tenantId}: per site`,
+  panels: [
+    {
+      title: "Requests per second by site",
+      expr: `sum by (namespace) (rate(http_requests_total{${gateway}}[5m]))`,
+      unit: "reqps",
+    },
+    {
+      title: "Gateway replicas by site",
+      expr: `sum by (namespace) (kube_deployment_status_replicas_available{${ns},deployment="${GATEWAY.workloadName}"})`,
+      unit: "none",
+    },
+    {
+      title: "Latency p99 by site",
+      expr: `histogram_quantile(0.99, sum by (le, namespace) (rate(http_request_duration_seconds_bucket{${gateway}}[5m])))`,
+      unit: "s",
+    },
+  ],
+});
+
 /** Dashboards of each level; a higher level has everything of the lower ones. */
 export function tenantDashboards(
   tenantId: string,
@@ -79,81 +163,12 @@ export function tenantDashboards(
   namespaces: readonly string[],
 ): Dashboard[] {
   const ns = `namespace=~"${namespaces.map((n) => n.replace(/\./g, "\\\\.")).join("|")}"`;
-  const gateway = `${ns},service="${GATEWAY.workloadName}"`;
-  const overview: Dashboard = {
-    uid: `${tenantId}-overview`,
-    title: `${tenantId}: overview`,
-    panels: [
-      { title: "Services up", expr: `sum by (service) (up{${ns}})`, unit: "none" },
-      { title: "Requests per second", expr: `sum(rate(http_requests_total{${gateway}}[5m]))`, unit: "reqps" },
-      {
-        title: "Errors (5xx) per second",
-        expr: `sum(rate(http_requests_total{${gateway},status=~"5.."}[5m]))`,
-        unit: "reqps",
-      },
-      { title: "Quota usage", expr: `${USAGE_RATIO}{tenant="${tenantId}"}`, unit: "percentunit" },
-    ],
-  };
-  const dashboards = [overview];
+  const selectors: Selectors = { tenantId, ns, gateway: `${ns},service="${GATEWAY.workloadName}"` };
+  const dashboards = [overviewDashboard(selectors)];
   if (level === "basic") return dashboards;
-  dashboards.push({
-    uid: `${tenantId}-services`,
-    title: `${tenantId}: services and data`,
-    panels: [
-      {
-        title: "Latency p95",
-        expr: `histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket{${ns}}[5m])))`,
-        unit: "s",
-      },
-      {
-        title: "CPU by service",
-        expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{${ns},container!=""}[5m]))`,
-        unit: "none",
-      },
-      {
-        title: "Memory by service",
-        expr: `sum by (pod) (container_memory_working_set_bytes{${ns},container!=""})`,
-        unit: "bytes",
-      },
-      {
-        title: "Queue depth",
-        expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="queue"}`,
-        unit: "percentunit",
-      },
-      {
-        title: "Database connections",
-        expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="mysql-connections"}`,
-        unit: "percentunit",
-      },
-      {
-        title: "Bucket usage",
-        expr: `${USAGE_RATIO}{tenant="${tenantId}",signal="bucket"}`,
-        unit: "percentunit",
-      },
-    ],
-  });
+  dashboards.push(servicesDashboard(selectors));
   if (level === "advanced") return dashboards;
-  dashboards.push({
-    uid: `${tenantId}-sites`,
-    title: `${tenantId}: per site`,
-    panels: [
-      {
-        title: "Requests per second by site",
-        expr: `sum by (namespace) (rate(http_requests_total{${gateway}}[5m]))`,
-        unit: "reqps",
-      },
-      {
-        title: "Gateway replicas by site",
-        expr: `sum by (namespace) (kube_deployment_status_replicas_available{${ns},deployment="${GATEWAY.workloadName}"})`,
-        unit: "none",
-      },
-      {
-        title: "Latency p99 by site",
-        expr: `histogram_quantile(0.99, sum by (le, namespace) (rate(http_request_duration_seconds_bucket{${gateway}}[5m])))`,
-        unit: "s",
-      },
-    ],
-  });
+  dashboards.push(sitesDashboard(selectors));
   return dashboards;
 }
 

@@ -119,7 +119,7 @@ export class TenantBackups extends pulumi.ComponentResource {
 export function backupPolicyDocument(
   platform: Pick<BackupPlatformArgs, "bucket" | "kmsKeyArn">,
   tenantId: string,
-): object {
+): aws.PolicyDocument {
   const prefix = tenantBackupPrefix(tenantId);
   return {
     Version: "2012-10-17",

@@ -149,6 +149,55 @@ export class TenantMonitoring extends pulumi.ComponentResource {
     const coreNs = coreNamespace(identity.tenantId);
     const tier = profile.tier;
 
+    this.serviceMonitors(name, args, labels);
+
+    this.ruleGroups = tenantAlertRules({
+      tenantId: identity.tenantId,
+      tier: identity.tier,
+      profile,
+      namespaces: args.namespaces,
+      cdnZone: args.cdnZone,
+    });
+    customResource<{ groups: readonly RuleGroup[] }>(
+      `${name}-rules`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "tenant-quota-alerts", namespace: coreNs, labels },
+        spec: { groups: this.ruleGroups },
+      },
+      { parent: this },
+    );
+
+    this.sloRuleGroups = this.objectives(name, args, coreNs, labels);
+
+    if (args.alerting) this.alertReceivers(name, args.alerting, tier, coreNs, labels);
+
+    const dashboards = [
+      ...tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces),
+      sloDashboard(identity.tenantId, tier),
+    ];
+    new core.ConfigMap(
+      `${name}-dashboards`,
+      {
+        metadata: {
+          name: `tenant-${identity.tenantId}-dashboards`,
+          // In the tenant's namespace like all its objects: Grafana's sidecar watches every namespace.
+          namespace: coreNs,
+          labels: { ...labels, [DASHBOARD_LABEL]: "1" },
+          // One Grafana folder per tenant (folder permissions keep tenants apart).
+          annotations: { grafana_folder: `tenant-${identity.tenantId}` },
+        },
+        data: Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, dashboardJson(d)])),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
+  }
+
+  /** One ServiceMonitor per namespace: every service's `metrics` port, targets labelled with tenant and tier. */
+  private serviceMonitors(name: string, args: TenantMonitoringArgs, labels: Record<string, string>): void {
+    const { identity } = args;
     for (const namespace of args.namespaces) {
       customResource<ServiceMonitorSpec>(
         `${name}-${namespace}-services`,
@@ -177,78 +226,43 @@ export class TenantMonitoring extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+  }
 
-    this.ruleGroups = tenantAlertRules({
-      tenantId: identity.tenantId,
-      tier: identity.tier,
-      profile,
-      namespaces: args.namespaces,
-      cdnZone: args.cdnZone,
-    });
-    customResource<{ groups: readonly RuleGroup[] }>(
-      `${name}-rules`,
+  /** The tier's alert routing, with the receivers' credentials in a Secret. */
+  private alertReceivers(
+    name: string,
+    a: AlertingArgs,
+    tier: EffectiveProfile["tier"],
+    coreNs: string,
+    labels: Record<string, string>,
+  ): void {
+    const secret = new core.Secret(
+      `${name}-receivers`,
       {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: { name: "tenant-quota-alerts", namespace: coreNs, labels },
-        spec: { groups: this.ruleGroups },
+        metadata: { name: ALERT_RECEIVERS_SECRET, namespace: coreNs, labels },
+        type: "Opaque",
+        stringData: {
+          ...(a.slackWebhookUrl !== undefined
+            ? { [SECRET_KEYS.slack]: pulumi.secret(a.slackWebhookUrl) }
+            : {}),
+          ...(a.pagerdutyRoutingKey !== undefined
+            ? { [SECRET_KEYS.pagerduty]: pulumi.secret(a.pagerdutyRoutingKey) }
+            : {}),
+          ...(a.smsWebhookUrl !== undefined ? { [SECRET_KEYS.sms]: pulumi.secret(a.smsWebhookUrl) } : {}),
+        },
       },
       { parent: this },
     );
-
-    this.sloRuleGroups = this.objectives(name, args, coreNs, labels);
-
-    if (args.alerting) {
-      const a = args.alerting;
-      const secret = new core.Secret(
-        `${name}-receivers`,
-        {
-          metadata: { name: ALERT_RECEIVERS_SECRET, namespace: coreNs, labels },
-          type: "Opaque",
-          stringData: {
-            ...(a.slackWebhookUrl !== undefined
-              ? { [SECRET_KEYS.slack]: pulumi.secret(a.slackWebhookUrl) }
-              : {}),
-            ...(a.pagerdutyRoutingKey !== undefined
-              ? { [SECRET_KEYS.pagerduty]: pulumi.secret(a.pagerdutyRoutingKey) }
-              : {}),
-            ...(a.smsWebhookUrl !== undefined ? { [SECRET_KEYS.sms]: pulumi.secret(a.smsWebhookUrl) } : {}),
-          },
-        },
-        { parent: this },
-      );
-      customResource<AlertmanagerConfigSpec>(
-        `${name}-routing`,
-        {
-          apiVersion: "monitoring.coreos.com/v1alpha1",
-          kind: "AlertmanagerConfig",
-          metadata: { name: "tenant-alert-routing", namespace: coreNs, labels },
-          spec: alertRouting(tier.monitoring.routes, a),
-        },
-        { parent: this, dependsOn: [secret] },
-      );
-    }
-
-    const dashboards = [
-      ...tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces),
-      sloDashboard(identity.tenantId, tier),
-    ];
-    new core.ConfigMap(
-      `${name}-dashboards`,
+    customResource<AlertmanagerConfigSpec>(
+      `${name}-routing`,
       {
-        metadata: {
-          name: `tenant-${identity.tenantId}-dashboards`,
-          // In the tenant's namespace like all its objects: Grafana's sidecar watches every namespace.
-          namespace: coreNs,
-          labels: { ...labels, [DASHBOARD_LABEL]: "1" },
-          // One Grafana folder per tenant (folder permissions keep tenants apart).
-          annotations: { grafana_folder: `tenant-${identity.tenantId}` },
-        },
-        data: Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, dashboardJson(d)])),
+        apiVersion: "monitoring.coreos.com/v1alpha1",
+        kind: "AlertmanagerConfig",
+        metadata: { name: "tenant-alert-routing", namespace: coreNs, labels },
+        spec: alertRouting(tier.monitoring.routes, a),
       },
-      { parent: this },
+      { parent: this, dependsOn: [secret] },
     );
-    this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
   }
 
   /** The SLO rules (SLIs, burn-rate and event alerts) and the hostnames' Probes. */

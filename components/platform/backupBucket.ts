@@ -190,7 +190,7 @@ export function binlogArchiveScript(
 }
 
 /** The archiver role's policy: write and list `binlogs/` only (no tenant prefix), use the bucket's key. */
-export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): object {
+export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): iam.PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -205,6 +205,12 @@ export function binlogArchivePolicyDocument(bucket: string, kmsKeyArn: string): 
     ],
   };
 }
+
+/** Labels of everything in the runners' namespace. */
+const RUNNER_LABELS: Record<string, string> = {
+  "app.kubernetes.io/part-of": "collect-verything",
+  "app.kubernetes.io/managed-by": "pulumi",
+};
 
 /**
  * The platform's backup bucket, off the cluster: encrypted with its own KMS key (rotated), no public
@@ -221,6 +227,17 @@ export class BackupBucket extends pulumi.ComponentResource {
     if (serverProblem)
       throw new TenantRequestError([{ field: "binlogArchive.server", message: serverProblem }]);
     super("collect-verything:platform:BackupBucket", name, {}, opts);
+    const { key, bucket } = this.encryptedBucket(name, args);
+    const namespace = this.runnerNamespace(name, args);
+    this.tierRunners(name, args, key.arn, namespace);
+    this.binlogArchiver(name, args, key.arn, namespace);
+    this.bucketName = bucket.bucket;
+    this.kmsKeyArn = key.arn;
+    this.registerOutputs({ bucketName: this.bucketName, kmsKeyArn: this.kmsKeyArn });
+  }
+
+  /** The bucket and its key (both protected), public access blocked, versioned, retention by lifecycle rules. */
+  private encryptedBucket(name: string, args: BackupBucketArgs): { key: kms.Key; bucket: s3.Bucket } {
     const key = new kms.Key(
       `${name}-key`,
       { description: `Encrypts ${args.bucket}`, enableKeyRotation: true, deletionWindowInDays: 30 },
@@ -267,10 +284,12 @@ export class BackupBucket extends pulumi.ComponentResource {
       { parent: this, dependsOn: [versioning] },
     );
 
-    const labels = {
-      "app.kubernetes.io/part-of": "collect-verything",
-      "app.kubernetes.io/managed-by": "pulumi",
-    };
+    return { key, bucket };
+  }
+
+  /** The runners' namespace (restricted pod security) and its quota: every job at once, one of each. */
+  private runnerNamespace(name: string, args: BackupBucketArgs): core.Namespace {
+    const labels = RUNNER_LABELS;
     const namespace = new core.Namespace(
       `${name}-namespace`,
       {
@@ -304,6 +323,17 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [namespace] },
     );
+    return namespace;
+  }
+
+  /** The runner identity, its read access to the tenants' backup plans, and one CronJob per tier. */
+  private tierRunners(
+    name: string,
+    args: BackupBucketArgs,
+    kmsKeyArn: pulumi.Output<string>,
+    namespace: core.Namespace,
+  ): void {
+    const labels = RUNNER_LABELS;
     const inNamespace = { parent: this, dependsOn: [namespace] };
     const account = new core.ServiceAccount(
       `${name}-runner`,
@@ -328,56 +358,62 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const tier of TIER_NAMES) {
-      new batch.CronJob(
-        `${name}-${tier}`,
-        {
-          metadata: { name: `backup-${tier}`, namespace: args.namespace, labels },
-          spec: {
-            schedule: getTier(tier).backups.dumpSchedule,
-            timeZone: "Etc/UTC",
-            concurrencyPolicy: "Forbid",
-            successfulJobsHistoryLimit: 1,
-            failedJobsHistoryLimit: 3,
-            jobTemplate: {
-              spec: {
-                backoffLimit: 1,
-                activeDeadlineSeconds: 3 * 3600,
-                template: {
-                  metadata: { labels },
-                  spec: {
-                    serviceAccountName: BACKUP_RUNNER,
-                    restartPolicy: "Never",
-                    securityContext: POD_SECURITY_CONTEXT,
-                    containers: [
-                      {
-                        name: "backup",
-                        image: args.image,
-                        command: ["/bin/sh", "-c", runnerScript(tier, args.bucket)],
-                        env: [{ name: "KMS_KEY_ARN", value: key.arn }],
-                        envFrom: [
-                          { secretRef: { name: args.mysqlSecret } },
-                          { secretRef: { name: args.rabbitmqSecret } },
-                        ],
-                        resources: containerResources(each),
-                        securityContext: CONTAINER_SECURITY_CONTEXT,
-                        volumeMounts: [{ name: "work", mountPath: "/work" }],
-                      },
-                    ],
-                    volumes: [{ name: "work", emptyDir: { sizeLimit: "20Gi" } }],
-                  },
+    for (const tier of TIER_NAMES) this.tierRunner(name, tier, args, kmsKeyArn, [namespace, account]);
+  }
+
+  /** One tier's runner: at the tier's dump schedule, never two at once. */
+  private tierRunner(
+    name: string,
+    tier: TierName,
+    args: BackupBucketArgs,
+    kmsKeyArn: pulumi.Output<string>,
+    dependsOn: pulumi.Resource[],
+  ): void {
+    const labels = RUNNER_LABELS;
+    new batch.CronJob(
+      `${name}-${tier}`,
+      {
+        metadata: { name: `backup-${tier}`, namespace: args.namespace, labels },
+        spec: {
+          schedule: getTier(tier).backups.dumpSchedule,
+          timeZone: "Etc/UTC",
+          concurrencyPolicy: "Forbid",
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 3,
+          jobTemplate: {
+            spec: {
+              backoffLimit: 1,
+              activeDeadlineSeconds: 3 * 3600,
+              template: {
+                metadata: { labels },
+                spec: {
+                  serviceAccountName: BACKUP_RUNNER,
+                  restartPolicy: "Never",
+                  securityContext: POD_SECURITY_CONTEXT,
+                  containers: [
+                    {
+                      name: "backup",
+                      image: args.image,
+                      command: ["/bin/sh", "-c", runnerScript(tier, args.bucket)],
+                      env: [{ name: "KMS_KEY_ARN", value: kmsKeyArn }],
+                      envFrom: [
+                        { secretRef: { name: args.mysqlSecret } },
+                        { secretRef: { name: args.rabbitmqSecret } },
+                      ],
+                      resources: containerResources(BACKUP_JOB_RESOURCES),
+                      securityContext: CONTAINER_SECURITY_CONTEXT,
+                      volumeMounts: [{ name: "work", mountPath: "/work" }],
+                    },
+                  ],
+                  volumes: [{ name: "work", emptyDir: { sizeLimit: "20Gi" } }],
                 },
               },
             },
           },
         },
-        { ...inNamespace, dependsOn: [namespace, account] },
-      );
-    }
-    this.binlogArchiver(name, args, key.arn, namespace, labels);
-    this.bucketName = bucket.bucket;
-    this.kmsKeyArn = key.arn;
-    this.registerOutputs({ bucketName: this.bucketName, kmsKeyArn: this.kmsKeyArn });
+      },
+      { parent: this, dependsOn },
+    );
   }
 
   /**
@@ -391,10 +427,21 @@ export class BackupBucket extends pulumi.ComponentResource {
     args: BackupBucketArgs,
     kmsKeyArn: pulumi.Output<string>,
     namespace: core.Namespace,
-    labels: Record<string, string>,
   ): void {
+    const account = this.binlogArchiverIdentity(name, args, kmsKeyArn, namespace);
+    this.binlogArchiverEgress(name, args, namespace);
+    this.binlogArchiveJob(name, args, kmsKeyArn, [namespace, account]);
+  }
+
+  /** The archiver's IAM role (IRSA, `binlogs/` only), its ServiceAccount, and read access to the namespace list. */
+  private binlogArchiverIdentity(
+    name: string,
+    args: BackupBucketArgs,
+    kmsKeyArn: pulumi.Output<string>,
+    namespace: core.Namespace,
+  ): core.ServiceAccount {
     const archive = args.binlogArchive;
-    const inNamespace = { parent: this, dependsOn: [namespace] };
+    const labels = RUNNER_LABELS;
     const role = new iam.Role(
       `${name}-binlog-archiver`,
       {
@@ -427,7 +474,7 @@ export class BackupBucket extends pulumi.ComponentResource {
           annotations: { "eks.amazonaws.com/role-arn": role.arn },
         },
       },
-      inNamespace,
+      { parent: this, dependsOn: [namespace] },
     );
     const reader = new rbac.ClusterRole(
       `${name}-binlog-source-reader`,
@@ -446,7 +493,13 @@ export class BackupBucket extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const podLabels = { ...labels, "app.kubernetes.io/name": BINLOG_ARCHIVER };
+    return account;
+  }
+
+  /** The archiver's egress: DNS, the MySQL servers (shared and dedicated) and HTTPS (S3, STS, the Kubernetes API). */
+  private binlogArchiverEgress(name: string, args: BackupBucketArgs, namespace: core.Namespace): void {
+    const archive = args.binlogArchive;
+    const labels = RUNNER_LABELS;
     const mysqlPeer =
       "namespace" in archive.mysql
         ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": archive.mysql.namespace } } }
@@ -480,8 +533,19 @@ export class BackupBucket extends pulumi.ComponentResource {
           ],
         },
       },
-      inNamespace,
+      { parent: this, dependsOn: [namespace] },
     );
+  }
+
+  /** The archive CronJob: every minute, one pod at most, with the platform's MySQL backup account. */
+  private binlogArchiveJob(
+    name: string,
+    args: BackupBucketArgs,
+    kmsKeyArn: pulumi.Output<string>,
+    dependsOn: pulumi.Resource[],
+  ): void {
+    const labels = RUNNER_LABELS;
+    const podLabels = { ...labels, "app.kubernetes.io/name": BINLOG_ARCHIVER };
     const secretEnv = (envName: string, key: string) => ({
       name: envName,
       valueFrom: { secretKeyRef: { name: args.mysqlSecret, key } },
@@ -512,7 +576,7 @@ export class BackupBucket extends pulumi.ComponentResource {
                     {
                       name: "archive",
                       image: args.image,
-                      command: ["/bin/sh", "-c", binlogArchiveScript(args.bucket, archive)],
+                      command: ["/bin/sh", "-c", binlogArchiveScript(args.bucket, args.binlogArchive)],
                       env: [
                         { name: "KMS_KEY_ARN", value: kmsKeyArn },
                         secretEnv("MYSQL_USER", "MYSQL_USER"),
@@ -531,7 +595,7 @@ export class BackupBucket extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [namespace, account] },
+      { parent: this, dependsOn },
     );
   }
 }

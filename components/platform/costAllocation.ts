@@ -1,4 +1,5 @@
 import * as costexplorer from "@pulumi/aws/costexplorer";
+import type { PolicyDocument } from "@pulumi/aws/iam";
 import * as sns from "@pulumi/aws/sns";
 import * as pulumi from "@pulumi/pulumi";
 import { COST_ALLOCATION_TAGS } from "../../tiers";
@@ -49,7 +50,7 @@ export class CostAllocation extends pulumi.ComponentResource {
 }
 
 /** Only AWS Budgets may publish to the topic (the AWS Budgets user guide's SNS topic policy). */
-export function budgetTopicPolicy(topicArn: string): object {
+export function budgetTopicPolicy(topicArn: string): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [

@@ -3,6 +3,7 @@ import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "../shared/serviceAccountTrust";
 import { DEFAULT_KUBERNETES_VERSION } from "./apiVersions";
 
 export interface NodeGroupSpec {
@@ -50,11 +51,6 @@ export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-cs
 const DEFAULT_DISK_GIB = 50;
 
 const managedPolicy = (name: string): string => `arn:aws:iam::aws:policy/${name}`;
-const assumedBy = (service: string, actions: readonly string[] = ["sts:AssumeRole"]): string =>
-  JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }],
-  });
 
 function checkArgs(args: EksClusterArgs): void {
   if (args.subnetIds.length < 2)
@@ -129,7 +125,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
     const clusterRole = new iam.Role(
       `${name}-cluster`,
-      { assumeRolePolicy: assumedBy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+      { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
       child,
     );
     const clusterPolicy = new iam.RolePolicyAttachment(
@@ -263,7 +259,7 @@ function managedNodeGroups(
 function nodeRoleOf(name: string, parent: pulumi.Resource) {
   const nodeRole = new iam.Role(
     `${name}-node`,
-    { assumeRolePolicy: assumedBy("ec2.amazonaws.com") },
+    { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com") },
     { parent },
   );
   const nodePolicies = [
@@ -294,7 +290,7 @@ function ebsCsiDriver(
   );
   const ebsCsiRole = new iam.Role(
     `${name}-ebs-csi`,
-    { assumeRolePolicy: assumedBy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
+    { assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]) },
     { parent },
   );
   const ebsCsiPolicy = new iam.RolePolicyAttachment(

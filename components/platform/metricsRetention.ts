@@ -119,6 +119,30 @@ export class MetricsRetention extends pulumi.ComponentResource {
       child,
     );
 
+    const account = this.prometheusIdentity(name, args, labels);
+    const spec = platformPrometheusSpec(args);
+    customResource(
+      `${name}-prometheus`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "Prometheus",
+        metadata: { name: PLATFORM_PROMETHEUS, namespace: args.monitoringNamespace, labels },
+        spec,
+      },
+      { parent: this, dependsOn: [account] },
+    );
+    this.prometheusName = PLATFORM_PROMETHEUS;
+    this.runtimeConfigMap = MIMIR_RUNTIME_CONFIG_MAP;
+    this.registerOutputs({});
+  }
+
+  /** Prometheus's ServiceAccount with read-only discovery (service discovery and scraping only, never write). */
+  private prometheusIdentity(
+    name: string,
+    args: MetricsRetentionArgs,
+    labels: Record<string, string>,
+  ): core.ServiceAccount {
+    const child = { parent: this };
     const account = new core.ServiceAccount(
       `${name}-prometheus`,
       { metadata: { name: PROMETHEUS_ACCOUNT, namespace: args.monitoringNamespace, labels } },
@@ -154,62 +178,56 @@ export class MetricsRetention extends pulumi.ComponentResource {
       },
       child,
     );
+    return account;
+  }
+}
 
-    const everything = {};
-    const spec: PrometheusSpec = {
-      // One replica: two would write every sample twice, and Mimir's HA deduplication needs a KV store the platform does not run.
-      replicas: 1,
-      serviceAccountName: PROMETHEUS_ACCOUNT,
-      retention: `${LOCAL_RETENTION_DAYS}d`,
-      externalLabels: { region: args.region },
-      serviceMonitorSelector: everything,
-      serviceMonitorNamespaceSelector: everything,
-      podMonitorSelector: everything,
-      podMonitorNamespaceSelector: everything,
-      ruleSelector: everything,
-      ruleNamespaceSelector: everything,
-      probeSelector: everything,
-      probeNamespaceSelector: everything,
-      alerting: {
-        alertmanagers: [
-          {
-            namespace: args.monitoringNamespace,
-            name: "alertmanager-operated",
-            port: "web",
-            apiVersion: "v2",
-          },
-        ],
-      },
-      remoteWrite: tierRemoteWrites(args.remoteWriteUrl),
-      resources: { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "8Gi" } },
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        fsGroup: 2000,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
-      storage: {
-        volumeClaimTemplate: {
-          spec: {
-            ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
-            accessModes: ["ReadWriteOnce"],
-            resources: { requests: { storage: args.storageSize } },
-          },
+/**
+ * The platform Prometheus: the short local window, every monitor and rule selected, alerts to the
+ * cluster's Alertmanager, one remote-write queue per tier.
+ */
+function platformPrometheusSpec(args: MetricsRetentionArgs): PrometheusSpec {
+  const everything = {};
+  return {
+    // One replica: two would write every sample twice, and Mimir's HA deduplication needs a KV store the platform does not run.
+    replicas: 1,
+    serviceAccountName: PROMETHEUS_ACCOUNT,
+    retention: `${LOCAL_RETENTION_DAYS}d`,
+    externalLabels: { region: args.region },
+    serviceMonitorSelector: everything,
+    serviceMonitorNamespaceSelector: everything,
+    podMonitorSelector: everything,
+    podMonitorNamespaceSelector: everything,
+    ruleSelector: everything,
+    ruleNamespaceSelector: everything,
+    probeSelector: everything,
+    probeNamespaceSelector: everything,
+    alerting: {
+      alertmanagers: [
+        {
+          namespace: args.monitoringNamespace,
+          name: "alertmanager-operated",
+          port: "web",
+          apiVersion: "v2",
+        },
+      ],
+    },
+    remoteWrite: tierRemoteWrites(args.remoteWriteUrl),
+    resources: { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "8Gi" } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      fsGroup: 2000,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    storage: {
+      volumeClaimTemplate: {
+        spec: {
+          ...(args.storageClassName ? { storageClassName: args.storageClassName } : {}),
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: args.storageSize } },
         },
       },
-    };
-    customResource(
-      `${name}-prometheus`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "Prometheus",
-        metadata: { name: PLATFORM_PROMETHEUS, namespace: args.monitoringNamespace, labels },
-        spec,
-      },
-      { parent: this, dependsOn: [account] },
-    );
-    this.prometheusName = PLATFORM_PROMETHEUS;
-    this.runtimeConfigMap = MIMIR_RUNTIME_CONFIG_MAP;
-    this.registerOutputs({});
-  }
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { TIER_NAMES } from "../../tiers";
 import { DEDICATED_NODE_TIERS, DEDICATED_TAINT_KEY, NODE_POOL_LABEL } from "../shared/scheduling";
 import { CHARTS, pinnedRelease } from "./charts";
 import type { NodeGroupSpec } from "./eksCluster";
+import { serviceTrustPolicy } from "../shared/serviceAccountTrust";
 
 /**
  * The cluster's node pools: "system" for the platform's shared services, and one per tier,
@@ -59,16 +60,7 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
     const role = new iam.Role(
       `${name}-role`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "pods.eks.amazonaws.com" },
-              Action: ["sts:AssumeRole", "sts:TagSession"],
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]),
       },
       { parent: this },
     );
@@ -76,37 +68,9 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         role: role.name,
-        policy: pulumi.output(args.clusterName).apply((cluster) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: [
-                  "autoscaling:DescribeAutoScalingGroups",
-                  "autoscaling:DescribeAutoScalingInstances",
-                  "autoscaling:DescribeLaunchConfigurations",
-                  "autoscaling:DescribeScalingActivities",
-                  "autoscaling:DescribeTags",
-                  "ec2:DescribeImages",
-                  "ec2:DescribeInstanceTypes",
-                  "ec2:DescribeLaunchTemplateVersions",
-                  "ec2:GetInstanceTypesFromInstanceRequirements",
-                  "eks:DescribeNodegroup",
-                ],
-                Resource: ["*"],
-              },
-              {
-                Effect: "Allow",
-                Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-                Resource: ["*"],
-                Condition: {
-                  StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" },
-                },
-              },
-            ],
-          }),
-        ),
+        policy: pulumi
+          .output(args.clusterName)
+          .apply((cluster) => JSON.stringify(autoscalerPolicyDocument(cluster))),
       },
       { parent: this },
     );
@@ -137,4 +101,40 @@ export class NodeAutoscaling extends pulumi.ComponentResource {
     );
     this.registerOutputs({});
   }
+}
+
+/**
+ * The autoscaler role's policy: describe anything it needs to pick a group, but scale and
+ * terminate only in the groups tagged as this cluster's.
+ */
+export function autoscalerPolicyDocument(cluster: string): iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: [
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeAutoScalingInstances",
+          "autoscaling:DescribeLaunchConfigurations",
+          "autoscaling:DescribeScalingActivities",
+          "autoscaling:DescribeTags",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ec2:GetInstanceTypesFromInstanceRequirements",
+          "eks:DescribeNodegroup",
+        ],
+        Resource: ["*"],
+      },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+        Resource: ["*"],
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster}`]: "owned" },
+        },
+      },
+    ],
+  };
 }

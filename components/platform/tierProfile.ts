@@ -1,12 +1,14 @@
 import * as admission from "@pulumi/kubernetes/admissionregistration/v1";
 import * as scheduling from "@pulumi/kubernetes/scheduling/v1";
 import * as storage from "@pulumi/kubernetes/storage/v1";
+import type { admissionregistration } from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import {
   getTier,
   priorityClassName,
   storageClassName,
   volumeAttributesClassName,
+  type TierDefinition,
   type TierName,
 } from "../../tiers";
 import { formatCpu, formatMemory } from "../../lib/units";
@@ -86,44 +88,26 @@ export class TierProfile extends pulumi.ComponentResource {
       child,
     );
 
-    // The seed's per-service size is the tier's container ceiling (sizing never exceeds it).
-    const max = tier.serviceCeiling.limits;
+    this.containerAdmission(name, tier, labels);
+
+    this.storageClassName = storageClass.metadata.name;
+    this.volumeAttributesClassName = attributes.metadata.name;
+    this.priorityClassName = priority.metadata.name;
+    this.registerOutputs({
+      storageClassName: this.storageClassName,
+      volumeAttributesClassName: this.volumeAttributesClassName,
+      priorityClassName: this.priorityClassName,
+    });
+  }
+
+  /** The tier's container admission policy, bound to the namespaces labelled with the tier. */
+  private containerAdmission(name: string, tier: TierDefinition, labels: Record<string, string>): void {
+    const child = { parent: this };
     const policy = new admission.ValidatingAdmissionPolicy(
       `${name}-containers`,
       {
         metadata: { name: admissionPolicyName(tier.name), labels },
-        spec: {
-          failurePolicy: "Fail",
-          matchConstraints: {
-            // pods/ephemeralcontainers: `kubectl debug` adds containers through that subresource.
-            resourceRules: [
-              {
-                apiGroups: [""],
-                apiVersions: ["v1"],
-                operations: ["CREATE", "UPDATE"],
-                resources: ["pods", "pods/ephemeralcontainers"],
-              },
-            ],
-          },
-          validations: [
-            // Init and ephemeral containers too: each list checked on its own (CEL types them apart).
-            ...POD_CONTAINER_LISTS.map((list) => ({
-              expression: everyContainer(
-                list,
-                "has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true",
-              ),
-              message: `every container (${list}) must run with a read-only root filesystem`,
-            })),
-            // Ephemeral containers cannot declare resources; the others must stay within the ceiling.
-            ...SIZED_CONTAINER_LISTS.map((list) => ({
-              expression: everyContainer(
-                list,
-                `has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits && quantity(c.resources.limits.cpu).compareTo(quantity('${formatCpu(max.cpu)}')) <= 0 && quantity(c.resources.limits.memory).compareTo(quantity('${formatMemory(max.memory)}')) <= 0`,
-              ),
-              message: `every container (${list}) must set CPU and memory limits within ${formatCpu(max.cpu)} CPU and ${formatMemory(max.memory)}`,
-            })),
-          ],
-        },
+        spec: containerPolicySpec(tier),
       },
       child,
     );
@@ -142,14 +126,43 @@ export class TierProfile extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
-
-    this.storageClassName = storageClass.metadata.name;
-    this.volumeAttributesClassName = attributes.metadata.name;
-    this.priorityClassName = priority.metadata.name;
-    this.registerOutputs({
-      storageClassName: this.storageClassName,
-      volumeAttributesClassName: this.volumeAttributesClassName,
-      priorityClassName: this.priorityClassName,
-    });
   }
+}
+
+/** Read-only root filesystems everywhere, and limits within the tier's per-service ceiling. */
+function containerPolicySpec(tier: TierDefinition): admissionregistration.v1.ValidatingAdmissionPolicySpec {
+  // The seed's per-service size is the tier's container ceiling (sizing never exceeds it).
+  const max = tier.serviceCeiling.limits;
+  return {
+    failurePolicy: "Fail",
+    matchConstraints: {
+      // pods/ephemeralcontainers: `kubectl debug` adds containers through that subresource.
+      resourceRules: [
+        {
+          apiGroups: [""],
+          apiVersions: ["v1"],
+          operations: ["CREATE", "UPDATE"],
+          resources: ["pods", "pods/ephemeralcontainers"],
+        },
+      ],
+    },
+    validations: [
+      // Init and ephemeral containers too: each list checked on its own (CEL types them apart).
+      ...POD_CONTAINER_LISTS.map((list) => ({
+        expression: everyContainer(
+          list,
+          "has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem == true",
+        ),
+        message: `every container (${list}) must run with a read-only root filesystem`,
+      })),
+      // Ephemeral containers cannot declare resources; the others must stay within the ceiling.
+      ...SIZED_CONTAINER_LISTS.map((list) => ({
+        expression: everyContainer(
+          list,
+          `has(c.resources.limits) && 'cpu' in c.resources.limits && 'memory' in c.resources.limits && quantity(c.resources.limits.cpu).compareTo(quantity('${formatCpu(max.cpu)}')) <= 0 && quantity(c.resources.limits.memory).compareTo(quantity('${formatMemory(max.memory)}')) <= 0`,
+        ),
+        message: `every container (${list}) must set CPU and memory limits within ${formatCpu(max.cpu)} CPU and ${formatMemory(max.memory)}`,
+      })),
+    ],
+  };
 }

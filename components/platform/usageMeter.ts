@@ -41,7 +41,7 @@ export interface UsageMeterArgs {
 }
 
 /** The meter role's policy: write `usage/` of the backup bucket only, with the bucket's key. */
-export function usageMeterPolicyDocument(bucket: string, kmsKeyArn: string): object {
+export function usageMeterPolicyDocument(bucket: string, kmsKeyArn: string): iam.PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [

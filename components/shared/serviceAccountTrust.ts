@@ -32,3 +32,15 @@ export function serviceAccountTrustPolicy(args: {
     return JSON.stringify(document);
   });
 }
+
+/**
+ * The trust policy of a role an AWS service assumes (EKS for the control plane, EC2 for the
+ * nodes, EKS Pod Identity for add-ons and the autoscaler): that service principal only.
+ */
+export function serviceTrustPolicy(service: string, actions: readonly string[] = ["sts:AssumeRole"]): string {
+  const document: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: [...actions] }],
+  };
+  return JSON.stringify(document);
+}

@@ -14,6 +14,7 @@ import {
   type ClaimSpec,
   type DeploymentSpec,
   type KubeObject,
+  type PodSpec,
   type ScaleTarget,
 } from "./objects";
 import { claimStorage, podCost, podSpecOf, type ContainerDefaults, type PodCost } from "./pods";
@@ -233,20 +234,29 @@ function limitRangeDefaults(objects: readonly KubeObject[]): Map<string, Contain
   return defaults;
 }
 
+/** What one namespace's objects add up to, before the rolling totals and the verdict. */
+interface NamespaceTally {
+  quota?: ResourceTotals;
+  min: ResourceTotals;
+  max: ResourceTotals;
+  surge: ResourceTotals;
+  uncounted: string[];
+}
+
+/** What a pod-owning object's pods cost: the autoscalers' bounds, the resizing VPAs, the LimitRange defaults. */
+interface PodContext {
+  readonly bounds: ReturnType<typeof autoscalerBounds>;
+  readonly vpas: ReadonlyMap<string, string>;
+  readonly defaults: ReadonlyMap<string, ContainerDefaults>;
+}
+
 export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[] {
-  const bounds = autoscalerBounds(objects);
-  const vpas = resizingVpas(objects);
-  const defaults = limitRangeDefaults(objects);
-  const byNamespace = new Map<
-    string,
-    {
-      quota?: ResourceTotals;
-      min: ResourceTotals;
-      max: ResourceTotals;
-      surge: ResourceTotals;
-      uncounted: string[];
-    }
-  >();
+  const context: PodContext = {
+    bounds: autoscalerBounds(objects),
+    vpas: resizingVpas(objects),
+    defaults: limitRangeDefaults(objects),
+  };
+  const byNamespace = new Map<string, NamespaceTally>();
   const entry = (ns: string) => {
     let e = byNamespace.get(ns);
     if (!e)
@@ -267,30 +277,7 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
     if (isKind(o, "ResourceQuota")) {
       e.quota = parseQuotaHard(quotaHardOf(o));
     } else if (pod) {
-      const count = podCount(o, bounds);
-      const resizer = vpas.get(scaleKey(ns, o.kind ?? "", nameOf(o)));
-      if ("uncountable" in count) e.uncounted.push(`${o.kind} ${nameOf(o)}: ${count.uncountable}`);
-      else if (resizer)
-        e.uncounted.push(
-          `${o.kind} ${nameOf(o)}: ${resizer} rewrites its pods' sizes; use updateMode Off (recommendations only)`,
-        );
-      const { min, max, surge = 0 } = "uncountable" in count ? { min: 0, max: 0 } : count;
-      const per = podCost(pod, defaults.get(ns));
-      add(e.min, min, per);
-      add(e.max, max, per);
-      // Deployments roll one at a time: the largest single surge is what minimum scale must hold.
-      const rollout = emptyTotals();
-      add(rollout, surge, per);
-      for (const k of Object.keys(rollout) as (keyof ResourceTotals)[])
-        e.surge[k] = Math.max(e.surge[k], rollout[k]);
-      // Every replica of a StatefulSet gets its own claim from each template.
-      for (const claim of specOf<{ volumeClaimTemplates?: { spec?: ClaimSpec }[] }>(o).volumeClaimTemplates ??
-        []) {
-        if (o.kind !== "StatefulSet") break;
-        const storage = claim.spec ? claimStorage(claim.spec) : 0;
-        addClaim(e.min, min, min * storage);
-        addClaim(e.max, max, max * storage);
-      }
+      addPods(e, o, pod, context);
     } else if (isKind(o, "PersistentVolumeClaim")) {
       const storage = claimStorage(specOf<ClaimSpec>(o));
       for (const t of [e.min, e.max]) addClaim(t, 1, storage);
@@ -301,23 +288,56 @@ export function namespaceUsage(objects: readonly KubeObject[]): NamespaceUsage[]
   }
   return [...byNamespace.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([namespace, e]) => {
-      const quota = e.quota;
-      const rolling = emptyTotals();
-      for (const k of Object.keys(rolling) as (keyof ResourceTotals)[]) rolling[k] = e.min[k] + e.surge[k];
-      const overQuota = quota
-        ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter(
-            (k) => e.max[k] > quota[k] || rolling[k] > quota[k],
-          )
-        : [];
-      return {
-        namespace,
-        ...(quota ? { quota } : {}),
-        atMinimum: e.min,
-        atMinimumRolling: rolling,
-        atMaximum: e.max,
-        overQuota,
-        uncounted: e.uncounted,
-      };
-    });
+    .map(([namespace, e]) => usageOf(namespace, e));
+}
+
+/** Adds a pod-owning object's pods at minimum and maximum scale, its largest surge, its claims. */
+function addPods(e: NamespaceTally, o: KubeObject, pod: PodSpec, context: PodContext): void {
+  const { bounds, vpas, defaults } = context;
+  const ns = namespaceOf(o);
+  const count = podCount(o, bounds);
+  const resizer = vpas.get(scaleKey(ns, o.kind ?? "", nameOf(o)));
+  if ("uncountable" in count) e.uncounted.push(`${o.kind} ${nameOf(o)}: ${count.uncountable}`);
+  else if (resizer)
+    e.uncounted.push(
+      `${o.kind} ${nameOf(o)}: ${resizer} rewrites its pods' sizes; use updateMode Off (recommendations only)`,
+    );
+  const { min, max, surge = 0 } = "uncountable" in count ? { min: 0, max: 0 } : count;
+  const per = podCost(pod, defaults.get(ns));
+  add(e.min, min, per);
+  add(e.max, max, per);
+  // Deployments roll one at a time: the largest single surge is what minimum scale must hold.
+  const rollout = emptyTotals();
+  add(rollout, surge, per);
+  for (const k of Object.keys(rollout) as (keyof ResourceTotals)[])
+    e.surge[k] = Math.max(e.surge[k], rollout[k]);
+  // Every replica of a StatefulSet gets its own claim from each template.
+  for (const claim of specOf<{ volumeClaimTemplates?: { spec?: ClaimSpec }[] }>(o).volumeClaimTemplates ??
+    []) {
+    if (o.kind !== "StatefulSet") break;
+    const storage = claim.spec ? claimStorage(claim.spec) : 0;
+    addClaim(e.min, min, min * storage);
+    addClaim(e.max, max, max * storage);
+  }
+}
+
+/** A namespace's totals with the rolling one (minimum plus the largest surge) and what exceeds its quota. */
+function usageOf(namespace: string, e: NamespaceTally): NamespaceUsage {
+  const quota = e.quota;
+  const rolling = emptyTotals();
+  for (const k of Object.keys(rolling) as (keyof ResourceTotals)[]) rolling[k] = e.min[k] + e.surge[k];
+  const overQuota = quota
+    ? (Object.keys(quota) as (keyof ResourceTotals)[]).filter(
+        (k) => e.max[k] > quota[k] || rolling[k] > quota[k],
+      )
+    : [];
+  return {
+    namespace,
+    ...(quota ? { quota } : {}),
+    atMinimum: e.min,
+    atMinimumRolling: rolling,
+    atMaximum: e.max,
+    overQuota,
+    uncounted: e.uncounted,
+  };
 }
