@@ -50,6 +50,8 @@ export interface ServiceConfig {
    * touches its stack, so this only has to outlast operators' own runs.
    */
   readonly staleLockMs: number;
+  /** LIFECYCLE_TICK_MS (default 60000): how often the API runs a lifecycle round (reminders, due downgrades). */
+  readonly lifecycleTickMs: number;
   readonly mysql: {
     readonly host: string;
     readonly port: number;
@@ -144,6 +146,7 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     backoffMs: integer(env, "BACKOFF_MS", 1000, 1),
     drainMs: integer(env, "DRAIN_MS", 30_000, 0),
     staleLockMs: integer(env, "STALE_LOCK_MS", 600_000, 0),
+    lifecycleTickMs: integer(env, "LIFECYCLE_TICK_MS", 60_000, 100),
     mysql: {
       host: env.MYSQL_HOST ?? "127.0.0.1",
       port: integer(env, "MYSQL_PORT", 3306, 1),

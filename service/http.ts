@@ -14,6 +14,9 @@ import { toStackConfig } from "../automation/requestConfig";
 import { loadsBackup, parseRestoreRequest, restoreRequestSchema } from "../automation/restoreRequest";
 import { tenantConfigSchema } from "../stacks/config";
 import { TIER_NAMES } from "../tiers";
+import { LifecycleRefusedError } from "./lifecycle";
+import type { LifecycleScheduler } from "./lifecycleScheduler";
+import { registerLifecycleRoutes } from "./lifecycleRoutes";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import {
@@ -75,6 +78,8 @@ export interface HttpOptions {
   readonly log: Logger;
   /** Seals a request's credentials before it is stored (service/secrets.ts). */
   readonly secrets: SecretBox;
+  /** The lifecycle's requests (scheduled downgrades, grace periods); without it, those routes are absent. */
+  readonly lifecycle?: LifecycleScheduler;
   /** Largest accepted body. Default 64 KiB. */
   readonly bodyLimit?: number;
   /**
@@ -199,6 +204,10 @@ export async function buildHttpApp(options: HttpOptions) {
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) return reply.code(error.status).send({ error: error.body });
+    if (error instanceof LifecycleRefusedError)
+      return reply
+        .code(HTTP_STATUS[error.outcome] ?? 409)
+        .send({ error: { outcome: error.outcome, message: error.message } });
     if (error.validation) {
       const problems = error.validation.map((v) => ({
         field: validationField(error.validationContext, v.instancePath, v.params),
@@ -274,6 +283,9 @@ export async function buildHttpApp(options: HttpOptions) {
       operation: Omit<NewOperation, "idempotencyKey">,
     ) => {
       const key = request.headers["idempotency-key"];
+      // The scheduler's own keys (service/lifecycleScheduler.ts): a client must not take one first.
+      if (typeof key === "string" && key.startsWith("lifecycle:"))
+        throw refuse("invalid", "idempotency keys starting with lifecycle: are the service's own");
       let stored: { operation: Operation; created: boolean };
       try {
         const plain = { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) };
@@ -509,6 +521,8 @@ export async function buildHttpApp(options: HttpOptions) {
         return reply.code(202).send({ fleet: { command: request.params.command, operations } });
       },
     );
+
+    if (options.lifecycle) registerLifecycleRoutes(api, store, options.lifecycle);
 
     api.get<{ Params: { id: string } }>(
       "/operations/:id",

@@ -64,7 +64,7 @@ export interface LifecycleRecord {
 /** A lifecycle request that cannot be accepted (answered 409 or 400 by the API). */
 export class LifecycleRefusedError extends Error {
   constructor(
-    readonly outcome: "conflict" | "invalid",
+    readonly outcome: "conflict" | "invalid" | "not-found",
     message: string,
   ) {
     super(message);

@@ -13,6 +13,7 @@ import type { EventSink } from "./events";
 import { engineSetup } from "./engines";
 import { Executor, type RestoreHandler } from "./executor";
 import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
+import { LifecycleScheduler } from "./lifecycleScheduler";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
 import { SecretBox } from "./secrets";
@@ -91,6 +92,8 @@ export async function startService(
   const stops: (() => Promise<void>)[] = [];
   let store: OperationStore;
   let dispatcher: Dispatcher;
+  /** Where the API's lifecycle rounds publish (the workers publish their operations' own events). */
+  let apiEvents: EventSink;
   let engineKind: "local" | "offline" | undefined;
 
   if (config.broker) {
@@ -115,6 +118,7 @@ export async function startService(
       throw error;
     });
     const rabbitDispatcher = new RabbitDispatcher(link, store, log);
+    apiEvents = new RabbitEvents(link);
     dispatcher = rabbitDispatcher;
     if (runsApi) {
       rabbitDispatcher.startSweeper(Math.max(1000, config.leaseMs), 2 * config.leaseMs);
@@ -142,10 +146,9 @@ export async function startService(
       path: join(resolve(config.dataDir), "operations.jsonl"),
       retentionMs: config.retentionMs,
     });
-    const { executor, kind } = await makeExecutor(store, {
-      // No broker: events are structured log lines.
-      publish: async (event) => log.info({ tenantEvent: event }, event.event),
-    });
+    // No broker: events are structured log lines.
+    apiEvents = { publish: async (event) => log.info({ tenantEvent: event }, event.event) };
+    const { executor, kind } = await makeExecutor(store, apiEvents);
     engineKind = kind;
     const workers = new EmbeddedWorkers({
       store,
@@ -174,7 +177,15 @@ export async function startService(
   let app: HttpApp | undefined;
   let url: string | undefined;
   if (runsApi) {
-    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets });
+    // Reminders, suspensions and due downgrades: rounds in every API process (compare-and-set in the store).
+    const lifecycle = new LifecycleScheduler({
+      store,
+      events: apiEvents,
+      dispatch: (operation) => dispatcher.dispatch(operation),
+      log,
+    });
+    stops.unshift(lifecycle.start(config.lifecycleTickMs));
+    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets, lifecycle });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let stopping: Promise<void> | undefined;

@@ -9,8 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PlatformEvent } from "../service/events";
+import type { LifecycleEvent, PlatformEvent } from "../service/events";
 import { FileStore } from "../service/fileStore";
+import { buildHttpApp } from "../service/http";
+import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
 import { GRACE_STEPS } from "../service/lifecycle";
 import { LifecycleScheduler } from "../service/lifecycleScheduler";
 import { createLogger } from "../service/log";
@@ -53,13 +56,13 @@ interface Setup {
 
 type StoreFactory = (clock: () => number) => Promise<Setup>;
 
-function harness(store: OperationStore, clock: ReturnType<typeof fakeClock>) {
-  const events: PlatformEvent[] = [];
+function harness(clock: ReturnType<typeof fakeClock>) {
+  const events: LifecycleEvent[] = [];
   const dispatched: Operation[] = [];
   const scheduler = (s: OperationStore) =>
     new LifecycleScheduler({
       store: s,
-      events: { publish: async (e) => void events.push(e) },
+      events: { publish: async (e) => void events.push(e as LifecycleEvent) },
       dispatch: async (op) => void dispatched.push(op),
       log,
       now: clock.now,
@@ -116,16 +119,16 @@ const mysqlStore: StoreFactory = async () => {
 };
 
 describe.each([
-  ["the journal (FileStore)", fileStore, () => true],
-  ["MySQL (real MariaDB)", mysqlStore, () => mysqlUp],
+  ["the journal (FileStore)", fileStore, (): boolean => true],
+  ["MySQL (real MariaDB)", mysqlStore, (): boolean => mysqlUp],
 ] as const)("lifecycle in %s", (_name, open, available) => {
   it("a grace period: reminders on days 7, 14, 21, 28 and 24 h before the end, in order, across a restart; then suspension", async (context) => {
-    if (!available()) return context.skip();
+    if (!available()) context.skip();
     const clock = fakeClock();
     const setup = await open(clock.now);
     try {
       await activeTenant(setup.store, "grace1");
-      const h = harness(setup.store, clock);
+      const h = harness(clock);
       const opened = await h.scheduler(setup.store).openGracePeriod("grace1", "payment-failed");
       expect(opened.opened).toBe(true);
       expect(opened.state.grace?.endsAt).toBe("2026-12-31T09:00:00.000Z");
@@ -201,12 +204,12 @@ describe.each([
   });
 
   it("a grace period cancelled before its end: no more reminders, no suspension", async (context) => {
-    if (!available()) return context.skip();
+    if (!available()) context.skip();
     const clock = fakeClock();
     const setup = await open(clock.now);
     try {
       await activeTenant(setup.store, "grace2");
-      const h = harness(setup.store, clock);
+      const h = harness(clock);
       const scheduler = h.scheduler(setup.store);
       await scheduler.openGracePeriod("grace2", "payment-failed");
       clock.to(T0 + 8 * DAY);
@@ -226,12 +229,12 @@ describe.each([
   });
 
   it("a downgrade scheduled for the end of the billing period runs then, once; held while suspended", async (context) => {
-    if (!available()) return context.skip();
+    if (!available()) context.skip();
     const clock = fakeClock();
     const setup = await open(clock.now);
     try {
       await activeTenant(setup.store, "down1", "business");
-      const h = harness(setup.store, clock);
+      const h = harness(clock);
       const scheduler = h.scheduler(setup.store);
       const end = "2026-12-31T23:59:59Z";
       await expect(scheduler.scheduleDowngrade("down1", "business", end)).rejects.toThrow(
@@ -288,12 +291,12 @@ describe.each([
   });
 
   it("two schedulers on one store send each reminder once", async (context) => {
-    if (!available()) return context.skip();
+    if (!available()) context.skip();
     const clock = fakeClock();
     const setup = await open(clock.now);
     try {
       await activeTenant(setup.store, "race1");
-      const h = harness(setup.store, clock);
+      const h = harness(clock);
       await h.scheduler(setup.store).openGracePeriod("race1", "payment-failed");
       clock.to(T0 + 30 * DAY);
       await Promise.all([h.scheduler(setup.store).tick(), h.scheduler(setup.store).tick()]);
@@ -315,7 +318,7 @@ describe.each([
 
 describe("grace events on the platform exchange (real RabbitMQ)", () => {
   it("publishes the reminders, the final warning and the end on a topic exchange, in order", async (context) => {
-    if (!rabbitUp) return context.skip();
+    if (!rabbitUp) context.skip();
     const exchange = `lifecycle-events-${RUN}`;
     const clock = fakeClock();
     const setup = await fileStore(clock.now);
@@ -386,4 +389,81 @@ afterAll(async () => {
     for (let i = 1; i <= mysqlDatabases; i += 1)
       await mysqlQuery(`DROP DATABASE IF EXISTS \`lifecycle_${RUN}_${i}\``);
   }
+});
+
+describe("the lifecycle's HTTP API", () => {
+  it("schedules and cancels downgrades, opens and cancels grace periods; bad requests are typed 4xx", async () => {
+    const clock = fakeClock();
+    const setup = await fileStore(clock.now);
+    const h = harness(clock);
+    const dispatched: Operation[] = [];
+    const token = "test-token-0123456789abcdef";
+    const headers = { authorization: `Bearer ${token}` };
+    const app = await buildHttpApp({
+      store: setup.store,
+      dispatcher: { dispatch: async (op) => void dispatched.push(op) },
+      token,
+      metrics: new Metrics(),
+      log,
+      secrets: new SecretBox(randomBytes(32)),
+      lifecycle: h.scheduler(setup.store),
+    });
+    try {
+      await activeTenant(setup.store, "http1", "business");
+      const call = (
+        method: "GET" | "PUT" | "POST" | "DELETE",
+        url: string,
+        payload?: Record<string, unknown>,
+      ) => app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+
+      expect((await app.inject({ method: "GET", url: "/tenants/http1/lifecycle" })).statusCode).toBe(401);
+      expect((await call("GET", "/tenants/nobody/lifecycle")).statusCode).toBe(404);
+      const bad = await call("PUT", "/tenants/http1/scheduled-tier", {
+        tier: "gold",
+        at: "2027-01-01T00:00:00Z",
+      });
+      expect(bad.statusCode).toBe(400);
+      const up = await call("PUT", "/tenants/http1/scheduled-tier", {
+        tier: "business",
+        at: "2027-01-01T00:00:00Z",
+      });
+      expect([up.statusCode, up.json().error.outcome]).toEqual([400, "invalid"]);
+      const scheduled = await call("PUT", "/tenants/http1/scheduled-tier", {
+        tier: "premium",
+        at: "2027-01-01T00:00:00Z",
+      });
+      expect(scheduled.statusCode).toBe(200);
+      expect(scheduled.json().lifecycle.scheduled).toMatchObject({
+        tier: "premium",
+        at: "2027-01-01T00:00:00.000Z",
+      });
+      expect((await call("DELETE", "/tenants/http1/scheduled-tier")).statusCode).toBe(200);
+      const again = await call("DELETE", "/tenants/http1/scheduled-tier");
+      expect([again.statusCode, again.json().error.outcome]).toEqual([409, "conflict"]);
+
+      expect((await call("POST", "/tenants/http1/grace", { reason: "payment-failed" })).statusCode).toBe(201);
+      expect((await call("POST", "/tenants/http1/grace", {})).statusCode).toBe(200);
+      expect((await call("POST", "/tenants/http1/grace", { reason: "Robert'); DROP" })).statusCode).toBe(400);
+      const state = (await call("GET", "/tenants/http1/lifecycle")).json();
+      expect(state.lifecycle.grace.endsAt).toBe("2026-12-31T09:00:00.000Z");
+      expect((await call("DELETE", "/tenants/http1/grace")).statusCode).toBe(200);
+      expect(h.names()).toEqual([
+        "tenant.downgrade_scheduled",
+        "tenant.downgrade_cancelled",
+        "tenant.grace_opened",
+        "tenant.grace_cancelled",
+      ]);
+      // The scheduler's idempotency keys are its own.
+      const stolen = await app.inject({
+        method: "DELETE",
+        url: "/tenants/http1",
+        headers: { ...headers, "idempotency-key": "lifecycle:grace-end:http1:2026-12-01T09:00:00.000Z" },
+      });
+      expect(stolen.statusCode).toBe(400);
+      expect(dispatched).toEqual([]);
+    } finally {
+      await app.close();
+      await setup.close();
+    }
+  });
 });
