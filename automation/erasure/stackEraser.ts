@@ -19,7 +19,10 @@ export interface StackEraserOptions {
   /** How the report names the engine's backend. */
   readonly where: string;
   readonly retained?: RetainedResourceDeleter;
-  /** Runs the destroy (the TenantService's leased run, so a crashed purge's lock is recognised). Default: the engine's. */
+  /**
+   * Destroys and removes the stack (the TenantService's leased run, so a crashed purge's lock is
+   * recognised). Default: the engine's destroy (protection lifted), then its remove.
+   */
   readonly destroy?: (tenantId: string, onStep: (step: ResourceStep) => void) => Promise<void>;
 }
 
@@ -45,8 +48,10 @@ export class StackEraser implements Eraser {
     const steps: ResourceStep[] = [];
     const onStep = (s: ResourceStep) => void (s.op === "delete" && steps.push(s));
     if (this.options.destroy) await this.options.destroy(tenantId, onStep);
-    else await engine.destroy(tenantId, { unprotect: true, onStep });
-    await engine.remove(tenantId);
+    else {
+      await engine.destroy(tenantId, { unprotect: true, onStep });
+      await engine.remove(tenantId);
+    }
     const items: ErasedItem[] = [
       {
         system: "stack",
