@@ -29,7 +29,8 @@ export type LifecycleEventName =
   | "tenant.grace_final_warning"
   | "tenant.grace_ended"
   | "tenant.grace_cancelled"
-  | "tenant.erasure_requested";
+  | "tenant.erasure_requested"
+  | "tenant.erasure_confirmed";
 
 export interface LifecycleEvent {
   readonly event: LifecycleEventName;

@@ -46,10 +46,23 @@ export interface GraceSuspension {
   readonly operationId: string;
 }
 
+/** An erasure asked before the retention window ends (GDPR), waiting for its confirmation. */
+export interface ErasureRequest {
+  readonly reference: string;
+  readonly requestedAt: string;
+  readonly expiresAt: string;
+  /** SHA-256 of the one-time confirmation code (the code itself is shown once, to the requester). */
+  readonly codeHash: string;
+}
+
+/** How long an erasure request waits for its confirmation. */
+export const ERASURE_CONFIRMATION_HOURS = 24;
+
 export interface LifecycleState {
   readonly scheduled?: ScheduledChange;
   readonly grace?: GracePeriod;
   readonly suspended?: GraceSuspension;
+  readonly erasure?: ErasureRequest;
 }
 
 /** What the store keeps per tenant; `revision` makes every write a compare-and-set. */
@@ -123,4 +136,4 @@ export function checkScheduledDowngrade(
 
 /** Whether the state holds nothing (a record kept empty rather than deleted: revisions never go back). */
 export const isEmptyLifecycle = (state: LifecycleState): boolean =>
-  !state.scheduled && !state.grace && !state.suspended;
+  !state.scheduled && !state.grace && !state.suspended && !state.erasure;

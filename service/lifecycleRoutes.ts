@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { TIER_NAMES } from "../tiers";
+import { REFERENCE_PATTERN } from "./erasureRequests";
 import { LifecycleRefusedError } from "./lifecycle";
 import type { LifecycleAnswer, LifecycleScheduler } from "./lifecycleScheduler";
 import type { OperationStore } from "./operations";
@@ -36,16 +37,21 @@ function view(tenantId: string, answer: LifecycleAnswer) {
   };
 }
 
+type Known = (tenantId: string) => Promise<string>;
+
 export function registerLifecycleRoutes(
   api: FastifyInstance,
   store: OperationStore,
   scheduler: LifecycleScheduler,
 ): void {
-  const known = async (tenantId: string) => {
+  const known: Known = async (tenantId) => {
     if (!(await store.tenant(tenantId)))
       throw new LifecycleRefusedError("not-found", `tenant ${tenantId} is unknown to this service`);
     return tenantId;
   };
+  registerDowngradeRoutes(api, scheduler, known);
+  registerGraceRoutes(api, scheduler, known);
+  registerErasureRoutes(api, scheduler, known);
 
   api.get<{ Params: { id: string } }>(
     "/tenants/:id/lifecycle",
@@ -56,7 +62,9 @@ export function registerLifecycleRoutes(
       return { tenantId: id, lifecycle: record?.state ?? {}, revision: record?.revision ?? 0 };
     },
   );
+}
 
+function registerDowngradeRoutes(api: FastifyInstance, scheduler: LifecycleScheduler, known: Known): void {
   api.put<{ Params: { id: string }; Body: { tier: string; at: string } }>(
     "/tenants/:id/scheduled-tier",
     {
@@ -89,7 +97,9 @@ export function registerLifecycleRoutes(
     async (request) =>
       view(request.params.id, await scheduler.cancelDowngrade(await known(request.params.id))),
   );
+}
 
+function registerGraceRoutes(api: FastifyInstance, scheduler: LifecycleScheduler, known: Known): void {
   api.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(
     "/tenants/:id/grace",
     {
@@ -124,5 +134,60 @@ export function registerLifecycleRoutes(
     },
     async (request) =>
       view(request.params.id, await scheduler.cancelGracePeriod(await known(request.params.id))),
+  );
+}
+
+/**
+ * An erasure before the window ends (GDPR): the request answers a one-time code (shown once);
+ * the confirmation with it, within 24 h, submits the purge (docs/tenant-lifecycle.md).
+ */
+function registerErasureRoutes(api: FastifyInstance, scheduler: LifecycleScheduler, known: Known): void {
+  api.post<{ Params: { id: string }; Body: { reference: string } }>(
+    "/tenants/:id/erasure",
+    {
+      schema: {
+        summary:
+          "Ask to erase a deprovisioned tenant before its retention window ends (GDPR); answers the one-time confirmation code",
+        params: tenantParams,
+        body: {
+          type: "object",
+          required: ["reference"],
+          additionalProperties: false,
+          properties: { reference: { type: "string", pattern: REFERENCE_PATTERN.source } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const id = await known(request.params.id);
+      const answer = await scheduler.requestErasure(id, request.body.reference);
+      return reply.code(201).send({
+        tenantId: id,
+        confirmationCode: answer.code,
+        expiresAt: answer.state.erasure?.expiresAt,
+      });
+    },
+  );
+
+  api.post<{ Params: { id: string }; Body: { code: string } }>(
+    "/tenants/:id/erasure/confirm",
+    {
+      schema: {
+        summary: "Confirm an erasure request with its code: the purge that erases the tenant is submitted",
+        params: tenantParams,
+        body: {
+          type: "object",
+          required: ["code"],
+          additionalProperties: false,
+          properties: { code: { type: "string", maxLength: 64 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const answer = await scheduler.confirmErasure(await known(request.params.id), request.body.code);
+      return reply
+        .code(202)
+        .header("location", `/operations/${answer.operation?.id ?? ""}`)
+        .send(view(request.params.id, answer));
+    },
   );
 }

@@ -21,6 +21,7 @@ import {
   type LifecycleRecord,
   type LifecycleState,
 } from "./lifecycle";
+import { checkConfirmation, newErasureRequest } from "./erasureRequests";
 import type { Logger } from "./log";
 import type { Operation, OperationKind, OperationStore } from "./operations";
 import { conflictOf, projectedState, type TenantState } from "./tenantState";
@@ -115,7 +116,13 @@ export class LifecycleScheduler {
     const { operation, created } = await store.submit(
       { tenantId, kind, payload, idempotencyKey: key },
       async () => {
-        const conflict = conflictOf(await this.status(tenantId), { kind, payload });
+        const pending = await store.pending(tenantId);
+        if (kind === "purge" && pending.length > 0)
+          throw new LifecycleRefusedError(
+            "conflict",
+            `tenant ${tenantId} has pending operations: not erased`,
+          );
+        const conflict = conflictOf(projectedState(await store.tenant(tenantId), pending), { kind, payload });
         if (conflict) throw new LifecycleRefusedError("conflict", `tenant ${tenantId}: ${conflict}`);
       },
     );
@@ -194,6 +201,46 @@ export class LifecycleScheduler {
       ...(operation ? { operationId: operation.id, details: { restored: true } } : {}),
     });
     return { state, ...(operation ? { operation } : {}) };
+  }
+
+  /**
+   * An erasure asked inside the retention window (GDPR): a deprovisioned tenant only; returns the
+   * one-time code its confirmation needs (service/erasureRequests.ts). A new request replaces one waiting.
+   */
+  async requestErasure(tenantId: string, reference: string): Promise<LifecycleAnswer & { code: string }> {
+    const { request, code } = newErasureRequest(reference, this.now());
+    const state = await this.change(tenantId, (current, status) => {
+      if (status !== "retained")
+        throw new LifecycleRefusedError(
+          "conflict",
+          `tenant ${tenantId} is ${status}: only a deprovisioned tenant is erased (deprovision it first)`,
+        );
+      return { ...current, erasure: request };
+    });
+    await this.publish("tenant.erasure_requested", tenantId, {
+      details: { reference, expiresAt: request.expiresAt },
+    });
+    return { state, code };
+  }
+
+  /** The confirmation: submits the purge that erases the tenant now (`early`). */
+  async confirmErasure(tenantId: string, code: string): Promise<LifecycleAnswer> {
+    const before = (await this.options.store.lifecycle(tenantId))?.state ?? {};
+    const request = checkConfirmation(before.erasure, code, this.now());
+    const operation = await this.submit(
+      tenantId,
+      "purge",
+      { early: true, reason: `erasure request ${request.reference}` },
+      `lifecycle:erasure:${tenantId}:${request.requestedAt}`,
+    );
+    const state = await this.change(tenantId, (current) =>
+      current.erasure?.requestedAt === request.requestedAt ? without(current, "erasure") : current,
+    );
+    await this.publish("tenant.erasure_confirmed", tenantId, {
+      operationId: operation.id,
+      details: { reference: request.reference },
+    });
+    return { state, operation };
   }
 
   /** One round over every tenant with something scheduled; a tenant's failure does not stop the others. */

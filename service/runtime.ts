@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";
+import { erasureSetupFrom } from "../automation/erasure/environment";
 import { TenantService } from "../automation/tenantService";
 import type { ServiceConfig } from "./config";
 import { EmbeddedWorkers } from "./embeddedWorkers";
@@ -73,6 +74,13 @@ export async function startService(
       abandoned: (holder) => runIsOver(store, holder),
       // One key for every worker: a repeated request is "unchanged" whichever worker runs it.
       configTagKey: secrets.appliedConfigKey,
+      erasure: await erasureSetupFrom({
+        ...(config.eraseServers
+          ? { mysql: config.mysql, ...(config.rabbitmq ? { rabbitmq: config.rabbitmq } : {}) }
+          : {}),
+        backups: config.backups,
+        reportDir: join(resolve(config.dataDir), "erasures"),
+      }),
       ...(setup.usage ? { usage: setup.usage } : {}),
     });
     const executor = new Executor({
