@@ -10,7 +10,7 @@
 import { InvalidArgumentError, type Argument, type Command } from "commander";
 import type { ErasureReport } from "../automation/erasure/report";
 import type { PurgeResult, TenantService } from "../automation/tenantService";
-import { integerBetween, type Done } from "../synth/commandLine";
+import { integerBetween, UsageError, type Done } from "../synth/commandLine";
 
 /** The longest retention a deprovision may ask for, as the service's API (service/http.ts). */
 export const MAX_RETAIN_DAYS = 3650;
@@ -86,9 +86,7 @@ export function addLifecycleCommands<G>(cli: Command, context: LifecycleCommandC
     .requiredOption("--confirm <tenant>", "the tenant id again: the confirmation step")
     .action(async (tenantId: string, options: { reference: string; confirm: string }, command: Command) => {
       if (options.confirm !== tenantId)
-        throw new InvalidArgumentError(
-          `--confirm ${options.confirm} does not repeat the tenant id ${tenantId}`,
-        );
+        throw new UsageError(`--confirm ${options.confirm} does not repeat the tenant id ${tenantId}`);
       const result = await (
         await service(globals(command))
       ).purgeTenant(tenantId, { early: true, reason: `erasure request ${options.reference}` });

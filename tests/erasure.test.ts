@@ -6,7 +6,7 @@
  * ("<id>-shop": its MySQL names start with "<id>_") keeps everything.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -28,6 +28,7 @@ import {
   rabbitVhost,
 } from "../tiers";
 import { MYSQL, RABBITMQ, rabbitManagementPort, serverAvailable } from "./helpers/servers";
+import { offlineTenantCli } from "./helpers/tenantCli";
 
 const SUFFIX = randomBytes(3).toString("hex");
 const TENANT = `er${SUFFIX}`;
@@ -202,4 +203,19 @@ describe("erasure against real MariaDB, RabbitMQ and an S3-compatible store", ()
     );
     expect(second.items.every((i) => i.action === "absent" && i.verifiedAbsent)).toBe(true);
   });
+});
+
+describe("npm run tenant -- erase: the confirmation step", () => {
+  it("refuses a --confirm that does not repeat the tenant id, or a malformed reference, before anything is created", () => {
+    const stateDir = join(dir, "cli-state");
+    const tenant = offlineTenantCli(stateDir, { ERASURE_REPORT_DIR: join(dir, "cli-reports") });
+    const mismatch = tenant("erase", "acme", "--reference", "GDPR-1", "--confirm", "acme-shop", "--json");
+    expect(mismatch.status).toBe(2);
+    expect(JSON.parse(mismatch.stderr)).toMatchObject({ outcome: "usage" });
+    expect(mismatch.stderr).toContain("does not repeat the tenant id acme");
+    const reference = tenant("erase", "acme", "--reference", "x y", "--confirm", "acme");
+    expect(reference.status).toBe(2);
+    expect(existsSync(stateDir)).toBe(false);
+    expect(existsSync(join(dir, "cli-reports"))).toBe(false);
+  }, 60_000);
 });
