@@ -219,3 +219,84 @@ describe("npm run tenant -- erase: the confirmation step", () => {
     expect(existsSync(join(dir, "cli-reports"))).toBe(false);
   }, 60_000);
 });
+
+describe("a versioned bucket (S3 and MinIO keep every version)", () => {
+  /** An S3 stand-in with versioning: ListObjectVersions pages of 2, DeleteObjects by version id. */
+  function versionedStore() {
+    const versions = new Map<string, { Key: string; VersionId: string; marker: boolean }[]>([
+      [
+        "tenant-acme-products",
+        [
+          { Key: "a.jpg", VersionId: "1", marker: false },
+          { Key: "a.jpg", VersionId: "2", marker: false },
+          { Key: "a.jpg", VersionId: "3", marker: true },
+          { Key: "b.pdf", VersionId: "1", marker: false },
+          { Key: "c.txt", VersionId: "9", marker: true },
+        ],
+      ],
+    ]);
+    const deleted: string[] = [];
+    const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      const bucket = command.input["Bucket"] as string;
+      const held = versions.get(bucket);
+      switch (command.constructor.name) {
+        case "HeadBucketCommand":
+          if (!held) throw Object.assign(new Error("NotFound"), { name: "NotFound" });
+          return {};
+        case "ListObjectVersionsCommand": {
+          const all = held ?? [];
+          const start = command.input["KeyMarker"]
+            ? all.findIndex(
+                (v) =>
+                  `${v.Key}/${v.VersionId}` ===
+                  `${command.input["KeyMarker"]}/${command.input["VersionIdMarker"]}`,
+              ) + 1
+            : 0;
+          const page = all.slice(start, start + 2);
+          const last = page.at(-1);
+          return {
+            Versions: page.filter((v) => !v.marker).map(({ Key, VersionId }) => ({ Key, VersionId })),
+            DeleteMarkers: page.filter((v) => v.marker).map(({ Key, VersionId }) => ({ Key, VersionId })),
+            IsTruncated: start + 2 < all.length,
+            NextKeyMarker: last?.Key,
+            NextVersionIdMarker: last?.VersionId,
+          };
+        }
+        case "DeleteObjectsCommand": {
+          const objects = (command.input["Delete"] as { Objects: { Key: string; VersionId?: string }[] })
+            .Objects;
+          for (const o of objects) {
+            expect(o.VersionId).toBeDefined(); // a delete without a version id would only add a delete marker
+            deleted.push(`${o.Key}@${o.VersionId}`);
+          }
+          versions.set(
+            bucket,
+            (held ?? []).filter((v) => !objects.some((o) => o.Key === v.Key && o.VersionId === v.VersionId)),
+          );
+          return {};
+        }
+        case "DeleteBucketCommand":
+          if ((held ?? []).length > 0) throw new Error("BucketNotEmpty");
+          versions.delete(bucket);
+          return {};
+        default:
+          throw new Error(`unexpected ${command.constructor.name}`);
+      }
+    };
+    return { client: { send } as unknown as S3Client, deleted };
+  }
+
+  it("deletes every version and delete marker across pages, then the bucket", async () => {
+    const { client: fake, deleted } = versionedStore();
+    const eraser = new ObjectStoreEraser({
+      client: fake,
+      where: "fake",
+      targets: () => ({ buckets: ["tenant-acme-products"] }),
+    });
+    const [item] = await eraser.erase("acme", () => "2026-12-07T00:00:00.000Z");
+    expect(item).toMatchObject({ action: "deleted", objects: 5, verifiedAbsent: true });
+    expect(deleted.sort()).toEqual(["a.jpg@1", "a.jpg@2", "a.jpg@3", "b.pdf@1", "c.txt@9"]);
+    const [again] = await eraser.erase("acme", () => "2026-12-07T00:00:01.000Z");
+    expect(again).toMatchObject({ action: "absent", objects: 0, verifiedAbsent: true });
+  });
+});
