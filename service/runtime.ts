@@ -48,22 +48,37 @@ export async function runIsOver(store: OperationStore, holder: string): Promise<
   return op.leaseUntil === undefined || Date.parse(op.leaseUntil) < Date.now();
 }
 
-export async function startService(
-  config: ServiceConfig,
-  overrides: ServiceOverrides = {},
-): Promise<RunningService> {
-  const log = overrides.log ?? createLogger({ name: "tenant-service" });
-  const metrics = new Metrics();
-  const owner = `${hostname()}:${process.pid}`;
-  const runsApi = config.role !== "worker";
-  const runsWorkers = config.role !== "api" && config.workers > 0;
+type MakeExecutor = (
+  store: OperationStore,
+  events?: EventSink,
+) => Promise<{ executor: Executor; kind: "local" | "offline" }>;
 
-  const secrets = config.secretKey
-    ? new SecretBox(config.secretKey)
-    : SecretBox.fromFile(join(resolve(config.dataDir), "service.key"));
-  // Ended after the workers have drained (their running operations still call the engine).
-  const engineCloses: (() => void)[] = [];
-  const makeExecutor = async (store: OperationStore, events?: EventSink) => {
+/** What the store-and-workers half of a start leaves for the API half and the stop. */
+interface Backend {
+  readonly store: OperationStore;
+  readonly dispatcher: Dispatcher;
+  /** Where the API's lifecycle rounds publish (the workers publish their operations' own events). */
+  readonly apiEvents: EventSink;
+  readonly engineKind?: "local" | "offline";
+}
+
+interface StartContext {
+  readonly config: ServiceConfig;
+  readonly log: Logger;
+  readonly runsApi: boolean;
+  readonly runsWorkers: boolean;
+  readonly makeExecutor: MakeExecutor;
+  readonly stops: (() => Promise<void>)[];
+}
+
+/** The TenantService and Executor each worker runs with (engine closes are collected for the stop). */
+function executorFactory(
+  config: ServiceConfig,
+  overrides: ServiceOverrides,
+  shared: { log: Logger; metrics: Metrics; owner: string; secrets: SecretBox; engineCloses: (() => void)[] },
+): MakeExecutor {
+  const { log, metrics, owner, secrets, engineCloses } = shared;
+  return async (store, events) => {
     const setup = await engineSetup(config);
     if (setup.close) engineCloses.push(setup.close);
     const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
@@ -96,103 +111,135 @@ export async function startService(
     });
     return { executor, kind: setup.kind };
   };
+}
 
-  const stops: (() => Promise<void>)[] = [];
-  let store: OperationStore;
-  let dispatcher: Dispatcher;
-  /** Where the API's lifecycle rounds publish (the workers publish their operations' own events). */
-  let apiEvents: EventSink;
+/** Production: operations in MySQL, their ids over RabbitMQ, events on the platform exchange. */
+async function startBrokerBackend(
+  broker: NonNullable<ServiceConfig["broker"]>,
+  context: StartContext,
+): Promise<Backend> {
+  const { config, log, runsApi, runsWorkers, makeExecutor, stops } = context;
+  const { MysqlStore } = await import("./mysqlStore");
+  const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
+  const store = await MysqlStore.open({
+    ...config.mysql,
+    database: broker.database,
+    retentionMs: config.retentionMs,
+  });
+  // A start that fails after the database connected closes it, so the process can exit.
+  const link = await RabbitLink.connect(
+    {
+      url: broker.url,
+      prefix: broker.prefix,
+      ...(broker.eventsExchange ? { eventsExchange: broker.eventsExchange } : {}),
+    },
+    log,
+  ).catch(async (error: unknown) => {
+    await store.close().catch(() => undefined);
+    throw error;
+  });
+  const dispatcher = new RabbitDispatcher(link, store, log);
+  if (runsApi) {
+    dispatcher.startSweeper(Math.max(1000, config.leaseMs), 2 * config.leaseMs);
+    stops.push(async () => dispatcher.stop());
+  }
   let engineKind: "local" | "offline" | undefined;
-
-  if (config.broker) {
-    const { MysqlStore } = await import("./mysqlStore");
-    const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
-    store = await MysqlStore.open({
-      ...config.mysql,
-      database: config.broker.database,
-      retentionMs: config.retentionMs,
-    });
-    const opened = store;
-    // A start that fails after the database connected closes it, so the process can exit.
-    const link = await RabbitLink.connect(
-      {
-        url: config.broker.url,
-        prefix: config.broker.prefix,
-        ...(config.broker.eventsExchange ? { eventsExchange: config.broker.eventsExchange } : {}),
-      },
-      log,
-    ).catch(async (error: unknown) => {
-      await opened.close().catch(() => undefined);
-      throw error;
-    });
-    const rabbitDispatcher = new RabbitDispatcher(link, store, log);
-    apiEvents = new RabbitEvents(link);
-    dispatcher = rabbitDispatcher;
-    if (runsApi) {
-      rabbitDispatcher.startSweeper(Math.max(1000, config.leaseMs), 2 * config.leaseMs);
-      stops.push(async () => rabbitDispatcher.stop());
-    }
-    if (runsWorkers) {
-      const { executor, kind } = await makeExecutor(store, new RabbitEvents(link));
-      engineKind = kind;
-      const workers = new RabbitWorkers({
-        link,
-        store,
-        executor,
-        concurrency: config.workers,
-        maxAttempts: config.maxAttempts,
-        backoffBaseMs: config.backoffMs,
-        log,
-      });
-      await workers.start();
-      stops.push(() => workers.stop(config.drainMs));
-    }
-    stops.push(() => link.close());
-  } else {
-    const { FileStore } = await import("./fileStore");
-    store = new FileStore({
-      path: join(resolve(config.dataDir), "operations.jsonl"),
-      retentionMs: config.retentionMs,
-    });
-    // No broker: events are structured log lines.
-    apiEvents = { publish: async (event) => log.info({ tenantEvent: event }, event.event) };
-    const { executor, kind } = await makeExecutor(store, apiEvents);
+  if (runsWorkers) {
+    const { executor, kind } = await makeExecutor(store, new RabbitEvents(link));
     engineKind = kind;
-    const workers = new EmbeddedWorkers({
+    const workers = new RabbitWorkers({
+      link,
       store,
       executor,
-      concurrency: Math.max(1, config.workers),
+      concurrency: config.workers,
       maxAttempts: config.maxAttempts,
       backoffBaseMs: config.backoffMs,
       log,
     });
-    workers.start();
-    dispatcher = { dispatch: async () => workers.notify() };
+    await workers.start();
     stops.push(() => workers.stop(config.drainMs));
   }
+  stops.push(() => link.close());
+  return { store, dispatcher, apiEvents: new RabbitEvents(link), ...(engineKind ? { engineKind } : {}) };
+}
 
-  // Bounded state: ended operations past their retention are forgotten hourly (and at every open).
-  if (runsApi) {
-    const compactor = setInterval(
-      () =>
-        void store.compact().catch((error: unknown) => log.warn({ err: String(error) }, "compaction failed")),
-      3_600_000,
-    );
-    compactor.unref();
-    stops.unshift(async () => clearInterval(compactor));
-  }
+/** Embedded: the journal, in-process workers, events as log lines. */
+async function startEmbeddedBackend(context: StartContext): Promise<Backend> {
+  const { config, log, makeExecutor, stops } = context;
+  const { FileStore } = await import("./fileStore");
+  const store = new FileStore({
+    path: join(resolve(config.dataDir), "operations.jsonl"),
+    retentionMs: config.retentionMs,
+  });
+  const apiEvents: EventSink = { publish: async (event) => log.info({ tenantEvent: event }, event.event) };
+  const { executor, kind } = await makeExecutor(store, apiEvents);
+  const workers = new EmbeddedWorkers({
+    store,
+    executor,
+    concurrency: Math.max(1, config.workers),
+    maxAttempts: config.maxAttempts,
+    backoffBaseMs: config.backoffMs,
+    log,
+  });
+  workers.start();
+  stops.push(() => workers.stop(config.drainMs));
+  return { store, dispatcher: { dispatch: async () => workers.notify() }, apiEvents, engineKind: kind };
+}
+
+/**
+ * The API's periodic work: compaction (ended operations past their retention are forgotten
+ * hourly, and at every open) and lifecycle rounds (reminders, suspensions, due downgrades; in
+ * every API process, compare-and-set in the store). Returns the scheduler the routes use.
+ */
+function startApiRounds(backend: Backend, context: StartContext): LifecycleScheduler {
+  const { store, dispatcher, apiEvents } = backend;
+  const { log, config, stops } = context;
+  const compactor = setInterval(
+    () =>
+      void store.compact().catch((error: unknown) => log.warn({ err: String(error) }, "compaction failed")),
+    3_600_000,
+  );
+  compactor.unref();
+  stops.unshift(async () => clearInterval(compactor));
+  const lifecycle = new LifecycleScheduler({
+    store,
+    events: apiEvents,
+    dispatch: (operation) => dispatcher.dispatch(operation),
+    log,
+  });
+  stops.unshift(lifecycle.start(config.lifecycleTickMs));
+  return lifecycle;
+}
+
+export async function startService(
+  config: ServiceConfig,
+  overrides: ServiceOverrides = {},
+): Promise<RunningService> {
+  const log = overrides.log ?? createLogger({ name: "tenant-service" });
+  const metrics = new Metrics();
+  const secrets = config.secretKey
+    ? new SecretBox(config.secretKey)
+    : SecretBox.fromFile(join(resolve(config.dataDir), "service.key"));
+  // Ended after the workers have drained (their running operations still call the engine).
+  const engineCloses: (() => void)[] = [];
+  const owner = `${hostname()}:${process.pid}`;
+  const context: StartContext = {
+    config,
+    log,
+    runsApi: config.role !== "worker",
+    runsWorkers: config.role !== "api" && config.workers > 0,
+    makeExecutor: executorFactory(config, overrides, { log, metrics, owner, secrets, engineCloses }),
+    stops: [],
+  };
+  const backend = config.broker
+    ? await startBrokerBackend(config.broker, context)
+    : await startEmbeddedBackend(context);
+  const { store, dispatcher, engineKind } = backend;
 
   let app: HttpApp | undefined;
   let url: string | undefined;
-  if (runsApi) {
-    // Reminders, suspensions and due downgrades: rounds in every API process (compare-and-set in the store).
-    const lifecycle = new LifecycleScheduler({
-      store,
-      events: apiEvents,
-      dispatch: (operation) => dispatcher.dispatch(operation),
-      log,
-    });
-    stops.unshift(lifecycle.start(config.lifecycleTickMs));
+  if (context.runsApi) {
+    const lifecycle = startApiRounds(backend, context);
     app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets, lifecycle });
     url = await app.listen({ port: config.port, host: config.host });
   }
@@ -205,7 +252,7 @@ export async function startService(
     stop: () =>
       (stopping ??= (async () => {
         await app?.close();
-        for (const stop of stops) await stop();
+        for (const stop of context.stops) await stop();
         for (const close of engineCloses) close();
         await store.close();
       })()),
