@@ -27,6 +27,8 @@ import {
   StatefulReplacementError,
   TenantNotFoundError,
 } from "./errors";
+import { eraseAfterDestroy, type ErasureSetup } from "./erasure/purge";
+import type { ErasureReport } from "./erasure/report";
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
@@ -78,6 +80,12 @@ export interface TenantServiceOptions {
    * a request runs one update that changes nothing.
    */
   readonly configTagKey?: string;
+  /**
+   * What a purge erases besides the stack (automation/erasure/): the tenant's databases, users,
+   * vhost, buckets and backup prefixes, each verified absent, with the report. Default: the
+   * stack only (what its destroy deletes), and the report says what Pulumi left retained.
+   */
+  readonly erasure?: ErasureSetup;
 }
 
 /** What a change of an existing stack checked and did. */
@@ -142,6 +150,15 @@ export class TenantStateConflictError extends TenantOperationError {
 export interface PurgeResult {
   readonly tenantId: string;
   readonly wasRetainedUntil: string;
+  /** What was erased, where, when, each verified absent (automation/erasure/report.ts). */
+  readonly erasure: ErasureReport;
+}
+
+export interface PurgeOptions extends OperationOptions {
+  /** A confirmed erasure request inside the retention window (GDPR): the window is not waited for. */
+  readonly early?: boolean;
+  /** Why, for the report (a GDPR request's reference). */
+  readonly reason?: string;
 }
 
 export class TenantService {
@@ -475,7 +492,7 @@ export class TenantService {
    * stack's own tags: refused with TenantStateConflictError (carrying the stack's window) when the
    * stack is not deprovisioned or its retention window has not passed.
    */
-  async purgeTenant(tenantId: string, options?: OperationOptions): Promise<PurgeResult> {
+  async purgeTenant(tenantId: string, options?: PurgeOptions): Promise<PurgeResult> {
     return this.exclusive(tenantId, "purge", async () => {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
@@ -485,38 +502,45 @@ export class TenantService {
           `tenant ${tenantId}'s stack is not deprovisioned: an active tenant is never purged`,
           null,
         );
-      if (Date.parse(until) > this.now())
+      if (Date.parse(until) > this.now() && !options?.early)
         throw new TenantStateConflictError(
           tenantId,
           `tenant ${tenantId} is retained until ${until}: its data is kept until then`,
           until,
         );
-      await this.leased(
-        tenantId,
-        "destroy",
-        () => this.engine.destroy(tenantId, { ...options, unprotect: true }),
-        options?.holder,
-      );
-      await this.engine.remove(tenantId);
-      return { tenantId, wasRetainedUntil: until };
+      const erasure = await eraseAfterDestroy(tenantId, {
+        engine: this.engine,
+        setup: this.options.erasure,
+        reason: options?.reason ?? (options?.early ? "early erasure" : `retention window ended ${until}`),
+        now: this.now,
+        destroy: async (onStep) => {
+          await this.leased(
+            tenantId,
+            "destroy",
+            () => this.engine.destroy(tenantId, { ...options, unprotect: true, onStep }),
+            options?.holder,
+          );
+          // After the lease is cleared (clearing it writes to the stack).
+          await this.engine.remove(tenantId);
+        },
+      });
+      return { tenantId, wasRetainedUntil: until, erasure };
     });
   }
 
-  /** Destroys (protection lifted deliberately) and removes every stack whose retention window has passed. */
-  async purgeExpired(options?: OperationOptions): Promise<string[]> {
+  /**
+   * Purges (and erases) every stack whose retention window has passed; returns their ids. Each
+   * purge's report goes to `onPurged` (the CLI writes them).
+   */
+  async purgeExpired(
+    options?: OperationOptions & { readonly onPurged?: (result: PurgeResult) => void },
+  ): Promise<string[]> {
     const purged: string[] = [];
     for (const tenantId of await this.engine.listStacks()) {
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
       if (!until || Date.parse(until) > this.now()) continue;
-      await this.exclusive(tenantId, "purge", async () => {
-        await this.leased(
-          tenantId,
-          "destroy",
-          () => this.engine.destroy(tenantId, { ...options, unprotect: true }),
-          options?.holder,
-        );
-        await this.engine.remove(tenantId);
-      });
+      const result = await this.purgeTenant(tenantId, options);
+      options?.onPurged?.(result);
       purged.push(tenantId);
     }
     return purged;

@@ -5,7 +5,7 @@
  *   npm run tenant -- provision --request acme.json
  *   npm run tenant -- change-tier acme standard [--dry-run]
  *   npm run tenant -- deprovision acme [--retain-days 30]
- *   npm run tenant -- purge
+ *   npm run tenant -- purge, erase acme --reference <ref> --confirm acme (scripts/lifecycleCommands.ts)
  *   npm run tenant -- fleet preview|up [--tier premium] [--concurrency 4] [--stop-on-failure]
  *   npm run tenant -- restore acme [--to 2026-11-30T14:05:09Z]
  *   npm run tenant -- sla acme --month 2026-11 [--maintenance windows.json]
@@ -50,17 +50,19 @@ import {
   type Done,
 } from "../synth/commandLine";
 import { SlaInputError, TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
+import { erasureSetupFrom } from "../automation/erasure/environment";
 import { addFinopsCommands, addMeteringCommands } from "./finopsCommands";
+import { addLifecycleCommands } from "./lifecycleCommands";
 
 const ENVIRONMENT = `
 Environment: PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, MYSQL_HOST/PORT/USER/PASSWORD and
 PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (backups, default backups/) or BACKUP_BUCKET
 (S3, BACKUP_KMS_KEY_ID), RABBITMQ_MANAGEMENT_URL/USER/PASSWORD (vhost definitions in backups and restores),
-TENANT_CONFIG_TAG_KEY (key of the applied-config tag, so a repeated request is "unchanged").
+TENANT_CONFIG_TAG_KEY (key of the applied-config tag, so a repeated request is "unchanged"),
+ERASURE_REPORT_DIR (erasure reports, default erasures/), ERASE_SERVERS=1 (a purge also drops the
+tenant's databases, users and vhost on MYSQL_* and RABBITMQ_* directly, verifying each absent).
 Exit codes: 0 done, 1 failed, 2 bad input or refused, 3 busy or locked.`;
 
-/** The longest retention a deprovision may ask for, as the service's API (service/http.ts). */
-const MAX_RETAIN_DAYS = 3650;
 /** The most stacks a fleet run works on at once (each a Pulumi process). */
 const MAX_CONCURRENCY = 256;
 
@@ -133,6 +135,14 @@ async function serviceFrom(options: GlobalOptions): Promise<TenantService> {
     ),
     // Without a key that outlives the process, every run would take a repeated request for a change.
     ...(process.env.TENANT_CONFIG_TAG_KEY ? { configTagKey: process.env.TENANT_CONFIG_TAG_KEY } : {}),
+    // A purge erases the tenant's backups; its databases and vhost on the servers too with ERASE_SERVERS=1.
+    erasure: await erasureSetupFrom({
+      ...(process.env.ERASE_SERVERS === "1"
+        ? { mysql: mysqlFromEnv(), ...(backups.rabbitmq ? { rabbitmq: backups.rabbitmq } : {}) }
+        : {}),
+      backups: backups.store,
+      reportDir: process.env.ERASURE_REPORT_DIR || "erasures",
+    }),
   });
 }
 
@@ -169,30 +179,15 @@ function print(options: GlobalOptions, result: unknown, human: () => string): vo
   process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
 }
 
-function tenantProgram(done: Done, jsonErrors: boolean): Command {
-  const cli = program("tenant")
-    .description("Provisions, changes and retires tenants through the Automation API.")
-    .option("--json", "machine-readable output (and errors as JSON on stderr)")
-    .addOption(
-      new Option(
-        "--engine <kind>",
-        "local (the Pulumi CLI) or offline (default: local when a pulumi CLI is on PATH)",
-      ).choices(["local", "offline"]),
-    )
-    .option("--state-dir <dir>", "the offline engine's stacks", ".tenants")
-    .addHelpText("after", ENVIRONMENT);
-  // With --json, commander's usage errors are JSON on stderr too (as the other failures).
-  if (jsonErrors) {
-    cli.showHelpAfterError(false).configureOutput({
-      outputError: (message, write) =>
-        write(`${JSON.stringify({ outcome: "usage", message: message.replace(/^error: /, "").trim() })}\n`),
-    });
-  }
-  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
-  const tenantArgument = () => new Argument("<tenant>", "tenant id").argParser(tenantIdArg);
+/** What every group of commands needs from the program. */
+interface CommandContext {
+  readonly done: Done;
+  readonly globals: (command: Command) => GlobalOptions;
+  readonly tenantArgument: () => Argument;
+}
 
-  cli.addCommand(synthProgram(done).copyInheritedSettings(cli));
-
+/** provision and change-tier. */
+function addChangeCommands(cli: Command, { done, globals, tenantArgument }: CommandContext): void {
   cli
     .command("provision")
     .description(
@@ -231,40 +226,10 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
       );
       done(0);
     });
+}
 
-  cli
-    .command("deprovision")
-    .description("takes the final backup and starts the retention window")
-    .addArgument(tenantArgument())
-    .option(
-      "--retain-days <n>",
-      `days the data is kept before purge (at most ${MAX_RETAIN_DAYS})`,
-      integerBetween(0, MAX_RETAIN_DAYS),
-      30,
-    )
-    .action(async (tenantId: string, options: { retainDays: number }, command: Command) => {
-      const result = await (
-        await serviceFrom(globals(command))
-      ).deprovisionTenant(tenantId, { retainDays: options.retainDays });
-      print(
-        globals(command),
-        result,
-        () => `${tenantId}: final backup ${result.backup}; data retained until ${result.retainUntil}`,
-      );
-      done(0);
-    });
-
-  cli
-    .command("purge")
-    .description("removes the tenants past their retention window")
-    .action(async (_options: unknown, command: Command) => {
-      const purged = await (await serviceFrom(globals(command))).purgeExpired();
-      print(globals(command), { purged }, () =>
-        purged.length ? `purged: ${purged.join(", ")}` : "nothing past its retention window",
-      );
-      done(0);
-    });
-
+/** fleet preview|up. */
+function addFleetCommand(cli: Command, { done, globals }: CommandContext): void {
   cli
     .command("fleet")
     .description("previews or updates every tenant stack")
@@ -297,6 +262,10 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
         done(summary.counts.failed > 0 ? 1 : 0);
       },
     );
+}
+
+/** restore (automation/restoreCommand.ts). */
+function addRestoreCommand(cli: Command, { done, globals, tenantArgument }: CommandContext): void {
   cli
     .command("restore")
     .description("restores the tenant's databases into fresh ones, verifies them, then swaps them in")
@@ -347,6 +316,10 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
         done(0);
       },
     );
+}
+
+/** sla (docs/monitoring-sla.md). */
+function addSlaCommand(cli: Command, { done, globals, tenantArgument }: CommandContext): void {
   cli
     .command("sla")
     .description(
@@ -375,6 +348,38 @@ function tenantProgram(done: Done, jsonErrors: boolean): Command {
         done(0);
       },
     );
+}
+
+function tenantProgram(done: Done, jsonErrors: boolean): Command {
+  const cli = program("tenant")
+    .description("Provisions, changes and retires tenants through the Automation API.")
+    .option("--json", "machine-readable output (and errors as JSON on stderr)")
+    .addOption(
+      new Option(
+        "--engine <kind>",
+        "local (the Pulumi CLI) or offline (default: local when a pulumi CLI is on PATH)",
+      ).choices(["local", "offline"]),
+    )
+    .option("--state-dir <dir>", "the offline engine's stacks", ".tenants")
+    .addHelpText("after", ENVIRONMENT);
+  // With --json, commander's usage errors are JSON on stderr too (as the other failures).
+  if (jsonErrors) {
+    cli.showHelpAfterError(false).configureOutput({
+      outputError: (message, write) =>
+        write(`${JSON.stringify({ outcome: "usage", message: message.replace(/^error: /, "").trim() })}\n`),
+    });
+  }
+  const globals = (command: Command) => command.optsWithGlobals<GlobalOptions>();
+  const tenantArgument = () => new Argument("<tenant>", "tenant id").argParser(tenantIdArg);
+
+  cli.addCommand(synthProgram(done).copyInheritedSettings(cli));
+  const context: CommandContext = { done, globals, tenantArgument };
+  addChangeCommands(cli, context);
+  addLifecycleCommands(cli, { ...context, service: serviceFrom });
+  addFleetCommand(cli, context);
+  addRestoreCommand(cli, context);
+  addSlaCommand(cli, context);
+
   const finops = {
     done,
     tenantArgument,

@@ -50,6 +50,15 @@ export interface ServiceConfig {
    * touches its stack, so this only has to outlast operators' own runs.
    */
   readonly staleLockMs: number;
+  /** LIFECYCLE_TICK_MS (default 60000): how often the API runs a lifecycle round (reminders, due downgrades). */
+  readonly lifecycleTickMs: number;
+  /**
+   * ERASE_SERVERS (default 1 with AMQP_URL, else 0): a purge also drops the tenant's databases,
+   * users and vhost on MYSQL_* and RABBITMQ_* directly and verifies each absent (the stack's
+   * destroy deletes them through Pulumi either way). Off in the embedded service, whose MySQL
+   * default is this machine's server.
+   */
+  readonly eraseServers: boolean;
   readonly mysql: {
     readonly host: string;
     readonly port: number;
@@ -144,6 +153,8 @@ export function serviceConfigFromEnv(env: Env = process.env): ServiceConfig {
     backoffMs: integer(env, "BACKOFF_MS", 1000, 1),
     drainMs: integer(env, "DRAIN_MS", 30_000, 0),
     staleLockMs: integer(env, "STALE_LOCK_MS", 600_000, 0),
+    lifecycleTickMs: integer(env, "LIFECYCLE_TICK_MS", 60_000, 100),
+    eraseServers: (env.ERASE_SERVERS ?? (broker ? "1" : "0")) === "1",
     mysql: {
       host: env.MYSQL_HOST ?? "127.0.0.1",
       port: integer(env, "MYSQL_PORT", 3306, 1),

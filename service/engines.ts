@@ -8,6 +8,7 @@ import type { TenantEngine } from "../automation/engine";
 import { hasPulumiCli } from "../automation/pulumiCli";
 import type { BackupHook, BackupReason } from "../automation/tenantService";
 import type { UsageSource } from "../automation/preflight";
+import { tenantBackupPrefix } from "../tiers";
 import type { ServiceConfig } from "./config";
 
 export interface EngineSetup {
@@ -31,10 +32,12 @@ export class StateFileBackup implements BackupHook {
   ) {}
 
   async backup(tenantId: string, reason: BackupReason): Promise<{ location: string }> {
-    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    // Under the tenant's prefix of the backup layout, so an erasure of the prefix takes it too.
+    const directory = join(this.directory, tenantBackupPrefix(tenantId), "offline-state");
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
     const location = join(
-      this.directory,
-      `${tenantId}-${reason}-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`,
+      directory,
+      `${reason}-${new Date(this.now()).toISOString().replace(/[:.]/g, "-")}.json`,
     );
     copyFileSync(join(this.stateDir, `${tenantId}.json`), location);
     chmodSync(location, 0o600);

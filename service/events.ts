@@ -18,8 +18,35 @@ export interface TenantEvent {
   readonly error?: OperationError;
 }
 
+/** The lifecycle's steps (service/lifecycleScheduler.ts): each one an event, routing key = its name. */
+export type LifecycleEventName =
+  | "tenant.downgrade_scheduled"
+  | "tenant.downgrade_cancelled"
+  | "tenant.downgrade_started"
+  | "tenant.downgrade_held"
+  | "tenant.grace_opened"
+  | "tenant.grace_reminder"
+  | "tenant.grace_final_warning"
+  | "tenant.grace_ended"
+  | "tenant.grace_cancelled"
+  | "tenant.erasure_requested"
+  | "tenant.erasure_confirmed";
+
+export interface LifecycleEvent {
+  readonly event: LifecycleEventName;
+  readonly tenantId: string;
+  readonly at: string;
+  /** The operation a step submitted (a downgrade, a suspension, a restore), when it did. */
+  readonly operationId?: string;
+  readonly tier?: string;
+  /** A reminder's day (7, 14, 21, 28), the grace period's end, a scheduled change's time, ... */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export type PlatformEvent = TenantEvent | LifecycleEvent;
+
 export interface EventSink {
-  publish(event: TenantEvent): Promise<void>;
+  publish(event: PlatformEvent): Promise<void>;
 }
 
 /** The event a successful operation of each kind publishes (a fleet preview or update, none). */

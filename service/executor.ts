@@ -160,7 +160,12 @@ export class Executor {
       );
     try {
       return {
-        result: await this.options.service.purgeTenant(op.tenantId, run),
+        // `early`: a confirmed erasure request (service/lifecycleScheduler.ts); never from a client's purge.
+        result: await this.options.service.purgeTenant(op.tenantId, {
+          ...run,
+          early: op.payload["early"] === true,
+          ...(typeof op.payload["reason"] === "string" ? { reason: op.payload["reason"] } : {}),
+        }),
         tenant: { status: "purged" },
       };
     } catch (error) {

@@ -32,13 +32,15 @@ import {
   type StoreCounts,
   type TenantRecord,
 } from "./operations";
+import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
 type Entry =
   | { readonly t: "op"; readonly op: Operation; readonly digest?: string; readonly key?: string }
   | { readonly t: "log"; readonly id: string; readonly line: string }
   /** An operation's whole log, as a compaction writes it (one line to parse instead of hundreds). */
   | { readonly t: "logs"; readonly id: string; readonly lines: readonly string[] }
-  | { readonly t: "tenant"; readonly record: TenantRecord };
+  | { readonly t: "tenant"; readonly record: TenantRecord }
+  | { readonly t: "lifecycle"; readonly lifecycle: LifecycleRecord };
 
 export interface FileStoreOptions {
   /** The journal file (created with its directory). */
@@ -62,6 +64,7 @@ export class FileStore implements OperationStore {
   private readonly byKey = new Map<string, string>();
   private readonly logs = new Map<string, string[]>();
   private readonly tenants = new Map<string, TenantRecord>();
+  private readonly lifecycles = new Map<string, LifecycleRecord>();
   /** Per tenant, its unfinished operations' ids in order, and its newest operation's id. */
   private readonly unfinished = new Map<string, string[]>();
   private readonly newest = new Map<string, string>();
@@ -117,7 +120,8 @@ export class FileStore implements OperationStore {
       if (lines.length > max + 100)
         lines.splice(0, lines.length - max, `(${lines.length - max} earlier lines dropped)`);
       this.logs.set(entry.id, lines);
-    } else this.tenants.set(entry.record.tenantId, entry.record);
+    } else if (entry.t === "lifecycle") this.lifecycles.set(entry.lifecycle.tenantId, entry.lifecycle);
+    else this.tenants.set(entry.record.tenantId, entry.record);
   }
 
   /** Forgets the operations that ended more than the retention period ago. */
@@ -149,6 +153,7 @@ export class FileStore implements OperationStore {
       entries.push({ t: "op", op, digest: this.digests.get(op.id), key: keys.get(op.id) });
     for (const [id, lines] of this.logs) entries.push({ t: "logs", id, lines: [...lines] });
     for (const record of this.tenants.values()) entries.push({ t: "tenant", record });
+    for (const lifecycle of this.lifecycles.values()) entries.push({ t: "lifecycle", lifecycle });
     return entries;
   }
 
@@ -434,6 +439,26 @@ export class FileStore implements OperationStore {
     const counts = { queued: 0, running: 0, succeeded: 0, failed: 0 };
     for (const op of this.ops.values()) counts[op.status] += 1;
     return counts;
+  }
+
+  async lifecycle(tenantId: string): Promise<LifecycleRecord | undefined> {
+    return this.lifecycles.get(tenantId);
+  }
+
+  async listLifecycles(): Promise<LifecycleRecord[]> {
+    return [...this.lifecycles.values()]
+      .filter((r) => !isEmptyLifecycle(r.state))
+      .sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  }
+
+  /** One process owns the journal: the check and the write happen in one synchronous step. */
+  async putLifecycle(tenantId: string, expected: number, state: LifecycleState): Promise<boolean> {
+    if ((this.lifecycles.get(tenantId)?.revision ?? 0) !== expected) return false;
+    await this.write({
+      t: "lifecycle",
+      lifecycle: { tenantId, revision: expected + 1, state, updatedAt: this.stamp() },
+    });
+    return true;
   }
 
   /** Drops the operations past their retention now (also done at every compaction). */

@@ -13,7 +13,9 @@ import { answerError, refuse } from "./httpErrors";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
 import type { Operation, OperationStore } from "./operations";
+import type { LifecycleScheduler } from "./lifecycleScheduler";
 import { healthRoutes } from "./routes/health";
+import { lifecycleRoutes } from "./routes/lifecycle";
 import { operationRoutes } from "./routes/operations";
 import { submitter } from "./routes/submitter";
 import { tenantRoutes } from "./routes/tenants";
@@ -41,6 +43,8 @@ export interface HttpOptions {
   readonly log: Logger;
   /** Seals a request's credentials before it is stored (service/secrets.ts). */
   readonly secrets: SecretBox;
+  /** The lifecycle's requests (scheduled downgrades, grace periods, erasure); without it, those routes are absent. */
+  readonly lifecycle?: LifecycleScheduler;
   /** Largest accepted body. Default 64 KiB. */
   readonly bodyLimit?: number;
   /**
@@ -105,6 +109,7 @@ export async function buildHttpApp(options: HttpOptions) {
     api.addHook("onRequest", bearerAuth(options.token));
     await api.register(tenantRoutes(s, store));
     await api.register(operationRoutes(s, store));
+    if (options.lifecycle) await api.register(lifecycleRoutes(store, options.lifecycle));
   });
   return app;
 }

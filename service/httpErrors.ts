@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { OperationError } from "./operations";
+import { LifecycleRefusedError } from "./lifecycle";
 import { HTTP_STATUS } from "./outcomes";
 
 export class HttpError extends Error {
@@ -62,6 +63,10 @@ function invalidRequest(error: FastifyError, reply: FastifyReply) {
 /** The API's error handler. */
 export function answerError(error: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError) return reply.code(error.status).send({ error: error.body });
+  if (error instanceof LifecycleRefusedError)
+    return reply
+      .code(HTTP_STATUS[error.outcome] ?? 409)
+      .send({ error: { outcome: error.outcome, message: error.message } });
   if (error.validation) return invalidRequest(error, reply);
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")
     return reply.code(413).send({ error: { outcome: "payload-too-large", message: error.message } });

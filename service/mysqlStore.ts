@@ -28,6 +28,7 @@ import {
   type TenantRecord,
 } from "./operations";
 import { Batcher, keyedBatcher } from "./batch";
+import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
 export interface MysqlStoreOptions {
   readonly host: string;
@@ -86,7 +87,23 @@ const SCHEMA = [
     last_operation_id CHAR(36) NOT NULL,
     updated_at DATETIME(3) NOT NULL
   ) ENGINE=InnoDB`,
+  // Added by the lifecycle (issue 25): a new table, so an existing database needs no migration.
+  `CREATE TABLE IF NOT EXISTS tenant_lifecycle (
+    tenant_id VARCHAR(63) PRIMARY KEY,
+    revision INT NOT NULL,
+    state LONGTEXT NOT NULL,
+    updated_at DATETIME(3) NOT NULL
+  ) ENGINE=InnoDB`,
 ];
+
+function toLifecycle(row: RowDataPacket): LifecycleRecord {
+  return {
+    tenantId: row["tenant_id"] as string,
+    revision: row["revision"] as number,
+    state: JSON.parse(row["state"] as string) as LifecycleState,
+    updatedAt: (row["updated_at"] as Date).toISOString(),
+  };
+}
 
 const UNFINISHED = "status IN ('queued', 'running')";
 /** The database's clock, in a multi-row insert's values. */
@@ -522,6 +539,38 @@ export class MysqlStore implements OperationStore {
   }
 
   /** Throws when the database cannot be reached (health checks). */
+  async lifecycle(tenantId: string): Promise<LifecycleRecord | undefined> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      "SELECT * FROM tenant_lifecycle WHERE tenant_id = ?",
+      [tenantId],
+    );
+    return rows[0] ? toLifecycle(rows[0]) : undefined;
+  }
+
+  async listLifecycles(): Promise<LifecycleRecord[]> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      "SELECT * FROM tenant_lifecycle WHERE state <> '{}' ORDER BY tenant_id",
+    );
+    return rows.map(toLifecycle).filter((r) => !isEmptyLifecycle(r.state));
+  }
+
+  /** The first write inserts (a duplicate key: someone else did first); later ones update on the revision. */
+  async putLifecycle(tenantId: string, expected: number, state: LifecycleState): Promise<boolean> {
+    const json = JSON.stringify(state);
+    if (expected === 0) {
+      const [r] = await this.pool.query<ResultSetHeader>(
+        "INSERT IGNORE INTO tenant_lifecycle (tenant_id, revision, state, updated_at) VALUES (?, 1, ?, NOW(3))",
+        [tenantId, json],
+      );
+      return r.affectedRows === 1;
+    }
+    const [r] = await this.pool.query<ResultSetHeader>(
+      "UPDATE tenant_lifecycle SET revision = revision + 1, state = ?, updated_at = NOW(3) WHERE tenant_id = ? AND revision = ?",
+      [json, tenantId, expected],
+    );
+    return r.affectedRows === 1;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query("SELECT 1");
   }

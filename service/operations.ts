@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { redactSecrets } from "../automation/secretFields";
+import type { LifecycleRecord, LifecycleState } from "./lifecycle";
 
 export const OPERATION_KINDS = [
   "provision",
@@ -143,6 +144,16 @@ export interface OperationStore {
    */
   reclaimStale(olderThanMs: number): Promise<Operation[]>;
   counts(): Promise<StoreCounts>;
+  /** The tenant's lifecycle (scheduled downgrade, grace period; service/lifecycle.ts). */
+  lifecycle(tenantId: string): Promise<LifecycleRecord | undefined>;
+  /** Every lifecycle record holding something (the scheduler's rounds). */
+  listLifecycles(): Promise<LifecycleRecord[]>;
+  /**
+   * Compare-and-set: writes `state` when the tenant's record is still at revision `expected` (0:
+   * none yet); false when another process wrote it first (the caller reads again). An empty
+   * state is kept, not deleted, so a revision is never reused.
+   */
+  putLifecycle(tenantId: string, expected: number, state: LifecycleState): Promise<boolean>;
   /** Throws when the store cannot be reached now (health checks). */
   ping(): Promise<void>;
   /** Forgets the operations that ended longer ago than the store's retention, with their logs. */

@@ -20,7 +20,7 @@ import amqp, {
 } from "amqplib";
 import pino from "pino";
 import { PLATFORM_EXCHANGE } from "../tiers";
-import type { EventSink, TenantEvent } from "./events";
+import type { EventSink, PlatformEvent } from "./events";
 import { backoffMs, type Executor } from "./executor";
 import type { Dispatcher } from "./http";
 import type { Logger } from "./log";
@@ -310,7 +310,7 @@ export class RabbitDispatcher implements Dispatcher {
 export class RabbitEvents implements EventSink {
   constructor(private readonly link: RabbitLink) {}
 
-  async publish(event: TenantEvent): Promise<void> {
+  async publish(event: PlatformEvent): Promise<void> {
     this.link.channel.publish(this.link.eventsExchange, event.event, Buffer.from(JSON.stringify(event)), {
       persistent: true,
       contentType: "application/json",

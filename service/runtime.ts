@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";
+import { erasureSetupFrom } from "../automation/erasure/environment";
 import { TenantService } from "../automation/tenantService";
 import type { ServiceConfig } from "./config";
 import { EmbeddedWorkers } from "./embeddedWorkers";
@@ -13,6 +14,7 @@ import type { EventSink } from "./events";
 import { engineSetup } from "./engines";
 import { Executor, type RestoreHandler } from "./executor";
 import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
+import { LifecycleScheduler } from "./lifecycleScheduler";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
 import { SecretBox } from "./secrets";
@@ -46,31 +48,36 @@ export async function runIsOver(store: OperationStore, holder: string): Promise<
   return op.leaseUntil === undefined || Date.parse(op.leaseUntil) < Date.now();
 }
 
-/** What the chosen mode started: the store, how operations reach workers, and what to stop, in order. */
-interface Started {
-  readonly store: OperationStore;
-  readonly dispatcher: Dispatcher;
-  readonly engineKind?: "local" | "offline";
-  readonly stops: (() => Promise<void>)[];
-}
-
 type MakeExecutor = (
   store: OperationStore,
   events?: EventSink,
 ) => Promise<{ executor: Executor; kind: "local" | "offline" }>;
 
-/** The executor factory: the configured engine (its child processes ended by `engineCloses`), the TenantService on it. */
+/** What the store-and-workers half of a start leaves for the API half and the stop. */
+interface Backend {
+  readonly store: OperationStore;
+  readonly dispatcher: Dispatcher;
+  /** Where the API's lifecycle rounds publish (the workers publish their operations' own events). */
+  readonly apiEvents: EventSink;
+  readonly engineKind?: "local" | "offline";
+}
+
+interface StartContext {
+  readonly config: ServiceConfig;
+  readonly log: Logger;
+  readonly runsApi: boolean;
+  readonly runsWorkers: boolean;
+  readonly makeExecutor: MakeExecutor;
+  readonly stops: (() => Promise<void>)[];
+}
+
+/** The TenantService and Executor each worker runs with (engine closes are collected for the stop). */
 function executorFactory(
   config: ServiceConfig,
   overrides: ServiceOverrides,
-  shared: {
-    readonly log: Logger;
-    readonly metrics: Metrics;
-    readonly secrets: SecretBox;
-    readonly owner: string;
-  },
-  engineCloses: (() => void)[],
+  shared: { log: Logger; metrics: Metrics; owner: string; secrets: SecretBox; engineCloses: (() => void)[] },
 ): MakeExecutor {
+  const { log, metrics, owner, secrets, engineCloses } = shared;
   return async (store, events) => {
     const setup = await engineSetup(config);
     if (setup.close) engineCloses.push(setup.close);
@@ -81,17 +88,24 @@ function executorFactory(
       staleLockMs: config.staleLockMs,
       abandoned: (holder) => runIsOver(store, holder),
       // One key for every worker: a repeated request is "unchanged" whichever worker runs it.
-      configTagKey: shared.secrets.appliedConfigKey,
+      configTagKey: secrets.appliedConfigKey,
+      erasure: await erasureSetupFrom({
+        ...(config.eraseServers
+          ? { mysql: config.mysql, ...(config.rabbitmq ? { rabbitmq: config.rabbitmq } : {}) }
+          : {}),
+        backups: config.backups,
+        reportDir: join(resolve(config.dataDir), "erasures"),
+      }),
       ...(setup.usage ? { usage: setup.usage } : {}),
     });
     const executor = new Executor({
       service,
       store,
-      owner: shared.owner,
+      owner,
       leaseMs: config.leaseMs,
-      log: shared.log,
-      metrics: shared.metrics,
-      secrets: shared.secrets,
+      log,
+      metrics,
+      secrets,
       ...(overrides.restore ? { restore: overrides.restore } : {}),
       ...(events ? { events } : {}),
     });
@@ -99,13 +113,12 @@ function executorFactory(
   };
 }
 
-/** Production mode: MySQL, RabbitMQ, the sweeper when this process serves the API, consumers when it works. */
-async function startBrokered(
-  config: ServiceConfig,
-  log: Logger,
-  makeExecutor: MakeExecutor,
-): Promise<Started> {
-  const broker = config.broker!;
+/** Production: operations in MySQL, their ids over RabbitMQ, events on the platform exchange. */
+async function startBrokerBackend(
+  broker: NonNullable<ServiceConfig["broker"]>,
+  context: StartContext,
+): Promise<Backend> {
+  const { config, log, runsApi, runsWorkers, makeExecutor, stops } = context;
   const { MysqlStore } = await import("./mysqlStore");
   const { RabbitLink, RabbitDispatcher, RabbitEvents, RabbitWorkers } = await import("./rabbit");
   const store = await MysqlStore.open({
@@ -126,13 +139,12 @@ async function startBrokered(
     throw error;
   });
   const dispatcher = new RabbitDispatcher(link, store, log);
-  const stops: (() => Promise<void>)[] = [];
-  if (config.role !== "worker") {
+  if (runsApi) {
     dispatcher.startSweeper(Math.max(1000, config.leaseMs), 2 * config.leaseMs);
     stops.push(async () => dispatcher.stop());
   }
   let engineKind: "local" | "offline" | undefined;
-  if (config.role !== "api" && config.workers > 0) {
+  if (runsWorkers) {
     const { executor, kind } = await makeExecutor(store, new RabbitEvents(link));
     engineKind = kind;
     const workers = new RabbitWorkers({
@@ -148,24 +160,19 @@ async function startBrokered(
     stops.push(() => workers.stop(config.drainMs));
   }
   stops.push(() => link.close());
-  return { store, dispatcher, stops, ...(engineKind ? { engineKind } : {}) };
+  return { store, dispatcher, apiEvents: new RabbitEvents(link), ...(engineKind ? { engineKind } : {}) };
 }
 
-/** The embedded default: the journal, in-process workers woken by every submit. */
-async function startEmbedded(
-  config: ServiceConfig,
-  log: Logger,
-  makeExecutor: MakeExecutor,
-): Promise<Started> {
+/** Embedded: the journal, in-process workers, events as log lines. */
+async function startEmbeddedBackend(context: StartContext): Promise<Backend> {
+  const { config, log, makeExecutor, stops } = context;
   const { FileStore } = await import("./fileStore");
   const store = new FileStore({
     path: join(resolve(config.dataDir), "operations.jsonl"),
     retentionMs: config.retentionMs,
   });
-  const { executor, kind } = await makeExecutor(store, {
-    // No broker: events are structured log lines.
-    publish: async (event) => log.info({ tenantEvent: event }, event.event),
-  });
+  const apiEvents: EventSink = { publish: async (event) => log.info({ tenantEvent: event }, event.event) };
+  const { executor, kind } = await makeExecutor(store, apiEvents);
   const workers = new EmbeddedWorkers({
     store,
     executor,
@@ -175,23 +182,33 @@ async function startEmbedded(
     log,
   });
   workers.start();
-  return {
-    store,
-    dispatcher: { dispatch: async () => workers.notify() },
-    engineKind: kind,
-    stops: [() => workers.stop(config.drainMs)],
-  };
+  stops.push(() => workers.stop(config.drainMs));
+  return { store, dispatcher: { dispatch: async () => workers.notify() }, apiEvents, engineKind: kind };
 }
 
-/** Bounded state: ended operations past their retention are forgotten hourly (and at every open). */
-function startCompactor(store: OperationStore, log: Logger): () => Promise<void> {
+/**
+ * The API's periodic work: compaction (ended operations past their retention are forgotten
+ * hourly, and at every open) and lifecycle rounds (reminders, suspensions, due downgrades; in
+ * every API process, compare-and-set in the store). Returns the scheduler the routes use.
+ */
+function startApiRounds(backend: Backend, context: StartContext): LifecycleScheduler {
+  const { store, dispatcher, apiEvents } = backend;
+  const { log, config, stops } = context;
   const compactor = setInterval(
     () =>
       void store.compact().catch((error: unknown) => log.warn({ err: String(error) }, "compaction failed")),
     3_600_000,
   );
   compactor.unref();
-  return async () => clearInterval(compactor);
+  stops.unshift(async () => clearInterval(compactor));
+  const lifecycle = new LifecycleScheduler({
+    store,
+    events: apiEvents,
+    dispatch: (operation) => dispatcher.dispatch(operation),
+    log,
+  });
+  stops.unshift(lifecycle.start(config.lifecycleTickMs));
+  return lifecycle;
 }
 
 export async function startService(
@@ -200,24 +217,30 @@ export async function startService(
 ): Promise<RunningService> {
   const log = overrides.log ?? createLogger({ name: "tenant-service" });
   const metrics = new Metrics();
-  const runsApi = config.role !== "worker";
   const secrets = config.secretKey
     ? new SecretBox(config.secretKey)
     : SecretBox.fromFile(join(resolve(config.dataDir), "service.key"));
   // Ended after the workers have drained (their running operations still call the engine).
   const engineCloses: (() => void)[] = [];
-  const shared = { log, metrics, secrets, owner: `${hostname()}:${process.pid}` };
-  const makeExecutor = executorFactory(config, overrides, shared, engineCloses);
-  const started = config.broker
-    ? await startBrokered(config, log, makeExecutor)
-    : await startEmbedded(config, log, makeExecutor);
-  const { store, dispatcher, stops, engineKind } = started;
-  if (runsApi) stops.unshift(startCompactor(store, log));
+  const owner = `${hostname()}:${process.pid}`;
+  const context: StartContext = {
+    config,
+    log,
+    runsApi: config.role !== "worker",
+    runsWorkers: config.role !== "api" && config.workers > 0,
+    makeExecutor: executorFactory(config, overrides, { log, metrics, owner, secrets, engineCloses }),
+    stops: [],
+  };
+  const backend = config.broker
+    ? await startBrokerBackend(config.broker, context)
+    : await startEmbeddedBackend(context);
+  const { store, dispatcher, engineKind } = backend;
 
   let app: HttpApp | undefined;
   let url: string | undefined;
-  if (runsApi) {
-    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets });
+  if (context.runsApi) {
+    const lifecycle = startApiRounds(backend, context);
+    app = await buildHttpApp({ store, dispatcher, token: config.token, metrics, log, secrets, lifecycle });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let stopping: Promise<void> | undefined;
@@ -229,7 +252,7 @@ export async function startService(
     stop: () =>
       (stopping ??= (async () => {
         await app?.close();
-        for (const stop of stops) await stop();
+        for (const stop of context.stops) await stop();
         for (const close of engineCloses) close();
         await store.close();
       })()),

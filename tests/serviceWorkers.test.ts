@@ -14,7 +14,7 @@ import { OfflineEngine } from "../automation/offlineEngine";
 import type { UsageSource } from "../automation/preflight";
 import { TAGS, TenantService } from "../automation/tenantService";
 import { EmbeddedWorkers } from "../service/embeddedWorkers";
-import type { TenantEvent } from "../service/events";
+import type { PlatformEvent } from "../service/events";
 import { Executor, type RestoreHandler } from "../service/executor";
 import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
@@ -44,7 +44,7 @@ interface Harness {
   readonly app: HttpApp;
   readonly store: FileStore;
   readonly workers: EmbeddedWorkers;
-  readonly events: TenantEvent[];
+  readonly events: PlatformEvent[];
   stop(drainMs?: number): Promise<void>;
 }
 
@@ -69,7 +69,7 @@ async function harness(
     backup: { backup: async (t) => ({ location: `file:///backups/${t}.sql` }) },
     abandoned: (holder) => runIsOver(store, holder),
   });
-  const events: TenantEvent[] = [];
+  const events: PlatformEvent[] = [];
   const executor = new Executor({
     service,
     store,

@@ -53,6 +53,9 @@ export function submitter(options: Pick<HttpOptions, "store" | "dispatcher" | "s
   };
 
   const storeOperation = async (operation: Submission, key: unknown) => {
+    // The scheduler's own keys (service/lifecycleScheduler.ts): a client must not take one first.
+    if (typeof key === "string" && key.startsWith("lifecycle:"))
+      throw refuse("invalid", "idempotency keys starting with lifecycle: are the service's own");
     const plain = { ...operation, ...(typeof key === "string" ? { idempotencyKey: key } : {}) };
     try {
       // Stored sealed: the credentials are opened only by the worker that runs the operation. The
