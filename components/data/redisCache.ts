@@ -22,6 +22,8 @@ export interface RedisCacheArgs {
   /** Redis image. */
   readonly image: string;
   readonly priorityClassName: string;
+  /** The tenant is suspended: Redis at zero replicas, its claim (and the data on it) kept. Default false. */
+  readonly suspended?: boolean;
 }
 
 /** Fraction of the container memory limit Redis may fill before evicting keys. */
@@ -63,38 +65,45 @@ export class RedisCache extends pulumi.ComponentResource {
       name,
       {
         metadata,
-        spec: workloadDeploymentSpec(workload, selector, labels, args.priorityClassName, {
-          containers: [
-            {
-              name: "redis",
-              image: args.image,
-              args: [
-                "--appendonly",
-                "yes",
-                "--dir",
-                "/data",
-                "--maxmemory",
-                `${maxMemoryMb}mb`,
-                // Sessions and cache entries carry TTLs; evict those first, never a key without one.
-                "--maxmemory-policy",
-                "volatile-lru",
-              ],
-              ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-              resources: containerResources(workload.resources),
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
-              readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
-              volumeMounts: [
-                { name: "data", mountPath: "/data" },
-                { name: "tmp", mountPath: SCRATCH_PATHS[0] },
-              ],
-            },
-          ],
-          volumes: [
-            { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
-            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-          ],
-        }),
+        spec: workloadDeploymentSpec(
+          workload,
+          selector,
+          labels,
+          args.priorityClassName,
+          {
+            containers: [
+              {
+                name: "redis",
+                image: args.image,
+                args: [
+                  "--appendonly",
+                  "yes",
+                  "--dir",
+                  "/data",
+                  "--maxmemory",
+                  `${maxMemoryMb}mb`,
+                  // Sessions and cache entries carry TTLs; evict those first, never a key without one.
+                  "--maxmemory-policy",
+                  "volatile-lru",
+                ],
+                ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+                resources: containerResources(workload.resources),
+                securityContext: CONTAINER_SECURITY_CONTEXT,
+                livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
+                readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
+                volumeMounts: [
+                  { name: "data", mountPath: "/data" },
+                  { name: "tmp", mountPath: SCRATCH_PATHS[0] },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+            ],
+          },
+          args.suspended,
+        ),
       },
       { parent: this },
     );

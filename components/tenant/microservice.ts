@@ -31,6 +31,8 @@ export interface MicroserviceArgs {
   readonly configMapEnv: readonly string[];
   /** Extra labels (e.g. the site number). Default none. */
   readonly extraLabels?: Record<string, string>;
+  /** The tenant is suspended: zero replicas, everything else as when active. Default false. */
+  readonly suspended?: boolean;
 }
 
 export function containerResources(r: ContainerResources): inputs.core.v1.ResourceRequirements {
@@ -57,8 +59,10 @@ export const CONTAINER_SECURITY_CONTEXT: inputs.core.v1.SecurityContext = {
 
 /**
  * The Deployment spec every tenant workload shares: its selector, the planned replicas (left to
- * the autoscaler when there is one) and rollout, and a pod that runs without a service-account
- * token, at the tier's priority, under the restricted security context.
+ * the autoscaler when there is one; zero while the tenant is suspended) and rollout, and a pod
+ * that runs without a service-account token, at the tier's priority, under the restricted
+ * security context. A suspension changes the replicas only: the pod template stays as it was,
+ * so resuming rolls nothing.
  */
 export function workloadDeploymentSpec(
   workload: WorkloadPlan,
@@ -66,9 +70,10 @@ export function workloadDeploymentSpec(
   labels: Record<string, string>,
   priorityClassName: string,
   pod: Pick<inputs.core.v1.PodSpec, "containers" | "volumes">,
+  suspended = false,
 ): inputs.apps.v1.DeploymentSpec {
   return {
-    ...(workload.autoscaled ? {} : { replicas: workload.minReplicas }),
+    ...(suspended ? { replicas: 0 } : workload.autoscaled ? {} : { replicas: workload.minReplicas }),
     selector: { matchLabels: selector },
     strategy: deploymentStrategy(workload),
     template: {
@@ -134,42 +139,49 @@ export class Microservice extends pulumi.ComponentResource {
       name,
       {
         metadata,
-        spec: workloadDeploymentSpec(workload, selector, labels, args.priorityClassName, {
-          containers: [
-            {
-              name: workload.workloadName,
-              image: args.image,
-              ports: [
-                { name: "http", containerPort: args.port, protocol: "TCP" },
-                { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
-              ],
-              env: [{ name: "SERVICE_NAME", value: workload.service }],
-              envFrom: [
-                ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
-                ...args.secretEnv.map((name) => ({ secretRef: { name } })),
-              ],
-              resources: containerResources(workload.resources),
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              livenessProbe: {
-                httpGet: { path: PROBE_PATHS.liveness, port: "http" },
-                periodSeconds: 10,
-                failureThreshold: 3,
+        spec: workloadDeploymentSpec(
+          workload,
+          selector,
+          labels,
+          args.priorityClassName,
+          {
+            containers: [
+              {
+                name: workload.workloadName,
+                image: args.image,
+                ports: [
+                  { name: "http", containerPort: args.port, protocol: "TCP" },
+                  { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+                ],
+                env: [{ name: "SERVICE_NAME", value: workload.service }],
+                envFrom: [
+                  ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
+                  ...args.secretEnv.map((name) => ({ secretRef: { name } })),
+                ],
+                resources: containerResources(workload.resources),
+                securityContext: CONTAINER_SECURITY_CONTEXT,
+                livenessProbe: {
+                  httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+                  periodSeconds: 10,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  httpGet: { path: PROBE_PATHS.readiness, port: "http" },
+                  periodSeconds: 5,
+                  failureThreshold: 3,
+                },
+                startupProbe: {
+                  httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+                  periodSeconds: 5,
+                  failureThreshold: 30,
+                },
+                volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
               },
-              readinessProbe: {
-                httpGet: { path: PROBE_PATHS.readiness, port: "http" },
-                periodSeconds: 5,
-                failureThreshold: 3,
-              },
-              startupProbe: {
-                httpGet: { path: PROBE_PATHS.liveness, port: "http" },
-                periodSeconds: 5,
-                failureThreshold: 30,
-              },
-              volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
-            },
-          ],
-          volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
-        }),
+            ],
+            volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
+          },
+          args.suspended,
+        ),
       },
       { parent: this },
     );
