@@ -246,6 +246,18 @@ describe.each(SHAPES)("$label", ({ request: shape }) => {
     }
   });
 
+  it("pages no one: no alert or SLO rule and no probe of its hostnames while suspended, metrics kept", () => {
+    for (const type of [
+      "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+      "kubernetes:monitoring.coreos.com/v1:Probe",
+    ]) {
+      expect(ofType(active.resources, type).length).toBeGreaterThan(0);
+      expect(ofType(suspended.resources, type)).toEqual([]);
+    }
+    const monitors = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
+    expect(ofType(suspended.resources, monitors)).toEqual(ofType(active.resources, monitors));
+  });
+
   it("keeps every stateful resource exactly as it was, and the names the eraser works from", () => {
     expect(STATEFUL_TYPES.size).toBeGreaterThan(0);
     expect(statefulOf(suspended.resources)).toEqual(statefulOf(active.resources));

@@ -321,6 +321,7 @@ function tenantWideGuards(
       slo,
       monitoringNamespace: args.platform.monitoringNamespace,
       ...(args.alerting ? { alerting: args.alerting } : {}),
+      ...(args.suspended ? { suspended: true } : {}),
     },
     inCore,
   );
