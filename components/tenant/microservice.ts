@@ -119,6 +119,51 @@ export function deploymentStrategy(workload: WorkloadPlan): inputs.apps.v1.Deplo
 }
 
 /**
+ * A Laravel service's pod: one container (its HTTP and metrics ports, environment from the
+ * ConfigMaps and Secrets, probes, restricted security context) with scratch emptyDirs.
+ */
+function servicePod(args: MicroserviceArgs): Pick<inputs.core.v1.PodSpec, "containers" | "volumes"> {
+  const { workload } = args;
+  const scratch = SCRATCH_PATHS.map((path, i) => ({ name: `scratch-${i}`, path }));
+  return {
+    containers: [
+      {
+        name: workload.workloadName,
+        image: args.image,
+        ports: [
+          { name: "http", containerPort: args.port, protocol: "TCP" },
+          { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+        ],
+        env: [{ name: "SERVICE_NAME", value: workload.service }],
+        envFrom: [
+          ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
+          ...args.secretEnv.map((name) => ({ secretRef: { name } })),
+        ],
+        resources: containerResources(workload.resources),
+        securityContext: CONTAINER_SECURITY_CONTEXT,
+        livenessProbe: {
+          httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+          periodSeconds: 10,
+          failureThreshold: 3,
+        },
+        readinessProbe: {
+          httpGet: { path: PROBE_PATHS.readiness, port: "http" },
+          periodSeconds: 5,
+          failureThreshold: 3,
+        },
+        startupProbe: {
+          httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+          periodSeconds: 5,
+          failureThreshold: 30,
+        },
+        volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
+      },
+    ],
+    volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
+  };
+}
+
+/**
  * One Laravel service: a Deployment (non-root, read-only root, scratch emptyDirs, probes,
  * credentials from Secrets), its ClusterIP Service, and a PodDisruptionBudget when it runs
  * more than one replica (then spread over zones, `zoneSpread`). An autoscaled Deployment leaves `replicas` to its autoscaler.
@@ -133,7 +178,6 @@ export class Microservice extends pulumi.ComponentResource {
     const selector = workloadSelector(workload.workloadName);
     const labels = tenantLabels(identity, { ...selector, ...args.extraLabels });
     const metadata = { name: workload.workloadName, namespace: args.namespace, labels };
-    const scratch = SCRATCH_PATHS.map((path, i) => ({ name: `scratch-${i}`, path }));
 
     const deployment = new apps.Deployment(
       name,
@@ -144,42 +188,7 @@ export class Microservice extends pulumi.ComponentResource {
           selector,
           labels,
           args.priorityClassName,
-          {
-            containers: [
-              {
-                name: workload.workloadName,
-                image: args.image,
-                ports: [
-                  { name: "http", containerPort: args.port, protocol: "TCP" },
-                  { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
-                ],
-                env: [{ name: "SERVICE_NAME", value: workload.service }],
-                envFrom: [
-                  ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
-                  ...args.secretEnv.map((name) => ({ secretRef: { name } })),
-                ],
-                resources: containerResources(workload.resources),
-                securityContext: CONTAINER_SECURITY_CONTEXT,
-                livenessProbe: {
-                  httpGet: { path: PROBE_PATHS.liveness, port: "http" },
-                  periodSeconds: 10,
-                  failureThreshold: 3,
-                },
-                readinessProbe: {
-                  httpGet: { path: PROBE_PATHS.readiness, port: "http" },
-                  periodSeconds: 5,
-                  failureThreshold: 3,
-                },
-                startupProbe: {
-                  httpGet: { path: PROBE_PATHS.liveness, port: "http" },
-                  periodSeconds: 5,
-                  failureThreshold: 30,
-                },
-                volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
-              },
-            ],
-            volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
-          },
+          servicePod(args),
           args.suspended,
         ),
       },
