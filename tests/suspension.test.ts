@@ -109,7 +109,7 @@ interface StackFile {
 }
 
 /** A tenant service on its own offline backend; `state()` reads the stack file as the backend holds it. */
-function offlineTenant(tenantId: string, backup?: BackupHook) {
+function offlineTenant(tenantId: string, backup?: BackupHook, now?: () => number) {
   const stateDir = join(root, String(stacks++));
   const engine = new OfflineEngine({ stateDir, synth: sharedSynth });
   const state = (): StackFile =>
@@ -117,6 +117,7 @@ function offlineTenant(tenantId: string, backup?: BackupHook) {
   const service = new TenantService({
     engine,
     backup: backup ?? { backup: async (t) => ({ location: `s3://backups/${t}` }) },
+    ...(now ? { now } : {}),
   });
   return { engine, service, state };
 }
@@ -348,6 +349,39 @@ describe("tenant:suspended is the operations' key", () => {
     expect((await engine.readConfig("acme"))["tenant:suspended"]).toEqual({ value: "true", secret: false });
     for (const d of ofType(state().resources, "kubernetes:apps/v1:Deployment"))
       expect(manifest(d).spec?.["replicas"]).toBe(0);
+  }, 120_000);
+});
+
+describe("a deprovision that fails after the suspension", () => {
+  it("leaves the tenant offline and in its window; a retry keeps the window, a restore resumes it", async () => {
+    let failures = 1;
+    let clock = Date.parse("2026-12-01T00:00:00Z");
+    const { service, state } = offlineTenant(
+      "acme",
+      {
+        backup: async (t) => {
+          if (failures-- > 0) throw new Error("backup store unreachable");
+          return { location: `s3://backups/${t}/final` };
+        },
+      },
+      () => clock,
+    );
+    await service.provisionTenant(request("acme"));
+    const active = state();
+    await expect(service.deprovisionTenant("acme", { retainDays: 30 })).rejects.toThrow(
+      /backup store unreachable/,
+    );
+    const failed = state();
+    expect(failed.tags[TAGS.retainUntil]).toBe("2026-12-31T00:00:00.000Z");
+    for (const d of ofType(failed.resources, "kubernetes:apps/v1:Deployment"))
+      expect(manifest(d).spec?.["replicas"]).toBe(0);
+    clock += 86_400_000;
+    const retried = await service.deprovisionTenant("acme", { retainDays: 30 });
+    expect(retried.retainUntil).toBe("2026-12-31T00:00:00.000Z");
+    // Nothing left to change: the first attempt's update had suspended it.
+    expect(Object.keys(retried.suspension.summary)).toEqual(["same"]);
+    await service.reinstateTenant("acme");
+    expect(state().resources).toEqual(active.resources);
   }, 120_000);
 });
 
