@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeConfigValue, REQUEST_OUTPUT } from "../stacks/config";
+import { decodeConfigValue, REQUEST_OUTPUT, tenantRequestOf } from "../stacks/config";
 import { SECRET_PLACEHOLDER, type RecordedResource, type SynthResult } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import type { StackConfig } from "../synth/stackConfig";
@@ -31,7 +31,7 @@ import {
 } from "./errors";
 import { planBetween } from "./planDiff";
 import { mapSecrets, maskSecret } from "./secretFields";
-import { configFromOutputs, configValues, rawRequest } from "./requestConfig";
+import { configFromOutputs, configValues } from "./requestConfig";
 
 interface StackFile {
   tags: Record<string, string>;
@@ -189,7 +189,8 @@ export class OfflineEngine implements TenantEngine {
     const refused = protectedSteps(steps, file.resources, result.resources);
     if (refused.length > 0)
       throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
-    const secretOutputs = { [REQUEST_OUTPUT]: rawRequest(stackConfig) };
+    // As the program records it (stacks/config.ts): the request with the operator state.
+    const secretOutputs = { [REQUEST_OUTPUT]: tenantRequestOf(config) };
     return {
       steps,
       summary: summarize(steps),

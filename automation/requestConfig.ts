@@ -8,7 +8,9 @@ import {
   parseTenantConfig,
   PROJECT,
   REQUEST_OUTPUT,
+  splitOperatorState,
   tenantRequestOf,
+  type OperatorState,
   type TenantConfig,
   type TenantConfigInput,
 } from "../stacks/config";
@@ -58,9 +60,25 @@ export function fromStackConfig(config: Readonly<Record<string, { readonly value
   return parseStackConfig(configValues(config));
 }
 
-/** The config as raw request values (to change a field and write it back). */
+/** The config's request values, without the operator state (to change a field and write it back). */
 export function rawRequest(config: StackConfigValues): Record<string, unknown> {
-  return tenantRequestOf(configValues(config));
+  return splitOperatorState(tenantRequestOf(configValues(config))).request;
+}
+
+/** What the operations set in a stack's config (`suspended`), validated. */
+export function operatorStateOf(config: StackConfigValues): OperatorState {
+  return splitOperatorState(tenantRequestOf(configValues(config))).state;
+}
+
+/**
+ * The config with the operator state set: `suspended` is written only while true, so an active
+ * tenant's config (and its applied-config tag) is what it was before any suspension.
+ */
+export function withOperatorState(config: StackConfigValues, state: OperatorState): StackConfigValues {
+  const next: Record<string, StackConfigValues[string]> = { ...config };
+  delete next[`${PROJECT}:suspended`];
+  if (state.suspended) next[`${PROJECT}:suspended`] = { value: "true", secret: false };
+  return next;
 }
 
 /**
@@ -73,7 +91,8 @@ export function configFromOutputs(outputs: Readonly<Record<string, unknown>>): S
   if (recorded === null || typeof recorded !== "object" || Array.isArray(recorded)) {
     throw new Error(`the stack's "${REQUEST_OUTPUT}" output is not a request object`);
   }
-  return toStackConfig(recorded as Record<string, unknown>);
+  const { request, state } = splitOperatorState(recorded as Record<string, unknown>);
+  return withOperatorState(toStackConfig(request), state);
 }
 
 /**

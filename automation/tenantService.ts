@@ -32,7 +32,14 @@ import type { ErasureReport } from "./erasure/report";
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
-import { appliedConfigTag, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
+import {
+  appliedConfigTag,
+  fromStackConfig,
+  operatorStateOf,
+  rawRequest,
+  toStackConfig,
+  withOperatorState,
+} from "./requestConfig";
 
 export const TAGS = {
   /** The tag the policy pack falls back on for the stack's tier. */
@@ -127,6 +134,15 @@ export interface DeprovisionResult {
   readonly tenantId: string;
   readonly backup: string;
   readonly retainUntil: string;
+  /** The suspension's update (workloads to zero, maintenance routes): what it changed. */
+  readonly suspension: PlanResult;
+}
+
+export interface ReinstateResult {
+  readonly tenantId: string;
+  readonly wasRetainedUntil: string;
+  /** The update that resumed the tenant (replicas, autoscalers and routes back). */
+  readonly resumption: PlanResult;
 }
 
 const DAY_MS = 86_400_000;
@@ -276,7 +292,11 @@ export class TenantService {
       if (existed) await this.refuseRetained(tenantId, "provisioned again");
       const applied = existed ? (await this.engine.readTags(tenantId))[TAGS.appliedConfig] : undefined;
       const before = applied ? await this.engine.readConfig(tenantId) : undefined;
-      const config = toStackConfig(before ? keepingRetiredSites(request, fromStackConfig(before)) : request);
+      const requested = toStackConfig(
+        before ? keepingRetiredSites(request, fromStackConfig(before)) : request,
+      );
+      // A request never sets the operator state: the stack's own is kept.
+      const config = before ? withOperatorState(requested, operatorStateOf(before)) : requested;
       if (applied === appliedConfigTag(config, this.configTagKey)) {
         return {
           tenantId,
@@ -324,7 +344,10 @@ export class TenantService {
         tierRank(target) < tierRank(current.tier)
           ? await this.preflight(current, target, current.sites)
           : undefined;
-      const next = toStackConfig(retargeted(rawRequest(config), target));
+      const next = withOperatorState(
+        toStackConfig(retargeted(rawRequest(config), target)),
+        operatorStateOf(config),
+      );
       const change = await this.transition(tenantId, config, next, options, preflight);
       return { tenantId, from: current.tier, to: target, ...change };
     });
@@ -446,12 +469,16 @@ export class TenantService {
   }
 
   /**
-   * Takes the final backup and starts the retention window: the tenant's resources (and data)
-   * stay until `purgeExpired` runs after `retainDays`; the stack is removed only then.
+   * Suspends the tenant and starts the retention window: the window's tag first (from then on a
+   * provision or tier change is refused and `reinstateTenant` can undo whatever follows), then
+   * the suspension's update (every workload at zero, every hostname answering the maintenance
+   * response: the storefront is offline before the final backup, so no order is written after
+   * it), then the final backup. The resources and data stay until `purgeExpired` runs after
+   * `retainDays`. A failure leaves the window's tag: the deprovision is retried, or restored.
    */
   async deprovisionTenant(
     tenantId: string,
-    { retainDays = 30 }: { readonly retainDays?: number } = {},
+    { retainDays = 30, ...options }: { readonly retainDays?: number } & OperationOptions = {},
   ): Promise<DeprovisionResult> {
     return this.exclusive(tenantId, "deprovision", async () => {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
@@ -460,21 +487,52 @@ export class TenantService {
         throw new TenantRequestError([
           { field: "retainDays", message: `must be a non-negative integer, got ${retainDays}` },
         ]);
-      const backup = await this.options.backup.backup(tenantId, "final", await this.tierOf(tenantId));
-      const retainUntil = new Date(this.now() + retainDays * DAY_MS).toISOString();
+      const tier = await this.tierOf(tenantId);
+      // A retried deprovision keeps the window the first attempt started.
+      const retainUntil =
+        (await this.engine.readTags(tenantId))[TAGS.retainUntil] ||
+        new Date(this.now() + retainDays * DAY_MS).toISOString();
       await this.engine.setTag(tenantId, TAGS.retainUntil, retainUntil);
-      return { tenantId, backup: backup.location, retainUntil };
+      const suspension = await this.setSuspended(tenantId, true, options);
+      const backup = await this.options.backup.backup(tenantId, "final", tier);
+      return { tenantId, backup: backup.location, retainUntil, suspension };
     });
   }
 
   /**
-   * Takes a deprovisioned tenant back before its retention window ends: its resources and data
-   * never left (deprovisioning only starts the window), so ending the window makes it active again
-   * and `purgeExpired` passes it by.
+   * Writes the operator state `suspended` and applies it: a preview first, refusing a plan that
+   * would replace or delete data (a suspension changes replicas, autoscalers and routes only),
+   * the config put back when it is refused.
    */
-  async reinstateTenant(
+  private async setSuspended(
     tenantId: string,
-  ): Promise<{ readonly tenantId: string; readonly wasRetainedUntil: string }> {
+    suspended: boolean,
+    options?: OperationOptions,
+  ): Promise<PlanResult> {
+    const before = await this.engine.readConfig(tenantId);
+    const after = withOperatorState(before, { suspended });
+    await this.engine.writeConfig(tenantId, after);
+    let plan: PlanResult;
+    try {
+      plan = await this.engine.preview(tenantId, options);
+      const losing = dataLosingSteps(plan);
+      if (losing.length > 0) throw new StatefulReplacementError(tenantId, losing);
+    } catch (error) {
+      await this.engine.writeConfig(tenantId, before);
+      throw error;
+    }
+    const { steps, summary } = await this.apply(tenantId, after, options);
+    return { steps, summary };
+  }
+
+  /**
+   * Takes a deprovisioned tenant back before its retention window ends: its resources and data
+   * never left (deprovisioning suspends and starts the window), so an update without the
+   * suspension brings its workloads, autoscalers and routes back, and ending the window makes it
+   * active again (`purgeExpired` passes it by). The window's tag goes last: a failed update
+   * leaves the tenant deprovisioned, to be restored again.
+   */
+  async reinstateTenant(tenantId: string, options?: OperationOptions): Promise<ReinstateResult> {
     return this.exclusive(tenantId, "reinstate", async () => {
       if (!(await this.engine.exists(tenantId))) throw new TenantNotFoundError(tenantId);
       const until = (await this.engine.readTags(tenantId))[TAGS.retainUntil];
@@ -482,8 +540,9 @@ export class TenantService {
         throw new TenantRequestError([
           { field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` },
         ]);
+      const resumption = await this.setSuspended(tenantId, false, options);
       await this.engine.setTag(tenantId, TAGS.retainUntil, "");
-      return { tenantId, wasRetainedUntil: until };
+      return { tenantId, wasRetainedUntil: until, resumption };
     });
   }
 

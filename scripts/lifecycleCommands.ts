@@ -10,6 +10,7 @@
 import { InvalidArgumentError, type Argument, type Command } from "commander";
 import type { ErasureReport } from "../automation/erasure/report";
 import type { PurgeResult, TenantService } from "../automation/tenantService";
+import { summaryLine } from "../automation/engine";
 import { integerBetween, UsageError, type Done } from "../synth/commandLine";
 
 /** The longest retention a deprovision may ask for, as the service's API (service/http.ts). */
@@ -42,7 +43,9 @@ export function addLifecycleCommands<G>(cli: Command, context: LifecycleCommandC
   const { done, globals, tenantArgument, service } = context;
   cli
     .command("deprovision")
-    .description("takes the final backup and starts the retention window")
+    .description(
+      "suspends the tenant (storefront offline), takes the final backup, starts the retention window",
+    )
     .addArgument(tenantArgument())
     .option(
       "--retain-days <n>",
@@ -57,7 +60,8 @@ export function addLifecycleCommands<G>(cli: Command, context: LifecycleCommandC
       print(
         globals(command).json === true,
         result,
-        () => `${tenantId}: final backup ${result.backup}; data retained until ${result.retainUntil}`,
+        () =>
+          `${tenantId}: suspended (${summaryLine(result.suspension.summary)}); final backup ${result.backup}; data retained until ${result.retainUntil}`,
       );
       done(0);
     });

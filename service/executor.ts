@@ -121,12 +121,13 @@ export class Executor {
         tier: result.to,
       };
     },
-    deprovision: async (op) => {
+    // Suspends the tenant (storefront offline), takes the final backup, starts the window.
+    deprovision: async (op, run) => {
       const retainDays = op.payload["retainDays"];
-      const result = await this.options.service.deprovisionTenant(
-        op.tenantId,
-        typeof retainDays === "number" ? { retainDays } : {},
-      );
+      const result = await this.options.service.deprovisionTenant(op.tenantId, {
+        ...run,
+        ...(typeof retainDays === "number" ? { retainDays } : {}),
+      });
       return { result, tenant: { status: "retained", retainUntil: result.retainUntil } };
     },
     // A fleet's unit of work: one tenant's preview or update of its current config.
@@ -142,7 +143,7 @@ export class Executor {
     restore: async (op, run) => ({
       result: loadsBackup(op.payload)
         ? await this.loadBackup(op, run)
-        : await this.options.service.reinstateTenant(op.tenantId),
+        : await this.options.service.reinstateTenant(op.tenantId, run),
       tenant: { status: "active", retainUntil: "" },
     }),
   };
@@ -198,7 +199,7 @@ export class Executor {
     const tier = await this.options.service.tierOf(op.tenantId);
     const restored = await handler.restore(op.tenantId, op.payload, { ...run, tier });
     if ((await this.options.store.tenant(op.tenantId))?.status !== "retained") return restored;
-    return { restored, reinstated: await this.options.service.reinstateTenant(op.tenantId) };
+    return { restored, reinstated: await this.options.service.reinstateTenant(op.tenantId, run) };
   }
 
   /**

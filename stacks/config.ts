@@ -364,9 +364,67 @@ function regionConfigProblems(
   return problems;
 }
 
+/**
+ * Stack config keys only the tenant operations write, never a request (nor the request schema, so
+ * the service's API does not offer them): `suspended`, set by a deprovision and cleared by a
+ * restore (automation/tenantService.ts). Pulumi stores the value as a string.
+ */
+export const OPERATOR_KEYS = ["suspended"] as const;
+const flag = v.union(
+  [
+    v.boolean(),
+    v.pipe(
+      v.picklist(["true", "false"]),
+      v.transform((s) => s === "true"),
+    ),
+  ],
+  "must be true or false",
+);
+const operatorStateSchema = v.strictObject({ suspended: v.optional(flag, false) });
+/** The operator-level part of a stack's config. */
+export type OperatorState = v.InferOutput<typeof operatorStateSchema>;
+const OPERATOR_MESSAGE =
+  "is set by the tenant operations (a deprovision suspends the tenant, a restore resumes it), a tenant request cannot set it";
+
+/** A request's operator-level keys as problems naming each, and the request without them. */
+function operatorKeyProblems(raw: Readonly<Record<string, unknown>>): {
+  problems: { field: string; message: string }[];
+  rest: Record<string, unknown>;
+} {
+  const rest = { ...raw };
+  const problems = OPERATOR_KEYS.filter((key) => key in rest).map((field) => {
+    delete rest[field];
+    return { field, message: OPERATOR_MESSAGE };
+  });
+  return { problems, rest };
+}
+
+/**
+ * A stack's raw config split into its request (every key but the operator-level ones) and its
+ * operator state, validated (TenantRequestError naming the key).
+ */
+export function splitOperatorState(raw: Readonly<Record<string, unknown>>): {
+  readonly request: Record<string, unknown>;
+  readonly state: OperatorState;
+} {
+  const request: Record<string, unknown> = {};
+  const operator: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw))
+    ((OPERATOR_KEYS as readonly string[]).includes(key) ? operator : request)[key] = value;
+  const parsed = v.safeParse(operatorStateSchema, operator);
+  if (!parsed.success) throw configError(parsed.issues);
+  return { request, state: parsed.output };
+}
+
+/**
+ * A tenant request (a request file, the service's body, the request part of a stack's config),
+ * validated; an operator-level key in it is refused by name.
+ */
 export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
-  // A platform fact is refused by name, and the rest still judged (stacks/platformFacts.ts).
-  const facts = platformFactRequestProblems(raw);
+  // A platform fact or an operator-level key is refused by name, and the rest still judged.
+  const operator = operatorKeyProblems(raw);
+  const facts = platformFactRequestProblems(operator.rest);
+  facts.problems.unshift(...operator.problems);
   const parsed = v.safeParse(tenantConfigSchema, facts.rest);
   if (!parsed.success) throw configError(parsed.issues, facts.problems);
   const config = parsed.output;
@@ -462,9 +520,18 @@ export function tenantRequestOf(
   return raw;
 }
 
-/** Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it). */
+/**
+ * Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it): the
+ * request, and the operator state the operations set (`suspended`).
+ */
 export function parseStackConfig(all: Readonly<Record<string, string>>): TenantConfig {
-  return parseTenantConfig(tenantRequestOf(all));
+  return parseWithOperatorState(tenantRequestOf(all));
+}
+
+/** Raw stack config values (request and operator keys) validated into the program's arguments. */
+function parseWithOperatorState(raw: Readonly<Record<string, unknown>>): TenantConfig {
+  const { request, state } = splitOperatorState(raw);
+  return { ...parseTenantConfig(request), ...(state.suspended ? { suspended: true } : {}) };
 }
 
 /**
@@ -479,8 +546,9 @@ export function loadTenantConfig(): {
   readonly request: Record<string, unknown>;
   readonly args: TenantConfig;
 } {
+  // The recorded request keeps the operator state too: a config recovered from it stays suspended.
   const request = tenantRequestOf(pulumi.runtime.allConfig());
-  return { request, args: parseTenantConfig(request) };
+  return { request, args: parseWithOperatorState(request) };
 }
 
 export const PLATFORM_PROJECT = "platform";

@@ -271,6 +271,26 @@ const httpRoute = (hostnames: string[] | undefined, backendNamespace = NS) =>
       rules: [{ backendRefs: [{ name: "api-gateway", namespace: backendNamespace, port: 8100 }] }],
     },
   });
+/** A suspended tenant's route: its one rule answers with the HTTPRouteFilter `filter` points at. */
+const MAINTENANCE_FILTER = {
+  type: "ExtensionRef",
+  extensionRef: { group: "gateway.envoyproxy.io", kind: "HTTPRouteFilter", name: "site-1-maintenance" },
+};
+const maintenanceRoute = (hostnames: string[], filter: Record<string, unknown> = MAINTENANCE_FILTER) =>
+  k8s("gateway.networking.k8s.io/v1", "HTTPRoute", "site-1", {
+    spec: {
+      hostnames,
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], filters: [filter] }],
+    },
+  });
+const DIRECT_RESPONSE = {
+  statusCode: 503,
+  contentType: "text/html",
+  body: { type: "Inline", inline: "<h1>unavailable</h1>" },
+  header: { set: [{ name: "Retry-After", value: "3600" }] },
+};
+const routeFilter = (spec: Record<string, unknown>) =>
+  k8s("gateway.envoyproxy.io/v1alpha1", "HTTPRouteFilter", "site-1-maintenance", { spec });
 const ingress = (rules: Record<string, unknown>[]) =>
   k8s("networking.k8s.io/v1", "Ingress", "site-1", { spec: { rules } });
 const grant = (database: string) => ({
@@ -1241,6 +1261,39 @@ const RESOURCE_CASES: ResourceCase[] = [
     pass: httpRoute(["shop.acme.example"]),
     fail: httpRoute(["shop.acme.example"], OTHER),
     message: /backend e-commerce-tenant-other\/api-gateway is outside tenant acme's namespaces/,
+  },
+  // A suspended tenant's maintenance route is judged like its normal route, and its filter too.
+  {
+    policy: "hostnames-of-tenant",
+    pass: maintenanceRoute(["acme.shops.collect-verything.com", "shop.acme.example"]),
+    fail: maintenanceRoute(["acme.shops.collect-verything.com", "other.shops.collect-verything.com"]),
+    message: /hostname other.shops.collect-verything.com is a platform hostname that is not tenant acme's/,
+  },
+  {
+    policy: "hostnames-of-tenant",
+    pass: maintenanceRoute(["shop.acme.example"]),
+    fail: maintenanceRoute(["shop.acme.example"], {
+      type: "URLRewrite",
+      urlRewrite: { hostname: "other.shops.collect-verything.com" },
+    }),
+    message: /a rule filter of type URLRewrite: a tenant's route may only reference its own HTTPRouteFilter/,
+  },
+  {
+    policy: "hostnames-of-tenant",
+    pass: routeFilter({ directResponse: DIRECT_RESPONSE }),
+    fail: routeFilter({ urlRewrite: { hostname: { type: "Header", header: "x-target" } } }),
+    message: /sets urlRewrite; a tenant's HTTPRouteFilter only answers directly \(directResponse\)/,
+  },
+  {
+    policy: "hostnames-of-tenant",
+    pass: routeFilter({ directResponse: DIRECT_RESPONSE }),
+    fail: routeFilter({
+      directResponse: {
+        ...DIRECT_RESPONSE,
+        body: { type: "ValueRef", valueRef: { group: "", kind: "ConfigMap", name: "x" } },
+      },
+    }),
+    message: /its direct response's body is not inline/,
   },
   {
     policy: "hostnames-of-tenant",

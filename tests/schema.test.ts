@@ -106,6 +106,19 @@ describe("Kubernetes schema validation", () => {
     expect(await problems(objects)).toEqual([]);
   });
 
+  it.each([
+    ["business", 3, {}],
+    ["premium", 2, { routing: { mode: "ingress-nginx" } }],
+  ] as const)("validates a suspended %s tenant with %i sites (%o)", async (tier, sites, extra) => {
+    const { objects } = await synthShape(tier, sites, "acme", { ...extra, suspended: "true" });
+    const routing = "routing" in extra ? extra.routing.mode : "gateway-api";
+    // Zero replicas, the paused ScaledObjects and, with the Gateway API, the maintenance filters.
+    expect(objects.filter((o) => o.kind === "HTTPRouteFilter")).toHaveLength(
+      routing === "gateway-api" ? sites : 0,
+    );
+    expect(await problems(objects)).toEqual([]);
+  });
+
   it("validates the platform's tier objects", async () => {
     const objects = kubernetesObjects(await synthPlatform());
     expect(objects.map((o) => o.kind).sort()).toEqual(

@@ -116,6 +116,8 @@ describe("POST /tenants", () => {
 
   it.each([
     ["an unknown field", { ...tenantRequest("acme"), colour: "blue" }, "colour"],
+    // Set by a deprovision, cleared by a restore: never by a request (stacks/config.ts OPERATOR_KEYS).
+    ["the operations' suspended flag", { ...tenantRequest("acme"), suspended: false }, "suspended"],
     ["a missing field", { tenantId: "acme", tier: "premium", adminCredentials: CREDENTIALS }, "images"],
     ["a wrong type", { ...tenantRequest("acme"), sites: "many" }, "sites"],
     ["an unknown tier", { ...tenantRequest("acme"), tier: "platinum" }, "tier"],

@@ -580,11 +580,14 @@ describe("deprovision and purge", () => {
     await svc.provisionTenant(request("acme", "premium"));
     const result = await svc.deprovisionTenant("acme", { retainDays: 30 });
     expect(backups).toEqual(["acme:final:premium"]);
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       tenantId: "acme",
       backup: "s3://backups/acme",
       retainUntil: "2026-12-22T10:00:00.000Z",
     });
+    // The suspension's update ran and touched no data (tests/suspension.test.ts has the details).
+    expect(result.suspension.summary.update).toBeGreaterThan(0);
+    expect(result.suspension.summary.replace).toBeUndefined();
     clock += 29 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);
     expect(await svc.listTenants()).toEqual(["acme"]);
@@ -599,9 +602,10 @@ describe("deprovision and purge", () => {
     await expect(svc.reinstateTenant("acme")).rejects.toMatchObject({ outcome: "invalid" });
     await expect(svc.reinstateTenant("ghost")).rejects.toMatchObject({ outcome: "not-found" });
     await svc.deprovisionTenant("acme", { retainDays: 30 });
-    await expect(svc.reinstateTenant("acme")).resolves.toEqual({
+    await expect(svc.reinstateTenant("acme")).resolves.toMatchObject({
       tenantId: "acme",
       wasRetainedUntil: "2026-12-22T10:00:00.000Z",
+      resumption: { summary: { update: expect.any(Number) } },
     });
     clock += 31 * 86_400_000;
     expect(await svc.purgeExpired()).toEqual([]);

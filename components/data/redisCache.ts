@@ -1,5 +1,6 @@
 import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
+import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { SCRATCH_PATHS, storageClassName, volumeAttributesClassName, type WorkloadPlan } from "../../tiers";
 import { formatStorage } from "../../lib/units";
@@ -22,10 +23,53 @@ export interface RedisCacheArgs {
   /** Redis image. */
   readonly image: string;
   readonly priorityClassName: string;
+  /** The tenant is suspended: Redis at zero replicas, its claim (and the data on it) kept. Default false. */
+  readonly suspended?: boolean;
 }
 
 /** Fraction of the container memory limit Redis may fill before evicting keys. */
 const MAXMEMORY_FRACTION = 0.8;
+
+/** Redis with an append-only file on the claim, evicting only keys with a TTL past its memory share. */
+function redisPod(
+  args: RedisCacheArgs,
+  claimName: pulumi.Input<string>,
+): Pick<inputs.core.v1.PodSpec, "containers" | "volumes"> {
+  const { workload } = args;
+  const maxMemoryMb = Math.floor(workload.resources.limits.memory * MAXMEMORY_FRACTION);
+  return {
+    containers: [
+      {
+        name: "redis",
+        image: args.image,
+        args: [
+          "--appendonly",
+          "yes",
+          "--dir",
+          "/data",
+          "--maxmemory",
+          `${maxMemoryMb}mb`,
+          // Sessions and cache entries carry TTLs; evict those first, never a key without one.
+          "--maxmemory-policy",
+          "volatile-lru",
+        ],
+        ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+        resources: containerResources(workload.resources),
+        securityContext: CONTAINER_SECURITY_CONTEXT,
+        livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
+        readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
+        volumeMounts: [
+          { name: "data", mountPath: "/data" },
+          { name: "tmp", mountPath: SCRATCH_PATHS[0] },
+        ],
+      },
+    ],
+    volumes: [
+      { name: "data", persistentVolumeClaim: { claimName } },
+      { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+    ],
+  };
+}
 
 /**
  * The tenant's own Redis for cache and sessions, with an append-only file on a volume of the
@@ -58,43 +102,18 @@ export class RedisCache extends pulumi.ComponentResource {
       { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
     );
 
-    const maxMemoryMb = Math.floor(workload.resources.limits.memory * MAXMEMORY_FRACTION);
     new apps.Deployment(
       name,
       {
         metadata,
-        spec: workloadDeploymentSpec(workload, selector, labels, args.priorityClassName, {
-          containers: [
-            {
-              name: "redis",
-              image: args.image,
-              args: [
-                "--appendonly",
-                "yes",
-                "--dir",
-                "/data",
-                "--maxmemory",
-                `${maxMemoryMb}mb`,
-                // Sessions and cache entries carry TTLs; evict those first, never a key without one.
-                "--maxmemory-policy",
-                "volatile-lru",
-              ],
-              ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-              resources: containerResources(workload.resources),
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              livenessProbe: { tcpSocket: { port: "redis" }, periodSeconds: 10 },
-              readinessProbe: { exec: { command: ["redis-cli", "ping"] }, periodSeconds: 5 },
-              volumeMounts: [
-                { name: "data", mountPath: "/data" },
-                { name: "tmp", mountPath: SCRATCH_PATHS[0] },
-              ],
-            },
-          ],
-          volumes: [
-            { name: "data", persistentVolumeClaim: { claimName: claim.metadata.name } },
-            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
-          ],
-        }),
+        spec: workloadDeploymentSpec(
+          workload,
+          selector,
+          labels,
+          args.priorityClassName,
+          redisPod(args, claim.metadata.name),
+          args.suspended,
+        ),
       },
       { parent: this },
     );

@@ -36,6 +36,11 @@ export interface TenantMonitoringArgs {
    * reach only the platform Alertmanager's own route.
    */
   readonly alerting?: AlertingArgs;
+  /**
+   * The tenant is suspended: its alert and SLO rules and its hostnames' Probes are not declared
+   * (the shop is down on purpose); ServiceMonitors, routing and dashboards stay. Default false.
+   */
+  readonly suspended?: boolean;
 }
 
 /** Secret holding the receivers' credentials, and its keys. */
@@ -139,22 +144,71 @@ export function alertRouting(
  * routing with the receivers' credentials in a Secret, and the tier's Grafana dashboards.
  */
 export class TenantMonitoring extends pulumi.ComponentResource {
+  /** The quota alert groups (none while the tenant is suspended). */
   readonly ruleGroups: readonly RuleGroup[];
+  /** The SLO rule groups (none while the tenant is suspended). */
   readonly sloRuleGroups: readonly RuleGroup[];
 
   constructor(name: string, args: TenantMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:TenantMonitoring", name, {}, opts);
-    const { identity, profile } = args;
-    const labels = tenantLabels(identity);
-    const coreNs = coreNamespace(identity.tenantId);
-    const tier = profile.tier;
+    const labels = tenantLabels(args.identity);
+    const coreNs = coreNamespace(args.identity.tenantId);
+    for (const namespace of args.namespaces) this.serviceMonitor(name, args, namespace, labels);
+    // A suspended shop is down on purpose: no alert, no burn of its error budget, no outside-in probe.
+    this.ruleGroups = args.suspended ? [] : this.quotaAlerts(name, args, coreNs, labels);
+    this.sloRuleGroups = args.suspended ? [] : this.objectives(name, args, coreNs, labels);
+    if (args.alerting) this.alertRouting(name, args.profile, args.alerting, coreNs, labels);
+    this.dashboards(name, args, coreNs, labels);
+    this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
+  }
 
-    this.serviceMonitors(name, args, labels);
+  /** A namespace's ServiceMonitor: every service's `metrics` port, targets labelled with tenant and tier. */
+  private serviceMonitor(
+    name: string,
+    args: TenantMonitoringArgs,
+    namespace: string,
+    labels: Record<string, string>,
+  ): void {
+    const { identity } = args;
+    customResource<ServiceMonitorSpec>(
+      `${name}-${namespace}-services`,
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { name: "tenant-services", namespace, labels },
+        spec: {
+          selector: {
+            matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: labels[LABEL.partOf]! },
+          },
+          namespaceSelector: { matchNames: [namespace] },
+          endpoints: [
+            {
+              port: "metrics",
+              path: "/metrics",
+              interval: "30s",
+              relabelings: [
+                { action: "replace", targetLabel: LABEL.tenant, replacement: identity.tenantId },
+                { action: "replace", targetLabel: LABEL.tier, replacement: identity.tier },
+              ],
+            },
+          ],
+        },
+      },
+      { parent: this },
+    );
+  }
 
-    this.ruleGroups = tenantAlertRules({
-      tenantId: identity.tenantId,
-      tier: identity.tier,
-      profile,
+  /** The quota alerts' PrometheusRule. */
+  private quotaAlerts(
+    name: string,
+    args: TenantMonitoringArgs,
+    coreNs: string,
+    labels: Record<string, string>,
+  ): readonly RuleGroup[] {
+    const groups = tenantAlertRules({
+      tenantId: args.identity.tenantId,
+      tier: args.identity.tier,
+      profile: args.profile,
       namespaces: args.namespaces,
       cdnZone: args.cdnZone,
     });
@@ -164,75 +218,18 @@ export class TenantMonitoring extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: { name: "tenant-quota-alerts", namespace: coreNs, labels },
-        spec: { groups: this.ruleGroups },
+        spec: { groups },
       },
       { parent: this },
     );
-
-    this.sloRuleGroups = this.objectives(name, args, coreNs, labels);
-
-    if (args.alerting) this.alertReceivers(name, args.alerting, tier, coreNs, labels);
-
-    const dashboards = [
-      ...tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces),
-      sloDashboard(identity.tenantId, tier),
-    ];
-    new core.ConfigMap(
-      `${name}-dashboards`,
-      {
-        metadata: {
-          name: `tenant-${identity.tenantId}-dashboards`,
-          // In the tenant's namespace like all its objects: Grafana's sidecar watches every namespace.
-          namespace: coreNs,
-          labels: { ...labels, [DASHBOARD_LABEL]: "1" },
-          // One Grafana folder per tenant (folder permissions keep tenants apart).
-          annotations: { grafana_folder: `tenant-${identity.tenantId}` },
-        },
-        data: Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, dashboardJson(d)])),
-      },
-      { parent: this },
-    );
-    this.registerOutputs({ ruleGroups: [...this.ruleGroups, ...this.sloRuleGroups].map((g) => g.name) });
-  }
-
-  /** One ServiceMonitor per namespace: every service's `metrics` port, targets labelled with tenant and tier. */
-  private serviceMonitors(name: string, args: TenantMonitoringArgs, labels: Record<string, string>): void {
-    const { identity } = args;
-    for (const namespace of args.namespaces) {
-      customResource<ServiceMonitorSpec>(
-        `${name}-${namespace}-services`,
-        {
-          apiVersion: "monitoring.coreos.com/v1",
-          kind: "ServiceMonitor",
-          metadata: { name: "tenant-services", namespace, labels },
-          spec: {
-            selector: {
-              matchLabels: { [LABEL.tenant]: identity.tenantId, [LABEL.partOf]: labels[LABEL.partOf]! },
-            },
-            namespaceSelector: { matchNames: [namespace] },
-            endpoints: [
-              {
-                port: "metrics",
-                path: "/metrics",
-                interval: "30s",
-                relabelings: [
-                  { action: "replace", targetLabel: LABEL.tenant, replacement: identity.tenantId },
-                  { action: "replace", targetLabel: LABEL.tier, replacement: identity.tier },
-                ],
-              },
-            ],
-          },
-        },
-        { parent: this },
-      );
-    }
+    return groups;
   }
 
   /** The tier's alert routing, with the receivers' credentials in a Secret. */
-  private alertReceivers(
+  private alertRouting(
     name: string,
+    profile: EffectiveProfile,
     a: AlertingArgs,
-    tier: EffectiveProfile["tier"],
     coreNs: string,
     labels: Record<string, string>,
   ): void {
@@ -259,9 +256,39 @@ export class TenantMonitoring extends pulumi.ComponentResource {
         apiVersion: "monitoring.coreos.com/v1alpha1",
         kind: "AlertmanagerConfig",
         metadata: { name: "tenant-alert-routing", namespace: coreNs, labels },
-        spec: alertRouting(tier.monitoring.routes, a),
+        spec: alertRouting(profile.tier.monitoring.routes, a),
       },
       { parent: this, dependsOn: [secret] },
+    );
+  }
+
+  /** The tier's Grafana dashboards and the SLO dashboard, in one ConfigMap. */
+  private dashboards(
+    name: string,
+    args: TenantMonitoringArgs,
+    coreNs: string,
+    labels: Record<string, string>,
+  ): void {
+    const { identity } = args;
+    const tier = args.profile.tier;
+    const dashboards = [
+      ...tenantDashboards(identity.tenantId, tier.monitoring.level, args.namespaces),
+      sloDashboard(identity.tenantId, tier),
+    ];
+    new core.ConfigMap(
+      `${name}-dashboards`,
+      {
+        metadata: {
+          name: `tenant-${identity.tenantId}-dashboards`,
+          // In the tenant's namespace like all its objects: Grafana's sidecar watches every namespace.
+          namespace: coreNs,
+          labels: { ...labels, [DASHBOARD_LABEL]: "1" },
+          // One Grafana folder per tenant (folder permissions keep tenants apart).
+          annotations: { grafana_folder: `tenant-${identity.tenantId}` },
+        },
+        data: Object.fromEntries(dashboards.map((d) => [`${d.uid}.json`, dashboardJson(d)])),
+      },
+      { parent: this },
     );
   }
 

@@ -79,12 +79,28 @@ export interface HttpRouteSpec {
     readonly matches?: readonly {
       readonly path: { readonly type: "PathPrefix" | "Exact"; readonly value: string };
     }[];
-    readonly backendRefs: readonly {
+    /** Absent when a filter answers the request itself (the maintenance response). */
+    readonly backendRefs?: readonly {
       readonly name: string;
       readonly namespace?: string;
       readonly port: number;
     }[];
+    /** Only the reference to an Envoy Gateway HTTPRouteFilter in the route's namespace. */
+    readonly filters?: readonly {
+      readonly type: "ExtensionRef";
+      readonly extensionRef: { readonly group: string; readonly kind: string; readonly name: string };
+    }[];
   }[];
+}
+
+/** Envoy Gateway HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1): a direct response, nothing else. */
+export interface HttpRouteFilterSpec {
+  readonly directResponse: {
+    readonly statusCode: number;
+    readonly contentType: string;
+    readonly body: { readonly type: "Inline"; readonly inline: string };
+    readonly header?: { readonly set?: readonly { readonly name: string; readonly value: string }[] };
+  };
 }
 
 /** Gateway API ReferenceGrant (gateway.networking.k8s.io/v1beta1). */

@@ -31,6 +31,8 @@ export interface MicroserviceArgs {
   readonly configMapEnv: readonly string[];
   /** Extra labels (e.g. the site number). Default none. */
   readonly extraLabels?: Record<string, string>;
+  /** The tenant is suspended: zero replicas, everything else as when active. Default false. */
+  readonly suspended?: boolean;
 }
 
 export function containerResources(r: ContainerResources): inputs.core.v1.ResourceRequirements {
@@ -57,8 +59,10 @@ export const CONTAINER_SECURITY_CONTEXT: inputs.core.v1.SecurityContext = {
 
 /**
  * The Deployment spec every tenant workload shares: its selector, the planned replicas (left to
- * the autoscaler when there is one) and rollout, and a pod that runs without a service-account
- * token, at the tier's priority, under the restricted security context.
+ * the autoscaler when there is one; zero while the tenant is suspended) and rollout, and a pod
+ * that runs without a service-account token, at the tier's priority, under the restricted
+ * security context. A suspension changes the replicas only: the pod template stays as it was,
+ * so resuming rolls nothing.
  */
 export function workloadDeploymentSpec(
   workload: WorkloadPlan,
@@ -66,9 +70,10 @@ export function workloadDeploymentSpec(
   labels: Record<string, string>,
   priorityClassName: string,
   pod: Pick<inputs.core.v1.PodSpec, "containers" | "volumes">,
+  suspended = false,
 ): inputs.apps.v1.DeploymentSpec {
   return {
-    ...(workload.autoscaled ? {} : { replicas: workload.minReplicas }),
+    ...(suspended ? { replicas: 0 } : workload.autoscaled ? {} : { replicas: workload.minReplicas }),
     selector: { matchLabels: selector },
     strategy: deploymentStrategy(workload),
     template: {
@@ -114,6 +119,51 @@ export function deploymentStrategy(workload: WorkloadPlan): inputs.apps.v1.Deplo
 }
 
 /**
+ * A Laravel service's pod: one container (its HTTP and metrics ports, environment from the
+ * ConfigMaps and Secrets, probes, restricted security context) with scratch emptyDirs.
+ */
+function servicePod(args: MicroserviceArgs): Pick<inputs.core.v1.PodSpec, "containers" | "volumes"> {
+  const { workload } = args;
+  const scratch = SCRATCH_PATHS.map((path, i) => ({ name: `scratch-${i}`, path }));
+  return {
+    containers: [
+      {
+        name: workload.workloadName,
+        image: args.image,
+        ports: [
+          { name: "http", containerPort: args.port, protocol: "TCP" },
+          { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
+        ],
+        env: [{ name: "SERVICE_NAME", value: workload.service }],
+        envFrom: [
+          ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
+          ...args.secretEnv.map((name) => ({ secretRef: { name } })),
+        ],
+        resources: containerResources(workload.resources),
+        securityContext: CONTAINER_SECURITY_CONTEXT,
+        livenessProbe: {
+          httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+          periodSeconds: 10,
+          failureThreshold: 3,
+        },
+        readinessProbe: {
+          httpGet: { path: PROBE_PATHS.readiness, port: "http" },
+          periodSeconds: 5,
+          failureThreshold: 3,
+        },
+        startupProbe: {
+          httpGet: { path: PROBE_PATHS.liveness, port: "http" },
+          periodSeconds: 5,
+          failureThreshold: 30,
+        },
+        volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
+      },
+    ],
+    volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
+  };
+}
+
+/**
  * One Laravel service: a Deployment (non-root, read-only root, scratch emptyDirs, probes,
  * credentials from Secrets), its ClusterIP Service, and a PodDisruptionBudget when it runs
  * more than one replica (then spread over zones, `zoneSpread`). An autoscaled Deployment leaves `replicas` to its autoscaler.
@@ -128,48 +178,19 @@ export class Microservice extends pulumi.ComponentResource {
     const selector = workloadSelector(workload.workloadName);
     const labels = tenantLabels(identity, { ...selector, ...args.extraLabels });
     const metadata = { name: workload.workloadName, namespace: args.namespace, labels };
-    const scratch = SCRATCH_PATHS.map((path, i) => ({ name: `scratch-${i}`, path }));
 
     const deployment = new apps.Deployment(
       name,
       {
         metadata,
-        spec: workloadDeploymentSpec(workload, selector, labels, args.priorityClassName, {
-          containers: [
-            {
-              name: workload.workloadName,
-              image: args.image,
-              ports: [
-                { name: "http", containerPort: args.port, protocol: "TCP" },
-                { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" },
-              ],
-              env: [{ name: "SERVICE_NAME", value: workload.service }],
-              envFrom: [
-                ...args.configMapEnv.map((name) => ({ configMapRef: { name } })),
-                ...args.secretEnv.map((name) => ({ secretRef: { name } })),
-              ],
-              resources: containerResources(workload.resources),
-              securityContext: CONTAINER_SECURITY_CONTEXT,
-              livenessProbe: {
-                httpGet: { path: PROBE_PATHS.liveness, port: "http" },
-                periodSeconds: 10,
-                failureThreshold: 3,
-              },
-              readinessProbe: {
-                httpGet: { path: PROBE_PATHS.readiness, port: "http" },
-                periodSeconds: 5,
-                failureThreshold: 3,
-              },
-              startupProbe: {
-                httpGet: { path: PROBE_PATHS.liveness, port: "http" },
-                periodSeconds: 5,
-                failureThreshold: 30,
-              },
-              volumeMounts: scratch.map(({ name, path }) => ({ name, mountPath: path })),
-            },
-          ],
-          volumes: scratch.map(({ name }) => ({ name, emptyDir: { sizeLimit: "256Mi" } })),
-        }),
+        spec: workloadDeploymentSpec(
+          workload,
+          selector,
+          labels,
+          args.priorityClassName,
+          servicePod(args),
+          args.suspended,
+        ),
       },
       { parent: this },
     );

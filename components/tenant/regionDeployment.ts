@@ -113,6 +113,7 @@ function regionRuntime(
             volumeGi: plan.redisVolumeGi,
             image: args.images.redis,
             priorityClassName: priorityClassName(args.tier),
+            ...(args.suspended ? { suspended: true } : {}),
           },
           inCore,
         ).endpoint
@@ -207,6 +208,7 @@ function coreService(build: TenantBuild, region: RegionSite, svc: ServiceDefinit
         RABBITMQ_SECRET,
         ...(svc.bucket ? [OBJECT_STORAGE_SECRET] : []),
       ],
+      ...(args.suspended ? { suspended: true } : {}),
     },
     ready,
   );
@@ -234,6 +236,7 @@ function queueAutoscaler(
       maxReplicas: workload.maxReplicas,
       spec: build.profile.tier.autoscaling,
       signal: { kind: "queue", vhost: coreNs, perConsumer },
+      ...(build.args.suspended ? { suspended: true } : {}),
     },
     ready,
   );
@@ -269,6 +272,7 @@ function activeSites(
         prometheusUrl: args.platform.prometheusUrl,
         messagingCredentials: core.messaging.credentials,
         ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+        ...(args.suspended ? { suspended: true } : {}),
       },
       site === 1 ? options.ready : options.inRegion,
     );
@@ -317,6 +321,7 @@ function tenantWideGuards(
       slo,
       monitoringNamespace: args.platform.monitoringNamespace,
       ...(args.alerting ? { alerting: args.alerting } : {}),
+      ...(args.suspended ? { suspended: true } : {}),
     },
     inCore,
   );

@@ -1,7 +1,12 @@
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY, type RateLimitSpec } from "../../tiers";
-import { customResource, type HttpRouteSpec, type ReferenceGrantSpec } from "../shared/crds";
+import {
+  customResource,
+  type HttpRouteFilterSpec,
+  type HttpRouteSpec,
+  type ReferenceGrantSpec,
+} from "../shared/crds";
 import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 
 /** How traffic reaches the tenant: Gateway API (default) or the legacy ingress-nginx mode. */
@@ -27,10 +32,30 @@ export interface SiteRoutingArgs {
   readonly rateLimit: RateLimitSpec;
   /** Client CIDRs exempt from rate limiting (Business). Default none. */
   readonly trustedCidrs?: readonly string[];
+  /**
+   * The tenant is suspended: every hostname answers the maintenance response (Gateway API: the
+   * route's one rule is a direct response; ingress-nginx: the Ingress stays and answers 503, its
+   * backend having no endpoints). Default false.
+   */
+  readonly suspended?: boolean;
 }
 
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 export const routeName = (site: number): string => `site-${site}`;
+export const maintenanceFilterName = (site: number): string => `${routeName(site)}-maintenance`;
+
+/**
+ * What a suspended tenant's hostnames answer: 503 with Retry-After (crawlers keep the shop's
+ * pages indexed, clients retry later) and no-store (neither Cloudflare nor a browser keeps it
+ * once the tenant is restored).
+ */
+export const MAINTENANCE_RESPONSE = {
+  statusCode: 503,
+  retryAfterSeconds: 3600,
+  contentType: "text/html; charset=utf-8",
+  body: "<!doctype html><title>Temporarily unavailable</title><h1>This shop is temporarily unavailable.</h1>",
+} as const;
 
 /**
  * The route to one site's api-gateway. Gateway API: an HTTPRoute in the core namespace (with a
@@ -42,6 +67,8 @@ export class SiteRouting extends pulumi.ComponentResource {
   constructor(name: string, args: SiteRoutingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:SiteRouting", name, {}, opts);
     const labels = tenantLabels(args.identity, { [LABEL.site]: String(args.site) });
+    // ingress-nginx has no direct response without snippets (off by default): a suspended
+    // tenant's Ingress stays and answers 503, its backend having no endpoints at zero replicas.
     if (args.routing.mode === "ingress-nginx") legacyIngress(name, args, args.routing, labels, this);
     else gatewayRoute(name, args, args.routing, labels, this);
     this.registerOutputs({});
@@ -140,17 +167,65 @@ function gatewayRoute(
         rules: [
           {
             matches: [{ path: { type: "PathPrefix", value: "/" } }],
-            backendRefs: [
-              {
-                name: GATEWAY.workloadName,
-                ...(crossNamespace ? { namespace: args.siteNamespace } : {}),
-                port: GATEWAY.port,
-              },
-            ],
+            ...(args.suspended
+              ? { filters: [maintenanceFilter(name, args, labels, parent, dependsOn)] }
+              : {
+                  backendRefs: [
+                    {
+                      name: GATEWAY.workloadName,
+                      ...(crossNamespace ? { namespace: args.siteNamespace } : {}),
+                      port: GATEWAY.port,
+                    },
+                  ],
+                }),
           },
         ],
       },
     },
     { parent, dependsOn },
   );
+}
+
+/**
+ * A suspended site's maintenance response: an Envoy Gateway HTTPRouteFilter in the route's own
+ * namespace (an extensionRef is namespace-local), which the route's rule references instead of
+ * a backend. Returns the rule's filter; the route waits for the filter.
+ */
+function maintenanceFilter(
+  name: string,
+  args: SiteRoutingArgs,
+  labels: Record<string, string>,
+  parent: pulumi.Resource,
+  dependsOn: pulumi.Resource[],
+): NonNullable<HttpRouteSpec["rules"][number]["filters"]>[number] {
+  const filterName = maintenanceFilterName(args.site);
+  const r = MAINTENANCE_RESPONSE;
+  dependsOn.push(
+    customResource<HttpRouteFilterSpec>(
+      `${name}-maintenance`,
+      {
+        apiVersion: `${ENVOY_GATEWAY_GROUP}/v1alpha1`,
+        kind: "HTTPRouteFilter",
+        metadata: { name: filterName, namespace: args.coreNamespace, labels },
+        spec: {
+          directResponse: {
+            statusCode: r.statusCode,
+            contentType: r.contentType,
+            body: { type: "Inline", inline: r.body },
+            header: {
+              set: [
+                { name: "Retry-After", value: String(r.retryAfterSeconds) },
+                { name: "Cache-Control", value: "no-store" },
+              ],
+            },
+          },
+        },
+      },
+      { parent },
+    ),
+  );
+  return {
+    type: "ExtensionRef",
+    extensionRef: { group: ENVOY_GATEWAY_GROUP, kind: "HTTPRouteFilter", name: filterName },
+  };
 }

@@ -27,6 +27,8 @@ export interface SiteStackArgs {
   readonly trustedCidrs?: readonly string[];
   /** RabbitMQ credentials for the site namespace's copy of the tenant Secret (sites 2..N). */
   readonly messagingCredentials: Record<string, pulumi.Input<string>>;
+  /** The tenant is suspended: its gateway at zero, its hostnames answering the maintenance response. Default false. */
+  readonly suspended?: boolean;
 }
 
 /** A site the tenant removed (sites 2..N only): what is left of it is its guarded namespace. */
@@ -71,6 +73,7 @@ export class SiteStack extends pulumi.ComponentResource {
           routing: args.routing,
           rateLimit: args.profile.tier.rateLimit,
           ...(args.trustedCidrs ? { trustedCidrs: args.trustedCidrs } : {}),
+          ...(args.suspended ? { suspended: true } : {}),
         },
         { parent: this, dependsOn },
       );
@@ -134,6 +137,7 @@ export class SiteStack extends pulumi.ComponentResource {
         configMapEnv: [RUNTIME_CONFIGMAP],
         secretEnv: [RABBITMQ_SECRET],
         extraLabels: { [LABEL.site]: String(plan.site) },
+        ...(args.suspended ? { suspended: true } : {}),
       },
       { parent: this, dependsOn },
     );
@@ -152,6 +156,7 @@ export class SiteStack extends pulumi.ComponentResource {
         maxReplicas: workload.maxReplicas,
         spec,
         signal,
+        ...(args.suspended ? { suspended: true } : {}),
       },
       { parent: this, dependsOn },
     );

@@ -94,4 +94,11 @@ export interface TenantStackArgs {
   readonly cloudflare: EdgeZone;
   /** Receivers of the tier's alert channels. Default none (the platform Alertmanager's route only). */
   readonly alerting?: AlertingArgs;
+  /**
+   * Suspended by a deprovision (set by the operations, never by a request): every workload at
+   * zero replicas with no autoscaler that can raise it, every hostname answering the maintenance
+   * response; data services, volumes, databases, vhost and buckets exactly as when active
+   * (docs/tenant-lifecycle.md). Default false.
+   */
+  readonly suspended?: boolean;
 }

@@ -26,9 +26,20 @@ export interface WorkloadAutoscalerArgs {
   /** The tier's targets and behaviour. */
   readonly spec: AutoscalingSpec;
   readonly signal: ScalingSignal;
+  /**
+   * The tenant is suspended: nothing may scale the workload up from zero. Default false.
+   * An HPA cannot (minReplicas is at least 1 without the HPAScaleToZero gate), so it is not
+   * declared; a ScaledObject stays, paused at zero replicas by KEDA's annotation.
+   */
+  readonly suspended?: boolean;
 }
 
 export const SCALED_OBJECT_API = "keda.sh/v1alpha1";
+/**
+ * KEDA's pause annotation: KEDA scales the target to this many replicas and stops autoscaling
+ * it until the annotation is removed (then it scales within the object's bounds again).
+ */
+export const KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
 
 /** The Prometheus query of the gateway's request rate in one namespace. */
 export function requestRateQuery(namespace: string, workloadName: string): string {
@@ -56,8 +67,10 @@ export function scalingBehavior(spec: AutoscalingSpec): {
 export class WorkloadAutoscaler extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadAutoscalerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("collect-verything:tenant:WorkloadAutoscaler", name, {}, opts);
-    if (args.signal.kind === "resources") this.horizontalPodAutoscaler(name, args);
-    else this.scaledObject(name, args, args.signal);
+    // A suspended tenant's HPA is removed: deleting it is the only way it cannot scale the workload up.
+    if (args.signal.kind === "resources") {
+      if (!args.suspended) this.horizontalPodAutoscaler(name, args);
+    } else this.scaledObject(name, args, args.signal);
     this.registerOutputs({});
   }
 
@@ -123,7 +136,10 @@ export class WorkloadAutoscaler extends pulumi.ComponentResource {
       {
         apiVersion: SCALED_OBJECT_API,
         kind: "ScaledObject",
-        metadata: this.metadata(args),
+        metadata: {
+          ...this.metadata(args),
+          ...(args.suspended ? { annotations: { [KEDA_PAUSED_REPLICAS]: "0" } } : {}),
+        },
         spec: {
           scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.workloadName },
           minReplicaCount: args.minReplicas,

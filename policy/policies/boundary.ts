@@ -69,6 +69,8 @@ const TENANT_KINDS = [
   "gateway.networking.k8s.io/ReferenceGrant",
   "gateway.envoyproxy.io/BackendTrafficPolicy",
   "gateway.envoyproxy.io/ClientTrafficPolicy",
+  // A suspended tenant's maintenance response (hostnames-of-tenant judges it and the routes using it).
+  "gateway.envoyproxy.io/HTTPRouteFilter",
   "monitoring.coreos.com/PrometheusRule",
   "monitoring.coreos.com/ServiceMonitor",
   "monitoring.coreos.com/AlertmanagerConfig",
@@ -449,13 +451,58 @@ function probeProblems(o: KubeObject, scope: TenantScope): string[] {
   return problems;
 }
 
+interface RouteFilter {
+  readonly type?: string;
+  readonly extensionRef?: { readonly group?: string; readonly kind?: string; readonly name?: string };
+}
+
+/**
+ * A tenant route's rule filters: only a reference to an Envoy Gateway HTTPRouteFilter (the
+ * maintenance response of a suspended tenant), which is local to the route's namespace. The
+ * other filters (redirects and rewrites naming a host, mirrors to a backend) are refused: the
+ * pack does not judge where they send a hostname's requests.
+ */
+function routeRuleFilterProblems(filter: RouteFilter): string[] {
+  const ref = filter.extensionRef;
+  if (
+    filter.type === "ExtensionRef" &&
+    ref?.group === "gateway.envoyproxy.io" &&
+    ref.kind === "HTTPRouteFilter"
+  )
+    return [];
+  return [
+    `a rule filter of type ${String(filter.type)}${ref ? ` (${String(ref.group)}/${String(ref.kind)})` : ""}: a tenant's route may only reference its own HTTPRouteFilter (gateway.envoyproxy.io), the maintenance response`,
+  ];
+}
+
+/**
+ * A tenant's HTTPRouteFilter answers directly with an inline body, nothing else: a URL rewrite
+ * could send a hostname's requests to another host, credential injection adds credentials, and
+ * a body from a ConfigMap is content the pack cannot see.
+ */
+function routeFilterProblems(o: KubeObject): string[] {
+  const spec = specOf<{ directResponse?: { body?: { type?: string; valueRef?: unknown } } }>(o);
+  const problems = Object.keys(spec)
+    .filter((key) => key !== "directResponse")
+    .map((key) => `sets ${key}; a tenant's HTTPRouteFilter only answers directly (directResponse)`);
+  if (!spec.directResponse) problems.push("has no directResponse, the only filter a tenant may declare");
+  const body = spec.directResponse?.body;
+  if (body && (body.type !== "Inline" || body.valueRef !== undefined))
+    problems.push("its direct response's body is not inline; the pack judges only an inline body");
+  return problems;
+}
+
 export const hostnamesOfTenant = tierResourcePolicy({
   name: "hostnames-of-tenant",
   description:
-    "Routes, ingress rules and Probes name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces.",
+    "Routes, ingress rules and Probes name their hosts: the tenant's own platform hostnames or its custom domains, never a wildcard or another tenant's; backends stay in the tenant's namespaces; a route's only filter is its own HTTPRouteFilter, a direct response (a suspended tenant's maintenance page).",
   enforcementLevel: "mandatory",
   validate: (context, view, report) => {
     const o = view.object;
+    if (o?.kind === "HTTPRouteFilter") {
+      for (const problem of routeFilterProblems(o)) report(`${describe(view)}: ${problem}`);
+      return;
+    }
     if (o?.kind !== "HTTPRoute" && o?.kind !== "Ingress" && o?.kind !== "Probe") return;
     const scope = tenantScope(context);
     const where = describe(view);
@@ -476,8 +523,10 @@ export const hostnamesOfTenant = tierResourcePolicy({
       for (const problem of parentRefProblems(o, context)) report(`${where}: ${problem}`);
       const spec = specOf<{
         hostnames?: string[];
-        rules?: { backendRefs?: { namespace?: string; name?: string }[] }[];
+        rules?: { backendRefs?: { namespace?: string; name?: string }[]; filters?: RouteFilter[] }[];
       }>(o);
+      for (const filter of (spec.rules ?? []).flatMap((r) => r.filters ?? []))
+        for (const problem of routeRuleFilterProblems(filter)) report(`${where}: ${problem}`);
       if ((spec.hostnames ?? []).length === 0)
         report(
           `${where} has no hostnames, so it matches every host of its gateway; list the tenant's hostnames`,
