@@ -263,7 +263,9 @@ describe("one origin-pull PKI, from the platform to every gateway and every zone
     expect(client.inputs["allowedUses"]).toEqual(["digital_signature", "client_auth"]);
     // The gateway gets the CA's certificate only (never a key: the value is the exported one, the
     // Kubernetes SDK marks a Secret's data secret), and its policy waits for it.
-    expect(Object.keys(caSecretOf(platform)?.["stringData"] as object)).toEqual(["ca.crt"]);
+    expect(
+      Object.keys((caSecretOf(platform) as { stringData?: object } | undefined)?.stringData ?? {}),
+    ).toEqual(["ca.crt"]);
     const lockdown = platform.resources.find((r) => r.name === "envoy-gateway-origin-lockdown")!;
     const secretUrn = platform.resources.find((r) => r.name === "envoy-gateway-origin-pull-ca")!.urn;
     expect(lockdown.dependsOn).toContain(secretUrn);
@@ -274,7 +276,9 @@ describe("one origin-pull PKI, from the platform to every gateway and every zone
   it("another region trusts the same CA, read from the primary's stack, and makes none of its own", async () => {
     const other = await synthPlatform("us-east-1");
     expect(other.resources.filter((r) => r.type.startsWith(TLS))).toEqual([]);
-    expect(Object.keys(caSecretOf(other)?.["stringData"] as object)).toEqual(["ca.crt"]);
+    expect(Object.keys((caSecretOf(other) as { stringData?: object } | undefined)?.stringData ?? {})).toEqual(
+      ["ca.crt"],
+    );
     expect(other.outputs[ORIGIN_PULL_CA_OUTPUT]).toBe(platform.outputs[ORIGIN_PULL_CA_OUTPUT]);
     // The offline stand-in tenants read is what the primary's synth makes.
     const standIn = offlinePlatformStack("collect-verything/platform/us-east-1")!;
