@@ -288,9 +288,13 @@ export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
 /**
  * TenantStack's arguments as config holds them: region names where the component takes each
  * region's providers, the routing mode without the platform's Gateway, and the Cloudflare API
- * token. The platform's facts are not config: the program reads them from the platform stacks.
+ * token. The platform's facts (and the origin-pull certificate) are not config: the program reads them
+ * from the platform stacks.
  */
-export type TenantConfig = Omit<TenantStackArgs, "regions" | "platform" | "cloudflare" | "routing"> & {
+export type TenantConfig = Omit<
+  TenantStackArgs,
+  "regions" | "platform" | "cloudflare" | "routing" | "originPullClient"
+> & {
   readonly regions: readonly RegionName[];
   readonly routing: RoutingRequest;
   readonly cloudflare: TenantStackArgs["cloudflare"] & { readonly apiToken?: string };

@@ -37,7 +37,14 @@ import { NodeAutoscaling, SYSTEM_NODE_POOL, tierNodeGroups } from "../components
 import { CONNECTIVITY_OUTPUT } from "./connectivityContract";
 import { SharedServices } from "../components/platform/sharedServices";
 import { loadPlatformConfig, type PlatformConfig } from "./config";
-import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
+import type { OriginPull } from "../components/platform/originPullPki";
+import { regionOriginPull } from "./originPull";
+import {
+  ORIGIN_PULL_CA_OUTPUT,
+  ORIGIN_PULL_CLIENT_OUTPUT,
+  platformFacts,
+  PLATFORM_FACTS_OUTPUT,
+} from "./platformFacts";
 
 export = async () => {
   // Both validated before any resource.
@@ -49,7 +56,8 @@ export = async () => {
   });
   const secretsAlias = regionKeys(region, aws);
   const { network, cluster, kubernetes } = regionCluster(region, config, aws);
-  const { profiles, backups } = clusterServices(region, config, { aws, kubernetes, cluster });
+  const originPull = regionOriginPull(region);
+  const { profiles, backups } = clusterServices(region, config, { aws, kubernetes, cluster }, originPull);
   const crossRegion = new CrossRegionEndpoints(
     "cross-region",
     {
@@ -93,6 +101,10 @@ export = async () => {
     },
     backupBucket: backups.bucketName,
     backupKmsKeyArn: backups.kmsKeyArn,
+    // The origin-pull CA every gateway trusts, and the client certificate every tenant zone uploads
+    // (a secret: it holds the key); the other regions read both from the primary's (stacks/originPull.ts).
+    [ORIGIN_PULL_CA_OUTPUT]: originPull.caCertificate,
+    [ORIGIN_PULL_CLIENT_OUTPUT]: originPull.client,
     // Every fact a tenant stack uses, read through its StackReference (stacks/platformFacts.ts).
     [PLATFORM_FACTS_OUTPUT]: platformFacts(
       region,
@@ -165,6 +177,7 @@ function clusterServices(
   region: RegionName,
   { binlogArchive, metrics }: PlatformConfig,
   { aws, kubernetes, cluster }: RegionProviders,
+  originPull: OriginPull,
 ) {
   const profiles = TIER_NAMES.map(
     (tier) => new TierProfile(`tier-${tier}`, { tier }, { providers: [kubernetes] }),
@@ -192,6 +205,7 @@ function clusterServices(
     {
       monitoringNamespace: metrics.monitoringNamespace,
       storageClassName: profiles[profiles.length - 1]!.storageClassName,
+      originPullCaCertificate: originPull.caCertificate,
     },
     { providers: [kubernetes] },
   );

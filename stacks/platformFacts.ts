@@ -242,3 +242,40 @@ export function platformFactRequestProblems(raw: Readonly<Record<string, unknown
 }
 
 const FACT_MESSAGE = `is a platform fact: the tenant stack reads it from its region's platform stack (output ${PLATFORM_FACTS_OUTPUT}), a tenant request cannot set it`;
+
+/** The platform stack's output holding the edge's origin-pull client certificate (a secret). */
+export const ORIGIN_PULL_CLIENT_OUTPUT = "originPullClient";
+/** The platform stack's output holding the origin-pull CA's certificate (PEM). */
+export const ORIGIN_PULL_CA_OUTPUT = "originPullCa";
+
+const pem = (label: string) =>
+  v.pipe(
+    v.string(),
+    v.regex(
+      new RegExp(`^-----BEGIN ${label}-----\\n[\\s\\S]+\\n-----END ${label}-----\\n?$`),
+      `must be a PEM ${label}`,
+    ),
+  );
+const originPullClientSchema = v.strictObject({
+  certificate: pem("CERTIFICATE"),
+  privateKey: pem("(?:EC |RSA )?PRIVATE KEY"),
+});
+
+/**
+ * The edge's origin-pull client certificate as a tenant zone uploads it, validated (a stack that
+ * exports none, or not a PEM pair, breaks the contract: the gateway would refuse the edge).
+ */
+export function parseOriginPullClient(
+  value: unknown,
+  stack: string,
+): v.InferOutput<typeof originPullClientSchema> {
+  const parsed = v.safeParse(originPullClientSchema, value);
+  if (parsed.success) return parsed.output;
+  const fields = parsed.issues.map(
+    (issue) => (issue.path ?? []).map((p) => String(p.key)).join(".") || "(root)",
+  );
+  // Never the value: it holds a private key.
+  throw new PlatformContractError(
+    `platform stack ${stack} breaks the contract: ${ORIGIN_PULL_CLIENT_OUTPUT} ${value === undefined ? "is missing" : `has no valid ${[...new Set(fields)].join(", ")}`}: apply the platform program (stacks/platform.ts) to it first`,
+  );
+}

@@ -6,7 +6,13 @@
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { platformStackName, type RegionName } from "../tiers";
-import { parsePlatformFacts, PLATFORM_FACTS_OUTPUT, type PlatformFacts } from "./platformFacts";
+import {
+  ORIGIN_PULL_CLIENT_OUTPUT,
+  parseOriginPullClient,
+  parsePlatformFacts,
+  PLATFORM_FACTS_OUTPUT,
+  type PlatformFacts,
+} from "./platformFacts";
 
 export interface RegionPlatform {
   readonly name: RegionName;
@@ -14,6 +20,8 @@ export interface RegionPlatform {
   readonly kubernetes: KubernetesProvider;
   /** What the region's platform provides, validated. */
   readonly facts: PlatformFacts;
+  /** The edge's origin-pull client certificate and key the tenant's zone uploads (secret values). */
+  readonly originPullClient: pulumi.Output<{ readonly certificate: string; readonly privateKey: string }>;
   /** The platform stack itself, for the outputs outside the contract (the budget alerts' topic). */
   readonly reference: pulumi.StackReference;
 }
@@ -32,10 +40,14 @@ export async function regionPlatform(organization: string, region: RegionName): 
   });
   // Read before any tenant resource: the tenant's names, routes and policies are built from them.
   const details = await platform.getOutputDetails(PLATFORM_FACTS_OUTPUT);
+  const originPullClient = pulumi.secret(
+    platform.requireOutput(ORIGIN_PULL_CLIENT_OUTPUT).apply((value) => parseOriginPullClient(value, stack)),
+  );
   return {
     name: region,
     reference: platform,
     kubernetes,
+    originPullClient,
     facts: parsePlatformFacts(details.value ?? details.secretValue, stack, region),
   };
 }

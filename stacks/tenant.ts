@@ -58,6 +58,7 @@ export = async () => {
           : config.routing,
       dataServices: { ...config.dataServices, mysqlReadReplicaHost: facts.endpoints.mysqlRead.host },
       cloudflare: zone,
+      originPullClient: regions[0]!.originPullClient,
     },
     { providers: [edgeProvider, awsProvider] },
   );

@@ -1,7 +1,8 @@
 /**
- * Attributes AWS computes when it creates a resource (ARNs, the cluster's OIDC issuer), as the
- * offline engine answers them: deterministic functions of the resource's name and region, in an
- * account that stands for "the account the platform runs in". A real run reads the real values
+ * Attributes a provider computes when it creates a resource (AWS's ARNs and the cluster's OIDC
+ * issuer, the TLS provider's keys and certificates), as the offline engine answers them:
+ * deterministic functions of the resource's name and region, in an account that stands for "the
+ * account the platform runs in". A real run reads the real values
  * from the platform stack; offline, the platform synth exports these and the tenant synth's
  * platform stand-in (synth/platformStandIn.ts) computes the same ones with the same functions.
  */
@@ -35,8 +36,8 @@ export const offlineRoleArn = (roleName: string): string =>
 
 type Attributes = (name: string, inputs: Record<string, unknown>, region: string) => Record<string, unknown>;
 
-/** By type token: what the engine adds to a registered resource's inputs as its outputs. */
-export const AWS_COMPUTED: Readonly<Record<string, Attributes>> = {
+/** AWS's, by type token. */
+const AWS_COMPUTED: Readonly<Record<string, Attributes>> = {
   "aws:kms/key:Key": (name, _inputs, region) => ({
     arn: offlineKmsKeyArn(region, name),
     keyId: mockId(name),
@@ -75,3 +76,23 @@ export const AWS_COMPUTED: Readonly<Record<string, Attributes>> = {
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (_name, inputs) =>
     typeof inputs["url"] === "string" ? { arn: offlineOidcProviderArn(inputs["url"]) } : {},
 };
+
+/** A PEM block standing for a key or certificate the provider would generate (offline: not a usable one). */
+export const offlinePem = (label: string, resourceName: string): string =>
+  `-----BEGIN ${label}-----\n${Buffer.from(`offline ${resourceName}`).toString("base64")}\n-----END ${label}-----\n`;
+
+/** What the TLS provider generates (the origin-pull PKI, components/platform/originPullPki.ts). */
+const TLS_COMPUTED: Readonly<Record<string, Attributes>> = {
+  "tls:index/privateKey:PrivateKey": (name) => ({
+    privateKeyPem: offlinePem("PRIVATE KEY", name),
+    publicKeyPem: offlinePem("PUBLIC KEY", name),
+  }),
+  "tls:index/selfSignedCert:SelfSignedCert": (name) => ({ certPem: offlinePem("CERTIFICATE", name) }),
+  "tls:index/certRequest:CertRequest": (name) => ({
+    certRequestPem: offlinePem("CERTIFICATE REQUEST", name),
+  }),
+  "tls:index/locallySignedCert:LocallySignedCert": (name) => ({ certPem: offlinePem("CERTIFICATE", name) }),
+};
+
+/** By type token: what the engine adds to a registered resource's inputs as its outputs. */
+export const COMPUTED_ATTRIBUTES: Readonly<Record<string, Attributes>> = { ...AWS_COMPUTED, ...TLS_COMPUTED };

@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReadResourceResponse, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AWS_COMPUTED, mockId } from "./computedAttributes";
+import { COMPUTED_ATTRIBUTES, mockId } from "./computedAttributes";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
 
@@ -297,14 +297,14 @@ class RecordingMonitor extends MockMonitor {
     );
   }
 
-  /** What AWS would compute for the resource (synth/computedAttributes.ts), in its provider's region. */
-  private awsComputed(
+  /** What the provider would compute for the resource (synth/computedAttributes.ts), in its provider's region. */
+  private computed(
     type: string,
     name: string,
     inputs: Record<string, unknown>,
     provider: string | undefined,
   ): Record<string, unknown> {
-    const attributes = AWS_COMPUTED[type];
+    const attributes = COMPUTED_ATTRIBUTES[type];
     if (!attributes) return {};
     const region = this.recorded.find((r) => r.urn === provider)?.inputs["region"];
     return attributes(name, inputs, typeof region === "string" ? region : "us-east-1");
@@ -347,7 +347,7 @@ class RecordingMonitor extends MockMonitor {
       const response = new RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(id);
-      const computed = { ...COMPUTED_OUTPUTS[type], ...this.awsComputed(type, name, inputs, provider) };
+      const computed = { ...COMPUTED_OUTPUTS[type], ...this.computed(type, name, inputs, provider) };
       response.setObject(
         Object.keys(computed).length > 0
           ? new InProcessStruct({ ...requested.toJavaScript(), ...computed })

@@ -6,7 +6,12 @@
  * export (tests/platformContract.test.ts). The kubeconfig, a secret, is a stand-in: nothing is
  * contacted offline.
  */
-import { platformFacts, PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
+import {
+  ORIGIN_PULL_CA_OUTPUT,
+  ORIGIN_PULL_CLIENT_OUTPUT,
+  platformFacts,
+  PLATFORM_FACTS_OUTPUT,
+} from "../stacks/platformFacts";
 import {
   backupBucketName,
   crossRegionHosts,
@@ -18,6 +23,7 @@ import {
   offlineKmsKeyArn,
   offlineOidcIssuerUrl,
   offlineOidcProviderArn,
+  offlinePem,
   offlineTopicArn,
 } from "./computedAttributes";
 import type { ReferencedStack } from "./engine";
@@ -37,6 +43,12 @@ export function offlinePlatformFacts(region: RegionName) {
   });
 }
 
+/** The origin-pull client certificate the offline platform synth exports (the same functions). */
+export const OFFLINE_ORIGIN_PULL_CLIENT = {
+  certificate: offlinePem("CERTIFICATE", "origin-pull-client"),
+  privateKey: offlinePem("PRIVATE KEY", "origin-pull-client"),
+};
+
 /** A platform stack's outputs as a tenant reads them, or undefined when the name is not one. */
 export function offlinePlatformStack(name: string): ReferencedStack | undefined {
   const match = /^[^/]+\/platform\/([a-z0-9-]+)$/.exec(name);
@@ -50,9 +62,12 @@ export function offlinePlatformStack(name: string): ReferencedStack | undefined 
       gatewayHostname: regionGatewayHostname(region),
       crossRegionHosts: crossRegionHosts(region),
       [PLATFORM_FACTS_OUTPUT]: offlinePlatformFacts(region),
+      // The origin-pull PKI the primary region's platform makes (components/platform/originPullPki.ts).
+      [ORIGIN_PULL_CA_OUTPUT]: offlinePem("CERTIFICATE", "origin-pull-ca"),
+      [ORIGIN_PULL_CLIENT_OUTPUT]: OFFLINE_ORIGIN_PULL_CLIENT,
       // Outside the contract: the tenant budgets' topic (components/platform/costAllocation.ts).
       budgetAlertsTopicArn: offlineTopicArn(region, "cv-tenant-budget-alerts"),
     },
-    secretOutputNames: ["kubeconfig"],
+    secretOutputNames: ["kubeconfig", ORIGIN_PULL_CLIENT_OUTPUT],
   };
 }

@@ -173,6 +173,8 @@ export async function synthPlatform(
   const result = await synthesize(platformProgram, {
     project: PLATFORM_PROJECT,
     stack,
+    // A region other than the primary reads the origin-pull PKI from the primary's stack (stacks/originPull.ts).
+    stackReferences: offlinePlatformStack,
     config: { [`${PLATFORM_PROJECT}:region`]: region, ...config },
     disabledDefaultProviders: disabledDefaultProviders(join(REPOSITORY, "platform", "Pulumi.yaml")),
   });

@@ -6,7 +6,11 @@
  * edge input rejected before any resource.
  */
 import { tenantPlatformArgs } from "../stacks/platformFacts";
-import { offlinePlatformFacts, offlinePlatformStack } from "../synth/platformStandIn";
+import {
+  OFFLINE_ORIGIN_PULL_CLIENT,
+  offlinePlatformFacts,
+  offlinePlatformStack,
+} from "../synth/platformStandIn";
 import { describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edge/edgeRules";
 import { originLockdownSpec } from "../tiers/edge";
@@ -539,6 +543,7 @@ describe("Cloudflare credentials and provider", () => {
         regions: [{ name: "eu-west-3", kubernetes }],
         platform: tenantPlatformArgs(facts),
         routing: { mode: "gateway-api", gateway: facts.gateway },
+        originPullClient: OFFLINE_ORIGIN_PULL_CLIENT,
       });
     };
     const failure = await synthesize(program, { project: PROJECT, stack: "acme", config }).then(

@@ -14,6 +14,7 @@ import { DEV_CLOUDFLARE } from "../synth/programs";
 import { edgeRegionProblems, getTier, type TierName } from "../tiers";
 import { mandatory, runPack } from "./helpers/policy";
 import { localResources } from "../synth/policyCheck";
+import { OFFLINE_ORIGIN_PULL_CLIENT } from "../synth/platformStandIn";
 
 const T = {
   lb: "cloudflare:index/loadBalancer:LoadBalancer",
@@ -51,6 +52,7 @@ function synthEdge(tier: TierName, regions: Regions): Promise<SynthResult> {
           customDomains: CUSTOM,
           ...(regions ? { regions } : {}),
           provider,
+          originPullClient: OFFLINE_ORIGIN_PULL_CLIENT,
         },
         {},
       );

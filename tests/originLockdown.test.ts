@@ -18,7 +18,14 @@ import { ClientTrafficPolicy } from "@kubernetes-models/envoy-gateway/gateway.en
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeRulesets } from "../components/edge/edgeRules";
 import type { KubeObject } from "../policy/analysis/objects";
-import type { SynthResult } from "../synth/engine";
+import { offlinePem } from "../synth/computedAttributes";
+import { SECRET_PLACEHOLDER, type SynthResult } from "../synth/engine";
+import { OFFLINE_ORIGIN_PULL_CLIENT, offlinePlatformStack } from "../synth/platformStandIn";
+import {
+  ORIGIN_PULL_CA_OUTPUT,
+  ORIGIN_PULL_CLIENT_OUTPUT,
+  parseOriginPullClient,
+} from "../stacks/platformFacts";
 import { kubernetesObjects } from "../synth/manifests";
 import { checkPolicies } from "../synth/policyCheck";
 import { synthPlatform } from "../synth/programs";
@@ -236,4 +243,78 @@ describe("the pack refuses turning it off", () => {
       expect.stringMatching(/^origin-lockdown-present: zone 1123456789abcdef0123456789abcdef/),
     ]);
   }, 60_000);
+});
+
+describe("one origin-pull PKI, from the platform to every gateway and every zone", () => {
+  const TLS = "tls:index/";
+  const caSecretOf = (result: SynthResult) =>
+    kubernetesObjects(result).find((o) => o.kind === "Secret" && o.metadata?.name === ORIGIN_PULL.caSecret);
+
+  it("the primary region makes it: the CA's certificate in the gateway's Secret, the client exported as a secret", () => {
+    const types = platform.resources.filter((r) => r.type.startsWith(TLS)).map((r) => `${r.type} ${r.name}`);
+    expect(types.sort()).toEqual([
+      "tls:index/certRequest:CertRequest origin-pull-client",
+      "tls:index/locallySignedCert:LocallySignedCert origin-pull-client",
+      "tls:index/privateKey:PrivateKey origin-pull-ca",
+      "tls:index/privateKey:PrivateKey origin-pull-client",
+      "tls:index/selfSignedCert:SelfSignedCert origin-pull-ca",
+    ]);
+    const client = platform.resources.find((r) => r.type.endsWith(":LocallySignedCert"))!;
+    expect(client.inputs["allowedUses"]).toEqual(["digital_signature", "client_auth"]);
+    // The gateway gets the CA's certificate only (never a key: the value is the exported one, the
+    // Kubernetes SDK marks a Secret's data secret), and its policy waits for it.
+    expect(
+      Object.keys((caSecretOf(platform) as { stringData?: object } | undefined)?.stringData ?? {}),
+    ).toEqual(["ca.crt"]);
+    const lockdown = platform.resources.find((r) => r.name === "envoy-gateway-origin-lockdown")!;
+    const secretUrn = platform.resources.find((r) => r.name === "envoy-gateway-origin-pull-ca")!.urn;
+    expect(lockdown.dependsOn).toContain(secretUrn);
+    expect(platform.outputs[ORIGIN_PULL_CA_OUTPUT]).toBe(offlinePem("CERTIFICATE", "origin-pull-ca"));
+    expect(platform.outputs[ORIGIN_PULL_CLIENT_OUTPUT]).toBe(SECRET_PLACEHOLDER);
+  });
+
+  it("another region trusts the same CA, read from the primary's stack, and makes none of its own", async () => {
+    const other = await synthPlatform("us-east-1");
+    expect(other.resources.filter((r) => r.type.startsWith(TLS))).toEqual([]);
+    expect(Object.keys((caSecretOf(other) as { stringData?: object } | undefined)?.stringData ?? {})).toEqual(
+      ["ca.crt"],
+    );
+    expect(other.outputs[ORIGIN_PULL_CA_OUTPUT]).toBe(platform.outputs[ORIGIN_PULL_CA_OUTPUT]);
+    // The offline stand-in tenants read is what the primary's synth makes.
+    const standIn = offlinePlatformStack("collect-verything/platform/us-east-1")!;
+    expect(standIn.outputs[ORIGIN_PULL_CA_OUTPUT]).toBe(platform.outputs[ORIGIN_PULL_CA_OUTPUT]);
+    expect(standIn.secretOutputNames).toContain(ORIGIN_PULL_CLIENT_OUTPUT);
+    expect(OFFLINE_ORIGIN_PULL_CLIENT).toEqual({
+      certificate: offlinePem("CERTIFICATE", "origin-pull-client"),
+      privateKey: offlinePem("PRIVATE KEY", "origin-pull-client"),
+    });
+  }, 120_000);
+
+  it("every tenant zone uploads the client certificate (the key a secret) before pulls are enabled", async () => {
+    const { result } = await synthShape("business", 2, "acme", { regions: ["eu-west-3", "us-east-1"] });
+    const upload = result.resources.filter((r) => r.type.endsWith(":AuthenticatedOriginPullsCertificate"));
+    expect(upload.map((r) => r.inputs)).toEqual([
+      {
+        zoneId: "1123456789abcdef0123456789abcdef",
+        certificate: OFFLINE_ORIGIN_PULL_CLIENT.certificate,
+        privateKey: SECRET_PLACEHOLDER,
+      },
+    ]);
+    const settings = result.resources.find((r) => r.type.endsWith(":AuthenticatedOriginPullsSettings"))!;
+    expect(settings.dependsOn).toContain(upload[0]!.urn);
+  }, 120_000);
+
+  it("a platform stack that exports no client certificate, or not a PEM pair, breaks the contract without echoing it", () => {
+    expect(() => parseOriginPullClient(undefined, "p")).toThrow(/originPullClient is missing/);
+    const leaked = "not-a-key-but-a-secret";
+    let message = "";
+    try {
+      parseOriginPullClient({ certificate: "x", privateKey: leaked }, "p");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/has no valid certificate, privateKey/);
+    expect(message).not.toContain(leaked);
+    expect(parseOriginPullClient(OFFLINE_ORIGIN_PULL_CLIENT, "p")).toEqual(OFFLINE_ORIGIN_PULL_CLIENT);
+  });
 });

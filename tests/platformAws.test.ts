@@ -258,14 +258,16 @@ describe.each(REGIONS)("platform stack in %s", (region) => {
   it("publishes where other regions reach it, exactly as the tenants' offline stand-in of this stack says", () => {
     const outputs = synths.get(region)!.outputs;
     const standIn = offlinePlatformStack(`collect-verything/platform/${region}`)!;
-    expect(standIn.secretOutputNames).toEqual(["kubeconfig"]);
+    expect(standIn.secretOutputNames).toEqual(["kubeconfig", "originPullClient"]);
     const published = Object.fromEntries(
-      // The budgets' topic ARN is unknown offline (tests/budget.test.ts checks the stand-in's).
+      // The budgets' topic ARN is unknown offline (tests/budget.test.ts checks the stand-in's); the
+      // secrets are redacted in a synth's outputs (tests/originLockdown.test.ts checks the client's).
       Object.entries(standIn.outputs).filter(
-        ([key]) => key !== "kubeconfig" && key !== "budgetAlertsTopicArn",
+        ([key]) => !standIn.secretOutputNames.includes(key) && key !== "budgetAlertsTopicArn",
       ),
     );
     expect(outputs).toMatchObject(published);
+    expect(outputs["originPullClient"]).toBe(SECRET_PLACEHOLDER);
     expect(outputs["crossRegionHosts"]).toEqual({
       mysql: `mysql.${region}.platform.collect-verything.internal`,
       rabbitmq: `rabbitmq.${region}.platform.collect-verything.internal`,

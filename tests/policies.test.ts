@@ -545,6 +545,11 @@ const originPulls = (enabled: boolean): FakeResource => ({
   name: "acme-edge-origin-pulls",
   props: { zoneId: TENANT_ZONE, enabled },
 });
+const originPullCertificate = (): FakeResource => ({
+  type: "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate",
+  name: "acme-edge-origin-pull-certificate",
+  props: { zoneId: TENANT_ZONE, certificate: "-----BEGIN CERTIFICATE-----", privateKey: "[secret]" },
+});
 const zoneRuleset = (): FakeResource => ({
   type: "cloudflare:index/ruleset:Ruleset",
   name: "acme-edge-cache",
@@ -1713,9 +1718,16 @@ const site2 = `${NS}-site-2`;
 const STACK_CASES: StackCase[] = [
   {
     policy: "origin-lockdown-present",
-    pass: [zoneRuleset(), originPulls(true)],
-    fail: [zoneRuleset()],
+    pass: [zoneRuleset(), originPulls(true), originPullCertificate()],
+    fail: [zoneRuleset(), originPullCertificate()],
     message: /zone 1123456789abcdef0123456789abcdef serves the tenant without Authenticated Origin Pulls/,
+  },
+  {
+    // Pulls enabled but no client certificate uploaded: the gateway would refuse the edge.
+    policy: "origin-lockdown-present",
+    pass: [zoneRuleset(), originPulls(true), originPullCertificate()],
+    fail: [zoneRuleset(), originPulls(true)],
+    message: /zone 1123456789abcdef0123456789abcdef has no origin-pull client certificate/,
   },
   {
     policy: "origin-lockdown-present",

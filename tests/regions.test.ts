@@ -293,6 +293,7 @@ describe("single-region stacks", () => {
       // The origin lockdown on the tenant's zone (issue 22 item 7, tests/originLockdown.test.ts).
       const originPulls = [
         "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings::acme-edge-origin-pulls",
+        "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate::acme-edge-origin-pull-certificate",
       ];
       const providers = [
         ...budget,

@@ -4,6 +4,7 @@
  * more than the program's own edge does. Import Cloudflare through this module.
  */
 export { ArgoSmartRouting } from "@pulumi/cloudflare/argoSmartRouting";
+export { AuthenticatedOriginPullsCertificate } from "@pulumi/cloudflare/authenticatedOriginPullsCertificate";
 export { AuthenticatedOriginPullsSettings } from "@pulumi/cloudflare/authenticatedOriginPullsSettings";
 export { CustomHostname } from "@pulumi/cloudflare/customHostname";
 export { CustomHostnameFallbackOrigin } from "@pulumi/cloudflare/customHostnameFallbackOrigin";

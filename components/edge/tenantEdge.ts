@@ -4,6 +4,7 @@ import { edgeRegionProblems, edgeSpecProblems, type EdgeRegion, type TierDefinit
 import { EdgeHostnames, originHostname, type CustomDomainRecords, type EdgeZone } from "./edgeHostnames";
 import { edgeRuleProblems, edgeRulesets } from "./edgeRules";
 import { GlobalLoadBalancer } from "./globalLoadBalancer";
+import type { OriginPullClient } from "../shared/contracts";
 import type { TenantIdentity } from "../shared/labels";
 
 export interface TenantEdgeArgs {
@@ -24,6 +25,8 @@ export interface TenantEdgeArgs {
   readonly regions?: readonly EdgeRegion[];
   /** The Cloudflare provider (API token); every edge resource uses it. */
   readonly provider: pulumi.ProviderResource;
+  /** The platform's origin-pull client certificate, uploaded to the zone (the gateway accepts only it). */
+  readonly originPullClient: pulumi.Input<OriginPullClient>;
 }
 
 /**
@@ -108,7 +111,7 @@ export class TenantEdge extends pulumi.ComponentResource {
         inZone,
       );
     }
-    lockOriginToEdge(name, zone.zoneId, inZone);
+    lockOriginToEdge(name, zone.zoneId, args.originPullClient, inZone);
     if (tier.cdn.enabled)
       new cloudflare.TieredCache(`${name}-tiered-cache`, { zoneId: zone.zoneId, value: "on" }, inZone);
     if (tier.cdn.argoSmartRouting)
@@ -126,10 +129,26 @@ export class TenantEdge extends pulumi.ComponentResource {
 }
 
 /**
- * Authenticated Origin Pulls on the tenant's zone (tiers/edge.ts ORIGIN_PULL): Cloudflare presents
- * the zone's origin-pull client certificate (the platform's, uploaded to the zone with the zone),
- * without which the gateway refuses the connection.
+ * Authenticated Origin Pulls on the tenant's zone (tiers/edge.ts ORIGIN_PULL): the platform's
+ * origin-pull client certificate uploaded to the zone, then zone-level pulls enabled, so Cloudflare
+ * presents that certificate to the gateway, which refuses a connection without it.
  */
-function lockOriginToEdge(name: string, zoneId: string, opts: pulumi.CustomResourceOptions): void {
-  new cloudflare.AuthenticatedOriginPullsSettings(`${name}-origin-pulls`, { zoneId, enabled: true }, opts);
+function lockOriginToEdge(
+  name: string,
+  zoneId: string,
+  client: pulumi.Input<OriginPullClient>,
+  opts: pulumi.CustomResourceOptions,
+): void {
+  const pair = pulumi.output(client);
+  const certificate = new cloudflare.AuthenticatedOriginPullsCertificate(
+    `${name}-origin-pull-certificate`,
+    // The certificate is public (the gateway logs it, Cloudflare shows it); only the key stays secret.
+    { zoneId, certificate: pulumi.unsecret(pair.certificate), privateKey: pulumi.secret(pair.privateKey) },
+    opts,
+  );
+  new cloudflare.AuthenticatedOriginPullsSettings(
+    `${name}-origin-pulls`,
+    { zoneId, enabled: true },
+    { ...opts, dependsOn: [certificate] },
+  );
 }

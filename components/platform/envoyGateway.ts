@@ -4,6 +4,8 @@ import { customResource, type ClientTrafficPolicySpec } from "../shared/crds";
 import { originLockdownSpec } from "../../tiers";
 import { pinnedRelease } from "./charts";
 import { platformNamespace } from "./platformNamespace";
+import * as core from "@pulumi/kubernetes/core/v1";
+import { ORIGIN_PULL } from "../../tiers";
 import { PLATFORM_SERVICES } from "./serviceLocations";
 
 export const GATEWAY_CLASS = "envoy";
@@ -12,6 +14,8 @@ export const GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller
 export interface EnvoyGatewayArgs {
   /** The Secret (in the Gateway's namespace) holding the listener's certificate. */
   readonly certificateSecret: string;
+  /** The origin-pull CA's certificate (PEM, components/platform/originPullPki.ts): the only client certificates accepted. */
+  readonly originPullCaCertificate: pulumi.Input<string>;
 }
 
 /**
@@ -19,7 +23,7 @@ export interface EnvoyGatewayArgs {
  * Redis), the GatewayClass, and the platform Gateway with the HTTPS listener every tenant route
  * attaches to (PLATFORM_SERVICES.gateway); only the tenants' namespaces may attach routes. The
  * Gateway serves only the edge: a ClientTrafficPolicy requires Cloudflare's origin-pull client
- * certificate (the platform's CA, operator Secret ORIGIN_PULL.caSecret) on every listener.
+ * certificate (the platform's own CA, components/platform/originPullPki.ts) on every listener.
  */
 export class EnvoyGateway extends pulumi.ComponentResource {
   constructor(name: string, args: EnvoyGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,6 +80,16 @@ export class EnvoyGateway extends pulumi.ComponentResource {
       afterCrds,
     );
     // Origin lockdown (tiers/edge.ts): only the edge's client certificate completes TLS.
+    const caSecret = new core.Secret(
+      `${name}-origin-pull-ca`,
+      {
+        metadata: { name: ORIGIN_PULL.caSecret, namespace: gateway.namespace },
+        type: "Opaque",
+        // Only the CA's certificate: the gateway validates with it and never signs.
+        stringData: { "ca.crt": args.originPullCaCertificate },
+      },
+      { parent: this, dependsOn: [gatewayNs] },
+    );
     customResource<ClientTrafficPolicySpec>(
       `${name}-origin-lockdown`,
       {
@@ -87,7 +101,7 @@ export class EnvoyGateway extends pulumi.ComponentResource {
           ...originLockdownSpec(),
         },
       },
-      afterCrds,
+      { parent: this, dependsOn: [release, caSecret] },
     );
     this.registerOutputs({});
   }

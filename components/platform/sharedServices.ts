@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ORIGIN_PULL } from "../../tiers";
 import { Alerting } from "./alerting";
 import { EnvoyGateway } from "./envoyGateway";
 import { Keda } from "./keda";
@@ -14,8 +13,6 @@ import { SharedRedis } from "./sharedRedis";
  */
 export const OPERATOR_SECRETS = {
   gatewayCertificate: "platform-gateway-origin-tls",
-  /** The CA of the edge's origin-pull client certificate (key ca.crt): EnvoyGateway's origin lockdown. */
-  originPullCa: ORIGIN_PULL.caSecret,
   mysqlRoot: "mysql-root",
   minioRoot: "minio-root",
   minioTls: "minio-tls",
@@ -26,6 +23,8 @@ export interface SharedServicesArgs {
   readonly monitoringNamespace: string;
   /** StorageClass of the data services' volumes. */
   readonly storageClassName: pulumi.Input<string>;
+  /** The origin-pull CA's certificate the platform Gateway validates the edge's client certificate against. */
+  readonly originPullCaCertificate: pulumi.Input<string>;
 }
 
 /**
@@ -40,7 +39,10 @@ export class SharedServices extends pulumi.ComponentResource {
     const redis = new SharedRedis("shared-redis", child);
     new EnvoyGateway(
       "envoy-gateway",
-      { certificateSecret: OPERATOR_SECRETS.gatewayCertificate },
+      {
+        certificateSecret: OPERATOR_SECRETS.gatewayCertificate,
+        originPullCaCertificate: args.originPullCaCertificate,
+      },
       { parent: this, dependsOn: [redis] },
     );
     new Keda("keda", child);

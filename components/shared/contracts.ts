@@ -45,3 +45,12 @@ export const BLACKBOX_EXPORTER = {
   module: "http_2xx",
   timeoutSeconds: 5,
 } as const;
+
+/**
+ * The edge's origin-pull client certificate (PEM) and its key: made by the platform
+ * (components/platform/originPullPki.ts), exported as a secret, uploaded to every tenant zone.
+ */
+export interface OriginPullClient {
+  readonly certificate: string;
+  readonly privateKey: string;
+}

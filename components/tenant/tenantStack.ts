@@ -176,6 +176,7 @@ export class TenantStack extends pulumi.ComponentResource {
             }
           : {}),
         provider,
+        originPullClient: args.originPullClient,
       },
       { parent: this },
     );

@@ -5,6 +5,7 @@ import type { AlertingArgs } from "../operations/tenantMonitoring";
 import type { BackupPlatformArgs } from "../operations/tenantBackups";
 import type { RoutingMode } from "./siteRouting";
 import type { EdgeZone } from "../edge/edgeHostnames";
+import type { OriginPullClient } from "../shared/contracts";
 
 export interface SiteArgs {
   /** The site's own domains (counted against the tier's custom-domain allowance). Default none. */
@@ -92,6 +93,8 @@ export interface TenantStackArgs {
   readonly dataServices: DataServicesArgs;
   /** The tenant's Cloudflare zone; the provider comes in `opts.providers` (docs/edge.md). */
   readonly cloudflare: EdgeZone;
+  /** The platform's origin-pull client certificate (a secret), uploaded to the zone: the gateways accept only it. */
+  readonly originPullClient: pulumi.Input<OriginPullClient>;
   /** Receivers of the tier's alert channels. Default none (the platform Alertmanager's route only). */
   readonly alerting?: AlertingArgs;
   /**

@@ -9,7 +9,7 @@ import { specOf } from "../analysis/objects";
 import type { TierContext } from "../context";
 import { describe, tierResourcePolicy, type ResourceView } from "../define";
 import { isAnyTenantNamespace, tenantScope, type TenantScope } from "../scope";
-import { budgetName, budgetTagFilterValue, tenantListenerName } from "../../tiers";
+import { budgetName, budgetTagFilterValue, ORIGIN_PULL, tenantListenerName } from "../../tiers";
 import { autoscalerProblems } from "./autoscalers";
 import { addressPeerProblems, parentRefProblems, serviceProblems } from "./network";
 import {
@@ -117,8 +117,9 @@ const TENANT_TYPES = [
 /** Cloudflare resources every tier's edge has: DNS, custom hostnames with TLS, zone settings, rulesets (edge.ts judges their phases and numbers). */
 const EDGE_TYPES = [
   "pulumi:providers:cloudflare",
-  // Origin lockdown, judged by origin-locked-to-edge (policy/policies/originLockdown.ts).
+  // Origin lockdown, judged by origin-locked-to-edge and origin-lockdown-present (policy/policies/originLockdown.ts).
   "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+  "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate",
   "cloudflare:index/dnsRecord:DnsRecord",
   "cloudflare:index/ruleset:Ruleset",
   "cloudflare:index/customHostname:CustomHostname",
@@ -171,6 +172,12 @@ const PLATFORM_TYPES = new Set([
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   // The cluster autoscaler's role, granted through EKS Pod Identity (components/platform/nodePools.ts).
   "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+  // The origin-pull PKI of the primary region (components/platform/originPullPki.ts).
+  "pulumi:providers:tls",
+  "tls:index/privateKey:PrivateKey",
+  "tls:index/selfSignedCert:SelfSignedCert",
+  "tls:index/certRequest:CertRequest",
+  "tls:index/locallySignedCert:LocallySignedCert",
   // The cluster's IAM OIDC provider: the identity the backup roles trust (IRSA).
   "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   "aws:kms/alias:Alias",
@@ -316,6 +323,8 @@ export const resourceTypeAllowed = tierResourcePolicy({
       return;
     }
     if (PLATFORM_TYPES.has(view.type) || (kind !== undefined && PLATFORM_KINDS.has(kind))) return;
+    // One Secret only: the origin-pull CA's certificate in the Gateway's namespace (nothing secret in it).
+    if (kind === "core/Secret" && isOriginPullCaSecret(view)) return;
     // A shared service's chart: only a pinned chart at its pinned version (tiers/chartPins.ts).
     const release = view.props as { chart?: unknown; version?: unknown };
     if (view.type === "kubernetes:helm.sh/v3:Release" && isPinnedChart(release.chart, release.version))
@@ -323,6 +332,15 @@ export const resourceTypeAllowed = tierResourcePolicy({
     report(refusal(view, "the platform stack"));
   },
 });
+
+/** The origin-pull CA Secret (tiers/edge.ts ORIGIN_PULL), holding its certificate and nothing else. */
+function isOriginPullCaSecret(view: ResourceView): boolean {
+  const secret = view.object as
+    { metadata?: { name?: string }; stringData?: object; data?: object } | undefined;
+  if (!secret) return false;
+  const keys = [...Object.keys(secret.stringData ?? {}), ...Object.keys(secret.data ?? {})];
+  return secret.metadata?.name === ORIGIN_PULL.caSecret && keys.length === 1 && keys[0] === "ca.crt";
+}
 
 /** The `tenant` labels an object carries: its own and its pod template's. */
 function tenantLabelValues(o: KubeObject): string[] {

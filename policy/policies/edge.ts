@@ -42,6 +42,7 @@ const EDGE_TYPES = new Set([
   TYPE.monitor,
   // Every tier's origin lockdown (policy/policies/originLockdown.ts judges it).
   "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings",
+  "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate",
 ]);
 
 /** Ruleset phases this policy judges (the WAF, DDoS and rate-limit phases are business-only-features'). */

@@ -18,6 +18,8 @@ import { stackRole } from "../context";
 import { describe, tierResourcePolicy, viewOf, type ResourceView } from "../define";
 
 const AOP_SETTINGS = "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings";
+const AOP_CERTIFICATE =
+  "cloudflare:index/authenticatedOriginPullsCertificate:AuthenticatedOriginPullsCertificate";
 const EDGE_ZONE_TYPES = new Set([
   "cloudflare:index/ruleset:Ruleset",
   "cloudflare:index/customHostname:CustomHostname",
@@ -68,22 +70,29 @@ export function unlockedGateways(views: readonly ResourceView[]): string[] {
   });
 }
 
-/** A tenant stack's edge zones without Authenticated Origin Pulls enabled. */
+/**
+ * A tenant stack's edge zones without Authenticated Origin Pulls enabled, or without the client
+ * certificate uploaded (the gateway would refuse the edge: an outage, not a bypass, but never
+ * what a tenant should get).
+ */
 export function zonesWithoutOriginPulls(views: readonly ResourceView[]): string[] {
-  const zones = new Set(
-    views.filter((v) => EDGE_ZONE_TYPES.has(v.type)).map((v) => String(v.props["zoneId"])),
-  );
-  const enabled = new Set(
-    views
-      .filter((v) => v.type === AOP_SETTINGS && v.props["enabled"] === true)
-      .map((v) => String(v.props["zoneId"])),
-  );
-  return [...zones]
-    .filter((zone) => !enabled.has(zone))
-    .map(
-      (zone) =>
-        `zone ${zone} serves the tenant without Authenticated Origin Pulls (cloudflare AuthenticatedOriginPullsSettings enabled)`,
-    );
+  const zonesOf = (keep: (v: ResourceView) => boolean) =>
+    new Set(views.filter(keep).map((v) => String(v.props["zoneId"])));
+  const zones = zonesOf((v) => EDGE_ZONE_TYPES.has(v.type));
+  const enabled = zonesOf((v) => v.type === AOP_SETTINGS && v.props["enabled"] === true);
+  const uploaded = zonesOf((v) => v.type === AOP_CERTIFICATE);
+  return [...zones].flatMap((zone) => [
+    ...(enabled.has(zone)
+      ? []
+      : [
+          `zone ${zone} serves the tenant without Authenticated Origin Pulls (cloudflare AuthenticatedOriginPullsSettings enabled)`,
+        ]),
+    ...(uploaded.has(zone)
+      ? []
+      : [
+          `zone ${zone} has no origin-pull client certificate (cloudflare AuthenticatedOriginPullsCertificate): the gateway refuses the edge without it`,
+        ]),
+  ]);
 }
 
 export const originLockdownPresent: StackValidationPolicy = {
