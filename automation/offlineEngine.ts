@@ -20,6 +20,7 @@ import {
   type PlanResult,
   type ResourceStep,
   type StackConfigValues,
+  type StateResource,
   type TenantEngine,
 } from "./engine";
 import {
@@ -246,6 +247,16 @@ export class OfflineEngine implements TenantEngine {
       ...file,
       resources: file.resources.map((r) => (chosen.has(r.urn) ? { ...r, protect: value } : r)),
     });
+  }
+
+  async stateResources(tenantId: string): Promise<readonly StateResource[]> {
+    return this.load(tenantId).resources.map(({ urn, type, custom, protect, retainOnDelete }) => ({
+      urn,
+      type,
+      custom,
+      protect,
+      retainOnDelete,
+    }));
   }
 
   async remove(tenantId: string): Promise<void> {

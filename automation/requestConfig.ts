@@ -8,7 +8,9 @@ import {
   parseTenantConfig,
   PROJECT,
   REQUEST_OUTPUT,
+  splitOperatorConfig,
   tenantRequestOf,
+  type OperatorSettings,
   type TenantConfig,
   type TenantConfigInput,
 } from "../stacks/config";
@@ -58,9 +60,16 @@ export function fromStackConfig(config: Readonly<Record<string, { readonly value
   return parseStackConfig(configValues(config));
 }
 
-/** The config as raw request values (to change a field and write it back). */
+/** The operator's settings (`tenant:erasing`) a stack's config holds. */
+export function operatorSettings(
+  config: Readonly<Record<string, { readonly value: string }>>,
+): OperatorSettings {
+  return splitOperatorConfig(tenantRequestOf(configValues(config))).operator;
+}
+
+/** The config as raw request values, without the operator's keys (to change a field and write it back). */
 export function rawRequest(config: StackConfigValues): Record<string, unknown> {
-  return tenantRequestOf(configValues(config));
+  return splitOperatorConfig(tenantRequestOf(configValues(config))).request;
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   StatefulReplacementError,
   TenantNotFoundError,
 } from "./errors";
+import { enterErasingMode } from "./erasure/erasingMode";
 import { eraseAfterDestroy, type ErasureSetup } from "./erasure/purge";
 import type { ErasureReport } from "./erasure/report";
 import { KeyedLock } from "./keyedLock";
@@ -488,7 +489,8 @@ export class TenantService {
   }
 
   /**
-   * Destroys (protection lifted deliberately) and removes one tenant's stack, judged on the
+   * Erases one tenant: erasing mode (nothing protected or retained), the destroy, the stack's
+   * removal and every other eraser, judged on the
    * stack's own tags: refused with TenantStateConflictError (carrying the stack's window) when the
    * stack is not deprovisioned or its retention window has not passed.
    */
@@ -513,16 +515,19 @@ export class TenantService {
         setup: this.options.erasure,
         reason: options?.reason ?? (options?.early ? "early erasure" : `retention window ended ${until}`),
         now: this.now,
-        destroy: async (onStep) => {
-          await this.leased(
+        // Erasing mode, then the destroy, under one lease; the eraser removes the stack after the
+        // lease is cleared (clearing it writes to the stack).
+        destroy: (onStep) =>
+          this.leased(
             tenantId,
             "destroy",
-            () => this.engine.destroy(tenantId, { ...options, unprotect: true, onStep }),
+            async () => {
+              const kept = await enterErasingMode(this.engine, tenantId, options);
+              await this.engine.destroy(tenantId, { ...options, unprotect: true, onStep });
+              return kept;
+            },
             options?.holder,
-          );
-          // After the lease is cleared (clearing it writes to the stack).
-          await this.engine.remove(tenantId);
-        },
+          ),
       });
       return { tenantId, wasRetainedUntil: until, erasure };
     });

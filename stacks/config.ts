@@ -290,7 +290,10 @@ export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
  * region's providers, the routing mode without the platform's Gateway, and the Cloudflare API
  * token. The platform's facts are not config: the program reads them from the platform stacks.
  */
-export type TenantConfig = Omit<TenantStackArgs, "regions" | "platform" | "cloudflare" | "routing"> & {
+export type TenantConfig = Omit<
+  TenantStackArgs,
+  "regions" | "platform" | "cloudflare" | "routing" | "erasing"
+> & {
   readonly regions: readonly RegionName[];
   readonly routing: RoutingRequest;
   readonly cloudflare: TenantStackArgs["cloudflare"] & { readonly apiToken?: string };
@@ -364,9 +367,53 @@ function regionConfigProblems(
   return problems;
 }
 
+/**
+ * The operator's keys: stack config the service and the purge set, never part of a tenant's
+ * request (refused in one by name, never recorded in the request output). `erasing`: the purge's
+ * erasing mode (components/shared/statefulOptions.ts, docs/tenant-lifecycle.md).
+ */
+export const OPERATOR_KEYS = { erasing: "erasing" } as const;
+const OPERATOR_KEY_NAMES: ReadonlySet<string> = new Set(Object.values(OPERATOR_KEYS));
+
+const withoutOperatorKeys = (raw: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(raw).filter(([key]) => !OPERATOR_KEY_NAMES.has(key)));
+
+/** The operator's settings a stack's config holds. */
+export interface OperatorSettings {
+  /** Erasing mode: nothing protected or retained on delete. Default false. */
+  readonly erasing: boolean;
+}
+
+/**
+ * Splits stack config values (key without the prefix -> decoded value) into the request and the
+ * operator's settings; a flag that is not a boolean (or "true"/"false", as config stores it) is
+ * refused: an erasure is never switched on or off by a value that cannot be judged.
+ */
+export function splitOperatorConfig(raw: Readonly<Record<string, unknown>>): {
+  readonly request: Record<string, unknown>;
+  readonly operator: OperatorSettings;
+} {
+  const request = withoutOperatorKeys(raw);
+  const flag = raw[OPERATOR_KEYS.erasing];
+  if (flag !== undefined && ![true, false, "true", "false"].includes(flag as boolean | string))
+    throw new TenantRequestError([{ field: OPERATOR_KEYS.erasing, message: "must be true or false" }]);
+  return { request, operator: { erasing: flag === true || flag === "true" } };
+}
+
+/** An operator key in a request: refused by name (a client must never switch off protection). */
+const operatorKeyRequestProblems = (raw: Readonly<Record<string, unknown>>) =>
+  Object.keys(raw)
+    .filter((key) => OPERATOR_KEY_NAMES.has(key))
+    .map((key) => ({
+      field: key,
+      message: `${PROJECT}:${key} is an operator key (set only by the purge), never accepted in a request`,
+    }));
+
 export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {
-  // A platform fact is refused by name, and the rest still judged (stacks/platformFacts.ts).
-  const facts = platformFactRequestProblems(raw);
+  // A platform fact or an operator key is refused by name, and the rest still judged (stacks/platformFacts.ts).
+  const operatorKeys = operatorKeyRequestProblems(raw);
+  const facts = platformFactRequestProblems(withoutOperatorKeys(raw));
+  facts.problems.unshift(...operatorKeys);
   const parsed = v.safeParse(tenantConfigSchema, facts.rest);
   if (!parsed.success) throw configError(parsed.issues, facts.problems);
   const config = parsed.output;
@@ -464,7 +511,7 @@ export function tenantRequestOf(
 
 /** Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it). */
 export function parseStackConfig(all: Readonly<Record<string, string>>): TenantConfig {
-  return parseTenantConfig(tenantRequestOf(all));
+  return parseTenantConfig(splitOperatorConfig(tenantRequestOf(all)).request);
 }
 
 /**
@@ -478,9 +525,10 @@ export const REQUEST_OUTPUT = "request";
 export function loadTenantConfig(): {
   readonly request: Record<string, unknown>;
   readonly args: TenantConfig;
+  readonly operator: OperatorSettings;
 } {
-  const request = tenantRequestOf(pulumi.runtime.allConfig());
-  return { request, args: parseTenantConfig(request) };
+  const { request, operator } = splitOperatorConfig(tenantRequestOf(pulumi.runtime.allConfig()));
+  return { request, args: parseTenantConfig(request), operator };
 }
 
 export const PLATFORM_PROJECT = "platform";

@@ -20,7 +20,7 @@ import { assertRegionsAgree, tenantPlatformArgs } from "./platformFacts";
 import { regionPlatform } from "./regionProviders";
 
 export = async () => {
-  const { request, args: config } = loadTenantConfig();
+  const { request, args: config, operator } = loadTenantConfig();
   const stack = pulumi.getStack();
   if (stack !== config.tenantId) {
     pulumi.log.warn(
@@ -58,6 +58,7 @@ export = async () => {
           : config.routing,
       dataServices: { ...config.dataServices, mysqlReadReplicaHost: facts.endpoints.mysqlRead.host },
       cloudflare: zone,
+      erasing: operator.erasing,
     },
     { providers: [edgeProvider, awsProvider] },
   );

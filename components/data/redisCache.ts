@@ -9,6 +9,7 @@ import {
   CONTAINER_SECURITY_CONTEXT,
   workloadDeploymentSpec,
 } from "../tenant/microservice";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export const REDIS_PORT = 6379;
 
@@ -55,7 +56,7 @@ export class RedisCache extends pulumi.ComponentResource {
           resources: { requests: { storage: formatStorage(args.volumeGi) } },
         },
       },
-      { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
+      { parent: this, ...statefulOptions("retained"), ignoreChanges: ["spec.storageClassName"] },
     );
 
     const maxMemoryMb = Math.floor(workload.resources.limits.memory * MAXMEMORY_FRACTION);

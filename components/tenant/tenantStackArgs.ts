@@ -94,4 +94,10 @@ export interface TenantStackArgs {
   readonly cloudflare: EdgeZone;
   /** Receivers of the tier's alert channels. Default none (the platform Alertmanager's route only). */
   readonly alerting?: AlertingArgs;
+  /**
+   * Erasing mode, the operator's `tenant:erasing` flag (never part of a request): nothing is
+   * protected or retained on delete and buckets may be destroyed with their objects, so the
+   * purge's destroy deletes everything (components/shared/statefulOptions.ts). Default false.
+   */
+  readonly erasing?: boolean;
 }
