@@ -33,7 +33,13 @@ import type { ErasureReport } from "./erasure/report";
 import { KeyedLock } from "./keyedLock";
 import { toTenantOutputs, type TenantOutputs } from "./outputs";
 import { downgradePreflight, type PreflightReport, type UsageSource } from "./preflight";
-import { appliedConfigTag, fromStackConfig, rawRequest, toStackConfig } from "./requestConfig";
+import {
+  appliedConfigTag,
+  fromStackConfig,
+  operatorSettings,
+  rawRequest,
+  toStackConfig,
+} from "./requestConfig";
 
 export const TAGS = {
   /** The tag the policy pack falls back on for the stack's tier. */
@@ -483,6 +489,14 @@ export class TenantService {
         throw new TenantRequestError([
           { field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` },
         ]);
+      // A purge that stopped midway left the stack in erasing mode (nothing protected): it is
+      // finished by purging again, never handed back to the tenant.
+      if (operatorSettings(await this.engine.readConfig(tenantId)).erasing)
+        throw new TenantStateConflictError(
+          tenantId,
+          `tenant ${tenantId}'s erasure has started: it can only be purged again`,
+          until,
+        );
       await this.engine.setTag(tenantId, TAGS.retainUntil, "");
       return { tenantId, wasRetainedUntil: until };
     });
