@@ -5,14 +5,21 @@
  * the stateful resources are still protected (tests/tierTransitions.test.ts and the policy pack
  * judge which). The flag is the operator's: a request carrying it is refused by name.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { toStackConfig } from "../automation/requestConfig";
 import { statefulOptions } from "../components/shared/statefulOptions";
+import { FileStore } from "../service/fileStore";
+import { buildHttpApp } from "../service/http";
+import { createLogger } from "../service/log";
+import { Metrics } from "../service/metrics";
+import { SecretBox } from "../service/secrets";
 import { parseTenantRequest, splitOperatorConfig } from "../stacks/config";
 import type { RecordedResource } from "../synth/engine";
 import { DATA_HOLDING_TYPES, TenantRequestError } from "../tiers";
+import { tenantRequest } from "./helpers/service";
 import { ALL_SHAPES, synthOf, synthShape, tenantConfig, type Shape } from "./helpers/synth";
 
 const BUCKET = "minio:index/s3Bucket:S3Bucket";
@@ -146,5 +153,39 @@ describe("every protect and retainOnDelete of the tenant program goes through st
     expect(statefulOptions("protected")).toEqual({ protect: true });
     expect(statefulOptions("retained")).toEqual({ protect: true, retainOnDelete: true });
     expect(statefulOptions("retained-unprotected")).toEqual({ retainOnDelete: true });
+  });
+});
+
+describe("the signup service refuses tenant:erasing", () => {
+  it("answers 400 naming the key, and stores nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "erasing-http-"));
+    const store = new FileStore({ path: join(dir, "operations.jsonl") });
+    const dispatched: unknown[] = [];
+    const token = "test-token-erasing-0123456789";
+    const app = await buildHttpApp({
+      store,
+      dispatcher: { dispatch: async (op) => void dispatched.push(op) },
+      token,
+      metrics: new Metrics(),
+      log: createLogger({ level: "silent" }),
+      secrets: SecretBox.fromFile(join(dir, "service.key")),
+      bodyLimit: 16 * 1024,
+    });
+    try {
+      const res = await app.inject({
+        method: "POST",
+        url: "/tenants",
+        headers: { authorization: `Bearer ${token}` },
+        payload: { ...tenantRequest("acme"), erasing: true },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(JSON.stringify(res.json())).toContain('"erasing"');
+      expect(dispatched).toEqual([]);
+      expect(await store.counts()).toEqual({ queued: 0, running: 0, succeeded: 0, failed: 0 });
+    } finally {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
