@@ -38,6 +38,7 @@ import { CONNECTIVITY_OUTPUT } from "./connectivityContract";
 import { SharedServices } from "../components/platform/sharedServices";
 import { loadPlatformConfig, type PlatformConfig } from "./config";
 import { platformFacts, PLATFORM_FACTS_OUTPUT } from "./platformFacts";
+import { statefulOptions } from "../components/shared/statefulOptions";
 
 export = async () => {
   // Both validated before any resource.
@@ -119,7 +120,7 @@ function regionKeys(region: RegionName, aws: AwsProvider): kms.Alias {
   const secretsKey = new kms.Key(
     "stack-secrets",
     { description: `Pulumi stack secrets (${region})`, enableKeyRotation: true, deletionWindowInDays: 30 },
-    { ...inAws, protect: true },
+    { ...inAws, ...statefulOptions("protected") },
   );
   return new kms.Alias(
     "stack-secrets",

@@ -134,18 +134,19 @@ describe("tenant:erasing is the operator's key, never a request's", () => {
   });
 });
 
-describe("every protect and retainOnDelete of the tenant program goes through statefulOptions", () => {
-  const tenantSources = ["components/tenant", "components/data", "components/edge", "components/operations"];
+describe("every protect and retainOnDelete goes through statefulOptions", () => {
+  const sources = ["components", "stacks"];
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((f) => {
       const path = join(dir, f);
       return statSync(path).isDirectory() ? files(path) : path.endsWith(".ts") ? [path] : [];
     });
 
-  it("no tenant component sets either option itself", () => {
-    const offenders = [...tenantSources.flatMap(files), "stacks/tenant.ts"].filter((path) =>
-      /\b(protect|retainOnDelete)\s*:/.test(readFileSync(path, "utf8")),
-    );
+  it("no component or stack program sets either option itself (the platform's too)", () => {
+    const offenders = sources
+      .flatMap(files)
+      .filter((path) => path !== join("components", "shared", "statefulOptions.ts"))
+      .filter((path) => /\b(protect|retainOnDelete)\s*:/.test(readFileSync(path, "utf8")));
     expect(offenders).toEqual([]);
   });
 

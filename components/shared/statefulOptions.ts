@@ -4,7 +4,8 @@
  * destroy may not delete it) or `statefulOptions("retained")` (also kept in the cloud when Pulumi
  * deletes it); TenantStack applies `erasingTransformations(erasing)` to every resource under it,
  * so under the operator's `tenant:erasing` flag (docs/tenant-lifecycle.md) nothing is protected or
- * retained, including a resource that does not go through this helper.
+ * retained, including a resource that does not go through this helper. The platform's stateful
+ * resources use it too (always kept: the platform stack has no erasing mode).
  */
 import type * as pulumi from "@pulumi/pulumi";
 
