@@ -9,11 +9,18 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ERASING_CONFIG_KEY } from "../automation/erasure/erasingMode";
 import { OfflineEngine } from "../automation/offlineEngine";
 import type { StateResource } from "../automation/engine";
 import { TenantService } from "../automation/tenantService";
+import type { ErasureSetup } from "../automation/erasure/purge";
+import { EbsVolumeEraser, PVC_NAMESPACE_TAG } from "../automation/erasure/ebsVolumeEraser";
+import { kubernetesApi } from "../automation/erasure/kubernetesApi";
+import { KubernetesVolumeEraser } from "../automation/erasure/kubernetesVolumeEraser";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { coreNamespace, databaseNamespace } from "../tiers";
+import { FakeEc2, FakeKubernetes } from "./helpers/volumeFakes";
 import { REQUEST_OUTPUT, type TenantConfigInput } from "../stacks/config";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 
@@ -46,8 +53,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const serviceOn = (engine: OfflineEngine) =>
+const serviceOn = (engine: OfflineEngine, erasure?: ErasureSetup) =>
   new TenantService({
+    ...(erasure ? { erasure } : {}),
     engine,
     usage: {
       productCount: async () => 100,
@@ -129,5 +137,68 @@ describe("purge in erasing mode (offline engine)", () => {
     // A stack in erasing mode is never handed back: only a purge finishes it.
     await svc.deprovisionTenant("acme", { retainDays: 30 });
     await expect(svc.reinstateTenant("acme")).rejects.toMatchObject({ outcome: "conflict" });
+  }, 120_000);
+});
+
+describe("purge with the volume erasers (local protocol fakes for Kubernetes and EC2)", () => {
+  const ec2 = new FakeEc2();
+  const kube = new FakeKubernetes("purge-token");
+  beforeAll(() => Promise.all([ec2.start(), kube.start()]));
+  afterAll(() => Promise.all([ec2.close(), kube.close()]));
+
+  it("erases the stack, then the released volumes and their disks, in one complete report", async () => {
+    const client = new EC2Client({
+      endpoint: ec2.endpoint,
+      region: "eu-west-3",
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+    });
+    for (const [tenant, namespace] of [
+      ["acme", coreNamespace("acme")],
+      ["acme", databaseNamespace("acme")],
+      ["acme-shop", coreNamespace("acme-shop")],
+    ] as const) {
+      const id = `vol-${namespace}`;
+      ec2.volumes.set(id, { id, state: "available", tags: { [PVC_NAMESPACE_TAG]: namespace } });
+      kube.pvs.set(`pv-${namespace}`, {
+        name: `pv-${namespace}`,
+        claimNamespace: namespace,
+        claimName: `${tenant}-data`,
+        volumeHandle: id,
+      });
+    }
+    const engine = new OfflineEngine({ stateDir: dir, now: () => clock });
+    const svc = serviceOn(engine, {
+      erasers: () => [
+        new KubernetesVolumeEraser({
+          api: kubernetesApi({ server: kube.url, token: kube.token }),
+          pollMs: 5,
+        }),
+        new EbsVolumeEraser({ client, where: "ec2:eu-west-3 (local fake)", pollMs: 5 }),
+      ],
+    });
+    await svc.provisionTenant(request("acme"));
+    await svc.deprovisionTenant("acme", { retainDays: 0 });
+    clock += 1_000;
+    const { erasure } = await svc.purgeTenant("acme");
+    client.destroy();
+    expect(erasure.complete).toBe(true);
+    expect(erasure.items.map((i) => i.system)).toEqual(
+      expect.arrayContaining(["stack", "kubernetes", "ebs"]),
+    );
+    expect(
+      erasure.items
+        .filter((i) => i.system !== "stack")
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(
+      [
+        `pv-${coreNamespace("acme")}`,
+        `pv-${databaseNamespace("acme")}`,
+        `vol-${coreNamespace("acme")}`,
+        `vol-${databaseNamespace("acme")}`,
+      ].sort(),
+    );
+    expect([...kube.pvs.keys()]).toEqual([`pv-${coreNamespace("acme-shop")}`]);
+    expect([...ec2.volumes.keys()]).toEqual([`vol-${coreNamespace("acme-shop")}`]);
   }, 120_000);
 });
