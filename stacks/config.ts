@@ -406,7 +406,7 @@ const operatorKeyRequestProblems = (raw: Readonly<Record<string, unknown>>) =>
     .filter((key) => OPERATOR_KEY_NAMES.has(key))
     .map((key) => ({
       field: key,
-      message: `${PROJECT}:${key} is an operator key (set only by the purge), never accepted in a request`,
+      message: `${PROJECT}:${key} is an operator key (set only by the service), never accepted in a request`,
     }));
 
 export function parseTenantConfig(raw: Record<string, unknown>): TenantConfig {

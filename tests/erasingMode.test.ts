@@ -121,7 +121,7 @@ describe("tenant:erasing is the operator's key, never a request's", () => {
     expect(problems).toEqual([
       {
         field: "erasing",
-        message: "tenant:erasing is an operator key (set only by the purge), never accepted in a request",
+        message: "tenant:erasing is an operator key (set only by the service), never accepted in a request",
       },
     ]);
     expect(() => toStackConfig({ ...request("acme"), erasing: value })).toThrow(
