@@ -25,6 +25,16 @@ export interface ResourceStep {
   readonly retained?: boolean;
 }
 
+/** A resource as the stack's state records it (what the engine manages now). */
+export interface StateResource {
+  readonly urn: string;
+  readonly type: string;
+  /** false for a component (nothing in the cloud). */
+  readonly custom: boolean;
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+}
+
 export interface PlanResult {
   readonly steps: readonly ResourceStep[];
   /** Count per operation, as `pulumi preview` summarizes it. */
@@ -73,6 +83,8 @@ export interface TenantEngine {
    * update forgets it, the cloud keeps it). URNs not in the state are ignored.
    */
   setProtected(tenantId: string, urns: readonly string[], value: boolean): Promise<void>;
+  /** The resources the stack's state holds (an erasure checks what it deleted is gone from it). */
+  stateResources(tenantId: string): Promise<readonly StateResource[]>;
 }
 
 export function summarize(steps: readonly ResourceStep[]): Partial<Record<StepOp, number>> {

@@ -14,6 +14,7 @@ import type {
   PlanResult,
   ResourceStep,
   StackConfigValues,
+  StateResource,
   TenantEngine,
 } from "./engine";
 import * as errors from "./errors";
@@ -215,6 +216,7 @@ export class ProcessEngine implements TenantEngine {
   setTag = (t: string, k: string, v: string) => this.call<void>("setTag", [t, k, v]);
   setProtected = (t: string, urns: readonly string[], value: boolean) =>
     this.call<void>("setProtected", [t, urns, value]);
+  stateResources = (t: string) => this.call<readonly StateResource[]>("stateResources", [t]);
 
   /** Ends the child processes. */
   close(): void {

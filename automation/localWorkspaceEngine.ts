@@ -11,6 +11,7 @@ import {
   LocalWorkspace,
   PulumiCommand,
   Stack,
+  type Deployment,
   type EngineEvent,
   type OpType,
 } from "@pulumi/pulumi/automation";
@@ -33,11 +34,12 @@ import {
   type PlanResult,
   type ResourceStep,
   type StackConfigValues,
+  type StateResource,
   type StepOp,
   type TenantEngine,
 } from "./engine";
 import { mapEngineError } from "./errors";
-import { configFromOutputs, fromStackConfig } from "./requestConfig";
+import { configFromOutputs, fromStackConfig, operatorStateOf } from "./requestConfig";
 
 export interface LocalWorkspaceEngineOptions {
   /** Repository root: Pulumi.yaml, package.json, stacks/tenant.ts, policy/. */
@@ -91,6 +93,26 @@ export async function setProtection(
   const state = deployment.deployment as { resources?: { urn: string; protect?: boolean }[] };
   for (const r of state.resources ?? []) if (chosen(r.urn)) r.protect = value;
   await stack.importStack(deployment);
+}
+
+/** The resources of an exported checkpoint (`pulumi stack export`: deployment.resources). */
+export function stateResourcesOf(exported: Deployment): StateResource[] {
+  const state = exported.deployment as {
+    resources?: {
+      urn: string;
+      type: string;
+      custom?: boolean;
+      protect?: boolean;
+      retainOnDelete?: boolean;
+    }[];
+  };
+  return (state.resources ?? []).map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    custom: r.custom === true,
+    protect: r.protect === true,
+    retainOnDelete: r.retainOnDelete === true,
+  }));
 }
 
 /** Stack outputs with secrets replaced: what the service may return and log. */
@@ -222,7 +244,8 @@ export class LocalWorkspaceEngine implements TenantEngine {
     const tenant = fromStackConfig(config);
     const packConfig = join(stack.workspace.workDir, "policy-config.json");
     const facts = await this.platformFactsOf(stack, tenant.regions[0] ?? PRIMARY_REGION);
-    writeFileSync(packConfig, JSON.stringify(packConfigFor(packContextOf(tenant, facts))));
+    const { erasing } = operatorStateOf(config);
+    writeFileSync(packConfig, JSON.stringify(packConfigFor(packContextOf(tenant, facts), { erasing })));
     return {
       onEvent,
       policyPacks: [resolve(this.options.projectDir, "policy")],
@@ -303,6 +326,14 @@ export class LocalWorkspaceEngine implements TenantEngine {
     const chosen = new Set(urns);
     try {
       await setProtection(await this.stack(tenantId), (urn) => chosen.has(urn), value);
+    } catch (error) {
+      throw mapEngineError(tenantId, error);
+    }
+  }
+
+  async stateResources(tenantId: string): Promise<readonly StateResource[]> {
+    try {
+      return stateResourcesOf(await (await this.stack(tenantId)).exportStack());
     } catch (error) {
       throw mapEngineError(tenantId, error);
     }

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeConfigValue, REQUEST_OUTPUT, tenantRequestOf } from "../stacks/config";
+import { decodeConfigValue, recordedRequest, REQUEST_OUTPUT, tenantRequestOf } from "../stacks/config";
 import { SECRET_PLACEHOLDER, type RecordedResource, type SynthResult } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import type { StackConfig } from "../synth/stackConfig";
@@ -20,6 +20,7 @@ import {
   type PlanResult,
   type ResourceStep,
   type StackConfigValues,
+  type StateResource,
   type TenantEngine,
 } from "./engine";
 import {
@@ -189,8 +190,9 @@ export class OfflineEngine implements TenantEngine {
     const refused = protectedSteps(steps, file.resources, result.resources);
     if (refused.length > 0)
       throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
-    // As the program records it (stacks/config.ts): the request with the operator state.
-    const secretOutputs = { [REQUEST_OUTPUT]: tenantRequestOf(config) };
+    // As the program records it (stacks/config.ts loadTenantConfig): the request with `suspended`,
+    // never `erasing`.
+    const secretOutputs = { [REQUEST_OUTPUT]: recordedRequest(tenantRequestOf(config)) };
     return {
       steps,
       summary: summarize(steps),
@@ -247,6 +249,16 @@ export class OfflineEngine implements TenantEngine {
       ...file,
       resources: file.resources.map((r) => (chosen.has(r.urn) ? { ...r, protect: value } : r)),
     });
+  }
+
+  async stateResources(tenantId: string): Promise<readonly StateResource[]> {
+    return this.load(tenantId).resources.map(({ urn, type, custom, protect, retainOnDelete }) => ({
+      urn,
+      type,
+      custom,
+      protect,
+      retainOnDelete,
+    }));
   }
 
   async remove(tenantId: string): Promise<void> {

@@ -65,19 +65,25 @@ export function rawRequest(config: StackConfigValues): Record<string, unknown> {
   return splitOperatorState(tenantRequestOf(configValues(config))).request;
 }
 
-/** What the operations set in a stack's config (`suspended`), validated. */
+/** What the operations set in a stack's config (`suspended`, `erasing`), validated. */
 export function operatorStateOf(config: StackConfigValues): OperatorState {
   return splitOperatorState(tenantRequestOf(configValues(config))).state;
 }
 
 /**
- * The config with the operator state set: `suspended` is written only while true, so an active
- * tenant's config (and its applied-config tag) is what it was before any suspension.
+ * The config with the given operator keys set (the others left as they are): a key is written only
+ * while true, so an active tenant's config (and its applied-config tag) is what it was before any
+ * suspension.
  */
-export function withOperatorState(config: StackConfigValues, state: OperatorState): StackConfigValues {
+export function withOperatorState(
+  config: StackConfigValues,
+  state: Partial<OperatorState>,
+): StackConfigValues {
   const next: Record<string, StackConfigValues[string]> = { ...config };
-  delete next[`${PROJECT}:suspended`];
-  if (state.suspended) next[`${PROJECT}:suspended`] = { value: "true", secret: false };
+  for (const [key, on] of Object.entries(state)) {
+    delete next[`${PROJECT}:${key}`];
+    if (on) next[`${PROJECT}:${key}`] = { value: "true", secret: false };
+  }
   return next;
 }
 

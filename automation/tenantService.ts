@@ -27,6 +27,7 @@ import {
   StatefulReplacementError,
   TenantNotFoundError,
 } from "./errors";
+import { enterErasingMode } from "./erasure/erasingMode";
 import { eraseAfterDestroy, type ErasureSetup } from "./erasure/purge";
 import type { ErasureReport } from "./erasure/report";
 import { KeyedLock } from "./keyedLock";
@@ -540,6 +541,14 @@ export class TenantService {
         throw new TenantRequestError([
           { field: "tenantId", message: `tenant ${tenantId} is not deprovisioned: nothing to reinstate` },
         ]);
+      // A purge that stopped midway left the stack in erasing mode (nothing protected): it is
+      // finished by purging again, never handed back to the tenant.
+      if (operatorStateOf(await this.engine.readConfig(tenantId)).erasing)
+        throw new TenantStateConflictError(
+          tenantId,
+          `tenant ${tenantId}'s erasure has started: it can only be purged again`,
+          until,
+        );
       const resumption = await this.setSuspended(tenantId, false, options);
       await this.engine.setTag(tenantId, TAGS.retainUntil, "");
       return { tenantId, wasRetainedUntil: until, resumption };
@@ -547,7 +556,8 @@ export class TenantService {
   }
 
   /**
-   * Destroys (protection lifted deliberately) and removes one tenant's stack, judged on the
+   * Erases one tenant: erasing mode (nothing protected or retained), the destroy, the stack's
+   * removal and every other eraser, judged on the
    * stack's own tags: refused with TenantStateConflictError (carrying the stack's window) when the
    * stack is not deprovisioned or its retention window has not passed.
    */
@@ -572,16 +582,19 @@ export class TenantService {
         setup: this.options.erasure,
         reason: options?.reason ?? (options?.early ? "early erasure" : `retention window ended ${until}`),
         now: this.now,
-        destroy: async (onStep) => {
-          await this.leased(
+        // Erasing mode, then the destroy, under one lease; the eraser removes the stack after the
+        // lease is cleared (clearing it writes to the stack).
+        destroy: (onStep) =>
+          this.leased(
             tenantId,
             "destroy",
-            () => this.engine.destroy(tenantId, { ...options, unprotect: true, onStep }),
+            async () => {
+              const kept = await enterErasingMode(this.engine, tenantId, options);
+              await this.engine.destroy(tenantId, { ...options, unprotect: true, onStep });
+              return kept;
+            },
             options?.holder,
-          );
-          // After the lease is cleared (clearing it writes to the stack).
-          await this.engine.remove(tenantId);
-        },
+          ),
       });
       return { tenantId, wasRetainedUntil: until, erasure };
     });

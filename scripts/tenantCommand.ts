@@ -50,7 +50,7 @@ import {
   type Done,
 } from "../synth/commandLine";
 import { SlaInputError, TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
-import { erasureSetupFrom } from "../automation/erasure/environment";
+import { erasureSetupFrom, optional, volumeErasureFromEnv } from "../automation/erasure/environment";
 import { addFinopsCommands, addMeteringCommands } from "./finopsCommands";
 import { addLifecycleCommands } from "./lifecycleCommands";
 
@@ -142,6 +142,7 @@ async function serviceFrom(options: GlobalOptions): Promise<TenantService> {
         : {}),
       backups: backups.store,
       reportDir: process.env.ERASURE_REPORT_DIR || "erasures",
+      ...optional("volumes", volumeErasureFromEnv(process.env)),
     }),
   });
 }

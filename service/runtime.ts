@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";
-import { erasureSetupFrom } from "../automation/erasure/environment";
+import { erasureSetupFrom, optional, volumeErasureFromEnv } from "../automation/erasure/environment";
 import { TenantService } from "../automation/tenantService";
 import type { ServiceConfig } from "./config";
 import { EmbeddedWorkers } from "./embeddedWorkers";
@@ -95,6 +95,7 @@ function executorFactory(
           : {}),
         backups: config.backups,
         reportDir: join(resolve(config.dataDir), "erasures"),
+        ...optional("volumes", volumeErasureFromEnv(process.env)),
       }),
       ...(setup.usage ? { usage: setup.usage } : {}),
     });

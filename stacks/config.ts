@@ -293,7 +293,7 @@ export type TenantConfigInput = v.InferInput<typeof tenantConfigSchema>;
  */
 export type TenantConfig = Omit<
   TenantStackArgs,
-  "regions" | "platform" | "cloudflare" | "routing" | "originPullClient"
+  "regions" | "platform" | "cloudflare" | "routing" | "originPullClient" | "erasing"
 > & {
   readonly regions: readonly RegionName[];
   readonly routing: RoutingRequest;
@@ -371,9 +371,11 @@ function regionConfigProblems(
 /**
  * Stack config keys only the tenant operations write, never a request (nor the request schema, so
  * the service's API does not offer them): `suspended`, set by a deprovision and cleared by a
- * restore (automation/tenantService.ts). Pulumi stores the value as a string.
+ * restore (automation/tenantService.ts); `erasing`, the purge's erasing mode (nothing protected or
+ * retained on delete: components/shared/statefulOptions.ts, docs/tenant-lifecycle.md). Pulumi
+ * stores the values as strings.
  */
-export const OPERATOR_KEYS = ["suspended"] as const;
+export const OPERATOR_KEYS = ["suspended", "erasing"] as const;
 const flag = v.union(
   [
     v.boolean(),
@@ -384,11 +386,18 @@ const flag = v.union(
   ],
   "must be true or false",
 );
-const operatorStateSchema = v.strictObject({ suspended: v.optional(flag, false) });
+const operatorStateSchema = v.strictObject({
+  suspended: v.optional(flag, false),
+  erasing: v.optional(flag, false),
+});
 /** The operator-level part of a stack's config. */
 export type OperatorState = v.InferOutput<typeof operatorStateSchema>;
-const OPERATOR_MESSAGE =
-  "is set by the tenant operations (a deprovision suspends the tenant, a restore resumes it), a tenant request cannot set it";
+const OPERATOR_MESSAGES: Readonly<Record<(typeof OPERATOR_KEYS)[number], string>> = {
+  suspended:
+    "is set by the tenant operations (a deprovision suspends the tenant, a restore resumes it), a tenant request cannot set it",
+  erasing:
+    "is set only by a purge (erasing mode: nothing protected or retained), a tenant request cannot set it",
+};
 
 /** A request's operator-level keys as problems naming each, and the request without them. */
 function operatorKeyProblems(raw: Readonly<Record<string, unknown>>): {
@@ -398,7 +407,7 @@ function operatorKeyProblems(raw: Readonly<Record<string, unknown>>): {
   const rest = { ...raw };
   const problems = OPERATOR_KEYS.filter((key) => key in rest).map((field) => {
     delete rest[field];
-    return { field, message: OPERATOR_MESSAGE };
+    return { field, message: OPERATOR_MESSAGES[field] };
   });
   return { problems, rest };
 }
@@ -526,7 +535,8 @@ export function tenantRequestOf(
 
 /**
  * Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it): the
- * request, and the operator state the operations set (`suspended`).
+ * request, and the operator state the operations set (`suspended`; `erasing` is read by
+ * loadTenantConfig's `operator`).
  */
 export function parseStackConfig(all: Readonly<Record<string, string>>): TenantConfig {
   return parseWithOperatorState(tenantRequestOf(all));
@@ -549,10 +559,22 @@ export const REQUEST_OUTPUT = "request";
 export function loadTenantConfig(): {
   readonly request: Record<string, unknown>;
   readonly args: TenantConfig;
+  readonly operator: OperatorState;
 } {
-  // The recorded request keeps the operator state too: a config recovered from it stays suspended.
-  const request = tenantRequestOf(pulumi.runtime.allConfig());
-  return { request, args: parseWithOperatorState(request) };
+  const all = tenantRequestOf(pulumi.runtime.allConfig());
+  return {
+    request: recordedRequest(all),
+    args: parseWithOperatorState(all),
+    operator: splitOperatorState(all).state,
+  };
+}
+
+/**
+ * What the program records as its request (REQUEST_OUTPUT): it keeps `suspended` (a config
+ * recovered from it stays suspended), never `erasing` (a recovered config never comes back unprotected).
+ */
+export function recordedRequest(all: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(all).filter(([key]) => key !== "erasing"));
 }
 
 export const PLATFORM_PROJECT = "platform";

@@ -45,6 +45,7 @@ import {
   platformFacts,
   PLATFORM_FACTS_OUTPUT,
 } from "./platformFacts";
+import { statefulOptions } from "../components/shared/statefulOptions";
 
 export = async () => {
   // Both validated before any resource.
@@ -131,7 +132,7 @@ function regionKeys(region: RegionName, aws: AwsProvider): kms.Alias {
   const secretsKey = new kms.Key(
     "stack-secrets",
     { description: `Pulumi stack secrets (${region})`, enableKeyRotation: true, deletionWindowInDays: 30 },
-    { ...inAws, protect: true },
+    { ...inAws, ...statefulOptions("protected") },
   );
   return new kms.Alias(
     "stack-secrets",

@@ -20,7 +20,7 @@ import { assertRegionsAgree, tenantPlatformArgs } from "./platformFacts";
 import { regionPlatform } from "./regionProviders";
 
 export = async () => {
-  const { request, args: config } = loadTenantConfig();
+  const { request, args: config, operator } = loadTenantConfig();
   const stack = pulumi.getStack();
   if (stack !== config.tenantId) {
     pulumi.log.warn(
@@ -59,6 +59,7 @@ export = async () => {
       dataServices: { ...config.dataServices, mysqlReadReplicaHost: facts.endpoints.mysqlRead.host },
       cloudflare: zone,
       originPullClient: regions[0]!.originPullClient,
+      erasing: operator.erasing,
     },
     { providers: [edgeProvider, awsProvider] },
   );

@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { LocalWorkspaceEngine, stepOfEvent } from "../automation/localWorkspaceEngine";
+import { LocalWorkspaceEngine, stateResourcesOf, stepOfEvent } from "../automation/localWorkspaceEngine";
+import { packConfigFor } from "../policy/packConfig";
 import { hasPulumiCli } from "../automation/pulumiCli";
 
 const event = (op: string, extra: object = {}): EngineEvent =>
@@ -50,6 +51,44 @@ describe("engine events to steps", () => {
         diagnosticEvent: { message: "x", color: "never", severity: "info" },
       } as EngineEvent),
     ).toBeUndefined();
+  });
+});
+
+describe("erasing mode on the Automation API engine", () => {
+  it("reads protect and retainOnDelete of each resource from the exported checkpoint", () => {
+    const urn = "urn:pulumi:acme::tenant::minio:index/s3Bucket:S3Bucket::acme-object-storage-products";
+    expect(
+      stateResourcesOf({
+        version: 3,
+        deployment: {
+          resources: [
+            { urn: "urn:pulumi:acme::tenant::pulumi:pulumi:Stack::tenant-acme", type: "pulumi:pulumi:Stack" },
+            { urn, type: "minio:index/s3Bucket:S3Bucket", custom: true, protect: true, retainOnDelete: true },
+          ],
+        },
+      }),
+    ).toEqual([
+      {
+        urn: "urn:pulumi:acme::tenant::pulumi:pulumi:Stack::tenant-acme",
+        type: "pulumi:pulumi:Stack",
+        custom: false,
+        protect: false,
+        retainOnDelete: false,
+      },
+      { urn, type: "minio:index/s3Bucket:S3Bucket", custom: true, protect: true, retainOnDelete: true },
+    ]);
+  });
+
+  it("switches only the protection policy off for the erasing update", () => {
+    const normal = packConfigFor({ tier: "premium" });
+    const erasing = packConfigFor({ tier: "premium" }, { erasing: true });
+    expect(erasing["stateful-resources-protected"]).toEqual({
+      tier: "premium",
+      enforcementLevel: "disabled",
+    });
+    const others = Object.keys(normal).filter((name) => name !== "stateful-resources-protected");
+    expect(others.length).toBeGreaterThan(10);
+    for (const name of others) expect(erasing[name]).toEqual(normal[name]);
   });
 });
 
@@ -123,6 +162,7 @@ describe.runIf(hasPulumi)("LocalWorkspaceEngine with the Pulumi CLI (file:// bac
     await engine.setTag("acme", "collect-verything:tier", "premium");
     expect((await engine.readTags("acme"))["collect-verything:tier"]).toBe("premium");
     expect(await engine.listStacks()).toContain("acme");
+    expect(await engine.stateResources("acme")).toEqual([]);
     await engine.remove("acme");
     expect(await engine.exists("acme")).toBe(false);
   });

@@ -1,14 +1,23 @@
 /**
  * The erasers the environment names, for the operator CLI and the service alike: the tenants'
  * MySQL server (MYSQL_*, the server restores load into), the RabbitMQ management API
- * (RABBITMQ_MANAGEMENT_URL), and the backup store (BACKUP_BUCKET, else BACKUP_DIR). The tenant's
+ * (RABBITMQ_MANAGEMENT_URL), the backup store (BACKUP_BUCKET, else BACKUP_DIR), and with
+ * ERASE_VOLUMES=1 the released PersistentVolumes and their EBS volumes. The tenant's
  * own buckets live in its object store and are deleted by the stack's erasure (listed retained
  * when no deleter is configured; docs/tenant-lifecycle.md).
  */
+import { readFileSync } from "node:fs";
 import mysql from "mysql2/promise";
 import type { BackupStoreChoice } from "../backupStore";
 import type { RabbitManagement } from "../rabbitDefinitions";
 import { DirectoryPrefixEraser } from "./directoryEraser";
+import {
+  credentialsFromKubeconfig,
+  inClusterCredentials,
+  kubernetesApi,
+  type KubernetesCredentials,
+} from "./kubernetesApi";
+import { KubernetesVolumeEraser } from "./kubernetesVolumeEraser";
 import { MysqlEraser } from "./mysqlEraser";
 import type { ErasureSetup } from "./purge";
 import { RabbitEraser } from "./rabbitEraser";
@@ -26,6 +35,46 @@ export interface ErasureEnvironment {
   readonly rabbitmq?: RabbitManagement;
   readonly backups: BackupStoreChoice;
   readonly reportDir: string;
+  /** The released volumes a `Retain` storage class keeps; none: not erased (the report says nothing of them). */
+  readonly volumes?: VolumeErasure;
+}
+
+/** Where the tenant's released volumes are erased: the cluster's API, and EC2 for their disks. */
+export interface VolumeErasure {
+  readonly kubernetes: KubernetesCredentials;
+  /** The EBS volumes' region; none: the disks are not erased. */
+  readonly ebsRegion?: string;
+}
+
+/**
+ * ERASE_VOLUMES=1: the cluster from KUBECONFIG (a file; its current context) or, without it, the
+ * pod's service account; EBS in EBS_REGION, else AWS_REGION (credentials from the SDK's chain).
+ */
+export function volumeErasureFromEnv(env: NodeJS.ProcessEnv = process.env): VolumeErasure | undefined {
+  if (env["ERASE_VOLUMES"] !== "1") return undefined;
+  const kubeconfig = env["KUBECONFIG"];
+  const kubernetes = kubeconfig
+    ? credentialsFromKubeconfig(readFileSync(kubeconfig, "utf8"))
+    : inClusterCredentials(env);
+  const ebsRegion = env["EBS_REGION"] || env["AWS_REGION"];
+  return { kubernetes, ...(ebsRegion ? { ebsRegion } : {}) };
+}
+
+/** The volume erasers: Kubernetes PersistentVolumes first, then the EBS volumes under them. */
+async function volumeErasers(volumes: VolumeErasure | undefined): Promise<Eraser[]> {
+  if (!volumes) return [];
+  const erasers: Eraser[] = [new KubernetesVolumeEraser({ api: kubernetesApi(volumes.kubernetes) })];
+  if (volumes.ebsRegion) {
+    const { EC2Client } = await import("@aws-sdk/client-ec2");
+    const { EbsVolumeEraser } = await import("./ebsVolumeEraser");
+    erasers.push(
+      new EbsVolumeEraser({
+        client: new EC2Client({ region: volumes.ebsRegion }),
+        where: `ec2:${volumes.ebsRegion}`,
+      }),
+    );
+  }
+  return erasers;
 }
 
 export async function erasureSetupFrom(env: ErasureEnvironment): Promise<ErasureSetup> {
@@ -39,6 +88,7 @@ export async function erasureSetupFrom(env: ErasureEnvironment): Promise<Erasure
       }),
     );
   if (env.rabbitmq) erasers.push(new RabbitEraser(env.rabbitmq));
+  erasers.push(...(await volumeErasers(env.volumes)));
   let backups: (tenantId: string) => Eraser;
   const bucket = env.backups.bucket;
   if (bucket) {
@@ -58,3 +108,7 @@ export async function erasureSetupFrom(env: ErasureEnvironment): Promise<Erasure
   }
   return { erasers: (tenantId) => [...erasers, backups(tenantId)], reportDir: env.reportDir };
 }
+
+/** `{ [key]: value }` when the value is set (exactOptionalPropertyTypes: never an explicit undefined). */
+export const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };

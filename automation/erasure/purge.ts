@@ -1,11 +1,11 @@
 /**
- * A purge's erasure: the stack first (through the engine: its destroy deletes what Pulumi may
- * delete, and what it retains is listed), then every other eraser, which deletes what the
- * stack's destroy left (buckets and volumes marked retainOnDelete, backups, binlogs) and checks
- * everything absent. The report is returned and, with `reportDir`, written there.
+ * A purge's erasure: the stack first (through the engine, in erasing mode: its destroy deletes
+ * what the program otherwise keeps), then every other eraser, which deletes what the stack never
+ * held (released volumes and their EBS volumes, databases and vhosts a crash left, backups,
+ * binlogs) and checks everything absent. The report is returned and, with `reportDir`, written there.
  */
 import { join } from "node:path";
-import type { ResourceStep, TenantEngine } from "../engine";
+import type { ResourceStep, StateResource, TenantEngine } from "../engine";
 import { eraseTenant, writeErasureReport, type ErasureReport, type Eraser } from "./report";
 import { StackEraser, type RetainedResourceDeleter } from "./stackEraser";
 
@@ -27,8 +27,8 @@ export async function eraseAfterDestroy(
     readonly setup?: ErasureSetup;
     readonly reason: string;
     readonly now: () => number;
-    /** The destroy and removal of the stack (leased by the TenantService). */
-    readonly destroy: (onStep: (step: ResourceStep) => void) => Promise<void>;
+    /** Erasing mode and the destroy of the stack (leased by the TenantService); resolves what was kept before. */
+    readonly destroy: (onStep: (step: ResourceStep) => void) => Promise<readonly StateResource[]>;
   },
 ): Promise<ErasureReport> {
   const { setup } = options;

@@ -8,7 +8,8 @@ import { dirname } from "node:path";
 
 export const ERASURE_REPORT_VERSION = 1;
 
-export type ErasureSystem = "mysql" | "rabbitmq" | "object-storage" | "backups" | "binlogs" | "stack";
+export type ErasureSystem =
+  "mysql" | "rabbitmq" | "object-storage" | "backups" | "binlogs" | "stack" | "kubernetes" | "ebs";
 
 /** One thing the tenant had. */
 export interface ErasedItem {

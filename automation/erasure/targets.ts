@@ -7,6 +7,8 @@
  */
 import {
   BUCKET_NAMES,
+  databaseNamespace,
+  tenantOfNamespace,
   binlogPrefix,
   bucketName,
   dedicatedBinlogServer,
@@ -34,3 +36,11 @@ export function tenantObjectTargets(
 ): ObjectTargets {
   return { ...tenantBuckets(tenantId), ...tenantBackupPrefixes(tenantId, options.backupBucket) };
 }
+
+/**
+ * Whether a Kubernetes namespace is one of the tenant's, by exact name: its core and site
+ * namespaces (the id parsed back out of the name, so `acme` never matches `acme-shop`'s) and a
+ * Business tenant's dedicated database namespace.
+ */
+export const isTenantsNamespace = (tenantId: string, namespace: string): boolean =>
+  tenantOfNamespace(namespace) === tenantId || namespace === databaseNamespace(tenantId);

@@ -16,6 +16,7 @@ import { customResource } from "../shared/crds";
 import { LABEL, PART_OF, tenantLabels, type TenantIdentity } from "../shared/labels";
 import { containerResources } from "../tenant/microservice";
 import { formatQuota } from "../tenant/namespaceGuardrails";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export const INNODB_CLUSTER_NAME = "tenant-mysql";
 /** Host of the cluster's router in its namespace (the services' and the binlog archiver's). */
@@ -142,7 +143,7 @@ function databaseNamespaceOf(
         },
       },
     },
-    { parent, protect: true, retainOnDelete: true },
+    { parent, ...statefulOptions("retained") },
   );
 }
 
@@ -283,7 +284,7 @@ function backupVolumeClaim(
         resources: { requests: { storage: formatStorage(spec.instanceStorageGi) } },
       },
     },
-    { ...options(at), protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
+    { ...options(at), ...statefulOptions("retained"), ignoreChanges: ["spec.storageClassName"] },
   );
 }
 
@@ -332,6 +333,6 @@ function innoDbCluster(
         ],
       },
     },
-    { parent: at.parent, dependsOn, protect: true },
+    { parent: at.parent, dependsOn, ...statefulOptions("protected") },
   );
 }

@@ -10,6 +10,7 @@ import {
   CONTAINER_SECURITY_CONTEXT,
   workloadDeploymentSpec,
 } from "../tenant/microservice";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export const REDIS_PORT = 6379;
 
@@ -99,7 +100,7 @@ export class RedisCache extends pulumi.ComponentResource {
           resources: { requests: { storage: formatStorage(args.volumeGi) } },
         },
       },
-      { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["spec.storageClassName"] },
+      { parent: this, ...statefulOptions("retained"), ignoreChanges: ["spec.storageClassName"] },
     );
 
     new apps.Deployment(

@@ -12,6 +12,7 @@ import {
 import { databaseSecretName, REPORTING_SECRET } from "../shared/contracts";
 import { tenantLabels, type TenantIdentity } from "../shared/labels";
 import { MysqlUserLimits, type MysqlConnection } from "./mysqlUserLimits";
+import { statefulOptions } from "../shared/statefulOptions";
 
 /** Privileges of a service on its own database: what Laravel migrations and queries need, no GRANT OPTION. */
 export const SERVICE_PRIVILEGES = [
@@ -202,7 +203,7 @@ function serviceDatabase(scope: Scope, tenantId: string, svc: (typeof DATABASE_S
   const database = new mysql.Database(
     `${scope.name}-${svc.name}`,
     { name: dbName, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
-    { ...inMysql, protect: true },
+    { ...inMysql, ...statefulOptions("protected") },
   );
   const { account, password } = limitedAccount(scope, svc.name, user);
   new mysql.Grant(

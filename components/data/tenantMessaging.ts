@@ -20,6 +20,7 @@ import {
 } from "../shared/contracts";
 import { tenantLabels, type TenantIdentity } from "../shared/labels";
 import { RabbitVhostLimits } from "./rabbitVhostLimits";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export interface RabbitServer {
   /** AMQP host and port the services connect to. */
@@ -158,7 +159,11 @@ function limitedVhost(
   adminPassword: pulumi.Output<string>,
   inRabbit: { readonly parent: pulumi.Resource; readonly provider: rabbitmq.Provider },
 ): rabbitmq.VHost {
-  const vhost = new rabbitmq.VHost(`${name}-vhost`, { name: vhostName }, { ...inRabbit, protect: true });
+  const vhost = new rabbitmq.VHost(
+    `${name}-vhost`,
+    { name: vhostName },
+    { ...inRabbit, ...statefulOptions("protected") },
+  );
   const limits = vhostLimits(profile);
   new RabbitVhostLimits(
     `${name}-vhost-limits`,
@@ -230,7 +235,7 @@ function queuesAndBindings(
         vhost: vhost.name,
         settings: { durable: true, autoDelete: false, argumentsJson: JSON.stringify(args) },
       },
-      { ...inVhost, protect: true },
+      { ...inVhost, ...statefulOptions("protected") },
     );
   const bind = (suffix: string, source: rabbitmq.Exchange, destination: rabbitmq.Queue, routingKey: string) =>
     new rabbitmq.Binding(

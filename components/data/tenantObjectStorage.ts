@@ -15,6 +15,7 @@ import {
 } from "../../tiers";
 import { OBJECT_STORAGE_SECRET, UPLOAD_RULES_CONFIGMAP } from "../shared/contracts";
 import { tenantLabels, type TenantIdentity } from "../shared/labels";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export interface ObjectStorageServer {
   /** host:port of the S3 API. */
@@ -272,7 +273,7 @@ function tenantBucket(
   const bucket = new minio.S3Bucket(
     resourceName,
     { bucket: bucketName, acl: "private", quota: quotaBytes, forceDestroy: false },
-    { ...inMinio, protect: true, retainOnDelete: true },
+    { ...inMinio, ...statefulOptions("retained") },
   );
   if (!storage.versioning) return;
   const versioning = new minio.S3BucketVersioning(

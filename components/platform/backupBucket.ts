@@ -30,6 +30,7 @@ import { dedicatedClusterHost, ROUTER_PORT } from "../data/dedicatedMysqlCluster
 import { LABEL } from "../shared/labels";
 import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "../tenant/microservice";
 import { BACKUP_PLAN_LABEL, BACKUP_RUNNER } from "../operations/tenantBackups";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export interface BackupBucketArgs {
   /** Bucket name (the tenants' `platform.backups.bucket`). */
@@ -241,12 +242,12 @@ export class BackupBucket extends pulumi.ComponentResource {
     const key = new kms.Key(
       `${name}-key`,
       { description: `Encrypts ${args.bucket}`, enableKeyRotation: true, deletionWindowInDays: 30 },
-      { parent: this, protect: true },
+      { parent: this, ...statefulOptions("protected") },
     );
     const bucket = new s3.Bucket(
       `${name}-bucket`,
       { bucket: args.bucket, forceDestroy: false },
-      { parent: this, protect: true, retainOnDelete: true },
+      { parent: this, ...statefulOptions("retained") },
     );
     const inBucket = { parent: this, dependsOn: [bucket] };
     new s3.BucketPublicAccessBlock(

@@ -5,6 +5,7 @@ import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy } from "../shared/serviceAccountTrust";
 import { DEFAULT_KUBERNETES_VERSION } from "./apiVersions";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export interface NodeGroupSpec {
   /** Node group name (unique in the cluster). */
@@ -140,7 +141,7 @@ export class EksCluster extends pulumi.ComponentResource {
         enableKeyRotation: true,
         deletionWindowInDays: 30,
       },
-      { parent: this, protect: true },
+      { parent: this, ...statefulOptions("protected") },
     );
     const cluster = new eks.Cluster(
       `${name}-cluster`,
@@ -159,7 +160,7 @@ export class EksCluster extends pulumi.ComponentResource {
         enabledClusterLogTypes: ["api", "audit", "authenticator"],
         deletionProtection: true,
       },
-      { parent: this, dependsOn: [clusterPolicy], protect: true },
+      { parent: this, dependsOn: [clusterPolicy], ...statefulOptions("protected") },
     );
 
     const { nodeRole, nodePolicies } = nodeRoleOf(name, this);

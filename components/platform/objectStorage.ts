@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { pinnedRelease } from "./charts";
 import { platformNamespace } from "./platformNamespace";
 import { PLATFORM_SERVICES } from "./serviceLocations";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export interface ObjectStorageArgs {
   /** Secret (in the minio namespace) with the root user and password (rootUser, rootPassword). */
@@ -29,7 +30,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
         service: { port: String(objectStorage.port) },
         persistence: { storageClass: args.storageClassName, size: "500Gi" },
       },
-      { parent: this, dependsOn: [namespace], protect: true },
+      { parent: this, dependsOn: [namespace], ...statefulOptions("protected") },
     );
     this.registerOutputs({});
   }

@@ -5,6 +5,7 @@ import { customResource } from "../shared/crds";
 import { pinnedRelease } from "./charts";
 import { platformNamespace } from "./platformNamespace";
 import { PLATFORM_SERVICES } from "./serviceLocations";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export const MYSQL_OPERATOR_NAMESPACE = "mysql-operator";
 /** The InnoDB cluster's name: the operator names its routers' Service after it. */
@@ -65,7 +66,7 @@ export class SharedMysql extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, dependsOn: [operator, namespace], protect: true },
+      { parent: this, dependsOn: [operator, namespace], ...statefulOptions("protected") },
     );
     new core.Service(
       `${name}-read`,

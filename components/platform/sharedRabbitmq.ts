@@ -4,6 +4,7 @@ import { customResource } from "../shared/crds";
 import { pinnedRelease } from "./charts";
 import { platformNamespace } from "./platformNamespace";
 import { PLATFORM_SERVICES } from "./serviceLocations";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export const RABBITMQ_OPERATOR_NAMESPACE = "rabbitmq-system";
 /** The cluster's name: the operator names its client Service after it. */
@@ -49,7 +50,7 @@ export class SharedRabbitmq extends pulumi.ComponentResource {
           persistence: { storageClassName: args.storageClassName, storage: "100Gi" },
         },
       },
-      { parent: this, dependsOn: [operator, namespace], protect: true },
+      { parent: this, dependsOn: [operator, namespace], ...statefulOptions("protected") },
     );
     this.registerOutputs({});
   }

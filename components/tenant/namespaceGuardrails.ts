@@ -4,6 +4,7 @@ import { QUOTA_FIELDS, storageClassName, TIER_NAMES, type NamespacePlan, type Qu
 import { formatCpu, formatMemory, formatStorage } from "../../lib/units";
 import { LABEL, tenantLabels, type TenantIdentity } from "../shared/labels";
 import { NetworkIsolation, type PlatformAccess } from "./networkIsolation";
+import { statefulOptions } from "../shared/statefulOptions";
 
 export const POD_SECURITY_LEVEL = "restricted";
 
@@ -79,10 +80,14 @@ export class NamespaceGuardrails extends pulumi.ComponentResource {
           },
         },
       },
-      { parent: this, ...(args.role === "site" ? {} : { protect: true }), retainOnDelete: true },
+      { parent: this, ...statefulOptions(args.role === "site" ? "retained-unprotected" : "retained") },
     );
     this.namespaceName = namespace.metadata.name;
-    const inNamespace = { parent: this, dependsOn: [namespace], ...(retired ? { protect: true } : {}) };
+    const inNamespace = {
+      parent: this,
+      dependsOn: [namespace],
+      ...(retired ? statefulOptions("protected") : {}),
+    };
 
     new core.ResourceQuota(
       `${name}-quota`,

@@ -23,6 +23,7 @@ import { homeDatabases } from "./homeDatabases";
 import { deployRegion, type RegionDeployment } from "./regionDeployment";
 import { prepareRegions, type RegionSite, type TenantBuild } from "./tenantRegions";
 import type { TenantStackArgs } from "./tenantStackArgs";
+import { erasingTransformations } from "../shared/statefulOptions";
 
 export type {
   AdminCredentials,
@@ -74,7 +75,11 @@ export class TenantStack extends pulumi.ComponentResource {
       "collect-verything:tenant:TenantStack",
       name,
       {},
-      { ...opts, providers: [...(Array.isArray(given) ? given : Object.values(given)), home.kubernetes] },
+      {
+        ...opts,
+        providers: [...(Array.isArray(given) ? given : Object.values(given)), home.kubernetes],
+        transformations: [...(opts?.transformations ?? []), ...erasingTransformations(args.erasing === true)],
+      },
     );
     const cloudflareProvider = this.cloudflareProvider();
     this.profile = profile;

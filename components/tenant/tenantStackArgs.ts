@@ -104,4 +104,10 @@ export interface TenantStackArgs {
    * (docs/tenant-lifecycle.md). Default false.
    */
   readonly suspended?: boolean;
+  /**
+   * Erasing mode, the operator's `tenant:erasing` flag (never part of a request): nothing is
+   * protected or retained on delete and buckets may be destroyed with their objects, so the
+   * purge's destroy deletes everything (components/shared/statefulOptions.ts). Default false.
+   */
+  readonly erasing?: boolean;
 }

@@ -58,6 +58,7 @@ export class InstrumentedEngine implements TenantEngine {
     this.calls.push(`${value ? "protect" : "unprotect"}:${t}:${urns.length}`);
     return this.inner.setProtected(t, urns, value);
   };
+  stateResources = (t: string) => this.inner.stateResources(t);
 }
 
 /** A promise the test resolves when it chooses. */
