@@ -50,7 +50,12 @@ import {
   type Done,
 } from "../synth/commandLine";
 import { SlaInputError, TenantRequestError, TIER_NAMES, tenantIdProblems, type TierName } from "../tiers";
-import { erasureSetupFrom, optional, volumeErasureFromEnv } from "../automation/erasure/environment";
+import {
+  erasureSetupFrom,
+  objectStoreFromEnv,
+  optional,
+  volumeErasureFromEnv,
+} from "../automation/erasure/environment";
 import { addFinopsCommands, addMeteringCommands } from "./finopsCommands";
 import { addLifecycleCommands } from "./lifecycleCommands";
 
@@ -60,7 +65,8 @@ PROMETHEUS_URL (downgrade pre-flight), BACKUP_DIR (backups, default backups/) or
 (S3, BACKUP_KMS_KEY_ID), RABBITMQ_MANAGEMENT_URL/USER/PASSWORD (vhost definitions in backups and restores),
 TENANT_CONFIG_TAG_KEY (key of the applied-config tag, so a repeated request is "unchanged"),
 ERASURE_REPORT_DIR (erasure reports, default erasures/), ERASE_SERVERS=1 (a purge also drops the
-tenant's databases, users and vhost on MYSQL_* and RABBITMQ_* directly, verifying each absent).
+tenant's databases, users and vhost on MYSQL_* and RABBITMQ_* directly, verifying each absent),
+TENANT_OBJECT_STORE_ENDPOINT/ACCESS_KEY/SECRET_KEY (a purge erases the tenant's buckets version by version).
 Exit codes: 0 done, 1 failed, 2 bad input or refused, 3 busy or locked.`;
 
 /** The most stacks a fleet run works on at once (each a Pulumi process). */
@@ -143,6 +149,7 @@ async function serviceFrom(options: GlobalOptions): Promise<TenantService> {
       backups: backups.store,
       reportDir: process.env.ERASURE_REPORT_DIR || "erasures",
       ...optional("volumes", volumeErasureFromEnv(process.env)),
+      ...optional("objectStore", objectStoreFromEnv(process.env)),
     }),
   });
 }

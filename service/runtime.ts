@@ -6,7 +6,12 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";
-import { erasureSetupFrom, optional, volumeErasureFromEnv } from "../automation/erasure/environment";
+import {
+  erasureSetupFrom,
+  objectStoreFromEnv,
+  optional,
+  volumeErasureFromEnv,
+} from "../automation/erasure/environment";
 import { TenantService } from "../automation/tenantService";
 import type { ServiceConfig } from "./config";
 import { EmbeddedWorkers } from "./embeddedWorkers";
@@ -96,6 +101,7 @@ function executorFactory(
         backups: config.backups,
         reportDir: join(resolve(config.dataDir), "erasures"),
         ...optional("volumes", volumeErasureFromEnv(process.env)),
+        ...optional("objectStore", objectStoreFromEnv(process.env)),
       }),
       ...(setup.usage ? { usage: setup.usage } : {}),
     });

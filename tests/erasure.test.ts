@@ -9,10 +9,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import mysql from "mysql2/promise";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { erasureSetupFrom, objectStoreFromEnv } from "../automation/erasure/environment";
 import { MysqlEraser, tenantMysqlNames } from "../automation/erasure/mysqlEraser";
 import { ObjectStoreEraser } from "../automation/erasure/objectStoreEraser";
 import { RabbitEraser } from "../automation/erasure/rabbitEraser";
@@ -298,5 +299,53 @@ describe("a versioned bucket (S3 and MinIO keep every version)", () => {
     expect(deleted.sort()).toEqual(["a.jpg@1", "a.jpg@2", "a.jpg@3", "b.pdf@1", "c.txt@9"]);
     const [again] = await eraser.erase("acme", () => "2026-12-07T00:00:01.000Z");
     expect(again).toMatchObject({ action: "absent", objects: 0, verifiedAbsent: true });
+  });
+});
+
+describe("the tenant's buckets on its object store, from the environment (TENANT_OBJECT_STORE_*)", () => {
+  it("a purge's erasers take the tenant's buckets, every object, and leave the neighbour's", async () => {
+    const tenant = `ew${SUFFIX}`;
+    const neighbour = `ew${SUFFIX}-shop`;
+    for (const id of [tenant, neighbour])
+      for (const bucket of BUCKET_NAMES) {
+        await client.send(new CreateBucketCommand({ Bucket: bucketName(id, bucket) }));
+        await client.send(new PutObjectCommand({ Bucket: bucketName(id, bucket), Key: "a.jpg", Body: "a" }));
+      }
+    const objectStore = objectStoreFromEnv({
+      TENANT_OBJECT_STORE_ENDPOINT: endpoint,
+      TENANT_OBJECT_STORE_ACCESS_KEY: "S3RVER",
+      TENANT_OBJECT_STORE_SECRET_KEY: "S3RVER",
+    });
+    const setup = await erasureSetupFrom({
+      backups: { dir: join(dir, "no-backups") },
+      reportDir: join(dir, "reports"),
+      ...(objectStore ? { objectStore } : {}),
+    });
+    const report = await eraseTenant(tenant, setup.erasers(tenant), { reason: "retention window ended" });
+    const buckets = report.items.filter((i) => i.kind === "bucket");
+    expect(buckets.map((i) => i.name)).toEqual(BUCKET_NAMES.map((b) => bucketName(tenant, b)));
+    expect(buckets.every((i) => i.action === "deleted" && i.objects === 1 && i.verifiedAbsent)).toBe(true);
+    for (const bucket of BUCKET_NAMES) {
+      await expect(
+        client.send(new HeadBucketCommand({ Bucket: bucketName(tenant, bucket) })),
+      ).rejects.toThrow();
+      await client.send(new HeadBucketCommand({ Bucket: bucketName(neighbour, bucket) }));
+    }
+    const again = await eraseTenant(neighbour, setup.erasers(neighbour), { reason: "test clean-up" });
+    expect(again.items.filter((i) => i.kind === "bucket").every((i) => i.verifiedAbsent)).toBe(true);
+  });
+
+  it("refuses an endpoint without its keys, or one that is not http(s)://host[:port]", () => {
+    expect(objectStoreFromEnv({})).toBeUndefined();
+    expect(() => objectStoreFromEnv({ TENANT_OBJECT_STORE_ENDPOINT: "http://minio:9000" })).toThrow(
+      /needs TENANT_OBJECT_STORE_ACCESS_KEY and TENANT_OBJECT_STORE_SECRET_KEY/,
+    );
+    expect(() =>
+      objectStoreFromEnv({
+        TENANT_OBJECT_STORE_ENDPOINT: "minio:9000/path",
+        TENANT_OBJECT_STORE_ACCESS_KEY: "k",
+        TENANT_OBJECT_STORE_SECRET_KEY: "s",
+      }),
+    ).toThrow(/must be http\(s\):\/\/host\[:port\]/);
   });
 });

@@ -2,9 +2,10 @@
  * The erasers the environment names, for the operator CLI and the service alike: the tenants'
  * MySQL server (MYSQL_*, the server restores load into), the RabbitMQ management API
  * (RABBITMQ_MANAGEMENT_URL), the backup store (BACKUP_BUCKET, else BACKUP_DIR), and with
- * ERASE_VOLUMES=1 the released PersistentVolumes and their EBS volumes. The tenant's
- * own buckets live in its object store and are deleted by the stack's erasure (listed retained
- * when no deleter is configured; docs/tenant-lifecycle.md).
+ * ERASE_VOLUMES=1 the released PersistentVolumes and their EBS volumes, and with
+ * TENANT_OBJECT_STORE_ENDPOINT the tenant's own buckets (every object version and delete marker,
+ * then the bucket), which the erasing destroy deletes too but does not verify object by object
+ * (docs/tenant-lifecycle.md).
  */
 import { readFileSync } from "node:fs";
 import mysql from "mysql2/promise";
@@ -22,7 +23,7 @@ import { MysqlEraser } from "./mysqlEraser";
 import type { ErasureSetup } from "./purge";
 import { RabbitEraser } from "./rabbitEraser";
 import type { Eraser } from "./report";
-import { tenantBackupPrefixes } from "./targets";
+import { tenantBackupPrefixes, tenantBuckets } from "./targets";
 
 export interface ErasureEnvironment {
   /** The tenants' MySQL server and an admin account; none: databases are left to the stack's destroy. */
@@ -37,6 +38,51 @@ export interface ErasureEnvironment {
   readonly reportDir: string;
   /** The released volumes a `Retain` storage class keeps; none: not erased (the report says nothing of them). */
   readonly volumes?: VolumeErasure;
+  /** The tenants' object store (MinIO) and an admin account; none: the buckets are left to the stack's destroy. */
+  readonly objectStore?: ObjectStoreAccess;
+}
+
+/** An S3-compatible store and an account that may delete every tenant's buckets. */
+export interface ObjectStoreAccess {
+  /** Its S3 endpoint, e.g. `https://minio.minio.svc:9000`. */
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/**
+ * TENANT_OBJECT_STORE_ENDPOINT, with TENANT_OBJECT_STORE_ACCESS_KEY and _SECRET_KEY (the MinIO
+ * admin account the tenant stacks' provider uses); an endpoint without both keys is refused.
+ */
+export function objectStoreFromEnv(env: NodeJS.ProcessEnv = process.env): ObjectStoreAccess | undefined {
+  const endpoint = env["TENANT_OBJECT_STORE_ENDPOINT"];
+  if (!endpoint) return undefined;
+  const accessKeyId = env["TENANT_OBJECT_STORE_ACCESS_KEY"];
+  const secretAccessKey = env["TENANT_OBJECT_STORE_SECRET_KEY"];
+  if (!accessKeyId || !secretAccessKey)
+    throw new Error(
+      "TENANT_OBJECT_STORE_ENDPOINT needs TENANT_OBJECT_STORE_ACCESS_KEY and TENANT_OBJECT_STORE_SECRET_KEY",
+    );
+  if (!/^https?:\/\/[^/\s]+$/.test(endpoint))
+    throw new Error(`TENANT_OBJECT_STORE_ENDPOINT must be http(s)://host[:port], not ${endpoint}`);
+  return { endpoint, accessKeyId, secretAccessKey };
+}
+
+/** The tenant's own buckets, erased version by version on its object store. */
+async function tenantBucketEraser(store: ObjectStoreAccess | undefined): Promise<Eraser[]> {
+  if (!store) return [];
+  const [{ S3Client }, { ObjectStoreEraser }] = await Promise.all([
+    import("@aws-sdk/client-s3"),
+    import("./objectStoreEraser"),
+  ]);
+  const client = new S3Client({
+    endpoint: store.endpoint,
+    // MinIO: path-style addressing; the region is a formality it ignores.
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { accessKeyId: store.accessKeyId, secretAccessKey: store.secretAccessKey },
+  });
+  return [new ObjectStoreEraser({ client, where: store.endpoint, targets: tenantBuckets })];
 }
 
 /** Where the tenant's released volumes are erased: the cluster's API, and EC2 for their disks. */
@@ -88,7 +134,7 @@ export async function erasureSetupFrom(env: ErasureEnvironment): Promise<Erasure
       }),
     );
   if (env.rabbitmq) erasers.push(new RabbitEraser(env.rabbitmq));
-  erasers.push(...(await volumeErasers(env.volumes)));
+  erasers.push(...(await volumeErasers(env.volumes)), ...(await tenantBucketEraser(env.objectStore)));
   let backups: (tenantId: string) => Eraser;
   const bucket = env.backups.bucket;
   if (bucket) {
