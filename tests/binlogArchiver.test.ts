@@ -28,6 +28,7 @@ import platformProgram from "../stacks/platform";
 import { synthesize, SynthFailure, type SynthResult } from "../synth/engine";
 import { kubernetesObjects } from "../synth/manifests";
 import { PLATFORM_PROJECT } from "../synth/programs";
+import { ORIGIN_PULL } from "../tiers";
 import { parseCpu, parseMemory } from "../lib/units";
 import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
 import { ofKind, synthShape } from "./helpers/synth";
@@ -154,7 +155,8 @@ describe("binlog archiver (platform program)", () => {
       ["MYSQL_PWD", { name: "mysql-backup-account", key: "MYSQL_PWD" }],
     ]);
     expect(env.filter((e) => !e.valueFrom).map((e) => e.name)).toEqual(["KMS_KEY_ARN"]); // not a secret: the bucket key's ARN
-    expect(ofKind(objects, "Secret")).toEqual([]);
+    // The platform's only Secret is the origin-pull CA's certificate (components/platform/originPullPki.ts).
+    expect(ofKind(objects, "Secret").map((o) => o.metadata?.name)).toEqual([ORIGIN_PULL.caSecret]);
   });
 
   it("its IAM role is assumable only by its ServiceAccount and reaches binlogs/ only, never a tenant's prefix", async () => {

@@ -16,7 +16,7 @@ import type { KubeObject } from "../policy/analysis/objects";
 import platformProgram from "../stacks/platform";
 import { synthesize } from "../synth/engine";
 import { kubernetesObjects } from "../synth/manifests";
-import { PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
+import { offlinePlatformStack, PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
 import { TIER_NAMES, type TierName } from "../tiers";
 import { ofKind, synthShape } from "./helpers/synth";
 
@@ -233,6 +233,8 @@ describe("metrics retention per tier (platform program)", () => {
     const result = await synthesize(platformProgram, {
       project: PLATFORM_PROJECT,
       stack: "metrics",
+      // Not the primary region: it reads the origin-pull PKI from the primary's stack.
+      stackReferences: offlinePlatformStack,
       config: {
         "platform:region": "eu-central-1",
         "platform:metrics": JSON.stringify({
