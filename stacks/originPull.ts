@@ -7,18 +7,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OriginPullPki, type OriginPull } from "../components/platform/originPullPki";
 import { DEFAULT_PLATFORM_ORGANIZATION, platformStackName, PRIMARY_REGION, type RegionName } from "../tiers";
-import { ORIGIN_PULL_CA_OUTPUT, ORIGIN_PULL_CLIENT_OUTPUT, parseOriginPullClient } from "./platformFacts";
+import {
+  ORIGIN_PULL_CA_OUTPUT,
+  ORIGIN_PULL_CLIENT_OUTPUT,
+  parseOriginPullCa,
+  parseOriginPullClient,
+} from "./platformFacts";
 
 export function regionOriginPull(region: RegionName): OriginPull {
   if (region === PRIMARY_REGION) return new OriginPullPki("origin-pull");
   const stack = platformStackName(DEFAULT_PLATFORM_ORGANIZATION, PRIMARY_REGION);
   const primary = new pulumi.StackReference(`platform-${PRIMARY_REGION}`, { name: stack });
   return {
-    caCertificate: primary.requireOutput(ORIGIN_PULL_CA_OUTPUT).apply((value) => {
-      if (typeof value !== "string" || !value.startsWith("-----BEGIN CERTIFICATE-----"))
-        throw new Error(`platform stack ${stack} exports no ${ORIGIN_PULL_CA_OUTPUT}: apply it first`);
-      return value;
-    }),
+    caCertificate: primary
+      .requireOutput(ORIGIN_PULL_CA_OUTPUT)
+      .apply((value) => parseOriginPullCa(value, stack)),
     client: pulumi.secret(
       primary.requireOutput(ORIGIN_PULL_CLIENT_OUTPUT).apply((value) => parseOriginPullClient(value, stack)),
     ),

@@ -261,6 +261,15 @@ const originPullClientSchema = v.strictObject({
   privateKey: pem("(?:EC |RSA )?PRIVATE KEY"),
 });
 
+/** The origin-pull CA's certificate another region's gateway trusts, validated (one PEM certificate). */
+export function parseOriginPullCa(value: unknown, stack: string): string {
+  const parsed = v.safeParse(pem("CERTIFICATE"), value);
+  if (parsed.success) return parsed.output;
+  throw new PlatformContractError(
+    `platform stack ${stack} breaks the contract: ${ORIGIN_PULL_CA_OUTPUT} ${value === undefined ? "is missing" : "is not a PEM CERTIFICATE"}: apply the platform program (stacks/platform.ts) to it first`,
+  );
+}
+
 /**
  * The edge's origin-pull client certificate as a tenant zone uploads it, validated (a stack that
  * exports none, or not a PEM pair, breaks the contract: the gateway would refuse the edge).

@@ -5,6 +5,7 @@
  */
 import { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
+import type { OriginPullClient } from "../components/shared/contracts";
 import { platformStackName, type RegionName } from "../tiers";
 import {
   ORIGIN_PULL_CLIENT_OUTPUT,
@@ -21,7 +22,7 @@ export interface RegionPlatform {
   /** What the region's platform provides, validated. */
   readonly facts: PlatformFacts;
   /** The edge's origin-pull client certificate and key the tenant's zone uploads (secret values). */
-  readonly originPullClient: pulumi.Output<{ readonly certificate: string; readonly privateKey: string }>;
+  readonly originPullClient: pulumi.Output<OriginPullClient>;
   /** The platform stack itself, for the outputs outside the contract (the budget alerts' topic). */
   readonly reference: pulumi.StackReference;
 }

@@ -24,6 +24,7 @@ import { OFFLINE_ORIGIN_PULL_CLIENT, offlinePlatformStack } from "../synth/platf
 import {
   ORIGIN_PULL_CA_OUTPUT,
   ORIGIN_PULL_CLIENT_OUTPUT,
+  parseOriginPullCa,
   parseOriginPullClient,
 } from "../stacks/platformFacts";
 import { kubernetesObjects } from "../synth/manifests";
@@ -316,5 +317,13 @@ describe("one origin-pull PKI, from the platform to every gateway and every zone
     expect(message).toMatch(/has no valid certificate, privateKey/);
     expect(message).not.toContain(leaked);
     expect(parseOriginPullClient(OFFLINE_ORIGIN_PULL_CLIENT, "p")).toEqual(OFFLINE_ORIGIN_PULL_CLIENT);
+    // The CA another region trusts: one PEM certificate, or the contract is broken.
+    expect(() => parseOriginPullCa(undefined, "p")).toThrow(/originPullCa is missing/);
+    expect(() => parseOriginPullCa(OFFLINE_ORIGIN_PULL_CLIENT.privateKey, "p")).toThrow(
+      /not a PEM CERTIFICATE/,
+    );
+    expect(parseOriginPullCa(OFFLINE_ORIGIN_PULL_CLIENT.certificate, "p")).toBe(
+      OFFLINE_ORIGIN_PULL_CLIENT.certificate,
+    );
   });
 });
