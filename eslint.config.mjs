@@ -30,6 +30,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS by necessity: a --require hook runs before any loader, TypeScript's included.
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // Thin constructors and small steps: a long function is split into named builders (tests and
     // benchmarks, which read as scripts, are exempt).
     files: ["**/*.ts"],

@@ -1,12 +1,17 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
-    // Synth runs share the Pulumi runtime's global state: one file at a time, tests in order.
-    fileParallelism: false,
-    // One module registry for the whole run: @pulumi/pulumi and the programs load once (not once
-    // per file, ~40 s of a 200 s run), and a shape synthesized by one file is reused by the next
+    // Files run in parallel, each fork a process of its own (the Pulumi runtime's global state is
+    // per process); within a fork, one file at a time, tests in order. One fork more than there
+    // are cores: the real-server and child-process tests spend much of their time waiting.
+    pool: "forks",
+    fileParallelism: true,
+    maxWorkers: availableParallelism() + 1,
+    // One module registry per fork for all its files: @pulumi/pulumi and the programs load once
+    // per fork (not once per file), and a shape synthesized by one file is reused by the next
     // (tests/helpers/synth.ts memoizes). Every synth resets the mock runtime it sets up.
     isolate: false,
     testTimeout: 60_000,

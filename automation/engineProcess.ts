@@ -18,6 +18,7 @@ import type {
   TenantEngine,
 } from "./engine";
 import * as errors from "./errors";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 type Method = Exclude<keyof TenantEngine, never>;
 
@@ -82,7 +83,7 @@ class Host {
 
   private spawn(): ChildProcess {
     const child = fork(resolve(__dirname, "engineHost.ts"), [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: [...TYPESCRIPT_NODE_ARGS],
       cwd: resolve(__dirname, ".."),
       serialization: "advanced",
       env: { ...process.env, ENGINE_HOST_OPTIONS: JSON.stringify({ stateDir: this.options.stateDir }) },

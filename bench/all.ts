@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const BENCHES = [
   { name: "synth", script: "synth.bench.ts" },
@@ -15,7 +16,7 @@ const BENCHES = [
 const started = Date.now();
 const results: Record<string, unknown> = {};
 for (const bench of BENCHES) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, bench.script)], {
+  const run = spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, join(__dirname, bench.script)], {
     cwd: join(__dirname, ".."),
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],

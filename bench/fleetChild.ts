@@ -3,7 +3,7 @@
  * `tenants` offline stacks (Standard, Premium and Business in turn), then times a fleet preview
  * of all of them. Prints one JSON line.
  *
- *   tsx bench/fleetChild.ts <tenants> <stateDir> [concurrency]
+ *   node --require ./lib/register-typescript.cjs bench/fleetChild.ts <tenants> <stateDir> [concurrency]
  */
 import { runFleet } from "../automation/fleet";
 import { OfflineEngine } from "../automation/offlineEngine";

@@ -27,6 +27,7 @@ import amqp from "amqplib";
 import autocannon from "autocannon";
 import mysql from "mysql2/promise";
 import { signupBody } from "./serviceBodies";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -51,7 +52,7 @@ interface Latency {
 const children: ChildProcess[] = [];
 
 function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", resolve(ROOT, script)], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, resolve(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
@@ -198,7 +199,7 @@ async function production(work: string) {
 }
 
 function child<T>(script: string, args: string[]): T {
-  const run = spawnSync(process.execPath, ["--import", "tsx", resolve(__dirname, script), ...args], {
+  const run = spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, resolve(__dirname, script), ...args], {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });

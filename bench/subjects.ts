@@ -1,10 +1,11 @@
 /**
- * What the benchmarks run, each in a fresh `node --import tsx` process: the synth of the
+ * What the benchmarks run, each in a fresh node process (lib/typescriptNode.ts): the synth of the
  * largest tenant, the floor, and the same-inputs run (bare resources carrying the synth's inputs).
  */
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { parseChildReport, type ChildReport } from "./childReport";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 export const ROOT = resolve(__dirname, "..");
 
@@ -55,7 +56,7 @@ export function sameInputsSubject(resources: number, inputsFile: string): Subjec
 
 /** Node's arguments for running a subject. */
 export function nodeArgs({ script, args }: Subject): string[] {
-  return ["--import", "tsx", script, ...args];
+  return [...TYPESCRIPT_NODE_ARGS, script, ...args];
 }
 
 /** A finished child: its report and its wall time. */
@@ -75,8 +76,9 @@ export function runChild(subject: Subject): ChildRun {
 
 /**
  * Runs each subject once before anything is measured: the synth writes its recorded inputs into
- * `work` (for the same-inputs run), and every script lands in tsx's transform cache, as any
- * second run would find it, so no measured run pays for transpiling.
+ * `work` (for the same-inputs run), and every script lands in the TypeScript loader's cache
+ * (lib/register-typescript.cjs), as any second run would find it, so no measured run pays for
+ * transpiling.
  */
 export function prepareSubjects(work: string): { resources: number; inputsFile: string } {
   const inputsFile = join(work, "inputs.json");

@@ -121,7 +121,7 @@ function policyConfigProgram(done: Done) {
     );
 }
 
-// Exit codes are set, not exited with, so tsx's transform cache is written: see scripts/synth.ts.
+// Exit codes are set, not exited with, so output still being written ends whole: see scripts/synth.ts.
 runProgram(policyConfigProgram, process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

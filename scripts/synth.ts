@@ -1,8 +1,7 @@
 /**
  * `npm run synth -- ...`: see synth/cli.ts.
- * Sets the exit code and lets the process end by itself: tsx writes its transform cache
- * asynchronously, and process.exit() here would leave it empty, so every run would transpile
- * every module again (~250 ms of esbuild for the largest tenant).
+ * Sets the exit code and lets the process end by itself, so whatever is still being written
+ * (stdout to a pipe, the summary) is written whole.
  */
 import { synthMain } from "../synth/cli";
 

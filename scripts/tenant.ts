@@ -1,6 +1,6 @@
 /**
  * `npm run tenant -- ...`: see scripts/tenantCommand.ts (`npm run tenant -- --help`).
- * Exit codes are set, not exited with, so tsx's transform cache is written: see scripts/synth.ts.
+ * Exit codes are set, not exited with, so output still being written ends whole: see scripts/synth.ts.
  */
 import { tenantMain } from "./tenantCommand";
 

@@ -1,7 +1,7 @@
 /**
  * What the command-line tools (`npm run synth`, `npm run tenant`, `npm run policy:config`) share:
  * commander programs that report usage errors as exit code 2 instead of exiting the process
- * (the scripts set process.exitCode so tsx's transform cache is written: see scripts/synth.ts),
+ * (the scripts set process.exitCode so output still being written ends whole: see scripts/synth.ts),
  * option parsers, and reading a stack's YAML config as a usage error rather than a stack trace.
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";

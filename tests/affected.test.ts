@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 import {
   affectedStacks,
   affectsPlatform,
@@ -68,11 +68,16 @@ describe("affected stacks", () => {
       writeFileSync(join(repo, "docs/a.md"), "b\n");
       git("commit", "-qam", "change");
       const output = join(repo, "github-output");
-      // The repository under test has no node_modules: load tsx from this project.
-      const tsx = pathToFileURL(resolve(__dirname, "../node_modules/tsx/dist/loader.mjs")).href;
+      // The repository under test has no node_modules: its TypeScript loads through this project's.
       const run = spawnSync(
         process.execPath,
-        ["--import", tsx, resolve(__dirname, "../scripts/affected.ts"), "HEAD~1", "--github-output", output],
+        [
+          ...TYPESCRIPT_NODE_ARGS,
+          resolve(__dirname, "../scripts/affected.ts"),
+          "HEAD~1",
+          "--github-output",
+          output,
+        ],
         {
           cwd: repo,
           encoding: "utf8",

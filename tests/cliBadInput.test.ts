@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { tenantMain } from "../scripts/tenantCommand";
 import { synthMain } from "../synth/cli";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "cli-bad-input-"));
@@ -625,7 +626,7 @@ async function runInProcess(c: Case, d: Dirs): Promise<{ code: number; stdout: s
 
 function runChild(c: Case, d: Dirs): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `scripts/${c.cli}.ts`, ...c.args(d)], {
+    const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, `scripts/${c.cli}.ts`, ...c.args(d)], {
       cwd: root,
       env: { ...process.env, PROMETHEUS_URL: "" },
     });

@@ -14,6 +14,7 @@ import { tenantMain } from "../scripts/tenantCommand";
 import { webhookUrlProblem } from "../stacks/fieldRules";
 import { synthMain } from "../synth/cli";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "input-limits-"));
@@ -121,7 +122,7 @@ describe("request files with a size and time limit", () => {
     const dir = caseDir();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
+      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
       { cwd: root, env: { ...process.env, PROMETHEUS_URL: "" } },
     );
     setTimeout(() => child.kill("SIGTERM"), 200);
@@ -139,7 +140,7 @@ describe("request files with a size and time limit", () => {
     const dir = caseDir();
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
+      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
       {
         cwd: root,
         env: { ...process.env, PROMETHEUS_URL: "" },

@@ -34,6 +34,7 @@ import {
   startBackfilledPrometheus,
   type RealPrometheus,
 } from "./helpers/realPrometheus";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const START = Date.UTC(2026, 10, 30, 18); // 2026-11-30T18:00Z
 const HOURS = 6;
@@ -296,8 +297,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
       spawnSync(
         process.execPath,
         [
-          "--import",
-          "tsx",
+          ...TYPESCRIPT_NODE_ARGS,
           "scripts/tenant.ts",
           ...args,
           "--engine",
@@ -379,8 +379,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
     const run = spawnSync(
       process.execPath,
       [
-        "--import",
-        "tsx",
+        ...TYPESCRIPT_NODE_ARGS,
         "scripts/tenant.ts",
         "usage",
         "acme",
@@ -406,7 +405,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
     expect(JSON.parse(run.stdout)).toEqual(JSON.parse(JSON.stringify(summary)));
     const bad = spawnSync(
       process.execPath,
-      ["--import", "tsx", "scripts/tenant.ts", "usage", "acme", "--month", "2026-13"],
+      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "usage", "acme", "--month", "2026-13"],
       {
         cwd: resolve(__dirname, ".."),
         encoding: "utf8",

@@ -19,6 +19,7 @@ import { kubernetesObjects } from "../synth/manifests";
 import { offlinePlatformStack, PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
 import { TIER_NAMES, type TierName } from "../tiers";
 import { ofKind, synthShape } from "./helpers/synth";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 type Labels = Record<string, string>;
 interface Relabel {
@@ -292,7 +293,16 @@ describe("npm run synth -- --platform --region eu-west-3", () => {
   it("writes Mimir's tier overrides and the platform Prometheus with its three queues into the manifests", () => {
     const run = spawnSync(
       process.execPath,
-      ["--import", "tsx", "scripts/synth.ts", "--platform", "--region", "eu-west-3", "--out", out, "--quiet"],
+      [
+        ...TYPESCRIPT_NODE_ARGS,
+        "scripts/synth.ts",
+        "--platform",
+        "--region",
+        "eu-west-3",
+        "--out",
+        out,
+        "--quiet",
+      ],
       { cwd: resolve(__dirname, ".."), encoding: "utf8" },
     );
     expect(run.status).toBe(0);

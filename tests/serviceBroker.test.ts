@@ -28,6 +28,7 @@ import { startService, type RunningService } from "../service/runtime";
 import { gate, InstrumentedEngine } from "./helpers/engines";
 import { AMQP_URL, MYSQL, mysqlQuery, RABBITMQ, serverAvailable } from "./helpers/servers";
 import { eventually, tenantRequest } from "./helpers/service";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const RUN = `${process.pid}_${randomBytes(3).toString("hex")}`;
 const log = createLogger({ level: "silent" });
@@ -287,7 +288,7 @@ describe("kill -9 of worker processes mid-operation (20 trials)", () => {
   const spawnWorker = () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", resolve(__dirname, "helpers/serviceWorkerChild.ts")],
+      [...TYPESCRIPT_NODE_ARGS, resolve(__dirname, "helpers/serviceWorkerChild.ts")],
       { env, stdio: ["ignore", "ignore", "pipe"] },
     );
     child.stderr!.on("data", () => undefined);

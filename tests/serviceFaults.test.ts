@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canRunExtraServers, ExtraMariadb, ExtraRabbit } from "./helpers/extraServers";
 import { reachable } from "./helpers/servers";
 import { eventually, tenantRequest } from "./helpers/service";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const BROKER_TRIALS = 3;
 const DATABASE_TRIALS = 3;
@@ -56,7 +57,7 @@ run("fault trials against extra RabbitMQ and MariaDB instances", () => {
   const spawnRole = (name: string, env: Record<string, string>) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", resolve(__dirname, "helpers/serviceWorkerChild.ts")],
+      [...TYPESCRIPT_NODE_ARGS, resolve(__dirname, "helpers/serviceWorkerChild.ts")],
       {
         env: { ...(process.env as Record<string, string>), ...env },
         stdio: ["ignore", "ignore", "pipe"],

@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 
@@ -14,7 +15,7 @@ function loadedBy(...modules: string[]): string[] {
   const script = `${modules.map((m) => `require(${JSON.stringify(resolve(root, m))});`).join("")}
     process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => !k.includes("node_modules")).map((k) => k.slice(${root.length + 1}))));`;
   return JSON.parse(
-    execFileSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8" }),
+    execFileSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, "-e", script], { cwd: root, encoding: "utf8" }),
   ) as string[];
 }
 

@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TenantEngine } from "../automation/engine";
 import { OfflineEngine } from "../automation/offlineEngine";
 import type { UsageSource } from "../automation/preflight";
@@ -185,12 +185,15 @@ describe("embedded service", () => {
       });
       expect(restored).toEqual(["acme business 2026-11-30T14-05-09-000Z"]);
       expect((await h.store.tenant("acme"))?.status).toBe("active");
-      expect(h.events.map((e) => `${e.event} ${e.tenantId}`)).toEqual([
-        "tenant.provisioned acme",
-        "tenant.tier_changed acme",
-        "tenant.deprovisioned acme",
-        "tenant.restored acme",
-      ]);
+      // The event follows the recorded success (service/executor.ts): wait for it, never for a clock.
+      await vi.waitFor(() =>
+        expect(h.events.map((e) => `${e.event} ${e.tenantId}`)).toEqual([
+          "tenant.provisioned acme",
+          "tenant.tier_changed acme",
+          "tenant.deprovisioned acme",
+          "tenant.restored acme",
+        ]),
+      );
     } finally {
       await h.stop();
     }

@@ -12,9 +12,9 @@ import { parseStackConfig, PROJECT } from "../stacks/config";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import { readStackConfig } from "../synth/stackConfig";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
-const tsx = join(root, "node_modules", "tsx", "dist", "loader.mjs");
 const work = mkdtempSync(join(tmpdir(), "stack-secrets-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -69,7 +69,7 @@ function stackDir(name: string, content = STACK_FILE): string {
 }
 
 function run(cwd: string, script: string, ...args: string[]) {
-  return spawnSync(process.execPath, ["--import", tsx, join(root, script), ...args], {
+  return spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, join(root, script), ...args], {
     cwd,
     encoding: "utf8",
   });

@@ -1,24 +1,20 @@
 /** `npm run synth` as a user runs it: a fresh process, files on disk, exit codes. */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "synth-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function synth(...args: string[]) {
-  return synthWithEnv(process.env, ...args);
-}
-
-function synthWithEnv(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return spawnSync(process.execPath, ["--import", "tsx", "scripts/synth.ts", ...args], {
+  return spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, "scripts/synth.ts", ...args], {
     cwd: root,
     encoding: "utf8",
-    env,
   });
 }
 
@@ -120,50 +116,5 @@ describe("synth CLI", () => {
     );
     expect(stray.status).toBe(2);
     expect(stray.stderr).toMatch(/--region goes with --platform/);
-  });
-
-  it("ends by itself so tsx's transform cache is written, and a second run transpiles nothing", () => {
-    // tsx keeps its cache under os.tmpdir(); a process.exit() right after the synth would
-    // truncate the entries it is still writing and every run would transpile every module again.
-    const tmp = join(work, "tmp-for-tsx");
-    mkdirSync(tmp);
-    const env = { ...process.env, TMPDIR: tmp };
-    const cache = () => {
-      const [dir] = readdirSync(tmp).filter((f) => f.startsWith("tsx-"));
-      expect(dir, "tsx cache directory").toBeDefined();
-      return readdirSync(join(tmp, dir!)).map((f) => ({ f, size: statSync(join(tmp, dir!, f)).size }));
-    };
-    expect(
-      synthWithEnv(
-        env,
-        "--tenant",
-        "acme",
-        "--tier",
-        "business",
-        "--sites",
-        "2",
-        "--out",
-        join(work, "cache-1"),
-        "--quiet",
-      ).status,
-    ).toBe(0);
-    const first = cache();
-    expect(first.length).toBeGreaterThan(30);
-    expect(first.filter((e) => e.size === 0)).toEqual([]);
-    expect(
-      synthWithEnv(
-        env,
-        "--tenant",
-        "acme",
-        "--tier",
-        "business",
-        "--sites",
-        "2",
-        "--out",
-        join(work, "cache-2"),
-        "--quiet",
-      ).status,
-    ).toBe(0);
-    expect(cache()).toEqual(first);
   });
 });

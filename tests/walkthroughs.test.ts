@@ -11,6 +11,7 @@ import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT } from "../stacks/config";
 import { pulumiConfigOf, shellBlocks, shellWords } from "./helpers/walkthrough";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const read = (path: string) => readFileSync(resolve(root, path), "utf8");
@@ -64,8 +65,17 @@ describe("README walk-throughs", () => {
     const file = join(scratch, `Pulumi.${stack}.yaml`);
     writeFileSync(file, stringify({ config }));
     const run = spawnSync(
-      "npx",
-      ["tsx", "scripts/synth.ts", "--stack", stack, "--config-file", file, "--out", join(scratch, "out")],
+      process.execPath,
+      [
+        ...TYPESCRIPT_NODE_ARGS,
+        "scripts/synth.ts",
+        "--stack",
+        stack,
+        "--config-file",
+        file,
+        "--out",
+        join(scratch, "out"),
+      ],
       { cwd: root, encoding: "utf8", timeout: 120_000 },
     );
     expect(run.status, run.stderr).toBe(0);

@@ -1,0 +1,82 @@
+/**
+ * lib/register-typescript.cjs, the loader every process of ours starts with: TypeScript runs,
+ * stack traces name TypeScript lines, a second start transpiles nothing, an edit is never served
+ * from the cache, and a cache that cannot be written only costs time.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+
+const work = mkdtempSync(join(tmpdir(), "typescript-loader-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function run(file: string, cache: string) {
+  return spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, file], {
+    cwd: work,
+    encoding: "utf8",
+    env: { ...process.env, REGISTER_TYPESCRIPT_CACHE: cache },
+  });
+}
+
+/** Each cache entry with its modification time. */
+const entries = (cache: string) =>
+  readdirSync(cache)
+    .sort()
+    .map((f) => `${f} ${statSync(join(cache, f)).mtimeMs}`);
+
+describe("the TypeScript loader", () => {
+  const main = join(work, "main.ts");
+  const price = join(work, "price.ts");
+  writeFileSync(
+    main,
+    'import { price } from "./price";\nconst label: string = `price ${price()}`;\nprocess.stdout.write(label);\n',
+  );
+
+  it("runs TypeScript across imports, and a second start transpiles nothing", () => {
+    const cache = join(work, "cache");
+    writeFileSync(price, "export const price = (): number => 49.99;\n");
+    expect(run(main, cache)).toMatchObject({ status: 0, stdout: "price 49.99" });
+    const first = entries(cache);
+    expect(first).toHaveLength(2);
+    expect(run(main, cache)).toMatchObject({ status: 0, stdout: "price 49.99" });
+    expect(entries(cache)).toEqual(first);
+  });
+
+  it("transpiles an edited file again instead of serving the cached one", () => {
+    const cache = join(work, "cache-edit");
+    writeFileSync(price, "export const price = (): number => 49.99;\n");
+    expect(run(main, cache).stdout).toBe("price 49.99");
+    writeFileSync(price, "export const price = (): number => 124.99;\n");
+    expect(run(main, cache).stdout).toBe("price 124.99");
+    expect(readdirSync(cache)).toHaveLength(3);
+  });
+
+  it("names the TypeScript line in a stack trace", () => {
+    const failing = join(work, "failing.ts");
+    writeFileSync(
+      failing,
+      [
+        "interface Tier {",
+        "  readonly name: string;",
+        "}",
+        "const tier: Tier = { name: 'business' };",
+        "",
+        "throw new Error(`no price for ${tier.name}`);",
+        "",
+      ].join("\n"),
+    );
+    const r = run(failing, join(work, "cache-trace"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${failing}:6`);
+  });
+
+  it("still runs when the cache cannot be written", () => {
+    const blocked = join(work, "not-a-directory");
+    writeFileSync(blocked, "");
+    writeFileSync(price, "export const price = (): number => 149.99;\n");
+    expect(run(main, join(blocked, "cache"))).toMatchObject({ status: 0, stdout: "price 149.99" });
+  });
+});
