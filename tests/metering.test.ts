@@ -33,7 +33,7 @@ import {
   prometheusAvailable,
   startBackfilledPrometheus,
   type RealPrometheus,
-} from "./helpers/realPrometheus";
+} from "./helpers/prometheusServer";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const START = Date.UTC(2026, 10, 30, 18); // 2026-11-30T18:00Z

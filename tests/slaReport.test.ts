@@ -22,6 +22,7 @@ import {
 import { excludedMaintenance, slaCredit, SlaInputError, type MaintenanceWindow } from "../tiers";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import {
+  openMetricsOf,
   prometheusAvailable,
   startBackfilledPrometheus,
   type RealPrometheus,
@@ -269,7 +270,7 @@ describe("the SLA report against a real Prometheus", () => {
   );
 
   beforeAll(async () => {
-    if (prometheusAvailable()) prometheus = await startBackfilledPrometheus(monthOfSamples());
+    if (prometheusAvailable()) prometheus = await startBackfilledPrometheus(openMetricsOf(monthOfSamples()));
   }, 120_000);
   afterAll(async () => {
     await prometheus?.stop();
