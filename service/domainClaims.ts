@@ -6,7 +6,7 @@
  * provisions (the first request stored wins). Names compare as DNS does: case-insensitive,
  * without a trailing dot.
  */
-import type { Operation, OperationStore, TenantRecord } from "./operations";
+import type { OperationStore, TenantRecord } from "./operations";
 
 /** What the service answers for a taken domain (an `HttpError` built by the caller's `refuse`). */
 export interface DomainRefusal {
@@ -15,7 +15,8 @@ export interface DomainRefusal {
   readonly details: { readonly field: string; readonly domain: string };
 }
 
-const normalize = (domain: string): string => domain.trim().toLowerCase().replace(/\.$/, "");
+/** A domain as DNS compares it. */
+export const normalize = (domain: string): string => domain.trim().toLowerCase().replace(/\.$/, "");
 
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
@@ -31,26 +32,11 @@ export function requestedCustomDomains(payload: Readonly<Record<string, unknown>
 }
 
 /** Every hostname a tenant's record exports (`outputs.hostnames`: one list per site). */
-function exportedHostnames(record: TenantRecord): string[] {
+export function exportedHostnames(record: TenantRecord): string[] {
   const outputs = record.outputs;
   if (outputs === null || typeof outputs !== "object") return [];
   const hostnames = (outputs as Record<string, unknown>)["hostnames"];
   return Array.isArray(hostnames) ? hostnames.flatMap(strings) : [];
-}
-
-/** The domains another tenant holds: exported by its runs, or asked for by its pending provisions. */
-async function heldDomains(store: OperationStore, exceptTenant: string): Promise<Set<string>> {
-  const held = new Set<string>();
-  const others = (await store.listTenants()).filter(
-    (t) => t.tenantId !== exceptTenant && t.status !== "purged",
-  );
-  for (const tenant of others) {
-    for (const host of exportedHostnames(tenant)) held.add(normalize(host));
-    const pending: Operation[] = await store.pending(tenant.tenantId);
-    for (const op of pending.filter((o) => o.kind === "provision"))
-      for (const [, domain] of requestedCustomDomains(op.payload)) held.add(normalize(domain));
-  }
-  return held;
 }
 
 /**
@@ -64,7 +50,10 @@ export async function takenCustomDomain(
 ): Promise<DomainRefusal | undefined> {
   const requested = requestedCustomDomains(payload);
   if (requested.length === 0) return undefined;
-  const held = await heldDomains(store, tenantId);
+  const held = await store.heldDomains(
+    requested.map(([, domain]) => normalize(domain)),
+    tenantId,
+  );
   const taken = requested.find(([, domain]) => held.has(normalize(domain)));
   if (!taken) return undefined;
   const [field, domain] = taken;

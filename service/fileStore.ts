@@ -32,6 +32,8 @@ import {
   type StoreCounts,
   type TenantRecord,
 } from "./operations";
+import { exportedHostnames, normalize, requestedCustomDomains } from "./domainClaims";
+import { DomainIndex } from "./domainIndex";
 import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
 type Entry =
@@ -68,6 +70,8 @@ export class FileStore implements OperationStore {
   /** Per tenant, its unfinished operations' ids in order, and its newest operation's id. */
   private readonly unfinished = new Map<string, string[]>();
   private readonly newest = new Map<string, string>();
+  /** The domains tenants hold: their exported hostnames, their pending provisions' custom domains. */
+  private readonly domains = new DomainIndex();
   private handle: Promise<FileHandle>;
   private readonly now: () => number;
   private queue: string[] = [];
@@ -112,6 +116,13 @@ export class FileStore implements OperationStore {
       else this.unfinished.delete(op.tenantId);
       if (entry.digest) this.digests.set(entry.op.id, entry.digest);
       if (entry.key) this.byKey.set(entry.key, entry.op.id);
+      if (op.kind === "provision" && !isFinished(op))
+        this.domains.set(
+          `op:${op.id}`,
+          op.tenantId,
+          requestedCustomDomains(op.payload).map(([, d]) => normalize(d)),
+        );
+      else this.domains.delete(`op:${op.id}`);
     } else if (entry.t === "log" || entry.t === "logs") {
       const lines = this.logs.get(entry.id) ?? [];
       if (entry.t === "log") lines.push(entry.line);
@@ -121,7 +132,15 @@ export class FileStore implements OperationStore {
         lines.splice(0, lines.length - max, `(${lines.length - max} earlier lines dropped)`);
       this.logs.set(entry.id, lines);
     } else if (entry.t === "lifecycle") this.lifecycles.set(entry.lifecycle.tenantId, entry.lifecycle);
-    else this.tenants.set(entry.record.tenantId, entry.record);
+    else {
+      const { record } = entry;
+      this.tenants.set(record.tenantId, record);
+      this.domains.set(
+        `tenant:${record.tenantId}`,
+        record.tenantId,
+        exportedHostnames(record).map(normalize),
+      );
+    }
   }
 
   /** Forgets the operations that ended more than the retention period ago. */
@@ -308,6 +327,14 @@ export class FileStore implements OperationStore {
 
   async listTenants(): Promise<TenantRecord[]> {
     return [...this.tenants.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  }
+
+  async heldDomains(domains: readonly string[], exceptTenant: string): Promise<ReadonlySet<string>> {
+    const holds = (tenantId: string) => {
+      const status = this.tenants.get(tenantId)?.status;
+      return tenantId !== exceptTenant && status !== undefined && status !== "purged";
+    };
+    return new Set(domains.filter((domain) => [...this.domains.holders(domain)].some(holds)));
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {

@@ -258,7 +258,11 @@ export class LifecycleScheduler {
   start(intervalMs: number): () => Promise<void> {
     let running: Promise<void> | undefined;
     const timer = setInterval(() => {
-      running ??= this.tick().finally(() => (running = undefined));
+      // A round the store cannot serve (a database restart) is logged and the next one tries again;
+      // a rejection left unhandled here would end the process.
+      running ??= this.tick()
+        .catch((error: unknown) => this.options.log.warn({ err: String(error) }, "lifecycle round failed"))
+        .finally(() => (running = undefined));
     }, intervalMs);
     timer.unref();
     return async () => {

@@ -28,6 +28,7 @@ import {
   type TenantRecord,
 } from "./operations";
 import { Batcher, keyedBatcher } from "./batch";
+import { exportedHostnames, normalize, requestedCustomDomains } from "./domainClaims";
 import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
 export interface MysqlStoreOptions {
@@ -164,6 +165,33 @@ function toTenant(row: RowDataPacket): TenantRecord {
   };
 }
 
+/**
+ * A pool whose sessions are in UTC: every timestamp on the database's clock, in UTC. The time
+ * zone is set by a callback, so a connection lost meanwhile is an ignored error, never an
+ * unhandled one (mysql2 hands the callback-style connection to this event, whatever its typings say).
+ */
+function utcPool(
+  options: MysqlStoreOptions,
+  extra: { readonly connectionLimit: number; readonly multipleStatements?: boolean },
+): Pool {
+  const pool = mysql.createPool({
+    host: options.host,
+    port: options.port,
+    user: options.user,
+    password: options.password,
+    database: options.database,
+    timezone: "Z",
+    ...extra,
+  });
+  pool.on("connection", (c) =>
+    (c as unknown as { query(sql: string, done: (error: unknown) => void): void }).query(
+      "SET time_zone = '+00:00'",
+      () => undefined,
+    ),
+  );
+  return pool;
+}
+
 const isDeadlock = (error: unknown) =>
   ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
@@ -189,6 +217,11 @@ export class MysqlStore implements OperationStore {
 
   private constructor(
     private readonly pool: Pool,
+    /**
+     * The insert groups' own connections, which take several statements at once: a group is one
+     * transaction sent in one round trip. Only insertRows uses them, with escaped values only.
+     */
+    private readonly writes: Pool,
     private readonly retentionMs: number,
   ) {}
 
@@ -207,26 +240,16 @@ export class MysqlStore implements OperationStore {
     } finally {
       await admin.end();
     }
-    const pool = mysql.createPool({
-      host: options.host,
-      port: options.port,
-      user: options.user,
-      password: options.password,
-      database: options.database,
-      connectionLimit: options.connectionLimit ?? 20,
-      timezone: "Z",
-    });
-    // Every timestamp on the database's clock, in UTC.
-    // A callback, so a connection lost meanwhile is an ignored error, never an unhandled one.
-    // (mysql2 hands the callback-style connection to this event, whatever its typings say.)
-    pool.on("connection", (c) =>
-      (c as unknown as { query(sql: string, done: (error: unknown) => void): void }).query(
-        "SET time_zone = '+00:00'",
-        () => undefined,
-      ),
-    );
-    for (const statement of SCHEMA) await pool.query(statement);
-    return new MysqlStore(pool, options.retentionMs ?? 30 * 86_400_000);
+    const pool = utcPool(options, { connectionLimit: options.connectionLimit ?? 20 });
+    // As many as the insert batcher has groups on the wire (service/batch.ts).
+    const writes = utcPool(options, { connectionLimit: 2, multipleStatements: true });
+    try {
+      for (const statement of SCHEMA) await pool.query(statement);
+    } catch (error) {
+      await Promise.all([pool.end(), writes.end()]).catch(() => undefined);
+      throw error;
+    }
+    return new MysqlStore(pool, writes, options.retentionMs ?? 30 * 86_400_000);
   }
 
   private async transaction<T>(work: (c: PoolConnection) => Promise<T>): Promise<T> {
@@ -332,40 +355,51 @@ export class MysqlStore implements OperationStore {
    */
   private async insertGroup(group: readonly Insert[]): Promise<unknown[]> {
     try {
-      await this.transaction((c) => this.insertRows(c, group));
+      await this.insertRows(group);
       return group.map(() => undefined);
     } catch (error) {
       if ((error as { code?: string }).code !== "ER_DUP_ENTRY" || group.length === 1) throw error;
-      const alone = await Promise.allSettled(
-        group.map((row) => this.transaction((c) => this.insertRows(c, [row]))),
-      );
+      const alone = await Promise.allSettled(group.map((row) => this.insertRows([row])));
       return alone.map((r) => (r.status === "rejected" ? (r.reason as unknown) : undefined));
     }
   }
 
-  private async insertRows(c: PoolConnection, rows: readonly Insert[]): Promise<void> {
-    await c.query(
-      "INSERT INTO operations (id, tenant_id, kind, payload, digest, idempotency_key, status, created_at, updated_at) VALUES ?",
-      [
-        rows.map(({ id, request, digest }) => [
-          id,
-          request.tenantId,
-          request.kind,
-          JSON.stringify(request.payload),
-          digest,
-          request.idempotencyKey ?? null,
-          "queued",
-          NOW,
-          NOW,
-        ]),
-      ],
-    );
+  /**
+   * The operations, and the tenant records of first provisions, in one transaction sent as one
+   * round trip. A statement that fails stops the rest, COMMIT included: the transaction is rolled
+   * back before the connection is reused (or the connection is dropped).
+   */
+  private async insertRows(rows: readonly Insert[]): Promise<void> {
+    const operations = rows.map(({ id, request, digest }) => [
+      id,
+      request.tenantId,
+      request.kind,
+      JSON.stringify(request.payload),
+      digest,
+      request.idempotencyKey ?? null,
+      "queued",
+      NOW,
+      NOW,
+    ]);
     const firsts = rows.filter((r) => r.request.kind === "provision");
-    if (firsts.length > 0)
+    const tenants = firsts.map((r) => [r.request.tenantId, "provisioning", r.id, NOW]);
+    const c = await this.writes.getConnection();
+    let broken = false;
+    try {
       await c.query(
-        "INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES ?",
-        [firsts.map((r) => [r.request.tenantId, "provisioning", r.id, NOW])],
+        `START TRANSACTION;
+        INSERT INTO operations (id, tenant_id, kind, payload, digest, idempotency_key, status, created_at, updated_at) VALUES ?;
+        ${tenants.length > 0 ? "INSERT IGNORE INTO tenants (tenant_id, status, last_operation_id, updated_at) VALUES ?;" : ""}
+        COMMIT`,
+        tenants.length > 0 ? [operations, tenants] : [operations],
       );
+    } catch (error) {
+      await c.query("ROLLBACK").catch(() => (broken = true));
+      throw error;
+    } finally {
+      if (broken) c.destroy();
+      else c.release();
+    }
   }
 
   async tenant(tenantId: string): Promise<TenantRecord | undefined> {
@@ -382,6 +416,35 @@ export class MysqlStore implements OperationStore {
   async listTenants(): Promise<TenantRecord[]> {
     const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants ORDER BY tenant_id");
     return rows.map(toTenant);
+  }
+
+  /**
+   * The database narrows the rows to those whose text names one of the domains (a substring,
+   * case-insensitive: no domain is missed), then each is read as the embedded store reads it.
+   */
+  async heldDomains(domains: readonly string[], exceptTenant: string): Promise<ReadonlySet<string>> {
+    if (domains.length === 0) return new Set();
+    const like = domains.map((d) => `%${d.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const any = (column: string) => `(${like.map(() => `LOWER(${column}) LIKE ?`).join(" OR ")})`;
+    const [[exported], [pending]] = await Promise.all([
+      this.pool.query<RowDataPacket[]>(
+        `SELECT * FROM tenants WHERE tenant_id <> ? AND status <> 'purged' AND ${any("outputs")}`,
+        [exceptTenant, ...like],
+      ),
+      this.pool.query<(RowDataPacket & { payload: string })[]>(
+        `SELECT o.payload FROM operations o JOIN tenants t ON t.tenant_id = o.tenant_id
+          WHERE o.kind = 'provision' AND o.status IN ('queued', 'running') AND o.tenant_id <> ?
+            AND t.status <> 'purged' AND ${any("o.payload")}`,
+        [exceptTenant, ...like],
+      ),
+    ]);
+    const named = [
+      ...exported.flatMap((row) => exportedHostnames(toTenant(row))),
+      ...pending.flatMap((row) =>
+        requestedCustomDomains(JSON.parse(row.payload) as Record<string, unknown>).map(([, d]) => d),
+      ),
+    ].map(normalize);
+    return new Set(domains.filter((domain) => named.includes(domain)));
   }
 
   async latestOperation(tenantId: string): Promise<Operation | undefined> {
@@ -585,6 +648,6 @@ export class MysqlStore implements OperationStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.writes.end()]);
   }
 }

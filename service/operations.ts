@@ -126,6 +126,12 @@ export interface OperationStore {
   /** Every tenant the service knows, by id. */
   listTenants(): Promise<TenantRecord[]>;
   /**
+   * Which of `domains` (normalized: service/domainClaims.ts) a tenant other than `exceptTenant`
+   * holds: exported by its last run (`outputs.hostnames`), or named by one of its pending
+   * provisions; a purged tenant holds none. Looked up, not a read of every tenant.
+   */
+  heldDomains(domains: readonly string[], exceptTenant: string): Promise<ReadonlySet<string>>;
+  /**
    * Claims operation `id`, or without `id` the oldest runnable one: queued (or running under an
    * expired lease), not before its backoff time, and first among its tenant's unfinished ones.
    */

@@ -47,6 +47,17 @@ interface Message {
   readonly id: string;
 }
 
+/**
+ * Sends one message and resolves on the broker's confirm of that message (rejects on its nack
+ * or the channel's close). Not `waitForConfirms`: that waits on every message in flight and
+ * wraps each one's callback again, a cost that grows with the messages in flight on every publish.
+ */
+function confirmed(send: (done: (error: unknown) => void) => unknown): Promise<void> {
+  return new Promise((resolve, reject) =>
+    send((error) => (error === null || error === undefined ? resolve() : reject(error))),
+  );
+}
+
 /** The broker is unreachable right now (the link is reconnecting). */
 export class BrokerUnavailableError extends Error {
   readonly outcome = "unavailable";
@@ -200,19 +211,25 @@ export class RabbitLink {
     const body = Buffer.from(JSON.stringify({ id } satisfies Message));
     const options = { persistent: true, contentType: "application/json", messageId: id };
     const channel = this.channel;
-    if (delayMs > 0) channel.sendToQueue(await this.delayQueue(delayMs), body, options);
-    else channel.publish(this.prefix, ROUTING_KEY, body, options);
-    await channel.waitForConfirms();
+    const queue = delayMs > 0 ? await this.delayQueue(delayMs) : undefined;
+    await confirmed((done) =>
+      queue !== undefined
+        ? channel.sendToQueue(queue, body, options, done)
+        : channel.publish(this.prefix, ROUTING_KEY, body, options, done),
+    );
   }
 
   async deadLetter(id: string, reason: string): Promise<void> {
     const channel = this.channel;
-    channel.publish(`${this.prefix}.dead`, "", Buffer.from(JSON.stringify({ id, reason })), {
-      persistent: true,
-      contentType: "application/json",
-      messageId: id,
-    });
-    await channel.waitForConfirms();
+    await confirmed((done) =>
+      channel.publish(
+        `${this.prefix}.dead`,
+        "",
+        Buffer.from(JSON.stringify({ id, reason })),
+        { persistent: true, contentType: "application/json", messageId: id },
+        done,
+      ),
+    );
   }
 
   /**
@@ -311,12 +328,16 @@ export class RabbitEvents implements EventSink {
   constructor(private readonly link: RabbitLink) {}
 
   async publish(event: PlatformEvent): Promise<void> {
-    this.link.channel.publish(this.link.eventsExchange, event.event, Buffer.from(JSON.stringify(event)), {
-      persistent: true,
-      contentType: "application/json",
-      type: event.event,
-    });
-    await this.link.channel.waitForConfirms();
+    const channel = this.link.channel;
+    await confirmed((done) =>
+      channel.publish(
+        this.link.eventsExchange,
+        event.event,
+        Buffer.from(JSON.stringify(event)),
+        { persistent: true, contentType: "application/json", type: event.event },
+        done,
+      ),
+    );
   }
 }
 

@@ -6,6 +6,12 @@
  * is "unchanged" whichever worker runs it). Which fields are sealed: the schema's secret mark
  * (automation/secretFields.ts).
  *
+ * Sealed formats (a stored operation keeps the one it was sealed with; both open):
+ * - `sealed:v2:` (written now): one seal per payload. The first secret field holds
+ *   `sealed:v2:0:<base64 iv|tag|ciphertext>` of the JSON array of every secret of the payload;
+ *   the i-th holds `sealed:v2:<i>`. One cipher per request instead of one per field.
+ * - `sealed:v1:<base64 iv|tag|ciphertext>` (written before): one seal per field.
+ *
  * The key: SERVICE_SECRET_KEY (32 bytes, base64 or hex), required with a broker (every process
  * must share it); embedded, `<SERVICE_DATA_DIR>/service.key`, made on first start (mode 0600).
  */
@@ -19,15 +25,25 @@ import {
 } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { mapSecrets } from "../automation/secretFields";
+import { mapSecrets, secretValues } from "../automation/secretFields";
 import { requestCanonical, type NewOperation } from "./operations";
 
-const SEALED = "sealed:v1:";
+const SEALED_V1 = "sealed:v1:";
+const SEALED_V2 = "sealed:v2:";
+/** The field of a v2 payload holding the sealed bundle. */
+const BUNDLE = `${SEALED_V2}0:`;
+
+const isSealed = (value: string) => value.startsWith(SEALED_V1) || value.startsWith(SEALED_V2);
 
 /** A sealed value this key cannot open (another service key, or tampered with). */
 export class UnreadableSecretError extends Error {
   readonly outcome = "unreadable-secret";
 }
+
+const unreadable = () =>
+  new UnreadableSecretError(
+    "a credential of this operation was sealed with another SERVICE_SECRET_KEY: send the request again",
+  );
 
 /** Parses a 32-byte key given as base64 or hex; throws naming `what` otherwise. */
 export function parseKey(text: string, what: string): Buffer {
@@ -71,36 +87,64 @@ export class SecretBox {
     return iv;
   }
 
-  private sealOne(secret: string): string {
-    if (secret.startsWith(SEALED)) return secret;
+  /** iv | tag | ciphertext of `plain`, base64. */
+  private sealText(plain: string): string {
     const iv = this.nextIv();
     const cipher = createCipheriv("aes-256-gcm", this.sealKey, iv);
-    const body = Buffer.concat([cipher.update(secret, "utf8"), cipher.final()]);
-    return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64")}`;
+    const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
   }
 
-  private openOne(value: string): string {
-    if (!value.startsWith(SEALED)) return value;
-    const raw = Buffer.from(value.slice(SEALED.length), "base64");
+  private openText(sealed: string): string {
+    const raw = Buffer.from(sealed, "base64");
     try {
       const decipher = createDecipheriv("aes-256-gcm", this.sealKey, raw.subarray(0, 12));
       decipher.setAuthTag(raw.subarray(12, 28));
       return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
     } catch {
-      throw new UnreadableSecretError(
-        "a credential of this operation was sealed with another SERVICE_SECRET_KEY: send the request again",
-      );
+      throw unreadable();
     }
   }
 
-  /** The payload with every secret field sealed. */
+  /**
+   * The payload with every secret field sealed, all in one seal (v2). Values sealed already are
+   * kept as they are (sealing is idempotent); a plain value beside an existing v2 bundle is
+   * sealed alone (v1), so a payload never holds two bundles.
+   */
   seal<T>(payload: T): T {
-    return mapSecrets(payload, (s) => this.sealOne(s));
+    const secrets = secretValues(payload);
+    const plain = secrets.filter((s) => !isSealed(s));
+    if (plain.length === 0) return payload;
+    if (secrets.some((s) => s.startsWith(SEALED_V2)))
+      return mapSecrets(payload, (s) => (isSealed(s) ? s : `${SEALED_V1}${this.sealText(s)}`));
+    const bundle = this.sealText(JSON.stringify(plain));
+    let next = 0;
+    return mapSecrets(payload, (s) => {
+      if (isSealed(s)) return s;
+      const index = next++;
+      return index === 0 ? `${BUNDLE}${bundle}` : `${SEALED_V2}${index}`;
+    });
   }
 
   /** The payload with every sealed field opened (for the worker that runs it; never stored). */
   open<T>(payload: T): T {
-    return mapSecrets(payload, (s) => this.openOne(s));
+    let opened: readonly unknown[] | undefined;
+    const bundle = () => {
+      if (opened) return opened;
+      const sealed = secretValues(payload).find((s) => s.startsWith(BUNDLE));
+      if (sealed === undefined) throw unreadable();
+      const values: unknown = JSON.parse(this.openText(sealed.slice(BUNDLE.length)));
+      if (!Array.isArray(values)) throw unreadable();
+      return (opened = values);
+    };
+    return mapSecrets(payload, (s) => {
+      if (s.startsWith(SEALED_V1)) return this.openText(s.slice(SEALED_V1.length));
+      if (!s.startsWith(SEALED_V2)) return s;
+      const index = s.startsWith(BUNDLE) ? 0 : Number(s.slice(SEALED_V2.length));
+      const value = Number.isInteger(index) ? bundle()[index] : undefined;
+      if (typeof value !== "string") throw unreadable();
+      return value;
+    });
   }
 
   /** The idempotency digest of a request (plain credentials in, a keyed digest out). */

@@ -2,28 +2,44 @@
  * One custom domain, one tenant (issue 22): the service refuses a provision naming a custom domain
  * another tenant holds, whether that tenant's run exported it, it is only queued, or the tenant is
  * retained; 409 naming the domain and nothing else of the holder; a tenant's own domains and a
- * purged tenant's are free; nothing is stored for a refused request.
+ * purged tenant's are free; nothing is stored for a refused request. On both stores: the journal
+ * keeps an index of held domains, MySQL looks them up (neither reads every tenant).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FileStore } from "../service/fileStore";
 import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
+import { MysqlStore } from "../service/mysqlStore";
+import type { OperationStore } from "../service/operations";
 import { SecretBox } from "../service/secrets";
 import { requestedCustomDomains } from "../service/domainClaims";
+import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
 import { tenantRequest } from "./helpers/service";
 
 const TOKEN = "test-token-domain-claims-0123456789";
-let dir: string;
-let store: FileStore;
-let app: HttpApp;
+const DATABASE = `domain_claims_${process.pid}`;
+let mysqlUp = false;
+beforeAll(async () => {
+  mysqlUp = await serverAvailable("MySQL", MYSQL.host, MYSQL.port);
+});
 
-beforeEach(async () => {
+let dir: string;
+let store: OperationStore;
+let app: HttpApp;
+/** Whether this test opened a store (the unit tests below open none). */
+let isOpen = false;
+
+async function open(kind: "journal" | "mysql"): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), "service-domains-"));
-  store = new FileStore({ path: join(dir, "operations.jsonl") });
+  if (kind === "mysql") await mysqlQuery(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
+  store =
+    kind === "journal"
+      ? new FileStore({ path: join(dir, "operations.jsonl") })
+      : await MysqlStore.open({ ...MYSQL, database: DATABASE });
   app = await buildHttpApp({
     store,
     dispatcher: { dispatch: async () => undefined },
@@ -33,10 +49,14 @@ beforeEach(async () => {
     secrets: SecretBox.fromFile(join(dir, "service.key")),
     bodyLimit: 16 * 1024,
   });
-});
+  isOpen = true;
+}
 afterEach(async () => {
+  if (!isOpen) return;
+  isOpen = false;
   await app.close();
   await store.close();
+  if (store instanceof MysqlStore) await mysqlQuery(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -65,7 +85,15 @@ async function provisioned(
   });
 }
 
-describe("a custom domain another tenant holds", () => {
+describe.each([
+  ["the journal", "journal", (): boolean => true],
+  ["MySQL (real MariaDB)", "mysql", (): boolean => mysqlUp],
+] as const)("a custom domain another tenant holds, in %s", (_name, kind, available) => {
+  beforeEach(async (context) => {
+    if (!available()) context.skip();
+    await open(kind);
+  });
+
   it("is refused with 409 naming the field and the domain, nothing about the holder, nothing stored", async () => {
     expect((await provision(withDomains("acme", "shop.acme.example"))).statusCode).toBe(202);
     await provisioned("acme", [["acme.shops.collect-verything.com", "shop.acme.example"]]);
