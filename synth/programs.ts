@@ -33,7 +33,7 @@ const REPOSITORY = join(__dirname, "..");
 /**
  * `pulumi:disable-default-providers` of a project file, as the engine reads it. Read with
  * js-yaml, the parser @pulumi/pulumi itself loads: a synth then loads no second YAML library
- * (the `yaml` package is 72 modules, ~0.2 G instructions to load).
+ * (the `yaml` package is 72 more modules to load).
  */
 export function disabledDefaultProviders(projectFile: string): string[] {
   const project = load(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> } | null;
