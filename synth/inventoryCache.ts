@@ -18,10 +18,14 @@ const SOURCE_DIRECTORIES = ["components", "lib", "stacks", "synth", "tiers", "pl
 const ROOT_FILES = ["package-lock.json", "Pulumi.yaml", "tsconfig.json"];
 export const INVENTORY_CACHE_DIRECTORY = join(REPOSITORY, "node_modules", ".cache", "platform-inventory");
 
-/** Every file under `directory` (sorted, so the hash does not depend on the file system's order). */
+/**
+ * Every file under `directory` (sorted, so the hash does not depend on the file system's order).
+ * By code unit, not localeCompare: the first localeCompare of a process builds ICU's collator,
+ * ~70 M instructions, a third of what this whole check costs a tenant synth.
+ */
 function filesUnder(directory: string): string[] {
   const entries = readdirSync(directory, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name),
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   return entries.flatMap((entry) => {
     const path = join(directory, entry.name);

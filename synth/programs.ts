@@ -1,7 +1,7 @@
 /** The repository's Pulumi programs, run offline. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { load } from "js-yaml";
 import tenantProgram from "../stacks/tenant";
 import { PROJECT } from "../stacks/config";
 import { PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
@@ -30,9 +30,13 @@ export const PLATFORM_PROJECT = "platform";
 export const CONNECTIVITY_PROJECT = "connectivity";
 const REPOSITORY = join(__dirname, "..");
 
-/** `pulumi:disable-default-providers` of a project file, as the engine reads it. */
+/**
+ * `pulumi:disable-default-providers` of a project file, as the engine reads it. Read with
+ * js-yaml, the parser @pulumi/pulumi itself loads: a synth then loads no second YAML library
+ * (the `yaml` package is 72 more modules to load).
+ */
 export function disabledDefaultProviders(projectFile: string): string[] {
-  const project = parse(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> } | null;
+  const project = load(readFileSync(projectFile, "utf8")) as { config?: Record<string, unknown> } | null;
   const entry = project?.config?.["pulumi:disable-default-providers"];
   const value =
     entry !== null && typeof entry === "object" && !Array.isArray(entry)

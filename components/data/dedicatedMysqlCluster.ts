@@ -1,7 +1,7 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { RandomPassword } from "@pulumi/random/randomPassword";
 import {
   BACKUP_NAMESPACE,
   databaseNamespace,
@@ -96,7 +96,7 @@ export class DedicatedMysqlCluster extends pulumi.ComponentResource {
     };
     guardrails(inNamespace, spec);
     networkPolicies(inNamespace, identity, args);
-    const rootPassword = new random.RandomPassword(
+    const rootPassword = new RandomPassword(
       `${name}-root-password`,
       { length: 32, special: false },
       { parent: this },

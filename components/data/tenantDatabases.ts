@@ -1,7 +1,10 @@
 import * as core from "@pulumi/kubernetes/core/v1";
-import * as mysql from "@pulumi/mysql";
+import { Database } from "@pulumi/mysql/database";
+import { Grant } from "@pulumi/mysql/grant";
+import { User } from "@pulumi/mysql/user";
+import { Provider as MysqlProvider } from "@pulumi/mysql/provider";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { RandomPassword } from "@pulumi/random/randomPassword";
 import {
   databaseName,
   databaseUser,
@@ -81,7 +84,7 @@ export class TenantDatabases extends pulumi.ComponentResource {
     super("collect-verything:tenant:TenantDatabases", name, {}, opts);
     const { identity, profile, server } = args;
     const adminPassword = pulumi.secret(server.admin.password);
-    const provider = new mysql.Provider(
+    const provider = new MysqlProvider(
       `${name}-mysql`,
       {
         endpoint: pulumi.interpolate`${server.host}:${server.port}`,
@@ -123,7 +126,7 @@ interface Placement {
 interface Scope {
   readonly name: string;
   readonly parent: pulumi.Resource;
-  readonly provider: mysql.Provider;
+  readonly provider: MysqlProvider;
   readonly server: MysqlServer;
   readonly namespace: string;
   readonly labels: Record<string, string>;
@@ -176,13 +179,13 @@ function limitedAccount(
   scope: Scope,
   key: string,
   user: string,
-): { readonly account: mysql.User; readonly password: pulumi.Output<string> } {
-  const password = new random.RandomPassword(
+): { readonly account: User; readonly password: pulumi.Output<string> } {
+  const password = new RandomPassword(
     `${scope.name}-${key}-password`,
     { length: 32, special: false },
     { parent: scope.parent },
   ).result;
-  const account = new mysql.User(
+  const account = new User(
     `${scope.name}-${key}-user`,
     { user, host: "%", plaintextPassword: password },
     { parent: scope.parent, provider: scope.provider },
@@ -200,13 +203,13 @@ function serviceDatabase(scope: Scope, tenantId: string, svc: (typeof DATABASE_S
   const inMysql = { parent: scope.parent, provider: scope.provider };
   const dbName = databaseName(tenantId, svc.name);
   const user = databaseUser(tenantId, svc.name);
-  const database = new mysql.Database(
+  const database = new Database(
     `${scope.name}-${svc.name}`,
     { name: dbName, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
     { ...inMysql, ...statefulOptions("protected") },
   );
   const { account, password } = limitedAccount(scope, svc.name, user);
-  new mysql.Grant(
+  new Grant(
     `${scope.name}-${svc.name}-grant`,
     { user: account.user, host: account.host, database: database.name, privileges: SERVICE_PRIVILEGES },
     inMysql,
@@ -227,7 +230,7 @@ function reportingAccess(scope: Scope, tenantId: string, databases: readonly str
   const user = reportingUser(tenantId);
   const { account, password } = limitedAccount(scope, "reporting", user);
   databases.forEach((dbName, i) => {
-    new mysql.Grant(
+    new Grant(
       `${scope.name}-reporting-grant-${DATABASE_SERVICES[i]!.name}`,
       { user: account.user, host: account.host, database: dbName, privileges: ["SELECT", "SHOW VIEW"] },
       { parent: scope.parent, provider: scope.provider, dependsOn: [account] },

@@ -1,7 +1,15 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import * as rabbitmq from "@pulumi/rabbitmq";
+import { RandomPassword } from "@pulumi/random/randomPassword";
+import { Binding } from "@pulumi/rabbitmq/binding";
+import { Exchange } from "@pulumi/rabbitmq/exchange";
+import { FederationUpstream } from "@pulumi/rabbitmq/federationUpstream";
+import { Permissions } from "@pulumi/rabbitmq/permissions";
+import { Policy } from "@pulumi/rabbitmq/policy";
+import { Provider as RabbitmqProvider } from "@pulumi/rabbitmq/provider";
+import { Queue } from "@pulumi/rabbitmq/queue";
+import { User } from "@pulumi/rabbitmq/user";
+import { VHost } from "@pulumi/rabbitmq/vhost";
 import {
   PLATFORM_EXCHANGE,
   QUEUE_MAX_PRIORITY,
@@ -71,7 +79,7 @@ export function tierPolicyDefinition(profile: EffectiveProfile): Record<string, 
 /** Options of the resources inside the tenant's vhost: the admin provider, after the vhost. */
 interface InVhost {
   readonly parent: pulumi.Resource;
-  readonly provider: rabbitmq.Provider;
+  readonly provider: RabbitmqProvider;
   readonly dependsOn: pulumi.Resource[];
 }
 
@@ -96,7 +104,7 @@ export class TenantMessaging extends pulumi.ComponentResource {
     const vhostName = rabbitVhost(identity.tenantId);
     const userName = rabbitUser(identity.tenantId);
     const adminPassword: pulumi.Output<string> = pulumi.secret(server.admin.password);
-    const provider = new rabbitmq.Provider(
+    const provider = new RabbitmqProvider(
       `${name}-rabbitmq`,
       { endpoint: server.managementUrl, username: server.admin.user, password: adminPassword },
       { parent: this },
@@ -105,8 +113,7 @@ export class TenantMessaging extends pulumi.ComponentResource {
     const inVhost: InVhost = { parent: this, provider, dependsOn: [vhost] };
     const password = pulumi.secret(
       args.password ??
-        new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this })
-          .result,
+        new RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this }).result,
     );
     vhostUser(name, userName, password, vhost, inVhost);
     const exchange = platformExchange(name, vhost, inVhost);
@@ -157,9 +164,9 @@ function limitedVhost(
   profile: EffectiveProfile,
   server: RabbitServer,
   adminPassword: pulumi.Output<string>,
-  inRabbit: { readonly parent: pulumi.Resource; readonly provider: rabbitmq.Provider },
-): rabbitmq.VHost {
-  const vhost = new rabbitmq.VHost(
+  inRabbit: { readonly parent: pulumi.Resource; readonly provider: RabbitmqProvider },
+): VHost {
+  const vhost = new VHost(
     `${name}-vhost`,
     { name: vhostName },
     { ...inRabbit, ...statefulOptions("protected") },
@@ -187,24 +194,24 @@ function vhostUser(
   name: string,
   userName: string,
   password: pulumi.Output<string>,
-  vhost: rabbitmq.VHost,
+  vhost: VHost,
   inVhost: InVhost,
 ): void {
-  const user = new rabbitmq.User(
+  const user = new User(
     `${name}-user`,
     { name: userName, password, tags: [] },
     { parent: inVhost.parent, provider: inVhost.provider },
   );
   // Permissions are granted per vhost: ".*" reaches every resource of this vhost and nothing else.
-  new rabbitmq.Permissions(
+  new Permissions(
     `${name}-permissions`,
     { user: user.name, vhost: vhost.name, permissions: { configure: ".*", write: ".*", read: ".*" } },
     inVhost,
   );
 }
 
-function platformExchange(name: string, vhost: rabbitmq.VHost, inVhost: InVhost): rabbitmq.Exchange {
-  return new rabbitmq.Exchange(
+function platformExchange(name: string, vhost: VHost, inVhost: InVhost): Exchange {
+  return new Exchange(
     `${name}-platform-exchange`,
     {
       name: PLATFORM_EXCHANGE,
@@ -221,14 +228,9 @@ function platformExchange(name: string, vhost: rabbitmq.VHost, inVhost: InVhost)
  * so a tier change that changed one would redeclare the queue and drop its messages. Queues hold
  * messages, so they are protected like the vhost.
  */
-function queuesAndBindings(
-  name: string,
-  vhost: rabbitmq.VHost,
-  exchange: rabbitmq.Exchange,
-  inVhost: InVhost,
-): void {
+function queuesAndBindings(name: string, vhost: VHost, exchange: Exchange, inVhost: InVhost): void {
   const queue = (suffix: string, queueName: string, args: Record<string, unknown>) =>
-    new rabbitmq.Queue(
+    new Queue(
       `${name}-${suffix}`,
       {
         name: queueName,
@@ -237,8 +239,8 @@ function queuesAndBindings(
       },
       { ...inVhost, ...statefulOptions("protected") },
     );
-  const bind = (suffix: string, source: rabbitmq.Exchange, destination: rabbitmq.Queue, routingKey: string) =>
-    new rabbitmq.Binding(
+  const bind = (suffix: string, source: Exchange, destination: Queue, routingKey: string) =>
+    new Binding(
       `${name}-${suffix}`,
       {
         source: source.name,
@@ -259,7 +261,7 @@ function queuesAndBindings(
   bind("consumer-binding", exchange, consumer, "#");
   // The dead-letter exchange and queue exist on every tier, so a downgrade keeps the messages
   // already dead-lettered; only the tier policy routes to them, on tiers with dead-lettering.
-  const dlx = new rabbitmq.Exchange(
+  const dlx = new Exchange(
     `${name}-dead-letter-exchange`,
     {
       name: DEAD_LETTER_EXCHANGE,
@@ -275,10 +277,10 @@ function tierPolicy(
   name: string,
   identity: TenantIdentity,
   profile: EffectiveProfile,
-  vhost: rabbitmq.VHost,
+  vhost: VHost,
   inVhost: InVhost,
 ): void {
-  new rabbitmq.Policy(
+  new Policy(
     `${name}-tier-policy`,
     {
       name: `tier-${identity.tier}`,
@@ -298,12 +300,12 @@ function tierPolicy(
 function federation(
   name: string,
   upstreams: readonly { readonly name: string; readonly uri: pulumi.Input<string> }[],
-  vhost: rabbitmq.VHost,
+  vhost: VHost,
   inVhost: InVhost,
 ): void {
   const declared = upstreams.map(
     (upstream) =>
-      new rabbitmq.FederationUpstream(
+      new FederationUpstream(
         `${name}-federation-${upstream.name}`,
         // One hop: a message federated in from a region is never passed on to a third one.
         {
@@ -321,7 +323,7 @@ function federation(
   );
   if (declared.length === 0) return;
   // Federate the platform exchange with every upstream (the other regions' vhosts).
-  new rabbitmq.Policy(
+  new Policy(
     `${name}-federation-policy`,
     {
       name: "federate-platform-exchange",

@@ -1,8 +1,14 @@
 import * as core from "@pulumi/kubernetes/core/v1";
-import * as minio from "@pulumi/minio";
+import { IamPolicy } from "@pulumi/minio/iamPolicy";
+import { IamUser } from "@pulumi/minio/iamUser";
+import { IamUserPolicyAttachment } from "@pulumi/minio/iamUserPolicyAttachment";
+import { IlmPolicy } from "@pulumi/minio/ilmPolicy";
+import { S3Bucket } from "@pulumi/minio/s3bucket";
+import { S3BucketVersioning } from "@pulumi/minio/s3bucketVersioning";
+import { Provider as MinioProvider } from "@pulumi/minio/provider";
 import type { PolicyDocument } from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { RandomPassword } from "@pulumi/random/randomPassword";
 import {
   BUCKET_NAMES,
   bucketName,
@@ -156,7 +162,7 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
     super("collect-verything:tenant:TenantObjectStorage", name, {}, opts);
     const { identity, profile, server } = args;
     const rules = uploadRules(profile.tier);
-    const provider = new minio.Provider(
+    const provider = new MinioProvider(
       `${name}-minio`,
       {
         minioServer: server.endpoint,
@@ -255,7 +261,7 @@ export class TenantObjectStorage extends pulumi.ComponentResource {
 
 interface InMinio {
   readonly parent: pulumi.Resource;
-  readonly provider: minio.Provider;
+  readonly provider: MinioProvider;
 }
 
 /**
@@ -270,19 +276,19 @@ function tenantBucket(
   inMinio: InMinio,
 ): void {
   const storage = profile.tier.objectStorage;
-  const bucket = new minio.S3Bucket(
+  const bucket = new S3Bucket(
     resourceName,
     { bucket: bucketName, acl: "private", quota: quotaBytes, forceDestroy: false },
     { ...inMinio, ...statefulOptions("retained") },
   );
   if (!storage.versioning) return;
-  const versioning = new minio.S3BucketVersioning(
+  const versioning = new S3BucketVersioning(
     `${resourceName}-versioning`,
     { bucket: bucket.bucket, versioningConfiguration: { status: "Enabled" } },
     inMinio,
   );
   if (storage.noncurrentVersionDays === undefined) return;
-  new minio.IlmPolicy(
+  new IlmPolicy(
     `${resourceName}-lifecycle`,
     {
       bucket: bucket.bucket,
@@ -303,23 +309,23 @@ function minioAccount(
   resourceNames: { readonly key: string; readonly user: string; readonly policy: string },
   account: { readonly name: string; readonly policyName: string; readonly policy: string },
   inMinio: InMinio,
-): { readonly user: minio.IamUser; readonly secretKey: pulumi.Output<string> } {
-  const secretKey = new random.RandomPassword(
+): { readonly user: IamUser; readonly secretKey: pulumi.Output<string> } {
+  const secretKey = new RandomPassword(
     resourceNames.key,
     { length: 40, special: false },
     { parent: inMinio.parent },
   ).result;
-  const user = new minio.IamUser(
+  const user = new IamUser(
     resourceNames.user,
     { name: account.name, secret: secretKey, forceDestroy: false },
     inMinio,
   );
-  const policy = new minio.IamPolicy(
+  const policy = new IamPolicy(
     resourceNames.policy,
     { name: account.policyName, policy: account.policy },
     inMinio,
   );
-  new minio.IamUserPolicyAttachment(
+  new IamUserPolicyAttachment(
     `${resourceNames.policy}-attachment`,
     { userName: user.name, policyName: policy.name },
     inMinio,

@@ -1,4 +1,6 @@
-import * as aws from "@pulumi/aws/iam";
+import { Role } from "@pulumi/aws/iam/role";
+import { RolePolicy } from "@pulumi/aws/iam/rolePolicy";
+import type { PolicyDocument } from "@pulumi/aws/iam";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountTrustPolicy } from "../shared/serviceAccountTrust";
@@ -65,7 +67,7 @@ export class TenantBackups extends pulumi.ComponentResource {
     const tenantId = identity.tenantId;
     const prefix = tenantBackupPrefix(tenantId);
 
-    const role = new aws.Role(
+    const role = new Role(
       `${name}-role`,
       {
         name: `cv-backup-${tenantId}`,
@@ -80,7 +82,7 @@ export class TenantBackups extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.RolePolicy(
+    new RolePolicy(
       `${name}-policy`,
       { role: role.id, policy: JSON.stringify(backupPolicyDocument(platform, tenantId)) },
       { parent: this },
@@ -119,7 +121,7 @@ export class TenantBackups extends pulumi.ComponentResource {
 export function backupPolicyDocument(
   platform: Pick<BackupPlatformArgs, "bucket" | "kmsKeyArn">,
   tenantId: string,
-): aws.PolicyDocument {
+): PolicyDocument {
   const prefix = tenantBackupPrefix(tenantId);
   return {
     Version: "2012-10-17",

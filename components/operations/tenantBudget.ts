@@ -1,4 +1,4 @@
-import * as budgets from "@pulumi/aws/budgets";
+import { Budget } from "@pulumi/aws/budgets/budget";
 import * as pulumi from "@pulumi/pulumi";
 import {
   BUDGET_THRESHOLDS_PERCENT,
@@ -34,7 +34,7 @@ export class TenantBudget extends pulumi.ComponentResource {
     if (problems.length > 0) throw new TenantRequestError(problems);
     super("collect-verything:tenant:TenantBudget", name, {}, opts);
     this.budgetName = budgetName(args.identity.tenantId);
-    new budgets.Budget(
+    new Budget(
       `${name}-cost`,
       {
         name: this.budgetName,
