@@ -4,41 +4,22 @@
  * retained; 409 naming the domain and nothing else of the holder; a tenant's own domains and a
  * purged tenant's are free; nothing is stored for a refused request.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileStore } from "../service/fileStore";
-import { buildHttpApp, type HttpApp } from "../service/http";
-import { createLogger } from "../service/log";
-import { Metrics } from "../service/metrics";
-import { SecretBox } from "../service/secrets";
+import type { FileStore } from "../service/fileStore";
+import type { HttpApp } from "../service/http";
 import { requestedCustomDomains } from "../service/domainClaims";
+import { testHttpApp } from "./helpers/httpApp";
 import { tenantRequest } from "./helpers/service";
 
 const TOKEN = "test-token-domain-claims-0123456789";
-let dir: string;
 let store: FileStore;
 let app: HttpApp;
+let close: () => Promise<void>;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "service-domains-"));
-  store = new FileStore({ path: join(dir, "operations.jsonl") });
-  app = await buildHttpApp({
-    store,
-    dispatcher: { dispatch: async () => undefined },
-    token: TOKEN,
-    metrics: new Metrics(),
-    log: createLogger({ level: "silent" }),
-    secrets: SecretBox.fromFile(join(dir, "service.key")),
-    bodyLimit: 16 * 1024,
-  });
+  ({ store, app, close } = await testHttpApp("service-domains-", TOKEN, { bodyLimit: 16 * 1024 }));
 });
-afterEach(async () => {
-  await app.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 const withDomains = (tenantId: string, ...domains: string[]) =>
   tenantRequest(tenantId, "premium", { sites: [{ customDomains: domains }] });
