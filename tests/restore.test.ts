@@ -16,7 +16,7 @@ import { DumpBackup, tenantDatabases } from "../automation/dumpBackup";
 import { withConnection } from "../automation/mysqlTools";
 import { TenantRestore } from "../automation/restore";
 import { parseBackupStamp } from "../tiers";
-import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
+import { binlogServerAvailable, MYSQL_BINLOG } from "./helpers/servers";
 
 const TENANT = `drill${process.pid}`;
 const OTHER = `drillo${process.pid}`;
@@ -66,11 +66,7 @@ const dropAll = () =>
 describe("point-in-time restore drill (real MariaDB with binary logging)", () => {
   let up = false;
   beforeAll(async () => {
-    up = await serverAvailable(
-      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
-      MYSQL_BINLOG.host,
-      MYSQL_BINLOG.port,
-    );
+    up = await binlogServerAvailable();
     if (!up) return;
     const logBin = await withConnection(
       MYSQL_BINLOG,
