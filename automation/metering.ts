@@ -190,6 +190,18 @@ export async function ensureUsageTable(db: Connection): Promise<void> {
 
 const sqlTime = (d: Date) => d.toISOString().slice(0, 19).replace("T", " ");
 
+/** A row's measures in COLUMNS order (after tenant, hour and tier): the table's and the CSV's. */
+const measures = (r: UsageRow): (number | null)[] => [
+  r.cpuRequestedCoreHours,
+  r.cpuUsedCoreHours,
+  r.memoryRequestedGibHours,
+  r.memoryUsedGibHours,
+  r.storageUsedGibHours,
+  r.edgeBandwidthGb,
+  r.orders,
+  r.products,
+];
+
 /** Records the rows, replacing an hour collected before (a rerun is idempotent). */
 export async function recordUsage(
   db: Connection,
@@ -197,20 +209,7 @@ export async function recordUsage(
   now: Date = new Date(),
 ): Promise<void> {
   if (rows.length === 0) return;
-  const values = rows.map((r) => [
-    r.tenantId,
-    sqlTime(r.hourStart),
-    r.tier,
-    r.cpuRequestedCoreHours,
-    r.cpuUsedCoreHours,
-    r.memoryRequestedGibHours,
-    r.memoryUsedGibHours,
-    r.storageUsedGibHours,
-    r.edgeBandwidthGb,
-    r.orders,
-    r.products,
-    sqlTime(now),
-  ]);
+  const values = rows.map((r) => [r.tenantId, sqlTime(r.hourStart), r.tier, ...measures(r), sqlTime(now)]);
   const update = [...COLUMNS.slice(2).map(([n]) => n), "collected_at"].map(
     (n) => `\`${n}\` = VALUES(\`${n}\`)`,
   );
@@ -269,19 +268,7 @@ async function queryUsage(db: Connection, tenantId: string, from: Date, to: Date
 /** Rows as CSV (CSV_HEADER; times ISO 8601 UTC; an empty field for null). */
 export function usageCsv(rows: readonly UsageRow[]): string {
   const line = (r: UsageRow) =>
-    [
-      r.tenantId,
-      r.hourStart.toISOString(),
-      r.tier,
-      r.cpuRequestedCoreHours,
-      r.cpuUsedCoreHours,
-      r.memoryRequestedGibHours,
-      r.memoryUsedGibHours,
-      r.storageUsedGibHours,
-      r.edgeBandwidthGb,
-      r.orders ?? "",
-      r.products ?? "",
-    ].join(",");
+    [r.tenantId, r.hourStart.toISOString(), r.tier, ...measures(r).map((v) => v ?? "")].join(",");
   return `${[CSV_HEADER, ...rows.map(line)].join("\n")}\n`;
 }
 

@@ -185,14 +185,22 @@ export function tenantPlatformArgs(facts: PlatformFacts): PlatformArgs {
       objectStorage: facts.endpoints.objectStorage,
       redis: facts.endpoints.redis,
     },
-    backups: {
-      bucket: facts.backups.bucket,
-      region: facts.backups.region,
-      kmsKeyArn: facts.backups.kmsKeyArn,
-      oidcProviderArn: facts.backups.oidcProviderArn,
-      oidcIssuer: facts.backups.oidcIssuer,
-      namespace: facts.namespaces.backups,
-    },
+    backups: tenantBackupFacts(facts),
+  };
+}
+
+/**
+ * What a tenant's backups need of the platform (bucket, key, IRSA, the runners' namespace), as
+ * TenantStack and the policy pack read it.
+ */
+export function tenantBackupFacts(facts: PlatformFacts): PlatformArgs["backups"] {
+  return {
+    bucket: facts.backups.bucket,
+    region: facts.backups.region,
+    kmsKeyArn: facts.backups.kmsKeyArn,
+    oidcProviderArn: facts.backups.oidcProviderArn,
+    oidcIssuer: facts.backups.oidcIssuer,
+    namespace: facts.namespaces.backups,
   };
 }
 

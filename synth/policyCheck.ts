@@ -12,7 +12,7 @@ import {
   type Violation,
 } from "../policy/pack";
 import { parseStackConfig, PROJECT, type parsePolicyInputs } from "../stacks/config";
-import { PLATFORM_DOMAIN, type PlatformFacts } from "../stacks/platformFacts";
+import { PLATFORM_DOMAIN, tenantBackupFacts, type PlatformFacts } from "../stacks/platformFacts";
 import { DEFAULT_PLATFORM_ORGANIZATION, PRIMARY_REGION, type RegionName, type TierName } from "../tiers";
 import { offlinePlatformFacts } from "./platformStandIn";
 import type { LocalResource } from "../policy/localRun";
@@ -107,14 +107,7 @@ function packPlatformOf(facts: PlatformFacts): NonNullable<ContextConfig["platfo
   const { mysql, rabbitmq, objectStorage, redis } = facts.endpoints;
   return {
     endpoints: { mysql, rabbitmq, objectStorage, redis },
-    backups: {
-      bucket: facts.backups.bucket,
-      region: facts.backups.region,
-      kmsKeyArn: facts.backups.kmsKeyArn,
-      oidcProviderArn: facts.backups.oidcProviderArn,
-      oidcIssuer: facts.backups.oidcIssuer,
-      namespace: facts.namespaces.backups,
-    },
+    backups: tenantBackupFacts(facts),
     prometheusUrl: facts.prometheusUrl,
   };
 }

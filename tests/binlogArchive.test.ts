@@ -10,7 +10,7 @@ import { DirectoryStore } from "../automation/backupStore";
 import { BinlogArchive } from "../automation/binlogArchive";
 import { withConnection } from "../automation/mysqlTools";
 import { binlogPrefix } from "../tiers";
-import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
+import { binlogServerAvailable, MYSQL_BINLOG } from "./helpers/servers";
 
 const SERVER = `archive-${process.pid}`;
 const DATABASE = `binlogarch${process.pid}`;
@@ -34,11 +34,7 @@ const write = (rows: number) =>
 describe("binlog archive (real MariaDB with binary logging)", () => {
   let up = false;
   beforeAll(async () => {
-    up = await serverAvailable(
-      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
-      MYSQL_BINLOG.host,
-      MYSQL_BINLOG.port,
-    );
+    up = await binlogServerAvailable();
     if (up)
       await withConnection(MYSQL_BINLOG, (db) =>
         db

@@ -30,7 +30,7 @@ import { kubernetesObjects } from "../synth/manifests";
 import { PLATFORM_PROJECT } from "../synth/programs";
 import { ORIGIN_PULL } from "../tiers";
 import { parseCpu, parseMemory } from "../lib/units";
-import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
+import { binlogServerAvailable, MYSQL_BINLOG } from "./helpers/servers";
 import { ofKind, synthShape } from "./helpers/synth";
 
 const synthWith = (binlogArchive?: unknown): Promise<SynthResult> =>
@@ -317,11 +317,7 @@ describe("binlog archiver script (real MariaDB with binary logging)", () => {
   let up = false;
 
   beforeAll(async () => {
-    up = await serverAvailable(
-      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
-      MYSQL_BINLOG.host,
-      MYSQL_BINLOG.port,
-    );
+    up = await binlogServerAvailable();
     mkdirSync(bin);
     mkdirSync(bucket);
     mkdirSync(work);

@@ -11,10 +11,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
-import { tenantMain } from "../scripts/tenantCommand";
-import { synthMain } from "../synth/cli";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { runCliInProcess, type CliRun } from "./helpers/cliInProcess";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "cli-bad-input-"));
@@ -606,23 +605,8 @@ function prepare(c: Case, index: number, kind: string): Dirs {
   return d;
 }
 
-/** Runs a CLI in this process, through the entry function its script calls, capturing its output. */
-async function runInProcess(c: Case, d: Dirs): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation(
-    (chunk: string | Uint8Array) => ((stdout += String(chunk)), true),
-  );
-  vi.spyOn(process.stderr, "write").mockImplementation(
-    (chunk: string | Uint8Array) => ((stderr += String(chunk)), true),
-  );
-  try {
-    const code = await (c.cli === "synth" ? synthMain : tenantMain)(c.args(d));
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+/** Runs the case's CLI in this process, capturing its output. */
+const runInProcess = (c: Case, d: Dirs): Promise<CliRun> => runCliInProcess(c.cli, c.args(d));
 
 function runChild(c: Case, d: Dirs): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {

@@ -5,20 +5,15 @@
  * the stateful resources are still protected (tests/tierTransitions.test.ts and the policy pack
  * judge which). The flag is the operator's: a request carrying it is refused by name.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { toStackConfig } from "../automation/requestConfig";
 import { statefulOptions } from "../components/shared/statefulOptions";
-import { FileStore } from "../service/fileStore";
-import { buildHttpApp } from "../service/http";
-import { createLogger } from "../service/log";
-import { Metrics } from "../service/metrics";
-import { SecretBox } from "../service/secrets";
 import { parseTenantRequest, splitOperatorState } from "../stacks/config";
 import type { RecordedResource } from "../synth/engine";
 import { DATA_HOLDING_TYPES, TenantRequestError } from "../tiers";
+import { testHttpApp } from "./helpers/httpApp";
 import { tenantRequest } from "./helpers/service";
 import { ALL_SHAPES, synthOf, synthShape, tenantConfig, type Shape } from "./helpers/synth";
 
@@ -160,17 +155,8 @@ describe("every protect and retainOnDelete goes through statefulOptions", () => 
 
 describe("the signup service refuses tenant:erasing", () => {
   it("answers 400 naming the key, and stores nothing", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "erasing-http-"));
-    const store = new FileStore({ path: join(dir, "operations.jsonl") });
-    const dispatched: unknown[] = [];
     const token = "test-token-erasing-0123456789";
-    const app = await buildHttpApp({
-      store,
-      dispatcher: { dispatch: async (op) => void dispatched.push(op) },
-      token,
-      metrics: new Metrics(),
-      log: createLogger({ level: "silent" }),
-      secrets: SecretBox.fromFile(join(dir, "service.key")),
+    const { store, app, dispatched, close } = await testHttpApp("erasing-http-", token, {
       bodyLimit: 16 * 1024,
     });
     try {
@@ -185,9 +171,7 @@ describe("the signup service refuses tenant:erasing", () => {
       expect(dispatched).toEqual([]);
       expect(await store.counts()).toEqual({ queued: 0, running: 0, succeeded: 0, failed: 0 });
     } finally {
-      await app.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await close();
     }
   });
 });

@@ -9,9 +9,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import mysql from "mysql2/promise";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { erasureSetupFrom, objectStoreFromEnv } from "../automation/erasure/environment";
 import { MysqlEraser, tenantMysqlNames } from "../automation/erasure/mysqlEraser";
@@ -28,6 +27,7 @@ import {
   rabbitUser,
   rabbitVhost,
 } from "../tiers";
+import { LocalS3 } from "./helpers/localS3";
 import { MYSQL, RABBITMQ, rabbitManagementPort, serverAvailable } from "./helpers/servers";
 import { offlineTenantCli } from "./helpers/tenantCli";
 
@@ -36,7 +36,7 @@ const TENANT = `er${SUFFIX}`;
 const NEIGHBOUR = `er${SUFFIX}-shop`;
 const BACKUP_BUCKET = `backups-${SUFFIX}`;
 const dir = mkdtempSync(join(tmpdir(), `erasure-${SUFFIX}-`));
-const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: join(dir, "s3") });
+const s3 = new LocalS3(join(dir, "s3"));
 let client: S3Client;
 let endpoint: string;
 let up = false;
@@ -101,16 +101,7 @@ beforeAll(async () => {
   up =
     (await serverAvailable("MySQL", MYSQL.host, MYSQL.port)) &&
     (await serverAvailable("RabbitMQ management", "127.0.0.1", rabbitManagementPort()));
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
-  client = new S3Client({
-    endpoint,
-    region: "eu-west-3",
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
+  ({ endpoint, client } = await s3.start());
   await client.send(new CreateBucketCommand({ Bucket: BACKUP_BUCKET }));
   await client.send(
     new PutObjectCommand({
@@ -126,8 +117,7 @@ afterAll(async () => {
     // The neighbour (and anything a failed run left) is removed by the erasure code itself.
     for (const id of [TENANT, NEIGHBOUR]) await eraseTenant(id, erasers(), { reason: "test clean-up" });
   }
-  client?.destroy();
-  await server.close();
+  await s3.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

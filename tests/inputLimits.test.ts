@@ -10,11 +10,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { dumpKeyOf, parseRestorePoint, parseRestoreRequest } from "../automation/restoreRequest";
-import { tenantMain } from "../scripts/tenantCommand";
 import { webhookUrlProblem } from "../stacks/fieldRules";
-import { synthMain } from "../synth/cli";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { runCliInProcess } from "./helpers/cliInProcess";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "input-limits-"));
@@ -39,28 +38,9 @@ function caseDir(): string {
 
 const STACK_TRACE = /^\s+at .*:\d+:\d+\)?$/m;
 
-async function run(
-  cli: "synth" | "tenant",
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation(
-    (chunk: string | Uint8Array) => ((stdout += String(chunk)), true),
-  );
-  vi.spyOn(process.stderr, "write").mockImplementation(
-    (chunk: string | Uint8Array) => ((stderr += String(chunk)), true),
-  );
-  try {
-    return { code: await (cli === "synth" ? synthMain : tenantMain)(args), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
-
 async function expectRefused(cli: "synth" | "tenant", args: string[], names: string | RegExp, dir: string) {
   const before = readdirSync(dir).sort();
-  const result = await run(cli, args);
+  const result = await runCliInProcess(cli, args);
   expect(result.code, result.stderr).toBe(2);
   if (typeof names === "string") expect(result.stderr).toContain(names);
   else expect(result.stderr).toMatch(names);

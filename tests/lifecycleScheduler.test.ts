@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import amqp from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import type { LifecycleEvent, PlatformEvent } from "../service/events";
 import { FileStore } from "../service/fileStore";
 import { buildHttpApp } from "../service/http";
@@ -26,12 +26,23 @@ const RUN = `${process.pid}_${randomBytes(3).toString("hex")}`;
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-12-01T09:00:00Z");
 const log = createLogger({ level: "silent" });
+/** A grace period left to run out: opened, a reminder on days 7, 14, 21 and 28, the final warning, the end. */
+const GRACE_RUN_OUT = [
+  "tenant.grace_opened",
+  "tenant.grace_reminder",
+  "tenant.grace_reminder",
+  "tenant.grace_reminder",
+  "tenant.grace_reminder",
+  "tenant.grace_final_warning",
+  "tenant.grace_ended",
+];
 
 /** A clock the test moves. */
 function fakeClock(start = T0) {
   let t = start;
   return { now: () => t, to: (ms: number) => (t = ms) };
 }
+type Clock = ReturnType<typeof fakeClock>;
 
 /** Runs the tenant's oldest pending operation to its end as a worker would, with the record update given. */
 async function runPending(store: OperationStore, tenantId: string, tenant: TenantUpdate): Promise<Operation> {
@@ -56,7 +67,7 @@ interface Setup {
 
 type StoreFactory = (clock: () => number) => Promise<Setup>;
 
-function harness(clock: ReturnType<typeof fakeClock>) {
+function harness(clock: Clock) {
   const events: LifecycleEvent[] = [];
   const dispatched: Operation[] = [];
   const scheduler = (s: OperationStore) =>
@@ -69,6 +80,7 @@ function harness(clock: ReturnType<typeof fakeClock>) {
     });
   return { events, dispatched, scheduler, names: () => events.map((e) => e.event) };
 }
+type Harness = ReturnType<typeof harness>;
 
 const fileStore: StoreFactory = async (now) => {
   const dir = mkdtempSync(join(tmpdir(), `lifecycle-${RUN}-`));
@@ -122,13 +134,26 @@ describe.each([
   ["the journal (FileStore)", fileStore, (): boolean => true],
   ["MySQL (real MariaDB)", mysqlStore, (): boolean => mysqlUp],
 ] as const)("lifecycle in %s", (_name, open, available) => {
-  it("a grace period: reminders on days 7, 14, 21, 28 and 24 h before the end, in order, across a restart; then suspension", async (context) => {
+  /** A store (closed after `body`) with one active tenant, a clock at T0 and a harness on that clock. */
+  async function withActiveTenant(
+    context: TestContext,
+    tenantId: string,
+    tier: string,
+    body: (t: { clock: Clock; setup: Setup; h: Harness }) => Promise<void>,
+  ): Promise<void> {
     if (!available()) context.skip();
     const clock = fakeClock();
     const setup = await open(clock.now);
     try {
-      await activeTenant(setup.store, "grace1");
-      const h = harness(clock);
+      await activeTenant(setup.store, tenantId, tier);
+      await body({ clock, setup, h: harness(clock) });
+    } finally {
+      await setup.close();
+    }
+  }
+
+  it("a grace period: reminders on days 7, 14, 21, 28 and 24 h before the end, in order, across a restart; then suspension", (context) =>
+    withActiveTenant(context, "grace1", "premium", async ({ clock, setup, h }) => {
       const opened = await h.scheduler(setup.store).openGracePeriod("grace1", "payment-failed");
       expect(opened.opened).toBe(true);
       expect(opened.state.grace?.endsAt).toBe("2026-12-31T09:00:00.000Z");
@@ -154,14 +179,8 @@ describe.each([
       // Down for a week: the steps that fell due meanwhile go out in their order.
       clock.to(T0 + 29 * DAY + 1);
       await scheduler.tick();
-      expect(h.names()).toEqual([
-        "tenant.grace_opened",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_final_warning",
-      ]);
+      // All but the end.
+      expect(h.names()).toEqual(GRACE_RUN_OUT.slice(0, -1));
       expect(
         h.events.filter((e) => e.event === "tenant.grace_reminder").map((e) => e.details?.["day"]),
       ).toEqual([7, 14, 21, 28]);
@@ -198,18 +217,10 @@ describe.each([
       expect(cancelled.operation?.kind).toBe("restore");
       expect(h.events.at(-1)).toMatchObject({ event: "tenant.grace_cancelled", details: { restored: true } });
       expect((await setup.store.lifecycle("grace1"))?.state).toEqual({});
-    } finally {
-      await setup.close();
-    }
-  });
+    }));
 
-  it("a grace period cancelled before its end: no more reminders, no suspension", async (context) => {
-    if (!available()) context.skip();
-    const clock = fakeClock();
-    const setup = await open(clock.now);
-    try {
-      await activeTenant(setup.store, "grace2");
-      const h = harness(clock);
+  it("a grace period cancelled before its end: no more reminders, no suspension", (context) =>
+    withActiveTenant(context, "grace2", "premium", async ({ clock, setup, h }) => {
       const scheduler = h.scheduler(setup.store);
       await scheduler.openGracePeriod("grace2", "payment-failed");
       clock.to(T0 + 8 * DAY);
@@ -223,18 +234,10 @@ describe.each([
       // A retained tenant opens none.
       await setup.store.submit({ tenantId: "grace2", kind: "deprovision", payload: {} });
       await expect(scheduler.openGracePeriod("grace2", "payment-failed")).rejects.toThrow(/retained/);
-    } finally {
-      await setup.close();
-    }
-  });
+    }));
 
-  it("a downgrade scheduled for the end of the billing period runs then, once; held while suspended", async (context) => {
-    if (!available()) context.skip();
-    const clock = fakeClock();
-    const setup = await open(clock.now);
-    try {
-      await activeTenant(setup.store, "down1", "business");
-      const h = harness(clock);
+  it("a downgrade scheduled for the end of the billing period runs then, once; held while suspended", (context) =>
+    withActiveTenant(context, "down1", "business", async ({ clock, setup, h }) => {
       const scheduler = h.scheduler(setup.store);
       const end = "2026-12-31T23:59:59Z";
       await expect(scheduler.scheduleDowngrade("down1", "business", end)).rejects.toThrow(
@@ -285,35 +288,16 @@ describe.each([
         ["change-tier", { tier: "standard" }],
       ]);
       expect(h.names().filter((n) => n === "tenant.downgrade_held")).toHaveLength(1);
-    } finally {
-      await setup.close();
-    }
-  });
+    }));
 
-  it("two schedulers on one store send each reminder once", async (context) => {
-    if (!available()) context.skip();
-    const clock = fakeClock();
-    const setup = await open(clock.now);
-    try {
-      await activeTenant(setup.store, "race1");
-      const h = harness(clock);
+  it("two schedulers on one store send each reminder once", (context) =>
+    withActiveTenant(context, "race1", "premium", async ({ clock, setup, h }) => {
       await h.scheduler(setup.store).openGracePeriod("race1", "payment-failed");
       clock.to(T0 + 30 * DAY);
       await Promise.all([h.scheduler(setup.store).tick(), h.scheduler(setup.store).tick()]);
-      expect(h.names()).toEqual([
-        "tenant.grace_opened",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_final_warning",
-        "tenant.grace_ended",
-      ]);
+      expect(h.names()).toEqual(GRACE_RUN_OUT);
       expect((await setup.store.pending("race1")).map((o) => o.kind)).toEqual(["deprovision"]);
-    } finally {
-      await setup.close();
-    }
-  });
+    }));
 });
 
 describe("grace events on the platform exchange (real RabbitMQ)", () => {
@@ -365,15 +349,7 @@ describe("grace events on the platform exchange (real RabbitMQ)", () => {
       }
       const deadline = Date.now() + 10_000;
       while (received.length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(received.map((r) => r.key)).toEqual([
-        "tenant.grace_opened",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_reminder",
-        "tenant.grace_final_warning",
-        "tenant.grace_ended",
-      ]);
+      expect(received.map((r) => r.key)).toEqual(GRACE_RUN_OUT);
       expect(received.every((r) => r.body.tenantId === "amqp1")).toBe(true);
       await channel.deleteExchange(exchange);
     } finally {

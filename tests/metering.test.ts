@@ -9,9 +9,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import mysql, { type Connection } from "mysql2/promise";
-import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   collectHour,
@@ -34,6 +33,7 @@ import {
   startBackfilledPrometheus,
   type RealPrometheus,
 } from "./helpers/prometheusServer";
+import { LocalS3 } from "./helpers/localS3";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const START = Date.UTC(2026, 10, 30, 18); // 2026-11-30T18:00Z
@@ -183,13 +183,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
   let db: Connection;
   const dir = mkdtempSync(join(tmpdir(), `metering-${process.pid}-`));
   const bucket = "cv-tenant-backups";
-  const s3 = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory: join(dir, "s3"),
-    configureBuckets: [{ name: bucket }],
-  });
+  const s3 = new LocalS3(join(dir, "s3"), [bucket]);
   let client: S3Client;
 
   beforeAll(async () => {
@@ -200,22 +194,13 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
     await admin.end();
     db = await mysql.createConnection({ ...MYSQL, database: DATABASE });
     await ensureUsageTable(db);
-    const { port } = await s3.run();
-    client = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: "eu-west-3",
-      forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    ({ client } = await s3.start());
   }, 120_000);
   afterAll(async () => {
     await db?.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
     await db?.end();
     await prometheus?.stop();
-    client?.destroy();
-    await s3.close();
+    await s3.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

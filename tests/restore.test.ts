@@ -16,29 +16,14 @@ import { DumpBackup, tenantDatabases } from "../automation/dumpBackup";
 import { withConnection } from "../automation/mysqlTools";
 import { TenantRestore } from "../automation/restore";
 import { parseBackupStamp } from "../tiers";
-import { MYSQL_BINLOG, serverAvailable } from "./helpers/servers";
+import { snapshot } from "./helpers/mysqlRows";
+import { binlogServerAvailable, MYSQL_BINLOG } from "./helpers/servers";
 
 const TENANT = `drill${process.pid}`;
 const OTHER = `drillo${process.pid}`;
 const SERVER = "drill-server";
 const dir = mkdtempSync(join(tmpdir(), "restore-drill-"));
 const store = new DirectoryStore(dir);
-
-type Snapshot = Record<string, unknown[]>;
-
-/** Every row of every table of the tenant's databases (and of the restore's leftovers), ordered. */
-async function snapshot(db: Connection, databases: readonly string[]): Promise<Snapshot> {
-  const [tables] = await db.query(
-    "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) ORDER BY 1, 2",
-    [databases],
-  );
-  const result: Snapshot = {};
-  for (const { s, t } of tables as { s: string; t: string }[]) {
-    const [rows] = await db.query(`SELECT * FROM \`${s}\`.\`${t}\` ORDER BY 1`);
-    result[`${s}.${t}`] = rows as unknown[];
-  }
-  return result;
-}
 
 /** Waits until the server's clock is past `second` (binlog events are stamped by the second). */
 async function pastSecond(db: Connection, second: number): Promise<void> {
@@ -66,11 +51,7 @@ const dropAll = () =>
 describe("point-in-time restore drill (real MariaDB with binary logging)", () => {
   let up = false;
   beforeAll(async () => {
-    up = await serverAvailable(
-      "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
-      MYSQL_BINLOG.host,
-      MYSQL_BINLOG.port,
-    );
+    up = await binlogServerAvailable();
     if (!up) return;
     const logBin = await withConnection(
       MYSQL_BINLOG,

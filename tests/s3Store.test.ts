@@ -10,12 +10,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetObjectTaggingCommand, S3Client, type Tag } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { GetObjectTaggingCommand, type S3Client, type Tag } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3Store } from "../automation/s3Store";
 import { backupLifecycleRules, type LifecycleRule } from "../components/platform/backupBucket";
 import { binlogMarkerKey, definitionsKey, dumpKey, TIER_NAMES } from "../tiers";
+import { LocalS3 } from "./helpers/localS3";
 
 /** s3rver's tagging model (no types shipped). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -70,33 +70,18 @@ function selects(rule: LifecycleRule, key: string, tags: readonly Tag[]): boolea
 describe("S3Store (local S3-compatible server)", () => {
   const dir = mkdtempSync(join(tmpdir(), `s3store-${process.pid}-`));
   const bucket = "cv-tenant-backups";
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory: join(dir, "s3"),
-    configureBuckets: [{ name: bucket }],
-  });
+  const s3 = new LocalS3(join(dir, "s3"), [bucket]);
   // First, so it sees the response of the route that stored the object.
-  (server as unknown as { middleware: Middleware[] }).middleware.unshift(taggingOnPut);
+  (s3.server as unknown as { middleware: Middleware[] }).middleware.unshift(taggingOnPut);
   let client: S3Client;
   const tagsOf = async (key: string): Promise<Tag[]> =>
     (await client.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }))).TagSet ?? [];
 
   beforeAll(async () => {
-    const { port } = await server.run();
-    client = new S3Client({
-      endpoint: `http://127.0.0.1:${port}`,
-      region: "eu-west-3",
-      forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
+    ({ client } = await s3.start());
   });
   afterAll(async () => {
-    client?.destroy();
-    await server.close();
+    await s3.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

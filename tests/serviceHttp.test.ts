@@ -4,17 +4,13 @@
  * idempotency key) gets a typed 4xx and stores nothing; good ones are stored before 202;
  * credentials never come back; the OpenAPI document is generated from the config schema.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileStore } from "../service/fileStore";
-import { buildHttpApp, type HttpApp } from "../service/http";
-import { createLogger } from "../service/log";
-import { Metrics } from "../service/metrics";
-import { SecretBox } from "../service/secrets";
+import type { HttpApp } from "../service/http";
 import type { Operation } from "../service/operations";
-import { CREDENTIALS, tenantRequest } from "./helpers/service";
+import { testHttpApp } from "./helpers/httpApp";
+import { CREDENTIALS, SERVICE_API_PATHS, tenantRequest } from "./helpers/service";
 
 const TOKEN = "test-token-0123456789abcdef";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -23,26 +19,14 @@ let dir: string;
 let store: FileStore;
 let app: HttpApp;
 let dispatched: Operation[];
+let close: () => Promise<void>;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "service-http-"));
-  store = new FileStore({ path: join(dir, "operations.jsonl") });
-  dispatched = [];
-  app = await buildHttpApp({
-    store,
-    dispatcher: { dispatch: async (op) => void dispatched.push(op) },
-    token: TOKEN,
-    metrics: new Metrics(),
-    log: createLogger({ level: "silent" }),
-    secrets: SecretBox.fromFile(join(dir, "service.key")),
+  ({ dir, store, app, dispatched, close } = await testHttpApp("service-http-", TOKEN, {
     bodyLimit: 16 * 1024,
-  });
+  }));
 });
-afterEach(async () => {
-  await app.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 const nothingStored = async () => {
   expect(await store.counts()).toEqual({ queued: 0, running: 0, succeeded: 0, failed: 0 });
@@ -286,15 +270,7 @@ describe("documents", () => {
       >;
     };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual([
-      "/fleet/{command}",
-      "/operations/{id}",
-      "/tenants",
-      "/tenants/{id}",
-      "/tenants/{id}/purge",
-      "/tenants/{id}/restore",
-      "/tenants/{id}/tier",
-    ]);
+    expect(Object.keys(doc.paths).sort()).toEqual(SERVICE_API_PATHS);
     const body = doc.paths["/tenants"]!["post"]!.requestBody!.content["application/json"]!.schema;
     expect(Object.keys(body.properties)).toEqual(
       expect.arrayContaining([

@@ -20,6 +20,7 @@ import type { Operation } from "../service/operations";
 import { LibraryRestoreHandler } from "../service/restoreHandler";
 import { startService, type RunningService } from "../service/runtime";
 import { databaseName, dumpKey } from "../tiers";
+import { snapshot as tableSnapshot } from "./helpers/mysqlRows";
 import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
 import { eventually, tenantRequest } from "./helpers/service";
 
@@ -30,23 +31,9 @@ const dir = mkdtempSync(join(tmpdir(), "service-restore-"));
 const products = `\`${databaseName(TENANT, "products")}\`.products`;
 const orders = `\`${databaseName(TENANT, "orders")}\`.orders`;
 
-type Snapshot = Record<string, unknown[]>;
-
 /** Every row of every table of `databases`, ordered. */
-async function snapshot(databases: readonly string[]): Promise<Snapshot> {
-  return withConnection(MYSQL, async (db) => {
-    const [tables] = await db.query(
-      "SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?) ORDER BY 1, 2",
-      [databases],
-    );
-    const result: Snapshot = {};
-    for (const { s, t } of tables as { s: string; t: string }[]) {
-      const [rows] = await db.query(`SELECT * FROM \`${s}\`.\`${t}\` ORDER BY 1`);
-      result[`${s.slice(TENANT.length)}.${t}`] = rows as unknown[];
-    }
-    return result;
-  });
-}
+const snapshot = (databases: readonly string[]) =>
+  withConnection(MYSQL, (db) => tableSnapshot(db, databases));
 
 const tenantSchemas = () =>
   withConnection(MYSQL, async (db) => {
@@ -171,7 +158,7 @@ describe("POST /tenants/:id/restore loads a backup (real HTTP, MariaDB, the rest
           )
         )[0] as unknown[],
     );
-    expect(kept).toEqual(changed[`${databaseName(TENANT, "products").slice(TENANT.length)}.products`]);
+    expect(kept).toEqual(changed[`${databaseName(TENANT, "products")}.products`]);
     const tenant = await call("GET", `/tenants/${TENANT}`);
     expect(tenant.body).toMatchObject({
       status: "active",

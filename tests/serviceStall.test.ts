@@ -3,43 +3,24 @@
  * end) does not hold its connection: the service closes it once it has been silent for the stall
  * timeout, and the request is never stored.
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileStore } from "../service/fileStore";
-import { buildHttpApp, type HttpApp } from "../service/http";
-import { createLogger } from "../service/log";
-import { Metrics } from "../service/metrics";
-import { SecretBox } from "../service/secrets";
+import type { FileStore } from "../service/fileStore";
+import type { HttpApp } from "../service/http";
+import { testHttpApp } from "./helpers/httpApp";
 
 const TOKEN = "stall-test-token-0123456789abcdef";
-let dir: string;
 let store: FileStore;
 let app: HttpApp;
+let close: () => Promise<void>;
 let port: number;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "service-stall-"));
-  store = new FileStore({ path: join(dir, "operations.jsonl") });
-  app = await buildHttpApp({
-    store,
-    dispatcher: { dispatch: async () => undefined },
-    token: TOKEN,
-    metrics: new Metrics(),
-    log: createLogger({ level: "silent" }),
-    secrets: SecretBox.fromFile(join(dir, "service.key")),
-    stallTimeoutMs: 300,
-  });
+  ({ store, app, close } = await testHttpApp("service-stall-", TOKEN, { stallTimeoutMs: 300 }));
   await app.listen({ port: 0, host: "127.0.0.1" });
   port = (app.server.address() as AddressInfo).port;
 });
-afterEach(async () => {
-  await app.close();
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 /** Sends `head`, then nothing; resolves with how long the server kept the connection open. */
 function stall(head: string): Promise<number> {

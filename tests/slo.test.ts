@@ -172,11 +172,24 @@ function runPromtool(tier: TierName, tests: unknown[]): { ok: boolean; output: s
   });
 }
 
+/** `promtool test rules` passes every one of `tests` against the tier's rules (its output names a failure). */
+function expectPasses(tier: TierName, tests: unknown[]): void {
+  const result = runPromtool(tier, tests);
+  expect(result.output).toContain("SUCCESS");
+  expect(result.ok).toBe(true);
+}
+
 describe("tenant SLO rules", () => {
   let available = false;
   beforeAll(() => {
     available = promtoolAvailable();
   });
+  /** One test per tier, skipped where promtool is not installed. */
+  const itWithPromtool = (name: string, body: (tier: TierName) => void) =>
+    it.for(TIER_NAMES)(name, (tier, context) => {
+      if (!available) return context.skip();
+      body(tier);
+    });
 
   it.each(TIER_NAMES)("%s: the tier's alerts are its events', at its budget's burn thresholds", (tier) => {
     const alerts = alertsOf(rulesOf(tier));
@@ -208,17 +221,15 @@ describe("tenant SLO rules", () => {
     expect(TIER_NAMES.map(monthlyAllowanceMinutes)).toEqual([216, 43.2, 21.6]);
   });
 
-  it.for(TIER_NAMES)("%s: promtool check rules accepts the group", (tier, context) => {
-    if (!available) return context.skip();
+  itWithPromtool("%s: promtool check rules accepts the group", (tier) => {
     const result = promtool(["check", "rules", "rules.yaml"], { "rules.yaml": { groups: rulesOf(tier) } });
     expect(result.output).toContain("SUCCESS");
     expect(result.ok).toBe(true);
   });
 
-  it.for(TIER_NAMES)(
+  itWithPromtool(
     "%s: each burn-rate alert fires just above its threshold, not just below, whatever another tenant does",
-    (tier, context) => {
-      if (!available) return context.skip();
+    (tier) => {
       const kinds = (["availability", "latency"] as const).flatMap((sli) =>
         (["page", "ticket"] as const)
           .filter((kind) => ALERTS[tier].includes(SLO_ALERT_NAMES[sli][kind]))
@@ -247,16 +258,13 @@ describe("tenant SLO rules", () => {
       );
       // Each window's threshold was crossed once above (it fires) and once below (it does not).
       expect(tests.length).toBe(ALERTS[tier].filter((a) => a.includes("Budget")).length * 4);
-      const result = runPromtool(tier, tests);
-      expect(result.output).toContain("SUCCESS");
-      expect(result.ok).toBe(true);
+      expectPasses(tier, tests);
     },
   );
 
-  it.for(TIER_NAMES)(
+  itWithPromtool(
     "%s: a 15x burn after 6 healthy hours pages within the hour (1h/5m), then 6h/30m; 0.9x never pages nor tickets",
-    (tier, context) => {
-      if (!available) return context.skip();
+    (tier) => {
       const healthy = 360;
       const fast = 15 * BUDGET[tier];
       const page = (at: number, windows: string[]) => ({
@@ -272,7 +280,7 @@ describe("tenant SLO rules", () => {
           .filter((a) => a.includes("Budget"))
           .map((alertname) => ({ eval_time, alertname, exp_alerts: [] })),
       );
-      const result = runPromtool(tier, [
+      expectPasses(tier, [
         {
           interval: "1m",
           input_series: gateway(tier, [
@@ -292,15 +300,12 @@ describe("tenant SLO rules", () => {
           alert_rule_test: never,
         },
       ]);
-      expect(result.output).toContain("SUCCESS");
-      expect(result.ok).toBe(true);
     },
   );
 
-  it.for(TIER_NAMES)(
+  itWithPromtool(
     "%s: a Deployment without replicas and a hostname failing its probes alert after their for",
-    (tier, context) => {
-      if (!available) return context.skip();
+    (tier) => {
       const down = alertsOf(rulesOf(tier)).find((a) => a.alert === "TenantServiceDown")!;
       const endpoint = alertsOf(rulesOf(tier)).find((a) => a.alert === "TenantEndpointDown")!;
       const render = (a: AlertRule, labels: Record<string, string>) =>
@@ -312,7 +317,7 @@ describe("tenant SLO rules", () => {
         );
       const orders = { namespace: CORE, deployment: "orders-service" };
       const host = { hostname: "shop.acme.example" };
-      const result = runPromtool(tier, [
+      expectPasses(tier, [
         {
           interval: "1m",
           input_series: [
@@ -348,21 +353,18 @@ describe("tenant SLO rules", () => {
           ],
         },
       ]);
-      expect(result.output).toContain("SUCCESS");
-      expect(result.ok).toBe(true);
     },
   );
 
-  it.for(TIER_NAMES)(
+  itWithPromtool(
     "%s: the probes count only where the gateway saw nothing; a gateway gone dark pages on them",
-    (tier, context) => {
-      if (!available) return context.skip();
+    (tier) => {
       const hostnames = SITES[tier].flatMap((s) => s.hostnames);
       const sli = (hostname: string, value: number) => ({
         labels: `hostname:sli_errors:ratio_rate5m{hostname="${hostname}",sli="availability",tenant="acme",tier="${tier}"}`,
         value,
       });
-      const result = runPromtool(tier, [
+      expectPasses(tier, [
         {
           // The gateway answers every request well while the probes fail: the gateway wins.
           interval: "1m",
@@ -395,15 +397,12 @@ describe("tenant SLO rules", () => {
           ],
         },
       ]);
-      expect(result.output).toContain("SUCCESS");
-      expect(result.ok).toBe(true);
     },
   );
 
-  it.for(TIER_NAMES)(
+  itWithPromtool(
     "%s: the SLO dashboard reads the recorded SLIs: half the budget spent leaves half, burning at 0.5",
-    (tier, context) => {
-      if (!available) return context.skip();
+    (tier) => {
       const panels = sloDashboard("acme", getTier(tier)).panels;
       const records = new Set(rulesOf(tier)[0]!.rules.flatMap((r) => ("record" in r ? [r.record] : [])));
       for (const p of panels)
@@ -413,7 +412,7 @@ describe("tenant SLO rules", () => {
       const value = (title: RegExp) => `round(1e6 * (${panels.find((p) => title.test(p.title))!.expr}))`;
       const half = 0.5 * BUDGET[tier];
       const labels = (sli: string) => `{sli="${sli}",tenant="acme",tier="${tier}"}`;
-      const result = runPromtool(tier, [
+      expectPasses(tier, [
         {
           interval: "1m",
           input_series: gateway(tier, [[half, 130]], [[0.5 * LATENCY[tier].budget, 130]]),
@@ -441,8 +440,6 @@ describe("tenant SLO rules", () => {
           ],
         },
       ]);
-      expect(result.output).toContain("SUCCESS");
-      expect(result.ok).toBe(true);
     },
   );
 

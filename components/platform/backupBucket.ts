@@ -25,7 +25,7 @@ import {
   TenantRequestError,
   type TierName,
 } from "../../tiers";
-import { formatCpu, formatMemory } from "../../lib/units";
+import { jobNamespace } from "./platformNamespace";
 import { dedicatedClusterHost, ROUTER_PORT } from "../data/dedicatedMysqlCluster";
 import { LABEL } from "../shared/labels";
 import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "../tenant/microservice";
@@ -290,41 +290,9 @@ export class BackupBucket extends pulumi.ComponentResource {
 
   /** The runners' namespace (restricted pod security) and its quota: every job at once, one of each. */
   private runnerNamespace(name: string, args: BackupBucketArgs): core.Namespace {
-    const labels = RUNNER_LABELS;
-    const namespace = new core.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: {
-          name: args.namespace,
-          labels: {
-            ...labels,
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/warn": "restricted",
-          },
-        },
-      },
-      { parent: this },
-    );
     // One runner per tier and the binlog archiver, never two of one at once (concurrencyPolicy Forbid).
-    const jobs = TIER_NAMES.length + 1;
-    const each = BACKUP_JOB_RESOURCES;
-    new core.ResourceQuota(
-      `${name}-quota`,
-      {
-        metadata: { name: "backup-jobs", namespace: args.namespace, labels },
-        spec: {
-          hard: {
-            pods: String(jobs),
-            "requests.cpu": formatCpu(jobs * each.requests.cpu),
-            "requests.memory": formatMemory(jobs * each.requests.memory),
-            "limits.cpu": formatCpu(jobs * each.limits.cpu),
-            "limits.memory": formatMemory(jobs * each.limits.memory),
-          },
-        },
-      },
-      { parent: this, dependsOn: [namespace] },
-    );
-    return namespace;
+    const quota = { name: "backup-jobs", pods: TIER_NAMES.length + 1, each: BACKUP_JOB_RESOURCES };
+    return jobNamespace(name, { namespace: args.namespace, labels: RUNNER_LABELS, quota }, this);
   }
 
   /** The runner identity, its read access to the tenants' backup plans, and one CronJob per tier. */

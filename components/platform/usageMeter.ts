@@ -6,7 +6,7 @@ import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountTrustPolicy } from "../shared/serviceAccountTrust";
 import { TenantRequestError, USAGE_PREFIX } from "../../tiers";
-import { formatCpu, formatMemory } from "../../lib/units";
+import { jobNamespace } from "./platformNamespace";
 import { CONTAINER_SECURITY_CONTEXT, containerResources, POD_SECURITY_CONTEXT } from "../tenant/microservice";
 
 /** Past the hour: the previous hour is over and its last scrapes are in. */
@@ -66,38 +66,8 @@ export class UsageMeter extends pulumi.ComponentResource {
       "app.kubernetes.io/managed-by": "pulumi",
       "app.kubernetes.io/name": USAGE_METER,
     };
-    const namespace = new core.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: {
-          name: args.namespace,
-          labels: {
-            ...labels,
-            "pod-security.kubernetes.io/enforce": "restricted",
-            "pod-security.kubernetes.io/warn": "restricted",
-          },
-        },
-      },
-      { parent: this },
-    );
-    const inNamespace = { parent: this, dependsOn: [namespace] };
-    const each = USAGE_METER_RESOURCES;
-    new core.ResourceQuota(
-      `${name}-quota`,
-      {
-        metadata: { name: USAGE_METER, namespace: args.namespace, labels },
-        spec: {
-          hard: {
-            pods: "1",
-            "requests.cpu": formatCpu(each.requests.cpu),
-            "requests.memory": formatMemory(each.requests.memory),
-            "limits.cpu": formatCpu(each.limits.cpu),
-            "limits.memory": formatMemory(each.limits.memory),
-          },
-        },
-      },
-      inNamespace,
-    );
+    const quota = { name: USAGE_METER, pods: 1, each: USAGE_METER_RESOURCES };
+    const namespace = jobNamespace(name, { namespace: args.namespace, labels, quota }, this);
     const account = this.identity(name, args, labels, namespace);
     this.egress(name, args, labels, namespace);
     new batch.CronJob(

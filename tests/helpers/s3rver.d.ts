@@ -1,4 +1,4 @@
-/** The part of s3rver (a local S3-compatible server, dev dependency) the S3Store test uses; the package has no types. */
+/** The part of s3rver (a local S3-compatible server, dev dependency) the tests use (tests/helpers/localS3.ts); the package has no types. */
 declare module "s3rver" {
   interface S3rverOptions {
     address?: string;

@@ -56,6 +56,14 @@ export async function serverAvailable(name: string, host: string, port: number):
   return false;
 }
 
+/** Whether the tests needing the binary-logging MariaDB (MYSQL_BINLOG) should run, as serverAvailable. */
+export const binlogServerAvailable = (): Promise<boolean> =>
+  serverAvailable(
+    "MariaDB with binary logging (.ci/binlog-mariadb.sh)",
+    MYSQL_BINLOG.host,
+    MYSQL_BINLOG.port,
+  );
+
 /** Runs SQL statements (several allowed) as the admin account of MYSQL. */
 export async function mysqlQuery(statements: string): Promise<void> {
   const mysql = await import("mysql2/promise");

@@ -13,6 +13,17 @@ export const CREDENTIALS = {
   objectStorage: { user: "admin", password: "minio-pw-44d0" },
 };
 
+/** The paths of the service's OpenAPI document, sorted: the live app's and docs/openapi.json. */
+export const SERVICE_API_PATHS = [
+  "/fleet/{command}",
+  "/operations/{id}",
+  "/tenants",
+  "/tenants/{id}",
+  "/tenants/{id}/purge",
+  "/tenants/{id}/restore",
+  "/tenants/{id}/tier",
+];
+
 export const tenantRequest = (
   tenantId: string,
   tier: TenantConfigInput["tier"] = "premium",
