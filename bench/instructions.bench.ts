@@ -1,9 +1,10 @@
 /**
  * `npm run bench:instructions`: the same three subjects as `npm run bench`, counted in CPU
- * instructions by valgrind's callgrind instead of timed. The counts barely depend on what else
- * the machine is doing (ratios repeat within about 1%, against several % for the timed bench):
- * use it to judge a change that timing noise would hide. Takes a few minutes (valgrind runs node
- * ~60x slower).
+ * instructions by valgrind's callgrind instead of timed. The counts depend far less on what else
+ * the machine is doing than times do (within a few %, most of it where V8's wall-clock heuristics
+ * put a full garbage collection: docs/benchmarks.md, against 20-40% for the timed bench): use it
+ * to judge a change that timing noise would hide. Takes a few minutes (valgrind runs node ~60x
+ * slower).
  *
  * V8 runs single-threaded here (--single-threaded), so its compiler and GC work, which a normal
  * run spreads over helper threads, is counted too; the ratios are close to the timed ones.
