@@ -35,6 +35,7 @@ import {
 } from "./helpers/prometheusServer";
 import { LocalS3 } from "./helpers/localS3";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { offlineTenantCli } from "./helpers/tenantCli";
 
 const START = Date.UTC(2026, 10, 30, 18); // 2026-11-30T18:00Z
 const HOURS = 6;
@@ -279,23 +280,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
 
   it("meters every tenant stack with `npm run tenant -- meter`, as the CronJob runs it", async () => {
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(
-        process.execPath,
-        [
-          ...TYPESCRIPT_NODE_ARGS,
-          "scripts/tenant.ts",
-          ...args,
-          "--engine",
-          "offline",
-          "--state-dir",
-          join(dir, "state"),
-        ],
-        {
-          cwd: resolve(__dirname, ".."),
-          encoding: "utf8",
-          env: { ...process.env, PROMETHEUS_URL: "", ...env },
-        },
-      );
+      offlineTenantCli(join(dir, "state"), { PROMETHEUS_URL: "", ...env })(...args);
     for (const t of TENANTS.slice(0, 2)) {
       const file = join(dir, `${t.tenantId}.json`);
       writeFileSync(
