@@ -6,7 +6,7 @@
  * authentication on every tenant and operation route; `Idempotency-Key` makes a retried request
  * return the first operation.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { answerError, refuse } from "./httpErrors";
@@ -54,7 +54,8 @@ export interface HttpOptions {
   readonly stallTimeoutMs?: number;
 }
 
-const sha256 = (s: string) => createHash("sha256").update(s).digest();
+/** One-shot digest: no Hash object per request (a third of the check's cost with createHash). */
+const sha256 = (s: string) => hash("sha256", s, "buffer");
 
 /** The bearer-token check: constant time, compared as digests (lengths never leak), the expected one computed once. */
 function bearerAuth(expected: string) {
