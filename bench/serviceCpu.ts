@@ -9,7 +9,8 @@
  * sent by autocannon from this process. The embedded service runs its workers meanwhile (as in
  * `npm run bench:service`): what they cost the API process counts. BENCH_CPU_REQUESTS (default
  * 6000) requests per run after BENCH_CPU_WARMUP (2000); BENCH_CPU_PROFILE=dir writes a --cpu-prof
- * of the service there. Linux only. Prints the figures, then one JSON line.
+ * of the service there (and prints, on stderr, the window of each run in the profile's clock). Linux
+ * only. Prints the figures, then one JSON line.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
