@@ -36,7 +36,8 @@ export type EngineCall =
   | { readonly t: "abort"; readonly id: number };
 
 export type EngineReply =
-  | { readonly t: "step"; readonly id: number; readonly step: ResourceStep }
+  /** The steps planned since the last message, in order (one message per batch, not per step). */
+  | { readonly t: "steps"; readonly id: number; readonly steps: readonly ResourceStep[] }
   | { readonly t: "done"; readonly id: number; readonly value: unknown }
   | { readonly t: "fail"; readonly id: number; readonly error: SerializedError };
 
@@ -92,7 +93,10 @@ class Host {
     child.on("message", (reply: EngineReply) => {
       const pending = this.pending.get(reply.id);
       if (!pending) return;
-      if (reply.t === "step") return pending.onStep?.(reply.step);
+      if (reply.t === "steps") {
+        for (const step of reply.steps) pending.onStep?.(step);
+        return;
+      }
       this.pending.delete(reply.id);
       if (reply.t === "done") pending.resolve(reply.value);
       else pending.reject(deserializeError(reply.error));
@@ -105,10 +109,10 @@ class Host {
       }
     });
     child.on("error", () => undefined);
-    // Background work: the process answering requests keeps the CPU first (nice 10).
+    // Background work: the process answering requests keeps the CPU first (see ProcessEngineOptions).
     if (child.pid !== undefined) {
       try {
-        setPriority(child.pid, this.options.niceness ?? 10);
+        setPriority(child.pid, this.options.niceness ?? 19);
       } catch {
         // Not allowed here: the engine runs at the same priority.
       }
@@ -154,7 +158,13 @@ export interface ProcessEngineOptions {
   readonly processes?: number;
   /** How long a cancelled call may run on before its child is killed. Default 10 s. */
   readonly abortGraceMs?: number;
-  /** Scheduling niceness of the children (the API's process keeps the CPU first). Default 10. */
+  /**
+   * Scheduling niceness of the children. Default 19: the API's process keeps the CPU first. CFS
+   * shares a contended core by weight (nice 0: 1024, nice 10: 110, nice 19: 15), so a child keeps
+   * about 1.5% of a core the API saturates (10% at nice 10) and the whole of an idle one: it
+   * slows under a burst, never stops. Nothing lost waits on it: leases are renewed by this
+   * process, and an abort needs a few milliseconds of the child's time within `abortGraceMs`.
+   */
   readonly niceness?: number;
 }
 

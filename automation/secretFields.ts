@@ -64,6 +64,8 @@ interface PathTree {
   /** A path ends here: the string found is replaced. */
   leaf: boolean;
   readonly children: Map<string, PathTree>;
+  /** The children as an array, walked on every request (no Map iterator per node). */
+  readonly list: (readonly [string, PathTree])[];
 }
 
 const trees = new WeakMap<readonly SecretPath[], PathTree>();
@@ -71,12 +73,16 @@ const trees = new WeakMap<readonly SecretPath[], PathTree>();
 function pathTree(paths: readonly SecretPath[]): PathTree {
   let tree = trees.get(paths);
   if (tree) return tree;
-  tree = { leaf: false, children: new Map() };
+  tree = { leaf: false, children: new Map(), list: [] };
   for (const path of paths) {
     let node = tree;
     for (const key of path) {
-      const next = node.children.get(key) ?? { leaf: false, children: new Map<string, PathTree>() };
-      node.children.set(key, next);
+      let next = node.children.get(key);
+      if (!next) {
+        next = { leaf: false, children: new Map<string, PathTree>(), list: [] };
+        node.children.set(key, next);
+        node.list.push([key, next]);
+      }
       node = next;
     }
     node.leaf = true;
@@ -90,12 +96,19 @@ function mapTree(node: unknown, tree: PathTree, replace: (secret: string) => str
   if (tree.leaf && typeof node === "string") return replace(node);
   if (node === null || typeof node !== "object") return node;
   let result = node;
-  for (const [key, child] of tree.children) {
-    if (key === "*") result = mapEvery(result, child, replace);
-    else if (!Array.isArray(result) && key in result) {
+  // One copy of `node`, made at its first changed key (not one per changed key).
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, child] of tree.list) {
+    if (key === "*") {
+      result = mapEvery(result, child, replace);
+      copy = undefined;
+    } else if (!Array.isArray(result) && key in result) {
       const before = (result as Record<string, unknown>)[key];
       const after = mapTree(before, child, replace);
-      if (after !== before) result = { ...result, [key]: after };
+      if (after === before) continue;
+      copy ??= { ...(result as Record<string, unknown>) };
+      copy[key] = after;
+      result = copy;
     }
   }
   return result;

@@ -11,8 +11,8 @@ export class DomainIndex {
   /** `source` (of `tenantId`) now names `domains` (normalized), and nothing else. */
   set(source: string, tenantId: string, domains: readonly string[]): void {
     this.delete(source);
+    if (domains.length === 0) return; // most sources: no custom domain (no Set made per journal entry)
     const unique = [...new Set(domains)];
-    if (unique.length === 0) return;
     this.sources.set(source, { tenantId, domains: unique });
     for (const domain of unique) {
       const named = this.tenants.get(domain) ?? new Map<string, number>();

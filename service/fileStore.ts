@@ -262,8 +262,13 @@ export class FileStore implements OperationStore {
     }
   }
 
+  /** The last timestamp made: requests arriving within one millisecond share it (toISOString is not free). */
+  private lastStamp: readonly [number, string] = [Number.NaN, ""];
+
   private stamp(): string {
-    return new Date(this.now()).toISOString();
+    const ms = this.now();
+    if (this.lastStamp[0] !== ms) this.lastStamp = [ms, new Date(ms).toISOString()];
+    return this.lastStamp[1];
   }
 
   async submit(

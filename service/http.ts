@@ -6,9 +6,14 @@
  * authentication on every tenant and operation route; `Idempotency-Key` makes a retried request
  * return the first operation.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HookHandlerDoneFunction,
+} from "fastify";
 import { answerError, refuse } from "./httpErrors";
 import type { Logger } from "./log";
 import type { Metrics } from "./metrics";
@@ -54,21 +59,24 @@ export interface HttpOptions {
   readonly stallTimeoutMs?: number;
 }
 
-const sha256 = (s: string) => createHash("sha256").update(s).digest();
+/** One-shot digest: no Hash object per request (a third of the check's cost with createHash). */
+const sha256 = (s: string) => hash("sha256", s, "buffer");
 
 /** The bearer-token check: constant time, compared as digests (lengths never leak), the expected one computed once. */
 function bearerAuth(expected: string) {
   const wanted = sha256(expected);
-  return async (request: FastifyRequest, reply: FastifyReply) => {
+  // A callback hook, not an async one: no promise per request.
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const header = request.headers.authorization ?? "";
     const token = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
-    if (!token || !timingSafeEqual(sha256(token), wanted)) {
-      reply.header("www-authenticate", 'Bearer realm="tenant-service"');
-      throw refuse(
+    if (token && timingSafeEqual(sha256(token), wanted)) return done();
+    reply.header("www-authenticate", 'Bearer realm="tenant-service"');
+    done(
+      refuse(
         "unauthorized",
         "a valid bearer token is required (Authorization: Bearer <TENANT_SERVICE_TOKEN>)",
-      );
-    }
+      ),
+    );
   };
 }
 

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ResourceStep } from "../automation/engine";
 import { StackLockedError, TenantNotFoundError } from "../automation/errors";
 import { ProcessEngine } from "../automation/engineProcess";
 import { TAGS, TenantService } from "../automation/tenantService";
@@ -36,6 +37,11 @@ describe("ProcessEngine", () => {
     expect(first).toMatchObject({ outcome: "created", outputs: { tenantId: "acme", tier: "standard" } });
     expect(steps).toContain("create kubernetes:core/v1:Namespace");
     expect((await service.provisionTenant(tenantRequest("acme", "standard"))).outcome).toBe("unchanged");
+    // Every step arrives, in order, before the answer (the child sends them in batches).
+    const streamed: ResourceStep[] = [];
+    const plan = await engine.preview("acme", { onStep: (s) => streamed.push(s) });
+    expect(plan.steps.length).toBeGreaterThan(10);
+    expect(streamed).toEqual(plan.steps);
   }, 120_000);
 
   it("hands typed failures over as their own classes", async () => {

@@ -241,6 +241,39 @@ describe("tenant routes", () => {
       lastOperation: { kind: "restore", status: "queued" },
     });
   });
+
+  it("answer a tenant's read with its state at the time, however often it was read before", async () => {
+    const first = (await provision(tenantRequest("acme"))).json().operation;
+    const read = () => app.inject({ method: "GET", url: "/tenants/acme", headers: auth });
+    const [a, b] = [await read(), await read()];
+    expect(a.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(b.json()).toEqual(a.json());
+    expect(a.json()).toMatchObject({
+      status: "provisioning",
+      lastOperation: { id: first.id, status: "queued" },
+    });
+    // A new operation of the tenant: the same record, another last operation.
+    const tier = await app.inject({
+      method: "POST",
+      url: "/tenants/acme/tier",
+      headers: auth,
+      payload: { tier: "business" },
+    });
+    expect((await read()).json().lastOperation).toEqual({
+      id: tier.json().operation.id,
+      kind: "change-tier",
+      status: "queued",
+    });
+    // The operation running: a changed operation record.
+    const claim = await store.claim("test-worker", 60_000);
+    expect("claimed" in claim && claim.claimed.id).toBe(first.id);
+    await store.finish(first.id, "test-worker", {
+      status: "succeeded",
+      result: {},
+      tenant: { status: "active", tier: "premium" },
+    });
+    expect((await read()).json()).toMatchObject({ status: "active", tier: "premium" });
+  });
 });
 
 describe("documents", () => {
