@@ -4,7 +4,8 @@
  * survives a crash or restart. Group commit: the changes made while one flush runs are written
  * and flushed together by the next, off the event loop. Opening replays the journal and rewrites
  * it compacted, dropping operations that ended more than `retentionMs` ago (with their log and
- * idempotency key); the journal is compacted again whenever it has grown well past the state.
+ * idempotency key); the journal is compacted again whenever it has grown well past the state, in
+ * the background: commits go on meanwhile (see Compaction).
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -60,6 +61,27 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
+/**
+ * A compaction under way. The state at its start (the snapshot) is written to a new file in the
+ * background while commits go on to the old journal; every change made after the snapshot is also
+ * kept as its journal text (the tail). When the snapshot is on disk, the flush loop appends the
+ * tail, flushes, and swaps the files: the new journal holds the snapshot and every later change,
+ * once each. Before, commits waited for the whole rewrite (hundreds of ms under load).
+ */
+interface Compaction {
+  /** Lines of the snapshot. */
+  readonly lines: number;
+  /** Journal text of the changes made since the snapshot, and their line count. */
+  readonly tail: string[];
+  tailLines: number;
+  /** Callers of compact() it answers. */
+  readonly waiting: Waiter[];
+  /** The background write: settles `file` (the new journal, flushed, still open) or `failure`. */
+  written?: Promise<void>;
+  file?: FileHandle;
+  failure?: { readonly error: unknown };
+}
+
 export class FileStore implements OperationStore {
   private readonly ops = new Map<string, Operation>();
   private readonly digests = new Map<string, string>();
@@ -77,8 +99,9 @@ export class FileStore implements OperationStore {
   private queue: string[] = [];
   private waiters: Waiter[] = [];
   private flushing: Promise<void> | undefined;
-  /** Callers of compact() waiting for the next compaction. */
+  /** Callers of compact() waiting for the next compaction, and the one under way. */
   private compactions: Waiter[] = [];
+  private compaction: Compaction | undefined;
   /** Lines in the journal file, and in its last compaction. */
   private journalLines = 0;
   private compactedLines = 0;
@@ -190,58 +213,105 @@ export class FileStore implements OperationStore {
     return this.options.path;
   }
 
-  /**
-   * The same, while the service runs: called by the flush loop when nothing is queued, so the
-   * snapshot holds exactly what the old journal does; changes made meanwhile wait in the queue
-   * and go to the new journal. Written in chunks, yielding between them: requests keep being answered.
-   */
-  private async compactJournal(): Promise<void> {
+  /** Starts a compaction: the snapshot is taken now and written in the background. */
+  private startCompaction(): void {
     const entries = this.snapshot();
-    const before = this.journalLines;
-    const tmp = `${this.options.path}.tmp`;
-    const out = await open(tmp, "w", 0o600);
+    const compaction: Compaction = {
+      lines: entries.length,
+      tail: [],
+      tailLines: 0,
+      waiting: this.compactions.splice(0),
+    };
+    this.compaction = compaction;
+    compaction.written = this.writeSnapshot(entries).then(
+      (file) => void (compaction.file = file),
+      (error: unknown) => void (compaction.failure = { error }),
+    );
+    void compaction.written.then(() => (this.flushing ??= this.flush()));
+  }
+
+  /** The snapshot in a new file, in chunks, yielding between them: requests keep being answered. */
+  private async writeSnapshot(entries: readonly unknown[]): Promise<FileHandle> {
+    const out = await open(`${this.options.path}.tmp`, "w", 0o600);
     try {
       for (let i = 0; i < entries.length; i += 500) {
         await out.write(journalText(entries.slice(i, i + 500)));
         await new Promise((resolve) => setImmediate(resolve));
       }
       await out.sync();
-    } finally {
-      await out.close();
+      return out;
+    } catch (error) {
+      await out.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a compaction whose snapshot is written: the tail appended, then the swap. The changes
+   * still queued are all in the snapshot or the tail, so they are acknowledged by this flush and
+   * not written to the old journal; if the swap fails, they go to the old journal as usual.
+   */
+  private async finishCompaction(compaction: Compaction): Promise<void> {
+    this.compaction = undefined;
+    const { file, failure, waiting } = compaction;
+    if (!file) return this.compactionFailed(waiting, failure?.error);
+    const [queued, waiters, linesAtSwap] = [this.queue, this.waiters, this.journalLines];
+    this.queue = [];
+    this.waiters = [];
+    try {
+      await file.write(compaction.tail.join(""));
+      await file.sync();
+      await file.close();
+      await rename(`${this.options.path}.tmp`, this.options.path);
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      this.queue.unshift(...queued);
+      this.waiters.unshift(...waiters);
+      return this.compactionFailed(waiting, error);
     }
     const old = await this.handle;
-    await rename(tmp, this.options.path);
     this.handle = open(this.options.path, "a", 0o600);
     await old.close();
-    // The new journal: the snapshot, then what was queued meanwhile.
-    this.journalLines = entries.length + (this.journalLines - before);
-    this.compactedLines = entries.length;
+    this.journalLines = compaction.lines + compaction.tailLines + (this.journalLines - linesAtSwap);
+    this.compactedLines = compaction.lines;
+    for (const w of [...waiters, ...waiting]) w.resolve();
+  }
+
+  private compactionFailed(waiting: readonly Waiter[], error: unknown): void {
+    for (const w of waiting) w.reject(error);
+    if (waiting.length === 0) this.compactedLines = this.journalLines; // retried after more growth
   }
 
   /** Applies the entries now; resolves once they are on disk (flushed with whatever else is pending). */
   private write(...entries: Entry[]): Promise<void> {
     for (const e of entries) this.apply(e);
-    this.queue.push(journalText(entries));
+    const text = journalText(entries);
+    this.queue.push(text);
+    if (this.compaction) {
+      this.compaction.tail.push(text);
+      this.compaction.tailLines += entries.length;
+    }
     this.journalLines += entries.length;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.flushing ??= this.flush();
     return done;
   }
 
-  /** The one writer of the journal: queued entries first, then a compaction when one is due. */
+  /** The one writer of the journal: a written compaction's swap first, then queued entries. */
   private async flush(): Promise<void> {
+    // Never end synchronously: the caller assigns `flushing` after this returns, and a loop that
+    // ended before that (a compaction started, nothing queued) would leave it set for good.
+    await Promise.resolve();
     for (;;) {
-      if (this.queue.length > 0) await this.writeQueued();
-      else if (this.compactions.length > 0 || this.journalLines > 4 * this.compactedLines + 10_000) {
-        const waiting = this.compactions.splice(0);
-        try {
-          await this.compactJournal();
-          for (const w of waiting) w.resolve();
-        } catch (error) {
-          for (const w of waiting) w.reject(error);
-          if (waiting.length === 0) this.compactedLines = this.journalLines; // retried after more growth
-        }
-      } else break;
+      const compaction = this.compaction;
+      if (
+        !compaction &&
+        (this.compactions.length > 0 || this.journalLines > 4 * this.compactedLines + 10_000)
+      )
+        this.startCompaction();
+      else if (compaction && (compaction.file || compaction.failure)) await this.finishCompaction(compaction);
+      else if (this.queue.length > 0) await this.writeQueued();
+      else break;
     }
     this.flushing = undefined;
   }
@@ -501,7 +571,7 @@ export class FileStore implements OperationStore {
   }
 
   async close(): Promise<void> {
-    while (this.flushing) await this.flushing;
+    while (this.flushing || this.compaction) await (this.flushing ?? this.compaction?.written);
     await (await this.handle).close();
   }
 }

@@ -4,6 +4,7 @@
  * idempotency key) gets a typed 4xx and stores nothing; good ones are stored before 202;
  * credentials never come back; the OpenAPI document is generated from the config schema.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileStore } from "../service/fileStore";
@@ -369,6 +370,47 @@ describe("bounded journal", () => {
     expect(await reopened.get(old.operation.id)).toBeUndefined();
     expect((await reopened.counts()).queued).toBe(3);
     expect((await reopened.get(recent.operation.id))?.status).toBe("queued");
+    await reopened.close();
+  });
+
+  it("compacts in the background: commits made meanwhile are answered before it ends and kept exactly once", async () => {
+    const path = join(dir, "background.jsonl");
+    const store = new FileStore({ path });
+    // A state whose rewrite takes many chunks (thousands of operations, each with a log).
+    const ops = await Promise.all(
+      Array.from({ length: 4000 }, (_, i) =>
+        store.submit({ tenantId: `t${i}`, kind: "update", payload: {} }),
+      ),
+    );
+    await Promise.all(
+      ops.map(({ operation }) =>
+        store.appendLog(
+          operation.id,
+          Array.from({ length: 30 }, (_, n) => `${operation.id} line ${n}`),
+        ),
+      ),
+    );
+    let compacted = false;
+    const compaction = store.compact().then(() => (compacted = true));
+    const during = await store.submit({ tenantId: "during", kind: "update", payload: {} });
+    await store.appendLog(during.operation.id, ["first", "second"]);
+    expect(compacted).toBe(false); // answered without waiting for the rewrite
+    await compaction;
+    const after = await store.submit({ tenantId: "after", kind: "update", payload: {} });
+    await store.close();
+
+    const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
+    // Each change once: the snapshot, then the tail, then what came after the swap.
+    expect(
+      lines.filter((l) => l.includes(`"id":"${during.operation.id}"`) && l.includes('"t":"op"')),
+    ).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('"first"'))).toHaveLength(1);
+    expect(lines.length).toBeLessThan(3 * 4000);
+    const reopened = new FileStore({ path });
+    expect((await reopened.counts()).queued).toBe(4002);
+    expect(await reopened.logLines(during.operation.id)).toEqual(["first", "second"]);
+    expect(await reopened.logLines(ops[17]!.operation.id)).toHaveLength(30);
+    expect((await reopened.get(after.operation.id))?.status).toBe("queued");
     await reopened.close();
   });
 });
