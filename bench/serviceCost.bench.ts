@@ -11,7 +11,9 @@
  *   clients' work counts too, so an idle window of the same length is measured and subtracted);
  * - beam.smp's CPU (RabbitMQ, the whole VM, idle window subtracted likewise);
  * - the server's commits, redo-log fsyncs and statements (SHOW GLOBAL STATUS, idle-corrected).
- * Prints one line per request kind, then one JSON line.
+ * The API logs at COST_LOG_LEVEL (default warn, as bench:service: no line per request; "info"
+ * measures what fastify's two lines per request cost). Prints one line per request kind, then
+ * one JSON line.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
       cwd: ROOT,
       env: {
         ...process.env,
-        LOG_LEVEL: "warn",
+        LOG_LEVEL: process.env.COST_LOG_LEVEL ?? "warn",
         TENANT_SERVICE_TOKEN: TOKEN,
         SERVICE_SECRET_KEY: randomBytes(32).toString("base64"),
         SERVICE_ROLE: "api",
