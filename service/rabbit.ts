@@ -332,8 +332,9 @@ export class RabbitDispatcher implements Dispatcher {
     });
   }
 
+  /** At once: one burst (one write, see RabbitLink.hold), then every confirm. */
   async publishAgain(operations: readonly Operation[]): Promise<void> {
-    for (const op of operations) await this.link.publish(op.id);
+    await Promise.all(operations.map((op) => this.link.publish(op.id)));
   }
 
   async sweep(olderThanMs: number): Promise<number> {
