@@ -195,6 +195,12 @@ function utcPool(
 const isDeadlock = (error: unknown) =>
   ["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT"].includes((error as { code?: string }).code ?? "");
 
+/** A duplicate-key error on the unique key `key` (MariaDB and MySQL name the key last, quoted). */
+const isDuplicateOn = (error: unknown, key: string) => {
+  const e = error as { code?: string; sqlMessage?: string };
+  return e.code === "ER_DUP_ENTRY" && new RegExp(`for key '(\\w+\\.)?${key}'$`).test(e.sqlMessage ?? "");
+};
+
 /** A new operation's row, and whether it creates its tenant's record. */
 interface Insert {
   readonly id: string;
@@ -350,17 +356,29 @@ export class MysqlStore implements OperationStore {
 
   /**
    * One transaction for a group of new operations (multi-row inserts); each item's error, or
-   * undefined. A group that fails on a duplicate idempotency key is inserted again one by one, so
-   * only the duplicate fails.
+   * undefined. A group that fails for any reason (one row's duplicate idempotency key or bad value,
+   * a lost connection) is inserted again one by one, so only the requests that fail alone fail.
    */
   private async insertGroup(group: readonly Insert[]): Promise<unknown[]> {
     try {
       await this.insertRows(group);
       return group.map(() => undefined);
     } catch (error) {
-      if ((error as { code?: string }).code !== "ER_DUP_ENTRY" || group.length === 1) throw error;
-      const alone = await Promise.allSettled(group.map((row) => this.insertRows([row])));
+      if (group.length === 1) throw error;
+      const alone = await Promise.allSettled(group.map((row) => this.insertAlone(row)));
       return alone.map((r) => (r.status === "rejected" ? (r.reason as unknown) : undefined));
+    }
+  }
+
+  /**
+   * A member of a failed group, on its own. Its id already taken means the group's COMMIT went
+   * through before its answer was lost (the id is this request's own random UUID): it is stored.
+   */
+  private async insertAlone(row: Insert): Promise<void> {
+    try {
+      await this.insertRows([row]);
+    } catch (error) {
+      if (!isDuplicateOn(error, "id")) throw error;
     }
   }
 

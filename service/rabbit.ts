@@ -18,6 +18,7 @@ import amqp, {
   type ConsumeMessage,
   type RecoveringChannelModel,
 } from "amqplib";
+import type { Writable } from "node:stream";
 import pino from "pino";
 import { PLATFORM_EXCHANGE } from "../tiers";
 import type { EventSink, PlatformEvent } from "./events";
@@ -58,6 +59,14 @@ function confirmed(send: (done: (error: unknown) => void) => unknown): Promise<v
   );
 }
 
+/** The socket under amqplib's connection: not in its typings, so looked up and checked. */
+function socketOf(model: ChannelModel): { cork(): void; uncork(): void } | undefined {
+  const stream = (model.connection as { stream?: Partial<Writable> }).stream;
+  return typeof stream?.cork === "function" && typeof stream.uncork === "function"
+    ? (stream as Writable)
+    : undefined;
+}
+
 /** The broker is unreachable right now (the link is reconnecting). */
 export class BrokerUnavailableError extends Error {
   readonly outcome = "unavailable";
@@ -80,6 +89,7 @@ export class RabbitLink {
   private model: ChannelModel | undefined;
   private current: ConfirmChannel | undefined;
   private closed = false;
+  private corked = false;
 
   private constructor(
     readonly prefix: string,
@@ -206,12 +216,33 @@ export class RabbitLink {
     return name;
   }
 
+  /**
+   * Holds the connection's writes until what this turn of the event loop publishes is written,
+   * so a burst of messages (the signups one insert group stored) leaves in one write instead of
+   * one each: a system call less per message here, and a read less per message for the broker.
+   * amqplib hands a frame to its socket from an immediate scheduled on the next tick; an immediate
+   * queued from an immediate runs a turn later, after it.
+   */
+  private hold(): void {
+    const socket = this.model && socketOf(this.model);
+    if (this.corked || !socket) return;
+    this.corked = true;
+    socket.cork();
+    setImmediate(() =>
+      setImmediate(() => {
+        this.corked = false;
+        socket.uncork();
+      }),
+    );
+  }
+
   /** Publishes the operation's id (after `delayMs`), waiting for the broker's confirm. */
   async publish(id: string, delayMs = 0): Promise<void> {
     const body = Buffer.from(JSON.stringify({ id } satisfies Message));
     const options = { persistent: true, contentType: "application/json", messageId: id };
     const channel = this.channel;
     const queue = delayMs > 0 ? await this.delayQueue(delayMs) : undefined;
+    this.hold();
     await confirmed((done) =>
       queue !== undefined
         ? channel.sendToQueue(queue, body, options, done)
@@ -301,8 +332,9 @@ export class RabbitDispatcher implements Dispatcher {
     });
   }
 
+  /** At once: one burst (one write, see RabbitLink.hold), then every confirm. */
   async publishAgain(operations: readonly Operation[]): Promise<void> {
-    for (const op of operations) await this.link.publish(op.id);
+    await Promise.all(operations.map((op) => this.link.publish(op.id)));
   }
 
   async sweep(olderThanMs: number): Promise<number> {

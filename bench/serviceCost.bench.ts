@@ -1,0 +1,294 @@
+/**
+ * `npm run bench:service-cost`: what one request costs the production service's machine, in CPU
+ * time per process and in database work, rather than in latency (a p99 on a shared 2-core machine
+ * says more about the neighbours than about the service). Starts the API (SERVICE_ROLE=api,
+ * MySQL and RabbitMQ on this machine, a database and queue prefix of its own, removed after),
+ * warms it up, then sends COST_REQUESTS (10000) signups and as many tenant reads at
+ * BENCH_CONNECTIONS (100) and reports, per request:
+ * - the API process's CPU (user + system, from /proc), and this process's (autocannon);
+ * - mariadbd's CPU: the threads serving this database's connections (exact: MariaDB runs one
+ *   thread per connection and names it in PROCESSLIST.TID), and the whole server (shared: other
+ *   clients' work counts too, so an idle window of the same length is measured and subtracted);
+ * - beam.smp's CPU (RabbitMQ, the whole VM, idle window subtracted likewise);
+ * - the server's commits, redo-log fsyncs and statements (SHOW GLOBAL STATUS, idle-corrected).
+ * The API logs at COST_LOG_LEVEL (default warn, as bench:service: no line per request; "info"
+ * measures what fastify's two lines per request cost). Prints one line per request kind, then
+ * one JSON line.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import amqp from "amqplib";
+import autocannon from "autocannon";
+import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
+import { signupBody } from "./serviceBodies";
+import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const REQUESTS = Number(process.env.COST_REQUESTS ?? 10_000);
+const TOKEN = `bench-token-${randomBytes(8).toString("hex")}`;
+const ROOT = resolve(__dirname, "..");
+const MYSQL = {
+  host: process.env.MYSQL_HOST ?? "127.0.0.1",
+  port: Number(process.env.MYSQL_PORT ?? 3306),
+  user: process.env.MYSQL_USER ?? "root",
+  password: process.env.MYSQL_PASSWORD ?? "",
+};
+const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+/** MariaDB 10.11 counts redo-log writes and every fsync (the log's included); no log-only fsync counter. */
+const COUNTERS = [
+  "Com_commit",
+  "Innodb_log_writes",
+  "Innodb_data_fsyncs",
+  "Innodb_os_log_written",
+  "Questions",
+] as const;
+/** Which requests to measure: "post,get" (default), "post" or "get". */
+const KINDS = (process.env.COST_KINDS ?? "post,get").split(",");
+/** A directory for the API's CPU profile (node --cpu-prof), written when it stops. */
+const PROFILE_DIR = process.env.COST_CPU_PROF;
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** CPU ms (user + system) of a process or thread from its stat file; 0 once it is gone. */
+function cpuMs(stat: string): number {
+  try {
+    const fields = readFileSync(stat, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+function pidsOf(command: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => {
+      try {
+        return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/comm`, "utf8").trim() === command;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** The mariadbd serving `admin` (several may run here): the one running its connection's thread. */
+async function mariadbOf(admin: Connection): Promise<number | undefined> {
+  const [[me]] = await admin.query<(RowDataPacket & { TID: number })[]>(
+    "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
+  );
+  return pidsOf("mariadbd").find((pid) => existsSync(`/proc/${pid}/task/${me!.TID}`));
+}
+
+interface Sample {
+  readonly at: number;
+  readonly api: number;
+  readonly bench: number;
+  readonly mariadb: number;
+  readonly mariadbMine: number;
+  readonly beam: number;
+  readonly threads: readonly number[];
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+interface Probe {
+  readonly admin: Connection;
+  readonly database: string;
+  readonly apiPid: number;
+  readonly mariadbPid: number;
+  readonly beamPid: number;
+}
+
+async function sample(p: Probe): Promise<Sample> {
+  const [threads] = await p.admin.query<(RowDataPacket & { TID: number })[]>(
+    "SELECT TID FROM information_schema.PROCESSLIST WHERE DB = ?",
+    [p.database],
+  );
+  const [status] = await p.admin.query<(RowDataPacket & { Variable_name: string; Value: string })[]>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN (?)",
+    [COUNTERS],
+  );
+  const own = process.cpuUsage();
+  const tids = threads.map((t) => t.TID).sort((a, b) => a - b);
+  return {
+    at: Date.now(),
+    api: cpuMs(`/proc/${p.apiPid}/stat`),
+    bench: (own.user + own.system) / 1000,
+    mariadb: cpuMs(`/proc/${p.mariadbPid}/stat`),
+    mariadbMine: tids.reduce((sum, tid) => sum + cpuMs(`/proc/${p.mariadbPid}/task/${tid}/stat`), 0),
+    beam: cpuMs(`/proc/${p.beamPid}/stat`),
+    threads: tids,
+    counters: Object.fromEntries(status.map((s) => [s.Variable_name, Number(s.Value)])),
+  };
+}
+
+type Delta = Record<string, number>;
+
+function delta(a: Sample, b: Sample): Delta {
+  return {
+    ms: b.at - a.at,
+    api: b.api - a.api,
+    bench: b.bench - a.bench,
+    mariadb: b.mariadb - a.mariadb,
+    mariadbMine: b.mariadbMine - a.mariadbMine,
+    beam: b.beam - a.beam,
+    ...Object.fromEntries(COUNTERS.map((c) => [c, (b.counters[c] ?? 0) - (a.counters[c] ?? 0)])),
+  };
+}
+
+/** A signup whose tenant id each request replaces (a new tenant each, across every run). */
+const TEMPLATE = JSON.stringify(signupBody("cost-tenant-xxxxxxxx"));
+let signups = 0;
+
+/** Latency and throughput of a run: side information only (they follow the neighbours' load). */
+interface Timing {
+  readonly p50: number;
+  readonly p99: number;
+  readonly perSecond: number;
+}
+
+async function load(url: string, method: "GET" | "POST", amount: number): Promise<Timing> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    amount,
+    requests: [
+      {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        ...(method === "POST"
+          ? {
+              setupRequest: (request) => ({
+                ...request,
+                body: TEMPLATE.replaceAll("xxxxxxxx", String(++signups).padStart(8, "0")),
+              }),
+            }
+          : {}),
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
+    throw new Error(
+      `${method} ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
+  return { p50: result.latency.p50, p99: result.latency.p99, perSecond: Math.round(result.requests.average) };
+}
+
+/** Per-request figures of a run, with the idle window's rates subtracted from the shared ones. */
+function perRequest(run: Delta, idle: Delta, n: number): Delta {
+  const scale = run.ms! / idle.ms!;
+  const shared = ["mariadb", "beam", ...COUNTERS];
+  return Object.fromEntries(
+    Object.entries(run)
+      .filter(([k]) => k !== "ms")
+      .map(([k, v]) => [k, Math.round(((shared.includes(k) ? v - idle[k]! * scale : v) / n) * 1000) / 1000]),
+  );
+}
+
+async function measure(p: Probe, url: string, method: "GET" | "POST"): Promise<Delta> {
+  const a = await sample(p);
+  const timing = await load(url, method, REQUESTS);
+  const b = await sample(p);
+  if (a.threads.join() !== b.threads.join())
+    process.stderr.write(`warning: the database's connection threads changed during the ${method} run\n`);
+  // The idle window: the same length, the service doing nothing.
+  const idleMs = b.at - a.at;
+  await new Promise((r) => setTimeout(r, idleMs));
+  const c = await sample(p);
+  return {
+    ...perRequest(delta(a, b), delta(b, c), REQUESTS),
+    seconds: idleMs / 1000,
+    p50_ms: timing.p50,
+    p99_ms: timing.p99,
+    per_second: timing.perSecond,
+  };
+}
+
+async function main(): Promise<void> {
+  const database = `cost_service_${process.pid}`;
+  const prefix = `cost-service-${process.pid}`;
+  const work = mkdtempSync(join(tmpdir(), "service-cost-"));
+  const port = 19_300 + (process.pid % 500);
+  const admin = await mysql.createConnection(MYSQL);
+  const mariadbPid = await mariadbOf(admin);
+  const beamPid = pidsOf("beam.smp")[0];
+  if (!mariadbPid || !beamPid) {
+    await admin.end();
+    throw new Error("no local mariadbd or beam.smp to measure (this bench reads their /proc entries)");
+  }
+  let api: ChildProcess | undefined;
+  try {
+    const profile = PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : [];
+    api = spawn(process.execPath, [...profile, ...TYPESCRIPT_NODE_ARGS, resolve(ROOT, "service/main.ts")], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        LOG_LEVEL: process.env.COST_LOG_LEVEL ?? "warn",
+        TENANT_SERVICE_TOKEN: TOKEN,
+        SERVICE_SECRET_KEY: randomBytes(32).toString("base64"),
+        SERVICE_ROLE: "api",
+        AMQP_URL,
+        SERVICE_DATABASE: database,
+        QUEUE_PREFIX: prefix,
+        PORT: String(port),
+        SERVICE_DATA_DIR: work,
+        MYSQL_HOST: MYSQL.host,
+        MYSQL_PORT: String(MYSQL.port),
+        MYSQL_USER: MYSQL.user,
+        MYSQL_PASSWORD: MYSQL.password,
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; !(await fetch(`${base}/readyz`).catch(() => undefined))?.ok; i++) {
+      if (i > 600) throw new Error("the API did not start");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const probe: Probe = { admin, database, apiPid: api.pid!, mariadbPid, beamPid };
+    // Warm up: the JIT, and every pooled connection opened (their threads are the ones counted).
+    await load(`${base}/tenants`, "POST", Math.max(2000, REQUESTS / 5));
+    const results: Record<string, Delta> = {};
+    const show = (what: string, d: Delta) =>
+      process.stdout.write(
+        `${what} x${REQUESTS}: CPU ms/request API ${d.api}, mariadbd ${d.mariadb} (its connections ${d.mariadbMine}), beam ${d.beam}, autocannon ${d.bench}; per request commits ${d.Com_commit}, log writes ${d.Innodb_log_writes}, fsyncs ${d.Innodb_data_fsyncs}, log bytes ${d.Innodb_os_log_written}, statements ${d.Questions} (${d.seconds} s; p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms, ${d.per_second}/s)\n`,
+      );
+    if (KINDS.includes("post")) {
+      results["post"] = await measure(probe, `${base}/tenants`, "POST");
+      show("POST /tenants", results["post"]);
+    }
+    if (KINDS.includes("get")) {
+      const [[row]] = await admin.query<(RowDataPacket & { tenant_id: string })[]>(
+        `SELECT tenant_id FROM \`${database}\`.tenants LIMIT 1`,
+      );
+      const url = `${base}/tenants/${row!.tenant_id}`;
+      await load(url, "GET", Math.max(2000, REQUESTS / 5));
+      results["get"] = await measure(probe, url, "GET");
+      show("GET /tenants/:id", results["get"]);
+    }
+    process.stdout.write(`${JSON.stringify({ connections: CONNECTIONS, requests: REQUESTS, ...results })}\n`);
+  } finally {
+    if (api && api.exitCode === null) {
+      // SIGTERM: a graceful stop, so a CPU profile is written.
+      const exited = new Promise((r) => api!.once("exit", r));
+      api.kill(PROFILE_DIR ? "SIGTERM" : "SIGKILL");
+      await exited;
+    }
+    const broker = await amqp.connect(AMQP_URL).catch(() => undefined);
+    if (broker) {
+      const channel = await broker.createChannel();
+      for (const q of [`${prefix}.operations`, `${prefix}.dead`])
+        await channel.deleteQueue(q).catch(() => undefined);
+      for (const e of [prefix, `${prefix}.dead`]) await channel.deleteExchange(e).catch(() => undefined);
+      await broker.close().catch(() => undefined);
+    }
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.end();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
