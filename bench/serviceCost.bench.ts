@@ -15,28 +15,23 @@
  * measures what fastify's two lines per request cost). Prints one line per request kind, then
  * one JSON line.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import amqp from "amqplib";
-import autocannon from "autocannon";
+import { join } from "node:path";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
-import { signupBody } from "./serviceBodies";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import {
+  CONNECTIONS,
+  dropProduction,
+  MYSQL,
+  productionEnv,
+  ready,
+  ServiceLoad,
+  startNode,
+  stopProcess,
+  type Latency,
+} from "./serviceHarness";
 
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const REQUESTS = Number(process.env.COST_REQUESTS ?? 10_000);
-const TOKEN = `bench-token-${randomBytes(8).toString("hex")}`;
-const ROOT = resolve(__dirname, "..");
-const MYSQL = {
-  host: process.env.MYSQL_HOST ?? "127.0.0.1",
-  port: Number(process.env.MYSQL_PORT ?? 3306),
-  user: process.env.MYSQL_USER ?? "root",
-  password: process.env.MYSQL_PASSWORD ?? "",
-};
-const AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672";
 /** MariaDB 10.11 counts redo-log writes and every fsync (the log's included); no log-only fsync counter. */
 const COUNTERS = [
   "Com_commit",
@@ -137,44 +132,6 @@ function delta(a: Sample, b: Sample): Delta {
   };
 }
 
-/** A signup whose tenant id each request replaces (a new tenant each, across every run). */
-const TEMPLATE = JSON.stringify(signupBody("cost-tenant-xxxxxxxx"));
-let signups = 0;
-
-/** Latency and throughput of a run: side information only (they follow the neighbours' load). */
-interface Timing {
-  readonly p50: number;
-  readonly p99: number;
-  readonly perSecond: number;
-}
-
-async function load(url: string, method: "GET" | "POST", amount: number): Promise<Timing> {
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    amount,
-    requests: [
-      {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        ...(method === "POST"
-          ? {
-              setupRequest: (request) => ({
-                ...request,
-                body: TEMPLATE.replaceAll("xxxxxxxx", String(++signups).padStart(8, "0")),
-              }),
-            }
-          : {}),
-      },
-    ],
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
-    throw new Error(
-      `${method} ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
-  return { p50: result.latency.p50, p99: result.latency.p99, perSecond: Math.round(result.requests.average) };
-}
-
 /** Per-request figures of a run, with the idle window's rates subtracted from the shared ones. */
 function perRequest(run: Delta, idle: Delta, n: number): Delta {
   const scale = run.ms! / idle.ms!;
@@ -186,9 +143,9 @@ function perRequest(run: Delta, idle: Delta, n: number): Delta {
   );
 }
 
-async function measure(p: Probe, url: string, method: "GET" | "POST"): Promise<Delta> {
+async function measure(p: Probe, method: string, send: () => Promise<Latency>): Promise<Delta> {
   const a = await sample(p);
-  const timing = await load(url, method, REQUESTS);
+  const timing = await send();
   const b = await sample(p);
   if (a.threads.join() !== b.threads.join())
     process.stderr.write(`warning: the database's connection threads changed during the ${method} run\n`);
@@ -199,9 +156,9 @@ async function measure(p: Probe, url: string, method: "GET" | "POST"): Promise<D
   return {
     ...perRequest(delta(a, b), delta(b, c), REQUESTS),
     seconds: idleMs / 1000,
-    p50_ms: timing.p50,
-    p99_ms: timing.p99,
-    per_second: timing.perSecond,
+    p50_ms: timing.p50_ms,
+    p99_ms: timing.p99_ms,
+    per_second: timing.requests_per_second,
   };
 }
 
@@ -217,72 +174,39 @@ async function main(): Promise<void> {
     await admin.end();
     throw new Error("no local mariadbd or beam.smp to measure (this bench reads their /proc entries)");
   }
-  let api: ChildProcess | undefined;
+  const profile = PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : [];
+  const api = startNode(
+    "service/main.ts",
+    { ...productionEnv(port, work, database, prefix), LOG_LEVEL: process.env.COST_LOG_LEVEL ?? "warn" },
+    profile,
+  );
   try {
-    const profile = PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", PROFILE_DIR] : [];
-    api = spawn(process.execPath, [...profile, ...TYPESCRIPT_NODE_ARGS, resolve(ROOT, "service/main.ts")], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        LOG_LEVEL: process.env.COST_LOG_LEVEL ?? "warn",
-        TENANT_SERVICE_TOKEN: TOKEN,
-        SERVICE_SECRET_KEY: randomBytes(32).toString("base64"),
-        SERVICE_ROLE: "api",
-        AMQP_URL,
-        SERVICE_DATABASE: database,
-        QUEUE_PREFIX: prefix,
-        PORT: String(port),
-        SERVICE_DATA_DIR: work,
-        MYSQL_HOST: MYSQL.host,
-        MYSQL_PORT: String(MYSQL.port),
-        MYSQL_USER: MYSQL.user,
-        MYSQL_PASSWORD: MYSQL.password,
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; !(await fetch(`${base}/readyz`).catch(() => undefined))?.ok; i++) {
-      if (i > 600) throw new Error("the API did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await ready(`${base}/readyz`);
+    const load = new ServiceLoad(base);
     const probe: Probe = { admin, database, apiPid: api.pid!, mariadbPid, beamPid };
     // Warm up: the JIT, and every pooled connection opened (their threads are the ones counted).
-    await load(`${base}/tenants`, "POST", Math.max(2000, REQUESTS / 5));
+    const warmup = { amount: Math.max(2000, REQUESTS / 5) };
+    await load.signups(warmup);
     const results: Record<string, Delta> = {};
     const show = (what: string, d: Delta) =>
       process.stdout.write(
         `${what} x${REQUESTS}: CPU ms/request API ${d.api}, mariadbd ${d.mariadb} (its connections ${d.mariadbMine}), beam ${d.beam}, autocannon ${d.bench}; per request commits ${d.Com_commit}, log writes ${d.Innodb_log_writes}, fsyncs ${d.Innodb_data_fsyncs}, log bytes ${d.Innodb_os_log_written}, statements ${d.Questions} (${d.seconds} s; p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms, ${d.per_second}/s)\n`,
       );
     if (KINDS.includes("post")) {
-      results["post"] = await measure(probe, `${base}/tenants`, "POST");
+      results["post"] = await measure(probe, "POST", () => load.signups({ amount: REQUESTS }));
       show("POST /tenants", results["post"]);
     }
     if (KINDS.includes("get")) {
-      const [[row]] = await admin.query<(RowDataPacket & { tenant_id: string })[]>(
-        `SELECT tenant_id FROM \`${database}\`.tenants LIMIT 1`,
-      );
-      const url = `${base}/tenants/${row!.tenant_id}`;
-      await load(url, "GET", Math.max(2000, REQUESTS / 5));
-      results["get"] = await measure(probe, url, "GET");
+      await load.reads(warmup);
+      results["get"] = await measure(probe, "GET", () => load.reads({ amount: REQUESTS }));
       show("GET /tenants/:id", results["get"]);
     }
     process.stdout.write(`${JSON.stringify({ connections: CONNECTIONS, requests: REQUESTS, ...results })}\n`);
   } finally {
-    if (api && api.exitCode === null) {
-      // SIGTERM: a graceful stop, so a CPU profile is written.
-      const exited = new Promise((r) => api!.once("exit", r));
-      api.kill(PROFILE_DIR ? "SIGTERM" : "SIGKILL");
-      await exited;
-    }
-    const broker = await amqp.connect(AMQP_URL).catch(() => undefined);
-    if (broker) {
-      const channel = await broker.createChannel();
-      for (const q of [`${prefix}.operations`, `${prefix}.dead`])
-        await channel.deleteQueue(q).catch(() => undefined);
-      for (const e of [prefix, `${prefix}.dead`]) await channel.deleteExchange(e).catch(() => undefined);
-      await broker.close().catch(() => undefined);
-    }
-    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    // SIGTERM: a graceful stop, so a CPU profile is written.
+    await stopProcess(api, PROFILE_DIR ? "SIGTERM" : "SIGKILL");
+    await dropProduction(database, prefix);
     await admin.end();
     rmSync(work, { recursive: true, force: true });
   }

@@ -12,44 +12,24 @@
  * of the service there (and prints, on stderr, the window of each run in the profile's clock). Linux
  * only. Prints the figures, then one JSON line.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import autocannon from "autocannon";
-import { signupBody } from "./serviceBodies";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { join } from "node:path";
+import {
+  embeddedEnv,
+  killStarted,
+  ready,
+  run,
+  ServiceLoad,
+  SIGNUP_TEMPLATE,
+  startNode,
+  stopProcess,
+  type RunLength,
+} from "./serviceHarness";
 
 const REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 6000);
 const WARMUP = Number(process.env.BENCH_CPU_WARMUP ?? 2000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const PROFILE = process.env.BENCH_CPU_PROFILE;
-const TOKEN = `bench-token-${randomBytes(8).toString("hex")}`;
-const ROOT = resolve(__dirname, "..");
-const children: ChildProcess[] = [];
-
-function start(script: string, env: Record<string, string>, profile = false): ChildProcess {
-  const args = [
-    ...TYPESCRIPT_NODE_ARGS,
-    ...(profile && PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : []),
-  ];
-  const child = spawn(process.execPath, [...args, resolve(ROOT, script)], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(child);
-  return child;
-}
-
-async function ready(url: string): Promise<void> {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
-    if ((await fetch(url).catch(() => undefined))?.ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer`);
-}
 
 /** CPU time (ms) of all the threads of process `pid`. */
 function cpuMs(pid: number): number {
@@ -78,35 +58,6 @@ function childPids(pid: number): number[] {
     .map(Number);
 }
 
-const TEMPLATE = JSON.stringify(signupBody("bench-tenant-xxxxxx"));
-let sequence = 0;
-
-async function send(url: string, method: "GET" | "POST", amount: number, signups: boolean): Promise<void> {
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    amount,
-    requests: [
-      {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        ...(method === "POST"
-          ? signups
-            ? {
-                setupRequest: (request) => ({
-                  ...request,
-                  body: TEMPLATE.replaceAll("xxxxxx", String(++sequence).padStart(7, "0")),
-                }),
-              }
-            : { body: TEMPLATE }
-          : {}),
-      },
-    ],
-  });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
-    throw new Error(`${method} ${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-}
-
 interface Cost {
   /** API process CPU per request, microseconds. */
   readonly api_us: number;
@@ -114,17 +65,21 @@ interface Cost {
   readonly children_us: number;
 }
 
-async function cost(pid: number, url: string, method: "GET" | "POST", signups = false): Promise<Cost> {
-  await send(url, method, WARMUP, signups);
+/** CPU per request of process `pid` (and of its children) while `send` sends REQUESTS requests, after WARMUP. */
+async function cost(
+  pid: number,
+  label: string,
+  send: (length: RunLength) => Promise<unknown>,
+): Promise<Cost> {
+  await send({ amount: WARMUP });
   const kids = childPids(pid);
   const total = () => kids.reduce((sum, k) => sum + cpuMs(k), 0);
   const [api0, kids0] = [cpuMs(pid), total()];
   const from = process.hrtime.bigint() / 1000n;
-  await send(url, method, REQUESTS, signups);
+  await send({ amount: REQUESTS });
   const [api1, kids1] = [cpuMs(pid), total()];
   // The window to read in the profile (its sample times are the same monotonic clock, in us).
-  if (PROFILE)
-    process.stderr.write(`profile window ${method} ${url}: ${from} ${process.hrtime.bigint() / 1000n}\n`);
+  if (PROFILE) process.stderr.write(`profile window ${label}: ${from} ${process.hrtime.bigint() / 1000n}\n`);
   const us = (ms: number) => Math.round((ms * 1000) / REQUESTS);
   return { api_us: us(api1 - api0), children_us: us(kids1 - kids0) };
 }
@@ -133,40 +88,24 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "bench-service-cpu-"));
   try {
     const floorPort = 19_300 + (process.pid % 300);
-    const floor = start("bench/floorServer.ts", { PORT: String(floorPort) });
-    await ready(`http://127.0.0.1:${floorPort}/floor`);
     const floorUrl = `http://127.0.0.1:${floorPort}/floor`;
-    const floorGet = await cost(floor.pid!, floorUrl, "GET");
-    const floorPost = await cost(floor.pid!, floorUrl, "POST");
-    floor.kill("SIGTERM");
+    const floor = startNode("bench/floorServer.ts", { PORT: String(floorPort) });
+    await ready(floorUrl);
+    const floorGet = await cost(floor.pid!, "floor GET", (n) => run(floorUrl, { method: "GET" }, n));
+    const floorPost = await cost(floor.pid!, "floor POST", (n) =>
+      run(floorUrl, { method: "POST", body: SIGNUP_TEMPLATE }, n),
+    );
+    await stopProcess(floor);
 
     const port = floorPort + 1;
-    const service = start(
-      "service/main.ts",
-      {
-        TENANT_SERVICE_TOKEN: TOKEN,
-        PORT: String(port),
-        SERVICE_DATA_DIR: join(work, "embedded"),
-        TENANT_STATE_DIR: join(work, "embedded-stacks"),
-        TENANT_ENGINE: "offline",
-        WORKERS: "2",
-        DRAIN_MS: "0",
-      },
-      true,
-    );
-    const base = `http://127.0.0.1:${port}`;
-    await ready(`${base}/readyz`);
-    const known = await fetch(`${base}/tenants`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify(signupBody("bench-known")),
-    });
-    if (known.status !== 202) throw new Error(`POST /tenants answered ${known.status}`);
-    const post = await cost(service.pid!, `${base}/tenants`, "POST", true);
-    const get = await cost(service.pid!, `${base}/tenants/bench-known`, "GET");
+    const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [];
+    const service = startNode("service/main.ts", { ...embeddedEnv(port, work), DRAIN_MS: "0" }, profile);
+    const load = new ServiceLoad(`http://127.0.0.1:${port}`);
+    await ready(`http://127.0.0.1:${port}/readyz`);
+    const post = await cost(service.pid!, "POST /tenants", (n) => load.signups(n));
+    const get = await cost(service.pid!, "GET /tenants/:id", (n) => load.reads(n));
     // SIGINT: a graceful stop, so --cpu-prof writes its profile.
-    service.kill("SIGINT");
-    await new Promise((r) => service.once("exit", r));
+    await stopProcess(service, "SIGINT");
     const row = (what: string, c: Cost, f: Cost) =>
       process.stdout.write(
         `${what}: API ${c.api_us} us/request (floor ${f.api_us}), engine children ${c.children_us} us/request\n`,
@@ -177,7 +116,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ requests: REQUESTS, floor: { get: floorGet, post: floorPost }, embedded: { post, get } })}\n`,
     );
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    killStarted();
     rmSync(work, { recursive: true, force: true });
   }
 }
