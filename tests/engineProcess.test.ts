@@ -20,7 +20,9 @@ let dir: string;
 let engine: ProcessEngine;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "engine-process-"));
-  engine = new ProcessEngine({ stateDir: dir, processes: 2 });
+  // The child's own cancel must end an aborted call here, not the grace kill (tested on its own
+  // with abortGraceMs 1): on a loaded machine a child at nice 10 can take longer than the 10 s default.
+  engine = new ProcessEngine({ stateDir: dir, processes: 2, abortGraceMs: 120_000 });
 });
 afterEach(() => {
   engine.close();

@@ -261,7 +261,10 @@ describe("embedded service", () => {
         error: { outcome: "error", message: "backend unreachable" },
       });
       expect((await h.store.tenant("doomed"))?.status).toBe("failed");
-      expect(h.events.filter((e) => e.event === "tenant.failed").map((e) => e.tenantId)).toEqual(["doomed"]);
+      // The event follows the operation's end (the store first), so it may come a moment later.
+      const failedEvents = () => h.events.filter((e) => e.event === "tenant.failed").map((e) => e.tenantId);
+      await eventually("the tenant.failed event", async () => (failedEvents().length > 0 ? true : undefined));
+      expect(failedEvents()).toEqual(["doomed"]);
     } finally {
       await h.stop();
     }

@@ -12,6 +12,7 @@ import type { SynthResult } from "../../synth/engine";
 import { kubernetesObjects, kubernetesObjectsByCluster } from "../../synth/manifests";
 import { shortcutConfig, synthTenant } from "../../synth/programs";
 import type { StackConfig } from "../../synth/stackConfig";
+import { sharedAcrossForks } from "./synthCache";
 
 export interface TenantSynth {
   readonly result: SynthResult;
@@ -81,7 +82,10 @@ export function tenantConfig(
 
 const cache = new Map<string, Promise<TenantSynth>>();
 
-/** Synthesizes a tenant (memoized per test file; synth runs are sequential by construction). */
+/**
+ * Synthesizes a tenant (memoized per fork, and across forks and runs through the disk:
+ * tests/helpers/synthCache.ts; synth runs are sequential by construction).
+ */
 export function synthShape(
   tier: TierName,
   sites: number,
@@ -91,7 +95,9 @@ export function synthShape(
   const key = JSON.stringify([tier, sites, tenantId, overrides]);
   let pending = cache.get(key);
   if (!pending) {
-    pending = synthTenant(tenantId, tenantConfig(tenantId, tier, sites, overrides)).then((result) => ({
+    pending = sharedAcrossForks(key, () =>
+      synthTenant(tenantId, tenantConfig(tenantId, tier, sites, overrides)),
+    ).then((result) => ({
       result,
       objects: kubernetesObjects(result),
       clusters: kubernetesObjectsByCluster(result),
