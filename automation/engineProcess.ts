@@ -76,8 +76,13 @@ interface Pending {
   onStep?: (step: ResourceStep) => void;
 }
 
+/** A call sent, and the child it was sent to (a child's exit fails its own calls, no other's). */
+interface Sent extends Pending {
+  readonly child: ChildProcess;
+}
+
 class Host {
-  readonly pending = new Map<number, Pending>();
+  readonly pending = new Map<number, Sent>();
   private child: ChildProcess | undefined;
 
   constructor(private readonly options: ProcessEngineOptions) {}
@@ -103,9 +108,10 @@ class Host {
     });
     child.on("exit", (code, signal) => {
       if (this.child === child) this.child = undefined;
-      for (const [id, pending] of this.pending) {
+      for (const [id, sent] of this.pending) {
+        if (sent.child !== child) continue;
         this.pending.delete(id);
-        pending.reject(new Error(`the engine process exited (${code ?? signal}) during the call`));
+        sent.reject(new Error(`the engine process exited (${code ?? signal}) during the call`));
       }
     });
     child.on("error", () => undefined);
@@ -121,9 +127,9 @@ class Host {
   }
 
   send(call: EngineCall, pending: Pending): void {
-    this.child ??= this.spawn();
-    if (call.t === "call") this.pending.set(call.id, pending);
-    this.child.send(call);
+    const child = (this.child ??= this.spawn());
+    if (call.t === "call") this.pending.set(call.id, { ...pending, child });
+    child.send(call);
   }
 
   /**
@@ -139,6 +145,8 @@ class Host {
       const pending = this.pending.get(id);
       if (!pending || this.child !== child) return;
       this.pending.delete(id);
+      // Replaced now, not at its exit event: a call made meanwhile must not go to the dying child.
+      this.child = undefined;
       pending.reject(new errors.OperationCancelledError(tenantId));
       child.kill("SIGKILL");
     }, this.options.abortGraceMs ?? 10_000);

@@ -102,9 +102,11 @@ describe("ProcessEngine", () => {
           await new Promise((r) => setTimeout(r, 2));
         controller.abort();
         await expect(run).rejects.toMatchObject({ outcome: "cancelled" });
+        // Made before the killed child's exit is seen: it goes to a new child, not the dying one.
+        const next = impatient.up("charlie");
         expect(await exited).toBe("SIGKILL");
-        // A new child answers the next call; the killed run's lock is a crashed run's.
-        await expect(impatient.up("charlie")).rejects.toMatchObject({ outcome: "locked" });
+        // The new child answers; the killed run's lock is a crashed run's.
+        await expect(next).rejects.toMatchObject({ outcome: "locked" });
       } finally {
         impatient.close();
       }
