@@ -2,7 +2,7 @@
  * `npm run bench:service` (also the end of `npm run bench`): the provisioning service's numbers.
  *
  * 1. Latency at BENCH_CONNECTIONS (100) concurrent connections for BENCH_SECONDS (10) each, by
- *    autocannon from this process against servers in processes of their own:
+ *    wrk (bench/serviceHarness.ts) against servers in processes of their own:
  *    - the floor: a fastify server doing no work (bench/floorServer.ts), GET and POST;
  *    - the embedded default (`service/main.ts`: journal, its workers running the signups it
  *      accepts on the offline engine in child processes): `POST /tenants` (a new tenant each)
@@ -33,9 +33,9 @@ import {
   MYSQL,
   productionEnv,
   ready,
+  floorRequests,
   run,
   ServiceLoad,
-  SIGNUP_TEMPLATE,
   startNode,
   stopProcess,
   type Latency,
@@ -55,8 +55,8 @@ async function floor() {
   await ready(url);
   try {
     return {
-      get: await run(url, { method: "GET" }, { duration: SECONDS }),
-      post: await run(url, { method: "POST", body: SIGNUP_TEMPLATE }, { duration: SECONDS }),
+      get: await run(url, floorRequests.get, SECONDS),
+      post: await run(url, floorRequests.post, SECONDS),
     };
   } finally {
     await stopProcess(server);
@@ -66,7 +66,7 @@ async function floor() {
 /** The service's two requests: signups (a new tenant each), then reads of the first thousand in turn. */
 async function serviceRuns(base: string) {
   const load = new ServiceLoad(base);
-  return { post: await load.signups({ duration: SECONDS }), get: await load.reads({ duration: SECONDS }) };
+  return { post: await load.signups(SECONDS), get: await load.reads(SECONDS) };
 }
 
 async function embedded(work: string) {

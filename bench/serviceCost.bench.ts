@@ -3,9 +3,9 @@
  * time per process and in database work, rather than in latency (a p99 on a shared 2-core machine
  * says more about the neighbours than about the service). Starts the API (SERVICE_ROLE=api,
  * MySQL and RabbitMQ on this machine, a database and queue prefix of its own, removed after),
- * warms it up, then sends COST_REQUESTS (10000) signups and as many tenant reads at
- * BENCH_CONNECTIONS (100) and reports, per request:
- * - the API process's CPU (user + system, from /proc), and this process's (autocannon);
+ * warms it up, then sends signups for COST_SECONDS (5), and tenant reads as long, with wrk at
+ * BENCH_CONNECTIONS (100) and reports, per request answered:
+ * - the API process's CPU (user + system, from /proc);
  * - mariadbd's CPU: the threads serving this database's connections (exact: MariaDB runs one
  *   thread per connection and names it in PROCESSLIST.TID), and the whole server (shared: other
  *   clients' work counts too, so an idle window of the same length is measured and subtracted);
@@ -31,7 +31,7 @@ import {
   type Latency,
 } from "./serviceHarness";
 
-const REQUESTS = Number(process.env.COST_REQUESTS ?? 10_000);
+const SECONDS = Number(process.env.COST_SECONDS ?? 5);
 /** MariaDB 10.11 counts redo-log writes and every fsync (the log's included); no log-only fsync counter. */
 const COUNTERS = [
   "Com_commit",
@@ -79,7 +79,6 @@ async function mariadbOf(admin: Connection): Promise<number | undefined> {
 interface Sample {
   readonly at: number;
   readonly api: number;
-  readonly bench: number;
   readonly mariadb: number;
   readonly mariadbMine: number;
   readonly beam: number;
@@ -104,12 +103,10 @@ async function sample(p: Probe): Promise<Sample> {
     "SHOW GLOBAL STATUS WHERE Variable_name IN (?)",
     [COUNTERS],
   );
-  const own = process.cpuUsage();
   const tids = threads.map((t) => t.TID).sort((a, b) => a - b);
   return {
     at: Date.now(),
     api: cpuMs(`/proc/${p.apiPid}/stat`),
-    bench: (own.user + own.system) / 1000,
     mariadb: cpuMs(`/proc/${p.mariadbPid}/stat`),
     mariadbMine: tids.reduce((sum, tid) => sum + cpuMs(`/proc/${p.mariadbPid}/task/${tid}/stat`), 0),
     beam: cpuMs(`/proc/${p.beamPid}/stat`),
@@ -124,7 +121,6 @@ function delta(a: Sample, b: Sample): Delta {
   return {
     ms: b.at - a.at,
     api: b.api - a.api,
-    bench: b.bench - a.bench,
     mariadb: b.mariadb - a.mariadb,
     mariadbMine: b.mariadbMine - a.mariadbMine,
     beam: b.beam - a.beam,
@@ -154,7 +150,7 @@ async function measure(p: Probe, method: string, send: () => Promise<Latency>): 
   await new Promise((r) => setTimeout(r, idleMs));
   const c = await sample(p);
   return {
-    ...perRequest(delta(a, b), delta(b, c), REQUESTS),
+    ...perRequest(delta(a, b), delta(b, c), timing.requests),
     seconds: idleMs / 1000,
     p50_ms: timing.p50_ms,
     p99_ms: timing.p99_ms,
@@ -186,23 +182,23 @@ async function main(): Promise<void> {
     const load = new ServiceLoad(base);
     const probe: Probe = { admin, database, apiPid: api.pid!, mariadbPid, beamPid };
     // Warm up: the JIT, and every pooled connection opened (their threads are the ones counted).
-    const warmup = { amount: Math.max(2000, REQUESTS / 5) };
+    const warmup = 2;
     await load.signups(warmup);
     const results: Record<string, Delta> = {};
     const show = (what: string, d: Delta) =>
       process.stdout.write(
-        `${what} x${REQUESTS}: CPU ms/request API ${d.api}, mariadbd ${d.mariadb} (its connections ${d.mariadbMine}), beam ${d.beam}, autocannon ${d.bench}; per request commits ${d.Com_commit}, log writes ${d.Innodb_log_writes}, fsyncs ${d.Innodb_data_fsyncs}, log bytes ${d.Innodb_os_log_written}, statements ${d.Questions} (${d.seconds} s; p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms, ${d.per_second}/s)\n`,
+        `${what}: CPU ms/request API ${d.api}, mariadbd ${d.mariadb} (its connections ${d.mariadbMine}), beam ${d.beam}; per request commits ${d.Com_commit}, log writes ${d.Innodb_log_writes}, fsyncs ${d.Innodb_data_fsyncs}, log bytes ${d.Innodb_os_log_written}, statements ${d.Questions} (${d.seconds} s; p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms, ${d.per_second}/s)\n`,
       );
     if (KINDS.includes("post")) {
-      results["post"] = await measure(probe, "POST", () => load.signups({ amount: REQUESTS }));
+      results["post"] = await measure(probe, "POST", () => load.signups(SECONDS));
       show("POST /tenants", results["post"]);
     }
     if (KINDS.includes("get")) {
       await load.reads(warmup);
-      results["get"] = await measure(probe, "GET", () => load.reads({ amount: REQUESTS }));
+      results["get"] = await measure(probe, "GET", () => load.reads(SECONDS));
       show("GET /tenants/:id", results["get"]);
     }
-    process.stdout.write(`${JSON.stringify({ connections: CONNECTIONS, requests: REQUESTS, ...results })}\n`);
+    process.stdout.write(`${JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, ...results })}\n`);
   } finally {
     // SIGTERM: a graceful stop, so a CPU profile is written.
     await stopProcess(api, PROFILE_DIR ? "SIGTERM" : "SIGKILL");

@@ -6,9 +6,9 @@
  *
  * Each server runs in a process of its own; its CPU time is the sum of its threads'
  * (/proc/<pid>/task/<tid>/schedstat, nanoseconds), read before and after a fixed number of requests
- * sent by autocannon from this process. The embedded service runs its workers meanwhile (as in
- * `npm run bench:service`): what they cost the API process counts. BENCH_CPU_REQUESTS (default
- * 6000) requests per run after BENCH_CPU_WARMUP (2000); BENCH_CPU_PROFILE=dir writes a --cpu-prof
+ * sent by wrk (bench/serviceHarness.ts), divided by the requests answered. The embedded service runs
+ * its workers meanwhile (as in `npm run bench:service`): what they cost the API process counts.
+ * BENCH_CPU_SECONDS (default 5) per run after BENCH_CPU_WARMUP_SECONDS (2); BENCH_CPU_PROFILE=dir writes a --cpu-prof
  * of the service there (and prints, on stderr, the window of each run in the profile's clock). Linux
  * only. Prints the figures, then one JSON line.
  */
@@ -19,16 +19,16 @@ import {
   embeddedEnv,
   killStarted,
   ready,
+  floorRequests,
   run,
+  type Latency,
   ServiceLoad,
-  SIGNUP_TEMPLATE,
   startNode,
   stopProcess,
-  type RunLength,
 } from "./serviceHarness";
 
-const REQUESTS = Number(process.env.BENCH_CPU_REQUESTS ?? 6000);
-const WARMUP = Number(process.env.BENCH_CPU_WARMUP ?? 2000);
+const SECONDS = Number(process.env.BENCH_CPU_SECONDS ?? 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_CPU_WARMUP_SECONDS ?? 2);
 const PROFILE = process.env.BENCH_CPU_PROFILE;
 
 /** CPU time (ms) of all the threads of process `pid`. */
@@ -65,22 +65,18 @@ interface Cost {
   readonly children_us: number;
 }
 
-/** CPU per request of process `pid` (and of its children) while `send` sends REQUESTS requests, after WARMUP. */
-async function cost(
-  pid: number,
-  label: string,
-  send: (length: RunLength) => Promise<unknown>,
-): Promise<Cost> {
-  await send({ amount: WARMUP });
+/** CPU per request of process `pid` (and of its children) over a run of SECONDS, after a warm-up run. */
+async function cost(pid: number, label: string, send: (seconds: number) => Promise<Latency>): Promise<Cost> {
+  await send(WARMUP_SECONDS);
   const kids = childPids(pid);
   const total = () => kids.reduce((sum, k) => sum + cpuMs(k), 0);
   const [api0, kids0] = [cpuMs(pid), total()];
   const from = process.hrtime.bigint() / 1000n;
-  await send({ amount: REQUESTS });
+  const { requests } = await send(SECONDS);
   const [api1, kids1] = [cpuMs(pid), total()];
   // The window to read in the profile (its sample times are the same monotonic clock, in us).
   if (PROFILE) process.stderr.write(`profile window ${label}: ${from} ${process.hrtime.bigint() / 1000n}\n`);
-  const us = (ms: number) => Math.round((ms * 1000) / REQUESTS);
+  const us = (ms: number) => Math.round((ms * 1000) / requests);
   return { api_us: us(api1 - api0), children_us: us(kids1 - kids0) };
 }
 
@@ -91,10 +87,8 @@ async function main(): Promise<void> {
     const floorUrl = `http://127.0.0.1:${floorPort}/floor`;
     const floor = startNode("bench/floorServer.ts", { PORT: String(floorPort) });
     await ready(floorUrl);
-    const floorGet = await cost(floor.pid!, "floor GET", (n) => run(floorUrl, { method: "GET" }, n));
-    const floorPost = await cost(floor.pid!, "floor POST", (n) =>
-      run(floorUrl, { method: "POST", body: SIGNUP_TEMPLATE }, n),
-    );
+    const floorGet = await cost(floor.pid!, "floor GET", (n) => run(floorUrl, floorRequests.get, n));
+    const floorPost = await cost(floor.pid!, "floor POST", (n) => run(floorUrl, floorRequests.post, n));
     await stopProcess(floor);
 
     const port = floorPort + 1;
@@ -113,7 +107,7 @@ async function main(): Promise<void> {
     row("POST /tenants", post, floorPost);
     row("GET /tenants/:id", get, floorGet);
     process.stdout.write(
-      `${JSON.stringify({ requests: REQUESTS, floor: { get: floorGet, post: floorPost }, embedded: { post, get } })}\n`,
+      `${JSON.stringify({ seconds: SECONDS, floor: { get: floorGet, post: floorPost }, embedded: { post, get } })}\n`,
     );
   } finally {
     killStarted();

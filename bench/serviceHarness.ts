@@ -1,13 +1,18 @@
 /**
  * What the service benchmarks share (bench/service.bench.ts, bench/serviceCpu.ts,
  * bench/serviceCost.bench.ts): their server processes, the local servers' settings, and the load
- * they send with autocannon from the bench's own process.
+ * they send.
+ *
+ * The load is wrk's (Debian's package), one thread, CONNECTIONS connections in a closed loop: a C
+ * client costs about 17 us of CPU per request where autocannon, in the bench's own node process,
+ * cost about 160 us, half a core taken from the servers it measured on a 2-core machine.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import amqp from "amqplib";
-import autocannon, { type Request } from "autocannon";
 import mysql from "mysql2/promise";
 import { signupBody } from "./serviceBodies";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
@@ -118,71 +123,144 @@ export interface Latency {
   readonly p50_ms: number;
   readonly p99_ms: number;
   readonly requests_per_second: number;
+  /** Requests answered in the run. */
+  readonly requests: number;
 }
 
-/** How long a run lasts: `{ duration }` seconds or `{ amount }` requests. */
-export type RunLength = { readonly duration: number } | { readonly amount: number };
+let scripts: string | undefined;
+/** A file for wrk to read (its Lua scripts and their bodies), in this run's own directory. */
+function scriptFile(name: string, text: string): string {
+  scripts ??= mkdtempSync(join(tmpdir(), "bench-wrk-"));
+  const path = join(scripts, name);
+  writeFileSync(path, text);
+  return path;
+}
 
-/** One autocannon run of `request` against `url`; any non-2xx answer, error or timeout fails it. */
-export async function run(url: string, request: Request, length: RunLength): Promise<Latency> {
-  const headers = { authorization: `Bearer ${BENCH_TOKEN}`, "content-type": "application/json" };
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    ...length,
-    requests: [{ ...request, headers }],
+/** Lua: the token, and one JSON line with the figures when the run ends. */
+const COMMON_LUA = `
+wrk.headers["authorization"] = "Bearer ${BENCH_TOKEN}"
+wrk.headers["content-type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('\\n{"p50_us":%d,"p99_us":%d,"requests":%d,"us":%d,"errors":%d,"non2xx":%d}\\n',
+    latency:percentile(50), latency:percentile(99), summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+`;
+
+/** A request as wrk sends it: a method, and Lua returning each request's path and body. */
+export interface LoadRequest {
+  readonly method: "GET" | "POST";
+  /** Lua defining `request` (wrk's per-request hook); none: the url's path, no body. */
+  readonly lua?: string;
+}
+
+/** One wrk run of `seconds` against `url`; any non-2xx answer, error or timeout fails it. */
+export function run(url: string, request: LoadRequest, seconds: number): Promise<Latency> {
+  if (spawnSync("wrk", ["--version"]).error)
+    throw new Error("the service benchmarks need wrk on PATH (Debian: apt-get install wrk)");
+  const script = scriptFile(
+    `run-${randomBytes(4).toString("hex")}.lua`,
+    `wrk.method = "${request.method}"\n${COMMON_LUA}\n${request.lua ?? ""}`,
+  );
+  const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, url];
+  return new Promise((done, fail) => {
+    const wrk = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    wrk.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    wrk.on("error", fail);
+    wrk.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !line.startsWith("{")) return fail(new Error(`wrk ${url} exited ${code}: ${out}`));
+      const r = JSON.parse(line) as Record<
+        "p50_us" | "p99_us" | "requests" | "us" | "errors" | "non2xx",
+        number
+      >;
+      if (r.errors > 0 || r.non2xx > 0)
+        return fail(new Error(`${request.method} ${url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`));
+      done({
+        p50_ms: Math.round(r.p50_us / 100) / 10,
+        p99_ms: Math.round(r.p99_us / 100) / 10,
+        requests_per_second: Math.round((r.requests * 1e6) / r.us),
+        requests: r.requests,
+      });
+    });
   });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
-    throw new Error(
-      `${request.method} ${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
-  return {
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    requests_per_second: Math.round(result.requests.average),
-  };
 }
 
-/** A signup whose tenant id each request replaces; as it is, the floor's POST body (the same size). */
-export const SIGNUP_TEMPLATE = JSON.stringify(signupBody("bench-xxxxxxxx"));
-const tenantId = (n: number) => `bench-${String(n).padStart(8, "0")}`;
+/** `text` as a Lua long string (no escapes inside). */
+function luaString(text: string): string {
+  let level = "";
+  while (text.includes(`]${level}]`)) level += "=";
+  return `[${level}[${text}]${level}]`;
+}
+
+/** The floor's two requests: GET, and POST with a body of a signup's size. */
+export const floorRequests = {
+  get: { method: "GET" } satisfies LoadRequest,
+  post: {
+    method: "POST",
+    lua: `wrk.body = ${luaString(JSON.stringify(signupBody("bench-floor")))}`,
+  } satisfies LoadRequest,
+};
+
+/** A signup whose tenant id each request replaces (TENANT_ID_PLACEHOLDER). */
+const TENANT_ID_PLACEHOLDER = "bench-xxxxxxxx";
+const SIGNUP_TEMPLATE = JSON.stringify(signupBody(TENANT_ID_PLACEHOLDER));
 
 /** The service's two requests against one service: signups (a new tenant each), then reads of them. */
 export class ServiceLoad {
-  private signed = 0;
-  private read = 0;
+  private runs = 0;
+  /** Tenants the first signup run made (read in turn by `reads`). */
+  private readable: readonly string[] = [];
 
   constructor(private readonly base: string) {}
 
-  /** `POST /tenants`, a valid signup of a new tenant each. */
-  signups(length: RunLength): Promise<Latency> {
-    return run(
-      `${this.base}/tenants`,
-      {
-        method: "POST",
-        setupRequest: (request) => ({
-          ...request,
-          body: SIGNUP_TEMPLATE.replaceAll("bench-xxxxxxxx", tenantId(++this.signed)),
-        }),
-      },
-      length,
+  /** `POST /tenants`, a valid signup of a new tenant each (ids `bench-<run>-<n>`). */
+  async signups(seconds: number): Promise<Latency> {
+    const prefix = `bench-${++this.runs}-`;
+    const lua = `local template = ${luaString(SIGNUP_TEMPLATE)}
+local n = 0
+request = function()
+  n = n + 1
+  local body = template:gsub("${TENANT_ID_PLACEHOLDER.replaceAll("-", "%-")}", string.format("${prefix}%08d", n))
+  return wrk.format(nil, "/tenants", nil, body)
+end`;
+    const result = await run(`${this.base}/tenants`, { method: "POST", lua }, seconds);
+    if (this.readable.length === 0) this.readable = await this.existing(prefix, result.requests);
+    return result;
+  }
+
+  /**
+   * Up to READ_TENANTS of the ids `prefix` 1..count the service knows (wrk may generate a request it
+   * never sends, so the answered count does not name them exactly).
+   */
+  private async existing(prefix: string, count: number): Promise<string[]> {
+    const ids = Array.from(
+      { length: Math.min(count + 100, READ_TENANTS + 100) },
+      (_, i) => `${prefix}${String(i + 1).padStart(8, "0")}`,
     );
+    const known = await Promise.all(
+      ids.map(async (id, i) => {
+        await new Promise((r) => setTimeout(r, i)); // 1 request per ms: not a burst of its own
+        const res = await fetch(`${this.base}/tenants/${id}`, {
+          headers: { authorization: `Bearer ${BENCH_TOKEN}` },
+        });
+        return res.status === 200 ? id : undefined;
+      }),
+    );
+    return known.filter((id): id is string => id !== undefined).slice(0, READ_TENANTS);
   }
 
   /** `GET /tenants/:id` over the first READ_TENANTS tenants signed up, in turn. */
-  reads(length: RunLength): Promise<Latency> {
-    const tenants = Math.min(this.signed, READ_TENANTS);
-    if (tenants === 0) throw new Error("reads need signups first");
-    return run(
-      `${this.base}/tenants`,
-      {
-        method: "GET",
-        setupRequest: (request) => ({
-          ...request,
-          path: `/tenants/${tenantId((this.read++ % tenants) + 1)}`,
-        }),
-      },
-      length,
-    );
+  reads(seconds: number): Promise<Latency> {
+    if (this.readable.length === 0) throw new Error("reads need signups first");
+    const lua = `local ids = { ${this.readable.map((id) => `"${id}"`).join(", ")} }
+local n = 0
+request = function()
+  n = n % #ids + 1
+  return wrk.format(nil, "/tenants/" .. ids[n])
+end`;
+    return run(`${this.base}/tenants`, { method: "GET", lua }, seconds);
   }
 }
