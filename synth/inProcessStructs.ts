@@ -19,8 +19,8 @@ const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))(
 /**
  * A Struct holding plain JavaScript. Readers in this process use toJavaScript(), which hands
  * back that value; it is shared, never copied, and nobody mutates it (deserializeProperties
- * builds new values). Anything that would put it on the wire fails loudly instead of sending an
- * empty message.
+ * builds new values; the engine stand-in records a registration's plain inputs as they are here).
+ * Anything that would put it on the wire fails loudly instead of sending an empty message.
  */
 export class InProcessStruct extends Struct {
   constructor(private readonly value: Record<string, unknown>) {
