@@ -373,6 +373,40 @@ describe("bounded journal", () => {
     await reopened.close();
   });
 
+  it("claims the oldest runnable head first, across tenants whose queues started at different times", async () => {
+    let clock = Date.parse("2026-11-01T00:00:00Z");
+    const store = new FileStore({ path: join(dir, "claims.jsonl"), now: () => (clock += 1000) });
+    const submit = async (tenantId: string) =>
+      (await store.submit({ tenantId, kind: "update", payload: {} })).operation.id;
+    const claimed = async () => {
+      const result = await store.claim("w", 60_000);
+      return "claimed" in result ? result.claimed.id : undefined;
+    };
+    const done = { status: "succeeded", result: {} } as const;
+    const a1 = await submit("a");
+    const b1 = await submit("b");
+    const a2 = await submit("a");
+    const c1 = await submit("c");
+    expect(await claimed()).toBe(a1);
+    expect(await claimed()).toBe(b1); // a's head runs: a2 waits behind it
+    await store.finish(b1, "w", done);
+    const b2 = await submit("b"); // b's queue starts again, the youngest
+    await store.finish(a1, "w", done);
+    expect(await claimed()).toBe(a2); // a's new head: older than c1 and b2
+    expect(await claimed()).toBe(c1);
+    expect(await claimed()).toBe(b2);
+    expect(await claimed()).toBeUndefined();
+    // A queue that started first can hold a younger head than one that started after it.
+    const x1 = await submit("x");
+    const y1 = await submit("y");
+    const x2 = await submit("x");
+    expect(await claimed()).toBe(x1);
+    await store.finish(x1, "w", done);
+    expect(await claimed()).toBe(y1); // older than x's new head x2
+    expect(await claimed()).toBe(x2);
+    await store.close();
+  });
+
   it("compacts in the background: commits made meanwhile are answered before it ends and kept exactly once", async () => {
     const path = join(dir, "background.jsonl");
     const store = new FileStore({ path });
