@@ -15,7 +15,7 @@ export interface BatcherOptions<I, R> {
   readonly run: (items: readonly I[]) => Promise<readonly R[]>;
   /** Items in one group at most. Default 200. */
   readonly maxItems?: number;
-  /** Groups on the wire at once. Default 2. */
+  /** Groups on the wire at once. Default 4 (two left the store's lookups waiting on round trips). */
   readonly concurrency?: number;
 }
 
@@ -35,7 +35,7 @@ export class Batcher<I, R> {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.running < (this.options.concurrency ?? 2)) {
+    while (this.queue.length > 0 && this.running < (this.options.concurrency ?? 4)) {
       const group = this.queue.splice(0, this.options.maxItems ?? 200);
       this.running += 1;
       void this.runGroup(group).finally(() => {
