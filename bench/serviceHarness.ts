@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import amqp from "amqplib";
@@ -128,12 +128,23 @@ export interface Latency {
 }
 
 let scripts: string | undefined;
-/** A file for wrk to read (its Lua scripts and their bodies), in this run's own directory. */
-function scriptFile(name: string, text: string): string {
-  scripts ??= mkdtempSync(join(tmpdir(), "bench-wrk-"));
-  const path = join(scripts, name);
+/** A Lua script for wrk, in this process's own directory (removed when the process exits). */
+function scriptFile(text: string): string {
+  if (!scripts) {
+    const dir = (scripts = mkdtempSync(join(tmpdir(), "bench-wrk-")));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const path = join(scripts, `run-${randomBytes(4).toString("hex")}.lua`);
   writeFileSync(path, text);
   return path;
+}
+
+let wrkChecked = false;
+function requireWrk(): void {
+  if (wrkChecked) return;
+  if (spawnSync("wrk", ["--version"]).error)
+    throw new Error("the service benchmarks need wrk on PATH (Debian: apt-get install wrk)");
+  wrkChecked = true;
 }
 
 /** Lua: the token, and one JSON line with the figures when the run ends. */
@@ -157,12 +168,8 @@ export interface LoadRequest {
 
 /** One wrk run of `seconds` against `url`; any non-2xx answer, error or timeout fails it. */
 export function run(url: string, request: LoadRequest, seconds: number): Promise<Latency> {
-  if (spawnSync("wrk", ["--version"]).error)
-    throw new Error("the service benchmarks need wrk on PATH (Debian: apt-get install wrk)");
-  const script = scriptFile(
-    `run-${randomBytes(4).toString("hex")}.lua`,
-    `wrk.method = "${request.method}"\n${COMMON_LUA}\n${request.lua ?? ""}`,
-  );
+  requireWrk();
+  const script = scriptFile(`wrk.method = "${request.method}"\n${COMMON_LUA}\n${request.lua ?? ""}`);
   const args = ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "10s", "-s", script, url];
   return new Promise((done, fail) => {
     const wrk = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -195,18 +202,18 @@ function luaString(text: string): string {
   return `[${level}[${text}]${level}]`;
 }
 
-/** The floor's two requests: GET, and POST with a body of a signup's size. */
-export const floorRequests = {
-  get: { method: "GET" } satisfies LoadRequest,
-  post: {
-    method: "POST",
-    lua: `wrk.body = ${luaString(JSON.stringify(signupBody("bench-floor")))}`,
-  } satisfies LoadRequest,
-};
-
-/** A signup whose tenant id each request replaces (TENANT_ID_PLACEHOLDER). */
+/**
+ * A signup as a template: every request replaces TENANT_ID_PLACEHOLDER with a new tenant's id. The
+ * placeholder is itself a valid id, so signupBody's schema check passes on the template.
+ */
 const TENANT_ID_PLACEHOLDER = "bench-xxxxxxxx";
 const SIGNUP_TEMPLATE = JSON.stringify(signupBody(TENANT_ID_PLACEHOLDER));
+
+/** The floor's two requests: GET, and POST with a signup's body (the floor parses it, nothing more). */
+export const floorRequests = {
+  get: { method: "GET" } satisfies LoadRequest,
+  post: { method: "POST", lua: `wrk.body = ${luaString(SIGNUP_TEMPLATE)}` } satisfies LoadRequest,
+};
 
 /** The service's two requests against one service: signups (a new tenant each), then reads of them. */
 export class ServiceLoad {
