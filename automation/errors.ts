@@ -1,15 +1,12 @@
 /**
  * The outcomes of tenant operations that are not success, as types the signup service can
- * branch on. Engine-specific failures are mapped to these by `mapEngineError`.
+ * branch on. Engine-specific failures are mapped to these by `mapEngineError`
+ * (automation/engineErrors.ts); this module does not load the Pulumi SDK, so the service's API
+ * answers with these types without it.
  */
-import {
-  ConcurrentUpdateError,
-  StackAlreadyExistsError,
-  StackNotFoundError,
-} from "@pulumi/pulumi/automation";
-import { TenantRequestError, type Problem } from "../tiers";
+import type { Problem } from "../tiers";
 import type { PreflightReport } from "./preflight";
-import { summarize, type PlanResult, type ResourceStep, type StepOp } from "./engine";
+import type { PlanResult, ResourceStep } from "./engine";
 
 export abstract class TenantOperationError extends Error {
   /** Stable machine-readable outcome. */
@@ -116,46 +113,9 @@ export class ProtectedResourceError extends StatefulReplacementError {
   }
 }
 
-/** The Pulumi engine's refusal of a protected resource (`pulumi preview` and `up` fail with it). */
-const PROTECTED_REFUSAL = /unable to (delete|replace) resource "([^"]+)"/g;
-
-/** The protected steps a Pulumi error names, completed from the steps the engine reported before it. */
-function protectedSteps(message: string, seen: readonly ResourceStep[]): ResourceStep[] {
-  const steps = new Map<string, ResourceStep>();
-  for (const [, op, urn] of message.matchAll(PROTECTED_REFUSAL)) {
-    if (!urn || steps.has(urn)) continue;
-    const reported = seen.find((s) => s.urn === urn && s.op === op);
-    // urn:pulumi:<stack>::<project>::<parent types$>type::<name>
-    const parts = urn.split("::");
-    steps.set(
-      urn,
-      reported ?? { op: op as StepOp, urn, type: parts[2]?.split("$").pop() ?? "", name: parts[3] ?? urn },
-    );
-  }
-  return [...steps.values()];
-}
-
 export class OperationCancelledError extends TenantOperationError {
   readonly outcome = "cancelled";
   constructor(tenantId: string) {
     super(tenantId, `operation on tenant ${tenantId} was cancelled`);
   }
-}
-
-/**
- * Maps Automation API and validation errors to the typed outcomes above. `seen` are the steps
- * the engine reported before failing (they tell which refused deletes would have been retained).
- */
-export function mapEngineError(tenantId: string, error: unknown, seen: readonly ResourceStep[] = []): Error {
-  if (error instanceof TenantOperationError) return error;
-  const refused = error instanceof Error ? protectedSteps(error.message, seen) : [];
-  if (refused.length > 0)
-    return new ProtectedResourceError(tenantId, refused, { steps: seen, summary: summarize(seen) });
-  if (error instanceof TenantRequestError) return new InvalidRequestError(tenantId, error.problems);
-  if (error instanceof StackNotFoundError) return new TenantNotFoundError(tenantId);
-  if (error instanceof StackAlreadyExistsError) return new TenantExistsError(tenantId);
-  if (error instanceof ConcurrentUpdateError)
-    return new StackLockedError(tenantId, error.message.split("\n")[0] ?? "");
-  if (error instanceof Error && error.name === "AbortError") return new OperationCancelledError(tenantId);
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -5,6 +5,7 @@
  */
 export * from "./engine";
 export * from "./errors";
+export { mapEngineError } from "./engineErrors";
 export * from "./fleet";
 export * from "./outputs";
 export { LocalWorkspaceEngine, type LocalWorkspaceEngineOptions } from "./localWorkspaceEngine";

@@ -38,7 +38,7 @@ import {
   type StepOp,
   type TenantEngine,
 } from "./engine";
-import { mapEngineError } from "./errors";
+import { mapEngineError } from "./engineErrors";
 import { configFromOutputs, fromStackConfig, operatorStateOf } from "./requestConfig";
 
 export interface LocalWorkspaceEngineOptions {

@@ -190,7 +190,7 @@ export class OfflineEngine implements TenantEngine {
     const refused = protectedSteps(steps, file.resources, result.resources);
     if (refused.length > 0)
       throw new ProtectedResourceError(tenantId, refused, { steps, summary: summarize(steps) });
-    // As the program records it (stacks/config.ts loadTenantConfig): the request with `suspended`,
+    // As the program records it (stacks/runningConfig.ts loadTenantConfig): the request with `suspended`,
     // never `erasing`.
     const secretOutputs = { [REQUEST_OUTPUT]: recordedRequest(tenantRequestOf(config)) };
     return {

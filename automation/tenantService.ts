@@ -18,8 +18,8 @@ import {
   type StackConfigValues,
   type TenantEngine,
 } from "./engine";
+import { mapEngineError } from "./engineErrors";
 import {
-  mapEngineError,
   PreflightRefusedError,
   TenantOperationError,
   ProtectedResourceError,

@@ -87,6 +87,11 @@ export interface ServiceConfig {
 
 export class ConfigError extends Error {}
 
+/** Whether a process with `config` runs workers (and so the engine): an API-only process does not. */
+export function runsWorkers(config: Pick<ServiceConfig, "role" | "workers">): boolean {
+  return config.role !== "api" && config.workers > 0;
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function integer(env: Env, name: string, fallback: number, min: number): number {

@@ -3,7 +3,8 @@
  * runs it, and on a retryable failure gives it back with a backoff (at most `maxAttempts`).
  * `stop` waits for the running operations up to `drainMs`, then interrupts and releases them.
  */
-import { backoffMs, type Executor } from "./executor";
+import { backoffMs } from "./backoff";
+import type { Executor } from "./executor";
 import type { Logger } from "./log";
 import type { OperationStore } from "./operations";
 

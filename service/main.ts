@@ -5,13 +5,16 @@
  * Restores load backups through the restore library (service/restoreHandler.ts).
  * SIGTERM/SIGINT stop it gracefully.
  */
-import { ConfigError, serviceConfigFromEnv } from "./config";
-import { LibraryRestoreHandler } from "./restoreHandler";
+import { ConfigError, runsWorkers, serviceConfigFromEnv } from "./config";
 import { startService } from "./runtime";
 
 async function main(): Promise<void> {
   const config = serviceConfigFromEnv();
-  const service = await startService(config, { restore: await LibraryRestoreHandler.open(config) });
+  // Only workers run restores: an API process does not load the restore library.
+  const restore = runsWorkers(config)
+    ? await (await import("./restoreHandler")).LibraryRestoreHandler.open(config)
+    : undefined;
+  const service = await startService(config, restore ? { restore } : {});
   const mode = config.broker
     ? `RabbitMQ ${config.broker.prefix} + MySQL ${config.broker.database}`
     : "embedded";

@@ -5,33 +5,18 @@
  */
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import type { TenantEngine } from "../automation/engine";
-import {
-  erasureSetupFrom,
-  objectStoreFromEnv,
-  optional,
-  volumeErasureFromEnv,
-} from "../automation/erasure/environment";
-import { TenantService } from "../automation/tenantService";
-import type { ServiceConfig } from "./config";
+import { runsWorkers, type ServiceConfig } from "./config";
 import { EmbeddedWorkers } from "./embeddedWorkers";
 import type { EventSink } from "./events";
-import { engineSetup } from "./engines";
-import { Executor, type RestoreHandler } from "./executor";
+import type { MakeExecutor, ServiceOverrides } from "./executorFactory";
+
+export type { ServiceOverrides } from "./executorFactory";
 import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
 import { LifecycleScheduler } from "./lifecycleScheduler";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
 import { SecretBox } from "./secrets";
 import type { OperationStore } from "./operations";
-
-export interface ServiceOverrides {
-  /** Wraps the configured engine (tests instrument it). */
-  readonly wrapEngine?: (engine: TenantEngine) => TenantEngine;
-  /** The restore library, wired by the integrator. */
-  readonly restore?: RestoreHandler;
-  readonly log?: Logger;
-}
 
 export interface RunningService {
   readonly app?: HttpApp;
@@ -41,22 +26,6 @@ export interface RunningService {
   readonly store: OperationStore;
   stop(): Promise<void>;
 }
-
-/**
- * Whether the operation named in a stack's lease tag no longer runs anywhere: unknown (compacted),
- * not running, or running under a lease nobody renewed. Only the holder of a tenant's claim
- * touches its stack, so a lock such a run left is a crashed worker's.
- */
-export async function runIsOver(store: OperationStore, holder: string): Promise<boolean> {
-  const op = await store.get(holder);
-  if (!op || op.status !== "running") return true;
-  return op.leaseUntil === undefined || Date.parse(op.leaseUntil) < Date.now();
-}
-
-type MakeExecutor = (
-  store: OperationStore,
-  events?: EventSink,
-) => Promise<{ executor: Executor; kind: "local" | "offline" }>;
 
 /** What the store-and-workers half of a start leaves for the API half and the stop. */
 interface Backend {
@@ -74,50 +43,6 @@ interface StartContext {
   readonly runsWorkers: boolean;
   readonly makeExecutor: MakeExecutor;
   readonly stops: (() => Promise<void>)[];
-}
-
-/** The TenantService and Executor each worker runs with (engine closes are collected for the stop). */
-function executorFactory(
-  config: ServiceConfig,
-  overrides: ServiceOverrides,
-  shared: { log: Logger; metrics: Metrics; owner: string; secrets: SecretBox; engineCloses: (() => void)[] },
-): MakeExecutor {
-  const { log, metrics, owner, secrets, engineCloses } = shared;
-  return async (store, events) => {
-    const setup = await engineSetup(config);
-    if (setup.close) engineCloses.push(setup.close);
-    const engine = overrides.wrapEngine ? overrides.wrapEngine(setup.engine) : setup.engine;
-    const service = new TenantService({
-      engine,
-      backup: setup.backup,
-      staleLockMs: config.staleLockMs,
-      abandoned: (holder) => runIsOver(store, holder),
-      // One key for every worker: a repeated request is "unchanged" whichever worker runs it.
-      configTagKey: secrets.appliedConfigKey,
-      erasure: await erasureSetupFrom({
-        ...(config.eraseServers
-          ? { mysql: config.mysql, ...(config.rabbitmq ? { rabbitmq: config.rabbitmq } : {}) }
-          : {}),
-        backups: config.backups,
-        reportDir: join(resolve(config.dataDir), "erasures"),
-        ...optional("volumes", volumeErasureFromEnv(process.env)),
-        ...optional("objectStore", objectStoreFromEnv(process.env)),
-      }),
-      ...(setup.usage ? { usage: setup.usage } : {}),
-    });
-    const executor = new Executor({
-      service,
-      store,
-      owner,
-      leaseMs: config.leaseMs,
-      log,
-      metrics,
-      secrets,
-      ...(overrides.restore ? { restore: overrides.restore } : {}),
-      ...(events ? { events } : {}),
-    });
-    return { executor, kind: setup.kind };
-  };
 }
 
 /** Production: operations in MySQL, their ids over RabbitMQ, events on the platform exchange. */
@@ -234,8 +159,16 @@ export async function startService(
     config,
     log,
     runsApi: config.role !== "worker",
-    runsWorkers: config.role !== "api" && config.workers > 0,
-    makeExecutor: executorFactory(config, overrides, { log, metrics, owner, secrets, engineCloses }),
+    runsWorkers: runsWorkers(config),
+    // The engine, the Pulumi SDK and the restore library load only where workers run: an API
+    // process starts without them (a third of the modules, most of the start's CPU).
+    makeExecutor: async (store, events) => {
+      const { executorFactory } = await import("./executorFactory");
+      return executorFactory(config, overrides, { log, metrics, owner, secrets, engineCloses })(
+        store,
+        events,
+      );
+    },
     stops: [],
   };
   const backend = config.broker

@@ -3,7 +3,6 @@
  * then the tier rules of tiers/tenantRules.ts. Every problem is reported with the config
  * path that caused it, before any resource is registered.
  */
-import * as pulumi from "@pulumi/pulumi";
 import * as v from "valibot";
 import type { TenantStackArgs } from "../components/tenant/tenantStack";
 import type { RoutingMode } from "../components/tenant/siteRouting";
@@ -536,7 +535,7 @@ export function tenantRequestOf(
 /**
  * Validates fully qualified stack config ("tenant:tier" -> string, as the engine passes it): the
  * request, and the operator state the operations set (`suspended`; `erasing` is read by
- * loadTenantConfig's `operator`).
+ * tenantConfigOf's `operator`).
  */
 export function parseStackConfig(all: Readonly<Record<string, string>>): TenantConfig {
   return parseWithOperatorState(tenantRequestOf(all));
@@ -555,13 +554,16 @@ function parseWithOperatorState(raw: Readonly<Record<string, unknown>>): TenantC
  */
 export const REQUEST_OUTPUT = "request";
 
-/** The running stack's `tenant:*` keys (all of them, so an unknown key is an error) and what they validate to. */
-export function loadTenantConfig(): {
+/**
+ * A stack's `tenant:*` keys out of its whole config (all of them, so an unknown key is an error)
+ * and what they validate to. The running program reads them through stacks/runningConfig.ts.
+ */
+export function tenantConfigOf(allConfig: Readonly<Record<string, string>>): {
   readonly request: Record<string, unknown>;
   readonly args: TenantConfig;
   readonly operator: OperatorState;
 } {
-  const all = tenantRequestOf(pulumi.runtime.allConfig());
+  const all = tenantRequestOf(allConfig);
   return {
     request: recordedRequest(all),
     args: parseWithOperatorState(all),
@@ -667,12 +669,9 @@ export const platformConfigSchema = v.object({
 });
 export type PlatformConfig = v.InferOutput<typeof platformConfigSchema>;
 
-/** The running platform stack's config, validated (TenantRequestError naming the field) before any resource. */
-export function loadPlatformConfig(): PlatformConfig {
-  const parsed = v.safeParse(
-    platformConfigSchema,
-    tenantRequestOf(pulumi.runtime.allConfig(), PLATFORM_PROJECT),
-  );
+/** A platform stack's config out of its whole config, validated (TenantRequestError naming the field). */
+export function platformConfigOf(allConfig: Readonly<Record<string, string>>): PlatformConfig {
+  const parsed = v.safeParse(platformConfigSchema, tenantRequestOf(allConfig, PLATFORM_PROJECT));
   if (!parsed.success) throw configError(parsed.issues);
   return parsed.output;
 }

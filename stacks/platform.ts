@@ -36,7 +36,8 @@ import {
 import { NodeAutoscaling, SYSTEM_NODE_POOL, tierNodeGroups } from "../components/platform/nodePools";
 import { CONNECTIVITY_OUTPUT } from "./connectivityContract";
 import { SharedServices } from "../components/platform/sharedServices";
-import { loadPlatformConfig, type PlatformConfig } from "./config";
+import { type PlatformConfig } from "./config";
+import { loadPlatformConfig } from "./runningConfig";
 import type { OriginPull } from "../components/platform/originPullPki";
 import { regionOriginPull } from "./originPull";
 import {

@@ -1,7 +1,9 @@
 /**
  * The service imports only what it runs: loading the HTTP API and the runtime loads no synth
- * module, and the automation index no longer brings in the offline engine (the synth's programs
- * and mock runtime). The offline engine is loaded on demand, when chosen.
+ * module and no Pulumi SDK (an API process starts with half the modules and half the CPU; the
+ * engine and the SDK load where workers run, service/executorFactory.ts), and the automation
+ * index no longer brings in the offline engine (the synth's programs and mock runtime). The
+ * offline engine is loaded on demand, when chosen.
  */
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
@@ -10,22 +12,38 @@ import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 
-/** The project modules (relative paths) a fresh process has loaded after requiring `modules`. */
+/** The modules (paths relative to the root, node_modules' included) a fresh process has loaded after requiring `modules`. */
 function loadedBy(...modules: string[]): string[] {
   const script = `${modules.map((m) => `require(${JSON.stringify(resolve(root, m))});`).join("")}
-    process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((k) => !k.includes("node_modules")).map((k) => k.slice(${root.length + 1}))));`;
+    process.stdout.write(JSON.stringify(Object.keys(require.cache).map((k) => k.slice(${root.length + 1}))));`;
   return JSON.parse(
     execFileSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, "-e", script], { cwd: root, encoding: "utf8" }),
   ) as string[];
 }
 
 describe("what the service loads", () => {
-  it("the API and the runtime load no synth module", () => {
-    const loaded = loadedBy("service/runtime.ts", "service/http.ts");
+  const pulumiSdk = (m: string) => m.startsWith("node_modules/@pulumi/");
+
+  it("the API and the runtime load no synth module, no engine and no Pulumi SDK", () => {
+    const loaded = loadedBy("service/config.ts", "service/runtime.ts", "service/http.ts");
     expect(loaded).toEqual(
-      expect.arrayContaining(["service/runtime.ts", "service/http.ts", "automation/tenantService.ts"]),
+      expect.arrayContaining(["service/runtime.ts", "service/http.ts", "stacks/config.ts"]),
     );
-    expect(loaded.filter((m) => m.startsWith("synth/") || m === "automation/offlineEngine.ts")).toEqual([]);
+    expect(
+      loaded.filter(
+        (m) =>
+          m.startsWith("synth/") ||
+          m === "automation/offlineEngine.ts" ||
+          m === "automation/tenantService.ts" ||
+          pulumiSdk(m),
+      ),
+    ).toEqual([]);
+  });
+
+  it("the workers' side does load the engine and the SDK (so the check above can fail)", () => {
+    const loaded = loadedBy("service/executorFactory.ts");
+    expect(loaded).toContain("automation/tenantService.ts");
+    expect(loaded.some(pulumiSdk)).toBe(true);
   });
 
   it("the automation index loads neither the offline engine nor the synth's programs", () => {

@@ -21,7 +21,7 @@ import { buildHttpApp, type HttpApp } from "../service/http";
 import { createLogger } from "../service/log";
 import { Metrics } from "../service/metrics";
 import { SecretBox } from "../service/secrets";
-import { runIsOver } from "../service/runtime";
+import { runIsOver } from "../service/executorFactory";
 import { synthTenant } from "../synth/programs";
 import { isFinished, type Operation } from "../service/operations";
 import { gate, InstrumentedEngine } from "./helpers/engines";

@@ -1,0 +1,57 @@
+/**
+ * Maps the Automation API's errors (and validation errors) to the typed outcomes of
+ * automation/errors.ts. Kept apart from them: it loads @pulumi/pulumi/automation.
+ */
+import {
+  ConcurrentUpdateError,
+  StackAlreadyExistsError,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import { TenantRequestError } from "../tiers";
+import { summarize, type ResourceStep, type StepOp } from "./engine";
+import {
+  InvalidRequestError,
+  OperationCancelledError,
+  ProtectedResourceError,
+  StackLockedError,
+  TenantExistsError,
+  TenantNotFoundError,
+  TenantOperationError,
+} from "./errors";
+
+/** The Pulumi engine's refusal of a protected resource (`pulumi preview` and `up` fail with it). */
+const PROTECTED_REFUSAL = /unable to (delete|replace) resource "([^"]+)"/g;
+
+/** The protected steps a Pulumi error names, completed from the steps the engine reported before it. */
+function protectedSteps(message: string, seen: readonly ResourceStep[]): ResourceStep[] {
+  const steps = new Map<string, ResourceStep>();
+  for (const [, op, urn] of message.matchAll(PROTECTED_REFUSAL)) {
+    if (!urn || steps.has(urn)) continue;
+    const reported = seen.find((s) => s.urn === urn && s.op === op);
+    // urn:pulumi:<stack>::<project>::<parent types$>type::<name>
+    const parts = urn.split("::");
+    steps.set(
+      urn,
+      reported ?? { op: op as StepOp, urn, type: parts[2]?.split("$").pop() ?? "", name: parts[3] ?? urn },
+    );
+  }
+  return [...steps.values()];
+}
+
+/**
+ * Maps Automation API and validation errors to the typed outcomes above. `seen` are the steps
+ * the engine reported before failing (they tell which refused deletes would have been retained).
+ */
+export function mapEngineError(tenantId: string, error: unknown, seen: readonly ResourceStep[] = []): Error {
+  if (error instanceof TenantOperationError) return error;
+  const refused = error instanceof Error ? protectedSteps(error.message, seen) : [];
+  if (refused.length > 0)
+    return new ProtectedResourceError(tenantId, refused, { steps: seen, summary: summarize(seen) });
+  if (error instanceof TenantRequestError) return new InvalidRequestError(tenantId, error.problems);
+  if (error instanceof StackNotFoundError) return new TenantNotFoundError(tenantId);
+  if (error instanceof StackAlreadyExistsError) return new TenantExistsError(tenantId);
+  if (error instanceof ConcurrentUpdateError)
+    return new StackLockedError(tenantId, error.message.split("\n")[0] ?? "");
+  if (error instanceof Error && error.name === "AbortError") return new OperationCancelledError(tenantId);
+  return error instanceof Error ? error : new Error(String(error));
+}
