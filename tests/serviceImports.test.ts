@@ -1,7 +1,8 @@
 /**
  * The service imports only what it runs: loading the HTTP API and the runtime loads no synth
  * module and no Pulumi SDK (an API process starts with half the modules and half the CPU; the
- * engine and the SDK load where workers run, service/executorFactory.ts), and the automation
+ * TenantService loads where workers run, service/executorFactory.ts, and the SDK with the engine
+ * they choose), and the automation
  * index no longer brings in the offline engine (the synth's programs and mock runtime). The
  * offline engine is loaded on demand, when chosen.
  */
@@ -40,10 +41,12 @@ describe("what the service loads", () => {
     ).toEqual([]);
   });
 
-  it("the workers' side does load the engine and the SDK (so the check above can fail)", () => {
-    const loaded = loadedBy("service/executorFactory.ts");
-    expect(loaded).toContain("automation/tenantService.ts");
-    expect(loaded.some(pulumiSdk)).toBe(true);
+  it("the workers' side does load the TenantService, and the Pulumi engine the SDK (so the check above can fail)", () => {
+    const workers = loadedBy("service/executorFactory.ts");
+    expect(workers).toContain("automation/tenantService.ts");
+    // The engine is chosen at start (service/engines.ts): the SDK loads with it, not before.
+    expect(workers.filter(pulumiSdk)).toEqual([]);
+    expect(loadedBy("automation/localWorkspaceEngine.ts").some(pulumiSdk)).toBe(true);
   });
 
   it("the automation index loads neither the offline engine nor the synth's programs", () => {

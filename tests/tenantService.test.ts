@@ -24,6 +24,11 @@ import {
   type TenantEngine,
   type UsageSource,
 } from "../automation";
+import {
+  ConcurrentUpdateError,
+  StackAlreadyExistsError,
+  StackNotFoundError,
+} from "@pulumi/pulumi/automation";
 import { OfflineEngine } from "../automation/offlineEngine";
 import type { TenantConfigInput } from "../stacks/config";
 import { setProtection } from "../automation/localWorkspaceEngine";
@@ -161,6 +166,28 @@ describe("errors of the Pulumi engine", () => {
       { op: "replace", urn: db, type: "mysql:index/database:Database", name: "acme-databases-orders" },
     ]);
     expect((mapped as ProtectedResourceError).outcome).toBe("would-lose-data");
+  });
+
+  it("maps the Automation API's own errors (told by name, without loading it) to typed outcomes", () => {
+    // The classes take a command result and keep its text as their message; a string stands in for it.
+    const result = (stderr: string) => stderr;
+    const locked = mapEngineError(
+      "acme",
+      new ConcurrentUpdateError(result("error: the stack is currently locked by 1 lock(s)\ndetails")),
+    );
+    expect(locked).toBeInstanceOf(StackLockedError);
+    expect(locked.message).toContain("the stack is currently locked");
+    expect(locked.message).not.toContain("details");
+    expect(mapEngineError("acme", new StackNotFoundError(result("no stack named 'acme'")))).toBeInstanceOf(
+      TenantNotFoundError,
+    );
+    expect(mapEngineError("acme", new StackAlreadyExistsError(result("stack 'acme' exists")))).toBeInstanceOf(
+      TenantExistsError,
+    );
+    // Any other command error is passed on as it is.
+    const other = new Error("boom");
+    expect(mapEngineError("acme", other)).toBe(other);
+    expect(mapEngineError("acme", "a string")).toEqual(new Error("a string"));
   });
 
   it("lifts the protection of exactly the released resources in the exported checkpoint", async () => {
