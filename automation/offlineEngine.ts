@@ -10,8 +10,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeConfigValue, recordedRequest, REQUEST_OUTPUT, tenantRequestOf } from "../stacks/config";
-import { SECRET_PLACEHOLDER, type RecordedResource, type SynthResult } from "../synth/engine";
-import { synthTenant } from "../synth/programs";
+import type { RecordedResource, SynthResult } from "../synth/engine";
+import { SECRET_PLACEHOLDER } from "../synth/recorded";
 import type { StackConfig } from "../synth/stackConfig";
 import {
   summarize,
@@ -56,6 +56,15 @@ export interface OfflineEngineOptions {
   readonly now?: () => number;
   /** Runs the tenant program for a stack's config. Default the offline synth (`synthTenant`). */
   readonly synth?: (tenantId: string, config: StackConfig) => Promise<SynthResult>;
+}
+
+/**
+ * The offline synth, loaded at the first run: reading a stack's state and config (an invoice, an
+ * SLA report, a usage summary) never loads the tenant program or the Pulumi runtime.
+ */
+async function defaultSynth(tenantId: string, config: StackConfig): Promise<SynthResult> {
+  const { synthTenant } = await import("../synth/programs");
+  return synthTenant(tenantId, config);
 }
 
 export class OfflineEngine implements TenantEngine {
@@ -179,7 +188,7 @@ export class OfflineEngine implements TenantEngine {
     const secretKeys = Object.entries(stackConfig)
       .filter(([, e]) => e.secret)
       .map(([k]) => k);
-    const result = await (this.options.synth ?? synthTenant)(tenantId, { config, secretKeys });
+    const result = await (this.options.synth ?? defaultSynth)(tenantId, { config, secretKeys });
     // The synth runs on promise callbacks alone: no I/O is read while it runs. Let the event loop
     // poll once, so an abort that arrived meanwhile (an IPC message) is seen before anything is
     // written: one setImmediate runs in the current turn's check phase, before the next poll reads

@@ -38,7 +38,7 @@ export interface FinopsCommandContext {
   readonly tenantArgument: () => Argument;
   readonly json: (command: Command) => boolean;
   /** The engine the global options name. */
-  readonly engine: (command: Command) => TenantEngine;
+  readonly engine: (command: Command) => Promise<TenantEngine>;
 }
 
 /** A --month argument. */
@@ -110,7 +110,7 @@ export function addFinopsCommands(cli: Command, context: FinopsCommandContext): 
               message: "give --availability and --sla-credit-percent together",
             },
           ]);
-        const config = await appliedConfig(context.engine(command), tenantId);
+        const config = await appliedConfig(await context.engine(command), tenantId);
         const sla = options.prometheus
           ? await slaOfReport(tenantId, config, { ...options, prometheusUrl: options.prometheus })
           : options.availability !== undefined && options.slaCreditPercent !== undefined
@@ -205,7 +205,7 @@ export function addMeteringCommands(cli: Command, context: FinopsCommandContext)
       const prometheusUrl = process.env.PROMETHEUS_URL;
       if (!prometheusUrl) throw new TenantRequestError([{ field: "PROMETHEUS_URL", message: "required" }]);
       const hour = options.hour ?? new Date(hourStart(new Date()).getTime() - 3_600_000);
-      const tenants = await meteredTenants(context.engine(command));
+      const tenants = await meteredTenants(await context.engine(command));
       const rows = await collectHour(prometheusUrl, tenants, hour);
       const store = await openBackupStore(backupEnvironment(process.env, "backups").store);
       const db = await meteringDatabase();

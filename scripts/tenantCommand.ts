@@ -13,17 +13,11 @@
  */
 import { resolve } from "node:path";
 import { Argument, InvalidArgumentError, Option, type Command } from "commander";
-import {
-  fleetTable,
-  LiveUsage,
-  LocalWorkspaceEngine,
-  runFleet,
-  summaryLine,
-  TenantOperationError,
-  TenantService,
-  type TenantEngine,
-} from "../automation";
-import { OfflineEngine } from "../automation/offlineEngine";
+import { summaryLine, type TenantEngine } from "../automation/engine";
+import { TenantOperationError } from "../automation/errors";
+import { fleetTable, runFleet } from "../automation/fleet";
+import { LiveUsage } from "../automation/preflight";
+import { TenantService } from "../automation/tenantService";
 import { DumpBackup } from "../automation/dumpBackup";
 import { backupEnvironment, openBackupStore } from "../automation/backupStore";
 import {
@@ -39,7 +33,7 @@ import { fromStackConfig } from "../automation/requestConfig";
 import { runSlaCommand, slaTable } from "../automation/slaReport";
 import { parseTenantRequest, type TenantConfigInput } from "../stacks/config";
 import { synthProgram } from "../synth/cli";
-import { SynthFailure } from "../synth/engine";
+import { SynthFailure } from "../synth/recorded";
 import { OutputDirectoryError } from "../synth/output";
 import {
   integerBetween,
@@ -79,9 +73,17 @@ interface GlobalOptions {
   readonly stateDir: string;
 }
 
-function engineFrom(kind: GlobalOptions["engine"], stateDir: string): TenantEngine {
+/**
+ * The engine the global options name, loaded when a command first needs it: `--help`, bad input
+ * and the commands that never reach an engine load neither the Automation API nor the synth.
+ */
+async function engineFrom(kind: GlobalOptions["engine"], stateDir: string): Promise<TenantEngine> {
   const chosen = kind ?? (hasPulumiCli() ? "local" : "offline");
-  if (chosen === "offline") return new OfflineEngine({ stateDir: resolve(stateDir) });
+  if (chosen === "offline") {
+    const { OfflineEngine } = await import("../automation/offlineEngine");
+    return new OfflineEngine({ stateDir: resolve(stateDir) });
+  }
+  const { LocalWorkspaceEngine } = await import("../automation/localWorkspaceEngine");
   return new LocalWorkspaceEngine({
     projectDir: resolve(__dirname, ".."),
     workRoot: resolve(".pulumi-work"),
@@ -130,7 +132,7 @@ function backupNameArg(value: string): string {
 async function serviceFrom(options: GlobalOptions): Promise<TenantService> {
   const backups = backupEnvironment(process.env, "backups");
   return new TenantService({
-    engine: engineFrom(options.engine, options.stateDir),
+    engine: await engineFrom(options.engine, options.stateDir),
     ...(process.env.PROMETHEUS_URL
       ? { usage: new LiveUsage(mysqlFromEnv(), process.env.PROMETHEUS_URL) }
       : {}),
@@ -344,7 +346,7 @@ function addSlaCommand(cli: Command, { done, globals, tenantArgument }: CommandC
         command: Command,
       ) => {
         const { engine, stateDir } = globals(command);
-        const config = fromStackConfig(await engineFrom(engine, stateDir).readConfig(tenantId));
+        const config = fromStackConfig(await (await engineFrom(engine, stateDir)).readConfig(tenantId));
         const prometheusUrl = options.prometheus ?? process.env.PROMETHEUS_URL;
         const report = await runSlaCommand(
           tenantId,

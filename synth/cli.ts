@@ -2,9 +2,7 @@
  * Offline synth command: runs the real tenant (or platform) program without the Pulumi CLI or a
  * cloud account and writes what it would create. `--help` lists the options.
  */
-import { resolve } from "node:path";
 import { Option, type Command } from "commander";
-import { PROJECT } from "../stacks/config";
 import {
   getTier,
   PRIMARY_REGION,
@@ -13,27 +11,14 @@ import {
   TIER_NAMES,
   type RegionName,
 } from "../tiers";
-import {
-  integerBetween,
-  program,
-  readStackFile,
-  runProgram,
-  stackName,
-  UsageError,
-  type Done,
-} from "./commandLine";
-import { SynthFailure, type SynthResult } from "./engine";
-import { kubernetesObjects } from "./manifests";
-import { OUTPUT_MARKER, OutputDirectoryError, writeSynthOutput } from "./output";
-import { shortcutConfig, synthConnectivity, synthPlatform, synthTenant } from "./programs";
-import type { StackConfig } from "./stackConfig";
-import { connectivitySummary, platformSummary, tenantSummary } from "./summary";
-import { checkPolicies, policySection } from "./policyCheck";
+import { integerBetween, program, runProgram, stackName, UsageError, type Done } from "./commandLine";
+import { SynthFailure } from "./recorded";
+import { OUTPUT_MARKER, OutputDirectoryError } from "./output";
 import { PlatformContractError } from "../stacks/platformFacts";
 import { UnservedApiError } from "./servedApis";
 import { ClosedWorldError } from "./closedWorld";
 
-interface SynthOptions {
+export interface SynthOptions {
   readonly stack?: string;
   readonly configFile?: string;
   readonly tenant?: string;
@@ -89,83 +74,12 @@ export function synthProgram(done: Done): Command {
       `output directory (default out/<stack>); only replaced when empty or a previous synth's output (${OUTPUT_MARKER})`,
     )
     .option("--quiet", "print nothing on success")
-    .action(async (_options: unknown, command: Command) => done(await synth(command.opts<SynthOptions>())));
-}
-
-async function synth(options: SynthOptions): Promise<number> {
-  const started = performance.now();
-  let stack: string;
-  let run: Promise<{
-    result: SynthResult;
-    summary: string;
-    config?: StackConfig;
-    connectivity?: SynthResult;
-  }>;
-  if (options.region && !options.platform) throw new UsageError("--region goes with --platform");
-  if (options.platform) {
-    const region = options.region ?? PRIMARY_REGION;
-    stack = `platform-${region}`;
-    run = Promise.all([synthPlatform(region), synthConnectivity()]).then(([result, connectivity]) => ({
-      result,
-      summary: `${platformSummary(result, kubernetesObjects(result))}\n${connectivitySummary(result, connectivity, region)}`,
-      connectivity,
-    }));
-  } else {
-    let config;
-    if (options.stack) {
-      stack = options.stack;
-      config = readStackFile(stack, PROJECT, options.configFile);
-    } else if (options.tenant && options.tier) {
-      if (options.configFile) throw new UsageError("--config-file goes with --stack");
-      stack = options.tenant;
-      config = shortcutConfig({
-        tenantId: options.tenant,
-        tier: options.tier,
-        sites: options.sites,
-        ...(options.regions ? { regions: options.regions } : {}),
-      });
-    } else {
-      throw new UsageError(
-        "give --stack <name>, or --tenant <id> --tier <tier> [--sites <n>], or --platform",
-      );
-    }
-    const stackConfig = config;
-    run = synthTenant(stack, config).then((result) => ({
-      result,
-      summary: tenantSummary(result, kubernetesObjects(result)),
-      config: stackConfig,
-    }));
-  }
-
-  const synthesized = await run;
-  const { result } = synthesized;
-  // The policy pack as CI runs it on this stack: its verdict ends summary.md and the exit code.
-  const policy = await checkPolicies(result, synthesized.config);
-  const out = resolve(options.out ?? `out/${stack}`);
-  // With --platform, the connectivity stack too (judged by the pack), beside it in <out>-connectivity.
-  const connectivity = synthesized.connectivity
-    ? await writeConnectivity(`${out}-connectivity`, synthesized.connectivity)
-    : undefined;
-  const summary = `${synthesized.summary}\n${policySection(policy)}${connectivity ? `\n${connectivity.section}` : ""}`;
-  const files = writeSynthOutput(out, result, summary);
-  if (!options.quiet) {
-    process.stdout.write(summary);
-    process.stdout.write(
-      `\nwrote ${files.length} files to ${out} (${result.resources.length} resources, ${Math.round(performance.now() - started)} ms)\n`,
-    );
-  }
-  return policy.mandatory + (connectivity?.mandatory ?? 0) > 0 ? 1 : 0;
-}
-
-/** Writes the connectivity synth with its policy verdict; its verdict's section and mandatory count. */
-async function writeConnectivity(
-  out: string,
-  result: SynthResult,
-): Promise<{ section: string; mandatory: number }> {
-  const policy = await checkPolicies(result, undefined);
-  const section = `# Connectivity (stack \`${result.stack}\`, written to ${out})\n\n${policySection(policy)}`;
-  writeSynthOutput(out, result, `${section}\n`);
-  return { section, mandatory: policy.mandatory };
+    .action(async (_options: unknown, command: Command) => {
+      // The programs, the runtime and the pack load once the command line is valid: `--help` and
+      // bad flags answer without them.
+      const { synth } = await import("./synthRun");
+      done(await synth(command.opts<SynthOptions>()));
+    });
 }
 
 /** `npm run synth` and `npm run tenant -- synth`: renders a stack offline; returns the exit code. */

@@ -15,6 +15,9 @@ import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { COMPUTED_ATTRIBUTES, mockId } from "./computedAttributes";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
 import { withoutStackTraces } from "./stackTraces";
+import { SECRET_PLACEHOLDER, SynthFailure } from "./recorded";
+
+export { SECRET_PLACEHOLDER, SynthFailure } from "./recorded";
 
 /**
  * A recorded resource's properties as a policy pack sees them: its inputs, and for a custom
@@ -24,9 +27,6 @@ import { withoutStackTraces } from "./stackTraces";
 export function policyPropsOf(r: RecordedResource): Record<string, unknown> {
   return r.custom ? { ...r.inputs, id: mockId(r.name) } : r.inputs;
 }
-
-/** Placeholder written wherever a Pulumi secret would be. */
-export const SECRET_PLACEHOLDER = "[secret]";
 
 /** The runtime's wire envelope for a secret value: {[specialSigKey]: specialSecretSig, value}. */
 const { specialSigKey, specialSecretSig, unknownValue } = pulumi.runtime;
@@ -80,17 +80,6 @@ export interface SynthOptions {
    * engine would fail it. Default none.
    */
   readonly disabledDefaultProviders?: readonly string[];
-}
-
-/** A program that failed, with what it had registered before failing. */
-export class SynthFailure extends Error {
-  override readonly name = "SynthFailure";
-  constructor(
-    override readonly cause: unknown,
-    readonly registered: readonly RecordedResource[],
-  ) {
-    super(cause instanceof Error ? cause.message : String(cause));
-  }
 }
 
 /** A secret's shape with every value replaced: keys stay visible, values never do. */

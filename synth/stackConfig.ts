@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { SECRET_PLACEHOLDER } from "./engine";
+import { SECRET_PLACEHOLDER } from "./recorded";
 
 export interface StackConfig {
   /** Fully qualified key ("tenant:tier") -> value as the Pulumi engine passes it (structured values as JSON). */
