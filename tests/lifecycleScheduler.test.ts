@@ -304,11 +304,12 @@ describe("grace events on the platform exchange (real RabbitMQ)", () => {
   it("publishes the reminders, the final warning and the end on a topic exchange, in order", async (context) => {
     if (!rabbitUp) context.skip();
     const exchange = `lifecycle-events-${RUN}`;
+    const prefix = `lifecycle-${RUN}`;
     const clock = fakeClock();
     const setup = await fileStore(clock.now);
     const link = await RabbitLink.connect({
       url: AMQP_URL,
-      prefix: `lifecycle-${RUN}`,
+      prefix,
       eventsExchange: exchange,
     });
     const connection = await amqp.connect(AMQP_URL);
@@ -353,6 +354,10 @@ describe("grace events on the platform exchange (real RabbitMQ)", () => {
       expect(received.every((r) => r.body.tenantId === "amqp1")).toBe(true);
       await channel.deleteExchange(exchange);
     } finally {
+      // The link declared its prefix's queues and exchanges on the shared broker: none is left behind.
+      const cleanup = await connection.createChannel();
+      for (const q of [`${prefix}.operations`, `${prefix}.dead`]) await cleanup.deleteQueue(q);
+      for (const e of [prefix, `${prefix}.dead`]) await cleanup.deleteExchange(e);
       await connection.close();
       await link.close();
       await setup.close();
