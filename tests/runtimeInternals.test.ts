@@ -12,6 +12,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { describe, expect, it, vi } from "vitest";
 import { closureModule, SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
 import { InProcessStruct } from "../synth/inProcessStructs";
+import { debuggableModule, resourceClass } from "../synth/stackTraces";
 
 const root = resolve(__dirname, "..");
 const runtimeRequire = createRequire(require.resolve("@pulumi/pulumi"));
@@ -125,6 +126,34 @@ describe("@pulumi/pulumi internals the synth relies on", () => {
       Object.getPrototypeOf(InProcessStruct),
       "InProcessStruct must extend the runtime's own Struct",
     ).toBe(runtimeStruct.Struct);
+  });
+
+  it("captures its promise and source-position stacks through the exports the synth swaps", async () => {
+    const debuggable = vi.spyOn(debuggableModule, "debuggablePromise");
+    const stackTrace = vi.spyOn(resourceClass, "stackTrace");
+    try {
+      await pulumi.runtime.setMocks(
+        { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: () => ({}) },
+        "internals",
+        "test",
+        false,
+      );
+      await pulumi.runtime.runInPulumiStack(async () => {
+        new Thing("thing", { size: 3 });
+        return {};
+      });
+      expect(
+        stackTrace,
+        "Resource.stackTrace is no longer how a resource takes its source position (synth/stackTraces.ts)",
+      ).toHaveBeenCalled();
+      expect(
+        debuggable,
+        "the runtime no longer wraps its promises through runtime/debuggable's exports (synth/stackTraces.ts)",
+      ).toHaveBeenCalled();
+    } finally {
+      debuggable.mockRestore();
+      stackTrace.mockRestore();
+    }
   });
 
   it("serializes a dynamic provider through the closure module's exports object, which the synth swaps", async () => {

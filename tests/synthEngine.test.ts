@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { SECRET_PLACEHOLDER, SynthFailure, synthesize } from "../synth/engine";
 import { InProcessStruct } from "../synth/inProcessStructs";
 import { kubernetesObjects, manifestFiles, resourceList } from "../synth/manifests";
-import { withoutStackTraces } from "../synth/stackTraces";
+import { debuggableModule, resourceClass, withoutStackTraces } from "../synth/stackTraces";
 
 /** The Struct class the Pulumi runtime encodes registrations with. */
 const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))(
@@ -86,13 +86,28 @@ describe("synth engine", () => {
       process.setSourceMapsEnabled(sourceMaps);
       try {
         const settings = () =>
-          [Error.stackTraceLimit, Error.prepareStackTrace, process.sourceMapsEnabled] as const;
+          [
+            Error.stackTraceLimit,
+            Error.prepareStackTrace,
+            process.sourceMapsEnabled,
+            debuggableModule.debuggablePromise,
+            resourceClass.stackTrace,
+          ] as const;
         const before = settings();
+        const promise = Promise.resolve(1);
         const seen = await withoutStackTraces(async () => ({
           stack: new Error("no frames").stack,
           sourceMaps: process.sourceMapsEnabled,
+          // The runtime's per-promise debug stack and per-resource source position capture nothing.
+          sameDebuggable: debuggableModule.debuggablePromise(promise, "ctx") === promise,
+          sourcePosition: resourceClass.stackTrace(4),
         }));
-        expect(seen).toEqual({ stack: "Error: no frames", sourceMaps: false });
+        expect(seen).toEqual({
+          stack: "Error: no frames",
+          sourceMaps: false,
+          sameDebuggable: true,
+          sourcePosition: [],
+        });
         expect(settings()).toEqual(before);
         await expect(withoutStackTraces(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
         expect(settings()).toEqual(before);
@@ -104,6 +119,22 @@ describe("synth engine", () => {
       }
     },
   );
+
+  it("gives the settings back when the last of overlapping runs ends, not the first", async () => {
+    const limit = Error.stackTraceLimit;
+    let endFirst!: () => void;
+    const first = withoutStackTraces(() => new Promise<void>((r) => (endFirst = r)));
+    let endSecond!: () => void;
+    const second = withoutStackTraces(() => new Promise<void>((r) => (endSecond = r)));
+    endFirst();
+    await first;
+    // The second run is still going: its settings stay.
+    expect(Error.stackTraceLimit).toBe(0);
+    endSecond();
+    await second;
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error("after").stack).toMatch(/^Error: after\n\s+at /);
+  });
 
   it("skips the runtime's wire encoding only while a program runs, after success and after failure", async () => {
     const fromJavaScript = Struct.fromJavaScript;
