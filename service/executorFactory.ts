@@ -1,7 +1,8 @@
 /**
  * What a worker runs operations with: the engine, the TenantService over it, and the Executor
  * that claims operations from the store. Loaded only by processes that run workers
- * (service/runtime.ts), since it brings in the Pulumi SDK.
+ * (service/runtime.ts): the TenantService, the erasure and the engine's modules (and with the
+ * engine chosen, the Pulumi SDK) stay out of an API process.
  */
 import { join, resolve } from "node:path";
 import type { TenantEngine } from "../automation/engine";

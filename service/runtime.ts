@@ -9,14 +9,14 @@ import { runsWorkers, type ServiceConfig } from "./config";
 import { EmbeddedWorkers } from "./embeddedWorkers";
 import type { EventSink } from "./events";
 import type { MakeExecutor, ServiceOverrides } from "./executorFactory";
-
-export type { ServiceOverrides } from "./executorFactory";
 import { buildHttpApp, type Dispatcher, type HttpApp } from "./http";
 import { LifecycleScheduler } from "./lifecycleScheduler";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics";
 import { SecretBox } from "./secrets";
 import type { OperationStore } from "./operations";
+
+export type { ServiceOverrides } from "./executorFactory";
 
 export interface RunningService {
   readonly app?: HttpApp;
