@@ -8,8 +8,8 @@
  * ones that capture nothing: about 5% of a large tenant's synth (callgrind, 482 resources).
  * The benchmark's floor runs under the same setting, so the two measure the same runtime.
  *
- * Runs may overlap (an engine previews tenants concurrently): the first to start saves the
- * settings, the last to end gives them back.
+ * synthesize queues its runs, but this function is exported (the floor calls it too): if calls
+ * ever overlap, the first to start saves the settings and the last to end gives them back.
  */
 import { createRequire } from "node:module";
 
