@@ -5,8 +5,8 @@
  * shape synthesizes it and writes it; a fork that needs it meanwhile waits for that file.
  *
  * Identical by construction: a result is kept under a hash of its key and of every source file
- * that could shape it (the whole repository outside tests/, bench/ and docs/, the lock file, and
- * this directory's synth helpers), so an edit anywhere is a new cache; and only a result that
+ * that could shape it (the whole repository outside tests/, bench/, docs/ and hidden entries, the
+ * lock file, and this directory's synth helpers), so an edit anywhere is a new cache; and only a result that
  * JSON gives back deep-equal is written (the synth is deterministic: the same inputs give the
  * same resources, which the per-fork memo relies on already). Under node_modules/.cache like
  * lib/register-typescript.cjs's transpiled files; a cache that cannot be written is only slower.
@@ -32,10 +32,14 @@ const CACHE = join(ROOT, "node_modules", ".cache", "synth-shapes");
 /** How long a fork waits for another's synth before doing it itself (a shape takes ~1 s). */
 const WAIT_MS = 60_000;
 
-/** Every file under `dir` but the skipped directories, sorted. */
-function sources(dir: string): string[] {
+/**
+ * Every file under `dir` but the skipped directories and hidden entries, sorted. Hidden ones hold
+ * what runs write, not sources (.service/, the embedded service's journal; a log redirected into
+ * the tree): a file that changes while the suite runs would give each fork a cache of its own.
+ */
+export function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => !SKIPPED.has(entry.name))
+    .filter((entry) => !SKIPPED.has(entry.name) && !entry.name.startsWith("."))
     .flatMap((entry) => {
       const path = join(dir, entry.name);
       return entry.isDirectory() ? sources(path) : entry.isFile() ? [path] : [];
