@@ -26,7 +26,7 @@ import {
   type PlatformFacts,
 } from "../stacks/platformFacts";
 import { DEFAULT_PLATFORM_ORGANIZATION, platformStackName, PRIMARY_REGION, type RegionName } from "../tiers";
-import { SECRET_PLACEHOLDER } from "../synth/engine";
+import { SECRET_PLACEHOLDER } from "../synth/recorded";
 import {
   summarize,
   type ApplyResult,
