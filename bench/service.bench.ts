@@ -20,8 +20,6 @@
  * Prints the figures, then one JSON line.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import mysql from "mysql2/promise";
 import amqp from "amqplib";
@@ -30,7 +28,7 @@ import {
   CONNECTIONS,
   dropProduction,
   embeddedEnv,
-  killStarted,
+  benchMain,
   MYSQL,
   productionEnv,
   ready,
@@ -126,70 +124,59 @@ function child<T>(script: string, args: string[]): T {
 
 const ratio = (value: number, base: number) => (base > 0 ? Math.round((value / base) * 10) / 10 : null);
 
-async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), "bench-service-"));
-  try {
-    const base = await floor();
-    const line = (what: string, l: Latency, against: Latency) =>
-      process.stdout.write(
-        `${what}: p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms (${ratio(l.p99_ms, against.p99_ms)}x the floor's p99), ${l.requests_per_second} req/s\n`,
-      );
-    process.stdout.write(`${CONNECTIONS} connections, ${SECONDS} s per run\n`);
-    line("floor GET", base.get, base.get);
-    line("floor POST", base.post, base.post);
-    const emb = await embedded(work);
-    line("embedded POST /tenants (workers running)", emb.post, base.post);
-    line("embedded GET /tenants/:id (workers running)", emb.get, base.get);
-    const prod = await production(work);
-    if (prod) {
-      line("production POST /tenants (API, MySQL, RabbitMQ)", prod.post, base.post);
-      line("production GET /tenants/:id", prod.get, base.get);
-    } else process.stdout.write("production: MySQL or RabbitMQ unreachable, skipped\n");
-
-    const reopen = child<{
-      operations: number;
-      reopen_ms: number;
-      reopen_compacted_ms: number;
-      rss_growth_mb: number;
-    }>("reopenChild.ts", [String(REOPEN), join(work, "reopen.jsonl")]);
+benchMain("bench-service-", async (work) => {
+  const base = await floor();
+  const line = (what: string, l: Latency, against: Latency) =>
     process.stdout.write(
-      `reopen ${reopen.operations} ended operations: ${reopen.reopen_ms} ms after a crash, ${reopen.reopen_compacted_ms} ms compacted, RSS +${reopen.rss_growth_mb} MB\n`,
+      `${what}: p50 ${l.p50_ms} ms, p99 ${l.p99_ms} ms (${ratio(l.p99_ms, against.p99_ms)}x the floor's p99), ${l.requests_per_second} req/s\n`,
     );
-    const fleets = FLEET_SIZES.map((n) => {
-      const r = child<{
-        tenants: number;
-        tenants_per_minute: number;
-        peak_rss_mb: number;
-        preview_ms: number;
-      }>("fleetChild.ts", [String(n), join(work, `fleet-${n}`)]);
-      process.stdout.write(
-        `fleet preview of ${r.tenants} tenants: ${r.tenants_per_minute} tenants/min (${r.preview_ms} ms), peak RSS ${r.peak_rss_mb} MB\n`,
-      );
-      return r;
-    });
-    const ratios = (runs: { post: Latency; get: Latency } | undefined) =>
-      runs && {
-        post_p99_ratio: ratio(runs.post.p99_ms, base.post.p99_ms),
-        get_p99_ratio: ratio(runs.get.p99_ms, base.get.p99_ms),
-      };
-    process.stdout.write(
-      `${JSON.stringify({
-        connections: CONNECTIONS,
-        seconds: SECONDS,
-        floor: base,
-        embedded: { ...emb, ...ratios(emb) },
-        production: prod ? { ...prod, ...ratios(prod) } : null,
-        reopen,
-        fleet: fleets,
-      })}\n`,
-    );
-  } finally {
-    killStarted();
-    rmSync(work, { recursive: true, force: true });
-  }
-}
+  process.stdout.write(`${CONNECTIONS} connections, ${SECONDS} s per run\n`);
+  line("floor GET", base.get, base.get);
+  line("floor POST", base.post, base.post);
+  const emb = await embedded(work);
+  line("embedded POST /tenants (workers running)", emb.post, base.post);
+  line("embedded GET /tenants/:id (workers running)", emb.get, base.get);
+  const prod = await production(work);
+  if (prod) {
+    line("production POST /tenants (API, MySQL, RabbitMQ)", prod.post, base.post);
+    line("production GET /tenants/:id", prod.get, base.get);
+  } else process.stdout.write("production: MySQL or RabbitMQ unreachable, skipped\n");
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  const reopen = child<{
+    operations: number;
+    reopen_ms: number;
+    reopen_compacted_ms: number;
+    rss_growth_mb: number;
+  }>("reopenChild.ts", [String(REOPEN), join(work, "reopen.jsonl")]);
+  process.stdout.write(
+    `reopen ${reopen.operations} ended operations: ${reopen.reopen_ms} ms after a crash, ${reopen.reopen_compacted_ms} ms compacted, RSS +${reopen.rss_growth_mb} MB\n`,
+  );
+  const fleets = FLEET_SIZES.map((n) => {
+    const r = child<{
+      tenants: number;
+      tenants_per_minute: number;
+      peak_rss_mb: number;
+      preview_ms: number;
+    }>("fleetChild.ts", [String(n), join(work, `fleet-${n}`)]);
+    process.stdout.write(
+      `fleet preview of ${r.tenants} tenants: ${r.tenants_per_minute} tenants/min (${r.preview_ms} ms), peak RSS ${r.peak_rss_mb} MB\n`,
+    );
+    return r;
+  });
+  const ratios = (runs: { post: Latency; get: Latency } | undefined) =>
+    runs && {
+      post_p99_ratio: ratio(runs.post.p99_ms, base.post.p99_ms),
+      get_p99_ratio: ratio(runs.get.p99_ms, base.get.p99_ms),
+    };
+  process.stdout.write(
+    `${JSON.stringify({
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      floor: base,
+      embedded: { ...emb, ...ratios(emb) },
+      production: prod ? { ...prod, ...ratios(prod) } : null,
+      reopen,
+      fleet: fleets,
+    })}\n`,
+  );
 });

@@ -15,11 +15,10 @@
  * measures what fastify's two lines per request cost). Prints one line per request kind, then
  * one JSON line.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import {
+  benchMain,
   CONNECTIONS,
   dropProduction,
   MYSQL,
@@ -158,10 +157,9 @@ async function measure(p: Probe, method: string, send: () => Promise<Latency>): 
   };
 }
 
-async function main(): Promise<void> {
+benchMain("service-cost-", async (work) => {
   const database = `cost_service_${process.pid}`;
   const prefix = `cost-service-${process.pid}`;
-  const work = mkdtempSync(join(tmpdir(), "service-cost-"));
   const port = 19_300 + (process.pid % 500);
   const admin = await mysql.createConnection(MYSQL);
   const mariadbPid = await mariadbOf(admin);
@@ -204,11 +202,5 @@ async function main(): Promise<void> {
     await stopProcess(api, PROFILE_DIR ? "SIGTERM" : "SIGKILL");
     await dropProduction(database, prefix);
     await admin.end();
-    rmSync(work, { recursive: true, force: true });
   }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
 });

@@ -12,12 +12,10 @@
  * of the service there (and prints, on stderr, the window of each run in the profile's clock). Linux
  * only. Prints the figures, then one JSON line.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import {
+  benchMain,
   embeddedEnv,
-  killStarted,
   ready,
   floorRequests,
   run,
@@ -80,42 +78,31 @@ async function cost(pid: number, label: string, send: (seconds: number) => Promi
   return { api_us: us(api1 - api0), children_us: us(kids1 - kids0) };
 }
 
-async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), "bench-service-cpu-"));
-  try {
-    const floorPort = 19_300 + (process.pid % 300);
-    const floorUrl = `http://127.0.0.1:${floorPort}/floor`;
-    const floor = startNode("bench/floorServer.ts", { PORT: String(floorPort) });
-    await ready(floorUrl);
-    const floorGet = await cost(floor.pid!, "floor GET", (n) => run(floorUrl, floorRequests.get, n));
-    const floorPost = await cost(floor.pid!, "floor POST", (n) => run(floorUrl, floorRequests.post, n));
-    await stopProcess(floor);
+benchMain("bench-service-cpu-", async (work) => {
+  const floorPort = 19_300 + (process.pid % 300);
+  const floorUrl = `http://127.0.0.1:${floorPort}/floor`;
+  const floor = startNode("bench/floorServer.ts", { PORT: String(floorPort) });
+  await ready(floorUrl);
+  const floorGet = await cost(floor.pid!, "floor GET", (n) => run(floorUrl, floorRequests.get, n));
+  const floorPost = await cost(floor.pid!, "floor POST", (n) => run(floorUrl, floorRequests.post, n));
+  await stopProcess(floor);
 
-    const port = floorPort + 1;
-    const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [];
-    const service = startNode("service/main.ts", { ...embeddedEnv(port, work), DRAIN_MS: "0" }, profile);
-    const load = new ServiceLoad(`http://127.0.0.1:${port}`);
-    await ready(`http://127.0.0.1:${port}/readyz`);
-    const post = await cost(service.pid!, "POST /tenants", (n) => load.signups(n));
-    const get = await cost(service.pid!, "GET /tenants/:id", (n) => load.reads(n));
-    // SIGINT: a graceful stop, so --cpu-prof writes its profile.
-    await stopProcess(service, "SIGINT");
-    const row = (what: string, c: Cost, f: Cost) =>
-      process.stdout.write(
-        `${what}: API ${c.api_us} us/request (floor ${f.api_us}), engine children ${c.children_us} us/request\n`,
-      );
-    row("POST /tenants", post, floorPost);
-    row("GET /tenants/:id", get, floorGet);
+  const port = floorPort + 1;
+  const profile = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [];
+  const service = startNode("service/main.ts", { ...embeddedEnv(port, work), DRAIN_MS: "0" }, profile);
+  const load = new ServiceLoad(`http://127.0.0.1:${port}`);
+  await ready(`http://127.0.0.1:${port}/readyz`);
+  const post = await cost(service.pid!, "POST /tenants", (n) => load.signups(n));
+  const get = await cost(service.pid!, "GET /tenants/:id", (n) => load.reads(n));
+  // SIGINT: a graceful stop, so --cpu-prof writes its profile.
+  await stopProcess(service, "SIGINT");
+  const row = (what: string, c: Cost, f: Cost) =>
     process.stdout.write(
-      `${JSON.stringify({ seconds: SECONDS, floor: { get: floorGet, post: floorPost }, embedded: { post, get } })}\n`,
+      `${what}: API ${c.api_us} us/request (floor ${f.api_us}), engine children ${c.children_us} us/request\n`,
     );
-  } finally {
-    killStarted();
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  row("POST /tenants", post, floorPost);
+  row("GET /tenants/:id", get, floorGet);
+  process.stdout.write(
+    `${JSON.stringify({ seconds: SECONDS, floor: { get: floorGet, post: floorPost }, embedded: { post, get } })}\n`,
+  );
 });

@@ -49,8 +49,26 @@ export function startNode(
 }
 
 /** Ends every process startNode started that still runs. */
-export function killStarted(signal: NodeJS.Signals = "SIGKILL"): void {
-  for (const child of started.splice(0)) if (child.exitCode === null) child.kill(signal);
+function killStarted(): void {
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+}
+
+/**
+ * A service bench's main: runs `body` in a temporary work directory (`prefix` names it); however
+ * it ends, every process startNode started is killed and the directory removed. A failure is one
+ * line on stderr and exit code 1.
+ */
+export function benchMain(prefix: string, body: (work: string) => Promise<void>): void {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  body(work)
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      killStarted();
+      rmSync(work, { recursive: true, force: true });
+    });
 }
 
 /** Stops `child` and waits for its exit (SIGINT/SIGTERM let --cpu-prof write its profile). */
