@@ -28,6 +28,7 @@ import {
   type TenantRecord,
 } from "./operations";
 import { Batcher, keyedBatcher } from "./batch";
+import { LOOKUPS } from "./mysqlLookups";
 import { exportedHostnames, normalize, requestedCustomDomains } from "./domainClaims";
 import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
@@ -106,10 +107,8 @@ function toLifecycle(row: RowDataPacket): LifecycleRecord {
   };
 }
 
-const UNFINISHED = "status IN ('queued', 'running')";
 /** The database's clock, in a multi-row insert's values. */
 const NOW = { toSqlString: () => "NOW(3)" };
-const LEASE_LIVE = "(status = 'running' AND lease_until > NOW(3))";
 
 interface OperationRow extends RowDataPacket {
   id: string;
@@ -436,9 +435,7 @@ export class MysqlStore implements OperationStore {
   }
 
   private async loadTenants(ids: readonly string[]): Promise<Map<string, TenantRecord>> {
-    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT * FROM tenants WHERE tenant_id IN (?)", [
-      ids,
-    ]);
+    const [rows] = await this.pool.query<RowDataPacket[]>(LOOKUPS.tenants, [ids]);
     return new Map(rows.map((r) => [r["tenant_id"] as string, toTenant(r)]));
   }
 
@@ -481,10 +478,7 @@ export class MysqlStore implements OperationStore {
   }
 
   private async loadLatest(ids: readonly string[]): Promise<Map<string, Operation>> {
-    const [rows] = await this.pool.query<OperationRow[]>(
-      "SELECT o.* FROM operations o JOIN (SELECT MAX(seq) AS seq FROM operations WHERE tenant_id IN (?) GROUP BY tenant_id) m ON o.seq = m.seq",
-      [ids],
-    );
+    const [rows] = await this.pool.query<OperationRow[]>(LOOKUPS.latest, [ids]);
     return new Map(rows.map((r) => [r.tenant_id, toOperation(r)]));
   }
 
@@ -493,10 +487,7 @@ export class MysqlStore implements OperationStore {
   }
 
   private async loadPending(ids: readonly string[]): Promise<Map<string, Operation[]>> {
-    const [rows] = await this.pool.query<OperationRow[]>(
-      `SELECT * FROM operations WHERE tenant_id IN (?) AND ${UNFINISHED} ORDER BY seq`,
-      [ids],
-    );
+    const [rows] = await this.pool.query<OperationRow[]>(LOOKUPS.pending, [ids]);
     const byTenant = new Map<string, Operation[]>();
     for (const row of rows)
       byTenant.set(row.tenant_id, [...(byTenant.get(row.tenant_id) ?? []), toOperation(row)]);
@@ -506,9 +497,7 @@ export class MysqlStore implements OperationStore {
   async claim(owner: string, leaseMs: number, id?: string): Promise<ClaimResult> {
     if (id === undefined) {
       // Oldest first; a candidate that is not its tenant's head (or is held) says wait.
-      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(
-        `SELECT id FROM operations WHERE ${UNFINISHED} AND NOT ${LEASE_LIVE} AND (not_before IS NULL OR not_before <= NOW(3)) ORDER BY seq LIMIT 20`,
-      );
+      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(LOOKUPS.claimable);
       for (const row of rows) {
         const result = await this.claim(owner, leaseMs, row.id);
         if ("claimed" in result) return result;
@@ -525,7 +514,7 @@ export class MysqlStore implements OperationStore {
       const claimed = await this.transaction(async (c) => {
         // Locks the tenant's oldest unfinished operation: concurrent claims for one tenant queue here.
         const [heads] = await c.query<(RowDataPacket & { id: string; live: number; early: number })[]>(
-          `SELECT id, ${LEASE_LIVE} AS live, COALESCE(not_before > NOW(3), 0) AS early FROM operations WHERE tenant_id = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1 FOR UPDATE`,
+          LOOKUPS.head,
           [target.tenant_id],
         );
         const head = heads[0];
@@ -601,14 +590,7 @@ export class MysqlStore implements OperationStore {
 
   async reclaimStale(olderThanMs: number): Promise<Operation[]> {
     return this.transaction(async (c) => {
-      const [rows] = await c.query<OperationRow[]>(
-        `SELECT o.* FROM operations o
-          WHERE o.status IN ('queued', 'running') AND o.updated_at < NOW(3) - INTERVAL ? MICROSECOND
-            AND (o.status = 'queued' OR o.lease_until < NOW(3) - INTERVAL ? MICROSECOND)
-            AND NOT EXISTS (SELECT 1 FROM operations p WHERE p.tenant_id = o.tenant_id AND p.seq < o.seq AND p.status IN ('queued', 'running'))
-          ORDER BY o.seq LIMIT 1000 FOR UPDATE`,
-        [olderThanMs * 1000, olderThanMs * 1000],
-      );
+      const [rows] = await c.query<OperationRow[]>(LOOKUPS.stale, [olderThanMs * 1000, olderThanMs * 1000]);
       if (rows.length > 0)
         await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
       return rows.map(toOperation);
@@ -618,10 +600,9 @@ export class MysqlStore implements OperationStore {
   async compact(): Promise<void> {
     // In batches, so no transaction holds many locks for long.
     for (;;) {
-      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(
-        "SELECT id FROM operations WHERE status IN ('succeeded', 'failed') AND finished_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY seq LIMIT 500",
-        [this.retentionMs * 1000],
-      );
+      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(LOOKUPS.expired, [
+        this.retentionMs * 1000,
+      ]);
       if (rows.length === 0) return;
       const ids = rows.map((r) => r.id);
       await this.pool.query("DELETE FROM operation_logs WHERE operation_id IN (?)", [ids]);
