@@ -8,8 +8,8 @@
  * chose one for the admission lookups in some `bench:service-cost` runs and not in others
  * (8-9 million index rows read per 17,000 signups instead of 100,000; 3,400 signups/s instead of
  * 6,000; the "bimodal" database of docs/service.md). An index hint makes the plan the same
- * whatever the statistics say. tests/serviceMysqlPlans.test.ts EXPLAINs each of these under
- * statistics that lag the table, and the same text without its hint as a control.
+ * whatever the statistics say. tests/serviceMysqlPlans.test.ts EXPLAINs each of these (and the
+ * writes below) under statistics that lag the table, and some without their hint as a control.
  */
 
 const UNFINISHED = "status IN ('queued', 'running')";
@@ -36,5 +36,17 @@ export const LOOKUPS = {
     ORDER BY o.seq LIMIT 1000 FOR UPDATE`,
   /** Ended operations past their retention, oldest first. */
   expired:
-    "SELECT id FROM operations FORCE INDEX (status_seq) WHERE status IN ('succeeded', 'failed') AND finished_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY seq LIMIT 500",
+    "SELECT id, seq FROM operations FORCE INDEX (status_seq) WHERE status IN ('succeeded', 'failed') AND finished_at < NOW(3) - INTERVAL ? MICROSECOND ORDER BY seq LIMIT 500",
+} as const;
+
+/**
+ * Writes to rows a lookup above found, by their primary key: MariaDB's single-table DELETE takes no
+ * index hint, and an IN list of hundreds of ids on the `id` key was planned as a full scan under
+ * lagging statistics, locking every row (a signup's insert then waited for the lock).
+ */
+export const BY_SEQ = {
+  /** The sweeper marks the operations it publishes again (in its transaction). */
+  touch: "UPDATE operations SET updated_at = NOW(3) WHERE seq IN (?)",
+  /** Compaction removes expired operations (their log rows first). */
+  remove: "DELETE FROM operations WHERE seq IN (?)",
 } as const;

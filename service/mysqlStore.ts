@@ -28,7 +28,7 @@ import {
   type TenantRecord,
 } from "./operations";
 import { Batcher, keyedBatcher } from "./batch";
-import { LOOKUPS } from "./mysqlLookups";
+import { BY_SEQ, LOOKUPS } from "./mysqlLookups";
 import { exportedHostnames, normalize, requestedCustomDomains } from "./domainClaims";
 import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
@@ -458,7 +458,8 @@ export class MysqlStore implements OperationStore {
         [exceptTenant, ...like],
       ),
       this.pool.query<(RowDataPacket & { payload: string })[]>(
-        `SELECT o.payload FROM operations o JOIN tenants t ON t.tenant_id = o.tenant_id
+        // Pinned to its index as the lookups are (service/mysqlLookups.ts): the unfinished provisions only.
+        `SELECT o.payload FROM operations o FORCE INDEX (status_seq) JOIN tenants t ON t.tenant_id = o.tenant_id
           WHERE o.kind = 'provision' AND o.status IN ('queued', 'running') AND o.tenant_id <> ?
             AND t.status <> 'purged' AND ${any("o.payload")}`,
         [exceptTenant, ...like],
@@ -591,8 +592,7 @@ export class MysqlStore implements OperationStore {
   async reclaimStale(olderThanMs: number): Promise<Operation[]> {
     return this.transaction(async (c) => {
       const [rows] = await c.query<OperationRow[]>(LOOKUPS.stale, [olderThanMs * 1000, olderThanMs * 1000]);
-      if (rows.length > 0)
-        await c.query("UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)", [rows.map((r) => r.id)]);
+      if (rows.length > 0) await c.query(BY_SEQ.touch, [rows.map((r) => r["seq"] as number)]);
       return rows.map(toOperation);
     });
   }
@@ -600,14 +600,14 @@ export class MysqlStore implements OperationStore {
   async compact(): Promise<void> {
     // In batches, so no transaction holds many locks for long.
     for (;;) {
-      const [rows] = await this.pool.query<(RowDataPacket & { id: string })[]>(LOOKUPS.expired, [
+      const [rows] = await this.pool.query<(RowDataPacket & { id: string; seq: number })[]>(LOOKUPS.expired, [
         this.retentionMs * 1000,
       ]);
       if (rows.length === 0) return;
       const ids = rows.map((r) => r.id);
       await this.pool.query("DELETE FROM operation_logs WHERE operation_id IN (?)", [ids]);
       await this.pool.query("DELETE FROM operation_log_batches WHERE operation_id IN (?)", [ids]);
-      await this.pool.query("DELETE FROM operations WHERE id IN (?)", [ids]);
+      await this.pool.query(BY_SEQ.remove, [rows.map((r) => r.seq)]);
     }
   }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import mysql, { type Connection, type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LOOKUPS } from "../service/mysqlLookups";
+import { BY_SEQ, LOOKUPS } from "../service/mysqlLookups";
 import { MysqlStore } from "../service/mysqlStore";
 import { MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
 
@@ -60,7 +60,7 @@ async function lagBehindTheStatistics(): Promise<void> {
 }
 
 async function explain(sql: string, params: readonly unknown[]): Promise<PlanRow[]> {
-  const [rows] = await db.query<PlanRow[]>(`EXPLAIN ${sql}`, params);
+  const [rows] = await db.query<PlanRow[]>(`EXPLAIN ${sql}`, [...params]);
   return rows;
 }
 
@@ -80,6 +80,8 @@ const PARAMS: Record<keyof typeof LOOKUPS, readonly unknown[]> = {
   stale: [60_000_000, 60_000_000],
   expired: [1_000],
 };
+/** Hundreds of rows at once, as a sweep after a burst or a compaction batch finds them. */
+const SEQS = [Array.from({ length: 500 }, (_, i) => i * 5 + 1)];
 
 beforeAll(async () => {
   available = await serverAvailable("MySQL", MYSQL.host, MYSQL.port);
@@ -90,16 +92,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (!available) return;
-  await db.end();
-  await store.close();
-  await mysqlQuery(`DROP DATABASE IF EXISTS \`${database}\``);
+  try {
+    await db?.end();
+    await store?.close();
+  } finally {
+    await mysqlQuery(`DROP DATABASE IF EXISTS \`${database}\``);
+  }
 });
 beforeEach((context) => {
   if (!available) context.skip();
 });
 
 describe("lookups under statistics that lag the table", () => {
-  it("control: the statistics say one page for the table, and without its hint the claim walks the clustered index", async () => {
+  it("control: the statistics say one page for the table; without their hints the claim walks the clustered index, and the old writes by id scan it", async () => {
     const [[table]] = await db.query<(RowDataPacket & { DATA_LENGTH: number })[]>(
       "SELECT DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'operations'",
       [database],
@@ -108,6 +113,15 @@ describe("lookups under statistics that lag the table", () => {
     expect(fullScans(await explain(withoutHints(LOOKUPS.claimable), PARAMS.claimable))).toMatchObject([
       { key: "PRIMARY", type: "index" },
     ]);
+    for (const old of [
+      "UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)",
+      "DELETE FROM operations WHERE id IN (?)",
+    ])
+      expect(
+        fullScans(
+          await explain(old, [SEQS[0]!.map((n) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`)]),
+        ),
+      ).not.toEqual([]);
   });
 
   it.each(Object.keys(LOOKUPS) as (keyof typeof LOOKUPS)[])(
@@ -119,6 +133,15 @@ describe("lookups under statistics that lag the table", () => {
       expect(hinted).not.toEqual([]); // each names its index: some plans flip only under load
       const used = plan.map((row) => row.key).filter((key) => key !== null);
       for (const index of hinted) expect(used).toContain(index);
+    },
+  );
+
+  it.each(Object.keys(BY_SEQ) as (keyof typeof BY_SEQ)[])(
+    "%s writes hundreds of rows by their primary key, never a whole table",
+    async (name) => {
+      const plan = await explain(BY_SEQ[name], SEQS);
+      expect(fullScans(plan)).toEqual([]);
+      expect(plan.map((row) => row.key)).toEqual(["PRIMARY"]);
     },
   );
 
@@ -137,5 +160,35 @@ describe("lookups under statistics that lag the table", () => {
     expect(other.map((o) => o.status)).toEqual(["running"]);
     expect(unknown).toEqual([]);
     expect((await store.tenant(tenantId(2)))?.status).toBe("active");
+  });
+
+  it("the sweep touches the operations it returns; compaction removes ended ones past retention with their log lines", async () => {
+    const idOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+    await store.appendLog(idOf(2), ["ended"]); // succeeded
+    await store.appendLog(idOf(4), ["waiting"]); // queued
+    const [[before]] = await db.query<(RowDataPacket & { at: Date })[]>(
+      "SELECT MAX(updated_at) AS at FROM operations",
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    const swept = await store.reclaimStale(0);
+    expect(swept.length).toBeGreaterThan(500); // every queued head, tenant 0's second operation not
+    expect(swept.map((o) => o.id)).not.toContain(idOf(1)); // running, its lease never set: not stale
+    const [[touched]] = await db.query<(RowDataPacket & { n: number })[]>(
+      "SELECT COUNT(*) AS n FROM operations WHERE id IN (?) AND updated_at > ?",
+      [swept.map((o) => o.id), before!.at],
+    );
+    expect(Number(touched!.n)).toBe(swept.length);
+
+    const bounded = await MysqlStore.open({ ...MYSQL, database, retentionMs: 1 });
+    try {
+      await bounded.compact();
+    } finally {
+      await bounded.close();
+    }
+    const counts = await store.counts();
+    expect(counts).toMatchObject({ succeeded: 0, failed: 0 });
+    expect(counts.queued + counts.running).toBe(ROWS / 2 + 1);
+    expect(await store.logLines(idOf(2))).toEqual([]);
+    expect(await store.logLines(idOf(4))).toEqual(["waiting"]);
   });
 });
