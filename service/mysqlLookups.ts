@@ -30,9 +30,9 @@ export const LOOKUPS = {
   head: `SELECT id, ${LEASE_LIVE} AS live, COALESCE(not_before > NOW(3), 0) AS early FROM operations FORCE INDEX (tenant_seq) WHERE tenant_id = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1 FOR UPDATE`,
   /** Operations untouched for a while at the head of their tenant's queue, locked. */
   stale: `SELECT o.* FROM operations o FORCE INDEX (status_seq)
-    WHERE o.status IN ('queued', 'running') AND o.updated_at < NOW(3) - INTERVAL ? MICROSECOND
+    WHERE o.${UNFINISHED} AND o.updated_at < NOW(3) - INTERVAL ? MICROSECOND
       AND (o.status = 'queued' OR o.lease_until < NOW(3) - INTERVAL ? MICROSECOND)
-      AND NOT EXISTS (SELECT 1 FROM operations p FORCE INDEX (tenant_seq) WHERE p.tenant_id = o.tenant_id AND p.seq < o.seq AND p.status IN ('queued', 'running'))
+      AND NOT EXISTS (SELECT 1 FROM operations p FORCE INDEX (tenant_seq) WHERE p.tenant_id = o.tenant_id AND p.seq < o.seq AND p.${UNFINISHED})
     ORDER BY o.seq LIMIT 1000 FOR UPDATE`,
   /** Ended operations past their retention, oldest first. */
   expired:

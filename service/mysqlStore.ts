@@ -111,6 +111,7 @@ function toLifecycle(row: RowDataPacket): LifecycleRecord {
 const NOW = { toSqlString: () => "NOW(3)" };
 
 interface OperationRow extends RowDataPacket {
+  seq: number;
   id: string;
   tenant_id: string;
   kind: string;
@@ -592,7 +593,7 @@ export class MysqlStore implements OperationStore {
   async reclaimStale(olderThanMs: number): Promise<Operation[]> {
     return this.transaction(async (c) => {
       const [rows] = await c.query<OperationRow[]>(LOOKUPS.stale, [olderThanMs * 1000, olderThanMs * 1000]);
-      if (rows.length > 0) await c.query(BY_SEQ.touch, [rows.map((r) => r["seq"] as number)]);
+      if (rows.length > 0) await c.query(BY_SEQ.touch, [rows.map((r) => r.seq)]);
       return rows.map(toOperation);
     });
   }

@@ -25,6 +25,7 @@ interface PlanRow extends RowDataPacket {
 }
 
 const tenantId = (i: number) => `plan-${String(i).padStart(6, "0")}`;
+const operationId = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
 const STATUSES = ["queued", "running", "succeeded", "failed"] as const;
 
 /**
@@ -40,7 +41,7 @@ async function lagBehindTheStatistics(): Promise<void> {
   const payload = JSON.stringify({ padding: "x".repeat(1000) });
   const now = new Date();
   const operations = Array.from({ length: ROWS }, (_, i) => [
-    `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    operationId(i),
     tenantId(i),
     "provision",
     payload,
@@ -117,11 +118,7 @@ describe("lookups under statistics that lag the table", () => {
       "UPDATE operations SET updated_at = NOW(3) WHERE id IN (?)",
       "DELETE FROM operations WHERE id IN (?)",
     ])
-      expect(
-        fullScans(
-          await explain(old, [SEQS[0]!.map((n) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`)]),
-        ),
-      ).not.toEqual([]);
+      expect(fullScans(await explain(old, [SEQS[0]!.map(operationId)]))).not.toEqual([]);
   });
 
   it.each(Object.keys(LOOKUPS) as (keyof typeof LOOKUPS)[])(
@@ -163,16 +160,15 @@ describe("lookups under statistics that lag the table", () => {
   });
 
   it("the sweep touches the operations it returns; compaction removes ended ones past retention with their log lines", async () => {
-    const idOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-    await store.appendLog(idOf(2), ["ended"]); // succeeded
-    await store.appendLog(idOf(4), ["waiting"]); // queued
+    await store.appendLog(operationId(2), ["ended"]); // succeeded
+    await store.appendLog(operationId(4), ["waiting"]); // queued
     const [[before]] = await db.query<(RowDataPacket & { at: Date })[]>(
       "SELECT MAX(updated_at) AS at FROM operations",
     );
     await new Promise((r) => setTimeout(r, 5));
     const swept = await store.reclaimStale(0);
     expect(swept.length).toBeGreaterThan(500); // every queued head, tenant 0's second operation not
-    expect(swept.map((o) => o.id)).not.toContain(idOf(1)); // running, its lease never set: not stale
+    expect(swept.map((o) => o.id)).not.toContain(operationId(1)); // running, its lease never set: not stale
     const [[touched]] = await db.query<(RowDataPacket & { n: number })[]>(
       "SELECT COUNT(*) AS n FROM operations WHERE id IN (?) AND updated_at > ?",
       [swept.map((o) => o.id), before!.at],
@@ -188,7 +184,7 @@ describe("lookups under statistics that lag the table", () => {
     const counts = await store.counts();
     expect(counts).toMatchObject({ succeeded: 0, failed: 0 });
     expect(counts.queued + counts.running).toBe(ROWS / 2 + 1);
-    expect(await store.logLines(idOf(2))).toEqual([]);
-    expect(await store.logLines(idOf(4))).toEqual(["waiting"]);
+    expect(await store.logLines(operationId(2))).toEqual([]);
+    expect(await store.logLines(operationId(4))).toEqual(["waiting"]);
   });
 });
