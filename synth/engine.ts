@@ -7,13 +7,13 @@
  * the closure serializer's module, the protobuf Struct the runtime builds): package.json pins the
  * exact version, and tests/runtimeInternals.test.ts fails naming the part an upgrade changed.
  */
-import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
 import { ReadResourceResponse, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { COMPUTED_ATTRIBUTES, mockId } from "./computedAttributes";
 import { InProcessStruct, withInProcessStructs } from "./inProcessStructs";
+import { runtimeRequire } from "./runtimeRequire";
 import { withoutStackTraces } from "./stackTraces";
 import { SECRET_PLACEHOLDER, SynthFailure } from "./recorded";
 
@@ -209,9 +209,7 @@ const DYNAMIC_PROVIDER_PLACEHOLDER = "[serialized dynamic provider]";
 export interface ClosureModule {
   serializeFunction: typeof pulumi.runtime.serializeFunction;
 }
-export const closureModule = createRequire(__filename)(
-  "@pulumi/pulumi/runtime/closure/serializeClosure",
-) as ClosureModule;
+export const closureModule = runtimeRequire("./runtime/closure/serializeClosure") as ClosureModule;
 
 /** The programs make no provider calls; one appearing is a change worth noticing. */
 const strictMocks: pulumi.runtime.Mocks = {

@@ -6,13 +6,11 @@
  * ~9,000 message constructions and their garbage (its run drops from ~430 to ~330 ms, and
  * 0.6 G of its 9.6 G instructions).
  */
-import { createRequire } from "node:module";
 import type { Struct as StructType } from "google-protobuf/google/protobuf/struct_pb";
+import { runtimeRequire } from "./runtimeRequire";
 
 /** The runtime's own copy of google-protobuf's Struct (the one whose fromJavaScript it calls). */
-const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))(
-  "google-protobuf/google/protobuf/struct_pb",
-) as {
+const { Struct } = runtimeRequire("google-protobuf/google/protobuf/struct_pb") as {
   Struct: typeof StructType;
 };
 

@@ -11,10 +11,9 @@
  * synthesize queues its runs, but this function is exported (the floor calls it too): if calls
  * ever overlap, the first to start saves the settings and the last to end gives them back.
  */
-import { createRequire } from "node:module";
+import { runtimeRequire } from "./runtimeRequire";
 
 /** The runtime modules whose exports are swapped (tests/runtimeInternals.test.ts checks they are still there). */
-const runtimeRequire = createRequire(require.resolve("@pulumi/pulumi"));
 export const debuggableModule = runtimeRequire("./runtime/debuggable") as {
   debuggablePromise: <T>(promise: Promise<T>, context: unknown) => Promise<T>;
 };

@@ -4,7 +4,6 @@
  * here passing, and each failure names the part that changed.
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
@@ -12,10 +11,10 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { describe, expect, it, vi } from "vitest";
 import { closureModule, SECRET_PLACEHOLDER, synthesize } from "../synth/engine";
 import { InProcessStruct } from "../synth/inProcessStructs";
+import { runtimeRequire } from "../synth/runtimeRequire";
 import { debuggableModule, resourceClass } from "../synth/stackTraces";
 
 const root = resolve(__dirname, "..");
-const runtimeRequire = createRequire(require.resolve("@pulumi/pulumi"));
 
 class Dynamic extends pulumi.dynamic.Resource {
   constructor(provider: pulumi.dynamic.ResourceProvider) {

@@ -2,20 +2,20 @@
  * The synth engine itself: what it records and answers, and the process settings it borrows
  * while a program runs (a fleet preview or a test suite runs many synths in one process).
  */
-import { createRequire } from "node:module";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as random from "@pulumi/random";
 import type { Struct as StructType } from "google-protobuf/google/protobuf/struct_pb";
 import { describe, expect, it } from "vitest";
 import { SECRET_PLACEHOLDER, SynthFailure, synthesize } from "../synth/engine";
 import { InProcessStruct } from "../synth/inProcessStructs";
+import { runtimeRequire } from "../synth/runtimeRequire";
 import { kubernetesObjects, manifestFiles, resourceList } from "../synth/manifests";
 import { debuggableModule, resourceClass, withoutStackTraces } from "../synth/stackTraces";
 
 /** The Struct class the Pulumi runtime encodes registrations with. */
-const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))(
-  "google-protobuf/google/protobuf/struct_pb",
-) as { Struct: typeof StructType };
+const { Struct } = runtimeRequire("google-protobuf/google/protobuf/struct_pb") as {
+  Struct: typeof StructType;
+};
 
 const options = { project: "engine", stack: "test", config: {} };
 
