@@ -68,6 +68,21 @@ function socketOf(model: ChannelModel): { cork(): void; uncork(): void } | undef
     : undefined;
 }
 
+/**
+ * Makes the model's `close()` settle when its connection closes, as well as on the broker's
+ * CloseOk. amqplib's close waits for the CloseOk alone, so it never settles when the socket ends
+ * first (a broker going away); its recovery awaits that close after a failed setup, and then
+ * never reconnects (tests/serviceBrokerRecovery.test.ts).
+ */
+function closeSettlesWhenTheSocketEnds(model: ChannelModel): void {
+  const close = model.close.bind(model);
+  model.close = () =>
+    new Promise<void>((resolve, reject) => {
+      model.once("close", () => resolve());
+      close().then(resolve, reject);
+    });
+}
+
 /** The broker is unreachable right now (the link is reconnecting). */
 export class BrokerUnavailableError extends Error {
   readonly outcome = "unavailable";
@@ -147,6 +162,7 @@ export class RabbitLink {
   }
 
   private async setup(model: ChannelModel): Promise<void> {
+    closeSettlesWhenTheSocketEnds(model);
     this.model = model;
     model.on("error", (error: Error) => this.log.warn({ err: error.message }, "broker connection error"));
     await this.openChannel(model);

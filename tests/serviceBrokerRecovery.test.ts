@@ -1,0 +1,73 @@
+/**
+ * The broker link's recovery when the broker goes away at the worst moment: while a reconnect's
+ * setup is failing, so the connection is being closed and the broker's CloseOk never comes.
+ * amqplib's recovery then waits on a close that never settles and never reconnects: a worker
+ * left like that consumes nothing, and exits 0 as soon as its database connections drop (nothing
+ * else holds its event loop). Against the real RabbitMQ, through a proxy that plays the broker
+ * going away (tests/helpers/tcpProxy.ts).
+ */
+import { randomBytes } from "node:crypto";
+import amqp from "amqplib";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RabbitLink } from "../service/rabbit";
+import { AMQP_URL, serverAvailable } from "./helpers/servers";
+import { eventually } from "./helpers/service";
+import { TcpProxy } from "./helpers/tcpProxy";
+
+const amqpUrl = new URL(AMQP_URL);
+const PREFIX = `svc-recovery-${process.pid}-${randomBytes(3).toString("hex")}`;
+const EVENTS = `${PREFIX}.events`;
+
+let available = false;
+let proxy: TcpProxy | undefined;
+beforeAll(async () => {
+  available = await serverAvailable("RabbitMQ (AMQP)", amqpUrl.hostname, Number(amqpUrl.port || 5672));
+  if (available) proxy = await TcpProxy.start(amqpUrl.hostname, Number(amqpUrl.port || 5672));
+});
+beforeEach((context) => {
+  if (!available) context.skip();
+});
+afterAll(async () => {
+  await proxy?.close();
+  if (!available) return;
+  const connection = await amqp.connect(AMQP_URL);
+  const channel = await connection.createChannel();
+  for (const queue of [`${PREFIX}.operations`, `${PREFIX}.dead`]) await channel.deleteQueue(queue);
+  for (const exchange of [PREFIX, `${PREFIX}.dead`, EVENTS]) await channel.deleteExchange(exchange);
+  await connection.close();
+});
+
+describe("the broker link's recovery", () => {
+  it("reconnects after the broker went away while a reconnect's setup was being closed", async () => {
+    const via = new URL(AMQP_URL);
+    via.port = String(proxy!.port);
+    const link = await RabbitLink.connect({ url: via.href, prefix: PREFIX, eventsExchange: EVENTS });
+    try {
+      await eventually("the link to connect", async () => (link.healthy ? true : undefined), 10_000);
+      let failures = 0;
+      let setups = 0;
+      await link.onReady(async () => {
+        setups += 1;
+        if (setups !== 2) return;
+        // The reconnect's setup fails just as the broker goes silent, then its socket ends.
+        failures += 1;
+        proxy!.mute = true;
+        setTimeout(() => {
+          proxy!.cut();
+          proxy!.mute = false;
+        }, 300);
+        throw new Error("setup refused (trial)");
+      });
+      proxy!.cut();
+      await eventually("the link to see the cut", async () => (link.healthy ? undefined : true), 10_000);
+      await eventually("the link to connect again", async () => (link.healthy ? true : undefined), 20_000);
+      expect(failures).toBe(1);
+      expect(setups).toBeGreaterThanOrEqual(3);
+      // And it carries messages again.
+      await link.publish(`op-${PREFIX}`);
+      expect(await link.queueDepth()).toBe(1);
+    } finally {
+      await link.close();
+    }
+  }, 60_000);
+});
