@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { parseChildReport, type ChildReport } from "./childReport";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 export const ROOT = resolve(__dirname, "..");
 
@@ -56,7 +56,7 @@ export function sameInputsSubject(resources: number, inputsFile: string): Subjec
 
 /** Node's arguments for running a subject. */
 export function nodeArgs({ script, args }: Subject): string[] {
-  return [...TYPESCRIPT_NODE_ARGS, script, ...args];
+  return [...ONE_SHOT_NODE_ARGS, script, ...args];
 }
 
 /** A finished child: its report and its wall time. */

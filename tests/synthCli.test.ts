@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "synth-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function synth(...args: string[]) {
-  return spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, "scripts/synth.ts", ...args], {
+  return spawnSync(process.execPath, [...ONE_SHOT_NODE_ARGS, "scripts/synth.ts", ...args], {
     cwd: root,
     encoding: "utf8",
   });

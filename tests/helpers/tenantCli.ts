@@ -1,6 +1,6 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { resolve } from "node:path";
-import { TYPESCRIPT_NODE_ARGS } from "../../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../../lib/typescriptNode";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -15,7 +15,7 @@ export function offlineTenantCli(
   return (...args) =>
     spawnSync(
       process.execPath,
-      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", ...args, "--engine", "offline", "--state-dir", stateDir],
+      [...ONE_SHOT_NODE_ARGS, "scripts/tenant.ts", ...args, "--engine", "offline", "--state-dir", stateDir],
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } },
     );
 }
