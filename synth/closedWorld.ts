@@ -166,12 +166,29 @@ function podSpecs(spec: Record<string, unknown> | undefined): Record<string, unk
   return [template?.spec, job].filter((s): s is Record<string, unknown> => s !== undefined);
 }
 
-/** Cluster-local Service hosts named anywhere in a resource's inputs ("name.namespace"). */
+const SERVICE_HOST = /\b([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\b/g;
+
+/**
+ * Cluster-local Service hosts named anywhere in a resource's inputs, keys included
+ * ("name.namespace"). Each string on its own, not the inputs' JSON: a host after an escaped
+ * newline would read "n<name>" there, and the regex runs only where ".svc" is.
+ */
 function serviceHosts(inputs: unknown): string[] {
-  const text = JSON.stringify(inputs);
-  return [...text.matchAll(/\b([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?\b/g)].map(
-    (m) => `${m[1]}.${m[2]}`,
-  );
+  const hosts: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") {
+      if (value.includes(".svc")) for (const m of value.matchAll(SERVICE_HOST)) hosts.push(`${m[1]}.${m[2]}`);
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        visit(key);
+        visit(item);
+      }
+    }
+  };
+  visit(inputs);
+  return hosts;
 }
 
 interface TenantOwn {

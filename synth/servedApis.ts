@@ -20,12 +20,18 @@ export function servedApiProblems(
   versionOf: (providerName: string) => string | undefined,
 ): string[] {
   const names = new Map(result.resources.map((r) => [r.urn, r.name]));
+  // Asked once per provider, not once per object (a tenant's answer reads its platform stack).
+  const versions = new Map<string, string | undefined>();
+  const versionOfProvider = (provider: string): string | undefined => {
+    if (!versions.has(provider)) versions.set(provider, versionOf(provider));
+    return versions.get(provider);
+  };
   return result.resources.flatMap((r) => {
     const release = r.type === "kubernetes:helm.sh/v3:Release";
     const apiKind = r.custom && !release ? apiKindOf(r.type) : undefined;
     if (apiKind === undefined && !release) return [];
     const provider = r.provider === undefined ? "(default provider)" : (names.get(r.provider) ?? r.provider);
-    const version = versionOf(provider);
+    const version = versionOfProvider(provider);
     if (release && version !== undefined)
       return chartReleaseProblems(r.inputs["chart"], r.inputs["version"], version).map(
         (problem) => `${r.type} ${r.name}: ${problem}`,

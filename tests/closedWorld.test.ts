@@ -4,7 +4,12 @@
  * kind of platform piece fails the tenant synth naming the reference and the expected object.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertClosedWorld, ClosedWorldError, platformInventory } from "../synth/closedWorld";
+import {
+  assertClosedWorld,
+  closedWorldProblems,
+  ClosedWorldError,
+  platformInventory,
+} from "../synth/closedWorld";
 import type { RecordedResource, SynthResult } from "../synth/engine";
 import { offlinePlatformStack } from "../synth/platformStandIn";
 import { synthPlatform, synthTenant } from "../synth/programs";
@@ -132,6 +137,39 @@ describe("a tenant synth fails for each missing platform piece, naming it", () =
     expect(failure.message).toMatch(
       /references listener https of Gateway gateway-system\/platform-gateway, but the platform declares no listener https on Gateway gateway-system\/platform-gateway/,
     );
+  });
+
+  it("reads a Service host in each string and key on its own: after an escaped newline, in a key", async () => {
+    const tenant = await synthTenant(
+      "acme",
+      tenantConfig("acme", "standard", 1),
+      offlinePlatformStack,
+      false,
+    );
+    const probe: RecordedResource = {
+      urn: "urn:pulumi:acme::tenant::kubernetes:core/v1:ConfigMap::probe",
+      type: "kubernetes:core/v1:ConfigMap",
+      name: "probe",
+      custom: true,
+      parent: "",
+      inputs: {
+        metadata: { name: "probe", namespace: "acme" },
+        data: { "upstream.conf": "upstream\nghost.nowhere.svc:8080", "spare.elsewhere.svc": "key" },
+      },
+      protect: false,
+      retainOnDelete: false,
+      ignoreChanges: [],
+      dependsOn: [],
+    };
+    const problems = closedWorldProblems(
+      { ...tenant, resources: [...tenant.resources, probe] },
+      PRIMARY_REGION,
+      () => platformInventory(platform, PRIMARY_REGION),
+    );
+    expect(problems).toEqual([
+      "kubernetes:core/v1:ConfigMap probe references Service host ghost.nowhere, but the platform declares no Service ghost.nowhere",
+      "kubernetes:core/v1:ConfigMap probe references Service host spare.elsewhere, but the platform declares no Service spare.elsewhere",
+    ]);
   });
 
   it("checks each region's objects against that region's platform", async () => {

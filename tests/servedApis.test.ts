@@ -15,7 +15,7 @@ import { PLATFORM_FACTS_OUTPUT } from "../stacks/platformFacts";
 import { synthCommand } from "../synth/cli";
 import { offlinePlatformFacts, offlinePlatformStack } from "../synth/platformStandIn";
 import { synthPlatform, synthTenant } from "../synth/programs";
-import { UnservedApiError } from "../synth/servedApis";
+import { servedApiProblems, UnservedApiError } from "../synth/servedApis";
 import { tenantConfig } from "./helpers/synth";
 
 const failureOf = (run: Promise<unknown>): Promise<Error> =>
@@ -107,6 +107,23 @@ describe("a tenant's objects against each region's platform version", () => {
 
   it("passes every object at the default version", async () => {
     await expect(synthTenant("acme", tenantConfig("acme", "business", 2))).resolves.toBeDefined();
+  });
+
+  it("asks each provider's version once, however many objects it carries", async () => {
+    const tenant = await synthTenant(
+      "acme",
+      tenantConfig("acme", "business", 2, { regions: ["eu-west-3", "us-east-1"] }),
+      offlinePlatformStack,
+      false,
+    );
+    const asked: string[] = [];
+    expect(
+      servedApiProblems(tenant, (provider) => {
+        asked.push(provider);
+        return "1.33";
+      }),
+    ).toEqual([]);
+    expect(asked.sort()).toEqual(["kubernetes-eu-west-3", "kubernetes-us-east-1"]);
   });
 });
 
