@@ -17,7 +17,9 @@ let link: RabbitLink;
 beforeAll(async () => {
   const url = new URL(AMQP_URL);
   available = await serverAvailable("RabbitMQ (AMQP)", url.hostname, Number(url.port || 5672));
-  if (available) link = await RabbitLink.connect({ url: AMQP_URL, prefix });
+  // An events exchange of its own: the platform's is not this test's to declare on the shared broker.
+  if (available)
+    link = await RabbitLink.connect({ url: AMQP_URL, prefix, eventsExchange: `${prefix}.events` });
 });
 afterAll(async () => {
   if (!available) return;
@@ -25,7 +27,7 @@ afterAll(async () => {
   const connection = await amqp.connect(AMQP_URL);
   const channel = await connection.createChannel();
   for (const q of [`${prefix}.operations`, `${prefix}.dead`]) await channel.deleteQueue(q);
-  for (const e of [prefix, `${prefix}.dead`]) await channel.deleteExchange(e);
+  for (const e of [prefix, `${prefix}.dead`, `${prefix}.events`]) await channel.deleteExchange(e);
   await connection.close();
 });
 beforeEach((context) => {
