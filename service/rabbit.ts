@@ -39,6 +39,13 @@ export interface RabbitOptions {
   readonly eventsExchange?: string;
   /** Connection retries (with backoff) before a start fails. Default 3. */
   readonly initialRetries?: number;
+  /**
+   * How long a connection may take to open (TCP and the AMQP handshake) before it is dropped and
+   * tried again. Default 10 000 ms, the broker's own handshake timeout: without one, something
+   * that accepts the connection and never answers (a proxy in front of a dead broker) would hold
+   * the reconnect for good.
+   */
+  readonly handshakeTimeoutMs?: number;
 }
 
 const silentLog: Logger = pino({ level: "silent" });
@@ -126,6 +133,8 @@ export class RabbitLink {
       log,
     );
     const connection = await amqp.connect(options.url, {
+      // amqplib clears it once the connection is open.
+      timeout: options.handshakeTimeoutMs ?? 10_000,
       recovery: {
         initialDelay: 200,
         maxDelay: 5000,
@@ -291,7 +300,9 @@ export class RabbitLink {
     try {
       return (await probe.checkQueue(this.queue)).messageCount;
     } finally {
-      await probe.close().catch(() => undefined);
+      // Not awaited: a channel's close settles only on the broker's CloseOk, never if the socket
+      // ends first, and the answer (a /metrics scrape's) must not wait on it.
+      void probe.close().catch(() => undefined);
     }
   }
 

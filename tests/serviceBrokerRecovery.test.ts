@@ -37,11 +37,15 @@ afterAll(async () => {
   await connection.close();
 });
 
+const viaProxy = (): string => {
+  const via = new URL(AMQP_URL);
+  via.port = String(proxy!.port);
+  return via.href;
+};
+
 describe("the broker link's recovery", () => {
   it("reconnects after the broker went away while a reconnect's setup was being closed", async () => {
-    const via = new URL(AMQP_URL);
-    via.port = String(proxy!.port);
-    const link = await RabbitLink.connect({ url: via.href, prefix: PREFIX, eventsExchange: EVENTS });
+    const link = await RabbitLink.connect({ url: viaProxy(), prefix: PREFIX, eventsExchange: EVENTS });
     try {
       await eventually("the link to connect", async () => (link.healthy ? true : undefined), 10_000);
       let failures = 0;
@@ -67,6 +71,29 @@ describe("the broker link's recovery", () => {
       await link.publish(`op-${PREFIX}`);
       expect(await link.queueDepth()).toBe(1);
     } finally {
+      await link.close();
+    }
+  }, 60_000);
+
+  it("drops a reconnect whose handshake is never answered, and connects on the next try", async () => {
+    const link = await RabbitLink.connect({
+      url: viaProxy(),
+      prefix: PREFIX,
+      eventsExchange: EVENTS,
+      handshakeTimeoutMs: 1000,
+    });
+    try {
+      await eventually("the link to connect", async () => (link.healthy ? true : undefined), 10_000);
+      // The reconnect reaches something that accepts it and never answers (its Start is dropped).
+      proxy!.mute = true;
+      proxy!.cut();
+      await eventually("the link to see the cut", async () => (link.healthy ? undefined : true), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      proxy!.mute = false;
+      // Well before the broker's own handshake timeout (10 s) would end the stuck connection.
+      await eventually("the link to connect again", async () => (link.healthy ? true : undefined), 5_000);
+    } finally {
+      proxy!.mute = false;
       await link.close();
     }
   }, 60_000);
