@@ -1,6 +1,7 @@
 /**
- * V8's tiering for a process that runs one program and exits: `--require`d first by the synth and
- * tenant scripts, the benchmark's subjects and the tests' synth and tenant CLI processes
+ * V8's tiering for a process that runs one program and exits: `--require`d first by the one-shot
+ * npm scripts (synth, tenant, affected, policy:config, docs), the benchmark's subjects and the
+ * tests' CLI processes
  * (ONE_SHOT_NODE_ARGS in lib/typescriptNode.ts says why, with the figures). TurboFan takes a
  * function once it has run 8 times V8's default interrupt budget of bytecode.
  *

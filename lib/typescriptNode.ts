@@ -15,7 +15,7 @@ export const TYPESCRIPT_NODE_ARGS: readonly string[] = [
  * instructions instead of 6.9 G, and the SDK floor 4.3 G instead of 4.6 G (docs/benchmarks.md,
  * fifth round; Node 20). Long-lived processes (the service, its engine hosts, the test forks)
  * keep V8's default, where a hot path repeated for hours pays for its compile: the test suite ran
- * slower with it. package.json's `synth` and `tenant` scripts require the same preload
+ * slower with it. package.json's one-shot scripts require the same preload
  * (tests/oneShotTiering.test.ts).
  */
 export const ONE_SHOT_NODE_ARGS: readonly string[] = [

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 import {
   affectedStacks,
   affectsPlatform,
@@ -72,7 +72,7 @@ describe("affected stacks", () => {
       const run = spawnSync(
         process.execPath,
         [
-          ...TYPESCRIPT_NODE_ARGS,
+          ...ONE_SHOT_NODE_ARGS,
           resolve(__dirname, "../scripts/affected.ts"),
           "HEAD~1",
           "--github-output",

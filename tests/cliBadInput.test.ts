@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 import { runCliInProcess, type CliRun } from "./helpers/cliInProcess";
 
 const root = resolve(__dirname, "..");
@@ -610,7 +610,7 @@ const runInProcess = (c: Case, d: Dirs): Promise<CliRun> => runCliInProcess(c.cl
 
 function runChild(c: Case, d: Dirs): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, `scripts/${c.cli}.ts`, ...c.args(d)], {
+    const child = spawn(process.execPath, [...ONE_SHOT_NODE_ARGS, `scripts/${c.cli}.ts`, ...c.args(d)], {
       cwd: root,
       env: { ...process.env, PROMETHEUS_URL: "" },
     });

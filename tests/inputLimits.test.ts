@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { dumpKeyOf, parseRestorePoint, parseRestoreRequest } from "../automation/restoreRequest";
 import { webhookUrlProblem } from "../stacks/fieldRules";
 import { DEV_ADMIN_CREDENTIALS, DEV_CLOUDFLARE } from "../synth/programs";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 import { runCliInProcess } from "./helpers/cliInProcess";
 
 const root = resolve(__dirname, "..");
@@ -102,7 +102,7 @@ describe("request files with a size and time limit", () => {
     const dir = caseDir();
     const child = spawn(
       process.execPath,
-      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
+      [...ONE_SHOT_NODE_ARGS, "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
       { cwd: root, env: { ...process.env, PROMETHEUS_URL: "" } },
     );
     setTimeout(() => child.kill("SIGTERM"), 200);
@@ -120,7 +120,7 @@ describe("request files with a size and time limit", () => {
     const dir = caseDir();
     const child = spawn(
       process.execPath,
-      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
+      [...ONE_SHOT_NODE_ARGS, "scripts/tenant.ts", "provision", "--request", "/dev/zero", ...offline(dir)],
       {
         cwd: root,
         env: { ...process.env, PROMETHEUS_URL: "" },

@@ -34,7 +34,7 @@ import {
   type RealPrometheus,
 } from "./helpers/prometheusServer";
 import { LocalS3 } from "./helpers/localS3";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 import { offlineTenantCli } from "./helpers/tenantCli";
 
 const START = Date.UTC(2026, 10, 30, 18); // 2026-11-30T18:00Z
@@ -349,7 +349,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
     const run = spawnSync(
       process.execPath,
       [
-        ...TYPESCRIPT_NODE_ARGS,
+        ...ONE_SHOT_NODE_ARGS,
         "scripts/tenant.ts",
         "usage",
         "acme",
@@ -375,7 +375,7 @@ describe.runIf(prometheusAvailable())("usage metering (real Prometheus, MariaDB,
     expect(JSON.parse(run.stdout)).toEqual(JSON.parse(JSON.stringify(summary)));
     const bad = spawnSync(
       process.execPath,
-      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "usage", "acme", "--month", "2026-13"],
+      [...ONE_SHOT_NODE_ARGS, "scripts/tenant.ts", "usage", "acme", "--month", "2026-13"],
       {
         cwd: resolve(__dirname, ".."),
         encoding: "utf8",

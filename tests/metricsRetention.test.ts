@@ -19,7 +19,7 @@ import { kubernetesObjects } from "../synth/manifests";
 import { offlinePlatformStack, PLATFORM_PROJECT, synthPlatform } from "../synth/programs";
 import { TIER_NAMES, type TierName } from "../tiers";
 import { ofKind, synthShape } from "./helpers/synth";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 type Labels = Record<string, string>;
 interface Relabel {
@@ -294,7 +294,7 @@ describe("npm run synth -- --platform --region eu-west-3", () => {
     const run = spawnSync(
       process.execPath,
       [
-        ...TYPESCRIPT_NODE_ARGS,
+        ...ONE_SHOT_NODE_ARGS,
         "scripts/synth.ts",
         "--platform",
         "--region",

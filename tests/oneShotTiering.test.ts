@@ -1,7 +1,7 @@
 /**
  * V8's tiering for one-shot processes (lib/one-shot-tiering.cjs, ONE_SHOT_NODE_ARGS): it defers
- * TurboFan on the V8 it was measured on, any Node starts with it, and it is what the npm scripts,
- * the benchmark's two subjects and the tests' CLI processes start with.
+ * TurboFan on the V8 it was measured on, any Node starts with it, and it is what the one-shot npm
+ * scripts, the benchmark's two subjects and the tests' CLI processes start with.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -45,11 +45,11 @@ describe("V8's tiering for one-shot processes", () => {
     expect(run.stdout).toBe("started");
   });
 
-  it("is required first by the synth and tenant scripts, and by both of the benchmark's subjects", () => {
+  it("is required first by every one-shot npm script, and by both of the benchmark's subjects", () => {
     const scripts = (
       JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
     ).scripts;
-    for (const name of ["synth", "tenant"])
+    for (const name of ["synth", "tenant", "affected", "policy:config", "docs"])
       expect(scripts[name]).toMatch(
         /^node --require \.\/lib\/one-shot-tiering\.cjs --require \.\/lib\/register-typescript\.cjs /,
       );

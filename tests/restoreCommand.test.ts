@@ -12,13 +12,13 @@ import { serviceConfigFromEnv } from "../service/config";
 import { tenantMain } from "../scripts/tenantCommand";
 import { TenantRequestError } from "../tiers";
 import { MYSQL } from "./helpers/servers";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 describe("restore command", () => {
   it("documents itself through npm run tenant -- restore --help", () => {
     const run = spawnSync(
       process.execPath,
-      [...TYPESCRIPT_NODE_ARGS, "scripts/tenant.ts", "restore", "--help"],
+      [...ONE_SHOT_NODE_ARGS, "scripts/tenant.ts", "restore", "--help"],
       { encoding: "utf8" },
     );
     expect(run.status).toBe(0);

@@ -12,7 +12,7 @@ import { parseStackConfig, PROJECT } from "../stacks/config";
 import { SECRET_PLACEHOLDER } from "../synth/engine";
 import { synthTenant } from "../synth/programs";
 import { readStackConfig } from "../synth/stackConfig";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const work = mkdtempSync(join(tmpdir(), "stack-secrets-"));
@@ -69,7 +69,7 @@ function stackDir(name: string, content = STACK_FILE): string {
 }
 
 function run(cwd: string, script: string, ...args: string[]) {
-  return spawnSync(process.execPath, [...TYPESCRIPT_NODE_ARGS, join(root, script), ...args], {
+  return spawnSync(process.execPath, [...ONE_SHOT_NODE_ARGS, join(root, script), ...args], {
     cwd,
     encoding: "utf8",
   });

@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT } from "../stacks/config";
 import { pulumiConfigOf, shellBlocks, shellWords } from "./helpers/walkthrough";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const read = (path: string) => readFileSync(resolve(root, path), "utf8");
@@ -67,7 +67,7 @@ describe("README walk-throughs", () => {
     const run = spawnSync(
       process.execPath,
       [
-        ...TYPESCRIPT_NODE_ARGS,
+        ...ONE_SHOT_NODE_ARGS,
         "scripts/synth.ts",
         "--stack",
         stack,

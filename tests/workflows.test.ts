@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { toStackConfig } from "../automation/requestConfig";
 import { tenantRequest } from "./helpers/service";
-import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
+import { ONE_SHOT_NODE_ARGS } from "../lib/typescriptNode";
 
 const root = resolve(__dirname, "..");
 const validator = resolve(root, "node_modules/.bin/action-validator");
@@ -152,7 +152,7 @@ describe("workflows", () => {
       );
       const run = spawnSync(
         process.execPath,
-        [...TYPESCRIPT_NODE_ARGS, join(root, "scripts/policy-config.ts"), "--config-json", file],
+        [...ONE_SHOT_NODE_ARGS, join(root, "scripts/policy-config.ts"), "--config-json", file],
         { cwd: root, encoding: "utf8" },
       );
       expect(run.stderr).toBe("");
@@ -161,7 +161,7 @@ describe("workflows", () => {
       const policyConfig = (...args: string[]) =>
         spawnSync(
           process.execPath,
-          [...TYPESCRIPT_NODE_ARGS, join(root, "scripts/policy-config.ts"), "--config-json", file, ...args],
+          [...ONE_SHOT_NODE_ARGS, join(root, "scripts/policy-config.ts"), "--config-json", file, ...args],
           { cwd: root, encoding: "utf8" },
         );
       const factsFile = join(dir, "facts.json");
