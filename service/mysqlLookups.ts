@@ -12,7 +12,8 @@
  * writes below) under statistics that lag the table, and some without their hint as a control.
  */
 
-const UNFINISHED = "status IN ('queued', 'running')";
+/** An operation not ended yet (queued, or running under a lease). */
+export const UNFINISHED = "status IN ('queued', 'running')";
 /** An operation whose worker holds a lease that has not run out. */
 const LEASE_LIVE = "(status = 'running' AND lease_until > NOW(3))";
 

@@ -28,7 +28,7 @@ import {
   type TenantRecord,
 } from "./operations";
 import { Batcher, keyedBatcher } from "./batch";
-import { BY_SEQ, LOOKUPS } from "./mysqlLookups";
+import { BY_SEQ, LOOKUPS, UNFINISHED } from "./mysqlLookups";
 import { exportedHostnames, normalize, requestedCustomDomains } from "./domainClaims";
 import { isEmptyLifecycle, type LifecycleRecord, type LifecycleState } from "./lifecycle";
 
@@ -461,7 +461,7 @@ export class MysqlStore implements OperationStore {
       this.pool.query<(RowDataPacket & { payload: string })[]>(
         // Pinned to its index as the lookups are (service/mysqlLookups.ts): the unfinished provisions only.
         `SELECT o.payload FROM operations o FORCE INDEX (status_seq) JOIN tenants t ON t.tenant_id = o.tenant_id
-          WHERE o.kind = 'provision' AND o.status IN ('queued', 'running') AND o.tenant_id <> ?
+          WHERE o.kind = 'provision' AND o.${UNFINISHED} AND o.tenant_id <> ?
             AND t.status <> 'purged' AND ${any("o.payload")}`,
         [exceptTenant, ...like],
       ),
