@@ -20,7 +20,7 @@ import { createLogger } from "../service/log";
 import { MysqlStore } from "../service/mysqlStore";
 import type { Operation, OperationStore, TenantUpdate } from "../service/operations";
 import { RabbitEvents, RabbitLink } from "../service/rabbit";
-import { AMQP_URL, MYSQL, mysqlQuery, serverAvailable } from "./helpers/servers";
+import { AMQP_URL, MYSQL, mysqlQuery, removeLinkTopology, serverAvailable } from "./helpers/servers";
 
 const RUN = `${process.pid}_${randomBytes(3).toString("hex")}`;
 const DAY = 86_400_000;
@@ -355,10 +355,8 @@ describe("grace events on the platform exchange (real RabbitMQ)", () => {
       await channel.deleteExchange(exchange);
     } finally {
       // The link declared its prefix's queues and exchanges on the shared broker: none is left behind.
-      const cleanup = await connection.createChannel();
-      for (const q of [`${prefix}.operations`, `${prefix}.dead`]) await cleanup.deleteQueue(q);
-      for (const e of [prefix, `${prefix}.dead`]) await cleanup.deleteExchange(e);
       await connection.close();
+      await removeLinkTopology(prefix);
       await link.close();
       await setup.close();
     }

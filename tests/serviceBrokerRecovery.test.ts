@@ -7,10 +7,9 @@
  * going away (tests/helpers/tcpProxy.ts).
  */
 import { randomBytes } from "node:crypto";
-import amqp from "amqplib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RabbitLink } from "../service/rabbit";
-import { AMQP_URL, serverAvailable } from "./helpers/servers";
+import { AMQP_URL, removeLinkTopology, serverAvailable } from "./helpers/servers";
 import { eventually } from "./helpers/service";
 import { TcpProxy } from "./helpers/tcpProxy";
 
@@ -29,12 +28,7 @@ beforeEach((context) => {
 });
 afterAll(async () => {
   await proxy?.close();
-  if (!available) return;
-  const connection = await amqp.connect(AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [`${PREFIX}.operations`, `${PREFIX}.dead`]) await channel.deleteQueue(queue);
-  for (const exchange of [PREFIX, `${PREFIX}.dead`, EVENTS]) await channel.deleteExchange(exchange);
-  await connection.close();
+  if (available) await removeLinkTopology(PREFIX, [EVENTS]);
 });
 
 const viaProxy = (): string => {

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import amqp from "amqplib";
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { RabbitLink } from "../service/rabbit";
-import { AMQP_URL, serverAvailable } from "./helpers/servers";
+import { AMQP_URL, removeLinkTopology, serverAvailable } from "./helpers/servers";
 
 const prefix = `svc-burst-${process.pid}-${randomBytes(3).toString("hex")}`;
 let available = false;
@@ -24,11 +24,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!available) return;
   await link.close();
-  const connection = await amqp.connect(AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const q of [`${prefix}.operations`, `${prefix}.dead`]) await channel.deleteQueue(q);
-  for (const e of [prefix, `${prefix}.dead`, `${prefix}.events`]) await channel.deleteExchange(e);
-  await connection.close();
+  await removeLinkTopology(prefix, [`${prefix}.events`]);
 });
 beforeEach((context) => {
   if (!available) context.skip();

@@ -74,3 +74,19 @@ export async function mysqlQuery(statements: string): Promise<void> {
     await db.end();
   }
 }
+
+/**
+ * Removes from the shared broker what a RabbitLink with `prefix` declares (its operations and
+ * dead-letter queues and exchanges), and `exchanges` besides (a test's own events exchange).
+ */
+export async function removeLinkTopology(prefix: string, exchanges: readonly string[] = []): Promise<void> {
+  const { default: amqp } = await import("amqplib");
+  const connection = await amqp.connect(AMQP_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of [`${prefix}.operations`, `${prefix}.dead`]) await channel.deleteQueue(queue);
+    for (const exchange of [prefix, `${prefix}.dead`, ...exchanges]) await channel.deleteExchange(exchange);
+  } finally {
+    await connection.close();
+  }
+}
