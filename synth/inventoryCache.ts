@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import type { PlatformInventory } from "./closedWorld";
 
 const REPOSITORY = join(__dirname, "..");
@@ -43,8 +44,12 @@ function platformSourcesHash(): string {
       ...SOURCE_DIRECTORIES.flatMap((d) => filesUnder(join(REPOSITORY, d))),
       ...ROOT_FILES.map((f) => join(REPOSITORY, f)),
     ];
-    for (const file of files)
-      hash.update(file.slice(REPOSITORY.length)).update("\0").update(readFileSync(file));
+    // Each file as its CRC-32 and length (as Node's compile cache checks a source): SHA-256 over
+    // the 1 MB of sources was 28 M instructions of every tenant synth.
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      hash.update(`${file.slice(REPOSITORY.length)}\0${crc32(bytes)}:${bytes.length}\n`);
+    }
     sourcesHash = hash.digest("hex").slice(0, 32);
   }
   return sourcesHash;

@@ -1,10 +1,11 @@
 /**
  * lib/register-typescript.cjs, the loader every process of ours starts with: TypeScript runs,
- * stack traces name TypeScript lines, a second start transpiles nothing, an edit is never served
- * from the cache, and a cache that cannot be written only costs time.
+ * stack traces name TypeScript lines, a namespace import of a compiled ES module is the module
+ * itself, a second start transpiles nothing, an edit is never served from the cache, and a cache
+ * that cannot be written only costs time.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,6 +53,33 @@ describe("the TypeScript loader", () => {
     writeFileSync(price, "export const price = (): number => 124.99;\n");
     expect(run(main, cache).stdout).toBe("price 124.99");
     expect(readdirSync(cache)).toHaveLength(3);
+  });
+
+  it("gives a namespace import of a compiled ES module as the module itself, and a CommonJS one with its default", () => {
+    const cache = join(work, "cache-namespace");
+    const compiled = join(work, "compiled.ts");
+    const importer = join(work, "importer.ts");
+    writeFileSync(compiled, "export let count = 1;\nexport const bump = (): void => {\n  count += 1;\n};\n");
+    writeFileSync(
+      importer,
+      [
+        'import * as compiled from "./compiled";',
+        'import * as path from "node:path";',
+        'import posix from "node:path";',
+        "compiled.bump();",
+        "declare const require: (id: string) => unknown;",
+        'const same = compiled === require("./compiled");',
+        'process.stdout.write(`${same} ${compiled.count} ${path.join("a", "b")} ${posix === require("node:path")}`);',
+        "",
+      ].join("\n"),
+    );
+    // The module itself (its live binding read after the bump), and node:path's exports as the default.
+    expect(run(importer, cache)).toMatchObject({ status: 0, stdout: "true 2 a/b true" });
+    // esbuild's helper was the one the loader rewrites: an upgrade that rewords it fails here.
+    const emitted = readdirSync(cache).map((f) => readFileSync(join(cache, f), "utf8"));
+    expect(
+      emitted.filter((code) => code.includes("mod && mod.__esModule && !isNodeMode ? mod : (")),
+    ).toHaveLength(1);
   });
 
   it("names the TypeScript line in a stack trace", () => {
