@@ -181,9 +181,11 @@ function serviceHosts(inputs: unknown): string[] {
     } else if (Array.isArray(value)) {
       for (const item of value) visit(item);
     } else if (value !== null && typeof value === "object") {
-      for (const [key, item] of Object.entries(value)) {
+      // for-in over the recorded inputs (plain JSON objects): Object.entries would allocate a
+      // pair for every property of every object, the largest share of this check's cost.
+      for (const key in value) {
         visit(key);
-        visit(item);
+        visit((value as Record<string, unknown>)[key]);
       }
     }
   };
