@@ -41,6 +41,14 @@ describe("what the service loads", () => {
     ).toEqual([]);
   });
 
+  it("a worker process's runtime loads no HTTP server; the API's does (so the check can fail)", () => {
+    const http = (m: string) => m === "service/http.ts" || m.startsWith("node_modules/fastify/");
+    expect(loadedBy("service/config.ts", "service/runtime.ts").filter(http)).toEqual([]);
+    expect(loadedBy("service/http.ts").filter(http)).toEqual(
+      expect.arrayContaining(["service/http.ts", "node_modules/fastify/fastify.js"]),
+    );
+  });
+
   it("the workers' side does load the TenantService, and the Pulumi engine the SDK (so the check above can fail)", () => {
     const workers = loadedBy("service/executorFactory.ts");
     expect(workers).toContain("automation/tenantService.ts");
