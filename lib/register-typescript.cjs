@@ -64,8 +64,10 @@ const HELPER_REWRITES = [
     'var __toCommonJS = (mod) => __defProp(mod, "__esModule", { value: true });',
   ],
 ];
+// Anchored at a line's start, where esbuild puts its helpers: a string in the code that spells
+// one out is not a helper.
 const rewriteHelpers = (code) =>
-  HELPER_REWRITES.reduce((out, [helper, lean]) => out.replace(helper, lean), code);
+  HELPER_REWRITES.reduce((out, [helper, lean]) => out.replace(`\n${helper}`, `\n${lean}`), code);
 
 const SALT = JSON.stringify([esbuild.version, OPTIONS, HELPER_REWRITES]);
 const SALTED = createHash("sha256").update(SALT);

@@ -59,7 +59,12 @@ describe("the TypeScript loader", () => {
     const cache = join(work, "cache-namespace");
     const compiled = join(work, "compiled.ts");
     const importer = join(work, "importer.ts");
-    writeFileSync(compiled, "export let count = 1;\nexport const bump = (): void => {\n  count += 1;\n};\n");
+    // A string spelling out esbuild's helper is data, not the helper: the loader leaves it alone.
+    const helperText = "var __toESM = (mod, isNodeMode, target) => (";
+    writeFileSync(
+      compiled,
+      `export let count = 1;\nexport const bump = (): void => {\n  count += 1;\n};\nexport const text = ${JSON.stringify(helperText)};\n`,
+    );
     writeFileSync(
       importer,
       [
@@ -69,12 +74,15 @@ describe("the TypeScript loader", () => {
         "compiled.bump();",
         "declare const require: (id: string) => unknown;",
         'const same = compiled === require("./compiled");',
-        'process.stdout.write(`${same} ${compiled.count} ${path.join("a", "b")} ${posix === require("node:path")}`);',
+        'process.stdout.write(`${same} ${compiled.count} ${path.join("a", "b")} ${posix === require("node:path")} ${compiled.text.length}`);',
         "",
       ].join("\n"),
     );
     // The module itself (its live binding read after the bump), and node:path's exports as the default.
-    expect(run(importer, cache)).toMatchObject({ status: 0, stdout: "true 2 a/b true" });
+    expect(run(importer, cache)).toMatchObject({
+      status: 0,
+      stdout: `true 2 a/b true ${helperText.length}`,
+    });
     // esbuild's helpers were the ones the loader rewrites: an upgrade that rewords one fails here.
     const emitted = readdirSync(cache).map((f) => readFileSync(join(cache, f), "utf8"));
     for (const lean of [
