@@ -69,7 +69,7 @@ const HELPER_REWRITES = [
 const rewriteHelpers = (code) =>
   HELPER_REWRITES.reduce((out, [helper, lean]) => out.replace(`\n${helper}`, `\n${lean}`), code);
 
-const SALT = JSON.stringify([esbuild.version, OPTIONS, HELPER_REWRITES]);
+const SALT = JSON.stringify([esbuild.version, OPTIONS, HELPER_REWRITES, String(rewriteHelpers)]);
 const SALTED = createHash("sha256").update(SALT);
 /** `source` is the file's bytes: digested as they are, decoded only for esbuild on a miss. */
 function transpile(source, filename) {
