@@ -22,9 +22,11 @@ function run(file: string, cache: string) {
   });
 }
 
+/** The transpiled files of a cache (each beside its source map). */
+const transpiled = (cache: string) => readdirSync(cache).filter((f) => f.endsWith(".js"));
 /** Each cache entry with its modification time. */
 const entries = (cache: string) =>
-  readdirSync(cache)
+  transpiled(cache)
     .sort()
     .map((f) => `${f} ${statSync(join(cache, f)).mtimeMs}`);
 
@@ -52,7 +54,7 @@ describe("the TypeScript loader", () => {
     expect(run(main, cache).stdout).toBe("price 49.99");
     writeFileSync(price, "export const price = (): number => 124.99;\n");
     expect(run(main, cache).stdout).toBe("price 124.99");
-    expect(readdirSync(cache)).toHaveLength(3);
+    expect(transpiled(cache)).toHaveLength(3);
   });
 
   it("gives a namespace import of a compiled ES module as the module itself, and a CommonJS one with its default", () => {
@@ -84,7 +86,7 @@ describe("the TypeScript loader", () => {
       stdout: `true 2 a/b true ${helperText.length}`,
     });
     // esbuild's helpers were the ones the loader rewrites: an upgrade that rewords one fails here.
-    const emitted = readdirSync(cache).map((f) => readFileSync(join(cache, f), "utf8"));
+    const emitted = transpiled(cache).map((f) => readFileSync(join(cache, f), "utf8"));
     for (const lean of [
       "var __toESM = (mod, isNodeMode, target) => mod && mod.__esModule && !isNodeMode ? mod : (",
       'var __toCommonJS = (mod) => __defProp(mod, "__esModule", { value: true });',
@@ -119,5 +121,9 @@ describe("the TypeScript loader", () => {
     writeFileSync(blocked, "");
     writeFileSync(price, "export const price = (): number => 149.99;\n");
     expect(run(main, join(blocked, "cache"))).toMatchObject({ status: 0, stdout: "price 149.99" });
+    // Its source maps inline then: a stack trace still names the TypeScript line.
+    const failing = join(work, "failing-uncached.ts");
+    writeFileSync(failing, "interface Tier {\n  readonly name: string;\n}\n\nthrow new Error('unpriced');\n");
+    expect(run(failing, join(blocked, "cache")).stderr).toContain(`${failing}:5`);
   });
 });
