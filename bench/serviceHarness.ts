@@ -99,7 +99,13 @@ export function embeddedEnv(port: number, dir: string): Record<string, string> {
   };
 }
 
-/** Production mode's API: this machine's MySQL and RabbitMQ, under a database and prefix of its own. */
+/** The events exchange of a production run: its own, not the platform's on this machine's broker. */
+const eventsExchangeOf = (prefix: string): string => `${prefix}.events`;
+
+/**
+ * Production mode's API: this machine's MySQL and RabbitMQ, under a database, prefix and events
+ * exchange of its own.
+ */
 export function productionEnv(
   port: number,
   dir: string,
@@ -113,6 +119,7 @@ export function productionEnv(
     AMQP_URL,
     SERVICE_DATABASE: database,
     QUEUE_PREFIX: prefix,
+    EVENTS_EXCHANGE: eventsExchangeOf(prefix),
     PORT: String(port),
     SERVICE_DATA_DIR: dir,
     MYSQL_HOST: MYSQL.host,
@@ -129,7 +136,8 @@ export async function dropProduction(database: string, prefix: string): Promise<
     const channel = await broker.createChannel();
     for (const q of [`${prefix}.operations`, `${prefix}.dead`])
       await channel.deleteQueue(q).catch(() => undefined);
-    for (const e of [prefix, `${prefix}.dead`]) await channel.deleteExchange(e).catch(() => undefined);
+    for (const e of [prefix, `${prefix}.dead`, eventsExchangeOf(prefix)])
+      await channel.deleteExchange(e).catch(() => undefined);
     await broker.close().catch(() => undefined);
   }
   const admin = await mysql.createConnection(MYSQL);
