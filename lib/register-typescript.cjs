@@ -17,7 +17,7 @@
  * every source was 17 M instructions of each tenant synth.
  */
 "use strict";
-const { createHash } = require("node:crypto");
+const { createHash, randomBytes } = require("node:crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { pathToFileURL } = require("node:url");
@@ -73,8 +73,20 @@ const HELPER_REWRITES = [
 const rewriteHelpers = (code) =>
   HELPER_REWRITES.reduce((out, [helper, lean]) => out.replace(`\n${helper}`, `\n${lean}`), code);
 
-const SALT = JSON.stringify([esbuild.version, OPTIONS, HELPER_REWRITES, String(rewriteHelpers)]);
+// The cache's own directory too: a cached module names its map by absolute path.
+const SALT = JSON.stringify([esbuild.version, OPTIONS, HELPER_REWRITES, String(rewriteHelpers), CACHE]);
 const SALTED = createHash("sha256").update(SALT);
+/**
+ * Writes `text` to `file` whole or not at all, for concurrent readers and writers: under a name of
+ * its own, then renamed. Not a name from the pid: the worker threads of one process share it, and
+ * two of them writing a module's map and code at once would swap them.
+ */
+function writeWhole(file, text) {
+  const temporary = `${file}.${randomBytes(8).toString("hex")}`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
 /** `source` is the file's bytes: digested as they are, decoded only for esbuild on a miss. */
 function transpile(source, filename) {
   const key = SALTED.copy()
@@ -93,16 +105,13 @@ function transpile(source, filename) {
     const code = rewriteHelpers(emitted);
     try {
       mkdirSync(CACHE, { recursive: true });
-      // Whole or absent, the map before the code that names it: a concurrent reader never sees
-      // half a file, nor code whose map is not there yet.
+      // The map before the code that names it: a concurrent reader never sees code whose map is
+      // not there yet.
       const mapFile = `${cached}.map`;
-      const partial = `${cached}.${process.pid}`;
-      writeFileSync(partial, map);
-      renameSync(partial, mapFile);
+      writeWhole(mapFile, map);
       // A path, not a file: URL (Node 20 reads only data: URLs and paths), spaces escaped.
       const linked = `${code}//# sourceMappingURL=${pathToFileURL(mapFile).pathname}\n`;
-      writeFileSync(partial, linked);
-      renameSync(partial, cached);
+      writeWhole(cached, linked);
       return linked;
     } catch {
       // A read-only tree runs uncached, its map inline.

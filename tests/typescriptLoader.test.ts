@@ -5,7 +5,7 @@
  * that cannot be written only costs time.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -95,6 +95,32 @@ describe("the TypeScript loader", () => {
         emitted.filter((code) => code.includes(lean)),
         lean,
       ).toHaveLength(1);
+  });
+
+  it("keeps each module's code and map apart when worker threads of one process fill a cold cache at once", () => {
+    const dir = join(work, "threads");
+    mkdirSync(dir);
+    const modules = 24;
+    const padding = `// ${"x".repeat(20_000)}\n`;
+    for (let i = 0; i < modules; i++)
+      writeFileSync(join(dir, `m${i}.ts`), `export const v${i} = (): number => ${i};\n${padding}`);
+    const threads = join(dir, "threads.cjs");
+    writeFileSync(
+      threads,
+      [
+        'const { Worker, isMainThread } = require("node:worker_threads");',
+        "if (isMainThread) for (let t = 0; t < 8; t++) new Worker(__filename);",
+        `else for (let i = 0; i < ${modules}; i++) require(\`./m\${i}.ts\`);`,
+        "",
+      ].join("\n"),
+    );
+    for (let round = 0; round < 3; round++) {
+      const cache = join(dir, `cache-${round}`);
+      expect(run(threads, cache).status).toBe(0);
+      const code = transpiled(cache).map((f) => readFileSync(join(cache, f), "utf8"));
+      expect(code).toHaveLength(modules);
+      expect(code.filter((text) => !text.startsWith('"use strict"'))).toEqual([]);
+    }
   });
 
   it("names the TypeScript line in a stack trace", () => {
