@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import amqp from "amqplib";
 import mysql from "mysql2/promise";
 import { signupBody } from "./serviceBodies";
+import { linkTopology } from "../service/rabbit";
 import { TYPESCRIPT_NODE_ARGS } from "../lib/typescriptNode";
 
 export const ROOT = resolve(__dirname, "..");
@@ -134,9 +135,9 @@ export async function dropProduction(database: string, prefix: string): Promise<
   const broker = await amqp.connect(AMQP_URL).catch(() => undefined);
   if (broker) {
     const channel = await broker.createChannel();
-    for (const q of [`${prefix}.operations`, `${prefix}.dead`])
-      await channel.deleteQueue(q).catch(() => undefined);
-    for (const e of [prefix, `${prefix}.dead`, eventsExchangeOf(prefix)])
+    const { queue, deadQueue, exchange, deadExchange } = linkTopology(prefix);
+    for (const q of [queue, deadQueue]) await channel.deleteQueue(q).catch(() => undefined);
+    for (const e of [exchange, deadExchange, eventsExchangeOf(prefix)])
       await channel.deleteExchange(e).catch(() => undefined);
     await broker.close().catch(() => undefined);
   }

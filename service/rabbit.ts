@@ -52,6 +52,25 @@ const silentLog: Logger = pino({ level: "silent" });
 
 const ROUTING_KEY = "run";
 
+/**
+ * The durable queues and exchanges a link with `prefix` declares (the retries' delay queues,
+ * `<prefix>.delay.<ms>`, come and go with their delays): one list for the link and for whoever
+ * removes a prefix's topology from a broker.
+ */
+export function linkTopology(prefix: string): {
+  readonly queue: string;
+  readonly deadQueue: string;
+  readonly exchange: string;
+  readonly deadExchange: string;
+} {
+  return {
+    queue: `${prefix}.operations`,
+    deadQueue: `${prefix}.dead`,
+    exchange: prefix,
+    deadExchange: `${prefix}.dead`,
+  };
+}
+
 interface Message {
   readonly id: string;
 }
@@ -201,27 +220,28 @@ export class RabbitLink {
   }
 
   get queue(): string {
-    return `${this.prefix}.operations`;
+    return linkTopology(this.prefix).queue;
   }
 
   get deadQueue(): string {
-    return `${this.prefix}.dead`;
+    return linkTopology(this.prefix).deadQueue;
   }
 
   private async declare(c: ConfirmChannel): Promise<void> {
-    await c.assertExchange(this.prefix, "direct", { durable: true });
-    await c.assertExchange(`${this.prefix}.dead`, "fanout", { durable: true });
-    await c.assertQueue(this.deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } });
-    await c.bindQueue(this.deadQueue, `${this.prefix}.dead`, "");
-    await c.assertQueue(this.queue, {
+    const { queue, deadQueue, exchange, deadExchange } = linkTopology(this.prefix);
+    await c.assertExchange(exchange, "direct", { durable: true });
+    await c.assertExchange(deadExchange, "fanout", { durable: true });
+    await c.assertQueue(deadQueue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+    await c.bindQueue(deadQueue, deadExchange, "");
+    await c.assertQueue(queue, {
       durable: true,
       arguments: {
         "x-queue-type": "quorum",
         "x-delivery-limit": this.deliveryLimit,
-        "x-dead-letter-exchange": `${this.prefix}.dead`,
+        "x-dead-letter-exchange": deadExchange,
       },
     });
-    await c.bindQueue(this.queue, this.prefix, ROUTING_KEY);
+    await c.bindQueue(queue, exchange, ROUTING_KEY);
     await c.assertExchange(this.eventsExchange, "topic", { durable: true });
   }
 

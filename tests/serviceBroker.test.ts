@@ -21,7 +21,7 @@ import { Executor } from "../service/executor";
 import { createLogger } from "../service/log";
 import { MysqlStore } from "../service/mysqlStore";
 import { isFinished, type Operation, type OperationStore } from "../service/operations";
-import { RabbitDispatcher, RabbitEvents, RabbitLink, RabbitWorkers } from "../service/rabbit";
+import { linkTopology, RabbitDispatcher, RabbitEvents, RabbitLink, RabbitWorkers } from "../service/rabbit";
 import { SecretBox } from "../service/secrets";
 import { serviceConfigFromEnv } from "../service/config";
 import { startService, type RunningService } from "../service/runtime";
@@ -54,13 +54,14 @@ async function cleanUp(prefix: string, database: string, exchanges: string[]): P
   })
     .then((r) => r.json() as Promise<{ name: string }[]>)
     .catch(() => [] as { name: string }[]);
+  const { queue, deadQueue, exchange, deadExchange } = linkTopology(prefix);
   const queues = new Set([
-    `${prefix}.operations`,
-    `${prefix}.dead`,
+    queue,
+    deadQueue,
     ...listed.map((q) => q.name).filter((n) => n.startsWith(`${prefix}.`)),
   ]);
   for (const q of queues) await channel.deleteQueue(q);
-  for (const e of [prefix, `${prefix}.dead`, ...exchanges]) await channel.deleteExchange(e);
+  for (const e of [exchange, deadExchange, ...exchanges]) await channel.deleteExchange(e);
   await connection.close();
   await mysqlQuery(`DROP DATABASE IF EXISTS \`${database}\``);
 }

@@ -4,6 +4,7 @@
  * the run; elsewhere the tests are skipped with a message saying how to start the servers.
  */
 import { createConnection } from "node:net";
+import { linkTopology } from "../../service/rabbit";
 
 export const MYSQL = {
   host: process.env.MYSQL_HOST ?? "127.0.0.1",
@@ -84,8 +85,9 @@ export async function removeLinkTopology(prefix: string, exchanges: readonly str
   const connection = await amqp.connect(AMQP_URL);
   try {
     const channel = await connection.createChannel();
-    for (const queue of [`${prefix}.operations`, `${prefix}.dead`]) await channel.deleteQueue(queue);
-    for (const exchange of [prefix, `${prefix}.dead`, ...exchanges]) await channel.deleteExchange(exchange);
+    const { queue, deadQueue, exchange, deadExchange } = linkTopology(prefix);
+    for (const name of [queue, deadQueue]) await channel.deleteQueue(name);
+    for (const name of [exchange, deadExchange, ...exchanges]) await channel.deleteExchange(name);
   } finally {
     await connection.close();
   }
